@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+/** Backends a caller may pin. `glpk` is the default exact solver. */
+export const SOLVER_NAMES = ['glpk', 'jslp', 'greedy'] as const;
+export type SolverName = (typeof SOLVER_NAMES)[number];
+
+/** Default time limit when a request gives none (ms). */
+export const DEFAULT_TIME_LIMIT_MS = 10_000;
+
+/**
+ * Solve options shared by snapshots and programs.
+ * - timeLimitMs: wall-clock budget in milliseconds for the whole solve (default 10 000; the server caps it).
+ * - mipGap: relative gap at which the exact solver may stop (default 0 = prove optimality).
+ * - solver: which backend produces the plan (default "glpk"); the greedy always runs beside it.
+ */
+export const SolveOptionsSchema = z.strictObject({
+  timeLimitMs: z.number().int().min(1).optional(),
+  mipGap: z.number().min(0).max(1).optional(),
+  solver: z.enum(SOLVER_NAMES).optional(),
+});
+export type SolveOptionsInput = z.infer<typeof SolveOptionsSchema>;
+
+export interface SolveOptions {
+  readonly timeLimitMs: number;
+  readonly mipGap: number;
+  readonly solver: SolverName;
+}
+
+export function resolveOptions(input: SolveOptionsInput | undefined): SolveOptions {
+  return {
+    timeLimitMs: input?.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS,
+    mipGap: input?.mipGap ?? 0,
+    solver: input?.solver ?? 'glpk',
+  };
+}

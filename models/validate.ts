@@ -1,0 +1,77 @@
+import type { z } from 'zod';
+import type { AssignmentModel } from './model.js';
+import { resolveOptions, type SolveOptions } from './options.js';
+import { ProgramSchema, programToModel } from './program.js';
+import { SnapshotSchema, snapshotToModel } from './snapshot.js';
+
+/** One problem with the input: where (a readable path such as `containers[2].requests.cpu`) and what. */
+export interface InputIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+export type Validated = { readonly ok: true; readonly model: AssignmentModel; readonly options: SolveOptions } | { readonly ok: false; readonly issues: readonly InputIssue[] };
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/** ['containers', 2, 'requests', 'nvidia.com/gpu'] → containers[2].requests["nvidia.com/gpu"] */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else if (typeof key === 'string' && IDENTIFIER.test(key)) out += out ? `.${key}` : key;
+    else out += `[${JSON.stringify(String(key))}]`;
+  }
+  return out || '(body)';
+}
+
+function issuesOf(error: z.ZodError): InputIssue[] {
+  return error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
+}
+
+/** Validates a snapshot body and compiles it to the assignment model. */
+export function validateSnapshot(body: unknown): Validated {
+  const parsed = SnapshotSchema.safeParse(body);
+  if (!parsed.success) return { ok: false, issues: issuesOf(parsed.error) };
+  return { ok: true, model: snapshotToModel(parsed.data), options: resolveOptions(parsed.data.options) };
+}
+
+/** Validates a program body and compiles it to the assignment model. */
+export function validateProgram(body: unknown): Validated {
+  const parsed = ProgramSchema.safeParse(body);
+  if (!parsed.success) return { ok: false, issues: issuesOf(parsed.error) };
+  return { ok: true, model: programToModel(parsed.data), options: resolveOptions(parsed.data.options) };
+}
+
+/** Problem-size limits (a request over any of them is refused before solving). */
+export interface ProblemLimits {
+  readonly maxNodes: number;
+  readonly maxContainers: number;
+  /** nodes × containers */
+  readonly maxPairs: number;
+  readonly maxResources: number;
+  /** Largest options.timeLimitMs accepted (ms). */
+  readonly maxTimeLimitMs: number;
+}
+
+/** Size issues (→ 422) for a model that passed its schema. */
+export function sizeIssues(model: AssignmentModel, limits: ProblemLimits): InputIssue[] {
+  const issues: InputIssue[] = [];
+  const n = model.nodes.length;
+  const m = model.items.length;
+  const [nodes, containers] = model.kind === 'snapshot' ? ['nodes', 'containers'] : ['cost', 'cost[0]'];
+  if (n > limits.maxNodes) issues.push({ path: nodes, message: `${n} nodes exceed the limit of ${limits.maxNodes}` });
+  if (m > limits.maxContainers) issues.push({ path: containers, message: `${m} containers exceed the limit of ${limits.maxContainers}` });
+  if (n * m > limits.maxPairs) issues.push({ path: nodes, message: `${n} nodes × ${m} containers = ${n * m} pairs exceed the limit of ${limits.maxPairs}` });
+  if (model.resources.length > limits.maxResources) {
+    issues.push({ path: model.kind === 'snapshot' ? 'nodes' : 'capacity', message: `${model.resources.length} resources exceed the limit of ${limits.maxResources}` });
+  }
+  return issues;
+}
+
+/** An option over a server limit (→ 400, it names a field). */
+export function optionIssues(options: SolveOptions, limits: ProblemLimits): InputIssue[] {
+  return options.timeLimitMs > limits.maxTimeLimitMs
+    ? [{ path: 'options.timeLimitMs', message: `must be at most ${limits.maxTimeLimitMs} (this server's maximum)` }]
+    : [];
+}

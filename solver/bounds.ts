@@ -1,0 +1,112 @@
+import type { IntegerProgram } from './ip.js';
+
+/**
+ * Proven bounds on the optimum, computed without an LP solver.
+ * For a minimisation the bound is a lower bound; for a maximisation an upper bound.
+ */
+
+/** Assignment-only bound: every item at its best-cost node, capacities ignored. NaN if some item has no variable. */
+export function assignmentBound(ip: IntegerProgram): number {
+  const sign = ip.sense === 'min' ? 1 : -1;
+  const best = new Float64Array(ip.m).fill(Infinity);
+  for (let v = 0; v < ip.varCost.length; v++) {
+    const j = ip.varItem[v]!;
+    best[j] = Math.min(best[j]!, sign * ip.varCost[v]!);
+  }
+  let z = 0;
+  for (const b of best) z += b;
+  return Number.isFinite(z) ? sign * z : NaN;
+}
+
+/**
+ * Lagrangian dual bound: the capacity rows are moved into the objective with multipliers λ ≥ 0, leaving
+ * an assignment problem solved item by item:
+ *   L(λ) = Σ_j min_i (c_ij + Σ_r λ_r a_r,ij) − Σ_r λ_r b_r   (for a minimisation)
+ * Every L(λ) is a valid lower bound; subgradient steps (Polyak, towards `target`, usually the greedy
+ * objective) push it towards the LP relaxation value, which is its maximum. Stops after `maxIterations`
+ * or at `deadline` (epoch ms). Returns the best bound seen, in the program's own sense.
+ */
+export function lagrangianBound(ip: IntegerProgram, target: number | undefined, deadline: number, maxIterations = 300): number {
+  const sign = ip.sense === 'min' ? 1 : -1;
+  const capRows = ip.rows.filter((r) => r.kind === 'capacity');
+  const first = assignmentBound(ip);
+  if (capRows.length === 0 || Number.isNaN(first)) return first;
+  const nVars = ip.varCost.length;
+  const lambda = new Float64Array(capRows.length);
+  const reduced = new Float64Array(nVars);
+  const choice = new Int32Array(ip.m);
+  const bestOfItem = new Float64Array(ip.m);
+  const g = new Float64Array(capRows.length);
+  let best = sign * first;
+  const goal = target === undefined ? undefined : sign * target;
+  let theta = 2;
+  let sinceImprovement = 0;
+  for (let it = 0; it < maxIterations && Date.now() < deadline; it++) {
+    for (let v = 0; v < nVars; v++) reduced[v] = sign * ip.varCost[v]!;
+    let constant = 0;
+    capRows.forEach((row, r) => {
+      const l = lambda[r]!;
+      if (l === 0) return;
+      constant -= l * row.rhs;
+      for (let t = 0; t < row.vars.length; t++) reduced[row.vars[t]!]! += l * row.coefs[t]!;
+    });
+    bestOfItem.fill(Infinity);
+    for (let v = 0; v < nVars; v++) {
+      const j = ip.varItem[v]!;
+      if (reduced[v]! < bestOfItem[j]!) {
+        bestOfItem[j] = reduced[v]!;
+        choice[j] = v;
+      }
+    }
+    let value = constant;
+    for (const b of bestOfItem) value += b;
+    if (value > best + 1e-12 * Math.max(1, Math.abs(best))) {
+      best = value;
+      sinceImprovement = 0;
+    } else if (++sinceImprovement >= 10) {
+      theta /= 2;
+      sinceImprovement = 0;
+      if (theta < 1e-4) break;
+    }
+    // Subgradient g_r = Σ a_r x(λ) − b_r for the chosen variables.
+    const chosen = new Uint8Array(nVars);
+    for (let j = 0; j < ip.m; j++) chosen[choice[j]!] = 1;
+    let norm = 0;
+    capRows.forEach((row, r) => {
+      let s = -row.rhs;
+      for (let t = 0; t < row.vars.length; t++) if (chosen[row.vars[t]!]) s += row.coefs[t]!;
+      // Projected: a multiplier at 0 with a negative subgradient stays at 0 and does not count.
+      const gr = lambda[r]! === 0 && s < 0 ? 0 : s;
+      g[r] = gr;
+      norm += gr * gr;
+    });
+    if (norm === 0) break; // x(λ) is feasible and complementary: L(λ) is the optimum of the relaxation
+    const gapToGoal = goal === undefined ? Math.max(1, Math.abs(value)) * 0.01 : Math.max(goal - value, 1e-9 * Math.max(1, Math.abs(value)));
+    const step = (theta * gapToGoal) / norm;
+    for (let r = 0; r < lambda.length; r++) lambda[r] = Math.max(0, lambda[r]! + step * g[r]!);
+  }
+  return sign * best;
+}
+
+/**
+ * Rounds a bound to the nearest integer on its safe side when every cost is an integer (any plan's
+ * objective is then an integer). The tolerance absorbs floating-point noise in the bound computation.
+ */
+export function roundBound(ip: IntegerProgram, bound: number): number {
+  if (!ip.integralCosts || !Number.isFinite(bound)) return bound;
+  const tol = 1e-6 + 1e-9 * Math.abs(bound);
+  return ip.sense === 'min' ? Math.ceil(bound - tol) : Math.floor(bound + tol);
+}
+
+/** The tighter of two bounds for the program's sense (NaN/undefined ignored). */
+export function tighterBound(sense: 'min' | 'max', a: number | undefined, b: number | undefined): number | undefined {
+  const ok = (x: number | undefined): x is number => x !== undefined && Number.isFinite(x);
+  if (!ok(a)) return ok(b) ? b : undefined;
+  if (!ok(b)) return a;
+  return sense === 'min' ? Math.max(a, b) : Math.min(a, b);
+}
+
+/** Relative gap |objective − bound| / (|objective| + ε), as GLPK and HiGHS define it. */
+export function relativeGap(objective: number, bound: number): number {
+  return Math.abs(objective - bound) / (Math.abs(objective) + Number.EPSILON);
+}
