@@ -26,7 +26,29 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 function issuesOf(error: z.ZodError): InputIssue[] {
-  return error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
+  return flatten(error.issues, []);
+}
+
+function flatten(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[]): InputIssue[] {
+  return issues.flatMap((i): InputIssue[] => {
+    const path = [...prefix, ...i.path];
+    switch (i.code) {
+      // An unknown field is reported at its own path (a typo such as "request" is then easy to spot).
+      case 'unrecognized_keys':
+        return i.keys.map((key) => ({ path: formatPath([...path, key]), message: 'unknown field' }));
+      // A value that matches no alternative: report the alternative that got past the type check, if any.
+      case 'invalid_union': {
+        // The branch that got furthest: deepest issue path, then past the type check.
+        const score = (branch: readonly z.core.$ZodIssue[]): number => Math.max(...branch.map((b) => 2 * b.path.length + (b.code === 'invalid_type' ? 0 : 1)));
+        const deeper = [...i.errors].sort((a, b) => score(b) - score(a))[0];
+        if (deeper && score(deeper) > 0) return flatten(deeper, path);
+        const expected = i.errors.flatMap((branch) => branch.map((b) => (b.code === 'invalid_type' ? b.expected : '')).filter(Boolean));
+        return [{ path: formatPath(path), message: `expected ${[...new Set(expected)].join(' or ')}` }];
+      }
+      default:
+        return [{ path: formatPath(path), message: i.message }];
+    }
+  });
 }
 
 /** Validates a snapshot body and compiles it to the assignment model. */

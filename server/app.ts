@@ -64,7 +64,7 @@ export function createApp({ pool, limits, maxBodyBytes }: AppOptions): express.E
     }
     const e = toApiError(err);
     if (e.code === 'queue_full') res.set('Retry-After', String(RETRY_AFTER_SECONDS));
-    if (e.status >= 500) console.error(err);
+    if (e.code === 'internal') console.error(err);
     res.status(e.status).json(e.toJSON());
   });
   return app;

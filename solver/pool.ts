@@ -42,17 +42,24 @@ export class SolverPool {
 
   /** Runs one task; rejects with QueueFullError when the queue is full, or with an AbortError when aborted. */
   async run(task: WorkerTask, signal: AbortSignal, transferList: TransferListItem[]): Promise<WorkerResult> {
+    // Admission is counted here (running + waiting), so the bound holds exactly, whatever state the threads are in.
+    if (this.inFlight >= this.threads + this.maxQueue) throw new QueueFullError();
+    this.inFlight++;
     try {
       return await this.piscina.run(task, { signal, transferList });
     } catch (err) {
       if (err instanceof Error && err.message === 'Task queue is at limit') throw new QueueFullError();
       throw err;
+    } finally {
+      this.inFlight--;
     }
   }
 
+  private inFlight = 0;
+
   /** Solves waiting for a thread. */
   get queued(): number {
-    return this.piscina.queueSize;
+    return Math.max(0, this.inFlight - this.threads);
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,8 @@ import { demandUnits, unitsToNumber, type AssignmentModel } from '../models/mode
 /** Why no plan can place every container: each reason is a proof on its own. */
 export type Reason =
   | { readonly kind: 'fits-nowhere'; readonly container: string; readonly message: string }
-  | { readonly kind: 'total-demand'; readonly resource: string; readonly demand: number; readonly capacity: number; readonly message: string };
+  | { readonly kind: 'total-demand'; readonly resource: string; readonly demand: number; readonly capacity: number; readonly message: string }
+  | { readonly kind: 'solver-proof'; readonly solver: string; readonly message: string };
 
 /** Resources whose total demand exceeds total capacity (uniform demand only: node-dependent demand has no single total). */
 export function totalDemandReasons(model: AssignmentModel): Reason[] {

@@ -96,6 +96,9 @@ export async function solveModel(model: AssignmentModel, options: SolveOptions, 
   });
 
   if (result?.status === 'infeasible' || reasons.length > 0) {
+    if (reasons.length === 0) {
+      reasons.push({ kind: 'solver-proof', solver: options.solver, message: `${options.solver} proved that no plan places every container (each fits somewhere alone, but not all together)` });
+    }
     return finish({ status: 'infeasible', source: 'greedy', plan: greedy, objective: null, bound: null, gap: null, reasons });
   }
 

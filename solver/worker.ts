@@ -52,6 +52,8 @@ export default function solveTask(task: WorkerTask): WorkerResult {
     const ip = formulate(model);
     post({ kind: 'model', variables: ip.varCost.length, constraints: ip.rows.length, unplaceable: ip.unplaceable });
     if (ip.unplaceable.length > 0) return { result: { status: 'infeasible', note: 'some containers fit on no node' }, solverMs: 0 };
+    // Nothing to place: the empty plan is optimal (GLPK refuses a program without columns).
+    if (ip.m === 0) return { result: { status: 'optimal', assignment: new Int32Array(0), objective: 0, bound: 0 }, solverMs: 0 };
 
     const check = verifyPlan(model, greedy, true);
     const target = check.valid ? check.objective : undefined;

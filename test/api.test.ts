@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { gapToProgram, parseGapFile } from '../models/orlib.js';
+import { createApp } from '../server/app.js';
+import type { ProblemLimits } from '../models/validate.js';
+import { SolverPool } from '../solver/pool.js';
+import { fixturePath } from './helpers.js';
+import { sharedPool } from './setup.js';
+
+const LIMITS: ProblemLimits = { maxNodes: 100, maxContainers: 2000, maxPairs: 200_000, maxResources: 8, maxTimeLimitMs: 60_000 };
+
+async function listen(app: ReturnType<typeof createApp>): Promise<{ server: Server; url: string }> {
+  return new Promise((resolve) => {
+    const server = app.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
+  });
+}
+
+async function post(url: string, body: string, contentType: string | null = 'application/json'): Promise<{ status: number; json: Record<string, unknown>; headers: Headers }> {
+  const res = await fetch(url, { method: 'POST', body, headers: contentType ? { 'content-type': contentType } : {} });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown>, headers: res.headers };
+}
+
+interface ErrorBody {
+  error: { code: string; message: string; issues: { path: string; message: string }[] };
+}
+
+interface ErrorCase {
+  name: string;
+  route: string;
+  contentType: string | null;
+  body: string;
+  want: { status: number; code: string; path?: string };
+}
+
+const seed = readFileSync(fixturePath('plan', 'seed-example.json'), 'utf8');
+const seedInput = (JSON.parse(seed) as { input: Record<string, unknown> }).input;
+
+describe('HTTP API', function () {
+  this.timeout(60_000);
+  let server: Server;
+  let url: string;
+  before(async () => {
+    ({ server, url } = await listen(createApp({ pool: sharedPool(), limits: LIMITS, maxBodyBytes: 2 * 1024 * 1024 })));
+  });
+  after(() => server.close());
+
+  it('GET /healthz answers ok', async () => {
+    const res = await fetch(`${url}/healthz`);
+    assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as { status: string }).status, 'ok');
+  });
+
+  it('POST /v1/plan returns the optimal plan with the greedy beside it', async () => {
+    const { status, json } = await post(`${url}/v1/plan`, JSON.stringify(seedInput));
+    assert.equal(status, 200);
+    assert.equal(json['status'], 'optimal');
+    assert.equal(json['source'], 'glpk');
+    assert.equal(json['objective'], 1.25);
+    assert.equal(json['gap'], 0);
+    assert.equal((json['greedy'] as { objective: number }).objective, 1.375);
+    assert.equal((json['assignments'] as unknown[]).length, 5);
+  });
+
+  it('POST /v1/solve returns a node index per container', async () => {
+    const { status, json } = await post(`${url}/v1/solve`, JSON.stringify({ cost: [[1, 5], [4, 2]], demand: { cpu: [1, 1] }, capacity: { cpu: [1, 1] } }));
+    assert.equal(status, 200);
+    assert.deepEqual(json['assignment'], [0, 1]);
+    assert.equal(json['objective'], 3);
+  });
+
+  it('an infeasible snapshot is an answer (200), not an error', async () => {
+    const body = { nodes: [{ name: 'n', capacity: { cpu: 1 } }], containers: [{ name: 'big', requests: { cpu: 2 } }] };
+    const { status, json } = await post(`${url}/v1/plan`, JSON.stringify(body));
+    assert.equal(status, 200);
+    assert.equal(json['status'], 'infeasible');
+    assert.deepEqual(json['unplaced'], ['big']);
+  });
+
+  const cases = JSON.parse(readFileSync(fixturePath('errors.json'), 'utf8')) as ErrorCase[];
+  for (const c of cases) {
+    it(`${c.want.status} ${c.want.code}: ${c.name}`, async () => {
+      const { status, json } = await post(`${url}${c.route}`, c.body, c.contentType);
+      assert.equal(status, c.want.status);
+      const { error } = json as unknown as ErrorBody;
+      assert.equal(error.code, c.want.code);
+      assert.ok(error.message.length > 0);
+      if (c.want.path !== undefined) {
+        assert.ok(
+          error.issues.some((i) => i.path === c.want.path),
+          `no issue at ${c.want.path}: ${JSON.stringify(error.issues)}`,
+        );
+      }
+    });
+  }
+
+  it('413 for a body over the limit', async () => {
+    const big = JSON.stringify({ ...seedInput, padding: 'x'.repeat(3 * 1024 * 1024) });
+    const { status, json } = await post(`${url}/v1/plan`, big);
+    assert.equal(status, 413);
+    assert.equal((json as unknown as ErrorBody).error.code, 'payload_too_large');
+  });
+
+  it('422 for a problem over the size limits, naming the limit', async () => {
+    const nodes = Array.from({ length: 101 }, (_, i) => ({ name: `n${i}`, capacity: { cpu: 1 } }));
+    const { status, json } = await post(`${url}/v1/plan`, JSON.stringify({ nodes, containers: [] }));
+    assert.equal(status, 422);
+    const { error } = json as unknown as ErrorBody;
+    assert.equal(error.code, 'problem_too_large');
+    assert.deepEqual(error.issues[0], { path: 'nodes', message: '101 nodes exceed the limit of 100' });
+  });
+
+  it('keeps the time limit on an 80×1600 instance and stays responsive meanwhile', async () => {
+    const [g] = parseGapFile(readFileSync(fixturePath('gap', 'd801600'), 'utf8'), false);
+    const body = JSON.stringify(gapToProgram(g!, 'min', { timeLimitMs: 2000 }));
+    const started = Date.now();
+    const solving = post(`${url}/v1/solve`, body).then((r) => ({ ...r, ms: Date.now() - started }));
+    await new Promise((r) => setTimeout(r, 500));
+    let healthDoneFirst = false;
+    const health = await fetch(`${url}/healthz`);
+    assert.equal(health.status, 200);
+    const solved = await Promise.race([solving.then(() => false), Promise.resolve(true)]);
+    healthDoneFirst = solved;
+    const { status, json, ms } = await solving;
+    assert.ok(healthDoneFirst, '/healthz waited for the solve');
+    assert.equal(status, 200);
+    assert.ok(json['status'] === 'feasible' || json['status'] === 'optimal', String(json['status']));
+    assert.ok(typeof json['bound'] === 'number' && typeof json['gap'] === 'number');
+    // The documented promise: the answer comes back within the limit + 500 ms.
+    assert.ok(ms <= 2500, `answered after ${ms} ms`);
+    assert.equal((json['assignment'] as unknown[]).length, 1600);
+  });
+});
+
+describe('HTTP API under load', function () {
+  this.timeout(60_000);
+  it('answers 503 with Retry-After when every thread is busy and the queue is full', async () => {
+    const pool = new SolverPool({ threads: 1, maxQueue: 1 });
+    const { server, url } = await listen(createApp({ pool, limits: LIMITS, maxBodyBytes: 2 * 1024 * 1024 }));
+    try {
+      const [g] = parseGapFile(readFileSync(fixturePath('gap', 'gap12.txt'), 'utf8'), true);
+      const slow = JSON.stringify(gapToProgram(g!, 'min', { timeLimitMs: 1500 }));
+      // Warm up: once the thread is ready, one solve runs, one waits, and the third is refused.
+      assert.equal((await post(`${url}/v1/solve`, JSON.stringify({ cost: [[1]], demand: {}, capacity: {} }))).status, 200);
+      const answers = await Promise.all([post(`${url}/v1/solve`, slow), post(`${url}/v1/solve`, slow), post(`${url}/v1/solve`, slow)]);
+      const statuses = answers.map((a) => a.status).sort();
+      assert.deepEqual(statuses, [200, 200, 503]);
+      const refused = answers.find((a) => a.status === 503)!;
+      assert.equal(refused.headers.get('retry-after'), '1');
+      assert.equal((refused.json as unknown as ErrorBody).error.code, 'queue_full');
+    } finally {
+      server.close();
+      await pool.close();
+    }
+  });
+});

@@ -1,0 +1,69 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AssignmentModel } from '../models/model.js';
+import { validateProgram, validateSnapshot, type Validated } from '../models/validate.js';
+
+/** The repository root, from dist/test/. */
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export function fixturePath(...parts: string[]): string {
+  return join(ROOT, 'fixtures', ...parts);
+}
+
+/** Named JSON cases of one fixtures folder, in file-name order. */
+export function loadCases<T>(folder: string): (T & { file: string })[] {
+  const dir = fixturePath(folder);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((file) => ({ ...(JSON.parse(readFileSync(join(dir, file), 'utf8')) as T), file }));
+}
+
+function unwrap(v: Validated): Extract<Validated, { ok: true }> {
+  if (!v.ok) throw new Error(`fixture is invalid: ${JSON.stringify(v.issues)}`);
+  return v;
+}
+
+export const snapshot = (body: unknown): Extract<Validated, { ok: true }> => unwrap(validateSnapshot(body));
+export const program = (body: unknown): Extract<Validated, { ok: true }> => unwrap(validateProgram(body));
+
+/** Deterministic pseudo-random numbers (mulberry32), so random instances are the same every run. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Brute force: the best objective over every complete assignment (tiny models only), or null if none fits. */
+export function bruteForce(model: AssignmentModel): number | null {
+  const n = model.nodes.length;
+  const m = model.items.length;
+  const used = model.resources.map(() => new Array<bigint>(n).fill(0n));
+  let best: number | null = null;
+  const better = (a: number, b: number | null): boolean => b === null || (model.sense === 'min' ? a < b - 1e-12 : a > b + 1e-12);
+  const go = (j: number, z: number): void => {
+    if (j === m) {
+      if (better(z, best)) best = z;
+      return;
+    }
+    for (let i = 0; i < n; i++) {
+      let fits = true;
+      model.resources.forEach((r, k) => {
+        const d = r.perNode ? r.demand[i * m + j]! : r.demand[j]!;
+        if (used[k]![i]! + d > r.capacity[i]!) fits = false;
+      });
+      if (!fits) continue;
+      model.resources.forEach((r, k) => (used[k]![i]! += r.perNode ? r.demand[i * m + j]! : r.demand[j]!));
+      go(j + 1, z + model.cost[i * m + j]!);
+      model.resources.forEach((r, k) => (used[k]![i]! -= r.perNode ? r.demand[i * m + j]! : r.demand[j]!));
+    }
+  };
+  go(0, 0);
+  return best;
+}
