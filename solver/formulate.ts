@@ -37,7 +37,7 @@ export function formulate(model: AssignmentModel): IntegerProgram {
     rows.push({ name: `assign_${j}`, kind: 'assign', op: 'eq', rhs: 1, vars: Int32Array.from(vs), coefs: new Float64Array(vs.length).fill(1) });
   });
   // capacity of node i for resource k: Σ_j r_ijk x_ij ≤ R_ik (rows that can never bind are left out)
-  for (const r of model.resources) {
+  model.resources.forEach((r, k) => {
     for (let i = 0; i < n; i++) {
       const capacity = r.capacity[i] ?? 0n;
       const vs: number[] = [];
@@ -54,9 +54,9 @@ export function formulate(model: AssignmentModel): IntegerProgram {
       // Scale the row by a power of two near 1/R_ik: exact in floating point, and keeps coefficients O(1).
       const rhs = unitsToNumber(capacity, r.scale);
       const s = rhs > 0 ? 2 ** -Math.floor(Math.log2(rhs)) : 1;
-      rows.push({ name: `cap_${r.name}_${i}`, kind: 'capacity', op: 'le', rhs: rhs * s, vars: Int32Array.from(vs), coefs: Float64Array.from(coefs, (c) => c * s) });
+      rows.push({ name: `cap_${k}_${i}`, kind: 'capacity', op: 'le', rhs: rhs * s, vars: Int32Array.from(vs), coefs: Float64Array.from(coefs, (c) => c * s) });
     }
-  }
+  });
   return {
     sense: model.sense,
     n,

@@ -28,17 +28,8 @@ function unwrap(v: Validated): Extract<Validated, { ok: true }> {
 export const snapshot = (body: unknown): Extract<Validated, { ok: true }> => unwrap(validateSnapshot(body));
 export const program = (body: unknown): Extract<Validated, { ok: true }> => unwrap(validateProgram(body));
 
-/** Deterministic pseudo-random numbers (mulberry32), so random instances are the same every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers, so random instances are the same every run. */
+export { rngFor as rng } from '../bench/random.js';
 
 /** Brute force: the best objective over every complete assignment (tiny models only), or null if none fits. */
 export function bruteForce(model: AssignmentModel): number | null {
