@@ -21,7 +21,7 @@ export interface IntegerProgram {
 
 export interface Row {
   readonly name: string;
-  readonly kind: 'assign' | 'capacity';
+  readonly kind: 'assign' | 'capacity' | 'cut';
   readonly op: 'eq' | 'le';
   readonly rhs: number;
   readonly vars: Int32Array;

@@ -149,7 +149,7 @@ function drain(port: MessagePort): Progress {
         break;
       case 'model':
         progress.program = { variables: m.variables, constraints: m.constraints };
-        progress.unplaceable = m.unplaceable;
+        progress.unplaceable ??= m.unplaceable;
         break;
       case 'bound':
         progress.bound = m.bound;

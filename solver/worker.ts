@@ -5,7 +5,9 @@ import { formulate } from './formulate.js';
 import { greedyPlan } from './greedy.js';
 import { lagrangianBound, assignmentBound, roundBound, tighterBound } from './bounds.js';
 import { verifyPlan } from './verify.js';
-import { glpkLpBound, loadGlpk } from './backends/glpk.js';
+import { glpkLp, loadGlpk } from './backends/glpk.js';
+import { separateCovers, withRows } from './cuts.js';
+import type { IntegerProgram } from './ip.js';
 import type { BackendResult } from './backends/backend.js';
 import { BACKENDS } from './backends/index.js';
 
@@ -38,6 +40,10 @@ export interface WorkerResult {
 
 /** Programs up to this many variables also get GLPK's LP relaxation as a bound (it is fast there). */
 const LP_BOUND_MAX_VARIABLES = 20_000;
+/** Cutting-plane rounds at the root, and the share of the time (and the most ms) they may take. */
+const MAX_CUT_ROUNDS = 20;
+const CUT_BUDGET_SHARE = 0.15;
+const MAX_CUT_MS = 3000;
 /** Reserve kept between the backend's own time limit and the deadline, for conversion and messaging (ms). */
 const BACKEND_RESERVE_MS = 150;
 
@@ -62,9 +68,26 @@ export default function solveTask(task: WorkerTask): WorkerResult {
     const lagBudget = Math.min(500, remaining() * 0.1);
     bound = tighterBound(ip.sense, bound, roundBound(ip, lagrangianBound(ip, target, Date.now() + lagBudget))) ?? bound;
     post({ kind: 'bound', bound, method: 'lagrangian' });
-    if (ip.varCost.length <= LP_BOUND_MAX_VARIABLES && remaining() > 4 * BACKEND_RESERVE_MS) {
-      const lp = glpkLpBound(ip, Math.min(remaining() * 0.2, 2000));
-      const tighter = tighterBound(ip.sense, bound, lp === undefined ? undefined : roundBound(ip, lp));
+    // Root cutting planes: LP relaxation, extended covers of the capacity rows, again, while it pays.
+    let solved: IntegerProgram = ip;
+    if (ip.varCost.length <= LP_BOUND_MAX_VARIABLES && task.solver !== 'greedy') {
+      const cutDeadline = Date.now() + Math.min(remaining() * CUT_BUDGET_SHARE, MAX_CUT_MS);
+      for (let round = 0; round < MAX_CUT_ROUNDS && Date.now() < cutDeadline && remaining() > 4 * BACKEND_RESERVE_MS; round++) {
+        const lp = glpkLp(solved, Math.max(1, cutDeadline - Date.now()));
+        if (lp === undefined) break;
+        const tighter = tighterBound(ip.sense, bound, roundBound(ip, lp.z));
+        if (tighter !== undefined && tighter !== bound) {
+          bound = tighter;
+          post({ kind: 'bound', bound, method: round === 0 ? 'lp' : 'lp+cuts' });
+        }
+        const cuts = separateCovers(solved, lp.x, solved.rows.length);
+        if (cuts.length === 0) break;
+        solved = withRows(solved, cuts);
+      }
+      if (solved !== ip) post({ kind: 'model', variables: ip.varCost.length, constraints: solved.rows.length, unplaceable: [] });
+    } else if (ip.varCost.length <= LP_BOUND_MAX_VARIABLES && remaining() > 4 * BACKEND_RESERVE_MS) {
+      const lp = glpkLp(ip, Math.min(remaining() * 0.2, 2000));
+      const tighter = tighterBound(ip.sense, bound, lp === undefined ? undefined : roundBound(ip, lp.z));
       if (tighter !== undefined && tighter !== bound) {
         bound = tighter;
         post({ kind: 'bound', bound, method: 'lp' });
@@ -74,7 +97,7 @@ export default function solveTask(task: WorkerTask): WorkerResult {
     const started = Date.now();
     const budget = remaining() - BACKEND_RESERVE_MS;
     if (budget <= 0) return { result: { status: 'unknown', note: 'no time left for the exact solver' }, solverMs: 0 };
-    const result = BACKENDS[task.solver].solve({ model, ip, timeLimitMs: budget, mipGap: task.mipGap });
+    const result = BACKENDS[task.solver].solve({ model, ip: solved, timeLimitMs: budget, mipGap: task.mipGap });
     return { result, solverMs: Date.now() - started };
   } finally {
     port.close();

@@ -13,7 +13,7 @@ import { sharedPool } from './setup.js';
  * 20 s check is `npm run bench -- --suite gap1-12`.
  */
 const TIME_LIMIT_MS = 2_000;
-const MIN_PROVEN = 61; // a majority; 76 of 120 were proven at 2 s each on the 2-core dev machine
+const MIN_PROVEN = 80; // 98 of 120 were proven at 2 s each on the 2-core dev machine; 80 leaves room for a slower CI machine
 
 describe('OR-Library gap1–gap12 (120 solves, both senses)', function () {
   this.timeout(400_000);

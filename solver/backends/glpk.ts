@@ -37,11 +37,16 @@ function chosenVars(vars: Record<string, number>, count: number): number[] {
   return chosen;
 }
 
-/** LP relaxation value (a proven bound) or undefined if GLPK did not solve it to optimality in time. */
-export function glpkLpBound(ip: IntegerProgram, timeLimitMs: number): number | undefined {
+/**
+ * The LP relaxation: its optimal value (a proven bound) and point, or undefined if GLPK did not solve
+ * it to optimality within the limit.
+ */
+export function glpkLp(ip: IntegerProgram, timeLimitMs: number): { readonly z: number; readonly x: Float64Array } | undefined {
   if (!glpk) throw new Error('GLPK is not loaded: call loadGlpk() first');
   const out = glpk.solve(toLp(glpk, ip, true), { msglev: glpk.GLP_MSG_OFF, tmlim: Math.max(0.001, timeLimitMs / 1000) });
-  return out.result.status === glpk.GLP_OPT ? out.result.z : undefined;
+  if (out.result.status !== glpk.GLP_OPT) return undefined;
+  const vars = out.result.vars;
+  return { z: out.result.z, x: Float64Array.from({ length: ip.varCost.length }, (_, v) => vars[`x${v}`] ?? 0) };
 }
 
 export const glpkBackend: Backend = {
