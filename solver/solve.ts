@@ -70,7 +70,11 @@ export async function solveModel(model: AssignmentModel, options: SolveOptions, 
     }
   } catch (err) {
     // A worker that died (WebAssembly abort, out of memory) is replaced by the pool; this request still gets an answer.
-    if (err instanceof Error && err.name === 'QueueFullError') throw err;
+    if (err instanceof Error && err.name === 'QueueFullError') {
+      channel.port1.close();
+      channel.port2.close();
+      throw err;
+    }
     notes.push(`the solver worker failed: ${err instanceof Error ? err.message : String(err)}`);
   } finally {
     clearTimeout(timer);

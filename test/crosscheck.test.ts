@@ -3,6 +3,7 @@ import type { AssignmentModel } from '../models/model.js';
 import type { SolverName } from '../models/options.js';
 import { solveModel, type SolveOutcome } from '../solver/solve.js';
 import { verifyPlan } from '../solver/verify.js';
+import { clusterSnapshot } from '../bench/clusters.js';
 import { bruteForce, rng, snapshot } from './helpers.js';
 import { sharedPool } from './setup.js';
 
@@ -52,4 +53,21 @@ describe('GLPK and javascript-lp-solver against brute force on random small snap
     // The pure-JS solver is the weaker one; still, on instances this small it should prove most.
     assert.ok(jslpOptimal >= SEEDS.length / 2, `javascript-lp-solver proved only ${jslpOptimal} of ${SEEDS.length}`);
   });
+});
+
+describe('generated cluster snapshots (identical node types and replicas) against brute force', function () {
+  this.timeout(300_000);
+  for (let seed = 500; seed < 512; seed++) {
+    it(`seed ${seed}`, async () => {
+      const r = rng(seed);
+      const n = 3 + Math.floor(r() * 2);
+      const m = 6 + Math.floor(r() * 3);
+      const { model } = snapshot(clusterSnapshot(n, m, seed, 0.9));
+      const brute = bruteForce(model);
+      const o = await solveWith(model, 'glpk');
+      assert.equal(o.status, brute === null ? 'infeasible' : 'optimal');
+      if (brute !== null) assert.equal(o.objective, brute);
+      assert.ok(verifyPlan(model, o.plan.assignment, brute !== null).valid);
+    });
+  }
 });
