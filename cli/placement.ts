@@ -21,7 +21,7 @@ Commands:
 
 Options (override the input's own "options"):
   --time-limit-ms N   wall-clock limit in milliseconds (default 10000)
-  --solver NAME       ${SOLVER_NAMES.join(' | ')} (default glpk)
+  --solver NAME       ${SOLVER_NAMES.join(' | ')} (default auto: HiGHS and GLPK race)
   --mip-gap X         stop within this relative gap (default 0: prove optimality)
   -h, --help          show this help
 
@@ -96,7 +96,7 @@ async function main(): Promise<number> {
 
   const v = command === 'plan' ? validateSnapshot(input) : validateProgram(input);
   if (!v.ok) fail('invalid input', v.issues);
-  const pool = new SolverPool({ threads: 1, maxQueue: 1 });
+  const pool = new SolverPool({ threads: 2, maxQueue: 2 });
   try {
     const outcome = await solveModel(v.model, v.options, pool);
     process.stdout.write(`${JSON.stringify(outcomeJson(v.model, outcome), null, 2)}\n`);

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 
-/** Backends a caller may pin. `glpk` is the default exact solver. */
-export const SOLVER_NAMES = ['glpk', 'jslp', 'greedy'] as const;
+/** Solver settings a caller may choose: `auto` (the default portfolio) or one backend. */
+export const SOLVER_NAMES = ['auto', 'glpk', 'highs', 'jslp', 'greedy'] as const;
 export type SolverName = (typeof SOLVER_NAMES)[number];
+/** A single backend (`auto` is the portfolio that races glpk and highs). */
+export type BackendName = Exclude<SolverName, 'auto'>;
 
 /** Default time limit when a request gives none (ms). */
 export const DEFAULT_TIME_LIMIT_MS = 10_000;
@@ -11,7 +13,7 @@ export const DEFAULT_TIME_LIMIT_MS = 10_000;
  * Solve options shared by snapshots and programs.
  * - timeLimitMs: wall-clock budget in milliseconds for the whole solve (default 10 000; the server caps it).
  * - mipGap: relative gap at which the exact solver may stop (default 0 = prove optimality).
- * - solver: which backend produces the plan (default "glpk"); the greedy always runs beside it.
+ * - solver: "auto" (default) races HiGHS and GLPK; or pin one backend. The greedy always runs beside it.
  */
 export const SolveOptionsSchema = z.strictObject({
   timeLimitMs: z.number().int().min(1).optional(),
@@ -30,6 +32,6 @@ export function resolveOptions(input: SolveOptionsInput | undefined): SolveOptio
   return {
     timeLimitMs: input?.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS,
     mipGap: input?.mipGap ?? 0,
-    solver: input?.solver ?? 'glpk',
+    solver: input?.solver ?? 'auto',
   };
 }

@@ -50,6 +50,7 @@ export function outcomeJson(model: AssignmentModel, o: SolveOutcome): Record<str
     },
     ...(o.reasons.length > 0 ? { reasons: o.reasons } : {}),
     utilization: utilization(model, o.plan),
+    backends: o.backends,
     model: { nodes: model.nodes.length, containers: model.items.length, ...(o.program ?? {}) },
     notes: o.notes,
     timings: o.timings,

@@ -29,22 +29,22 @@ async function solveWith(model: AssignmentModel, solver: SolverName): Promise<So
   return solveModel(model, { timeLimitMs: 5_000, mipGap: 0, solver }, sharedPool());
 }
 
-describe('GLPK and javascript-lp-solver against brute force on random small snapshots', function () {
+describe('GLPK, HiGHS, the auto portfolio and javascript-lp-solver against brute force on random small snapshots', function () {
   this.timeout(300_000);
   let jslpOptimal = 0;
   for (const seed of SEEDS) {
     it(`seed ${seed}`, async () => {
       const { model } = snapshot(randomSnapshot(seed));
       const brute = bruteForce(model);
-      const [glpk, jslp] = [await solveWith(model, 'glpk'), await solveWith(model, 'jslp')];
-      for (const o of [glpk, jslp]) {
+      const [glpk, highs, auto, jslp] = [await solveWith(model, 'glpk'), await solveWith(model, 'highs'), await solveWith(model, 'auto'), await solveWith(model, 'jslp')];
+      for (const o of [glpk, highs, auto, jslp]) {
         assert.ok(verifyPlan(model, o.plan.assignment, o.status === 'optimal' || o.status === 'feasible').valid);
         if (o.status === 'optimal') assert.ok(brute !== null && Math.abs(o.objective! - brute) < 1e-9, `${o.source}: ${o.objective} vs brute force ${brute}`);
         if (o.status === 'infeasible') assert.equal(brute, null);
         if (o.greedy.verification.complete && o.objective !== null) assert.ok(o.objective <= o.greedy.verification.objective + 1e-9);
       }
       // GLPK proves every one of these: optimal where brute force finds a plan, infeasible where it does not.
-      assert.equal(glpk.status, brute === null ? 'infeasible' : 'optimal');
+      for (const o of [glpk, highs, auto]) assert.equal(o.status, brute === null ? 'infeasible' : 'optimal', `${o.source}`);
       if (jslp.status === 'optimal') jslpOptimal++;
       if (glpk.status === 'optimal' && jslp.status === 'optimal') assert.ok(Math.abs(glpk.objective! - jslp.objective!) < 1e-9);
     });
@@ -64,10 +64,12 @@ describe('generated cluster snapshots (identical node types and replicas) agains
       const m = 6 + Math.floor(r() * 3);
       const { model } = snapshot(clusterSnapshot(n, m, seed, 0.9));
       const brute = bruteForce(model);
-      const o = await solveWith(model, 'glpk');
-      assert.equal(o.status, brute === null ? 'infeasible' : 'optimal');
-      if (brute !== null) assert.equal(o.objective, brute);
-      assert.ok(verifyPlan(model, o.plan.assignment, brute !== null).valid);
+      for (const solver of ['glpk', 'highs', 'auto'] as const) {
+        const o = await solveWith(model, solver);
+        assert.equal(o.status, brute === null ? 'infeasible' : 'optimal', solver);
+        if (brute !== null) assert.equal(o.objective, brute, solver);
+        assert.ok(verifyPlan(model, o.plan.assignment, brute !== null).valid, solver);
+      }
     });
   }
 });

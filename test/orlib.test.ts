@@ -22,7 +22,8 @@ describe('OR-Library gap1–gap12 (120 solves, both senses)', function () {
 
   before(async () => {
     // The time limit is wall-clock from submission: run no more solves at once than the pool has threads.
-    const limit = pLimit(sharedPool().threads);
+    // The default solver (auto) runs two backends per solve, one per thread.
+    const limit = pLimit(Math.max(1, sharedPool().threads / 2));
     const jobs: Promise<void>[] = [];
     for (let f = 1; f <= 12; f++) {
       const instances = parseGapFile(readFileSync(fixturePath('gap', `gap${f}.txt`), 'utf8'), true);

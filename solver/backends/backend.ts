@@ -1,5 +1,5 @@
 import type { AssignmentModel } from '../../models/model.js';
-import type { SolverName } from '../../models/options.js';
+import type { BackendName } from '../../models/options.js';
 import type { IntegerProgram } from '../ip.js';
 
 /**
@@ -32,6 +32,6 @@ export interface SolveInput {
 }
 
 export interface Backend {
-  readonly name: SolverName;
+  readonly name: BackendName;
   solve(input: SolveInput): BackendResult;
 }

@@ -1,0 +1,124 @@
+import * as highsPackage from 'highs';
+import type { Highs } from 'highs';
+
+// The package's types describe its CommonJS build; under ESM the loader is the default export either way.
+const highsLoader = (highsPackage as unknown as { default: () => Promise<Highs> }).default;
+import { assignmentFromVars, type IntegerProgram } from '../ip.js';
+import type { Backend, BackendResult, SolveInput } from './backend.js';
+
+/**
+ * HiGHS (the `highs` package, WebAssembly) through its persistent model API, so the answer carries
+ * HiGHS's own dual bound and gap. `mip_rel_gap` is set from mipGap (its default is 1e-4, not 0). The
+ * model is disposed after every solve (garbage collection does not free WebAssembly memory).
+ * Incumbents and bounds found during the run are reported through `onProgress` as they come, and the
+ * run stops early when `shouldStop` says so (checked at HiGHS's MIP interrupt points).
+ */
+let highs: Highs | undefined;
+
+export async function loadHighs(): Promise<Highs> {
+  const loaded = highs ?? (await highsLoader());
+  highs = loaded;
+  return loaded;
+}
+
+export interface HighsProgress {
+  readonly kind: 'incumbent' | 'bound';
+  readonly assignment?: Int32Array;
+  readonly objective?: number;
+  readonly bound?: number;
+}
+
+function chosen(ip: IntegerProgram, x: ArrayLike<number>): number[] {
+  const out: number[] = [];
+  for (let v = 0; v < ip.varCost.length; v++) if ((x[v] ?? 0) > 0.5) out.push(v);
+  return out;
+}
+
+export function solveWithHighs(input: SolveInput, hooks: { onProgress?: (p: HighsProgress) => void; shouldStop?: () => boolean; start?: Int32Array } = {}): BackendResult {
+  if (!highs) throw new Error('HiGHS is not loaded: call loadHighs() first');
+  const { ip, timeLimitMs, mipGap } = input;
+  const C = highs.constants;
+  const nCols = ip.varCost.length;
+  const starts = new Int32Array(ip.rows.length + 1);
+  let nnz = 0;
+  ip.rows.forEach((r, k) => {
+    nnz += r.vars.length;
+    starts[k + 1] = nnz;
+  });
+  const indices = new Int32Array(nnz);
+  const values = new Float64Array(nnz);
+  ip.rows.forEach((r, k) => {
+    indices.set(r.vars, starts[k]!);
+    values.set(r.coefs, starts[k]!);
+  });
+  const model = highs.createModel({
+    numCols: nCols,
+    numRows: ip.rows.length,
+    sense: ip.sense === 'min' ? C.objectiveSense.minimize : C.objectiveSense.maximize,
+    colCost: ip.varCost,
+    colLower: new Float64Array(nCols),
+    colUpper: new Float64Array(nCols).fill(1),
+    rowLower: Float64Array.from(ip.rows, (r) => (r.op === 'eq' ? r.rhs : -Infinity)),
+    rowUpper: Float64Array.from(ip.rows, (r) => r.rhs),
+    matrix: { format: 'csr', numRows: ip.rows.length, numCols: nCols, starts, indices, values },
+    integrality: new Int32Array(nCols).fill(C.variableType.integer),
+  });
+  try {
+    model.options.set({ output_flag: false, time_limit: Math.max(0.001, timeLimitMs / 1000), mip_rel_gap: mipGap });
+    if (hooks.start) {
+      // A complete heuristic plan as the starting incumbent: HiGHS checks it and uses it as its cutoff.
+      const x = new Float64Array(nCols);
+      for (let v = 0; v < nCols; v++) if (hooks.start[ip.varItem[v]!] === ip.varNode[v]) x[v] = 1;
+      model.setSolution({ colValue: x });
+    }
+    const progress = hooks.onProgress;
+    const stop = hooks.shouldStop;
+    const run = model.run({
+      ...(progress
+        ? {
+            [C.callbackType.mipImprovingSolution]: (e: { data: { mip_solution?: Float64Array; objective_function_value?: number } }) => {
+              const x = e.data.mip_solution;
+              if (x) progress({ kind: 'incumbent', assignment: assignmentFromVars(ip, chosen(ip, x)), ...(e.data.objective_function_value === undefined ? {} : { objective: e.data.objective_function_value }) });
+              return undefined;
+            },
+            [C.callbackType.mipLogging]: (e: { data: { mip_dual_bound?: number } }) => {
+              const b = e.data.mip_dual_bound;
+              if (b !== undefined && Number.isFinite(b)) progress({ kind: 'bound', bound: b });
+              return undefined;
+            },
+          }
+        : {}),
+      ...(stop
+        ? {
+            [C.callbackType.mipInterrupt]: (e: { interrupt(): void }) => {
+              if (stop()) e.interrupt();
+              return undefined;
+            },
+          }
+        : {}),
+    });
+    const status = run.modelStatus;
+    const dualBound = Number(model.info.get('mip_dual_bound'));
+    const hasSolution = Number(model.info.get('primal_solution_status')) === 2;
+    const bound = Number.isFinite(dualBound) ? dualBound : undefined;
+    const solution = (): Pick<BackendResult, 'assignment' | 'objective'> => ({ assignment: assignmentFromVars(ip, chosen(ip, model.getSolution().colValue)), objective: model.getObjectiveValue() });
+    if (status === C.modelStatus.optimal) {
+      // HiGHS proved optimality (within its absolute tolerance mip_abs_gap, 1e-6): its objective is the bound.
+      if (mipGap === 0) {
+        const s = solution();
+        return { status: 'optimal', ...s, ...(s.objective === undefined ? {} : { bound: s.objective }) };
+      }
+      return { status: 'feasible', ...solution(), ...(bound === undefined ? {} : { bound }), note: 'stopped within mipGap' };
+    }
+    if (status === C.modelStatus.infeasible) return { status: 'infeasible', note: 'HiGHS proved that no integer solution exists' };
+    if (hasSolution) return { status: 'feasible', ...solution(), ...(bound === undefined ? {} : { bound }), note: `HiGHS stopped: model status ${status}` };
+    return { status: 'unknown', ...(bound === undefined ? {} : { bound }), note: `HiGHS stopped without a solution (model status ${status})` };
+  } finally {
+    model.dispose();
+  }
+}
+
+export const highsBackend: Backend = {
+  name: 'highs',
+  solve: (input) => solveWithHighs(input),
+};

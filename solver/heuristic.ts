@@ -1,0 +1,159 @@
+import { demandUnits, type AssignmentModel } from '../models/model.js';
+
+/**
+ * The cost-aware fallback heuristic: a regret construction followed by local search (shift and swap
+ * moves) within a deadline. Unlike the seed greedy (kept unchanged as the comparison baseline) it reads
+ * the costs. Resource amounts are handled as integer units in doubles, exact below 2^53; the plan is
+ * checked by the independent verifier before use anyway.
+ */
+interface Data {
+  readonly n: number;
+  readonly m: number;
+  readonly K: number;
+  /** s · c_ij at i*m+j, where s = 1 for min and -1 for max: always minimised. */
+  readonly cost: Float64Array;
+  readonly cap: Float64Array; // k*n + i
+  readonly dem: Float64Array; // k*n*m + i*m + j
+}
+
+function data(model: AssignmentModel): Data {
+  const n = model.nodes.length;
+  const m = model.items.length;
+  const K = model.resources.length;
+  const s = model.sense === 'min' ? 1 : -1;
+  const cap = new Float64Array(K * n);
+  const dem = new Float64Array(K * n * m);
+  model.resources.forEach((r, k) => {
+    for (let i = 0; i < n; i++) {
+      cap[k * n + i] = Number(r.capacity[i] ?? 0n);
+      for (let j = 0; j < m; j++) dem[k * n * m + i * m + j] = Number(demandUnits(r, i, j, m));
+    }
+  });
+  return { n, m, K, cost: Float64Array.from(model.cost, (c) => s * c), cap, dem };
+}
+
+function fits(d: Data, rem: Float64Array, i: number, j: number): boolean {
+  for (let k = 0; k < d.K; k++) if (d.dem[k * d.n * d.m + i * d.m + j]! > rem[k * d.n + i]!) return false;
+  return true;
+}
+
+function move(d: Data, rem: Float64Array, i: number, j: number, sign: 1 | -1): void {
+  for (let k = 0; k < d.K; k++) rem[k * d.n + i]! -= sign * d.dem[k * d.n * d.m + i * d.m + j]!;
+}
+
+/** Regret construction: place next the container that loses most if its best node is taken. Null if it gets stuck. */
+function regret(d: Data): Int32Array | null {
+  const { n, m } = d;
+  const rem = d.cap.slice();
+  const plan = new Int32Array(m).fill(-1);
+  const b1 = new Int32Array(m);
+  const b2 = new Int32Array(m);
+  const v1 = new Float64Array(m);
+  const v2 = new Float64Array(m);
+  const compute = (j: number): void => {
+    let i1 = -1;
+    let i2 = -1;
+    let c1 = Infinity;
+    let c2 = Infinity;
+    for (let i = 0; i < n; i++) {
+      if (!fits(d, rem, i, j)) continue;
+      const c = d.cost[i * m + j]!;
+      if (c < c1) {
+        i2 = i1;
+        c2 = c1;
+        i1 = i;
+        c1 = c;
+      } else if (c < c2) {
+        i2 = i;
+        c2 = c;
+      }
+    }
+    b1[j] = i1;
+    b2[j] = i2;
+    v1[j] = c1;
+    v2[j] = c2;
+  };
+  for (let j = 0; j < m; j++) compute(j);
+  const open = new Set<number>(Array.from({ length: m }, (_, j) => j));
+  while (open.size > 0) {
+    let pick = -1;
+    let best = -Infinity;
+    for (const j of open) {
+      if (b1[j]! < 0) return null;
+      const r = v2[j]! - v1[j]!;
+      if (r > best) {
+        best = r;
+        pick = j;
+      }
+    }
+    const i = b1[pick]!;
+    plan[pick] = i;
+    move(d, rem, i, pick, 1);
+    open.delete(pick);
+    for (const j of open) if (b1[j] === i || b2[j] === i) compute(j);
+  }
+  return plan;
+}
+
+/** First-improvement local search with shift and swap moves until no move improves or the deadline passes. */
+function localSearch(d: Data, plan: Int32Array, deadline: number): void {
+  const { n, m } = d;
+  const rem = d.cap.slice();
+  for (let j = 0; j < m; j++) move(d, rem, plan[j]!, j, 1);
+  const c = (i: number, j: number): number => d.cost[i * m + j]!;
+  let improved = true;
+  while (improved && Date.now() < deadline) {
+    improved = false;
+    for (let j = 0; j < m; j++) {
+      const a = plan[j]!;
+      for (let i = 0; i < n; i++) {
+        if (i === a || c(i, j) >= c(a, j) || !fits(d, rem, i, j)) continue;
+        move(d, rem, a, j, -1);
+        move(d, rem, i, j, 1);
+        plan[j] = i;
+        improved = true;
+        break;
+      }
+    }
+    for (let j1 = 0; j1 < m && Date.now() < deadline; j1++) {
+      for (let j2 = j1 + 1; j2 < m; j2++) {
+        const a = plan[j1]!;
+        const b = plan[j2]!;
+        if (a === b || c(b, j1) + c(a, j2) >= c(a, j1) + c(b, j2)) continue;
+        move(d, rem, a, j1, -1);
+        move(d, rem, b, j2, -1);
+        if (fits(d, rem, b, j1) && fits(d, rem, a, j2)) {
+          move(d, rem, b, j1, 1);
+          move(d, rem, a, j2, 1);
+          plan[j1] = b;
+          plan[j2] = a;
+          improved = true;
+        } else {
+          move(d, rem, a, j1, 1);
+          move(d, rem, b, j2, 1);
+        }
+      }
+    }
+  }
+}
+
+function objective(d: Data, plan: Int32Array): number {
+  let z = 0;
+  for (let j = 0; j < d.m; j++) z += d.cost[plan[j]! * d.m + j]!;
+  return z;
+}
+
+/**
+ * The best complete plan found from the regret construction and from `start` (e.g. the greedy plan, if
+ * complete), each improved by local search until `deadline` (epoch ms). Null if neither is complete.
+ */
+export function heuristicPlan(model: AssignmentModel, start: Int32Array | null, deadline: number): Int32Array | null {
+  const d = data(model);
+  const candidates = [regret(d), start && !start.includes(-1) ? start.slice() : null].filter((p): p is Int32Array => p !== null);
+  let best: Int32Array | null = null;
+  for (const plan of candidates) {
+    localSearch(d, plan, deadline);
+    if (!best || objective(d, plan) < objective(d, best)) best = plan;
+  }
+  return best;
+}
