@@ -1,18 +1,17 @@
 /**
- * npm run bench [-- --suite abcd,clusters,gap1-12,yagiura] [--time-limit-ms N] [--solver glpk|jslp|greedy] [--no-native]
+ * npm run bench [-- --suite abcd,clusters,gap1-12,yagiura] [--time-limit-ms N] [--solvers auto,glpk,highs] [--no-native]
  *
- * Solves each instance with this service (one solve at a time, so times are not disturbed by each other)
- * and, where glpsol is installed, the same 0-1 program natively with the same limit, side by side in one
- * run. Prints one markdown table per suite and a summary line. Suites:
- *   abcd      OR-Library gapa–gapd (24 instances, minimisation), published optima
- *   clusters  generated cluster snapshots (identical node types and replicas), 10×60, 20×200, 50×500
+ * Solves each instance with this service under each solver setting, one instance at a time, and,
+ * where they are installed, the same 0-1 program with native glpsol and cbc under the same limit, side
+ * by side in one run. Prints one markdown table per suite and a summary. Suites:
+ *   abcd      OR-Library gapa–gapd (24 instances, minimisation), published values
+ *   clusters  generated cluster snapshots (identical node types and replicas): 10×60, 20×200, 50×500, 100×1000
  *   gap1-12   OR-Library gap1–gap12, both senses (120 solves), published optima
- *   yagiura   Yagiura C/D/E instances with n ≤ 400 (read from ../shared/benchmarks/gap when present)
+ *   yagiura   Yagiura C/D/E instances with n ≤ 400 (from ../shared/benchmarks/gap when present)
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { AssignmentModel } from '../models/model.js';
 import { SOLVER_NAMES, type SolverName } from '../models/options.js';
 import { gapToProgram, parseGapFile, parseKnownValues, type KnownValue } from '../models/orlib.js';
 import { validateProgram, validateSnapshot, type Validated } from '../models/validate.js';
@@ -20,43 +19,47 @@ import { formulate } from '../solver/formulate.js';
 import { SolverPool } from '../solver/pool.js';
 import { solveModel } from '../solver/solve.js';
 import { clusterSnapshot } from './clusters.js';
-import { glpsol, hasCommand, type NativeResult } from './native.js';
+import { cbc, glpsol, hasCommand, type NativeResult } from './native.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const { values } = parseArgs({
   options: {
     suite: { type: 'string', default: 'abcd,clusters' },
     'time-limit-ms': { type: 'string', default: '10000' },
-    solver: { type: 'string', default: 'glpk' },
+    solvers: { type: 'string', default: 'auto' },
     'no-native': { type: 'boolean', default: false },
   },
 });
 const timeLimitMs = Number(values['time-limit-ms']);
-const solver = values.solver as SolverName;
-if (!SOLVER_NAMES.includes(solver)) throw new Error(`--solver must be one of ${SOLVER_NAMES.join(', ')}`);
-const native = !values['no-native'] && hasCommand('glpsol');
+const solvers = values.solvers!.split(',') as SolverName[];
+for (const s of solvers) if (!SOLVER_NAMES.includes(s)) throw new Error(`--solvers takes ${SOLVER_NAMES.join(', ')}`);
+const natives = values['no-native'] ? [] : [...(hasCommand('glpsol') ? ['glpsol'] : []), ...(hasCommand('cbc') ? ['cbc'] : [])];
 
 interface Instance {
   readonly name: string;
-  readonly build: () => Validated;
+  readonly build: (solver: SolverName) => Validated;
   readonly published?: number;
-  readonly publishedOptimal?: boolean;
+}
+
+interface Ours {
+  readonly status: string;
+  readonly objective: number | null;
+  readonly bound: number | null;
+  readonly gap: number | null;
+  readonly source: string;
+  readonly ms: number;
 }
 
 interface Row {
-  name: string;
-  size: string;
-  greedy: number | null;
-  status: string;
-  objective: number | null;
-  bound: number | null;
-  gap: number | null;
-  published: number | undefined;
-  ms: number;
-  native?: NativeResult;
+  readonly name: string;
+  readonly size: string;
+  readonly published: number | undefined;
+  readonly greedy: number | null;
+  readonly ours: Readonly<Record<string, Ours>>;
+  readonly native: Readonly<Record<string, NativeResult>>;
 }
 
-const fmt = (x: number | null | undefined, digits = 2): string => (x === null || x === undefined ? '–' : Number.isInteger(x) ? String(x) : x.toFixed(digits));
+const fmt = (x: number | null | undefined): string => (x === null || x === undefined ? '–' : Number.isInteger(x) ? String(x) : x.toFixed(2));
 const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '–' : `${(100 * x).toFixed(2)}%`);
 
 function gapFileInstances(file: string, withCount: boolean, senses: readonly ('min' | 'max')[], known: readonly KnownValue[], dir: string): Instance[] {
@@ -65,7 +68,7 @@ function gapFileInstances(file: string, withCount: boolean, senses: readonly ('m
     senses.map((sense) => {
       const kv = known.find((x) => x.file === file && x.index === k + 1 && x.sense === sense);
       const label = `${file.replace('.txt', '')}${withCount ? `-${k + 1}` : ''}${senses.length > 1 ? ` ${sense}` : ''}`;
-      return { name: label, build: () => validateProgram(gapToProgram(g, sense, { timeLimitMs, solver })), ...(kv ? { published: kv.value, publishedOptimal: kv.optimal } : {}) };
+      return { name: label, build: (solver: SolverName) => validateProgram(gapToProgram(g, sense, { timeLimitMs, solver })), ...(kv ? { published: kv.value } : {}) };
     }),
   );
 }
@@ -90,42 +93,53 @@ function suite(name: string): Instance[] {
         [10, 60],
         [20, 200],
         [50, 500],
-      ].map(([n, m]) => ({ name: `cluster ${n}×${m}`, build: () => validateSnapshot({ ...clusterSnapshot(n!, m!, 42 + n!), options: { timeLimitMs, solver } }) }));
+        [100, 1000],
+      ].map(([n, m]) => ({ name: `cluster ${n}×${m}`, build: (solver: SolverName) => validateSnapshot({ ...clusterSnapshot(n!, m!, 42 + n!), options: { timeLimitMs, solver } }) }));
     default:
       throw new Error(`unknown suite "${name}"`);
   }
 }
 
 async function run(instance: Instance, pool: SolverPool): Promise<Row> {
-  const v = instance.build();
-  if (!v.ok) throw new Error(`${instance.name}: ${JSON.stringify(v.issues)}`);
-  const model: AssignmentModel = v.model;
-  const started = process.hrtime.bigint();
-  const o = await solveModel(model, v.options, pool);
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  const row: Row = {
-    name: instance.name,
-    size: `${model.nodes.length}×${model.items.length}`,
-    greedy: o.greedy.verification.complete ? o.greedy.verification.objective : null,
-    status: o.status,
-    objective: o.objective,
-    bound: o.bound,
-    gap: o.gap,
-    published: instance.published,
-    ms,
-  };
-  if (native) row.native = glpsol(formulate(model), timeLimitMs / 1000);
-  return row;
+  const ours: Record<string, Ours> = {};
+  let greedy: number | null = null;
+  let size = '';
+  let model;
+  for (const solver of solvers) {
+    const v = instance.build(solver);
+    if (!v.ok) throw new Error(`${instance.name}: ${JSON.stringify(v.issues)}`);
+    model = v.model;
+    size = `${model.nodes.length}×${model.items.length}`;
+    const started = process.hrtime.bigint();
+    const o = await solveModel(v.model, v.options, pool);
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    greedy = o.greedy.verification.complete ? o.greedy.verification.objective : null;
+    ours[solver] = { status: o.status, objective: o.objective, bound: o.bound, gap: o.gap, source: o.source, ms };
+  }
+  const native: Record<string, NativeResult> = {};
+  if (model && natives.length > 0) {
+    const ip = formulate(model);
+    if (natives.includes('glpsol')) native['glpsol'] = glpsol(ip, timeLimitMs / 1000);
+    if (natives.includes('cbc')) native['cbc'] = cbc(ip, timeLimitMs / 1000);
+  }
+  return { name: instance.name, size, published: instance.published, greedy, ours, native };
 }
 
-function table(rows: readonly Row[]): string {
-  const head = ['instance', 'n×m', 'greedy', 'status', 'objective', 'bound', 'gap', 'published', 'vs published', 'time ms'];
-  if (native) head.push('glpsol status', 'glpsol objective', 'glpsol ms', 'time ratio');
+function table(rows: readonly Row[], withPublished: boolean): string {
+  const head = ['instance', 'n×m', ...(withPublished ? ['published'] : []), 'greedy'];
+  for (const s of solvers) head.push(`${s} status`, `${s} objective`, `${s} gap`, ...(withPublished ? [`${s} vs published`] : []), `${s} ms`);
+  for (const n of natives) head.push(`${n} status`, `${n} objective`, `${n} ms`);
+  if (natives.length > 0) head.push(`${solvers[0]} / ${natives[natives.length - 1]} time`);
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of rows) {
-    const vsPublished = r.objective !== null && r.published !== undefined ? Math.abs(r.objective - r.published) / Math.abs(r.published) : null;
-    const cells = [r.name, r.size, fmt(r.greedy), r.status, fmt(r.objective), fmt(r.bound), pct(r.gap), fmt(r.published), pct(vsPublished), r.ms.toFixed(0)];
-    if (native && r.native) cells.push(r.native.status, fmt(r.native.objective), r.native.ms.toFixed(0), (r.ms / r.native.ms).toFixed(2));
+    const cells = [r.name, r.size, ...(withPublished ? [fmt(r.published)] : []), fmt(r.greedy)];
+    for (const s of solvers) {
+      const o = r.ours[s]!;
+      const vs = o.objective !== null && r.published !== undefined ? Math.abs(o.objective - r.published) / Math.abs(r.published) : null;
+      cells.push(o.status, fmt(o.objective), pct(o.gap), ...(withPublished ? [pct(vs)] : []), o.ms.toFixed(0));
+    }
+    for (const n of natives) cells.push(r.native[n]!.status, fmt(r.native[n]!.objective), r.native[n]!.ms.toFixed(0));
+    if (natives.length > 0) cells.push((r.ours[solvers[0]!]!.ms / r.native[natives[natives.length - 1]!]!.ms).toFixed(2));
     lines.push(`| ${cells.join(' | ')} |`);
   }
   return lines.join('\n');
@@ -137,9 +151,12 @@ function median(xs: readonly number[]): number {
   return s.length === 0 ? NaN : s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-const pool = new SolverPool({ threads: 1, maxQueue: 1 });
+const pool = new SolverPool({ threads: 2, maxQueue: 2 });
 try {
-  console.log(`optiplace bench: solver ${solver}, time limit ${timeLimitMs} ms per solve, one solve at a time${native ? ', native glpsol side by side' : ', glpsol not installed (apt-get install glpk-utils) or --no-native'}; node ${process.version}`);
+  console.log(
+    `optiplace bench: solvers ${solvers.join(', ')}; time limit ${timeLimitMs} ms per solve; one instance at a time (auto uses two threads, one per backend; single backends one); ` +
+      `${natives.length ? `native ${natives.join(' and ')} on the same 0-1 program, single-threaded` : 'no native solvers (apt-get install glpk-utils coinor-cbc)'}; node ${process.version}`,
+  );
   for (const name of values.suite!.split(',')) {
     const instances = suite(name);
     const rows: Row[] = [];
@@ -147,14 +164,18 @@ try {
       rows.push(await run(instance, pool));
       if (process.stderr.isTTY) process.stderr.write(`  ${name}: ${rows.length}/${instances.length}\r`);
     }
-    const proven = rows.filter((r) => r.status === 'optimal').length;
-    const atPublished = rows.filter((r) => r.status === 'optimal' && r.objective === r.published).length;
-    console.log(`\n### ${name}\n\n${table(rows)}\n`);
-    const published = rows.some((r) => r.published !== undefined) ? [`${atPublished} of them at the published value`] : [];
-    const summary = [`${proven}/${rows.length} proven optimal`, ...published, `median time ${median(rows.map((r) => r.ms)).toFixed(0)} ms`];
-    if (native) {
-      summary.push(`glpsol proven ${rows.filter((r) => r.native?.status === 'optimal').length}/${rows.length}`);
-      summary.push(`median time ratio (ours/glpsol) ${median(rows.map((r) => r.ms / r.native!.ms)).toFixed(2)}`);
+    const withPublished = rows.some((r) => r.published !== undefined);
+    console.log(`\n### ${name}\n\n${table(rows, withPublished)}\n`);
+    const summary: string[] = [];
+    for (const s of solvers) {
+      const os = rows.map((r) => r.ours[s]!);
+      const atPublished = rows.filter((r) => r.ours[s]!.status === 'optimal' && r.ours[s]!.objective === r.published).length;
+      summary.push(`${s}: ${os.filter((o) => o.status === 'optimal').length}/${rows.length} proven optimal${withPublished ? ` (${atPublished} at the published value)` : ''}, median ${median(os.map((o) => o.ms)).toFixed(0)} ms`);
+    }
+    for (const n of natives) {
+      const ns = rows.map((r) => r.native[n]!);
+      summary.push(`${n}: ${ns.filter((x) => x.status === 'optimal').length}/${rows.length} proven optimal, median ${median(ns.map((x) => x.ms)).toFixed(0)} ms`);
+      summary.push(`median time ratio ${solvers[0]}/${n} ${median(rows.map((r) => r.ours[solvers[0]!]!.ms / r.native[n]!.ms)).toFixed(2)}`);
     }
     console.log(`Summary (${name}): ${summary.join('; ')}.`);
   }

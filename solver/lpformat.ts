@@ -12,11 +12,11 @@ export function toCplexLp(ip: IntegerProgram): string {
     for (let k = 0; k < terms.length; k += 8) out.push(` ${terms.slice(k, k + 8).join(' ')}`);
     return out.join('\n') || ' 0 x0';
   };
-  lines.push(` obj:${wrap(Array.from(ip.varCost, (c, v) => term(c, v))).slice(1)}`);
+  lines.push(` obj: ${wrap(Array.from(ip.varCost, (c, v) => term(c, v))).slice(1)}`);
   lines.push('Subject To');
   for (const row of ip.rows) {
     if (row.vars.length === 0) continue;
-    lines.push(` ${row.name}:${wrap(Array.from(row.vars, (v, t) => term(row.coefs[t]!, v))).slice(1)} ${row.op === 'eq' ? '=' : '<='} ${row.rhs}`);
+    lines.push(` ${row.name}: ${wrap(Array.from(row.vars, (v, t) => term(row.coefs[t]!, v))).slice(1)} ${row.op === 'eq' ? '=' : '<='} ${row.rhs}`);
   }
   lines.push('Binary');
   for (let v = 0; v < ip.varCost.length; v++) lines.push(` x${v}`);
