@@ -14,11 +14,13 @@ export const DEFAULT_TIME_LIMIT_MS = 10_000;
  * - timeLimitMs: wall-clock budget in milliseconds for the whole solve (default 10 000; the server caps it).
  * - mipGap: relative gap at which the exact solver may stop (default 0 = prove optimality).
  * - solver: "auto" (default) races HiGHS and GLPK; or pin one backend. The greedy always runs beside it.
+ * - symmetry: aggregate identical containers and order identical nodes (default true; the optimum is unchanged).
  */
 export const SolveOptionsSchema = z.strictObject({
   timeLimitMs: z.number().int().min(1).optional(),
   mipGap: z.number().min(0).max(1).optional(),
   solver: z.enum(SOLVER_NAMES).optional(),
+  symmetry: z.boolean().optional(),
 });
 export type SolveOptionsInput = z.infer<typeof SolveOptionsSchema>;
 
@@ -26,6 +28,8 @@ export interface SolveOptions {
   readonly timeLimitMs: number;
   readonly mipGap: number;
   readonly solver: SolverName;
+  /** Symmetry-aware formulation (identical containers aggregated, identical nodes ordered); default true. */
+  readonly symmetry: boolean;
 }
 
 export function resolveOptions(input: SolveOptionsInput | undefined): SolveOptions {
@@ -33,5 +37,6 @@ export function resolveOptions(input: SolveOptionsInput | undefined): SolveOptio
     timeLimitMs: input?.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS,
     mipGap: input?.mipGap ?? 0,
     solver: input?.solver ?? 'auto',
+    symmetry: input?.symmetry ?? true,
   };
 }

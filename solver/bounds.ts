@@ -5,23 +5,23 @@ import type { IntegerProgram } from './ip.js';
  * For a minimisation the bound is a lower bound; for a maximisation an upper bound.
  */
 
-/** Assignment-only bound: every item at its best-cost node, capacities ignored. NaN if some item has no variable. */
+/** Assignment-only bound: every container at its best-cost node, capacities ignored. NaN if some class has no variable. */
 export function assignmentBound(ip: IntegerProgram): number {
   const sign = ip.sense === 'min' ? 1 : -1;
-  const best = new Float64Array(ip.m).fill(Infinity);
+  const best = new Float64Array(ip.classes.length).fill(Infinity);
   for (let v = 0; v < ip.varCost.length; v++) {
-    const j = ip.varItem[v]!;
-    best[j] = Math.min(best[j]!, sign * ip.varCost[v]!);
+    const c = ip.varClass[v]!;
+    best[c] = Math.min(best[c]!, sign * ip.varCost[v]!);
   }
   let z = 0;
-  for (const b of best) z += b;
+  best.forEach((b, c) => (z += b * ip.classes[c]!.length));
   return Number.isFinite(z) ? sign * z : NaN;
 }
 
 /**
  * Lagrangian dual bound: the capacity rows are moved into the objective with multipliers λ ≥ 0, leaving
- * an assignment problem solved item by item:
- *   L(λ) = Σ_j min_i (c_ij + Σ_r λ_r a_r,ij) − Σ_r λ_r b_r   (for a minimisation)
+ * an assignment problem solved class by class (variable upper bounds relaxed too, which keeps it valid):
+ *   L(λ) = Σ_c |c| · min_i (c_ic + Σ_r λ_r a_r,ic) − Σ_r λ_r b_r   (for a minimisation)
  * Every L(λ) is a valid lower bound; subgradient steps (Polyak, towards `target`, usually the greedy
  * objective) push it towards the LP relaxation value, which is its maximum. Stops after `maxIterations`
  * or at `deadline` (epoch ms). Returns the best bound seen, in the program's own sense.
@@ -34,8 +34,10 @@ export function lagrangianBound(ip: IntegerProgram, target: number | undefined, 
   const nVars = ip.varCost.length;
   const lambda = new Float64Array(capRows.length);
   const reduced = new Float64Array(nVars);
-  const choice = new Int32Array(ip.m);
-  const bestOfItem = new Float64Array(ip.m);
+  const nClasses = ip.classes.length;
+  const size = Float64Array.from(ip.classes, (members) => members.length);
+  const choice = new Int32Array(nClasses);
+  const bestOfItem = new Float64Array(nClasses);
   const g = new Float64Array(capRows.length);
   let best = sign * first;
   const goal = target === undefined ? undefined : sign * target;
@@ -52,14 +54,14 @@ export function lagrangianBound(ip: IntegerProgram, target: number | undefined, 
     });
     bestOfItem.fill(Infinity);
     for (let v = 0; v < nVars; v++) {
-      const j = ip.varItem[v]!;
+      const j = ip.varClass[v]!;
       if (reduced[v]! < bestOfItem[j]!) {
         bestOfItem[j] = reduced[v]!;
         choice[j] = v;
       }
     }
     let value = constant;
-    for (const b of bestOfItem) value += b;
+    bestOfItem.forEach((b, c) => (value += b * size[c]!));
     if (value > best + 1e-12 * Math.max(1, Math.abs(best))) {
       best = value;
       sinceImprovement = 0;
@@ -69,12 +71,12 @@ export function lagrangianBound(ip: IntegerProgram, target: number | undefined, 
       if (theta < 1e-4) break;
     }
     // Subgradient g_r = Σ a_r x(λ) − b_r for the chosen variables.
-    const chosen = new Uint8Array(nVars);
-    for (let j = 0; j < ip.m; j++) chosen[choice[j]!] = 1;
+    const chosen = new Float64Array(nVars);
+    for (let c = 0; c < nClasses; c++) chosen[choice[c]!] = size[c]!;
     let norm = 0;
     capRows.forEach((row, r) => {
       let s = -row.rhs;
-      for (let t = 0; t < row.vars.length; t++) if (chosen[row.vars[t]!]) s += row.coefs[t]!;
+      for (let t = 0; t < row.vars.length; t++) s += chosen[row.vars[t]!]! * row.coefs[t]!;
       // Projected: a multiplier at 0 with a negative subgradient stays at 0 and does not count.
       const gr = lambda[r]! === 0 && s < 0 ? 0 : s;
       g[r] = gr;

@@ -19,7 +19,8 @@ export function separateCovers(ip: IntegerProgram, x: Float64Array, start: numbe
   const cuts: Row[] = [];
   let id = start;
   for (const row of ip.rows) {
-    if (row.kind !== 'capacity') continue;
+    // Covers are valid for 0-1 variables only: rows with an aggregated (general integer) variable are skipped.
+    if (row.kind !== 'capacity' || row.vars.some((v) => ip.varUpper[v]! > 1)) continue;
     const members: number[] = [];
     for (let t = 0; t < row.vars.length; t++) if (x[row.vars[t]!]! > 1e-9) members.push(t);
     members.sort((p, q) => x[row.vars[q]!]! - x[row.vars[p]!]! || row.coefs[q]! - row.coefs[p]!);

@@ -1,71 +1,177 @@
-import { demandUnits, fitsEmpty, unitsToNumber, type AssignmentModel } from '../models/model.js';
+import { demandUnits, unitsToNumber, type AssignmentModel } from '../models/model.js';
 import type { IntegerProgram, Row } from './ip.js';
 
+export interface FormulationOptions {
+  /**
+   * Symmetry-aware (default true): containers with identical requests and cost rows form one class,
+   * modelled by integer counts y_ic instead of one binary per container, and nodes with identical
+   * capacities and cost columns get order rows. The optimum is the plain model's.
+   */
+  readonly symmetry?: boolean;
+}
+
 /**
- * Builds the 0-1 program
- *   min (or max) Σ_i Σ_j c_ij x_ij
- * with a variable x_ij only for the pairs where container j fits on empty node i.
+ * Builds the integer program
+ *   min (or max) Σ_i Σ_c c_ic y_ic
+ * with a variable y_ic only for the pairs where a container of class c fits on empty node i, and
+ * 0 ≤ y_ic ≤ min(|c|, how many copies fit on node i alone).
  */
-export function formulate(model: AssignmentModel): IntegerProgram {
+export function formulate(model: AssignmentModel, options: FormulationOptions = {}): IntegerProgram {
   const n = model.nodes.length;
   const m = model.items.length;
+  const symmetry = options.symmetry ?? true;
+  const classes = symmetry ? containerClasses(model) : Array.from({ length: m }, (_, j) => [j]);
+
   const nodes: number[] = [];
-  const items: number[] = [];
+  const classOf: number[] = [];
   const costs: number[] = [];
-  const varsOfItem: number[][] = Array.from({ length: m }, () => []);
+  const uppers: number[] = [];
+  const varsOfClass: number[][] = classes.map(() => []);
   const varsOfNode: number[][] = Array.from({ length: n }, () => []);
   let integralCosts = true;
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < m; j++) {
-      if (!fitsEmpty(model, i, j)) continue;
+  let plainVariables = 0;
+  classes.forEach((members, c) => {
+    const j = members[0]!;
+    for (let i = 0; i < n; i++) {
+      // How many copies of the class fit on empty node i: min over requested resources of ⌊R_ik / r_ck⌋.
+      let copies = BigInt(members.length);
+      for (const r of model.resources) {
+        const d = demandUnits(r, i, j, m);
+        if (d > 0n) {
+          const fit = (r.capacity[i] ?? 0n) / d;
+          if (fit < copies) copies = fit;
+        }
+      }
+      if (copies === 0n) continue;
+      plainVariables += members.length;
       const v = nodes.length;
-      const c = model.cost[i * m + j] ?? 0;
+      const cost = model.cost[i * m + j] ?? 0;
       nodes.push(i);
-      items.push(j);
-      costs.push(c);
-      if (!Number.isInteger(c)) integralCosts = false;
-      varsOfItem[j]?.push(v);
-      varsOfNode[i]?.push(v);
+      classOf.push(c);
+      costs.push(cost);
+      uppers.push(Number(copies));
+      if (!Number.isInteger(cost)) integralCosts = false;
+      varsOfClass[c]!.push(v);
+      varsOfNode[i]!.push(v);
     }
-  }
+  });
 
   const rows: Row[] = [];
   const unplaceable: number[] = [];
-  // each container on exactly one node: Σ_i x_ij = 1 for every j
-  varsOfItem.forEach((vs, j) => {
-    if (vs.length === 0) unplaceable.push(j);
-    rows.push({ name: `assign_${j}`, kind: 'assign', op: 'eq', rhs: 1, vars: Int32Array.from(vs), coefs: new Float64Array(vs.length).fill(1) });
+  // each container on exactly one node: Σ_i y_ic = |c| for every class c (Σ_i x_ij = 1 when |c| = 1)
+  varsOfClass.forEach((vs, c) => {
+    const members = classes[c]!;
+    if (vs.length === 0) unplaceable.push(...members);
+    rows.push({ name: `assign_${c}`, kind: 'assign', op: 'eq', rhs: members.length, vars: Int32Array.from(vs), coefs: new Float64Array(vs.length).fill(1) });
   });
-  // capacity of node i for resource k: Σ_j r_ijk x_ij ≤ R_ik (rows that can never bind are left out)
+  // capacity of node i for resource k: Σ_c r_ick y_ic ≤ R_ik (rows that can never bind are left out)
+  let plainCapacityRows = 0;
   model.resources.forEach((r, k) => {
     for (let i = 0; i < n; i++) {
       const capacity = r.capacity[i] ?? 0n;
       const vs: number[] = [];
       const coefs: number[] = [];
       let total = 0n;
-      for (const v of varsOfNode[i] ?? []) {
-        const d = demandUnits(r, i, items[v] ?? 0, m);
+      let plainTotal = 0n;
+      for (const v of varsOfNode[i]!) {
+        const d = demandUnits(r, i, classes[classOf[v]!]![0]!, m);
         if (d === 0n) continue;
-        total += d;
+        total += d * BigInt(uppers[v]!);
+        plainTotal += d * BigInt(classes[classOf[v]!]!.length);
         vs.push(v);
         coefs.push(unitsToNumber(d, r.scale));
       }
+      if (plainTotal > capacity) plainCapacityRows++;
       if (total <= capacity) continue;
       // Scale the row by a power of two near 1/R_ik: exact in floating point, and keeps coefficients O(1).
       const rhs = unitsToNumber(capacity, r.scale);
       const s = rhs > 0 ? 2 ** -Math.floor(Math.log2(rhs)) : 1;
-      rows.push({ name: `cap_${k}_${i}`, kind: 'capacity', op: 'le', rhs: rhs * s, vars: Int32Array.from(vs), coefs: Float64Array.from(coefs, (c) => c * s) });
+      rows.push({ name: `cap_${k}_${i}`, kind: 'capacity', op: 'le', rhs: rhs * s, vars: Int32Array.from(vs), coefs: Float64Array.from(coefs, (x) => x * s) });
     }
   });
+
+  // identical nodes i1 < i2 (same capacities, same cost and demand columns): any plan can be permuted
+  // among them, so one optimal plan has them ordered by load: Σ_c w_c y_i1c ≥ Σ_c w_c y_i2c
+  let nodeGroups = 0;
+  if (symmetry) {
+    for (const group of nodeClasses(model)) {
+      if (group.length < 2) continue;
+      nodeGroups++;
+      const weight = (v: number): number => classWeight(model, group[0]!, classes[classOf[v]!]![0]!);
+      for (let t = 0; t + 1 < group.length; t++) {
+        const a = varsOfNode[group[t]!]!;
+        const b = varsOfNode[group[t + 1]!]!;
+        const vars = [...a, ...b];
+        const coefs = [...a.map((v) => -weight(v)), ...b.map((v) => weight(v))];
+        rows.push({ name: `order_${group[t]}_${group[t + 1]}`, kind: 'symmetry', op: 'le', rhs: 0, vars: Int32Array.from(vars), coefs: Float64Array.from(coefs) });
+      }
+    }
+  }
+
   return {
     sense: model.sense,
     n,
     m,
+    classes,
     varNode: Int32Array.from(nodes),
-    varItem: Int32Array.from(items),
+    varClass: Int32Array.from(classOf),
     varCost: Float64Array.from(costs),
+    varUpper: Float64Array.from(uppers),
     rows,
     unplaceable,
     integralCosts,
+    plain: { variables: plainVariables, constraints: m + plainCapacityRows },
+    nodeGroups,
   };
+}
+
+/** A container's weight in the node order rows: its total share of the node's capacities (any fixed weight is valid). */
+function classWeight(model: AssignmentModel, i: number, j: number): number {
+  const m = model.items.length;
+  let w = 0;
+  for (const r of model.resources) {
+    const cap = r.capacity[i] ?? 0n;
+    if (cap > 0n) w += Number(demandUnits(r, i, j, m)) / Number(cap);
+  }
+  return Math.max(w, 1e-6);
+}
+
+/** Containers with identical demand on every node for every resource and identical cost on every node. */
+function containerClasses(model: AssignmentModel): number[][] {
+  const n = model.nodes.length;
+  const m = model.items.length;
+  const byKey = new Map<string, number[]>();
+  for (let j = 0; j < m; j++) {
+    const parts: string[] = [];
+    for (const r of model.resources) {
+      if (r.perNode) for (let i = 0; i < n; i++) parts.push(String(demandUnits(r, i, j, m)));
+      else parts.push(String(r.demand[j] ?? 0n));
+    }
+    for (let i = 0; i < n; i++) parts.push(String(model.cost[i * m + j]));
+    const key = parts.join(',');
+    const members = byKey.get(key);
+    if (members) members.push(j);
+    else byKey.set(key, [j]);
+  }
+  return [...byKey.values()];
+}
+
+/** Nodes with identical capacities, identical cost for every container and identical node-dependent demand. */
+function nodeClasses(model: AssignmentModel): number[][] {
+  const n = model.nodes.length;
+  const m = model.items.length;
+  const byKey = new Map<string, number[]>();
+  for (let i = 0; i < n; i++) {
+    const parts: string[] = [];
+    for (const r of model.resources) {
+      parts.push(String(r.capacity[i] ?? 0n));
+      if (r.perNode) for (let j = 0; j < m; j++) parts.push(String(demandUnits(r, i, j, m)));
+    }
+    for (let j = 0; j < m; j++) parts.push(String(model.cost[i * m + j]));
+    const key = parts.join(',');
+    const members = byKey.get(key);
+    if (members) members.push(i);
+    else byKey.set(key, [i]);
+  }
+  return [...byKey.values()];
 }

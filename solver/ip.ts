@@ -1,43 +1,69 @@
 import type { Sense } from '../models/model.js';
 
 /**
- * The solver-neutral 0-1 integer program every exact backend reads. Variable v is the binary
- * x_{varNode[v], varItem[v]}; only pairs that fit an empty node get a variable.
+ * The solver-neutral integer program every exact backend reads. Containers are grouped into classes
+ * (one container per class in the plain model; identical containers share a class in the symmetry-aware
+ * model). Variable v is y_{varNode[v], varClass[v]}: how many containers of that class go on that node,
+ * an integer in [0, varUpper[v]] (a binary when the class has one container). Only pairs that fit get a
+ * variable.
  */
 export interface IntegerProgram {
   readonly sense: Sense;
-  /** Number of nodes (n) and items (m) of the model it was built from. */
+  /** Number of nodes (n) and containers (m) of the model it was built from. */
   readonly n: number;
   readonly m: number;
+  /** classes[c]: the containers (model item indices) of class c. */
+  readonly classes: readonly (readonly number[])[];
   readonly varNode: Int32Array;
-  readonly varItem: Int32Array;
+  readonly varClass: Int32Array;
   readonly varCost: Float64Array;
+  readonly varUpper: Float64Array;
   readonly rows: readonly Row[];
-  /** Items with no variable at all: they fit on no node, so no plan places everything. */
+  /** Containers with no variable at all: they fit on no node, so no plan places everything. */
   readonly unplaceable: readonly number[];
   /** Whether every variable's cost is an integer (then integral objectives allow rounding bounds). */
   readonly integralCosts: boolean;
+  /** Size of the plain 0-1 model (one binary per fitting pair), for comparison with an aggregated one. */
+  readonly plain: { readonly variables: number; readonly constraints: number };
+  /** Groups of identical nodes that got symmetry-breaking order rows. */
+  readonly nodeGroups: number;
 }
 
 export interface Row {
   readonly name: string;
-  readonly kind: 'assign' | 'capacity' | 'cut';
+  readonly kind: 'assign' | 'capacity' | 'cut' | 'symmetry';
   readonly op: 'eq' | 'le';
   readonly rhs: number;
   readonly vars: Int32Array;
   readonly coefs: Float64Array;
 }
 
-/** Objective of a 0/1 choice of variables. */
-export function objectiveOf(ip: IntegerProgram, chosen: Iterable<number>): number {
-  let z = 0;
-  for (const v of chosen) z += ip.varCost[v] ?? 0;
-  return z;
+/**
+ * Turns variable values into an assignment (node index per container, -1 when unplaced): the value of
+ * y_ic, rounded, is the number of containers of class c put on node i, taken in the class's order.
+ */
+export function assignmentFromValues(ip: IntegerProgram, x: ArrayLike<number>): Int32Array {
+  const a = new Int32Array(ip.m).fill(-1);
+  const next = new Int32Array(ip.classes.length);
+  for (let v = 0; v < ip.varCost.length; v++) {
+    const q = Math.round(x[v] ?? 0);
+    const c = ip.varClass[v]!;
+    const members = ip.classes[c]!;
+    for (let t = 0; t < q && next[c]! < members.length; t++) a[members[next[c]!++]!] = ip.varNode[v]!;
+  }
+  return a;
 }
 
-/** Turns chosen variables into an assignment (node index per item, -1 when unplaced). */
-export function assignmentFromVars(ip: IntegerProgram, chosen: Iterable<number>): Int32Array {
-  const a = new Int32Array(ip.m).fill(-1);
-  for (const v of chosen) a[ip.varItem[v] ?? 0] = ip.varNode[v] ?? -1;
-  return a;
+/** The variable values that represent an assignment (the inverse of assignmentFromValues). */
+export function valuesFromAssignment(ip: IntegerProgram, assignment: ArrayLike<number>): Float64Array {
+  const classOf = new Int32Array(ip.m);
+  ip.classes.forEach((members, c) => members.forEach((j) => (classOf[j] = c)));
+  const index = new Map<number, number>();
+  for (let v = 0; v < ip.varCost.length; v++) index.set(ip.varNode[v]! * ip.classes.length + ip.varClass[v]!, v);
+  const x = new Float64Array(ip.varCost.length);
+  for (let j = 0; j < ip.m; j++) {
+    const v = index.get(assignment[j]! * ip.classes.length + classOf[j]!);
+    if (v !== undefined) x[v]! += 1;
+  }
+  return x;
 }

@@ -1,8 +1,8 @@
 import type { IntegerProgram } from './ip.js';
 
 /**
- * Writes the 0-1 program as CPLEX LP text, which glpsol, cbc, HiGHS and most other solvers read.
- * Variable x{v} is x_{node, item} of the program's variable v.
+ * Writes the integer program as CPLEX LP text, which glpsol, cbc, HiGHS and most other solvers read.
+ * Variable x{v} is the program's variable v: y_{node, class}, an integer in [0, its upper bound].
  */
 export function toCplexLp(ip: IntegerProgram): string {
   const lines: string[] = [ip.sense === 'min' ? 'Minimize' : 'Maximize'];
@@ -18,7 +18,9 @@ export function toCplexLp(ip: IntegerProgram): string {
     if (row.vars.length === 0) continue;
     lines.push(` ${row.name}: ${wrap(Array.from(row.vars, (v, t) => term(row.coefs[t]!, v))).slice(1)} ${row.op === 'eq' ? '=' : '<='} ${row.rhs}`);
   }
-  lines.push('Binary');
+  lines.push('Bounds');
+  for (let v = 0; v < ip.varCost.length; v++) lines.push(` 0 <= x${v} <= ${ip.varUpper[v]}`);
+  lines.push('General');
   for (let v = 0; v < ip.varCost.length; v++) lines.push(` x${v}`);
   lines.push('End', '');
   return lines.join('\n');

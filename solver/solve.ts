@@ -7,7 +7,7 @@ import { QueueFullError, type SolverPool } from './pool.js';
 import { fitsNowhereReasons, totalDemandReasons, type Reason } from './reasons.js';
 import { verifyPlan, type Verification } from './verify.js';
 import type { BackendResult } from './backends/backend.js';
-import type { PlanSource, WorkerMessage, WorkerResult } from './worker.js';
+import type { PlanSource, ProgramSize, WorkerMessage, WorkerResult } from './worker.js';
 
 /**
  * Solves one validated model under a wall-clock deadline and returns only verified plans.
@@ -52,7 +52,8 @@ export interface SolveOutcome {
   readonly notes: readonly string[];
   /** Every backend that ran, and how it ended. */
   readonly backends: readonly BackendReport[];
-  readonly program: { readonly variables: number; readonly constraints: number } | null;
+  /** Size of the integer program solved (after aggregation and root cuts) and of the plain 0-1 model. */
+  readonly program: ProgramSize | null;
   readonly timings: { readonly totalMs: number; readonly timedOut: boolean };
 }
 
@@ -79,7 +80,7 @@ export async function solveModel(model: AssignmentModel, options: SolveOptions, 
   const runs: Run[] = backends.map((backend) => {
     const channel = new MessageChannel();
     const abort = new AbortController();
-    const task = pool.run({ model, solver: backend, deadline, mipGap: options.mipGap, port: channel.port2, stop }, abort.signal, [channel.port2]);
+    const task = pool.run({ model, solver: backend, deadline, mipGap: options.mipGap, port: channel.port2, stop, symmetry: options.symmetry }, abort.signal, [channel.port2]);
     task.catch(() => undefined);
     return { backend, channel, abort, task };
   });
@@ -206,7 +207,7 @@ interface Progress {
   greedy?: Int32Array;
   bound?: number | undefined;
   unplaceable?: readonly number[];
-  program?: { variables: number; constraints: number };
+  program?: ProgramSize;
   incumbents: { assignment: Int32Array; source: PlanSource }[];
 }
 
@@ -221,7 +222,7 @@ function drain(ports: readonly MessagePort[], sense: 'min' | 'max'): Progress {
           progress.greedy ??= m.assignment;
           break;
         case 'model':
-          progress.program = { variables: m.variables, constraints: Math.max(m.constraints, progress.program?.constraints ?? 0) };
+          if (!progress.program || m.size.constraints > progress.program.constraints) progress.program = m.size;
           progress.unplaceable ??= m.unplaceable;
           break;
         case 'bound':

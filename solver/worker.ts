@@ -31,15 +31,28 @@ export interface WorkerTask {
   readonly mipGap: number;
   readonly port: MessagePort;
   readonly stop?: SharedArrayBuffer;
+  /** Symmetry-aware formulation (default true). */
+  readonly symmetry?: boolean;
 }
 
 export type PlanSource = BackendName | 'heuristic';
 
 export type WorkerMessage =
   | { readonly kind: 'greedy'; readonly assignment: Int32Array }
-  | { readonly kind: 'model'; readonly variables: number; readonly constraints: number; readonly unplaceable: readonly number[] }
+  | { readonly kind: 'model'; readonly size: ProgramSize; readonly unplaceable: readonly number[] }
   | { readonly kind: 'bound'; readonly bound: number; readonly method: string }
   | { readonly kind: 'incumbent'; readonly assignment: Int32Array; readonly source: PlanSource };
+
+/** The size of the program solved, and of the plain 0-1 model it replaces. */
+export interface ProgramSize {
+  readonly variables: number;
+  readonly constraints: number;
+  readonly classes: number;
+  readonly nodeGroups: number;
+  readonly plain: { readonly variables: number; readonly constraints: number };
+}
+
+const sizeOf = (ip: IntegerProgram): ProgramSize => ({ variables: ip.varCost.length, constraints: ip.rows.length, classes: ip.classes.length, nodeGroups: ip.nodeGroups, plain: ip.plain });
 
 export interface WorkerResult {
   readonly result: BackendResult;
@@ -67,8 +80,8 @@ export default function solveTask(task: WorkerTask): WorkerResult {
   try {
     const greedy = greedyPlan(model);
     post({ kind: 'greedy', assignment: greedy });
-    const ip = formulate(model);
-    post({ kind: 'model', variables: ip.varCost.length, constraints: ip.rows.length, unplaceable: ip.unplaceable });
+    const ip = formulate(model, { symmetry: task.symmetry ?? true });
+    post({ kind: 'model', size: sizeOf(ip), unplaceable: ip.unplaceable });
     if (ip.unplaceable.length > 0) return { result: { status: 'infeasible', note: 'some containers fit on no node' }, solverMs: 0 };
     // Nothing to place: the empty plan is optimal (GLPK refuses a program without columns).
     if (ip.m === 0) return { result: { status: 'optimal', assignment: new Int32Array(0), objective: 0, bound: 0 }, solverMs: 0 };
@@ -103,7 +116,7 @@ export default function solveTask(task: WorkerTask): WorkerResult {
         if (cuts.length === 0) break;
         solved = withRows(solved, cuts);
       }
-      if (solved !== ip) post({ kind: 'model', variables: ip.varCost.length, constraints: solved.rows.length, unplaceable: [] });
+      if (solved !== ip) post({ kind: 'model', size: sizeOf(solved), unplaceable: [] });
     }
 
     const started = Date.now();

@@ -25,8 +25,8 @@ function randomSnapshot(seed: number): unknown {
 
 const SEEDS = Array.from({ length: 40 }, (_, k) => 1000 + k);
 
-async function solveWith(model: AssignmentModel, solver: SolverName): Promise<SolveOutcome> {
-  return solveModel(model, { timeLimitMs: 5_000, mipGap: 0, solver }, sharedPool());
+async function solveWith(model: AssignmentModel, solver: SolverName, symmetry = true): Promise<SolveOutcome> {
+  return solveModel(model, { timeLimitMs: 5_000, mipGap: 0, solver, symmetry }, sharedPool());
 }
 
 describe('GLPK, HiGHS, the auto portfolio and javascript-lp-solver against brute force on random small snapshots', function () {
@@ -70,6 +70,32 @@ describe('generated cluster snapshots (identical node types and replicas) agains
         if (brute !== null) assert.equal(o.objective, brute, solver);
         assert.ok(verifyPlan(model, o.plan.assignment, brute !== null).valid, solver);
       }
+    });
+  }
+});
+
+describe('the symmetry-aware formulation has the plain model\'s optimum', function () {
+  this.timeout(300_000);
+  for (let seed = 900; seed < 916; seed++) {
+    it(`seed ${seed}: identical replicas on identical node types`, async () => {
+      const r = rng(seed);
+      const n = 3 + Math.floor(r() * 3);
+      const m = 8 + Math.floor(r() * 7);
+      const { model } = snapshot(clusterSnapshot(n, m, seed, 0.8));
+      const results: Record<string, SolveOutcome> = {};
+      for (const solver of ['glpk', 'highs'] as const) {
+        for (const symmetry of [true, false]) results[`${solver}/${symmetry ? 'sym' : 'plain'}`] = await solveWith(model, solver, symmetry);
+      }
+      const plain = results['glpk/plain']!;
+      for (const [name, o] of Object.entries(results)) {
+        assert.equal(o.status, plain.status, name);
+        if (o.status === 'optimal') assert.ok(Math.abs(o.objective! - plain.objective!) < 1e-9, `${name}: ${o.objective} vs plain ${plain.objective}`);
+        assert.ok(verifyPlan(model, o.plan.assignment, o.status === 'optimal').valid, name);
+      }
+      if (m <= 9) assert.equal(plain.objective, bruteForce(model));
+      const sym = results['glpk/sym']!.program!;
+      assert.ok(sym.variables <= sym.plain.variables, 'aggregation never adds variables');
+      assert.ok(sym.classes < m, 'replicas were aggregated');
     });
   }
 });

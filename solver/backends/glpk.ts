@@ -1,5 +1,5 @@
 import GLPKFactory, { type GLPK, type LP } from 'glpk.js/node';
-import { assignmentFromVars, type IntegerProgram } from '../ip.js';
+import { assignmentFromValues, type IntegerProgram } from '../ip.js';
 import type { Backend, BackendResult, SolveInput } from './backend.js';
 
 /**
@@ -26,15 +26,13 @@ function toLp(g: GLPK, ip: IntegerProgram, relax: boolean): LP {
       vars: Array.from(row.vars, (v, t) => ({ name: name(v), coef: row.coefs[t]! })),
       bnds: row.op === 'eq' ? { type: g.GLP_FX, lb: row.rhs, ub: row.rhs } : { type: g.GLP_UP, lb: 0, ub: row.rhs },
     })),
-    bounds: vars.map((v) => ({ name: v.name, type: g.GLP_DB, lb: 0, ub: 1 })),
-    ...(relax ? {} : { binaries: vars.map((v) => v.name) }),
+    bounds: vars.map((v, k) => ({ name: v.name, type: g.GLP_DB, lb: 0, ub: ip.varUpper[k]! })),
+    ...(relax ? {} : { generals: vars.map((v) => v.name) }),
   };
 }
 
-function chosenVars(vars: Record<string, number>, count: number): number[] {
-  const chosen: number[] = [];
-  for (let v = 0; v < count; v++) if ((vars[`x${v}`] ?? 0) > 0.5) chosen.push(v);
-  return chosen;
+function values(vars: Record<string, number>, count: number): Float64Array {
+  return Float64Array.from({ length: count }, (_, v) => vars[`x${v}`] ?? 0);
 }
 
 /**
@@ -46,7 +44,7 @@ export function glpkLp(ip: IntegerProgram, timeLimitMs: number): { readonly z: n
   const out = glpk.solve(toLp(glpk, ip, true), { msglev: glpk.GLP_MSG_OFF, tmlim: Math.max(0.001, timeLimitMs / 1000) });
   if (out.result.status !== glpk.GLP_OPT) return undefined;
   const vars = out.result.vars;
-  return { z: out.result.z, x: Float64Array.from({ length: ip.varCost.length }, (_, v) => vars[`x${v}`] ?? 0) };
+  return { z: out.result.z, x: values(vars, ip.varCost.length) };
 }
 
 export const glpkBackend: Backend = {
@@ -58,14 +56,14 @@ export const glpkBackend: Backend = {
     const { status, z, vars } = out.result;
     switch (status) {
       case g.GLP_OPT: {
-        const assignment = assignmentFromVars(ip, chosenVars(vars, ip.varCost.length));
+        const assignment = assignmentFromValues(ip, values(vars, ip.varCost.length));
         if (mipGap === 0) return { status: 'optimal', assignment, objective: z, bound: z };
         // Stopped within mipGap: GLPK's own bound satisfies |z − bound| ≤ mipGap (|z| + ε).
         const slack = mipGap * (Math.abs(z) + Number.EPSILON);
         return { status: 'feasible', assignment, objective: z, bound: ip.sense === 'min' ? z - slack : z + slack, note: 'stopped within mipGap' };
       }
       case g.GLP_FEAS:
-        return { status: 'feasible', assignment: assignmentFromVars(ip, chosenVars(vars, ip.varCost.length)), objective: z, note: 'time limit reached' };
+        return { status: 'feasible', assignment: assignmentFromValues(ip, values(vars, ip.varCost.length)), objective: z, note: 'time limit reached' };
       case g.GLP_NOFEAS:
         return { status: 'infeasible', note: 'GLPK proved that no integer solution exists' };
       default:

@@ -3,7 +3,7 @@ import type { Highs } from 'highs';
 
 // The package's types describe its CommonJS build; under ESM the loader is the default export either way.
 const highsLoader = (highsPackage as unknown as { default: () => Promise<Highs> }).default;
-import { assignmentFromVars, type IntegerProgram } from '../ip.js';
+import { assignmentFromValues, valuesFromAssignment } from '../ip.js';
 import type { Backend, BackendResult, SolveInput } from './backend.js';
 
 /**
@@ -26,12 +26,6 @@ export interface HighsProgress {
   readonly assignment?: Int32Array;
   readonly objective?: number;
   readonly bound?: number;
-}
-
-function chosen(ip: IntegerProgram, x: ArrayLike<number>): number[] {
-  const out: number[] = [];
-  for (let v = 0; v < ip.varCost.length; v++) if ((x[v] ?? 0) > 0.5) out.push(v);
-  return out;
 }
 
 export function solveWithHighs(input: SolveInput, hooks: { onProgress?: (p: HighsProgress) => void; shouldStop?: () => boolean; start?: Int32Array } = {}): BackendResult {
@@ -57,7 +51,7 @@ export function solveWithHighs(input: SolveInput, hooks: { onProgress?: (p: High
     sense: ip.sense === 'min' ? C.objectiveSense.minimize : C.objectiveSense.maximize,
     colCost: ip.varCost,
     colLower: new Float64Array(nCols),
-    colUpper: new Float64Array(nCols).fill(1),
+    colUpper: ip.varUpper,
     rowLower: Float64Array.from(ip.rows, (r) => (r.op === 'eq' ? r.rhs : -Infinity)),
     rowUpper: Float64Array.from(ip.rows, (r) => r.rhs),
     matrix: { format: 'csr', numRows: ip.rows.length, numCols: nCols, starts, indices, values },
@@ -67,9 +61,7 @@ export function solveWithHighs(input: SolveInput, hooks: { onProgress?: (p: High
     model.options.set({ output_flag: false, time_limit: Math.max(0.001, timeLimitMs / 1000), mip_rel_gap: mipGap });
     if (hooks.start) {
       // A complete heuristic plan as the starting incumbent: HiGHS checks it and uses it as its cutoff.
-      const x = new Float64Array(nCols);
-      for (let v = 0; v < nCols; v++) if (hooks.start[ip.varItem[v]!] === ip.varNode[v]) x[v] = 1;
-      model.setSolution({ colValue: x });
+      model.setSolution({ colValue: valuesFromAssignment(ip, hooks.start) });
     }
     const progress = hooks.onProgress;
     const stop = hooks.shouldStop;
@@ -78,7 +70,7 @@ export function solveWithHighs(input: SolveInput, hooks: { onProgress?: (p: High
         ? {
             [C.callbackType.mipImprovingSolution]: (e: { data: { mip_solution?: Float64Array; objective_function_value?: number } }) => {
               const x = e.data.mip_solution;
-              if (x) progress({ kind: 'incumbent', assignment: assignmentFromVars(ip, chosen(ip, x)), ...(e.data.objective_function_value === undefined ? {} : { objective: e.data.objective_function_value }) });
+              if (x) progress({ kind: 'incumbent', assignment: assignmentFromValues(ip, x), ...(e.data.objective_function_value === undefined ? {} : { objective: e.data.objective_function_value }) });
               return undefined;
             },
             [C.callbackType.mipLogging]: (e: { data: { mip_dual_bound?: number } }) => {
@@ -101,7 +93,7 @@ export function solveWithHighs(input: SolveInput, hooks: { onProgress?: (p: High
     const dualBound = Number(model.info.get('mip_dual_bound'));
     const hasSolution = Number(model.info.get('primal_solution_status')) === 2;
     const bound = Number.isFinite(dualBound) ? dualBound : undefined;
-    const solution = (): Pick<BackendResult, 'assignment' | 'objective'> => ({ assignment: assignmentFromVars(ip, chosen(ip, model.getSolution().colValue)), objective: model.getObjectiveValue() });
+    const solution = (): Pick<BackendResult, 'assignment' | 'objective'> => ({ assignment: assignmentFromValues(ip, model.getSolution().colValue), objective: model.getObjectiveValue() });
     if (status === C.modelStatus.optimal) {
       // HiGHS proved optimality (within its absolute tolerance mip_abs_gap, 1e-6): its objective is the bound.
       if (mipGap === 0) {

@@ -3,7 +3,7 @@ import type { Model } from 'javascript-lp-solver';
 
 // The package's types describe its CommonJS build; under ESM its solver is the default export either way.
 const solver = jsLpSolver.default as unknown as { Solve(model: Model): unknown };
-import { assignmentFromVars } from '../ip.js';
+import { assignmentFromValues } from '../ip.js';
 import type { Backend, BackendResult, SolveInput } from './backend.js';
 
 /**
@@ -17,12 +17,14 @@ export const jslpBackend: Backend = {
   name: 'jslp',
   solve({ ip, timeLimitMs, mipGap }: SolveInput): BackendResult {
     const variables: Record<string, Record<string, number>> = {};
-    const binaries: Record<string, 1> = {};
-    for (let v = 0; v < ip.varCost.length; v++) {
-      variables[`x${v}`] = { cost: ip.varCost[v]! };
-      binaries[`x${v}`] = 1;
-    }
+    const ints: Record<string, 1> = {};
     const constraints: Model['constraints'] = {};
+    for (let v = 0; v < ip.varCost.length; v++) {
+      // Upper bounds as rows of their own: javascript-lp-solver has no variable bounds.
+      variables[`x${v}`] = { cost: ip.varCost[v]!, [`ub_${v}`]: 1 };
+      constraints[`ub_${v}`] = { max: ip.varUpper[v]! };
+      ints[`x${v}`] = 1;
+    }
     for (const row of ip.rows) {
       constraints[row.name] = row.op === 'eq' ? { equal: row.rhs } : { max: row.rhs };
       row.vars.forEach((v, t) => {
@@ -30,19 +32,18 @@ export const jslpBackend: Backend = {
       });
     }
     const timeout = Math.max(1, Math.floor(timeLimitMs));
-    const model: Model = { optimize: 'cost', opType: ip.sense, constraints, variables, binaries, options: { timeout, tolerance: mipGap } };
+    const model: Model = { optimize: 'cost', opType: ip.sense, constraints, variables, ints, options: { timeout, tolerance: mipGap } };
     const started = Date.now();
     const result = solver.Solve(model) as Record<string, unknown>;
     const timedOut = Date.now() - started >= timeout;
     if (result['feasible'] !== true || result['isIntegral'] !== true) {
       return { status: 'unknown', note: timedOut ? 'time limit reached before an integral solution' : 'javascript-lp-solver found no integral solution' };
     }
-    const chosen: number[] = [];
-    for (let v = 0; v < ip.varCost.length; v++) {
-      const x = result[`x${v}`];
-      if (typeof x === 'number' && x > 0.5) chosen.push(v);
-    }
-    const assignment = assignmentFromVars(ip, chosen);
+    const x = Float64Array.from({ length: ip.varCost.length }, (_, v) => {
+      const value = result[`x${v}`];
+      return typeof value === 'number' ? value : 0;
+    });
+    const assignment = assignmentFromValues(ip, x);
     const objective = typeof result['result'] === 'number' ? result['result'] : undefined;
     if (!timedOut && mipGap === 0) return { status: 'optimal', assignment, ...(objective === undefined ? {} : { objective, bound: objective }) };
     return { status: 'feasible', assignment, ...(objective === undefined ? {} : { objective }), note: timedOut ? 'time limit reached' : 'stopped within mipGap' };
