@@ -1,11 +1,12 @@
 /**
- * npm run bench [-- --suite abcd,clusters,gap1-12,yagiura] [--time-limit-ms N] [--solvers auto,glpk,highs] [--no-native]
+ * npm run bench [-- --suite abcd,clusters,gap1-12,yagiura] [--time-limit-ms N] [--solvers auto,glpk,highs] [--no-native] [--seed N]
  *
  * Solves each instance with this service under each solver setting, one instance at a time, and,
  * where they are installed, the same 0-1 program with native glpsol and cbc under the same limit, side
  * by side in one run. Prints one markdown table per suite and a summary. Suites:
  *   abcd      OR-Library gapa–gapd (24 instances, minimisation), published values
- *   clusters  generated cluster snapshots (identical node types and replicas): 10×60, 20×200, 50×500, 100×1000
+ *   clusters  generated cluster snapshots (identical node types and replicas): 10×60, 20×200, 50×500, 100×1000;
+ *             --seed picks other snapshots of the same sizes
  *   gap1-12   OR-Library gap1–gap12, both senses (120 solves), published optima
  *   yagiura   Yagiura C/D/E instances with n ≤ 400 (from ../shared/benchmarks/gap when present)
  */
@@ -28,8 +29,10 @@ const { values } = parseArgs({
     'time-limit-ms': { type: 'string', default: '10000' },
     solvers: { type: 'string', default: 'auto' },
     'no-native': { type: 'boolean', default: false },
+    seed: { type: 'string', default: '42' },
   },
 });
+const seed = Number(values.seed);
 const timeLimitMs = Number(values['time-limit-ms']);
 const solvers = values.solvers!.split(',') as SolverName[];
 for (const s of solvers) if (!SOLVER_NAMES.includes(s)) throw new Error(`--solvers takes ${SOLVER_NAMES.join(', ')}`);
@@ -94,7 +97,7 @@ function suite(name: string): Instance[] {
         [20, 200],
         [50, 500],
         [100, 1000],
-      ].map(([n, m]) => ({ name: `cluster ${n}×${m}`, build: (solver: SolverName) => validateSnapshot({ ...clusterSnapshot(n!, m!, 42 + n!), options: { timeLimitMs, solver } }) }));
+      ].map(([n, m]) => ({ name: `cluster ${n}×${m}`, build: (solver: SolverName) => validateSnapshot({ ...clusterSnapshot(n!, m!, seed + n!), options: { timeLimitMs, solver } }) }));
     default:
       throw new Error(`unknown suite "${name}"`);
   }
