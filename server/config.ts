@@ -19,6 +19,8 @@ const EnvSchema = z.object({
   SOLVER_THREADS: z.coerce.number().int().min(1).default(availableParallelism()),
   /** Solves that may wait for a thread before requests get 503. */
   SOLVER_QUEUE: z.coerce.number().int().min(1).default(64),
+  /** Estimated exact-solver memory (MiB) above which a solve answers with the heuristics only. */
+  SOLVER_MEMORY_BUDGET_MB: z.coerce.number().int().min(1).default(1792),
 });
 
 export interface ServerConfig {
@@ -27,6 +29,7 @@ export interface ServerConfig {
   readonly limits: ProblemLimits;
   readonly threads: number;
   readonly maxQueue: number;
+  readonly memoryBudgetBytes: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -37,5 +40,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     limits: { maxNodes: e.MAX_NODES, maxContainers: e.MAX_CONTAINERS, maxPairs: e.MAX_PAIRS, maxResources: e.MAX_RESOURCES, maxTimeLimitMs: e.MAX_TIME_LIMIT_MS },
     threads: e.SOLVER_THREADS,
     maxQueue: e.SOLVER_QUEUE,
+    memoryBudgetBytes: e.SOLVER_MEMORY_BUDGET_MB * 2 ** 20,
   };
 }

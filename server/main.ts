@@ -3,7 +3,7 @@ import { createApp } from './app.js';
 import { loadConfig } from './config.js';
 
 const config = loadConfig();
-const pool = new SolverPool({ threads: config.threads, maxQueue: config.maxQueue });
+const pool = new SolverPool({ threads: config.threads, maxQueue: config.maxQueue, memoryBudgetBytes: config.memoryBudgetBytes });
 const app = createApp({ pool, limits: config.limits, maxBodyBytes: config.maxBodyBytes });
 const server = app.listen(config.port, () => {
   console.log(`optiplace listening on :${config.port} (solver threads ${pool.threads}, queue ${pool.maxQueue})`);

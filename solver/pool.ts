@@ -13,6 +13,10 @@ export interface PoolOptions {
   readonly threads?: number;
   /** Solves that may wait for a thread; one more is refused with QueueFullError (default 64). */
   readonly maxQueue?: number;
+  /** Estimated exact-solver memory above which a solve answers with the heuristics only (bytes). */
+  readonly memoryBudgetBytes?: number;
+  /** JavaScript heap limit of each worker thread (MiB, default 4096); a worker over it dies alone. */
+  readonly maxWorkerHeapMb?: number;
 }
 
 export class QueueFullError extends Error {
@@ -26,10 +30,12 @@ export class SolverPool {
   private readonly piscina: Piscina<WorkerTask, WorkerResult>;
   readonly threads: number;
   readonly maxQueue: number;
+  readonly memoryBudgetBytes: number | undefined;
 
   constructor(options: PoolOptions = {}) {
     this.threads = Math.max(1, options.threads ?? availableParallelism());
     this.maxQueue = Math.max(1, options.maxQueue ?? 64);
+    this.memoryBudgetBytes = options.memoryBudgetBytes;
     this.piscina = new Piscina<WorkerTask, WorkerResult>({
       filename: new URL('./worker.js', import.meta.url).href,
       minThreads: this.threads,
@@ -37,6 +43,8 @@ export class SolverPool {
       maxQueue: this.maxQueue,
       idleTimeout: 2 ** 31 - 1,
       concurrentTasksPerWorker: 1,
+      // A worker whose JavaScript heap runs away dies alone (and is replaced); the service keeps answering.
+      resourceLimits: { maxOldGenerationSizeMb: options.maxWorkerHeapMb ?? 4096 },
     });
   }
 
@@ -46,7 +54,8 @@ export class SolverPool {
     if (this.inFlight >= this.threads + this.maxQueue) throw new QueueFullError();
     this.inFlight++;
     try {
-      return await this.piscina.run(task, { signal, transferList });
+      const withBudget = this.memoryBudgetBytes === undefined ? task : { ...task, memoryBudgetBytes: this.memoryBudgetBytes };
+      return await this.piscina.run(withBudget, { signal, transferList });
     } catch (err) {
       if (err instanceof Error && err.message === 'Task queue is at limit') throw new QueueFullError();
       throw err;

@@ -33,7 +33,22 @@ export interface WorkerTask {
   readonly stop?: SharedArrayBuffer;
   /** Symmetry-aware formulation (default true). */
   readonly symmetry?: boolean;
+  /** Largest estimated exact-solver memory (bytes) to attempt; above it only the heuristics answer. */
+  readonly memoryBudgetBytes?: number;
 }
+
+/**
+ * Rough memory an exact WebAssembly solve of this program needs (bytes). Calibrated on HiGHS, which
+ * reached 1.5 GiB on a plain 100 × 1000 placement model (about 300 000 nonzeros): some 5 kB per nonzero.
+ */
+export function estimateSolverBytes(ip: IntegerProgram): number {
+  let nnz = 0;
+  for (const row of ip.rows) nnz += row.vars.length;
+  return 64 * 2 ** 20 + 5_000 * nnz;
+}
+
+/** WebAssembly heaps are capped at 2 GiB; leave room for the module itself and fragmentation. */
+export const DEFAULT_MEMORY_BUDGET_BYTES = 1.75 * 2 ** 30;
 
 export type PlanSource = BackendName | 'heuristic';
 
@@ -119,6 +134,10 @@ export default function solveTask(task: WorkerTask): WorkerResult {
       if (solved !== ip) post({ kind: 'model', size: sizeOf(solved), unplaceable: [] });
     }
 
+    const needed = estimateSolverBytes(solved);
+    if (needed > (task.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES)) {
+      return { result: { status: 'unknown', note: `the exact model needs about ${Math.round(needed / 2 ** 20)} MiB, more than the WebAssembly heap allows; answered with the heuristics and a Lagrangian bound` }, solverMs: 0 };
+    }
     const started = Date.now();
     const budget = remaining() - BACKEND_RESERVE_MS;
     if (budget <= 0) return { result: { status: 'unknown', note: 'no time left for the exact solver' }, solverMs: 0 };
