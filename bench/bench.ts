@@ -130,7 +130,7 @@ async function run(instance: Instance, pool: SolverPool): Promise<Row> {
 
 function table(rows: readonly Row[], withPublished: boolean): string {
   const head = ['instance', 'n×m', ...(withPublished ? ['published'] : []), 'greedy'];
-  for (const s of solvers) head.push(`${s} status`, `${s} objective`, `${s} gap`, ...(withPublished ? [`${s} vs published`] : []), `${s} ms`);
+  for (const s of solvers) head.push(`${s} status`, `${s} objective`, `${s} bound`, `${s} gap`, ...(withPublished ? [`${s} vs published`] : []), `${s} ms`);
   for (const n of natives) head.push(`${n} status`, `${n} objective`, `${n} ms`);
   if (natives.length > 0) head.push(`${solvers[0]} / ${natives[natives.length - 1]} time`);
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
@@ -139,7 +139,7 @@ function table(rows: readonly Row[], withPublished: boolean): string {
     for (const s of solvers) {
       const o = r.ours[s]!;
       const vs = o.objective !== null && r.published !== undefined ? Math.abs(o.objective - r.published) / Math.abs(r.published) : null;
-      cells.push(o.status, fmt(o.objective), pct(o.gap), ...(withPublished ? [pct(vs)] : []), o.ms.toFixed(0));
+      cells.push(o.status, fmt(o.objective), fmt(o.bound), pct(o.gap), ...(withPublished ? [pct(vs)] : []), o.ms.toFixed(0));
     }
     for (const n of natives) cells.push(r.native[n]!.status, fmt(r.native[n]!.objective), r.native[n]!.ms.toFixed(0));
     if (natives.length > 0) cells.push((r.ours[solvers[0]!]!.ms / r.native[natives[natives.length - 1]!]!.ms).toFixed(2));
