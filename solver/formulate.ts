@@ -136,42 +136,43 @@ function classWeight(model: AssignmentModel, i: number, j: number): number {
   return Math.max(w, 1e-6);
 }
 
+/** Indices 0..count-1 grouped by equal keys, groups in order of first appearance. */
+function groupBy(count: number, keyOf: (index: number) => string): number[][] {
+  const byKey = new Map<string, number[]>();
+  for (let x = 0; x < count; x++) {
+    const key = keyOf(x);
+    const members = byKey.get(key);
+    if (members) members.push(x);
+    else byKey.set(key, [x]);
+  }
+  return [...byKey.values()];
+}
+
 /** Containers with identical demand on every node for every resource and identical cost on every node. */
 function containerClasses(model: AssignmentModel): number[][] {
   const n = model.nodes.length;
   const m = model.items.length;
-  const byKey = new Map<string, number[]>();
-  for (let j = 0; j < m; j++) {
+  return groupBy(m, (j) => {
     const parts: string[] = [];
     for (const r of model.resources) {
       if (r.perNode) for (let i = 0; i < n; i++) parts.push(String(demandUnits(r, i, j, m)));
       else parts.push(String(r.demand[j] ?? 0n));
     }
     for (let i = 0; i < n; i++) parts.push(String(model.cost[i * m + j]));
-    const key = parts.join(',');
-    const members = byKey.get(key);
-    if (members) members.push(j);
-    else byKey.set(key, [j]);
-  }
-  return [...byKey.values()];
+    return parts.join(',');
+  });
 }
 
 /** Nodes with identical capacities, identical cost for every container and identical node-dependent demand. */
 function nodeClasses(model: AssignmentModel): number[][] {
-  const n = model.nodes.length;
   const m = model.items.length;
-  const byKey = new Map<string, number[]>();
-  for (let i = 0; i < n; i++) {
+  return groupBy(model.nodes.length, (i) => {
     const parts: string[] = [];
     for (const r of model.resources) {
       parts.push(String(r.capacity[i] ?? 0n));
       if (r.perNode) for (let j = 0; j < m; j++) parts.push(String(demandUnits(r, i, j, m)));
     }
     for (let j = 0; j < m; j++) parts.push(String(model.cost[i * m + j]));
-    const key = parts.join(',');
-    const members = byKey.get(key);
-    if (members) members.push(i);
-    else byKey.set(key, [i]);
-  }
-  return [...byKey.values()];
+    return parts.join(',');
+  });
 }
