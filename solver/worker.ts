@@ -10,6 +10,7 @@ import { glpkLp, loadGlpk } from './backends/glpk.js';
 import { loadHighs, solveWithHighs } from './backends/highs.js';
 import type { BackendResult } from './backends/backend.js';
 import { BACKENDS } from './backends/index.js';
+import { greedyResult } from './backends/greedy.js';
 import { separateCovers, withRows } from './cuts.js';
 import type { IntegerProgram } from './ip.js';
 
@@ -100,11 +101,10 @@ export default function solveTask(task: WorkerTask): WorkerResult {
     if (ip.unplaceable.length > 0) return { result: { status: 'infeasible', note: 'some containers fit on no node' }, solverMs: 0 };
     // Nothing to place: the empty plan is optimal (GLPK refuses a program without columns).
     if (ip.m === 0) return { result: { status: 'optimal', assignment: new Int32Array(0), objective: 0, bound: 0 }, solverMs: 0 };
-    if (task.solver === 'greedy') return { result: BACKENDS.greedy.solve({ model, ip, timeLimitMs: remaining(), mipGap: task.mipGap }), solverMs: 0 };
 
     const greedyCheck = verifyPlan(model, greedy, true);
     let heuristic: Int32Array | null = null;
-    if (remaining() > 4 * BACKEND_RESERVE_MS) {
+    if (task.solver !== 'greedy' && remaining() > 4 * BACKEND_RESERVE_MS) {
       heuristic = heuristicPlan(model, greedyCheck.valid ? greedy : null, Date.now() + Math.min(MAX_HEURISTIC_MS, remaining() * HEURISTIC_SHARE));
       if (heuristic) post({ kind: 'incumbent', assignment: heuristic, source: 'heuristic' });
     }
@@ -114,6 +114,8 @@ export default function solveTask(task: WorkerTask): WorkerResult {
     let bound = roundBound(ip, assignmentBound(ip));
     bound = tighterBound(ip.sense, bound, roundBound(ip, lagrangianBound(ip, target, Date.now() + Math.min(500, remaining() * 0.1)))) ?? bound;
     post({ kind: 'bound', bound, method: 'lagrangian' });
+    // The greedy setting answers with the plan already computed, beside the bound.
+    if (task.solver === 'greedy') return { result: greedyResult(greedy), solverMs: 0 };
 
     // Root cutting planes for GLPK and jsLP (which have none of their own): LP, extended covers, again.
     let solved: IntegerProgram = ip;

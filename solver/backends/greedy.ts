@@ -1,11 +1,13 @@
 import { greedyPlan } from '../greedy.js';
 import type { Backend, BackendResult, SolveInput } from './backend.js';
 
-/** The seed greedy as a backend: a complete greedy plan is `feasible`, an incomplete one `unknown`. */
+/** A greedy plan as a backend result: complete is `feasible`, incomplete `unknown`. */
+export function greedyResult(assignment: Int32Array): BackendResult {
+  return assignment.includes(-1) ? { status: 'unknown', assignment, note: 'the greedy left containers unplaced' } : { status: 'feasible', assignment };
+}
+
+/** The seed greedy as a backend. */
 export const greedyBackend: Backend = {
   name: 'greedy',
-  solve({ model }: SolveInput): BackendResult {
-    const assignment = greedyPlan(model);
-    return assignment.includes(-1) ? { status: 'unknown', assignment, note: 'the greedy left containers unplaced' } : { status: 'feasible', assignment };
-  },
+  solve: ({ model }: SolveInput): BackendResult => greedyResult(greedyPlan(model)),
 };
