@@ -26,6 +26,59 @@ export interface AssignmentModel {
   /** c_ij at `cost[i * m + j]`. */
   readonly cost: readonly number[];
   readonly sense: Sense;
+  /** Placement rules beyond capacity (node eligibility, pod (anti-)affinity, spread, gangs); absent = none. */
+  readonly rules?: PlacementRules;
+}
+
+/**
+ * Why item j may not go on node i, one code per pair (0 = allowed). The order is the order in which the
+ * Kubernetes scheduler's filters report them.
+ */
+export const BLOCK_REASONS = ['', 'unschedulable', 'not-ready', 'selector', 'taint', 'affinity', 'pinned'] as const;
+export type BlockReason = (typeof BLOCK_REASONS)[number];
+
+/**
+ * A topology: the domains (sets of node indices) of one topology key, e.g. one per zone, or one per node
+ * for kubernetes.io/hostname. Nodes without the key belong to no domain.
+ */
+export type Domains = readonly (readonly number[])[];
+
+/**
+ * Rules on sets of items, each written over the domains of a topology key. All are linear in the
+ * placement variables (see solver/formulate.ts) and checked by the verifier on their own.
+ * - atMost: in every domain, at most `limit` of `items` (anti-affinity among replicas: limit 1);
+ * - apart: no domain holds both an item of `a` and one of `b` (anti-affinity between two sets; a ∩ b = ∅);
+ * - together: `item` must share a domain with at least one item of `with` (required pod affinity);
+ * - spread: counts of `items` per domain differ by at most `maxSkew` between any two domains (topology
+ *   spread with DoNotSchedule, held by the final plan);
+ * - gang: all of `items` are placed or none is.
+ */
+export type GroupRule =
+  | { readonly kind: 'atMost'; readonly name: string; readonly items: readonly number[]; readonly domains: Domains; readonly limit: number }
+  | { readonly kind: 'apart'; readonly name: string; readonly a: readonly number[]; readonly b: readonly number[]; readonly domains: Domains }
+  | { readonly kind: 'together'; readonly name: string; readonly item: number; readonly with: readonly number[]; readonly domains: Domains }
+  | { readonly kind: 'spread'; readonly name: string; readonly items: readonly number[]; readonly domains: Domains; readonly maxSkew: number }
+  | { readonly kind: 'gang'; readonly name: string; readonly items: readonly number[] };
+
+export interface PlacementRules {
+  /** blocked[i * m + j]: index into BLOCK_REASONS, 0 when item j may go on node i. */
+  readonly blocked: Uint8Array;
+  /** For taint blocks, the first untolerated taint as the scheduler prints it ({key: value}), by i * m + j. */
+  readonly blockedDetail: ReadonlyMap<number, string>;
+  readonly groups: readonly GroupRule[];
+  /**
+   * When present, items may stay unplaced at this cost each (added to the objective in the model's own
+   * sense: a large cost for min, a large negative one for max), so plans placing more always win.
+   * Absent: every item must be placed.
+   */
+  readonly unplacedPenalty?: readonly number[];
+  /** The node each item runs on now (-1: none); a plan that moves it pays the move cost already in `cost`. */
+  readonly current: Int32Array;
+}
+
+/** Whether a rule forbids item j on node i (capacity aside). */
+export function isBlocked(model: AssignmentModel, i: number, j: number): boolean {
+  return (model.rules?.blocked[i * model.items.length + j] ?? 0) !== 0;
 }
 
 /** Demand r_ijk of item j on node i for one resource (exact units). */

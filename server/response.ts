@@ -7,6 +7,8 @@ import type { PlanSummary, SolveOutcome } from '../solver/solve.js';
  */
 export interface PlanJson {
   readonly assignments?: readonly { readonly container: string; readonly node: string }[];
+  /** Containers that run somewhere now and that the plan puts elsewhere (to: null when left out). */
+  readonly moves?: readonly { readonly container: string; readonly from: string; readonly to: string | null }[];
   readonly assignment?: readonly (number | null)[];
   readonly unplaced: readonly string[] | readonly number[];
 }
@@ -16,9 +18,13 @@ function planJson(model: AssignmentModel, plan: PlanSummary): PlanJson {
   if (model.kind === 'program') {
     return { assignment: a.map((i) => (i < 0 ? null : i)), unplaced: a.flatMap((i, j) => (i < 0 ? [j] : [])) };
   }
+  const current = model.rules?.current;
   return {
     assignments: a.flatMap((i, j) => (i < 0 ? [] : [{ container: model.items[j]!, node: model.nodes[i]! }])),
     unplaced: a.flatMap((i, j) => (i < 0 ? [model.items[j]!] : [])),
+    ...(current && current.some((c) => c >= 0)
+      ? { moves: a.flatMap((i, j) => (current[j]! >= 0 && i !== current[j] ? [{ container: model.items[j]!, from: model.nodes[current[j]!]!, to: i < 0 ? null : model.nodes[i]! }] : [])) }
+      : {}),
   };
 }
 
@@ -44,8 +50,9 @@ export function outcomeJson(model: AssignmentModel, o: SolveOutcome): Record<str
     bound: o.bound,
     gap: o.gap,
     ...planJson(model, o.plan),
+    ...(model.rules?.unplacedPenalty ? { unplacedPenalty: model.rules.unplacedPenalty[0] ?? 0 } : {}),
     greedy: {
-      objective: o.greedy.verification.complete ? o.greedy.verification.objective : null,
+      objective: o.greedy.verification.complete || model.rules?.unplacedPenalty ? o.greedy.verification.objective : null,
       ...planJson(model, o.greedy),
     },
     ...(o.reasons.length > 0 ? { reasons: o.reasons } : {}),

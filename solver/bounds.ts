@@ -8,9 +8,11 @@ import type { IntegerProgram } from './ip.js';
 /** Assignment-only bound: every container at its best-cost node, capacities ignored. NaN if some class has no variable. */
 export function assignmentBound(ip: IntegerProgram): number {
   const sign = ip.sense === 'min' ? 1 : -1;
-  const best = new Float64Array(ip.classes.length).fill(Infinity);
+  // With containers allowed out, leaving one out costs 0 in the program (its penalty is in the offset).
+  const best = new Float64Array(ip.classes.length).fill(ip.allowUnplaced ? 0 : Infinity);
   for (let v = 0; v < ip.varCost.length; v++) {
     const c = ip.varClass[v]!;
+    if (c < 0) continue;
     best[c] = Math.min(best[c]!, sign * ip.varCost[v]!);
   }
   let z = 0;
@@ -52,9 +54,11 @@ export function lagrangianBound(ip: IntegerProgram, target: number | undefined, 
       constant -= l * row.rhs;
       for (let t = 0; t < row.vars.length; t++) reduced[row.vars[t]!]! += l * row.coefs[t]!;
     });
-    bestOfItem.fill(Infinity);
+    bestOfItem.fill(ip.allowUnplaced ? 0 : Infinity);
+    choice.fill(-1);
     for (let v = 0; v < nVars; v++) {
       const j = ip.varClass[v]!;
+      if (j < 0) continue;
       if (reduced[v]! < bestOfItem[j]!) {
         bestOfItem[j] = reduced[v]!;
         choice[j] = v;
@@ -72,7 +76,7 @@ export function lagrangianBound(ip: IntegerProgram, target: number | undefined, 
     }
     // Subgradient g_r = Σ a_r x(λ) − b_r for the chosen variables.
     const chosen = new Float64Array(nVars);
-    for (let c = 0; c < nClasses; c++) chosen[choice[c]!] = size[c]!;
+    for (let c = 0; c < nClasses; c++) if (choice[c]! >= 0) chosen[choice[c]!] = size[c]!;
     let norm = 0;
     capRows.forEach((row, r) => {
       let s = -row.rhs;

@@ -1,5 +1,5 @@
-import { demandUnits, unitsToNumber, type AssignmentModel } from '../models/model.js';
-import type { IntegerProgram, Row } from './ip.js';
+import { demandUnits, isBlocked, unitsToNumber, type AssignmentModel } from '../models/model.js';
+import type { AuxVariable, IntegerProgram, Row } from './ip.js';
 
 export interface FormulationOptions {
   /**
@@ -30,9 +30,12 @@ export function formulate(model: AssignmentModel, options: FormulationOptions = 
   const varsOfNode: number[][] = Array.from({ length: n }, () => []);
   let integralCosts = true;
   let plainVariables = 0;
+  const penalty = model.rules?.unplacedPenalty;
+  const sign = model.sense === 'min' ? 1 : -1;
   classes.forEach((members, c) => {
     const j = members[0]!;
     for (let i = 0; i < n; i++) {
+      if (isBlocked(model, i, j)) continue;
       // How many copies of the class fit on empty node i: min over requested resources of ⌊R_ik / r_ck⌋.
       let copies = BigInt(members.length);
       for (const r of model.resources) {
@@ -45,7 +48,8 @@ export function formulate(model: AssignmentModel, options: FormulationOptions = 
       if (copies === 0n) continue;
       plainVariables += members.length;
       const v = nodes.length;
-      const cost = model.cost[i * m + j] ?? 0;
+      // Placing a container earns back its unplaced penalty (the penalties of all are in the offset).
+      const cost = (model.cost[i * m + j] ?? 0) - sign * (penalty?.[j] ?? 0);
       nodes.push(i);
       classOf.push(c);
       costs.push(cost);
@@ -58,12 +62,39 @@ export function formulate(model: AssignmentModel, options: FormulationOptions = 
 
   const rows: Row[] = [];
   const unplaceable: number[] = [];
-  // each container on exactly one node: Σ_i y_ic = |c| for every class c (Σ_i x_ij = 1 when |c| = 1)
+  const aux: AuxVariable[] = [];
+  const newAux = (upper: number, make: (v: number) => AuxVariable): number => {
+    const v = nodes.length;
+    nodes.push(-1);
+    classOf.push(-1);
+    costs.push(0);
+    uppers.push(upper);
+    aux.push(make(v));
+    return v;
+  };
+  const allowUnplaced = penalty !== undefined;
+  // Gangs that may stay out as a whole: a binary g per gang, and Σ_i y_ic = |c| g for each of its classes.
+  const gangOfClass = new Map<number, number>();
+  if (allowUnplaced) {
+    for (const rule of model.rules?.groups ?? []) {
+      if (rule.kind !== 'gang') continue;
+      const g = newAux(1, (v) => ({ v, kind: 'placed', items: rule.items }));
+      for (const c of classesOf(classes, rule.items)) gangOfClass.set(c, g);
+    }
+  }
+  // each container on exactly one node: Σ_i y_ic = |c| for every class c (Σ_i x_ij = 1 when |c| = 1);
+  // ≤ |c| when containers may stay out
   varsOfClass.forEach((vs, c) => {
     const members = classes[c]!;
-    if (vs.length === 0) unplaceable.push(...members);
-    rows.push({ name: `assign_${c}`, kind: 'assign', op: 'eq', rhs: members.length, vars: Int32Array.from(vs), coefs: new Float64Array(vs.length).fill(1) });
+    if (vs.length === 0 && !allowUnplaced) unplaceable.push(...members);
+    const g = gangOfClass.get(c);
+    if (g !== undefined) {
+      rows.push({ name: `gang_${c}`, kind: 'assign', op: 'eq', rhs: 0, vars: Int32Array.from([...vs, g]), coefs: Float64Array.from([...vs.map(() => 1), -members.length]) });
+    } else {
+      rows.push({ name: `assign_${c}`, kind: 'assign', op: allowUnplaced ? 'le' : 'eq', rhs: members.length, vars: Int32Array.from(vs), coefs: new Float64Array(vs.length).fill(1) });
+    }
   });
+  rows.push(...ruleRows(model, classes, varsOfClass, nodes, newAux));
   // capacity of node i for resource k: Σ_c r_ick y_ic ≤ R_ik (rows that can never bind are left out)
   let plainCapacityRows = 0;
   model.resources.forEach((r, k) => {
@@ -118,11 +149,88 @@ export function formulate(model: AssignmentModel, options: FormulationOptions = 
     varCost: Float64Array.from(costs),
     varUpper: Float64Array.from(uppers),
     rows,
+    aux,
+    offset: sign * (penalty ?? []).reduce((a, b) => a + b, 0),
+    allowUnplaced,
     unplaceable,
     integralCosts,
     plain: { variables: plainVariables, constraints: m + plainCapacityRows },
     nodeGroups,
   };
+}
+
+/** The classes whose members are in `items` (the class keys keep each class wholly in or out of every rule's sets). */
+function classesOf(classes: readonly (readonly number[])[], items: readonly number[]): number[] {
+  const set = new Set(items);
+  const out: number[] = [];
+  classes.forEach((members, c) => {
+    if (set.has(members[0]!)) out.push(c);
+  });
+  return out;
+}
+
+/**
+ * The rows of the group rules, over the class variables y_ic (N_D(S) = Σ over classes in S and nodes in D):
+ * - atMost:   N_D(S) ≤ limit for every domain D;
+ * - apart:    N_D(A) ≤ |A| z_D and N_D(B) ≤ |B| (1 − z_D), z_D binary;
+ * - together: y_D(item) ≤ N_D(with) (the item is a class of its own);
+ * - spread:   L ≤ N_D(S) and N_D(S) − L ≤ maxSkew for every domain, L an integer;
+ * - gang:     in the assignment rows (or implied when every container must be placed).
+ */
+function ruleRows(
+  model: AssignmentModel,
+  classes: readonly (readonly number[])[],
+  varsOfClass: readonly number[][],
+  varNode: readonly number[],
+  newAux: (upper: number, make: (v: number) => AuxVariable) => number,
+): Row[] {
+  const rows: Row[] = [];
+  const inDomain = (items: readonly number[], domain: readonly number[]): number[] => {
+    const d = new Set(domain);
+    return classesOf(classes, items).flatMap((c) => varsOfClass[c]!.filter((v) => d.has(varNode[v]!)));
+  };
+  const row = (name: string, op: 'le' | 'eq', rhs: number, terms: readonly (readonly [number, number])[]): void => {
+    if (terms.length > 0) rows.push({ name, kind: 'rule', op, rhs, vars: Int32Array.from(terms, (t) => t[0]), coefs: Float64Array.from(terms, (t) => t[1]) });
+  };
+  (model.rules?.groups ?? []).forEach((rule, g) => {
+    switch (rule.kind) {
+      case 'atMost':
+        rule.domains.forEach((d, k) => {
+          const vs = inDomain(rule.items, d);
+          if (vs.length > rule.limit) row(`atmost_${g}_${k}`, 'le', rule.limit, vs.map((v) => [v, 1]));
+        });
+        break;
+      case 'apart':
+        rule.domains.forEach((d, k) => {
+          const a = inDomain(rule.a, d);
+          const b = inDomain(rule.b, d);
+          if (a.length === 0 || b.length === 0) return;
+          const z = newAux(1, (v) => ({ v, kind: 'present', items: rule.a, nodes: d }));
+          row(`apart_a_${g}_${k}`, 'le', 0, [...a.map((v): [number, number] => [v, 1]), [z, -rule.a.length]]);
+          row(`apart_b_${g}_${k}`, 'le', rule.b.length, [...b.map((v): [number, number] => [v, 1]), [z, rule.b.length]]);
+        });
+        break;
+      case 'together':
+        rule.domains.forEach((d, k) => {
+          const own = inDomain([rule.item], d);
+          if (own.length === 0) return;
+          row(`together_${g}_${k}`, 'le', 0, [...own.map((v): [number, number] => [v, 1]), ...inDomain(rule.with, d).map((v): [number, number] => [v, -1])]);
+        });
+        break;
+      case 'spread': {
+        const low = newAux(rule.items.length, (v) => ({ v, kind: 'min', items: rule.items, domains: rule.domains }));
+        rule.domains.forEach((d, k) => {
+          const vs = inDomain(rule.items, d);
+          row(`spread_low_${g}_${k}`, 'le', 0, [[low, 1], ...vs.map((v): [number, number] => [v, -1])]);
+          if (vs.length > 0) row(`spread_skew_${g}_${k}`, 'le', rule.maxSkew, [[low, -1], ...vs.map((v): [number, number] => [v, 1])]);
+        });
+        break;
+      }
+      case 'gang':
+        break;
+    }
+  });
+  return rows;
 }
 
 /** A container's weight in the node order rows: its total share of the node's capacities (any fixed weight is valid). */
@@ -152,6 +260,7 @@ function groupBy(count: number, keyOf: (index: number) => string): number[][] {
 function containerClasses(model: AssignmentModel): number[][] {
   const n = model.nodes.length;
   const m = model.items.length;
+  const roles = ruleRoles(model);
   return groupBy(m, (j) => {
     const parts: string[] = [];
     for (const r of model.resources) {
@@ -159,8 +268,34 @@ function containerClasses(model: AssignmentModel): number[][] {
       else parts.push(String(r.demand[j] ?? 0n));
     }
     for (let i = 0; i < n; i++) parts.push(String(model.cost[i * m + j]));
+    const rules = model.rules;
+    if (rules) {
+      for (let i = 0; i < n; i++) parts.push(String(rules.blocked[i * m + j]));
+      parts.push(`cur${rules.current[j]}`, `pen${rules.unplacedPenalty?.[j] ?? ''}`, ...roles[j]!);
+    }
     return parts.join(',');
   });
+}
+
+/** Each item's roles in the group rules ("rule:set"); the owner of a together rule is a class of its own. */
+function ruleRoles(model: AssignmentModel): string[][] {
+  const roles: string[][] = model.items.map(() => []);
+  (model.rules?.groups ?? []).forEach((rule, g) => {
+    const mark = (items: readonly number[], set: string): void => items.forEach((j) => roles[j]!.push(`${g}:${set}`));
+    switch (rule.kind) {
+      case 'apart':
+        mark(rule.a, 'a');
+        mark(rule.b, 'b');
+        break;
+      case 'together':
+        mark([rule.item], `own${rule.item}`);
+        mark(rule.with, 'w');
+        break;
+      default:
+        mark(rule.items, 's');
+    }
+  });
+  return roles;
 }
 
 /** Nodes with identical capacities, identical cost for every container and identical node-dependent demand. */
@@ -173,6 +308,17 @@ function nodeClasses(model: AssignmentModel): number[][] {
       if (r.perNode) for (let j = 0; j < m; j++) parts.push(String(demandUnits(r, i, j, m)));
     }
     for (let j = 0; j < m; j++) parts.push(String(model.cost[i * m + j]));
+    const rules = model.rules;
+    if (rules) {
+      for (let j = 0; j < m; j++) parts.push(String(rules.blocked[i * m + j]));
+      // Its domain in every rule's topology: one-node domains are interchangeable, larger ones are not.
+      for (const rule of rules.groups) {
+        if (rule.kind === 'gang') continue;
+        const k = rule.domains.findIndex((d) => d.includes(i));
+        parts.push(k < 0 ? 'none' : rule.domains[k]!.length === 1 ? 'solo' : `d${k}`);
+      }
+      for (let j = 0; j < m; j++) if (rules.current[j] === i) parts.push(`runs${j}`);
+    }
     return parts.join(',');
   });
 }

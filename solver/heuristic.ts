@@ -1,4 +1,5 @@
-import { demandUnits, type AssignmentModel } from '../models/model.js';
+import { demandUnits, type AssignmentModel, type GroupRule } from '../models/model.js';
+import { ruleViolations } from './verify.js';
 
 /**
  * The cost-aware fallback heuristic: a regret construction followed by local search (shift and swap
@@ -14,6 +15,12 @@ interface Data {
   readonly cost: Float64Array;
   readonly cap: Float64Array; // k*n + i
   readonly dem: Float64Array; // k*n*m + i*m + j
+  /** Pairs a rule forbids (i*m+j non-zero), or null. */
+  readonly blocked: Uint8Array | null;
+  /** Whether the group rules that involve these items hold for the plan (null: no group rules). */
+  readonly rulesHold: ((plan: Int32Array, items: readonly number[]) => boolean) | null;
+  /** Penalty of leaving each item out (s-signed), or null when every item must be placed. */
+  readonly penalty: Float64Array | null;
 }
 
 function data(model: AssignmentModel): Data {
@@ -29,10 +36,22 @@ function data(model: AssignmentModel): Data {
       for (let j = 0; j < m; j++) dem[k * n * m + i * m + j] = Number(demandUnits(r, i, j, m));
     }
   });
-  return { n, m, K, cost: Float64Array.from(model.cost, (c) => s * c), cap, dem };
+  const rules = model.rules;
+  let rulesHold: Data['rulesHold'] = null;
+  if (rules && rules.groups.length > 0) {
+    const byItem: GroupRule[][] = Array.from({ length: m }, () => []);
+    for (const r of rules.groups) {
+      const items = r.kind === 'apart' ? [...r.a, ...r.b] : r.kind === 'together' ? [r.item, ...r.with] : r.items;
+      for (const j of items) byItem[j]!.push(r);
+    }
+    rulesHold = (plan, items) => [...new Set(items.flatMap((j) => byItem[j]!))].every((r) => ruleViolations(model, r, plan).length === 0);
+  }
+  const penalty = rules?.unplacedPenalty ? Float64Array.from(rules.unplacedPenalty, (p) => s * p) : null;
+  return { n, m, K, cost: Float64Array.from(model.cost, (c) => s * c), cap, dem, blocked: rules?.blocked ?? null, rulesHold, penalty };
 }
 
 function fits(d: Data, rem: Float64Array, i: number, j: number): boolean {
+  if (d.blocked && d.blocked[i * d.m + j] !== 0) return false;
   for (let k = 0; k < d.K; k++) if (d.dem[k * d.n * d.m + i * d.m + j]! > rem[k * d.n + i]!) return false;
   return true;
 }
@@ -99,18 +118,24 @@ function regret(d: Data): Int32Array | null {
 function localSearch(d: Data, plan: Int32Array, deadline: number): void {
   const { n, m } = d;
   const rem = d.cap.slice();
-  for (let j = 0; j < m; j++) move(d, rem, plan[j]!, j, 1);
+  for (let j = 0; j < m; j++) if (plan[j]! >= 0) move(d, rem, plan[j]!, j, 1);
   const c = (i: number, j: number): number => d.cost[i * m + j]!;
+  const hold = d.rulesHold;
   let improved = true;
   while (improved && Date.now() < deadline) {
     improved = false;
     for (let j = 0; j < m; j++) {
       const a = plan[j]!;
+      if (a < 0) continue;
       for (let i = 0; i < n; i++) {
         if (i === a || c(i, j) >= c(a, j) || !fits(d, rem, i, j)) continue;
+        plan[j] = i;
+        if (hold && !hold(plan, [j])) {
+          plan[j] = a;
+          continue;
+        }
         move(d, rem, a, j, -1);
         move(d, rem, i, j, 1);
-        plan[j] = i;
         improved = true;
         break;
       }
@@ -119,10 +144,18 @@ function localSearch(d: Data, plan: Int32Array, deadline: number): void {
       for (let j2 = j1 + 1; j2 < m; j2++) {
         const a = plan[j1]!;
         const b = plan[j2]!;
-        if (a === b || c(b, j1) + c(a, j2) >= c(a, j1) + c(b, j2)) continue;
+        if (a < 0 || b < 0 || a === b || c(b, j1) + c(a, j2) >= c(a, j1) + c(b, j2)) continue;
         move(d, rem, a, j1, -1);
         move(d, rem, b, j2, -1);
-        if (fits(d, rem, b, j1) && fits(d, rem, a, j2)) {
+        let ok = fits(d, rem, b, j1) && fits(d, rem, a, j2);
+        if (ok && hold) {
+          plan[j1] = b;
+          plan[j2] = a;
+          ok = hold(plan, [j1, j2]);
+          plan[j1] = a;
+          plan[j2] = b;
+        }
+        if (ok) {
           move(d, rem, b, j1, 1);
           move(d, rem, a, j2, 1);
           plan[j1] = b;
@@ -139,7 +172,7 @@ function localSearch(d: Data, plan: Int32Array, deadline: number): void {
 
 function objective(d: Data, plan: Int32Array): number {
   let z = 0;
-  for (let j = 0; j < d.m; j++) z += d.cost[plan[j]! * d.m + j]!;
+  for (let j = 0; j < d.m; j++) z += plan[j]! < 0 ? (d.penalty?.[j] ?? Infinity) : d.cost[plan[j]! * d.m + j]!;
   return z;
 }
 
@@ -149,7 +182,9 @@ function objective(d: Data, plan: Int32Array): number {
  */
 export function heuristicPlan(model: AssignmentModel, start: Int32Array | null, deadline: number): Int32Array | null {
   const d = data(model);
-  const candidates = [regret(d), start && !start.includes(-1) ? start.slice() : null].filter((p): p is Int32Array => p !== null);
+  // The regret construction knows blocked pairs but not the group rules: with those, only the start is improved.
+  const usableStart = start && (d.penalty !== null || !start.includes(-1)) ? start.slice() : null;
+  const candidates = [d.rulesHold ? null : regret(d), usableStart].filter((p): p is Int32Array => p !== null);
   let best: Int32Array | null = null;
   for (const plan of candidates) {
     localSearch(d, plan, deadline);

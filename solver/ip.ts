@@ -5,7 +5,8 @@ import type { Sense } from '../models/model.js';
  * (one container per class in the plain model; identical containers share a class in the symmetry-aware
  * model). Variable v is y_{varNode[v], varClass[v]}: how many containers of that class go on that node,
  * an integer in [0, varUpper[v]] (a binary when the class has one container). Only pairs that fit get a
- * variable.
+ * variable. Placement rules add auxiliary variables (varNode = varClass = -1), described in `aux`.
+ * The model's objective is the program's objective plus `offset`.
  */
 export interface IntegerProgram {
   readonly sense: Sense;
@@ -19,6 +20,12 @@ export interface IntegerProgram {
   readonly varCost: Float64Array;
   readonly varUpper: Float64Array;
   readonly rows: readonly Row[];
+  /** How each auxiliary variable's value follows from a plan (to hand a plan to a solver as a start). */
+  readonly aux: readonly AuxVariable[];
+  /** Model objective = program objective + offset (the unplaced penalties, when containers may stay out). */
+  readonly offset: number;
+  /** Containers may stay unplaced (assignment rows are ≤ instead of =). */
+  readonly allowUnplaced: boolean;
   /** Containers with no variable at all: they fit on no node, so no plan places everything. */
   readonly unplaceable: readonly number[];
   /** Whether every variable's cost is an integer (then integral objectives allow rounding bounds). */
@@ -29,9 +36,19 @@ export interface IntegerProgram {
   readonly nodeGroups: number;
 }
 
+/**
+ * An auxiliary variable: `present`, 1 when any of `items` sits on one of `nodes` (anti-affinity between
+ * sets); `min`, the smallest count of `items` over the `domains` (topology spread); `placed`, 1 when the
+ * gang of `items` is placed.
+ */
+export type AuxVariable =
+  | { readonly v: number; readonly kind: 'present'; readonly items: readonly number[]; readonly nodes: readonly number[] }
+  | { readonly v: number; readonly kind: 'min'; readonly items: readonly number[]; readonly domains: readonly (readonly number[])[] }
+  | { readonly v: number; readonly kind: 'placed'; readonly items: readonly number[] };
+
 export interface Row {
   readonly name: string;
-  readonly kind: 'assign' | 'capacity' | 'cut' | 'symmetry';
+  readonly kind: 'assign' | 'capacity' | 'cut' | 'symmetry' | 'rule';
   readonly op: 'eq' | 'le';
   readonly rhs: number;
   readonly vars: Int32Array;
@@ -48,6 +65,7 @@ export function assignmentFromValues(ip: IntegerProgram, x: ArrayLike<number>): 
   for (let v = 0; v < ip.varCost.length; v++) {
     const q = Math.round(x[v] ?? 0);
     const c = ip.varClass[v]!;
+    if (c < 0) continue;
     const members = ip.classes[c]!;
     for (let t = 0; t < q && next[c]! < members.length; t++) a[members[next[c]!++]!] = ip.varNode[v]!;
   }
@@ -59,11 +77,21 @@ export function valuesFromAssignment(ip: IntegerProgram, assignment: ArrayLike<n
   const classOf = new Int32Array(ip.m);
   ip.classes.forEach((members, c) => members.forEach((j) => (classOf[j] = c)));
   const index = new Map<number, number>();
-  for (let v = 0; v < ip.varCost.length; v++) index.set(ip.varNode[v]! * ip.classes.length + ip.varClass[v]!, v);
+  for (let v = 0; v < ip.varCost.length; v++) if (ip.varClass[v]! >= 0) index.set(ip.varNode[v]! * ip.classes.length + ip.varClass[v]!, v);
   const x = new Float64Array(ip.varCost.length);
   for (let j = 0; j < ip.m; j++) {
     const v = index.get(assignment[j]! * ip.classes.length + classOf[j]!);
     if (v !== undefined) x[v]! += 1;
+  }
+  for (const a of ip.aux) {
+    if (a.kind === 'present') {
+      const nodes = new Set(a.nodes);
+      x[a.v] = a.items.some((j) => nodes.has(assignment[j]!)) ? 1 : 0;
+    } else if (a.kind === 'placed') {
+      x[a.v] = a.items.every((j) => assignment[j]! >= 0) ? 1 : 0;
+    } else {
+      x[a.v] = Math.min(...a.domains.map((d) => a.items.filter((j) => d.includes(assignment[j]!)).length));
+    }
   }
   return x;
 }

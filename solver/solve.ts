@@ -4,7 +4,7 @@ import type { BackendName, SolveOptions } from '../models/options.js';
 import { relativeGap, tighterBound } from './bounds.js';
 import { greedyPlan } from './greedy.js';
 import { QueueFullError, type SolverPool } from './pool.js';
-import { fitsNowhereReasons, totalDemandReasons, type Reason } from './reasons.js';
+import { fitsNowhereReasons, totalDemandReasons, unplacedReasons, type Reason } from './reasons.js';
 import { verifyPlan, type Verification } from './verify.js';
 import type { BackendResult } from './backends/backend.js';
 import type { PlanSource, ProgramSize, WorkerMessage, WorkerResult } from './worker.js';
@@ -180,7 +180,7 @@ export async function solveModel(model: AssignmentModel, options: SolveOptions, 
     if (planOk !== false) bound = tighterBound(model.sense, bound, res.bound);
   }
   for (const inc of progress.incumbents) consider(inc.source, inc.assignment);
-  if (greedy.verification.complete) consider('greedy', greedyAssignment);
+  if (greedy.verification.complete || model.rules?.unplacedPenalty) consider('greedy', greedyAssignment);
 
   if (!best && (infeasibleProof !== undefined || reasons.length > 0)) {
     if (reasons.length === 0) {
@@ -195,7 +195,8 @@ export async function solveModel(model: AssignmentModel, options: SolveOptions, 
   const chosen: { source: Source; plan: PlanSummary } = best;
   const objective = chosen.plan.verification.objective;
   const gap = bound === undefined ? null : relativeGap(objective, bound) <= OPTIMALITY_TOLERANCE ? 0 : relativeGap(objective, bound);
-  return finish({ status: gap === 0 ? 'optimal' : 'feasible', source: chosen.source, plan: chosen.plan, objective, bound: gap === 0 ? objective : (bound ?? null), gap, reasons: [] });
+  const left = chosen.plan.verification.complete ? [] : unplacedReasons(model, chosen.plan.assignment);
+  return finish({ status: gap === 0 ? 'optimal' : 'feasible', source: chosen.source, plan: chosen.plan, objective, bound: gap === 0 ? objective : (bound ?? null), gap, reasons: left });
 }
 
 /** a strictly better than b in this sense. */

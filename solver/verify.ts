@@ -1,10 +1,11 @@
-import { demandUnits, type AssignmentModel } from '../models/model.js';
+import { BLOCK_REASONS, demandUnits, type AssignmentModel, type GroupRule } from '../models/model.js';
 
 /**
  * The independent plan verifier. It reads only the validated model (the caller's numbers, exact) and the
  * plan, never the formulation: each container on at most one existing node (exactly one when
- * `requireComplete`), every node's capacity held for every resource in exact integer arithmetic, and the
- * objective recomputed from the costs.
+ * `requireComplete`, unless the model lets containers stay out), every node's capacity held for every
+ * resource in exact integer arithmetic, every placement rule held (blocked pairs, anti-affinity, affinity,
+ * spread, gangs), and the objective recomputed from the costs (plus the penalty of each unplaced container).
  */
 export interface Verification {
   readonly valid: boolean;
@@ -26,10 +27,15 @@ export function verifyPlan(model: AssignmentModel, plan: ArrayLike<number>, requ
   }
   let placed = 0;
   let objective = 0;
+  const rules = model.rules;
+  const penalty = rules?.unplacedPenalty;
+  const mustPlace = requireComplete && penalty === undefined;
+  const sign = model.sense === 'min' ? 1 : -1;
   for (let j = 0; j < m; j++) {
     const i = plan[j]!;
     if (i === -1) {
-      if (requireComplete) violations.push(`container "${model.items[j]}" is not placed`);
+      if (mustPlace) violations.push(`container "${model.items[j]}" is not placed`);
+      objective += sign * (penalty?.[j] ?? 0);
       continue;
     }
     if (!Number.isInteger(i) || i < 0 || i >= n) {
@@ -38,6 +44,8 @@ export function verifyPlan(model: AssignmentModel, plan: ArrayLike<number>, requ
     }
     placed++;
     objective += model.cost[i * m + j]!;
+    const blocked = rules?.blocked[i * m + j] ?? 0;
+    if (blocked !== 0) violations.push(`container "${model.items[j]}" may not run on node "${model.nodes[i]}" (${BLOCK_REASONS[blocked]})`);
     model.resources.forEach((r, k) => {
       used[k]![i]! += demandUnits(r, i, j, m);
     });
@@ -47,5 +55,47 @@ export function verifyPlan(model: AssignmentModel, plan: ArrayLike<number>, requ
       if (used[k]![i]! > r.capacity[i]!) violations.push(`node "${model.nodes[i]}" is over its ${r.name} capacity`);
     }
   });
+  if (rules) for (const rule of rules.groups) violations.push(...ruleViolations(model, rule, plan));
   return { valid: violations.length === 0, complete: placed === m, placed, objective, violations, used };
+}
+
+/** How a plan breaks one group rule, in words (empty when it holds). Unplaced containers count nowhere. */
+export function ruleViolations(model: AssignmentModel, rule: GroupRule, plan: ArrayLike<number>): string[] {
+  const name = (j: number): string => `"${model.items[j]}"`;
+  const count = (items: readonly number[], domain: readonly number[]): number => items.filter((j) => domain.includes(plan[j]!)).length;
+  const out: string[] = [];
+  switch (rule.kind) {
+    case 'atMost':
+      for (const d of rule.domains) {
+        const here = rule.items.filter((j) => d.includes(plan[j]!));
+        if (here.length > rule.limit) out.push(`${rule.name}: ${here.map(name).join(', ')} share a domain (at most ${rule.limit})`);
+      }
+      break;
+    case 'apart':
+      for (const d of rule.domains) {
+        const a = rule.a.filter((j) => d.includes(plan[j]!));
+        const b = rule.b.filter((j) => d.includes(plan[j]!));
+        if (a.length > 0 && b.length > 0) out.push(`${rule.name}: ${name(a[0]!)} shares a domain with ${name(b[0]!)}`);
+      }
+      break;
+    case 'together': {
+      const at = plan[rule.item]!;
+      if (at < 0) break;
+      const d = rule.domains.find((x) => x.includes(at));
+      if (!d || count(rule.with, d) === 0) out.push(`${rule.name}: ${name(rule.item)} has no selected container in its domain`);
+      break;
+    }
+    case 'spread': {
+      const counts = rule.domains.map((d) => count(rule.items, d));
+      const skew = Math.max(...counts) - Math.min(...counts);
+      if (skew > rule.maxSkew) out.push(`${rule.name}: counts per domain ${counts.join('/')} have skew ${skew} > ${rule.maxSkew}`);
+      break;
+    }
+    case 'gang': {
+      const placed = rule.items.filter((j) => plan[j]! >= 0).length;
+      if (placed > 0 && placed < rule.items.length) out.push(`${rule.name}: ${placed} of ${rule.items.length} containers placed (all or none)`);
+      break;
+    }
+  }
+  return out;
 }

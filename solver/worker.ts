@@ -111,8 +111,11 @@ export default function solveTask(task: WorkerTask): WorkerResult {
     const heuristicCheck = heuristic ? verifyPlan(model, heuristic, true) : undefined;
     const target = heuristicCheck?.valid ? heuristicCheck.objective : greedyCheck.valid ? greedyCheck.objective : undefined;
 
-    let bound = roundBound(ip, assignmentBound(ip));
-    bound = tighterBound(ip.sense, bound, roundBound(ip, lagrangianBound(ip, target, Date.now() + Math.min(500, remaining() * 0.1)))) ?? bound;
+    // Program values → model values (the offset holds the unplaced penalties), rounded on the safe side.
+    const modelBound = (b: number): number => roundBound(ip, b + ip.offset);
+    let bound = modelBound(assignmentBound(ip));
+    const lagrangian = lagrangianBound(ip, target === undefined ? undefined : target - ip.offset, Date.now() + Math.min(500, remaining() * 0.1));
+    bound = tighterBound(ip.sense, bound, modelBound(lagrangian)) ?? bound;
     post({ kind: 'bound', bound, method: 'lagrangian' });
     // The greedy setting answers with the plan already computed, beside the bound.
     if (task.solver === 'greedy') return { result: greedyResult(greedy), solverMs: 0 };
@@ -124,7 +127,7 @@ export default function solveTask(task: WorkerTask): WorkerResult {
       for (let round = 0; round < MAX_CUT_ROUNDS && Date.now() < cutDeadline && remaining() > 4 * BACKEND_RESERVE_MS; round++) {
         const lp = glpkLp(solved, Math.max(1, cutDeadline - Date.now()));
         if (lp === undefined) break;
-        const tighter = tighterBound(ip.sense, bound, roundBound(ip, lp.z));
+        const tighter = tighterBound(ip.sense, bound, modelBound(lp.z));
         if (tighter !== undefined && tighter !== bound) {
           bound = tighter;
           post({ kind: 'bound', bound, method: round === 0 ? 'lp' : 'lp+cuts' });
@@ -151,7 +154,7 @@ export default function solveTask(task: WorkerTask): WorkerResult {
         onProgress: (p) => {
           if (p.kind === 'incumbent' && p.assignment) post({ kind: 'incumbent', assignment: p.assignment, source: 'highs' });
           if (p.kind === 'bound' && p.bound !== undefined) {
-            const tighter = tighterBound(ip.sense, bound, roundBound(ip, p.bound));
+            const tighter = tighterBound(ip.sense, bound, modelBound(p.bound));
             if (tighter !== undefined && tighter !== bound) {
               bound = tighter;
               post({ kind: 'bound', bound, method: 'highs' });
@@ -164,7 +167,7 @@ export default function solveTask(task: WorkerTask): WorkerResult {
     } else {
       result = BACKENDS[task.solver].solve(input);
     }
-    const rounded = result.bound === undefined ? result : { ...result, bound: roundBound(ip, result.bound) };
+    const rounded = result.bound === undefined ? result : { ...result, bound: modelBound(result.bound) };
     return { result: rounded, solverMs: Date.now() - started };
   } finally {
     port.close();
