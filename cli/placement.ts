@@ -1,14 +1,18 @@
 #!/usr/bin/env node
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { splitKubeObjects } from '../models/kube.js';
 import { parseArgs } from 'node:util';
 import { SOLVER_NAMES } from '../models/options.js';
-import { validateProgram, validateSnapshot, type InputIssue } from '../models/validate.js';
+import { validatePlanBody, validateProgram, type InputIssue } from '../models/validate.js';
 import { outcomeJson } from '../server/response.js';
 import { SolverPool } from '../solver/pool.js';
 import { solveModel } from '../solver/solve.js';
 
 /**
- * placement plan FILE|-    solve a cluster snapshot
+ * placement plan FILE|-    solve a cluster snapshot (plain, or Kubernetes NodeList + PodList)
+ * placement plan NODES PODS | DIR   Kubernetes manifests (JSON or YAML) from files or a directory
  * placement solve FILE|-   solve an assignment program
  * Prints the same JSON as the API. Exit codes: 0 optimal or feasible, 1 infeasible,
  * 2 bad input or usage, 3 no complete plan within the time limit (unknown).
@@ -16,7 +20,10 @@ import { solveModel } from '../solver/solve.js';
 const USAGE = `Usage: placement <plan|solve> <FILE|-> [options]
 
 Commands:
-  plan FILE|-     solve a cluster snapshot (nodes, containers, costs)
+  plan FILE|-     solve a cluster snapshot: plain (nodes, containers, costs) or Kubernetes
+                  ({nodeList, podList}, or a kind: List of nodes and pods)
+  plan PATH...    Kubernetes manifests, JSON or YAML (multi-document), from files and
+                  directories, e.g. "plan nodes.json pods.json" or "plan ./manifests/"
   solve FILE|-    solve an assignment program (cost, demand, capacity, sense)
 
 Options (override the input's own "options"):
@@ -34,6 +41,33 @@ async function readInput(file: string): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * One file's content: JSON (a file named *.json, or text starting with "{") or YAML. Several YAML documents
+ * come back as an array.
+ */
+function parseDocuments(text: string, name: string): unknown {
+  if (name.endsWith('.json') || text.trimStart().startsWith('{')) return JSON.parse(text);
+  const docs = parseAllDocuments(text);
+  if (!Array.isArray(docs)) throw new Error('empty YAML stream');
+  const values = docs.map((d) => {
+    if (d.errors.length > 0) throw new Error(d.errors[0]!.message);
+    return d.toJS() as unknown;
+  }).filter((v) => v !== null && v !== undefined);
+  return values.length === 1 ? values[0] : values;
+}
+
+/** The documents of a manifest file, or of every *.json, *.yaml and *.yml file in a directory (sorted by name). */
+async function manifestDocuments(path: string): Promise<unknown[]> {
+  if ((await stat(path)).isDirectory()) {
+    const names = (await readdir(path)).filter((f) => /\.(json|ya?ml)$/.test(f)).sort();
+    const out: unknown[] = [];
+    for (const f of names) out.push(...(await manifestDocuments(join(path, f))));
+    return out;
+  }
+  const parsed = parseDocuments(await readFile(path, 'utf8'), path);
+  return Array.isArray(parsed) ? parsed : [parsed];
 }
 
 function fail(message: string, issues: readonly InputIssue[] = []): never {
@@ -69,13 +103,36 @@ async function main(): Promise<number> {
     return 0;
   }
   const [command, file, ...extra] = args.positionals;
-  if ((command !== 'plan' && command !== 'solve') || file === undefined || extra.length > 0) fail(`expected "plan FILE" or "solve FILE"\n${USAGE}`);
+  if ((command !== 'plan' && command !== 'solve') || file === undefined || (command === 'solve' && extra.length > 0)) fail(`expected "plan FILE" or "solve FILE"\n${USAGE}`);
 
   let body: unknown;
-  try {
-    body = JSON.parse(await readInput(file));
-  } catch (err) {
-    fail(`cannot read ${file === '-' ? 'standard input' : file} as JSON: ${err instanceof Error ? err.message : String(err)}`);
+  const paths = [file, ...extra];
+  const isDir = async (p: string): Promise<boolean> => {
+    try {
+      return (await stat(p)).isDirectory();
+    } catch (err) {
+      fail(`cannot read ${p}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+  const single = paths.length === 1 && (file === '-' || !(await isDir(file)));
+  if (single) {
+    try {
+      body = parseDocuments(await readInput(file), file);
+    } catch (err) {
+      fail(`cannot read ${file === '-' ? 'standard input' : file} as JSON or YAML: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    // Several YAML documents in one file: Kubernetes objects.
+    if (Array.isArray(body)) body = splitKubeObjects(body);
+  } else {
+    const docs: unknown[] = [];
+    for (const p of paths) {
+      try {
+        docs.push(...(await manifestDocuments(p)));
+      } catch (err) {
+        fail(`cannot read ${p}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    body = splitKubeObjects(docs);
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) fail('the input must be a JSON object');
   const input = body as Record<string, unknown>;
@@ -94,12 +151,12 @@ async function main(): Promise<number> {
     throw err;
   }
 
-  const v = command === 'plan' ? validateSnapshot(input) : validateProgram(input);
+  const v = command === 'plan' ? validatePlanBody(input) : validateProgram(input);
   if (!v.ok) fail('invalid input', v.issues);
   const pool = new SolverPool({ threads: 2, maxQueue: 2 });
   try {
     const outcome = await solveModel(v.model, v.options, pool);
-    process.stdout.write(`${JSON.stringify(outcomeJson(v.model, outcome), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(outcomeJson(v.model, outcome, v.notes), null, 2)}\n`);
     return outcome.status === 'infeasible' ? 1 : outcome.status === 'unknown' ? 3 : 0;
   } finally {
     await pool.close();

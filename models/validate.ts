@@ -3,6 +3,7 @@ import type { AssignmentModel } from './model.js';
 import { resolveOptions, type SolveOptions } from './options.js';
 import { ProgramSchema, programToModel } from './program.js';
 import { SnapshotSchema, snapshotToModel } from './snapshot.js';
+import { KubeInputSchema, isKubeInput, kubeToSnapshot, normaliseKubeBody } from './kube.js';
 
 /** One problem with the input: where (a readable path such as `containers[2].requests.cpu`) and what. */
 export interface InputIssue {
@@ -10,7 +11,9 @@ export interface InputIssue {
   readonly message: string;
 }
 
-export type Validated = { readonly ok: true; readonly model: AssignmentModel; readonly options: SolveOptions } | { readonly ok: false; readonly issues: readonly InputIssue[] };
+export type Validated =
+  | { readonly ok: true; readonly model: AssignmentModel; readonly options: SolveOptions; readonly notes?: readonly string[] }
+  | { readonly ok: false; readonly issues: readonly InputIssue[] };
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
@@ -56,6 +59,25 @@ export function validateSnapshot(body: unknown): Validated {
   const parsed = SnapshotSchema.safeParse(body);
   if (!parsed.success) return { ok: false, issues: issuesOf(parsed.error) };
   return { ok: true, model: snapshotToModel(parsed.data), options: resolveOptions(parsed.data.options) };
+}
+
+/**
+ * Validates Kubernetes input ({nodeList, podList, options} or a kind: List) and compiles it, through the
+ * plain snapshot, to the assignment model. Paths in issues point into the Kubernetes documents.
+ */
+export function validateKube(body: unknown): Validated {
+  const parsed = KubeInputSchema.safeParse(normaliseKubeBody(body));
+  if (!parsed.success) return { ok: false, issues: issuesOf(parsed.error) };
+  const converted = kubeToSnapshot(parsed.data);
+  if (converted.issues.length > 0) return { ok: false, issues: converted.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) };
+  const snapshot = SnapshotSchema.safeParse(converted.snapshot);
+  if (!snapshot.success) return { ok: false, issues: issuesOf(snapshot.error).map((i) => ({ path: `(as snapshot) ${i.path}`, message: i.message })) };
+  return { ok: true, model: snapshotToModel(snapshot.data), options: resolveOptions(snapshot.data.options), notes: converted.notes };
+}
+
+/** A snapshot body: Kubernetes documents or the plain form. */
+export function validatePlanBody(body: unknown): Validated {
+  return isKubeInput(body) ? validateKube(body) : validateSnapshot(body);
 }
 
 /** Validates a program body and compiles it to the assignment model. */

@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { optionIssues, sizeIssues, validateProgram, validateSnapshot, type ProblemLimits, type Validated } from '../models/validate.js';
+import { optionIssues, sizeIssues, validatePlanBody, validateProgram, type ProblemLimits, type Validated } from '../models/validate.js';
 import { QueueFullError, type SolverPool } from '../solver/pool.js';
 import { solveModel } from '../solver/solve.js';
 import { ApiError } from './errors.js';
@@ -47,10 +47,10 @@ export function createApp({ pool, limits, maxBodyBytes }: AppOptions): express.E
     const tooLarge = sizeIssues(v.model, limits);
     if (tooLarge.length > 0) throw new ApiError('problem_too_large', `problem too large: ${tooLarge[0]?.message}`, tooLarge);
     const outcome = await solveModel(v.model, v.options, pool);
-    res.json(outcomeJson(v.model, outcome));
+    res.json(outcomeJson(v.model, outcome, v.notes));
   };
 
-  app.post('/v1/plan', requireJson, json, route(validateSnapshot));
+  app.post('/v1/plan', requireJson, json, route(validatePlanBody));
   app.post('/v1/solve', requireJson, json, route(validateProgram));
 
   app.use((req: Request) => {

@@ -42,7 +42,7 @@ function utilization(model: AssignmentModel, plan: PlanSummary): Record<string, 
   return out;
 }
 
-export function outcomeJson(model: AssignmentModel, o: SolveOutcome): Record<string, unknown> {
+export function outcomeJson(model: AssignmentModel, o: SolveOutcome, inputNotes: readonly string[] = []): Record<string, unknown> {
   return {
     status: o.status,
     source: o.source,
@@ -59,7 +59,7 @@ export function outcomeJson(model: AssignmentModel, o: SolveOutcome): Record<str
     utilization: utilization(model, o.plan),
     backends: o.backends,
     model: { nodes: model.nodes.length, containers: model.items.length, ...(o.program ?? {}) },
-    notes: o.notes,
+    notes: [...inputNotes, ...o.notes],
     timings: o.timings,
   };
 }

@@ -94,7 +94,7 @@ export function formulate(model: AssignmentModel, options: FormulationOptions = 
       rows.push({ name: `assign_${c}`, kind: 'assign', op: allowUnplaced ? 'le' : 'eq', rhs: members.length, vars: Int32Array.from(vs), coefs: new Float64Array(vs.length).fill(1) });
     }
   });
-  rows.push(...ruleRows(model, classes, varsOfClass, nodes, newAux));
+  rows.push(...ruleRows(model, classes, varsOfClass, nodes, uppers, newAux));
   // capacity of node i for resource k: Σ_c r_ick y_ic ≤ R_ik (rows that can never bind are left out)
   let plainCapacityRows = 0;
   model.resources.forEach((r, k) => {
@@ -182,6 +182,7 @@ function ruleRows(
   classes: readonly (readonly number[])[],
   varsOfClass: readonly number[][],
   varNode: readonly number[],
+  varUpper: readonly number[],
   newAux: (upper: number, make: (v: number) => AuxVariable) => number,
 ): Row[] {
   const rows: Row[] = [];
@@ -197,7 +198,7 @@ function ruleRows(
       case 'atMost':
         rule.domains.forEach((d, k) => {
           const vs = inDomain(rule.items, d);
-          if (vs.length > rule.limit) row(`atmost_${g}_${k}`, 'le', rule.limit, vs.map((v) => [v, 1]));
+          if (vs.reduce((t, v) => t + varUpper[v]!, 0) > rule.limit) row(`atmost_${g}_${k}`, 'le', rule.limit, vs.map((v) => [v, 1]));
         });
         break;
       case 'apart':

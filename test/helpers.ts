@@ -1,3 +1,4 @@
+import { verifyPlan } from '../solver/verify.js';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,17 +34,37 @@ export { rngFor as rng } from '../bench/random.js';
 
 /** Brute force: the best objective over every complete assignment (tiny models only), or null if none fits. */
 export function bruteForce(model: AssignmentModel): number | null {
+  return bruteForcePlan(model)?.objective ?? null;
+}
+
+/**
+ * The optimum by enumeration, with the plan. Capacities prune the search; with placement rules every
+ * complete leaf goes through the independent verifier (blocked pairs, group rules, unplaced penalties),
+ * so the check shares no code with the formulation.
+ */
+export function bruteForcePlan(model: AssignmentModel): { objective: number; plan: Int32Array } | null {
   const n = model.nodes.length;
   const m = model.items.length;
   const used = model.resources.map(() => new Array<bigint>(n).fill(0n));
-  let best: number | null = null;
-  const better = (a: number, b: number | null): boolean => b === null || (model.sense === 'min' ? a < b - 1e-12 : a > b + 1e-12);
+  let best: { objective: number; plan: Int32Array } | null = null;
+  const better = (a: number, b: number | undefined): boolean => b === undefined || (model.sense === 'min' ? a < b - 1e-12 : a > b + 1e-12);
+  const plan = new Int32Array(m).fill(-1);
+  const first = model.rules?.unplacedPenalty ? -1 : 0;
   const go = (j: number, z: number): void => {
     if (j === m) {
-      if (better(z, best)) best = z;
+      if (model.rules) {
+        const v = verifyPlan(model, plan, true);
+        if (v.valid && better(v.objective, best?.objective)) best = { objective: v.objective, plan: plan.slice() };
+      } else if (better(z, best?.objective)) best = { objective: z, plan: plan.slice() };
       return;
     }
-    for (let i = 0; i < n; i++) {
+    for (let i = first; i < n; i++) {
+      plan[j] = i;
+      if (i < 0) {
+        go(j + 1, z);
+        continue;
+      }
+      if (model.rules && model.rules.blocked[i * m + j] !== 0) continue;
       let fits = true;
       model.resources.forEach((r, k) => {
         const d = r.perNode ? r.demand[i * m + j]! : r.demand[j]!;
@@ -54,6 +75,7 @@ export function bruteForce(model: AssignmentModel): number | null {
       go(j + 1, z + model.cost[i * m + j]!);
       model.resources.forEach((r, k) => (used[k]![i]! -= r.perNode ? r.demand[i * m + j]! : r.demand[j]!));
     }
+    plan[j] = -1;
   };
   go(0, 0);
   return best;
