@@ -64,6 +64,28 @@ describe('HTTP API', function () {
     assert.equal((json['assignments'] as unknown[]).length, 5);
   });
 
+  it('POST /v1/plan takes kubectl output unchanged (kind: List of nodes and pods), names pods namespace/name', async () => {
+    const c = JSON.parse(readFileSync(fixturePath('kube', 'gpu-pool-taints.json'), 'utf8')) as { input: { nodeList: { items: unknown[] }; podList: { items: unknown[] } } };
+    const list = { apiVersion: 'v1', kind: 'List', items: [...c.input.nodeList.items, ...c.input.podList.items], metadata: { resourceVersion: '' } };
+    const { status, json } = await post(`${url}/v1/plan`, JSON.stringify(list));
+    assert.equal(status, 200);
+    assert.equal(json['status'], 'optimal');
+    const assignments = json['assignments'] as { container: string; node: string }[];
+    assert.deepEqual(assignments.find((a) => a.container === 'ml/train-llm-0'), { container: 'ml/train-llm-0', node: 'gpu-a' });
+    assert.match((json['notes'] as string[])[0]!, /read 4 nodes and 5 pods: 5 to place/);
+  });
+
+  it('POST /v1/plan with a bad Kubernetes quantity answers 400 with the path into the pod list', async () => {
+    const body = {
+      nodeList: { items: [{ metadata: { name: 'n1' }, status: { allocatable: { cpu: '4', pods: '110' } } }] },
+      podList: { items: [{ metadata: { name: 'p1' }, spec: { containers: [{ name: 'c', resources: { requests: { cpu: '1K' } } }] } }] },
+    };
+    const { status, json } = await post(`${url}/v1/plan`, JSON.stringify(body));
+    assert.equal(status, 400);
+    const details = (json['error'] as { issues: { path: string; message: string }[] }).issues;
+    assert.equal(details[0]!.path, 'podList.items[0].spec.containers[0].resources.requests.cpu');
+  });
+
   it('POST /v1/solve returns a node index per container', async () => {
     const { status, json } = await post(`${url}/v1/solve`, JSON.stringify({ cost: [[1, 5], [4, 2]], demand: { cpu: [1, 1] }, capacity: { cpu: [1, 1] } }));
     assert.equal(status, 200);

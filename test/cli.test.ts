@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { stringify } from 'yaml';
 import { join } from 'node:path';
 import { fixturePath, ROOT } from './helpers.js';
 
@@ -29,6 +31,26 @@ describe('CLI (placement)', function () {
     assert.equal(out.status, 'optimal');
     assert.equal(out.objective, 1.25);
     assert.equal(out.greedy.objective, 1.375);
+  });
+
+  it('plan NODES PODS reads kubectl output from two files; a directory of YAML manifests gives the same plan', () => {
+    const c = JSON.parse(readFileSync(fixturePath('kube', 'zone-spread-web.json'), 'utf8')) as { input: { nodeList: { items: unknown[] }; podList: { items: unknown[] } } };
+    const dir = mkdtempSync(join(tmpdir(), 'placement-'));
+    writeFileSync(join(dir, 'nodes.json'), JSON.stringify(c.input.nodeList));
+    writeFileSync(join(dir, 'pods.json'), JSON.stringify(c.input.podList));
+    const two = placement(['plan', join(dir, 'nodes.json'), join(dir, 'pods.json'), '--time-limit-ms', '5000']);
+    assert.equal(two.code, 0, two.stderr);
+    const a = JSON.parse(two.stdout) as { status: string; objective: number };
+    assert.equal(a.status, 'optimal');
+    const yamlDir = mkdtempSync(join(tmpdir(), 'manifests-'));
+    writeFileSync(join(yamlDir, 'nodes.yaml'), c.input.nodeList.items.map((n) => stringify(n)).join('---\n'));
+    writeFileSync(join(yamlDir, 'pods.yml'), stringify({ apiVersion: 'v1', kind: 'PodList', items: c.input.podList.items }));
+    writeFileSync(join(yamlDir, 'README.txt'), 'not a manifest');
+    const fromDir = placement(['plan', yamlDir, '--time-limit-ms', '5000']);
+    assert.equal(fromDir.code, 0, fromDir.stderr);
+    const b = JSON.parse(fromDir.stdout) as { status: string; objective: number };
+    assert.equal(b.status, 'optimal');
+    assert.ok(Math.abs(a.objective - b.objective) < 1e-12);
   });
 
   it('exits 1 for an infeasible snapshot', () => {
