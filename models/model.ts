@@ -28,6 +28,31 @@ export interface AssignmentModel {
   readonly sense: Sense;
   /** Placement rules beyond capacity (node eligibility, pod (anti-)affinity, spread, gangs); absent = none. */
   readonly rules?: PlacementRules;
+  /** What is optimised beside the cost (absent: the cost alone). */
+  readonly objective?: ObjectiveWeights;
+}
+
+/**
+ * The objective, a weighted sum (snapshots only; programs optimise their cost):
+ *   cost · Σ c_ij x_ij  +  balance · (highest utilisation over nodes and `balanceResources`)
+ *   + pack · Σ price_i [node i runs anything]  (+ the unplaced penalties, see PlacementRules)
+ */
+export interface ObjectiveWeights {
+  readonly cost: number;
+  readonly balance: number;
+  readonly pack: number;
+  /** Price of each node for `pack` (default 1 each: the number of nodes used). */
+  readonly price: readonly number[];
+  /** Resource indices whose utilisation `balance` levels (every resource but `pods`). */
+  readonly balanceResources: readonly number[];
+}
+
+/** The parts of a plan's objective, each unweighted, and their weighted sum (without unplaced penalties). */
+export interface ObjectiveParts {
+  readonly cost: number;
+  readonly balance: number;
+  readonly pack: number;
+  readonly weighted: number;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseQuantity } from './quantity.js';
 import { SolveOptionsSchema } from './options.js';
-import { BLOCK_REASONS, type AssignmentModel, type BlockReason, type GroupRule, type ResourceTable } from './model.js';
+import { BLOCK_REASONS, type AssignmentModel, type BlockReason, type GroupRule, type ObjectiveWeights, type ResourceTable } from './model.js';
 import {
   LabelSelectorSchema,
   LabelsSchema,
@@ -50,6 +50,8 @@ export const NodeSchema = z.strictObject({
   unschedulable: z.boolean().optional(),
   /** A node that is not Ready takes no new containers (default true). */
   ready: z.boolean().optional(),
+  /** Price of running this node, for the `pack` objective (default 1: count nodes). */
+  price: z.number().min(0).refine(Number.isFinite, 'must be finite').optional(),
 });
 
 /** A pod (anti-)affinity term: the containers its selector matches (in `namespaces`, default the owner's), per topology domain. */
@@ -90,6 +92,8 @@ export const ContainerSchema = z.strictObject({
   moveCost: z.number().min(0).refine(Number.isFinite, 'must be finite').optional(),
   /** Stays on `current` (a bound pod that may not move); it still uses capacity there. */
   pinned: z.boolean().optional(),
+  /** With allowUnplaced: placing one container of a higher priority outweighs any number of lower ones (default 1). */
+  priority: z.number().int().min(0).max(1_000_000).optional(),
 });
 
 const FiniteCost = z.number().refine(Number.isFinite, 'must be a finite number');
@@ -108,8 +112,20 @@ export const CostsSchema = z.strictObject({
  * - allowUnplaced: containers may stay out when not all fit (gangs as a whole); the plan places as many as
  *   possible first, then minimises cost (each unplaced container adds a penalty larger than any cost range).
  * - moveCost: default cost of moving a container away from `current` (1).
+ * - objective: see ObjectiveSchema.
  */
+export const OBJECTIVES = ['cost', 'balance', 'pack'] as const;
+const Weight = z.number().min(0).refine(Number.isFinite, 'must be finite');
+
+/**
+ * options.objective: "cost" (default), "balance" (minimise the highest utilisation), "pack" (minimise
+ * the nodes used, or their total price), or weights {cost, balance, pack} for a weighted sum (absent
+ * weights are 0).
+ */
+export const ObjectiveSchema = z.union([z.enum(OBJECTIVES), z.strictObject({ cost: Weight.optional(), balance: Weight.optional(), pack: Weight.optional() })]);
+
 export const SnapshotOptionsSchema = SolveOptionsSchema.extend({
+  objective: ObjectiveSchema.optional(),
   allowUnplaced: z.boolean().optional(),
   moveCost: z.number().min(0).refine(Number.isFinite, 'must be finite').optional(),
 });
@@ -213,18 +229,71 @@ export function snapshotToModel(s: Snapshot): AssignmentModel {
       if (i !== undefined && j !== undefined) cost[i * m + j] = p.cost;
     }
   }
-  const base = { kind: 'snapshot' as const, nodes: s.nodes.map((node) => node.name), items: s.containers.map((c) => c.name), resources, cost, sense: 'min' as const };
-  return hasRules(s) ? { ...base, rules: compileRules(s, cost) } : base;
+  const objective = objectiveWeights(s, resources);
+  const base = {
+    kind: 'snapshot' as const,
+    nodes: s.nodes.map((node) => node.name),
+    items: s.containers.map((c) => c.name),
+    resources,
+    cost,
+    sense: 'min' as const,
+    ...(objective ? { objective } : {}),
+  };
+  return hasRules(s) ? { ...base, rules: compileRules(s, cost, objective) } : base;
+}
+
+/** The objective weights, or undefined for the plain cost objective. */
+function objectiveWeights(s: Snapshot, resources: readonly ResourceTable[]): ObjectiveWeights | undefined {
+  const o = s.options?.objective ?? 'cost';
+  if (o === 'cost') return undefined;
+  const w = o === 'balance' ? { cost: 0, balance: 1, pack: 0 } : o === 'pack' ? { cost: 0, balance: 0, pack: 1 } : { cost: o.cost ?? 0, balance: o.balance ?? 0, pack: o.pack ?? 0 };
+  return {
+    ...w,
+    price: s.nodes.map((n) => n.price ?? 1),
+    balanceResources: resources.flatMap((r, k) => (r.name === 'pods' ? [] : [k])),
+  };
 }
 
 function hasRules(s: Snapshot): boolean {
   return (
     s.options?.allowUnplaced === true ||
+    s.containers.some((c) => c.priority !== undefined) ||
     s.nodes.some((n) => (n.taints?.length ?? 0) > 0 || n.unschedulable === true || n.ready === false) ||
     s.containers.some(
       (c) => c.nodeSelector || c.nodeAffinity || c.affinity?.length || c.antiAffinity?.length || c.spread?.length || c.gang !== undefined || c.current !== undefined,
     )
   );
+}
+
+/**
+ * Penalties for leaving containers out, lexicographic by priority: each one is more than the whole range
+ * of the weighted objective plus every penalty of the lower priorities, so placing one more container of
+ * a priority always wins over any change below it. Powers of two, so sums stay exact.
+ */
+function unplacedPenalties(s: Snapshot, cost: readonly number[], objective: ObjectiveWeights | undefined): number[] {
+  const n = s.nodes.length;
+  const m = s.containers.length;
+  const w = objective ?? { cost: 1, balance: 0, pack: 0, price: [] as number[] };
+  let range = 0;
+  for (let j = 0; j < m; j++) {
+    let lo = 0;
+    let hi = 0;
+    for (let i = 0; i < n; i++) {
+      lo = Math.min(lo, cost[i * m + j]!);
+      hi = Math.max(hi, cost[i * m + j]!);
+    }
+    range += hi - lo;
+  }
+  range = w.cost * range + w.balance + w.pack * s.nodes.reduce((t, node) => t + (node.price ?? 1), 0);
+  const priorities = [...new Set(s.containers.map((c) => c.priority ?? 1))].sort((a, b) => a - b);
+  const penaltyOf = new Map<number, number>();
+  let below = range; // the objective range plus all penalties of lower priorities
+  for (const p of priorities) {
+    const penalty = 2 ** Math.ceil(Math.log2(below + 1));
+    penaltyOf.set(p, penalty);
+    below += penalty * s.containers.filter((c) => (c.priority ?? 1) === p).length;
+  }
+  return s.containers.map((c) => penaltyOf.get(c.priority ?? 1)!);
 }
 
 /** The domains of a topology key: nodes grouped by their label value; every node is its own hostname domain. */
@@ -247,7 +316,7 @@ function topology(s: Snapshot, key: string, eligible: (i: number) => boolean = (
  * affinity, untolerated taints, pinned containers), the group rules over topology domains, move costs
  * (added to `cost` in place) and the unplaced penalty.
  */
-function compileRules(s: Snapshot, cost: number[]): AssignmentModel['rules'] & object {
+function compileRules(s: Snapshot, cost: number[], objective: ObjectiveWeights | undefined): AssignmentModel['rules'] & object {
   const n = s.nodes.length;
   const m = s.containers.length;
   const nodeIndex = new Map(s.nodes.map((node, i) => [node.name, i]));
@@ -367,21 +436,6 @@ function compileRules(s: Snapshot, cost: number[]): AssignmentModel['rules'] & o
     for (let i = 0; i < n; i++) if (i !== at) cost[i * m + j]! += move;
   });
 
-  // Unplaced penalty: more than the whole cost range, so one more placed container always wins.
-  let unplacedPenalty: number[] | undefined;
-  if (s.options?.allowUnplaced) {
-    let range = 0;
-    for (let j = 0; j < m; j++) {
-      let lo = 0;
-      let hi = 0;
-      for (let i = 0; i < n; i++) {
-        lo = Math.min(lo, cost[i * m + j]!);
-        hi = Math.max(hi, cost[i * m + j]!);
-      }
-      range += hi - lo;
-    }
-    const penalty = 2 ** Math.ceil(Math.log2(range + 1));
-    unplacedPenalty = new Array<number>(m).fill(penalty);
-  }
+  const unplacedPenalty = s.options?.allowUnplaced ? unplacedPenalties(s, cost, objective) : undefined;
   return { blocked, blockedDetail, groups, current, ...(unplacedPenalty ? { unplacedPenalty } : {}) };
 }

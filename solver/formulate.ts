@@ -49,7 +49,7 @@ export function formulate(model: AssignmentModel, options: FormulationOptions = 
       plainVariables += members.length;
       const v = nodes.length;
       // Placing a container earns back its unplaced penalty (the penalties of all are in the offset).
-      const cost = (model.cost[i * m + j] ?? 0) - sign * (penalty?.[j] ?? 0);
+      const cost = (model.objective?.cost ?? 1) * (model.cost[i * m + j] ?? 0) - sign * (penalty?.[j] ?? 0);
       nodes.push(i);
       classOf.push(c);
       costs.push(cost);
@@ -63,13 +63,15 @@ export function formulate(model: AssignmentModel, options: FormulationOptions = 
   const rows: Row[] = [];
   const unplaceable: number[] = [];
   const aux: AuxVariable[] = [];
-  const newAux = (upper: number, make: (v: number) => AuxVariable): number => {
+  const continuous: number[] = [];
+  const newAux = (upper: number, make: (v: number) => AuxVariable, cost = 0, isContinuous = false): number => {
     const v = nodes.length;
     nodes.push(-1);
     classOf.push(-1);
-    costs.push(0);
+    costs.push(cost);
     uppers.push(upper);
     aux.push(make(v));
+    if (isContinuous) continuous.push(v);
     return v;
   };
   const allowUnplaced = penalty !== undefined;
@@ -121,6 +123,8 @@ export function formulate(model: AssignmentModel, options: FormulationOptions = 
     }
   });
 
+  rows.push(...objectiveRows(model, classes, classOf, varsOfNode, uppers, newAux));
+
   // identical nodes i1 < i2 (same capacities, same cost and demand columns): any plan can be permuted
   // among them, so one optimal plan has them ordered by load: Σ_c w_c y_i1c ≥ Σ_c w_c y_i2c
   let nodeGroups = 0;
@@ -150,13 +154,77 @@ export function formulate(model: AssignmentModel, options: FormulationOptions = 
     varUpper: Float64Array.from(uppers),
     rows,
     aux,
+    continuous,
     offset: sign * (penalty ?? []).reduce((a, b) => a + b, 0),
     allowUnplaced,
     unplaceable,
-    integralCosts,
+    integralCosts: integralCosts && continuous.every((v) => costs[v] === 0) && costs.every((c) => Number.isInteger(c)),
     plain: { variables: plainVariables, constraints: m + plainCapacityRows },
     nodeGroups,
   };
+}
+
+/**
+ * The rows of the balance and pack objectives:
+ * - balance: a continuous U in [0, 1] with Σ_c (r_ck / R_ik) y_ic ≤ U for every node i and levelled
+ *   resource k; U costs the balance weight;
+ * - pack: a binary u_i per node, costing pack weight × price_i, with Σ_c y_ic ≤ (Σ upper) u_i and every
+ *   capacity row repeated as Σ_c r_ick y_ic ≤ R_ik u_i (the bin-packing linking, whose LP bound is the
+ *   total demand over capacity).
+ */
+function objectiveRows(
+  model: AssignmentModel,
+  classes: readonly (readonly number[])[],
+  classOf: readonly number[],
+  varsOfNode: readonly number[][],
+  varUpper: readonly number[],
+  newAux: (upper: number, make: (v: number) => AuxVariable, cost?: number, isContinuous?: boolean) => number,
+): Row[] {
+  const w = model.objective;
+  const rows: Row[] = [];
+  if (!w) return rows;
+  const m = model.items.length;
+  const demandRow = (r: AssignmentModel['resources'][number], i: number): { vs: number[]; coefs: number[] } => {
+    const vs: number[] = [];
+    const coefs: number[] = [];
+    for (const v of varsOfNode[i]!) {
+      const d = demandUnits(r, i, classes[classOf[v]!]![0]!, m);
+      if (d === 0n) continue;
+      vs.push(v);
+      coefs.push(unitsToNumber(d, r.scale));
+    }
+    return { vs, coefs };
+  };
+  if (w.balance > 0) {
+    const u = newAux(1, (v) => ({ v, kind: 'utilisation' }), w.balance, true);
+    for (const k of w.balanceResources) {
+      const r = model.resources[k]!;
+      model.nodes.forEach((_, i) => {
+        const cap = unitsToNumber(r.capacity[i] ?? 0n, r.scale);
+        if (cap <= 0) return;
+        const { vs, coefs } = demandRow(r, i);
+        if (vs.length === 0) return;
+        rows.push({ name: `bal_${k}_${i}`, kind: 'rule', op: 'le', rhs: 0, vars: Int32Array.from([...vs, u]), coefs: Float64Array.from([...coefs.map((c) => c / cap), -1]) });
+      });
+    }
+  }
+  if (w.pack > 0) {
+    model.nodes.forEach((_, i) => {
+      const vs = varsOfNode[i]!;
+      if (vs.length === 0) return;
+      const used = newAux(1, (v) => ({ v, kind: 'used', node: i }), w.pack * (w.price[i] ?? 1));
+      const most = vs.reduce((t, v) => t + varUpper[v]!, 0);
+      rows.push({ name: `used_${i}`, kind: 'rule', op: 'le', rhs: 0, vars: Int32Array.from([...vs, used]), coefs: Float64Array.from([...vs.map(() => 1), -most]) });
+      model.resources.forEach((r, k) => {
+        const { vs: dv, coefs } = demandRow(r, i);
+        if (dv.length === 0) return;
+        const cap = unitsToNumber(r.capacity[i] ?? 0n, r.scale);
+        const s = cap > 0 ? 2 ** -Math.floor(Math.log2(cap)) : 1;
+        rows.push({ name: `link_${k}_${i}`, kind: 'rule', op: 'le', rhs: 0, vars: Int32Array.from([...dv, used]), coefs: Float64Array.from([...coefs.map((c) => c * s), -cap * s]) });
+      });
+    });
+  }
+  return rows;
 }
 
 /** The classes whose members are in `items` (the class keys keep each class wholly in or out of every rule's sets). */

@@ -181,6 +181,8 @@ function objective(d: Data, plan: Int32Array): number {
  * complete), each improved by local search until `deadline` (epoch ms). Null if neither is complete.
  */
 export function heuristicPlan(model: AssignmentModel, start: Int32Array | null, deadline: number): Int32Array | null {
+  // It improves the cost only: under balance or pack weights the solvers and the greedy answer.
+  if (model.objective && (model.objective.balance > 0 || model.objective.pack > 0)) return null;
   const d = data(model);
   // The regret construction knows blocked pairs but not the group rules: with those, only the start is improved.
   const usableStart = start && (d.penalty !== null || !start.includes(-1)) ? start.slice() : null;

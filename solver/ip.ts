@@ -22,6 +22,8 @@ export interface IntegerProgram {
   readonly rows: readonly Row[];
   /** How each auxiliary variable's value follows from a plan (to hand a plan to a solver as a start). */
   readonly aux: readonly AuxVariable[];
+  /** Variables that are continuous (every other one is an integer). */
+  readonly continuous: readonly number[];
   /** Model objective = program objective + offset (the unplaced penalties, when containers may stay out). */
   readonly offset: number;
   /** Containers may stay unplaced (assignment rows are ≤ instead of =). */
@@ -44,7 +46,9 @@ export interface IntegerProgram {
 export type AuxVariable =
   | { readonly v: number; readonly kind: 'present'; readonly items: readonly number[]; readonly nodes: readonly number[] }
   | { readonly v: number; readonly kind: 'min'; readonly items: readonly number[]; readonly domains: readonly (readonly number[])[] }
-  | { readonly v: number; readonly kind: 'placed'; readonly items: readonly number[] };
+  | { readonly v: number; readonly kind: 'placed'; readonly items: readonly number[] }
+  | { readonly v: number; readonly kind: 'utilisation' }
+  | { readonly v: number; readonly kind: 'used'; readonly node: number };
 
 export interface Row {
   readonly name: string;
@@ -89,6 +93,18 @@ export function valuesFromAssignment(ip: IntegerProgram, assignment: ArrayLike<n
       x[a.v] = a.items.some((j) => nodes.has(assignment[j]!)) ? 1 : 0;
     } else if (a.kind === 'placed') {
       x[a.v] = a.items.every((j) => assignment[j]! >= 0) ? 1 : 0;
+    } else if (a.kind === 'used') {
+      x[a.v] = Array.prototype.some.call(assignment, (i: number) => i === a.node) ? 1 : 0;
+    } else if (a.kind === 'utilisation') {
+      // The highest utilisation the balance rows see: the largest left-hand side over them (U's coefficient is −1).
+      let u = 0;
+      for (const row of ip.rows) {
+        if (!row.name.startsWith('bal_')) continue;
+        let lhs = 0;
+        for (let t = 0; t < row.vars.length; t++) if (row.vars[t] !== a.v) lhs += row.coefs[t]! * x[row.vars[t]!]!;
+        u = Math.max(u, lhs);
+      }
+      x[a.v] = Math.min(1, u);
     } else {
       x[a.v] = Math.min(...a.domains.map((d) => a.items.filter((j) => d.includes(assignment[j]!)).length));
     }

@@ -21,7 +21,8 @@ export function toCplexLp(ip: IntegerProgram): string {
   lines.push('Bounds');
   for (let v = 0; v < ip.varCost.length; v++) lines.push(` 0 <= x${v} <= ${ip.varUpper[v]}`);
   lines.push('General');
-  for (let v = 0; v < ip.varCost.length; v++) lines.push(` x${v}`);
+  const continuous = new Set(ip.continuous);
+  for (let v = 0; v < ip.varCost.length; v++) if (!continuous.has(v)) lines.push(` x${v}`);
   lines.push('End', '');
   return lines.join('\n');
 }

@@ -1,4 +1,4 @@
-import { BLOCK_REASONS, demandUnits, type AssignmentModel, type GroupRule } from '../models/model.js';
+import { BLOCK_REASONS, demandUnits, type AssignmentModel, type GroupRule, type ObjectiveParts } from '../models/model.js';
 
 /**
  * The independent plan verifier. It reads only the validated model (the caller's numbers, exact) and the
@@ -11,7 +11,10 @@ export interface Verification {
   readonly valid: boolean;
   readonly complete: boolean;
   readonly placed: number;
+  /** The model's objective: the weighted parts plus the penalty of each unplaced container. */
   readonly objective: number;
+  /** The objective's parts (cost, highest utilisation, nodes used or their price), each unweighted. */
+  readonly parts: ObjectiveParts;
   readonly violations: readonly string[];
   /** used[k][i]: exact units of resource k used on node i by the plan. */
   readonly used: readonly (readonly bigint[])[];
@@ -23,10 +26,11 @@ export function verifyPlan(model: AssignmentModel, plan: ArrayLike<number>, requ
   const violations: string[] = [];
   const used = model.resources.map(() => new Array<bigint>(n).fill(0n));
   if (plan.length !== m) {
-    return { valid: false, complete: false, placed: 0, objective: NaN, violations: [`plan has ${plan.length} entries for ${m} containers`], used };
+    return { valid: false, complete: false, placed: 0, objective: NaN, parts: { cost: NaN, balance: NaN, pack: NaN, weighted: NaN }, violations: [`plan has ${plan.length} entries for ${m} containers`], used };
   }
   let placed = 0;
-  let objective = 0;
+  let cost = 0;
+  let penalties = 0;
   const rules = model.rules;
   const penalty = rules?.unplacedPenalty;
   const mustPlace = requireComplete && penalty === undefined;
@@ -35,7 +39,7 @@ export function verifyPlan(model: AssignmentModel, plan: ArrayLike<number>, requ
     const i = plan[j]!;
     if (i === -1) {
       if (mustPlace) violations.push(`container "${model.items[j]}" is not placed`);
-      objective += sign * (penalty?.[j] ?? 0);
+      penalties += sign * (penalty?.[j] ?? 0);
       continue;
     }
     if (!Number.isInteger(i) || i < 0 || i >= n) {
@@ -43,7 +47,7 @@ export function verifyPlan(model: AssignmentModel, plan: ArrayLike<number>, requ
       continue;
     }
     placed++;
-    objective += model.cost[i * m + j]!;
+    cost += model.cost[i * m + j]!;
     const blocked = rules?.blocked[i * m + j] ?? 0;
     if (blocked !== 0) violations.push(`container "${model.items[j]}" may not run on node "${model.nodes[i]}" (${BLOCK_REASONS[blocked]})`);
     model.resources.forEach((r, k) => {
@@ -56,7 +60,27 @@ export function verifyPlan(model: AssignmentModel, plan: ArrayLike<number>, requ
     }
   });
   if (rules) for (const rule of rules.groups) violations.push(...ruleViolations(model, rule, plan));
-  return { valid: violations.length === 0, complete: placed === m, placed, objective, violations, used };
+  const parts = objectiveParts(model, plan, cost, used);
+  return { valid: violations.length === 0, complete: placed === m, placed, objective: parts.weighted + penalties, parts, violations, used };
+}
+
+/** The objective's parts, from the plan and the exact usage. */
+function objectiveParts(model: AssignmentModel, plan: ArrayLike<number>, cost: number, used: readonly (readonly bigint[])[]): ObjectiveParts {
+  const w = model.objective;
+  if (!w) return { cost, balance: NaN, pack: NaN, weighted: cost };
+  let balance = 0;
+  for (const k of w.balanceResources) {
+    const r = model.resources[k]!;
+    model.nodes.forEach((_, i) => {
+      const cap = r.capacity[i] ?? 0n;
+      if (cap > 0n) balance = Math.max(balance, Number(used[k]![i]!) / Number(cap));
+    });
+  }
+  const busy = new Set<number>();
+  for (let j = 0; j < plan.length; j++) if (plan[j]! >= 0) busy.add(plan[j]!);
+  let pack = 0;
+  for (const i of busy) pack += w.price[i] ?? 0;
+  return { cost, balance, pack, weighted: w.cost * cost + w.balance * balance + w.pack * pack };
 }
 
 /** How a plan breaks one group rule, in words (empty when it holds). Unplaced containers count nowhere. */

@@ -18,6 +18,7 @@ export async function loadGlpk(): Promise<GLPK> {
 function toLp(g: GLPK, ip: IntegerProgram, relax: boolean): LP {
   const name = (v: number): string => `x${v}`;
   const vars = Array.from(ip.varCost, (coef, v) => ({ name: name(v), coef }));
+  const continuous = new Set(ip.continuous);
   return {
     name: 'placement',
     objective: { direction: ip.sense === 'min' ? g.GLP_MIN : g.GLP_MAX, name: 'cost', vars },
@@ -27,7 +28,7 @@ function toLp(g: GLPK, ip: IntegerProgram, relax: boolean): LP {
       bnds: row.op === 'eq' ? { type: g.GLP_FX, lb: row.rhs, ub: row.rhs } : { type: g.GLP_UP, lb: 0, ub: row.rhs },
     })),
     bounds: vars.map((v, k) => ({ name: v.name, type: g.GLP_DB, lb: 0, ub: ip.varUpper[k]! })),
-    ...(relax ? {} : { generals: vars.map((v) => v.name) }),
+    ...(relax ? {} : { generals: vars.filter((_, v) => !continuous.has(v)).map((v) => v.name) }),
   };
 }
 

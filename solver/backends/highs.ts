@@ -55,7 +55,11 @@ export function solveWithHighs(input: SolveInput, hooks: { onProgress?: (p: High
     rowLower: Float64Array.from(ip.rows, (r) => (r.op === 'eq' ? r.rhs : -Infinity)),
     rowUpper: Float64Array.from(ip.rows, (r) => r.rhs),
     matrix: { format: 'csr', numRows: ip.rows.length, numCols: nCols, starts, indices, values },
-    integrality: new Int32Array(nCols).fill(C.variableType.integer),
+    integrality: (() => {
+      const kinds = new Int32Array(nCols).fill(C.variableType.integer);
+      for (const v of ip.continuous) kinds[v] = C.variableType.continuous;
+      return kinds;
+    })(),
   });
   try {
     model.options.set({ output_flag: false, time_limit: Math.max(0.001, timeLimitMs / 1000), mip_rel_gap: mipGap });

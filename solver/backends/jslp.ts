@@ -18,12 +18,13 @@ export const jslpBackend: Backend = {
   solve({ ip, timeLimitMs, mipGap }: SolveInput): BackendResult {
     const variables: Record<string, Record<string, number>> = {};
     const ints: Record<string, 1> = {};
+    const continuous = new Set(ip.continuous);
     const constraints: Model['constraints'] = {};
     for (let v = 0; v < ip.varCost.length; v++) {
       // Upper bounds as rows of their own: javascript-lp-solver has no variable bounds.
       variables[`x${v}`] = { cost: ip.varCost[v]!, [`ub_${v}`]: 1 };
       constraints[`ub_${v}`] = { max: ip.varUpper[v]! };
-      ints[`x${v}`] = 1;
+      if (!continuous.has(v)) ints[`x${v}`] = 1;
     }
     for (const row of ip.rows) {
       constraints[row.name] = row.op === 'eq' ? { equal: row.rhs } : { max: row.rhs };
