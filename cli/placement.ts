@@ -6,7 +6,11 @@ import { splitKubeObjects } from '../models/kube.js';
 import { parseArgs } from 'node:util';
 import { SOLVER_NAMES } from '../models/options.js';
 import { validatePlanBody, validateProgram, type InputIssue } from '../models/validate.js';
-import { outcomeJson } from '../server/response.js';
+import { givenPlan, splitPlan } from '../models/plan.js';
+import { formulate } from '../solver/formulate.js';
+import { toCplexLp } from '../solver/lpformat.js';
+import { renderTable } from './table.js';
+import { evaluationJson, outcomeJson } from '../server/response.js';
 import { SolverPool } from '../solver/pool.js';
 import { solveModel } from '../solver/solve.js';
 
@@ -17,7 +21,7 @@ import { solveModel } from '../solver/solve.js';
  * Prints the same JSON as the API. Exit codes: 0 optimal or feasible, 1 infeasible,
  * 2 bad input or usage, 3 no complete plan within the time limit (unknown).
  */
-const USAGE = `Usage: placement <plan|solve> <FILE|-> [options]
+const USAGE = `Usage: placement <plan|solve|evaluate> <FILE|-> [options]
 
 Commands:
   plan FILE|-     solve a cluster snapshot: plain (nodes, containers, costs) or Kubernetes
@@ -25,11 +29,16 @@ Commands:
   plan PATH...    Kubernetes manifests, JSON or YAML (multi-document), from files and
                   directories, e.g. "plan nodes.json pods.json" or "plan ./manifests/"
   solve FILE|-    solve an assignment program (cost, demand, capacity, sense)
+  evaluate FILE|- check a given plan (the snapshot's "plan", or what runs today) against the
+                  optimum: validity and every broken rule, objective, gap, both side by side
 
 Options (override the input's own "options"):
   --time-limit-ms N   wall-clock limit in milliseconds (default 10000)
   --solver NAME       ${SOLVER_NAMES.join(' | ')} (default auto: HiGHS and GLPK race)
   --mip-gap X         stop within this relative gap (default 0: prove optimality)
+  --export lp         print the integer program as CPLEX LP text (for any solver) and exit
+  --format F          json (default) or table: each node's containers and utilisation bars,
+                      the greedy beside the plan, and the gap
   -h, --help          show this help
 
 Exit codes: 0 optimal or feasible, 1 infeasible, 2 bad input, 3 no plan within the time limit.`;
@@ -92,6 +101,8 @@ async function main(): Promise<number> {
         'time-limit-ms': { type: 'string' },
         solver: { type: 'string' },
         'mip-gap': { type: 'string' },
+        export: { type: 'string' },
+        format: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -103,7 +114,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const [command, file, ...extra] = args.positionals;
-  if ((command !== 'plan' && command !== 'solve') || file === undefined || (command === 'solve' && extra.length > 0)) fail(`expected "plan FILE" or "solve FILE"\n${USAGE}`);
+  if (!['plan', 'solve', 'evaluate'].includes(command ?? '') || file === undefined || (command !== 'plan' && extra.length > 0)) fail(`expected "plan FILE" or "solve FILE"\n${USAGE}`);
 
   let body: unknown;
   const paths = [file, ...extra];
@@ -151,12 +162,30 @@ async function main(): Promise<number> {
     throw err;
   }
 
-  const v = command === 'plan' ? validatePlanBody(input) : validateProgram(input);
+  const { plan: planBody, rest } = command === 'evaluate' ? splitPlan(input) : { plan: undefined, rest: input };
+  const v = command === 'solve' ? validateProgram(rest) : validatePlanBody(rest);
   if (!v.ok) fail('invalid input', v.issues);
+  if (args.values.export !== undefined) {
+    if (args.values.export !== 'lp') fail(`--export must be "lp", got "${args.values.export}"`);
+    process.stdout.write(toCplexLp(formulate(v.model, { symmetry: v.options.symmetry }), v.model));
+    return 0;
+  }
+  const format = args.values.format ?? 'json';
+  if (format !== 'json' && format !== 'table') fail(`--format must be "json" or "table", got "${format}"`);
+  let given: Int32Array | undefined;
+  if (command === 'evaluate') {
+    const g = givenPlan(v.model, planBody);
+    if (!g.ok) fail('invalid input', g.issues);
+    given = g.plan;
+  }
   const pool = new SolverPool({ threads: 2, maxQueue: 2 });
   try {
     const outcome = await solveModel(v.model, v.options, pool);
-    process.stdout.write(`${JSON.stringify(outcomeJson(v.model, outcome, v.notes), null, 2)}\n`);
+    if (format === 'table') process.stdout.write(renderTable(v.model, outcome, given));
+    else {
+      const json = given ? evaluationJson(v.model, given, outcome, v.notes) : outcomeJson(v.model, outcome, v.notes);
+      process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+    }
     return outcome.status === 'infeasible' ? 1 : outcome.status === 'unknown' ? 3 : 0;
   } finally {
     await pool.close();

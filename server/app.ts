@@ -1,9 +1,12 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { optionIssues, sizeIssues, validatePlanBody, validateProgram, type ProblemLimits, type Validated } from '../models/validate.js';
+import { optionIssues, sizeIssues, validatePlanBody, validateProgram, type InputIssue, type ProblemLimits, type Validated } from '../models/validate.js';
+import { givenPlan, splitPlan } from '../models/plan.js';
+import { formulate } from '../solver/formulate.js';
+import { toCplexLp } from '../solver/lpformat.js';
 import { QueueFullError, type SolverPool } from '../solver/pool.js';
 import { solveModel } from '../solver/solve.js';
 import { ApiError } from './errors.js';
-import { outcomeJson } from './response.js';
+import { evaluationJson, outcomeJson } from './response.js';
 
 /**
  * The HTTP API:
@@ -39,19 +42,39 @@ export function createApp({ pool, limits, maxBodyBytes }: AppOptions): express.E
   };
   const json = express.json({ limit: maxBodyBytes, strict: true });
 
-  const route = (validate: (body: unknown) => Validated) => async (req: Request, res: Response): Promise<void> => {
-    const v = validate(req.body);
-    if (!v.ok) throw new ApiError('invalid_input', `invalid input: ${v.issues[0]?.path}: ${v.issues[0]?.message}`, v.issues);
+  /** Validation, option limits and size limits: the model to solve, or the 4xx that says why not. */
+  const accept = (v: Validated): Extract<Validated, { ok: true }> => {
+    if (!v.ok) throw invalid(v.issues);
     const badOptions = optionIssues(v.options, limits);
-    if (badOptions.length > 0) throw new ApiError('invalid_input', `invalid input: ${badOptions[0]?.path}: ${badOptions[0]?.message}`, badOptions);
+    if (badOptions.length > 0) throw invalid(badOptions);
     const tooLarge = sizeIssues(v.model, limits);
     if (tooLarge.length > 0) throw new ApiError('problem_too_large', `problem too large: ${tooLarge[0]?.message}`, tooLarge);
+    return v;
+  };
+  const route = (validate: (body: unknown) => Validated) => async (req: Request, res: Response): Promise<void> => {
+    const format = req.query['format'];
+    if (format !== undefined && format !== 'lp' && format !== 'json') throw invalid([{ path: 'format', message: 'query parameter format must be "lp" or "json"' }]);
+    const v = accept(validate(req.body));
+    if (format === 'lp') {
+      // The model as CPLEX LP text, for any other solver (what each variable means is in the comments).
+      res.type('text/plain').send(toCplexLp(formulate(v.model, { symmetry: v.options.symmetry }), v.model));
+      return;
+    }
     const outcome = await solveModel(v.model, v.options, pool);
     res.json(outcomeJson(v.model, outcome, v.notes));
   };
 
   app.post('/v1/plan', requireJson, json, route(validatePlanBody));
   app.post('/v1/solve', requireJson, json, route(validateProgram));
+  app.post('/v1/evaluate', requireJson, json, async (req: Request, res: Response): Promise<void> => {
+    const { plan: planBody, rest } = splitPlan(req.body);
+    const v = accept(validatePlanBody(rest));
+    const given = givenPlan(v.model, planBody);
+    if (!given.ok) throw invalid(given.issues);
+    const plan = given.plan;
+    const outcome = await solveModel(v.model, v.options, pool);
+    res.json(evaluationJson(v.model, plan, outcome, v.notes));
+  });
 
   app.use((req: Request) => {
     throw new ApiError('not_found', `no route ${req.method} ${req.path}`);
@@ -68,6 +91,10 @@ export function createApp({ pool, limits, maxBodyBytes }: AppOptions): express.E
     res.status(e.status).json(e.toJSON());
   });
   return app;
+}
+
+function invalid(issues: readonly InputIssue[]): ApiError {
+  return new ApiError('invalid_input', `invalid input: ${issues[0]?.path}: ${issues[0]?.message}`, issues);
 }
 
 /** Maps body-parser's errors (they carry `type` and `status`) and our own to the catalogue. */

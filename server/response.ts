@@ -1,5 +1,7 @@
 import { unitsToNumber, type AssignmentModel } from '../models/model.js';
 import type { PlanSummary, SolveOutcome } from '../solver/solve.js';
+import { relativeGap } from '../solver/bounds.js';
+import { verifyPlan } from '../solver/verify.js';
 
 /**
  * Turns a solve outcome into the JSON answer, the same for the API and the CLI. Snapshots name
@@ -13,7 +15,7 @@ export interface PlanJson {
   readonly unplaced: readonly string[] | readonly number[];
 }
 
-function planJson(model: AssignmentModel, plan: PlanSummary): PlanJson {
+export function planJson(model: AssignmentModel, plan: PlanSummary): PlanJson {
   const a = Array.from(plan.assignment);
   if (model.kind === 'program') {
     return { assignment: a.map((i) => (i < 0 ? null : i)), unplaced: a.flatMap((i, j) => (i < 0 ? [j] : [])) };
@@ -29,7 +31,7 @@ function planJson(model: AssignmentModel, plan: PlanSummary): PlanJson {
 }
 
 /** used / capacity per node and resource (resources with zero capacity on a node are left out). */
-function utilization(model: AssignmentModel, plan: PlanSummary): Record<string, Record<string, number>> {
+export function utilization(model: AssignmentModel, plan: PlanSummary): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
   model.nodes.forEach((node, i) => {
     const row: Record<string, number> = {};
@@ -42,7 +44,49 @@ function utilization(model: AssignmentModel, plan: PlanSummary): Record<string, 
   return out;
 }
 
+/** A relative gap |a − b| / (|a| + ε), or null when either side is missing. */
+function gapOf(objective: number | null, reference: number | null): number | null {
+  if (objective === null || reference === null || !Number.isFinite(objective) || !Number.isFinite(reference)) return null;
+  return relativeGap(objective, reference);
+}
+
+/** The nodes a plan uses, in node order. */
+function nodesUsed(model: AssignmentModel, plan: ArrayLike<number>): string[] {
+  const used = new Set(Array.from(plan).filter((i) => i >= 0));
+  return model.nodes.filter((_, i) => used.has(i));
+}
+
+/**
+ * Two plans side by side (the optimum or best plan, and another one: the greedy's, or the caller's):
+ * the objective of each and its parts, the gap of the other to the best plan and to the proven bound,
+ * the containers placed differently, and the nodes each uses.
+ */
+export function sideBySide(
+  model: AssignmentModel,
+  best: { readonly label: string; readonly plan: PlanSummary; readonly objective: number | null },
+  other: { readonly label: string; readonly plan: PlanSummary; readonly objective: number | null },
+  bound: number | null,
+): Record<string, unknown> {
+  const a = best.plan.assignment;
+  const b = other.plan.assignment;
+  const name = (i: number): string | null => (i < 0 ? null : model.nodes[i]!);
+  const differ: Record<string, string | null>[] = [];
+  for (let j = 0; j < model.items.length; j++) if (a[j] !== b[j]) differ.push({ container: model.items[j]!, [best.label]: name(a[j]!), [other.label]: name(b[j]!) });
+  const side = (x: typeof best): Record<string, unknown> => ({
+    objective: x.objective,
+    ...(model.objective ? { parts: x.plan.verification.parts } : {}),
+    placed: x.plan.verification.placed,
+    nodesUsed: nodesUsed(model, x.plan.assignment),
+  });
+  return {
+    [best.label]: side(best),
+    [other.label]: { ...side(other), gapToBest: gapOf(other.objective, best.objective), gapToBound: gapOf(other.objective, bound) },
+    placedDifferently: differ,
+  };
+}
+
 export function outcomeJson(model: AssignmentModel, o: SolveOutcome, inputNotes: readonly string[] = []): Record<string, unknown> {
+  const greedyObjective = o.greedy.verification.complete || model.rules?.unplacedPenalty ? o.greedy.verification.objective : null;
   return {
     status: o.status,
     source: o.source,
@@ -51,15 +95,43 @@ export function outcomeJson(model: AssignmentModel, o: SolveOutcome, inputNotes:
     gap: o.gap,
     ...planJson(model, o.plan),
     ...(model.rules?.unplacedPenalty ? { unplacedPenalty: model.rules.unplacedPenalty[0] ?? 0 } : {}),
+    ...(model.objective ? { parts: o.objective === null ? null : o.plan.verification.parts } : {}),
     greedy: {
-      objective: o.greedy.verification.complete || model.rules?.unplacedPenalty ? o.greedy.verification.objective : null,
+      objective: greedyObjective,
+      ...(model.objective ? { parts: o.greedy.verification.parts } : {}),
       ...planJson(model, o.greedy),
     },
+    ...(o.objective !== null ? { comparison: sideBySide(model, { label: 'plan', plan: o.plan, objective: o.objective }, { label: 'greedy', plan: o.greedy, objective: greedyObjective }, o.bound) } : {}),
     ...(o.reasons.length > 0 ? { reasons: o.reasons } : {}),
     utilization: utilization(model, o.plan),
     backends: o.backends,
     model: { nodes: model.nodes.length, containers: model.items.length, ...(o.program ?? {}) },
     notes: [...inputNotes, ...o.notes],
     timings: o.timings,
+  };
+}
+
+/**
+ * The evaluate answer: the given plan checked by the verifier (every rule it breaks), its objective, its
+ * gap to the optimum (exact when proven) and to the proven bound, the optimal plan beside it, and the
+ * utilisation of both per node and resource.
+ */
+export function evaluationJson(model: AssignmentModel, plan: Int32Array, o: SolveOutcome, inputNotes: readonly string[] = []): Record<string, unknown> {
+  const check = verifyPlan(model, plan, true);
+  const given: PlanSummary = { assignment: plan, verification: check };
+  const optimal = outcomeJson(model, o, inputNotes);
+  return {
+    given: {
+      valid: check.valid,
+      violations: check.violations,
+      objective: check.objective,
+      ...(model.objective ? { parts: check.parts } : {}),
+      gapToOptimum: check.valid && o.status === 'optimal' ? gapOf(check.objective, o.objective) : null,
+      gapToBound: check.valid ? gapOf(check.objective, o.bound) : null,
+      ...planJson(model, given),
+      utilization: utilization(model, given),
+    },
+    optimal,
+    ...(o.objective !== null ? { comparison: sideBySide(model, { label: 'best', plan: o.plan, objective: o.objective }, { label: 'given', plan: given, objective: check.objective }, o.bound) } : {}),
   };
 }

@@ -4,8 +4,24 @@ import type { IntegerProgram } from './ip.js';
  * Writes the integer program as CPLEX LP text, which glpsol, cbc, HiGHS and most other solvers read.
  * Variable x{v} is the program's variable v: y_{node, class}, an integer in [0, its upper bound].
  */
-export function toCplexLp(ip: IntegerProgram): string {
-  const lines: string[] = [ip.sense === 'min' ? 'Minimize' : 'Maximize'];
+export function toCplexLp(ip: IntegerProgram, names?: { readonly nodes: readonly string[]; readonly items: readonly string[] }): string {
+  const lines: string[] = [];
+  if (names) {
+    // What each variable means, as comments (LP readers skip lines starting with a backslash).
+    lines.push(`\\ optiplace placement model: ${ip.n} nodes, ${ip.m} containers, ${ip.varCost.length} variables`);
+    if (ip.offset !== 0) lines.push(`\\ the placement objective is this objective + ${ip.offset} (unplaced penalties)`);
+    for (let v = 0; v < ip.varCost.length; v++) {
+      const c = ip.varClass[v]!;
+      if (c < 0) {
+        const a = ip.aux.find((x) => x.v === v);
+        lines.push(`\\ x${v}: auxiliary (${a?.kind ?? 'rule'})`);
+        continue;
+      }
+      const members = ip.classes[c]!.map((j) => names.items[j]);
+      lines.push(`\\ x${v}: how many of [${members.join(', ')}] go on ${names.nodes[ip.varNode[v]!]}`);
+    }
+  }
+  lines.push(ip.sense === 'min' ? 'Minimize' : 'Maximize');
   const term = (coef: number, v: number): string => `${coef < 0 ? '-' : '+'} ${Math.abs(coef)} x${v}`;
   const wrap = (terms: string[]): string => {
     const out: string[] = [];
