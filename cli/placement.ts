@@ -10,6 +10,11 @@ import { givenPlan, splitPlan } from '../models/plan.js';
 import { formulate } from '../solver/formulate.js';
 import { toCplexLp } from '../solver/lpformat.js';
 import { renderTable } from './table.js';
+import { answerCapacity } from '../server/capacity.js';
+import { ApiError } from '../server/errors.js';
+
+/** The CLI runs offline: no server limits beyond what the machine can take. */
+const CLI_LIMITS = { maxNodes: 100_000, maxContainers: 1_000_000, maxPairs: 50_000_000, maxResources: 1000, maxTimeLimitMs: 24 * 3_600_000 };
 import { evaluationJson, outcomeJson } from '../server/response.js';
 import { SolverPool } from '../solver/pool.js';
 import { solveModel } from '../solver/solve.js';
@@ -21,7 +26,7 @@ import { solveModel } from '../solver/solve.js';
  * Prints the same JSON as the API. Exit codes: 0 optimal or feasible, 1 infeasible,
  * 2 bad input or usage, 3 no complete plan within the time limit (unknown).
  */
-const USAGE = `Usage: placement <plan|solve|evaluate> <FILE|-> [options]
+const USAGE = `Usage: placement <plan|solve|evaluate|capacity> <FILE|-> [options]
 
 Commands:
   plan FILE|-     solve a cluster snapshot: plain (nodes, containers, costs) or Kubernetes
@@ -29,6 +34,9 @@ Commands:
   plan PATH...    Kubernetes manifests, JSON or YAML (multi-document), from files and
                   directories, e.g. "plan nodes.json pods.json" or "plan ./manifests/"
   solve FILE|-    solve an assignment program (cost, demand, capacity, sense)
+  capacity FILE|- answer the snapshot's "question": {fit: how many more copies of some
+                  shapes fit}, {buy: the cheapest nodes from a catalogue}, {whatIf: nodes
+                  removed or added, fewest moves}, {moveBudget: cost against moves, k = 0..K}
   evaluate FILE|- check a given plan (the snapshot's "plan", or what runs today) against the
                   optimum: validity and every broken rule, objective, gap, both side by side
 
@@ -114,7 +122,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const [command, file, ...extra] = args.positionals;
-  if (!['plan', 'solve', 'evaluate'].includes(command ?? '') || file === undefined || (command !== 'plan' && extra.length > 0)) fail(`expected "plan FILE" or "solve FILE"\n${USAGE}`);
+  if (!['plan', 'solve', 'evaluate', 'capacity'].includes(command ?? '') || file === undefined || (command !== 'plan' && extra.length > 0)) fail(`expected "plan FILE" or "solve FILE"\n${USAGE}`);
 
   let body: unknown;
   const paths = [file, ...extra];
@@ -162,6 +170,19 @@ async function main(): Promise<number> {
     throw err;
   }
 
+  if (command === 'capacity') {
+    const pool = new SolverPool({ threads: 2, maxQueue: 2 });
+    try {
+      const answer = await answerCapacity(input, { pool, limits: CLI_LIMITS });
+      process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
+      return answer['status'] === 'infeasible' ? 1 : answer['status'] === 'unknown' ? 3 : 0;
+    } catch (err) {
+      if (err instanceof ApiError) fail(err.message, err.issues);
+      throw err;
+    } finally {
+      await pool.close();
+    }
+  }
   const { plan: planBody, rest } = command === 'evaluate' ? splitPlan(input) : { plan: undefined, rest: input };
   const v = command === 'solve' ? validateProgram(rest) : validatePlanBody(rest);
   if (!v.ok) fail('invalid input', v.issues);

@@ -76,14 +76,16 @@ export type Domains = readonly (readonly number[])[];
  * - together: `item` must share a domain with at least one item of `with` (required pod affinity);
  * - spread: counts of `items` per domain differ by at most `maxSkew` between any two domains (topology
  *   spread with DoNotSchedule, held by the final plan);
- * - gang: all of `items` are placed or none is.
+ * - gang: all of `items` are placed or none is;
+ * - moveLimit: at most `limit` of `items` are placed on a node other than their current one.
  */
 export type GroupRule =
   | { readonly kind: 'atMost'; readonly name: string; readonly items: readonly number[]; readonly domains: Domains; readonly limit: number }
   | { readonly kind: 'apart'; readonly name: string; readonly a: readonly number[]; readonly b: readonly number[]; readonly domains: Domains }
   | { readonly kind: 'together'; readonly name: string; readonly item: number; readonly with: readonly number[]; readonly domains: Domains }
   | { readonly kind: 'spread'; readonly name: string; readonly items: readonly number[]; readonly domains: Domains; readonly maxSkew: number }
-  | { readonly kind: 'gang'; readonly name: string; readonly items: readonly number[] };
+  | { readonly kind: 'gang'; readonly name: string; readonly items: readonly number[] }
+  | { readonly kind: 'moveLimit'; readonly name: string; readonly items: readonly number[]; readonly limit: number };
 
 export interface PlacementRules {
   /** blocked[i * m + j]: index into BLOCK_REASONS, 0 when item j may go on node i. */

@@ -66,13 +66,27 @@ export function validateSnapshot(body: unknown): Validated {
  * plain snapshot, to the assignment model. Paths in issues point into the Kubernetes documents.
  */
 export function validateKube(body: unknown): Validated {
+  const plain = plainSnapshotBody(body);
+  if (!plain.ok) return plain;
+  const snapshot = SnapshotSchema.safeParse(plain.snapshot);
+  if (!snapshot.success) return { ok: false, issues: issuesOf(snapshot.error).map((i) => ({ path: `(as snapshot) ${i.path}`, message: i.message })) };
+  return { ok: true, model: snapshotToModel(snapshot.data), options: resolveOptions(snapshot.data.options), notes: plain.notes };
+}
+
+/**
+ * Any snapshot body as the plain snapshot object (not validated yet): Kubernetes documents are
+ * converted, a plain body is returned as it is. Capacity questions transform this form.
+ */
+export function plainSnapshotBody(body: unknown): { ok: true; snapshot: Record<string, unknown>; notes: string[] } | { ok: false; issues: InputIssue[] } {
+  if (!isKubeInput(body)) {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ok: false, issues: [{ path: '(body)', message: 'must be a JSON object' }] };
+    return { ok: true, snapshot: body as Record<string, unknown>, notes: [] };
+  }
   const parsed = KubeInputSchema.safeParse(normaliseKubeBody(body));
   if (!parsed.success) return { ok: false, issues: issuesOf(parsed.error) };
   const converted = kubeToSnapshot(parsed.data);
   if (converted.issues.length > 0) return { ok: false, issues: converted.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) };
-  const snapshot = SnapshotSchema.safeParse(converted.snapshot);
-  if (!snapshot.success) return { ok: false, issues: issuesOf(snapshot.error).map((i) => ({ path: `(as snapshot) ${i.path}`, message: i.message })) };
-  return { ok: true, model: snapshotToModel(snapshot.data), options: resolveOptions(snapshot.data.options), notes: converted.notes };
+  return { ok: true, snapshot: converted.snapshot, notes: converted.notes };
 }
 
 /** A snapshot body: Kubernetes documents or the plain form. */

@@ -7,6 +7,7 @@ import { QueueFullError, type SolverPool } from '../solver/pool.js';
 import { solveModel } from '../solver/solve.js';
 import { ApiError } from './errors.js';
 import { evaluationJson, outcomeJson } from './response.js';
+import { answerCapacity } from './capacity.js';
 
 /**
  * The HTTP API:
@@ -66,6 +67,9 @@ export function createApp({ pool, limits, maxBodyBytes }: AppOptions): express.E
 
   app.post('/v1/plan', requireJson, json, route(validatePlanBody));
   app.post('/v1/solve', requireJson, json, route(validateProgram));
+  app.post('/v1/capacity', requireJson, json, async (req: Request, res: Response): Promise<void> => {
+    res.json(await answerCapacity(req.body, { pool, limits }));
+  });
   app.post('/v1/evaluate', requireJson, json, async (req: Request, res: Response): Promise<void> => {
     const { plan: planBody, rest } = splitPlan(req.body);
     const v = accept(validatePlanBody(rest));

@@ -243,7 +243,8 @@ function classesOf(classes: readonly (readonly number[])[], items: readonly numb
  * - apart:    N_D(A) ≤ |A| z_D and N_D(B) ≤ |B| (1 − z_D), z_D binary;
  * - together: y_D(item) ≤ N_D(with) (the item is a class of its own);
  * - spread:   L ≤ N_D(S) and N_D(S) − L ≤ maxSkew for every domain, L an integer;
- * - gang:     in the assignment rows (or implied when every container must be placed).
+ * - gang:     in the assignment rows (or implied when every container must be placed);
+ * - moveLimit: Σ of the items' variables off their current node ≤ limit.
  */
 function ruleRows(
   model: AssignmentModel,
@@ -297,6 +298,13 @@ function ruleRows(
       }
       case 'gang':
         break;
+      case 'moveLimit': {
+        // Σ over the items' classes of y_ic on every node but their current one ≤ limit
+        const current = model.rules!.current;
+        const vs = classesOf(classes, rule.items).flatMap((c) => varsOfClass[c]!.filter((v) => varNode[v] !== current[classes[c]![0]!]));
+        if (vs.length > 0) row(`moves_${g}`, 'le', rule.limit, vs.map((v) => [v, 1]));
+        break;
+      }
     }
   });
   return rows;
@@ -382,12 +390,13 @@ function nodeClasses(model: AssignmentModel): number[][] {
       for (let j = 0; j < m; j++) parts.push(String(rules.blocked[i * m + j]));
       // Its domain in every rule's topology: one-node domains are interchangeable, larger ones are not.
       for (const rule of rules.groups) {
-        if (rule.kind === 'gang') continue;
+        if (rule.kind === 'gang' || rule.kind === 'moveLimit') continue;
         const k = rule.domains.findIndex((d) => d.includes(i));
         parts.push(k < 0 ? 'none' : rule.domains[k]!.length === 1 ? 'solo' : `d${k}`);
       }
       for (let j = 0; j < m; j++) if (rules.current[j] === i) parts.push(`runs${j}`);
     }
+    if (model.objective) parts.push(`price${model.objective.price[i]}`);
     return parts.join(',');
   });
 }

@@ -115,7 +115,7 @@ function ruleCheck(model: AssignmentModel, plan: Int32Array): (j: number, i: num
     if (rules.blocked[i * m + j] !== 0) return false;
     for (const r of byItem.get(j) ?? []) {
       if (r.kind === 'gang') continue;
-      const d = r.domains.find((x) => x.includes(i));
+      const d = r.kind === 'moveLimit' ? undefined : r.domains.find((x) => x.includes(i));
       switch (r.kind) {
         case 'atMost':
           if (d && count(r.items, d) + 1 > r.limit) return false;
@@ -130,6 +130,11 @@ function ruleCheck(model: AssignmentModel, plan: Int32Array): (j: number, i: num
           const anywhere = r.with.some((p) => plan[p]! >= 0);
           const selfGroup = rules.groups.some((g) => g.kind === 'together' && g.with.includes(j) && r.with.includes(g.item));
           if (anywhere || !selfGroup) return false;
+          break;
+        }
+        case 'moveLimit': {
+          const moved = (p: number): boolean => plan[p]! >= 0 && plan[p] !== rules.current[p];
+          if (i !== rules.current[j] && r.items.filter(moved).length >= r.limit) return false;
           break;
         }
         case 'spread': {

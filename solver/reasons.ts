@@ -42,6 +42,7 @@ const RULE_MESSAGES: Record<GroupRule['kind'], string> = {
   together: "node(s) didn't match pod affinity rules",
   spread: "node(s) didn't match pod topology spread constraints",
   gang: 'node(s) had room for it alone, but not for its whole gang',
+  moveLimit: 'node(s) had room, but the move budget is spent',
 };
 
 /**

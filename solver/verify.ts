@@ -115,6 +115,12 @@ export function ruleViolations(model: AssignmentModel, rule: GroupRule, plan: Ar
       if (skew > rule.maxSkew) out.push(`${rule.name}: counts per domain ${counts.join('/')} have skew ${skew} > ${rule.maxSkew}`);
       break;
     }
+    case 'moveLimit': {
+      const current = model.rules?.current;
+      const moved = rule.items.filter((j) => plan[j]! >= 0 && plan[j] !== current?.[j]).length;
+      if (moved > rule.limit) out.push(`${rule.name}: ${moved} containers moved, at most ${rule.limit}`);
+      break;
+    }
     case 'gang': {
       const placed = rule.items.filter((j) => plan[j]! >= 0).length;
       if (placed > 0 && placed < rule.items.length) out.push(`${rule.name}: ${placed} of ${rule.items.length} containers placed (all or none)`);

@@ -21,7 +21,7 @@ describe('CLI (placement)', function () {
   it('--help prints the usage and exits 0', () => {
     const r = placement(['--help']);
     assert.equal(r.code, 0);
-    assert.match(r.stdout, /Usage: placement <plan\|solve\|evaluate>/);
+    assert.match(r.stdout, /Usage: placement <plan\|solve\|evaluate\|capacity>/);
   });
 
   it('plan - reads stdin, prints the same JSON as the API, exits 0 when optimal', () => {
