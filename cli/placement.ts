@@ -12,6 +12,7 @@ import { toCplexLp } from '../solver/lpformat.js';
 import { renderTable } from './table.js';
 import { answerCapacity } from '../server/capacity.js';
 import { ApiError } from '../server/errors.js';
+import { explainInfeasible } from '../solver/explain.js';
 
 /** The CLI runs offline: no server limits beyond what the machine can take. */
 const CLI_LIMITS = { maxNodes: 100_000, maxContainers: 1_000_000, maxPairs: 50_000_000, maxResources: 1000, maxTimeLimitMs: 24 * 3_600_000 };
@@ -201,10 +202,13 @@ async function main(): Promise<number> {
   }
   const pool = new SolverPool({ threads: 2, maxQueue: 2 });
   try {
+    const started = Date.now();
     const outcome = await solveModel(v.model, v.options, pool);
-    if (format === 'table') process.stdout.write(renderTable(v.model, outcome, given));
+    const explanation = outcome.status === 'infeasible' ? await explainInfeasible(v.model, v.options, pool, started + v.options.timeLimitMs) : undefined;
+    if (format === 'table') process.stdout.write(`${renderTable(v.model, outcome, given)}${explanation ? `conflict: ${explanation.message}\n` : ''}`);
     else {
       const json = given ? evaluationJson(v.model, given, outcome, v.notes) : outcomeJson(v.model, outcome, v.notes);
+      if (explanation) json['explanation'] = explanation;
       process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
     }
     return outcome.status === 'infeasible' ? 1 : outcome.status === 'unknown' ? 3 : 0;

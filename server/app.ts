@@ -8,6 +8,7 @@ import { solveModel } from '../solver/solve.js';
 import { ApiError } from './errors.js';
 import { evaluationJson, outcomeJson } from './response.js';
 import { answerCapacity } from './capacity.js';
+import { explainInfeasible } from '../solver/explain.js';
 
 /**
  * The HTTP API:
@@ -61,8 +62,12 @@ export function createApp({ pool, limits, maxBodyBytes }: AppOptions): express.E
       res.type('text/plain').send(toCplexLp(formulate(v.model, { symmetry: v.options.symmetry }), v.model));
       return;
     }
+    const started = Date.now();
     const outcome = await solveModel(v.model, v.options, pool);
-    res.json(outcomeJson(v.model, outcome, v.notes));
+    const json = outcomeJson(v.model, outcome, v.notes);
+    // An infeasible snapshot gets a minimal conflict, within what is left of its time limit.
+    if (outcome.status === 'infeasible') json['explanation'] = (await explainInfeasible(v.model, v.options, pool, started + v.options.timeLimitMs)) ?? null;
+    res.json(json);
   };
 
   app.post('/v1/plan', requireJson, json, route(validatePlanBody));

@@ -52,7 +52,7 @@ export function bruteForcePlan(model: AssignmentModel): { objective: number; pla
   const first = model.rules?.unplacedPenalty ? -1 : 0;
   const go = (j: number, z: number): void => {
     if (j === m) {
-      if (model.rules) {
+      if (model.rules || model.objective) {
         const v = verifyPlan(model, plan, true);
         if (v.valid && better(v.objective, best?.objective)) best = { objective: v.objective, plan: plan.slice() };
       } else if (better(z, best?.objective)) best = { objective: z, plan: plan.slice() };
