@@ -12,7 +12,8 @@ import { LabelSelectorSchema, LabelsSchema, NodeSelectorTermSchema, TaintSchema,
  * Pods: the effective request (app containers + sidecars, or the largest init container with the sidecars
  * declared before it, plus spec.overhead; limits where requests are absent), nodeSelector, required node
  * affinity, tolerations, required pod (anti-)affinity, topology spread with DoNotSchedule, gang membership
- * (pod group label or Volcano annotation, see GANG_LABELS). Pods with a
+ * (pod group label or Volcano annotation, see GANG_LABELS), spec.priority (its rank among the pods'
+ * priorities, for allowUnplaced). Pods with a
  * nodeName that are Running or Pending occupy their node (pinned, unless options.movable selects them);
  * Succeeded and Failed pods occupy nothing; Pending pods without a node are the ones to place.
  */
@@ -71,6 +72,7 @@ export const KubePodSchema = z.looseObject({
   metadata: ObjectMeta,
   spec: z.looseObject({
     nodeName: z.string().optional(),
+    priority: z.number().int().optional(),
     containers: z.array(KubeContainer).min(1, 'a pod has at least one container'),
     initContainers: z.array(KubeContainer).optional(),
     overhead: Quantities.optional(),
@@ -224,6 +226,8 @@ export function kubeToSnapshot(input: KubeInput): KubeConversion {
   const movable = input.options?.movable;
   const isMovable = (pod: KubePod): boolean => movable !== undefined && (movable === 'all' || selectorMatches(movable, pod.metadata.labels ?? {}));
   const namespaces = [...new Set(input.podList.items.map((p) => p.metadata.namespace ?? 'default'))];
+  // spec.priority (from the PriorityClass) becomes a rank 1, 2, … so the unplaced penalties stay small.
+  const priorityRank = new Map([...new Set(input.podList.items.map((p) => p.spec.priority ?? 0))].sort((a, b) => a - b).map((p, k) => [p, k + 1]));
   const seen = new Set<string>();
   let finished = 0;
   let bound = 0;
@@ -280,6 +284,7 @@ export function kubeToSnapshot(input: KubeInput): KubeConversion {
       ...(antiAffinity.length ? { antiAffinity } : {}),
       ...(spread.length ? { spread } : {}),
       ...(gangOf(pod) ? { gang: `${ns}/${gangOf(pod)}` } : {}),
+      ...(priorityRank.size > 1 ? { priority: priorityRank.get(spec.priority ?? 0)! } : {}),
       ...(nodeName !== undefined ? { current: nodeName, ...(isMovable(pod) ? {} : { pinned: true }) } : {}),
     });
   });

@@ -357,3 +357,23 @@ describe('LP export and the table report', function () {
   });
 });
 
+
+/** Capacity fixtures (fixtures/capacity): each question with the fields its answer must have. */
+describe('capacity fixtures (fixtures/capacity)', function () {
+  this.timeout(60_000);
+  const subset = (got: unknown, want: unknown, path: string): void => {
+    if (Array.isArray(want)) {
+      assert.ok(Array.isArray(got) && got.length === want.length, `${path}: ${JSON.stringify(got)}`);
+      want.forEach((w, k) => subset((got as unknown[])[k], w, `${path}[${k}]`));
+    } else if (typeof want === 'object' && want !== null) {
+      for (const [k, w] of Object.entries(want)) subset((got as Record<string, unknown>)?.[k], w, `${path}.${k}`);
+    } else if (typeof want === 'number') assert.ok(typeof got === 'number' && Math.abs(got - want) < 1e-9, `${path}: ${got} vs ${want}`);
+    else assert.equal(got, want, path);
+  };
+  for (const c of loadCases<{ name: string; input: unknown; want: unknown }>('capacity')) {
+    it(`${c.name} (${c.file})`, async () => {
+      const answer = await answerCapacity(c.input, { pool: sharedPool(), limits: LIMITS });
+      subset(answer, c.want, 'answer');
+    });
+  }
+});
