@@ -50,7 +50,7 @@ const WhatIfSchema = z.strictObject({
 
 const MoveBudgetSchema = z.strictObject({
   /** The curve runs k = 0..maxMoves. */
-  maxMoves: z.number().int().min(0).max(100),
+  maxMoves: z.number().int().min(0).max(50),
 });
 
 export const QuestionSchema = z.union([

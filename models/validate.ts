@@ -121,6 +121,11 @@ export function sizeIssues(model: AssignmentModel, limits: ProblemLimits): Input
   if (n > limits.maxNodes) issues.push({ path: nodes, message: `${n} nodes exceed the limit of ${limits.maxNodes}` });
   if (m > limits.maxContainers) issues.push({ path: containers, message: `${m} containers exceed the limit of ${limits.maxContainers}` });
   if (n * m > limits.maxPairs) issues.push({ path: nodes, message: `${n} nodes × ${m} containers = ${n * m} pairs exceed the limit of ${limits.maxPairs}` });
+  const penalties = model.rules?.unplacedPenalty;
+  if (penalties && Math.max(...penalties) > 2 ** 50) {
+    // Lexicographic priorities multiply: past 2^50 the objective would no longer be exact in doubles.
+    issues.push({ path: 'containers', message: 'the priorities span too many levels for exact lexicographic weighting with this many containers; use fewer distinct priorities' });
+  }
   if (model.resources.length > limits.maxResources) {
     issues.push({ path: model.kind === 'snapshot' ? 'nodes' : 'capacity', message: `${model.resources.length} resources exceed the limit of ${limits.maxResources}` });
   }

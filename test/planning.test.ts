@@ -377,3 +377,27 @@ describe('capacity fixtures (fixtures/capacity)', function () {
     });
   }
 });
+
+describe('CLI: placement evaluate and placement capacity on the examples', function () {
+  this.timeout(60_000);
+  const cli = (args: string[]): { status: number | null; out: Record<string, unknown>; stderr: string } => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli', 'placement.js'), ...args], { encoding: 'utf8' });
+    return { status: r.status, out: r.status === 0 ? (JSON.parse(r.stdout) as Record<string, unknown>) : {}, stderr: r.stderr };
+  };
+  it('evaluate examples/evaluate.json: objective 7 against the optimum 4', () => {
+    const r = cli(['evaluate', join(ROOT, 'examples', 'evaluate.json')]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal((r.out['given'] as { objective: number }).objective, 7);
+    assert.equal((r.out['optimal'] as { objective: number }).objective, 4);
+  });
+  it('capacity examples/capacity-fit.json: 2 small + 1 large', () => {
+    const r = cli(['capacity', join(ROOT, 'examples', 'capacity-fit.json')]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(r.out['extra'], { small: 2, large: 1 });
+  });
+  it('capacity without a question exits 2 naming the field', () => {
+    const r = cli(['capacity', join(ROOT, 'examples', 'seed-snapshot.json')]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /question: required/);
+  });
+});
