@@ -1,4 +1,4 @@
-import type { AssignmentModel, GroupRule, PlacementRules } from '../models/model.js';
+import { fitsEmpty, isBlocked, type AssignmentModel, type GroupRule, type PlacementRules } from '../models/model.js';
 import type { SolveOptions } from '../models/options.js';
 import type { SolverPool } from './pool.js';
 import { solveModel } from './solve.js';
@@ -71,7 +71,9 @@ export async function explainInfeasible(model: AssignmentModel, options: SolveOp
     if ((o.status === 'optimal' || o.status === 'feasible') && verifyPlan(plain, o.plan.assignment, true).valid) return 'fits';
     return 'unknown';
   };
-  let keep = Array.from({ length: m }, (_, j) => j);
+  // A container that fits on no node even alone is a conflict of one: no search needed.
+  const alone = model.items.findIndex((_, j) => !model.nodes.some((_, i) => !isBlocked(model, i, j) && fitsEmpty(model, i, j)));
+  let keep = alone >= 0 ? [alone] : Array.from({ length: m }, (_, j) => j);
   let minimal = true;
   for (let t = 0; t < keep.length; ) {
     const without = keep.filter((_, u) => u !== t);
@@ -104,6 +106,11 @@ export async function explainInfeasible(model: AssignmentModel, options: SolveOp
   const nodes = model.nodes.filter((_, i) => keep.some((j) => (model.rules?.blocked[i * m + j] ?? 0) === 0));
   void n;
   const containers = keep.map((j) => model.items[j]!);
-  const message = `${containers.length === 1 ? `container ${containers[0]} does` : `containers ${containers.join(', ')} do`} not fit together on ${nodes.length === 0 ? 'any node' : `nodes ${nodes.join(', ')}`}${causes.length ? ` (${causes.join('; ')})` : ''}; without any one of them the rest fits`;
+  const where = nodes.length === 0 ? 'any node' : `nodes ${nodes.join(', ')}`;
+  const why = causes.length ? ` (${causes.join('; ')})` : '';
+  const message =
+    containers.length === 1
+      ? `container ${containers[0]} fits on none of ${where === 'any node' ? 'the nodes' : where}${why}`
+      : `containers ${containers.join(', ')} do not fit together on ${where}${why}; without any one of them the rest fits`;
   return { containers, nodes, causes, minimal, message };
 }
