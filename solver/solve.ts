@@ -1,4 +1,4 @@
-import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import type { AssignmentModel } from '../models/model.js';
 import type { BackendName, SolveOptions } from '../models/options.js';
 import { relativeGap, tighterBound } from './bounds.js';
@@ -61,10 +61,16 @@ export interface SolveOutcome {
 const OPTIMALITY_TOLERANCE = 1e-9;
 /** The backends `auto` races, in order of preference on ties. */
 const PORTFOLIO: readonly BackendName[] = ['highs', 'glpk'];
+/** Share of the time GLPK has in the portfolio before its worker turns to large-neighbourhood search. */
+const GLPK_SHARE_BEFORE_LNS = 0.2;
+/** How often HiGHS's incumbents are relayed to the other worker (ms). */
+const RELAY_INTERVAL_MS = 200;
 
 interface Run {
   readonly backend: BackendName;
   readonly channel: MessageChannel;
+  /** Messages already taken off the port (to relay them), still to be read by drain. */
+  readonly buffer: WorkerMessage[];
   readonly abort: AbortController;
   readonly task: Promise<WorkerResult>;
   settled?: { readonly result?: WorkerResult; readonly error?: unknown };
@@ -77,19 +83,36 @@ export async function solveModel(model: AssignmentModel, options: SolveOptions, 
   const stop = new SharedArrayBuffer(4);
   const backends = options.solver === 'auto' ? PORTFOLIO : [options.solver];
 
+  // In the portfolio, HiGHS's incumbents are relayed to the GLPK worker, which turns to large-neighbourhood
+  // search from them once GLPK has had its share of the time without a proof.
+  const relay = options.solver === 'auto' ? new MessageChannel() : undefined;
   const runs: Run[] = backends.map((backend) => {
     const channel = new MessageChannel();
     const abort = new AbortController();
-    const task = pool.run({ model, solver: backend, deadline, mipGap: options.mipGap, port: channel.port2, stop, symmetry: options.symmetry }, abort.signal, [channel.port2]);
+    const withRelay = relay && backend === 'glpk' ? { relay: relay.port2, lnsAfterShare: GLPK_SHARE_BEFORE_LNS } : {};
+    const transfer = relay && backend === 'glpk' ? [channel.port2, relay.port2] : [channel.port2];
+    const task = pool.run({ model, solver: backend, deadline, mipGap: options.mipGap, port: channel.port2, stop, symmetry: options.symmetry, ...withRelay }, abort.signal, transfer);
     task.catch(() => undefined);
-    return { backend, channel, abort, task };
+    return { backend, channel, abort, task, buffer: [] };
   });
   const closeAll = (): void => {
     for (const r of runs) {
       r.channel.port1.close();
       r.channel.port2.close();
     }
+    relay?.port1.close();
   };
+  const highsRun = runs.find((r) => r.backend === 'highs');
+  const relayTimer =
+    relay && highsRun
+      ? setInterval(() => {
+          for (let msg = receiveMessageOnPort(highsRun.channel.port1); msg !== undefined; msg = receiveMessageOnPort(highsRun.channel.port1)) {
+            const m = msg.message as WorkerMessage;
+            highsRun.buffer.push(m);
+            if (m.kind === 'incumbent') relay.port1.postMessage({ assignment: m.assignment });
+          }
+        }, RELAY_INTERVAL_MS)
+      : undefined;
 
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => {
@@ -130,13 +153,15 @@ export async function solveModel(model: AssignmentModel, options: SolveOptions, 
     }
   } finally {
     clearTimeout(timer);
+    if (relayTimer) clearInterval(relayTimer);
     // Stop what is still running: HiGHS cooperatively, and every worker by termination.
     Atomics.store(new Int32Array(stop), 0, 1);
     for (const r of runs) if (!r.settled) r.abort.abort(new Error('stopped'));
   }
 
-  const progress = drain(runs.map((r) => r.channel.port1), model.sense);
+  const progress = drain(runs, model.sense);
   for (const r of runs) r.channel.port1.close();
+  relay?.port1.close();
   if (!progress.greedy) notes.push('the greedy ran on the main thread (the solve never started in a worker)');
   const greedyAssignment = progress.greedy ?? greedyPlan(model);
   const greedy: PlanSummary = { assignment: greedyAssignment, verification: verifyPlan(model, greedyAssignment, false) };
@@ -213,11 +238,12 @@ interface Progress {
 }
 
 /** Reads every message the workers posted, without waiting; keeps the tightest bound. */
-function drain(ports: readonly MessagePort[], sense: 'min' | 'max'): Progress {
+function drain(runs: readonly Run[], sense: 'min' | 'max'): Progress {
   const progress: Progress = { incumbents: [] };
-  for (const port of ports) {
-    for (let msg = receiveMessageOnPort(port); msg !== undefined; msg = receiveMessageOnPort(port)) {
-      const m = msg.message as WorkerMessage;
+  for (const run of runs) {
+    const messages: WorkerMessage[] = [...run.buffer];
+    for (let msg = receiveMessageOnPort(run.channel.port1); msg !== undefined; msg = receiveMessageOnPort(run.channel.port1)) messages.push(msg.message as WorkerMessage);
+    for (const m of messages) {
       switch (m.kind) {
         case 'greedy':
           progress.greedy ??= m.assignment;

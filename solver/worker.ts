@@ -1,9 +1,10 @@
-import type { MessagePort } from 'node:worker_threads';
+import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { AssignmentModel } from '../models/model.js';
 import type { BackendName } from '../models/options.js';
 import { formulate } from './formulate.js';
 import { greedyPlan } from './greedy.js';
 import { heuristicPlan } from './heuristic.js';
+import { lns, lnsApplies } from './lns.js';
 import { lagrangianBound, assignmentBound, roundBound, tighterBound } from './bounds.js';
 import { verifyPlan } from './verify.js';
 import { glpkLp, loadGlpk } from './backends/glpk.js';
@@ -36,6 +37,13 @@ export interface WorkerTask {
   readonly symmetry?: boolean;
   /** Largest estimated exact-solver memory (bytes) to attempt; above it only the heuristics answer. */
   readonly memoryBudgetBytes?: number;
+  /**
+   * In the portfolio, the GLPK worker's second job: after GLPK has had `lnsAfterShare` of the time without
+   * a proof, it improves the best plan by large-neighbourhood search for the rest, taking better plans
+   * the other worker found (HiGHS incumbents the main thread relays on this port) as it goes.
+   */
+  readonly relay?: MessagePort;
+  readonly lnsAfterShare?: number;
 }
 
 /**
@@ -51,7 +59,7 @@ export function estimateSolverBytes(ip: IntegerProgram): number {
 /** WebAssembly heaps are capped at 2 GiB; leave room for the module itself and fragmentation. */
 export const DEFAULT_MEMORY_BUDGET_BYTES = 1.75 * 2 ** 30;
 
-export type PlanSource = BackendName | 'heuristic';
+export type PlanSource = BackendName | 'heuristic' | 'lns';
 
 export type WorkerMessage =
   | { readonly kind: 'greedy'; readonly assignment: Int32Array }
@@ -164,6 +172,22 @@ export default function solveTask(task: WorkerTask): WorkerResult {
         ...(stop ? { shouldStop: () => Atomics.load(stop, 0) !== 0 } : {}),
         ...(heuristicCheck?.valid && heuristic ? { start: heuristic } : {}),
       });
+    } else if (task.solver === 'glpk' && task.relay && task.lnsAfterShare !== undefined && lnsApplies(model)) {
+      result = BACKENDS.glpk.solve({ ...input, timeLimitMs: Math.max(1, Math.floor(budget * task.lnsAfterShare)) });
+      if (result.status === 'feasible' || result.status === 'unknown') {
+        const relay = task.relay;
+        const latest = (): Int32Array | undefined => {
+          let plan: Int32Array | undefined;
+          for (let msg = receiveMessageOnPort(relay); msg !== undefined; msg = receiveMessageOnPort(relay)) plan = (msg.message as { assignment: Int32Array }).assignment;
+          return plan;
+        };
+        const candidates = [result.assignment, heuristicCheck?.valid ? heuristic : null, greedyCheck.valid ? greedy : null, latest()].filter((p): p is Int32Array => p instanceof Int32Array && verifyPlan(model, p, true).valid);
+        const start = candidates.sort((a, b) => (ip.sense === 'min' ? 1 : -1) * (verifyPlan(model, a, true).objective - verifyPlan(model, b, true).objective))[0];
+        if (start) {
+          lns(model, start, { deadline: deadline - BACKEND_RESERVE_MS, poll: latest, onImprove: (plan) => post({ kind: 'incumbent', assignment: plan, source: 'lns' }) });
+          result = { ...result, note: `GLPK found no proof in ${Math.round(budget * task.lnsAfterShare)} ms; large-neighbourhood search used the rest` };
+        }
+      }
     } else {
       result = BACKENDS[task.solver].solve(input);
     }

@@ -1,0 +1,103 @@
+import { demandUnits, type AssignmentModel } from '../models/model.js';
+import { solveWithHighs } from './backends/highs.js';
+import { restrictItems } from './explain.js';
+import { formulate } from './formulate.js';
+import { verifyPlan } from './verify.js';
+
+/**
+ * Large-neighbourhood search with exact sub-problems (MIP-based LNS): free some containers, keep the rest
+ * where they are, and solve the freed ones exactly with HiGHS against the capacity the others leave. The
+ * neighbourhoods alternate between every container of a few random nodes and random containers across
+ * all nodes, about `size` containers each. A sub-plan is taken when the whole plan, checked by the
+ * verifier, costs no more (equal moves let the search drift across plateaus). On instances whose LP
+ * bound is tight but whose branch and bound finds good plans slowly (OR-Library gapd, Yagiura type D)
+ * this closes most of the remaining gap within seconds.
+ *
+ * Only for plain cost objectives without group rules or unplaced containers: there, a sub-problem over
+ * the freed containers with residual capacities is exactly the original problem restricted.
+ */
+export function lnsApplies(model: AssignmentModel): boolean {
+  return model.objective === undefined && !model.rules?.unplacedPenalty && (model.rules?.groups.length ?? 0) === 0 && model.items.length >= 2;
+}
+
+export interface LnsOptions {
+  readonly deadline: number;
+  /** Containers freed per step (default 60). */
+  readonly size?: number;
+  /** Most ms per sub-problem (default 2000). */
+  readonly stepMs?: number;
+  readonly seed?: number;
+  /** A better plan found elsewhere (e.g. by HiGHS in the other worker), polled each step. */
+  readonly poll?: () => Int32Array | undefined;
+  /** Each strictly better plan, as it is found. */
+  readonly onImprove?: (plan: Int32Array, objective: number) => void;
+}
+
+export function lns(model: AssignmentModel, start: Int32Array, options: LnsOptions): Int32Array {
+  const n = model.nodes.length;
+  const m = model.items.length;
+  const sign = model.sense === 'min' ? 1 : -1;
+  const size = Math.min(m, options.size ?? 60);
+  let seed = options.seed ?? 12345;
+  const rand = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const shuffled = (count: number): number[] => {
+    const a = Array.from({ length: count }, (_, x) => x);
+    for (let x = count - 1; x > 0; x--) {
+      const y = Math.floor(rand() * (x + 1));
+      [a[x], a[y]] = [a[y]!, a[x]!];
+    }
+    return a;
+  };
+  let plan = start.slice();
+  let best = sign * verifyPlan(model, plan, true).objective;
+  for (let step = 0; Date.now() < options.deadline - 20; step++) {
+    const other = options.poll?.();
+    if (other) {
+      const v = verifyPlan(model, other, true);
+      if (v.valid && sign * v.objective < best - 1e-9) {
+        plan = other.slice();
+        best = sign * v.objective;
+      }
+    }
+    let free: number[];
+    if (step % 2 === 0) {
+      free = [];
+      for (const i of shuffled(n)) {
+        if (free.length >= size) break;
+        for (let j = 0; j < m; j++) if (plan[j] === i) free.push(j);
+      }
+      free = free.slice(0, size);
+    } else {
+      free = shuffled(m).slice(0, size);
+    }
+    if (free.length === 0) continue;
+    free.sort((a, b) => a - b);
+    const freed = new Set(free);
+    const sub = restrictItems(model, free);
+    // What the fixed containers leave on each node, exactly.
+    const resources = sub.resources.map((r, k) => {
+      const full = model.resources[k]!;
+      const used = new Array<bigint>(n).fill(0n);
+      for (let j = 0; j < m; j++) if (!freed.has(j) && plan[j]! >= 0) used[plan[j]!]! += demandUnits(full, plan[j]!, j, m);
+      return { ...r, capacity: full.capacity.map((c, i) => c - used[i]!) };
+    });
+    const subModel: AssignmentModel = { ...sub, resources };
+    const subStart = Int32Array.from(free, (j) => plan[j]!);
+    const timeLimitMs = Math.min(options.stepMs ?? 2000, options.deadline - Date.now() - 10);
+    if (timeLimitMs <= 0) break;
+    const result = solveWithHighs({ model: subModel, ip: formulate(subModel, { symmetry: true }), timeLimitMs, mipGap: 0 }, { start: subStart });
+    if (!result.assignment || result.assignment.includes(-1)) continue;
+    const next = plan.slice();
+    free.forEach((j, t) => (next[j] = result.assignment![t]!));
+    const v = verifyPlan(model, next, true);
+    if (!v.valid || sign * v.objective > best + 1e-9) continue;
+    const better = sign * v.objective < best - 1e-9;
+    plan = next;
+    best = sign * v.objective;
+    if (better) options.onImprove?.(plan.slice(), v.objective);
+  }
+  return plan;
+}
