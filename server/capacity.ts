@@ -69,17 +69,21 @@ async function solveBy(model: AssignmentModel, options: SolveOptions, deadline: 
   return solveModel(model, { ...options, timeLimitMs }, ctx.pool);
 }
 
+/** Container name → node name for every container the plan places. */
+function placementOf(model: AssignmentModel, plan: ArrayLike<number>): Map<string, string> {
+  return new Map(model.items.flatMap((c, j) => (plan[j]! >= 0 ? [[c, model.nodes[plan[j]!]!] as [string, string]] : [])));
+}
+
 /** Where each container runs now: its `current`, else (nothing runs yet) the optimal plan of the snapshot. */
-async function currentPlacement(snapshot: Json, base: { model: AssignmentModel; options: SolveOptions }, deadline: number, ctx: CapacityContext, share: number): Promise<{ map: Map<string, string>; note?: string }> {
+async function currentPlacement(base: { model: AssignmentModel; options: SolveOptions }, deadline: number, ctx: CapacityContext, share: number): Promise<{ map: Map<string, string>; note?: string }> {
   const m = base.model;
   const current = m.rules?.current;
   if (current && current.some((i) => i >= 0)) {
-    return { map: new Map(m.items.flatMap((c, j) => (current[j]! >= 0 ? [[c, m.nodes[current[j]!]!] as [string, string]] : []))) };
+    return { map: placementOf(m, current) };
   }
-  void snapshot;
   const o = await solveBy(m, base.options, deadline, share, ctx);
   return {
-    map: new Map(m.items.flatMap((c, j) => (o.plan.assignment[j]! >= 0 ? [[c, m.nodes[o.plan.assignment[j]!]!] as [string, string]] : []))),
+    map: placementOf(m, o.plan.assignment),
     note: `no container has a current node: the current placement is this service's plan for the snapshot (${o.status}, objective ${o.objective})`,
   };
 }
@@ -103,8 +107,7 @@ async function fit(snapshot: Json, q: FitQuestion, base: { model: AssignmentMode
   if (!q.repack) {
     const cur = base.model.rules?.current;
     if (!cur || !cur.some((i) => i >= 0)) {
-      const g = greedyPlan(base.model);
-      placement = new Map(base.model.items.flatMap((c, j) => (g[j]! >= 0 ? [[c, base.model.nodes[g[j]!]!] as [string, string]] : [])));
+      placement = placementOf(base.model, greedyPlan(base.model));
       notes.push('no container has a current node: without repacking they stay where the greedy puts them');
       start = pinnedTo(snapshot, placement);
     }
@@ -114,8 +117,8 @@ async function fit(snapshot: Json, q: FitQuestion, base: { model: AssignmentMode
   const model = withFitObjective(built.model, q, copies);
 
   // The greedy count, as cluster-capacity reports it: each shape alone, copies one at a time beside what runs.
-  const runningNow = placement ?? new Map(base.model.items.flatMap((c, j) => (base.model.rules?.current[j] ?? -1) >= 0 ? [[c, base.model.nodes[base.model.rules!.current[j]!]!] as [string, string]] : []));
-  const greedyStart = q.repack ? pinnedTo(snapshot, runningNow.size > 0 ? runningNow : greedyPlacement(base.model)) : start;
+  const runningNow = placement ?? placementOf(base.model, base.model.rules?.current ?? []);
+  const greedyStart = q.repack ? pinnedTo(snapshot, runningNow.size > 0 ? runningNow : placementOf(base.model, greedyPlan(base.model))) : start;
   const greedyCount = (shapes: FitQuestion['shapes']): Record<string, number> => {
     const gm = modelOf(fitSnapshot(greedyStart, { ...q, shapes, repack: false }).snapshot, ctx.limits).model;
     const g = greedyPlan(gm);
@@ -148,11 +151,6 @@ async function fit(snapshot: Json, q: FitQuestion, base: { model: AssignmentMode
     moves: (outcomeJson(model, o)['moves'] as unknown) ?? [],
     notes: [...notes, ...o.notes],
   };
-}
-
-function greedyPlacement(model: AssignmentModel): Map<string, string> {
-  const g = greedyPlan(model);
-  return new Map(model.items.flatMap((c, j) => (g[j]! >= 0 ? [[c, model.nodes[g[j]!]!] as [string, string]] : [])));
 }
 
 /**
@@ -210,7 +208,7 @@ async function whatIf(snapshot: Json, q: Parameters<typeof whatIfSnapshot>[1], b
   const unknown = (q.remove ?? []).flatMap((n, k) => (names.has(n) ? [] : [{ path: `question.whatIf.remove[${k}]`, message: `unknown node "${n}"` }]));
   if (unknown.length > 0) throw invalid(unknown);
   const hasCurrent = base.model.rules?.current.some((i) => i >= 0) ?? false;
-  const now = await currentPlacement(snapshot, base, deadline, ctx, 2);
+  const now = await currentPlacement(base, deadline, ctx, 2);
   const { model, options } = modelOf(whatIfSnapshot(snapshot, q, now.map), ctx.limits);
   const o = await solveBy(model, options, deadline, 1, ctx);
   const moves = model.items.flatMap((c, j) => {

@@ -102,9 +102,7 @@ export async function explainInfeasible(model: AssignmentModel, options: SolveOp
       causes.push('node eligibility (taints, selectors, affinity, cordons)');
     }
   }
-  const n = model.nodes.length;
   const nodes = model.nodes.filter((_, i) => keep.some((j) => (model.rules?.blocked[i * m + j] ?? 0) === 0));
-  void n;
   const containers = keep.map((j) => model.items[j]!);
   const where = nodes.length === 0 ? 'any node' : `nodes ${nodes.join(', ')}`;
   const why = causes.length ? ` (${causes.join('; ')})` : '';

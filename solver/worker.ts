@@ -181,8 +181,18 @@ export default function solveTask(task: WorkerTask): WorkerResult {
           for (let msg = receiveMessageOnPort(relay); msg !== undefined; msg = receiveMessageOnPort(relay)) plan = (msg.message as { assignment: Int32Array }).assignment;
           return plan;
         };
-        const candidates = [result.assignment, heuristicCheck?.valid ? heuristic : null, greedyCheck.valid ? greedy : null, latest()].filter((p): p is Int32Array => p instanceof Int32Array && verifyPlan(model, p, true).valid);
-        const start = candidates.sort((a, b) => (ip.sense === 'min' ? 1 : -1) * (verifyPlan(model, a, true).objective - verifyPlan(model, b, true).objective))[0];
+        // The best verified plan so far, each checked once.
+        const sign = ip.sense === 'min' ? 1 : -1;
+        let start: Int32Array | undefined;
+        let startValue = Infinity;
+        for (const p of [result.assignment, heuristicCheck?.valid ? heuristic : null, greedyCheck.valid ? greedy : null, latest()]) {
+          if (!(p instanceof Int32Array)) continue;
+          const v = verifyPlan(model, p, true);
+          if (v.valid && sign * v.objective < startValue) {
+            start = p;
+            startValue = sign * v.objective;
+          }
+        }
         if (start) {
           lns(model, start, { deadline: deadline - BACKEND_RESERVE_MS, poll: latest, onImprove: (plan) => post({ kind: 'incumbent', assignment: plan, source: 'lns' }) });
           result = { ...result, note: `GLPK found no proof in ${Math.round(budget * task.lnsAfterShare)} ms; large-neighbourhood search used the rest` };
