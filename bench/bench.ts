@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --suite abcd,clusters,gap1-12,yagiura] [--time-limit-ms N] [--solvers auto,glpk,highs] [--no-native] [--seed N]
+ * npm run bench [-- --suite abcd,clusters,gap1-12,yagiura] [--time-limit-ms N] [--solvers auto,glpk,highs] [--no-native] [--seed N] [--only REGEX]
  *
  * Solves each instance with this service under each solver setting, one instance at a time, and,
  * where they are installed, the same 0-1 program with native glpsol and cbc under the same limit, side
@@ -7,6 +7,7 @@
  *   abcd      OR-Library gapa–gapd (24 instances, minimisation), published values
  *   clusters  generated cluster snapshots (identical node types and replicas): 10×60, 20×200, 50×500, 100×1000;
  *             --seed picks other snapshots of the same sizes
+ * --only keeps the instances whose name matches REGEX (e.g. --only 'gapd-[56]').
  *   gap1-12   OR-Library gap1–gap12, both senses (120 solves), published optima
  *   yagiura   Yagiura C/D/E instances with n ≤ 400 (from ../shared/benchmarks/gap when present)
  */
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     solvers: { type: 'string', default: 'auto' },
     'no-native': { type: 'boolean', default: false },
     seed: { type: 'string', default: '42' },
+    only: { type: 'string' },
   },
 });
 const seed = Number(values.seed);
@@ -161,7 +163,9 @@ try {
       `${natives.length ? `native ${natives.join(' and ')} on the same 0-1 program, single-threaded` : 'no native solvers (apt-get install glpk-utils coinor-cbc)'}; node ${process.version}`,
   );
   for (const name of values.suite!.split(',')) {
-    const instances = suite(name);
+    const only = values.only === undefined ? null : new RegExp(values.only);
+    const instances = suite(name).filter((i) => !only || only.test(i.name));
+    if (instances.length === 0) continue;
     const rows: Row[] = [];
     for (const instance of instances) {
       rows.push(await run(instance, pool));

@@ -7,7 +7,7 @@ import { ruleViolations } from './verify.js';
  * the costs. Resource amounts are handled as integer units in doubles, exact below 2^53; the plan is
  * checked by the independent verifier before use anyway.
  */
-interface Data {
+export interface Data {
   readonly n: number;
   readonly m: number;
   readonly K: number;
@@ -23,7 +23,7 @@ interface Data {
   readonly penalty: Float64Array | null;
 }
 
-function data(model: AssignmentModel): Data {
+export function data(model: AssignmentModel): Data {
   const n = model.nodes.length;
   const m = model.items.length;
   const K = model.resources.length;

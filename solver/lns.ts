@@ -98,6 +98,8 @@ export function lns(model: AssignmentModel, start: Int32Array, options: LnsOptio
     plan = next;
     best = sign * v.objective;
     if (better) options.onImprove?.(plan.slice(), v.objective);
+    // Every container was free and the sub-problem was solved to optimality: nothing is left to improve.
+    if (free.length === m && result.status === 'optimal') break;
   }
   return plan;
 }

@@ -4,6 +4,7 @@ import type { BackendName } from '../models/options.js';
 import { formulate } from './formulate.js';
 import { greedyPlan } from './greedy.js';
 import { heuristicPlan } from './heuristic.js';
+import { chainSearch, chainsApply } from './chains.js';
 import { lns, lnsApplies } from './lns.js';
 import { lagrangianBound, assignmentBound, roundBound, tighterBound } from './bounds.js';
 import { verifyPlan } from './verify.js';
@@ -59,7 +60,10 @@ export function estimateSolverBytes(ip: IntegerProgram): number {
 /** WebAssembly heaps are capped at 2 GiB; leave room for the module itself and fragmentation. */
 export const DEFAULT_MEMORY_BUDGET_BYTES = 1.75 * 2 ** 30;
 
-export type PlanSource = BackendName | 'heuristic' | 'lns';
+export type PlanSource = BackendName | 'heuristic' | 'chains' | 'lns';
+
+/** Share of the search time after GLPK's turn that goes to the ejection-chain search (the rest to LNS). */
+const CHAIN_SHARE = 0.5;
 
 export type WorkerMessage =
   | { readonly kind: 'greedy'; readonly assignment: Int32Array }
@@ -194,8 +198,21 @@ export default function solveTask(task: WorkerTask): WorkerResult {
           }
         }
         if (start) {
-          lns(model, start, { deadline: deadline - BACKEND_RESERVE_MS, poll: latest, onImprove: (plan) => post({ kind: 'incumbent', assignment: plan, source: 'lns' }) });
-          result = { ...result, note: `GLPK found no proof in ${Math.round(budget * task.lnsAfterShare)} ms; large-neighbourhood search used the rest` };
+          const end = deadline - BACKEND_RESERVE_MS;
+          let used = 'large-neighbourhood search';
+          if (chainsApply(model)) {
+            // Half of what is left to the ejection-chain search, the rest to LNS from the best plan known then.
+            const chainEnd = Date.now() + Math.max(0, end - Date.now()) * CHAIN_SHARE;
+            let best = start;
+            chainSearch(model, start, { deadline: chainEnd, poll: latest, onImprove: (plan) => {
+              best = plan;
+              post({ kind: 'incumbent', assignment: plan, source: 'chains' });
+            } });
+            start = best;
+            used = 'ejection-chain search, then large-neighbourhood search,';
+          }
+          lns(model, start, { deadline: end, poll: latest, onImprove: (plan) => post({ kind: 'incumbent', assignment: plan, source: 'lns' }) });
+          result = { ...result, note: `GLPK found no proof in ${Math.round(budget * task.lnsAfterShare)} ms; ${used} used the rest` };
         }
       }
     } else {

@@ -1,0 +1,288 @@
+import type { AssignmentModel } from '../models/model.js';
+import { data, type Data } from './heuristic.js';
+
+/**
+ * Ejection-chain search with strategic oscillation, for plain cost models (the generalized assignment
+ * problem and its multi-resource form) whose LP bound is tight but whose branch and bound finds good
+ * plans slowly (OR-Library gapd, Yagiura type D).
+ *
+ * A chain moves container j1 to the node of j2, which moves to the node of j3, and so on: a cyclic
+ * exchange ends with the last container taking j1's place, a path exchange with it moving to a node
+ * outside the chain. Every node in a chain loses one container and gains at most one, so each step's
+ * effect on capacity is local. Shifts and swaps are the chains of length 1 and 2. The best chain is
+ * found on the improvement graph (an arc j → j2 when j may take j2's place) by a shortest-path search
+ * over chains of distinct nodes, keeping only partial chains that already gain (an improving cycle has a
+ * rotation whose every prefix gains), as in the very large-scale neighbourhood search of Ahuja, Orlin,
+ * Pallottino, Scaparra and Scutellà (Management Science 50(6), 2004).
+ *
+ * Capacity may be exceeded at a price per node and resource (strategic oscillation, as in Yagiura,
+ * Ibaraki and Glover's ejection chain approach, INFORMS J. Computing 16(2), 2004): at each penalised local
+ * optimum the price of every overloaded node rises with its overload, and when the plan fits every price
+ * falls, with a little noise, so the search keeps crossing the capacity boundary where the good plans of
+ * tightly packed instances lie. Only plans that fit count as found; the caller's verifier checks them
+ * again before any is used.
+ */
+
+interface State {
+  readonly plan: Int32Array;
+  readonly load: Float64Array;
+  cost: number;
+}
+
+interface Chain {
+  readonly gain: number;
+  /** Containers in order; each moves to the next one's node, the last to `end` (a node) or, if -1, to the first one's node. */
+  readonly items: readonly number[];
+  readonly end: number;
+}
+
+const EPS = 1e-9;
+/** Longest chain searched (containers). */
+const MAX_LENGTH = 6;
+/** Relative rise of an overloaded node's price at a penalised local optimum (scaled by its share of the worst overload). */
+const PRICE_UP = 0.05;
+/** Relative fall of every price at a local optimum that fits. */
+const PRICE_DOWN = 0.05;
+/** Multiplicative noise on the prices at each local optimum (uniform in ±NOISE/2). */
+const NOISE = 0.1;
+/** The improvement graph is dense (m² arcs): larger models are left to the other searches. */
+export const CHAIN_MAX_ITEMS = 1000;
+
+function stateOf(d: Data, plan: Int32Array): State {
+  const load = new Float64Array(d.K * d.n);
+  let cost = 0;
+  for (let j = 0; j < d.m; j++) {
+    const i = plan[j]!;
+    cost += d.cost[i * d.m + j]!;
+    for (let k = 0; k < d.K; k++) load[k * d.n + i]! += d.dem[k * d.n * d.m + i * d.m + j]!;
+  }
+  return { plan, load, cost };
+}
+
+function shift(d: Data, s: State, j: number, to: number): void {
+  const { n, m, K } = d;
+  const from = s.plan[j]!;
+  for (let k = 0; k < K; k++) {
+    s.load[k * n + from]! -= d.dem[k * n * m + from * m + j]!;
+    s.load[k * n + to]! += d.dem[k * n * m + to * m + j]!;
+  }
+  s.cost += d.cost[to * m + j]! - d.cost[from * m + j]!;
+  s.plan[j] = to;
+}
+
+/**
+ * The best gaining chain under the penalised cost: cost plus, per node and resource, `price` (K * n)
+ * times the excess over capacity in units of the resource's mean demand (`unit`).
+ */
+function bestChain(d: Data, s: State, arc: Float64Array, shiftIn: Float64Array, price: Float64Array, unit: Float64Array): Chain | null {
+  const { n, m, K, cost, cap, dem, blocked } = d;
+  const { plan, load } = s;
+  const nm = n * m;
+  // Penalty change on node i when item `out` (or none, -1) leaves and `into` (or none) arrives.
+  const change = (i: number, out: number, into: number): number => {
+    let e = 0;
+    for (let k = 0; k < K; k++) {
+      const l = load[k * n + i]!;
+      const next = l - (out >= 0 ? dem[k * nm + i * m + out]! : 0) + (into >= 0 ? dem[k * nm + i * m + into]! : 0);
+      const c = cap[k * n + i]!;
+      const before = l > c ? l - c : 0;
+      const after = next > c ? next - c : 0;
+      if (after !== before) e += price[k * n + i]! * unit[k]! * (after - before);
+    }
+    return e;
+  };
+  // shiftIn[i * m + j]: change when j moves to node i and nothing leaves it;
+  // arc[j * m + j2]: change when j moves to j2's node while j2 leaves it (Infinity: not allowed).
+  for (let j = 0; j < m; j++) {
+    const from = plan[j]!;
+    const here = cost[from * m + j]!;
+    for (let i = 0; i < n; i++) shiftIn[i * m + j] = i === from || (blocked && blocked[i * m + j] !== 0) ? Infinity : cost[i * m + j]! - here + change(i, -1, j);
+  }
+  for (let j = 0; j < m; j++) {
+    const from = plan[j]!;
+    const here = cost[from * m + j]!;
+    const row = j * m;
+    for (let j2 = 0; j2 < m; j2++) {
+      const i2 = plan[j2]!;
+      if (i2 === from || (blocked && blocked[i2 * m + j] !== 0)) arc[row + j2] = Infinity;
+      else if (K === 1) {
+        // The common case inlined: one resource.
+        const l = load[i2]!;
+        const c = cap[i2]!;
+        const next = l - dem[i2 * m + j2]! + dem[i2 * m + j]!;
+        arc[row + j2] = cost[i2 * m + j]! - here + price[i2]! * unit[0]! * ((next > c ? next - c : 0) - (l > c ? l - c : 0));
+      } else arc[row + j2] = cost[i2 * m + j]! - here + change(i2, j2, j);
+    }
+  }
+  let best: Chain | null = null;
+  let bestGain = -EPS;
+  // Labels per level: value[l * m + j] is the best gaining partial chain of l + 1 containers ending at j,
+  // pred[l * m + j] the container before j in it. A chain's first node only loses its container, which
+  // may lower its penalty.
+  const value = new Float64Array(MAX_LENGTH * m).fill(Infinity);
+  const pred = new Int32Array(MAX_LENGTH * m).fill(-1);
+  const chainOf = (level: number, j: number): number[] => {
+    const items = [j];
+    for (let l = level, x = j; l > 0; l--) {
+      x = pred[l * m + x]!;
+      items.push(x);
+    }
+    return items.reverse();
+  };
+  const inChain = (level: number, j: number, i: number): boolean => {
+    for (let l = level, x = j; ; l--) {
+      if (plan[x] === i) return true;
+      if (l === 0) return false;
+      x = pred[l * m + x]!;
+    }
+  };
+  const close = (level: number, j: number): void => {
+    const v = value[level * m + j]!;
+    if (level > 0) {
+      // The last container takes the first one's place (the first node's loss becomes an exchange).
+      let first = j;
+      for (let l = level; l > 0; l--) first = pred[l * m + first]!;
+      const a = arc[j * m + first]!;
+      if (a !== Infinity) {
+        const gain = v - change(plan[first]!, first, -1) + a;
+        if (gain < bestGain - EPS) {
+          bestGain = gain;
+          best = { gain, items: chainOf(level, j), end: -1 };
+        }
+      }
+    }
+    // Or it moves to the best node outside the chain.
+    let node = -1;
+    let out = Infinity;
+    for (let i = 0; i < n; i++) {
+      const x = shiftIn[i * m + j]!;
+      if (x < out && !inChain(level, j, i)) {
+        node = i;
+        out = x;
+      }
+    }
+    if (node >= 0 && v + out < bestGain - EPS) {
+      bestGain = v + out;
+      best = { gain: v + out, items: chainOf(level, j), end: node };
+    }
+  };
+  for (let j = 0; j < m; j++) {
+    value[j] = change(plan[j]!, j, -1);
+    close(0, j);
+  }
+  for (let level = 1; level < MAX_LENGTH; level++) {
+    const here = level * m;
+    const prev = here - m;
+    let any = false;
+    for (let j = 0; j < m; j++) {
+      const base = value[prev + j]!;
+      if (base === Infinity) continue;
+      const row = j * m;
+      for (let j2 = 0; j2 < m; j2++) {
+        const v = base + arc[row + j2]!;
+        if (v >= -EPS || v >= value[here + j2]! || inChain(level - 1, j, plan[j2]!)) continue;
+        value[here + j2] = v;
+        pred[here + j2] = j;
+        any = true;
+      }
+    }
+    if (!any) break;
+    for (let j2 = 0; j2 < m; j2++) if (value[here + j2]! !== Infinity) close(level, j2);
+  }
+  return best;
+}
+
+function apply(d: Data, s: State, chain: Chain): void {
+  const { items, end } = chain;
+  const targets = items.map((_, t) => (t + 1 < items.length ? s.plan[items[t + 1]!]! : end >= 0 ? end : s.plan[items[0]!]!));
+  items.forEach((j, t) => shift(d, s, j, targets[t]!));
+}
+
+function fitsAll(d: Data, s: State): boolean {
+  for (let x = 0; x < d.K * d.n; x++) if (s.load[x]! > d.cap[x]! + EPS) return false;
+  return true;
+}
+
+/** Whether the ejection-chain search applies: the plain cost models large-neighbourhood search takes, up to CHAIN_MAX_ITEMS containers. */
+export function chainsApply(model: AssignmentModel): boolean {
+  return model.items.length >= 2 && model.items.length <= CHAIN_MAX_ITEMS && model.nodes.length >= 2;
+}
+
+export interface ChainSearchOptions {
+  readonly deadline: number;
+  readonly seed?: number;
+  /** At most this many chain searches (for reproducible tests; default: until the deadline). */
+  readonly maxSteps?: number;
+  /** A better plan found elsewhere, polled now and then; the search continues from it. */
+  readonly poll?: () => Int32Array | undefined;
+  /** Each strictly better plan that fits, as it is found (objective in the model's sense). */
+  readonly onImprove?: (plan: Int32Array, objective: number) => void;
+}
+
+/** The best plan that fits found from the complete plan `start` until the deadline (undefined: none better than nothing). */
+export function chainSearch(model: AssignmentModel, start: Int32Array, options: ChainSearchOptions): Int32Array | undefined {
+  const d = data(model);
+  const { n, m, K } = d;
+  if (start.length !== m || start.some((i) => i < 0 || i >= n)) return undefined;
+  const sign = model.sense === 'min' ? 1 : -1;
+  let seed = options.seed ?? 20040601;
+  const rand = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const unit = new Float64Array(K);
+  for (let k = 0; k < K; k++) {
+    let sum = 0;
+    for (let x = 0; x < n * m; x++) sum += d.dem[k * n * m + x]!;
+    unit[k] = sum > 0 ? (n * m) / sum : 0;
+  }
+  let cmin = Infinity;
+  let cmax = -Infinity;
+  for (let x = 0; x < n * m; x++) {
+    if (d.blocked && d.blocked[x] !== 0) continue;
+    cmin = Math.min(cmin, d.cost[x]!);
+    cmax = Math.max(cmax, d.cost[x]!);
+  }
+  const price = new Float64Array(K * n).fill(Math.max(1e-6, (cmax - cmin) / 2));
+  const arc = new Float64Array(m * m);
+  const shiftIn = new Float64Array(n * m);
+  const s = stateOf(d, start.slice());
+  let best: State | undefined;
+  const record = (): void => {
+    if (fitsAll(d, s) && (!best || s.cost < best.cost - EPS)) {
+      best = { plan: s.plan.slice(), load: s.load.slice(), cost: s.cost };
+      options.onImprove?.(best.plan.slice(), sign * best.cost);
+    }
+  };
+  record();
+  let lastPoll = Date.now();
+  for (let step = 0; step < (options.maxSteps ?? Infinity) && Date.now() < options.deadline; step++) {
+    if (options.poll && Date.now() - lastPoll >= 200) {
+      lastPoll = Date.now();
+      const other = options.poll();
+      if (other && other.length === m && !other.some((i) => i < 0 || i >= n)) {
+        const o = stateOf(d, other.slice());
+        if (fitsAll(d, o) && (!best || o.cost < best.cost - EPS)) {
+          for (let j = 0; j < m; j++) if (s.plan[j] !== other[j]) shift(d, s, j, other[j]!);
+          best = { plan: o.plan, load: o.load, cost: o.cost };
+        }
+      }
+    }
+    const chain = bestChain(d, s, arc, shiftIn, price, unit);
+    if (chain) {
+      apply(d, s, chain);
+      record();
+      continue;
+    }
+    // A penalised local optimum: reprice.
+    let worst = 0;
+    for (let x = 0; x < K * n; x++) worst = Math.max(worst, s.load[x]! - d.cap[x]!);
+    for (let x = 0; x < K * n; x++) {
+      price[x]! *= 1 + NOISE * (rand() - 0.5);
+      const over = s.load[x]! - d.cap[x]!;
+      if (worst <= EPS) price[x]! *= 1 - PRICE_DOWN;
+      else if (over > EPS) price[x]! *= 1 + PRICE_UP * (over / worst);
+    }
+  }
+  return best?.plan;
+}
