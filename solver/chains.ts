@@ -1,5 +1,6 @@
 import type { AssignmentModel } from '../models/model.js';
 import { data, type Data } from './heuristic.js';
+import { lnsApplies } from './lns.js';
 
 /**
  * Ejection-chain search with strategic oscillation, for plain cost models (the generalized assignment
@@ -203,9 +204,12 @@ function fitsAll(d: Data, s: State): boolean {
   return true;
 }
 
-/** Whether the ejection-chain search applies: the plain cost models large-neighbourhood search takes, up to CHAIN_MAX_ITEMS containers. */
+/**
+ * Whether the ejection-chain search applies: the plain cost models large-neighbourhood search takes (no
+ * balance or pack weights, group rules or unplaced containers), with 2 to CHAIN_MAX_ITEMS containers.
+ */
 export function chainsApply(model: AssignmentModel): boolean {
-  return model.items.length >= 2 && model.items.length <= CHAIN_MAX_ITEMS && model.nodes.length >= 2;
+  return lnsApplies(model) && model.items.length <= CHAIN_MAX_ITEMS && model.nodes.length >= 2;
 }
 
 export interface ChainSearchOptions {

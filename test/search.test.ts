@@ -119,3 +119,19 @@ describe('large-neighbourhood search and the portfolio', () => {
     assert.ok(outcome.gap! > 0);
   });
 });
+
+describe('where the searches apply', () => {
+  it('only to plain cost models up to 1000 containers', async () => {
+    const { chainsApply } = await import('../solver/chains.js');
+    const plain = program({ cost: [[1, 2], [2, 1]], demand: { load: [[1, 1], [1, 1]] }, capacity: { load: [2, 2] } });
+    assert.equal(chainsApply(plain.model), true);
+    const balanced = snapshot({
+      nodes: [{ name: 'a', capacity: { cpu: '2' } }, { name: 'b', capacity: { cpu: '2' } }],
+      containers: [{ name: 'x', requests: { cpu: '1' } }, { name: 'y', requests: { cpu: '1' } }],
+      options: { objective: { balance: 1 } },
+    });
+    assert.equal(chainsApply(balanced.model), false);
+    const big = program({ cost: [Array.from({ length: 1001 }, () => 1), Array.from({ length: 1001 }, () => 2)], demand: { load: [Array.from({ length: 1001 }, () => 1), Array.from({ length: 1001 }, () => 1)] }, capacity: { load: [2000, 2000] } });
+    assert.equal(chainsApply(big.model), false);
+  });
+});
