@@ -203,12 +203,7 @@ export default function solveTask(task: WorkerTask): WorkerResult {
           if (chainsApply(model)) {
             // Half of what is left to the ejection-chain search, the rest to LNS from the best plan known then.
             const chainEnd = Date.now() + Math.max(0, end - Date.now()) * CHAIN_SHARE;
-            let best = start;
-            chainSearch(model, start, { deadline: chainEnd, poll: latest, onImprove: (plan) => {
-              best = plan;
-              post({ kind: 'incumbent', assignment: plan, source: 'chains' });
-            } });
-            start = best;
+            start = chainSearch(model, start, { deadline: chainEnd, poll: latest, onImprove: (plan) => post({ kind: 'incumbent', assignment: plan, source: 'chains' }) }) ?? start;
             used = 'ejection-chain search, then large-neighbourhood search,';
           }
           lns(model, start, { deadline: end, poll: latest, onImprove: (plan) => post({ kind: 'incumbent', assignment: plan, source: 'lns' }) });
