@@ -7,9 +7,9 @@
  *   abcd      OR-Library gapa–gapd (24 instances, minimisation), published values
  *   clusters  generated cluster snapshots (identical node types and replicas): 10×60, 20×200, 50×500, 100×1000;
  *             --seed picks other snapshots of the same sizes
- * --only keeps the instances whose name matches REGEX (e.g. --only 'gapd-[56]').
  *   gap1-12   OR-Library gap1–gap12, both senses (120 solves), published optima
  *   yagiura   Yagiura C/D/E instances with n ≤ 400 (from ../shared/benchmarks/gap when present)
+ * --only keeps the instances whose name matches REGEX (e.g. --only 'gapd-[56]').
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -162,8 +162,8 @@ try {
     `optiplace bench: solvers ${solvers.join(', ')}; time limit ${timeLimitMs} ms per solve; one instance at a time (auto uses two threads, one per backend; single backends one); ` +
       `${natives.length ? `native ${natives.join(' and ')} on the same 0-1 program, single-threaded` : 'no native solvers (apt-get install glpk-utils coinor-cbc)'}; node ${process.version}`,
   );
+  const only = values.only === undefined ? null : new RegExp(values.only);
   for (const name of values.suite!.split(',')) {
-    const only = values.only === undefined ? null : new RegExp(values.only);
     const instances = suite(name).filter((i) => !only || only.test(i.name));
     if (instances.length === 0) continue;
     const rows: Row[] = [];

@@ -71,11 +71,26 @@ function shift(d: Data, s: State, j: number, to: number): void {
   s.plan[j] = to;
 }
 
+/** Working arrays of the chain search, allocated once per search rather than once per step. */
+interface Scratch {
+  /** arc[j * m + j2]: change when j moves to j2's node while j2 leaves it (Infinity: not allowed). */
+  readonly arc: Float64Array;
+  /** shiftIn[i * m + j]: change when j moves to node i and nothing leaves it. */
+  readonly shiftIn: Float64Array;
+  /** Labels per level: value[l * m + j] is the best gaining partial chain of l + 1 containers ending at j, pred[l * m + j] the container before j in it. */
+  readonly value: Float64Array;
+  readonly pred: Int32Array;
+}
+
+function scratchFor(n: number, m: number): Scratch {
+  return { arc: new Float64Array(m * m), shiftIn: new Float64Array(n * m), value: new Float64Array(MAX_LENGTH * m), pred: new Int32Array(MAX_LENGTH * m) };
+}
+
 /**
  * The best gaining chain under the penalised cost: cost plus, per node and resource, `price` (K * n)
  * times the excess over capacity in units of the resource's mean demand (`unit`).
  */
-function bestChain(d: Data, s: State, arc: Float64Array, shiftIn: Float64Array, price: Float64Array, unit: Float64Array): Chain | null {
+function bestChain(d: Data, s: State, { arc, shiftIn, value, pred }: Scratch, price: Float64Array, unit: Float64Array): Chain | null {
   const { n, m, K, cost, cap, dem, blocked } = d;
   const { plan, load } = s;
   const nm = n * m;
@@ -92,8 +107,6 @@ function bestChain(d: Data, s: State, arc: Float64Array, shiftIn: Float64Array, 
     }
     return e;
   };
-  // shiftIn[i * m + j]: change when j moves to node i and nothing leaves it;
-  // arc[j * m + j2]: change when j moves to j2's node while j2 leaves it (Infinity: not allowed).
   for (let j = 0; j < m; j++) {
     const from = plan[j]!;
     const here = cost[from * m + j]!;
@@ -117,11 +130,8 @@ function bestChain(d: Data, s: State, arc: Float64Array, shiftIn: Float64Array, 
   }
   let best: Chain | null = null;
   let bestGain = -EPS;
-  // Labels per level: value[l * m + j] is the best gaining partial chain of l + 1 containers ending at j,
-  // pred[l * m + j] the container before j in it. A chain's first node only loses its container, which
-  // may lower its penalty.
-  const value = new Float64Array(MAX_LENGTH * m).fill(Infinity);
-  const pred = new Int32Array(MAX_LENGTH * m).fill(-1);
+  // A chain's first node only loses its container, which may lower its penalty.
+  value.fill(Infinity);
   const chainOf = (level: number, j: number): number[] => {
     const items = [j];
     for (let l = level, x = j; l > 0; l--) {
@@ -248,8 +258,7 @@ export function chainSearch(model: AssignmentModel, start: Int32Array, options: 
     cmax = Math.max(cmax, d.cost[x]!);
   }
   const price = new Float64Array(K * n).fill(Math.max(1e-6, (cmax - cmin) / 2));
-  const arc = new Float64Array(m * m);
-  const shiftIn = new Float64Array(n * m);
+  const scratch = scratchFor(n, m);
   const s = stateOf(d, start.slice());
   let best: State | undefined;
   const record = (): void => {
@@ -272,7 +281,7 @@ export function chainSearch(model: AssignmentModel, start: Int32Array, options: 
         }
       }
     }
-    const chain = bestChain(d, s, arc, shiftIn, price, unit);
+    const chain = bestChain(d, s, scratch, price, unit);
     if (chain) {
       apply(d, s, chain);
       record();
