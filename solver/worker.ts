@@ -6,6 +6,7 @@ import { greedyPlan } from './greedy.js';
 import { heuristicPlan } from './heuristic.js';
 import { chainSearch, chainsApply } from './chains.js';
 import { lns, lnsApplies } from './lns.js';
+import { columnGenerationApplies, columnGenerationBound } from './colgen.js';
 import { lagrangianBound, assignmentBound, roundBound, tighterBound } from './bounds.js';
 import { verifyPlan } from './verify.js';
 import { glpkLp, loadGlpk } from './backends/glpk.js';
@@ -64,6 +65,9 @@ export type PlanSource = BackendName | 'heuristic' | 'chains' | 'lns';
 
 /** Share of the search time after GLPK's turn that goes to the ejection-chain search (the rest to LNS). */
 const CHAIN_SHARE = 0.5;
+/** Column generation for the Dantzig–Wolfe bound gets this share of the search time, at most COLGEN_MAX_MS. */
+const COLGEN_SHARE = 0.15;
+const COLGEN_MAX_MS = 3_000;
 
 export type WorkerMessage =
   | { readonly kind: 'greedy'; readonly assignment: Int32Array }
@@ -99,7 +103,7 @@ const MAX_HEURISTIC_MS = 2000;
 /** Reserve kept between the backend's own time limit and the deadline, for conversion and messaging (ms). */
 const BACKEND_RESERVE_MS = 150;
 
-await Promise.all([loadGlpk(), loadHighs()]);
+const [, highs] = await Promise.all([loadGlpk(), loadHighs()]);
 
 export default function solveTask(task: WorkerTask): WorkerResult {
   const { model, port, deadline } = task;
@@ -199,6 +203,15 @@ export default function solveTask(task: WorkerTask): WorkerResult {
         }
         if (start) {
           const end = deadline - BACKEND_RESERVE_MS;
+          if (columnGenerationApplies(model)) {
+            // The Dantzig–Wolfe bound: on tightly packed instances well above the LP bound HiGHS starts from.
+            const cg = columnGenerationBound(highs, model, start, Date.now() + Math.min(COLGEN_MAX_MS, Math.max(0, end - Date.now()) * COLGEN_SHARE));
+            const tighter = tighterBound(ip.sense, bound, cg === undefined ? undefined : roundBound(ip, cg));
+            if (tighter !== undefined && tighter !== bound) {
+              bound = tighter;
+              post({ kind: 'bound', bound, method: 'dantzig-wolfe' });
+            }
+          }
           let used = 'large-neighbourhood search';
           if (chainsApply(model)) {
             // Half of what is left to the ejection-chain search, the rest to LNS from the best plan known then.

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { gapToProgram, parseGapFile, parseKnownValues } from '../models/orlib.js';
+import { loadHighs } from '../solver/backends/highs.js';
+import { columnGenerationApplies, columnGenerationBound, COLGEN_MAX_ITEMS } from '../solver/colgen.js';
+import { greedyPlan } from '../solver/greedy.js';
+import { heuristicPlan } from '../solver/heuristic.js';
+import { bruteForcePlan, fixturePath, program, rng } from './helpers.js';
+
+/**
+ * The Dantzig–Wolfe bound (solver/colgen.ts): never on the wrong side of the optimum, and on tightly
+ * packed instances well above the LP bound.
+ */
+describe('Dantzig–Wolfe bound by column generation', () => {
+  const known = parseKnownValues(readFileSync(fixturePath('gap', 'known-values.csv'), 'utf8'));
+  const gap = (file: string, index: number) => {
+    const v = program(gapToProgram(parseGapFile(readFileSync(fixturePath('gap', file), 'utf8'), true)[index - 1]!, 'min'));
+    const published = known.find((x) => x.file === file && x.index === index && x.sense === 'min')!.value;
+    return { model: v.model, published, start: heuristicPlan(v.model, greedyPlan(v.model), Date.now() + 200)! };
+  };
+
+  it('on gapd-5 (20×100) reaches 6176.1, between the LP bound HiGHS starts from (6166 after 30 s) and the published 6185', async function () {
+    this.timeout(15_000);
+    const highs = await loadHighs();
+    const { model, published, start } = gap('gapd.txt', 5);
+    const bound = columnGenerationBound(highs, model, start, Date.now() + 10_000)!;
+    assert.ok(bound > 6176 && bound < 6176.2, `bound ${bound}`);
+    assert.ok(bound <= published);
+  });
+
+  it('stays at or below the published optimum on gapa-1, gapc-5 and gapd-3', async function () {
+    this.timeout(20_000);
+    const highs = await loadHighs();
+    for (const [file, index] of [['gapa.txt', 1], ['gapc.txt', 5], ['gapd.txt', 3]] as const) {
+      const { model, published, start } = gap(file, index);
+      const bound = columnGenerationBound(highs, model, start, Date.now() + 5_000)!;
+      assert.ok(bound <= published, `${file} ${index}: ${bound} > ${published}`);
+      assert.ok(bound >= published * 0.99, `${file} ${index}: ${bound} is far below ${published}`);
+    }
+  });
+
+  it('is a valid bound on 60 random instances (min and max, brute force), from any start and any deadline', async () => {
+    const highs = await loadHighs();
+    let tight = 0;
+    let checked = 0;
+    for (let seed = 0; seed < 60; seed++) {
+      const r = rng(9100 + seed);
+      const int = (lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
+      const n = int(2, 4);
+      const m = int(3, 8);
+      const matrix = (lo: number, hi: number): number[][] => Array.from({ length: n }, () => Array.from({ length: m }, () => int(lo, hi)));
+      const sense = seed % 3 === 2 ? 'max' : 'min';
+      const v = program({ cost: matrix(0, 40), demand: { load: matrix(2, 12) }, capacity: { load: Array.from({ length: n }, () => int(10, 24)) }, sense });
+      const exact = bruteForcePlan(v.model);
+      if (!exact) continue;
+      checked++;
+      // From the optimum, from the worst plan, and cut short after one round.
+      const worst = bruteForcePlan({ ...v.model, sense: sense === 'min' ? 'max' : 'min' })!;
+      for (const [start, deadline] of [[exact.plan, Date.now() + 5_000], [worst.plan, Date.now() + 5_000], [worst.plan, 0]] as const) {
+        const bound = columnGenerationBound(highs, v.model, start, deadline);
+        if (bound === undefined) continue;
+        if (sense === 'min') assert.ok(bound <= exact.objective + 1e-9, `seed ${seed}: bound ${bound} above the optimum ${exact.objective}`);
+        else assert.ok(bound >= exact.objective - 1e-9, `seed ${seed}: bound ${bound} below the optimum ${exact.objective}`);
+        if (deadline > 0 && Math.abs(bound - exact.objective) < 1e-6) tight++;
+      }
+    }
+    assert.ok(checked >= 40, `${checked} instances had a plan`);
+    assert.ok(tight >= 20, `the bound met the optimum ${tight} times`);
+  });
+
+  it('applies to plain single-resource models up to COLGEN_MAX_ITEMS containers', () => {
+    const plain = program({ cost: [[1, 2], [2, 1]], demand: { load: [[1, 1], [1, 1]] }, capacity: { load: [2, 2] } });
+    assert.equal(columnGenerationApplies(plain.model), true);
+    const two = program({ cost: [[1, 2], [2, 1]], demand: { cpu: [[1, 1], [1, 1]], memory: [[1, 1], [1, 1]] }, capacity: { cpu: [2, 2], memory: [2, 2] } });
+    assert.equal(columnGenerationApplies(two.model), false);
+    const m = COLGEN_MAX_ITEMS + 1;
+    const big = program({ cost: [Array.from({ length: m }, () => 1), Array.from({ length: m }, () => 2)], demand: { load: [Array.from({ length: m }, () => 1), Array.from({ length: m }, () => 1)] }, capacity: { load: [m, m] } });
+    assert.equal(columnGenerationApplies(big.model), false);
+  });
+});
