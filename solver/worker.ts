@@ -205,7 +205,13 @@ export default function solveTask(task: WorkerTask): WorkerResult {
           const end = deadline - BACKEND_RESERVE_MS;
           if (columnGenerationApplies(model)) {
             // The Dantzig–Wolfe bound: on tightly packed instances well above the LP bound HiGHS starts from.
-            const cg = columnGenerationBound(highs, model, start, Date.now() + Math.min(COLGEN_MAX_MS, Math.max(0, end - Date.now()) * COLGEN_SHARE));
+            let cg: number | undefined;
+            try {
+              cg = columnGenerationBound(highs, model, start, Date.now() + Math.min(COLGEN_MAX_MS, Math.max(0, end - Date.now()) * COLGEN_SHARE));
+            } catch {
+              // A failed LP leaves the bounds already proven; the searches still run.
+              cg = undefined;
+            }
             const tighter = tighterBound(ip.sense, bound, cg === undefined ? undefined : roundBound(ip, cg));
             if (tighter !== undefined && tighter !== bound) {
               bound = tighter;
