@@ -115,8 +115,9 @@ function knapsack(k: Knapsacks, i: number, u: Float64Array, best: Float64Array, 
 }
 
 /**
- * The best Lagrangian bound L(u) found by column generation from the complete plan `start` (which must
- * fit: it gives the master its first columns) until no packing prices out or the deadline passes.
+ * The best Lagrangian bound L(u) found by column generation from the complete plan `start` (its packings
+ * are the master's first columns; any plan gives a valid bound, one that fits a feasible master) until no
+ * packing prices out or the deadline passes.
  * In the model's own sense (a lower bound for a minimisation, an upper bound for a maximisation);
  * undefined where the bound does not apply.
  */
@@ -162,7 +163,8 @@ export function columnGenerationBound(highs: Highs, model: AssignmentModel, star
     let bound = -Infinity;
     const bestU = new Float64Array(m);
     const u = new Float64Array(m);
-    const price = (): { value: number; packings: { i: number; items: number[] }[] } => {
+    // L(u) at the current u (kept if it is the best bound so far), and each node's best packing.
+    const price = (): { i: number; items: number[] }[] => {
       let value = 0;
       for (let j = 0; j < m; j++) value += u[j]!;
       const packings: { i: number; items: number[] }[] = [];
@@ -176,7 +178,7 @@ export function columnGenerationBound(highs: Highs, model: AssignmentModel, star
         bound = value;
         bestU.set(u);
       }
-      return { value, packings };
+      return packings;
     };
     while (Date.now() < deadline) {
       lp.run();
@@ -192,7 +194,7 @@ export function columnGenerationBound(highs: Highs, model: AssignmentModel, star
       let added = 0;
       for (const alpha of Number.isFinite(bound) ? [SMOOTHING, 0] : [0]) {
         for (let j = 0; j < m; j++) u[j] = alpha * bestU[j]! + (1 - alpha) * duals[j]!;
-        for (const p of price().packings) if (reduced(p.i, p.items) < -1e-7 && addColumn(p.i, p.items)) added++;
+        for (const p of price()) if (reduced(p.i, p.items) < -1e-7 && addColumn(p.i, p.items)) added++;
         if (added > 0) break;
       }
       if (added === 0 || master - bound <= 1e-9 * (1 + Math.abs(master))) break;
