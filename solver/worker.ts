@@ -6,7 +6,7 @@ import { greedyPlan } from './greedy.js';
 import { heuristicPlan } from './heuristic.js';
 import { chainSearch, chainsApply } from './chains.js';
 import { lns, lnsApplies } from './lns.js';
-import { columnGenerationApplies, columnGenerationBound } from './colgen.js';
+import { columnGenerationBound } from './colgen.js';
 import { lagrangianBound, assignmentBound, roundBound, tighterBound } from './bounds.js';
 import { verifyPlan } from './verify.js';
 import { glpkLp, loadGlpk } from './backends/glpk.js';
@@ -203,20 +203,18 @@ export default function solveTask(task: WorkerTask): WorkerResult {
         }
         if (start) {
           const end = deadline - BACKEND_RESERVE_MS;
-          if (columnGenerationApplies(model)) {
-            // The Dantzig–Wolfe bound: on tightly packed instances well above the LP bound HiGHS starts from.
-            let cg: number | undefined;
-            try {
-              cg = columnGenerationBound(highs, model, start, Date.now() + Math.min(COLGEN_MAX_MS, Math.max(0, end - Date.now()) * COLGEN_SHARE));
-            } catch {
-              // A failed LP leaves the bounds already proven; the searches still run.
-              cg = undefined;
-            }
-            const tighter = tighterBound(ip.sense, bound, cg === undefined ? undefined : roundBound(ip, cg));
-            if (tighter !== undefined && tighter !== bound) {
-              bound = tighter;
-              post({ kind: 'bound', bound, method: 'dantzig-wolfe' });
-            }
+          // The Dantzig–Wolfe bound (undefined where it does not apply): on tightly packed instances well
+          // above the LP bound HiGHS starts from. A failed LP leaves the bounds already proven.
+          let cg: number | undefined;
+          try {
+            cg = columnGenerationBound(highs, model, start, Date.now() + Math.min(COLGEN_MAX_MS, Math.max(0, end - Date.now()) * COLGEN_SHARE));
+          } catch {
+            cg = undefined;
+          }
+          const tighter = tighterBound(ip.sense, bound, cg === undefined ? undefined : roundBound(ip, cg));
+          if (tighter !== undefined && tighter !== bound) {
+            bound = tighter;
+            post({ kind: 'bound', bound, method: 'dantzig-wolfe' });
           }
           let used = 'large-neighbourhood search';
           if (chainsApply(model)) {
