@@ -5,7 +5,7 @@ import { loadHighs } from '../solver/backends/highs.js';
 import { columnGenerationApplies, columnGenerationBound, COLGEN_MAX_ITEMS } from '../solver/colgen.js';
 import { greedyPlan } from '../solver/greedy.js';
 import { heuristicPlan } from '../solver/heuristic.js';
-import { bruteForcePlan, fixturePath, program, rng } from './helpers.js';
+import { bruteForcePlan, fixturePath, intsFrom, program, rng } from './helpers.js';
 
 /**
  * The Dantzig–Wolfe bound (solver/colgen.ts): never on the wrong side of the optimum, and on tightly
@@ -45,7 +45,7 @@ describe('Dantzig–Wolfe bound by column generation', () => {
     let checked = 0;
     for (let seed = 0; seed < 60; seed++) {
       const r = rng(9100 + seed);
-      const int = (lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
+      const int = intsFrom(r);
       const n = int(2, 4);
       const m = int(3, 8);
       const matrix = (lo: number, hi: number): number[][] => Array.from({ length: n }, () => Array.from({ length: m }, () => int(lo, hi)));

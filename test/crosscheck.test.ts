@@ -4,7 +4,7 @@ import type { SolverName } from '../models/options.js';
 import { solveModel, type SolveOutcome } from '../solver/solve.js';
 import { verifyPlan } from '../solver/verify.js';
 import { clusterSnapshot } from '../bench/clusters.js';
-import { bruteForce, rng, snapshot } from './helpers.js';
+import { bruteForce, intsFrom, rng, snapshot } from './helpers.js';
 import { sharedPool } from './setup.js';
 
 /**
@@ -14,7 +14,7 @@ import { sharedPool } from './setup.js';
  */
 function randomSnapshot(seed: number): unknown {
   const r = rng(seed);
-  const int = (lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
+  const int = intsFrom(r);
   const n = int(2, 4);
   const m = int(3, 7);
   const nodes = Array.from({ length: n }, (_, i) => ({ name: `node-${i}`, capacity: { cpu: `${int(2, 8)}`, memory: `${int(2, 16)}Gi` } }));

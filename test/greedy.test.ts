@@ -3,7 +3,7 @@ import type { AssignmentModel } from '../models/model.js';
 import { greedyPlan } from '../solver/greedy.js';
 import { verifyPlan } from '../solver/verify.js';
 import { clusterSnapshot } from '../bench/clusters.js';
-import { rng, snapshot } from './helpers.js';
+import { intsFrom, rng, snapshot } from './helpers.js';
 
 /**
  * The greedy is checked against a second, independent implementation of the rule written with exact
@@ -65,7 +65,7 @@ function referenceGreedy(model: AssignmentModel): number[] {
 
 function randomSnapshot(seed: number): unknown {
   const r = rng(seed);
-  const int = (lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
+  const int = intsFrom(r);
   const n = int(1, 8);
   const m = int(0, 40);
   const resources = ['cpu', 'memory', 'nvidia.com/gpu'].slice(0, int(1, 3));

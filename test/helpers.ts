@@ -32,6 +32,11 @@ export const program = (body: unknown): Extract<Validated, { ok: true }> => unwr
 /** Deterministic pseudo-random numbers, so random instances are the same every run. */
 export { rngFor as rng } from '../bench/random.js';
 
+/** Uniform integers in [lo, hi] drawn from `r` (for seeded random instances). */
+export function intsFrom(r: () => number): (lo: number, hi: number) => number {
+  return (lo, hi) => lo + Math.floor(r() * (hi - lo + 1));
+}
+
 /** Brute force: the best objective over every complete assignment (tiny models only), or null if none fits. */
 export function bruteForce(model: AssignmentModel): number | null {
   return bruteForcePlan(model)?.objective ?? null;

@@ -6,7 +6,7 @@ import { validateKube, validatePlanBody } from '../models/validate.js';
 import { outcomeJson } from '../server/response.js';
 import { solveModel } from '../solver/solve.js';
 import { verifyPlan } from '../solver/verify.js';
-import { bruteForcePlan, loadCases, rng, snapshot } from './helpers.js';
+import { bruteForcePlan, intsFrom, loadCases, rng, snapshot } from './helpers.js';
 import { sharedPool } from './setup.js';
 
 /** Kubernetes fixtures (fixtures/kube): kubectl output as it comes, with the expected plan and why. */
@@ -166,7 +166,7 @@ describe('Kubernetes input: pod requests and rejected input', () => {
  */
 function randomRuleSnapshot(seed: number): Record<string, unknown> {
   const r = rng(seed);
-  const int = (lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
+  const int = intsFrom(r);
   const pick = <T>(xs: readonly T[]): T => xs[int(0, xs.length - 1)]!;
   const n = int(3, 4);
   const m = int(3, 5);

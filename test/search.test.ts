@@ -8,7 +8,7 @@ import { heuristicPlan } from '../solver/heuristic.js';
 import { lns } from '../solver/lns.js';
 import { solveModel } from '../solver/solve.js';
 import { verifyPlan } from '../solver/verify.js';
-import { bruteForcePlan, fixturePath, program, rng, snapshot } from './helpers.js';
+import { bruteForcePlan, fixturePath, intsFrom, program, rng, snapshot } from './helpers.js';
 import { sharedPool } from './setup.js';
 
 /**
@@ -44,7 +44,7 @@ describe('ejection-chain search', () => {
     let fromWorse = 0;
     for (let seed = 0; seed < 40; seed++) {
       const r = rng(7000 + seed);
-      const int = (lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
+      const int = intsFrom(r);
       const n = int(2, 4);
       const m = int(4, 8);
       const matrix = (lo: number, hi: number): number[][] => Array.from({ length: n }, () => Array.from({ length: m }, () => int(lo, hi)));
