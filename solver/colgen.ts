@@ -35,7 +35,7 @@ const SAFETY = 1e-9;
 /** Weight of the best multipliers so far in the point each round prices at. */
 const SMOOTHING = 0.8;
 
-interface Knapsacks {
+export interface Knapsacks {
   readonly n: number;
   readonly m: number;
   /** cost[i * m + j] in the minimisation sense. */
@@ -51,7 +51,8 @@ function gcd(a: bigint, b: bigint): bigint {
   return a < 0n ? -a : a;
 }
 
-function knapsacksOf(model: AssignmentModel): Knapsacks | undefined {
+/** The model as one knapsack per node, or undefined where column generation does not apply. */
+export function knapsacksOf(model: AssignmentModel): Knapsacks | undefined {
   if (!lnsApplies(model) || model.resources.length !== 1 || model.nodes.length < 2 || model.items.length > COLGEN_MAX_ITEMS) return undefined;
   const r = model.resources[0]!;
   const n = model.nodes.length;
@@ -122,10 +123,23 @@ function knapsack(k: Knapsacks, i: number, u: Float64Array, best: Float64Array, 
  * undefined where the bound does not apply.
  */
 export function columnGenerationBound(highs: Highs, model: AssignmentModel, start: Int32Array, deadline: number): number | undefined {
+  const result = columnGeneration(highs, model, start, deadline);
+  return result && (model.sense === 'min' ? result.bound : -result.bound);
+}
+
+/** The Lagrangian bound, in the minimisation sense (−objective for a maximisation), and its multipliers. */
+export interface ColumnGenerationResult {
+  readonly bound: number;
+  readonly multipliers: Float64Array;
+  /** Whether no packing prices out at the end (the bound is the Dantzig–Wolfe bound itself). */
+  readonly converged: boolean;
+}
+
+/** Column generation as in columnGenerationBound, with the multipliers of the best bound. */
+export function columnGeneration(highs: Highs, model: AssignmentModel, start: Int32Array, deadline: number): ColumnGenerationResult | undefined {
   const k = knapsacksOf(model);
   if (!k) return undefined;
   const { n, m, cost, cap } = k;
-  const sign = model.sense === 'min' ? 1 : -1;
   const maxCap = Math.max(...cap);
   const best = new Float64Array(maxCap + 1);
   const take = new Uint8Array(m * (maxCap + 1));
@@ -180,6 +194,7 @@ export function columnGenerationBound(highs: Highs, model: AssignmentModel, star
       }
       return packings;
     };
+    let converged = false;
     while (Date.now() < deadline) {
       lp.run();
       const duals = lp.getSolution().rowDual;
@@ -197,9 +212,12 @@ export function columnGenerationBound(highs: Highs, model: AssignmentModel, star
         for (const p of price()) if (reduced(p.i, p.items) < -1e-7 && addColumn(p.i, p.items)) added++;
         if (added > 0) break;
       }
-      if (added === 0 || master - bound <= 1e-9 * (1 + Math.abs(master))) break;
+      if (added === 0 || master - bound <= 1e-9 * (1 + Math.abs(master))) {
+        converged = true;
+        break;
+      }
     }
-    return Number.isFinite(bound) ? sign * bound : undefined;
+    return Number.isFinite(bound) ? { bound, multipliers: bestU, converged } : undefined;
   } finally {
     lp.dispose();
   }

@@ -200,7 +200,7 @@ export async function solveModel(model: AssignmentModel, options: SolveOptions, 
     const res = r.settled?.result?.result;
     if (!res) continue;
     if (res.status === 'infeasible') infeasibleProof ??= r.backend;
-    const planOk = res.assignment && res.status !== 'unknown' ? consider(r.backend, res.assignment) : undefined;
+    const planOk = res.assignment && res.status !== 'unknown' ? consider(r.settled?.result?.source ?? r.backend, res.assignment) : undefined;
     // A backend's bound is a proof only if its plan verified (an optimal claim on a discarded plan proves nothing).
     if (planOk !== false) bound = tighterBound(model.sense, bound, res.bound);
   }

@@ -6,7 +6,8 @@ import { greedyPlan } from './greedy.js';
 import { heuristicPlan } from './heuristic.js';
 import { chainSearch, chainsApply } from './chains.js';
 import { lns, lnsApplies } from './lns.js';
-import { columnGenerationBound } from './colgen.js';
+import { columnGeneration } from './colgen.js';
+import { subsetSearch } from './subsets.js';
 import { lagrangianBound, assignmentBound, roundBound, tighterBound } from './bounds.js';
 import { verifyPlan } from './verify.js';
 import { glpkLp, loadGlpk } from './backends/glpk.js';
@@ -61,10 +62,12 @@ export function estimateSolverBytes(ip: IntegerProgram): number {
 /** WebAssembly heaps are capped at 2 GiB; leave room for the module itself and fragmentation. */
 export const DEFAULT_MEMORY_BUDGET_BYTES = 1.75 * 2 ** 30;
 
-export type PlanSource = BackendName | 'heuristic' | 'chains' | 'lns';
+export type PlanSource = BackendName | 'heuristic' | 'chains' | 'lns' | 'subsets';
 
 /** Share of the search time after GLPK's turn that goes to the ejection-chain search (the rest to LNS). */
 const CHAIN_SHARE = 0.5;
+/** Its share where the node-subset search follows it instead (the chain search stalls within seconds there). */
+const CHAIN_SHARE_BEFORE_SUBSETS = 0.3;
 /** Column generation for the Dantzig–Wolfe bound gets this share of the search time, at most COLGEN_MAX_MS. */
 const COLGEN_SHARE = 0.15;
 const COLGEN_MAX_MS = 3_000;
@@ -89,6 +92,8 @@ const sizeOf = (ip: IntegerProgram): ProgramSize => ({ variables: ip.varCost.len
 export interface WorkerResult {
   readonly result: BackendResult;
   readonly solverMs: number;
+  /** What produced the result's plan, when not the backend itself (a search run in its worker). */
+  readonly source?: PlanSource;
 }
 
 /** Programs up to this many variables also get GLPK's LP relaxation (and root cuts) before the search. */
@@ -205,26 +210,41 @@ export default function solveTask(task: WorkerTask): WorkerResult {
           const end = deadline - BACKEND_RESERVE_MS;
           // The Dantzig–Wolfe bound (undefined where it does not apply): on tightly packed instances well
           // above the LP bound HiGHS starts from. A failed LP leaves the bounds already proven.
-          let cg: number | undefined;
+          let cg: ReturnType<typeof columnGeneration>;
           try {
-            cg = columnGenerationBound(highs, model, start, Date.now() + Math.min(COLGEN_MAX_MS, Math.max(0, end - Date.now()) * COLGEN_SHARE));
+            cg = columnGeneration(highs, model, start, Date.now() + Math.min(COLGEN_MAX_MS, Math.max(0, end - Date.now()) * COLGEN_SHARE));
           } catch {
             cg = undefined;
           }
-          const tighter = tighterBound(ip.sense, bound, cg === undefined ? undefined : roundBound(ip, cg));
+          const cgBound = cg && roundBound(ip, model.sense === 'min' ? cg.bound : -cg.bound);
+          const tighter = tighterBound(ip.sense, bound, cgBound);
           if (tighter !== undefined && tighter !== bound) {
             bound = tighter;
             post({ kind: 'bound', bound, method: 'dantzig-wolfe' });
           }
-          let used = 'large-neighbourhood search';
+          // Where column generation converged its multipliers drive the exact node-subset search, which
+          // follows a shorter chain search in place of LNS.
+          const subsets = cg?.converged === true;
+          const searches: string[] = [];
           if (chainsApply(model)) {
-            // Half of what is left to the ejection-chain search, the rest to LNS from the best plan known then.
-            const chainEnd = Date.now() + Math.max(0, end - Date.now()) * CHAIN_SHARE;
+            const chainEnd = Date.now() + Math.max(0, end - Date.now()) * (subsets ? CHAIN_SHARE_BEFORE_SUBSETS : CHAIN_SHARE);
             start = chainSearch(model, start, { deadline: chainEnd, poll: latest, onImprove: (plan) => post({ kind: 'incumbent', assignment: plan, source: 'chains' }) }) ?? start;
-            used = 'ejection-chain search, then large-neighbourhood search,';
+            searches.push('ejection-chain search');
           }
-          lns(model, start, { deadline: end, poll: latest, onImprove: (plan) => post({ kind: 'incumbent', assignment: plan, source: 'lns' }) });
-          result = { ...result, note: `GLPK found no proof in ${Math.round(budget * task.lnsAfterShare)} ms; ${used} used the rest` };
+          const note = (what: string): string => `GLPK found no proof in ${Math.round(budget * task.lnsAfterShare!)} ms; ${what}`;
+          if (subsets && cg) {
+            searches.push('the Lagrangian node-subset search');
+            const found = subsetSearch(model, start, cg.multipliers, { deadline: end, poll: latest, onImprove: (plan) => post({ kind: 'incumbent', assignment: plan, source: 'subsets' }) });
+            if (found?.optimal) {
+              const objective = verifyPlan(model, found.plan, true).objective;
+              const proved = { status: 'optimal' as const, assignment: found.plan, objective, bound: objective - ip.offset, note: note(`${searches.join(', then ')} proved the plan optimal (Lagrangian branch and bound over every node)`) };
+              return { result: { ...proved, bound: modelBound(proved.bound) }, solverMs: Date.now() - started, source: 'subsets' };
+            }
+          } else {
+            searches.push('large-neighbourhood search');
+            lns(model, start, { deadline: end, poll: latest, onImprove: (plan) => post({ kind: 'incumbent', assignment: plan, source: 'lns' }) });
+          }
+          result = { ...result, note: note(`${searches.join(', then ')} used the rest`) };
         }
       }
     } else {

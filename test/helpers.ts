@@ -45,14 +45,16 @@ export function bruteForce(model: AssignmentModel): number | null {
 /**
  * The optimum by enumeration, with the plan. Capacities prune the search; with placement rules every
  * complete leaf goes through the independent verifier (blocked pairs, group rules, unplaced penalties),
- * so the check shares no code with the formulation.
+ * so the check shares no code with the formulation. With `worseThan`, only plans strictly worse than it
+ * count (the runner-up, given the optimum).
  */
-export function bruteForcePlan(model: AssignmentModel): { objective: number; plan: Int32Array } | null {
+export function bruteForcePlan(model: AssignmentModel, worseThan?: number): { objective: number; plan: Int32Array } | null {
   const n = model.nodes.length;
   const m = model.items.length;
   const used = model.resources.map(() => new Array<bigint>(n).fill(0n));
   let best: { objective: number; plan: Int32Array } | null = null;
-  const better = (a: number, b: number | undefined): boolean => b === undefined || (model.sense === 'min' ? a < b - 1e-12 : a > b + 1e-12);
+  const better = (a: number, b: number | undefined): boolean =>
+    (worseThan === undefined || (model.sense === 'min' ? a > worseThan + 1e-12 : a < worseThan - 1e-12)) && (b === undefined || (model.sense === 'min' ? a < b - 1e-12 : a > b + 1e-12));
   const plan = new Int32Array(m).fill(-1);
   const first = model.rules?.unplacedPenalty ? -1 : 0;
   const go = (j: number, z: number): void => {
