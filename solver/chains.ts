@@ -1,6 +1,6 @@
 import type { AssignmentModel } from '../models/model.js';
 import { data, type Data } from './heuristic.js';
-import { lnsApplies } from './lns.js';
+import { lnsApplies, type SearchOptions } from './lns.js';
 
 /**
  * Ejection-chain search with strategic oscillation, for plain cost models (the generalized assignment
@@ -222,15 +222,9 @@ export function chainsApply(model: AssignmentModel): boolean {
   return lnsApplies(model) && model.items.length <= CHAIN_MAX_ITEMS && model.nodes.length >= 2;
 }
 
-export interface ChainSearchOptions {
-  readonly deadline: number;
-  readonly seed?: number;
+export interface ChainSearchOptions extends SearchOptions {
   /** At most this many chain searches (for reproducible tests; default: until the deadline). */
   readonly maxSteps?: number;
-  /** A better plan found elsewhere, polled now and then; the search continues from it. */
-  readonly poll?: () => Int32Array | undefined;
-  /** Each strictly better plan that fits, as it is found (objective in the model's sense). */
-  readonly onImprove?: (plan: Int32Array, objective: number) => void;
 }
 
 /** The best plan that fits found from the complete plan `start` until the deadline (undefined: none better than nothing). */

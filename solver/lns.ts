@@ -20,17 +20,21 @@ export function lnsApplies(model: AssignmentModel): boolean {
   return model.objective === undefined && !model.rules?.unplacedPenalty && (model.rules?.groups.length ?? 0) === 0 && model.items.length >= 2;
 }
 
-export interface LnsOptions {
+/** What every search of the portfolio's second worker takes (chains.ts, subsets.ts and LNS). */
+export interface SearchOptions {
   readonly deadline: number;
+  readonly seed?: number;
+  /** A better plan found elsewhere (e.g. by HiGHS in the other worker), polled now and then; the search continues from it. */
+  readonly poll?: () => Int32Array | undefined;
+  /** Each strictly better plan that fits, as it is found (objective in the model's sense). */
+  readonly onImprove?: (plan: Int32Array, objective: number) => void;
+}
+
+export interface LnsOptions extends SearchOptions {
   /** Containers freed per step (default 60). */
   readonly size?: number;
   /** Most ms per sub-problem (default 2000). */
   readonly stepMs?: number;
-  readonly seed?: number;
-  /** A better plan found elsewhere (e.g. by HiGHS in the other worker), polled each step. */
-  readonly poll?: () => Int32Array | undefined;
-  /** Each strictly better plan, as it is found. */
-  readonly onImprove?: (plan: Int32Array, objective: number) => void;
 }
 
 export function lns(model: AssignmentModel, start: Int32Array, options: LnsOptions): Int32Array {

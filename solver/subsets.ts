@@ -1,5 +1,6 @@
 import type { AssignmentModel } from '../models/model.js';
 import { knapsacksOf, type Knapsacks } from './colgen.js';
+import type { SearchOptions } from './lns.js';
 import { verifyPlan } from './verify.js';
 
 /**
@@ -28,15 +29,9 @@ import { verifyPlan } from './verify.js';
  * It applies where column generation does (plain cost, one resource, up to COLGEN_MAX_ITEMS containers).
  */
 
-export interface SubsetSearchOptions {
-  readonly deadline: number;
+export interface SubsetSearchOptions extends SearchOptions {
   /** Most ms per sub-problem below the whole model (default 2000). */
   readonly stepMs?: number;
-  readonly seed?: number;
-  /** A better plan found elsewhere (e.g. by HiGHS in the other worker), polled before each sub-problem. */
-  readonly poll?: () => Int32Array | undefined;
-  /** Each strictly better plan, as it is found. */
-  readonly onImprove?: (plan: Int32Array, objective: number) => void;
 }
 
 export interface SubsetSearchResult {
@@ -278,11 +273,13 @@ class LagrangianSearch {
     return changes;
   }
 
+  private late(): boolean {
+    if (Date.now() > this.deadline) this.timedOut = true;
+    return this.timedOut;
+  }
+
   private explore(b: Branch, parentU: Float64Array, firstSteps: number): boolean {
-    if (Date.now() > this.deadline) {
-      this.timedOut = true;
-      return false;
-    }
+    if (this.late()) return false;
     const { n, m } = this.k;
     const u = parentU.slice();
     const bestU = parentU.slice();
@@ -292,6 +289,7 @@ class LagrangianSearch {
       let lambda = 1;
       const steps = round === 0 ? firstSteps : BRANCH_STEPS;
       for (let s = 0; s < steps; s++) {
+        if (this.late()) return false;
         const L = this.bound(b, u);
         if (L > bestL) {
           bestL = L;

@@ -5,7 +5,7 @@ import { loadHighs } from '../solver/backends/highs.js';
 import { columnGenerationApplies, columnGenerationBound, COLGEN_MAX_ITEMS } from '../solver/colgen.js';
 import { greedyPlan } from '../solver/greedy.js';
 import { heuristicPlan } from '../solver/heuristic.js';
-import { bruteForcePlan, fixturePath, intsFrom, program, rng } from './helpers.js';
+import { fixturePath, program, randomSingleResource } from './helpers.js';
 
 /**
  * The Dantzig–Wolfe bound (solver/colgen.ts): never on the wrong side of the optimum, and on tightly
@@ -44,20 +44,13 @@ describe('Dantzig–Wolfe bound by column generation', () => {
     let tight = 0;
     let checked = 0;
     for (let seed = 0; seed < 60; seed++) {
-      const r = rng(9100 + seed);
-      const int = intsFrom(r);
-      const n = int(2, 4);
-      const m = int(3, 8);
-      const matrix = (lo: number, hi: number): number[][] => Array.from({ length: n }, () => Array.from({ length: m }, () => int(lo, hi)));
-      const sense = seed % 3 === 2 ? 'max' : 'min';
-      const v = program({ cost: matrix(0, 40), demand: { load: matrix(2, 12) }, capacity: { load: Array.from({ length: n }, () => int(10, 24)) }, sense });
-      const exact = bruteForcePlan(v.model);
-      if (!exact) continue;
+      const instance = randomSingleResource(9100, seed);
+      if (!instance) continue;
+      const { model, sense, exact, worst } = instance;
       checked++;
       // From the optimum, from the worst plan, and cut short after one round.
-      const worst = bruteForcePlan({ ...v.model, sense: sense === 'min' ? 'max' : 'min' })!;
       for (const [start, deadline] of [[exact.plan, Date.now() + 5_000], [worst.plan, Date.now() + 5_000], [worst.plan, 0]] as const) {
-        const bound = columnGenerationBound(highs, v.model, start, deadline);
+        const bound = columnGenerationBound(highs, model, start, deadline);
         if (bound === undefined) continue;
         if (sense === 'min') assert.ok(bound <= exact.objective + 1e-9, `seed ${seed}: bound ${bound} above the optimum ${exact.objective}`);
         else assert.ok(bound >= exact.objective - 1e-9, `seed ${seed}: bound ${bound} below the optimum ${exact.objective}`);

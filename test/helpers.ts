@@ -30,11 +30,30 @@ export const snapshot = (body: unknown): Extract<Validated, { ok: true }> => unw
 export const program = (body: unknown): Extract<Validated, { ok: true }> => unwrap(validateProgram(body));
 
 /** Deterministic pseudo-random numbers, so random instances are the same every run. */
-export { rngFor as rng } from '../bench/random.js';
+import { rngFor } from '../bench/random.js';
+export { rngFor as rng };
 
 /** Uniform integers in [lo, hi] drawn from `r` (for seeded random instances). */
 export function intsFrom(r: () => number): (lo: number, hi: number) => number {
   return (lo, hi) => lo + Math.floor(r() * (hi - lo + 1));
+}
+
+/**
+ * Random single-resource instance `index` of a seeded family (2–4 nodes, 3–8 containers, costs 0–40,
+ * demands 2–12, capacities 10–24; every third a maximisation), with its brute-force optimum and worst
+ * plan; null when no plan fits.
+ */
+export function randomSingleResource(base: number, index: number) {
+  const int = intsFrom(rngFor(base + index));
+  const n = int(2, 4);
+  const m = int(3, 8);
+  const matrix = (lo: number, hi: number): number[][] => Array.from({ length: n }, () => Array.from({ length: m }, () => int(lo, hi)));
+  const sense = index % 3 === 2 ? ('max' as const) : ('min' as const);
+  const { model } = program({ cost: matrix(0, 40), demand: { load: matrix(2, 12) }, capacity: { load: Array.from({ length: n }, () => int(10, 24)) }, sense });
+  const exact = bruteForcePlan(model);
+  if (!exact) return null;
+  const worst = bruteForcePlan({ ...model, sense: sense === 'min' ? 'max' : 'min' })!;
+  return { model, m, sense, exact, worst };
 }
 
 /** Brute force: the best objective over every complete assignment (tiny models only), or null if none fits. */

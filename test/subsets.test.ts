@@ -8,7 +8,7 @@ import { greedyPlan } from '../solver/greedy.js';
 import { heuristicPlan } from '../solver/heuristic.js';
 import { subsetSearch, subsetSearchApplies } from '../solver/subsets.js';
 import { verifyPlan } from '../solver/verify.js';
-import { bruteForcePlan, fixturePath, intsFrom, program, rng, snapshot } from './helpers.js';
+import { bruteForcePlan, fixturePath, intsFrom, program, randomSingleResource, rng, snapshot } from './helpers.js';
 
 /**
  * The exact node-subset search (solver/subsets.ts). Its optimality claims become `optimal` statuses, so
@@ -31,21 +31,14 @@ describe('exact node-subset search (Lagrangian branch and bound)', () => {
   it('proves the brute-force optimum of 60 random instances (min and max) from the worst and the runner-up plan, with column generation multipliers and with none', async () => {
     let proved = 0;
     for (let seed = 0; seed < 60; seed++) {
-      const r = rng(9300 + seed);
-      const int = intsFrom(r);
-      const n = int(2, 4);
-      const m = int(3, 8);
-      const matrix = (lo: number, hi: number): number[][] => Array.from({ length: n }, () => Array.from({ length: m }, () => int(lo, hi)));
-      const sense = seed % 3 === 2 ? 'max' : 'min';
-      const v = program({ cost: matrix(0, 40), demand: { load: matrix(2, 12) }, capacity: { load: Array.from({ length: n }, () => int(10, 24)) }, sense });
-      const exact = bruteForcePlan(v.model);
-      if (!exact) continue;
-      const worst = bruteForcePlan({ ...v.model, sense: sense === 'min' ? 'max' : 'min' })!;
+      const instance = randomSingleResource(9300, seed);
+      if (!instance) continue;
+      const { model, m, exact, worst } = instance;
       // From the runner-up the last decision (is there a plan one better?) is the whole search.
-      const starts = [worst.plan, bruteForcePlan(v.model, exact.objective)?.plan ?? exact.plan];
+      const starts = [worst.plan, bruteForcePlan(model, exact.objective)?.plan ?? exact.plan];
       for (const [start, u] of starts.flatMap((s) => [[s, new Float64Array(m)], [s, null]] as const)) {
-        const result = subsetSearch(v.model, start, u ?? (await multipliersFor(v.model, start)), { deadline: FAR() })!;
-        const check = verifyPlan(v.model, result.plan, true);
+        const result = subsetSearch(model, start, u ?? (await multipliersFor(model, start)), { deadline: FAR() })!;
+        const check = verifyPlan(model, result.plan, true);
         assert.ok(check.valid, `seed ${seed}: ${check.violations.join('; ')}`);
         assert.equal(result.optimal, true, `seed ${seed}: no proof`);
         assert.equal(check.objective, exact.objective, `seed ${seed}: ${check.objective} claimed optimal, brute force ${exact.objective}`);
