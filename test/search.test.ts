@@ -120,6 +120,27 @@ describe('large-neighbourhood search and the portfolio', () => {
   });
 });
 
+describe('the portfolio proof by the node-subset search', () => {
+  it('on Yagiura e20100 (20×100) the second worker proves the published optimum 8436 and ends the race (source subsets)', async function () {
+    this.timeout(40_000);
+    const [g] = parseGapFile(readFileSync(fixturePath('gap', 'e20100'), 'utf8'), false);
+    const published = parseKnownValues(readFileSync(fixturePath('gap', 'known-values.csv'), 'utf8')).find((x) => x.file === 'e20100')!.value;
+    const v = program(gapToProgram(g!, 'min', { timeLimitMs: 20_000 }));
+    const started = Date.now();
+    const outcome = await solveModel(v.model, v.options, sharedPool());
+    assert.ok(Date.now() - started < 20_500);
+    assert.equal(outcome.status, 'optimal');
+    assert.equal(outcome.objective, published);
+    assert.equal(outcome.bound, published);
+    assert.equal(outcome.source, 'subsets');
+    assert.ok(verifyPlan(v.model, outcome.plan.assignment, true).valid);
+    const glpk = outcome.backends.find((b) => b.name === 'glpk')!;
+    assert.equal(glpk.status, 'optimal');
+    assert.match(glpk.note ?? '', /node-subset search proved the plan optimal/);
+    assert.equal(outcome.backends.find((b) => b.name === 'highs')!.status, 'stopped');
+  });
+});
+
 describe('where the searches apply', () => {
   it('only to plain cost models up to 1000 containers', async () => {
     const { chainsApply } = await import('../solver/chains.js');
