@@ -123,13 +123,13 @@ function knapsack(k: Knapsacks, i: number, u: Float64Array, best: Float64Array, 
  * undefined where the bound does not apply.
  */
 export function columnGenerationBound(highs: Highs, model: AssignmentModel, start: Int32Array, deadline: number): number | undefined {
-  const result = columnGeneration(highs, model, start, deadline);
-  return result && (model.sense === 'min' ? result.bound : -result.bound);
+  return columnGeneration(highs, model, start, deadline)?.bound;
 }
 
-/** The Lagrangian bound, in the minimisation sense (−objective for a maximisation), and its multipliers. */
 export interface ColumnGenerationResult {
+  /** The best L(u), in the model's own sense (as columnGenerationBound). */
   readonly bound: number;
+  /** Its multipliers u, in the minimisation sense of the knapsacks (costs negated for a maximisation). */
   readonly multipliers: Float64Array;
   /** Whether no packing prices out at the end (the bound is the Dantzig–Wolfe bound itself). */
   readonly converged: boolean;
@@ -217,7 +217,7 @@ export function columnGeneration(highs: Highs, model: AssignmentModel, start: In
         break;
       }
     }
-    return Number.isFinite(bound) ? { bound, multipliers: bestU, converged } : undefined;
+    return Number.isFinite(bound) ? { bound: model.sense === 'min' ? bound : -bound, multipliers: bestU, converged } : undefined;
   } finally {
     lp.dispose();
   }

@@ -216,7 +216,7 @@ export default function solveTask(task: WorkerTask): WorkerResult {
           } catch {
             cg = undefined;
           }
-          const cgBound = cg && roundBound(ip, model.sense === 'min' ? cg.bound : -cg.bound);
+          const cgBound = cg && roundBound(ip, cg.bound);
           const tighter = tighterBound(ip.sense, bound, cgBound);
           if (tighter !== undefined && tighter !== bound) {
             bound = tighter;
@@ -231,20 +231,21 @@ export default function solveTask(task: WorkerTask): WorkerResult {
             start = chainSearch(model, start, { deadline: chainEnd, poll: latest, onImprove: (plan) => post({ kind: 'incumbent', assignment: plan, source: 'chains' }) }) ?? start;
             searches.push('ejection-chain search');
           }
-          const note = (what: string): string => `GLPK found no proof in ${Math.round(budget * task.lnsAfterShare!)} ms; ${what}`;
+          const glpkNote = (what: string): string => `GLPK found no proof in ${Math.round(budget * task.lnsAfterShare!)} ms; ${what}`;
           if (subsets && cg) {
             searches.push('the Lagrangian node-subset search');
             const found = subsetSearch(model, start, cg.multipliers, { deadline: end, poll: latest, onImprove: (plan) => post({ kind: 'incumbent', assignment: plan, source: 'subsets' }) });
             if (found?.optimal) {
               const objective = verifyPlan(model, found.plan, true).objective;
-              const proved = { status: 'optimal' as const, assignment: found.plan, objective, bound: objective - ip.offset, note: note(`${searches.join(', then ')} proved the plan optimal (Lagrangian branch and bound over every node)`) };
-              return { result: { ...proved, bound: modelBound(proved.bound) }, solverMs: Date.now() - started, source: 'subsets' };
+              const note = glpkNote(`${searches.join(', then ')} proved the plan optimal (Lagrangian branch and bound over every node)`);
+              // The bound is the plan's own objective, in the model's terms like the other results' bounds.
+              return { result: { status: 'optimal', assignment: found.plan, objective, bound: modelBound(objective - ip.offset), note }, solverMs: Date.now() - started, source: 'subsets' };
             }
           } else {
             searches.push('large-neighbourhood search');
             lns(model, start, { deadline: end, poll: latest, onImprove: (plan) => post({ kind: 'incumbent', assignment: plan, source: 'lns' }) });
           }
-          result = { ...result, note: note(`${searches.join(', then ')} used the rest`) };
+          result = { ...result, note: glpkNote(`${searches.join(', then ')} used the rest`) };
         }
       }
     } else {

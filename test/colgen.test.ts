@@ -1,28 +1,18 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { gapToProgram, parseGapFile, parseKnownValues } from '../models/orlib.js';
 import { loadHighs } from '../solver/backends/highs.js';
 import { columnGenerationApplies, columnGenerationBound, COLGEN_MAX_ITEMS } from '../solver/colgen.js';
-import { greedyPlan } from '../solver/greedy.js';
-import { heuristicPlan } from '../solver/heuristic.js';
-import { fixturePath, program, randomSingleResource } from './helpers.js';
+import { orlibMinimum, program, randomSingleResource } from './helpers.js';
 
 /**
  * The Dantzig–Wolfe bound (solver/colgen.ts): never on the wrong side of the optimum, and on tightly
  * packed instances well above the LP bound.
  */
 describe('Dantzig–Wolfe bound by column generation', () => {
-  const known = parseKnownValues(readFileSync(fixturePath('gap', 'known-values.csv'), 'utf8'));
-  const gap = (file: string, index: number) => {
-    const v = program(gapToProgram(parseGapFile(readFileSync(fixturePath('gap', file), 'utf8'), true)[index - 1]!, 'min'));
-    const published = known.find((x) => x.file === file && x.index === index && x.sense === 'min')!.value;
-    return { model: v.model, published, start: heuristicPlan(v.model, greedyPlan(v.model), Date.now() + 200)! };
-  };
 
   it('on gapd-5 (20×100) reaches 6176.1, between the LP bound HiGHS starts from (6166 after 30 s) and the published 6185', async function () {
     this.timeout(15_000);
     const highs = await loadHighs();
-    const { model, published, start } = gap('gapd.txt', 5);
+    const { model, published, start } = orlibMinimum('gapd.txt', 5);
     const bound = columnGenerationBound(highs, model, start, Date.now() + 10_000)!;
     assert.ok(bound > 6176 && bound < 6176.2, `bound ${bound}`);
     assert.ok(bound <= published);
@@ -32,7 +22,7 @@ describe('Dantzig–Wolfe bound by column generation', () => {
     this.timeout(20_000);
     const highs = await loadHighs();
     for (const [file, index] of [['gapa.txt', 1], ['gapc.txt', 5], ['gapd.txt', 3]] as const) {
-      const { model, published, start } = gap(file, index);
+      const { model, published, start } = orlibMinimum(file, index);
       const bound = columnGenerationBound(highs, model, start, Date.now() + 5_000)!;
       assert.ok(bound <= published, `${file} ${index}: ${bound} > ${published}`);
       assert.ok(bound >= published * 0.99, `${file} ${index}: ${bound} is far below ${published}`);

@@ -1,4 +1,7 @@
 import { verifyPlan } from '../solver/verify.js';
+import { greedyPlan } from '../solver/greedy.js';
+import { heuristicPlan } from '../solver/heuristic.js';
+import { gapToProgram, parseGapFile, parseKnownValues } from '../models/orlib.js';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +39,13 @@ export { rngFor as rng };
 /** Uniform integers in [lo, hi] drawn from `r` (for seeded random instances). */
 export function intsFrom(r: () => number): (lo: number, hi: number) => number {
   return (lo, hi) => lo + Math.floor(r() * (hi - lo + 1));
+}
+
+/** OR-Library instance `index` (from 1) of a gap file as a minimisation, its published value and the heuristic plan. */
+export function orlibMinimum(file: string, index: number) {
+  const v = program(gapToProgram(parseGapFile(readFileSync(fixturePath('gap', file), 'utf8'), true)[index - 1]!, 'min'));
+  const published = parseKnownValues(readFileSync(fixturePath('gap', 'known-values.csv'), 'utf8')).find((x) => x.file === file && x.index === index && x.sense === 'min')!.value;
+  return { model: v.model, published, start: heuristicPlan(v.model, greedyPlan(v.model), Date.now() + 200)! };
 }
 
 /**

@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { gapToProgram, parseGapFile, parseKnownValues } from '../models/orlib.js';
 import type { AssignmentModel } from '../models/model.js';
 import { loadHighs } from '../solver/backends/highs.js';
 import { columnGeneration } from '../solver/colgen.js';
-import { greedyPlan } from '../solver/greedy.js';
-import { heuristicPlan } from '../solver/heuristic.js';
 import { subsetSearch, subsetSearchApplies } from '../solver/subsets.js';
 import { verifyPlan } from '../solver/verify.js';
-import { bruteForcePlan, fixturePath, intsFrom, program, randomSingleResource, rng, snapshot } from './helpers.js';
+import { orlibMinimum, bruteForcePlan, intsFrom, program, randomSingleResource, rng, snapshot } from './helpers.js';
 
 /**
  * The exact node-subset search (solver/subsets.ts). Its optimality claims become `optimal` statuses, so
@@ -21,12 +17,6 @@ async function multipliersFor(model: AssignmentModel, start: Int32Array): Promis
 }
 
 describe('exact node-subset search (Lagrangian branch and bound)', () => {
-  const known = parseKnownValues(readFileSync(fixturePath('gap', 'known-values.csv'), 'utf8'));
-  const gap = (file: string, index: number) => {
-    const v = program(gapToProgram(parseGapFile(readFileSync(fixturePath('gap', file), 'utf8'), true)[index - 1]!, 'min'));
-    const published = known.find((x) => x.file === file && x.index === index && x.sense === 'min')!.value;
-    return { model: v.model, published, start: heuristicPlan(v.model, greedyPlan(v.model), Date.now() + 200)! };
-  };
 
   it('proves the brute-force optimum of 60 random instances (min and max) from the worst and the runner-up plan, with column generation multipliers and with none', async () => {
     let proved = 0;
@@ -80,7 +70,7 @@ describe('exact node-subset search (Lagrangian branch and bound)', () => {
 
   it('proves gap1-1, gap4-1, gap8-1 and gap12-1 optimal at the published values from the heuristic plan', async () => {
     for (const [file, index] of [['gap1.txt', 1], ['gap4.txt', 1], ['gap8.txt', 1], ['gap12.txt', 1]] as const) {
-      const { model, published, start } = gap(file, index);
+      const { model, published, start } = orlibMinimum(file, index);
       const result = subsetSearch(model, start, await multipliersFor(model, start), { deadline: FAR() })!;
       assert.equal(result.optimal, true, file);
       assert.equal(verifyPlan(model, result.plan, true).objective, published, file);
@@ -89,7 +79,7 @@ describe('exact node-subset search (Lagrangian branch and bound)', () => {
 
   it('on gapd-5 (20×100) improves the heuristic plan within 3 s, reporting each better plan', async function () {
     this.timeout(20_000);
-    const { model, start } = gap('gapd.txt', 5);
+    const { model, start } = orlibMinimum('gapd.txt', 5);
     const before = verifyPlan(model, start, true).objective;
     const u = await multipliersFor(model, start);
     const seen: number[] = [];
