@@ -1,31 +1,24 @@
 #!/usr/bin/env node
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
-import { splitKubeObjects } from '../models/kube.js';
 import { parseArgs } from 'node:util';
+import { splitKubeObjects } from '../models/kube.js';
 import { SOLVER_NAMES } from '../models/options.js';
-import { validatePlanBody, validateProgram, type InputIssue } from '../models/validate.js';
-import { givenPlan, splitPlan } from '../models/plan.js';
-import { formulate } from '../solver/formulate.js';
-import { toCplexLp } from '../solver/lpformat.js';
-import { renderTable } from './table.js';
-import { answerCapacity } from '../server/capacity.js';
-import { ApiError } from '../server/errors.js';
-import { explainInfeasible } from '../solver/explain.js';
-
-/** The CLI runs offline: no server limits beyond what the machine can take. */
-const CLI_LIMITS = { maxNodes: 100_000, maxContainers: 1_000_000, maxPairs: 50_000_000, maxResources: 1000, maxTimeLimitMs: 24 * 3_600_000 };
-import { evaluationJson, outcomeJson } from '../server/response.js';
+import type { InputIssue } from '../models/validate.js';
+import { InputError } from '../planning/errors.js';
+import { planner } from '../planning/planner.js';
+import { prepare, type Route } from '../planning/prepare.js';
+import { run, solvedJson } from '../planning/usecases.js';
 import { SolverPool } from '../solver/pool.js';
-import { solveModel } from '../solver/solve.js';
+import { manifestDocuments, parseDocuments, readInput } from './files.js';
+import { renderTable } from './table.js';
+import { stat } from 'node:fs/promises';
 
 /**
  * placement plan FILE|-    solve a cluster snapshot (plain, or Kubernetes NodeList + PodList)
  * placement plan NODES PODS | DIR   Kubernetes manifests (JSON or YAML) from files or a directory
  * placement solve FILE|-   solve an assignment program
- * Prints the same JSON as the API. Exit codes: 0 optimal or feasible, 1 infeasible,
- * 2 bad input or usage, 3 no complete plan within the time limit (unknown).
+ * Prints the same JSON as the API (the same use cases, planning/usecases.ts). Exit codes: 0 optimal or
+ * feasible, 1 infeasible, 2 bad input or usage, 3 no complete plan within the time limit (unknown),
+ * 4 internal error (a bug).
  */
 const USAGE = `Usage: placement <plan|solve|evaluate|capacity> <FILE|-> [options]
 
@@ -50,43 +43,16 @@ Options (override the input's own "options"):
                       the greedy beside the plan, and the gap
   -h, --help          show this help
 
-Exit codes: 0 optimal or feasible, 1 infeasible, 2 bad input, 3 no plan within the time limit.`;
+Inputs: regular files (at most 512 MiB each) or standard input; a directory's *.json,
+*.yaml and *.yml files, not its subdirectories.
+
+Exit codes: 0 optimal or feasible, 1 infeasible, 2 bad input, 3 no plan within the time limit,
+4 internal error.`;
+
+/** The CLI runs offline: no server limits beyond what the machine can take. */
+const CLI_LIMITS = { maxNodes: 100_000, maxContainers: 1_000_000, maxPairs: 50_000_000, maxResources: 1000, maxTimeLimitMs: 24 * 3_600_000, maxRuleWork: 50_000_000 };
 
 class UsageError extends Error {}
-
-async function readInput(file: string): Promise<string> {
-  if (file !== '-') return readFile(file, 'utf8');
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/**
- * One file's content: JSON (a file named *.json, or text starting with "{") or YAML. Several YAML documents
- * come back as an array.
- */
-function parseDocuments(text: string, name: string): unknown {
-  if (name.endsWith('.json') || text.trimStart().startsWith('{')) return JSON.parse(text);
-  const docs = parseAllDocuments(text);
-  if (!Array.isArray(docs)) throw new Error('empty YAML stream');
-  const values = docs.map((d) => {
-    if (d.errors.length > 0) throw new Error(d.errors[0]!.message);
-    return d.toJS() as unknown;
-  }).filter((v) => v !== null && v !== undefined);
-  return values.length === 1 ? values[0] : values;
-}
-
-/** The documents of a manifest file, or of every *.json, *.yaml and *.yml file in a directory (sorted by name). */
-async function manifestDocuments(path: string): Promise<unknown[]> {
-  if ((await stat(path)).isDirectory()) {
-    const names = (await readdir(path)).filter((f) => /\.(json|ya?ml)$/.test(f)).sort();
-    const out: unknown[] = [];
-    for (const f of names) out.push(...(await manifestDocuments(join(path, f))));
-    return out;
-  }
-  const parsed = parseDocuments(await readFile(path, 'utf8'), path);
-  return Array.isArray(parsed) ? parsed : [parsed];
-}
 
 function fail(message: string, issues: readonly InputIssue[] = []): never {
   process.stderr.write(`placement: ${message}\n`);
@@ -101,10 +67,44 @@ function parseNumberFlag(name: string, value: string | undefined, integer: boole
   return x;
 }
 
-async function main(): Promise<number> {
-  let args;
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** The body: one file or standard input as it is, or Kubernetes objects from several files and directories. */
+async function readBody(paths: readonly string[]): Promise<unknown> {
+  const [file] = paths;
+  const isDir = async (p: string): Promise<boolean> => {
+    try {
+      return (await stat(p)).isDirectory();
+    } catch (err) {
+      fail(`cannot read ${p}: ${errorText(err)}`);
+    }
+  };
+  if (paths.length === 1 && (file === '-' || !(await isDir(file!)))) {
+    let body: unknown;
+    try {
+      body = parseDocuments(await readInput(file!), file!);
+    } catch (err) {
+      fail(`cannot read ${file === '-' ? 'standard input' : file} as JSON or YAML: ${errorText(err)}`);
+    }
+    // Several YAML documents in one file: Kubernetes objects.
+    return Array.isArray(body) ? splitKubeObjects(body) : body;
+  }
+  const docs: unknown[] = [];
+  for (const p of paths) {
+    try {
+      docs.push(...(await manifestDocuments(p)));
+    } catch (err) {
+      fail(`cannot read ${p}: ${errorText(err)}`);
+    }
+  }
+  return splitKubeObjects(docs);
+}
+
+type Values = ReturnType<typeof parseCommandLine>['values'];
+
+function parseCommandLine() {
   try {
-    args = parseArgs({
+    return parseArgs({
       allowPositionals: true,
       options: {
         'time-limit-ms': { type: 'string' },
@@ -116,103 +116,66 @@ async function main(): Promise<number> {
       },
     });
   } catch (err) {
-    fail(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+    fail(`${errorText(err)}\n${USAGE}`);
   }
+}
+
+/** The flags that override the input's options. */
+function withOverrides(input: Record<string, unknown>, values: Values): void {
+  try {
+    const overrides = {
+      ...(values['time-limit-ms'] === undefined ? {} : { timeLimitMs: parseNumberFlag('time-limit-ms', values['time-limit-ms'], true) }),
+      ...(values['mip-gap'] === undefined ? {} : { mipGap: parseNumberFlag('mip-gap', values['mip-gap'], false) }),
+      ...(values.solver === undefined ? {} : { solver: values.solver }),
+    };
+    if (Object.keys(overrides).length === 0) return;
+    const own = typeof input['options'] === 'object' && input['options'] !== null ? input['options'] : {};
+    input['options'] = { ...own, ...overrides };
+  } catch (err) {
+    if (err instanceof UsageError) fail(err.message);
+    throw err;
+  }
+}
+
+const exitCodeOf = (status: unknown): number => (status === 'infeasible' ? 1 : status === 'unknown' ? 3 : 0);
+
+async function main(): Promise<number> {
+  const args = parseCommandLine();
   if (args.values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
   const [command, file, ...extra] = args.positionals;
   if (!['plan', 'solve', 'evaluate', 'capacity'].includes(command ?? '') || file === undefined || (command !== 'plan' && extra.length > 0)) fail(`expected "plan FILE" or "solve FILE"\n${USAGE}`);
-
-  let body: unknown;
-  const paths = [file, ...extra];
-  const isDir = async (p: string): Promise<boolean> => {
-    try {
-      return (await stat(p)).isDirectory();
-    } catch (err) {
-      fail(`cannot read ${p}: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  };
-  const single = paths.length === 1 && (file === '-' || !(await isDir(file)));
-  if (single) {
-    try {
-      body = parseDocuments(await readInput(file), file);
-    } catch (err) {
-      fail(`cannot read ${file === '-' ? 'standard input' : file} as JSON or YAML: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    // Several YAML documents in one file: Kubernetes objects.
-    if (Array.isArray(body)) body = splitKubeObjects(body);
-  } else {
-    const docs: unknown[] = [];
-    for (const p of paths) {
-      try {
-        docs.push(...(await manifestDocuments(p)));
-      } catch (err) {
-        fail(`cannot read ${p}: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
-    body = splitKubeObjects(docs);
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) fail('the input must be a JSON object');
-  const input = body as Record<string, unknown>;
-  try {
-    const overrides = {
-      ...(args.values['time-limit-ms'] === undefined ? {} : { timeLimitMs: parseNumberFlag('time-limit-ms', args.values['time-limit-ms'], true) }),
-      ...(args.values['mip-gap'] === undefined ? {} : { mipGap: parseNumberFlag('mip-gap', args.values['mip-gap'], false) }),
-      ...(args.values.solver === undefined ? {} : { solver: args.values.solver }),
-    };
-    if (Object.keys(overrides).length > 0) {
-      const own = typeof input['options'] === 'object' && input['options'] !== null ? input['options'] : {};
-      input['options'] = { ...own, ...overrides };
-    }
-  } catch (err) {
-    if (err instanceof UsageError) fail(err.message);
-    throw err;
-  }
-
-  if (command === 'capacity') {
-    const pool = new SolverPool({ threads: 2, maxQueue: 2 });
-    try {
-      const answer = await answerCapacity(input, { pool, limits: CLI_LIMITS });
-      process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
-      return answer['status'] === 'infeasible' ? 1 : answer['status'] === 'unknown' ? 3 : 0;
-    } catch (err) {
-      if (err instanceof ApiError) fail(err.message, err.issues);
-      throw err;
-    } finally {
-      await pool.close();
-    }
-  }
-  const { plan: planBody, rest } = command === 'evaluate' ? splitPlan(input) : { plan: undefined, rest: input };
-  const v = command === 'solve' ? validateProgram(rest) : validatePlanBody(rest);
-  if (!v.ok) fail('invalid input', v.issues);
-  if (args.values.export !== undefined) {
-    if (args.values.export !== 'lp') fail(`--export must be "lp", got "${args.values.export}"`);
-    process.stdout.write(toCplexLp(formulate(v.model, { symmetry: v.options.symmetry }), v.model));
-    return 0;
-  }
+  if (args.values.export !== undefined && args.values.export !== 'lp') fail(`--export must be "lp", got "${args.values.export}"`);
   const format = args.values.format ?? 'json';
   if (format !== 'json' && format !== 'table') fail(`--format must be "json" or "table", got "${format}"`);
-  let given: Int32Array | undefined;
-  if (command === 'evaluate') {
-    const g = givenPlan(v.model, planBody);
-    if (!g.ok) fail('invalid input', g.issues);
-    given = g.plan;
-  }
+  const body = await readBody([file, ...extra]);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) fail('the input must be a JSON object');
+  const input = body as Record<string, unknown>;
+  withOverrides(input, args.values);
+  const arrival = Date.now();
   const pool = new SolverPool({ threads: 2, maxQueue: 2 });
+  const p = planner({ pool, limits: CLI_LIMITS, prepare: async (req) => prepare(req) });
   try {
-    const started = Date.now();
-    const outcome = await solveModel(v.model, v.options, pool);
-    const explanation = outcome.status === 'infeasible' ? await explainInfeasible(v.model, v.options, pool, started + v.options.timeLimitMs) : undefined;
-    if (format === 'table') process.stdout.write(`${renderTable(v.model, outcome, given)}${explanation ? `conflict: ${explanation.message}\n` : ''}`);
-    else {
-      const json = given ? evaluationJson(v.model, given, outcome, v.notes) : outcomeJson(v.model, outcome, v.notes);
-      if (explanation) json['explanation'] = explanation;
-      process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+    const result = await run(p, { route: command as Route, body: { parsed: input }, ...(args.values.export === 'lp' ? { format: 'lp' as const } : {}), arrival });
+    if (result.kind === 'text') {
+      process.stdout.write(result.text);
+      return 0;
     }
-    return outcome.status === 'infeasible' ? 1 : outcome.status === 'unknown' ? 3 : 0;
+    if (result.kind === 'json') {
+      process.stdout.write(`${JSON.stringify(result.json, null, 2)}\n`);
+      return exitCodeOf(result.json['status']);
+    }
+    const { solved } = result;
+    if (format === 'table') process.stdout.write(`${renderTable(solved.built.model, solved.outcome, solved.given)}${solved.explanation ? `conflict: ${solved.explanation.message}\n` : ''}`);
+    else process.stdout.write(`${JSON.stringify(solvedJson(solved), null, 2)}\n`);
+    return exitCodeOf(solved.outcome.status);
+  } catch (err) {
+    if (err instanceof InputError) fail(err.code === 'invalid_input' ? 'invalid input' : err.message, err.issues);
+    throw err;
   } finally {
+    p.close();
     await pool.close();
   }
 }

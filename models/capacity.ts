@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseQuantity } from './quantity.js';
+import { own } from './own.js';
 import { ContainerSchema, NodeSchema } from './snapshot.js';
 
 /**
@@ -11,6 +12,9 @@ import { ContainerSchema, NodeSchema } from './snapshot.js';
  * - moveBudget: the best cost with at most k moves from the current placement, for k = 0..K.
  */
 
+/** Most shapes one fit question may ask about. */
+export const MAX_SHAPES = 100;
+
 /** A container shape: a container without a name, plus its weight (default 1). */
 const ShapeSchema = ContainerSchema.omit({ name: true, current: true, pinned: true, moveCost: true, gang: true }).extend({
   name: z.string().min(1).max(200),
@@ -18,7 +22,7 @@ const ShapeSchema = ContainerSchema.omit({ name: true, current: true, pinned: tr
 });
 
 const FitSchema = z.strictObject({
-  shapes: z.array(ShapeSchema).min(1, 'at least one shape'),
+  shapes: z.array(ShapeSchema).min(1, 'at least one shape').max(MAX_SHAPES, `at most ${MAX_SHAPES} shapes`),
   /** true: the current containers may move to make room; false (default): they stay where they run. */
   repack: z.boolean().optional(),
   /** The most copies of each shape considered (default: as many as the total capacity allows, at most 1000). */
@@ -78,23 +82,29 @@ function milli(q: unknown): bigint {
 }
 
 /**
- * "How many more fit": the snapshot plus `copies` of each shape, named `shape#k`. Existing containers
- * keep their place (pinned where they run) unless `repack`; with repack they may move freely.
+ * How many copies of each shape "fit" considers: at most maxCopies (default 1000), and no more than the
+ * total capacity allows on the resource that runs out first. Cheap: one pass over nodes per shape.
  */
-export function fitSnapshot(s: Json, q: FitQuestion): { snapshot: Json; copies: number[] } {
+export function fitCopies(s: Json, q: FitQuestion): number[] {
   const nodes = nodesOf(s);
-  const copies = q.shapes.map((shape) => {
-    // Upper bound: the copies the total capacity allows on the resource that runs out first.
+  return q.shapes.map((shape) => {
     let most = BigInt(q.maxCopies ?? 1000);
     for (const [r, amount] of Object.entries(shape.requests)) {
       if (amount === 0n) continue;
-      const total = nodes.reduce((t, n) => t + milli((n['capacity'] as Json | undefined)?.[r]), 0n);
+      const total = nodes.reduce((t, n) => t + milli(own((n['capacity'] as Record<string, unknown> | undefined) ?? {}, r)), 0n);
       const fit = total / amount;
       if (fit < most) most = fit;
     }
     return Number(most);
   });
-  // Repacking: containers may leave their node (at no cost: the count is what matters); otherwise those that run stay.
+}
+
+/**
+ * "How many more fit": the snapshot plus `copies` of each shape (fitCopies), named `shape#k`. Existing
+ * containers keep their place (pinned where they run) unless `repack`; with repack they may move freely.
+ */
+export function fitSnapshot(s: Json, q: FitQuestion, copies: readonly number[]): Json {
+  // Repacking: containers may leave their node (each move costs, see the fit objective); otherwise those that run stay.
   const existing = containersOf(s).map((c): Json => {
     if (c['current'] === undefined) return c;
     if (q.repack) {
@@ -112,7 +122,7 @@ export function fitSnapshot(s: Json, q: FitQuestion): { snapshot: Json; copies: 
   });
   const { costs: _costs, ...base } = s;
   void _costs;
-  return { snapshot: { ...base, containers: [...existing, ...added], options: { ...optionsOf(s), allowUnplaced: true, objective: 'cost' } }, copies };
+  return { ...base, containers: [...existing, ...added], options: { ...optionsOf(s), allowUnplaced: true, objective: 'cost' } };
 }
 
 /** "What to buy": the workload on the kept nodes (price 0) and up to `max` nodes of each catalogue type, packed by price. */
@@ -144,7 +154,7 @@ export function whatIfSnapshot(s: Json, q: WhatIfQuestion, current: ReadonlyMap<
   const scale = (capacity: Json): Json =>
     Object.fromEntries(
       Object.entries(capacity).map(([r, v]) => {
-        const keep = q.reserve?.[r];
+        const keep = own(q.reserve, r);
         if (keep === undefined || keep === 0) return [r, v];
         // floor((1 − reserve) · capacity) in milli-units, exact for reserves with up to 6 decimals.
         const ppm = BigInt(Math.round((1 - keep) * 1_000_000));

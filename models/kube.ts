@@ -131,15 +131,17 @@ export function isKubeInput(body: unknown): boolean {
 export function splitKubeObjects(objects: readonly unknown[], options?: unknown): Record<string, unknown> {
   const nodes: unknown[] = [];
   const pods: unknown[] = [];
-  const visit = (o: unknown): void => {
-    if (typeof o !== 'object' || o === null) return;
+  // Depth first, in document order, without recursion (lists may nest).
+  const stack: unknown[] = [...objects].reverse();
+  while (stack.length > 0) {
+    const o = stack.pop();
+    if (typeof o !== 'object' || o === null) continue;
     const kind = (o as { kind?: unknown }).kind;
     const items = (o as { items?: unknown }).items;
     if (kind === 'Node') nodes.push(o);
     else if (kind === 'Pod') pods.push(o);
-    else if (Array.isArray(items) && (kind === 'List' || kind === 'NodeList' || kind === 'PodList')) items.forEach(visit);
-  };
-  objects.forEach(visit);
+    else if (Array.isArray(items) && (kind === 'List' || kind === 'NodeList' || kind === 'PodList')) for (let k = items.length - 1; k >= 0; k--) stack.push(items[k]);
+  }
   return { nodeList: { items: nodes }, podList: { items: pods }, ...(options === undefined ? {} : { options }) };
 }
 

@@ -1,3 +1,5 @@
+import type { Taint, Toleration } from './selectors.js';
+
 /**
  * The validated model: what every input (snapshot or program) becomes once it has passed its schema.
  * Resource data are exact integers (bigint) at a per-resource decimal scale, so the verifier can check
@@ -9,12 +11,12 @@ export type Sense = 'min' | 'max';
 
 export interface ResourceTable {
   readonly name: string;
-  /** Exact value = units / 10^scale (3 for Kubernetes quantities in milli-units, 12 for program numbers). */
+  /** Exact value = units / 10^scale (3 for Kubernetes quantities in milli-units; for programs the fewest decimals that hold every value). */
   readonly scale: number;
-  /** Capacity of each node, length n. */
-  readonly capacity: readonly bigint[];
+  /** Capacity of each node, length n (shared memory where the model was built for the service). */
+  readonly capacity: BigInt64Array;
   /** Demand: `demand[j]` when `perNode` is false, `demand[i * m + j]` when the demand depends on the node. */
-  readonly demand: readonly bigint[];
+  readonly demand: BigInt64Array;
   readonly perNode: boolean;
 }
 
@@ -24,7 +26,9 @@ export interface AssignmentModel {
   readonly items: readonly string[];
   readonly resources: readonly ResourceTable[];
   /** c_ij at `cost[i * m + j]`. */
-  readonly cost: readonly number[];
+  readonly cost: Float64Array;
+  /** The costs are computed (the greedy's score when a snapshot gives none), not the caller's numbers. */
+  readonly derivedCosts?: boolean;
   readonly sense: Sense;
   /** Placement rules beyond capacity (node eligibility, pod (anti-)affinity, spread, gangs); absent = none. */
   readonly rules?: PlacementRules;
@@ -68,12 +72,27 @@ export type BlockReason = (typeof BLOCK_REASONS)[number];
  */
 export type Domains = readonly (readonly number[])[];
 
+const domainIndexes = new WeakMap<Domains, Int32Array>();
+
+/** domainOf[i]: the index of node i's domain (-1: in none), built once per topology. */
+export function domainIndex(domains: Domains, n: number): Int32Array {
+  let index = domainIndexes.get(domains);
+  if (!index || index.length !== n) {
+    index = new Int32Array(n).fill(-1);
+    domains.forEach((d, k) => d.forEach((i) => (index![i] = k)));
+    domainIndexes.set(domains, index);
+  }
+  return index;
+}
+
+
 /**
  * Rules on sets of items, each written over the domains of a topology key. All are linear in the
  * placement variables (see solver/formulate.ts) and checked by the verifier on their own.
  * - atMost: in every domain, at most `limit` of `items` (anti-affinity among replicas: limit 1);
  * - apart: no domain holds both an item of `a` and one of `b` (anti-affinity between two sets; a ∩ b = ∅);
- * - together: `item` must share a domain with at least one item of `with` (required pod affinity);
+ * - together: every item of `items` must share a domain with at least one other item of `with` (required
+ *   pod affinity; an item may be in both sets, and then another one of `with` must be beside it);
  * - spread: counts of `items` per domain differ by at most `maxSkew` between any two domains (topology
  *   spread with DoNotSchedule, held by the final plan);
  * - gang: all of `items` are placed or none is;
@@ -82,7 +101,7 @@ export type Domains = readonly (readonly number[])[];
 export type GroupRule =
   | { readonly kind: 'atMost'; readonly name: string; readonly items: readonly number[]; readonly domains: Domains; readonly limit: number }
   | { readonly kind: 'apart'; readonly name: string; readonly a: readonly number[]; readonly b: readonly number[]; readonly domains: Domains }
-  | { readonly kind: 'together'; readonly name: string; readonly item: number; readonly with: readonly number[]; readonly domains: Domains }
+  | { readonly kind: 'together'; readonly name: string; readonly items: readonly number[]; readonly with: readonly number[]; readonly domains: Domains }
   | { readonly kind: 'spread'; readonly name: string; readonly items: readonly number[]; readonly domains: Domains; readonly maxSkew: number }
   | { readonly kind: 'gang'; readonly name: string; readonly items: readonly number[] }
   | { readonly kind: 'moveLimit'; readonly name: string; readonly items: readonly number[]; readonly limit: number };
@@ -90,8 +109,8 @@ export type GroupRule =
 export interface PlacementRules {
   /** blocked[i * m + j]: index into BLOCK_REASONS, 0 when item j may go on node i. */
   readonly blocked: Uint8Array;
-  /** For taint blocks, the first untolerated taint as the scheduler prints it ({key: value}), by i * m + j. */
-  readonly blockedDetail: ReadonlyMap<number, string>;
+  /** For the scheduler's words on taint blocks: each node's taints and each item's tolerations (absent: no taints). */
+  readonly taints?: { readonly nodes: readonly (readonly Taint[])[]; readonly tolerations: readonly (readonly Toleration[])[] };
   readonly groups: readonly GroupRule[];
   /**
    * When present, items may stay unplaced at this cost each (added to the objective in the model's own

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { MAX_DECIMAL_PLACES, numberToPicoUnits } from './quantity.js';
 import { SolveOptionsSchema } from './options.js';
 import type { AssignmentModel, ResourceTable } from './model.js';
+import { own } from './own.js';
+import { INT64_MAX, sharedBigInt64From, sharedFloat64 } from './shared.js';
 
 /**
  * A raw assignment program (the generalized assignment problem): the caller brings c_ij and r_ijk.
@@ -43,7 +45,7 @@ export const ProgramSchema = z
       if (row.length !== m) ctx.addIssue({ code: 'custom', path: ['cost', i], message: `every row must have ${m} entries (one per container), got ${row.length}` });
     });
     for (const [name, d] of Object.entries(p.demand)) {
-      if (!(name in p.capacity)) ctx.addIssue({ code: 'custom', path: ['capacity', name], message: `missing: demand names resource "${name}"` });
+      if (!Object.hasOwn(p.capacity, name)) ctx.addIssue({ code: 'custom', path: ['capacity', name], message: `missing: demand names resource "${name}"` });
       if (isMatrix(d)) {
         if (d.length !== n) ctx.addIssue({ code: 'custom', path: ['demand', name], message: `a demand matrix must have one row per node (${n}), got ${d.length}` });
         d.forEach((row, i) => {
@@ -64,6 +66,31 @@ function isMatrix(d: readonly bigint[] | readonly (readonly bigint[])[]): d is r
   return d.length > 0 && Array.isArray(d[0]);
 }
 
+/**
+ * The fewest decimal places that hold every value exactly (values in 10^-12 units), and the values at that
+ * scale; undefined when they do not all fit 64-bit integers at it.
+ */
+function atFewestDecimals(values: readonly bigint[]): { scale: number; values: bigint[] } | undefined {
+  let scale = 0;
+  for (const v of values) {
+    let d = MAX_DECIMAL_PLACES;
+    for (let x = v; d > scale && x % 10n === 0n; x /= 10n) d--;
+    if (v !== 0n) scale = Math.max(scale, d);
+  }
+  const divisor = 10n ** BigInt(MAX_DECIMAL_PLACES - scale);
+  const out = values.map((v) => v / divisor);
+  return out.every((v) => v <= INT64_MAX) ? { scale, values: out } : undefined;
+}
+
+/** Resources whose numbers need more digits than exact 64-bit integers hold (→ 400, naming the resource). */
+export function programRangeIssues(p: Program): { path: (string | number)[]; message: string }[] {
+  return Object.keys(p.capacity).flatMap((name) => {
+    const d = own(p.demand, name);
+    if (atFewestDecimals([...(own(p.capacity, name) ?? []), ...(d === undefined ? [] : isMatrix(d) ? d.flat() : d)])) return [];
+    return [{ path: ['capacity', name], message: 'these numbers and their decimal places need more than 18 significant digits together: they cannot all be exact 64-bit integers' }];
+  });
+}
+
 /** Compiles a validated program into the assignment model; nodes and containers are named by index. */
 export function programToModel(p: Program): AssignmentModel {
   const n = p.cost.length;
@@ -71,19 +98,27 @@ export function programToModel(p: Program): AssignmentModel {
   const resources: ResourceTable[] = Object.keys(p.capacity)
     .sort()
     .map((name) => {
-      const d = p.demand[name];
-      const capacity = p.capacity[name] ?? [];
-      if (d === undefined) return { name, scale: MAX_DECIMAL_PLACES, capacity, demand: new Array<bigint>(m).fill(0n), perNode: false };
-      return isMatrix(d)
-        ? { name, scale: MAX_DECIMAL_PLACES, capacity, demand: d.flat(), perNode: true }
-        : { name, scale: MAX_DECIMAL_PLACES, capacity, demand: d, perNode: false };
+      const d = own(p.demand, name);
+      const capacity = own(p.capacity, name) ?? [];
+      const demand = d === undefined ? new Array<bigint>(m).fill(0n) : isMatrix(d) ? d.flat() : d;
+      const exact = atFewestDecimals([...capacity, ...demand]);
+      if (!exact) throw new Error(`internal error: resource ${name} was not checked by programRangeIssues`);
+      return {
+        name,
+        scale: exact.scale,
+        capacity: sharedBigInt64From(exact.values.slice(0, capacity.length)),
+        demand: sharedBigInt64From(exact.values.slice(capacity.length)),
+        perNode: d !== undefined && isMatrix(d),
+      };
     });
+  const cost = sharedFloat64(n * m);
+  p.cost.forEach((row, i) => row.forEach((c, j) => (cost[i * m + j] = c)));
   return {
     kind: 'program',
     nodes: Array.from({ length: n }, (_, i) => String(i)),
     items: Array.from({ length: m }, (_, j) => String(j)),
     resources,
-    cost: p.cost.flat(),
+    cost,
     sense: p.sense,
   };
 }

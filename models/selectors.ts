@@ -102,7 +102,7 @@ function requirementMatches(labels: Labels, r: { key: string; operator: string; 
 
 /** Whether a pod label selector matches the labels (the empty selector matches everything). */
 export function selectorMatches(selector: LabelSelector, labels: Labels): boolean {
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
+  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (!Object.hasOwn(labels, k) || labels[k] !== v) return false;
   return (selector.matchExpressions ?? []).every((r) => requirementMatches(labels, r));
 }
 

@@ -11,10 +11,11 @@ import {
   nodeAffinityMatches,
   selectorMatches,
   untoleratedTaints,
-  formatTaint,
   type LabelSelector,
   type Labels,
 } from './selectors.js';
+import { hasOwn, own } from './own.js';
+import { INT64_MAX, sharedBigInt64, sharedFloat64, sharedInt32, sharedUint8 } from './shared.js';
 
 /**
  * A cluster snapshot: nodes with capacities, containers with requests, optional placement costs.
@@ -183,52 +184,11 @@ function reportDuplicates(names: readonly string[], field: string, ctx: z.Refine
  * Compiles a validated snapshot into the assignment model.
  * Without `costs`, c_ij is the greedy's own score against the empty node: max over requested resources k
  * of r_jk / R_ik (0 for a container that requests nothing). Pairs that cannot fit keep cost 0; they get no variable.
+ * The large arrays are in shared memory, so the model goes to the solver threads without a copy.
  */
 export function snapshotToModel(s: Snapshot): AssignmentModel {
-  const n = s.nodes.length;
-  const m = s.containers.length;
-  const names = new Set<string>();
-  for (const node of s.nodes) for (const k of Object.keys(node.capacity)) names.add(k);
-  for (const c of s.containers) for (const k of Object.keys(c.requests)) names.add(k);
-  // A node's `pods` capacity caps how many containers it runs: each container asks for one pod unless it says otherwise.
-  const podsCapped = s.nodes.some((node) => node.capacity.pods !== undefined);
-  const resources: ResourceTable[] = [...names].sort().map((name) => ({
-    name,
-    scale: 3,
-    // A node that gives no `pods` capacity is not capped: room for every container.
-    capacity: s.nodes.map((node) => node.capacity[name] ?? (name === 'pods' ? BigInt(m) * 1000n : 0n)),
-    demand: s.containers.map((c) => c.requests[name] ?? (name === 'pods' && podsCapped ? 1000n : 0n)),
-    perNode: false,
-  }));
-
-  const cost = new Array<number>(n * m).fill(0);
-  const costs = s.costs;
-  if (costs === undefined) {
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < m; j++) {
-        let score = 0;
-        for (const r of resources) {
-          const req = r.demand[j] ?? 0n;
-          const cap = r.capacity[i] ?? 0n;
-          if (req > 0n && cap > 0n) score = Math.max(score, Number(req) / Number(cap));
-        }
-        cost[i * m + j] = score;
-      }
-    }
-  } else {
-    if (costs.matrix) {
-      costs.matrix.forEach((row, i) => row.forEach((c, j) => (cost[i * m + j] = c)));
-    } else {
-      cost.fill(costs.default ?? 0);
-    }
-    const nodeIndex = new Map(s.nodes.map((node, i) => [node.name, i]));
-    const containerIndex = new Map(s.containers.map((c, j) => [c.name, j]));
-    for (const p of costs.pairs ?? []) {
-      const i = nodeIndex.get(p.node);
-      const j = containerIndex.get(p.container);
-      if (i !== undefined && j !== undefined) cost[i * m + j] = p.cost;
-    }
-  }
+  const resources = resourceTables(s);
+  const cost = costMatrix(s, resources);
   const objective = objectiveWeights(s, resources);
   const base = {
     kind: 'snapshot' as const,
@@ -237,9 +197,97 @@ export function snapshotToModel(s: Snapshot): AssignmentModel {
     resources,
     cost,
     sense: 'min' as const,
+    ...(s.costs === undefined ? { derivedCosts: true } : {}),
     ...(objective ? { objective } : {}),
   };
   return hasRules(s) ? { ...base, rules: compileRules(s, cost, objective) } : base;
+}
+
+/** The resource names any node or container gives, sorted. */
+function resourceNames(s: Snapshot): string[] {
+  const names = new Set<string>();
+  for (const node of s.nodes) for (const k of Object.keys(node.capacity)) names.add(k);
+  for (const c of s.containers) for (const k of Object.keys(c.requests)) names.add(k);
+  return [...names].sort();
+}
+
+/**
+ * Resources whose amounts cannot all be held exactly as 64-bit integers: above 2^63−1 milli-units with
+ * fractional amounts elsewhere (whole units would be kept at scale 1 instead). Paths name the largest value.
+ */
+export function quantityRangeIssues(s: Snapshot): { path: (string | number)[]; message: string }[] {
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  for (const name of resourceNames(s)) {
+    let fractional = false;
+    let huge: (string | number)[] | undefined;
+    const see = (v: bigint | undefined, path: (string | number)[]): void => {
+      if (v === undefined) return;
+      if (v % 1000n !== 0n) fractional = true;
+      if (v > INT64_MAX) huge ??= path;
+    };
+    s.nodes.forEach((node, i) => see(own(node.capacity, name), ['nodes', i, 'capacity', name]));
+    s.containers.forEach((c, j) => see(own(c.requests, name), ['containers', j, 'requests', name]));
+    if (huge && fractional) issues.push({ path: huge, message: `quantity is above 2^63−1 milli-units while other ${name} amounts have fractions: they cannot all be exact 64-bit integers` });
+  }
+  return issues;
+}
+
+/**
+ * One table per resource any node or container names, sorted by name, in milli-units (scale 3); a
+ * resource with an amount above 2^63−1 milli-units (all whole units, see quantityRangeIssues) in units.
+ */
+function resourceTables(s: Snapshot): ResourceTable[] {
+  const n = s.nodes.length;
+  const m = s.containers.length;
+  // A node's `pods` capacity caps how many containers it runs: each container asks for one pod unless it says otherwise.
+  const podsCapped = s.nodes.some((node) => hasOwn(node.capacity, 'pods'));
+  return resourceNames(s).map((name) => {
+    // A node that gives no `pods` capacity is not capped: room for every container.
+    const capacity = s.nodes.map((node) => own(node.capacity, name) ?? (name === 'pods' ? BigInt(m) * 1000n : 0n));
+    const demand = s.containers.map((c) => own(c.requests, name) ?? (name === 'pods' && podsCapped ? 1000n : 0n));
+    const whole = capacity.some((v) => v > INT64_MAX) || demand.some((v) => v > INT64_MAX);
+    const table = (values: bigint[], length: number): BigInt64Array => {
+      const out = sharedBigInt64(length);
+      values.forEach((v, k) => (out[k] = whole ? v / 1000n : v));
+      return out;
+    };
+    return { name, scale: whole ? 0 : 3, capacity: table(capacity, n), demand: table(demand, m), perNode: false };
+  });
+}
+
+/** c_ij at i * m + j: the matrix (or `default`) with `pairs` over it, or the greedy's score without costs. */
+function costMatrix(s: Snapshot, resources: readonly ResourceTable[]): Float64Array {
+  const n = s.nodes.length;
+  const m = s.containers.length;
+  const cost = sharedFloat64(n * m);
+  const costs = s.costs;
+  if (costs === undefined) {
+    // max over requested resources k of r_jk / R_ik, from the same exact values converted once.
+    for (const r of resources) {
+      const cap = Float64Array.from(r.capacity, (c) => Number(c));
+      const dem = Float64Array.from(r.demand, (d) => Number(d));
+      for (let i = 0; i < n; i++) {
+        const c = cap[i]!;
+        if (c <= 0) continue;
+        const row = i * m;
+        for (let j = 0; j < m; j++) {
+          const d = dem[j]!;
+          if (d > 0 && d / c > cost[row + j]!) cost[row + j] = d / c;
+        }
+      }
+    }
+    return cost;
+  }
+  if (costs.matrix) costs.matrix.forEach((row, i) => row.forEach((c, j) => (cost[i * m + j] = c)));
+  else cost.fill(costs.default ?? 0);
+  const nodeIndex = new Map(s.nodes.map((node, i) => [node.name, i]));
+  const containerIndex = new Map(s.containers.map((c, j) => [c.name, j]));
+  for (const p of costs.pairs ?? []) {
+    const i = nodeIndex.get(p.node);
+    const j = containerIndex.get(p.container);
+    if (i !== undefined && j !== undefined) cost[i * m + j] = p.cost;
+  }
+  return cost;
 }
 
 /** The objective weights, or undefined for the plain cost objective. */
@@ -270,7 +318,7 @@ function hasRules(s: Snapshot): boolean {
  * of the weighted objective plus every penalty of the lower priorities, so placing one more container of
  * a priority always wins over any change below it. Powers of two, so sums stay exact.
  */
-function unplacedPenalties(s: Snapshot, cost: readonly number[], objective: ObjectiveWeights | undefined): number[] {
+function unplacedPenalties(s: Snapshot, cost: Float64Array, objective: ObjectiveWeights | undefined): number[] {
   const n = s.nodes.length;
   const m = s.containers.length;
   const w = objective ?? { cost: 1, balance: 0, pack: 0, price: [] as number[] };
@@ -296,12 +344,34 @@ function unplacedPenalties(s: Snapshot, cost: readonly number[], objective: Obje
   return s.containers.map((c) => penaltyOf.get(c.priority ?? 1)!);
 }
 
+/**
+ * Containers grouped by (namespace, labels), so a selector is evaluated once per distinct label set,
+ * not once per container.
+ */
+interface LabelGroup {
+  readonly namespace: string;
+  readonly labels: Labels;
+  readonly members: number[];
+}
+
+function labelGroups(s: Snapshot): LabelGroup[] {
+  const byKey = new Map<string, LabelGroup>();
+  s.containers.forEach((c, j) => {
+    const labels = c.labels ?? {};
+    const key = JSON.stringify([c.namespace ?? '', Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
+    const g = byKey.get(key);
+    if (g) g.members.push(j);
+    else byKey.set(key, { namespace: c.namespace ?? '', labels, members: [j] });
+  });
+  return [...byKey.values()];
+}
+
 /** The domains of a topology key: nodes grouped by their label value; every node is its own hostname domain. */
 function topology(s: Snapshot, key: string, eligible: (i: number) => boolean = () => true): { domains: number[][]; hasKey: boolean[] } {
   const byValue = new Map<string, number[]>();
   const hasKey = s.nodes.map(() => false);
   s.nodes.forEach((node, i) => {
-    const value = node.labels?.[key] ?? (key === HOSTNAME_KEY ? node.name : undefined);
+    const value = own(node.labels, key) ?? (key === HOSTNAME_KEY ? node.name : undefined);
     if (value === undefined || !eligible(i)) return;
     hasKey[i] = true;
     const d = byValue.get(value);
@@ -311,113 +381,156 @@ function topology(s: Snapshot, key: string, eligible: (i: number) => boolean = (
   return { domains: [...byValue.values()], hasKey };
 }
 
-/**
- * Compiles the placement rules: the per-pair blocks (cordoned or not-Ready nodes, nodeSelector and node
- * affinity, untolerated taints, pinned containers), the group rules over topology domains, move costs
- * (added to `cost` in place) and the unplaced penalty.
- */
-function compileRules(s: Snapshot, cost: number[], objective: ObjectiveWeights | undefined): AssignmentModel['rules'] & object {
-  const n = s.nodes.length;
-  const m = s.containers.length;
-  const nodeIndex = new Map(s.nodes.map((node, i) => [node.name, i]));
-  const code = (r: BlockReason): number => BLOCK_REASONS.indexOf(r);
-  const current = Int32Array.from(s.containers, (c) => (c.current === undefined ? -1 : nodeIndex.get(c.current)!));
-  const labelsOf = (j: number): Labels => s.containers[j]!.labels ?? {};
-  const nsOf = (j: number): string => s.containers[j]!.namespace ?? '';
-  const selects = (j: number, term: { selector: LabelSelector; namespaces?: string[] | undefined }, owner: number): boolean =>
-    (term.namespaces ?? [nsOf(owner)]).includes(nsOf(j)) && selectorMatches(term.selector, labelsOf(j));
-  const nodeMatches = (j: number, i: number): boolean => {
-    const c = s.containers[j]!;
-    const node = s.nodes[i]!;
-    const labels = node.labels ?? {};
-    for (const [k, v] of Object.entries(c.nodeSelector ?? {})) if (labels[k] !== v) return false;
-    return c.nodeAffinity === undefined || nodeAffinityMatches(c.nodeAffinity, labels, node.name);
-  };
+type Term = { readonly selector: LabelSelector; readonly topologyKey: string; readonly namespaces?: string[] | undefined };
 
-  const blocked = new Uint8Array(n * m);
-  const blockedDetail = new Map<number, string>();
+/** Everything compileRules' parts share: indices, the label groups, and caches keyed by JSON. */
+interface RuleContext {
+  readonly s: Snapshot;
+  readonly n: number;
+  readonly m: number;
+  readonly groups: LabelGroup[];
+  readonly topologies: Map<string, ReturnType<typeof topology>>;
+  readonly nodeMatches: (j: number, i: number) => boolean;
+}
+
+const nsOf = (s: Snapshot, j: number): string => s.containers[j]!.namespace ?? '';
+
+/** The containers a term selects (in its namespaces, default the owner's), in index order. */
+function selected(ctx: RuleContext, term: Term, owner: number): number[] {
+  const namespaces = term.namespaces ?? [nsOf(ctx.s, owner)];
+  const out = ctx.groups.flatMap((g) => (namespaces.includes(g.namespace) && selectorMatches(term.selector, g.labels) ? g.members : []));
+  return out.sort((a, b) => a - b);
+}
+
+function cachedTopology(ctx: RuleContext, key: string): ReturnType<typeof topology> {
+  let t = ctx.topologies.get(key);
+  if (!t) ctx.topologies.set(key, (t = topology(ctx.s, key)));
+  return t;
+}
+
+/** Owners of each distinct term (same selector, topology key and namespaces), in order of first appearance. */
+function termOwners(s: Snapshot, termsOf: (j: number) => readonly Term[] | undefined): { owners: number[]; term: Term }[] {
+  const byKey = new Map<string, { owners: number[]; term: Term }>();
+  s.containers.forEach((_, j) =>
+    termsOf(j)?.forEach((t) => {
+      const key = JSON.stringify([t.selector, t.topologyKey, t.namespaces ?? [nsOf(s, j)]]);
+      const entry = byKey.get(key);
+      if (entry) entry.owners.push(j);
+      else byKey.set(key, { owners: [j], term: t });
+    }),
+  );
+  return [...byKey.values()];
+}
+
+/**
+ * The per-pair blocks: cordoned or not-Ready nodes, nodeSelector and node affinity, untolerated taints,
+ * pinned containers. Evaluated once per distinct (selector, affinity, tolerations, pin) of the
+ * containers, then copied to each container's column.
+ */
+function blockedPairs(ctx: RuleContext, current: Int32Array): Uint8Array {
+  const { s, n, m } = ctx;
+  const code = (r: BlockReason): number => BLOCK_REASONS.indexOf(r);
+  const blocked = sharedUint8(n * m);
+  const rows = new Map<string, Uint8Array>();
   for (let j = 0; j < m; j++) {
     const c = s.containers[j]!;
-    for (let i = 0; i < n; i++) {
-      const node = s.nodes[i]!;
-      let reason: BlockReason = '';
-      if (c.pinned) reason = current[j] === i ? '' : 'pinned';
-      else if (node.unschedulable) reason = 'unschedulable';
-      else if (node.ready === false) reason = 'not-ready';
-      else if (!nodeMatches(j, i)) reason = 'selector';
-      else {
-        const taint = untoleratedTaints(node.taints ?? [], c.tolerations ?? [])[0];
-        if (taint) {
-          reason = 'taint';
-          blockedDetail.set(i * m + j, formatTaint(taint));
-        }
+    const key = JSON.stringify([c.pinned ? current[j] : -1, c.nodeSelector ?? null, c.nodeAffinity ?? null, c.tolerations ?? null]);
+    let row = rows.get(key);
+    if (!row) {
+      row = new Uint8Array(n);
+      for (let i = 0; i < n; i++) {
+        const node = s.nodes[i]!;
+        let reason: BlockReason = '';
+        if (c.pinned) reason = current[j] === i ? '' : 'pinned';
+        else if (node.unschedulable) reason = 'unschedulable';
+        else if (node.ready === false) reason = 'not-ready';
+        else if (!ctx.nodeMatches(j, i)) reason = 'selector';
+        else if (untoleratedTaints(node.taints ?? [], c.tolerations ?? []).length > 0) reason = 'taint';
+        row[i] = code(reason);
       }
-      blocked[i * m + j] = code(reason);
+      rows.set(key, row);
     }
+    for (let i = 0; i < n; i++) blocked[i * m + j] = row[i]!;
   }
+  return blocked;
+}
 
-  const groups: GroupRule[] = [];
-  const termKey = (t: { selector: LabelSelector; topologyKey: string; namespaces?: string[] | undefined }, owner: number): string =>
-    JSON.stringify([t.selector, t.topologyKey, t.namespaces ?? [nsOf(owner)]]);
-
-  // Anti-affinity: owners of one term against every container it selects.
-  const anti = new Map<string, { owners: number[]; term: z.infer<typeof PodAffinityTermSchema> }>();
-  s.containers.forEach((c, j) =>
-    c.antiAffinity?.forEach((t) => {
-      const key = termKey(t, j);
-      const entry = anti.get(key);
-      if (entry) entry.owners.push(j);
-      else anti.set(key, { owners: [j], term: t });
-    }),
-  );
-  for (const { owners, term } of anti.values()) {
-    const { domains } = topology(s, term.topologyKey);
-    const matched = s.containers.map((_, p) => p).filter((p) => selects(p, term, owners[0]!));
+/**
+ * Anti-affinity, one term at a time, in size linear in the containers. With O the term's owners and S the
+ * containers it selects, write A = O \ S, B = O ∩ S, C = S \ O: an owner in A keeps every container of S
+ * out of its domain, and one in B keeps every other one. So each domain holds containers of at most one
+ * of A, B, C, and at most one of B: apart(A, B ∪ C), atMost(B, 1) and apart(B, C) together are exactly
+ * the owners' rules.
+ */
+function antiAffinityRules(ctx: RuleContext): GroupRule[] {
+  const out: GroupRule[] = [];
+  for (const { owners, term } of termOwners(ctx.s, (j) => ctx.s.containers[j]!.antiAffinity)) {
+    const { domains } = cachedTopology(ctx, term.topologyKey);
+    const matched = selected(ctx, term, owners[0]!);
     const name = `anti-affinity ${term.topologyKey} ${JSON.stringify(term.selector)}`;
-    const ownerSet = new Set(owners);
-    const matchedSet = new Set(matched);
-    if (owners.length === matched.length && owners.every((j) => matchedSet.has(j))) {
-      if (owners.length > 1) groups.push({ kind: 'atMost', name, items: owners, domains, limit: 1 });
-    } else if (!matched.some((p) => ownerSet.has(p))) {
-      if (matched.length > 0) groups.push({ kind: 'apart', name, a: owners, b: matched, domains });
-    } else {
-      for (const j of owners) {
-        const others = matched.filter((p) => p !== j);
-        if (others.length > 0) groups.push({ kind: 'apart', name, a: [j], b: others, domains });
-      }
-    }
+    const inS = new Set(matched);
+    const inO = new Set(owners);
+    const a = owners.filter((j) => !inS.has(j));
+    const b = owners.filter((j) => inS.has(j));
+    const c = matched.filter((j) => !inO.has(j));
+    const bc = [...b, ...c].sort((x, y) => x - y);
+    if (a.length > 0 && bc.length > 0) out.push({ kind: 'apart', name, a, b: bc, domains });
+    if (b.length > 1) out.push({ kind: 'atMost', name, items: b, domains, limit: 1 });
+    if (b.length > 0 && c.length > 0) out.push({ kind: 'apart', name, a: b, b: c, domains });
   }
+  return out;
+}
 
-  // Affinity: each owner shares a domain with another selected container; alone and self-selected, it is free.
-  s.containers.forEach((c, j) =>
-    c.affinity?.forEach((term) => {
-      const others = s.containers.map((_, p) => p).filter((p) => p !== j && selects(p, term, j));
-      const { domains, hasKey } = topology(s, term.topologyKey);
-      if (others.length === 0) {
-        if (!selects(j, term, j)) for (let i = 0; i < n; i++) if (blocked[i * m + j] === 0) blocked[i * m + j] = code('affinity');
-        return;
+/**
+ * Affinity: each owner shares a domain with another container its term selects; an owner whose term
+ * selects only itself is free (as in Kubernetes), one whose term selects nobody may go nowhere, and no
+ * owner may go on a node without the topology key. Marks those blocks in `blocked`.
+ */
+function affinityRules(ctx: RuleContext, blocked: Uint8Array): GroupRule[] {
+  const { n, m } = ctx;
+  const code = BLOCK_REASONS.indexOf('affinity');
+  const out: GroupRule[] = [];
+  for (const { owners, term } of termOwners(ctx.s, (j) => ctx.s.containers[j]!.affinity)) {
+    const matched = selected(ctx, term, owners[0]!);
+    const { domains, hasKey } = cachedTopology(ctx, term.topologyKey);
+    const items: number[] = [];
+    for (const j of owners) {
+      const alone = matched.length === 0 || (matched.length === 1 && matched[0] === j);
+      if (alone) {
+        if (matched.length === 0) for (let i = 0; i < n; i++) if (blocked[i * m + j] === 0) blocked[i * m + j] = code;
+        continue;
       }
-      for (let i = 0; i < n; i++) if (!hasKey[i] && blocked[i * m + j] === 0) blocked[i * m + j] = code('affinity');
-      groups.push({ kind: 'together', name: `affinity ${term.topologyKey} ${JSON.stringify(term.selector)}`, item: j, with: others, domains });
-    }),
-  );
+      for (let i = 0; i < n; i++) if (!hasKey[i] && blocked[i * m + j] === 0) blocked[i * m + j] = code;
+      items.push(j);
+    }
+    if (items.length > 0) out.push({ kind: 'together', name: `affinity ${term.topologyKey} ${JSON.stringify(term.selector)}`, items, with: matched, domains });
+  }
+  return out;
+}
 
-  // Topology spread: one rule per distinct constraint, over the selected containers, on the domains of the
-  // nodes its owners may use by node selector and affinity (taints ignored, as the scheduler's default policy).
+/**
+ * Topology spread: one rule per distinct constraint, over the selected containers, on the domains of the
+ * nodes its owners may use by node selector and affinity (taints ignored, as the scheduler's default policy).
+ */
+function spreadRules(ctx: RuleContext): GroupRule[] {
+  const { s } = ctx;
   const spreads = new Map<string, { owner: number; t: z.infer<typeof SpreadSchema> }>();
   s.containers.forEach((c, j) =>
     c.spread?.forEach((t) => {
-      const key = JSON.stringify([t.selector, t.topologyKey, t.maxSkew, nsOf(j), c.nodeSelector ?? {}, c.nodeAffinity ?? []]);
+      const key = JSON.stringify([t.selector, t.topologyKey, t.maxSkew, nsOf(s, j), c.nodeSelector ?? {}, c.nodeAffinity ?? []]);
       if (!spreads.has(key)) spreads.set(key, { owner: j, t });
     }),
   );
+  const out: GroupRule[] = [];
   for (const { owner, t } of spreads.values()) {
-    const { domains } = topology(s, t.topologyKey, (i) => nodeMatches(owner, i));
-    const items = s.containers.map((_, p) => p).filter((p) => nsOf(p) === nsOf(owner) && selectorMatches(t.selector, labelsOf(p)));
-    if (domains.length > 1 && items.length > 0) groups.push({ kind: 'spread', name: `spread ${t.topologyKey} maxSkew ${t.maxSkew} ${JSON.stringify(t.selector)}`, items, domains, maxSkew: t.maxSkew });
+    const { domains } = topology(s, t.topologyKey, (i) => ctx.nodeMatches(owner, i));
+    const items = selected(ctx, { selector: t.selector, topologyKey: t.topologyKey }, owner);
+    if (domains.length > 1 && items.length > 0) out.push({ kind: 'spread', name: `spread ${t.topologyKey} maxSkew ${t.maxSkew} ${JSON.stringify(t.selector)}`, items, domains, maxSkew: t.maxSkew });
   }
+  return out;
+}
 
-  // Gangs.
+function gangRules(s: Snapshot): GroupRule[] {
   const gangs = new Map<string, number[]>();
   s.containers.forEach((c, j) => {
     if (c.gang === undefined) return;
@@ -425,7 +538,28 @@ function compileRules(s: Snapshot, cost: number[], objective: ObjectiveWeights |
     if (g) g.push(j);
     else gangs.set(c.gang, [j]);
   });
-  for (const [name, items] of gangs) if (items.length > 1) groups.push({ kind: 'gang', name: `gang ${name}`, items });
+  return [...gangs].flatMap(([name, items]): GroupRule[] => (items.length > 1 ? [{ kind: 'gang', name: `gang ${name}`, items }] : []));
+}
+
+/**
+ * Compiles the placement rules: the per-pair blocks, the group rules over topology domains, move costs
+ * (added to `cost` in place) and the unplaced penalty.
+ */
+function compileRules(s: Snapshot, cost: Float64Array, objective: ObjectiveWeights | undefined): AssignmentModel['rules'] & object {
+  const n = s.nodes.length;
+  const m = s.containers.length;
+  const nodeIndex = new Map(s.nodes.map((node, i) => [node.name, i]));
+  const current = sharedInt32(m);
+  s.containers.forEach((c, j) => (current[j] = c.current === undefined ? -1 : nodeIndex.get(c.current)!));
+  const nodeMatches = (j: number, i: number): boolean => {
+    const c = s.containers[j]!;
+    const node = s.nodes[i]!;
+    for (const [k, v] of Object.entries(c.nodeSelector ?? {})) if (own(node.labels, k) !== v) return false;
+    return c.nodeAffinity === undefined || nodeAffinityMatches(c.nodeAffinity, node.labels ?? {}, node.name);
+  };
+  const ctx: RuleContext = { s, n, m, groups: labelGroups(s), topologies: new Map(), nodeMatches };
+  const blocked = blockedPairs(ctx, current);
+  const groups = [...antiAffinityRules(ctx), ...affinityRules(ctx, blocked), ...spreadRules(ctx), ...gangRules(s)];
 
   // Moving away from the current node costs moveCost.
   const defaultMove = s.options?.moveCost ?? 1;
@@ -437,5 +571,6 @@ function compileRules(s: Snapshot, cost: number[], objective: ObjectiveWeights |
   });
 
   const unplacedPenalty = s.options?.allowUnplaced ? unplacedPenalties(s, cost, objective) : undefined;
-  return { blocked, blockedDetail, groups, current, ...(unplacedPenalty ? { unplacedPenalty } : {}) };
+  const taints = s.nodes.some((node) => (node.taints?.length ?? 0) > 0) ? { nodes: s.nodes.map((node) => node.taints ?? []), tolerations: s.containers.map((c) => c.tolerations ?? []) } : undefined;
+  return { blocked, groups, current, ...(taints ? { taints } : {}), ...(unplacedPenalty ? { unplacedPenalty } : {}) };
 }

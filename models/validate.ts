@@ -1,8 +1,10 @@
 import type { z } from 'zod';
 import type { AssignmentModel } from './model.js';
 import { resolveOptions, type SolveOptions } from './options.js';
-import { ProgramSchema, programToModel } from './program.js';
-import { SnapshotSchema, snapshotToModel } from './snapshot.js';
+import { ProgramSchema, programRangeIssues, programToModel } from './program.js';
+import { SnapshotSchema, quantityRangeIssues, snapshotToModel, type Snapshot } from './snapshot.js';
+import { maxOf } from './own.js';
+import { formatPath } from './path.js';
 import { KubeInputSchema, isKubeInput, kubeToSnapshot, normaliseKubeBody } from './kube.js';
 
 /** One problem with the input: where (a readable path such as `containers[2].requests.cpu`) and what. */
@@ -15,21 +17,11 @@ export type Validated =
   | { readonly ok: true; readonly model: AssignmentModel; readonly options: SolveOptions; readonly notes?: readonly string[] }
   | { readonly ok: false; readonly issues: readonly InputIssue[] };
 
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+export { formatPath };
 
-/** ['containers', 2, 'requests', 'nvidia.com/gpu'] → containers[2].requests["nvidia.com/gpu"] */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else if (typeof key === 'string' && IDENTIFIER.test(key)) out += out ? `.${key}` : key;
-    else out += `[${JSON.stringify(String(key))}]`;
-  }
-  return out || '(body)';
-}
-
-function issuesOf(error: z.ZodError): InputIssue[] {
-  return flatten(error.issues, []);
+/** A zod error's issues with readable paths (unknown fields at their own path), under `prefix`. */
+export function issuesOf(error: z.ZodError, prefix: readonly PropertyKey[] = []): InputIssue[] {
+  return flatten(error.issues, prefix);
 }
 
 function flatten(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[]): InputIssue[] {
@@ -42,7 +34,7 @@ function flatten(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyK
       // A value that matches no alternative: report the alternative that got past the type check, if any.
       case 'invalid_union': {
         // The branch that got furthest: deepest issue path, then past the type check.
-        const score = (branch: readonly z.core.$ZodIssue[]): number => Math.max(...branch.map((b) => 2 * b.path.length + (b.code === 'invalid_type' ? 0 : 1)));
+        const score = (branch: readonly z.core.$ZodIssue[]): number => maxOf(branch.map((b) => 2 * b.path.length + (b.code === 'invalid_type' ? 0 : 1)));
         const deeper = [...i.errors].sort((a, b) => score(b) - score(a))[0];
         if (deeper && score(deeper) > 0) return flatten(deeper, path);
         const expected = i.errors.flatMap((branch) => branch.map((b) => (b.code === 'invalid_type' ? b.expected : '')).filter(Boolean));
@@ -54,10 +46,17 @@ function flatten(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyK
   });
 }
 
+/** The snapshot's issues beyond its schema: amounts that exact 64-bit integers cannot hold together. */
+function snapshotIssues(s: Snapshot, prefix = ''): InputIssue[] {
+  return quantityRangeIssues(s).map((i) => ({ path: `${prefix}${formatPath(i.path)}`, message: i.message }));
+}
+
 /** Validates a snapshot body and compiles it to the assignment model. */
 export function validateSnapshot(body: unknown): Validated {
   const parsed = SnapshotSchema.safeParse(body);
   if (!parsed.success) return { ok: false, issues: issuesOf(parsed.error) };
+  const range = snapshotIssues(parsed.data);
+  if (range.length > 0) return { ok: false, issues: range };
   return { ok: true, model: snapshotToModel(parsed.data), options: resolveOptions(parsed.data.options) };
 }
 
@@ -70,6 +69,8 @@ export function validateKube(body: unknown): Validated {
   if (!plain.ok) return plain;
   const snapshot = SnapshotSchema.safeParse(plain.snapshot);
   if (!snapshot.success) return { ok: false, issues: issuesOf(snapshot.error).map((i) => ({ path: `(as snapshot) ${i.path}`, message: i.message })) };
+  const range = snapshotIssues(snapshot.data, '(as snapshot) ');
+  if (range.length > 0) return { ok: false, issues: range };
   return { ok: true, model: snapshotToModel(snapshot.data), options: resolveOptions(snapshot.data.options), notes: plain.notes };
 }
 
@@ -98,8 +99,13 @@ export function validatePlanBody(body: unknown): Validated {
 export function validateProgram(body: unknown): Validated {
   const parsed = ProgramSchema.safeParse(body);
   if (!parsed.success) return { ok: false, issues: issuesOf(parsed.error) };
+  const range = programRangeIssues(parsed.data).map((i) => ({ path: formatPath(i.path), message: i.message }));
+  if (range.length > 0) return { ok: false, issues: range };
   return { ok: true, model: programToModel(parsed.data), options: resolveOptions(parsed.data.options) };
 }
+
+/** About half a second of selector evaluations. */
+export const DEFAULT_MAX_RULE_WORK = 2_000_000;
 
 /** Problem-size limits (a request over any of them is refused before solving). */
 export interface ProblemLimits {
@@ -110,6 +116,8 @@ export interface ProblemLimits {
   readonly maxResources: number;
   /** Largest options.timeLimitMs accepted (ms). */
   readonly maxTimeLimitMs: number;
+  /** Distinct (anti-)affinity and spread terms × distinct container label sets: the selector evaluations (default DEFAULT_MAX_RULE_WORK). */
+  readonly maxRuleWork?: number;
 }
 
 /** Size issues (→ 422) for a model that passed its schema. */
@@ -122,7 +130,7 @@ export function sizeIssues(model: AssignmentModel, limits: ProblemLimits): Input
   if (m > limits.maxContainers) issues.push({ path: containers, message: `${m} containers exceed the limit of ${limits.maxContainers}` });
   if (n * m > limits.maxPairs) issues.push({ path: nodes, message: `${n} nodes × ${m} containers = ${n * m} pairs exceed the limit of ${limits.maxPairs}` });
   const penalties = model.rules?.unplacedPenalty;
-  if (penalties && Math.max(...penalties) > 2 ** 50) {
+  if (penalties && maxOf(penalties) > 2 ** 50) {
     // Lexicographic priorities multiply: past 2^50 the objective would no longer be exact in doubles.
     issues.push({ path: 'containers', message: 'the priorities span too many levels for exact lexicographic weighting with this many containers; use fewer distinct priorities' });
   }

@@ -1,126 +1,172 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { optionIssues, sizeIssues, validatePlanBody, validateProgram, type InputIssue, type ProblemLimits, type Validated } from '../models/validate.js';
-import { givenPlan, splitPlan } from '../models/plan.js';
-import { formulate } from '../solver/formulate.js';
-import { toCplexLp } from '../solver/lpformat.js';
-import { QueueFullError, type SolverPool } from '../solver/pool.js';
-import { solveModel } from '../solver/solve.js';
-import { ApiError } from './errors.js';
-import { evaluationJson, outcomeJson } from './response.js';
-import { answerCapacity } from './capacity.js';
-import { explainInfeasible } from '../solver/explain.js';
+import getRawBody from 'raw-body';
+import { parse as parseContentType } from 'content-type';
+import type { ProblemLimits } from '../models/validate.js';
+import { planner } from '../planning/planner.js';
+import { prepare, type PrepareRequest, type Prepared, type Route } from '../planning/prepare.js';
+import { answer } from '../planning/usecases.js';
+import type { SolverPool } from '../solver/pool.js';
+import type { PoolHealth } from '../solver/threads.js';
+import { ApiError, toApiError } from './errors.js';
+import { silentLogger, type Logger } from './log.js';
 
 /**
- * The HTTP API:
- *   POST /v1/plan   a cluster snapshot → plan
- *   POST /v1/solve  an assignment program → plan
- *   GET  /healthz   liveness, pool state
+ * The HTTP API (HTTP only: the use cases are in planning/):
+ *   POST /v1/plan, /v1/solve, /v1/evaluate, /v1/capacity
+ *   GET  /livez (the process answers), /readyz (it takes work), /healthz (readiness with detail)
  * Errors are JSON `{"error": {"code", "message", "issues": [{"path", "message"}]}}`.
+ *
+ * What never happens on the event loop: parsing and checking bodies (the input threads), solving (the
+ * solver threads). A request's time limit counts from its arrival. A client that disconnects stops its
+ * request (queue place and solver threads are freed). A body over the limit is refused as soon as that
+ * is known (its declared length, or the bytes read so far) and the connection is closed, never drained.
  */
+export interface Lifecycle {
+  /** True once shutdown has begun: /readyz answers 503 and new requests are refused. */
+  draining: boolean;
+  /** Every request in progress, to be ended (with its best plan) at the drain deadline. */
+  readonly inflight: Set<AbortController>;
+}
+
 export interface AppOptions {
   readonly pool: SolverPool;
   readonly limits: ProblemLimits;
   readonly maxBodyBytes: number;
+  /** Stage 1 of the use cases (default: in-process; the service passes its input threads). */
+  readonly prepare?: (req: PrepareRequest, signal?: AbortSignal) => Promise<Prepared>;
+  /** The input threads' health, when they are used. */
+  readonly inputHealth?: () => PoolHealth;
+  readonly lifecycle?: Lifecycle;
+  readonly log?: Logger;
 }
 
-/** Seconds a client should wait after a 503 before retrying. */
-const RETRY_AFTER_SECONDS = 1;
+/** Request arrival times (epoch ms), stamped before anything else reads the request. */
+const arrivals = new WeakMap<Request, number>();
 
-export function createApp({ pool, limits, maxBodyBytes }: AppOptions): express.Express {
+export function createApp(options: AppOptions): express.Express {
+  const { pool, limits, maxBodyBytes } = options;
+  const lifecycle = options.lifecycle ?? { draining: false, inflight: new Set() };
+  const log = options.log ?? silentLogger;
+  const run = options.prepare ?? (async (req: PrepareRequest) => prepare(req));
   const app = express();
   app.disable('x-powered-by');
   app.set('json replacer', (_key: string, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value));
-
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', solverThreads: pool.threads, queued: pool.queued, maxQueue: pool.maxQueue });
-  });
-
-  const requireJson = (req: Request, _res: Response, next: NextFunction): void => {
-    if (!req.is('application/json')) {
-      next(new ApiError('unsupported_media_type', `Content-Type must be application/json (got ${req.get('content-type') ?? 'none'})`));
-      return;
-    }
+  app.use((req, _res, next) => {
+    arrivals.set(req, Date.now());
     next();
-  };
-  const json = express.json({ limit: maxBodyBytes, strict: true });
+  });
 
-  /** Validation, option limits and size limits: the model to solve, or the 4xx that says why not. */
-  const accept = (v: Validated): Extract<Validated, { ok: true }> => {
-    if (!v.ok) throw invalid(v.issues);
-    const badOptions = optionIssues(v.options, limits);
-    if (badOptions.length > 0) throw invalid(badOptions);
-    const tooLarge = sizeIssues(v.model, limits);
-    if (tooLarge.length > 0) throw new ApiError('problem_too_large', `problem too large: ${tooLarge[0]?.message}`, tooLarge);
-    return v;
+  const health = (): { ok: boolean; body: Record<string, unknown> } => {
+    const h = pool.health();
+    const input = options.inputHealth?.();
+    const failing = h.failing || (input?.failing ?? false);
+    const status = lifecycle.draining ? 'draining' : failing ? 'failing' : 'ok';
+    return {
+      ok: status === 'ok',
+      body: { status, solverThreads: pool.threads, queued: pool.queued, maxQueue: pool.maxQueue, workers: workers(h), ...(input ? { inputThreads: workers(input) } : {}) },
+    };
   };
-  const route = (validate: (body: unknown) => Validated) => async (req: Request, res: Response): Promise<void> => {
+  app.get('/livez', (_req, res) => void res.json({ status: 'ok' }));
+  for (const path of ['/readyz', '/healthz']) {
+    app.get(path, (_req, res) => {
+      const h = health();
+      res.status(h.ok ? 200 : 503).json(h.body);
+    });
+  }
+
+  const accepting = (_req: Request, _res: Response, next: NextFunction): void => {
+    next(lifecycle.draining ? new ApiError('shutting_down', 'the service is shutting down; retry on another instance', [], 1) : undefined);
+  };
+  const route = (name: Route) => async (req: Request, res: Response): Promise<void> => {
     const format = req.query['format'];
-    if (format !== undefined && format !== 'lp' && format !== 'json') throw invalid([{ path: 'format', message: 'query parameter format must be "lp" or "json"' }]);
-    const v = accept(validate(req.body));
-    if (format === 'lp') {
-      // The model as CPLEX LP text, for any other solver (what each variable means is in the comments).
-      res.type('text/plain').send(toCplexLp(formulate(v.model, { symmetry: v.options.symmetry }), v.model));
-      return;
+    if (format !== undefined && format !== 'lp' && format !== 'json') throw new ApiError('invalid_input', 'query parameter format must be "lp" or "json"', [{ path: 'format', message: 'query parameter format must be "lp" or "json"' }]);
+    if (format === 'lp' && name !== 'plan' && name !== 'solve') throw new ApiError('invalid_input', 'format=lp is for /v1/plan and /v1/solve', [{ path: 'format', message: 'format=lp is for /v1/plan and /v1/solve' }]);
+    const stop = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) stop.abort(new Error('the client disconnected'));
+    });
+    lifecycle.inflight.add(stop);
+    const p = planner({ pool, limits, prepare: run, client: req.socket.remoteAddress ?? '', signal: stop.signal });
+    try {
+      const a = await answer(p, { route: name, body: req.body as Buffer, ...(format === 'lp' ? { format: 'lp' as const } : {}), arrival: arrivals.get(req) ?? Date.now() });
+      if (stop.signal.aborted && res.destroyed) return;
+      if (lifecycle.draining) res.set('Connection', 'close');
+      if (a.kind === 'text') res.type('text/plain').send(a.text);
+      else res.json(a.json);
+    } finally {
+      p.close();
+      lifecycle.inflight.delete(stop);
     }
-    const started = Date.now();
-    const outcome = await solveModel(v.model, v.options, pool);
-    const json = outcomeJson(v.model, outcome, v.notes);
-    // An infeasible snapshot gets a minimal conflict, within what is left of its time limit.
-    if (outcome.status === 'infeasible') json['explanation'] = (await explainInfeasible(v.model, v.options, pool, started + v.options.timeLimitMs)) ?? null;
-    res.json(json);
   };
-
-  app.post('/v1/plan', requireJson, json, route(validatePlanBody));
-  app.post('/v1/solve', requireJson, json, route(validateProgram));
-  app.post('/v1/capacity', requireJson, json, async (req: Request, res: Response): Promise<void> => {
-    res.json(await answerCapacity(req.body, { pool, limits }));
-  });
-  app.post('/v1/evaluate', requireJson, json, async (req: Request, res: Response): Promise<void> => {
-    const { plan: planBody, rest } = splitPlan(req.body);
-    const v = accept(validatePlanBody(rest));
-    const given = givenPlan(v.model, planBody);
-    if (!given.ok) throw invalid(given.issues);
-    const plan = given.plan;
-    const outcome = await solveModel(v.model, v.options, pool);
-    res.json(evaluationJson(v.model, plan, outcome, v.notes));
-  });
+  const body = readBody(maxBodyBytes);
+  app.post('/v1/plan', accepting, requireJson, body, route('plan'));
+  app.post('/v1/solve', accepting, requireJson, body, route('solve'));
+  app.post('/v1/evaluate', accepting, requireJson, body, route('evaluate'));
+  app.post('/v1/capacity', accepting, requireJson, body, route('capacity'));
 
   app.use((req: Request) => {
     throw new ApiError('not_found', `no route ${req.method} ${req.path}`);
   });
 
-  app.use((err: unknown, _req: Request, res: Response, next: NextFunction): void => {
+  app.use((err: unknown, req: Request, res: Response, next: NextFunction): void => {
     if (res.headersSent) {
       next(err);
       return;
     }
+    if (res.destroyed) return;
     const e = toApiError(err);
-    if (e.code === 'queue_full') res.set('Retry-After', String(RETRY_AFTER_SECONDS));
-    if (e.code === 'internal') console.error(err);
+    if (e.retryAfterSeconds !== undefined) res.set('Retry-After', String(e.retryAfterSeconds));
+    if (e.code === 'internal') log.log('error', 'internal error', { route: req.path, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    // A body not read to its end is not drained: the connection closes after the answer.
+    if (!req.complete) {
+      res.set('Connection', 'close');
+      res.on('finish', () => req.socket.destroySoon());
+    }
     res.status(e.status).json(e.toJSON());
   });
   return app;
 }
 
-function invalid(issues: readonly InputIssue[]): ApiError {
-  return new ApiError('invalid_input', `invalid input: ${issues[0]?.path}: ${issues[0]?.message}`, issues);
+const workers = (h: PoolHealth): Record<string, number> => ({ ready: h.ready, busy: h.busy, starting: h.starting, restarts: h.restarts, startupFailures: h.startupFailures });
+
+/** Content-Type must be application/json, and its charset (if any) UTF-8. */
+function requireJson(req: Request, _res: Response, next: NextFunction): void {
+  if (!req.is('application/json')) {
+    next(new ApiError('unsupported_media_type', `Content-Type must be application/json (got ${req.get('content-type') ?? 'none'})`));
+    return;
+  }
+  let charset: string | undefined;
+  try {
+    charset = parseContentType(req.get('content-type') ?? '').parameters['charset'];
+  } catch {
+    next(new ApiError('unsupported_media_type', `Content-Type is malformed: ${req.get('content-type')}`));
+    return;
+  }
+  if (charset !== undefined && charset.toLowerCase() !== 'utf-8') {
+    next(new ApiError('unsupported_media_type', `unsupported charset "${charset.toUpperCase()}": only UTF-8`));
+    return;
+  }
+  next();
 }
 
-/** Maps body-parser's errors (they carry `type` and `status`) and our own to the catalogue. */
-function toApiError(err: unknown): ApiError {
-  if (err instanceof ApiError) return err;
-  if (err instanceof QueueFullError) return new ApiError('queue_full', 'all solver threads are busy and the queue is full; retry later');
-  const e = err as { type?: unknown; status?: unknown; message?: unknown; limit?: unknown };
-  switch (e.type) {
-    case 'entity.too.large':
-      return new ApiError('payload_too_large', `request body exceeds the limit of ${String(e.limit)} bytes`);
-    case 'entity.parse.failed':
-      return new ApiError('invalid_json', `request body is not valid JSON: ${String(e.message)}`);
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return new ApiError('unsupported_media_type', String(e.message));
-    default:
-      if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return new ApiError('invalid_input', String(e.message));
-      return new ApiError('internal', 'internal error');
-  }
+/**
+ * Reads the body as bytes, refusing it (413) at once when its declared length is over the limit, or as
+ * soon as the bytes read pass it; the rest is never read.
+ */
+function readBody(limit: number) {
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    const declared = Number(req.get('content-length'));
+    if (Number.isFinite(declared) && declared > limit) {
+      next(new ApiError('payload_too_large', `request body of ${declared} bytes exceeds the limit of ${limit} bytes`));
+      return;
+    }
+    getRawBody(req, { limit }, (err, bytes) => {
+      if (err) {
+        next(err);
+        return;
+      }
+      req.body = bytes;
+      next();
+    });
+  };
 }

@@ -1,9 +1,10 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { z } from 'zod';
-import type { ProblemLimits } from '../models/validate.js';
+import { DEFAULT_MAX_RULE_WORK, type ProblemLimits } from '../models/validate.js';
+import type { Level } from './log.js';
 
 /**
- * Server configuration from the environment. Every limit here is documented in the README.
+ * Server configuration from the environment. Every setting here is documented in the README.
  */
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -15,12 +16,23 @@ const EnvSchema = z.object({
   MAX_CONTAINERS: z.coerce.number().int().min(1).default(50_000),
   MAX_PAIRS: z.coerce.number().int().min(1).default(2_000_000),
   MAX_RESOURCES: z.coerce.number().int().min(1).default(64),
+  /** Distinct affinity/anti-affinity/spread terms × distinct container label sets. */
+  MAX_RULE_WORK: z.coerce.number().int().min(1).default(DEFAULT_MAX_RULE_WORK),
   /** Solves that run at once, each in its own worker thread. */
   SOLVER_THREADS: z.coerce.number().int().min(1).default(availableParallelism()),
-  /** Solves that may wait for a thread before requests get 503. */
+  /** Requests that may wait for a solver thread before requests get 503. */
   SOLVER_QUEUE: z.coerce.number().int().min(1).default(64),
-  /** Estimated exact-solver memory (MiB) above which a solve answers with the heuristics only. */
-  SOLVER_MEMORY_BUDGET_MB: z.coerce.number().int().min(1).default(1792),
+  /** Requests one client (remote address) may have waiting. */
+  SOLVER_QUEUE_PER_CLIENT: z.coerce.number().int().min(1).optional(),
+  /** Threads that read and check request bodies. */
+  INPUT_THREADS: z.coerce.number().int().min(1).optional(),
+  /** Memory the whole process may use (MiB): split between the solver threads' budgets (see README). */
+  MEMORY_LIMIT_MB: z.coerce.number().int().min(256).optional(),
+  /** Estimated exact-solver memory (MiB) above which a solve answers with the heuristics only (default: from MEMORY_LIMIT_MB). */
+  SOLVER_MEMORY_BUDGET_MB: z.coerce.number().int().min(1).optional(),
+  /** After SIGTERM, how long in-flight requests may run before each is answered with its best plan so far (ms). */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(20_000),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
 export interface ServerConfig {
@@ -29,17 +41,56 @@ export interface ServerConfig {
   readonly limits: ProblemLimits;
   readonly threads: number;
   readonly maxQueue: number;
-  readonly memoryBudgetBytes: number;
+  readonly maxQueuePerClient: number | undefined;
+  readonly inputThreads: number | undefined;
+  readonly memory: MemoryPlan;
+  readonly shutdownGraceMs: number;
+  readonly logLevel: Level;
+}
+
+/**
+ * How the memory limit is shared: the main thread and input threads get a JavaScript heap each; the rest
+ * is split evenly among the solver threads, each of which keeps its JavaScript heap and WebAssembly memory
+ * (estimated per model before a solve starts) within its share.
+ */
+export interface MemoryPlan {
+  readonly limitBytes: number;
+  /** JavaScript heap of each solver thread (MiB). */
+  readonly workerHeapMb: number;
+  /** Estimated WebAssembly memory one exact solve may use (bytes). */
+  readonly solveBudgetBytes: number;
+  /** JavaScript heap of each input thread (MiB). */
+  readonly inputHeapMb: number;
+}
+
+/** The main thread's share, and each input thread's, of the memory limit (MiB). */
+const MAIN_HEAP_MB = 1024;
+const INPUT_HEAP_MB = 1024;
+/** WebAssembly memory is capped at 2 GiB per module instance; leave room for the module itself. */
+const WASM_CAP_BYTES = 1.75 * 2 ** 30;
+
+export function memoryPlan(limitMb: number, threads: number, inputThreads: number, budgetMb?: number): MemoryPlan {
+  const perSolver = Math.max(256, Math.floor((limitMb - MAIN_HEAP_MB - inputThreads * INPUT_HEAP_MB) / threads));
+  const workerHeapMb = Math.max(128, Math.floor(perSolver / 3));
+  const solveBudgetBytes = budgetMb !== undefined ? budgetMb * 2 ** 20 : Math.min(WASM_CAP_BYTES, (perSolver - workerHeapMb) * 2 ** 20);
+  return { limitBytes: limitMb * 2 ** 20, workerHeapMb, solveBudgetBytes, inputHeapMb: INPUT_HEAP_MB };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const e = EnvSchema.parse(env);
+  const inputThreads = e.INPUT_THREADS ?? (availableParallelism() >= 4 ? 2 : 1);
+  // Default: three quarters of the machine's memory, at most 16 GiB.
+  const limitMb = e.MEMORY_LIMIT_MB ?? Math.min(16_384, Math.floor((0.75 * totalmem()) / 2 ** 20));
   return {
     port: e.PORT,
     maxBodyBytes: e.MAX_BODY_BYTES,
-    limits: { maxNodes: e.MAX_NODES, maxContainers: e.MAX_CONTAINERS, maxPairs: e.MAX_PAIRS, maxResources: e.MAX_RESOURCES, maxTimeLimitMs: e.MAX_TIME_LIMIT_MS },
+    limits: { maxNodes: e.MAX_NODES, maxContainers: e.MAX_CONTAINERS, maxPairs: e.MAX_PAIRS, maxResources: e.MAX_RESOURCES, maxTimeLimitMs: e.MAX_TIME_LIMIT_MS, maxRuleWork: e.MAX_RULE_WORK },
     threads: e.SOLVER_THREADS,
     maxQueue: e.SOLVER_QUEUE,
-    memoryBudgetBytes: e.SOLVER_MEMORY_BUDGET_MB * 2 ** 20,
+    maxQueuePerClient: e.SOLVER_QUEUE_PER_CLIENT,
+    inputThreads,
+    memory: memoryPlan(limitMb, e.SOLVER_THREADS, inputThreads, e.SOLVER_MEMORY_BUDGET_MB),
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    logLevel: e.LOG_LEVEL,
   };
 }

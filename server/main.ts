@@ -1,18 +1,76 @@
+import type { Server } from 'node:http';
+import { PreparePool } from '../planning/prepare-pool.js';
 import { SolverPool } from '../solver/pool.js';
-import { createApp } from './app.js';
+import type { PoolEvent } from '../solver/threads.js';
+import { createApp, type Lifecycle } from './app.js';
 import { loadConfig } from './config.js';
+import { jsonLogger } from './log.js';
 
+/**
+ * The service: solver threads, input threads, the HTTP server, and the process's policies.
+ * - SIGTERM / SIGINT: draining at once (/readyz 503, new requests refused, no new connections); requests
+ *   in flight go on until SHUTDOWN_GRACE_MS, when each is answered with its best verified plan so far;
+ *   then the threads stop and the process exits 0.
+ * - An unhandled promise rejection is a bug: it is logged and the service goes on.
+ * - An uncaught exception leaves the process in an unknown state: it is logged, the service drains as on
+ *   SIGTERM, and exits 1 (the supervisor starts a fresh one).
+ */
 const config = loadConfig();
-const pool = new SolverPool({ threads: config.threads, maxQueue: config.maxQueue, memoryBudgetBytes: config.memoryBudgetBytes });
-const app = createApp({ pool, limits: config.limits, maxBodyBytes: config.maxBodyBytes });
-const server = app.listen(config.port, () => {
-  console.log(`optiplace listening on :${config.port} (solver threads ${pool.threads}, queue ${pool.maxQueue})`);
+const log = jsonLogger(config.logLevel);
+const onEvent = (e: PoolEvent): void => {
+  // Stopping a solver at its deadline is routine; a worker that dies by itself is worth a warning.
+  if (e.kind === 'exit') log.log(e.planned ? 'debug' : 'warn', e.planned ? 'worker thread stopped; replacing it' : 'worker thread died; replacing it', { pool: e.pool, code: e.code, reason: e.reason, whileStarting: e.whileStarting });
+  else log.log('warn', 'worker threads keep failing to start; waiting before the next', { pool: e.pool, delayMs: e.delayMs });
+};
+const pool = new SolverPool({
+  threads: config.threads,
+  maxQueue: config.maxQueue,
+  ...(config.maxQueuePerClient ? { maxQueuePerClient: config.maxQueuePerClient } : {}),
+  memoryBudgetBytes: config.memory.solveBudgetBytes,
+  maxWorkerHeapMb: config.memory.workerHeapMb,
+  memoryLimitBytes: config.memory.limitBytes,
+  onEvent,
+});
+const inputs = new PreparePool({ ...(config.inputThreads ? { threads: config.inputThreads } : {}), maxQueue: 2 * (config.threads + config.maxQueue), maxHeapMb: config.memory.inputHeapMb, onEvent });
+const lifecycle: Lifecycle = { draining: false, inflight: new Set() };
+const app = createApp({ pool, limits: config.limits, maxBodyBytes: config.maxBodyBytes, prepare: (req, signal) => inputs.run(req, signal), inputHealth: () => inputs.health(), lifecycle, log });
+const server: Server = app.listen(config.port, () => {
+  log.log('info', 'listening', { port: config.port, solverThreads: pool.threads, queue: pool.maxQueue, inputThreads: inputs.health().threads, memoryLimitMb: Math.round(config.memory.limitBytes / 2 ** 20) });
+});
+server.on('clientError', (_err, socket) => {
+  if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  else socket.destroy();
 });
 
-function shutdown(): void {
-  server.close(() => {
-    void pool.close().then(() => process.exit(0));
-  });
+let stopping: Promise<void> | undefined;
+
+function drain(reason: string, exitCode: number): Promise<void> {
+  stopping ??= (async () => {
+    lifecycle.draining = true;
+    log.log('info', 'draining', { reason, inflight: lifecycle.inflight.size, graceMs: config.shutdownGraceMs });
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const grace = setTimeout(() => {
+      // The drain deadline: every request still running ends now, with its best plan so far.
+      for (const r of lifecycle.inflight) r.abort(new Error('the service is shutting down'));
+    }, config.shutdownGraceMs);
+    const idle = setInterval(() => server.closeIdleConnections(), 200);
+    await closed;
+    clearTimeout(grace);
+    clearInterval(idle);
+    await Promise.all([pool.close(), inputs.close()]);
+    log.log('info', 'stopped', { exitCode });
+    process.exit(exitCode);
+  })();
+  return stopping;
 }
-process.on('SIGINT', shutdown);
-process.on('SIGTERM', shutdown);
+
+process.on('SIGTERM', () => void drain('SIGTERM', 0));
+process.on('SIGINT', () => void drain('SIGINT', 0));
+process.on('unhandledRejection', (reason) => {
+  log.log('error', 'unhandled promise rejection (a bug); the service goes on', { error: reason instanceof Error ? (reason.stack ?? reason.message) : String(reason) });
+});
+process.on('uncaughtException', (err) => {
+  log.log('error', 'uncaught exception (a bug); draining and exiting', { error: err.stack ?? err.message });
+  void drain('uncaught exception', 1);
+});

@@ -112,7 +112,12 @@ export function tighterBound(sense: 'min' | 'max', a: number | undefined, b: num
   return sense === 'min' ? Math.max(a, b) : Math.min(a, b);
 }
 
-/** Relative gap |objective − bound| / (|objective| + ε), as GLPK and HiGHS define it. */
+/**
+ * Relative gap |objective − bound| / max(|objective|, |bound|), and 0 when both are 0. For a positive
+ * minimisation (bound ≤ objective) this is GLPK's and HiGHS's |objective − bound| / |objective|; it stays
+ * defined at and below zero: at most 1 when both have the same sign, at most 2 when they straddle 0.
+ */
 export function relativeGap(objective: number, bound: number): number {
-  return Math.abs(objective - bound) / (Math.abs(objective) + Number.EPSILON);
+  const scale = Math.max(Math.abs(objective), Math.abs(bound));
+  return scale === 0 ? 0 : Math.abs(objective - bound) / scale;
 }

@@ -1,3 +1,4 @@
+import { maxOf } from '../models/own.js';
 import type { Highs } from 'highs';
 import type { AssignmentModel } from '../models/model.js';
 import { demandUnits } from '../models/model.js';
@@ -140,7 +141,7 @@ export function columnGeneration(highs: Highs, model: AssignmentModel, start: In
   const k = knapsacksOf(model);
   if (!k) return undefined;
   const { n, m, cost, cap } = k;
-  const maxCap = Math.max(...cap);
+  const maxCap = maxOf(cap);
   const best = new Float64Array(maxCap + 1);
   const take = new Uint8Array(m * (maxCap + 1));
   const lp = highs.createModel({

@@ -1,3 +1,4 @@
+import { maxOf } from '../models/own.js';
 import type { IntegerProgram, Row } from './ip.js';
 
 /**
@@ -46,7 +47,7 @@ export function separateCovers(ip: IntegerProgram, x: Float64Array, start: numbe
     for (const t of cover) lhs += x[row.vars[t]!]!;
     if (lhs <= size - 1 + MIN_VIOLATION) continue;
     const inCover = new Set(cover);
-    const maxA = Math.max(...cover.map((t) => row.coefs[t]!));
+    const maxA = maxOf(cover.map((t) => row.coefs[t]!));
     const vars: number[] = cover.map((t) => row.vars[t]!);
     for (let t = 0; t < row.vars.length; t++) if (!inCover.has(t) && row.coefs[t]! >= maxA) vars.push(row.vars[t]!);
     cuts.push({ name: `cover_${id++}`, kind: 'cut', op: 'le', rhs: size - 1, vars: Int32Array.from(vars), coefs: new Float64Array(vars.length).fill(1) });

@@ -1,4 +1,4 @@
-import { demandUnits, isBlocked, unitsToNumber, type AssignmentModel } from '../models/model.js';
+import { demandUnits, domainIndex, isBlocked, unitsToNumber, type AssignmentModel } from '../models/model.js';
 import type { AuxVariable, IntegerProgram, Row } from './ip.js';
 
 export interface FormulationOptions {
@@ -241,7 +241,7 @@ function classesOf(classes: readonly (readonly number[])[], items: readonly numb
  * The rows of the group rules, over the class variables y_ic (N_D(S) = Σ over classes in S and nodes in D):
  * - atMost:   N_D(S) ≤ limit for every domain D;
  * - apart:    N_D(A) ≤ |A| z_D and N_D(B) ≤ |B| (1 − z_D), z_D binary;
- * - together: y_D(item) ≤ N_D(with) (the item is a class of its own);
+ * - together: an owner class's count in D is at most U · N_D(with), see the case below;
  * - spread:   L ≤ N_D(S) and N_D(S) − L ≤ maxSkew for every domain, L an integer;
  * - gang:     in the assignment rows (or implied when every container must be placed);
  * - moveLimit: Σ of the items' variables off their current node ≤ limit.
@@ -280,13 +280,34 @@ function ruleRows(
           row(`apart_b_${g}_${k}`, 'le', rule.b.length, [...b.map((v): [number, number] => [v, 1]), [z, rule.b.length]]);
         });
         break;
-      case 'together':
-        rule.domains.forEach((d, k) => {
-          const own = inDomain([rule.item], d);
-          if (own.length === 0) return;
-          row(`together_${g}_${k}`, 'le', 0, [...own.map((v): [number, number] => [v, 1]), ...inDomain(rule.with, d).map((v): [number, number] => [v, -1])]);
-        });
+      case 'together': {
+        // Per owner class c and domain D, with S the selected containers and U the most of c that D can hold:
+        //   c outside S:        y_D(c) ≤ U · N_D(S)
+        //   c = {j} inside S:   y_D(j) ≤ N_D(S \ {j})
+        //   |c| > 1 inside S:   y_D(c) ≤ U · z_D and 2 z_D ≤ N_D(S), z_D binary (a lone member needs another)
+        const selected = new Set(rule.with);
+        for (const c of classesOf(classes, rule.items)) {
+          const members = classes[c]!;
+          const inside = selected.has(members[0]!);
+          rule.domains.forEach((d, k) => {
+            const dset = new Set(d);
+            const own = varsOfClass[c]!.filter((v) => dset.has(varNode[v]!));
+            if (own.length === 0) return;
+            const most = Math.min(members.length, own.reduce((t, v) => t + varUpper[v]!, 0));
+            const ownSet = new Set(own);
+            const others = inDomain(rule.with, d).filter((v) => !(inside && members.length === 1 && ownSet.has(v)));
+            const neg = (coef: number) => (v: number): [number, number] => [v, -coef];
+            if (!inside || members.length === 1) {
+              row(`together_${g}_${c}_${k}`, 'le', 0, [...own.map((v): [number, number] => [v, 1]), ...others.map(neg(inside ? 1 : most))]);
+              return;
+            }
+            const z = newAux(1, (v) => ({ v, kind: 'present', items: members, nodes: d }));
+            row(`together_${g}_${c}_${k}`, 'le', 0, [...own.map((v): [number, number] => [v, 1]), [z, -most]]);
+            row(`together_pair_${g}_${c}_${k}`, 'le', 0, [[z, 2], ...others.map(neg(1))]);
+          });
+        }
         break;
+      }
       case 'spread': {
         const low = newAux(rule.items.length, (v) => ({ v, kind: 'min', items: rule.items, domains: rule.domains }));
         rule.domains.forEach((d, k) => {
@@ -354,7 +375,7 @@ function containerClasses(model: AssignmentModel): number[][] {
   });
 }
 
-/** Each item's roles in the group rules ("rule:set"); the owner of a together rule is a class of its own. */
+/** Each item's roles in the group rules ("rule:set"), so a class lies wholly inside or outside each rule's sets. */
 function ruleRoles(model: AssignmentModel): string[][] {
   const roles: string[][] = model.items.map(() => []);
   (model.rules?.groups ?? []).forEach((rule, g) => {
@@ -365,7 +386,7 @@ function ruleRoles(model: AssignmentModel): string[][] {
         mark(rule.b, 'b');
         break;
       case 'together':
-        mark([rule.item], `own${rule.item}`);
+        mark(rule.items, 'own');
         mark(rule.with, 'w');
         break;
       default:
@@ -391,7 +412,7 @@ function nodeClasses(model: AssignmentModel): number[][] {
       // Its domain in every rule's topology: one-node domains are interchangeable, larger ones are not.
       for (const rule of rules.groups) {
         if (rule.kind === 'gang' || rule.kind === 'moveLimit') continue;
-        const k = rule.domains.findIndex((d) => d.includes(i));
+        const k = domainIndex(rule.domains, model.nodes.length)[i]!;
         parts.push(k < 0 ? 'none' : rule.domains[k]!.length === 1 ? 'solo' : `d${k}`);
       }
       for (let j = 0; j < m; j++) if (rules.current[j] === i) parts.push(`runs${j}`);

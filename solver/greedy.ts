@@ -1,4 +1,4 @@
-import { demandUnits, type AssignmentModel, type GroupRule } from '../models/model.js';
+import { demandUnits, domainIndex, type AssignmentModel, type GroupRule } from '../models/model.js';
 import { ruleViolations } from './verify.js';
 
 /**
@@ -47,7 +47,8 @@ export function greedyPlan(model: AssignmentModel): Int32Array {
   const order = Array.from({ length: m }, (_, j) => j).sort((a, b) => (share[b] ?? 0) - (share[a] ?? 0) || a - b);
   const rules = model.rules;
   const plan = new Int32Array(m).fill(-1);
-  const allows = rules ? ruleCheck(model, plan) : () => true;
+  const check = rules ? ruleCheck(model) : undefined;
+  const allows = check ? check.allows : () => true;
   if (rules) {
     // Running containers first, on their node; then the rest in dominant-share order.
     const running = order.filter((j) => rules.current[j]! >= 0);
@@ -86,6 +87,7 @@ export function greedyPlan(model: AssignmentModel): Int32Array {
     if (best < 0) best = choose(j, -1);
     if (best < 0) continue;
     plan[j] = best;
+    check?.place(j, best);
     for (let k = 0; k < resources.length; k++) {
       const left = remaining[k]!;
       left[best] = left[best]! - demandUnits(resources[k]!, best, j, m);
@@ -95,57 +97,113 @@ export function greedyPlan(model: AssignmentModel): Int32Array {
   return plan;
 }
 
-/** Whether placing j on node i keeps every rule, given what `plan` has placed so far (checked in scheduler order). */
-function ruleCheck(model: AssignmentModel, plan: Int32Array): (j: number, i: number) => boolean {
+/** Counts of a set of items per domain, kept up to date as the greedy places containers. */
+class DomainCounts {
+  readonly counts: Int32Array;
+  /** The smallest count over the domains, and how many domains have it (for the spread skew). */
+  private low = 0;
+  private atLow: number;
+  constructor(readonly domainOf: Int32Array, domains: number) {
+    this.counts = new Int32Array(domains);
+    this.atLow = domains;
+  }
+  at(i: number): number {
+    const d = this.domainOf[i]!;
+    return d < 0 ? 0 : this.counts[d]!;
+  }
+  add(i: number): void {
+    const d = this.domainOf[i]!;
+    if (d < 0) return;
+    if (this.counts[d]!++ === this.low && --this.atLow === 0) {
+      this.low++;
+      this.atLow = this.counts.reduce((t, c) => t + (c === this.low ? 1 : 0), 0);
+    }
+  }
+  get min(): number {
+    return this.counts.length === 0 ? 0 : this.low;
+  }
+}
+
+interface RuleState {
+  /** Whether j may go on node i beside what is placed (j itself is not placed yet). */
+  allows(j: number, i: number): boolean;
+  /** Records that p was placed on node i (p is in one of the rule's sets). */
+  place(p: number, i: number): void;
+}
+
+/** The state of one group rule during the greedy, checked as the scheduler checks each placement. */
+function ruleState(model: AssignmentModel, r: Exclude<GroupRule, { kind: 'gang' }>, selfGroup: (j: number) => boolean): RuleState {
+  const current = model.rules!.current;
+  if (r.kind === 'moveLimit') {
+    let moved = 0;
+    return { allows: (j, i) => i === current[j] || moved < r.limit, place: (p, i) => void (i !== current[p] && moved++) };
+  }
+  const domainOf = domainIndex(r.domains, model.nodes.length);
+  const counts = (): DomainCounts => new DomainCounts(domainOf, r.domains.length);
+  const inDomain = (i: number): boolean => domainOf[i]! >= 0;
+  switch (r.kind) {
+    case 'atMost': {
+      const c = counts();
+      return { allows: (_j, i) => !inDomain(i) || c.at(i) + 1 <= r.limit, place: (_p, i) => c.add(i) };
+    }
+    case 'apart': {
+      const inA = new Set(r.a);
+      const a = counts();
+      const b = counts();
+      return { allows: (j, i) => !inDomain(i) || (inA.has(j) ? b : a).at(i) === 0, place: (p, i) => (inA.has(p) ? a : b).add(i) };
+    }
+    case 'together': {
+      const selected = new Set(r.with);
+      const c = counts();
+      let placed = 0;
+      // The first of a self-selecting group may go anywhere, as in the scheduler.
+      const allows = (j: number, i: number): boolean => inDomain(i) && (c.at(i) > 0 || (placed === 0 && selfGroup(j)));
+      const place = (p: number, i: number): void => {
+        if (!selected.has(p)) return;
+        placed++;
+        c.add(i);
+      };
+      return { allows, place };
+    }
+    case 'spread': {
+      const c = counts();
+      return { allows: (_j, i) => !inDomain(i) || c.at(i) + 1 - c.min <= r.maxSkew, place: (_p, i) => c.add(i) };
+    }
+  }
+}
+
+/**
+ * Whether placing j on node i keeps every rule, given what is placed so far (checked in scheduler order),
+ * and `place` to record each placement. Counts per domain are kept up to date, so a check costs a few
+ * lookups per rule of j, not a scan of the rule's containers.
+ */
+function ruleCheck(model: AssignmentModel): { allows: (j: number, i: number) => boolean; place: (j: number, i: number) => void } {
   const rules = model.rules!;
   const m = model.items.length;
-  const byItem = new Map<number, GroupRule[]>();
-  const add = (j: number, r: GroupRule): void => {
-    const list = byItem.get(j);
+  const checks = new Map<number, RuleState[]>();
+  const updates = new Map<number, RuleState[]>();
+  const add = (into: Map<number, RuleState[]>, j: number, r: RuleState): void => {
+    const list = into.get(j);
     if (list) list.push(r);
-    else byItem.set(j, [r]);
+    else into.set(j, [r]);
   };
+  const selected = new Map<GroupRule, Set<number>>();
+  for (const r of rules.groups) if (r.kind === 'together') selected.set(r, new Set(r.with));
   for (const r of rules.groups) {
-    if (r.kind === 'apart') [...r.a, ...r.b].forEach((j) => add(j, r));
-    else if (r.kind === 'together') add(r.item, r);
-    else if (r.kind !== 'gang') r.items.forEach((j) => add(j, r));
+    if (r.kind === 'gang') continue;
+    // j is selected by a term whose owner (other than j) this rule selects: the first of a self-selecting group.
+    const selfGroup = (j: number): boolean =>
+      r.kind === 'together' && rules.groups.some((g) => g.kind === 'together' && selected.get(g)!.has(j) && g.items.some((o) => o !== j && selected.get(r)!.has(o)));
+    const state = ruleState(model, r, selfGroup);
+    const checked = r.kind === 'apart' ? [...r.a, ...r.b] : r.items;
+    for (const j of checked) add(checks, j, state);
+    for (const j of r.kind === 'together' ? r.with : checked) add(updates, j, state);
   }
-  const count = (items: readonly number[], d: readonly number[]): number => items.filter((p) => d.includes(plan[p]!)).length;
-  return (j, i) => {
-    if (rules.blocked[i * m + j] !== 0) return false;
-    for (const r of byItem.get(j) ?? []) {
-      if (r.kind === 'gang') continue;
-      const d = r.kind === 'moveLimit' ? undefined : r.domains.find((x) => x.includes(i));
-      switch (r.kind) {
-        case 'atMost':
-          if (d && count(r.items, d) + 1 > r.limit) return false;
-          break;
-        case 'apart':
-          if (d && count(r.a.includes(j) ? r.b : r.a, d) > 0) return false;
-          break;
-        case 'together': {
-          if (!d) return false;
-          if (count(r.with, d) > 0) break;
-          // The first of a self-selecting group may go anywhere, as in the scheduler.
-          const anywhere = r.with.some((p) => plan[p]! >= 0);
-          const selfGroup = rules.groups.some((g) => g.kind === 'together' && g.with.includes(j) && r.with.includes(g.item));
-          if (anywhere || !selfGroup) return false;
-          break;
-        }
-        case 'moveLimit': {
-          const moved = (p: number): boolean => plan[p]! >= 0 && plan[p] !== rules.current[p];
-          if (i !== rules.current[j] && r.items.filter(moved).length >= r.limit) return false;
-          break;
-        }
-        case 'spread': {
-          if (!d) break;
-          const counts = r.domains.map((x) => count(r.items, x));
-          if (count(r.items, d) + 1 - Math.min(...counts) > r.maxSkew) return false;
-          break;
-        }
-      }
-    }
-    return true;
+  return {
+    allows: (j, i) => rules.blocked[i * m + j] === 0 && (checks.get(j) ?? []).every((r) => r.allows(j, i)),
+    place: (j, i) => {
+      for (const r of updates.get(j) ?? []) r.place(j, i);
+    },
   };
 }
 
@@ -157,7 +215,15 @@ function repair(model: AssignmentModel, plan: Int32Array): void {
     for (const r of groups) {
       if (ruleViolations(model, r, plan).length === 0) continue;
       changed = true;
-      if (r.kind === 'together') plan[r.item] = -1;
+      if (r.kind === 'together') {
+        // Take out every owner without a partner in its domain (removals only ever add to these).
+        const selected = new Set(r.with);
+        const domainOf = domainIndex(r.domains, model.nodes.length);
+        const counts = new Int32Array(r.domains.length);
+        for (const p of r.with) if (plan[p]! >= 0 && domainOf[plan[p]!]! >= 0) counts[domainOf[plan[p]!]!]!++;
+        const lonely = r.items.filter((j) => plan[j]! >= 0 && (domainOf[plan[j]!]! < 0 || counts[domainOf[plan[j]!]!]! - (selected.has(j) ? 1 : 0) === 0));
+        for (const j of lonely) plan[j] = -1;
+      }
       else if (r.kind === 'gang') for (const j of r.items) plan[j] = -1;
       else if (r.kind === 'spread') {
         const counts = r.domains.map((d) => r.items.filter((p) => d.includes(plan[p]!)));

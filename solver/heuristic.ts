@@ -41,7 +41,7 @@ export function data(model: AssignmentModel): Data {
   if (rules && rules.groups.length > 0) {
     const byItem: GroupRule[][] = Array.from({ length: m }, () => []);
     for (const r of rules.groups) {
-      const items = r.kind === 'apart' ? [...r.a, ...r.b] : r.kind === 'together' ? [r.item, ...r.with] : r.items;
+      const items = r.kind === 'apart' ? [...r.a, ...r.b] : r.kind === 'together' ? [...r.items, ...r.with] : r.items;
       for (const j of items) byItem[j]!.push(r);
     }
     rulesHold = (plan, items) => [...new Set(items.flatMap((j) => byItem[j]!))].every((r) => ruleViolations(model, r, plan).length === 0);

@@ -1,4 +1,5 @@
-import type { Sense } from '../models/model.js';
+import { minOf } from '../models/own.js';
+import { domainIndex, type Sense } from '../models/model.js';
 
 /**
  * The solver-neutral integer program every exact backend reads. Containers are grouped into classes
@@ -106,7 +107,10 @@ export function valuesFromAssignment(ip: IntegerProgram, assignment: ArrayLike<n
       }
       x[a.v] = Math.min(1, u);
     } else {
-      x[a.v] = Math.min(...a.domains.map((d) => a.items.filter((j) => d.includes(assignment[j]!)).length));
+      const domainOf = domainIndex(a.domains, ip.n);
+      const counts = new Int32Array(a.domains.length);
+      for (const j of a.items) if (assignment[j]! >= 0 && domainOf[assignment[j]!]! >= 0) counts[domainOf[assignment[j]!]!]!++;
+      x[a.v] = minOf(counts);
     }
   }
   return x;

@@ -1,6 +1,6 @@
 import { demandUnits, type AssignmentModel } from '../models/model.js';
 import { solveWithHighs } from './backends/highs.js';
-import { restrictItems } from './explain.js';
+import { restrictItems } from './conflict.js';
 import { formulate } from './formulate.js';
 import { verifyPlan } from './verify.js';
 

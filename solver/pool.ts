@@ -1,77 +1,269 @@
 import { availableParallelism } from 'node:os';
-import type { TransferListItem } from 'node:worker_threads';
-import { Piscina } from 'piscina';
-import type { WorkerResult, WorkerTask } from './worker.js';
+import { ThreadPool, type Lease, type PoolEvent, type PoolHealth } from './threads.js';
 
 /**
- * The solver worker pool (piscina): `threads` warm worker threads, each with GLPK loaded, and a bounded
- * queue for the rest. A solve is never run on the event loop. Aborting a running task terminates its
- * worker (the only way to stop a blocking WebAssembly solve); piscina starts a replacement.
+ * The solver threads and who may use them. Solver threads are warm (GLPK and HiGHS loaded) and never
+ * run on the event loop. Admission is per request, not per thread:
+ * - a request waits in one queue for its first ("lead") thread; an `auto` request takes a second
+ *   ("partner") thread only if one is idle and no request is waiting, so under load every request gets
+ *   one thread and the queue counts requests;
+ * - the queue holds at most `maxQueue` requests, and at most `maxQueuePerClient` of one client;
+ * - a request whose estimated wait already passes its deadline is refused at once;
+ * - a request still waiting at its deadline leaves the queue (DeadlineError): its caller answers with
+ *   the greedy plan;
+ * - refusals carry a Retry-After estimated from the queue and recent solve times.
  */
 export interface PoolOptions {
-  /** Solves that run at once (default: the machine's available parallelism). */
+  /** Solver threads (default: the machine's available parallelism). */
   readonly threads?: number;
-  /** Solves that may wait for a thread; one more is refused with QueueFullError (default 64). */
+  /** Requests that may wait for a thread (default 64). */
   readonly maxQueue?: number;
+  /** Requests one client may have waiting (default a quarter of maxQueue, at least 1). */
+  readonly maxQueuePerClient?: number;
   /** Estimated exact-solver memory above which a solve answers with the heuristics only (bytes). */
   readonly memoryBudgetBytes?: number;
   /** JavaScript heap limit of each worker thread (MiB, default 4096); a worker over it dies alone. */
   readonly maxWorkerHeapMb?: number;
+  /** Worker deaths and replacements, for the log. */
+  readonly onEvent?: (event: PoolEvent) => void;
+  /**
+   * The process's memory limit (bytes of resident memory). Above it new requests are refused and the
+   * solve with the largest model is stopped (its request answers with its best plan so far); a solver
+   * thread whose WebAssembly heap stays large after a solve is replaced.
+   */
+  readonly memoryLimitBytes?: number;
 }
 
+/** How often resident memory is checked against the limit (ms). */
+const MEMORY_CHECK_MS = 250;
+
+/** Refused: the queue (or this client's share of it) is full, or the wait would pass the deadline. */
 export class QueueFullError extends Error {
-  constructor() {
-    super('the solver queue is full');
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
     this.name = 'QueueFullError';
   }
 }
 
+/** The request's deadline passed while it waited for a thread. */
+export class DeadlineError extends Error {
+  constructor(readonly waitedMs: number) {
+    super(`no solver thread became free within the time limit (waited ${waitedMs} ms)`);
+    this.name = 'DeadlineError';
+  }
+}
+
+/** One admitted request: its place in the queue, then its threads, until released. */
+export interface Ticket {
+  /**
+   * The request's own thread: waits in the queue the first time; afterwards the same one, or (if it was
+   * terminated) the next free one ahead of the queue. Waiting ends with DeadlineError at `deadline`
+   * (default the one it was admitted with).
+   */
+  lead(deadline?: number): Promise<Lease>;
+  /** A further thread for the portfolio, only if one is idle and nobody waits; the caller releases it (the ticket releases any it still holds). */
+  partner(): Lease | undefined;
+  /**
+   * A further thread that frees up within `waitMs` while no request is waiting (it never goes ahead of
+   * one), or undefined; the caller releases it. Ends early with the signal.
+   */
+  partnerSoon(waitMs: number, signal: AbortSignal): Promise<Lease | undefined>;
+  /** The lead lease is gone (terminated): the next lead() takes a new one. */
+  dropLead(): void;
+  /** Gives back every thread it holds and leaves the queue. Idempotent. */
+  release(): void;
+  /** Milliseconds spent waiting in the queue. */
+  readonly waitedMs: number;
+}
+
+export interface AdmitOptions {
+  /** Who is asking (a token or an address), for the per-client share of the queue. */
+  readonly client?: string;
+  /** Epoch ms. */
+  readonly deadline: number;
+  /** Aborts the wait (the client went away). */
+  readonly signal?: AbortSignal;
+}
+
+/** Weight of the newest sample in the moving average of how long a request holds its thread. */
+const EWMA_WEIGHT = 0.2;
+
 export class SolverPool {
-  private readonly piscina: Piscina<WorkerTask, WorkerResult>;
   readonly threads: number;
   readonly maxQueue: number;
+  readonly maxQueuePerClient: number;
   readonly memoryBudgetBytes: number | undefined;
+  private readonly pool: ThreadPool;
+  private readonly waitingByClient = new Map<string, number>();
+  private waiting = 0;
+  /** Moving average of how long a request holds its lead thread (ms); undefined before the first. */
+  private holdMs: number | undefined;
+  private readonly memoryTimer: NodeJS.Timeout | undefined;
+  /** Resident memory is over the limit: new requests are refused until it is not. */
+  private overMemory = false;
+  /** Solves stopped because the process passed its memory limit. */
+  memoryStops = 0;
 
   constructor(options: PoolOptions = {}) {
     this.threads = Math.max(1, options.threads ?? availableParallelism());
     this.maxQueue = Math.max(1, options.maxQueue ?? 64);
+    this.maxQueuePerClient = Math.max(1, options.maxQueuePerClient ?? Math.ceil(this.maxQueue / 4));
     this.memoryBudgetBytes = options.memoryBudgetBytes;
-    this.piscina = new Piscina<WorkerTask, WorkerResult>({
-      filename: new URL('./worker.js', import.meta.url).href,
-      minThreads: this.threads,
-      maxThreads: this.threads,
-      maxQueue: this.maxQueue,
-      idleTimeout: 2 ** 31 - 1,
-      concurrentTasksPerWorker: 1,
+    this.pool = new ThreadPool({
+      name: 'solver',
+      file: new URL('./worker.js', import.meta.url),
+      threads: this.threads,
       // A worker whose JavaScript heap runs away dies alone (and is replaced); the service keeps answering.
       resourceLimits: { maxOldGenerationSizeMb: options.maxWorkerHeapMb ?? 4096 },
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      ...(options.memoryBudgetBytes !== undefined ? { recycleAboveBytes: Math.min(2 ** 30, options.memoryBudgetBytes / 2) } : {}),
     });
-  }
-
-  /** Runs one task; rejects with QueueFullError when the queue is full, or with an AbortError when aborted. */
-  async run(task: WorkerTask, signal: AbortSignal, transferList: TransferListItem[]): Promise<WorkerResult> {
-    // Admission is counted here (running + waiting), so the bound holds exactly, whatever state the threads are in.
-    if (this.inFlight >= this.threads + this.maxQueue) throw new QueueFullError();
-    this.inFlight++;
-    try {
-      const withBudget = this.memoryBudgetBytes === undefined ? task : { ...task, memoryBudgetBytes: this.memoryBudgetBytes };
-      return await this.piscina.run(withBudget, { signal, transferList });
-    } catch (err) {
-      if (err instanceof Error && err.message === 'Task queue is at limit') throw new QueueFullError();
-      throw err;
-    } finally {
-      this.inFlight--;
+    const limit = options.memoryLimitBytes;
+    if (limit !== undefined) {
+      this.memoryTimer = setInterval(() => {
+        const rss = process.memoryUsage.rss();
+        this.overMemory = rss > limit;
+        if (this.overMemory && this.pool.terminateHeaviest(`the process passed its memory limit (${Math.round(rss / 2 ** 20)} MiB of ${Math.round(limit / 2 ** 20)} MiB): the largest solve was stopped`)) this.memoryStops++;
+      }, MEMORY_CHECK_MS);
+      this.memoryTimer.unref();
     }
   }
 
-  private inFlight = 0;
-
-  /** Solves waiting for a thread. */
+  /** Requests waiting for a thread. */
   get queued(): number {
-    return Math.max(0, this.inFlight - this.threads);
+    return this.waiting;
+  }
+
+  health(): PoolHealth & { readonly queued: number; readonly maxQueue: number } {
+    return { ...this.pool.health(), queued: this.waiting, maxQueue: this.maxQueue };
+  }
+
+  /** Estimated ms until a request that arrives now gets a thread. */
+  estimatedWaitMs(): number {
+    const h = this.pool.health();
+    if (this.waiting === 0 && h.busy < h.ready) return 0;
+    if (this.holdMs === undefined) return 0;
+    return Math.ceil((this.waiting + 1) / this.threads) * this.holdMs;
+  }
+
+  /** Seconds to tell a refused client to wait (at least 1). */
+  retryAfterSeconds(): number {
+    return Math.max(1, Math.ceil(this.estimatedWaitMs() / 1000));
+  }
+
+  /**
+   * Admits a request or refuses it at once (QueueFullError). The ticket's first lead() waits for the
+   * thread; release() must always follow.
+   */
+  admit(options: AdmitOptions): Ticket {
+    const client = options.client ?? '';
+    if (this.overMemory) throw new QueueFullError('the service is over its memory limit; retry later', this.retryAfterSeconds());
+    const free = this.waiting === 0 && this.pool.health().busy < this.pool.health().ready;
+    if (!free) {
+      if (this.waiting >= this.maxQueue) throw new QueueFullError('all solver threads are busy and the queue is full; retry later', this.retryAfterSeconds());
+      if ((this.waitingByClient.get(client) ?? 0) >= this.maxQueuePerClient) {
+        throw new QueueFullError(`this client already has ${this.maxQueuePerClient} requests waiting for a solver thread; retry later`, this.retryAfterSeconds());
+      }
+      const wait = this.estimatedWaitMs();
+      if (Date.now() + wait > options.deadline) throw new QueueFullError(`the estimated wait for a solver thread (${wait} ms) is longer than the time limit; retry later or with a longer limit`, this.retryAfterSeconds());
+    }
+    return this.ticket(client, options);
+  }
+
+  private ticket(client: string, options: AdmitOptions): Ticket {
+    const admitted = Date.now();
+    let lead: Lease | undefined;
+    const partners: Lease[] = [];
+    let queued = false;
+    let released = false;
+    let firstLead = true;
+    let waitedMs = 0;
+    let leadSince = 0;
+    const stopWaiting = (): void => {
+      if (!queued) return;
+      queued = false;
+      this.waiting--;
+      const left = (this.waitingByClient.get(client) ?? 1) - 1;
+      if (left <= 0) this.waitingByClient.delete(client);
+      else this.waitingByClient.set(client, left);
+    };
+    const acquire = async (deadline: number): Promise<Lease> => {
+      const front = !firstLead;
+      firstLead = false;
+      if (!front) {
+        queued = true;
+        this.waiting++;
+        this.waitingByClient.set(client, (this.waitingByClient.get(client) ?? 0) + 1);
+      }
+      const timeout = new AbortController();
+      const timer = setTimeout(() => timeout.abort(new DeadlineError(Date.now() - admitted)), Math.max(0, deadline - Date.now()));
+      const signal = options.signal ? AbortSignal.any([options.signal, timeout.signal]) : timeout.signal;
+      try {
+        const lease = await this.pool.acquire(signal, front ? 'front' : 'normal');
+        if (released) {
+          lease.release();
+          throw new Error('the request ended while it waited');
+        }
+        return lease;
+      } finally {
+        clearTimeout(timer);
+        if (!front) waitedMs = Date.now() - admitted;
+        stopWaiting();
+      }
+    };
+    return {
+      lead: async (deadline = options.deadline) => {
+        if (released) throw new Error('internal error: the ticket was released');
+        if (!lead) {
+          lead = await acquire(deadline);
+          leadSince = Date.now();
+        }
+        return lead;
+      },
+      partner: () => {
+        if (released || this.waiting > 0) return undefined;
+        const lease = this.pool.tryAcquire();
+        if (lease) partners.push(lease);
+        return lease;
+      },
+      partnerSoon: async (waitMs, signal) => {
+        if (released || waitMs <= 0) return undefined;
+        const timer = AbortSignal.timeout(Math.max(1, Math.ceil(waitMs)));
+        const lease = await this.pool.acquire(AbortSignal.any([signal, timer]), 'spare').catch(() => undefined);
+        if (!lease) return undefined;
+        if (released || signal.aborted) {
+          lease.release();
+          return undefined;
+        }
+        partners.push(lease);
+        return lease;
+      },
+      dropLead: () => {
+        lead = undefined;
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        stopWaiting();
+        if (lead) {
+          const held = Date.now() - leadSince;
+          this.holdMs = this.holdMs === undefined ? held : (1 - EWMA_WEIGHT) * this.holdMs + EWMA_WEIGHT * held;
+        }
+        lead?.release();
+        for (const p of partners.splice(0)) p.release();
+        lead = undefined;
+      },
+      get waitedMs() {
+        return waitedMs;
+      },
+    };
   }
 
   async close(): Promise<void> {
-    await this.piscina.destroy();
+    clearInterval(this.memoryTimer);
+    await this.pool.close();
   }
 }

@@ -1,5 +1,6 @@
-import { BLOCK_REASONS, demandUnits, unitsToNumber, type AssignmentModel, type BlockReason, type GroupRule } from '../models/model.js';
-import { ruleViolations } from './verify.js';
+import { BLOCK_REASONS, demandUnits, domainIndex, unitsToNumber, type AssignmentModel, type BlockReason, type GroupRule } from '../models/model.js';
+import { maxOf, minOf } from '../models/own.js';
+import { formatTaint, untoleratedTaints } from '../models/selectors.js';
 
 /** Why no plan can place every container: each reason is a proof on its own. */
 export type Reason =
@@ -46,26 +47,113 @@ const RULE_MESSAGES: Record<GroupRule['kind'], string> = {
 };
 
 /**
- * Why container j cannot go on any node beside the plan (an empty plan when none is given), in the
- * Kubernetes scheduler's wording: "0/5 nodes are available: 3 Insufficient nvidia.com/gpu, 2 node(s) had
- * untolerated taint {dedicated: gpu}." Per node the first failing check counts: blocking rules (cordon,
- * readiness, selector and affinity, taints), then capacity (every short resource), then group rules.
+ * The group rules as seen from a fixed plan: counts per domain of each rule's sets, so "would placing j
+ * on node i break rule g" is a few lookups. For a valid plan only rules involving j can break, so each
+ * container is checked against its own rules, in rule order.
  */
-export function schedulerMessage(model: AssignmentModel, j: number, plan?: ArrayLike<number>): string {
+class RuleView {
+  private readonly byItem = new Map<number, number[]>();
+  private readonly counts: { a: Int32Array; b: Int32Array; sel?: Set<number>; inA?: Set<number>; low: number; atLow: number; high: number }[] = [];
+  private readonly moved: number[] = [];
+
+  constructor(
+    private readonly model: AssignmentModel,
+    plan: Int32Array,
+  ) {
+    const n = model.nodes.length;
+    const current = model.rules?.current;
+    (model.rules?.groups ?? []).forEach((g, x) => {
+      const involved = g.kind === 'apart' ? [...g.a, ...g.b] : g.kind === 'together' ? g.items : g.items;
+      for (const j of involved) {
+        const list = this.byItem.get(j);
+        if (list) list.push(x);
+        else this.byItem.set(j, [x]);
+      }
+      this.moved.push(g.kind === 'moveLimit' ? g.items.filter((j) => plan[j]! >= 0 && plan[j] !== current?.[j]).length : 0);
+      const domains = g.kind === 'gang' || g.kind === 'moveLimit' ? [] : g.domains;
+      const domainOf = domainIndex(domains, n);
+      const tally = (items: readonly number[]): Int32Array => {
+        const c = new Int32Array(domains.length);
+        for (const j of items) if (plan[j]! >= 0 && domainOf[plan[j]!]! >= 0) c[domainOf[plan[j]!]!]!++;
+        return c;
+      };
+      const a = g.kind === 'apart' ? tally(g.a) : g.kind === 'together' ? tally(g.with) : g.kind === 'gang' || g.kind === 'moveLimit' ? new Int32Array(0) : tally(g.items);
+      const b = g.kind === 'apart' ? tally(g.b) : new Int32Array(0);
+      const low = a.length === 0 ? 0 : minOf(a);
+      this.counts.push({
+        a,
+        b,
+        ...(g.kind === 'together' ? { sel: new Set(g.with) } : {}),
+        ...(g.kind === 'apart' ? { inA: new Set(g.a) } : {}),
+        low,
+        atLow: a.reduce((t, c) => t + (c === low ? 1 : 0), 0),
+        high: a.length === 0 ? 0 : maxOf(a),
+      });
+    });
+  }
+
+  /** The first rule (other than gangs) that placing unplaced container j on node i breaks. */
+  broken(j: number, i: number): GroupRule | undefined {
+    const groups = this.model.rules?.groups ?? [];
+    for (const x of this.byItem.get(j) ?? []) {
+      const g = groups[x]!;
+      if (g.kind !== 'gang' && this.breaks(g, x, j, i)) return g;
+    }
+    return undefined;
+  }
+
+  private breaks(g: GroupRule, x: number, j: number, i: number): boolean {
+    const c = this.counts[x]!;
+    if (g.kind === 'moveLimit') return i !== this.model.rules?.current[j] && this.moved[x]! + 1 > g.limit;
+    if (g.kind === 'gang') return false;
+    const d = domainIndex(g.domains, this.model.nodes.length)[i]!;
+    switch (g.kind) {
+      case 'atMost':
+        return d >= 0 && c.a[d]! + 1 > g.limit;
+      case 'apart':
+        return d >= 0 && (c.inA!.has(j) ? c.b[d]! : c.a[d]!) > 0;
+      case 'together':
+        return d < 0 || c.a[d]! === 0;
+      case 'spread': {
+        if (d < 0) return false;
+        const low = c.a[d]! === c.low && c.atLow === 1 ? c.low + 1 : c.low;
+        return Math.max(c.high, c.a[d]! + 1) - low > g.maxSkew;
+      }
+    }
+  }
+
+  inGang(j: number): boolean {
+    const groups = this.model.rules?.groups ?? [];
+    return (this.byItem.get(j) ?? []).some((x) => groups[x]!.kind === 'gang');
+  }
+}
+
+/** Exact units of each resource used on each node by the plan. */
+function usage(model: AssignmentModel, plan: Int32Array): bigint[][] {
+  const m = model.items.length;
+  const used = model.resources.map(() => new Array<bigint>(model.nodes.length).fill(0n));
+  for (let p = 0; p < m; p++) if (plan[p]! >= 0) model.resources.forEach((r, k) => (used[k]![plan[p]!]! += demandUnits(r, plan[p]!, p, m)));
+  return used;
+}
+
+/**
+ * Why container j cannot go on any node beside the plan (`view` and `used` built from it; j unplaced in
+ * it), in the Kubernetes scheduler's wording: "0/5 nodes are available: 3 Insufficient nvidia.com/gpu, 2
+ * node(s) had untolerated taint {dedicated: gpu}." Per node the first failing check counts: blocking rules
+ * (cordon, readiness, selector and affinity, taints), then capacity (every short resource), then group rules.
+ */
+function schedulerMessage(model: AssignmentModel, j: number, view: RuleView, used: readonly (readonly bigint[])[]): string {
   const n = model.nodes.length;
   const m = model.items.length;
   const rules = model.rules;
-  const placed = plan ? Int32Array.from(plan) : new Int32Array(m).fill(-1);
-  placed[j] = -1;
-  const used = model.resources.map(() => new Array<bigint>(n).fill(0n));
-  for (let p = 0; p < m; p++) if (placed[p]! >= 0) model.resources.forEach((r, k) => (used[k]![placed[p]!]! += demandUnits(r, placed[p]!, p, m)));
   const counts = new Map<string, number>();
   const count = (msg: string): void => void counts.set(msg, (counts.get(msg) ?? 0) + 1);
   for (let i = 0; i < n; i++) {
     const b = rules?.blocked[i * m + j] ?? 0;
     if (b !== 0) {
       const reason = BLOCK_REASONS[b] as Exclude<BlockReason, ''>;
-      count(reason === 'taint' ? `${BLOCK_MESSAGES.taint} ${rules?.blockedDetail.get(i * m + j) ?? ''}`.trim() : BLOCK_MESSAGES[reason]);
+      const taint = reason === 'taint' && rules?.taints ? untoleratedTaints(rules.taints.nodes[i] ?? [], rules.taints.tolerations[j] ?? [])[0] : undefined;
+      count(taint ? `${BLOCK_MESSAGES.taint} ${formatTaint(taint)}` : BLOCK_MESSAGES[reason]);
       continue;
     }
     const short = model.resources.filter((r, k) => demandUnits(r, i, j, m) > (r.capacity[i] ?? 0n) - used[k]![i]!);
@@ -73,31 +161,82 @@ export function schedulerMessage(model: AssignmentModel, j: number, plan?: Array
       for (const r of short) count(r.name === 'pods' ? 'Too many pods' : `Insufficient ${r.name}`);
       continue;
     }
-    placed[j] = i;
-    const broken = (rules?.groups ?? []).find((g) => g.kind !== 'gang' && ruleViolations(model, g, placed).length > 0);
-    placed[j] = -1;
-    const gang = (rules?.groups ?? []).find((g) => g.kind === 'gang' && g.items.includes(j));
-    count(broken ? RULE_MESSAGES[broken.kind] : gang ? RULE_MESSAGES.gang : 'node(s) had room for it alone, but not beside the rest of the plan');
+    const broken = view.broken(j, i);
+    count(broken ? RULE_MESSAGES[broken.kind] : view.inGang(j) ? RULE_MESSAGES.gang : 'node(s) had room for it alone, but not beside the rest of the plan');
   }
   const parts = [...counts].map(([msg, c]) => `${c} ${msg}`).sort();
   return `0/${n} nodes are available: ${parts.join(', ')}.`;
 }
 
+/** Each container's places in the group rules ("g3a": in set a of rule 3), built in one pass over the rules. */
+function ruleRoles(model: AssignmentModel): string[] {
+  const roles = model.items.map(() => '');
+  (model.rules?.groups ?? []).forEach((g, x) => {
+    const mark = (items: readonly number[], role: string): void => items.forEach((j) => (roles[j] += `g${x}${role},`));
+    if (g.kind === 'apart') {
+      mark(g.a, 'a');
+      mark(g.b, 'b');
+    } else if (g.kind === 'together') {
+      mark(g.items, 'o');
+      mark(g.with, 'w');
+    } else mark(g.items, '');
+  });
+  return roles;
+}
+
+/**
+ * What makes two containers' messages alike: their demands, blocks, tolerations and places in the rules.
+ * Containers of one replica set share it, so each message is worked out once per kind of container.
+ */
+function likeness(model: AssignmentModel, j: number, roles: readonly string[]): string {
+  const n = model.nodes.length;
+  const m = model.items.length;
+  const parts: string[] = model.resources.map((r) => (r.perNode ? Array.from({ length: n }, (_, i) => demandUnits(r, i, j, m)).join(':') : String(r.demand[j])));
+  const blocked = model.rules?.blocked;
+  if (blocked) {
+    const column = new Uint8Array(n);
+    for (let i = 0; i < n; i++) column[i] = blocked[i * m + j]!;
+    parts.push(Buffer.from(column).toString('latin1'), model.rules!.taints ? JSON.stringify(model.rules!.taints.tolerations[j] ?? []) : '', roles[j]!);
+  }
+  return parts.join(',');
+}
+
+/** Messages for the given unplaced containers beside the plan, at most `limit` of them, alike containers computed once. */
+function messages(model: AssignmentModel, plan: Int32Array, containers: readonly number[], limit: number): { j: number; message: string }[] {
+  const view = new RuleView(model, plan);
+  const used = usage(model, plan);
+  const cache = new Map<string, string>();
+  const roles = ruleRoles(model);
+  return containers.slice(0, limit).map((j) => {
+    const key = likeness(model, j, roles);
+    let message = cache.get(key);
+    if (message === undefined) cache.set(key, (message = schedulerMessage(model, j, view, used)));
+    return { j, message };
+  });
+}
+
+/** Containers with a reason of their own in an answer; the rest are counted in one more reason (see the README's limits). */
+export const MAX_REASONS = 1000;
+
 /** For containers that fit on no node on their own: why, node by node, in the scheduler's words. */
 export function fitsNowhereReasons(model: AssignmentModel, containers: readonly number[]): Reason[] {
-  return containers.map((j) => {
+  const empty = new Int32Array(model.items.length).fill(-1);
+  const out: Reason[] = messages(model, empty, containers, MAX_REASONS).map(({ j, message }) => {
     const container = model.items[j] ?? String(j);
-    return { kind: 'fits-nowhere', container, message: `container "${container}": ${schedulerMessage(model, j)}` };
+    return { kind: 'fits-nowhere', container, message: `container "${container}": ${message}` };
   });
+  if (containers.length > MAX_REASONS) out.push({ kind: 'fits-nowhere', container: '', message: `and ${containers.length - MAX_REASONS} more containers that fit on no node` });
+  return out;
 }
 
 /** For the containers a plan leaves out (allowed by options.allowUnplaced): why each does not fit beside it. */
 export function unplacedReasons(model: AssignmentModel, plan: ArrayLike<number>): Reason[] {
-  const out: Reason[] = [];
-  for (let j = 0; j < model.items.length; j++) {
-    if (plan[j]! >= 0) continue;
+  const p = Int32Array.from(plan);
+  const left = Array.from(p.keys()).filter((j) => p[j]! < 0);
+  const out: Reason[] = messages(model, p, left, MAX_REASONS).map(({ j, message }) => {
     const container = model.items[j] ?? String(j);
-    out.push({ kind: 'unplaced', container, message: `container "${container}": ${schedulerMessage(model, j, plan)}` });
-  }
+    return { kind: 'unplaced', container, message: `container "${container}": ${message}` };
+  });
+  if (left.length > MAX_REASONS) out.push({ kind: 'unplaced', container: '', message: `and ${left.length - MAX_REASONS} more containers left out` });
   return out;
 }

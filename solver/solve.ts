@@ -1,30 +1,34 @@
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import type { AssignmentModel } from '../models/model.js';
 import type { BackendName, SolveOptions } from '../models/options.js';
+import { objectivePrecision, type ObjectivePrecision } from '../models/precision.js';
 import { relativeGap, tighterBound } from './bounds.js';
 import { greedyPlan } from './greedy.js';
-import { QueueFullError, type SolverPool } from './pool.js';
+import { DeadlineError, type SolverPool, type Ticket } from './pool.js';
 import { fitsNowhereReasons, totalDemandReasons, unplacedReasons, type Reason } from './reasons.js';
 import { verifyPlan, type Verification } from './verify.js';
 import type { BackendResult } from './backends/backend.js';
-import type { PlanSource, ProgramSize, WorkerMessage, WorkerResult } from './worker.js';
+import type { PlanSource, ProgramSize, SolveTask, WorkerMessage, WorkerResult } from './protocol.js';
+import type { Lease } from './threads.js';
 
 /**
  * Solves one validated model under a wall-clock deadline and returns only verified plans.
  *
- * `solver: "auto"` (the default) races HiGHS and GLPK on the same model in two worker threads: the
- * first proof (optimal or infeasible) wins and the other is stopped; at the deadline every worker still
- * running is terminated and the best verified plan among their incumbents and the heuristics is returned,
- * with the tightest bound any of them proved.
+ * `solver: "auto"` (the default) races HiGHS and GLPK on the same model in two worker threads (the
+ * second only when a thread is idle: under load the request runs on one): the first proof (optimal or
+ * infeasible) wins and the other is stopped; at the deadline every worker still running is stopped and
+ * the best verified plan among their incumbents and the heuristics is returned, with the tightest bound
+ * any of them proved.
  *
  * Statuses:
- * - optimal: a verified plan whose objective equals a proven bound (a solver's proof, or our own bound);
- * - feasible: a verified complete plan, with the best proven bound and the relative gap to it;
+ * - optimal: a verified plan whose objective meets a proven bound: on the grid of the objective's
+ *   resolution when costs are decimals (models/precision.ts), else within 1e-9 of its scale;
+ * - feasible: a verified complete plan, with the best proven bound and the gap to it;
  * - infeasible: proven that no plan places every container (reasons say why);
  * - unknown: no complete verified plan within the time limit, and no proof of infeasibility.
  * The seed greedy plan is always computed and returned beside the answer.
  */
-export type SolveStatus = 'optimal' | 'feasible' | 'infeasible' | 'unknown';
+export type SolveStatus = BackendResult['status'];
 export type Source = PlanSource | 'greedy';
 
 export interface PlanSummary {
@@ -54,95 +58,190 @@ export interface SolveOutcome {
   readonly backends: readonly BackendReport[];
   /** Size of the integer program solved (after aggregation and root cuts) and of the plain 0-1 model. */
   readonly program: ProgramSize | null;
-  readonly timings: { readonly totalMs: number; readonly timedOut: boolean };
+  readonly timings: { readonly totalMs: number; readonly timedOut: boolean; readonly queuedMs?: number };
 }
 
-/** Relative tolerance under which an objective is taken to meet a proven bound. */
-const OPTIMALITY_TOLERANCE = 1e-9;
-/** The backends `auto` races, in order of preference on ties. */
-const PORTFOLIO: readonly BackendName[] = ['highs', 'glpk'];
-/** Share of the time GLPK has in the portfolio before its worker turns to large-neighbourhood search. */
+export interface SolveContext {
+  /** The request's place in the solver queue (default: a ticket of its own, released at the end). */
+  readonly ticket?: Ticket;
+  /** The seed greedy plan, already computed where the input was read (default: the lead worker computes it). */
+  readonly greedy?: Int32Array;
+  /** Epoch ms by which the answer is due (default: now + options.timeLimitMs). */
+  readonly deadline?: number;
+  /** Ends the solve early (the client went away, or the service is shutting down): the best plan so far is returned. */
+  readonly signal?: AbortSignal;
+  /** The objective's scale and resolution (default: computed from the model). */
+  readonly precision?: ObjectivePrecision;
+  /** Reports each better verified objective and bound as they come (for progress lines and job events). */
+  readonly onProgress?: (p: { readonly objective?: number; readonly bound?: number }) => void;
+}
+
+/** Share of the time GLPK has in the portfolio before its worker turns to search. */
 const GLPK_SHARE_BEFORE_LNS = 0.2;
-/** How often HiGHS's incumbents are relayed to the other worker (ms). */
+/** How often the workers' messages are read (to relay HiGHS's incumbents to the other worker, and for progress) (ms). */
 const RELAY_INTERVAL_MS = 200;
+/** How long HiGHS may take to stop at its next checkpoint once asked, before its thread is terminated (ms). */
+const STOP_GRACE_MS = 100;
+/** Largest nodes × containers for which a missing greedy plan is computed on the main thread. */
+const MAIN_THREAD_GREEDY_PAIRS = 20_000;
+/** Relative tolerance for "optimal" when costs are not decimal numbers (× the objective's scale). */
+const NON_DECIMAL_TOLERANCE = 1e-9;
 
 interface Run {
   readonly backend: BackendName;
+  readonly lease: Lease;
   readonly channel: MessageChannel;
+  /** The relay from HiGHS's incumbents to the GLPK worker (shared by the runs of one solve). */
+  readonly relay: MessageChannel | undefined;
+  /** The shared stop cell HiGHS checks at its MIP checkpoints. */
+  readonly stop: Int32Array;
   /** Messages already taken off the port (to relay them), still to be read by drain. */
   readonly buffer: WorkerMessage[];
-  readonly abort: AbortController;
   readonly task: Promise<WorkerResult>;
   settled?: { readonly result?: WorkerResult; readonly error?: unknown };
 }
 
-export async function solveModel(model: AssignmentModel, options: SolveOptions, pool: SolverPool): Promise<SolveOutcome> {
+/** Relative gap |objective − bound| / max(|objective|, |bound|), 0 when both are 0 (at most 1 when they share a sign). */
+export function gapOf(objective: number, bound: number): number {
+  return relativeGap(objective, bound);
+}
+
+export async function solveModel(model: AssignmentModel, options: SolveOptions, pool: SolverPool, ctx: SolveContext = {}): Promise<SolveOutcome> {
   const started = Date.now();
-  const deadline = started + options.timeLimitMs;
-  const notes: string[] = [];
-  const stop = new SharedArrayBuffer(4);
-  const backends = options.solver === 'auto' ? PORTFOLIO : [options.solver];
-
-  // In the portfolio, HiGHS's incumbents are relayed to the GLPK worker, which turns to large-neighbourhood
-  // search from them once GLPK has had its share of the time without a proof.
-  const relay = options.solver === 'auto' ? new MessageChannel() : undefined;
-  const runs: Run[] = backends.map((backend) => {
-    const channel = new MessageChannel();
-    const abort = new AbortController();
-    const withRelay = relay && backend === 'glpk' ? { relay: relay.port2, lnsAfterShare: GLPK_SHARE_BEFORE_LNS } : {};
-    const transfer = relay && backend === 'glpk' ? [channel.port2, relay.port2] : [channel.port2];
-    const task = pool.run({ model, solver: backend, deadline, mipGap: options.mipGap, port: channel.port2, stop, symmetry: options.symmetry, ...withRelay }, abort.signal, transfer);
-    task.catch(() => undefined);
-    return { backend, channel, abort, task, buffer: [] };
-  });
-  const closeAll = (): void => {
-    for (const r of runs) {
-      r.channel.port1.close();
-      r.channel.port2.close();
+  const deadline = ctx.deadline ?? started + options.timeLimitMs;
+  const ticket = ctx.ticket ?? pool.admit({ deadline, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+  try {
+    const notes: string[] = [];
+    let lead: Lease;
+    try {
+      lead = await ticket.lead(deadline);
+    } catch (err) {
+      if (!(err instanceof DeadlineError) && !ctx.signal?.aborted) throw err;
+      notes.push(err instanceof DeadlineError ? `${err.message}: answered with the greedy plan` : 'stopped before a solver thread was free: answered with the greedy plan');
+      return finishWithout(model, ctx, notes, started, true, ticket.waitedMs);
     }
-    relay?.port1.close();
-  };
-  const highsRun = runs.find((r) => r.backend === 'highs');
-  const relayTimer =
-    relay && highsRun
-      ? setInterval(() => {
-          for (let msg = receiveMessageOnPort(highsRun.channel.port1); msg !== undefined; msg = receiveMessageOnPort(highsRun.channel.port1)) {
-            const m = msg.message as WorkerMessage;
-            highsRun.buffer.push(m);
-            if (m.kind === 'incumbent') relay.port1.postMessage({ assignment: m.assignment });
-          }
-        }, RELAY_INTERVAL_MS)
-      : undefined;
+    const shared: Shared = { model, options, pool, deadline, greedy: ctx.greedy, stopBuffer: new SharedArrayBuffer(4), relay: options.solver === 'auto' ? new MessageChannel() : undefined };
+    const ended = new AbortController();
+    const { runs, joining } = startRuns(shared, ticket, lead, ctx.signal ? AbortSignal.any([ctx.signal, ended.signal]) : ended.signal);
+    const timedOut = await race(model, runs, joining, deadline, ctx, notes, options.timeLimitMs);
+    ended.abort(new Error('the solve ended'));
+    if (options.solver === 'auto' && runs.length === 1) notes.push('the portfolio ran HiGHS alone: no second solver thread was free');
+    const progress = drain(runs, model.sense);
+    for (const r of runs) r.channel.port1.close();
+    // A thread whose run returned stays warm: the lead for the request's next step, the partner for anyone.
+    if (!runs[0]?.settled?.result) ticket.dropLead();
+    for (const r of runs.slice(1)) r.lease.release();
+    return choose(model, runs, progress, { ctx, notes, started, timedOut, queuedMs: ticket.waitedMs });
+  } finally {
+    if (!ctx.ticket) ticket.release();
+  }
+}
 
+/** What the runs of one solve share: the model, the stop cell HiGHS checks, and the relay to the GLPK worker. */
+interface Shared {
+  readonly model: AssignmentModel;
+  readonly options: SolveOptions;
+  readonly pool: SolverPool;
+  readonly deadline: number;
+  readonly greedy: Int32Array | undefined;
+  readonly stopBuffer: SharedArrayBuffer;
+  readonly relay: MessageChannel | undefined;
+}
+
+/** Starts one backend on a leased thread. */
+function startRun(shared: Shared, backend: BackendName, lease: Lease): Run {
+  const { model, options, pool, relay } = shared;
+  const channel = new MessageChannel();
+  const withRelay = relay && backend === 'glpk' ? { relay: relay.port2, lnsAfterShare: GLPK_SHARE_BEFORE_LNS } : {};
+  const task: SolveTask = {
+    kind: 'solve',
+    model,
+    solver: backend,
+    deadline: shared.deadline,
+    mipGap: options.mipGap,
+    port: channel.port2,
+    stop: shared.stopBuffer,
+    symmetry: options.symmetry,
+    ...(pool.memoryBudgetBytes === undefined ? {} : { memoryBudgetBytes: pool.memoryBudgetBytes }),
+    ...(shared.greedy ? { greedy: shared.greedy } : {}),
+    ...withRelay,
+  };
+  const transfer = relay && backend === 'glpk' ? [channel.port2, relay.port2] : [channel.port2];
+  const run: Run = { backend, lease, channel, relay, stop: new Int32Array(shared.stopBuffer), buffer: [], task: lease.run<WorkerResult>(task, transfer, model.nodes.length * model.items.length) };
+  run.task.catch(() => undefined);
+  return run;
+}
+
+/** Longest wait for a partner thread to free up (while nobody is queued), and its share of the time limit. */
+const PARTNER_WAIT_MS = 1000;
+const PARTNER_WAIT_SHARE = 0.25;
+
+/**
+ * The lead's backend at once and, for `auto`, GLPK's on a second thread: now if one is idle, else later
+ * if one frees up soon while no request waits (`joining`).
+ */
+function startRuns(shared: Shared, ticket: Ticket, lead: Lease, signal: AbortSignal): { runs: Run[]; joining?: Promise<Run | undefined> } {
+  const { options } = shared;
+  if (options.solver !== 'auto') return { runs: [startRun(shared, options.solver, lead)] };
+  const runs = [startRun(shared, 'highs', lead)];
+  const now = ticket.partner();
+  if (now) return { runs: [...runs, startRun(shared, 'glpk', now)] };
+  const waitMs = Math.min(PARTNER_WAIT_MS, PARTNER_WAIT_SHARE * options.timeLimitMs, shared.deadline - Date.now());
+  const joining = ticket.partnerSoon(waitMs, signal).then((lease) => (lease ? startRun(shared, 'glpk', lease) : undefined));
+  return { runs, joining };
+}
+
+/**
+ * Waits for the first proof, every worker's end, the deadline or the signal; then stops what still runs
+ * (HiGHS through the shared flag, with a short grace; the rest by terminating the thread). True when the
+ * deadline (or the signal) ended it.
+ */
+async function race(model: AssignmentModel, runs: Run[], joining: Promise<Run | undefined> | undefined, deadline: number, ctx: SolveContext, notes: string[], timeLimitMs: number): Promise<boolean> {
+  const relay = runs[0]?.relay;
+  const highsRun = runs.find((r) => r.backend === 'highs');
+  let best: number | undefined;
+  const sign = model.sense === 'min' ? 1 : -1;
+  const poll = (): void => {
+    for (const r of runs) {
+      for (let msg = receiveMessageOnPort(r.channel.port1); msg !== undefined; msg = receiveMessageOnPort(r.channel.port1)) {
+        const m = msg.message as WorkerMessage;
+        r.buffer.push(m);
+        if (m.kind === 'incumbent') {
+          if (relay && r === highsRun) relay.port1.postMessage({ assignment: m.assignment });
+          if (best === undefined || sign * m.objective < sign * best) {
+            best = m.objective;
+            ctx.onProgress?.({ objective: m.objective });
+          }
+        } else if (m.kind === 'bound') ctx.onProgress?.({ bound: m.bound });
+      }
+    }
+  };
+  const relayTimer = setInterval(poll, RELAY_INTERVAL_MS);
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => {
+  const stopped = new Promise<'timeout' | 'aborted'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline - Date.now()));
+    ctx.signal?.addEventListener('abort', () => resolve('aborted'), { once: true });
+    if (ctx.signal?.aborted) resolve('aborted');
   });
   let timedOut = false;
+  let join = joining?.then((run) => ({ joined: run }));
   try {
     for (;;) {
       const pending = runs.filter((r) => !r.settled);
       if (pending.length === 0) break;
-      const next = await Promise.race([
-        ...pending.map((r) =>
-          r.task.then(
-            (result) => ({ run: r, result }),
-            (error: unknown) => ({ run: r, error }),
-          ),
-        ),
-        timeout,
-      ]);
-      if (next === 'timeout') {
+      const next = await Promise.race([...pending.map((r) => r.task.then((result) => ({ run: r, result }), (error: unknown) => ({ run: r, error }))), stopped, ...(join ? [join] : [])]);
+      if (typeof next === 'object' && 'joined' in next) {
+        join = undefined;
+        if (next.joined) runs.push(next.joined);
+        continue;
+      }
+      if (next === 'timeout' || next === 'aborted') {
         timedOut = true;
-        notes.push(`time limit of ${options.timeLimitMs} ms reached; the solvers still running were stopped`);
+        notes.push(next === 'timeout' ? `time limit of ${timeLimitMs} ms reached; the solvers still running were stopped` : 'stopped early; the solvers still running were stopped');
         break;
       }
       next.run.settled = 'error' in next ? { error: next.error } : { result: next.result };
       if ('error' in next) {
-        if (next.error instanceof QueueFullError) {
-          closeAll();
-          throw next.error;
-        }
         // A worker that died (WebAssembly abort, out of memory) is replaced by the pool; this request still gets an answer.
         notes.push(`the ${next.run.backend} worker failed: ${next.error instanceof Error ? next.error.message : String(next.error)}`);
         continue;
@@ -153,80 +252,32 @@ export async function solveModel(model: AssignmentModel, options: SolveOptions, 
     }
   } finally {
     clearTimeout(timer);
-    if (relayTimer) clearInterval(relayTimer);
-    // Stop what is still running: HiGHS cooperatively, and every worker by termination.
-    Atomics.store(new Int32Array(stop), 0, 1);
-    for (const r of runs) if (!r.settled) r.abort.abort(new Error('stopped'));
+    clearInterval(relayTimer);
+    poll();
+    relay?.port1.close();
+    await stopAll(runs, timedOut);
   }
-
-  const progress = drain(runs, model.sense);
-  for (const r of runs) r.channel.port1.close();
-  relay?.port1.close();
-  if (!progress.greedy) notes.push('the greedy ran on the main thread (the solve never started in a worker)');
-  const greedyAssignment = progress.greedy ?? greedyPlan(model);
-  const greedy: PlanSummary = { assignment: greedyAssignment, verification: verifyPlan(model, greedyAssignment, false) };
-  if (!greedy.verification.valid) throw new Error(`internal error: the greedy plan failed verification: ${greedy.verification.violations.join('; ')}`);
-
-  const reports: BackendReport[] = runs.map((r) => {
-    const res = r.settled?.result;
-    if (res) return { name: r.backend, status: res.result.status, solverMs: res.solverMs, ...(res.result.note ? { note: res.result.note } : {}) };
-    return { name: r.backend, status: r.settled?.error ? 'failed' : 'stopped', solverMs: null };
-  });
-
-  const reasons = [...fitsNowhereReasons(model, progress.unplaceable ?? []), ...totalDemandReasons(model)];
-  const finish = (o: Omit<SolveOutcome, 'timings' | 'notes' | 'program' | 'greedy' | 'backends'>): SolveOutcome => ({
-    ...o,
-    greedy,
-    notes,
-    backends: reports,
-    program: progress.program ?? null,
-    timings: { totalMs: Date.now() - started, timedOut },
-  });
-
-  // Candidates, best first on ties: the backends' final plans, their incumbents and the heuristic, the greedy.
-  let best: { source: Source; plan: PlanSummary } | undefined;
-  let bound = progress.bound;
-  const consider = (source: Source, assignment: Int32Array): boolean => {
-    const verification = verifyPlan(model, assignment, true);
-    if (!verification.valid) {
-      notes.push(`a ${source} plan failed verification and was discarded: ${verification.violations.slice(0, 3).join('; ')}`);
-      return false;
-    }
-    if (!best || better(model.sense, verification.objective, best.plan.verification.objective)) best = { source, plan: { assignment, verification } };
-    return true;
-  };
-  let infeasibleProof: BackendName | undefined;
-  for (const r of runs) {
-    const res = r.settled?.result?.result;
-    if (!res) continue;
-    if (res.status === 'infeasible') infeasibleProof ??= r.backend;
-    const planOk = res.assignment && res.status !== 'unknown' ? consider(r.settled?.result?.source ?? r.backend, res.assignment) : undefined;
-    // A backend's bound is a proof only if its plan verified (an optimal claim on a discarded plan proves nothing).
-    if (planOk !== false) bound = tighterBound(model.sense, bound, res.bound);
-  }
-  for (const inc of progress.incumbents) consider(inc.source, inc.assignment);
-  if (greedy.verification.complete || model.rules?.unplacedPenalty) consider('greedy', greedyAssignment);
-
-  if (!best && (infeasibleProof !== undefined || reasons.length > 0)) {
-    if (reasons.length === 0) {
-      reasons.push({ kind: 'solver-proof', solver: infeasibleProof ?? 'glpk', message: `${infeasibleProof} proved that no plan places every container (each fits somewhere alone, but not all together)` });
-    }
-    return finish({ status: 'infeasible', source: 'greedy', plan: greedy, objective: null, bound: null, gap: null, reasons });
-  }
-  if (!best) {
-    notes.push('no complete plan was found within the time limit');
-    return finish({ status: 'unknown', source: 'greedy', plan: greedy, objective: null, bound: bound ?? null, gap: null, reasons: [] });
-  }
-  const chosen: { source: Source; plan: PlanSummary } = best;
-  const objective = chosen.plan.verification.objective;
-  const gap = bound === undefined ? null : relativeGap(objective, bound) <= OPTIMALITY_TOLERANCE ? 0 : relativeGap(objective, bound);
-  const left = chosen.plan.verification.complete ? [] : unplacedReasons(model, chosen.plan.assignment);
-  return finish({ status: gap === 0 ? 'optimal' : 'feasible', source: chosen.source, plan: chosen.plan, objective, bound: gap === 0 ? objective : (bound ?? null), gap, reasons: left });
+  return timedOut;
 }
 
-/** a strictly better than b in this sense. */
-function better(sense: 'min' | 'max', a: number, b: number): boolean {
-  return sense === 'min' ? a < b : a > b;
+/**
+ * Stops the runs that have not returned. After a proof, HiGHS is asked through the shared cell and given
+ * STOP_GRACE_MS to return at its next checkpoint (its warm thread is kept); everything else, and
+ * everything at the deadline, is terminated (its thread is replaced).
+ */
+async function stopAll(runs: readonly Run[], atDeadline: boolean): Promise<void> {
+  const pending = runs.filter((r) => !r.settled);
+  for (const r of runs) Atomics.store(r.stop, 0, 1);
+  const graceful = pending.filter((r) => r.backend === 'highs' && !atDeadline);
+  for (const r of pending) if (!graceful.includes(r)) r.lease.terminate('stopped');
+  for (const r of graceful) {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), STOP_GRACE_MS)));
+    const ended = await Promise.race([r.task.then((result) => ({ result }), (error: unknown) => ({ error })), late]);
+    clearTimeout(timer);
+    if (ended) r.settled = ended;
+    else r.lease.terminate('stopped');
+  }
 }
 
 interface Progress {
@@ -234,7 +285,7 @@ interface Progress {
   bound?: number | undefined;
   unplaceable?: readonly number[];
   program?: ProgramSize;
-  incumbents: { assignment: Int32Array; source: PlanSource }[];
+  incumbents: { assignment: Int32Array; source: PlanSource; objective: number }[];
 }
 
 /** Reads every message the workers posted, without waiting; keeps the tightest bound. */
@@ -252,14 +303,127 @@ function drain(runs: readonly Run[], sense: 'min' | 'max'): Progress {
           if (!progress.program || m.size.constraints > progress.program.constraints) progress.program = m.size;
           progress.unplaceable ??= m.unplaceable;
           break;
+        case 'unplaceable':
+          progress.unplaceable ??= m.containers;
+          break;
         case 'bound':
           progress.bound = tighterBound(sense, progress.bound, m.bound);
           break;
         case 'incumbent':
-          progress.incumbents.push({ assignment: m.assignment, source: m.source });
+          progress.incumbents.push({ assignment: m.assignment, source: m.source, objective: m.objective });
+          break;
+        case 'conflict':
           break;
       }
     }
   }
   return progress;
+}
+
+/**
+ * The greedy plan, verified: from the context or the workers. When neither has it (no worker ran), it is
+ * computed here for small models; for large ones the plan is empty, so the event loop is never held.
+ */
+function greedySummary(model: AssignmentModel, ctx: SolveContext, fromWorkers: Int32Array | undefined, notes: string[]): PlanSummary {
+  let assignment = ctx.greedy ?? fromWorkers;
+  if (!assignment) {
+    const small = model.nodes.length * model.items.length <= MAIN_THREAD_GREEDY_PAIRS;
+    assignment = small ? greedyPlan(model) : new Int32Array(model.items.length).fill(-1);
+    notes.push(small ? 'the greedy ran on the main thread (the solve never started in a worker)' : 'no solver thread ran: the greedy plan was not computed');
+  }
+  const verification = verifyPlan(model, assignment, false);
+  if (!verification.valid) throw new Error(`internal error: the greedy plan failed verification: ${verification.violations.join('; ')}`);
+  return { assignment, verification };
+}
+
+/** The answer when no solver thread was free in time: the greedy plan (feasible if complete). */
+function finishWithout(model: AssignmentModel, ctx: SolveContext, notes: string[], started: number, timedOut: boolean, queuedMs: number): SolveOutcome {
+  const greedy = greedySummary(model, ctx, undefined, notes);
+  const timings = { totalMs: Date.now() - started, timedOut, queuedMs };
+  const base = { source: 'greedy' as const, plan: greedy, greedy, notes, backends: [], program: null, timings };
+  const complete = greedy.verification.complete || model.rules?.unplacedPenalty !== undefined;
+  if (!complete) return { ...base, status: 'unknown', objective: null, bound: null, gap: null, reasons: [] };
+  return { ...base, status: 'feasible', objective: greedy.verification.objective, bound: null, gap: null, reasons: greedy.verification.complete ? [] : unplacedReasons(model, greedy.assignment) };
+}
+
+/** Whether the objective meets the bound, exactly on the resolution's grid or within the tolerance. */
+function meets(sense: 'min' | 'max', objective: number, bound: number, p: ObjectivePrecision): boolean {
+  const slack = sense === 'min' ? objective - bound : bound - objective;
+  if (p.resolution !== undefined) return slack < p.resolution / 2;
+  return slack <= NON_DECIMAL_TOLERANCE * Math.max(1, p.scale);
+}
+
+/**
+ * The returned plan and status: the best verified candidate (backends' final plans and incumbents, best
+ * claimed objective first; the greedy last), the tightest bound of those whose plans verified, the
+ * status it proves, and the reasons for what is left out.
+ */
+function choose(model: AssignmentModel, runs: readonly Run[], progress: Progress, at: { ctx: SolveContext; notes: string[]; started: number; timedOut: boolean; queuedMs: number }): SolveOutcome {
+  const { ctx, notes } = at;
+  const greedy = greedySummary(model, ctx, progress.greedy, notes);
+  const reports: BackendReport[] = runs.map((r) => {
+    const res = r.settled?.result;
+    if (res) return { name: r.backend, status: res.result.status, solverMs: res.solverMs, ...(res.result.note ? { note: res.result.note } : {}) };
+    return { name: r.backend, status: r.settled?.error ? 'failed' : 'stopped', solverMs: null };
+  });
+  // Proofs of infeasibility of our own (read only when no plan was found).
+  const proofs = (): Reason[] => (model.rules?.unplacedPenalty ? [] : [...fitsNowhereReasons(model, progress.unplaceable ?? []), ...totalDemandReasons(model)]);
+  const finish = (o: Omit<SolveOutcome, 'timings' | 'notes' | 'program' | 'greedy' | 'backends'>): SolveOutcome => ({
+    ...o,
+    greedy,
+    notes,
+    backends: reports,
+    program: progress.program ?? null,
+    timings: { totalMs: Date.now() - at.started, timedOut: at.timedOut, queuedMs: at.queuedMs },
+  });
+  const sign = model.sense === 'min' ? 1 : -1;
+  const candidates: { source: Source; assignment: Int32Array; claimed: number; final: boolean }[] = [];
+  let bound = progress.bound;
+  let infeasibleProof: BackendName | undefined;
+  for (const r of runs) {
+    const res = r.settled?.result?.result;
+    if (!res) continue;
+    if (res.status === 'infeasible') infeasibleProof ??= r.backend;
+    if (res.assignment && res.status !== 'unknown') candidates.push({ source: r.settled?.result?.source ?? r.backend, assignment: res.assignment, claimed: res.objective ?? NaN, final: true });
+  }
+  for (const inc of progress.incumbents) candidates.push({ source: inc.source, assignment: inc.assignment, claimed: inc.objective, final: false });
+  // A backend's bound is a proof only if its plan verifies (an optimal claim on a discarded plan proves nothing).
+  for (const r of runs) {
+    const res = r.settled?.result?.result;
+    if (!res || res.bound === undefined) continue;
+    if (!res.assignment || verifyPlan(model, res.assignment, true).valid) bound = tighterBound(model.sense, bound, res.bound);
+  }
+  // Best claimed first (ties: final plans before incumbents, in run order); the first that verifies wins.
+  const order = candidates.map((c, k) => ({ c, k })).sort((a, b) => sign * ((Number.isNaN(a.c.claimed) ? Infinity * sign : a.c.claimed) - (Number.isNaN(b.c.claimed) ? Infinity * sign : b.c.claimed)) || a.k - b.k);
+  let best: { source: Source; plan: PlanSummary } | undefined;
+  for (const { c } of order) {
+    const verification = verifyPlan(model, c.assignment, true);
+    if (!verification.valid) {
+      notes.push(`a ${c.source} plan failed verification and was discarded: ${verification.violations.slice(0, 3).join('; ')}`);
+      continue;
+    }
+    if (!best || sign * verification.objective < sign * best.plan.verification.objective) best = { source: c.source, plan: { assignment: c.assignment, verification } };
+    if (!Number.isNaN(c.claimed) && Math.abs(verification.objective - c.claimed) <= 1e-9 * Math.max(1, Math.abs(c.claimed))) break;
+  }
+  if (greedy.verification.complete || model.rules?.unplacedPenalty) {
+    if (!best || sign * greedy.verification.objective < sign * best.plan.verification.objective) best = { source: 'greedy', plan: greedy };
+  }
+  const reasons = best ? [] : proofs();
+  if (!best && (infeasibleProof !== undefined || reasons.length > 0)) {
+    if (reasons.length === 0) {
+      reasons.push({ kind: 'solver-proof', solver: infeasibleProof ?? 'glpk', message: `${infeasibleProof} proved that no plan places every container (each fits somewhere alone, but not all together)` });
+    }
+    return finish({ status: 'infeasible', source: 'greedy', plan: greedy, objective: null, bound: null, gap: null, reasons });
+  }
+  if (!best) {
+    notes.push('no complete plan was found within the time limit');
+    return finish({ status: 'unknown', source: 'greedy', plan: greedy, objective: null, bound: bound ?? null, gap: null, reasons: [] });
+  }
+  const chosen: { source: Source; plan: PlanSummary } = best;
+  const objective = chosen.plan.verification.objective;
+  const precision = ctx.precision ?? objectivePrecision(model);
+  const optimal = bound !== undefined && meets(model.sense, objective, bound, precision);
+  const left = chosen.plan.verification.complete ? [] : unplacedReasons(model, chosen.plan.assignment);
+  if (optimal) return finish({ status: 'optimal', source: chosen.source, plan: chosen.plan, objective, bound: objective, gap: 0, reasons: left });
+  return finish({ status: 'feasible', source: chosen.source, plan: chosen.plan, objective, bound: bound ?? null, gap: bound === undefined ? null : gapOf(objective, bound), reasons: left });
 }

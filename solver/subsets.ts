@@ -1,3 +1,4 @@
+import { maxOf } from '../models/own.js';
 import type { AssignmentModel } from '../models/model.js';
 import { knapsacksOf, type Knapsacks } from './colgen.js';
 import type { SearchOptions } from './lns.js';
@@ -84,7 +85,7 @@ class LagrangianSearch {
   found: Int32Array | undefined;
 
   constructor(private readonly k: Knapsacks) {
-    this.W = Math.max(...k.cap) + 1;
+    this.W = maxOf(k.cap) + 1;
     this.best = new Float64Array(this.W);
     this.take = new Uint8Array(k.m * this.W);
     this.forward = new Float64Array((k.m + 1) * this.W);

@@ -1,4 +1,5 @@
-import { BLOCK_REASONS, demandUnits, type AssignmentModel, type GroupRule, type ObjectiveParts } from '../models/model.js';
+import { BLOCK_REASONS, demandUnits, domainIndex, type AssignmentModel, type GroupRule, type ObjectiveParts } from '../models/model.js';
+import { maxOf, minOf } from '../models/own.js';
 
 /**
  * The independent plan verifier. It reads only the validated model (the caller's numbers, exact) and the
@@ -83,35 +84,53 @@ function objectiveParts(model: AssignmentModel, plan: ArrayLike<number>, cost: n
   return { cost, balance, pack, weighted: w.cost * cost + w.balance * balance + w.pack * pack };
 }
 
+/** How many of `items` the plan puts in each domain (unplaced ones and nodes outside every domain count nowhere). */
+function perDomain(items: readonly number[], plan: ArrayLike<number>, domainOf: Int32Array, domains: number): Int32Array {
+  const counts = new Int32Array(domains);
+  for (const j of items) {
+    const i = plan[j]!;
+    const d = i >= 0 && i < domainOf.length ? domainOf[i]! : -1;
+    if (d >= 0) counts[d]!++;
+  }
+  return counts;
+}
+
 /** How a plan breaks one group rule, in words (empty when it holds). Unplaced containers count nowhere. */
 export function ruleViolations(model: AssignmentModel, rule: GroupRule, plan: ArrayLike<number>): string[] {
   const name = (j: number): string => `"${model.items[j]}"`;
-  const count = (items: readonly number[], domain: readonly number[]): number => items.filter((j) => domain.includes(plan[j]!)).length;
+  const n = model.nodes.length;
+  const domainOf = rule.kind === 'gang' || rule.kind === 'moveLimit' ? undefined : domainIndex(rule.domains, n);
+  const where = (j: number): number => (plan[j]! >= 0 && plan[j]! < n ? domainOf![plan[j]!]! : -1);
   const out: string[] = [];
   switch (rule.kind) {
-    case 'atMost':
-      for (const d of rule.domains) {
-        const here = rule.items.filter((j) => d.includes(plan[j]!));
-        if (here.length > rule.limit) out.push(`${rule.name}: ${here.map(name).join(', ')} share a domain (at most ${rule.limit})`);
-      }
+    case 'atMost': {
+      const counts = perDomain(rule.items, plan, domainOf!, rule.domains.length);
+      counts.forEach((c, d) => {
+        if (c > rule.limit) out.push(`${rule.name}: ${rule.items.filter((j) => where(j) === d).map(name).join(', ')} share a domain (at most ${rule.limit})`);
+      });
       break;
-    case 'apart':
-      for (const d of rule.domains) {
-        const a = rule.a.filter((j) => d.includes(plan[j]!));
-        const b = rule.b.filter((j) => d.includes(plan[j]!));
-        if (a.length > 0 && b.length > 0) out.push(`${rule.name}: ${name(a[0]!)} shares a domain with ${name(b[0]!)}`);
-      }
+    }
+    case 'apart': {
+      const a = perDomain(rule.a, plan, domainOf!, rule.domains.length);
+      const b = perDomain(rule.b, plan, domainOf!, rule.domains.length);
+      a.forEach((c, d) => {
+        if (c > 0 && b[d]! > 0) out.push(`${rule.name}: ${name(rule.a.find((j) => where(j) === d)!)} shares a domain with ${name(rule.b.find((j) => where(j) === d)!)}`);
+      });
       break;
+    }
     case 'together': {
-      const at = plan[rule.item]!;
-      if (at < 0) break;
-      const d = rule.domains.find((x) => x.includes(at));
-      if (!d || count(rule.with, d) === 0) out.push(`${rule.name}: ${name(rule.item)} has no selected container in its domain`);
+      const counts = perDomain(rule.with, plan, domainOf!, rule.domains.length);
+      const selected = new Set(rule.with);
+      for (const j of rule.items) {
+        if (plan[j]! < 0) continue;
+        const d = where(j);
+        if (d < 0 || counts[d]! - (selected.has(j) ? 1 : 0) === 0) out.push(`${rule.name}: ${name(j)} has no selected container in its domain`);
+      }
       break;
     }
     case 'spread': {
-      const counts = rule.domains.map((d) => count(rule.items, d));
-      const skew = Math.max(...counts) - Math.min(...counts);
+      const counts = perDomain(rule.items, plan, domainOf!, rule.domains.length);
+      const skew = maxOf(counts) - minOf(counts);
       if (skew > rule.maxSkew) out.push(`${rule.name}: counts per domain ${counts.join('/')} have skew ${skew} > ${rule.maxSkew}`);
       break;
     }

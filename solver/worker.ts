@@ -1,6 +1,6 @@
-import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import type { AssignmentModel } from '../models/model.js';
-import type { BackendName } from '../models/options.js';
+import { receiveMessageOnPort } from 'node:worker_threads';
+import type { Highs } from 'highs';
+import { fitsEmpty, isBlocked, type AssignmentModel } from '../models/model.js';
 import { formulate } from './formulate.js';
 import { greedyPlan } from './greedy.js';
 import { heuristicPlan } from './heuristic.js';
@@ -8,8 +8,9 @@ import { chainSearch, chainsApply } from './chains.js';
 import { lns, lnsApplies } from './lns.js';
 import { columnGeneration } from './colgen.js';
 import { subsetSearch } from './subsets.js';
+import { findConflict } from './conflict.js';
 import { lagrangianBound, assignmentBound, roundBound, tighterBound } from './bounds.js';
-import { verifyPlan } from './verify.js';
+import { verifyPlan, type Verification } from './verify.js';
 import { glpkLp, loadGlpk } from './backends/glpk.js';
 import { loadHighs, solveWithHighs } from './backends/highs.js';
 import type { BackendResult } from './backends/backend.js';
@@ -17,37 +18,16 @@ import { BACKENDS } from './backends/index.js';
 import { greedyResult } from './backends/greedy.js';
 import { separateCovers, withRows } from './cuts.js';
 import type { IntegerProgram } from './ip.js';
+import type { ExplainResult, ExplainTask, PlanSource, ProgramSize, SolveTask, WorkerMessage, WorkerResult, WorkerTask } from './protocol.js';
+import { serveTasks } from './serve.js';
+import { totalDemandReasons } from './reasons.js';
 
 /**
- * Runs in a worker thread (piscina). A solve posts what it learns as soon as it has it, so the main
- * thread can answer at the deadline with the best of it even if the exact backend never returns:
- *   {kind: 'greedy'}     the seed greedy plan (always first);
- *   {kind: 'model'}      size of the 0-1 program (again after root cuts);
- *   {kind: 'bound'}      a proven bound (each at least as tight as the last);
- *   {kind: 'incumbent'}  a complete plan from the heuristic or from the backend during its search;
- * and resolves with the backend's result. `stop` (a shared Int32Array cell) asks a running HiGHS
- * search to end early, when another backend of the portfolio has already proven the optimum.
+ * The solver worker thread (see protocol.ts for what it posts). It loads GLPK and HiGHS once, says it is
+ * ready, then runs one task at a time: a solve (greedy, heuristic, bounds, root cuts, then its backend,
+ * and in the portfolio's GLPK worker the searches) or the search for a minimal conflict. No top-level
+ * await: the module graph loads synchronously, and the thread may be terminated at any moment once ready.
  */
-export interface WorkerTask {
-  readonly model: AssignmentModel;
-  readonly solver: BackendName;
-  /** Epoch ms by which the backend must have returned. */
-  readonly deadline: number;
-  readonly mipGap: number;
-  readonly port: MessagePort;
-  readonly stop?: SharedArrayBuffer;
-  /** Symmetry-aware formulation (default true). */
-  readonly symmetry?: boolean;
-  /** Largest estimated exact-solver memory (bytes) to attempt; above it only the heuristics answer. */
-  readonly memoryBudgetBytes?: number;
-  /**
-   * In the portfolio, the GLPK worker's second job: after GLPK has had `lnsAfterShare` of the time without
-   * a proof, it improves the best plan by large-neighbourhood search for the rest, taking better plans
-   * the other worker found (HiGHS incumbents the main thread relays on this port) as it goes.
-   */
-  readonly relay?: MessagePort;
-  readonly lnsAfterShare?: number;
-}
 
 /**
  * Rough memory an exact WebAssembly solve of this program needs (bytes). Calibrated on HiGHS, which
@@ -62,8 +42,6 @@ export function estimateSolverBytes(ip: IntegerProgram): number {
 /** WebAssembly heaps are capped at 2 GiB; leave room for the module itself and fragmentation. */
 export const DEFAULT_MEMORY_BUDGET_BYTES = 1.75 * 2 ** 30;
 
-export type PlanSource = BackendName | 'heuristic' | 'chains' | 'lns' | 'subsets';
-
 /** Share of the search time after GLPK's turn that goes to the ejection-chain search (the rest to LNS). */
 const CHAIN_SHARE = 0.5;
 /** Its share where the node-subset search follows it instead (the chain search stalls within seconds there). */
@@ -71,31 +49,6 @@ const CHAIN_SHARE_BEFORE_SUBSETS = 0.3;
 /** Column generation for the Dantzig–Wolfe bound gets this share of the search time, at most COLGEN_MAX_MS. */
 const COLGEN_SHARE = 0.15;
 const COLGEN_MAX_MS = 3_000;
-
-export type WorkerMessage =
-  | { readonly kind: 'greedy'; readonly assignment: Int32Array }
-  | { readonly kind: 'model'; readonly size: ProgramSize; readonly unplaceable: readonly number[] }
-  | { readonly kind: 'bound'; readonly bound: number; readonly method: string }
-  | { readonly kind: 'incumbent'; readonly assignment: Int32Array; readonly source: PlanSource };
-
-/** The size of the program solved, and of the plain 0-1 model it replaces. */
-export interface ProgramSize {
-  readonly variables: number;
-  readonly constraints: number;
-  readonly classes: number;
-  readonly nodeGroups: number;
-  readonly plain: { readonly variables: number; readonly constraints: number };
-}
-
-const sizeOf = (ip: IntegerProgram): ProgramSize => ({ variables: ip.varCost.length, constraints: ip.rows.length, classes: ip.classes.length, nodeGroups: ip.nodeGroups, plain: ip.plain });
-
-export interface WorkerResult {
-  readonly result: BackendResult;
-  readonly solverMs: number;
-  /** What produced the result's plan, when not the backend itself (a search run in its worker). */
-  readonly source?: PlanSource;
-}
-
 /** Programs up to this many variables also get GLPK's LP relaxation (and root cuts) before the search. */
 const LP_BOUND_MAX_VARIABLES = 20_000;
 /** Cutting-plane rounds at the root, and the share of the time (and the most ms) they may take. */
@@ -108,152 +61,246 @@ const MAX_HEURISTIC_MS = 2000;
 /** Reserve kept between the backend's own time limit and the deadline, for conversion and messaging (ms). */
 const BACKEND_RESERVE_MS = 150;
 
-const [, highs] = await Promise.all([loadGlpk(), loadHighs()]);
+const sizeOf = (ip: IntegerProgram): ProgramSize => ({ variables: ip.varCost.length, constraints: ip.rows.length, classes: ip.classes.length, nodeGroups: ip.nodeGroups, plain: ip.plain });
 
-export default function solveTask(task: WorkerTask): WorkerResult {
-  const { model, port, deadline } = task;
-  const post = (msg: WorkerMessage): void => port.postMessage(msg);
-  const remaining = (): number => deadline - Date.now();
+let highs: Highs | undefined;
+
+/** One solve: what it posts, its best bound so far, and the time left. */
+class SolveRun {
+  bound: number;
+  readonly started = Date.now();
+
+  constructor(
+    readonly task: SolveTask,
+    readonly ip: IntegerProgram,
+  ) {
+    this.bound = this.modelBound(assignmentBound(ip));
+  }
+
+  get model(): AssignmentModel {
+    return this.task.model;
+  }
+
+  post(msg: WorkerMessage): void {
+    this.task.port.postMessage(msg);
+  }
+
+  remaining(): number {
+    return this.task.deadline - Date.now();
+  }
+
+  /** Program values → model values (the offset holds the unplaced penalties), rounded on the safe side. */
+  modelBound(b: number): number {
+    return roundBound(this.ip, b + this.ip.offset);
+  }
+
+  /** Keeps and posts a bound (in the model's terms) when it is tighter than the last. */
+  offerBound(b: number | undefined, method: string): void {
+    const tighter = tighterBound(this.ip.sense, this.bound, b);
+    if (tighter === undefined || tighter === this.bound) return;
+    this.bound = tighter;
+    this.post({ kind: 'bound', bound: tighter, method });
+  }
+
+  /** Posts a complete plan that passes the verifier here (the main thread checks it again). */
+  offerPlan(assignment: Int32Array, source: PlanSource): Verification {
+    const v = verifyPlan(this.model, assignment, true);
+    if (v.valid) this.post({ kind: 'incumbent', assignment, source, objective: v.objective });
+    return v;
+  }
+}
+
+function solveTask(task: SolveTask): WorkerResult {
+  const { model, port } = task;
   try {
-    const greedy = greedyPlan(model);
-    post({ kind: 'greedy', assignment: greedy });
+    const greedy = task.greedy ?? greedyPlan(model);
+    if (!task.greedy) port.postMessage({ kind: 'greedy', assignment: greedy } satisfies WorkerMessage);
+    if (!model.rules?.unplacedPenalty) {
+      // Containers that fit on no node alone, and total demand over total capacity: proofs without a program.
+      const unplaceable = fitsNowhere(model);
+      port.postMessage({ kind: 'unplaceable', containers: unplaceable } satisfies WorkerMessage);
+      if (unplaceable.length > 0) return { result: { status: 'infeasible', note: 'some containers fit on no node' }, solverMs: 0 };
+      if (totalDemandReasons(model).length > 0) return { result: { status: 'infeasible', note: 'total demand exceeds total capacity' }, solverMs: 0 };
+    }
     const ip = formulate(model, { symmetry: task.symmetry ?? true });
-    post({ kind: 'model', size: sizeOf(ip), unplaceable: ip.unplaceable });
+    port.postMessage({ kind: 'model', size: sizeOf(ip), unplaceable: ip.unplaceable } satisfies WorkerMessage);
     if (ip.unplaceable.length > 0) return { result: { status: 'infeasible', note: 'some containers fit on no node' }, solverMs: 0 };
-    // Nothing to place: the empty plan is optimal (GLPK refuses a program without columns).
+    // Nothing to place: the empty plan is optimal.
     if (ip.m === 0) return { result: { status: 'optimal', assignment: new Int32Array(0), objective: 0, bound: 0 }, solverMs: 0 };
-
-    const greedyCheck = verifyPlan(model, greedy, true);
-    let heuristic: Int32Array | null = null;
-    if (task.solver !== 'greedy' && remaining() > 4 * BACKEND_RESERVE_MS) {
-      heuristic = heuristicPlan(model, greedyCheck.valid ? greedy : null, Date.now() + Math.min(MAX_HEURISTIC_MS, remaining() * HEURISTIC_SHARE));
-      if (heuristic) post({ kind: 'incumbent', assignment: heuristic, source: 'heuristic' });
-    }
-    const heuristicCheck = heuristic ? verifyPlan(model, heuristic, true) : undefined;
-    const target = heuristicCheck?.valid ? heuristicCheck.objective : greedyCheck.valid ? greedyCheck.objective : undefined;
-
-    // Program values → model values (the offset holds the unplaced penalties), rounded on the safe side.
-    const modelBound = (b: number): number => roundBound(ip, b + ip.offset);
-    let bound = modelBound(assignmentBound(ip));
-    const lagrangian = lagrangianBound(ip, target === undefined ? undefined : target - ip.offset, Date.now() + Math.min(500, remaining() * 0.1));
-    bound = tighterBound(ip.sense, bound, modelBound(lagrangian)) ?? bound;
-    post({ kind: 'bound', bound, method: 'lagrangian' });
-    // The greedy setting answers with the plan already computed, beside the bound.
+    const run = new SolveRun(task, ip);
+    const starts = startPlans(run, greedy);
+    firstBounds(run, starts.target);
     if (task.solver === 'greedy') return { result: greedyResult(greedy), solverMs: 0 };
-
-    // Root cutting planes for GLPK and jsLP (which have none of their own): LP, extended covers, again.
-    let solved: IntegerProgram = ip;
-    if (ip.varCost.length <= LP_BOUND_MAX_VARIABLES && task.solver !== 'highs') {
-      const cutDeadline = Date.now() + Math.min(remaining() * CUT_BUDGET_SHARE, MAX_CUT_MS);
-      for (let round = 0; round < MAX_CUT_ROUNDS && Date.now() < cutDeadline && remaining() > 4 * BACKEND_RESERVE_MS; round++) {
-        const lp = glpkLp(solved, Math.max(1, cutDeadline - Date.now()));
-        if (lp === undefined) break;
-        const tighter = tighterBound(ip.sense, bound, modelBound(lp.z));
-        if (tighter !== undefined && tighter !== bound) {
-          bound = tighter;
-          post({ kind: 'bound', bound, method: round === 0 ? 'lp' : 'lp+cuts' });
-        }
-        const cuts = separateCovers(solved, lp.x, solved.rows.length);
-        if (cuts.length === 0) break;
-        solved = withRows(solved, cuts);
-      }
-      if (solved !== ip) post({ kind: 'model', size: sizeOf(solved), unplaceable: [] });
-    }
-
+    const solved = task.solver === 'highs' ? ip : rootCuts(run);
     const needed = estimateSolverBytes(solved);
     if (needed > (task.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES)) {
-      return { result: { status: 'unknown', note: `the exact model needs about ${Math.round(needed / 2 ** 20)} MiB, more than the WebAssembly heap allows; answered with the heuristics and a Lagrangian bound` }, solverMs: 0 };
+      return { result: { status: 'unknown', note: `the exact model needs about ${Math.round(needed / 2 ** 20)} MiB, more than the WebAssembly heap allows within this solve's memory budget; answered with the heuristics and a Lagrangian bound` }, solverMs: 0 };
     }
-    const started = Date.now();
-    const budget = remaining() - BACKEND_RESERVE_MS;
+    const budget = run.remaining() - BACKEND_RESERVE_MS;
     if (budget <= 0) return { result: { status: 'unknown', note: 'no time left for the exact solver' }, solverMs: 0 };
-    const input = { model, ip: solved, timeLimitMs: budget, mipGap: task.mipGap };
-    let result: BackendResult;
-    if (task.solver === 'highs') {
-      const stop = task.stop ? new Int32Array(task.stop) : undefined;
-      result = solveWithHighs(input, {
-        onProgress: (p) => {
-          if (p.kind === 'incumbent' && p.assignment) post({ kind: 'incumbent', assignment: p.assignment, source: 'highs' });
-          if (p.kind === 'bound' && p.bound !== undefined) {
-            const tighter = tighterBound(ip.sense, bound, modelBound(p.bound));
-            if (tighter !== undefined && tighter !== bound) {
-              bound = tighter;
-              post({ kind: 'bound', bound, method: 'highs' });
-            }
-          }
-        },
-        ...(stop ? { shouldStop: () => Atomics.load(stop, 0) !== 0 } : {}),
-        ...(heuristicCheck?.valid && heuristic ? { start: heuristic } : {}),
-      });
-    } else if (task.solver === 'glpk' && task.relay && task.lnsAfterShare !== undefined && lnsApplies(model)) {
-      result = BACKENDS.glpk.solve({ ...input, timeLimitMs: Math.max(1, Math.floor(budget * task.lnsAfterShare)) });
-      if (result.status === 'feasible' || result.status === 'unknown') {
-        const relay = task.relay;
-        const latest = (): Int32Array | undefined => {
-          let plan: Int32Array | undefined;
-          for (let msg = receiveMessageOnPort(relay); msg !== undefined; msg = receiveMessageOnPort(relay)) plan = (msg.message as { assignment: Int32Array }).assignment;
-          return plan;
-        };
-        // The best verified plan so far, each checked once.
-        const sign = ip.sense === 'min' ? 1 : -1;
-        let start: Int32Array | undefined;
-        let startValue = Infinity;
-        for (const p of [result.assignment, heuristicCheck?.valid ? heuristic : null, greedyCheck.valid ? greedy : null, latest()]) {
-          if (!(p instanceof Int32Array)) continue;
-          const v = verifyPlan(model, p, true);
-          if (v.valid && sign * v.objective < startValue) {
-            start = p;
-            startValue = sign * v.objective;
-          }
-        }
-        if (start) {
-          const end = deadline - BACKEND_RESERVE_MS;
-          // The Dantzig–Wolfe bound (undefined where it does not apply): on tightly packed instances well
-          // above the LP bound HiGHS starts from. A failed LP leaves the bounds already proven.
-          let cg: ReturnType<typeof columnGeneration>;
-          try {
-            cg = columnGeneration(highs, model, start, Date.now() + Math.min(COLGEN_MAX_MS, Math.max(0, end - Date.now()) * COLGEN_SHARE));
-          } catch {
-            cg = undefined;
-          }
-          const cgBound = cg && roundBound(ip, cg.bound);
-          const tighter = tighterBound(ip.sense, bound, cgBound);
-          if (tighter !== undefined && tighter !== bound) {
-            bound = tighter;
-            post({ kind: 'bound', bound, method: 'dantzig-wolfe' });
-          }
-          // Where column generation converged its multipliers drive the exact node-subset search, which
-          // follows a shorter chain search in place of LNS.
-          const subsets = cg?.converged === true;
-          const searches: string[] = [];
-          if (chainsApply(model)) {
-            const chainEnd = Date.now() + Math.max(0, end - Date.now()) * (subsets ? CHAIN_SHARE_BEFORE_SUBSETS : CHAIN_SHARE);
-            start = chainSearch(model, start, { deadline: chainEnd, poll: latest, onImprove: (plan) => post({ kind: 'incumbent', assignment: plan, source: 'chains' }) }) ?? start;
-            searches.push('ejection-chain search');
-          }
-          const glpkNote = (what: string): string => `GLPK found no proof in ${Math.round(budget * task.lnsAfterShare!)} ms; ${what}`;
-          if (subsets && cg) {
-            searches.push('the Lagrangian node-subset search');
-            const found = subsetSearch(model, start, cg.multipliers, { deadline: end, poll: latest, onImprove: (plan) => post({ kind: 'incumbent', assignment: plan, source: 'subsets' }) });
-            if (found?.optimal) {
-              const objective = verifyPlan(model, found.plan, true).objective;
-              const note = glpkNote(`${searches.join(', then ')} proved the plan optimal (Lagrangian branch and bound over every node)`);
-              // The bound is the plan's own objective, in the model's terms like the other results' bounds.
-              return { result: { status: 'optimal', assignment: found.plan, objective, bound: modelBound(objective - ip.offset), note }, solverMs: Date.now() - started, source: 'subsets' };
-            }
-          } else {
-            searches.push('large-neighbourhood search');
-            lns(model, start, { deadline: end, poll: latest, onImprove: (plan) => post({ kind: 'incumbent', assignment: plan, source: 'lns' }) });
-          }
-          result = { ...result, note: glpkNote(`${searches.join(', then ')} used the rest`) };
-        }
-      }
-    } else {
-      result = BACKENDS[task.solver].solve(input);
-    }
-    const rounded = result.bound === undefined ? result : { ...result, bound: modelBound(result.bound) };
-    return { result: rounded, solverMs: Date.now() - started };
+    const outcome = runBackend(run, solved, budget, starts);
+    const result = outcome.result.bound === undefined ? outcome.result : { ...outcome.result, bound: run.modelBound(outcome.result.bound) };
+    return { ...outcome, result, solverMs: Date.now() - run.started };
   } finally {
     port.close();
   }
 }
+
+/** The containers that fit on no node even alone (blocked everywhere, or too large for every node). */
+function fitsNowhere(model: AssignmentModel): number[] {
+  const out: number[] = [];
+  for (let j = 0; j < model.items.length; j++) if (!model.nodes.some((_, i) => !isBlocked(model, i, j) && fitsEmpty(model, i, j))) out.push(j);
+  return out;
+}
+
+interface Starts {
+  readonly greedy: Int32Array;
+  readonly greedyValid: boolean;
+  readonly heuristic: Int32Array | null;
+  readonly heuristicValid: boolean;
+  /** The best objective of the two (model terms), for the Lagrangian step size. */
+  readonly target: number | undefined;
+}
+
+/** The greedy checked and the regret + local search heuristic run (within its share of the time). */
+function startPlans(run: SolveRun, greedy: Int32Array): Starts {
+  const greedyCheck = verifyPlan(run.model, greedy, true);
+  let heuristic: Int32Array | null = null;
+  if (run.task.solver !== 'greedy' && run.remaining() > 4 * BACKEND_RESERVE_MS) {
+    heuristic = heuristicPlan(run.model, greedyCheck.valid ? greedy : null, Date.now() + Math.min(MAX_HEURISTIC_MS, run.remaining() * HEURISTIC_SHARE));
+  }
+  const heuristicCheck = heuristic ? run.offerPlan(heuristic, 'heuristic') : undefined;
+  const target = heuristicCheck?.valid ? heuristicCheck.objective : greedyCheck.valid ? greedyCheck.objective : undefined;
+  return { greedy, greedyValid: greedyCheck.valid, heuristic, heuristicValid: heuristicCheck?.valid ?? false, target };
+}
+
+/** The assignment bound and a Lagrangian bound (capacity rows relaxed), posted at once. */
+function firstBounds(run: SolveRun, target: number | undefined): void {
+  const { ip } = run;
+  const lagrangian = lagrangianBound(ip, target === undefined ? undefined : target - ip.offset, Date.now() + Math.min(500, run.remaining() * 0.1));
+  run.bound = tighterBound(ip.sense, run.bound, run.modelBound(lagrangian)) ?? run.bound;
+  run.post({ kind: 'bound', bound: run.bound, method: 'lagrangian' });
+}
+
+/** Root cutting planes for GLPK and jsLP (which have none of their own): LP, extended covers, again. */
+function rootCuts(run: SolveRun): IntegerProgram {
+  const { ip } = run;
+  if (ip.varCost.length > LP_BOUND_MAX_VARIABLES) return ip;
+  let solved = ip;
+  const cutDeadline = Date.now() + Math.min(run.remaining() * CUT_BUDGET_SHARE, MAX_CUT_MS);
+  for (let round = 0; round < MAX_CUT_ROUNDS && Date.now() < cutDeadline && run.remaining() > 4 * BACKEND_RESERVE_MS; round++) {
+    const lp = glpkLp(solved, Math.max(1, cutDeadline - Date.now()));
+    if (lp === undefined) break;
+    run.offerBound(run.modelBound(lp.z), round === 0 ? 'lp' : 'lp+cuts');
+    const cuts = separateCovers(solved, lp.x, solved.rows.length);
+    if (cuts.length === 0) break;
+    solved = withRows(solved, cuts);
+  }
+  if (solved !== ip) run.post({ kind: 'model', size: sizeOf(solved), unplaceable: [] });
+  return solved;
+}
+
+function runBackend(run: SolveRun, solved: IntegerProgram, budget: number, starts: Starts): { result: BackendResult; source?: PlanSource } {
+  const { task, model } = run;
+  const input = { model, ip: solved, timeLimitMs: budget, mipGap: task.mipGap };
+  if (task.solver === 'highs') {
+    const stop = task.stop ? new Int32Array(task.stop) : undefined;
+    return {
+      result: solveWithHighs(input, {
+        onProgress: (p) => {
+          if (p.kind === 'incumbent' && p.assignment) run.offerPlan(p.assignment, 'highs');
+          if (p.kind === 'bound' && p.bound !== undefined) run.offerBound(run.modelBound(p.bound), 'highs');
+        },
+        ...(stop ? { shouldStop: () => Atomics.load(stop, 0) !== 0 } : {}),
+        ...(starts.heuristicValid && starts.heuristic ? { start: starts.heuristic } : {}),
+      }),
+    };
+  }
+  if (task.solver === 'glpk' && task.relay && task.lnsAfterShare !== undefined && lnsApplies(model)) return glpkThenSearch(run, input, budget, starts);
+  return { result: BACKENDS[task.solver].solve(input) };
+}
+
+/**
+ * The portfolio's second worker: GLPK for its share of the time; without a proof by then, the
+ * Dantzig–Wolfe bound and the searches from the best plan so far, taking the plans the other worker
+ * finds (relayed by the main thread) as they come.
+ */
+function glpkThenSearch(run: SolveRun, input: Parameters<typeof BACKENDS.glpk.solve>[0], budget: number, starts: Starts): { result: BackendResult; source?: PlanSource } {
+  const { task, model, ip } = run;
+  const share = task.lnsAfterShare!;
+  const result = BACKENDS.glpk.solve({ ...input, timeLimitMs: Math.max(1, Math.floor(budget * share)) });
+  if (result.status !== 'feasible' && result.status !== 'unknown') return { result };
+  const relay = task.relay!;
+  const latest = (): Int32Array | undefined => {
+    let plan: Int32Array | undefined;
+    for (let msg = receiveMessageOnPort(relay); msg !== undefined; msg = receiveMessageOnPort(relay)) plan = (msg.message as { assignment: Int32Array }).assignment;
+    return plan;
+  };
+  // The best verified plan so far, each checked once.
+  const sign = ip.sense === 'min' ? 1 : -1;
+  let start: Int32Array | undefined;
+  let startValue = Infinity;
+  for (const p of [result.assignment, starts.heuristicValid ? starts.heuristic : null, starts.greedyValid ? starts.greedy : null, latest()]) {
+    if (!(p instanceof Int32Array)) continue;
+    const v = verifyPlan(model, p, true);
+    if (v.valid && sign * v.objective < startValue) {
+      start = p;
+      startValue = sign * v.objective;
+    }
+  }
+  if (!start) return { result };
+  const end = task.deadline - BACKEND_RESERVE_MS;
+  // The Dantzig–Wolfe bound (undefined where it does not apply): on tightly packed instances well above
+  // the LP bound HiGHS starts from. A failed LP leaves the bounds already proven.
+  let cg: ReturnType<typeof columnGeneration>;
+  try {
+    cg = highs ? columnGeneration(highs, model, start, Date.now() + Math.min(COLGEN_MAX_MS, Math.max(0, end - Date.now()) * COLGEN_SHARE)) : undefined;
+  } catch {
+    cg = undefined;
+  }
+  if (cg) run.offerBound(roundBound(ip, cg.bound), 'dantzig-wolfe');
+  // Where column generation converged its multipliers drive the exact node-subset search, which follows a
+  // shorter chain search in place of LNS.
+  const subsets = cg?.converged === true;
+  const searches: string[] = [];
+  const report = (source: PlanSource) => (plan: Int32Array): void => void run.offerPlan(plan, source);
+  if (chainsApply(model)) {
+    const chainEnd = Date.now() + Math.max(0, end - Date.now()) * (subsets ? CHAIN_SHARE_BEFORE_SUBSETS : CHAIN_SHARE);
+    start = chainSearch(model, start, { deadline: chainEnd, poll: latest, onImprove: report('chains') }) ?? start;
+    searches.push('ejection-chain search');
+  }
+  const glpkNote = (what: string): string => `GLPK found no proof in ${Math.round(budget * share)} ms; ${what}`;
+  if (subsets && cg) {
+    searches.push('the Lagrangian node-subset search');
+    const found = subsetSearch(model, start, cg.multipliers, { deadline: end, poll: latest, onImprove: report('subsets') });
+    if (found?.optimal) {
+      const objective = verifyPlan(model, found.plan, true).objective;
+      const note = glpkNote(`${searches.join(', then ')} proved the plan optimal (Lagrangian branch and bound over every node)`);
+      // The bound is the plan's own objective, in program terms like the other results' bounds.
+      return { result: { status: 'optimal', assignment: found.plan, objective, bound: objective - ip.offset, note }, source: 'subsets' };
+    }
+  } else {
+    searches.push('large-neighbourhood search');
+    lns(model, start, { deadline: end, poll: latest, onImprove: report('lns') });
+  }
+  return { result: { ...result, note: glpkNote(`${searches.join(', then ')} used the rest`) } };
+}
+
+/** The minimal-conflict search, posting each smaller conflict as it is proven. */
+function explainTask(task: ExplainTask): ExplainResult {
+  try {
+    const explanation = findConflict(task.model, task.deadline, (keep) => task.port.postMessage({ kind: 'conflict', containers: Int32Array.from(keep) } satisfies WorkerMessage));
+    return { explanation };
+  } finally {
+    task.port.close();
+  }
+}
+
+serveTasks(
+  (task: WorkerTask) => (task.kind === 'explain' ? explainTask(task) : solveTask(task)),
+  Promise.all([loadGlpk(), loadHighs()]).then(([, h]) => {
+    highs = h;
+  }),
+  // HiGHS reports its heap; GLPK's is not visible and is bounded by the memory gate before each solve.
+  () => (highs as { memoryBytes?: number } | undefined)?.memoryBytes,
+);

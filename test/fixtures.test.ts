@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { outcomeJson } from '../server/response.js';
+import { outcomeJson } from '../planning/answer.js';
 import { greedyPlan } from '../solver/greedy.js';
 import { solveModel } from '../solver/solve.js';
 import { verifyPlan } from '../solver/verify.js';

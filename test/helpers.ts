@@ -6,7 +6,11 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AssignmentModel } from '../models/model.js';
-import { validateProgram, validateSnapshot, type Validated } from '../models/validate.js';
+import { validateProgram, validateSnapshot, type ProblemLimits, type Validated } from '../models/validate.js';
+import { planner } from '../planning/planner.js';
+import { prepare } from '../planning/prepare.js';
+import { answer } from '../planning/usecases.js';
+import type { SolverPool } from '../solver/pool.js';
 
 /** The repository root, from dist/test/. */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -115,4 +119,16 @@ export function bruteForcePlan(model: AssignmentModel, worseThan?: number): { ob
   };
   go(0, 0);
   return best;
+}
+
+/** A capacity question answered by its use case, as POST /v1/capacity and `placement capacity` answer it. */
+export async function answerCapacity(body: unknown, ctx: { pool: SolverPool; limits: ProblemLimits }): Promise<Record<string, unknown>> {
+  const p = planner({ pool: ctx.pool, limits: ctx.limits, prepare: async (req) => prepare(req) });
+  try {
+    const a = await answer(p, { route: 'capacity', body: { parsed: body }, arrival: Date.now() });
+    if (a.kind !== 'json') throw new Error('a capacity question answers with JSON');
+    return a.json;
+  } finally {
+    p.close();
+  }
 }

@@ -3,7 +3,7 @@ import type { AssignmentModel, GroupRule } from '../models/model.js';
 import type { SolverName } from '../models/options.js';
 import { effectiveRequests, KubePodSchema } from '../models/kube.js';
 import { validateKube, validatePlanBody } from '../models/validate.js';
-import { outcomeJson } from '../server/response.js';
+import { outcomeJson } from '../planning/answer.js';
 import { solveModel } from '../solver/solve.js';
 import { verifyPlan } from '../solver/verify.js';
 import { bruteForcePlan, intsFrom, loadCases, rng, snapshot } from './helpers.js';

@@ -7,8 +7,7 @@ import * as highsPackage from 'highs';
 import type { Highs } from 'highs';
 import { validateSnapshot } from '../models/validate.js';
 import { createApp } from '../server/app.js';
-import { answerCapacity } from '../server/capacity.js';
-import { evaluationJson, outcomeJson } from '../server/response.js';
+import { evaluationJson, outcomeJson } from '../planning/answer.js';
 import { explainInfeasible, restrictItems } from '../solver/explain.js';
 import { formulate } from '../solver/formulate.js';
 import { greedyPlan } from '../solver/greedy.js';
@@ -17,9 +16,9 @@ import { solveModel } from '../solver/solve.js';
 import { verifyPlan } from '../solver/verify.js';
 import { bruteForcePlan, loadCases, ROOT, snapshot } from './helpers.js';
 import { sharedPool } from './setup.js';
+import { answerCapacity } from './helpers.js';
 
 const LIMITS = { maxNodes: 1000, maxContainers: 20000, maxPairs: 2_000_000, maxResources: 32, maxTimeLimitMs: 60_000 };
-const OPTIONS = { timeLimitMs: 10_000, mipGap: 0, solver: 'auto' as const, symmetry: true };
 
 interface ObjectiveCase {
   name: string;
@@ -298,7 +297,7 @@ describe('infeasibility explanations are minimal: drop any one container and the
     it(name, async () => {
       const v = validateSnapshot(body);
       assert.ok(v.ok);
-      const e = await explainInfeasible(v.model, { ...OPTIONS, timeLimitMs: 20_000 }, sharedPool(), Date.now() + 20_000);
+      const e = await explainInfeasible(v.model, sharedPool(), Date.now() + 20_000);
       assert.ok(e && e.minimal, JSON.stringify(e));
       const keep = e.containers.map((c) => v.model.items.indexOf(c));
       assert.equal(bruteForcePlan(restrictItems(v.model, keep)), null, 'the conflict itself has no plan');

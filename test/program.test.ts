@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { outcomeJson } from '../server/response.js';
+import { outcomeJson } from '../planning/answer.js';
 import { solveModel } from '../solver/solve.js';
 import { bruteForce, loadCases, program } from './helpers.js';
 import { sharedPool } from './setup.js';

@@ -1,0 +1,12 @@
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/** ['containers', 2, 'requests', 'nvidia.com/gpu'] → containers[2].requests["nvidia.com/gpu"] */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else if (typeof key === 'string' && IDENTIFIER.test(key)) out += out ? `.${key}` : key;
+    else out += `[${JSON.stringify(String(key))}]`;
+  }
+  return out || '(body)';
+}

@@ -1,0 +1,176 @@
+import { buySnapshot, fitCopies, fitSnapshot, QuestionSchema, whatIfSnapshot, type BuyQuestion, type FitQuestion, type WhatIfQuestion } from '../models/capacity.js';
+import { countIssues, snapshotCounts } from '../models/counts.js';
+import type { AssignmentModel } from '../models/model.js';
+import { issuesOf, plainSnapshotBody, validateSnapshot, type ProblemLimits } from '../models/validate.js';
+import { greedyPlan } from '../solver/greedy.js';
+import { objectivePrecision, precisionIssues } from '../models/precision.js';
+import { invalid, tooLarge } from './errors.js';
+import { accept, type Built } from './prepare.js';
+
+/**
+ * The first stage of a capacity question (POST /v1/capacity, placement capacity): the snapshot (plain or
+ * Kubernetes) and its `question` → the models its solves need, each counted against the limits before it
+ * is built (a question's transformation can multiply the problem: copies of shapes, catalogue nodes).
+ * The solves and the answer are in capacity.ts.
+ */
+type Json = Record<string, unknown>;
+
+export type CapacityPrepared =
+  | {
+      readonly question: 'fit';
+      readonly notes: readonly string[];
+      readonly q: FitQuestion;
+      readonly base: Built;
+      readonly fit: Built;
+      readonly copies: readonly number[];
+      /** Each copy left out costs its weight × moveScale, each move 1 (fewer than moveScale moves in all). */
+      readonly moveScale: number;
+      readonly movers: number;
+      readonly greedyAlone: Record<string, number>;
+      readonly greedyTogether: Record<string, number>;
+    }
+  | { readonly question: 'buy'; readonly notes: readonly string[]; readonly q: BuyQuestion; readonly built: Built; readonly keptCount: number }
+  | { readonly question: 'whatIf'; readonly notes: readonly string[]; readonly q: WhatIfQuestion; readonly base: Built; readonly next?: { readonly built: Built; readonly now: readonly (readonly [string, string])[] } }
+  | { readonly question: 'moveBudget'; readonly notes: readonly string[]; readonly maxMoves: number; readonly base: Built; readonly free: Built };
+
+/** Validates a (transformed) snapshot into a model: counted first, then checked, issues at their paths. */
+function modelOf(snapshot: Json, limits: ProblemLimits): Built {
+  const tooMany = countIssues(snapshotCounts(snapshot), limits, 'snapshot');
+  if (tooMany.length > 0) throw tooLarge(tooMany);
+  return accept(validateSnapshot(snapshot), limits);
+}
+
+/** The question and the plain snapshot beside it, or the issues that say what is wrong with them. */
+function split(body: unknown): { question: ReturnType<typeof QuestionSchema.parse>; snapshot: Json; notes: string[] } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid([{ path: '(body)', message: 'must be a JSON object' }]);
+  const { question: rawQuestion, ...rest } = body as Json;
+  if (rawQuestion === undefined) throw invalid([{ path: 'question', message: 'required: one of {fit}, {buy}, {whatIf}, {moveBudget}' }]);
+  const q = QuestionSchema.safeParse(rawQuestion);
+  if (!q.success) throw invalid(issuesOf(q.error, ['question']));
+  const plain = plainSnapshotBody(rest);
+  if (!plain.ok) throw invalid(plain.issues);
+  return { question: q.data, snapshot: plain.snapshot, notes: plain.notes };
+}
+
+const placementOf = (model: AssignmentModel, plan: ArrayLike<number>): Map<string, string> =>
+  new Map(model.items.flatMap((c, j) => (plan[j]! >= 0 ? [[c, model.nodes[plan[j]!]!] as [string, string]] : [])));
+
+/** The snapshot with every container pinned where `placement` puts it (cluster-capacity's starting point). */
+function pinnedTo(snapshot: Json, placement: ReadonlyMap<string, string>): Json {
+  const containers = ((snapshot['containers'] as Json[] | undefined) ?? []).flatMap((c) => {
+    const at = placement.get(String(c['name']));
+    return at === undefined ? [] : [{ ...c, current: at, pinned: true }];
+  });
+  return { ...snapshot, containers };
+}
+
+const hasCurrent = (model: AssignmentModel): boolean => model.rules?.current.some((i) => i >= 0) ?? false;
+
+export function prepareCapacity(body: unknown, limits: ProblemLimits): CapacityPrepared {
+  const tooMany = typeof body === 'object' && body !== null ? countIssues(snapshotCounts({ ...(body as Json), question: undefined }), limits, 'snapshot') : [];
+  if (tooMany.length > 0) throw tooLarge(tooMany);
+  const { question, snapshot, notes } = split(body);
+  if ('buy' in question) return prepareBuy(snapshot, question.buy, notes, limits);
+  // The snapshot as given must be valid (a purchase may start from no nodes at all).
+  const base = modelOf(snapshot, limits);
+  if ('fit' in question) return prepareFit(snapshot, question.fit, base, notes, limits);
+  if ('whatIf' in question) {
+    const q = question.whatIf;
+    const names = new Set(base.model.nodes);
+    const unknown = (q.remove ?? []).flatMap((n, k) => (names.has(n) ? [] : [{ path: `question.whatIf.remove[${k}]`, message: `unknown node "${n}"` }]));
+    if (unknown.length > 0) throw invalid(unknown);
+    if (!hasCurrent(base.model)) return { question: 'whatIf', notes, q, base };
+    const now = placementOf(base.model, base.model.rules!.current);
+    return { question: 'whatIf', notes, q, base, next: { built: modelOf(whatIfSnapshot(snapshot, q, now), limits), now: [...now] } };
+  }
+  if (!hasCurrent(base.model)) throw invalid([{ path: 'question.moveBudget', message: 'needs a current placement: give containers a `current` node (bound pods in Kubernetes input)' }]);
+  // Moves are limited by k, not priced: the curve shows the cost the moves buy.
+  const containers = ((snapshot['containers'] as Json[] | undefined) ?? []).map((c) => {
+    const { moveCost: _m, pinned: _p, ...rest } = c;
+    void _m;
+    void _p;
+    return rest;
+  });
+  const free = modelOf({ ...snapshot, containers, options: { ...((snapshot['options'] as Json | undefined) ?? {}), moveCost: 0 } }, limits);
+  return { question: 'moveBudget', notes, maxMoves: question.moveBudget.maxMoves, base, free };
+}
+
+/** whatIf's second stage, when nothing ran yet: the re-plan model from the placement the first solve gave. */
+export function prepareWhatIfModel(body: unknown, now: ReadonlyMap<string, string>, limits: ProblemLimits): Built {
+  const { question, snapshot } = split(body);
+  if (!('whatIf' in question)) throw invalid([{ path: 'question', message: 'expected {whatIf}' }]);
+  return modelOf(whatIfSnapshot(snapshot, question.whatIf, now), limits);
+}
+
+function prepareBuy(snapshot: Json, q: BuyQuestion, notes: string[], limits: ProblemLimits): CapacityPrepared {
+  const keptCount = q.keepExisting === false ? 0 : ((snapshot['nodes'] as unknown[] | undefined) ?? []).length;
+  const nodes = keptCount + q.catalogue.reduce((t, c) => t + c.max, 0);
+  const containers = ((snapshot['containers'] as unknown[] | undefined) ?? []).length;
+  const tooMany = countIssues({ nodes, containers, terms: 0, labelSets: 0 }, limits, 'snapshot').map((i) => ({ ...i, path: 'question.buy.catalogue' }));
+  if (tooMany.length > 0) throw tooLarge(tooMany);
+  return { question: 'buy', notes, q, built: modelOf(buySnapshot(snapshot, q), limits), keptCount };
+}
+
+function prepareFit(snapshot: Json, q: FitQuestion, base: Built, notes: string[], limits: ProblemLimits): CapacityPrepared {
+  const own: string[] = [...notes];
+  // Without repacking, containers stay where they run now (current, or the greedy's plan when nothing runs yet).
+  let start = snapshot;
+  let placement: Map<string, string> | undefined;
+  if (!q.repack && !hasCurrent(base.model)) {
+    placement = placementOf(base.model, base.greedy);
+    own.push('no container has a current node: without repacking they stay where the greedy puts them');
+    start = pinnedTo(snapshot, placement);
+  }
+  const copies = fitCopies(start, q);
+  const total = base.model.items.length + copies.reduce((a, b) => a + b, 0);
+  const tooMany = countIssues({ nodes: base.model.nodes.length, containers: total, terms: 0, labelSets: 0 }, limits, 'snapshot').map((i) => ({ ...i, path: 'question.fit' }));
+  if (tooMany.length > 0) throw tooLarge(tooMany);
+  const built = modelOf(fitSnapshot(start, q, copies), limits);
+  const objective = withFitObjective(built.model, q, copies);
+  const precision = objectivePrecision(objective.model);
+  const inexact = precisionIssues(precision);
+  if (inexact.length > 0) throw tooLarge(inexact);
+  const fit: Built = { ...built, model: objective.model, precision };
+  // The greedy count, as cluster-capacity reports it: each shape alone, copies one at a time beside what runs.
+  const runningNow = placement ?? placementOf(base.model, base.model.rules?.current ?? []);
+  const greedyStart = q.repack ? pinnedTo(snapshot, runningNow.size > 0 ? runningNow : placementOf(base.model, base.greedy)) : start;
+  const greedyCount = (shapes: FitQuestion['shapes']): Record<string, number> => {
+    const only = { ...q, shapes, repack: false };
+    const gm = modelOf(fitSnapshot(greedyStart, only, fitCopies(greedyStart, only)), limits).model;
+    const g = greedyPlan(gm);
+    return Object.fromEntries(shapes.map((shape) => [shape.name, gm.items.filter((c, j) => c.startsWith(`${shape.name}#`) && g[j]! >= 0).length]));
+  };
+  const greedyAlone = Object.assign({}, ...q.shapes.map((shape) => greedyCount([shape]))) as Record<string, number>;
+  return { question: 'fit', notes: own, q, base, fit, copies, moveScale: objective.moveScale, movers: objective.movers, greedyAlone, greedyTogether: greedyCount(q.shapes) };
+}
+
+/**
+ * The objective of "how many more fit", lexicographic in three levels: a current container left out
+ * costs more than everything below (it is left out only if it cannot be placed at all); a copy left out
+ * costs its weight × B; a running container moved off its node (with repack) costs 1, and B, a power of
+ * two above the number of movable containers, keeps every count of moves below one unit of weight. So the
+ * most weight is placed first, and among such plans the one with the fewest moves.
+ */
+function withFitObjective(model: AssignmentModel, q: FitQuestion, copies: readonly number[]): { model: AssignmentModel; moveScale: number; movers: number } {
+  const n = model.nodes.length;
+  const m = model.items.length;
+  const existing = m - copies.reduce((a, b) => a + b, 0);
+  const current = model.rules!.current;
+  let movers = 0;
+  const cost = new Float64Array(n * m);
+  for (let j = 0; j < existing; j++) {
+    // Without repack, running containers are pinned: they cannot move at all.
+    if (current[j]! < 0 || !q.repack) continue;
+    movers++;
+    for (let i = 0; i < n; i++) if (i !== current[j]) cost[i * m + j] = 1;
+  }
+  const moveScale = 2 ** Math.ceil(Math.log2(movers + 1));
+  const weights = q.shapes.flatMap((s, k) => new Array<number>(copies[k]!).fill(s.weight ?? 1));
+  const totalWeight = weights.reduce((a, b) => a + b, 0);
+  const hard = 2 ** Math.ceil(Math.log2(totalWeight * moveScale + movers + 1));
+  const unplacedPenalty = model.items.map((_, j) => (j < existing ? hard : weights[j - existing]! * moveScale));
+  // The costs are the moves now (the caller's or derived ones are gone).
+  const { derivedCosts: _derived, ...rest } = model;
+  void _derived;
+  return { model: { ...rest, cost, rules: { ...model.rules!, unplacedPenalty } }, moveScale, movers };
+}

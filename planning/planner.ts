@@ -1,0 +1,60 @@
+import type { AssignmentModel } from '../models/model.js';
+import type { ProblemLimits } from '../models/validate.js';
+import { explainInfeasible } from '../solver/explain.js';
+import type { SolverPool, Ticket } from '../solver/pool.js';
+import type { Explanation } from '../solver/protocol.js';
+import { solveModel, type SolveOutcome } from '../solver/solve.js';
+import type { Built, PrepareRequest, Prepared } from './prepare.js';
+
+/**
+ * What a use case needs from its surroundings, for one request: reading the input (in an input thread
+ * for the service, in-process for the CLI), solving and explaining on the request's solver thread, and
+ * progress for whoever watches. One place in the solver queue for the whole request: a capacity
+ * question's several solves and an explanation after an infeasible solve reuse the request's thread.
+ */
+export interface Planner {
+  prepare(req: Omit<PrepareRequest, 'limits'>): Promise<Prepared>;
+  /** Solves a built model until `deadline` (epoch ms); `greedy` absent: the solver thread computes it. */
+  solve(built: Omit<Built, 'greedy'> & { readonly greedy?: Int32Array }, deadline: number): Promise<SolveOutcome>;
+  explain(model: AssignmentModel, deadline: number): Promise<Explanation | undefined>;
+  /** A capacity whatIf's second stage (the body's re-plan from the placement the first solve gave). */
+  prepareWhatIf(body: PrepareRequest['body'], placement: readonly (readonly [string, string])[]): Promise<Built>;
+  /** Gives back the request's place and threads. */
+  close(): void;
+}
+
+export interface PlannerOptions {
+  readonly pool: SolverPool;
+  readonly limits: ProblemLimits;
+  /** Stage 1 (planning/prepare.ts), wherever it runs. */
+  readonly prepare: (req: PrepareRequest, signal?: AbortSignal) => Promise<Prepared>;
+  /** Who asks (for the per-client share of the queue). */
+  readonly client?: string;
+  /** The client went away, or the service is stopping: solves end with their best plan so far. */
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (p: { readonly objective?: number; readonly bound?: number }) => void;
+}
+
+export function planner(o: PlannerOptions): Planner {
+  let ticket: Ticket | undefined;
+  const admitted = (deadline: number): Ticket => (ticket ??= o.pool.admit({ deadline, ...(o.client !== undefined ? { client: o.client } : {}), ...(o.signal ? { signal: o.signal } : {}) }));
+  return {
+    prepare: (req) => o.prepare({ ...req, limits: o.limits }, o.signal),
+    solve: (built, deadline) =>
+      solveModel(built.model, built.options, o.pool, {
+        ticket: admitted(deadline),
+        deadline,
+        precision: built.precision,
+        ...(built.greedy ? { greedy: built.greedy } : {}),
+        ...(o.signal ? { signal: o.signal } : {}),
+        ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      }),
+    explain: (model, deadline) => (o.signal?.aborted ? Promise.resolve(undefined) : explainInfeasible(model, o.pool, deadline, admitted(deadline))),
+    prepareWhatIf: async (body, placement) => {
+      const p = await o.prepare({ route: 'capacity', body, limits: o.limits, whatIfPlacement: placement }, o.signal);
+      if (p.kind !== 'whatIf') throw new Error('internal error: whatIf preparation answered with something else');
+      return p.built;
+    },
+    close: () => ticket?.release(),
+  };
+}

@@ -1,0 +1,56 @@
+import { availableParallelism } from 'node:os';
+import { QueueFullError } from '../solver/pool.js';
+import { ThreadPool, type PoolEvent, type PoolHealth } from '../solver/threads.js';
+import { InputError } from './errors.js';
+import type { PrepareReply } from './prepare-worker.js';
+import type { PrepareRequest, Prepared } from './prepare.js';
+
+/**
+ * The input threads: stage 1 of every request (parsing, checking and building the model, the greedy
+ * plan) runs here, so a large body never blocks the event loop. At most `maxQueue` requests wait.
+ */
+export interface PreparePoolOptions {
+  /** Input threads (default 1, 2 on machines with 4 cores or more). */
+  readonly threads?: number;
+  readonly maxQueue?: number;
+  /** JavaScript heap limit of each input thread (MiB). */
+  readonly maxHeapMb?: number;
+  readonly onEvent?: (event: PoolEvent) => void;
+}
+
+export class PreparePool {
+  private readonly pool: ThreadPool;
+  readonly maxQueue: number;
+
+  constructor(options: PreparePoolOptions = {}) {
+    this.maxQueue = options.maxQueue ?? 128;
+    this.pool = new ThreadPool({
+      name: 'input',
+      file: new URL('./prepare-worker.js', import.meta.url),
+      threads: options.threads ?? (availableParallelism() >= 4 ? 2 : 1),
+      ...(options.maxHeapMb ? { resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb } } : {}),
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    });
+  }
+
+  health(): PoolHealth {
+    return this.pool.health();
+  }
+
+  /** Stage 1 in an input thread: the prepared input, or the InputError that says why not. */
+  async run(req: PrepareRequest, signal?: AbortSignal): Promise<Prepared> {
+    if (this.pool.waiting >= this.maxQueue) throw new QueueFullError('the input threads are busy and their queue is full; retry later', 1);
+    const lease = await this.pool.acquire(signal);
+    try {
+      const reply = await lease.run<PrepareReply>(req);
+      if ('failure' in reply) throw InputError.from(reply.failure);
+      return reply.prepared;
+    } finally {
+      lease.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}

@@ -1,0 +1,18 @@
+import { serveTasks } from '../solver/serve.js';
+import { InputError, type InputFailure } from './errors.js';
+import { prepare, type PrepareRequest, type Prepared } from './prepare.js';
+
+/**
+ * An input thread: runs stage 1 (planning/prepare.ts) off the event loop. Input problems come back as a
+ * value ({failure}); anything else thrown is a bug and comes back as a task error.
+ */
+export type PrepareReply = { readonly prepared: Prepared } | { readonly failure: InputFailure };
+
+serveTasks((req: PrepareRequest): PrepareReply => {
+  try {
+    return { prepared: prepare(req) };
+  } catch (err) {
+    if (err instanceof InputError) return { failure: err.toFailure() };
+    throw err;
+  }
+}, Promise.resolve());

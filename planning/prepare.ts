@@ -1,0 +1,104 @@
+import type { AssignmentModel } from '../models/model.js';
+import { countIssues, programCounts, snapshotCounts } from '../models/counts.js';
+import { parseJsonBody, shapeIssue } from '../models/json.js';
+import type { SolveOptions } from '../models/options.js';
+import { givenPlan, splitPlan } from '../models/plan.js';
+import { objectivePrecision, precisionIssues, type ObjectivePrecision } from '../models/precision.js';
+import { optionIssues, sizeIssues, validatePlanBody, validateProgram, type ProblemLimits, type Validated } from '../models/validate.js';
+import { formulate } from '../solver/formulate.js';
+import { greedyPlan } from '../solver/greedy.js';
+import { toCplexLp } from '../solver/lpformat.js';
+import { prepareCapacity, prepareWhatIfModel, type CapacityPrepared } from './capacity-prepare.js';
+import { InputError, invalid, tooLarge } from './errors.js';
+
+/**
+ * The first stage of every use case: the request body → a validated model, ready to solve, or the
+ * InputError that says why not. In order, each step only once the ones before have passed:
+ * 1. JSON (bytes or text) → a value; its depth and `__proto__` keys;
+ * 2. the size limits, from the body's counts alone (before any work that grows with them);
+ * 3. the schema, with every issue at its path;
+ * 4. the model, its size and the exactness of its objective (422);
+ * 5. the seed greedy plan (every answer carries it).
+ * This is CPU work in proportion to the body: the service runs it in its input threads, never on the
+ * event loop (planning/prepare-worker.ts); the CLI runs it in-process.
+ */
+export type Route = 'plan' | 'solve' | 'evaluate' | 'capacity';
+
+export interface PrepareRequest {
+  readonly route: Route;
+  /** The body: raw bytes or text (parsed here), or an already parsed value. */
+  readonly body: Uint8Array | string | { readonly parsed: unknown };
+  readonly limits: ProblemLimits;
+  /** `lp`: the integer program as CPLEX LP text instead of a model (plan and solve only). */
+  readonly format?: 'json' | 'lp';
+  /** For a capacity whatIf without current placement: its second stage, with the placement the first stage's solve gave. */
+  readonly whatIfPlacement?: readonly (readonly [string, string])[];
+}
+
+/** A model ready to solve, with what every answer needs beside it. */
+export interface Built {
+  readonly model: AssignmentModel;
+  readonly options: SolveOptions;
+  readonly notes: readonly string[];
+  readonly greedy: Int32Array;
+  readonly precision: ObjectivePrecision;
+}
+
+export type Prepared =
+  | ({ readonly kind: 'model'; readonly given?: Int32Array } & Built)
+  | { readonly kind: 'lp'; readonly text: string }
+  | { readonly kind: 'capacity'; readonly capacity: CapacityPrepared }
+  | { readonly kind: 'whatIf'; readonly built: Built };
+
+/** Most nonzeros an LP export writes (about 20 bytes each: some 50 MB of text). */
+export const MAX_LP_NONZEROS = 2_500_000;
+
+export function prepare(req: PrepareRequest): Prepared {
+  const body = parsedBody(req.body);
+  const shape = shapeIssue(body);
+  if (shape) throw invalid([shape]);
+  if (req.route === 'capacity') {
+    return req.whatIfPlacement ? { kind: 'whatIf', built: prepareWhatIfModel(body, new Map(req.whatIfPlacement), req.limits) } : { kind: 'capacity', capacity: prepareCapacity(body, req.limits) };
+  }
+  const { plan, rest } = req.route === 'evaluate' ? splitPlan(body) : { plan: undefined, rest: body };
+  const program = req.route === 'solve';
+  const tooMany = countIssues(program ? programCounts(rest) : snapshotCounts(rest), req.limits, program ? 'program' : 'snapshot');
+  if (tooMany.length > 0) throw tooLarge(tooMany);
+  const built = accept(program ? validateProgram(rest) : validatePlanBody(rest), req.limits);
+  if (req.format === 'lp') return { kind: 'lp', text: lpText(built.model, built.options) };
+  if (req.route !== 'evaluate') return { kind: 'model', ...built };
+  const given = givenPlan(built.model, plan);
+  if (!given.ok) throw invalid(given.issues);
+  return { kind: 'model', ...built, given: given.plan };
+}
+
+/** The body as a value: JSON text or bytes parsed (refused with invalid_json when it is not JSON). */
+export function parsedBody(body: PrepareRequest['body']): unknown {
+  if (typeof body === 'object' && !(body instanceof Uint8Array)) return body.parsed;
+  const text = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  const parsed = parseJsonBody(text);
+  if (!parsed.ok) throw new InputError('invalid_json', parsed.message);
+  return parsed.value;
+}
+
+/** Validation, option limits, size limits and precision: the model with its greedy plan, or the InputError that says why not. */
+export function accept(v: Validated, limits: ProblemLimits): Built {
+  if (!v.ok) throw invalid(v.issues);
+  const badOptions = optionIssues(v.options, limits);
+  if (badOptions.length > 0) throw invalid(badOptions);
+  const large = sizeIssues(v.model, limits);
+  if (large.length > 0) throw tooLarge(large);
+  const precision = objectivePrecision(v.model);
+  const inexact = precisionIssues(precision);
+  if (inexact.length > 0) throw tooLarge(inexact);
+  return { model: v.model, options: v.options, notes: v.notes ?? [], greedy: greedyPlan(v.model), precision };
+}
+
+/** The model as CPLEX LP text, refused (422) past MAX_LP_NONZEROS. */
+function lpText(model: AssignmentModel, options: SolveOptions): string {
+  const ip = formulate(model, { symmetry: options.symmetry });
+  let nonzeros = 0;
+  for (const row of ip.rows) nonzeros += row.vars.length;
+  if (nonzeros > MAX_LP_NONZEROS) throw tooLarge([{ path: 'format', message: `the integer program has ${nonzeros} nonzeros, more than the ${MAX_LP_NONZEROS} an LP export writes` }]);
+  return toCplexLp(ip, model);
+}

@@ -1,0 +1,214 @@
+import { demandUnits, fitsEmpty, isBlocked, type AssignmentModel, type GroupRule, type PlacementRules } from '../models/model.js';
+import { solveWithHighs } from './backends/highs.js';
+import { formulate } from './formulate.js';
+import { greedyPlan } from './greedy.js';
+import { heuristicPlan } from './heuristic.js';
+import type { Explanation } from './protocol.js';
+import { describe } from './explanation.js';
+import { verifyPlan } from './verify.js';
+
+/**
+ * Why no plan places everything, as a small conflict (run in a solver worker, within a deadline).
+ *
+ * 1. A first conflict with a proof that needs no solver: a container that fits on no node alone; else, for
+ *    a resource whose total demand exceeds the total capacity, the largest requests of it until their sum
+ *    does; else every container.
+ * 2. A deletion filter in halving chunks (drop a chunk, keep it out if the rest is still proven
+ *    infeasible; then chunks half as large, down to single containers), so a conflict of k among m
+ *    containers costs about k·log(m/k) checks, not m.
+ * 3. Each set one smaller than the result is shown to fit by a verified plan (once per kind of container:
+ *    identical replicas give the same set), and each resource and rule is relaxed in turn on it: those
+ *    whose relaxation alone makes it fit are named as causes.
+ * A check is a proof either way: infeasible by a total-demand count, a container that fits nowhere, or
+ * HiGHS's proof; feasible by a plan (the greedy, the local search, or HiGHS) that passes the verifier.
+ * What the time does not allow is left out and `minimal` is false. Every time the conflict shrinks it is
+ * posted through `progress`, so the caller has the latest one even if the worker is stopped.
+ */
+type Feasibility = 'fits' | 'conflict' | 'unknown';
+
+/**
+ * The model restricted to the items `keep` (indices into model.items): rules mapped, every item must be
+ * placed. With `feasibilityOnly` the costs are zero and there is no objective (any plan is optimal).
+ */
+export function restrictItems(model: AssignmentModel, keep: readonly number[], feasibilityOnly = false): AssignmentModel {
+  const n = model.nodes.length;
+  const m = model.items.length;
+  const k = keep.length;
+  const index = new Map(keep.map((j, t) => [j, t]));
+  const map = (items: readonly number[]): number[] => items.flatMap((j) => (index.has(j) ? [index.get(j)!] : []));
+  const resources = model.resources.map((r) => {
+    const demand = new BigInt64Array(r.perNode ? n * k : k);
+    for (let t = 0; t < k; t++) {
+      if (!r.perNode) demand[t] = r.demand[keep[t]!]!;
+      else for (let i = 0; i < n; i++) demand[i * k + t] = r.demand[i * m + keep[t]!]!;
+    }
+    return { ...r, demand };
+  });
+  let rules: PlacementRules | undefined;
+  if (model.rules) {
+    const r = model.rules;
+    const groups = r.groups.flatMap((g): GroupRule[] => {
+      switch (g.kind) {
+        case 'apart':
+          return [{ ...g, a: map(g.a), b: map(g.b) }];
+        case 'together':
+          return [{ ...g, items: map(g.items), with: map(g.with) }];
+        default:
+          return [{ ...g, items: map(g.items) }];
+      }
+    });
+    const blocked = new Uint8Array(n * k);
+    for (let i = 0; i < n; i++) for (let t = 0; t < k; t++) blocked[i * k + t] = r.blocked[i * m + keep[t]!]!;
+    const taints = r.taints ? { nodes: r.taints.nodes, tolerations: keep.map((j) => r.taints!.tolerations[j] ?? []) } : undefined;
+    rules = { blocked, groups, current: Int32Array.from(keep, (j) => r.current[j]!), ...(taints ? { taints } : {}) };
+  }
+  const cost = new Float64Array(n * k);
+  if (!feasibilityOnly) for (let i = 0; i < n; i++) for (let t = 0; t < k; t++) cost[i * k + t] = model.cost[i * m + keep[t]!]!;
+  const objective = !feasibilityOnly && model.objective ? { objective: model.objective } : {};
+  return { kind: model.kind, nodes: model.nodes, items: keep.map((j) => model.items[j]!), resources, cost, sense: model.sense, ...objective, ...(rules ? { rules } : {}) };
+}
+
+/** A resource whose total demand in the model is over the total capacity of every node: a proof without a solver. */
+function overDemanded(model: AssignmentModel): number {
+  return model.resources.findIndex((r) => {
+    if (r.perNode) return false;
+    let demand = 0n;
+    let capacity = 0n;
+    for (const d of r.demand) demand += d;
+    for (const c of r.capacity) capacity += c;
+    return demand > capacity;
+  });
+}
+
+/** Whether the sub-model has a plan: a proof either way, or unknown when neither came by the deadline. */
+function feasibility(model: AssignmentModel, deadline: number): Feasibility {
+  const m = model.items.length;
+  if (m === 0) return 'fits';
+  if (overDemanded(model) >= 0) return 'conflict';
+  for (let j = 0; j < m; j++) if (!model.nodes.some((_, i) => !isBlocked(model, i, j) && fitsEmpty(model, i, j))) return 'conflict';
+  const greedy = greedyPlan(model);
+  if (verifyPlan(model, greedy, true).valid) return 'fits';
+  const quick = heuristicPlan(model, greedy, Math.min(deadline, Date.now() + 20));
+  if (quick && verifyPlan(model, quick, true).valid) return 'fits';
+  const left = deadline - Date.now();
+  if (left < 5) return 'unknown';
+  const ip = formulate(model);
+  if (ip.unplaceable.length > 0) return 'conflict';
+  const r = solveWithHighs({ model, ip, timeLimitMs: left, mipGap: 0 });
+  if (r.status === 'infeasible') return 'conflict';
+  if (r.assignment && verifyPlan(model, r.assignment, true).valid) return 'fits';
+  return 'unknown';
+}
+
+/**
+ * Containers that are alike for feasibility (same demands, blocks and places in the rules): dropping
+ * one or another of them leaves the same problem up to names.
+ */
+function kindOf(model: AssignmentModel, j: number, roles: readonly string[]): string {
+  const n = model.nodes.length;
+  const m = model.items.length;
+  const parts = model.resources.map((r) => (r.perNode ? Array.from({ length: n }, (_, i) => demandUnits(r, i, j, m)).join(':') : String(r.demand[j])));
+  if (model.rules) {
+    const column = new Uint8Array(n);
+    for (let i = 0; i < n; i++) column[i] = model.rules.blocked[i * m + j]!;
+    parts.push(Buffer.from(column).toString('latin1'), roles[j]!);
+  }
+  return parts.join(',');
+}
+
+function roles(model: AssignmentModel): string[] {
+  const out = model.items.map(() => '');
+  (model.rules?.groups ?? []).forEach((g, x) => {
+    const mark = (items: readonly number[], role: string): void => items.forEach((j) => (out[j] += `${x}${role},`));
+    if (g.kind === 'apart') {
+      mark(g.a, 'a');
+      mark(g.b, 'b');
+    } else if (g.kind === 'together') {
+      mark(g.items, 'o');
+      mark(g.with, 'w');
+    } else mark(g.items, '');
+  });
+  return out;
+}
+
+/** The first conflict, proven without a solver where it can be (see the file comment). */
+function firstConflict(model: AssignmentModel): number[] {
+  const m = model.items.length;
+  const alone = model.items.findIndex((_, j) => !model.nodes.some((_, i) => !isBlocked(model, i, j) && fitsEmpty(model, i, j)));
+  if (alone >= 0) return [alone];
+  const k = overDemanded(model);
+  if (k < 0) return Array.from({ length: m }, (_, j) => j);
+  const r = model.resources[k]!;
+  let capacity = 0n;
+  for (const c of r.capacity) capacity += c;
+  const order = Array.from({ length: m }, (_, j) => j).sort((a, b) => (r.demand[b]! > r.demand[a]! ? 1 : r.demand[b]! < r.demand[a]! ? -1 : a - b));
+  const prefix: number[] = [];
+  let total = 0n;
+  for (const j of order) {
+    prefix.push(j);
+    total += r.demand[j]!;
+    if (total > capacity) break;
+  }
+  return prefix.sort((a, b) => a - b);
+}
+
+export function findConflict(model: AssignmentModel, deadline: number, progress: (containers: readonly number[]) => void = () => undefined): Explanation {
+  let keep = firstConflict(model);
+  progress(keep);
+  let minimal = true;
+  const check = (items: readonly number[], share: number): Feasibility => {
+    const left = deadline - Date.now();
+    if (left < 10) return 'unknown';
+    return feasibility(restrictItems(model, items, true), Date.now() + Math.max(5, left / Math.max(1, share)));
+  };
+  // Deletion filter in halving chunks.
+  for (let chunk = Math.max(1, Math.floor(keep.length / 2)); keep.length > 1; chunk = Math.max(1, Math.floor(chunk / 2))) {
+    for (let start = 0; start < keep.length && keep.length > 1; ) {
+      const without = [...keep.slice(0, start), ...keep.slice(start + chunk)];
+      const f = without.length === 0 ? 'fits' : check(without, 4 + Math.ceil(keep.length / chunk));
+      if (f === 'conflict') {
+        keep = without;
+        progress(keep);
+      } else {
+        if (f === 'unknown') minimal = false;
+        start += chunk;
+      }
+      if (Date.now() >= deadline) break;
+    }
+    if (chunk === 1 || Date.now() >= deadline) break;
+  }
+  // Every one-smaller set fits (once per kind of container in the conflict).
+  const core = restrictItems(model, keep, true);
+  const coreRoles = roles(core);
+  const tried = new Map<string, Feasibility>();
+  for (let t = 0; t < keep.length && minimal; t++) {
+    const kind = kindOf(core, t, coreRoles);
+    let f = tried.get(kind);
+    if (f === undefined) tried.set(kind, (f = check(keep.filter((_, u) => u !== t), 4 + keep.length - t)));
+    if (f !== 'fits') minimal = false;
+  }
+  if (Date.now() >= deadline) minimal = false;
+  const causes = relaxations(core, (relaxed, share) => (deadline - Date.now() < 10 ? 'unknown' : feasibility(relaxed, Date.now() + (deadline - Date.now()) / share)));
+  return describe(model, keep, causes, minimal);
+}
+
+/** The resources and rules whose relaxation alone makes the conflict fit. */
+function relaxations(core: AssignmentModel, check: (relaxed: AssignmentModel, share: number) => Feasibility): string[] {
+  const causes: string[] = [];
+  for (let k = 0; k < core.resources.length; k++) {
+    const relaxed = { ...core, resources: core.resources.filter((_, x) => x !== k) };
+    if (check(relaxed, core.resources.length + 2) === 'fits') causes.push(core.resources[k]!.name);
+  }
+  if (core.rules) {
+    const r = core.rules;
+    for (let g = 0; g < r.groups.length; g++) {
+      const relaxed = { ...core, rules: { ...r, groups: r.groups.filter((_, x) => x !== g) } };
+      if (check(relaxed, r.groups.length + 2) === 'fits') causes.push(r.groups[g]!.name);
+    }
+    if (r.blocked.some((b) => b !== 0) && check({ ...core, rules: { ...r, blocked: new Uint8Array(r.blocked.length) } }, 2) === 'fits') {
+      causes.push('node eligibility (taints, selectors, affinity, cordons)');
+    }
+  }
+  return causes;
+}
+
