@@ -8,9 +8,9 @@ import { jsonLogger } from './log.js';
 
 /**
  * The service: solver threads, input threads, the HTTP server, and the process's policies.
- * - SIGTERM / SIGINT: draining at once (/readyz 503, new requests refused, no new connections); requests
- *   in flight go on until SHUTDOWN_GRACE_MS, when each is answered with its best verified plan so far;
- *   then the threads stop and the process exits 0.
+ * - SIGTERM / SIGINT: draining at once (/readyz 503, new requests refused with 503); requests in flight
+ *   go on until SHUTDOWN_GRACE_MS, when each is answered with its best verified plan so far; then the
+ *   listener, the connections and the threads stop and the process exits 0.
  * - An unhandled promise rejection is a bug: it is logged and the service goes on.
  * - An uncaught exception leaves the process in an unknown state: it is logged, the service drains as on
  *   SIGTERM, and exits 1 (the supervisor starts a fresh one).
@@ -35,7 +35,8 @@ const inputs = new PreparePool({ ...(config.inputThreads ? { threads: config.inp
 const lifecycle: Lifecycle = { draining: false, inflight: new Set() };
 const app = createApp({ pool, limits: config.limits, maxBodyBytes: config.maxBodyBytes, prepare: (req, signal) => inputs.run(req, signal), inputHealth: () => inputs.health(), lifecycle, log });
 const server: Server = app.listen(config.port, () => {
-  log.log('info', 'listening', { port: config.port, solverThreads: pool.threads, queue: pool.maxQueue, inputThreads: inputs.health().threads, memoryLimitMb: Math.round(config.memory.limitBytes / 2 ** 20) });
+  const address = server.address();
+  log.log('info', 'listening', { port: typeof address === 'object' && address ? address.port : config.port, solverThreads: pool.threads, queue: pool.maxQueue, inputThreads: inputs.health().threads, memoryLimitMb: Math.round(config.memory.limitBytes / 2 ** 20) });
 });
 server.on('clientError', (_err, socket) => {
   if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
@@ -44,20 +45,26 @@ server.on('clientError', (_err, socket) => {
 
 let stopping: Promise<void> | undefined;
 
+/**
+ * Draining: the listener stays open so probes and load balancers get 503s (not refused connections)
+ * while requests in flight finish; at SHUTDOWN_GRACE_MS each one still running ends with its best plan.
+ * Once none is left, the listener and every connection close and the threads stop.
+ */
 function drain(reason: string, exitCode: number): Promise<void> {
   stopping ??= (async () => {
     lifecycle.draining = true;
     log.log('info', 'draining', { reason, inflight: lifecycle.inflight.size, graceMs: config.shutdownGraceMs });
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
     const grace = setTimeout(() => {
-      // The drain deadline: every request still running ends now, with its best plan so far.
       for (const r of lifecycle.inflight) r.abort(new Error('the service is shutting down'));
     }, config.shutdownGraceMs);
-    const idle = setInterval(() => server.closeIdleConnections(), 200);
-    await closed;
+    while (lifecycle.inflight.size > 0) await new Promise((r) => setTimeout(r, 20));
     clearTimeout(grace);
-    clearInterval(idle);
+    // Let the last answers leave before the connections close.
+    await new Promise((r) => setTimeout(r, 50));
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
     await Promise.all([pool.close(), inputs.close()]);
     log.log('info', 'stopped', { exitCode });
     process.exit(exitCode);

@@ -132,6 +132,11 @@ export class SolverPool {
     }
   }
 
+  /** Resolves once every solver thread has loaded its solvers (a warm pool). */
+  ready(timeoutMs?: number): Promise<void> {
+    return this.pool.ready(timeoutMs);
+  }
+
   /** Requests waiting for a thread. */
   get queued(): number {
     return this.waiting;

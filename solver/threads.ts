@@ -132,6 +132,15 @@ export class ThreadPool {
     return { threads: this.threads, ready, busy, starting, restarts: this.restarts, startupFailures: this.startupFailures, failing: ready === 0 && this.startupFailures >= FAILING_AFTER };
   }
 
+  /** Resolves once every worker is loaded (none starting), checking every 20 ms; rejects after `timeoutMs`. */
+  async ready(timeoutMs = 30_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (this.health().ready < this.threads) {
+      if (Date.now() > until) throw new Error(`the ${this.name} threads did not all start within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
   /** An idle ready worker now, or undefined (never waits). */
   tryAcquire(): Lease | undefined {
     if (this.closing) return undefined;

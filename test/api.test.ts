@@ -42,6 +42,8 @@ describe('HTTP API', function () {
   let server: Server;
   let url: string;
   before(async () => {
+    // A warm pool: the portfolio races both solvers when both threads are free.
+    await sharedPool().ready();
     ({ server, url } = await listen(createApp({ pool: sharedPool(), limits: LIMITS, maxBodyBytes: 2 * 1024 * 1024 })));
   });
   after(() => server.close());
@@ -172,7 +174,9 @@ describe('HTTP API under load', function () {
       const statuses = answers.map((a) => a.status).sort();
       assert.deepEqual(statuses, [200, 200, 503]);
       const refused = answers.find((a) => a.status === 503)!;
-      assert.equal(refused.headers.get('retry-after'), '1');
+      // Derived from the queue and recent solve times: whole seconds, at least 1.
+      const retryAfter = Number(refused.headers.get('retry-after'));
+      assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1, String(retryAfter));
       assert.equal((refused.json as unknown as ErrorBody).error.code, 'queue_full');
     } finally {
       server.close();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { stringify } from 'yaml';
 import { join } from 'node:path';
@@ -86,4 +86,56 @@ describe('CLI (placement)', function () {
       assert.equal(r.stdout, '');
     });
   }
+
+  it('refuses a FIFO, a file over 512 MiB and a directory link loop with a plain message, reading none of them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'placement-caps-'));
+    const fifo = join(dir, 'pipe.json');
+    spawnSync('mkfifo', [fifo]);
+    const r1 = placement(['plan', fifo]);
+    assert.equal(r1.code, 2);
+    assert.match(r1.stderr, /is not a regular file/);
+    const big = join(dir, 'big.json');
+    writeFileSync(big, '');
+    truncateSync(big, 600 * 2 ** 20); // sparse: nothing is written
+    const r2 = placement(['plan', big]);
+    assert.equal(r2.code, 2);
+    assert.match(r2.stderr, /is larger than 536870912 bytes/);
+    const loop = mkdtempSync(join(tmpdir(), 'placement-loop-'));
+    symlinkSync(loop, join(loop, 'again.json'));
+    writeFileSync(join(loop, 'nodes.yaml'), 'kind: Node\nmetadata: {name: a}\nstatus: {allocatable: {cpu: "4"}}\n');
+    const r3 = placement(['plan', loop]);
+    assert.equal(r3.code, 0, r3.stderr);
+    assert.equal((JSON.parse(r3.stdout) as { status: string }).status, 'optimal');
+  });
+
+  it('says where a file is not JSON or YAML without quoting it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'placement-quote-'));
+    writeFileSync(join(dir, 'a.json'), '{"nodes": [{"name": "secret-token-123", "capacity": {"cpu": 4}}], oops}');
+    writeFileSync(join(dir, 'b.yaml'), 'nodes:\n  - name: secret-abc\n    capacity: {cpu: [\n');
+    for (const [file, where] of [['a.json', /line 1 column 67/], ['b.yaml', /at line \d+ column \d+/]] as const) {
+      const r = placement(['plan', join(dir, file)]);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, where);
+      assert.doesNotMatch(r.stderr, /secret/);
+    }
+  });
+
+  it('prints JSON only on stdout when nothing can be placed (GLPK used to abort and print there), and exits 1 for an infeasible pack', () => {
+    const nothing = { nodes: [{ name: 'a', capacity: { cpu: 1 } }], containers: [{ name: 'x', requests: { cpu: 2 } }], options: { allowUnplaced: true, timeLimitMs: 3000 } };
+    for (const solver of ['glpk', 'jslp', 'auto']) {
+      const r = placement(['plan', '-', '--solver', solver], JSON.stringify(nothing));
+      assert.equal(r.code, 0, r.stderr);
+      const out = JSON.parse(r.stdout) as { status: string; unplaced: string[] };
+      assert.equal(out.status, 'optimal');
+      assert.deepEqual(out.unplaced, ['x']);
+      assert.doesNotMatch(r.stderr, /glp_add_cols|Aborted/);
+    }
+    const pack = { nodes: [{ name: 'a', capacity: { cpu: 2 } }], containers: ['x', 'y'].map((name) => ({ name, requests: { cpu: 1.5 } })), options: { objective: 'pack', timeLimitMs: 3000 } };
+    const r = placement(['plan', '-'], JSON.stringify(pack));
+    assert.equal(r.code, 1, r.stderr);
+    const out = JSON.parse(r.stdout) as { status: string; explanation: { containers: string[] } };
+    assert.equal(out.status, 'infeasible');
+    assert.deepEqual(out.explanation.containers, ['x', 'y']);
+  });
 });
+

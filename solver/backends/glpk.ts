@@ -32,6 +32,15 @@ function toLp(g: GLPK, ip: IntegerProgram, relax: boolean): LP {
   };
 }
 
+/**
+ * The result for a program without variables: every container unplaced (feasible only when containers
+ * may stay out, and then optimal), or infeasible.
+ */
+export function emptyProgramResult(ip: IntegerProgram): BackendResult {
+  if (ip.m > 0 && !ip.allowUnplaced) return { status: 'infeasible', note: 'no container can be placed anywhere' };
+  return { status: 'optimal', assignment: new Int32Array(ip.m).fill(-1), objective: 0, bound: 0 };
+}
+
 function values(vars: Record<string, number>, count: number): Float64Array {
   return Float64Array.from({ length: count }, (_, v) => vars[`x${v}`] ?? 0);
 }
@@ -42,6 +51,8 @@ function values(vars: Record<string, number>, count: number): Float64Array {
  */
 export function glpkLp(ip: IntegerProgram, timeLimitMs: number): { readonly z: number; readonly x: Float64Array } | undefined {
   if (!glpk) throw new Error('GLPK is not loaded: call loadGlpk() first');
+  // GLPK aborts (glp_add_cols: ncs = 0) on a program without columns: its relaxation is 0.
+  if (ip.varCost.length === 0) return { z: 0, x: new Float64Array(0) };
   const out = glpk.solve(toLp(glpk, ip, true), { msglev: glpk.GLP_MSG_OFF, tmlim: Math.max(0.001, timeLimitMs / 1000) });
   if (out.result.status !== glpk.GLP_OPT) return undefined;
   const vars = out.result.vars;
@@ -52,6 +63,8 @@ export const glpkBackend: Backend = {
   name: 'glpk',
   solve({ ip, timeLimitMs, mipGap }: SolveInput): BackendResult {
     if (!glpk) throw new Error('GLPK is not loaded: call loadGlpk() first');
+    // No columns (nothing can be placed): the empty program's only plan, which GLPK would abort on.
+    if (ip.varCost.length === 0) return emptyProgramResult(ip);
     const g = glpk;
     const out = g.solve(toLp(g, ip, false), { msglev: g.GLP_MSG_OFF, tmlim: Math.max(0.001, timeLimitMs / 1000), mipgap: mipGap, presol: true });
     const { status, z, vars } = out.result;

@@ -5,6 +5,7 @@ import type { Highs } from 'highs';
 const highsLoader = (highsPackage as unknown as { default: () => Promise<Highs> }).default;
 import { assignmentFromValues, valuesFromAssignment } from '../ip.js';
 import type { Backend, BackendResult, SolveInput } from './backend.js';
+import { emptyProgramResult } from './glpk.js';
 
 /**
  * HiGHS (the `highs` package, WebAssembly) through its persistent model API, so the answer carries
@@ -31,6 +32,7 @@ export interface HighsProgress {
 export function solveWithHighs(input: SolveInput, hooks: { onProgress?: (p: HighsProgress) => void; shouldStop?: () => boolean; start?: Int32Array } = {}): BackendResult {
   if (!highs) throw new Error('HiGHS is not loaded: call loadHighs() first');
   const { ip, timeLimitMs, mipGap } = input;
+  if (ip.varCost.length === 0) return emptyProgramResult(ip);
   const C = highs.constants;
   const nCols = ip.varCost.length;
   const starts = new Int32Array(ip.rows.length + 1);

@@ -5,6 +5,7 @@ import type { Model } from 'javascript-lp-solver';
 const solver = jsLpSolver.default as unknown as { Solve(model: Model): unknown };
 import { assignmentFromValues } from '../ip.js';
 import type { Backend, BackendResult, SolveInput } from './backend.js';
+import { emptyProgramResult } from './glpk.js';
 
 /**
  * javascript-lp-solver adapter: a second, pure-JS exact backend for small programs and cross-checks.
@@ -16,6 +17,7 @@ import type { Backend, BackendResult, SolveInput } from './backend.js';
 export const jslpBackend: Backend = {
   name: 'jslp',
   solve({ ip, timeLimitMs, mipGap }: SolveInput): BackendResult {
+    if (ip.varCost.length === 0) return emptyProgramResult(ip);
     const variables: Record<string, Record<string, number>> = {};
     const ints: Record<string, 1> = {};
     const continuous = new Set(ip.continuous);
