@@ -60,7 +60,7 @@ export function createApp(options: AppOptions): express.Express {
     const h = pool.health();
     const input = options.inputHealth?.();
     const failing = h.failing || (input?.failing ?? false);
-    const status = lifecycle.draining ? 'draining' : failing ? 'failing' : 'ok';
+    const status = lifecycle.draining ? 'draining' : failing ? 'failing' : h.booting || input?.booting ? 'starting' : 'ok';
     return {
       ok: status === 'ok',
       body: { status, solverThreads: pool.threads, queued: pool.queued, maxQueue: pool.maxQueue, workers: workers(h), ...(input ? { inputThreads: workers(input) } : {}) },
@@ -74,8 +74,14 @@ export function createApp(options: AppOptions): express.Express {
     });
   }
 
-  const accepting = (_req: Request, _res: Response, next: NextFunction): void => {
-    next(lifecycle.draining ? new ApiError('shutting_down', 'the service is shutting down; retry on another instance', [], 1) : undefined);
+  // Before the body is read: refused at once while draining, or when the queue (or this client's share) is full.
+  const accepting = (req: Request, _res: Response, next: NextFunction): void => {
+    if (lifecycle.draining) {
+      next(new ApiError('shutting_down', 'the service is shutting down; retry on another instance', [], 1));
+      return;
+    }
+    const full = pool.refusal(req.socket.remoteAddress ?? '');
+    next(full ? new ApiError('queue_full', full.message, [], full.retryAfterSeconds) : undefined);
   };
   const route = (name: Route) => async (req: Request, res: Response): Promise<void> => {
     const format = req.query['format'];

@@ -160,18 +160,30 @@ export class SolverPool {
   }
 
   /**
+   * Why a request of this client would be refused now, before its deadline is known (the queue or the
+   * client's share of it is full, or memory is over the limit); undefined when it may come in.
+   */
+  refusal(client: string): QueueFullError | undefined {
+    if (this.overMemory) return new QueueFullError('the service is over its memory limit; retry later', this.retryAfterSeconds());
+    const free = this.waiting === 0 && this.pool.health().busy < this.pool.health().ready;
+    if (free) return undefined;
+    if (this.waiting >= this.maxQueue) return new QueueFullError('all solver threads are busy and the queue is full; retry later', this.retryAfterSeconds());
+    if ((this.waitingByClient.get(client) ?? 0) >= this.maxQueuePerClient) {
+      return new QueueFullError(`this client already has ${this.maxQueuePerClient} requests waiting for a solver thread; retry later`, this.retryAfterSeconds());
+    }
+    return undefined;
+  }
+
+  /**
    * Admits a request or refuses it at once (QueueFullError). The ticket's first lead() waits for the
    * thread; release() must always follow.
    */
   admit(options: AdmitOptions): Ticket {
     const client = options.client ?? '';
-    if (this.overMemory) throw new QueueFullError('the service is over its memory limit; retry later', this.retryAfterSeconds());
+    const refused = this.refusal(client);
+    if (refused) throw refused;
     const free = this.waiting === 0 && this.pool.health().busy < this.pool.health().ready;
     if (!free) {
-      if (this.waiting >= this.maxQueue) throw new QueueFullError('all solver threads are busy and the queue is full; retry later', this.retryAfterSeconds());
-      if ((this.waitingByClient.get(client) ?? 0) >= this.maxQueuePerClient) {
-        throw new QueueFullError(`this client already has ${this.maxQueuePerClient} requests waiting for a solver thread; retry later`, this.retryAfterSeconds());
-      }
       const wait = this.estimatedWaitMs();
       if (Date.now() + wait > options.deadline) throw new QueueFullError(`the estimated wait for a solver thread (${wait} ms) is longer than the time limit; retry later or with a longer limit`, this.retryAfterSeconds());
     }

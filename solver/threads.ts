@@ -46,6 +46,8 @@ export interface PoolHealth {
   readonly startupFailures: number;
   /** True when no worker is ready and new ones keep failing to start: the pool cannot take work. */
   readonly failing: boolean;
+  /** True until the first worker is ready. */
+  readonly booting: boolean;
 }
 
 /** A task's worker died or was terminated before it answered. */
@@ -111,6 +113,7 @@ export class ThreadPool {
   private readonly waiters: { resolve: (lease: Lease) => void; reject: (e: Error) => void; spare: boolean }[] = [];
   private restarts = 0;
   private startupFailures = 0;
+  private everReady = false;
   private closing = false;
   private readonly replacements = new Set<NodeJS.Timeout>();
 
@@ -129,7 +132,7 @@ export class ThreadPool {
       if (s.state === 'leased') busy++;
       if (s.state === 'starting') starting++;
     }
-    return { threads: this.threads, ready, busy, starting, restarts: this.restarts, startupFailures: this.startupFailures, failing: ready === 0 && this.startupFailures >= FAILING_AFTER };
+    return { threads: this.threads, ready, busy, starting, restarts: this.restarts, startupFailures: this.startupFailures, failing: ready === 0 && this.startupFailures >= FAILING_AFTER, booting: !this.everReady };
   }
 
   /** Resolves once every worker is loaded (none starting), checking every 20 ms; rejects after `timeoutMs`. */
@@ -230,6 +233,7 @@ export class ThreadPool {
     if (msg.type === 'ready') {
       clearTimeout(slot.startupTimer);
       this.startupFailures = 0;
+      this.everReady = true;
       if (slot.doomed !== undefined || this.closing) {
         slot.state = 'idle';
         this.stop(slot, slot.doomed ?? 'the pool is closing');

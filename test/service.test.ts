@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { gapToProgram, parseGapFile } from '../models/orlib.js';
 import { fixturePath } from './helpers.js';
-import { postJson, probe, startServer, type RunningServer } from './server.js';
+import { postJson, probe, startServer, type RunningServer } from '../bench/server.js';
 
 /**
  * The service as a client sees it (issue 12): the real server process, under bursts, hostile bodies,

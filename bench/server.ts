@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import { join } from 'node:path';
-import { ROOT } from './helpers.js';
+import { fileURLToPath } from 'node:url';
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
  * The real service in a child process (dist/server/main.js), on a free loopback port, for tests and
@@ -17,33 +19,47 @@ export interface RunningServer {
   stop(graceMs?: number): Promise<number | null>;
 }
 
+/** The server entry: this build's, or another one's (OPTIPLACE_SERVER, e.g. an older build to compare). */
+const SERVER_ENTRY = process.env['OPTIPLACE_SERVER'] ?? join(ROOT, 'dist', 'server', 'main.js');
+
+/** A loopback port nobody listens on now. */
+async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
+  const port = (probe.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
 export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'server', 'main.js')], {
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'debug', ...env },
+  const port = await freePort();
+  const child = spawn(process.execPath, [SERVER_ENTRY], {
+    env: { ...process.env, PORT: String(port), LOG_LEVEL: 'debug', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const port = await new Promise<number>((resolve, reject) => {
+  for (const stream of [child.stdout!, child.stderr!]) {
     let buffer = '';
-    const timer = setTimeout(() => reject(new Error(`the server did not start: ${log.join('\n')}`)), 20_000);
-    child.stderr!.on('data', (chunk: Buffer) => {
+    stream.on('data', (chunk: Buffer) => {
       buffer += chunk.toString('utf8');
       const lines = buffer.split('\n');
       buffer = lines.pop()!;
-      for (const line of lines) {
-        log.push(line);
-        const m = /"msg":"listening","port":(\d+)/.exec(line);
-        if (m) {
-          clearTimeout(timer);
-          resolve(Number(m[1]));
-        }
-      }
+      log.push(...lines);
     });
-    void exited.then((code) => reject(new Error(`the server exited (${code}) before listening: ${log.join('\n')}`)));
-  });
+  }
+  const url = `http://127.0.0.1:${port}`;
+  // Up when /healthz answers (every version of the service has it).
+  const until = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}) before listening: ${log.join('\n')}`);
+    const ok = await fetch(`${url}/healthz`).then((r) => r.status === 200, () => false);
+    if (ok) break;
+    if (Date.now() > until) throw new Error(`the server did not start: ${log.join('\n')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     process: child,
     log,
     exited,
