@@ -131,13 +131,13 @@ function roles(model: AssignmentModel): string[] {
   return out;
 }
 
-/** The first conflict, proven without a solver where it can be (see the file comment). */
-function firstConflict(model: AssignmentModel): number[] {
+/** The first conflict, proven without a solver where it can be (see the file comment), and how. */
+function firstConflict(model: AssignmentModel): { items: number[]; by: 'alone' | 'demand' | 'all' } {
   const m = model.items.length;
   const alone = model.items.findIndex((_, j) => !model.nodes.some((_, i) => !isBlocked(model, i, j) && fitsEmpty(model, i, j)));
-  if (alone >= 0) return [alone];
+  if (alone >= 0) return { items: [alone], by: 'alone' };
   const k = overDemanded(model);
-  if (k < 0) return Array.from({ length: m }, (_, j) => j);
+  if (k < 0) return { items: Array.from({ length: m }, (_, j) => j), by: 'all' };
   const r = model.resources[k]!;
   let capacity = 0n;
   for (const c of r.capacity) capacity += c;
@@ -149,45 +149,66 @@ function firstConflict(model: AssignmentModel): number[] {
     total += r.demand[j]!;
     if (total > capacity) break;
   }
-  return prefix.sort((a, b) => a - b);
+  return { items: prefix.sort((a, b) => a - b), by: 'demand' };
 }
 
-export function findConflict(model: AssignmentModel, deadline: number, progress: (containers: readonly number[]) => void = () => undefined): Explanation {
-  let keep = firstConflict(model);
-  progress(keep);
-  let minimal = true;
-  const check = (items: readonly number[], share: number): Feasibility => {
-    const left = deadline - Date.now();
-    if (left < 10) return 'unknown';
-    return feasibility(restrictItems(model, items, true), Date.now() + Math.max(5, left / Math.max(1, share)));
-  };
-  // Deletion filter in halving chunks.
+type Check = (items: readonly number[], share: number) => Feasibility;
+
+/** Drops chunks (halving down to single containers) while the rest is still proven infeasible; false when time ran out or a check was undecided. */
+function deletionFilter(start: readonly number[], check: Check, deadline: number, progress: (keep: readonly number[]) => void): { keep: number[]; decided: boolean } {
+  let keep = [...start];
+  let decided = true;
   for (let chunk = Math.max(1, Math.floor(keep.length / 2)); keep.length > 1; chunk = Math.max(1, Math.floor(chunk / 2))) {
-    for (let start = 0; start < keep.length && keep.length > 1; ) {
-      const without = [...keep.slice(0, start), ...keep.slice(start + chunk)];
+    for (let at = 0; at < keep.length && keep.length > 1; ) {
+      const without = [...keep.slice(0, at), ...keep.slice(at + chunk)];
       const f = without.length === 0 ? 'fits' : check(without, 4 + Math.ceil(keep.length / chunk));
       if (f === 'conflict') {
         keep = without;
         progress(keep);
       } else {
-        if (f === 'unknown') minimal = false;
-        start += chunk;
+        if (f === 'unknown') decided = false;
+        at += chunk;
       }
-      if (Date.now() >= deadline) break;
+      if (Date.now() >= deadline) return { keep, decided: false };
     }
-    if (chunk === 1 || Date.now() >= deadline) break;
+    if (chunk === 1) break;
   }
-  // Every one-smaller set fits (once per kind of container in the conflict).
+  return { keep, decided };
+}
+
+/** Whether every set one smaller than `keep` fits (checked once per kind of container: alike ones give the same set). */
+function oneSmallerFit(model: AssignmentModel, keep: readonly number[], check: Check): Feasibility {
   const core = restrictItems(model, keep, true);
   const coreRoles = roles(core);
   const tried = new Map<string, Feasibility>();
-  for (let t = 0; t < keep.length && minimal; t++) {
+  for (let t = 0; t < keep.length; t++) {
     const kind = kindOf(core, t, coreRoles);
     let f = tried.get(kind);
     if (f === undefined) tried.set(kind, (f = check(keep.filter((_, u) => u !== t), 4 + keep.length - t)));
-    if (f !== 'fits') minimal = false;
+    if (f !== 'fits') return f;
   }
-  if (Date.now() >= deadline) minimal = false;
+  return 'fits';
+}
+
+export function findConflict(model: AssignmentModel, deadline: number, progress: (containers: readonly number[]) => void = () => undefined): Explanation {
+  const first = firstConflict(model);
+  let keep = first.items;
+  progress(keep);
+  const check: Check = (items, share) => {
+    const left = deadline - Date.now();
+    if (left < 10) return 'unknown';
+    return feasibility(restrictItems(model, items, true), Date.now() + Math.max(5, left / Math.max(1, share)));
+  };
+  // A total-demand conflict is usually irreducible already (dropping any one brings the demand under
+  // the capacity): check that first, and filter only if some one-smaller set is still infeasible.
+  let verdict: Feasibility = first.by === 'demand' ? oneSmallerFit(model, keep, check) : 'conflict';
+  if (verdict === 'conflict') {
+    const filtered = deletionFilter(keep, check, deadline, progress);
+    keep = filtered.keep;
+    verdict = filtered.decided ? oneSmallerFit(model, keep, check) : 'unknown';
+  }
+  const minimal = verdict === 'fits' && Date.now() < deadline;
+  const core = restrictItems(model, keep, true);
   const causes = relaxations(core, (relaxed, share) => (deadline - Date.now() < 10 ? 'unknown' : feasibility(relaxed, Date.now() + (deadline - Date.now()) / share)));
   return describe(model, keep, causes, minimal);
 }
