@@ -56,6 +56,7 @@ interface Sample {
   readonly over: number;
   readonly retryAfter: boolean;
   readonly invalid?: string;
+  readonly timings?: unknown;
 }
 
 function post(port: number, localAddress: string, path: string, body: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
@@ -114,8 +115,9 @@ async function client(k: number): Promise<void> {
     try {
       const res = await post(port, address, job.route, JSON.stringify(body));
       const latency = Date.now() - started;
-      const invalid = res.status === 200 ? invalidPlan(job, body, JSON.parse(res.text) as Record<string, unknown>) : undefined;
-      samples.push({ job: job.kind, status: res.status, over: latency - limit, retryAfter: res.headers['retry-after'] !== undefined, ...(invalid ? { invalid } : {}) });
+      const json = res.status === 200 ? (JSON.parse(res.text) as Record<string, unknown>) : undefined;
+      const invalid = json ? invalidPlan(job, body, json) : undefined;
+      samples.push({ job: job.kind, status: res.status, over: latency - limit, retryAfter: res.headers['retry-after'] !== undefined, ...(invalid ? { invalid } : {}), ...(json ? { timings: json['timings'] } : {}) });
       if (res.status === 503) await new Promise((w) => setTimeout(w, 50 + r() * 200));
     } catch {
       samples.push({ job: job.kind, status: 'lost', over: NaN, retryAfter: false });
@@ -167,6 +169,8 @@ for (const job of JOBS) {
   lines.push(row(`  ${job.kind}: 200s, latency − limit p50 / max`, `${mine.length}, ${quantile(mine, 0.5)} / ${mine.length ? Math.max(...mine) : NaN} ms`));
 }
 process.stdout.write(`${lines.join('\n')}\n`);
+const worst = [...ok].sort((a, b) => b.over - a.over).slice(0, 3);
+process.stdout.write(`slowest 200s (latency − limit, the answer's timings): ${worst.map((s) => `${s.over} ms ${s.job} ${JSON.stringify(s.timings)}`).join(' | ')}\n`);
 const bad = ok.filter((s) => s.invalid);
 if (bad.length > 0) process.stdout.write(`invalid plans: ${bad.slice(0, 3).map((s) => `${s.job}: ${s.invalid}`).join(' | ')}\n`);
 process.exitCode = lost.length === 0 && alive && bad.length === 0 ? 0 : 1;

@@ -42,7 +42,7 @@ export async function answerCapacity(prep: CapacityPrepared, planner: Planner, d
       answer = await moveBudget(prep, planner, deadline);
       break;
   }
-  return { ...answer, notes: [...prep.notes, ...((answer['notes'] as string[] | undefined) ?? [])], timings: { totalMs: Date.now() - started } };
+  return { ...answer, notes: [...prep.notes, ...((answer['notes'] as string[] | undefined) ?? [])], timings: { solveMs: Date.now() - started } };
 }
 
 async function fit(prep: CapacityPrepared & { question: 'fit' }, planner: Planner, deadline: number): Promise<Json> {

@@ -27,6 +27,9 @@ export interface Solved {
   readonly given?: Int32Array;
   readonly outcome: SolveOutcome;
   readonly explanation?: Explanation | null;
+  /** Epoch ms: when the request arrived, and when its input was read and checked. */
+  readonly arrival: number;
+  readonly prepared: number;
 }
 
 export type Result = { readonly kind: 'solved'; readonly solved: Solved } | Answer;
@@ -34,12 +37,14 @@ export type Result = { readonly kind: 'solved'; readonly solved: Solved } | Answ
 /** Runs the use case of `req.route`. */
 export async function run(planner: Planner, req: Request): Promise<Result> {
   const prepared = await planner.prepare({ route: req.route, body: req.body, ...(req.format ? { format: req.format } : {}) });
+  const preparedAt = Date.now();
   switch (prepared.kind) {
     case 'lp':
       return { kind: 'text', text: prepared.text };
     case 'capacity': {
       const deadline = req.arrival + capacityTimeLimitMs(prepared.capacity);
-      return { kind: 'json', json: await answerCapacity(prepared.capacity, planner, deadline, req.body) };
+      const json = await answerCapacity(prepared.capacity, planner, deadline, req.body);
+      return { kind: 'json', json: { ...json, timings: { totalMs: Date.now() - req.arrival, prepareMs: preparedAt - req.arrival } } };
     }
     case 'whatIf':
       throw new Error('internal error: a whatIf second stage reached the use case');
@@ -47,7 +52,7 @@ export async function run(planner: Planner, req: Request): Promise<Result> {
       const deadline = req.arrival + prepared.options.timeLimitMs;
       const outcome = await planner.solve(prepared, deadline);
       const explanation = outcome.status === 'infeasible' ? ((await planner.explain(prepared.model, deadline)) ?? null) : undefined;
-      return { kind: 'solved', solved: { built: prepared, ...(prepared.given ? { given: prepared.given } : {}), outcome, ...(explanation !== undefined ? { explanation } : {}) } };
+      return { kind: 'solved', solved: { built: prepared, ...(prepared.given ? { given: prepared.given } : {}), outcome, ...(explanation !== undefined ? { explanation } : {}), arrival: req.arrival, prepared: preparedAt } };
     }
   }
 }
@@ -57,6 +62,11 @@ export function solvedJson(s: Solved): Record<string, unknown> {
   const { model, notes } = s.built;
   const json = s.given ? evaluationJson(model, s.given, s.outcome, notes) : outcomeJson(model, s.outcome, notes);
   if (s.explanation !== undefined) json['explanation'] = s.explanation;
+  // From the request's arrival: reading and checking the input, waiting for a solver thread, solving.
+  const t = s.outcome.timings;
+  const timings = { totalMs: Date.now() - s.arrival, prepareMs: s.prepared - s.arrival, queuedMs: t.queuedMs ?? 0, solveMs: t.totalMs, timedOut: t.timedOut };
+  if (s.given) (json['optimal'] as Record<string, unknown>)['timings'] = timings;
+  else json['timings'] = timings;
   return json;
 }
 
