@@ -15,11 +15,5 @@ export function sharedBigInt64From(values: ArrayLike<bigint>): BigInt64Array {
   return out;
 }
 
-export function sharedFloat64From(values: ArrayLike<number>): Float64Array {
-  const out = sharedFloat64(values.length);
-  for (let k = 0; k < values.length; k++) out[k] = values[k]!;
-  return out;
-}
-
 /** Largest value a BigInt64Array holds. */
 export const INT64_MAX = 2n ** 63n - 1n;

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { QueueFullError } from '../solver/pool.js';
-import { ThreadPool, type PoolEvent, type PoolHealth } from '../solver/threads.js';
+import { ThreadPool, WorkerStoppedError, type PoolEvent, type PoolHealth } from '../solver/threads.js';
 import { InputError } from './errors.js';
 import type { PrepareReply } from './prepare-worker.js';
 import type { PrepareRequest, Prepared } from './prepare.js';
@@ -41,13 +41,18 @@ export class PreparePool {
   async run(req: PrepareRequest, signal?: AbortSignal): Promise<Prepared> {
     if (this.pool.waiting >= this.maxQueue) throw new QueueFullError('the input threads are busy and their queue is full; retry later', 1);
     const lease = await this.pool.acquire(signal);
+    let reply: PrepareReply;
     try {
-      const reply = await lease.run<PrepareReply>(req);
-      if ('failure' in reply) throw InputError.from(reply.failure);
-      return reply.prepared;
+      reply = await lease.run<PrepareReply>(req);
+    } catch (err) {
+      // The thread died under this body (its heap is capped): the body is more than an input thread can hold.
+      if (err instanceof WorkerStoppedError) throw new InputError('problem_too_large', `the body could not be read within an input thread's memory (${err.message})`, [{ path: '(body)', message: 'too large to read' }]);
+      throw err;
     } finally {
       lease.release();
     }
+    if ('failure' in reply) throw InputError.from(reply.failure);
+    return reply.prepared;
   }
 
   async close(): Promise<void> {

@@ -1,10 +1,11 @@
-import { demandUnits, fitsEmpty, isBlocked, type AssignmentModel, type GroupRule, type PlacementRules } from '../models/model.js';
+import { fitsEmpty, isBlocked, type AssignmentModel, type GroupRule, type PlacementRules } from '../models/model.js';
 import { solveWithHighs } from './backends/highs.js';
 import { formulate } from './formulate.js';
 import { greedyPlan } from './greedy.js';
 import { heuristicPlan } from './heuristic.js';
 import type { Explanation } from './protocol.js';
 import { describe } from './explanation.js';
+import { ContainerKinds } from './kinds.js';
 import { verifyPlan } from './verify.js';
 
 /**
@@ -100,37 +101,6 @@ function feasibility(model: AssignmentModel, deadline: number): Feasibility {
   return 'unknown';
 }
 
-/**
- * Containers that are alike for feasibility (same demands, blocks and places in the rules): dropping
- * one or another of them leaves the same problem up to names.
- */
-function kindOf(model: AssignmentModel, j: number, roles: readonly string[]): string {
-  const n = model.nodes.length;
-  const m = model.items.length;
-  const parts = model.resources.map((r) => (r.perNode ? Array.from({ length: n }, (_, i) => demandUnits(r, i, j, m)).join(':') : String(r.demand[j])));
-  if (model.rules) {
-    const column = new Uint8Array(n);
-    for (let i = 0; i < n; i++) column[i] = model.rules.blocked[i * m + j]!;
-    parts.push(Buffer.from(column).toString('latin1'), roles[j]!);
-  }
-  return parts.join(',');
-}
-
-function roles(model: AssignmentModel): string[] {
-  const out = model.items.map(() => '');
-  (model.rules?.groups ?? []).forEach((g, x) => {
-    const mark = (items: readonly number[], role: string): void => items.forEach((j) => (out[j] += `${x}${role},`));
-    if (g.kind === 'apart') {
-      mark(g.a, 'a');
-      mark(g.b, 'b');
-    } else if (g.kind === 'together') {
-      mark(g.items, 'o');
-      mark(g.with, 'w');
-    } else mark(g.items, '');
-  });
-  return out;
-}
-
 /** The first conflict, proven without a solver where it can be (see the file comment), and how. */
 function firstConflict(model: AssignmentModel): { items: number[]; by: 'alone' | 'demand' | 'all' } {
   const m = model.items.length;
@@ -178,11 +148,10 @@ function deletionFilter(start: readonly number[], check: Check, deadline: number
 
 /** Whether every set one smaller than `keep` fits (checked once per kind of container: alike ones give the same set). */
 function oneSmallerFit(model: AssignmentModel, keep: readonly number[], check: Check): Feasibility {
-  const core = restrictItems(model, keep, true);
-  const coreRoles = roles(core);
+  const kinds = new ContainerKinds(restrictItems(model, keep, true));
   const tried = new Map<string, Feasibility>();
   for (let t = 0; t < keep.length; t++) {
-    const kind = kindOf(core, t, coreRoles);
+    const kind = kinds.of(t);
     let f = tried.get(kind);
     if (f === undefined) tried.set(kind, (f = check(keep.filter((_, u) => u !== t), 4 + keep.length - t)));
     if (f !== 'fits') return f;

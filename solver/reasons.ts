@@ -1,6 +1,7 @@
 import { BLOCK_REASONS, demandUnits, domainIndex, unitsToNumber, type AssignmentModel, type BlockReason, type GroupRule } from '../models/model.js';
 import { maxOf, minOf } from '../models/own.js';
 import { formatTaint, untoleratedTaints } from '../models/selectors.js';
+import { ContainerKinds } from './kinds.js';
 
 /** Why no plan can place every container: each reason is a proof on its own. */
 export type Reason =
@@ -168,47 +169,14 @@ function schedulerMessage(model: AssignmentModel, j: number, view: RuleView, use
   return `0/${n} nodes are available: ${parts.join(', ')}.`;
 }
 
-/** Each container's places in the group rules ("g3a": in set a of rule 3), built in one pass over the rules. */
-function ruleRoles(model: AssignmentModel): string[] {
-  const roles = model.items.map(() => '');
-  (model.rules?.groups ?? []).forEach((g, x) => {
-    const mark = (items: readonly number[], role: string): void => items.forEach((j) => (roles[j] += `g${x}${role},`));
-    if (g.kind === 'apart') {
-      mark(g.a, 'a');
-      mark(g.b, 'b');
-    } else if (g.kind === 'together') {
-      mark(g.items, 'o');
-      mark(g.with, 'w');
-    } else mark(g.items, '');
-  });
-  return roles;
-}
-
-/**
- * What makes two containers' messages alike: their demands, blocks, tolerations and places in the rules.
- * Containers of one replica set share it, so each message is worked out once per kind of container.
- */
-function likeness(model: AssignmentModel, j: number, roles: readonly string[]): string {
-  const n = model.nodes.length;
-  const m = model.items.length;
-  const parts: string[] = model.resources.map((r) => (r.perNode ? Array.from({ length: n }, (_, i) => demandUnits(r, i, j, m)).join(':') : String(r.demand[j])));
-  const blocked = model.rules?.blocked;
-  if (blocked) {
-    const column = new Uint8Array(n);
-    for (let i = 0; i < n; i++) column[i] = blocked[i * m + j]!;
-    parts.push(Buffer.from(column).toString('latin1'), model.rules!.taints ? JSON.stringify(model.rules!.taints.tolerations[j] ?? []) : '', roles[j]!);
-  }
-  return parts.join(',');
-}
-
 /** Messages for the given unplaced containers beside the plan, at most `limit` of them, alike containers computed once. */
 function messages(model: AssignmentModel, plan: Int32Array, containers: readonly number[], limit: number): { j: number; message: string }[] {
   const view = new RuleView(model, plan);
   const used = usage(model, plan);
   const cache = new Map<string, string>();
-  const roles = ruleRoles(model);
+  const kinds = new ContainerKinds(model);
   return containers.slice(0, limit).map((j) => {
-    const key = likeness(model, j, roles);
+    const key = kinds.of(j);
     let message = cache.get(key);
     if (message === undefined) cache.set(key, (message = schedulerMessage(model, j, view, used)));
     return { j, message };

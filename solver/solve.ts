@@ -101,11 +101,6 @@ interface Run {
   settled?: { readonly result?: WorkerResult; readonly error?: unknown };
 }
 
-/** Relative gap |objective − bound| / max(|objective|, |bound|), 0 when both are 0 (at most 1 when they share a sign). */
-export function gapOf(objective: number, bound: number): number {
-  return relativeGap(objective, bound);
-}
-
 export async function solveModel(model: AssignmentModel, options: SolveOptions, pool: SolverPool, ctx: SolveContext = {}): Promise<SolveOutcome> {
   const started = Date.now();
   const deadline = ctx.deadline ?? started + options.timeLimitMs;
@@ -425,5 +420,5 @@ function choose(model: AssignmentModel, runs: readonly Run[], progress: Progress
   const optimal = bound !== undefined && meets(model.sense, objective, bound, precision);
   const left = chosen.plan.verification.complete ? [] : unplacedReasons(model, chosen.plan.assignment);
   if (optimal) return finish({ status: 'optimal', source: chosen.source, plan: chosen.plan, objective, bound: objective, gap: 0, reasons: left });
-  return finish({ status: 'feasible', source: chosen.source, plan: chosen.plan, objective, bound: bound ?? null, gap: bound === undefined ? null : gapOf(objective, bound), reasons: left });
+  return finish({ status: 'feasible', source: chosen.source, plan: chosen.plan, objective, bound: bound ?? null, gap: bound === undefined ? null : relativeGap(objective, bound), reasons: left });
 }

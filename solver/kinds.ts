@@ -1,0 +1,41 @@
+import { demandUnits, type AssignmentModel } from '../models/model.js';
+
+/**
+ * Kinds of containers: two containers of one kind have the same demands, the same blocked nodes, the
+ * same tolerations and the same places in every group rule, so one can stand for the other (a replica
+ * set's pods are one kind). The minimal-conflict search checks one dropped container per kind, and the
+ * scheduler's messages are worked out once per kind.
+ */
+export class ContainerKinds {
+  private readonly roles: string[];
+
+  constructor(private readonly model: AssignmentModel) {
+    // Each container's places in the group rules ("3a,": in set a of rule 3), in one pass over the rules.
+    this.roles = model.items.map(() => '');
+    (model.rules?.groups ?? []).forEach((g, x) => {
+      const mark = (items: readonly number[], role: string): void => items.forEach((j) => (this.roles[j] += `${x}${role},`));
+      if (g.kind === 'apart') {
+        mark(g.a, 'a');
+        mark(g.b, 'b');
+      } else if (g.kind === 'together') {
+        mark(g.items, 'o');
+        mark(g.with, 'w');
+      } else mark(g.items, '');
+    });
+  }
+
+  /** A key equal for exactly the containers of one kind. */
+  of(j: number): string {
+    const { model } = this;
+    const n = model.nodes.length;
+    const m = model.items.length;
+    const parts = model.resources.map((r) => (r.perNode ? Array.from({ length: n }, (_, i) => demandUnits(r, i, j, m)).join(':') : String(r.demand[j])));
+    const rules = model.rules;
+    if (rules) {
+      const column = new Uint8Array(n);
+      for (let i = 0; i < n; i++) column[i] = rules.blocked[i * m + j]!;
+      parts.push(Buffer.from(column).toString('latin1'), rules.taints ? JSON.stringify(rules.taints.tolerations[j] ?? []) : '', this.roles[j]!);
+    }
+    return parts.join(',');
+  }
+}
