@@ -99,6 +99,8 @@ interface Run {
   readonly buffer: WorkerMessage[];
   readonly task: Promise<WorkerResult>;
   settled?: { readonly result?: WorkerResult; readonly error?: unknown };
+  /** It returned only because it was asked to stop (the other won, or the solve ended): reported `stopped`. */
+  stopped?: boolean;
 }
 
 export async function solveModel(model: AssignmentModel, options: SolveOptions, pool: SolverPool, ctx: SolveContext = {}): Promise<SolveOutcome> {
@@ -270,8 +272,10 @@ async function stopAll(runs: readonly Run[], atDeadline: boolean): Promise<void>
     const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), STOP_GRACE_MS)));
     const ended = await Promise.race([r.task.then((result) => ({ result }), (error: unknown) => ({ error })), late]);
     clearTimeout(timer);
-    if (ended) r.settled = ended;
-    else r.lease.terminate('stopped');
+    if (ended) {
+      r.settled = ended;
+      r.stopped = true;
+    } else r.lease.terminate('stopped');
   }
 }
 
@@ -358,7 +362,7 @@ function choose(model: AssignmentModel, runs: readonly Run[], progress: Progress
   const greedy = greedySummary(model, ctx, progress.greedy, notes);
   const reports: BackendReport[] = runs.map((r) => {
     const res = r.settled?.result;
-    if (res) return { name: r.backend, status: res.result.status, solverMs: res.solverMs, ...(res.result.note ? { note: res.result.note } : {}) };
+    if (res) return { name: r.backend, status: r.stopped ? 'stopped' : res.result.status, solverMs: res.solverMs, ...(res.result.note ? { note: res.result.note } : {}) };
     return { name: r.backend, status: r.settled?.error ? 'failed' : 'stopped', solverMs: null };
   });
   // Proofs of infeasibility of our own (read only when no plan was found).
