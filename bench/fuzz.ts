@@ -1,5 +1,5 @@
 /**
- * npm run fuzz [-- --cases N] [--seed S]
+ * npm run fuzz [-- --cases N (default 10 000)] [--seed S]
  *
  * Property-based fuzzing of the real service (bench/fuzz/): starts dist/server/main.js on a free
  * loopback port, sends N random requests (valid snapshots and programs, quantity strings, damaged
@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { fuzzService } from './fuzz/run.js';
 import { startServer } from './server.js';
 
-const { values } = parseArgs({ options: { cases: { type: 'string', default: '1000' }, seed: { type: 'string', default: String(Date.now() % 1_000_000) } } });
+const { values } = parseArgs({ options: { cases: { type: 'string', default: '10000' }, seed: { type: 'string', default: String(Date.now() % 1_000_000) } } });
 const cases = Number(values.cases);
 const seed = Number(values.seed);
 const server = await startServer({ LOG_LEVEL: 'warn' });
