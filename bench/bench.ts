@@ -15,7 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SOLVER_NAMES, type SolverName } from '../models/options.js';
-import { gapToProgram, parseGapFile, parseKnownValues, type KnownValue } from '../models/orlib.js';
+import { gapToProgram, parseGapFile, parseKnownValues, type KnownValue } from './orlib.js';
 import { validateProgram, validateSnapshot, type Validated } from '../models/validate.js';
 import { formulate } from '../solver/formulate.js';
 import { SolverPool } from '../solver/pool.js';

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { gapToProgram, parseGapFile } from '../models/orlib.js';
+import { gapToProgram, parseGapFile } from './orlib.js';
 import { rngFor } from './random.js';
 import { startServer } from './server.js';
 

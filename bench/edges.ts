@@ -11,7 +11,7 @@
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { gapToProgram, parseGapFile } from '../models/orlib.js';
+import { gapToProgram, parseGapFile } from './orlib.js';
 import { postJson, probe, startServer } from './server.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

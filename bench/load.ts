@@ -14,7 +14,7 @@ import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { gapToProgram, parseGapFile } from '../models/orlib.js';
+import { gapToProgram, parseGapFile } from './orlib.js';
 import { clusterSnapshot } from './clusters.js';
 import { checkSnapshotPlan } from './fuzz/oracle.js';
 import { rngFor } from './random.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseQuantity } from './quantity.js';
 import { own } from './own.js';
-import { ContainerSchema, NodeSchema } from './snapshot.js';
+import { ContainerSchema, NodeSchema, type ContainerInput, type NodeInput, type SnapshotInput } from './snapshot.js';
 
 /**
  * Capacity questions (POST /v1/capacity, placement capacity), asked about a snapshot (plain or Kubernetes).
@@ -68,15 +68,10 @@ export type FitQuestion = z.infer<typeof FitSchema>;
 export type BuyQuestion = z.infer<typeof BuySchema>;
 export type WhatIfQuestion = z.infer<typeof WhatIfSchema>;
 
-type Json = Record<string, unknown>;
-const containersOf = (s: Json): Json[] => (Array.isArray(s['containers']) ? (s['containers'] as Json[]) : []);
-const nodesOf = (s: Json): Json[] => (Array.isArray(s['nodes']) ? (s['nodes'] as Json[]) : []);
-const optionsOf = (s: Json): Json => (typeof s['options'] === 'object' && s['options'] !== null ? (s['options'] as Json) : {});
-
-/** Milli-units of a quantity given as JSON (0 when absent or invalid: the schema reports invalid ones). */
-function milli(q: unknown): bigint {
+/** Milli-units of a quantity as a snapshot input gives it (0 when absent or invalid: the schema reports invalid ones). */
+function milli(q: string | number | bigint | undefined): bigint {
   if (typeof q === 'bigint') return q;
-  if (typeof q !== 'number' && typeof q !== 'string') return 0n;
+  if (q === undefined) return 0n;
   const p = parseQuantity(q);
   return p.ok ? p.value : 0n;
 }
@@ -85,13 +80,12 @@ function milli(q: unknown): bigint {
  * How many copies of each shape "fit" considers: at most maxCopies (default 1000), and no more than the
  * total capacity allows on the resource that runs out first. Cheap: one pass over nodes per shape.
  */
-export function fitCopies(s: Json, q: FitQuestion): number[] {
-  const nodes = nodesOf(s);
+export function fitCopies(s: SnapshotInput, q: FitQuestion): number[] {
   return q.shapes.map((shape) => {
     let most = BigInt(q.maxCopies ?? 1000);
     for (const [r, amount] of Object.entries(shape.requests)) {
       if (amount === 0n) continue;
-      const total = nodes.reduce((t, n) => t + milli(own((n['capacity'] as Record<string, unknown> | undefined) ?? {}, r)), 0n);
+      const total = s.nodes.reduce((t, n) => t + milli(own(n.capacity, r)), 0n);
       const fit = total / amount;
       if (fit < most) most = fit;
     }
@@ -103,45 +97,37 @@ export function fitCopies(s: Json, q: FitQuestion): number[] {
  * "How many more fit": the snapshot plus `copies` of each shape (fitCopies), named `shape#k`. Existing
  * containers keep their place (pinned where they run) unless `repack`; with repack they may move freely.
  */
-export function fitSnapshot(s: Json, q: FitQuestion, copies: readonly number[]): Json {
+export function fitSnapshot(s: SnapshotInput, q: FitQuestion, copies: readonly number[]): SnapshotInput {
   // Repacking: containers may leave their node (each move costs, see the fit objective); otherwise those that run stay.
-  const existing = containersOf(s).map((c): Json => {
-    if (c['current'] === undefined) return c;
-    if (q.repack) {
-      const { pinned: _p, ...rest } = c;
-      void _p;
-      return rest;
-    }
-    return { ...c, pinned: true };
+  const existing = s.containers.map((c): ContainerInput => {
+    if (c.current === undefined) return c;
+    if (!q.repack) return { ...c, pinned: true };
+    const { pinned: _pinned, ...rest } = c;
+    return rest;
   });
   const added = q.shapes.flatMap((shape, k) => {
-    const { weight: _w, name, requests, ...rest } = shape;
-    void _w;
-    const asQuantities = Object.fromEntries(Object.entries(requests).map(([r, v]) => [r, `${v}m`]));
-    return Array.from({ length: copies[k]! }, (_, t) => ({ ...rest, name: `${name}#${t + 1}`, requests: asQuantities }));
+    const { weight: _weight, name, ...rest } = shape;
+    return Array.from({ length: copies[k]! }, (_, t): ContainerInput => ({ ...rest, name: `${name}#${t + 1}` }));
   });
   const { costs: _costs, ...base } = s;
-  void _costs;
-  return { ...base, containers: [...existing, ...added], options: { ...optionsOf(s), allowUnplaced: true, objective: 'cost' } };
+  return { ...base, containers: [...existing, ...added], options: { ...s.options, allowUnplaced: true, objective: 'cost' } };
 }
 
 /** "What to buy": the workload on the kept nodes (price 0) and up to `max` nodes of each catalogue type, packed by price. */
-export function buySnapshot(s: Json, q: BuyQuestion): Json {
-  const kept = q.keepExisting === false ? [] : nodesOf(s).map((n): Json => ({ ...n, price: 0 }));
-  const taken = new Set(kept.map((n) => String(n['name'])));
+export function buySnapshot(s: SnapshotInput, q: BuyQuestion): SnapshotInput {
+  const kept = q.keepExisting === false ? [] : s.nodes.map((n): NodeInput => ({ ...n, price: 0 }));
+  const taken = new Set(kept.map((n) => n.name));
   const bought = q.catalogue.flatMap((t) =>
-    Array.from({ length: t.max }, (_, k) => {
-      const { type, max: _max, capacity, ...rest } = t;
-      void _max;
+    Array.from({ length: t.max }, (_, k): NodeInput => {
+      const { type, max: _max, ...rest } = t;
       let name = `${type}-${k + 1}`;
       while (taken.has(name)) name = `new-${name}`;
       taken.add(name);
-      return { ...rest, name, capacity: Object.fromEntries(Object.entries(capacity).map(([r, v]) => [r, `${v}m`])), price: t.price };
+      return { ...rest, name };
     }),
   );
   const { costs: _costs, ...base } = s;
-  void _costs;
-  return { ...base, nodes: [...kept, ...bought], options: { ...optionsOf(s), objective: 'pack' } };
+  return { ...base, nodes: [...kept, ...bought], options: { ...s.options, objective: 'pack' } };
 }
 
 /**
@@ -149,37 +135,31 @@ export function buySnapshot(s: Json, q: BuyQuestion): Json {
  * somewhere now (its `current`, or the plan given as `current`) costed 1 (or its move cost) for any other
  * node. Containers whose node is gone must move. Everything may move; as much as possible is placed.
  */
-export function whatIfSnapshot(s: Json, q: WhatIfQuestion, current: ReadonlyMap<string, string>): Json {
+export function whatIfSnapshot(s: SnapshotInput, q: WhatIfQuestion, current: ReadonlyMap<string, string>): SnapshotInput {
   const removed = new Set(q.remove ?? []);
-  const scale = (capacity: Json): Json =>
+  const reserved = (capacity: NodeInput['capacity']): NodeInput['capacity'] =>
     Object.fromEntries(
       Object.entries(capacity).map(([r, v]) => {
         const keep = own(q.reserve, r);
         if (keep === undefined || keep === 0) return [r, v];
         // floor((1 − reserve) · capacity) in milli-units, exact for reserves with up to 6 decimals.
         const ppm = BigInt(Math.round((1 - keep) * 1_000_000));
-        return [r, `${(milli(v) * ppm) / 1_000_000n}m`];
+        return [r, (milli(v) * ppm) / 1_000_000n];
       }),
     );
-  // Added nodes come parsed (capacities in milli-units): back to quantity strings, like the others.
-  const added = (q.add ?? []).map((n): Json => ({ ...n, capacity: Object.fromEntries(Object.entries(n.capacity).map(([r, v]) => [r, `${v}m`])) }));
-  const nodes = [...nodesOf(s).filter((n) => !removed.has(String(n['name']))), ...added].map((n): Json => ({ ...n, capacity: scale((n['capacity'] as Json | undefined) ?? {}) }));
-  const names = nodes.map((n) => String(n['name']));
-  const defaultMove = Number(optionsOf(s)['moveCost'] ?? 1);
-  const containers = containersOf(s).map((c) => {
-    const { current: _c, pinned: _p, moveCost: _m, ...rest } = c;
-    void _c;
-    void _p;
-    void _m;
+  const nodes = [...s.nodes.filter((n) => !removed.has(n.name)), ...(q.add ?? [])].map((n): NodeInput => ({ ...n, capacity: reserved(n.capacity) }));
+  const defaultMove = s.options?.moveCost ?? 1;
+  const containers = s.containers.map((c): ContainerInput => {
+    const { current: _current, pinned: _pinned, moveCost: _moveCost, ...rest } = c;
     return rest;
   });
-  const matrix = names.map((node) =>
-    containersOf(s).map((c) => {
-      const at = current.get(String(c['name']));
+  const matrix = nodes.map((node) =>
+    s.containers.map((c) => {
+      const at = current.get(c.name);
       if (at === undefined) return 0; // not running yet: placing it is no move
-      const cost = q.minimise === 'moveCost' ? Number(c['moveCost'] ?? defaultMove) : 1;
-      return at === node ? 0 : cost;
+      const cost = q.minimise === 'moveCost' ? (c.moveCost ?? defaultMove) : 1;
+      return at === node.name ? 0 : cost;
     }),
   );
-  return { ...s, nodes, containers, costs: { matrix }, options: { ...optionsOf(s), allowUnplaced: true, objective: 'cost' } };
+  return { ...s, nodes, containers, costs: { matrix }, options: { ...s.options, allowUnplaced: true, objective: 'cost' } };
 }

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { formatMilli } from './quantity.js';
-import { QuantitySchema, SnapshotOptionsSchema } from './snapshot.js';
+import { QuantitySchema, SnapshotOptionsSchema, type ContainerInput, type NodeInput, type PodAffinityTermInput, type SnapshotInput } from './snapshot.js';
 import { LabelSelectorSchema, LabelsSchema, NodeSelectorTermSchema, TaintSchema, TolerationSchema, selectorMatches, type LabelSelector } from './selectors.js';
 
 /**
@@ -191,8 +190,6 @@ export function effectiveRequests(pod: KubePod): Requests {
   return out;
 }
 
-const milli = (v: bigint): string => formatMilli(v);
-
 /** Whether a node takes new pods: not cordoned and Ready (a node without a Ready condition counts as Ready). */
 function nodeReady(node: KubeNode): boolean {
   const ready = node.status.conditions?.find((c) => c.type === 'Ready');
@@ -200,8 +197,8 @@ function nodeReady(node: KubeNode): boolean {
 }
 
 export interface KubeConversion {
-  /** The plain snapshot body (validated again by the snapshot schema). */
-  readonly snapshot: Record<string, unknown>;
+  /** The plain snapshot (validated again by the snapshot schema); quantities stay milli-unit bigints. */
+  readonly snapshot: SnapshotInput;
   /** What was read and what was skipped, for the answer's notes. */
   readonly notes: string[];
   /** Problems that make the input unusable (path, message). */
@@ -216,9 +213,9 @@ export function kubeToSnapshot(input: KubeInput): KubeConversion {
     if (nodeNames.has(node.metadata.name)) issues.push({ path: ['nodeList', 'items', i, 'metadata', 'name'], message: `duplicate node "${node.metadata.name}"` });
     nodeNames.add(node.metadata.name);
   });
-  const nodes = input.nodeList.items.map((node) => ({
+  const nodes = input.nodeList.items.map((node): NodeInput => ({
     name: node.metadata.name,
-    capacity: Object.fromEntries(Object.entries(node.status.allocatable).map(([k, v]) => [k, milli(v)])),
+    capacity: { ...node.status.allocatable },
     labels: { ...(node.metadata.labels ?? {}) },
     ...(node.spec?.taints?.length ? { taints: node.spec.taints.map(({ key, value, effect }) => ({ key, effect, ...(value ? { value } : {}) })) } : {}),
     ...(node.spec?.unschedulable ? { unschedulable: true } : {}),
@@ -234,7 +231,7 @@ export function kubeToSnapshot(input: KubeInput): KubeConversion {
   let finished = 0;
   let bound = 0;
   let pending = 0;
-  const containers: Record<string, unknown>[] = [];
+  const containers: ContainerInput[] = [];
   input.podList.items.forEach((pod, k) => {
     const path = (...rest: (string | number)[]): (string | number)[] => ['podList', 'items', k, ...rest];
     const ns = pod.metadata.namespace ?? 'default';
@@ -254,7 +251,7 @@ export function kubeToSnapshot(input: KubeInput): KubeConversion {
     if (nodeName !== undefined) bound++;
     else pending++;
     const spec = pod.spec;
-    const term = (t: z.infer<typeof PodAffinityTerm>, at: (string | number)[]): Record<string, unknown> | undefined => {
+    const term = (t: z.infer<typeof PodAffinityTerm>, at: (string | number)[]): PodAffinityTermInput | undefined => {
       if (t.namespaceSelector && (Object.keys(t.namespaceSelector.matchLabels ?? {}).length > 0 || (t.namespaceSelector.matchExpressions ?? []).length > 0)) {
         issues.push({ path: [...at, 'namespaceSelector'], message: 'only the empty namespaceSelector ({}: all namespaces) is supported (namespace labels are not in the input)' });
       }
@@ -263,7 +260,7 @@ export function kubeToSnapshot(input: KubeInput): KubeConversion {
       const nsList = t.namespaceSelector ? namespaces : (t.namespaces ?? [ns]);
       return { selector: t.labelSelector as LabelSelector, topologyKey: t.topologyKey, namespaces: nsList };
     };
-    const terms = (rules: z.infer<typeof PodAffinityRules> | undefined, field: string): Record<string, unknown>[] =>
+    const terms = (rules: z.infer<typeof PodAffinityRules> | undefined, field: string): PodAffinityTermInput[] =>
       (rules?.requiredDuringSchedulingIgnoredDuringExecution ?? []).flatMap((t, x) => {
         const out = term(t, path('spec', 'affinity', field, 'requiredDuringSchedulingIgnoredDuringExecution', x));
         return out ? [out] : [];
@@ -277,7 +274,7 @@ export function kubeToSnapshot(input: KubeInput): KubeConversion {
     containers.push({
       name,
       namespace: ns,
-      requests: Object.fromEntries([...effectiveRequests(pod)].map(([r, v]) => [r, milli(v)])),
+      requests: Object.fromEntries(effectiveRequests(pod)),
       labels: { ...(pod.metadata.labels ?? {}) },
       ...(spec.nodeSelector ? { nodeSelector: spec.nodeSelector } : {}),
       ...(nodeTerms ? { nodeAffinity: nodeTerms } : {}),
@@ -292,6 +289,5 @@ export function kubeToSnapshot(input: KubeInput): KubeConversion {
   });
   notes.push(`read ${nodes.length} nodes and ${input.podList.items.length} pods: ${pending} to place, ${bound} bound${movable ? ' (movable ones may move)' : ''}, ${finished} finished (ignored)`);
   const { movable: _movable, ...options } = input.options ?? {};
-  void _movable;
   return { snapshot: { nodes, containers, ...(Object.keys(options).length ? { options } : {}) }, notes, issues };
 }

@@ -9,6 +9,9 @@ import type { Taint, Toleration } from './selectors.js';
 
 export type Sense = 'min' | 'max';
 
+/** 1 for a minimisation, −1 for a maximisation: sign × objective is always minimised. */
+export const senseSign = (sense: Sense): 1 | -1 => (sense === 'min' ? 1 : -1);
+
 export interface ResourceTable {
   readonly name: string;
   /** Exact value = units / 10^scale (3 for Kubernetes quantities in milli-units; for programs the fewest decimals that hold every value). */

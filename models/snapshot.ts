@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseQuantity } from './quantity.js';
+import { MAX_QUANTITY_UNITS, parseQuantity } from './quantity.js';
 import { SolveOptionsSchema } from './options.js';
 import { BLOCK_REASONS, type AssignmentModel, type BlockReason, type GroupRule, type ObjectiveWeights, type ResourceTable } from './model.js';
 import {
@@ -25,8 +25,17 @@ import { INT64_MAX, sharedBigInt64, sharedFloat64, sharedInt32, sharedUint8 } fr
 const NameSchema = z.string().min(1, 'must not be empty').max(253, 'must be at most 253 characters');
 const ResourceNameSchema = z.string().min(1, 'resource names must not be empty').max(253);
 
-/** A quantity, as milli-units (bigint). */
-export const QuantitySchema = z.union([z.number(), z.string()]).transform((value, ctx) => {
+/**
+ * A quantity, as milli-units (bigint): a JSON number or a Kubernetes quantity string, parsed exactly; or,
+ * where the service builds one snapshot from another (Kubernetes input, capacity questions), a bigint
+ * that is already milli-units (JSON cannot carry one).
+ */
+export const QuantitySchema = z.union([z.number(), z.string(), z.bigint()]).transform((value, ctx) => {
+  if (typeof value === 'bigint') {
+    if (value >= 0n && value <= MAX_QUANTITY_UNITS * 1000n) return value;
+    ctx.addIssue({ code: 'custom', message: 'quantity is negative or larger than 2^63-1' });
+    return z.NEVER;
+  }
   const parsed = parseQuantity(value);
   if (!parsed.ok) {
     ctx.addIssue({ code: 'custom', message: `quantity ${parsed.message}` });
@@ -131,14 +140,15 @@ export const SnapshotOptionsSchema = SolveOptionsSchema.extend({
   moveCost: z.number().min(0).refine(Number.isFinite, 'must be finite').optional(),
 });
 
-export const SnapshotSchema = z
-  .strictObject({
-    nodes: z.array(NodeSchema).min(1, 'at least one node is required'),
-    containers: z.array(ContainerSchema),
-    costs: CostsSchema.optional(),
-    options: SnapshotOptionsSchema.optional(),
-  })
-  .superRefine((s, ctx) => {
+const snapshotFields = {
+  nodes: z.array(NodeSchema).min(1, 'at least one node is required'),
+  containers: z.array(ContainerSchema),
+  costs: CostsSchema.optional(),
+  options: SnapshotOptionsSchema.optional(),
+};
+
+/** Names unique and known, matrix shapes right, pinned containers with a current node. */
+function snapshotRefinement(s: { nodes: z.infer<typeof NodeSchema>[]; containers: z.infer<typeof ContainerSchema>[]; costs?: z.infer<typeof CostsSchema> | undefined }, ctx: z.RefinementCtx): void {
     reportDuplicates(s.nodes.map((n) => n.name), 'nodes', ctx);
     reportDuplicates(s.containers.map((c) => c.name), 'containers', ctx);
     const matrix = s.costs?.matrix;
@@ -164,9 +174,19 @@ export const SnapshotSchema = z
         ctx.addIssue({ code: 'custom', path: ['costs', 'pairs', k, 'container'], message: `unknown container "${p.container}"` });
       }
     });
-  });
+  }
+
+export const SnapshotSchema = z.strictObject(snapshotFields).superRefine(snapshotRefinement);
+
+/** The same, with no nodes allowed (a purchase may start from none). */
+export const SnapshotWithoutNodesSchema = z.strictObject({ ...snapshotFields, nodes: z.array(NodeSchema) }).superRefine(snapshotRefinement);
 
 export type Snapshot = z.infer<typeof SnapshotSchema>;
+/** A snapshot as the schema takes it (quantities as numbers, strings or milli-unit bigints). */
+export type SnapshotInput = z.input<typeof SnapshotSchema>;
+export type NodeInput = z.input<typeof NodeSchema>;
+export type ContainerInput = z.input<typeof ContainerSchema>;
+export type PodAffinityTermInput = z.input<typeof PodAffinityTermSchema>;
 
 function reportDuplicates(names: readonly string[], field: string, ctx: z.RefinementCtx): void {
   const seen = new Map<string, number>();

@@ -78,10 +78,10 @@ export function validateKube(body: unknown): Validated {
  * Any snapshot body as the plain snapshot object (not validated yet): Kubernetes documents are
  * converted, a plain body is returned as it is. Capacity questions transform this form.
  */
-export function plainSnapshotBody(body: unknown): { ok: true; snapshot: Record<string, unknown>; notes: string[] } | { ok: false; issues: InputIssue[] } {
+export function plainSnapshotBody(body: unknown): { ok: true; snapshot: unknown; notes: string[] } | { ok: false; issues: InputIssue[] } {
   if (!isKubeInput(body)) {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ok: false, issues: [{ path: '(body)', message: 'must be a JSON object' }] };
-    return { ok: true, snapshot: body as Record<string, unknown>, notes: [] };
+    return { ok: true, snapshot: body, notes: [] };
   }
   const parsed = KubeInputSchema.safeParse(normaliseKubeBody(body));
   if (!parsed.success) return { ok: false, issues: issuesOf(parsed.error) };

@@ -1,6 +1,7 @@
-import { buySnapshot, fitCopies, fitSnapshot, QuestionSchema, whatIfSnapshot, type BuyQuestion, type FitQuestion, type WhatIfQuestion } from '../models/capacity.js';
+import { buySnapshot, fitCopies, fitSnapshot, QuestionSchema, whatIfSnapshot, type BuyQuestion, type FitQuestion, type Question, type WhatIfQuestion } from '../models/capacity.js';
 import { countIssues, snapshotCounts } from '../models/counts.js';
 import type { AssignmentModel } from '../models/model.js';
+import { SnapshotWithoutNodesSchema, type ContainerInput, type SnapshotInput } from '../models/snapshot.js';
 import { issuesOf, plainSnapshotBody, validateSnapshot, type ProblemLimits } from '../models/validate.js';
 import { greedyPlan } from '../solver/greedy.js';
 import { objectivePrecision, precisionIssues } from '../models/precision.js';
@@ -13,7 +14,6 @@ import { accept, type Built } from './prepare.js';
  * is built (a question's transformation can multiply the problem: copies of shapes, catalogue nodes).
  * The solves and the answer are in capacity.ts.
  */
-type Json = Record<string, unknown>;
 
 export type CapacityPrepared =
   | {
@@ -34,31 +34,40 @@ export type CapacityPrepared =
   | { readonly question: 'moveBudget'; readonly notes: readonly string[]; readonly maxMoves: number; readonly base: Built; readonly free: Built };
 
 /** Validates a (transformed) snapshot into a model: counted first, then checked, issues at their paths. */
-function modelOf(snapshot: Json, limits: ProblemLimits): Built {
+function modelOf(snapshot: SnapshotInput, limits: ProblemLimits): Built {
   const tooMany = countIssues(snapshotCounts(snapshot), limits, 'snapshot');
   if (tooMany.length > 0) throw tooLarge(tooMany);
   return accept(validateSnapshot(snapshot), limits);
 }
 
-/** The question and the plain snapshot beside it, or the issues that say what is wrong with them. */
-function split(body: unknown): { question: ReturnType<typeof QuestionSchema.parse>; snapshot: Json; notes: string[] } {
+/**
+ * The question and the plain snapshot beside it (Kubernetes documents converted), or the issues that say
+ * what is wrong with them. The snapshot is checked by its schema here only for a purchase (which may
+ * start from no nodes); every other question validates it as its base model before transforming it.
+ */
+function split(body: unknown): { question: Question; snapshot: SnapshotInput; notes: string[] } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid([{ path: '(body)', message: 'must be a JSON object' }]);
-  const { question: rawQuestion, ...rest } = body as Json;
+  const { question: rawQuestion, ...rest } = body as Record<string, unknown>;
   if (rawQuestion === undefined) throw invalid([{ path: 'question', message: 'required: one of {fit}, {buy}, {whatIf}, {moveBudget}' }]);
   const q = QuestionSchema.safeParse(rawQuestion);
   if (!q.success) throw invalid(issuesOf(q.error, ['question']));
   const plain = plainSnapshotBody(rest);
   if (!plain.ok) throw invalid(plain.issues);
-  return { question: q.data, snapshot: plain.snapshot, notes: plain.notes };
+  if ('buy' in q.data) {
+    const checked = SnapshotWithoutNodesSchema.safeParse(plain.snapshot);
+    if (!checked.success) throw invalid(issuesOf(checked.error));
+  }
+  // Checked above (buy) or as the base model before any transformation (every other question).
+  return { question: q.data, snapshot: plain.snapshot as SnapshotInput, notes: plain.notes };
 }
 
 const placementOf = (model: AssignmentModel, plan: ArrayLike<number>): Map<string, string> =>
   new Map(model.items.flatMap((c, j) => (plan[j]! >= 0 ? [[c, model.nodes[plan[j]!]!] as [string, string]] : [])));
 
 /** The snapshot with every container pinned where `placement` puts it (cluster-capacity's starting point). */
-function pinnedTo(snapshot: Json, placement: ReadonlyMap<string, string>): Json {
-  const containers = ((snapshot['containers'] as Json[] | undefined) ?? []).flatMap((c) => {
-    const at = placement.get(String(c['name']));
+function pinnedTo(snapshot: SnapshotInput, placement: ReadonlyMap<string, string>): SnapshotInput {
+  const containers = snapshot.containers.flatMap((c): ContainerInput[] => {
+    const at = placement.get(c.name);
     return at === undefined ? [] : [{ ...c, current: at, pinned: true }];
   });
   return { ...snapshot, containers };
@@ -67,7 +76,7 @@ function pinnedTo(snapshot: Json, placement: ReadonlyMap<string, string>): Json 
 const hasCurrent = (model: AssignmentModel): boolean => model.rules?.current.some((i) => i >= 0) ?? false;
 
 export function prepareCapacity(body: unknown, limits: ProblemLimits): CapacityPrepared {
-  const tooMany = typeof body === 'object' && body !== null ? countIssues(snapshotCounts({ ...(body as Json), question: undefined }), limits, 'snapshot') : [];
+  const tooMany = typeof body === 'object' && body !== null ? countIssues(snapshotCounts({ ...(body as Record<string, unknown>), question: undefined }), limits, 'snapshot') : [];
   if (tooMany.length > 0) throw tooLarge(tooMany);
   const { question, snapshot, notes } = split(body);
   if ('buy' in question) return prepareBuy(snapshot, question.buy, notes, limits);
@@ -85,13 +94,11 @@ export function prepareCapacity(body: unknown, limits: ProblemLimits): CapacityP
   }
   if (!hasCurrent(base.model)) throw invalid([{ path: 'question.moveBudget', message: 'needs a current placement: give containers a `current` node (bound pods in Kubernetes input)' }]);
   // Moves are limited by k, not priced: the curve shows the cost the moves buy.
-  const containers = ((snapshot['containers'] as Json[] | undefined) ?? []).map((c) => {
-    const { moveCost: _m, pinned: _p, ...rest } = c;
-    void _m;
-    void _p;
+  const containers = snapshot.containers.map((c): ContainerInput => {
+    const { moveCost: _moveCost, pinned: _pinned, ...rest } = c;
     return rest;
   });
-  const free = modelOf({ ...snapshot, containers, options: { ...((snapshot['options'] as Json | undefined) ?? {}), moveCost: 0 } }, limits);
+  const free = modelOf({ ...snapshot, containers, options: { ...snapshot.options, moveCost: 0 } }, limits);
   return { question: 'moveBudget', notes, maxMoves: question.moveBudget.maxMoves, base, free };
 }
 
@@ -102,16 +109,16 @@ export function prepareWhatIfModel(body: unknown, now: ReadonlyMap<string, strin
   return modelOf(whatIfSnapshot(snapshot, question.whatIf, now), limits);
 }
 
-function prepareBuy(snapshot: Json, q: BuyQuestion, notes: string[], limits: ProblemLimits): CapacityPrepared {
-  const keptCount = q.keepExisting === false ? 0 : ((snapshot['nodes'] as unknown[] | undefined) ?? []).length;
+function prepareBuy(snapshot: SnapshotInput, q: BuyQuestion, notes: string[], limits: ProblemLimits): CapacityPrepared {
+  const keptCount = q.keepExisting === false ? 0 : snapshot.nodes.length;
   const nodes = keptCount + q.catalogue.reduce((t, c) => t + c.max, 0);
-  const containers = ((snapshot['containers'] as unknown[] | undefined) ?? []).length;
+  const containers = snapshot.containers.length;
   const tooMany = countIssues({ nodes, containers, terms: 0, labelSets: 0 }, limits, 'snapshot').map((i) => ({ ...i, path: 'question.buy.catalogue' }));
   if (tooMany.length > 0) throw tooLarge(tooMany);
   return { question: 'buy', notes, q, built: modelOf(buySnapshot(snapshot, q), limits), keptCount };
 }
 
-function prepareFit(snapshot: Json, q: FitQuestion, base: Built, notes: string[], limits: ProblemLimits): CapacityPrepared {
+function prepareFit(snapshot: SnapshotInput, q: FitQuestion, base: Built, notes: string[], limits: ProblemLimits): CapacityPrepared {
   const own: string[] = [...notes];
   // Without repacking, containers stay where they run now (current, or the greedy's plan when nothing runs yet).
   let start = snapshot;
@@ -171,6 +178,5 @@ function withFitObjective(model: AssignmentModel, q: FitQuestion, copies: readon
   const unplacedPenalty = model.items.map((_, j) => (j < existing ? hard : weights[j - existing]! * moveScale));
   // The costs are the moves now (the caller's or derived ones are gone).
   const { derivedCosts: _derived, ...rest } = model;
-  void _derived;
   return { model: { ...rest, cost, rules: { ...model.rules!, unplacedPenalty } }, moveScale, movers };
 }

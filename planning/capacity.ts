@@ -150,7 +150,6 @@ async function moveBudget(prep: CapacityPrepared & { question: 'moveBudget' }, p
     const model: AssignmentModel = { ...m0, rules: { ...m0.rules!, groups: [...m0.rules!.groups, limit] } };
     // The variant's greedy differs (it keeps the move limit too): the solver thread computes it.
     const { greedy: _greedy, ...rest } = prep.free;
-    void _greedy;
     const o = await solveBy(planner, { ...rest, model }, deadline, prep.maxMoves - k + 1);
     const moved = movers.filter((j) => o.plan.assignment[j]! >= 0 && o.plan.assignment[j] !== m0.rules!.current[j]);
     curve.push({ maxMoves: k, status: o.status, objective: o.objective, bound: o.bound, moves: o.objective === null ? null : moved.length, moved: o.objective === null ? null : moved.map((j) => m0.items[j]) });

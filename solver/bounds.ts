@@ -1,3 +1,4 @@
+import { senseSign } from '../models/model.js';
 import type { IntegerProgram } from './ip.js';
 
 /**
@@ -7,7 +8,7 @@ import type { IntegerProgram } from './ip.js';
 
 /** Assignment-only bound: every container at its best-cost node, capacities ignored. NaN if some class has no variable. */
 export function assignmentBound(ip: IntegerProgram): number {
-  const sign = ip.sense === 'min' ? 1 : -1;
+  const sign = senseSign(ip.sense);
   // With containers allowed out, leaving one out costs 0 in the program (its penalty is in the offset).
   const best = new Float64Array(ip.classes.length).fill(ip.allowUnplaced ? 0 : Infinity);
   for (let v = 0; v < ip.varCost.length; v++) {
@@ -29,7 +30,7 @@ export function assignmentBound(ip: IntegerProgram): number {
  * or at `deadline` (epoch ms). Returns the best bound seen, in the program's own sense.
  */
 export function lagrangianBound(ip: IntegerProgram, target: number | undefined, deadline: number, maxIterations = 300): number {
-  const sign = ip.sense === 'min' ? 1 : -1;
+  const sign = senseSign(ip.sense);
   const capRows = ip.rows.filter((r) => r.kind === 'capacity');
   const first = assignmentBound(ip);
   if (capRows.length === 0 || Number.isNaN(first)) return first;

@@ -1,4 +1,5 @@
-import { fitsEmpty, isBlocked, type AssignmentModel, type GroupRule, type PlacementRules } from '../models/model.js';
+import { fitsEmpty, isBlocked, type AssignmentModel } from '../models/model.js';
+import { restrictItems } from '../models/restrict.js';
 import { solveWithHighs } from './backends/highs.js';
 import { formulate } from './formulate.js';
 import { greedyPlan } from './greedy.js';
@@ -26,48 +27,6 @@ import { verifyPlan } from './verify.js';
  * posted through `progress`, so the caller has the latest one even if the worker is stopped.
  */
 type Feasibility = 'fits' | 'conflict' | 'unknown';
-
-/**
- * The model restricted to the items `keep` (indices into model.items): rules mapped, every item must be
- * placed. With `feasibilityOnly` the costs are zero and there is no objective (any plan is optimal).
- */
-export function restrictItems(model: AssignmentModel, keep: readonly number[], feasibilityOnly = false): AssignmentModel {
-  const n = model.nodes.length;
-  const m = model.items.length;
-  const k = keep.length;
-  const index = new Map(keep.map((j, t) => [j, t]));
-  const map = (items: readonly number[]): number[] => items.flatMap((j) => (index.has(j) ? [index.get(j)!] : []));
-  const resources = model.resources.map((r) => {
-    const demand = new BigInt64Array(r.perNode ? n * k : k);
-    for (let t = 0; t < k; t++) {
-      if (!r.perNode) demand[t] = r.demand[keep[t]!]!;
-      else for (let i = 0; i < n; i++) demand[i * k + t] = r.demand[i * m + keep[t]!]!;
-    }
-    return { ...r, demand };
-  });
-  let rules: PlacementRules | undefined;
-  if (model.rules) {
-    const r = model.rules;
-    const groups = r.groups.flatMap((g): GroupRule[] => {
-      switch (g.kind) {
-        case 'apart':
-          return [{ ...g, a: map(g.a), b: map(g.b) }];
-        case 'together':
-          return [{ ...g, items: map(g.items), with: map(g.with) }];
-        default:
-          return [{ ...g, items: map(g.items) }];
-      }
-    });
-    const blocked = new Uint8Array(n * k);
-    for (let i = 0; i < n; i++) for (let t = 0; t < k; t++) blocked[i * k + t] = r.blocked[i * m + keep[t]!]!;
-    const taints = r.taints ? { nodes: r.taints.nodes, tolerations: keep.map((j) => r.taints!.tolerations[j] ?? []) } : undefined;
-    rules = { blocked, groups, current: Int32Array.from(keep, (j) => r.current[j]!), ...(taints ? { taints } : {}) };
-  }
-  const cost = new Float64Array(n * k);
-  if (!feasibilityOnly) for (let i = 0; i < n; i++) for (let t = 0; t < k; t++) cost[i * k + t] = model.cost[i * m + keep[t]!]!;
-  const objective = !feasibilityOnly && model.objective ? { objective: model.objective } : {};
-  return { kind: model.kind, nodes: model.nodes, items: keep.map((j) => model.items[j]!), resources, cost, sense: model.sense, ...objective, ...(rules ? { rules } : {}) };
-}
 
 /** A resource whose total demand in the model is over the total capacity of every node: a proof without a solver. */
 function overDemanded(model: AssignmentModel): number {

@@ -6,7 +6,7 @@ import type { ExplainResult, ExplainTask, Explanation, WorkerMessage } from './p
 import { WorkerStoppedError } from './threads.js';
 
 export type { Explanation } from './protocol.js';
-export { restrictItems } from './conflict.js';
+export { restrictItems } from '../models/restrict.js';
 
 /** Time kept after the explanation's own deadline for the worker to post its answer before it is stopped (ms). */
 const ANSWER_GRACE_MS = 100;

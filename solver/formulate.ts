@@ -1,4 +1,4 @@
-import { demandUnits, domainIndex, isBlocked, unitsToNumber, type AssignmentModel } from '../models/model.js';
+import { demandUnits, domainIndex, isBlocked, unitsToNumber, type AssignmentModel, senseSign } from '../models/model.js';
 import type { AuxVariable, IntegerProgram, Row } from './ip.js';
 
 export interface FormulationOptions {
@@ -31,7 +31,7 @@ export function formulate(model: AssignmentModel, options: FormulationOptions = 
   let integralCosts = true;
   let plainVariables = 0;
   const penalty = model.rules?.unplacedPenalty;
-  const sign = model.sense === 'min' ? 1 : -1;
+  const sign = senseSign(model.sense);
   classes.forEach((members, c) => {
     const j = members[0]!;
     for (let i = 0; i < n; i++) {
@@ -204,7 +204,7 @@ function objectiveRows(
         if (cap <= 0) return;
         const { vs, coefs } = demandRow(r, i);
         if (vs.length === 0) return;
-        rows.push({ name: `bal_${k}_${i}`, kind: 'rule', op: 'le', rhs: 0, vars: Int32Array.from([...vs, u]), coefs: Float64Array.from([...coefs.map((c) => c / cap), -1]) });
+        rows.push({ name: `bal_${k}_${i}`, kind: 'balance', op: 'le', rhs: 0, vars: Int32Array.from([...vs, u]), coefs: Float64Array.from([...coefs.map((c) => c / cap), -1]) });
       });
     }
   }
@@ -214,13 +214,13 @@ function objectiveRows(
       if (vs.length === 0) return;
       const used = newAux(1, (v) => ({ v, kind: 'used', node: i }), w.pack * (w.price[i] ?? 1));
       const most = vs.reduce((t, v) => t + varUpper[v]!, 0);
-      rows.push({ name: `used_${i}`, kind: 'rule', op: 'le', rhs: 0, vars: Int32Array.from([...vs, used]), coefs: Float64Array.from([...vs.map(() => 1), -most]) });
+      rows.push({ name: `used_${i}`, kind: 'pack', op: 'le', rhs: 0, vars: Int32Array.from([...vs, used]), coefs: Float64Array.from([...vs.map(() => 1), -most]) });
       model.resources.forEach((r, k) => {
         const { vs: dv, coefs } = demandRow(r, i);
         if (dv.length === 0) return;
         const cap = unitsToNumber(r.capacity[i] ?? 0n, r.scale);
         const s = cap > 0 ? 2 ** -Math.floor(Math.log2(cap)) : 1;
-        rows.push({ name: `link_${k}_${i}`, kind: 'rule', op: 'le', rhs: 0, vars: Int32Array.from([...dv, used]), coefs: Float64Array.from([...coefs.map((c) => c * s), -cap * s]) });
+        rows.push({ name: `link_${k}_${i}`, kind: 'pack', op: 'le', rhs: 0, vars: Int32Array.from([...dv, used]), coefs: Float64Array.from([...coefs.map((c) => c * s), -cap * s]) });
       });
     });
   }

@@ -1,4 +1,4 @@
-import { demandUnits, type AssignmentModel, type GroupRule } from '../models/model.js';
+import { demandUnits, type AssignmentModel, type GroupRule, senseSign } from '../models/model.js';
 import { ruleViolations } from './verify.js';
 
 /**
@@ -27,7 +27,7 @@ export function data(model: AssignmentModel): Data {
   const n = model.nodes.length;
   const m = model.items.length;
   const K = model.resources.length;
-  const s = model.sense === 'min' ? 1 : -1;
+  const s = senseSign(model.sense);
   const cap = new Float64Array(K * n);
   const dem = new Float64Array(K * n * m);
   model.resources.forEach((r, k) => {

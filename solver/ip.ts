@@ -53,7 +53,8 @@ export type AuxVariable =
 
 export interface Row {
   readonly name: string;
-  readonly kind: 'assign' | 'capacity' | 'cut' | 'symmetry' | 'rule';
+  /** What the row is: a container's assignment, a capacity, a root cut, a symmetry order, a group rule, a balance level or a pack link. */
+  readonly kind: 'assign' | 'capacity' | 'cut' | 'symmetry' | 'rule' | 'balance' | 'pack';
   readonly op: 'eq' | 'le';
   readonly rhs: number;
   readonly vars: Int32Array;
@@ -100,7 +101,7 @@ export function valuesFromAssignment(ip: IntegerProgram, assignment: ArrayLike<n
       // The highest utilisation the balance rows see: the largest left-hand side over them (U's coefficient is −1).
       let u = 0;
       for (const row of ip.rows) {
-        if (!row.name.startsWith('bal_')) continue;
+        if (row.kind !== 'balance') continue;
         let lhs = 0;
         for (let t = 0; t < row.vars.length; t++) if (row.vars[t] !== a.v) lhs += row.coefs[t]! * x[row.vars[t]!]!;
         u = Math.max(u, lhs);

@@ -1,14 +1,15 @@
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
-import type { AssignmentModel } from '../models/model.js';
+import { decide, type Gathered } from './choose.js';
+import { senseSign, type AssignmentModel } from '../models/model.js';
 import type { BackendName, SolveOptions } from '../models/options.js';
 import { objectivePrecision, type ObjectivePrecision } from '../models/precision.js';
-import { relativeGap, tighterBound } from './bounds.js';
+import { tighterBound } from './bounds.js';
 import { greedyPlan } from './greedy.js';
 import { DeadlineError, type SolverPool, type Ticket } from './pool.js';
-import { fitsNowhereReasons, totalDemandReasons, unplacedReasons, type Reason } from './reasons.js';
-import { verifyPlan, type Verification } from './verify.js';
-import type { BackendResult } from './backends/backend.js';
-import type { PlanSource, ProgramSize, SolveTask, WorkerMessage, WorkerResult } from './protocol.js';
+import { unplacedReasons } from './reasons.js';
+import { verifyPlan } from './verify.js';
+import type { PlanSummary, SolveOutcome } from './outcome.js';
+import type { SolveTask, WorkerMessage, WorkerResult } from './protocol.js';
 import type { Lease } from './threads.js';
 
 /**
@@ -28,38 +29,7 @@ import type { Lease } from './threads.js';
  * - unknown: no complete verified plan within the time limit, and no proof of infeasibility.
  * The seed greedy plan is always computed and returned beside the answer.
  */
-export type SolveStatus = BackendResult['status'];
-export type Source = PlanSource | 'greedy';
-
-export interface PlanSummary {
-  readonly assignment: Int32Array;
-  readonly verification: Verification;
-}
-
-export interface BackendReport {
-  readonly name: BackendName;
-  readonly status: BackendResult['status'] | 'stopped' | 'failed';
-  readonly solverMs: number | null;
-  readonly note?: string;
-}
-
-export interface SolveOutcome {
-  readonly status: SolveStatus;
-  /** Where the returned plan came from (the greedy for infeasible/unknown answers, whose plan is partial). */
-  readonly source: Source;
-  readonly plan: PlanSummary;
-  readonly objective: number | null;
-  readonly bound: number | null;
-  readonly gap: number | null;
-  readonly greedy: PlanSummary;
-  readonly reasons: readonly Reason[];
-  readonly notes: readonly string[];
-  /** Every backend that ran, and how it ended. */
-  readonly backends: readonly BackendReport[];
-  /** Size of the integer program solved (after aggregation and root cuts) and of the plain 0-1 model. */
-  readonly program: ProgramSize | null;
-  readonly timings: { readonly totalMs: number; readonly timedOut: boolean; readonly queuedMs?: number };
-}
+export type { BackendReport, PlanSummary, SolveOutcome, SolveStatus, Source } from './outcome.js';
 
 export interface SolveContext {
   /** The request's place in the solver queue (default: a ticket of its own, released at the end). */
@@ -84,8 +54,6 @@ const RELAY_INTERVAL_MS = 200;
 const STOP_GRACE_MS = 100;
 /** Largest nodes × containers for which a missing greedy plan is computed on the main thread. */
 const MAIN_THREAD_GREEDY_PAIRS = 20_000;
-/** Relative tolerance for "optimal" when costs are not decimal numbers (× the objective's scale). */
-const NON_DECIMAL_TOLERANCE = 1e-9;
 
 interface Run {
   readonly backend: BackendName;
@@ -128,7 +96,10 @@ export async function solveModel(model: AssignmentModel, options: SolveOptions, 
     // A thread whose run returned stays warm: the lead for the request's next step, the partner for anyone.
     if (!runs[0]?.settled?.result) ticket.dropLead();
     for (const r of runs.slice(1)) r.lease.release();
-    return choose(model, runs, progress, { ctx, notes, started, timedOut, queuedMs: ticket.waitedMs });
+    const greedy = greedySummary(model, ctx, progress.greedy, notes);
+    const finished = runs.map((r) => ({ backend: r.backend, ...(r.settled?.result ? { result: r.settled.result } : {}), failed: r.settled?.error !== undefined, stopped: r.stopped === true }));
+    const decided = decide(model, finished, progress, greedy, ctx.precision ?? objectivePrecision(model), notes);
+    return { ...decided, timings: { totalMs: Date.now() - started, timedOut, queuedMs: ticket.waitedMs } };
   } finally {
     if (!ctx.ticket) ticket.release();
   }
@@ -197,7 +168,7 @@ async function race(model: AssignmentModel, runs: Run[], joining: Promise<Run | 
   const relay = runs[0]?.relay;
   const highsRun = runs.find((r) => r.backend === 'highs');
   let best: number | undefined;
-  const sign = model.sense === 'min' ? 1 : -1;
+  const sign = senseSign(model.sense);
   const poll = (): void => {
     for (const r of runs) {
       for (let msg = receiveMessageOnPort(r.channel.port1); msg !== undefined; msg = receiveMessageOnPort(r.channel.port1)) {
@@ -279,17 +250,9 @@ async function stopAll(runs: readonly Run[], atDeadline: boolean): Promise<void>
   }
 }
 
-interface Progress {
-  greedy?: Int32Array;
-  bound?: number | undefined;
-  unplaceable?: readonly number[];
-  program?: ProgramSize;
-  incumbents: { assignment: Int32Array; source: PlanSource; objective: number }[];
-}
-
 /** Reads every message the workers posted, without waiting; keeps the tightest bound. */
-function drain(runs: readonly Run[], sense: 'min' | 'max'): Progress {
-  const progress: Progress = { incumbents: [] };
+function drain(runs: readonly Run[], sense: 'min' | 'max'): Gathered {
+  const progress: Gathered = { incumbents: [] };
   for (const run of runs) {
     const messages: WorkerMessage[] = [...run.buffer];
     for (let msg = receiveMessageOnPort(run.channel.port1); msg !== undefined; msg = receiveMessageOnPort(run.channel.port1)) messages.push(msg.message as WorkerMessage);
@@ -345,84 +308,3 @@ function finishWithout(model: AssignmentModel, ctx: SolveContext, notes: string[
   return { ...base, status: 'feasible', objective: greedy.verification.objective, bound: null, gap: null, reasons: greedy.verification.complete ? [] : unplacedReasons(model, greedy.assignment) };
 }
 
-/** Whether the objective meets the bound, exactly on the resolution's grid or within the tolerance. */
-function meets(sense: 'min' | 'max', objective: number, bound: number, p: ObjectivePrecision): boolean {
-  const slack = sense === 'min' ? objective - bound : bound - objective;
-  if (p.resolution !== undefined) return slack < p.resolution / 2;
-  return slack <= NON_DECIMAL_TOLERANCE * Math.max(1, p.scale);
-}
-
-/**
- * The returned plan and status: the best verified candidate (backends' final plans and incumbents, best
- * claimed objective first; the greedy last), the tightest bound of those whose plans verified, the
- * status it proves, and the reasons for what is left out.
- */
-function choose(model: AssignmentModel, runs: readonly Run[], progress: Progress, at: { ctx: SolveContext; notes: string[]; started: number; timedOut: boolean; queuedMs: number }): SolveOutcome {
-  const { ctx, notes } = at;
-  const greedy = greedySummary(model, ctx, progress.greedy, notes);
-  const reports: BackendReport[] = runs.map((r) => {
-    const res = r.settled?.result;
-    if (res) return { name: r.backend, status: r.stopped ? 'stopped' : res.result.status, solverMs: res.solverMs, ...(res.result.note ? { note: res.result.note } : {}) };
-    return { name: r.backend, status: r.settled?.error ? 'failed' : 'stopped', solverMs: null };
-  });
-  // Proofs of infeasibility of our own (read only when no plan was found).
-  const proofs = (): Reason[] => (model.rules?.unplacedPenalty ? [] : [...fitsNowhereReasons(model, progress.unplaceable ?? []), ...totalDemandReasons(model)]);
-  const finish = (o: Omit<SolveOutcome, 'timings' | 'notes' | 'program' | 'greedy' | 'backends'>): SolveOutcome => ({
-    ...o,
-    greedy,
-    notes,
-    backends: reports,
-    program: progress.program ?? null,
-    timings: { totalMs: Date.now() - at.started, timedOut: at.timedOut, queuedMs: at.queuedMs },
-  });
-  const sign = model.sense === 'min' ? 1 : -1;
-  const candidates: { source: Source; assignment: Int32Array; claimed: number; final: boolean }[] = [];
-  let bound = progress.bound;
-  let infeasibleProof: BackendName | undefined;
-  for (const r of runs) {
-    const res = r.settled?.result?.result;
-    if (!res) continue;
-    if (res.status === 'infeasible') infeasibleProof ??= r.backend;
-    if (res.assignment && res.status !== 'unknown') candidates.push({ source: r.settled?.result?.source ?? r.backend, assignment: res.assignment, claimed: res.objective ?? NaN, final: true });
-  }
-  for (const inc of progress.incumbents) candidates.push({ source: inc.source, assignment: inc.assignment, claimed: inc.objective, final: false });
-  // A backend's bound is a proof only if its plan verifies (an optimal claim on a discarded plan proves nothing).
-  for (const r of runs) {
-    const res = r.settled?.result?.result;
-    if (!res || res.bound === undefined) continue;
-    if (!res.assignment || verifyPlan(model, res.assignment, true).valid) bound = tighterBound(model.sense, bound, res.bound);
-  }
-  // Best claimed first (ties: final plans before incumbents, in run order); the first that verifies wins.
-  const order = candidates.map((c, k) => ({ c, k })).sort((a, b) => sign * ((Number.isNaN(a.c.claimed) ? Infinity * sign : a.c.claimed) - (Number.isNaN(b.c.claimed) ? Infinity * sign : b.c.claimed)) || a.k - b.k);
-  let best: { source: Source; plan: PlanSummary } | undefined;
-  for (const { c } of order) {
-    const verification = verifyPlan(model, c.assignment, true);
-    if (!verification.valid) {
-      notes.push(`a ${c.source} plan failed verification and was discarded: ${verification.violations.slice(0, 3).join('; ')}`);
-      continue;
-    }
-    if (!best || sign * verification.objective < sign * best.plan.verification.objective) best = { source: c.source, plan: { assignment: c.assignment, verification } };
-    if (!Number.isNaN(c.claimed) && Math.abs(verification.objective - c.claimed) <= 1e-9 * Math.max(1, Math.abs(c.claimed))) break;
-  }
-  if (greedy.verification.complete || model.rules?.unplacedPenalty) {
-    if (!best || sign * greedy.verification.objective < sign * best.plan.verification.objective) best = { source: 'greedy', plan: greedy };
-  }
-  const reasons = best ? [] : proofs();
-  if (!best && (infeasibleProof !== undefined || reasons.length > 0)) {
-    if (reasons.length === 0) {
-      reasons.push({ kind: 'solver-proof', solver: infeasibleProof ?? 'glpk', message: `${infeasibleProof} proved that no plan places every container (each fits somewhere alone, but not all together)` });
-    }
-    return finish({ status: 'infeasible', source: 'greedy', plan: greedy, objective: null, bound: null, gap: null, reasons });
-  }
-  if (!best) {
-    notes.push('no complete plan was found within the time limit');
-    return finish({ status: 'unknown', source: 'greedy', plan: greedy, objective: null, bound: bound ?? null, gap: null, reasons: [] });
-  }
-  const chosen: { source: Source; plan: PlanSummary } = best;
-  const objective = chosen.plan.verification.objective;
-  const precision = ctx.precision ?? objectivePrecision(model);
-  const optimal = bound !== undefined && meets(model.sense, objective, bound, precision);
-  const left = chosen.plan.verification.complete ? [] : unplacedReasons(model, chosen.plan.assignment);
-  if (optimal) return finish({ status: 'optimal', source: chosen.source, plan: chosen.plan, objective, bound: objective, gap: 0, reasons: left });
-  return finish({ status: 'feasible', source: chosen.source, plan: chosen.plan, objective, bound: bound ?? null, gap: bound === undefined ? null : relativeGap(objective, bound), reasons: left });
-}

@@ -1,4 +1,4 @@
-import { BLOCK_REASONS, demandUnits, domainIndex, type AssignmentModel, type GroupRule, type ObjectiveParts } from '../models/model.js';
+import { BLOCK_REASONS, demandUnits, domainIndex, type AssignmentModel, type GroupRule, type ObjectiveParts, senseSign } from '../models/model.js';
 import { maxOf, minOf } from '../models/own.js';
 
 /**
@@ -35,7 +35,7 @@ export function verifyPlan(model: AssignmentModel, plan: ArrayLike<number>, requ
   const rules = model.rules;
   const penalty = rules?.unplacedPenalty;
   const mustPlace = requireComplete && penalty === undefined;
-  const sign = model.sense === 'min' ? 1 : -1;
+  const sign = senseSign(model.sense);
   for (let j = 0; j < m; j++) {
     const i = plan[j]!;
     if (i === -1) {

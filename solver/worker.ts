@@ -1,19 +1,19 @@
 import { receiveMessageOnPort } from 'node:worker_threads';
 import type { Highs } from 'highs';
-import { fitsEmpty, isBlocked, type AssignmentModel } from '../models/model.js';
+import { fitsEmpty, isBlocked, type AssignmentModel, senseSign } from '../models/model.js';
 import { formulate } from './formulate.js';
 import { greedyPlan } from './greedy.js';
 import { heuristicPlan } from './heuristic.js';
-import { chainSearch, chainsApply } from './chains.js';
-import { lns, lnsApplies } from './lns.js';
-import { columnGeneration } from './colgen.js';
-import { subsetSearch } from './subsets.js';
+import { chainSearch, chainsApply } from './search/chains.js';
+import { lns, lnsApplies } from './search/lns.js';
+import { columnGeneration } from './search/colgen.js';
+import { subsetSearch } from './search/subsets.js';
 import { findConflict } from './conflict.js';
 import { lagrangianBound, assignmentBound, roundBound, tighterBound } from './bounds.js';
 import { verifyPlan, type Verification } from './verify.js';
 import { glpkLp, loadGlpk } from './backends/glpk.js';
-import { loadHighs, solveWithHighs } from './backends/highs.js';
-import type { BackendResult } from './backends/backend.js';
+import { loadHighs } from './backends/highs.js';
+import type { BackendResult, SolveHooks } from './backends/backend.js';
 import { BACKENDS } from './backends/index.js';
 import { greedyResult } from './backends/greedy.js';
 import { separateCovers, withRows } from './cuts.js';
@@ -139,7 +139,9 @@ function solveTask(task: SolveTask): WorkerResult {
     const budget = run.remaining() - BACKEND_RESERVE_MS;
     if (budget <= 0) return { result: { status: 'unknown', note: 'no time left for the exact solver' }, solverMs: 0 };
     const outcome = runBackend(run, solved, budget, starts);
-    const result = outcome.result.bound === undefined ? outcome.result : { ...outcome.result, bound: run.modelBound(outcome.result.bound) };
+    // Program terms → model terms (the unplaced penalties are in the offset), like every plan's verified objective.
+    const r = outcome.result;
+    const result = { ...r, ...(r.bound === undefined ? {} : { bound: run.modelBound(r.bound) }), ...(r.objective === undefined ? {} : { objective: r.objective + ip.offset }) };
     return { ...outcome, result, solverMs: Date.now() - run.started };
   } finally {
     port.close();
@@ -203,21 +205,15 @@ function rootCuts(run: SolveRun): IntegerProgram {
 function runBackend(run: SolveRun, solved: IntegerProgram, budget: number, starts: Starts): { result: BackendResult; source?: PlanSource } {
   const { task, model } = run;
   const input = { model, ip: solved, timeLimitMs: budget, mipGap: task.mipGap };
-  if (task.solver === 'highs') {
-    const stop = task.stop ? new Int32Array(task.stop) : undefined;
-    return {
-      result: solveWithHighs(input, {
-        onProgress: (p) => {
-          if (p.kind === 'incumbent' && p.assignment) run.offerPlan(p.assignment, 'highs');
-          if (p.kind === 'bound' && p.bound !== undefined) run.offerBound(run.modelBound(p.bound), 'highs');
-        },
-        ...(stop ? { shouldStop: () => Atomics.load(stop, 0) !== 0 } : {}),
-        ...(starts.heuristicValid && starts.heuristic ? { start: starts.heuristic } : {}),
-      }),
-    };
-  }
+  const stop = task.stop ? new Int32Array(task.stop) : undefined;
+  const hooks: SolveHooks = {
+    onIncumbent: (assignment) => void run.offerPlan(assignment, task.solver),
+    onBound: (bound) => run.offerBound(run.modelBound(bound), task.solver),
+    ...(stop ? { shouldStop: () => Atomics.load(stop, 0) !== 0 } : {}),
+    ...(starts.heuristicValid && starts.heuristic ? { start: starts.heuristic } : {}),
+  };
   if (task.solver === 'glpk' && task.relay && task.lnsAfterShare !== undefined && lnsApplies(model)) return glpkThenSearch(run, input, budget, starts);
-  return { result: BACKENDS[task.solver].solve(input) };
+  return { result: BACKENDS[task.solver].solve(input, hooks) };
 }
 
 /**
@@ -237,7 +233,7 @@ function glpkThenSearch(run: SolveRun, input: Parameters<typeof BACKENDS.glpk.so
     return plan;
   };
   // The best verified plan so far, each checked once.
-  const sign = ip.sense === 'min' ? 1 : -1;
+  const sign = senseSign(ip.sense);
   let start: Int32Array | undefined;
   let startValue = Infinity;
   for (const p of [result.assignment, starts.heuristicValid ? starts.heuristic : null, starts.greedyValid ? starts.greedy : null, latest()]) {
@@ -276,8 +272,8 @@ function glpkThenSearch(run: SolveRun, input: Parameters<typeof BACKENDS.glpk.so
     if (found?.optimal) {
       const objective = verifyPlan(model, found.plan, true).objective;
       const note = glpkNote(`${searches.join(', then ')} proved the plan optimal (Lagrangian branch and bound over every node)`);
-      // The bound is the plan's own objective, in program terms like the other results' bounds.
-      return { result: { status: 'optimal', assignment: found.plan, objective, bound: objective - ip.offset, note }, source: 'subsets' };
+      // The bound is the plan's own objective, in program terms like the other results'.
+      return { result: { status: 'optimal', assignment: found.plan, objective: objective - ip.offset, bound: objective - ip.offset, note }, source: 'subsets' };
     }
   } else {
     searches.push('large-neighbourhood search');

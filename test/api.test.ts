@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { gapToProgram, parseGapFile } from '../models/orlib.js';
+import { gapToProgram, parseGapFile } from '../bench/orlib.js';
 import { createApp } from '../server/app.js';
 import type { ProblemLimits } from '../models/validate.js';
 import { SolverPool } from '../solver/pool.js';

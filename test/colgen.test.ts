@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { loadHighs } from '../solver/backends/highs.js';
-import { columnGenerationApplies, columnGenerationBound, COLGEN_MAX_ITEMS } from '../solver/colgen.js';
+import { columnGenerationApplies, columnGenerationBound, COLGEN_MAX_ITEMS } from '../solver/search/colgen.js';
 import { orlibMinimum, program, randomSingleResource } from './helpers.js';
 
 /**

@@ -1,7 +1,7 @@
 import { verifyPlan } from '../solver/verify.js';
 import { greedyPlan } from '../solver/greedy.js';
 import { heuristicPlan } from '../solver/heuristic.js';
-import { gapToProgram, parseGapFile, parseKnownValues } from '../models/orlib.js';
+import { gapToProgram, parseGapFile, parseKnownValues } from '../bench/orlib.js';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

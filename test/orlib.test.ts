@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import pLimit from 'p-limit';
-import { gapToProgram, parseGapFile, parseKnownValues } from '../models/orlib.js';
+import { gapToProgram, parseGapFile, parseKnownValues } from '../bench/orlib.js';
 import { solveModel, type SolveOutcome } from '../solver/solve.js';
 import { verifyPlan } from '../solver/verify.js';
 import { fixturePath, program } from './helpers.js';

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { gapToProgram, parseGapFile, parseKnownValues } from '../models/orlib.js';
+import { gapToProgram, parseGapFile, parseKnownValues } from '../bench/orlib.js';
 import { loadHighs } from '../solver/backends/highs.js';
-import { chainSearch } from '../solver/chains.js';
+import { chainSearch } from '../solver/search/chains.js';
 import { greedyPlan } from '../solver/greedy.js';
 import { heuristicPlan } from '../solver/heuristic.js';
-import { lns } from '../solver/lns.js';
+import { lns } from '../solver/search/lns.js';
 import { solveModel } from '../solver/solve.js';
 import { verifyPlan } from '../solver/verify.js';
 import { bruteForcePlan, fixturePath, intsFrom, program, rng, snapshot } from './helpers.js';
@@ -143,7 +143,7 @@ describe('the portfolio proof by the node-subset search', () => {
 
 describe('where the searches apply', () => {
   it('only to plain cost models up to 1000 containers', async () => {
-    const { chainsApply } = await import('../solver/chains.js');
+    const { chainsApply } = await import('../solver/search/chains.js');
     const plain = program({ cost: [[1, 2], [2, 1]], demand: { load: [[1, 1], [1, 1]] }, capacity: { load: [2, 2] } });
     assert.equal(chainsApply(plain.model), true);
     const balanced = snapshot({

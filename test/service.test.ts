@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { gapToProgram, parseGapFile } from '../models/orlib.js';
+import { gapToProgram, parseGapFile } from '../bench/orlib.js';
 import { fixturePath } from './helpers.js';
 import { postJson, probe, startServer, type RunningServer } from '../bench/server.js';
 

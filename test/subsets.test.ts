@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import type { AssignmentModel } from '../models/model.js';
 import { loadHighs } from '../solver/backends/highs.js';
-import { columnGeneration } from '../solver/colgen.js';
-import { subsetSearch, subsetSearchApplies } from '../solver/subsets.js';
+import { columnGeneration } from '../solver/search/colgen.js';
+import { subsetSearch, subsetSearchApplies } from '../solver/search/subsets.js';
 import { verifyPlan } from '../solver/verify.js';
 import { orlibMinimum, bruteForcePlan, intsFrom, program, randomSingleResource, rng, snapshot } from './helpers.js';
 

@@ -15,7 +15,7 @@ export interface BackendResult {
   readonly status: BackendStatus;
   /** Node index per container (-1 unplaced); present for optimal and feasible. */
   readonly assignment?: Int32Array;
-  /** Objective as the backend reports it (the verifier recomputes it). */
+  /** Objective as the backend reports it, in the program's terms (the worker adds the offset; the verifier recomputes it). */
   readonly objective?: number;
   /** A bound the backend itself proved, in the program's sense. */
   readonly bound?: number;
@@ -31,7 +31,26 @@ export interface SolveInput {
   readonly mipGap: number;
 }
 
+/**
+ * What a backend may do during its search, each optional; `Backend.hooks` says which it honours (a
+ * backend ignores the rest). Plans are in model item order; bounds in the program's terms.
+ */
+export interface SolveHooks {
+  /** Each better complete plan found during the search. */
+  readonly onIncumbent?: (assignment: Int32Array) => void;
+  /** Each better proven bound found during the search. */
+  readonly onBound?: (bound: number) => void;
+  /** Polled at the backend's checkpoints: true asks it to stop and return what it has. */
+  readonly shouldStop?: () => boolean;
+  /** A complete plan to start from (its objective becomes the cutoff). */
+  readonly start?: Int32Array;
+}
+
+export type HookName = Exclude<keyof SolveHooks, never>;
+
 export interface Backend {
   readonly name: BackendName;
-  solve(input: SolveInput): BackendResult;
+  /** The hooks this backend honours. */
+  readonly hooks: readonly HookName[];
+  solve(input: SolveInput, hooks?: SolveHooks): BackendResult;
 }

@@ -61,6 +61,8 @@ export function glpkLp(ip: IntegerProgram, timeLimitMs: number): { readonly z: n
 
 export const glpkBackend: Backend = {
   name: 'glpk',
+  // No interrupt, callbacks or start plan in this backend; GLPK is stopped by terminating its thread.
+  hooks: [],
   solve({ ip, timeLimitMs, mipGap }: SolveInput): BackendResult {
     if (!glpk) throw new Error('GLPK is not loaded: call loadGlpk() first');
     // No columns (nothing can be placed): the empty program's only plan, which GLPK would abort on.

@@ -9,5 +9,6 @@ export function greedyResult(assignment: Int32Array): BackendResult {
 /** The seed greedy as a backend. */
 export const greedyBackend: Backend = {
   name: 'greedy',
+  hooks: [],
   solve: ({ model }: SolveInput): BackendResult => greedyResult(greedyPlan(model)),
 };

@@ -4,7 +4,7 @@ import type { Highs } from 'highs';
 // The package's types describe its CommonJS build; under ESM the loader is the default export either way.
 const highsLoader = (highsPackage as unknown as { default: () => Promise<Highs> }).default;
 import { assignmentFromValues, valuesFromAssignment } from '../ip.js';
-import type { Backend, BackendResult, SolveInput } from './backend.js';
+import type { Backend, BackendResult, SolveHooks, SolveInput } from './backend.js';
 import { emptyProgramResult } from './glpk.js';
 
 /**
@@ -22,14 +22,7 @@ export async function loadHighs(): Promise<Highs> {
   return loaded;
 }
 
-export interface HighsProgress {
-  readonly kind: 'incumbent' | 'bound';
-  readonly assignment?: Int32Array;
-  readonly objective?: number;
-  readonly bound?: number;
-}
-
-export function solveWithHighs(input: SolveInput, hooks: { onProgress?: (p: HighsProgress) => void; shouldStop?: () => boolean; start?: Int32Array } = {}): BackendResult {
+export function solveWithHighs(input: SolveInput, hooks: SolveHooks = {}): BackendResult {
   if (!highs) throw new Error('HiGHS is not loaded: call loadHighs() first');
   const { ip, timeLimitMs, mipGap } = input;
   if (ip.varCost.length === 0) return emptyProgramResult(ip);
@@ -69,19 +62,23 @@ export function solveWithHighs(input: SolveInput, hooks: { onProgress?: (p: High
       // A complete heuristic plan as the starting incumbent: HiGHS checks it and uses it as its cutoff.
       model.setSolution({ colValue: valuesFromAssignment(ip, hooks.start) });
     }
-    const progress = hooks.onProgress;
+    const { onIncumbent, onBound } = hooks;
     const stop = hooks.shouldStop;
     const run = model.run({
-      ...(progress
+      ...(onIncumbent
         ? {
-            [C.callbackType.mipImprovingSolution]: (e: { data: { mip_solution?: Float64Array; objective_function_value?: number } }) => {
+            [C.callbackType.mipImprovingSolution]: (e: { data: { mip_solution?: Float64Array } }) => {
               const x = e.data.mip_solution;
-              if (x) progress({ kind: 'incumbent', assignment: assignmentFromValues(ip, x), ...(e.data.objective_function_value === undefined ? {} : { objective: e.data.objective_function_value }) });
+              if (x) onIncumbent(assignmentFromValues(ip, x));
               return undefined;
             },
+          }
+        : {}),
+      ...(onBound
+        ? {
             [C.callbackType.mipLogging]: (e: { data: { mip_dual_bound?: number } }) => {
               const b = e.data.mip_dual_bound;
-              if (b !== undefined && Number.isFinite(b)) progress({ kind: 'bound', bound: b });
+              if (b !== undefined && Number.isFinite(b)) onBound(b);
               return undefined;
             },
           }
@@ -118,5 +115,6 @@ export function solveWithHighs(input: SolveInput, hooks: { onProgress?: (p: High
 
 export const highsBackend: Backend = {
   name: 'highs',
-  solve: (input) => solveWithHighs(input),
+  hooks: ['onIncumbent', 'onBound', 'shouldStop', 'start'],
+  solve: (input, hooks) => solveWithHighs(input, hooks),
 };

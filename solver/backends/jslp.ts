@@ -16,6 +16,7 @@ import { emptyProgramResult } from './glpk.js';
  */
 export const jslpBackend: Backend = {
   name: 'jslp',
+  hooks: [],
   solve({ ip, timeLimitMs, mipGap }: SolveInput): BackendResult {
     if (ip.varCost.length === 0) return emptyProgramResult(ip);
     const variables: Record<string, Record<string, number>> = {};

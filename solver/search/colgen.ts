@@ -1,9 +1,9 @@
-import { maxOf } from '../models/own.js';
 import type { Highs } from 'highs';
-import type { AssignmentModel } from '../models/model.js';
-import { demandUnits } from '../models/model.js';
-import { data } from './heuristic.js';
-import { lnsApplies } from './lns.js';
+import type { AssignmentModel } from '../../models/model.js';
+import { maxOf } from '../../models/own.js';
+import { knapsacksApply, knapsacksOf, type Knapsacks } from './knapsacks.js';
+
+export { COLGEN_MAX_ITEMS } from './knapsacks.js';
 
 /**
  * The Dantzig–Wolfe bound of a single-resource plain cost model (the generalized assignment problem), by
@@ -18,69 +18,16 @@ import { lnsApplies } from './lns.js';
  * HiGHS's branch and bound stands at 6166 after 30 s (published optimum 6185).
  *
  * It applies where large-neighbourhood search does (plain cost, no group rules or unplaced containers)
- * with one resource, up to COLGEN_MAX_ITEMS containers, and where the knapsacks are small: capacities
- * and demands are divided by their greatest common divisor, and the work of one round (nodes ×
- * containers × capacity) must stay below MAX_ROUND_WORK.
+ * with one resource, up to COLGEN_MAX_ITEMS containers, and where the knapsacks are small (knapsacks.ts).
  */
 
-/** At most this many knapsack steps per round of column generation (nodes × containers × capacity). */
-const MAX_ROUND_WORK = 2_000_000;
-/**
- * At most this many containers: up to 200 the stabilised column generation converges within about a
- * second on OR-Library gapa–gapd (gapd-6, 20 × 200, takes 4.6 s); on Yagiura's 400-container instances
- * it is still far from the LP bound after 5 s, time the searches use better.
- */
-export const COLGEN_MAX_ITEMS = 200;
 /** Margin taken off each L(u) for floating-point rounding in the sums (relative to its size). */
 const SAFETY = 1e-9;
 /** Weight of the best multipliers so far in the point each round prices at. */
 const SMOOTHING = 0.8;
 
-export interface Knapsacks {
-  readonly n: number;
-  readonly m: number;
-  /** cost[i * m + j] in the minimisation sense. */
-  readonly cost: Float64Array;
-  /** Capacity and demands in units of their common divisor. */
-  readonly cap: Int32Array;
-  readonly dem: Int32Array;
-  readonly blocked: Uint8Array | null;
-}
-
-function gcd(a: bigint, b: bigint): bigint {
-  while (b !== 0n) [a, b] = [b, a % b];
-  return a < 0n ? -a : a;
-}
-
-/** The model as one knapsack per node, or undefined where column generation does not apply. */
-export function knapsacksOf(model: AssignmentModel): Knapsacks | undefined {
-  if (!lnsApplies(model) || model.resources.length !== 1 || model.nodes.length < 2 || model.items.length > COLGEN_MAX_ITEMS) return undefined;
-  const r = model.resources[0]!;
-  const n = model.nodes.length;
-  const m = model.items.length;
-  let g = 0n;
-  for (let i = 0; i < n; i++) g = gcd(g, r.capacity[i] ?? 0n);
-  for (let i = 0; i < n && g !== 1n; i++) for (let j = 0; j < m; j++) g = gcd(g, demandUnits(r, i, j, m));
-  if (g === 0n) return undefined;
-  const cap = new Int32Array(n);
-  let work = 0;
-  for (let i = 0; i < n; i++) {
-    const c = (r.capacity[i] ?? 0n) / g;
-    if (c > 1_000_000n) return undefined;
-    cap[i] = Number(c);
-    work += cap[i]! * m;
-  }
-  if (work > MAX_ROUND_WORK) return undefined;
-  const dem = new Int32Array(n * m);
-  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) dem[i * m + j] = Number(demandUnits(r, i, j, m) / g);
-  const d = data(model);
-  return { n, m, cost: d.cost, cap, dem, blocked: d.blocked };
-}
-
-/** Whether the column-generation bound applies to this model. */
-export function columnGenerationApplies(model: AssignmentModel): boolean {
-  return knapsacksOf(model) !== undefined;
-}
+/** Whether the column-generation bound applies to this model (where the model is one knapsack per node). */
+export const columnGenerationApplies = knapsacksApply;
 
 /**
  * Best packing of node i under profits u_j − c_ij: its value (≥ 0, the empty packing) and its containers.

@@ -1,8 +1,9 @@
-import { demandUnits, type AssignmentModel } from '../models/model.js';
-import { solveWithHighs } from './backends/highs.js';
-import { restrictItems } from './conflict.js';
-import { formulate } from './formulate.js';
-import { verifyPlan } from './verify.js';
+import { demandUnits, type AssignmentModel, senseSign } from '../../models/model.js';
+import { restrictItems } from '../../models/restrict.js';
+import { solveWithHighs } from '../backends/highs.js';
+import { formulate } from '../formulate.js';
+import { verifyPlan } from '../verify.js';
+import { searchesApply, seededRandom, type SearchOptions } from './options.js';
 
 /**
  * Large-neighbourhood search with exact sub-problems (MIP-based LNS): free some containers, keep the rest
@@ -16,19 +17,8 @@ import { verifyPlan } from './verify.js';
  * Only for plain cost objectives without group rules or unplaced containers: there, a sub-problem over
  * the freed containers with residual capacities is exactly the original problem restricted.
  */
-export function lnsApplies(model: AssignmentModel): boolean {
-  return model.objective === undefined && !model.rules?.unplacedPenalty && (model.rules?.groups.length ?? 0) === 0 && model.items.length >= 2;
-}
-
-/** What every search of the portfolio's second worker takes (chains.ts, subsets.ts and LNS). */
-export interface SearchOptions {
-  readonly deadline: number;
-  readonly seed?: number;
-  /** A better plan found elsewhere (e.g. by HiGHS in the other worker), polled now and then; the search continues from it. */
-  readonly poll?: () => Int32Array | undefined;
-  /** Each strictly better plan that fits, as it is found (objective in the model's sense). */
-  readonly onImprove?: (plan: Int32Array, objective: number) => void;
-}
+/** Where LNS applies: the plain cost models every search takes (options.ts). */
+export const lnsApplies = searchesApply;
 
 export interface LnsOptions extends SearchOptions {
   /** Containers freed per step (default 60). */
@@ -40,13 +30,9 @@ export interface LnsOptions extends SearchOptions {
 export function lns(model: AssignmentModel, start: Int32Array, options: LnsOptions): Int32Array {
   const n = model.nodes.length;
   const m = model.items.length;
-  const sign = model.sense === 'min' ? 1 : -1;
+  const sign = senseSign(model.sense);
   const size = Math.min(m, options.size ?? 60);
-  let seed = options.seed ?? 12345;
-  const rand = (): number => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return seed / 2147483648;
-  };
+  const rand = seededRandom(options.seed ?? 12345);
   const shuffled = (count: number): number[] => {
     const a = Array.from({ length: count }, (_, x) => x);
     for (let x = count - 1; x > 0; x--) {

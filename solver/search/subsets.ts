@@ -1,8 +1,8 @@
-import { maxOf } from '../models/own.js';
-import type { AssignmentModel } from '../models/model.js';
-import { knapsacksOf, type Knapsacks } from './colgen.js';
-import type { SearchOptions } from './lns.js';
-import { verifyPlan } from './verify.js';
+import { senseSign, type AssignmentModel } from '../../models/model.js';
+import { maxOf } from '../../models/own.js';
+import { verifyPlan } from '../verify.js';
+import { knapsacksApply, knapsacksOf, type Knapsacks } from './knapsacks.js';
+import { seededRandom, type SearchOptions } from './options.js';
 
 /**
  * Exact node-subset neighbourhoods, solved by a Lagrangian branch and bound: free every container of a few
@@ -351,9 +351,7 @@ class LagrangianSearch {
 }
 
 /** Whether the subset search applies to this model (where column generation does). */
-export function subsetSearchApplies(model: AssignmentModel): boolean {
-  return knapsacksOf(model) !== undefined;
-}
+export const subsetSearchApplies = knapsacksApply;
 
 /**
  * Improves the complete plan `start` by exact node-subset neighbourhoods until the deadline, or until it
@@ -364,14 +362,10 @@ export function subsetSearch(model: AssignmentModel, start: Int32Array, multipli
   const k = knapsacksOf(model);
   if (!k) return undefined;
   const { n, m, cost, cap, dem, blocked } = k;
-  const sign = model.sense === 'min' ? 1 : -1;
+  const sign = senseSign(model.sense);
   const integral = cost.every((c) => Number.isInteger(c));
   const search = new LagrangianSearch(k);
-  let seed = options.seed ?? 12345;
-  const rand = (): number => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return seed / 2147483648;
-  };
+  const rand = seededRandom(options.seed ?? 12345);
   const costOf = (plan: Int32Array): number => {
     let c = 0;
     for (let j = 0; j < m; j++) c += cost[plan[j]! * m + j]!;

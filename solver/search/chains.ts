@@ -1,6 +1,6 @@
-import type { AssignmentModel } from '../models/model.js';
-import { data, type Data } from './heuristic.js';
-import { lnsApplies, type SearchOptions } from './lns.js';
+import { senseSign, type AssignmentModel } from '../../models/model.js';
+import { data, type Data } from '../heuristic.js';
+import { searchesApply, seededRandom, type SearchOptions } from './options.js';
 
 /**
  * Ejection-chain search with strategic oscillation, for plain cost models (the generalized assignment
@@ -219,7 +219,7 @@ function fitsAll(d: Data, s: State): boolean {
  * balance or pack weights, group rules or unplaced containers), with 2 to CHAIN_MAX_ITEMS containers.
  */
 export function chainsApply(model: AssignmentModel): boolean {
-  return lnsApplies(model) && model.items.length <= CHAIN_MAX_ITEMS && model.nodes.length >= 2;
+  return searchesApply(model) && model.items.length <= CHAIN_MAX_ITEMS && model.nodes.length >= 2;
 }
 
 export interface ChainSearchOptions extends SearchOptions {
@@ -232,12 +232,8 @@ export function chainSearch(model: AssignmentModel, start: Int32Array, options: 
   const d = data(model);
   const { n, m, K } = d;
   if (start.length !== m || start.some((i) => i < 0 || i >= n)) return undefined;
-  const sign = model.sense === 'min' ? 1 : -1;
-  let seed = options.seed ?? 20040601;
-  const rand = (): number => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return seed / 2147483648;
-  };
+  const sign = senseSign(model.sense);
+  const rand = seededRandom(options.seed ?? 20040601);
   const unit = new Float64Array(K);
   for (let k = 0; k < K; k++) {
     let sum = 0;
