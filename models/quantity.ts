@@ -56,8 +56,6 @@ export function exactDecimalOfNumber(value: number): ExactDecimal {
  * Negative values are refused: requests and capacities are never negative.
  */
 export function parseQuantity(input: string | number): ParseResult<bigint> {
-  let sign: string;
-  let body: string;
   let multiplier = 1n;
   let exponent = 0;
   if (typeof input === 'number') {
@@ -75,8 +73,8 @@ export function parseQuantity(input: string | number): ParseResult<bigint> {
       message: `"${input}" is not a Kubernetes quantity (number with optional suffix Ki Mi Gi Ti Pi Ei, m k M G T P E, or e<exponent>)`,
     };
   }
-  sign = match[1] ?? '';
-  body = match[2] ?? '0';
+  const sign = match[1] ?? '';
+  const body = match[2] ?? '0';
   const suffix = match[3] ?? '';
   if (suffix in BINARY_POWER) {
     multiplier = 1024n ** BigInt(BINARY_POWER[suffix] ?? 0);

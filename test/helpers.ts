@@ -3,6 +3,7 @@ import { greedyPlan } from '../solver/greedy.js';
 import { heuristicPlan } from '../solver/heuristic.js';
 import { gapToProgram, parseGapFile, parseKnownValues } from '../bench/orlib.js';
 import { readFileSync, readdirSync } from 'node:fs';
+import { rngFor } from '../bench/random.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AssignmentModel } from '../models/model.js';
@@ -37,7 +38,6 @@ export const snapshot = (body: unknown): Extract<Validated, { ok: true }> => unw
 export const program = (body: unknown): Extract<Validated, { ok: true }> => unwrap(validateProgram(body));
 
 /** Deterministic pseudo-random numbers, so random instances are the same every run. */
-import { rngFor } from '../bench/random.js';
 export { rngFor as rng };
 
 /** Uniform integers in [lo, hi] drawn from `r` (for seeded random instances). */

@@ -14,9 +14,8 @@ import { greedyPlan } from '../solver/greedy.js';
 import { toCplexLp } from '../solver/lpformat.js';
 import { solveModel } from '../solver/solve.js';
 import { verifyPlan } from '../solver/verify.js';
-import { bruteForcePlan, loadCases, ROOT, snapshot } from './helpers.js';
+import { answerCapacity, bruteForcePlan, loadCases, ROOT, snapshot } from './helpers.js';
 import { sharedPool } from './setup.js';
-import { answerCapacity } from './helpers.js';
 
 const LIMITS = { maxNodes: 1000, maxContainers: 20000, maxPairs: 2_000_000, maxResources: 32, maxTimeLimitMs: 60_000 };
 

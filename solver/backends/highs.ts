@@ -1,11 +1,11 @@
 import * as highsPackage from 'highs';
 import type { Highs } from 'highs';
-
-// The package's types describe its CommonJS build; under ESM the loader is the default export either way.
-const highsLoader = (highsPackage as unknown as { default: () => Promise<Highs> }).default;
 import { assignmentFromValues, valuesFromAssignment } from '../ip.js';
 import type { Backend, BackendResult, SolveHooks, SolveInput } from './backend.js';
 import { emptyProgramResult } from './glpk.js';
+
+// The package's types describe its CommonJS build; under ESM the loader is the default export either way.
+const highsLoader = (highsPackage as unknown as { default: () => Promise<Highs> }).default;
 
 /**
  * HiGHS (the `highs` package, WebAssembly) through its persistent model API, so the answer carries

@@ -1,11 +1,11 @@
 import * as jsLpSolver from 'javascript-lp-solver';
 import type { Model } from 'javascript-lp-solver';
-
-// The package's types describe its CommonJS build; under ESM its solver is the default export either way.
-const solver = jsLpSolver.default as unknown as { Solve(model: Model): unknown };
 import { assignmentFromValues } from '../ip.js';
 import type { Backend, BackendResult, SolveInput } from './backend.js';
 import { emptyProgramResult } from './glpk.js';
+
+// The package's types describe its CommonJS build; under ESM its solver is the default export either way.
+const solver = jsLpSolver.default as unknown as { Solve(model: Model): unknown };
 
 /**
  * javascript-lp-solver adapter: a second, pure-JS exact backend for small programs and cross-checks.

@@ -1,0 +1,49 @@
+// ESLint: type-aware TypeScript rules, the layer rules of the folders, no import cycles.
+// Formatting is Prettier's (.prettierrc.json); eslint-config-prettier turns off the rules it owns.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import prettier from 'eslint-config-prettier';
+
+/** Who may import whom: each folder imports only the folders below it (README, "How it is built"). */
+const layers = [
+  { target: './models', from: ['./solver', './planning', './server', './cli', './bench', './test'], message: 'models/ is the bottom layer: it imports only zod and yaml.' },
+  { target: './solver', from: ['./planning', './server', './cli', './bench', './test'], message: 'solver/ imports models/ only.' },
+  { target: './planning', from: ['./server', './cli', './bench', './test'], message: 'planning/ (the use cases) imports models/ and solver/ only.' },
+  { target: './server', from: ['./cli', './bench', './test'], message: 'server/ is HTTP only: it imports planning/, solver/ and models/, never cli/.' },
+  { target: './cli', from: ['./server', './bench', './test'], message: 'cli/ imports planning/, solver/ and models/, never server/.' },
+  { target: './bench', from: ['./server', './cli', './test'], message: 'bench/ runs the service as a process; it does not import server/ or cli/.' },
+];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'eslint.config.js'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  // Before the rules below: it turns off the formatting rules, and max-len is turned back on after it.
+  prettier,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })] },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { varsIgnorePattern: '^_', argsIgnorePattern: '^_', ignoreRestSiblings: true }],
+      'import-x/no-cycle': ['error', { maxDepth: Infinity }],
+      'import-x/first': 'error',
+      'import-x/no-duplicates': 'error',
+      'import-x/no-restricted-paths': ['error', { zones: layers }],
+    },
+  },
+  {
+    // Source (not tests): lines within the print width, functions that fit on a screen.
+    files: ['server/**/*.ts', 'solver/**/*.ts', 'models/**/*.ts', 'planning/**/*.ts', 'cli/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      'max-len': ['error', { code: 120, ignoreUrls: true }],
+      'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true }],
+    },
+  },
+);
