@@ -8,12 +8,36 @@ import prettier from 'eslint-config-prettier';
 
 /** Who may import whom: each folder imports only the folders below it (README, "How it is built"). */
 const layers = [
-  { target: './models', from: ['./solver', './planning', './server', './cli', './bench', './test'], message: 'models/ is the bottom layer: it imports only zod and yaml.' },
-  { target: './solver', from: ['./planning', './server', './cli', './bench', './test'], message: 'solver/ imports models/ only.' },
-  { target: './planning', from: ['./server', './cli', './bench', './test'], message: 'planning/ (the use cases) imports models/ and solver/ only.' },
-  { target: './server', from: ['./cli', './bench', './test'], message: 'server/ is HTTP only: it imports planning/, solver/ and models/, never cli/.' },
-  { target: './cli', from: ['./server', './bench', './test'], message: 'cli/ imports planning/, solver/ and models/, never server/.' },
-  { target: './bench', from: ['./server', './cli', './test'], message: 'bench/ runs the service as a process; it does not import server/ or cli/.' },
+  {
+    target: './models',
+    from: ['./solver', './planning', './server', './cli', './bench', './test'],
+    message: 'models/ is the bottom layer: it imports only zod and yaml.',
+  },
+  {
+    target: './solver',
+    from: ['./planning', './server', './cli', './bench', './test'],
+    message: 'solver/ imports models/ only.',
+  },
+  {
+    target: './planning',
+    from: ['./server', './cli', './bench', './test'],
+    message: 'planning/ (the use cases) imports models/ and solver/ only.',
+  },
+  {
+    target: './server',
+    from: ['./cli', './bench', './test'],
+    message: 'server/ is HTTP only: it imports planning/, solver/ and models/, never cli/.',
+  },
+  {
+    target: './cli',
+    from: ['./server', './bench', './test'],
+    message: 'cli/ imports planning/, solver/ and models/, never server/.',
+  },
+  {
+    target: './bench',
+    from: ['./server', './cli', './test'],
+    message: 'bench/ runs the service as a process; it does not import server/ or cli/.',
+  },
 ];
 
 export default tseslint.config(
@@ -31,7 +55,10 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/await-thenable': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { varsIgnorePattern: '^_', argsIgnorePattern: '^_', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { varsIgnorePattern: '^_', argsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
       'import-x/no-cycle': ['error', { maxDepth: Infinity }],
       'import-x/first': 'error',
       'import-x/no-duplicates': 'error',

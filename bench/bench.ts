@@ -1,5 +1,6 @@
 /**
- * npm run bench [-- --suite abcd,clusters,gap1-12,yagiura] [--time-limit-ms N] [--solvers auto,glpk,highs] [--no-native] [--seed N] [--only REGEX]
+ * npm run bench [-- --suite abcd,clusters,gap1-12,yagiura] [--time-limit-ms N] [--solvers auto,glpk,highs] [--no-
+ * native] [--seed N] [--only REGEX]
  *
  * Solves each instance with this service under each solver setting, one instance at a time, and,
  * where they are installed, the same 0-1 program with native glpsol and cbc under the same limit, side
@@ -38,7 +39,9 @@ const seed = Number(values.seed);
 const timeLimitMs = Number(values['time-limit-ms']);
 const solvers = values.solvers!.split(',') as SolverName[];
 for (const s of solvers) if (!SOLVER_NAMES.includes(s)) throw new Error(`--solvers takes ${SOLVER_NAMES.join(', ')}`);
-const natives = values['no-native'] ? [] : [...(hasCommand('glpsol') ? ['glpsol'] : []), ...(hasCommand('cbc') ? ['cbc'] : [])];
+const natives = values['no-native']
+  ? []
+  : [...(hasCommand('glpsol') ? ['glpsol'] : []), ...(hasCommand('cbc') ? ['cbc'] : [])];
 
 interface Instance {
   readonly name: string;
@@ -64,16 +67,28 @@ interface Row {
   readonly native: Readonly<Record<string, NativeResult>>;
 }
 
-const fmt = (x: number | null | undefined): string => (x === null || x === undefined ? '–' : Number.isInteger(x) ? String(x) : x.toFixed(2));
-const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '–' : `${(100 * x).toFixed(2)}%`);
+const fmt = (x: number | null | undefined): string =>
+  x === null || x === undefined ? '–' : Number.isInteger(x) ? String(x) : x.toFixed(2);
+const pct = (x: number | null | undefined): string =>
+  x === null || x === undefined ? '–' : `${(100 * x).toFixed(2)}%`;
 
-function gapFileInstances(file: string, withCount: boolean, senses: readonly ('min' | 'max')[], known: readonly KnownValue[], dir: string): Instance[] {
+function gapFileInstances(
+  file: string,
+  withCount: boolean,
+  senses: readonly ('min' | 'max')[],
+  known: readonly KnownValue[],
+  dir: string,
+): Instance[] {
   const instances = parseGapFile(readFileSync(join(dir, file), 'utf8'), withCount);
   return instances.flatMap((g, k) =>
     senses.map((sense) => {
       const kv = known.find((x) => x.file === file && x.index === k + 1 && x.sense === sense);
       const label = `${file.replace('.txt', '')}${withCount ? `-${k + 1}` : ''}${senses.length > 1 ? ` ${sense}` : ''}`;
-      return { name: label, build: (solver: SolverName) => validateProgram(gapToProgram(g, sense, { timeLimitMs, solver })), ...(kv ? { published: kv.value } : {}) };
+      return {
+        name: label,
+        build: (solver: SolverName) => validateProgram(gapToProgram(g, sense, { timeLimitMs, solver })),
+        ...(kv ? { published: kv.value } : {}),
+      };
     }),
   );
 }
@@ -83,14 +98,22 @@ function suite(name: string): Instance[] {
   const known = parseKnownValues(readFileSync(join(fixtures, 'known-values.csv'), 'utf8'));
   switch (name) {
     case 'abcd':
-      return ['gapa.txt', 'gapb.txt', 'gapc.txt', 'gapd.txt'].flatMap((f) => gapFileInstances(f, true, ['min'], known, fixtures));
+      return ['gapa.txt', 'gapb.txt', 'gapc.txt', 'gapd.txt'].flatMap((f) =>
+        gapFileInstances(f, true, ['min'], known, fixtures),
+      );
     case 'gap1-12':
-      return Array.from({ length: 12 }, (_, k) => `gap${k + 1}.txt`).flatMap((f) => gapFileInstances(f, true, ['min', 'max'], known, fixtures));
+      return Array.from({ length: 12 }, (_, k) => `gap${k + 1}.txt`).flatMap((f) =>
+        gapFileInstances(f, true, ['min', 'max'], known, fixtures),
+      );
     case 'yagiura': {
       const shared = join(ROOT, '..', 'shared', 'benchmarks', 'gap');
       if (!existsSync(shared)) return [];
       const sharedKnown = parseKnownValues(readFileSync(join(shared, 'known-values.csv'), 'utf8'));
-      const files = ['c', 'd', 'e'].flatMap((t) => ['05100', '05200', '10100', '10200', '10400', '20100', '20200', '20400', '40400'].map((s) => `${t}${s}`)).filter((f) => existsSync(join(shared, f)));
+      const files = ['c', 'd', 'e']
+        .flatMap((t) =>
+          ['05100', '05200', '10100', '10200', '10400', '20100', '20200', '20400', '40400'].map((s) => `${t}${s}`),
+        )
+        .filter((f) => existsSync(join(shared, f)));
       return files.flatMap((f) => gapFileInstances(f, false, ['min'], sharedKnown, shared));
     }
     case 'clusters':
@@ -99,7 +122,11 @@ function suite(name: string): Instance[] {
         [20, 200],
         [50, 500],
         [100, 1000],
-      ].map(([n, m]) => ({ name: `cluster ${n}×${m}`, build: (solver: SolverName) => validateSnapshot({ ...clusterSnapshot(n!, m!, seed + n!), options: { timeLimitMs, solver } }) }));
+      ].map(([n, m]) => ({
+        name: `cluster ${n}×${m}`,
+        build: (solver: SolverName) =>
+          validateSnapshot({ ...clusterSnapshot(n!, m!, seed + n!), options: { timeLimitMs, solver } }),
+      }));
     default:
       throw new Error(`unknown suite "${name}"`);
   }
@@ -132,7 +159,15 @@ async function run(instance: Instance, pool: SolverPool): Promise<Row> {
 
 function table(rows: readonly Row[], withPublished: boolean): string {
   const head = ['instance', 'n×m', ...(withPublished ? ['published'] : []), 'greedy'];
-  for (const s of solvers) head.push(`${s} status`, `${s} objective`, `${s} bound`, `${s} gap`, ...(withPublished ? [`${s} vs published`] : []), `${s} ms`);
+  for (const s of solvers)
+    head.push(
+      `${s} status`,
+      `${s} objective`,
+      `${s} bound`,
+      `${s} gap`,
+      ...(withPublished ? [`${s} vs published`] : []),
+      `${s} ms`,
+    );
   for (const n of natives) head.push(`${n} status`, `${n} objective`, `${n} ms`);
   if (natives.length > 0) head.push(`${solvers[0]} / ${natives[natives.length - 1]} time`);
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
@@ -140,11 +175,22 @@ function table(rows: readonly Row[], withPublished: boolean): string {
     const cells = [r.name, r.size, ...(withPublished ? [fmt(r.published)] : []), fmt(r.greedy)];
     for (const s of solvers) {
       const o = r.ours[s]!;
-      const vs = o.objective !== null && r.published !== undefined ? Math.abs(o.objective - r.published) / Math.abs(r.published) : null;
-      cells.push(o.status, fmt(o.objective), fmt(o.bound), pct(o.gap), ...(withPublished ? [pct(vs)] : []), o.ms.toFixed(0));
+      const vs =
+        o.objective !== null && r.published !== undefined
+          ? Math.abs(o.objective - r.published) / Math.abs(r.published)
+          : null;
+      cells.push(
+        o.status,
+        fmt(o.objective),
+        fmt(o.bound),
+        pct(o.gap),
+        ...(withPublished ? [pct(vs)] : []),
+        o.ms.toFixed(0),
+      );
     }
     for (const n of natives) cells.push(r.native[n]!.status, fmt(r.native[n]!.objective), r.native[n]!.ms.toFixed(0));
-    if (natives.length > 0) cells.push((r.ours[solvers[0]!]!.ms / r.native[natives[natives.length - 1]!]!.ms).toFixed(2));
+    if (natives.length > 0)
+      cells.push((r.ours[solvers[0]!]!.ms / r.native[natives[natives.length - 1]!]!.ms).toFixed(2));
     lines.push(`| ${cells.join(' | ')} |`);
   }
   return lines.join('\n');
@@ -158,9 +204,13 @@ function median(xs: readonly number[]): number {
 
 const pool = new SolverPool({ threads: 2, maxQueue: 2 });
 try {
+  const nativeNote = natives.length
+    ? `native ${natives.join(' and ')} on the same 0-1 program, single-threaded`
+    : 'no native solvers (apt-get install glpk-utils coinor-cbc)';
   console.log(
-    `optiplace bench: solvers ${solvers.join(', ')}; time limit ${timeLimitMs} ms per solve; one instance at a time (auto uses two threads, one per backend; single backends one); ` +
-      `${natives.length ? `native ${natives.join(' and ')} on the same 0-1 program, single-threaded` : 'no native solvers (apt-get install glpk-utils coinor-cbc)'}; node ${process.version}`,
+    `optiplace bench: solvers ${solvers.join(', ')}; time limit ${timeLimitMs} ms per solve; ` +
+      `one instance at a time (auto uses two threads, one per backend; single backends one); ` +
+      `${nativeNote}; node ${process.version}`,
   );
   const only = values.only === undefined ? null : new RegExp(values.only);
   for (const name of values.suite!.split(',')) {
@@ -176,13 +226,25 @@ try {
     const summary: string[] = [];
     for (const s of solvers) {
       const os = rows.map((r) => r.ours[s]!);
-      const atPublished = rows.filter((r) => r.ours[s]!.status === 'optimal' && r.ours[s]!.objective === r.published).length;
-      summary.push(`${s}: ${os.filter((o) => o.status === 'optimal').length}/${rows.length} proven optimal${withPublished ? ` (${atPublished} at the published value)` : ''}, median ${median(os.map((o) => o.ms)).toFixed(0)} ms`);
+      const atPublished = rows.filter(
+        (r) => r.ours[s]!.status === 'optimal' && r.ours[s]!.objective === r.published,
+      ).length;
+      const atValue = withPublished ? ` (${atPublished} at the published value)` : '';
+      summary.push(
+        `${s}: ${os.filter((o) => o.status === 'optimal').length}/${rows.length} proven ` +
+          `optimal${atValue}, median ${median(os.map((o) => o.ms)).toFixed(0)} ms`,
+      );
     }
     for (const n of natives) {
       const ns = rows.map((r) => r.native[n]!);
-      summary.push(`${n}: ${ns.filter((x) => x.status === 'optimal').length}/${rows.length} proven optimal, median ${median(ns.map((x) => x.ms)).toFixed(0)} ms`);
-      summary.push(`median time ratio ${solvers[0]}/${n} ${median(rows.map((r) => r.ours[solvers[0]!]!.ms / r.native[n]!.ms)).toFixed(2)}`);
+      summary.push(
+        `${n}: ${ns.filter((x) => x.status === 'optimal').length}/${rows.length} ` +
+          `proven optimal, median ${median(ns.map((x) => x.ms)).toFixed(0)} ms`,
+      );
+      summary.push(
+        `median time ratio ${solvers[0]}/${n} ` +
+          `${median(rows.map((r) => r.ours[solvers[0]!]!.ms / r.native[n]!.ms)).toFixed(2)}`,
+      );
     }
     console.log(`Summary (${name}): ${summary.join('; ')}.`);
   }

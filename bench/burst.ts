@@ -13,7 +13,13 @@ import { gapToProgram, parseGapFile } from './orlib.js';
 import { rngFor } from './random.js';
 import { startServer } from './server.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '20' }, seconds: { type: 'string', default: '10' }, clients: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '20' },
+    seconds: { type: 'string', default: '10' },
+    clients: { type: 'string', default: '3' },
+  },
+});
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const gapd1 = parseGapFile(readFileSync(`${ROOT}fixtures/gap/gapd.txt`, 'utf8'), true)[0]!;
 let died = 0;
@@ -27,7 +33,11 @@ for (let run = 1; run <= Number(values.runs); run++) {
     const r = rngFor(run * 100 + k);
     while (Date.now() < end && server.process.exitCode === null) {
       const body = JSON.stringify(gapToProgram(gapd1, 'min', { timeLimitMs: 5 + Math.floor(r() * 146) }));
-      const status = await fetch(`${server.url}/v1/solve`, { method: 'POST', body, headers: { 'content-type': 'application/json' } }).then(
+      const status = await fetch(`${server.url}/v1/solve`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json' },
+      }).then(
         async (res) => (await res.text(), String(res.status)),
         () => 'no answer',
       );
@@ -42,7 +52,14 @@ for (let run = 1; run <= Number(values.runs); run++) {
     if (s === '200' || s === '503') answered += n;
     else unexpected += n;
   }
-  process.stdout.write(`run ${run}: ${alive ? 'alive' : `DIED (exit ${code})`}, answers ${[...counts].map(([s, n]) => `${s}: ${n}`).join(', ')}, exit after SIGTERM ${code}\n`);
+  process.stdout.write(
+    `run ${run}: ${alive ? 'alive' : `DIED (exit ${code})`}, answers ` +
+      `${[...counts].map(([s, n]) => `${s}: ${n}`).join(', ')}, exit after SIGTERM ${code}\n`,
+  );
 }
-process.stdout.write(`| burst | |\n|---|---|\n| runs | ${values.runs} × ${values.seconds} s, ${values.clients} clients |\n| runs in which the server died | ${died} |\n| answers 200 or 503 | ${answered} |\n| other answers or none | ${unexpected} |\n`);
+process.stdout.write(
+  `| burst | |\n|---|---|\n| runs | ${values.runs} × ${values.seconds} s, ${values.clients} clients |\n` +
+    `| runs in which the server died | ${died} |\n| answers 200 or 503 | ${answered} |\n` +
+    `| other answers or none | ${unexpected} |\n`,
+);
 process.exitCode = died === 0 && unexpected === 0 ? 0 : 1;

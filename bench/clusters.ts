@@ -37,7 +37,10 @@ export function clusterSnapshot(n: number, m: number, seed: number, load = 0.7):
   const r = rngFor(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const types = Array.from({ length: n }, (_, i) => NODE_TYPES[i % NODE_TYPES.length]!);
-  const nodes = types.map((t, i) => ({ name: `${t.type}-${i}`, capacity: { cpu: t.cpu, memory: `${t.memoryGi}Gi`, 'nvidia.com/gpu': t.gpu } }));
+  const nodes = types.map((t, i) => ({
+    name: `${t.type}-${i}`,
+    capacity: { cpu: t.cpu, memory: `${t.memoryGi}Gi`, 'nvidia.com/gpu': t.gpu },
+  }));
   const totalCpu = types.reduce((s, t) => s + t.cpu * 1000, 0);
   const gpus = types.reduce((s, t) => s + t.gpu, 0);
   const containers: ClusterSnapshot['containers'] = [];
@@ -56,7 +59,10 @@ export function clusterSnapshot(n: number, m: number, seed: number, load = 0.7):
       usedCpu += cpu;
       usedGpu += g;
       shapes.push({ cpu, mem: shape.mem, gpu: g });
-      containers.push({ name: `deploy-${deployment}-${k}`, requests: { cpu: `${cpu}m`, memory: `${shape.mem}Mi`, ...(g ? { 'nvidia.com/gpu': 1 } : {}) } });
+      containers.push({
+        name: `deploy-${deployment}-${k}`,
+        requests: { cpu: `${cpu}m`, memory: `${shape.mem}Mi`, ...(g ? { 'nvidia.com/gpu': 1 } : {}) },
+      });
     }
     deployment++;
   }

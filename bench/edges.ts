@@ -18,8 +18,14 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const rows: string[][] = [];
 
 function snapshot(n: number, m: number, options: Record<string, unknown> = {}): string {
-  const nodes = Array.from({ length: n }, (_, i) => ({ name: `n${i}`, capacity: { cpu: 8, memory: '16Gi', pods: 110 } }));
-  const containers = Array.from({ length: m }, (_, j) => ({ name: `c${j}`, requests: { cpu: `${100 + (j % 7) * 50}m`, memory: `${128 * (1 + (j % 5))}Mi` } }));
+  const nodes = Array.from({ length: n }, (_, i) => ({
+    name: `n${i}`,
+    capacity: { cpu: 8, memory: '16Gi', pods: 110 },
+  }));
+  const containers = Array.from({ length: m }, (_, j) => ({
+    name: `c${j}`,
+    requests: { cpu: `${100 + (j % 7) * 50}m`, memory: `${128 * (1 + (j % 5))}Mi` },
+  }));
   return JSON.stringify({ nodes, containers, options });
 }
 
@@ -27,7 +33,9 @@ function declaredHuge(port: number): Promise<{ ms: number; reply: string }> {
   return new Promise((resolve) => {
     const started = Date.now();
     const s = net.connect(port, '127.0.0.1', () => {
-      s.write('POST /v1/plan HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10737418240\r\n\r\n{');
+      s.write(
+        'POST /v1/plan HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10737418240\r\n\r\n{',
+      );
       const pump = setInterval(() => !s.destroyed && s.write(Buffer.alloc(65536, 0x20)), 1);
       let reply = '';
       let answered = 0;
@@ -48,20 +56,37 @@ const server = await startServer({ LOG_LEVEL: 'warn' });
 try {
   const body = snapshot(10_000, 10_000);
   const r1 = await postJson(`${server.url}/v1/plan`, body);
-  rows.push(['10 000 × 10 000 body', `${(body.length / 2 ** 20).toFixed(1)} MiB`, `${r1.status} ${(r1.json['error'] as { code: string }).code}`, `${r1.ms} ms`]);
+  rows.push([
+    '10 000 × 10 000 body',
+    `${(body.length / 2 ** 20).toFixed(1)} MiB`,
+    `${r1.status} ${(r1.json['error'] as { code: string }).code}`,
+    `${r1.ms} ms`,
+  ]);
   const r2 = await declaredHuge(Number(new URL(server.url).port));
-  rows.push(['Content-Length: 10 GiB', 'sent while the answer comes', `${r2.reply.split('\r\n')[0]}${/connection: close/i.test(r2.reply) ? ', Connection: close' : ''}`, `${r2.ms} ms`]);
+  rows.push([
+    'Content-Length: 10 GiB',
+    'sent while the answer comes',
+    `${r2.reply.split('\r\n')[0]}${/connection: close/i.test(r2.reply) ? ', Connection: close' : ''}`,
+    `${r2.ms} ms`,
+  ]);
   const solving = postJson(`${server.url}/v1/plan`, snapshot(100, 20_000, { timeLimitMs: 1000 }));
   const latencies = await probe(`${server.url}/healthz`, solving, 20);
   const r3 = await solving;
   const e = r3.json['explanation'] as { containers: string[]; minimal: boolean; causes: string[] };
-  rows.push(['infeasible 100 × 20 000, 1 s limit', `conflict of ${e.containers.length}, minimal ${e.minimal}, causes ${e.causes.join(', ')}`, `${r3.status} ${String(r3.json['status'])}`, `${r3.ms} ms; /healthz max ${Math.max(...latencies)} ms over ${latencies.length} probes`]);
+  rows.push([
+    'infeasible 100 × 20 000, 1 s limit',
+    `conflict of ${e.containers.length}, minimal ${e.minimal}, causes ${e.causes.join(', ')}`,
+    `${r3.status} ${String(r3.json['status'])}`,
+    `${r3.ms} ms; /healthz max ${Math.max(...latencies)} ms over ${latencies.length} probes`,
+  ]);
 } finally {
   await server.stop();
 }
 
 const draining = await startServer({ LOG_LEVEL: 'warn', SHUTDOWN_GRACE_MS: '5000' });
-const gap = gapToProgram(parseGapFile(readFileSync(`${ROOT}fixtures/gap/d801600`, 'utf8'), false)[0]!, 'min', { timeLimitMs: 20_000 });
+const gap = gapToProgram(parseGapFile(readFileSync(`${ROOT}fixtures/gap/d801600`, 'utf8'), false)[0]!, 'min', {
+  timeLimitMs: 20_000,
+});
 const solving = postJson(`${draining.url}/v1/solve`, JSON.stringify(gap));
 await new Promise((r) => setTimeout(r, 1000));
 const signalled = Date.now();
@@ -72,6 +97,13 @@ const readyMs = Date.now() - signalled;
 const answer = await solving;
 const answeredMs = Date.now() - signalled;
 const code = await draining.exited;
-rows.push(['SIGTERM during a 20 s solve (grace 5 s)', `/readyz ${ready.status} within ${readyMs} ms`, `${answer.status} ${String(answer.json['status'])} gap ${(100 * (answer.json['gap'] as number)).toFixed(3)}%`, `answered ${answeredMs} ms after SIGTERM; exit ${code}`]);
+rows.push([
+  'SIGTERM during a 20 s solve (grace 5 s)',
+  `/readyz ${ready.status} within ${readyMs} ms`,
+  `${answer.status} ${String(answer.json['status'])} gap ${(100 * (answer.json['gap'] as number)).toFixed(3)}%`,
+  `answered ${answeredMs} ms after SIGTERM; exit ${code}`,
+]);
 
-process.stdout.write(`| case | detail | answer | time |\n|---|---|---|---|\n${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}\n`);
+process.stdout.write(
+  `| case | detail | answer | time |\n|---|---|---|---|\n${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}\n`,
+);

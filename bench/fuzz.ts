@@ -10,7 +10,12 @@ import { parseArgs } from 'node:util';
 import { fuzzService } from './fuzz/run.js';
 import { startServer } from './server.js';
 
-const { values } = parseArgs({ options: { cases: { type: 'string', default: '10000' }, seed: { type: 'string', default: String(Date.now() % 1_000_000) } } });
+const { values } = parseArgs({
+  options: {
+    cases: { type: 'string', default: '10000' },
+    seed: { type: 'string', default: String(Date.now() % 1_000_000) },
+  },
+});
 const cases = Number(values.cases);
 const seed = Number(values.seed);
 const server = await startServer({ LOG_LEVEL: 'warn' });
@@ -23,8 +28,18 @@ try {
   const rows = [
     ['cases', String(report.cases)],
     ['seed', String(seed)],
-    ['answers by status', Object.entries(report.byStatus).map(([s, n]) => `${s}: ${n}`).join(', ')],
-    ['cases by kind', Object.entries(report.byKind).map(([k, n]) => `${k}: ${n}`).join(', ')],
+    [
+      'answers by status',
+      Object.entries(report.byStatus)
+        .map(([s, n]) => `${s}: ${n}`)
+        .join(', '),
+    ],
+    [
+      'cases by kind',
+      Object.entries(report.byKind)
+        .map(([k, n]) => `${k}: ${n}`)
+        .join(', '),
+    ],
     ['200 plans checked by the oracle', String(report.plansChecked)],
     ['of them against brute force', String(report.bruteForced)],
     ['failures', String(report.failures)],

@@ -42,12 +42,26 @@ interface Job {
 }
 
 const gapd1 = parseGapFile(readFileSync(`${ROOT}fixtures/gap/gapd.txt`, 'utf8'), true)[0]!;
-const seed = JSON.parse(readFileSync(`${ROOT}fixtures/plan/seed-example.json`, 'utf8')) as { input: Record<string, unknown> };
+const seed = JSON.parse(readFileSync(`${ROOT}fixtures/plan/seed-example.json`, 'utf8')) as {
+  input: Record<string, unknown>;
+};
 const cluster = clusterSnapshot(20, 200, 11) as unknown as Record<string, unknown>;
 const JOBS: readonly Job[] = [
-  { kind: 'small snapshot (3 × 5)', route: '/v1/plan', body: (limit) => ({ ...seed.input, options: { timeLimitMs: limit } }) },
-  { kind: 'medium program (gapd-1, 5 × 100)', route: '/v1/solve', body: (limit) => gapToProgram(gapd1, 'min', { timeLimitMs: limit }) as unknown as Record<string, unknown> },
-  { kind: 'medium snapshot (cluster 20 × 200)', route: '/v1/plan', body: (limit) => ({ ...cluster, options: { timeLimitMs: limit } }) },
+  {
+    kind: 'small snapshot (3 × 5)',
+    route: '/v1/plan',
+    body: (limit) => ({ ...seed.input, options: { timeLimitMs: limit } }),
+  },
+  {
+    kind: 'medium program (gapd-1, 5 × 100)',
+    route: '/v1/solve',
+    body: (limit) => gapToProgram(gapd1, 'min', { timeLimitMs: limit }) as unknown as Record<string, unknown>,
+  },
+  {
+    kind: 'medium snapshot (cluster 20 × 200)',
+    route: '/v1/plan',
+    body: (limit) => ({ ...cluster, options: { timeLimitMs: limit } }),
+  },
 ];
 
 interface Sample {
@@ -59,14 +73,31 @@ interface Sample {
   readonly timings?: unknown;
 }
 
-function post(port: number, localAddress: string, path: string, body: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+function post(
+  port: number,
+  localAddress: string,
+  path: string,
+  body: string,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', localAddress, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        localAddress,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.setTimeout(maxLimit + 30_000, () => req.destroy(new Error('no answer')));
     req.on('error', reject);
     req.end(body);
@@ -117,7 +148,14 @@ async function client(k: number): Promise<void> {
       const latency = Date.now() - started;
       const json = res.status === 200 ? (JSON.parse(res.text) as Record<string, unknown>) : undefined;
       const invalid = json ? invalidPlan(job, body, json) : undefined;
-      samples.push({ job: job.kind, status: res.status, over: latency - limit, retryAfter: res.headers['retry-after'] !== undefined, ...(invalid ? { invalid } : {}), ...(json ? { timings: json['timings'] } : {}) });
+      samples.push({
+        job: job.kind,
+        status: res.status,
+        over: latency - limit,
+        retryAfter: res.headers['retry-after'] !== undefined,
+        ...(invalid ? { invalid } : {}),
+        ...(json ? { timings: json['timings'] } : {}),
+      });
       if (res.status === 503) await new Promise((w) => setTimeout(w, 50 + r() * 200));
     } catch {
       samples.push({ job: job.kind, status: 'lost', over: NaN, retryAfter: false });
@@ -129,17 +167,21 @@ async function prober(): Promise<void> {
   while (Date.now() < end) {
     const started = Date.now();
     await new Promise<void>((resolve) => {
-      http.get({ host: '127.0.0.1', port, path: '/healthz' }, (res) => {
-        res.resume();
-        res.on('end', () => resolve());
-      }).on('error', () => resolve());
+      http
+        .get({ host: '127.0.0.1', port, path: '/healthz' }, (res) => {
+          res.resume();
+          res.on('end', () => resolve());
+        })
+        .on('error', () => resolve());
     });
     health.push(Date.now() - started);
     await new Promise((w) => setTimeout(w, 50));
   }
 }
 
-process.stderr.write(`load: ${clients} clients for ${seconds} s, limits ${minLimit}–${maxLimit} ms, against ${server.url}\n`);
+process.stderr.write(
+  `load: ${clients} clients for ${seconds} s, limits ${minLimit}–${maxLimit} ms, against ${server.url}\n`,
+);
 await Promise.all([...Array.from({ length: clients }, (_, k) => client(k)), prober()]);
 const alive = server.process.exitCode === null;
 await server.stop();
@@ -158,19 +200,39 @@ const lines = [
   row('answered 200', ok.length),
   row('answered 503', `${refused.length} (${refused.filter((s) => s.retryAfter).length} with Retry-After)`),
   row('lost (errors, other statuses)', lost.length),
-  row('latency − limit, 200s: p50 / p90 / p99 / max', `${quantile(overs, 0.5)} / ${quantile(overs, 0.9)} / ${quantile(overs, 0.99)} / ${Math.max(...overs)} ms`),
+  row(
+    'latency − limit, 200s: p50 / p90 / p99 / max',
+    `${quantile(overs, 0.5)} / ${quantile(overs, 0.9)} / ${quantile(overs, 0.99)} / ${Math.max(...overs)} ms`,
+  ),
   row('200s later than limit + 500 ms', ok.filter((s) => s.over > 500).length),
-  row('/healthz p50 / p99 / max', `${quantile(health, 0.5)} / ${quantile(health, 0.99)} / ${Math.max(...health)} ms (${health.length} probes)`),
+  row(
+    '/healthz p50 / p99 / max',
+    `${quantile(health, 0.5)} / ${quantile(health, 0.99)} / ${Math.max(...health)} ms (${health.length} probes)`,
+  ),
   row('200 plans that did not verify', ok.filter((s) => s.invalid).length),
   row('server alive at the end', alive ? 'yes' : 'NO'),
 ];
 for (const job of JOBS) {
   const mine = ok.filter((s) => s.job === job.kind).map((s) => s.over);
-  lines.push(row(`  ${job.kind}: 200s, latency − limit p50 / max`, `${mine.length}, ${quantile(mine, 0.5)} / ${mine.length ? Math.max(...mine) : NaN} ms`));
+  lines.push(
+    row(
+      `  ${job.kind}: 200s, latency − limit p50 / max`,
+      `${mine.length}, ${quantile(mine, 0.5)} / ${mine.length ? Math.max(...mine) : NaN} ms`,
+    ),
+  );
 }
 process.stdout.write(`${lines.join('\n')}\n`);
 const worst = [...ok].sort((a, b) => b.over - a.over).slice(0, 3);
-process.stdout.write(`slowest 200s (latency − limit, the answer's timings): ${worst.map((s) => `${s.over} ms ${s.job} ${JSON.stringify(s.timings)}`).join(' | ')}\n`);
+process.stdout.write(
+  `slowest 200s (latency − limit, the answer's timings): ` +
+    `${worst.map((s) => `${s.over} ms ${s.job} ${JSON.stringify(s.timings)}`).join(' | ')}\n`,
+);
 const bad = ok.filter((s) => s.invalid);
-if (bad.length > 0) process.stdout.write(`invalid plans: ${bad.slice(0, 3).map((s) => `${s.job}: ${s.invalid}`).join(' | ')}\n`);
+if (bad.length > 0)
+  process.stdout.write(
+    `invalid plans: ${bad
+      .slice(0, 3)
+      .map((s) => `${s.job}: ${s.invalid}`)
+      .join(' | ')}\n`,
+  );
 process.exitCode = lost.length === 0 && alive && bad.length === 0 ? 0 : 1;

@@ -16,13 +16,27 @@ export function hasCommand(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 }
 
-/** Solves the program with Debian's cbc (COIN-OR 2.10) under a time limit in seconds (cbc's `sec` is CPU time; one thread). */
+/**
+ * Solves the program with Debian's cbc (COIN-OR 2.10) under a time limit in seconds (cbc's `sec` is CPU time; one
+ * thread).
+ */
 export function cbc(ip: IntegerProgram, timeLimitS: number): NativeResult {
   const dir = mkdtempSync(join(tmpdir(), 'optiplace-'));
   try {
     writeFileSync(join(dir, 'model.lp'), toCplexLp(ip));
     const started = process.hrtime.bigint();
-    spawnSync('cbc', [join(dir, 'model.lp'), 'sec', String(Math.max(1, Math.round(timeLimitS))), 'solve', 'solu', join(dir, 'out.txt')], { stdio: 'ignore' });
+    spawnSync(
+      'cbc',
+      [
+        join(dir, 'model.lp'),
+        'sec',
+        String(Math.max(1, Math.round(timeLimitS))),
+        'solve',
+        'solu',
+        join(dir, 'out.txt'),
+      ],
+      { stdio: 'ignore' },
+    );
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     let first = '';
     try {
@@ -35,7 +49,8 @@ export function cbc(ip: IntegerProgram, timeLimitS: number): NativeResult {
     if (/no integer solution|continuous/i.test(first)) return { status: 'unknown', objective: null, ms };
     if (/^Optimal/.test(first)) return { status: 'optimal', objective: Number(objective), ms };
     if (/^Infeasible|^Integer infeasible/.test(first)) return { status: 'infeasible', objective: null, ms };
-    if (/^Stopped/.test(first) && objective !== undefined) return { status: 'feasible', objective: Number(objective), ms };
+    if (/^Stopped/.test(first) && objective !== undefined)
+      return { status: 'feasible', objective: Number(objective), ms };
     return { status: 'unknown', objective: null, ms };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -48,7 +63,18 @@ export function glpsol(ip: IntegerProgram, timeLimitS: number): NativeResult {
   try {
     writeFileSync(join(dir, 'model.lp'), toCplexLp(ip));
     const started = process.hrtime.bigint();
-    spawnSync('glpsol', ['--lp', join(dir, 'model.lp'), '--tmlim', String(Math.max(1, Math.round(timeLimitS))), '-o', join(dir, 'out.txt')], { stdio: 'ignore' });
+    spawnSync(
+      'glpsol',
+      [
+        '--lp',
+        join(dir, 'model.lp'),
+        '--tmlim',
+        String(Math.max(1, Math.round(timeLimitS))),
+        '-o',
+        join(dir, 'out.txt'),
+      ],
+      { stdio: 'ignore' },
+    );
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     let out = '';
     try {

@@ -21,7 +21,8 @@ export function parseGapFile(text: string, withCount: boolean): GapInstance[] {
     if (t === undefined) throw new Error('GAP file ended early');
     return t;
   };
-  const matrix = (rows: number, cols: number): number[][] => Array.from({ length: rows }, () => Array.from({ length: cols }, next));
+  const matrix = (rows: number, cols: number): number[][] =>
+    Array.from({ length: rows }, () => Array.from({ length: cols }, next));
   const count = withCount ? next() : 1;
   const instances: GapInstance[] = [];
   for (let q = 0; q < count; q++) {
@@ -37,7 +38,11 @@ export function parseGapFile(text: string, withCount: boolean): GapInstance[] {
 }
 
 /** The instance as a `POST /v1/solve` program body (one resource, node-dependent demand). */
-export function gapToProgram(g: GapInstance, sense: 'min' | 'max', options: Record<string, unknown> = {}): Record<string, unknown> {
+export function gapToProgram(
+  g: GapInstance,
+  sense: 'min' | 'max',
+  options: Record<string, unknown> = {},
+): Record<string, unknown> {
   return { cost: g.cost, demand: { load: g.demand }, capacity: { load: g.capacity }, sense, options };
 }
 
@@ -57,6 +62,12 @@ export function parseKnownValues(csv: string): KnownValue[] {
     .slice(1)
     .map((line) => {
       const [file, index, , , sense, value, status] = line.split(',');
-      return { file: file ?? '', index: Number(index), sense: sense === 'max' ? 'max' : 'min', value: Number(value), optimal: status === 'optimal' };
+      return {
+        file: file ?? '',
+        index: Number(index),
+        sense: sense === 'max' ? 'max' : 'min',
+        value: Number(value),
+        optimal: status === 'optimal',
+      };
     });
 }

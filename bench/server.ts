@@ -52,8 +52,12 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
   // Up when /healthz answers (every version of the service has it).
   const until = Date.now() + 20_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}) before listening: ${log.join('\n')}`);
-    const ok = await fetch(`${url}/healthz`).then((r) => r.status === 200, () => false);
+    if (child.exitCode !== null)
+      throw new Error(`the server exited (${child.exitCode}) before listening: ${log.join('\n')}`);
+    const ok = await fetch(`${url}/healthz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > until) throw new Error(`the server did not start: ${log.join('\n')}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -74,11 +78,20 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
 }
 
 /** POST a JSON body (a string, sent as it is). */
-export async function postJson(url: string, body: string, init: RequestInit = {}): Promise<{ status: number; json: Record<string, unknown>; headers: Headers; ms: number }> {
+export async function postJson(
+  url: string,
+  body: string,
+  init: RequestInit = {},
+): Promise<{ status: number; json: Record<string, unknown>; headers: Headers; ms: number }> {
   const started = Date.now();
   const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json' }, ...init });
   const text = await res.text();
-  return { status: res.status, json: JSON.parse(text) as Record<string, unknown>, headers: res.headers, ms: Date.now() - started };
+  return {
+    status: res.status,
+    json: JSON.parse(text) as Record<string, unknown>,
+    headers: res.headers,
+    ms: Date.now() - started,
+  };
 }
 
 /** Polls `url` every `everyMs` until `stop` resolves; the latency of each answer (ms). */

@@ -50,7 +50,14 @@ Exit codes: 0 optimal or feasible, 1 infeasible, 2 bad input, 3 no plan within t
 4 internal error.`;
 
 /** The CLI runs offline: no server limits beyond what the machine can take. */
-const CLI_LIMITS = { maxNodes: 100_000, maxContainers: 1_000_000, maxPairs: 50_000_000, maxResources: 1000, maxTimeLimitMs: 24 * 3_600_000, maxRuleWork: 50_000_000 };
+const CLI_LIMITS = {
+  maxNodes: 100_000,
+  maxContainers: 1_000_000,
+  maxPairs: 50_000_000,
+  maxResources: 1000,
+  maxTimeLimitMs: 24 * 3_600_000,
+  maxRuleWork: 50_000_000,
+};
 
 class UsageError extends Error {}
 
@@ -63,7 +70,8 @@ function fail(message: string, issues: readonly InputIssue[] = []): never {
 function parseNumberFlag(name: string, value: string | undefined, integer: boolean): number | undefined {
   if (value === undefined) return undefined;
   const x = Number(value);
-  if (value.trim() === '' || !Number.isFinite(x) || (integer && !Number.isInteger(x))) throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'}, got "${value}"`);
+  if (value.trim() === '' || !Number.isFinite(x) || (integer && !Number.isInteger(x)))
+    throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'}, got "${value}"`);
   return x;
 }
 
@@ -124,7 +132,9 @@ function parseCommandLine() {
 function withOverrides(input: Record<string, unknown>, values: Values): void {
   try {
     const overrides = {
-      ...(values['time-limit-ms'] === undefined ? {} : { timeLimitMs: parseNumberFlag('time-limit-ms', values['time-limit-ms'], true) }),
+      ...(values['time-limit-ms'] === undefined
+        ? {}
+        : { timeLimitMs: parseNumberFlag('time-limit-ms', values['time-limit-ms'], true) }),
       ...(values['mip-gap'] === undefined ? {} : { mipGap: parseNumberFlag('mip-gap', values['mip-gap'], false) }),
       ...(values.solver === undefined ? {} : { solver: values.solver }),
     };
@@ -146,8 +156,14 @@ async function main(): Promise<number> {
     return 0;
   }
   const [command, file, ...extra] = args.positionals;
-  if (!['plan', 'solve', 'evaluate', 'capacity'].includes(command ?? '') || file === undefined || (command !== 'plan' && extra.length > 0)) fail(`expected "plan FILE" or "solve FILE"\n${USAGE}`);
-  if (args.values.export !== undefined && args.values.export !== 'lp') fail(`--export must be "lp", got "${args.values.export}"`);
+  if (
+    !['plan', 'solve', 'evaluate', 'capacity'].includes(command ?? '') ||
+    file === undefined ||
+    (command !== 'plan' && extra.length > 0)
+  )
+    fail(`expected "plan FILE" or "solve FILE"\n${USAGE}`);
+  if (args.values.export !== undefined && args.values.export !== 'lp')
+    fail(`--export must be "lp", got "${args.values.export}"`);
   const format = args.values.format ?? 'json';
   if (format !== 'json' && format !== 'table') fail(`--format must be "json" or "table", got "${format}"`);
   const body = await readBody([file, ...extra]);
@@ -158,7 +174,12 @@ async function main(): Promise<number> {
   const pool = new SolverPool({ threads: 2, maxQueue: 2 });
   const p = planner({ pool, limits: CLI_LIMITS, prepare: async (req) => prepare(req) });
   try {
-    const result = await run(p, { route: command as Route, body: { parsed: input }, ...(args.values.export === 'lp' ? { format: 'lp' as const } : {}), arrival });
+    const result = await run(p, {
+      route: command as Route,
+      body: { parsed: input },
+      ...(args.values.export === 'lp' ? { format: 'lp' as const } : {}),
+      arrival,
+    });
     if (result.kind === 'text') {
       process.stdout.write(result.text);
       return 0;
@@ -168,7 +189,9 @@ async function main(): Promise<number> {
       return exitCodeOf(result.json['status']);
     }
     const { solved } = result;
-    if (format === 'table') process.stdout.write(`${renderTable(solved.built.model, solved.outcome, solved.given)}${solved.explanation ? `conflict: ${solved.explanation.message}\n` : ''}`);
+    const conflict = solved.explanation ? `conflict: ${solved.explanation.message}\n` : '';
+    if (format === 'table')
+      process.stdout.write(`${renderTable(solved.built.model, solved.outcome, solved.given)}${conflict}`);
     else process.stdout.write(`${JSON.stringify(solvedJson(solved), null, 2)}\n`);
     return exitCodeOf(solved.outcome.status);
   } catch (err) {
@@ -185,7 +208,9 @@ main().then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`placement: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `placement: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exitCode = 4;
   },
 );

@@ -16,7 +16,8 @@ function bar(fraction: number): string {
   return `${'█'.repeat(full)}${'░'.repeat(BAR - full)} ${(100 * fraction).toFixed(0).padStart(3)}%`;
 }
 
-const num = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? '–' : Number.isInteger(x) ? String(x) : x.toPrecision(6));
+const num = (x: number | null | undefined): string =>
+  x === null || x === undefined || !Number.isFinite(x) ? '–' : Number.isInteger(x) ? String(x) : x.toPrecision(6);
 const pct = (x: number | null): string => (x === null ? '–' : `${(100 * x).toFixed(2)}%`);
 
 function usage(model: AssignmentModel, plan: PlanSummary, i: number): string[] {
@@ -24,7 +25,10 @@ function usage(model: AssignmentModel, plan: PlanSummary, i: number): string[] {
     const cap = r.capacity[i] ?? 0n;
     if (cap === 0n || r.name === 'pods') return [];
     const used = plan.verification.used[k]![i]!;
-    return [`${r.name.padEnd(16)} ${bar(Number(used) / Number(cap))}  ${num(unitsToNumber(used, r.scale))} / ${num(unitsToNumber(cap, r.scale))}`];
+    return [
+      `${r.name.padEnd(16)} ${bar(Number(used) / Number(cap))}  ` +
+        `${num(unitsToNumber(used, r.scale))} / ${num(unitsToNumber(cap, r.scale))}`,
+    ];
   });
 }
 
@@ -32,13 +36,20 @@ export function renderTable(model: AssignmentModel, o: SolveOutcome, given?: Int
   const other: { label: string; plan: PlanSummary } = given
     ? { label: 'given', plan: { assignment: given, verification: verifyPlan(model, given, true) } }
     : { label: 'greedy', plan: o.greedy };
-  const otherObjective = other.plan.verification.valid && (other.plan.verification.complete || model.rules?.unplacedPenalty) ? other.plan.verification.objective : null;
+  const otherObjective =
+    other.plan.verification.valid && (other.plan.verification.complete || model.rules?.unplacedPenalty)
+      ? other.plan.verification.objective
+      : null;
   const lines: string[] = [];
-  lines.push(`status ${o.status}   objective ${num(o.objective)}   bound ${num(o.bound)}   gap ${pct(o.gap)}   (plan from ${o.source})`);
-  const gapToPlan = otherObjective !== null && o.objective !== null ? relativeGap(otherObjective, o.objective) : null;
   lines.push(
-    `${other.label.padEnd(6)} objective ${num(otherObjective)}   ${gapToPlan === null ? '' : `${pct(gapToPlan)} above the plan`}${other.plan.verification.valid ? '' : `   INVALID: ${other.plan.verification.violations.slice(0, 3).join('; ')}`}`,
+    `status ${o.status}   objective ${num(o.objective)}   bound ` +
+      `${num(o.bound)}   gap ${pct(o.gap)}   (plan from ${o.source})`,
   );
+  const gapToPlan = otherObjective !== null && o.objective !== null ? relativeGap(otherObjective, o.objective) : null;
+  const above = gapToPlan === null ? '' : `${pct(gapToPlan)} above the plan`;
+  const check = other.plan.verification;
+  const invalid = check.valid ? '' : `   INVALID: ${check.violations.slice(0, 3).join('; ')}`;
+  lines.push(`${other.label.padEnd(6)} objective ${num(otherObjective)}   ${above}${invalid}`);
   const names = (plan: PlanSummary, i: number): string => {
     const on = model.items.filter((_, j) => plan.assignment[j] === i);
     return on.length === 0 ? '(empty)' : on.join(', ');

@@ -16,7 +16,13 @@ import { ContainerSchema, NodeSchema, type ContainerInput, type NodeInput, type 
 export const MAX_SHAPES = 100;
 
 /** A container shape: a container without a name, plus its weight (default 1). */
-const ShapeSchema = ContainerSchema.omit({ name: true, current: true, pinned: true, moveCost: true, gang: true }).extend({
+const ShapeSchema = ContainerSchema.omit({
+  name: true,
+  current: true,
+  pinned: true,
+  moveCost: true,
+  gang: true,
+}).extend({
   name: z.string().min(1).max(200),
   weight: z.number().positive().refine(Number.isFinite, 'must be finite').optional(),
 });
@@ -68,7 +74,9 @@ export type FitQuestion = z.infer<typeof FitSchema>;
 export type BuyQuestion = z.infer<typeof BuySchema>;
 export type WhatIfQuestion = z.infer<typeof WhatIfSchema>;
 
-/** Milli-units of a quantity as a snapshot input gives it (0 when absent or invalid: the schema reports invalid ones). */
+/**
+ * Milli-units of a quantity as a snapshot input gives it (0 when absent or invalid: the schema reports invalid ones).
+ */
 function milli(q: string | number | bigint | undefined): bigint {
   if (typeof q === 'bigint') return q;
   if (q === undefined) return 0n;
@@ -110,10 +118,17 @@ export function fitSnapshot(s: SnapshotInput, q: FitQuestion, copies: readonly n
     return Array.from({ length: copies[k]! }, (_, t): ContainerInput => ({ ...rest, name: `${name}#${t + 1}` }));
   });
   const { costs: _costs, ...base } = s;
-  return { ...base, containers: [...existing, ...added], options: { ...s.options, allowUnplaced: true, objective: 'cost' } };
+  return {
+    ...base,
+    containers: [...existing, ...added],
+    options: { ...s.options, allowUnplaced: true, objective: 'cost' },
+  };
 }
 
-/** "What to buy": the workload on the kept nodes (price 0) and up to `max` nodes of each catalogue type, packed by price. */
+/**
+ * "What to buy": the workload on the kept nodes (price 0) and up to `max` nodes of each catalogue type, packed by
+ * price.
+ */
 export function buySnapshot(s: SnapshotInput, q: BuyQuestion): SnapshotInput {
   const kept = q.keepExisting === false ? [] : s.nodes.map((n): NodeInput => ({ ...n, price: 0 }));
   const taken = new Set(kept.map((n) => n.name));
@@ -135,7 +150,11 @@ export function buySnapshot(s: SnapshotInput, q: BuyQuestion): SnapshotInput {
  * somewhere now (its `current`, or the plan given as `current`) costed 1 (or its move cost) for any other
  * node. Containers whose node is gone must move. Everything may move; as much as possible is placed.
  */
-export function whatIfSnapshot(s: SnapshotInput, q: WhatIfQuestion, current: ReadonlyMap<string, string>): SnapshotInput {
+export function whatIfSnapshot(
+  s: SnapshotInput,
+  q: WhatIfQuestion,
+  current: ReadonlyMap<string, string>,
+): SnapshotInput {
   const removed = new Set(q.remove ?? []);
   const reserved = (capacity: NodeInput['capacity']): NodeInput['capacity'] =>
     Object.fromEntries(
@@ -147,7 +166,10 @@ export function whatIfSnapshot(s: SnapshotInput, q: WhatIfQuestion, current: Rea
         return [r, (milli(v) * ppm) / 1_000_000n];
       }),
     );
-  const nodes = [...s.nodes.filter((n) => !removed.has(n.name)), ...(q.add ?? [])].map((n): NodeInput => ({ ...n, capacity: reserved(n.capacity) }));
+  const nodes = [...s.nodes.filter((n) => !removed.has(n.name)), ...(q.add ?? [])].map((n): NodeInput => ({
+    ...n,
+    capacity: reserved(n.capacity),
+  }));
   const defaultMove = s.options?.moveCost ?? 1;
   const containers = s.containers.map((c): ContainerInput => {
     const { current: _current, pinned: _pinned, moveCost: _moveCost, ...rest } = c;
@@ -161,5 +183,11 @@ export function whatIfSnapshot(s: SnapshotInput, q: WhatIfQuestion, current: Rea
       return at === node.name ? 0 : cost;
     }),
   );
-  return { ...s, nodes, containers, costs: { matrix }, options: { ...s.options, allowUnplaced: true, objective: 'cost' } };
+  return {
+    ...s,
+    nodes,
+    containers,
+    costs: { matrix },
+    options: { ...s.options, allowUnplaced: true, objective: 'cost' },
+  };
 }

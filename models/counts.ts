@@ -12,7 +12,8 @@ import { DEFAULT_MAX_RULE_WORK, type InputIssue, type ProblemLimits } from './va
  */
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const arrayAt = (v: unknown, key: string): unknown[] | undefined => (isObject(v) && Array.isArray(v[key]) ? (v[key] as unknown[]) : undefined);
+const arrayAt = (v: unknown, key: string): unknown[] | undefined =>
+  isObject(v) && Array.isArray(v[key]) ? (v[key] as unknown[]) : undefined;
 
 export interface BodyCounts {
   readonly nodes: number;
@@ -25,7 +26,8 @@ export interface BodyCounts {
 
 /** Kubernetes input: the Node and Pod objects of {nodeList, podList} or of a kind: List (nested lists too). */
 function kubeObjects(body: Record<string, unknown>): { nodes: unknown[]; pods: unknown[] } {
-  if (body['kind'] !== 'List') return { nodes: arrayAt(body['nodeList'], 'items') ?? [], pods: arrayAt(body['podList'], 'items') ?? [] };
+  if (body['kind'] !== 'List')
+    return { nodes: arrayAt(body['nodeList'], 'items') ?? [], pods: arrayAt(body['podList'], 'items') ?? [] };
   const nodes: unknown[] = [];
   const pods: unknown[] = [];
   const stack: unknown[] = [body];
@@ -44,13 +46,24 @@ function podRules(pod: unknown): { terms: unknown[]; labels: unknown } {
   const meta = isObject(pod) && isObject(pod['metadata']) ? pod['metadata'] : {};
   const spec = isObject(pod) && isObject(pod['spec']) ? pod['spec'] : {};
   const affinity = isObject(spec['affinity']) ? spec['affinity'] : {};
-  const required = (k: string): unknown[] => arrayAt(affinity[k], 'requiredDuringSchedulingIgnoredDuringExecution') ?? [];
-  return { terms: [...required('podAffinity'), ...required('podAntiAffinity'), ...(arrayAt(spec, 'topologySpreadConstraints') ?? [])], labels: [meta['namespace'], meta['labels']] };
+  const required = (k: string): unknown[] =>
+    arrayAt(affinity[k], 'requiredDuringSchedulingIgnoredDuringExecution') ?? [];
+  return {
+    terms: [
+      ...required('podAffinity'),
+      ...required('podAntiAffinity'),
+      ...(arrayAt(spec, 'topologySpreadConstraints') ?? []),
+    ],
+    labels: [meta['namespace'], meta['labels']],
+  };
 }
 
 function containerRules(c: unknown): { terms: unknown[]; labels: unknown } {
   const o = isObject(c) ? c : {};
-  return { terms: [...(arrayAt(o, 'affinity') ?? []), ...(arrayAt(o, 'antiAffinity') ?? []), ...(arrayAt(o, 'spread') ?? [])], labels: [o['namespace'], o['labels']] };
+  return {
+    terms: [...(arrayAt(o, 'affinity') ?? []), ...(arrayAt(o, 'antiAffinity') ?? []), ...(arrayAt(o, 'spread') ?? [])],
+    labels: [o['namespace'], o['labels']],
+  };
 }
 
 function distinct(values: readonly unknown[]): number {
@@ -63,10 +76,17 @@ function distinct(values: readonly unknown[]): number {
 export function snapshotCounts(body: unknown): BodyCounts {
   if (!isObject(body)) return { nodes: 0, containers: 0, terms: 0, labelSets: 0 };
   const kube = 'nodeList' in body || 'podList' in body || body['kind'] === 'List';
-  const { nodes, pods } = kube ? kubeObjects(body) : { nodes: arrayAt(body, 'nodes') ?? [], pods: arrayAt(body, 'containers') ?? [] };
+  const { nodes, pods } = kube
+    ? kubeObjects(body)
+    : { nodes: arrayAt(body, 'nodes') ?? [], pods: arrayAt(body, 'containers') ?? [] };
   const rules = pods.map(kube ? podRules : containerRules);
   const withTerms = rules.filter((r) => r.terms.length > 0);
-  return { nodes: nodes.length, containers: pods.length, terms: withTerms.length === 0 ? 0 : distinct(withTerms.flatMap((r) => r.terms)), labelSets: withTerms.length === 0 ? 0 : distinct(rules.map((r) => r.labels)) };
+  return {
+    nodes: nodes.length,
+    containers: pods.length,
+    terms: withTerms.length === 0 ? 0 : distinct(withTerms.flatMap((r) => r.terms)),
+    labelSets: withTerms.length === 0 ? 0 : distinct(rules.map((r) => r.labels)),
+  };
 }
 
 /** The counts of a program body: nodes are cost rows, containers the first row's entries. */
@@ -79,12 +99,28 @@ export function programCounts(body: unknown): BodyCounts {
 export function countIssues(c: BodyCounts, limits: ProblemLimits, kind: 'snapshot' | 'program'): InputIssue[] {
   const issues: InputIssue[] = [];
   const [nodes, containers] = kind === 'snapshot' ? ['nodes', 'containers'] : ['cost', 'cost[0]'];
-  if (c.nodes > limits.maxNodes) issues.push({ path: nodes, message: `${c.nodes} nodes exceed the limit of ${limits.maxNodes}` });
-  if (c.containers > limits.maxContainers) issues.push({ path: containers, message: `${c.containers} containers exceed the limit of ${limits.maxContainers}` });
-  if (c.nodes * c.containers > limits.maxPairs) issues.push({ path: nodes, message: `${c.nodes} nodes × ${c.containers} containers = ${c.nodes * c.containers} pairs exceed the limit of ${limits.maxPairs}` });
+  if (c.nodes > limits.maxNodes)
+    issues.push({ path: nodes, message: `${c.nodes} nodes exceed the limit of ${limits.maxNodes}` });
+  if (c.containers > limits.maxContainers)
+    issues.push({
+      path: containers,
+      message: `${c.containers} containers exceed the limit of ${limits.maxContainers}`,
+    });
+  if (c.nodes * c.containers > limits.maxPairs)
+    issues.push({
+      path: nodes,
+      message:
+        `${c.nodes} nodes × ${c.containers} containers = ` +
+        `${c.nodes * c.containers} pairs exceed the limit of ${limits.maxPairs}`,
+    });
   const maxRuleWork = limits.maxRuleWork ?? DEFAULT_MAX_RULE_WORK;
   if (c.terms * c.labelSets > maxRuleWork) {
-    issues.push({ path: containers, message: `${c.terms} distinct affinity, anti-affinity and spread terms × ${c.labelSets} distinct container label sets = ${c.terms * c.labelSets} exceed the limit of ${maxRuleWork}` });
+    issues.push({
+      path: containers,
+      message:
+        `${c.terms} distinct affinity, anti-affinity and spread terms × ${c.labelSets} distinct ` +
+        `container label sets = ${c.terms * c.labelSets} exceed the limit of ${maxRuleWork}`,
+    });
   }
   return issues;
 }

@@ -10,7 +10,8 @@ import { formatPath } from './path.js';
 /** Deepest nesting of arrays and objects accepted (a kubectl pod nests about 12 deep). */
 export const MAX_JSON_DEPTH = 64;
 
-export type JsonResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly message: string };
+export type JsonResult =
+  { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly message: string };
 
 /**
  * Parses JSON text. The error says where (line and column) and what, without echoing the text itself.
@@ -23,7 +24,8 @@ export function parseJsonBody(text: string): JsonResult {
   } catch (err) {
     return { ok: false, message: `request body is not valid JSON: ${jsonErrorWhere(text, err)}` };
   }
-  if (typeof value !== 'object' || value === null) return { ok: false, message: 'request body must be a JSON object or array' };
+  if (typeof value !== 'object' || value === null)
+    return { ok: false, message: 'request body must be a JSON object or array' };
   return { ok: true, value };
 }
 
@@ -46,7 +48,8 @@ export function shapeIssue(value: unknown): { path: string; message: string } | 
   while (stack.length > 0) {
     const top = stack.pop()!;
     if (typeof top.value !== 'object' || top.value === null) continue;
-    if (top.path.length >= MAX_JSON_DEPTH) return { path: formatPath(top.path), message: `nests deeper than ${MAX_JSON_DEPTH} levels` };
+    if (top.path.length >= MAX_JSON_DEPTH)
+      return { path: formatPath(top.path), message: `nests deeper than ${MAX_JSON_DEPTH} levels` };
     if (Array.isArray(top.value)) {
       for (let k = top.value.length - 1; k >= 0; k--) stack.push({ value: top.value[k], path: [...top.path, k] });
       continue;
@@ -54,7 +57,8 @@ export function shapeIssue(value: unknown): { path: string; message: string } | 
     const keys = Object.keys(top.value);
     for (let k = keys.length - 1; k >= 0; k--) {
       const key = keys[k]!;
-      if (key === '__proto__') return { path: formatPath([...top.path, key]), message: '"__proto__" is not allowed as a name' };
+      if (key === '__proto__')
+        return { path: formatPath([...top.path, key]), message: '"__proto__" is not allowed as a name' };
       stack.push({ value: (top.value as Record<string, unknown>)[key], path: [...top.path, key] });
     }
   }

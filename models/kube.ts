@@ -1,6 +1,21 @@
 import { z } from 'zod';
-import { QuantitySchema, SnapshotOptionsSchema, type ContainerInput, type NodeInput, type PodAffinityTermInput, type SnapshotInput } from './snapshot.js';
-import { LabelSelectorSchema, LabelsSchema, NodeSelectorTermSchema, TaintSchema, TolerationSchema, selectorMatches, type LabelSelector } from './selectors.js';
+import {
+  QuantitySchema,
+  SnapshotOptionsSchema,
+  type ContainerInput,
+  type NodeInput,
+  type PodAffinityTermInput,
+  type SnapshotInput,
+} from './snapshot.js';
+import {
+  LabelSelectorSchema,
+  LabelsSchema,
+  NodeSelectorTermSchema,
+  TaintSchema,
+  TolerationSchema,
+  selectorMatches,
+  type LabelSelector,
+} from './selectors.js';
 
 /**
  * Kubernetes input: `kubectl get nodes -o json` and `kubectl get pods -A -o json`, unchanged, become a
@@ -64,7 +79,9 @@ const PodAffinityTerm = z.looseObject({
   namespaceSelector: LabelSelectorSchema.optional(),
 });
 
-const PodAffinityRules = z.looseObject({ requiredDuringSchedulingIgnoredDuringExecution: z.array(PodAffinityTerm).optional() });
+const PodAffinityRules = z.looseObject({
+  requiredDuringSchedulingIgnoredDuringExecution: z.array(PodAffinityTerm).optional(),
+});
 
 export const KubePodSchema = z.looseObject({
   kind: z.literal('Pod').optional(),
@@ -80,7 +97,11 @@ export const KubePodSchema = z.looseObject({
     affinity: z
       .looseObject({
         nodeAffinity: z
-          .looseObject({ requiredDuringSchedulingIgnoredDuringExecution: z.looseObject({ nodeSelectorTerms: z.array(NodeSelectorTermSchema) }).optional() })
+          .looseObject({
+            requiredDuringSchedulingIgnoredDuringExecution: z
+              .looseObject({ nodeSelectorTerms: z.array(NodeSelectorTermSchema) })
+              .optional(),
+          })
           .optional(),
         podAffinity: PodAffinityRules.optional(),
         podAntiAffinity: PodAffinityRules.optional(),
@@ -139,7 +160,8 @@ export function splitKubeObjects(objects: readonly unknown[], options?: unknown)
     const items = (o as { items?: unknown }).items;
     if (kind === 'Node') nodes.push(o);
     else if (kind === 'Pod') pods.push(o);
-    else if (Array.isArray(items) && (kind === 'List' || kind === 'NodeList' || kind === 'PodList')) for (let k = items.length - 1; k >= 0; k--) stack.push(items[k]);
+    else if (Array.isArray(items) && (kind === 'List' || kind === 'NodeList' || kind === 'PodList'))
+      for (let k = items.length - 1; k >= 0; k--) stack.push(items[k]);
   }
   return { nodeList: { items: nodes }, podList: { items: pods }, ...(options === undefined ? {} : { options }) };
 }
@@ -210,23 +232,32 @@ export function kubeToSnapshot(input: KubeInput): KubeConversion {
   const issues: KubeConversion['issues'] = [];
   const nodeNames = new Set<string>();
   input.nodeList.items.forEach((node, i) => {
-    if (nodeNames.has(node.metadata.name)) issues.push({ path: ['nodeList', 'items', i, 'metadata', 'name'], message: `duplicate node "${node.metadata.name}"` });
+    if (nodeNames.has(node.metadata.name))
+      issues.push({
+        path: ['nodeList', 'items', i, 'metadata', 'name'],
+        message: `duplicate node "${node.metadata.name}"`,
+      });
     nodeNames.add(node.metadata.name);
   });
   const nodes = input.nodeList.items.map((node): NodeInput => ({
     name: node.metadata.name,
     capacity: { ...node.status.allocatable },
     labels: { ...(node.metadata.labels ?? {}) },
-    ...(node.spec?.taints?.length ? { taints: node.spec.taints.map(({ key, value, effect }) => ({ key, effect, ...(value ? { value } : {}) })) } : {}),
+    ...(node.spec?.taints?.length
+      ? { taints: node.spec.taints.map(({ key, value, effect }) => ({ key, effect, ...(value ? { value } : {}) })) }
+      : {}),
     ...(node.spec?.unschedulable ? { unschedulable: true } : {}),
     ...(nodeReady(node) ? {} : { ready: false }),
   }));
 
   const movable = input.options?.movable;
-  const isMovable = (pod: KubePod): boolean => movable !== undefined && (movable === 'all' || selectorMatches(movable, pod.metadata.labels ?? {}));
+  const isMovable = (pod: KubePod): boolean =>
+    movable !== undefined && (movable === 'all' || selectorMatches(movable, pod.metadata.labels ?? {}));
   const namespaces = [...new Set(input.podList.items.map((p) => p.metadata.namespace ?? 'default'))];
   // spec.priority (from the PriorityClass) becomes a rank 1, 2, … so the unplaced penalties stay small.
-  const priorityRank = new Map([...new Set(input.podList.items.map((p) => p.spec.priority ?? 0))].sort((a, b) => a - b).map((p, k) => [p, k + 1]));
+  const priorityRank = new Map(
+    [...new Set(input.podList.items.map((p) => p.spec.priority ?? 0))].sort((a, b) => a - b).map((p, k) => [p, k + 1]),
+  );
   const seen = new Set<string>();
   let finished = 0;
   let bound = 0;
@@ -252,8 +283,17 @@ export function kubeToSnapshot(input: KubeInput): KubeConversion {
     else pending++;
     const spec = pod.spec;
     const term = (t: z.infer<typeof PodAffinityTerm>, at: (string | number)[]): PodAffinityTermInput | undefined => {
-      if (t.namespaceSelector && (Object.keys(t.namespaceSelector.matchLabels ?? {}).length > 0 || (t.namespaceSelector.matchExpressions ?? []).length > 0)) {
-        issues.push({ path: [...at, 'namespaceSelector'], message: 'only the empty namespaceSelector ({}: all namespaces) is supported (namespace labels are not in the input)' });
+      if (
+        t.namespaceSelector &&
+        (Object.keys(t.namespaceSelector.matchLabels ?? {}).length > 0 ||
+          (t.namespaceSelector.matchExpressions ?? []).length > 0)
+      ) {
+        issues.push({
+          path: [...at, 'namespaceSelector'],
+          message:
+            'only the empty namespaceSelector ({}: all namespaces) is ' +
+            'supported (namespace labels are not in the input)',
+        });
       }
       // A term without a label selector selects no pod.
       if (!t.labelSelector) return undefined;
@@ -287,7 +327,10 @@ export function kubeToSnapshot(input: KubeInput): KubeConversion {
       ...(nodeName !== undefined ? { current: nodeName, ...(isMovable(pod) ? {} : { pinned: true }) } : {}),
     });
   });
-  notes.push(`read ${nodes.length} nodes and ${input.podList.items.length} pods: ${pending} to place, ${bound} bound${movable ? ' (movable ones may move)' : ''}, ${finished} finished (ignored)`);
+  notes.push(
+    `read ${nodes.length} nodes and ${input.podList.items.length} pods: ${pending} to place, ` +
+      `${bound} bound${movable ? ' (movable ones may move)' : ''}, ${finished} finished (ignored)`,
+  );
   const { movable: _movable, ...options } = input.options ?? {};
   return { snapshot: { nodes, containers, ...(Object.keys(options).length ? { options } : {}) }, notes, issues };
 }

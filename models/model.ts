@@ -14,7 +14,10 @@ export const senseSign = (sense: Sense): 1 | -1 => (sense === 'min' ? 1 : -1);
 
 export interface ResourceTable {
   readonly name: string;
-  /** Exact value = units / 10^scale (3 for Kubernetes quantities in milli-units; for programs the fewest decimals that hold every value). */
+  /**
+   * Exact value = units / 10^scale (3 for Kubernetes quantities in milli-units; for programs the fewest decimals that
+   * hold every value).
+   */
   readonly scale: number;
   /** Capacity of each node, length n (shared memory where the model was built for the service). */
   readonly capacity: BigInt64Array;
@@ -88,7 +91,6 @@ export function domainIndex(domains: Domains, n: number): Int32Array {
   return index;
 }
 
-
 /**
  * Rules on sets of items, each written over the domains of a topology key. All are linear in the
  * placement variables (see solver/formulate.ts) and checked by the verifier on their own.
@@ -102,10 +104,34 @@ export function domainIndex(domains: Domains, n: number): Int32Array {
  * - moveLimit: at most `limit` of `items` are placed on a node other than their current one.
  */
 export type GroupRule =
-  | { readonly kind: 'atMost'; readonly name: string; readonly items: readonly number[]; readonly domains: Domains; readonly limit: number }
-  | { readonly kind: 'apart'; readonly name: string; readonly a: readonly number[]; readonly b: readonly number[]; readonly domains: Domains }
-  | { readonly kind: 'together'; readonly name: string; readonly items: readonly number[]; readonly with: readonly number[]; readonly domains: Domains }
-  | { readonly kind: 'spread'; readonly name: string; readonly items: readonly number[]; readonly domains: Domains; readonly maxSkew: number }
+  | {
+      readonly kind: 'atMost';
+      readonly name: string;
+      readonly items: readonly number[];
+      readonly domains: Domains;
+      readonly limit: number;
+    }
+  | {
+      readonly kind: 'apart';
+      readonly name: string;
+      readonly a: readonly number[];
+      readonly b: readonly number[];
+      readonly domains: Domains;
+    }
+  | {
+      readonly kind: 'together';
+      readonly name: string;
+      readonly items: readonly number[];
+      readonly with: readonly number[];
+      readonly domains: Domains;
+    }
+  | {
+      readonly kind: 'spread';
+      readonly name: string;
+      readonly items: readonly number[];
+      readonly domains: Domains;
+      readonly maxSkew: number;
+    }
   | { readonly kind: 'gang'; readonly name: string; readonly items: readonly number[] }
   | { readonly kind: 'moveLimit'; readonly name: string; readonly items: readonly number[]; readonly limit: number };
 
@@ -113,7 +139,10 @@ export interface PlacementRules {
   /** blocked[i * m + j]: index into BLOCK_REASONS, 0 when item j may go on node i. */
   readonly blocked: Uint8Array;
   /** For the scheduler's words on taint blocks: each node's taints and each item's tolerations (absent: no taints). */
-  readonly taints?: { readonly nodes: readonly (readonly Taint[])[]; readonly tolerations: readonly (readonly Toleration[])[] };
+  readonly taints?: {
+    readonly nodes: readonly (readonly Taint[])[];
+    readonly tolerations: readonly (readonly Toleration[])[];
+  };
   readonly groups: readonly GroupRule[];
   /**
    * When present, items may stay unplaced at this cost each (added to the objective in the model's own

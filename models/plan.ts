@@ -13,7 +13,10 @@ export const PlanInputSchema = z.union([
 export type PlanInput = z.infer<typeof PlanInputSchema>;
 
 /** The plan as node indices, or the issues (unknown or repeated names) with their paths under `plan`. */
-export function planFromInput(model: AssignmentModel, input: PlanInput): { ok: true; plan: Int32Array } | { ok: false; issues: InputIssue[] } {
+export function planFromInput(
+  model: AssignmentModel,
+  input: PlanInput,
+): { ok: true; plan: Int32Array } | { ok: false; issues: InputIssue[] } {
   const nodeIndex = new Map(model.nodes.map((n, i) => [n, i]));
   const itemIndex = new Map(model.items.map((c, j) => [c, j]));
   const plan = new Int32Array(model.items.length).fill(-1);
@@ -52,13 +55,33 @@ export function splitPlan(body: unknown): { plan: unknown; rest: unknown } {
 }
 
 /** The plan to evaluate: the caller's, or (when absent) what runs today (`current`). */
-export function givenPlan(model: AssignmentModel, body: unknown): { ok: true; plan: Int32Array } | { ok: false; issues: InputIssue[] } {
+export function givenPlan(
+  model: AssignmentModel,
+  body: unknown,
+): { ok: true; plan: Int32Array } | { ok: false; issues: InputIssue[] } {
   if (body === undefined) {
     const today = currentPlan(model);
-    if (!today) return { ok: false, issues: [{ path: 'plan', message: 'required (or give containers a `current` node, as bound pods in Kubernetes input have, to evaluate what runs today)' }] };
+    if (!today)
+      return {
+        ok: false,
+        issues: [
+          {
+            path: 'plan',
+            message:
+              'required (or give containers a `current` node, as bound pods in ' +
+              'Kubernetes input have, to evaluate what runs today)',
+          },
+        ],
+      };
     return { ok: true, plan: today };
   }
   const parsed = PlanInputSchema.safeParse(body);
-  if (!parsed.success) return { ok: false, issues: [{ path: 'plan', message: 'must map container names to node names (or null), or list {container, node}' }] };
+  if (!parsed.success)
+    return {
+      ok: false,
+      issues: [
+        { path: 'plan', message: 'must map container names to node names (or null), or list {container, node}' },
+      ],
+    };
   return planFromInput(model, parsed.data);
 }

@@ -71,15 +71,31 @@ export function objectivePrecision(model: AssignmentModel): ObjectivePrecision {
 
 /** Why the objective cannot be exact enough (→ 422), or nothing. */
 export function precisionIssues(p: ObjectivePrecision): { path: string; message: string }[] {
-  if (!Number.isFinite(p.scale)) return [{ path: 'costs', message: 'the objective can reach a value beyond the range of doubles: use smaller costs, prices or weights' }];
+  if (!Number.isFinite(p.scale))
+    return [
+      {
+        path: 'costs',
+        message: 'the objective can reach a value beyond the range of doubles: use smaller costs, prices or weights',
+      },
+    ];
   if (p.resolution !== undefined && (p.scale + p.penalties) / p.resolution > 2 ** 53) {
-    return [{ path: 'containers', message: 'the priorities and costs together span more than 2^53 steps of the costs\' resolution: the objective would not be exact; use fewer distinct priorities or fewer decimals' }];
+    return [
+      {
+        path: 'containers',
+        message:
+          "the priorities and costs together span more than 2^53 steps of the costs' resolution: the objective " +
+          'would not be exact; use fewer distinct priorities or fewer decimals',
+      },
+    ];
   }
   if (p.resolution !== undefined && p.scale / p.resolution > MAX_SCALE_OVER_RESOLUTION) {
     return [
       {
         path: 'costs',
-        message: `the objective can reach ${p.scale.toPrecision(6)} while costs differ in steps of ${p.resolution}: past ${MAX_SCALE_OVER_RESOLUTION.toExponential(0)} steps, solvers in double precision cannot prove which plan is optimal; use fewer decimals or smaller costs (with priorities: fewer priority levels)`,
+        message:
+          `the objective can reach ${p.scale.toPrecision(6)} while costs differ in steps of ${p.resolution}: ` +
+          `past ${MAX_SCALE_OVER_RESOLUTION.toExponential(0)} steps, solvers in double precision cannot prove ` +
+          'which plan is optimal; use fewer decimals or smaller costs (with priorities: fewer priority levels)',
       },
     ];
   }

@@ -42,21 +42,46 @@ export const ProgramSchema = z
     const n = p.cost.length;
     const m = p.cost[0]?.length ?? 0;
     p.cost.forEach((row, i) => {
-      if (row.length !== m) ctx.addIssue({ code: 'custom', path: ['cost', i], message: `every row must have ${m} entries (one per container), got ${row.length}` });
+      if (row.length !== m)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['cost', i],
+          message: `every row must have ${m} entries (one per container), got ${row.length}`,
+        });
     });
     for (const [name, d] of Object.entries(p.demand)) {
-      if (!Object.hasOwn(p.capacity, name)) ctx.addIssue({ code: 'custom', path: ['capacity', name], message: `missing: demand names resource "${name}"` });
+      if (!Object.hasOwn(p.capacity, name))
+        ctx.addIssue({ code: 'custom', path: ['capacity', name], message: `missing: demand names resource "${name}"` });
       if (isMatrix(d)) {
-        if (d.length !== n) ctx.addIssue({ code: 'custom', path: ['demand', name], message: `a demand matrix must have one row per node (${n}), got ${d.length}` });
+        if (d.length !== n)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['demand', name],
+            message: `a demand matrix must have one row per node (${n}), got ${d.length}`,
+          });
         d.forEach((row, i) => {
-          if (row.length !== m) ctx.addIssue({ code: 'custom', path: ['demand', name, i], message: `must have one entry per container (${m}), got ${row.length}` });
+          if (row.length !== m)
+            ctx.addIssue({
+              code: 'custom',
+              path: ['demand', name, i],
+              message: `must have one entry per container (${m}), got ${row.length}`,
+            });
         });
       } else if (d.length !== m) {
-        ctx.addIssue({ code: 'custom', path: ['demand', name], message: `must have one entry per container (${m}), got ${d.length}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['demand', name],
+          message: `must have one entry per container (${m}), got ${d.length}`,
+        });
       }
     }
     for (const [name, c] of Object.entries(p.capacity)) {
-      if (c.length !== n) ctx.addIssue({ code: 'custom', path: ['capacity', name], message: `must have one entry per node (${n}), got ${c.length}` });
+      if (c.length !== n)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['capacity', name],
+          message: `must have one entry per node (${n}), got ${c.length}`,
+        });
     }
   });
 
@@ -86,8 +111,16 @@ function atFewestDecimals(values: readonly bigint[]): { scale: number; values: b
 export function programRangeIssues(p: Program): { path: (string | number)[]; message: string }[] {
   return Object.keys(p.capacity).flatMap((name) => {
     const d = own(p.demand, name);
-    if (atFewestDecimals([...(own(p.capacity, name) ?? []), ...(d === undefined ? [] : isMatrix(d) ? d.flat() : d)])) return [];
-    return [{ path: ['capacity', name], message: 'these numbers and their decimal places need more than 18 significant digits together: they cannot all be exact 64-bit integers' }];
+    if (atFewestDecimals([...(own(p.capacity, name) ?? []), ...(d === undefined ? [] : isMatrix(d) ? d.flat() : d)]))
+      return [];
+    return [
+      {
+        path: ['capacity', name],
+        message:
+          'these numbers and their decimal places need more than 18 significant ' +
+          'digits together: they cannot all be exact 64-bit integers',
+      },
+    ];
   });
 }
 

@@ -18,7 +18,8 @@ export interface ExactDecimal {
   readonly exponent: number;
 }
 
-export type ParseResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
+export type ParseResult<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
 
 const NUMBER = /^([+-]?)(\d+\.?\d*|\.\d+)(?:[eE]([+-]?\d+))?$/;
 const QUANTITY = /^([+-]?)(\d+\.?\d*|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
@@ -70,7 +71,9 @@ export function parseQuantity(input: string | number): ParseResult<bigint> {
   if (!match) {
     return {
       ok: false,
-      message: `"${input}" is not a Kubernetes quantity (number with optional suffix Ki Mi Gi Ti Pi Ei, m k M G T P E, or e<exponent>)`,
+      message:
+        `"${input}" is not a Kubernetes quantity (number with optional ` +
+        `suffix Ki Mi Gi Ti Pi Ei, m k M G T P E, or e<exponent>)`,
     };
   }
   const sign = match[1] ?? '';
@@ -82,7 +85,8 @@ export function parseQuantity(input: string | number): ParseResult<bigint> {
     exponent = DECIMAL_EXPONENT[suffix] ?? 0;
   } else if (suffix !== '') {
     const e = Number(suffix.slice(1));
-    if (!Number.isSafeInteger(e) || Math.abs(e) > MAX_EXPONENT) return { ok: false, message: `"${input}" has an exponent out of range` };
+    if (!Number.isSafeInteger(e) || Math.abs(e) > MAX_EXPONENT)
+      return { ok: false, message: `"${input}" has an exponent out of range` };
     exponent = e;
   }
   const d = splitNumber(sign, body, exponent);

@@ -4,7 +4,11 @@ import type { AssignmentModel, GroupRule, PlacementRules } from './model.js';
  * The model restricted to the items `keep` (indices into model.items): rules mapped, every item must be
  * placed. With `feasibilityOnly` the costs are zero and there is no objective (any plan is optimal).
  */
-export function restrictItems(model: AssignmentModel, keep: readonly number[], feasibilityOnly = false): AssignmentModel {
+export function restrictItems(
+  model: AssignmentModel,
+  keep: readonly number[],
+  feasibilityOnly = false,
+): AssignmentModel {
   const n = model.nodes.length;
   const m = model.items.length;
   const k = keep.length;
@@ -33,11 +37,23 @@ export function restrictItems(model: AssignmentModel, keep: readonly number[], f
     });
     const blocked = new Uint8Array(n * k);
     for (let i = 0; i < n; i++) for (let t = 0; t < k; t++) blocked[i * k + t] = r.blocked[i * m + keep[t]!]!;
-    const taints = r.taints ? { nodes: r.taints.nodes, tolerations: keep.map((j) => r.taints!.tolerations[j] ?? []) } : undefined;
+    const taints = r.taints
+      ? { nodes: r.taints.nodes, tolerations: keep.map((j) => r.taints!.tolerations[j] ?? []) }
+      : undefined;
     rules = { blocked, groups, current: Int32Array.from(keep, (j) => r.current[j]!), ...(taints ? { taints } : {}) };
   }
   const cost = new Float64Array(n * k);
-  if (!feasibilityOnly) for (let i = 0; i < n; i++) for (let t = 0; t < k; t++) cost[i * k + t] = model.cost[i * m + keep[t]!]!;
+  if (!feasibilityOnly)
+    for (let i = 0; i < n; i++) for (let t = 0; t < k; t++) cost[i * k + t] = model.cost[i * m + keep[t]!]!;
   const objective = !feasibilityOnly && model.objective ? { objective: model.objective } : {};
-  return { kind: model.kind, nodes: model.nodes, items: keep.map((j) => model.items[j]!), resources, cost, sense: model.sense, ...objective, ...(rules ? { rules } : {}) };
+  return {
+    kind: model.kind,
+    nodes: model.nodes,
+    items: keep.map((j) => model.items[j]!),
+    resources,
+    cost,
+    sense: model.sense,
+    ...objective,
+    ...(rules ? { rules } : {}),
+  };
 }

@@ -61,21 +61,33 @@ export const TolerationSchema = z
     tolerationSeconds: z.number().int().optional(),
   })
   .superRefine((t, ctx) => {
-    if (t.operator === 'Exists' && t.value) ctx.addIssue({ code: 'custom', path: ['value'], message: 'must be empty when operator is Exists' });
-    if (!t.key && t.operator !== 'Exists') ctx.addIssue({ code: 'custom', path: ['operator'], message: 'must be Exists when key is empty' });
+    if (t.operator === 'Exists' && t.value)
+      ctx.addIssue({ code: 'custom', path: ['value'], message: 'must be empty when operator is Exists' });
+    if (!t.key && t.operator !== 'Exists')
+      ctx.addIssue({ code: 'custom', path: ['operator'], message: 'must be Exists when key is empty' });
   });
 export type Toleration = z.infer<typeof TolerationSchema>;
 
 function valuesRule(r: { operator: string; values?: string[] | undefined }, ctx: z.RefinementCtx): void {
   const n = r.values?.length ?? 0;
-  if ((r.operator === 'In' || r.operator === 'NotIn') && n === 0) ctx.addIssue({ code: 'custom', path: ['values'], message: `must be non-empty for operator ${r.operator}` });
-  if ((r.operator === 'Exists' || r.operator === 'DoesNotExist') && n > 0) ctx.addIssue({ code: 'custom', path: ['values'], message: `must be empty for operator ${r.operator}` });
+  if ((r.operator === 'In' || r.operator === 'NotIn') && n === 0)
+    ctx.addIssue({ code: 'custom', path: ['values'], message: `must be non-empty for operator ${r.operator}` });
+  if ((r.operator === 'Exists' || r.operator === 'DoesNotExist') && n > 0)
+    ctx.addIssue({ code: 'custom', path: ['values'], message: `must be empty for operator ${r.operator}` });
   if (r.operator === 'Gt' || r.operator === 'Lt') {
-    if (n !== 1 || !/^-?\d+$/.test(r.values?.[0] ?? '')) ctx.addIssue({ code: 'custom', path: ['values'], message: `must be a single integer for operator ${r.operator}` });
+    if (n !== 1 || !/^-?\d+$/.test(r.values?.[0] ?? ''))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['values'],
+        message: `must be a single integer for operator ${r.operator}`,
+      });
   }
 }
 
-function requirementMatches(labels: Labels, r: { key: string; operator: string; values?: string[] | undefined }): boolean {
+function requirementMatches(
+  labels: Labels,
+  r: { key: string; operator: string; values?: string[] | undefined },
+): boolean {
   const has = Object.hasOwn(labels, r.key);
   const value = labels[r.key];
   switch (r.operator) {
@@ -102,7 +114,8 @@ function requirementMatches(labels: Labels, r: { key: string; operator: string; 
 
 /** Whether a pod label selector matches the labels (the empty selector matches everything). */
 export function selectorMatches(selector: LabelSelector, labels: Labels): boolean {
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (!Object.hasOwn(labels, k) || labels[k] !== v) return false;
+  for (const [k, v] of Object.entries(selector.matchLabels ?? {}))
+    if (!Object.hasOwn(labels, k) || labels[k] !== v) return false;
   return (selector.matchExpressions ?? []).every((r) => requirementMatches(labels, r));
 }
 
@@ -115,7 +128,10 @@ export function nodeAffinityMatches(terms: readonly NodeSelectorTerm[], labels: 
     const exprs = t.matchExpressions ?? [];
     const fields = t.matchFields ?? [];
     if (exprs.length === 0 && fields.length === 0) return false;
-    return exprs.every((r) => requirementMatches(labels, r)) && fields.every((r) => requirementMatches({ 'metadata.name': nodeName }, r));
+    return (
+      exprs.every((r) => requirementMatches(labels, r)) &&
+      fields.every((r) => requirementMatches({ 'metadata.name': nodeName }, r))
+    );
   });
 }
 

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { MAX_QUANTITY_UNITS, parseQuantity } from './quantity.js';
 import { SolveOptionsSchema } from './options.js';
-import { BLOCK_REASONS, type AssignmentModel, type BlockReason, type GroupRule, type ObjectiveWeights, type ResourceTable } from './model.js';
+import {
+  BLOCK_REASONS,
+  type AssignmentModel,
+  type BlockReason,
+  type GroupRule,
+  type ObjectiveWeights,
+  type ResourceTable,
+} from './model.js';
 import {
   LabelSelectorSchema,
   LabelsSchema,
@@ -64,7 +71,10 @@ export const NodeSchema = z.strictObject({
   price: z.number().min(0).refine(Number.isFinite, 'must be finite').optional(),
 });
 
-/** A pod (anti-)affinity term: the containers its selector matches (in `namespaces`, default the owner's), per topology domain. */
+/**
+ * A pod (anti-)affinity term: the containers its selector matches (in `namespaces`, default the owner's), per topology
+ * domain.
+ */
 export const PodAffinityTermSchema = z.strictObject({
   selector: LabelSelectorSchema,
   topologyKey: z.string().min(1, 'must not be empty'),
@@ -132,7 +142,10 @@ const Weight = z.number().min(0).refine(Number.isFinite, 'must be finite');
  * the nodes used, or their total price), or weights {cost, balance, pack} for a weighted sum (absent
  * weights are 0).
  */
-export const ObjectiveSchema = z.union([z.enum(OBJECTIVES), z.strictObject({ cost: Weight.optional(), balance: Weight.optional(), pack: Weight.optional() })]);
+export const ObjectiveSchema = z.union([
+  z.enum(OBJECTIVES),
+  z.strictObject({ cost: Weight.optional(), balance: Weight.optional(), pack: Weight.optional() }),
+]);
 
 export const SnapshotOptionsSchema = SolveOptionsSchema.extend({
   objective: ObjectiveSchema.optional(),
@@ -148,38 +161,74 @@ const snapshotFields = {
 };
 
 /** Names unique and known, matrix shapes right, pinned containers with a current node. */
-function snapshotRefinement(s: { nodes: z.infer<typeof NodeSchema>[]; containers: z.infer<typeof ContainerSchema>[]; costs?: z.infer<typeof CostsSchema> | undefined }, ctx: z.RefinementCtx): void {
-    reportDuplicates(s.nodes.map((n) => n.name), 'nodes', ctx);
-    reportDuplicates(s.containers.map((c) => c.name), 'containers', ctx);
-    const matrix = s.costs?.matrix;
-    if (matrix) {
-      if (matrix.length !== s.nodes.length) {
-        ctx.addIssue({ code: 'custom', path: ['costs', 'matrix'], message: `must have one row per node (${s.nodes.length}), got ${matrix.length}` });
-      }
-      matrix.forEach((row, i) => {
-        if (row.length !== s.containers.length) {
-          ctx.addIssue({ code: 'custom', path: ['costs', 'matrix', i], message: `must have one entry per container (${s.containers.length}), got ${row.length}` });
-        }
+function snapshotRefinement(
+  s: {
+    nodes: z.infer<typeof NodeSchema>[];
+    containers: z.infer<typeof ContainerSchema>[];
+    costs?: z.infer<typeof CostsSchema> | undefined;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  reportDuplicates(
+    s.nodes.map((n) => n.name),
+    'nodes',
+    ctx,
+  );
+  reportDuplicates(
+    s.containers.map((c) => c.name),
+    'containers',
+    ctx,
+  );
+  const matrix = s.costs?.matrix;
+  if (matrix) {
+    if (matrix.length !== s.nodes.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['costs', 'matrix'],
+        message: `must have one row per node (${s.nodes.length}), got ${matrix.length}`,
       });
     }
-    const nodeNames = new Set(s.nodes.map((n) => n.name));
-    s.containers.forEach((c, k) => {
-      if (c.current !== undefined && !nodeNames.has(c.current)) ctx.addIssue({ code: 'custom', path: ['containers', k, 'current'], message: `unknown node "${c.current}"` });
-      if (c.pinned && c.current === undefined) ctx.addIssue({ code: 'custom', path: ['containers', k, 'pinned'], message: 'a pinned container needs `current`' });
-    });
-    const containerNames = new Set(s.containers.map((c) => c.name));
-    s.costs?.pairs?.forEach((p, k) => {
-      if (!nodeNames.has(p.node)) ctx.addIssue({ code: 'custom', path: ['costs', 'pairs', k, 'node'], message: `unknown node "${p.node}"` });
-      if (!containerNames.has(p.container)) {
-        ctx.addIssue({ code: 'custom', path: ['costs', 'pairs', k, 'container'], message: `unknown container "${p.container}"` });
+    matrix.forEach((row, i) => {
+      if (row.length !== s.containers.length) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['costs', 'matrix', i],
+          message: `must have one entry per container (${s.containers.length}), got ${row.length}`,
+        });
       }
     });
   }
+  const nodeNames = new Set(s.nodes.map((n) => n.name));
+  s.containers.forEach((c, k) => {
+    if (c.current !== undefined && !nodeNames.has(c.current))
+      ctx.addIssue({ code: 'custom', path: ['containers', k, 'current'], message: `unknown node "${c.current}"` });
+    if (c.pinned && c.current === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['containers', k, 'pinned'],
+        message: 'a pinned container needs `current`',
+      });
+  });
+  const containerNames = new Set(s.containers.map((c) => c.name));
+  s.costs?.pairs?.forEach((p, k) => {
+    if (!nodeNames.has(p.node))
+      ctx.addIssue({ code: 'custom', path: ['costs', 'pairs', k, 'node'], message: `unknown node "${p.node}"` });
+    if (!containerNames.has(p.container)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['costs', 'pairs', k, 'container'],
+        message: `unknown container "${p.container}"`,
+      });
+    }
+  });
+}
 
 export const SnapshotSchema = z.strictObject(snapshotFields).superRefine(snapshotRefinement);
 
 /** The same, with no nodes allowed (a purchase may start from none). */
-export const SnapshotWithoutNodesSchema = z.strictObject({ ...snapshotFields, nodes: z.array(NodeSchema) }).superRefine(snapshotRefinement);
+export const SnapshotWithoutNodesSchema = z
+  .strictObject({ ...snapshotFields, nodes: z.array(NodeSchema) })
+  .superRefine(snapshotRefinement);
 
 export type Snapshot = z.infer<typeof SnapshotSchema>;
 /** A snapshot as the schema takes it (quantities as numbers, strings or milli-unit bigints). */
@@ -193,7 +242,11 @@ function reportDuplicates(names: readonly string[], field: string, ctx: z.Refine
   names.forEach((name, k) => {
     const first = seen.get(name);
     if (first !== undefined) {
-      ctx.addIssue({ code: 'custom', path: [field, k, 'name'], message: `duplicate name "${name}" (also at ${field}[${first}])` });
+      ctx.addIssue({
+        code: 'custom',
+        path: [field, k, 'name'],
+        message: `duplicate name "${name}" (also at ${field}[${first}])`,
+      });
     } else {
       seen.set(name, k);
     }
@@ -247,7 +300,13 @@ export function quantityRangeIssues(s: Snapshot): { path: (string | number)[]; m
     };
     s.nodes.forEach((node, i) => see(own(node.capacity, name), ['nodes', i, 'capacity', name]));
     s.containers.forEach((c, j) => see(own(c.requests, name), ['containers', j, 'requests', name]));
-    if (huge && fractional) issues.push({ path: huge, message: `quantity is above 2^63−1 milli-units while other ${name} amounts have fractions: they cannot all be exact 64-bit integers` });
+    if (huge && fractional)
+      issues.push({
+        path: huge,
+        message:
+          `quantity is above 2^63−1 milli-units while other ${name} ` +
+          `amounts have fractions: they cannot all be exact 64-bit integers`,
+      });
   }
   return issues;
 }
@@ -259,7 +318,8 @@ export function quantityRangeIssues(s: Snapshot): { path: (string | number)[]; m
 function resourceTables(s: Snapshot): ResourceTable[] {
   const n = s.nodes.length;
   const m = s.containers.length;
-  // A node's `pods` capacity caps how many containers it runs: each container asks for one pod unless it says otherwise.
+  // A node's `pods` capacity caps how many containers it runs: each container asks for one pod unless it says
+  // otherwise.
   const podsCapped = s.nodes.some((node) => hasOwn(node.capacity, 'pods'));
   return resourceNames(s).map((name) => {
     // A node that gives no `pods` capacity is not capped: room for every container.
@@ -314,7 +374,12 @@ function costMatrix(s: Snapshot, resources: readonly ResourceTable[]): Float64Ar
 function objectiveWeights(s: Snapshot, resources: readonly ResourceTable[]): ObjectiveWeights | undefined {
   const o = s.options?.objective ?? 'cost';
   if (o === 'cost') return undefined;
-  const w = o === 'balance' ? { cost: 0, balance: 1, pack: 0 } : o === 'pack' ? { cost: 0, balance: 0, pack: 1 } : { cost: o.cost ?? 0, balance: o.balance ?? 0, pack: o.pack ?? 0 };
+  const w =
+    o === 'balance'
+      ? { cost: 0, balance: 1, pack: 0 }
+      : o === 'pack'
+        ? { cost: 0, balance: 0, pack: 1 }
+        : { cost: o.cost ?? 0, balance: o.balance ?? 0, pack: o.pack ?? 0 };
   return {
     ...w,
     price: s.nodes.map((n) => n.price ?? 1),
@@ -328,7 +393,14 @@ function hasRules(s: Snapshot): boolean {
     s.containers.some((c) => c.priority !== undefined) ||
     s.nodes.some((n) => (n.taints?.length ?? 0) > 0 || n.unschedulable === true || n.ready === false) ||
     s.containers.some(
-      (c) => c.nodeSelector || c.nodeAffinity || c.affinity?.length || c.antiAffinity?.length || c.spread?.length || c.gang !== undefined || c.current !== undefined,
+      (c) =>
+        c.nodeSelector ||
+        c.nodeAffinity ||
+        c.affinity?.length ||
+        c.antiAffinity?.length ||
+        c.spread?.length ||
+        c.gang !== undefined ||
+        c.current !== undefined,
     )
   );
 }
@@ -378,7 +450,10 @@ function labelGroups(s: Snapshot): LabelGroup[] {
   const byKey = new Map<string, LabelGroup>();
   s.containers.forEach((c, j) => {
     const labels = c.labels ?? {};
-    const key = JSON.stringify([c.namespace ?? '', Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
+    const key = JSON.stringify([
+      c.namespace ?? '',
+      Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    ]);
     const g = byKey.get(key);
     if (g) g.members.push(j);
     else byKey.set(key, { namespace: c.namespace ?? '', labels, members: [j] });
@@ -387,7 +462,11 @@ function labelGroups(s: Snapshot): LabelGroup[] {
 }
 
 /** The domains of a topology key: nodes grouped by their label value; every node is its own hostname domain. */
-function topology(s: Snapshot, key: string, eligible: (i: number) => boolean = () => true): { domains: number[][]; hasKey: boolean[] } {
+function topology(
+  s: Snapshot,
+  key: string,
+  eligible: (i: number) => boolean = () => true,
+): { domains: number[][]; hasKey: boolean[] } {
   const byValue = new Map<string, number[]>();
   const hasKey = s.nodes.map(() => false);
   s.nodes.forEach((node, i) => {
@@ -401,7 +480,11 @@ function topology(s: Snapshot, key: string, eligible: (i: number) => boolean = (
   return { domains: [...byValue.values()], hasKey };
 }
 
-type Term = { readonly selector: LabelSelector; readonly topologyKey: string; readonly namespaces?: string[] | undefined };
+type Term = {
+  readonly selector: LabelSelector;
+  readonly topologyKey: string;
+  readonly namespaces?: string[] | undefined;
+};
 
 /** Everything compileRules' parts share: indices, the label groups, and caches keyed by JSON. */
 interface RuleContext {
@@ -418,7 +501,9 @@ const nsOf = (s: Snapshot, j: number): string => s.containers[j]!.namespace ?? '
 /** The containers a term selects (in its namespaces, default the owner's), in index order. */
 function selected(ctx: RuleContext, term: Term, owner: number): number[] {
   const namespaces = term.namespaces ?? [nsOf(ctx.s, owner)];
-  const out = ctx.groups.flatMap((g) => (namespaces.includes(g.namespace) && selectorMatches(term.selector, g.labels) ? g.members : []));
+  const out = ctx.groups.flatMap((g) =>
+    namespaces.includes(g.namespace) && selectorMatches(term.selector, g.labels) ? g.members : [],
+  );
   return out.sort((a, b) => a - b);
 }
 
@@ -429,7 +514,10 @@ function cachedTopology(ctx: RuleContext, key: string): ReturnType<typeof topolo
 }
 
 /** Owners of each distinct term (same selector, topology key and namespaces), in order of first appearance. */
-function termOwners(s: Snapshot, termsOf: (j: number) => readonly Term[] | undefined): { owners: number[]; term: Term }[] {
+function termOwners(
+  s: Snapshot,
+  termsOf: (j: number) => readonly Term[] | undefined,
+): { owners: number[]; term: Term }[] {
   const byKey = new Map<string, { owners: number[]; term: Term }>();
   s.containers.forEach((_, j) =>
     termsOf(j)?.forEach((t) => {
@@ -454,7 +542,12 @@ function blockedPairs(ctx: RuleContext, current: Int32Array): Uint8Array {
   const rows = new Map<string, Uint8Array>();
   for (let j = 0; j < m; j++) {
     const c = s.containers[j]!;
-    const key = JSON.stringify([c.pinned ? current[j] : -1, c.nodeSelector ?? null, c.nodeAffinity ?? null, c.tolerations ?? null]);
+    const key = JSON.stringify([
+      c.pinned ? current[j] : -1,
+      c.nodeSelector ?? null,
+      c.nodeAffinity ?? null,
+      c.tolerations ?? null,
+    ]);
     let row = rows.get(key);
     if (!row) {
       row = new Uint8Array(n);
@@ -523,7 +616,14 @@ function affinityRules(ctx: RuleContext, blocked: Uint8Array): GroupRule[] {
       for (let i = 0; i < n; i++) if (!hasKey[i] && blocked[i * m + j] === 0) blocked[i * m + j] = code;
       items.push(j);
     }
-    if (items.length > 0) out.push({ kind: 'together', name: `affinity ${term.topologyKey} ${JSON.stringify(term.selector)}`, items, with: matched, domains });
+    if (items.length > 0)
+      out.push({
+        kind: 'together',
+        name: `affinity ${term.topologyKey} ${JSON.stringify(term.selector)}`,
+        items,
+        with: matched,
+        domains,
+      });
   }
   return out;
 }
@@ -537,7 +637,14 @@ function spreadRules(ctx: RuleContext): GroupRule[] {
   const spreads = new Map<string, { owner: number; t: z.infer<typeof SpreadSchema> }>();
   s.containers.forEach((c, j) =>
     c.spread?.forEach((t) => {
-      const key = JSON.stringify([t.selector, t.topologyKey, t.maxSkew, nsOf(s, j), c.nodeSelector ?? {}, c.nodeAffinity ?? []]);
+      const key = JSON.stringify([
+        t.selector,
+        t.topologyKey,
+        t.maxSkew,
+        nsOf(s, j),
+        c.nodeSelector ?? {},
+        c.nodeAffinity ?? [],
+      ]);
       if (!spreads.has(key)) spreads.set(key, { owner: j, t });
     }),
   );
@@ -545,7 +652,14 @@ function spreadRules(ctx: RuleContext): GroupRule[] {
   for (const { owner, t } of spreads.values()) {
     const { domains } = topology(s, t.topologyKey, (i) => ctx.nodeMatches(owner, i));
     const items = selected(ctx, { selector: t.selector, topologyKey: t.topologyKey }, owner);
-    if (domains.length > 1 && items.length > 0) out.push({ kind: 'spread', name: `spread ${t.topologyKey} maxSkew ${t.maxSkew} ${JSON.stringify(t.selector)}`, items, domains, maxSkew: t.maxSkew });
+    if (domains.length > 1 && items.length > 0)
+      out.push({
+        kind: 'spread',
+        name: `spread ${t.topologyKey} maxSkew ${t.maxSkew} ${JSON.stringify(t.selector)}`,
+        items,
+        domains,
+        maxSkew: t.maxSkew,
+      });
   }
   return out;
 }
@@ -558,14 +672,20 @@ function gangRules(s: Snapshot): GroupRule[] {
     if (g) g.push(j);
     else gangs.set(c.gang, [j]);
   });
-  return [...gangs].flatMap(([name, items]): GroupRule[] => (items.length > 1 ? [{ kind: 'gang', name: `gang ${name}`, items }] : []));
+  return [...gangs].flatMap(([name, items]): GroupRule[] =>
+    items.length > 1 ? [{ kind: 'gang', name: `gang ${name}`, items }] : [],
+  );
 }
 
 /**
  * Compiles the placement rules: the per-pair blocks, the group rules over topology domains, move costs
  * (added to `cost` in place) and the unplaced penalty.
  */
-function compileRules(s: Snapshot, cost: Float64Array, objective: ObjectiveWeights | undefined): AssignmentModel['rules'] & object {
+function compileRules(
+  s: Snapshot,
+  cost: Float64Array,
+  objective: ObjectiveWeights | undefined,
+): AssignmentModel['rules'] & object {
   const n = s.nodes.length;
   const m = s.containers.length;
   const nodeIndex = new Map(s.nodes.map((node, i) => [node.name, i]));
@@ -591,6 +711,8 @@ function compileRules(s: Snapshot, cost: Float64Array, objective: ObjectiveWeigh
   });
 
   const unplacedPenalty = s.options?.allowUnplaced ? unplacedPenalties(s, cost, objective) : undefined;
-  const taints = s.nodes.some((node) => (node.taints?.length ?? 0) > 0) ? { nodes: s.nodes.map((node) => node.taints ?? []), tolerations: s.containers.map((c) => c.tolerations ?? []) } : undefined;
+  const taints = s.nodes.some((node) => (node.taints?.length ?? 0) > 0)
+    ? { nodes: s.nodes.map((node) => node.taints ?? []), tolerations: s.containers.map((c) => c.tolerations ?? []) }
+    : undefined;
   return { blocked, groups, current, ...(taints ? { taints } : {}), ...(unplacedPenalty ? { unplacedPenalty } : {}) };
 }

@@ -14,7 +14,12 @@ export interface InputIssue {
 }
 
 export type Validated =
-  | { readonly ok: true; readonly model: AssignmentModel; readonly options: SolveOptions; readonly notes?: readonly string[] }
+  | {
+      readonly ok: true;
+      readonly model: AssignmentModel;
+      readonly options: SolveOptions;
+      readonly notes?: readonly string[];
+    }
   | { readonly ok: false; readonly issues: readonly InputIssue[] };
 
 export { formatPath };
@@ -34,10 +39,13 @@ function flatten(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyK
       // A value that matches no alternative: report the alternative that got past the type check, if any.
       case 'invalid_union': {
         // The branch that got furthest: deepest issue path, then past the type check.
-        const score = (branch: readonly z.core.$ZodIssue[]): number => maxOf(branch.map((b) => 2 * b.path.length + (b.code === 'invalid_type' ? 0 : 1)));
+        const score = (branch: readonly z.core.$ZodIssue[]): number =>
+          maxOf(branch.map((b) => 2 * b.path.length + (b.code === 'invalid_type' ? 0 : 1)));
         const deeper = [...i.errors].sort((a, b) => score(b) - score(a))[0];
         if (deeper && score(deeper) > 0) return flatten(deeper, path);
-        const expected = i.errors.flatMap((branch) => branch.map((b) => (b.code === 'invalid_type' ? b.expected : '')).filter(Boolean));
+        const expected = i.errors.flatMap((branch) =>
+          branch.map((b) => (b.code === 'invalid_type' ? b.expected : '')).filter(Boolean),
+        );
         return [{ path: formatPath(path), message: `expected ${[...new Set(expected)].join(' or ')}` }];
       }
       default:
@@ -68,25 +76,38 @@ export function validateKube(body: unknown): Validated {
   const plain = plainSnapshotBody(body);
   if (!plain.ok) return plain;
   const snapshot = SnapshotSchema.safeParse(plain.snapshot);
-  if (!snapshot.success) return { ok: false, issues: issuesOf(snapshot.error).map((i) => ({ path: `(as snapshot) ${i.path}`, message: i.message })) };
+  if (!snapshot.success)
+    return {
+      ok: false,
+      issues: issuesOf(snapshot.error).map((i) => ({ path: `(as snapshot) ${i.path}`, message: i.message })),
+    };
   const range = snapshotIssues(snapshot.data, '(as snapshot) ');
   if (range.length > 0) return { ok: false, issues: range };
-  return { ok: true, model: snapshotToModel(snapshot.data), options: resolveOptions(snapshot.data.options), notes: plain.notes };
+  return {
+    ok: true,
+    model: snapshotToModel(snapshot.data),
+    options: resolveOptions(snapshot.data.options),
+    notes: plain.notes,
+  };
 }
 
 /**
  * Any snapshot body as the plain snapshot object (not validated yet): Kubernetes documents are
  * converted, a plain body is returned as it is. Capacity questions transform this form.
  */
-export function plainSnapshotBody(body: unknown): { ok: true; snapshot: unknown; notes: string[] } | { ok: false; issues: InputIssue[] } {
+export function plainSnapshotBody(
+  body: unknown,
+): { ok: true; snapshot: unknown; notes: string[] } | { ok: false; issues: InputIssue[] } {
   if (!isKubeInput(body)) {
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ok: false, issues: [{ path: '(body)', message: 'must be a JSON object' }] };
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      return { ok: false, issues: [{ path: '(body)', message: 'must be a JSON object' }] };
     return { ok: true, snapshot: body, notes: [] };
   }
   const parsed = KubeInputSchema.safeParse(normaliseKubeBody(body));
   if (!parsed.success) return { ok: false, issues: issuesOf(parsed.error) };
   const converted = kubeToSnapshot(parsed.data);
-  if (converted.issues.length > 0) return { ok: false, issues: converted.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) };
+  if (converted.issues.length > 0)
+    return { ok: false, issues: converted.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) };
   return { ok: true, snapshot: converted.snapshot, notes: converted.notes };
 }
 
@@ -116,7 +137,10 @@ export interface ProblemLimits {
   readonly maxResources: number;
   /** Largest options.timeLimitMs accepted (ms). */
   readonly maxTimeLimitMs: number;
-  /** Distinct (anti-)affinity and spread terms × distinct container label sets: the selector evaluations (default DEFAULT_MAX_RULE_WORK). */
+  /**
+   * Distinct (anti-)affinity and spread terms × distinct container label sets: the selector evaluations (default
+   * DEFAULT_MAX_RULE_WORK).
+   */
   readonly maxRuleWork?: number;
 }
 
@@ -127,15 +151,28 @@ export function sizeIssues(model: AssignmentModel, limits: ProblemLimits): Input
   const m = model.items.length;
   const [nodes, containers] = model.kind === 'snapshot' ? ['nodes', 'containers'] : ['cost', 'cost[0]'];
   if (n > limits.maxNodes) issues.push({ path: nodes, message: `${n} nodes exceed the limit of ${limits.maxNodes}` });
-  if (m > limits.maxContainers) issues.push({ path: containers, message: `${m} containers exceed the limit of ${limits.maxContainers}` });
-  if (n * m > limits.maxPairs) issues.push({ path: nodes, message: `${n} nodes × ${m} containers = ${n * m} pairs exceed the limit of ${limits.maxPairs}` });
+  if (m > limits.maxContainers)
+    issues.push({ path: containers, message: `${m} containers exceed the limit of ${limits.maxContainers}` });
+  if (n * m > limits.maxPairs)
+    issues.push({
+      path: nodes,
+      message: `${n} nodes × ${m} containers = ${n * m} pairs exceed the limit of ${limits.maxPairs}`,
+    });
   const penalties = model.rules?.unplacedPenalty;
   if (penalties && maxOf(penalties) > 2 ** 50) {
     // Lexicographic priorities multiply: past 2^50 the objective would no longer be exact in doubles.
-    issues.push({ path: 'containers', message: 'the priorities span too many levels for exact lexicographic weighting with this many containers; use fewer distinct priorities' });
+    issues.push({
+      path: 'containers',
+      message:
+        'the priorities span too many levels for exact lexicographic weighting ' +
+        'with this many containers; use fewer distinct priorities',
+    });
   }
   if (model.resources.length > limits.maxResources) {
-    issues.push({ path: model.kind === 'snapshot' ? 'nodes' : 'capacity', message: `${model.resources.length} resources exceed the limit of ${limits.maxResources}` });
+    issues.push({
+      path: model.kind === 'snapshot' ? 'nodes' : 'capacity',
+      message: `${model.resources.length} resources exceed the limit of ${limits.maxResources}`,
+    });
   }
   return issues;
 }

@@ -25,7 +25,13 @@ export function planJson(model: AssignmentModel, plan: PlanSummary): PlanJson {
     assignments: a.flatMap((i, j) => (i < 0 ? [] : [{ container: model.items[j]!, node: model.nodes[i]! }])),
     unplaced: a.flatMap((i, j) => (i < 0 ? [model.items[j]!] : [])),
     ...(current && current.some((c) => c >= 0)
-      ? { moves: a.flatMap((i, j) => (current[j]! >= 0 && i !== current[j] ? [{ container: model.items[j]!, from: model.nodes[current[j]!]!, to: i < 0 ? null : model.nodes[i]! }] : [])) }
+      ? {
+          moves: a.flatMap((i, j) =>
+            current[j]! >= 0 && i !== current[j]
+              ? [{ container: model.items[j]!, from: model.nodes[current[j]!]!, to: i < 0 ? null : model.nodes[i]! }]
+              : [],
+          ),
+        }
       : {}),
   };
 }
@@ -46,7 +52,8 @@ export function utilization(model: AssignmentModel, plan: PlanSummary): Record<s
 
 /** A relative gap |a − b| / (|a| + ε), or null when either side is missing. */
 function gapOf(objective: number | null, reference: number | null): number | null {
-  if (objective === null || reference === null || !Number.isFinite(objective) || !Number.isFinite(reference)) return null;
+  if (objective === null || reference === null || !Number.isFinite(objective) || !Number.isFinite(reference))
+    return null;
   return relativeGap(objective, reference);
 }
 
@@ -71,7 +78,9 @@ export function sideBySide(
   const b = other.plan.assignment;
   const name = (i: number): string | null => (i < 0 ? null : model.nodes[i]!);
   const differ: Record<string, string | null>[] = [];
-  for (let j = 0; j < model.items.length; j++) if (a[j] !== b[j]) differ.push({ container: model.items[j]!, [best.label]: name(a[j]!), [other.label]: name(b[j]!) });
+  for (let j = 0; j < model.items.length; j++)
+    if (a[j] !== b[j])
+      differ.push({ container: model.items[j]!, [best.label]: name(a[j]!), [other.label]: name(b[j]!) });
   const side = (x: typeof best): Record<string, unknown> => ({
     objective: x.objective,
     ...(model.objective ? { parts: x.plan.verification.parts } : {}),
@@ -80,13 +89,22 @@ export function sideBySide(
   });
   return {
     [best.label]: side(best),
-    [other.label]: { ...side(other), gapToBest: gapOf(other.objective, best.objective), gapToBound: gapOf(other.objective, bound) },
+    [other.label]: {
+      ...side(other),
+      gapToBest: gapOf(other.objective, best.objective),
+      gapToBound: gapOf(other.objective, bound),
+    },
     placedDifferently: differ,
   };
 }
 
-export function outcomeJson(model: AssignmentModel, o: SolveOutcome, inputNotes: readonly string[] = []): Record<string, unknown> {
-  const greedyObjective = o.greedy.verification.complete || model.rules?.unplacedPenalty ? o.greedy.verification.objective : null;
+export function outcomeJson(
+  model: AssignmentModel,
+  o: SolveOutcome,
+  inputNotes: readonly string[] = [],
+): Record<string, unknown> {
+  const greedyObjective =
+    o.greedy.verification.complete || model.rules?.unplacedPenalty ? o.greedy.verification.objective : null;
   return {
     status: o.status,
     source: o.source,
@@ -101,7 +119,16 @@ export function outcomeJson(model: AssignmentModel, o: SolveOutcome, inputNotes:
       ...(model.objective ? { parts: o.greedy.verification.parts } : {}),
       ...planJson(model, o.greedy),
     },
-    ...(o.objective !== null ? { comparison: sideBySide(model, { label: 'plan', plan: o.plan, objective: o.objective }, { label: 'greedy', plan: o.greedy, objective: greedyObjective }, o.bound) } : {}),
+    ...(o.objective !== null
+      ? {
+          comparison: sideBySide(
+            model,
+            { label: 'plan', plan: o.plan, objective: o.objective },
+            { label: 'greedy', plan: o.greedy, objective: greedyObjective },
+            o.bound,
+          ),
+        }
+      : {}),
     ...(o.reasons.length > 0 ? { reasons: o.reasons } : {}),
     utilization: utilization(model, o.plan),
     backends: o.backends,
@@ -116,7 +143,12 @@ export function outcomeJson(model: AssignmentModel, o: SolveOutcome, inputNotes:
  * gap to the optimum (exact when proven) and to the proven bound, the optimal plan beside it, and the
  * utilisation of both per node and resource.
  */
-export function evaluationJson(model: AssignmentModel, plan: Int32Array, o: SolveOutcome, inputNotes: readonly string[] = []): Record<string, unknown> {
+export function evaluationJson(
+  model: AssignmentModel,
+  plan: Int32Array,
+  o: SolveOutcome,
+  inputNotes: readonly string[] = [],
+): Record<string, unknown> {
   const check = verifyPlan(model, plan, true);
   const given: PlanSummary = { assignment: plan, verification: check };
   const optimal = outcomeJson(model, o, inputNotes);
@@ -132,6 +164,15 @@ export function evaluationJson(model: AssignmentModel, plan: Int32Array, o: Solv
       utilization: utilization(model, given),
     },
     optimal,
-    ...(o.objective !== null ? { comparison: sideBySide(model, { label: 'best', plan: o.plan, objective: o.objective }, { label: 'given', plan: given, objective: check.objective }, o.bound) } : {}),
+    ...(o.objective !== null
+      ? {
+          comparison: sideBySide(
+            model,
+            { label: 'best', plan: o.plan, objective: o.objective },
+            { label: 'given', plan: given, objective: check.objective },
+            o.bound,
+          ),
+        }
+      : {}),
   };
 }

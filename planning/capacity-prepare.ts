@@ -1,4 +1,14 @@
-import { buySnapshot, fitCopies, fitSnapshot, QuestionSchema, whatIfSnapshot, type BuyQuestion, type FitQuestion, type Question, type WhatIfQuestion } from '../models/capacity.js';
+import {
+  buySnapshot,
+  fitCopies,
+  fitSnapshot,
+  QuestionSchema,
+  whatIfSnapshot,
+  type BuyQuestion,
+  type FitQuestion,
+  type Question,
+  type WhatIfQuestion,
+} from '../models/capacity.js';
 import { countIssues, snapshotCounts } from '../models/counts.js';
 import type { AssignmentModel } from '../models/model.js';
 import { SnapshotWithoutNodesSchema, type ContainerInput, type SnapshotInput } from '../models/snapshot.js';
@@ -29,9 +39,27 @@ export type CapacityPrepared =
       readonly greedyAlone: Record<string, number>;
       readonly greedyTogether: Record<string, number>;
     }
-  | { readonly question: 'buy'; readonly notes: readonly string[]; readonly q: BuyQuestion; readonly built: Built; readonly keptCount: number }
-  | { readonly question: 'whatIf'; readonly notes: readonly string[]; readonly q: WhatIfQuestion; readonly base: Built; readonly next?: { readonly built: Built; readonly now: readonly (readonly [string, string])[] } }
-  | { readonly question: 'moveBudget'; readonly notes: readonly string[]; readonly maxMoves: number; readonly base: Built; readonly free: Built };
+  | {
+      readonly question: 'buy';
+      readonly notes: readonly string[];
+      readonly q: BuyQuestion;
+      readonly built: Built;
+      readonly keptCount: number;
+    }
+  | {
+      readonly question: 'whatIf';
+      readonly notes: readonly string[];
+      readonly q: WhatIfQuestion;
+      readonly base: Built;
+      readonly next?: { readonly built: Built; readonly now: readonly (readonly [string, string])[] };
+    }
+  | {
+      readonly question: 'moveBudget';
+      readonly notes: readonly string[];
+      readonly maxMoves: number;
+      readonly base: Built;
+      readonly free: Built;
+    };
 
 /** Validates a (transformed) snapshot into a model: counted first, then checked, issues at their paths. */
 function modelOf(snapshot: SnapshotInput, limits: ProblemLimits): Built {
@@ -46,9 +74,11 @@ function modelOf(snapshot: SnapshotInput, limits: ProblemLimits): Built {
  * start from no nodes); every other question validates it as its base model before transforming it.
  */
 function split(body: unknown): { question: Question; snapshot: SnapshotInput; notes: string[] } {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid([{ path: '(body)', message: 'must be a JSON object' }]);
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw invalid([{ path: '(body)', message: 'must be a JSON object' }]);
   const { question: rawQuestion, ...rest } = body as Record<string, unknown>;
-  if (rawQuestion === undefined) throw invalid([{ path: 'question', message: 'required: one of {fit}, {buy}, {whatIf}, {moveBudget}' }]);
+  if (rawQuestion === undefined)
+    throw invalid([{ path: 'question', message: 'required: one of {fit}, {buy}, {whatIf}, {moveBudget}' }]);
   const q = QuestionSchema.safeParse(rawQuestion);
   if (!q.success) throw invalid(issuesOf(q.error, ['question']));
   const plain = plainSnapshotBody(rest);
@@ -76,7 +106,10 @@ function pinnedTo(snapshot: SnapshotInput, placement: ReadonlyMap<string, string
 const hasCurrent = (model: AssignmentModel): boolean => model.rules?.current.some((i) => i >= 0) ?? false;
 
 export function prepareCapacity(body: unknown, limits: ProblemLimits): CapacityPrepared {
-  const tooMany = typeof body === 'object' && body !== null ? countIssues(snapshotCounts({ ...(body as Record<string, unknown>), question: undefined }), limits, 'snapshot') : [];
+  const tooMany =
+    typeof body === 'object' && body !== null
+      ? countIssues(snapshotCounts({ ...(body as Record<string, unknown>), question: undefined }), limits, 'snapshot')
+      : [];
   if (tooMany.length > 0) throw tooLarge(tooMany);
   const { question, snapshot, notes } = split(body);
   if ('buy' in question) return prepareBuy(snapshot, question.buy, notes, limits);
@@ -86,13 +119,27 @@ export function prepareCapacity(body: unknown, limits: ProblemLimits): CapacityP
   if ('whatIf' in question) {
     const q = question.whatIf;
     const names = new Set(base.model.nodes);
-    const unknown = (q.remove ?? []).flatMap((n, k) => (names.has(n) ? [] : [{ path: `question.whatIf.remove[${k}]`, message: `unknown node "${n}"` }]));
+    const unknown = (q.remove ?? []).flatMap((n, k) =>
+      names.has(n) ? [] : [{ path: `question.whatIf.remove[${k}]`, message: `unknown node "${n}"` }],
+    );
     if (unknown.length > 0) throw invalid(unknown);
     if (!hasCurrent(base.model)) return { question: 'whatIf', notes, q, base };
     const now = placementOf(base.model, base.model.rules!.current);
-    return { question: 'whatIf', notes, q, base, next: { built: modelOf(whatIfSnapshot(snapshot, q, now), limits), now: [...now] } };
+    return {
+      question: 'whatIf',
+      notes,
+      q,
+      base,
+      next: { built: modelOf(whatIfSnapshot(snapshot, q, now), limits), now: [...now] },
+    };
   }
-  if (!hasCurrent(base.model)) throw invalid([{ path: 'question.moveBudget', message: 'needs a current placement: give containers a `current` node (bound pods in Kubernetes input)' }]);
+  if (!hasCurrent(base.model))
+    throw invalid([
+      {
+        path: 'question.moveBudget',
+        message: 'needs a current placement: give containers a `current` node (bound pods in Kubernetes input)',
+      },
+    ]);
   // Moves are limited by k, not priced: the curve shows the cost the moves buy.
   const containers = snapshot.containers.map((c): ContainerInput => {
     const { moveCost: _moveCost, pinned: _pinned, ...rest } = c;
@@ -113,12 +160,21 @@ function prepareBuy(snapshot: SnapshotInput, q: BuyQuestion, notes: string[], li
   const keptCount = q.keepExisting === false ? 0 : snapshot.nodes.length;
   const nodes = keptCount + q.catalogue.reduce((t, c) => t + c.max, 0);
   const containers = snapshot.containers.length;
-  const tooMany = countIssues({ nodes, containers, terms: 0, labelSets: 0 }, limits, 'snapshot').map((i) => ({ ...i, path: 'question.buy.catalogue' }));
+  const tooMany = countIssues({ nodes, containers, terms: 0, labelSets: 0 }, limits, 'snapshot').map((i) => ({
+    ...i,
+    path: 'question.buy.catalogue',
+  }));
   if (tooMany.length > 0) throw tooLarge(tooMany);
   return { question: 'buy', notes, q, built: modelOf(buySnapshot(snapshot, q), limits), keptCount };
 }
 
-function prepareFit(snapshot: SnapshotInput, q: FitQuestion, base: Built, notes: string[], limits: ProblemLimits): CapacityPrepared {
+function prepareFit(
+  snapshot: SnapshotInput,
+  q: FitQuestion,
+  base: Built,
+  notes: string[],
+  limits: ProblemLimits,
+): CapacityPrepared {
   const own: string[] = [...notes];
   // Without repacking, containers stay where they run now (current, or the greedy's plan when nothing runs yet).
   let start = snapshot;
@@ -130,7 +186,11 @@ function prepareFit(snapshot: SnapshotInput, q: FitQuestion, base: Built, notes:
   }
   const copies = fitCopies(start, q);
   const total = base.model.items.length + copies.reduce((a, b) => a + b, 0);
-  const tooMany = countIssues({ nodes: base.model.nodes.length, containers: total, terms: 0, labelSets: 0 }, limits, 'snapshot').map((i) => ({ ...i, path: 'question.fit' }));
+  const tooMany = countIssues(
+    { nodes: base.model.nodes.length, containers: total, terms: 0, labelSets: 0 },
+    limits,
+    'snapshot',
+  ).map((i) => ({ ...i, path: 'question.fit' }));
   if (tooMany.length > 0) throw tooLarge(tooMany);
   const built = modelOf(fitSnapshot(start, q, copies), limits);
   const objective = withFitObjective(built.model, q, copies);
@@ -140,15 +200,33 @@ function prepareFit(snapshot: SnapshotInput, q: FitQuestion, base: Built, notes:
   const fit: Built = { ...built, model: objective.model, precision };
   // The greedy count, as cluster-capacity reports it: each shape alone, copies one at a time beside what runs.
   const runningNow = placement ?? placementOf(base.model, base.model.rules?.current ?? []);
-  const greedyStart = q.repack ? pinnedTo(snapshot, runningNow.size > 0 ? runningNow : placementOf(base.model, base.greedy)) : start;
+  const greedyStart = q.repack
+    ? pinnedTo(snapshot, runningNow.size > 0 ? runningNow : placementOf(base.model, base.greedy))
+    : start;
   const greedyCount = (shapes: FitQuestion['shapes']): Record<string, number> => {
     const only = { ...q, shapes, repack: false };
     const gm = modelOf(fitSnapshot(greedyStart, only, fitCopies(greedyStart, only)), limits).model;
     const g = greedyPlan(gm);
-    return Object.fromEntries(shapes.map((shape) => [shape.name, gm.items.filter((c, j) => c.startsWith(`${shape.name}#`) && g[j]! >= 0).length]));
+    return Object.fromEntries(
+      shapes.map((shape) => [
+        shape.name,
+        gm.items.filter((c, j) => c.startsWith(`${shape.name}#`) && g[j]! >= 0).length,
+      ]),
+    );
   };
   const greedyAlone = Object.assign({}, ...q.shapes.map((shape) => greedyCount([shape]))) as Record<string, number>;
-  return { question: 'fit', notes: own, q, base, fit, copies, moveScale: objective.moveScale, movers: objective.movers, greedyAlone, greedyTogether: greedyCount(q.shapes) };
+  return {
+    question: 'fit',
+    notes: own,
+    q,
+    base,
+    fit,
+    copies,
+    moveScale: objective.moveScale,
+    movers: objective.movers,
+    greedyAlone,
+    greedyTogether: greedyCount(q.shapes),
+  };
 }
 
 /**
@@ -158,7 +236,11 @@ function prepareFit(snapshot: SnapshotInput, q: FitQuestion, base: Built, notes:
  * two above the number of movable containers, keeps every count of moves below one unit of weight. So the
  * most weight is placed first, and among such plans the one with the fewest moves.
  */
-function withFitObjective(model: AssignmentModel, q: FitQuestion, copies: readonly number[]): { model: AssignmentModel; moveScale: number; movers: number } {
+function withFitObjective(
+  model: AssignmentModel,
+  q: FitQuestion,
+  copies: readonly number[],
+): { model: AssignmentModel; moveScale: number; movers: number } {
   const n = model.nodes.length;
   const m = model.items.length;
   const existing = m - copies.reduce((a, b) => a + b, 0);

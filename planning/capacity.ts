@@ -12,7 +12,12 @@ import type { Built, PrepareRequest } from './prepare.js';
 type Json = Record<string, unknown>;
 
 /** Solves with the time left until `deadline`, split evenly over `share` solves still to come. */
-function solveBy(planner: Planner, built: Built | (Omit<Built, 'greedy'> & { greedy?: Int32Array }), deadline: number, share: number): Promise<SolveOutcome> {
+function solveBy(
+  planner: Planner,
+  built: Built | (Omit<Built, 'greedy'> & { greedy?: Int32Array }),
+  deadline: number,
+  share: number,
+): Promise<SolveOutcome> {
   const now = Date.now();
   return planner.solve(built, now + Math.max(1, Math.floor((deadline - now) / share)));
 }
@@ -25,7 +30,12 @@ export function capacityTimeLimitMs(prep: CapacityPrepared): number {
   return (prep.question === 'buy' ? prep.built : prep.base).options.timeLimitMs;
 }
 
-export async function answerCapacity(prep: CapacityPrepared, planner: Planner, deadline: number, body: PrepareRequest['body']): Promise<Json> {
+export async function answerCapacity(
+  prep: CapacityPrepared,
+  planner: Planner,
+  deadline: number,
+  body: PrepareRequest['body'],
+): Promise<Json> {
   const started = Date.now();
   let answer: Json;
   switch (prep.question) {
@@ -42,7 +52,11 @@ export async function answerCapacity(prep: CapacityPrepared, planner: Planner, d
       answer = await moveBudget(prep, planner, deadline);
       break;
   }
-  return { ...answer, notes: [...prep.notes, ...((answer['notes'] as string[] | undefined) ?? [])], timings: { solveMs: Date.now() - started } };
+  return {
+    ...answer,
+    notes: [...prep.notes, ...((answer['notes'] as string[] | undefined) ?? [])],
+    timings: { solveMs: Date.now() - started },
+  };
 }
 
 async function fit(prep: CapacityPrepared & { question: 'fit' }, planner: Planner, deadline: number): Promise<Json> {
@@ -50,13 +64,20 @@ async function fit(prep: CapacityPrepared & { question: 'fit' }, planner: Planne
   const model = prep.fit.model;
   const o = await solveBy(planner, prep.fit, deadline, 1);
   const counts = (plan: ArrayLike<number>): Record<string, number> =>
-    Object.fromEntries(q.shapes.map((shape) => [shape.name, model.items.filter((c, j) => c.startsWith(`${shape.name}#`) && plan[j]! >= 0).length]));
-  const weightOf = (c: Record<string, number>): number => q.shapes.reduce((t, s) => t + (s.weight ?? 1) * (c[s.name] ?? 0), 0);
+    Object.fromEntries(
+      q.shapes.map((shape) => [
+        shape.name,
+        model.items.filter((c, j) => c.startsWith(`${shape.name}#`) && plan[j]! >= 0).length,
+      ]),
+    );
+  const weightOf = (c: Record<string, number>): number =>
+    q.shapes.reduce((t, s) => t + (s.weight ?? 1) * (c[s.name] ?? 0), 0);
   const existing = base.model.items.length;
   const existingPlaced = Array.from(o.plan.assignment.slice(0, existing)).every((i) => i >= 0);
   const totalWeight = q.shapes.reduce((t, s, k) => t + (s.weight ?? 1) * copies[k]!, 0);
   const exact = o.objective === null ? null : counts(o.plan.assignment);
-  // The objective is moves + moveScale × the weight left out (moves < moveScale): a lower bound on it caps the weight added.
+  // The objective is moves + moveScale × the weight left out (moves < moveScale): a lower bound on it caps the weight
+  // added.
   const leftOutAtLeast = o.bound === null ? null : (o.bound - movers) / moveScale;
   return {
     question: 'fit',
@@ -65,7 +86,10 @@ async function fit(prep: CapacityPrepared & { question: 'fit' }, planner: Planne
     ...(existingPlaced ? {} : { note: 'the current containers themselves do not all fit' }),
     extra: exact,
     weighted: exact === null ? null : weightOf(exact),
-    upperBound: leftOutAtLeast === null || !existingPlaced ? null : Math.max(0, Math.min(totalWeight, totalWeight - leftOutAtLeast)),
+    upperBound:
+      leftOutAtLeast === null || !existingPlaced
+        ? null
+        : Math.max(0, Math.min(totalWeight, totalWeight - leftOutAtLeast)),
     considered: Object.fromEntries(q.shapes.map((s, k) => [s.name, copies[k]!])),
     greedy: { aloneEach: prep.greedyAlone, together: prep.greedyTogether, weighted: weightOf(prep.greedyTogether) },
     repack: q.repack ?? false,
@@ -105,14 +129,22 @@ async function buy(prep: CapacityPrepared & { question: 'buy' }, planner: Planne
   };
 }
 
-async function whatIf(prep: CapacityPrepared & { question: 'whatIf' }, planner: Planner, deadline: number, body: PrepareRequest['body']): Promise<Json> {
+async function whatIf(
+  prep: CapacityPrepared & { question: 'whatIf' },
+  planner: Planner,
+  deadline: number,
+  body: PrepareRequest['body'],
+): Promise<Json> {
   const notes: string[] = [];
   let next = prep.next;
   if (!next) {
     // Nothing runs yet: the current placement is this service's plan for the snapshot.
     const o = await solveBy(planner, prep.base, deadline, 2);
     const now = [...placementOf(prep.base.model, o.plan.assignment)];
-    notes.push(`no container has a current node: the current placement is this service's plan for the snapshot (${o.status}, objective ${o.objective})`);
+    notes.push(
+      `no container has a current node: the current placement is this ` +
+        `service's plan for the snapshot (${o.status}, objective ${o.objective})`,
+    );
     next = { built: await planner.prepareWhatIf(body, now), now };
   }
   const now = new Map(next.now);
@@ -140,7 +172,11 @@ async function whatIf(prep: CapacityPrepared & { question: 'whatIf' }, planner: 
   };
 }
 
-async function moveBudget(prep: CapacityPrepared & { question: 'moveBudget' }, planner: Planner, deadline: number): Promise<Json> {
+async function moveBudget(
+  prep: CapacityPrepared & { question: 'moveBudget' },
+  planner: Planner,
+  deadline: number,
+): Promise<Json> {
   const m0 = prep.free.model;
   const movers = m0.items.flatMap((_, j) => (m0.rules!.current[j]! >= 0 ? [j] : []));
   const curve: Json[] = [];
@@ -152,7 +188,14 @@ async function moveBudget(prep: CapacityPrepared & { question: 'moveBudget' }, p
     const { greedy: _greedy, ...rest } = prep.free;
     const o = await solveBy(planner, { ...rest, model }, deadline, prep.maxMoves - k + 1);
     const moved = movers.filter((j) => o.plan.assignment[j]! >= 0 && o.plan.assignment[j] !== m0.rules!.current[j]);
-    curve.push({ maxMoves: k, status: o.status, objective: o.objective, bound: o.bound, moves: o.objective === null ? null : moved.length, moved: o.objective === null ? null : moved.map((j) => m0.items[j]) });
+    curve.push({
+      maxMoves: k,
+      status: o.status,
+      objective: o.objective,
+      bound: o.bound,
+      moves: o.objective === null ? null : moved.length,
+      moved: o.objective === null ? null : moved.map((j) => m0.items[j]),
+    });
     last = { model, o };
   }
   return { question: 'moveBudget', curve, plan: last ? planJson(last.model, last.o.plan) : null, notes: [] };

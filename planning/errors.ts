@@ -34,6 +34,8 @@ export class InputError extends Error implements InputFailure {
   }
 }
 
-export const invalid = (issues: readonly InputIssue[]): InputError => new InputError('invalid_input', `invalid input: ${issues[0]?.path}: ${issues[0]?.message}`, issues);
+export const invalid = (issues: readonly InputIssue[]): InputError =>
+  new InputError('invalid_input', `invalid input: ${issues[0]?.path}: ${issues[0]?.message}`, issues);
 
-export const tooLarge = (issues: readonly InputIssue[]): InputError => new InputError('problem_too_large', `problem too large: ${issues[0]?.message}`, issues);
+export const tooLarge = (issues: readonly InputIssue[]): InputError =>
+  new InputError('problem_too_large', `problem too large: ${issues[0]?.message}`, issues);

@@ -37,7 +37,12 @@ export interface PlannerOptions {
 
 export function planner(o: PlannerOptions): Planner {
   let ticket: Ticket | undefined;
-  const admitted = (deadline: number): Ticket => (ticket ??= o.pool.admit({ deadline, ...(o.client !== undefined ? { client: o.client } : {}), ...(o.signal ? { signal: o.signal } : {}) }));
+  const admitted = (deadline: number): Ticket =>
+    (ticket ??= o.pool.admit({
+      deadline,
+      ...(o.client !== undefined ? { client: o.client } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+    }));
   return {
     prepare: (req) => o.prepare({ ...req, limits: o.limits }, o.signal),
     solve: (built, deadline) =>
@@ -49,7 +54,8 @@ export function planner(o: PlannerOptions): Planner {
         ...(o.signal ? { signal: o.signal } : {}),
         ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       }),
-    explain: (model, deadline) => (o.signal?.aborted ? Promise.resolve(undefined) : explainInfeasible(model, o.pool, deadline, admitted(deadline))),
+    explain: (model, deadline) =>
+      o.signal?.aborted ? Promise.resolve(undefined) : explainInfeasible(model, o.pool, deadline, admitted(deadline)),
     prepareWhatIf: async (body, placement) => {
       const p = await o.prepare({ route: 'capacity', body, limits: o.limits, whatIfPlacement: placement }, o.signal);
       if (p.kind !== 'whatIf') throw new Error('internal error: whatIf preparation answered with something else');

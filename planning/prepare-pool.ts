@@ -39,14 +39,20 @@ export class PreparePool {
 
   /** Stage 1 in an input thread: the prepared input, or the InputError that says why not. */
   async run(req: PrepareRequest, signal?: AbortSignal): Promise<Prepared> {
-    if (this.pool.waiting >= this.maxQueue) throw new QueueFullError('the input threads are busy and their queue is full; retry later', 1);
+    if (this.pool.waiting >= this.maxQueue)
+      throw new QueueFullError('the input threads are busy and their queue is full; retry later', 1);
     const lease = await this.pool.acquire(signal);
     let reply: PrepareReply;
     try {
       reply = await lease.run<PrepareReply>(req);
     } catch (err) {
       // The thread died under this body (its heap is capped): the body is more than an input thread can hold.
-      if (err instanceof WorkerStoppedError) throw new InputError('problem_too_large', `the body could not be read within an input thread's memory (${err.message})`, [{ path: '(body)', message: 'too large to read' }]);
+      if (err instanceof WorkerStoppedError)
+        throw new InputError(
+          'problem_too_large',
+          `the body could not be read within an input thread's memory (${err.message})`,
+          [{ path: '(body)', message: 'too large to read' }],
+        );
       throw err;
     } finally {
       lease.release();

@@ -4,7 +4,14 @@ import { parseJsonBody, shapeIssue } from '../models/json.js';
 import type { SolveOptions } from '../models/options.js';
 import { givenPlan, splitPlan } from '../models/plan.js';
 import { objectivePrecision, precisionIssues, type ObjectivePrecision } from '../models/precision.js';
-import { optionIssues, sizeIssues, validatePlanBody, validateProgram, type ProblemLimits, type Validated } from '../models/validate.js';
+import {
+  optionIssues,
+  sizeIssues,
+  validatePlanBody,
+  validateProgram,
+  type ProblemLimits,
+  type Validated,
+} from '../models/validate.js';
 import { formulate } from '../solver/formulate.js';
 import { greedyPlan } from '../solver/greedy.js';
 import { toCplexLp } from '../solver/lpformat.js';
@@ -31,7 +38,9 @@ export interface PrepareRequest {
   readonly limits: ProblemLimits;
   /** `lp`: the integer program as CPLEX LP text instead of a model (plan and solve only). */
   readonly format?: 'json' | 'lp';
-  /** For a capacity whatIf without current placement: its second stage, with the placement the first stage's solve gave. */
+  /**
+   * For a capacity whatIf without current placement: its second stage, with the placement the first stage's solve gave.
+   */
   readonly whatIfPlacement?: readonly (readonly [string, string])[];
 }
 
@@ -58,11 +67,17 @@ export function prepare(req: PrepareRequest): Prepared {
   const shape = shapeIssue(body);
   if (shape) throw invalid([shape]);
   if (req.route === 'capacity') {
-    return req.whatIfPlacement ? { kind: 'whatIf', built: prepareWhatIfModel(body, new Map(req.whatIfPlacement), req.limits) } : { kind: 'capacity', capacity: prepareCapacity(body, req.limits) };
+    return req.whatIfPlacement
+      ? { kind: 'whatIf', built: prepareWhatIfModel(body, new Map(req.whatIfPlacement), req.limits) }
+      : { kind: 'capacity', capacity: prepareCapacity(body, req.limits) };
   }
   const { plan, rest } = req.route === 'evaluate' ? splitPlan(body) : { plan: undefined, rest: body };
   const program = req.route === 'solve';
-  const tooMany = countIssues(program ? programCounts(rest) : snapshotCounts(rest), req.limits, program ? 'program' : 'snapshot');
+  const tooMany = countIssues(
+    program ? programCounts(rest) : snapshotCounts(rest),
+    req.limits,
+    program ? 'program' : 'snapshot',
+  );
   if (tooMany.length > 0) throw tooLarge(tooMany);
   const built = accept(program ? validateProgram(rest) : validatePlanBody(rest), req.limits);
   if (req.format === 'lp') return { kind: 'lp', text: lpText(built.model, built.options) };
@@ -75,13 +90,17 @@ export function prepare(req: PrepareRequest): Prepared {
 /** The body as a value: JSON text or bytes parsed (refused with invalid_json when it is not JSON). */
 export function parsedBody(body: PrepareRequest['body']): unknown {
   if (typeof body === 'object' && !(body instanceof Uint8Array)) return body.parsed;
-  const text = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  const text =
+    typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
   const parsed = parseJsonBody(text);
   if (!parsed.ok) throw new InputError('invalid_json', parsed.message);
   return parsed.value;
 }
 
-/** Validation, option limits, size limits and precision: the model with its greedy plan, or the InputError that says why not. */
+/**
+ * Validation, option limits, size limits and precision: the model with its greedy plan, or the InputError that says why
+ * not.
+ */
 export function accept(v: Validated, limits: ProblemLimits): Built {
   if (!v.ok) throw invalid(v.issues);
   const badOptions = optionIssues(v.options, limits);
@@ -99,6 +118,12 @@ function lpText(model: AssignmentModel, options: SolveOptions): string {
   const ip = formulate(model, { symmetry: options.symmetry });
   let nonzeros = 0;
   for (const row of ip.rows) nonzeros += row.vars.length;
-  if (nonzeros > MAX_LP_NONZEROS) throw tooLarge([{ path: 'format', message: `the integer program has ${nonzeros} nonzeros, more than the ${MAX_LP_NONZEROS} an LP export writes` }]);
+  if (nonzeros > MAX_LP_NONZEROS)
+    throw tooLarge([
+      {
+        path: 'format',
+        message: `the integer program has ${nonzeros} nonzeros, more than the ${MAX_LP_NONZEROS} an LP export writes`,
+      },
+    ]);
   return toCplexLp(ip, model);
 }

@@ -19,7 +19,8 @@ export interface Request {
   readonly arrival: number;
 }
 
-export type Answer = { readonly kind: 'json'; readonly json: Record<string, unknown> } | { readonly kind: 'text'; readonly text: string };
+export type Answer =
+  { readonly kind: 'json'; readonly json: Record<string, unknown> } | { readonly kind: 'text'; readonly text: string };
 
 /** A solved plan, solve or evaluation, before it is turned into JSON (the CLI's table reads it). */
 export interface Solved {
@@ -36,7 +37,11 @@ export type Result = { readonly kind: 'solved'; readonly solved: Solved } | Answ
 
 /** Runs the use case of `req.route`. */
 export async function run(planner: Planner, req: Request): Promise<Result> {
-  const prepared = await planner.prepare({ route: req.route, body: req.body, ...(req.format ? { format: req.format } : {}) });
+  const prepared = await planner.prepare({
+    route: req.route,
+    body: req.body,
+    ...(req.format ? { format: req.format } : {}),
+  });
   const preparedAt = Date.now();
   switch (prepared.kind) {
     case 'lp':
@@ -44,15 +49,29 @@ export async function run(planner: Planner, req: Request): Promise<Result> {
     case 'capacity': {
       const deadline = req.arrival + capacityTimeLimitMs(prepared.capacity);
       const json = await answerCapacity(prepared.capacity, planner, deadline, req.body);
-      return { kind: 'json', json: { ...json, timings: { totalMs: Date.now() - req.arrival, prepareMs: preparedAt - req.arrival } } };
+      return {
+        kind: 'json',
+        json: { ...json, timings: { totalMs: Date.now() - req.arrival, prepareMs: preparedAt - req.arrival } },
+      };
     }
     case 'whatIf':
       throw new Error('internal error: a whatIf second stage reached the use case');
     case 'model': {
       const deadline = req.arrival + prepared.options.timeLimitMs;
       const outcome = await planner.solve(prepared, deadline);
-      const explanation = outcome.status === 'infeasible' ? ((await planner.explain(prepared.model, deadline)) ?? null) : undefined;
-      return { kind: 'solved', solved: { built: prepared, ...(prepared.given ? { given: prepared.given } : {}), outcome, ...(explanation !== undefined ? { explanation } : {}), arrival: req.arrival, prepared: preparedAt } };
+      const explanation =
+        outcome.status === 'infeasible' ? ((await planner.explain(prepared.model, deadline)) ?? null) : undefined;
+      return {
+        kind: 'solved',
+        solved: {
+          built: prepared,
+          ...(prepared.given ? { given: prepared.given } : {}),
+          outcome,
+          ...(explanation !== undefined ? { explanation } : {}),
+          arrival: req.arrival,
+          prepared: preparedAt,
+        },
+      };
     }
   }
 }
@@ -64,7 +83,13 @@ export function solvedJson(s: Solved): Record<string, unknown> {
   if (s.explanation !== undefined) json['explanation'] = s.explanation;
   // From the request's arrival: reading and checking the input, waiting for a solver thread, solving.
   const t = s.outcome.timings;
-  const timings = { totalMs: Date.now() - s.arrival, prepareMs: s.prepared - s.arrival, queuedMs: t.queuedMs ?? 0, solveMs: t.totalMs, timedOut: t.timedOut };
+  const timings = {
+    totalMs: Date.now() - s.arrival,
+    prepareMs: s.prepared - s.arrival,
+    queuedMs: t.queuedMs ?? 0,
+    solveMs: t.totalMs,
+    timedOut: t.timedOut,
+  };
   if (s.given) (json['optimal'] as Record<string, unknown>)['timings'] = timings;
   else json['timings'] = timings;
   return json;

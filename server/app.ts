@@ -50,7 +50,9 @@ export function createApp(options: AppOptions): express.Express {
   const run = options.prepare ?? (async (req: PrepareRequest) => prepare(req));
   const app = express();
   app.disable('x-powered-by');
-  app.set('json replacer', (_key: string, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value));
+  app.set('json replacer', (_key: string, value: unknown) =>
+    typeof value === 'number' && !Number.isFinite(value) ? null : value,
+  );
   app.use((req, _res, next) => {
     arrivals.set(req, Date.now());
     next();
@@ -60,10 +62,23 @@ export function createApp(options: AppOptions): express.Express {
     const h = pool.health();
     const input = options.inputHealth?.();
     const failing = h.failing || (input?.failing ?? false);
-    const status = lifecycle.draining ? 'draining' : failing ? 'failing' : h.booting || input?.booting ? 'starting' : 'ok';
+    const status = lifecycle.draining
+      ? 'draining'
+      : failing
+        ? 'failing'
+        : h.booting || input?.booting
+          ? 'starting'
+          : 'ok';
     return {
       ok: status === 'ok',
-      body: { status, solverThreads: pool.threads, queued: pool.queued, maxQueue: pool.maxQueue, workers: workers(h), ...(input ? { inputThreads: workers(input) } : {}) },
+      body: {
+        status,
+        solverThreads: pool.threads,
+        queued: pool.queued,
+        maxQueue: pool.maxQueue,
+        workers: workers(h),
+        ...(input ? { inputThreads: workers(input) } : {}),
+      },
     };
   };
   app.get('/livez', (_req, res) => void res.json({ status: 'ok' }));
@@ -83,27 +98,40 @@ export function createApp(options: AppOptions): express.Express {
     const full = pool.refusal(req.socket.remoteAddress ?? '');
     next(full ? new ApiError('queue_full', full.message, [], full.retryAfterSeconds) : undefined);
   };
-  const route = (name: Route) => async (req: Request, res: Response): Promise<void> => {
-    const format = req.query['format'];
-    if (format !== undefined && format !== 'lp' && format !== 'json') throw new ApiError('invalid_input', 'query parameter format must be "lp" or "json"', [{ path: 'format', message: 'query parameter format must be "lp" or "json"' }]);
-    if (format === 'lp' && name !== 'plan' && name !== 'solve') throw new ApiError('invalid_input', 'format=lp is for /v1/plan and /v1/solve', [{ path: 'format', message: 'format=lp is for /v1/plan and /v1/solve' }]);
-    const stop = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) stop.abort(new Error('the client disconnected'));
-    });
-    lifecycle.inflight.add(stop);
-    const p = planner({ pool, limits, prepare: run, client: req.socket.remoteAddress ?? '', signal: stop.signal });
-    try {
-      const a = await answer(p, { route: name, body: req.body as Buffer, ...(format === 'lp' ? { format: 'lp' as const } : {}), arrival: arrivals.get(req) ?? Date.now() });
-      if (stop.signal.aborted && res.destroyed) return;
-      if (lifecycle.draining) res.set('Connection', 'close');
-      if (a.kind === 'text') res.type('text/plain').send(a.text);
-      else res.json(a.json);
-    } finally {
-      p.close();
-      lifecycle.inflight.delete(stop);
-    }
-  };
+  const route =
+    (name: Route) =>
+    async (req: Request, res: Response): Promise<void> => {
+      const format = req.query['format'];
+      if (format !== undefined && format !== 'lp' && format !== 'json')
+        throw new ApiError('invalid_input', 'query parameter format must be "lp" or "json"', [
+          { path: 'format', message: 'query parameter format must be "lp" or "json"' },
+        ]);
+      if (format === 'lp' && name !== 'plan' && name !== 'solve')
+        throw new ApiError('invalid_input', 'format=lp is for /v1/plan and /v1/solve', [
+          { path: 'format', message: 'format=lp is for /v1/plan and /v1/solve' },
+        ]);
+      const stop = new AbortController();
+      res.on('close', () => {
+        if (!res.writableFinished) stop.abort(new Error('the client disconnected'));
+      });
+      lifecycle.inflight.add(stop);
+      const p = planner({ pool, limits, prepare: run, client: req.socket.remoteAddress ?? '', signal: stop.signal });
+      try {
+        const a = await answer(p, {
+          route: name,
+          body: req.body as Buffer,
+          ...(format === 'lp' ? { format: 'lp' as const } : {}),
+          arrival: arrivals.get(req) ?? Date.now(),
+        });
+        if (stop.signal.aborted && res.destroyed) return;
+        if (lifecycle.draining) res.set('Connection', 'close');
+        if (a.kind === 'text') res.type('text/plain').send(a.text);
+        else res.json(a.json);
+      } finally {
+        p.close();
+        lifecycle.inflight.delete(stop);
+      }
+    };
   const body = readBody(maxBodyBytes);
   app.post('/v1/plan', accepting, requireJson, body, route('plan'));
   app.post('/v1/solve', accepting, requireJson, body, route('solve'));
@@ -122,7 +150,11 @@ export function createApp(options: AppOptions): express.Express {
     if (res.destroyed) return;
     const e = toApiError(err);
     if (e.retryAfterSeconds !== undefined) res.set('Retry-After', String(e.retryAfterSeconds));
-    if (e.code === 'internal') log.log('error', 'internal error', { route: req.path, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    if (e.code === 'internal')
+      log.log('error', 'internal error', {
+        route: req.path,
+        error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+      });
     // A body not read to its end is not drained: the connection closes after the answer.
     if (!req.complete) {
       res.set('Connection', 'close');
@@ -133,12 +165,23 @@ export function createApp(options: AppOptions): express.Express {
   return app;
 }
 
-const workers = (h: PoolHealth): Record<string, number> => ({ ready: h.ready, busy: h.busy, starting: h.starting, restarts: h.restarts, startupFailures: h.startupFailures });
+const workers = (h: PoolHealth): Record<string, number> => ({
+  ready: h.ready,
+  busy: h.busy,
+  starting: h.starting,
+  restarts: h.restarts,
+  startupFailures: h.startupFailures,
+});
 
 /** Content-Type must be application/json, and its charset (if any) UTF-8. */
 function requireJson(req: Request, _res: Response, next: NextFunction): void {
   if (!req.is('application/json')) {
-    next(new ApiError('unsupported_media_type', `Content-Type must be application/json (got ${req.get('content-type') ?? 'none'})`));
+    next(
+      new ApiError(
+        'unsupported_media_type',
+        `Content-Type must be application/json (got ${req.get('content-type') ?? 'none'})`,
+      ),
+    );
     return;
   }
   let charset: string | undefined;

@@ -9,7 +9,11 @@ import type { Level } from './log.js';
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** Largest request body, in bytes. */
-  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(20 * 1024 * 1024),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(20 * 1024 * 1024),
   /** Largest options.timeLimitMs a request may ask for (ms). */
   MAX_TIME_LIMIT_MS: z.coerce.number().int().min(1).default(120_000),
   MAX_NODES: z.coerce.number().int().min(1).default(5_000),
@@ -28,7 +32,10 @@ const EnvSchema = z.object({
   INPUT_THREADS: z.coerce.number().int().min(1).optional(),
   /** Memory the whole process may use (MiB): split between the solver threads' budgets (see README). */
   MEMORY_LIMIT_MB: z.coerce.number().int().min(256).optional(),
-  /** Estimated exact-solver memory (MiB) above which a solve answers with the heuristics only (default: from MEMORY_LIMIT_MB). */
+  /**
+   * Estimated exact-solver memory (MiB) above which a solve answers with the heuristics only (default: from
+   * MEMORY_LIMIT_MB).
+   */
   SOLVER_MEMORY_BUDGET_MB: z.coerce.number().int().min(1).optional(),
   /** After SIGTERM, how long in-flight requests may run before each is answered with its best plan so far (ms). */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(20_000),
@@ -72,7 +79,8 @@ const WASM_CAP_BYTES = 1.75 * 2 ** 30;
 export function memoryPlan(limitMb: number, threads: number, inputThreads: number, budgetMb?: number): MemoryPlan {
   const perSolver = Math.max(256, Math.floor((limitMb - MAIN_HEAP_MB - inputThreads * INPUT_HEAP_MB) / threads));
   const workerHeapMb = Math.max(128, Math.floor(perSolver / 3));
-  const solveBudgetBytes = budgetMb !== undefined ? budgetMb * 2 ** 20 : Math.min(WASM_CAP_BYTES, (perSolver - workerHeapMb) * 2 ** 20);
+  const solveBudgetBytes =
+    budgetMb !== undefined ? budgetMb * 2 ** 20 : Math.min(WASM_CAP_BYTES, (perSolver - workerHeapMb) * 2 ** 20);
   return { limitBytes: limitMb * 2 ** 20, workerHeapMb, solveBudgetBytes, inputHeapMb: INPUT_HEAP_MB };
 }
 
@@ -84,7 +92,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   return {
     port: e.PORT,
     maxBodyBytes: e.MAX_BODY_BYTES,
-    limits: { maxNodes: e.MAX_NODES, maxContainers: e.MAX_CONTAINERS, maxPairs: e.MAX_PAIRS, maxResources: e.MAX_RESOURCES, maxTimeLimitMs: e.MAX_TIME_LIMIT_MS, maxRuleWork: e.MAX_RULE_WORK },
+    limits: {
+      maxNodes: e.MAX_NODES,
+      maxContainers: e.MAX_CONTAINERS,
+      maxPairs: e.MAX_PAIRS,
+      maxResources: e.MAX_RESOURCES,
+      maxTimeLimitMs: e.MAX_TIME_LIMIT_MS,
+      maxRuleWork: e.MAX_RULE_WORK,
+    },
     threads: e.SOLVER_THREADS,
     maxQueue: e.SOLVER_QUEUE,
     maxQueuePerClient: e.SOLVER_QUEUE_PER_CLIENT,

@@ -48,7 +48,8 @@ export function toApiError(err: unknown): ApiError {
     case 'charset.unsupported':
       return new ApiError('unsupported_media_type', String(e.message));
     default:
-      if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return new ApiError('invalid_input', String(e.message));
+      if (typeof e.status === 'number' && e.status >= 400 && e.status < 500)
+        return new ApiError('invalid_input', String(e.message));
       return new ApiError('internal', 'internal error');
   }
 }

@@ -9,7 +9,10 @@ export interface Logger {
   log(level: Level, msg: string, fields?: Record<string, unknown>): void;
 }
 
-export function jsonLogger(level: Level = 'info', write: (line: string) => void = (line) => void process.stderr.write(line)): Logger {
+export function jsonLogger(
+  level: Level = 'info',
+  write: (line: string) => void = (line) => void process.stderr.write(line),
+): Logger {
   return {
     log(at, msg, fields = {}) {
       if (ORDER[at] < ORDER[level]) return;

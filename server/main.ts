@@ -19,8 +19,17 @@ const config = loadConfig();
 const log = jsonLogger(config.logLevel);
 const onEvent = (e: PoolEvent): void => {
   // Stopping a solver at its deadline is routine; a worker that dies by itself is worth a warning.
-  if (e.kind === 'exit') log.log(e.planned ? 'debug' : 'warn', e.planned ? 'worker thread stopped; replacing it' : 'worker thread died; replacing it', { pool: e.pool, code: e.code, reason: e.reason, whileStarting: e.whileStarting });
-  else log.log('warn', 'worker threads keep failing to start; waiting before the next', { pool: e.pool, delayMs: e.delayMs });
+  if (e.kind === 'exit')
+    log.log(
+      e.planned ? 'debug' : 'warn',
+      e.planned ? 'worker thread stopped; replacing it' : 'worker thread died; replacing it',
+      { pool: e.pool, code: e.code, reason: e.reason, whileStarting: e.whileStarting },
+    );
+  else
+    log.log('warn', 'worker threads keep failing to start; waiting before the next', {
+      pool: e.pool,
+      delayMs: e.delayMs,
+    });
 };
 const pool = new SolverPool({
   threads: config.threads,
@@ -31,12 +40,31 @@ const pool = new SolverPool({
   memoryLimitBytes: config.memory.limitBytes,
   onEvent,
 });
-const inputs = new PreparePool({ ...(config.inputThreads ? { threads: config.inputThreads } : {}), maxQueue: 2 * (config.threads + config.maxQueue), maxHeapMb: config.memory.inputHeapMb, onEvent });
+const inputs = new PreparePool({
+  ...(config.inputThreads ? { threads: config.inputThreads } : {}),
+  maxQueue: 2 * (config.threads + config.maxQueue),
+  maxHeapMb: config.memory.inputHeapMb,
+  onEvent,
+});
 const lifecycle: Lifecycle = { draining: false, inflight: new Set() };
-const app = createApp({ pool, limits: config.limits, maxBodyBytes: config.maxBodyBytes, prepare: (req, signal) => inputs.run(req, signal), inputHealth: () => inputs.health(), lifecycle, log });
+const app = createApp({
+  pool,
+  limits: config.limits,
+  maxBodyBytes: config.maxBodyBytes,
+  prepare: (req, signal) => inputs.run(req, signal),
+  inputHealth: () => inputs.health(),
+  lifecycle,
+  log,
+});
 const server: Server = app.listen(config.port, () => {
   const address = server.address();
-  log.log('info', 'listening', { port: typeof address === 'object' && address ? address.port : config.port, solverThreads: pool.threads, queue: pool.maxQueue, inputThreads: inputs.health().threads, memoryLimitMb: Math.round(config.memory.limitBytes / 2 ** 20) });
+  log.log('info', 'listening', {
+    port: typeof address === 'object' && address ? address.port : config.port,
+    solverThreads: pool.threads,
+    queue: pool.maxQueue,
+    inputThreads: inputs.health().threads,
+    memoryLimitMb: Math.round(config.memory.limitBytes / 2 ** 20),
+  });
 });
 server.on('clientError', (_err, socket) => {
   if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
@@ -75,7 +103,9 @@ function drain(reason: string, exitCode: number): Promise<void> {
 process.on('SIGTERM', () => void drain('SIGTERM', 0));
 process.on('SIGINT', () => void drain('SIGINT', 0));
 process.on('unhandledRejection', (reason) => {
-  log.log('error', 'unhandled promise rejection (a bug); the service goes on', { error: reason instanceof Error ? (reason.stack ?? reason.message) : String(reason) });
+  log.log('error', 'unhandled promise rejection (a bug); the service goes on', {
+    error: reason instanceof Error ? (reason.stack ?? reason.message) : String(reason),
+  });
 });
 process.on('uncaughtException', (err) => {
   log.log('error', 'uncaught exception (a bug); draining and exiting', { error: err.stack ?? err.message });

@@ -6,7 +6,9 @@ import type { IntegerProgram } from './ip.js';
  * For a minimisation the bound is a lower bound; for a maximisation an upper bound.
  */
 
-/** Assignment-only bound: every container at its best-cost node, capacities ignored. NaN if some class has no variable. */
+/**
+ * Assignment-only bound: every container at its best-cost node, capacities ignored. NaN if some class has no variable.
+ */
 export function assignmentBound(ip: IntegerProgram): number {
   const sign = senseSign(ip.sense);
   // With containers allowed out, leaving one out costs 0 in the program (its penalty is in the offset).
@@ -29,7 +31,12 @@ export function assignmentBound(ip: IntegerProgram): number {
  * objective) push it towards the LP relaxation value, which is its maximum. Stops after `maxIterations`
  * or at `deadline` (epoch ms). Returns the best bound seen, in the program's own sense.
  */
-export function lagrangianBound(ip: IntegerProgram, target: number | undefined, deadline: number, maxIterations = 300): number {
+export function lagrangianBound(
+  ip: IntegerProgram,
+  target: number | undefined,
+  deadline: number,
+  maxIterations = 300,
+): number {
   const sign = senseSign(ip.sense);
   const capRows = ip.rows.filter((r) => r.kind === 'capacity');
   const first = assignmentBound(ip);
@@ -88,7 +95,10 @@ export function lagrangianBound(ip: IntegerProgram, target: number | undefined, 
       norm += gr * gr;
     });
     if (norm === 0) break; // x(λ) is feasible and complementary: L(λ) is the optimum of the relaxation
-    const gapToGoal = goal === undefined ? Math.max(1, Math.abs(value)) * 0.01 : Math.max(goal - value, 1e-9 * Math.max(1, Math.abs(value)));
+    const gapToGoal =
+      goal === undefined
+        ? Math.max(1, Math.abs(value)) * 0.01
+        : Math.max(goal - value, 1e-9 * Math.max(1, Math.abs(value)));
     const step = (theta * gapToGoal) / norm;
     for (let r = 0; r < lambda.length; r++) lambda[r] = Math.max(0, lambda[r]! + step * g[r]!);
   }

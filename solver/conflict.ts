@@ -45,7 +45,8 @@ function feasibility(model: AssignmentModel, deadline: number): Feasibility {
   const m = model.items.length;
   if (m === 0) return 'fits';
   if (overDemanded(model) >= 0) return 'conflict';
-  for (let j = 0; j < m; j++) if (!model.nodes.some((_, i) => !isBlocked(model, i, j) && fitsEmpty(model, i, j))) return 'conflict';
+  for (let j = 0; j < m; j++)
+    if (!model.nodes.some((_, i) => !isBlocked(model, i, j) && fitsEmpty(model, i, j))) return 'conflict';
   const greedy = greedyPlan(model);
   if (verifyPlan(model, greedy, true).valid) return 'fits';
   const quick = heuristicPlan(model, greedy, Math.min(deadline, Date.now() + 20));
@@ -63,14 +64,18 @@ function feasibility(model: AssignmentModel, deadline: number): Feasibility {
 /** The first conflict, proven without a solver where it can be (see the file comment), and how. */
 function firstConflict(model: AssignmentModel): { items: number[]; by: 'alone' | 'demand' | 'all' } {
   const m = model.items.length;
-  const alone = model.items.findIndex((_, j) => !model.nodes.some((_, i) => !isBlocked(model, i, j) && fitsEmpty(model, i, j)));
+  const alone = model.items.findIndex(
+    (_, j) => !model.nodes.some((_, i) => !isBlocked(model, i, j) && fitsEmpty(model, i, j)),
+  );
   if (alone >= 0) return { items: [alone], by: 'alone' };
   const k = overDemanded(model);
   if (k < 0) return { items: Array.from({ length: m }, (_, j) => j), by: 'all' };
   const r = model.resources[k]!;
   let capacity = 0n;
   for (const c of r.capacity) capacity += c;
-  const order = Array.from({ length: m }, (_, j) => j).sort((a, b) => (r.demand[b]! > r.demand[a]! ? 1 : r.demand[b]! < r.demand[a]! ? -1 : a - b));
+  const order = Array.from({ length: m }, (_, j) => j).sort((a, b) =>
+    r.demand[b]! > r.demand[a]! ? 1 : r.demand[b]! < r.demand[a]! ? -1 : a - b,
+  );
   const prefix: number[] = [];
   let total = 0n;
   for (const j of order) {
@@ -83,12 +88,24 @@ function firstConflict(model: AssignmentModel): { items: number[]; by: 'alone' |
 
 type Check = (items: readonly number[], share: number) => Feasibility;
 
-/** Drops chunks (halving down to single containers) while the rest is still proven infeasible; false when time ran out or a check was undecided. */
-function deletionFilter(start: readonly number[], check: Check, deadline: number, progress: (keep: readonly number[]) => void): { keep: number[]; decided: boolean } {
+/**
+ * Drops chunks (halving down to single containers) while the rest is still proven infeasible; false when time ran out
+ * or a check was undecided.
+ */
+function deletionFilter(
+  start: readonly number[],
+  check: Check,
+  deadline: number,
+  progress: (keep: readonly number[]) => void,
+): { keep: number[]; decided: boolean } {
   let keep = [...start];
   let decided = true;
-  for (let chunk = Math.max(1, Math.floor(keep.length / 2)); keep.length > 1; chunk = Math.max(1, Math.floor(chunk / 2))) {
-    for (let at = 0; at < keep.length && keep.length > 1; ) {
+  for (
+    let chunk = Math.max(1, Math.floor(keep.length / 2));
+    keep.length > 1;
+    chunk = Math.max(1, Math.floor(chunk / 2))
+  ) {
+    for (let at = 0; at < keep.length && keep.length > 1;) {
       const without = [...keep.slice(0, at), ...keep.slice(at + chunk)];
       const f = without.length === 0 ? 'fits' : check(without, 4 + Math.ceil(keep.length / chunk));
       if (f === 'conflict') {
@@ -105,20 +122,33 @@ function deletionFilter(start: readonly number[], check: Check, deadline: number
   return { keep, decided };
 }
 
-/** Whether every set one smaller than `keep` fits (checked once per kind of container: alike ones give the same set). */
+/**
+ * Whether every set one smaller than `keep` fits (checked once per kind of container: alike ones give the same set).
+ */
 function oneSmallerFit(model: AssignmentModel, keep: readonly number[], check: Check): Feasibility {
   const kinds = new ContainerKinds(restrictItems(model, keep, true));
   const tried = new Map<string, Feasibility>();
   for (let t = 0; t < keep.length; t++) {
     const kind = kinds.of(t);
     let f = tried.get(kind);
-    if (f === undefined) tried.set(kind, (f = check(keep.filter((_, u) => u !== t), 4 + keep.length - t)));
+    if (f === undefined)
+      tried.set(
+        kind,
+        (f = check(
+          keep.filter((_, u) => u !== t),
+          4 + keep.length - t,
+        )),
+      );
     if (f !== 'fits') return f;
   }
   return 'fits';
 }
 
-export function findConflict(model: AssignmentModel, deadline: number, progress: (containers: readonly number[]) => void = () => undefined): Explanation {
+export function findConflict(
+  model: AssignmentModel,
+  deadline: number,
+  progress: (containers: readonly number[]) => void = () => undefined,
+): Explanation {
   const first = firstConflict(model);
   let keep = first.items;
   progress(keep);
@@ -137,7 +167,9 @@ export function findConflict(model: AssignmentModel, deadline: number, progress:
   }
   const minimal = verdict === 'fits' && Date.now() < deadline;
   const core = restrictItems(model, keep, true);
-  const causes = relaxations(core, (relaxed, share) => (deadline - Date.now() < 10 ? 'unknown' : feasibility(relaxed, Date.now() + (deadline - Date.now()) / share)));
+  const causes = relaxations(core, (relaxed, share) =>
+    deadline - Date.now() < 10 ? 'unknown' : feasibility(relaxed, Date.now() + (deadline - Date.now()) / share),
+  );
   return describe(model, keep, causes, minimal);
 }
 
@@ -154,10 +186,12 @@ function relaxations(core: AssignmentModel, check: (relaxed: AssignmentModel, sh
       const relaxed = { ...core, rules: { ...r, groups: r.groups.filter((_, x) => x !== g) } };
       if (check(relaxed, r.groups.length + 2) === 'fits') causes.push(r.groups[g]!.name);
     }
-    if (r.blocked.some((b) => b !== 0) && check({ ...core, rules: { ...r, blocked: new Uint8Array(r.blocked.length) } }, 2) === 'fits') {
+    if (
+      r.blocked.some((b) => b !== 0) &&
+      check({ ...core, rules: { ...r, blocked: new Uint8Array(r.blocked.length) } }, 2) === 'fits'
+    ) {
       causes.push('node eligibility (taints, selectors, affinity, cordons)');
     }
   }
   return causes;
 }
-

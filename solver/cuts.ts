@@ -50,7 +50,14 @@ export function separateCovers(ip: IntegerProgram, x: Float64Array, start: numbe
     const maxA = maxOf(cover.map((t) => row.coefs[t]!));
     const vars: number[] = cover.map((t) => row.vars[t]!);
     for (let t = 0; t < row.vars.length; t++) if (!inCover.has(t) && row.coefs[t]! >= maxA) vars.push(row.vars[t]!);
-    cuts.push({ name: `cover_${id++}`, kind: 'cut', op: 'le', rhs: size - 1, vars: Int32Array.from(vars), coefs: new Float64Array(vars.length).fill(1) });
+    cuts.push({
+      name: `cover_${id++}`,
+      kind: 'cut',
+      op: 'le',
+      rhs: size - 1,
+      vars: Int32Array.from(vars),
+      coefs: new Float64Array(vars.length).fill(1),
+    });
   }
   return cuts;
 }

@@ -17,7 +17,12 @@ const ANSWER_GRACE_MS = 100;
  * worker has not answered soon after the deadline it is stopped, and the smallest conflict it had proven
  * by then is returned (not minimal). Undefined when no thread was free in time.
  */
-export async function explainInfeasible(model: AssignmentModel, pool: SolverPool, deadline: number, ticket?: Ticket): Promise<Explanation | undefined> {
+export async function explainInfeasible(
+  model: AssignmentModel,
+  pool: SolverPool,
+  deadline: number,
+  ticket?: Ticket,
+): Promise<Explanation | undefined> {
   const own = ticket ?? pool.admit({ deadline });
   const channel = new MessageChannel();
   let latest: Int32Array | undefined;
@@ -33,8 +38,13 @@ export async function explainInfeasible(model: AssignmentModel, pool: SolverPool
     const task: ExplainTask = { kind: 'explain', model, deadline, port: channel.port2 };
     const running = lease.run<ExplainResult>(task, [channel.port2]);
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()) + ANSWER_GRACE_MS)));
-    const answer = await Promise.race([running.catch((err: unknown) => (err instanceof WorkerStoppedError ? undefined : Promise.reject(err))), late]);
+    const late = new Promise<undefined>(
+      (resolve) => (timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()) + ANSWER_GRACE_MS)),
+    );
+    const answer = await Promise.race([
+      running.catch((err: unknown) => (err instanceof WorkerStoppedError ? undefined : Promise.reject(err))),
+      late,
+    ]);
     clearTimeout(timer);
     if (answer?.explanation) return answer.explanation;
     lease.terminate('the explanation ran out of time');

@@ -5,11 +5,18 @@ import type { Explanation } from './protocol.js';
 const NAMES_IN_MESSAGE = 20;
 
 function list(names: readonly string[]): string {
-  return names.length <= NAMES_IN_MESSAGE ? names.join(', ') : `${names.slice(0, NAMES_IN_MESSAGE).join(', ')} and ${names.length - NAMES_IN_MESSAGE} more`;
+  return names.length <= NAMES_IN_MESSAGE
+    ? names.join(', ')
+    : `${names.slice(0, NAMES_IN_MESSAGE).join(', ')} and ${names.length - NAMES_IN_MESSAGE} more`;
 }
 
 /** The explanation of the conflict `keep` (model item indices). */
-export function describe(model: AssignmentModel, keep: readonly number[], causes: readonly string[], minimal: boolean): Explanation {
+export function describe(
+  model: AssignmentModel,
+  keep: readonly number[],
+  causes: readonly string[],
+  minimal: boolean,
+): Explanation {
   const m = model.items.length;
   const nodes = model.nodes.filter((_, i) => keep.some((j) => (model.rules?.blocked[i * m + j] ?? 0) === 0));
   const containers = keep.map((j) => model.items[j]!);
@@ -18,6 +25,7 @@ export function describe(model: AssignmentModel, keep: readonly number[], causes
   const message =
     containers.length === 1
       ? `container ${containers[0]} fits on none of ${where === 'any node' ? 'the nodes' : where}${why}`
-      : `containers ${list(containers)} do not fit together on ${where}${why}${minimal ? '; without any one of them the rest fits' : ''}`;
+      : `containers ${list(containers)} do not fit together on ` +
+        `${where}${why}${minimal ? '; without any one of them the rest fits' : ''}`;
   return { containers, nodes, causes, minimal, message };
 }

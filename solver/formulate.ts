@@ -1,4 +1,11 @@
-import { demandUnits, domainIndex, isBlocked, unitsToNumber, type AssignmentModel, senseSign } from '../models/model.js';
+import {
+  demandUnits,
+  domainIndex,
+  isBlocked,
+  unitsToNumber,
+  type AssignmentModel,
+  senseSign,
+} from '../models/model.js';
 import type { AuxVariable, IntegerProgram, Row } from './ip.js';
 
 export interface FormulationOptions {
@@ -91,9 +98,23 @@ export function formulate(model: AssignmentModel, options: FormulationOptions = 
     if (vs.length === 0 && !allowUnplaced) unplaceable.push(...members);
     const g = gangOfClass.get(c);
     if (g !== undefined) {
-      rows.push({ name: `gang_${c}`, kind: 'assign', op: 'eq', rhs: 0, vars: Int32Array.from([...vs, g]), coefs: Float64Array.from([...vs.map(() => 1), -members.length]) });
+      rows.push({
+        name: `gang_${c}`,
+        kind: 'assign',
+        op: 'eq',
+        rhs: 0,
+        vars: Int32Array.from([...vs, g]),
+        coefs: Float64Array.from([...vs.map(() => 1), -members.length]),
+      });
     } else {
-      rows.push({ name: `assign_${c}`, kind: 'assign', op: allowUnplaced ? 'le' : 'eq', rhs: members.length, vars: Int32Array.from(vs), coefs: new Float64Array(vs.length).fill(1) });
+      rows.push({
+        name: `assign_${c}`,
+        kind: 'assign',
+        op: allowUnplaced ? 'le' : 'eq',
+        rhs: members.length,
+        vars: Int32Array.from(vs),
+        coefs: new Float64Array(vs.length).fill(1),
+      });
     }
   });
   rows.push(...ruleRows(model, classes, varsOfClass, nodes, uppers, newAux));
@@ -119,7 +140,14 @@ export function formulate(model: AssignmentModel, options: FormulationOptions = 
       // Scale the row by a power of two near 1/R_ik: exact in floating point, and keeps coefficients O(1).
       const rhs = unitsToNumber(capacity, r.scale);
       const s = rhs > 0 ? 2 ** -Math.floor(Math.log2(rhs)) : 1;
-      rows.push({ name: `cap_${k}_${i}`, kind: 'capacity', op: 'le', rhs: rhs * s, vars: Int32Array.from(vs), coefs: Float64Array.from(coefs, (x) => x * s) });
+      rows.push({
+        name: `cap_${k}_${i}`,
+        kind: 'capacity',
+        op: 'le',
+        rhs: rhs * s,
+        vars: Int32Array.from(vs),
+        coefs: Float64Array.from(coefs, (x) => x * s),
+      });
     }
   });
 
@@ -138,7 +166,14 @@ export function formulate(model: AssignmentModel, options: FormulationOptions = 
         const b = varsOfNode[group[t + 1]!]!;
         const vars = [...a, ...b];
         const coefs = [...a.map((v) => -weight(v)), ...b.map((v) => weight(v))];
-        rows.push({ name: `order_${group[t]}_${group[t + 1]}`, kind: 'symmetry', op: 'le', rhs: 0, vars: Int32Array.from(vars), coefs: Float64Array.from(coefs) });
+        rows.push({
+          name: `order_${group[t]}_${group[t + 1]}`,
+          kind: 'symmetry',
+          op: 'le',
+          rhs: 0,
+          vars: Int32Array.from(vars),
+          coefs: Float64Array.from(coefs),
+        });
       }
     }
   }
@@ -204,7 +239,14 @@ function objectiveRows(
         if (cap <= 0) return;
         const { vs, coefs } = demandRow(r, i);
         if (vs.length === 0) return;
-        rows.push({ name: `bal_${k}_${i}`, kind: 'balance', op: 'le', rhs: 0, vars: Int32Array.from([...vs, u]), coefs: Float64Array.from([...coefs.map((c) => c / cap), -1]) });
+        rows.push({
+          name: `bal_${k}_${i}`,
+          kind: 'balance',
+          op: 'le',
+          rhs: 0,
+          vars: Int32Array.from([...vs, u]),
+          coefs: Float64Array.from([...coefs.map((c) => c / cap), -1]),
+        });
       });
     }
   }
@@ -214,13 +256,27 @@ function objectiveRows(
       if (vs.length === 0) return;
       const used = newAux(1, (v) => ({ v, kind: 'used', node: i }), w.pack * (w.price[i] ?? 1));
       const most = vs.reduce((t, v) => t + varUpper[v]!, 0);
-      rows.push({ name: `used_${i}`, kind: 'pack', op: 'le', rhs: 0, vars: Int32Array.from([...vs, used]), coefs: Float64Array.from([...vs.map(() => 1), -most]) });
+      rows.push({
+        name: `used_${i}`,
+        kind: 'pack',
+        op: 'le',
+        rhs: 0,
+        vars: Int32Array.from([...vs, used]),
+        coefs: Float64Array.from([...vs.map(() => 1), -most]),
+      });
       model.resources.forEach((r, k) => {
         const { vs: dv, coefs } = demandRow(r, i);
         if (dv.length === 0) return;
         const cap = unitsToNumber(r.capacity[i] ?? 0n, r.scale);
         const s = cap > 0 ? 2 ** -Math.floor(Math.log2(cap)) : 1;
-        rows.push({ name: `link_${k}_${i}`, kind: 'pack', op: 'le', rhs: 0, vars: Int32Array.from([...dv, used]), coefs: Float64Array.from([...coefs.map((c) => c * s), -cap * s]) });
+        rows.push({
+          name: `link_${k}_${i}`,
+          kind: 'pack',
+          op: 'le',
+          rhs: 0,
+          vars: Int32Array.from([...dv, used]),
+          coefs: Float64Array.from([...coefs.map((c) => c * s), -cap * s]),
+        });
       });
     });
   }
@@ -260,14 +316,28 @@ function ruleRows(
     return classesOf(classes, items).flatMap((c) => varsOfClass[c]!.filter((v) => d.has(varNode[v]!)));
   };
   const row = (name: string, op: 'le' | 'eq', rhs: number, terms: readonly (readonly [number, number])[]): void => {
-    if (terms.length > 0) rows.push({ name, kind: 'rule', op, rhs, vars: Int32Array.from(terms, (t) => t[0]), coefs: Float64Array.from(terms, (t) => t[1]) });
+    if (terms.length > 0)
+      rows.push({
+        name,
+        kind: 'rule',
+        op,
+        rhs,
+        vars: Int32Array.from(terms, (t) => t[0]),
+        coefs: Float64Array.from(terms, (t) => t[1]),
+      });
   };
   (model.rules?.groups ?? []).forEach((rule, g) => {
     switch (rule.kind) {
       case 'atMost':
         rule.domains.forEach((d, k) => {
           const vs = inDomain(rule.items, d);
-          if (vs.reduce((t, v) => t + varUpper[v]!, 0) > rule.limit) row(`atmost_${g}_${k}`, 'le', rule.limit, vs.map((v) => [v, 1]));
+          if (vs.reduce((t, v) => t + varUpper[v]!, 0) > rule.limit)
+            row(
+              `atmost_${g}_${k}`,
+              'le',
+              rule.limit,
+              vs.map((v) => [v, 1]),
+            );
         });
         break;
       case 'apart':
@@ -277,7 +347,10 @@ function ruleRows(
           if (a.length === 0 || b.length === 0) return;
           const z = newAux(1, (v) => ({ v, kind: 'present', items: rule.a, nodes: d }));
           row(`apart_a_${g}_${k}`, 'le', 0, [...a.map((v): [number, number] => [v, 1]), [z, -rule.a.length]]);
-          row(`apart_b_${g}_${k}`, 'le', rule.b.length, [...b.map((v): [number, number] => [v, 1]), [z, rule.b.length]]);
+          row(`apart_b_${g}_${k}`, 'le', rule.b.length, [
+            ...b.map((v): [number, number] => [v, 1]),
+            [z, rule.b.length],
+          ]);
         });
         break;
       case 'together': {
@@ -293,12 +366,20 @@ function ruleRows(
             const dset = new Set(d);
             const own = varsOfClass[c]!.filter((v) => dset.has(varNode[v]!));
             if (own.length === 0) return;
-            const most = Math.min(members.length, own.reduce((t, v) => t + varUpper[v]!, 0));
+            const most = Math.min(
+              members.length,
+              own.reduce((t, v) => t + varUpper[v]!, 0),
+            );
             const ownSet = new Set(own);
             const others = inDomain(rule.with, d).filter((v) => !(inside && members.length === 1 && ownSet.has(v)));
-            const neg = (coef: number) => (v: number): [number, number] => [v, -coef];
+            const neg =
+              (coef: number) =>
+              (v: number): [number, number] => [v, -coef];
             if (!inside || members.length === 1) {
-              row(`together_${g}_${c}_${k}`, 'le', 0, [...own.map((v): [number, number] => [v, 1]), ...others.map(neg(inside ? 1 : most))]);
+              row(`together_${g}_${c}_${k}`, 'le', 0, [
+                ...own.map((v): [number, number] => [v, 1]),
+                ...others.map(neg(inside ? 1 : most)),
+              ]);
               return;
             }
             const z = newAux(1, (v) => ({ v, kind: 'present', items: members, nodes: d }));
@@ -313,7 +394,8 @@ function ruleRows(
         rule.domains.forEach((d, k) => {
           const vs = inDomain(rule.items, d);
           row(`spread_low_${g}_${k}`, 'le', 0, [[low, 1], ...vs.map((v): [number, number] => [v, -1])]);
-          if (vs.length > 0) row(`spread_skew_${g}_${k}`, 'le', rule.maxSkew, [[low, -1], ...vs.map((v): [number, number] => [v, 1])]);
+          if (vs.length > 0)
+            row(`spread_skew_${g}_${k}`, 'le', rule.maxSkew, [[low, -1], ...vs.map((v): [number, number] => [v, 1])]);
         });
         break;
       }
@@ -322,8 +404,16 @@ function ruleRows(
       case 'moveLimit': {
         // Σ over the items' classes of y_ic on every node but their current one ≤ limit
         const current = model.rules!.current;
-        const vs = classesOf(classes, rule.items).flatMap((c) => varsOfClass[c]!.filter((v) => varNode[v] !== current[classes[c]![0]!]));
-        if (vs.length > 0) row(`moves_${g}`, 'le', rule.limit, vs.map((v) => [v, 1]));
+        const vs = classesOf(classes, rule.items).flatMap((c) =>
+          varsOfClass[c]!.filter((v) => varNode[v] !== current[classes[c]![0]!]),
+        );
+        if (vs.length > 0)
+          row(
+            `moves_${g}`,
+            'le',
+            rule.limit,
+            vs.map((v) => [v, 1]),
+          );
         break;
       }
     }
@@ -331,7 +421,9 @@ function ruleRows(
   return rows;
 }
 
-/** A container's weight in the node order rows: its total share of the node's capacities (any fixed weight is valid). */
+/**
+ * A container's weight in the node order rows: its total share of the node's capacities (any fixed weight is valid).
+ */
 function classWeight(model: AssignmentModel, i: number, j: number): number {
   const m = model.items.length;
   let w = 0;

@@ -103,7 +103,10 @@ class DomainCounts {
   /** The smallest count over the domains, and how many domains have it (for the spread skew). */
   private low = 0;
   private atLow: number;
-  constructor(readonly domainOf: Int32Array, domains: number) {
+  constructor(
+    readonly domainOf: Int32Array,
+    domains: number,
+  ) {
     this.counts = new Int32Array(domains);
     this.atLow = domains;
   }
@@ -132,11 +135,18 @@ interface RuleState {
 }
 
 /** The state of one group rule during the greedy, checked as the scheduler checks each placement. */
-function ruleState(model: AssignmentModel, r: Exclude<GroupRule, { kind: 'gang' }>, selfGroup: (j: number) => boolean): RuleState {
+function ruleState(
+  model: AssignmentModel,
+  r: Exclude<GroupRule, { kind: 'gang' }>,
+  selfGroup: (j: number) => boolean,
+): RuleState {
   const current = model.rules!.current;
   if (r.kind === 'moveLimit') {
     let moved = 0;
-    return { allows: (j, i) => i === current[j] || moved < r.limit, place: (p, i) => void (i !== current[p] && moved++) };
+    return {
+      allows: (j, i) => i === current[j] || moved < r.limit,
+      place: (p, i) => void (i !== current[p] && moved++),
+    };
   }
   const domainOf = domainIndex(r.domains, model.nodes.length);
   const counts = (): DomainCounts => new DomainCounts(domainOf, r.domains.length);
@@ -150,7 +160,10 @@ function ruleState(model: AssignmentModel, r: Exclude<GroupRule, { kind: 'gang' 
       const inA = new Set(r.a);
       const a = counts();
       const b = counts();
-      return { allows: (j, i) => !inDomain(i) || (inA.has(j) ? b : a).at(i) === 0, place: (p, i) => (inA.has(p) ? a : b).add(i) };
+      return {
+        allows: (j, i) => !inDomain(i) || (inA.has(j) ? b : a).at(i) === 0,
+        place: (p, i) => (inA.has(p) ? a : b).add(i),
+      };
     }
     case 'together': {
       const selected = new Set(r.with);
@@ -177,7 +190,10 @@ function ruleState(model: AssignmentModel, r: Exclude<GroupRule, { kind: 'gang' 
  * and `place` to record each placement. Counts per domain are kept up to date, so a check costs a few
  * lookups per rule of j, not a scan of the rule's containers.
  */
-function ruleCheck(model: AssignmentModel): { allows: (j: number, i: number) => boolean; place: (j: number, i: number) => void } {
+function ruleCheck(model: AssignmentModel): {
+  allows: (j: number, i: number) => boolean;
+  place: (j: number, i: number) => void;
+} {
   const rules = model.rules!;
   const m = model.items.length;
   const checks = new Map<number, RuleState[]>();
@@ -193,7 +209,11 @@ function ruleCheck(model: AssignmentModel): { allows: (j: number, i: number) => 
     if (r.kind === 'gang') continue;
     // j is selected by a term whose owner (other than j) this rule selects: the first of a self-selecting group.
     const selfGroup = (j: number): boolean =>
-      r.kind === 'together' && rules.groups.some((g) => g.kind === 'together' && selected.get(g)!.has(j) && g.items.some((o) => o !== j && selected.get(r)!.has(o)));
+      r.kind === 'together' &&
+      rules.groups.some(
+        (g) =>
+          g.kind === 'together' && selected.get(g)!.has(j) && g.items.some((o) => o !== j && selected.get(r)!.has(o)),
+      );
     const state = ruleState(model, r, selfGroup);
     const checked = r.kind === 'apart' ? [...r.a, ...r.b] : r.items;
     for (const j of checked) add(checks, j, state);
@@ -210,7 +230,7 @@ function ruleCheck(model: AssignmentModel): { allows: (j: number, i: number) => 
 /** Takes containers out until every group rule holds: lone affinity partners, partial gangs, skew left behind. */
 function repair(model: AssignmentModel, plan: Int32Array): void {
   const groups = model.rules!.groups;
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const r of groups) {
       if (ruleViolations(model, r, plan).length === 0) continue;
@@ -221,10 +241,13 @@ function repair(model: AssignmentModel, plan: Int32Array): void {
         const domainOf = domainIndex(r.domains, model.nodes.length);
         const counts = new Int32Array(r.domains.length);
         for (const p of r.with) if (plan[p]! >= 0 && domainOf[plan[p]!]! >= 0) counts[domainOf[plan[p]!]!]!++;
-        const lonely = r.items.filter((j) => plan[j]! >= 0 && (domainOf[plan[j]!]! < 0 || counts[domainOf[plan[j]!]!]! - (selected.has(j) ? 1 : 0) === 0));
+        const lonely = r.items.filter(
+          (j) =>
+            plan[j]! >= 0 &&
+            (domainOf[plan[j]!]! < 0 || counts[domainOf[plan[j]!]!]! - (selected.has(j) ? 1 : 0) === 0),
+        );
         for (const j of lonely) plan[j] = -1;
-      }
-      else if (r.kind === 'gang') for (const j of r.items) plan[j] = -1;
+      } else if (r.kind === 'gang') for (const j of r.items) plan[j] = -1;
       else if (r.kind === 'spread') {
         const counts = r.domains.map((d) => r.items.filter((p) => d.includes(plan[p]!)));
         const fullest = counts.reduce((a, b) => (b.length > a.length ? b : a));

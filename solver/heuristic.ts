@@ -44,10 +44,21 @@ export function data(model: AssignmentModel): Data {
       const items = r.kind === 'apart' ? [...r.a, ...r.b] : r.kind === 'together' ? [...r.items, ...r.with] : r.items;
       for (const j of items) byItem[j]!.push(r);
     }
-    rulesHold = (plan, items) => [...new Set(items.flatMap((j) => byItem[j]!))].every((r) => ruleViolations(model, r, plan).length === 0);
+    rulesHold = (plan, items) =>
+      [...new Set(items.flatMap((j) => byItem[j]!))].every((r) => ruleViolations(model, r, plan).length === 0);
   }
   const penalty = rules?.unplacedPenalty ? Float64Array.from(rules.unplacedPenalty, (p) => s * p) : null;
-  return { n, m, K, cost: Float64Array.from(model.cost, (c) => s * c), cap, dem, blocked: rules?.blocked ?? null, rulesHold, penalty };
+  return {
+    n,
+    m,
+    K,
+    cost: Float64Array.from(model.cost, (c) => s * c),
+    cap,
+    dem,
+    blocked: rules?.blocked ?? null,
+    rulesHold,
+    penalty,
+  };
 }
 
 function fits(d: Data, rem: Float64Array, i: number, j: number): boolean {

@@ -45,15 +45,28 @@ export interface IntegerProgram {
  * gang of `items` is placed.
  */
 export type AuxVariable =
-  | { readonly v: number; readonly kind: 'present'; readonly items: readonly number[]; readonly nodes: readonly number[] }
-  | { readonly v: number; readonly kind: 'min'; readonly items: readonly number[]; readonly domains: readonly (readonly number[])[] }
+  | {
+      readonly v: number;
+      readonly kind: 'present';
+      readonly items: readonly number[];
+      readonly nodes: readonly number[];
+    }
+  | {
+      readonly v: number;
+      readonly kind: 'min';
+      readonly items: readonly number[];
+      readonly domains: readonly (readonly number[])[];
+    }
   | { readonly v: number; readonly kind: 'placed'; readonly items: readonly number[] }
   | { readonly v: number; readonly kind: 'utilisation' }
   | { readonly v: number; readonly kind: 'used'; readonly node: number };
 
 export interface Row {
   readonly name: string;
-  /** What the row is: a container's assignment, a capacity, a root cut, a symmetry order, a group rule, a balance level or a pack link. */
+  /**
+   * What the row is: a container's assignment, a capacity, a root cut, a symmetry order, a group rule, a balance level
+   * or a pack link.
+   */
   readonly kind: 'assign' | 'capacity' | 'cut' | 'symmetry' | 'rule' | 'balance' | 'pack';
   readonly op: 'eq' | 'le';
   readonly rhs: number;
@@ -83,7 +96,8 @@ export function valuesFromAssignment(ip: IntegerProgram, assignment: ArrayLike<n
   const classOf = new Int32Array(ip.m);
   ip.classes.forEach((members, c) => members.forEach((j) => (classOf[j] = c)));
   const index = new Map<number, number>();
-  for (let v = 0; v < ip.varCost.length; v++) if (ip.varClass[v]! >= 0) index.set(ip.varNode[v]! * ip.classes.length + ip.varClass[v]!, v);
+  for (let v = 0; v < ip.varCost.length; v++)
+    if (ip.varClass[v]! >= 0) index.set(ip.varNode[v]! * ip.classes.length + ip.varClass[v]!, v);
   const x = new Float64Array(ip.varCost.length);
   for (let j = 0; j < ip.m; j++) {
     const v = index.get(assignment[j]! * ip.classes.length + classOf[j]!);
@@ -110,7 +124,8 @@ export function valuesFromAssignment(ip: IntegerProgram, assignment: ArrayLike<n
     } else {
       const domainOf = domainIndex(a.domains, ip.n);
       const counts = new Int32Array(a.domains.length);
-      for (const j of a.items) if (assignment[j]! >= 0 && domainOf[assignment[j]!]! >= 0) counts[domainOf[assignment[j]!]!]!++;
+      for (const j of a.items)
+        if (assignment[j]! >= 0 && domainOf[assignment[j]!]! >= 0) counts[domainOf[assignment[j]!]!]!++;
       x[a.v] = minOf(counts);
     }
   }

@@ -13,7 +13,8 @@ export class ContainerKinds {
     // Each container's places in the group rules ("3a,": in set a of rule 3), in one pass over the rules.
     this.roles = model.items.map(() => '');
     (model.rules?.groups ?? []).forEach((g, x) => {
-      const mark = (items: readonly number[], role: string): void => items.forEach((j) => (this.roles[j] += `${x}${role},`));
+      const mark = (items: readonly number[], role: string): void =>
+        items.forEach((j) => (this.roles[j] += `${x}${role},`));
       if (g.kind === 'apart') {
         mark(g.a, 'a');
         mark(g.b, 'b');
@@ -29,12 +30,18 @@ export class ContainerKinds {
     const { model } = this;
     const n = model.nodes.length;
     const m = model.items.length;
-    const parts = model.resources.map((r) => (r.perNode ? Array.from({ length: n }, (_, i) => demandUnits(r, i, j, m)).join(':') : String(r.demand[j])));
+    const parts = model.resources.map((r) =>
+      r.perNode ? Array.from({ length: n }, (_, i) => demandUnits(r, i, j, m)).join(':') : String(r.demand[j]),
+    );
     const rules = model.rules;
     if (rules) {
       const column = new Uint8Array(n);
       for (let i = 0; i < n; i++) column[i] = rules.blocked[i * m + j]!;
-      parts.push(Buffer.from(column).toString('latin1'), rules.taints ? JSON.stringify(rules.taints.tolerations[j] ?? []) : '', this.roles[j]!);
+      parts.push(
+        Buffer.from(column).toString('latin1'),
+        rules.taints ? JSON.stringify(rules.taints.tolerations[j] ?? []) : '',
+        this.roles[j]!,
+      );
     }
     return parts.join(',');
   }

@@ -4,7 +4,10 @@ import type { IntegerProgram } from './ip.js';
  * Writes the integer program as CPLEX LP text, which glpsol, cbc, HiGHS and most other solvers read.
  * Variable x{v} is the program's variable v: y_{node, class}, an integer in [0, its upper bound].
  */
-export function toCplexLp(ip: IntegerProgram, names?: { readonly nodes: readonly string[]; readonly items: readonly string[] }): string {
+export function toCplexLp(
+  ip: IntegerProgram,
+  names?: { readonly nodes: readonly string[]; readonly items: readonly string[] },
+): string {
   const lines: string[] = [];
   if (names) {
     // What each variable means, as comments (LP readers skip lines starting with a backslash).
@@ -32,7 +35,10 @@ export function toCplexLp(ip: IntegerProgram, names?: { readonly nodes: readonly
   lines.push('Subject To');
   for (const row of ip.rows) {
     if (row.vars.length === 0) continue;
-    lines.push(` ${row.name}: ${wrap(Array.from(row.vars, (v, t) => term(row.coefs[t]!, v))).slice(1)} ${row.op === 'eq' ? '=' : '<='} ${row.rhs}`);
+    lines.push(
+      ` ${row.name}: ${wrap(Array.from(row.vars, (v, t) => term(row.coefs[t]!, v))).slice(1)} ` +
+        `${row.op === 'eq' ? '=' : '<='} ${row.rhs}`,
+    );
   }
   lines.push('Bounds');
   for (let v = 0; v < ip.varCost.length; v++) lines.push(` 0 <= x${v} <= ${ip.varUpper[v]}`);

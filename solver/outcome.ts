@@ -37,4 +37,3 @@ export interface SolveOutcome {
   readonly program: ProgramSize | null;
   readonly timings: { readonly totalMs: number; readonly timedOut: boolean; readonly queuedMs?: number };
 }
-

@@ -64,7 +64,10 @@ export interface Ticket {
    * (default the one it was admitted with).
    */
   lead(deadline?: number): Promise<Lease>;
-  /** A further thread for the portfolio, only if one is idle and nobody waits; the caller releases it (the ticket releases any it still holds). */
+  /**
+   * A further thread for the portfolio, only if one is idle and nobody waits; the caller releases it (the ticket
+   * releases any it still holds).
+   */
   partner(): Lease | undefined;
   /**
    * A further thread that frees up within `waitMs` while no request is waiting (it never goes ahead of
@@ -119,14 +122,23 @@ export class SolverPool {
       // A worker whose JavaScript heap runs away dies alone (and is replaced); the service keeps answering.
       resourceLimits: { maxOldGenerationSizeMb: options.maxWorkerHeapMb ?? 4096 },
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-      ...(options.memoryBudgetBytes !== undefined ? { recycleAboveBytes: Math.min(2 ** 30, options.memoryBudgetBytes / 2) } : {}),
+      ...(options.memoryBudgetBytes !== undefined
+        ? { recycleAboveBytes: Math.min(2 ** 30, options.memoryBudgetBytes / 2) }
+        : {}),
     });
     const limit = options.memoryLimitBytes;
     if (limit !== undefined) {
       this.memoryTimer = setInterval(() => {
         const rss = process.memoryUsage.rss();
         this.overMemory = rss > limit;
-        if (this.overMemory && this.pool.terminateHeaviest(`the process passed its memory limit (${Math.round(rss / 2 ** 20)} MiB of ${Math.round(limit / 2 ** 20)} MiB): the largest solve was stopped`)) this.memoryStops++;
+        if (
+          this.overMemory &&
+          this.pool.terminateHeaviest(
+            `the process passed its memory limit (${Math.round(rss / 2 ** 20)} MiB ` +
+              `of ${Math.round(limit / 2 ** 20)} MiB): the largest solve was stopped`,
+          )
+        )
+          this.memoryStops++;
       }, MEMORY_CHECK_MS);
       this.memoryTimer.unref();
     }
@@ -164,12 +176,20 @@ export class SolverPool {
    * client's share of it is full, or memory is over the limit); undefined when it may come in.
    */
   refusal(client: string): QueueFullError | undefined {
-    if (this.overMemory) return new QueueFullError('the service is over its memory limit; retry later', this.retryAfterSeconds());
+    if (this.overMemory)
+      return new QueueFullError('the service is over its memory limit; retry later', this.retryAfterSeconds());
     const free = this.waiting === 0 && this.pool.health().busy < this.pool.health().ready;
     if (free) return undefined;
-    if (this.waiting >= this.maxQueue) return new QueueFullError('all solver threads are busy and the queue is full; retry later', this.retryAfterSeconds());
+    if (this.waiting >= this.maxQueue)
+      return new QueueFullError(
+        'all solver threads are busy and the queue is full; retry later',
+        this.retryAfterSeconds(),
+      );
     if ((this.waitingByClient.get(client) ?? 0) >= this.maxQueuePerClient) {
-      return new QueueFullError(`this client already has ${this.maxQueuePerClient} requests waiting for a solver thread; retry later`, this.retryAfterSeconds());
+      return new QueueFullError(
+        `this client already has ${this.maxQueuePerClient} requests waiting for a solver thread; retry later`,
+        this.retryAfterSeconds(),
+      );
     }
     return undefined;
   }
@@ -185,7 +205,12 @@ export class SolverPool {
     const free = this.waiting === 0 && this.pool.health().busy < this.pool.health().ready;
     if (!free) {
       const wait = this.estimatedWaitMs();
-      if (Date.now() + wait > options.deadline) throw new QueueFullError(`the estimated wait for a solver thread (${wait} ms) is longer than the time limit; retry later or with a longer limit`, this.retryAfterSeconds());
+      if (Date.now() + wait > options.deadline)
+        throw new QueueFullError(
+          `the estimated wait for a solver thread (${wait} ms) is longer ` +
+            `than the time limit; retry later or with a longer limit`,
+          this.retryAfterSeconds(),
+        );
     }
     return this.ticket(client, options);
   }
@@ -216,7 +241,10 @@ export class SolverPool {
         this.waitingByClient.set(client, (this.waitingByClient.get(client) ?? 0) + 1);
       }
       const timeout = new AbortController();
-      const timer = setTimeout(() => timeout.abort(new DeadlineError(Date.now() - admitted)), Math.max(0, deadline - Date.now()));
+      const timer = setTimeout(
+        () => timeout.abort(new DeadlineError(Date.now() - admitted)),
+        Math.max(0, deadline - Date.now()),
+      );
       const signal = options.signal ? AbortSignal.any([options.signal, timeout.signal]) : timeout.signal;
       try {
         const lease = await this.pool.acquire(signal, front ? 'front' : 'normal');

@@ -69,7 +69,12 @@ export type WorkerMessage =
   | { readonly kind: 'model'; readonly size: ProgramSize; readonly unplaceable: readonly number[] }
   | { readonly kind: 'unplaceable'; readonly containers: readonly number[] }
   | { readonly kind: 'bound'; readonly bound: number; readonly method: string }
-  | { readonly kind: 'incumbent'; readonly assignment: Int32Array; readonly source: PlanSource; readonly objective: number }
+  | {
+      readonly kind: 'incumbent';
+      readonly assignment: Int32Array;
+      readonly source: PlanSource;
+      readonly objective: number;
+    }
   | { readonly kind: 'conflict'; readonly containers: Int32Array };
 
 export interface WorkerResult {

@@ -1,4 +1,12 @@
-import { BLOCK_REASONS, demandUnits, domainIndex, unitsToNumber, type AssignmentModel, type BlockReason, type GroupRule } from '../models/model.js';
+import {
+  BLOCK_REASONS,
+  demandUnits,
+  domainIndex,
+  unitsToNumber,
+  type AssignmentModel,
+  type BlockReason,
+  type GroupRule,
+} from '../models/model.js';
 import { maxOf, minOf } from '../models/own.js';
 import { formatTaint, untoleratedTaints } from '../models/selectors.js';
 import { ContainerKinds } from './kinds.js';
@@ -7,10 +15,18 @@ import { ContainerKinds } from './kinds.js';
 export type Reason =
   | { readonly kind: 'fits-nowhere'; readonly container: string; readonly message: string }
   | { readonly kind: 'unplaced'; readonly container: string; readonly message: string }
-  | { readonly kind: 'total-demand'; readonly resource: string; readonly demand: number; readonly capacity: number; readonly message: string }
+  | {
+      readonly kind: 'total-demand';
+      readonly resource: string;
+      readonly demand: number;
+      readonly capacity: number;
+      readonly message: string;
+    }
   | { readonly kind: 'solver-proof'; readonly solver: string; readonly message: string };
 
-/** Resources whose total demand exceeds total capacity (uniform demand only: node-dependent demand has no single total). */
+/**
+ * Resources whose total demand exceeds total capacity (uniform demand only: node-dependent demand has no single total).
+ */
 export function totalDemandReasons(model: AssignmentModel): Reason[] {
   const reasons: Reason[] = [];
   for (const r of model.resources) {
@@ -22,7 +38,13 @@ export function totalDemandReasons(model: AssignmentModel): Reason[] {
     if (demand > capacity) {
       const d = unitsToNumber(demand, r.scale);
       const c = unitsToNumber(capacity, r.scale);
-      reasons.push({ kind: 'total-demand', resource: r.name, demand: d, capacity: c, message: `total ${r.name} requested (${d}) exceeds total ${r.name} capacity (${c})` });
+      reasons.push({
+        kind: 'total-demand',
+        resource: r.name,
+        demand: d,
+        capacity: c,
+        message: `total ${r.name} requested (${d}) exceeds total ${r.name} capacity (${c})`,
+      });
     }
   }
   return reasons;
@@ -54,7 +76,15 @@ const RULE_MESSAGES: Record<GroupRule['kind'], string> = {
  */
 class RuleView {
   private readonly byItem = new Map<number, number[]>();
-  private readonly counts: { a: Int32Array; b: Int32Array; sel?: Set<number>; inA?: Set<number>; low: number; atLow: number; high: number }[] = [];
+  private readonly counts: {
+    a: Int32Array;
+    b: Int32Array;
+    sel?: Set<number>;
+    inA?: Set<number>;
+    low: number;
+    atLow: number;
+    high: number;
+  }[] = [];
   private readonly moved: number[] = [];
 
   constructor(
@@ -70,7 +100,9 @@ class RuleView {
         if (list) list.push(x);
         else this.byItem.set(j, [x]);
       }
-      this.moved.push(g.kind === 'moveLimit' ? g.items.filter((j) => plan[j]! >= 0 && plan[j] !== current?.[j]).length : 0);
+      this.moved.push(
+        g.kind === 'moveLimit' ? g.items.filter((j) => plan[j]! >= 0 && plan[j] !== current?.[j]).length : 0,
+      );
       const domains = g.kind === 'gang' || g.kind === 'moveLimit' ? [] : g.domains;
       const domainOf = domainIndex(domains, n);
       const tally = (items: readonly number[]): Int32Array => {
@@ -78,7 +110,14 @@ class RuleView {
         for (const j of items) if (plan[j]! >= 0 && domainOf[plan[j]!]! >= 0) c[domainOf[plan[j]!]!]!++;
         return c;
       };
-      const a = g.kind === 'apart' ? tally(g.a) : g.kind === 'together' ? tally(g.with) : g.kind === 'gang' || g.kind === 'moveLimit' ? new Int32Array(0) : tally(g.items);
+      const a =
+        g.kind === 'apart'
+          ? tally(g.a)
+          : g.kind === 'together'
+            ? tally(g.with)
+            : g.kind === 'gang' || g.kind === 'moveLimit'
+              ? new Int32Array(0)
+              : tally(g.items);
       const b = g.kind === 'apart' ? tally(g.b) : new Int32Array(0);
       const low = a.length === 0 ? 0 : minOf(a);
       this.counts.push({
@@ -133,7 +172,8 @@ class RuleView {
 function usage(model: AssignmentModel, plan: Int32Array): bigint[][] {
   const m = model.items.length;
   const used = model.resources.map(() => new Array<bigint>(model.nodes.length).fill(0n));
-  for (let p = 0; p < m; p++) if (plan[p]! >= 0) model.resources.forEach((r, k) => (used[k]![plan[p]!]! += demandUnits(r, plan[p]!, p, m)));
+  for (let p = 0; p < m; p++)
+    if (plan[p]! >= 0) model.resources.forEach((r, k) => (used[k]![plan[p]!]! += demandUnits(r, plan[p]!, p, m)));
   return used;
 }
 
@@ -143,7 +183,12 @@ function usage(model: AssignmentModel, plan: Int32Array): bigint[][] {
  * node(s) had untolerated taint {dedicated: gpu}." Per node the first failing check counts: blocking rules
  * (cordon, readiness, selector and affinity, taints), then capacity (every short resource), then group rules.
  */
-function schedulerMessage(model: AssignmentModel, j: number, view: RuleView, used: readonly (readonly bigint[])[]): string {
+function schedulerMessage(
+  model: AssignmentModel,
+  j: number,
+  view: RuleView,
+  used: readonly (readonly bigint[])[],
+): string {
   const n = model.nodes.length;
   const m = model.items.length;
   const rules = model.rules;
@@ -153,7 +198,10 @@ function schedulerMessage(model: AssignmentModel, j: number, view: RuleView, use
     const b = rules?.blocked[i * m + j] ?? 0;
     if (b !== 0) {
       const reason = BLOCK_REASONS[b] as Exclude<BlockReason, ''>;
-      const taint = reason === 'taint' && rules?.taints ? untoleratedTaints(rules.taints.nodes[i] ?? [], rules.taints.tolerations[j] ?? [])[0] : undefined;
+      const taint =
+        reason === 'taint' && rules?.taints
+          ? untoleratedTaints(rules.taints.nodes[i] ?? [], rules.taints.tolerations[j] ?? [])[0]
+          : undefined;
       count(taint ? `${BLOCK_MESSAGES.taint} ${formatTaint(taint)}` : BLOCK_MESSAGES[reason]);
       continue;
     }
@@ -163,14 +211,27 @@ function schedulerMessage(model: AssignmentModel, j: number, view: RuleView, use
       continue;
     }
     const broken = view.broken(j, i);
-    count(broken ? RULE_MESSAGES[broken.kind] : view.inGang(j) ? RULE_MESSAGES.gang : 'node(s) had room for it alone, but not beside the rest of the plan');
+    count(
+      broken
+        ? RULE_MESSAGES[broken.kind]
+        : view.inGang(j)
+          ? RULE_MESSAGES.gang
+          : 'node(s) had room for it alone, but not beside the rest of the plan',
+    );
   }
   const parts = [...counts].map(([msg, c]) => `${c} ${msg}`).sort();
   return `0/${n} nodes are available: ${parts.join(', ')}.`;
 }
 
-/** Messages for the given unplaced containers beside the plan, at most `limit` of them, alike containers computed once. */
-function messages(model: AssignmentModel, plan: Int32Array, containers: readonly number[], limit: number): { j: number; message: string }[] {
+/**
+ * Messages for the given unplaced containers beside the plan, at most `limit` of them, alike containers computed once.
+ */
+function messages(
+  model: AssignmentModel,
+  plan: Int32Array,
+  containers: readonly number[],
+  limit: number,
+): { j: number; message: string }[] {
   const view = new RuleView(model, plan);
   const used = usage(model, plan);
   const cache = new Map<string, string>();
@@ -183,7 +244,10 @@ function messages(model: AssignmentModel, plan: Int32Array, containers: readonly
   });
 }
 
-/** Containers with a reason of their own in an answer; the rest are counted in one more reason (see the README's limits). */
+/**
+ * Containers with a reason of their own in an answer; the rest are counted in one more reason (see the README's
+ * limits).
+ */
 export const MAX_REASONS = 1000;
 
 /** For containers that fit on no node on their own: why, node by node, in the scheduler's words. */
@@ -193,7 +257,12 @@ export function fitsNowhereReasons(model: AssignmentModel, containers: readonly 
     const container = model.items[j] ?? String(j);
     return { kind: 'fits-nowhere', container, message: `container "${container}": ${message}` };
   });
-  if (containers.length > MAX_REASONS) out.push({ kind: 'fits-nowhere', container: '', message: `and ${containers.length - MAX_REASONS} more containers that fit on no node` });
+  if (containers.length > MAX_REASONS)
+    out.push({
+      kind: 'fits-nowhere',
+      container: '',
+      message: `and ${containers.length - MAX_REASONS} more containers that fit on no node`,
+    });
   return out;
 }
 
@@ -205,6 +274,7 @@ export function unplacedReasons(model: AssignmentModel, plan: ArrayLike<number>)
     const container = model.items[j] ?? String(j);
     return { kind: 'unplaced', container, message: `container "${container}": ${message}` };
   });
-  if (left.length > MAX_REASONS) out.push({ kind: 'unplaced', container: '', message: `and ${left.length - MAX_REASONS} more containers left out` });
+  if (left.length > MAX_REASONS)
+    out.push({ kind: 'unplaced', container: '', message: `and ${left.length - MAX_REASONS} more containers left out` });
   return out;
 }

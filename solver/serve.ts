@@ -7,7 +7,11 @@ import { parentPort } from 'node:worker_threads';
  * counts it as a worker that died while starting). Each result carries `memory()`, what the worker holds
  * that garbage collection does not give back (WebAssembly heaps), so the pool can replace a swollen one.
  */
-export function serveTasks(handle: (task: never) => unknown, ready: Promise<unknown>, memory: () => number | undefined = () => undefined): void {
+export function serveTasks(
+  handle: (task: never) => unknown,
+  ready: Promise<unknown>,
+  memory: () => number | undefined = () => undefined,
+): void {
   const port = parentPort;
   if (!port) throw new Error('serveTasks runs in a worker thread');
   port.on('message', (msg: { type?: string; task?: never }) => {

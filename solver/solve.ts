@@ -48,7 +48,9 @@ export interface SolveContext {
 
 /** Share of the time GLPK has in the portfolio before its worker turns to search. */
 const GLPK_SHARE_BEFORE_LNS = 0.2;
-/** How often the workers' messages are read (to relay HiGHS's incumbents to the other worker, and for progress) (ms). */
+/**
+ * How often the workers' messages are read (to relay HiGHS's incumbents to the other worker, and for progress) (ms).
+ */
 const RELAY_INTERVAL_MS = 200;
 /** How long HiGHS may take to stop at its next checkpoint once asked, before its thread is terminated (ms). */
 const STOP_GRACE_MS = 100;
@@ -71,7 +73,12 @@ interface Run {
   stopped?: boolean;
 }
 
-export async function solveModel(model: AssignmentModel, options: SolveOptions, pool: SolverPool, ctx: SolveContext = {}): Promise<SolveOutcome> {
+export async function solveModel(
+  model: AssignmentModel,
+  options: SolveOptions,
+  pool: SolverPool,
+  ctx: SolveContext = {},
+): Promise<SolveOutcome> {
   const started = Date.now();
   const deadline = ctx.deadline ?? started + options.timeLimitMs;
   const ticket = ctx.ticket ?? pool.admit({ deadline, ...(ctx.signal ? { signal: ctx.signal } : {}) });
@@ -82,22 +89,45 @@ export async function solveModel(model: AssignmentModel, options: SolveOptions, 
       lead = await ticket.lead(deadline);
     } catch (err) {
       if (!(err instanceof DeadlineError) && !ctx.signal?.aborted) throw err;
-      notes.push(err instanceof DeadlineError ? `${err.message}: answered with the greedy plan` : 'stopped before a solver thread was free: answered with the greedy plan');
+      notes.push(
+        err instanceof DeadlineError
+          ? `${err.message}: answered with the greedy plan`
+          : 'stopped before a solver thread was free: answered with the greedy plan',
+      );
       return finishWithout(model, ctx, notes, started, true, ticket.waitedMs);
     }
-    const shared: Shared = { model, options, pool, deadline, greedy: ctx.greedy, stopBuffer: new SharedArrayBuffer(4), relay: options.solver === 'auto' ? new MessageChannel() : undefined };
+    const shared: Shared = {
+      model,
+      options,
+      pool,
+      deadline,
+      greedy: ctx.greedy,
+      stopBuffer: new SharedArrayBuffer(4),
+      relay: options.solver === 'auto' ? new MessageChannel() : undefined,
+    };
     const ended = new AbortController();
-    const { runs, joining } = startRuns(shared, ticket, lead, ctx.signal ? AbortSignal.any([ctx.signal, ended.signal]) : ended.signal);
+    const { runs, joining } = startRuns(
+      shared,
+      ticket,
+      lead,
+      ctx.signal ? AbortSignal.any([ctx.signal, ended.signal]) : ended.signal,
+    );
     const timedOut = await race(model, runs, joining, deadline, ctx, notes, options.timeLimitMs);
     ended.abort(new Error('the solve ended'));
-    if (options.solver === 'auto' && runs.length === 1) notes.push('the portfolio ran HiGHS alone: no second solver thread was free');
+    if (options.solver === 'auto' && runs.length === 1)
+      notes.push('the portfolio ran HiGHS alone: no second solver thread was free');
     const progress = drain(runs, model.sense);
     for (const r of runs) r.channel.port1.close();
     // A thread whose run returned stays warm: the lead for the request's next step, the partner for anyone.
     if (!runs[0]?.settled?.result) ticket.dropLead();
     for (const r of runs.slice(1)) r.lease.release();
     const greedy = greedySummary(model, ctx, progress.greedy, notes);
-    const finished = runs.map((r) => ({ backend: r.backend, ...(r.settled?.result ? { result: r.settled.result } : {}), failed: r.settled?.error !== undefined, stopped: r.stopped === true }));
+    const finished = runs.map((r) => ({
+      backend: r.backend,
+      ...(r.settled?.result ? { result: r.settled.result } : {}),
+      failed: r.settled?.error !== undefined,
+      stopped: r.stopped === true,
+    }));
     const decided = decide(model, finished, progress, greedy, ctx.precision ?? objectivePrecision(model), notes);
     return { ...decided, timings: { totalMs: Date.now() - started, timedOut, queuedMs: ticket.waitedMs } };
   } finally {
@@ -135,7 +165,15 @@ function startRun(shared: Shared, backend: BackendName, lease: Lease): Run {
     ...withRelay,
   };
   const transfer = relay && backend === 'glpk' ? [channel.port2, relay.port2] : [channel.port2];
-  const run: Run = { backend, lease, channel, relay, stop: new Int32Array(shared.stopBuffer), buffer: [], task: lease.run<WorkerResult>(task, transfer, model.nodes.length * model.items.length) };
+  const run: Run = {
+    backend,
+    lease,
+    channel,
+    relay,
+    stop: new Int32Array(shared.stopBuffer),
+    buffer: [],
+    task: lease.run<WorkerResult>(task, transfer, model.nodes.length * model.items.length),
+  };
   run.task.catch(() => undefined);
   return run;
 }
@@ -148,14 +186,21 @@ const PARTNER_WAIT_SHARE = 0.25;
  * The lead's backend at once and, for `auto`, GLPK's on a second thread: now if one is idle, else later
  * if one frees up soon while no request waits (`joining`).
  */
-function startRuns(shared: Shared, ticket: Ticket, lead: Lease, signal: AbortSignal): { runs: Run[]; joining?: Promise<Run | undefined> } {
+function startRuns(
+  shared: Shared,
+  ticket: Ticket,
+  lead: Lease,
+  signal: AbortSignal,
+): { runs: Run[]; joining?: Promise<Run | undefined> } {
   const { options } = shared;
   if (options.solver !== 'auto') return { runs: [startRun(shared, options.solver, lead)] };
   const runs = [startRun(shared, 'highs', lead)];
   const now = ticket.partner();
   if (now) return { runs: [...runs, startRun(shared, 'glpk', now)] };
   const waitMs = Math.min(PARTNER_WAIT_MS, PARTNER_WAIT_SHARE * options.timeLimitMs, shared.deadline - Date.now());
-  const joining = ticket.partnerSoon(waitMs, signal).then((lease) => (lease ? startRun(shared, 'glpk', lease) : undefined));
+  const joining = ticket
+    .partnerSoon(waitMs, signal)
+    .then((lease) => (lease ? startRun(shared, 'glpk', lease) : undefined));
   return { runs, joining };
 }
 
@@ -164,14 +209,26 @@ function startRuns(shared: Shared, ticket: Ticket, lead: Lease, signal: AbortSig
  * (HiGHS through the shared flag, with a short grace; the rest by terminating the thread). True when the
  * deadline (or the signal) ended it.
  */
-async function race(model: AssignmentModel, runs: Run[], joining: Promise<Run | undefined> | undefined, deadline: number, ctx: SolveContext, notes: string[], timeLimitMs: number): Promise<boolean> {
+async function race(
+  model: AssignmentModel,
+  runs: Run[],
+  joining: Promise<Run | undefined> | undefined,
+  deadline: number,
+  ctx: SolveContext,
+  notes: string[],
+  timeLimitMs: number,
+): Promise<boolean> {
   const relay = runs[0]?.relay;
   const highsRun = runs.find((r) => r.backend === 'highs');
   let best: number | undefined;
   const sign = senseSign(model.sense);
   const poll = (): void => {
     for (const r of runs) {
-      for (let msg = receiveMessageOnPort(r.channel.port1); msg !== undefined; msg = receiveMessageOnPort(r.channel.port1)) {
+      for (
+        let msg = receiveMessageOnPort(r.channel.port1);
+        msg !== undefined;
+        msg = receiveMessageOnPort(r.channel.port1)
+      ) {
         const m = msg.message as WorkerMessage;
         r.buffer.push(m);
         if (m.kind === 'incumbent') {
@@ -197,7 +254,16 @@ async function race(model: AssignmentModel, runs: Run[], joining: Promise<Run | 
     for (;;) {
       const pending = runs.filter((r) => !r.settled);
       if (pending.length === 0) break;
-      const next = await Promise.race([...pending.map((r) => r.task.then((result) => ({ run: r, result }), (error: unknown) => ({ run: r, error }))), stopped, ...(join ? [join] : [])]);
+      const next = await Promise.race([
+        ...pending.map((r) =>
+          r.task.then(
+            (result) => ({ run: r, result }),
+            (error: unknown) => ({ run: r, error }),
+          ),
+        ),
+        stopped,
+        ...(join ? [join] : []),
+      ]);
       if (typeof next === 'object' && 'joined' in next) {
         join = undefined;
         if (next.joined) runs.push(next.joined);
@@ -205,17 +271,27 @@ async function race(model: AssignmentModel, runs: Run[], joining: Promise<Run | 
       }
       if (next === 'timeout' || next === 'aborted') {
         timedOut = true;
-        notes.push(next === 'timeout' ? `time limit of ${timeLimitMs} ms reached; the solvers still running were stopped` : 'stopped early; the solvers still running were stopped');
+        notes.push(
+          next === 'timeout'
+            ? `time limit of ${timeLimitMs} ms reached; the solvers still running were stopped`
+            : 'stopped early; the solvers still running were stopped',
+        );
         break;
       }
       next.run.settled = 'error' in next ? { error: next.error } : { result: next.result };
       if ('error' in next) {
-        // A worker that died (WebAssembly abort, out of memory) is replaced by the pool; this request still gets an answer.
-        notes.push(`the ${next.run.backend} worker failed: ${next.error instanceof Error ? next.error.message : String(next.error)}`);
+        // A worker that died (WebAssembly abort, out of memory) is replaced by the pool; this request still gets an
+        // answer.
+        notes.push(
+          `the ${next.run.backend} worker failed: ` +
+            `${next.error instanceof Error ? next.error.message : String(next.error)}`,
+        );
         continue;
       }
       const r = next.result.result;
-      const proof = r.status === 'infeasible' || (r.status === 'optimal' && r.assignment !== undefined && verifyPlan(model, r.assignment, true).valid);
+      const proof =
+        r.status === 'infeasible' ||
+        (r.status === 'optimal' && r.assignment !== undefined && verifyPlan(model, r.assignment, true).valid);
       if (proof) break; // the first proof wins
     }
   } finally {
@@ -241,7 +317,13 @@ async function stopAll(runs: readonly Run[], atDeadline: boolean): Promise<void>
   for (const r of graceful) {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), STOP_GRACE_MS)));
-    const ended = await Promise.race([r.task.then((result) => ({ result }), (error: unknown) => ({ error })), late]);
+    const ended = await Promise.race([
+      r.task.then(
+        (result) => ({ result }),
+        (error: unknown) => ({ error }),
+      ),
+      late,
+    ]);
     clearTimeout(timer);
     if (ended) {
       r.settled = ended;
@@ -255,7 +337,12 @@ function drain(runs: readonly Run[], sense: 'min' | 'max'): Gathered {
   const progress: Gathered = { incumbents: [] };
   for (const run of runs) {
     const messages: WorkerMessage[] = [...run.buffer];
-    for (let msg = receiveMessageOnPort(run.channel.port1); msg !== undefined; msg = receiveMessageOnPort(run.channel.port1)) messages.push(msg.message as WorkerMessage);
+    for (
+      let msg = receiveMessageOnPort(run.channel.port1);
+      msg !== undefined;
+      msg = receiveMessageOnPort(run.channel.port1)
+    )
+      messages.push(msg.message as WorkerMessage);
     for (const m of messages) {
       switch (m.kind) {
         case 'greedy':
@@ -286,25 +373,48 @@ function drain(runs: readonly Run[], sense: 'min' | 'max'): Gathered {
  * The greedy plan, verified: from the context or the workers. When neither has it (no worker ran), it is
  * computed here for small models; for large ones the plan is empty, so the event loop is never held.
  */
-function greedySummary(model: AssignmentModel, ctx: SolveContext, fromWorkers: Int32Array | undefined, notes: string[]): PlanSummary {
+function greedySummary(
+  model: AssignmentModel,
+  ctx: SolveContext,
+  fromWorkers: Int32Array | undefined,
+  notes: string[],
+): PlanSummary {
   let assignment = ctx.greedy ?? fromWorkers;
   if (!assignment) {
     const small = model.nodes.length * model.items.length <= MAIN_THREAD_GREEDY_PAIRS;
     assignment = small ? greedyPlan(model) : new Int32Array(model.items.length).fill(-1);
-    notes.push(small ? 'the greedy ran on the main thread (the solve never started in a worker)' : 'no solver thread ran: the greedy plan was not computed');
+    notes.push(
+      small
+        ? 'the greedy ran on the main thread (the solve never started in a worker)'
+        : 'no solver thread ran: the greedy plan was not computed',
+    );
   }
   const verification = verifyPlan(model, assignment, false);
-  if (!verification.valid) throw new Error(`internal error: the greedy plan failed verification: ${verification.violations.join('; ')}`);
+  if (!verification.valid)
+    throw new Error(`internal error: the greedy plan failed verification: ${verification.violations.join('; ')}`);
   return { assignment, verification };
 }
 
 /** The answer when no solver thread was free in time: the greedy plan (feasible if complete). */
-function finishWithout(model: AssignmentModel, ctx: SolveContext, notes: string[], started: number, timedOut: boolean, queuedMs: number): SolveOutcome {
+function finishWithout(
+  model: AssignmentModel,
+  ctx: SolveContext,
+  notes: string[],
+  started: number,
+  timedOut: boolean,
+  queuedMs: number,
+): SolveOutcome {
   const greedy = greedySummary(model, ctx, undefined, notes);
   const timings = { totalMs: Date.now() - started, timedOut, queuedMs };
   const base = { source: 'greedy' as const, plan: greedy, greedy, notes, backends: [], program: null, timings };
   const complete = greedy.verification.complete || model.rules?.unplacedPenalty !== undefined;
   if (!complete) return { ...base, status: 'unknown', objective: null, bound: null, gap: null, reasons: [] };
-  return { ...base, status: 'feasible', objective: greedy.verification.objective, bound: null, gap: null, reasons: greedy.verification.complete ? [] : unplacedReasons(model, greedy.assignment) };
+  return {
+    ...base,
+    status: 'feasible',
+    objective: greedy.verification.objective,
+    bound: null,
+    gap: null,
+    reasons: greedy.verification.complete ? [] : unplacedReasons(model, greedy.assignment),
+  };
 }
-

@@ -26,12 +26,22 @@ export interface ThreadPoolOptions {
   readonly output?: (chunk: Buffer) => void;
   /** Called with each event worth a log line: a worker that died, one that was replaced. */
   readonly onEvent?: (event: PoolEvent) => void;
-  /** A worker that reports more memory than this after a task (bytes, e.g. WebAssembly heaps, which never shrink) is replaced when released. */
+  /**
+   * A worker that reports more memory than this after a task (bytes, e.g. WebAssembly heaps, which never shrink) is
+   * replaced when released.
+   */
   readonly recycleAboveBytes?: number;
 }
 
 export type PoolEvent =
-  | { readonly kind: 'exit'; readonly pool: string; readonly code: number; readonly reason: string; readonly whileStarting: boolean; readonly planned: boolean }
+  | {
+      readonly kind: 'exit';
+      readonly pool: string;
+      readonly code: number;
+      readonly reason: string;
+      readonly whileStarting: boolean;
+      readonly planned: boolean;
+    }
   | { readonly kind: 'replace'; readonly pool: string; readonly delayMs: number };
 
 export interface PoolHealth {
@@ -81,7 +91,8 @@ export interface Lease {
   readonly threadId: number;
 }
 
-const reasonOf = (signal: AbortSignal): Error => (signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+const reasonOf = (signal: AbortSignal): Error =>
+  signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason));
 
 /** How long a new worker may take to load before it is given up. */
 const STARTUP_TIMEOUT_MS = 60_000;
@@ -132,7 +143,16 @@ export class ThreadPool {
       if (s.state === 'leased') busy++;
       if (s.state === 'starting') starting++;
     }
-    return { threads: this.threads, ready, busy, starting, restarts: this.restarts, startupFailures: this.startupFailures, failing: ready === 0 && this.startupFailures >= FAILING_AFTER, booting: !this.everReady };
+    return {
+      threads: this.threads,
+      ready,
+      busy,
+      starting,
+      restarts: this.restarts,
+      startupFailures: this.startupFailures,
+      failing: ready === 0 && this.startupFailures >= FAILING_AFTER,
+      booting: !this.everReady,
+    };
   }
 
   /** Resolves once every worker is loaded (none starting), checking every 20 ms; rejects after `timeoutMs`. */
@@ -189,7 +209,9 @@ export class ThreadPool {
     for (const t of this.replacements) clearTimeout(t);
     this.replacements.clear();
     for (const w of this.waiters.splice(0)) w.reject(new WorkerStoppedError(`the ${this.name} pool is closing`));
-    const exits = [...this.slots].map((s) => new Promise<void>((resolve) => (s.state === 'dead' ? resolve() : s.worker.once('exit', () => resolve()))));
+    const exits = [...this.slots].map(
+      (s) => new Promise<void>((resolve) => (s.state === 'dead' ? resolve() : s.worker.once('exit', () => resolve()))),
+    );
     for (const s of this.slots) this.stop(s, 'the pool is closing');
     await Promise.all(exits);
   }
@@ -211,7 +233,9 @@ export class ThreadPool {
     }, STARTUP_TIMEOUT_MS);
     slot.startupTimer.unref();
     this.slots.add(slot);
-    worker.on('message', (msg: { type?: string; value?: unknown; message?: string; memory?: number }) => this.onMessage(slot, msg));
+    worker.on('message', (msg: { type?: string; value?: unknown; message?: string; memory?: number }) =>
+      this.onMessage(slot, msg),
+    );
     // An error event is followed by 'exit'; the task (if any) is rejected there with the error's message.
     let lastError = '';
     worker.on('error', (err) => {
@@ -260,10 +284,18 @@ export class ThreadPool {
     slot.pending?.reject(new WorkerStoppedError(reason));
     slot.pending = undefined;
     if (this.closing) return;
-    this.options.onEvent?.({ kind: 'exit', pool: this.name, code, reason, whileStarting, planned: slot.doomed !== undefined });
+    this.options.onEvent?.({
+      kind: 'exit',
+      pool: this.name,
+      code,
+      reason,
+      whileStarting,
+      planned: slot.doomed !== undefined,
+    });
     if (whileStarting && slot.doomed === undefined) this.startupFailures++;
     this.restarts++;
-    const delayMs = this.startupFailures === 0 ? 0 : Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (this.startupFailures - 1));
+    const delayMs =
+      this.startupFailures === 0 ? 0 : Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (this.startupFailures - 1));
     if (delayMs > 0) this.options.onEvent?.({ kind: 'replace', pool: this.name, delayMs });
     const timer = setTimeout(() => {
       this.replacements.delete(timer);
@@ -294,7 +326,8 @@ export class ThreadPool {
     return {
       threadId: slot.worker.threadId,
       run: <R>(task: unknown, transfer: readonly Transferable[] = [], weight = 0): Promise<R> => {
-        if (done || slot.state !== 'leased') return Promise.reject(new WorkerStoppedError(slot.doomed ?? 'the lease has ended'));
+        if (done || slot.state !== 'leased')
+          return Promise.reject(new WorkerStoppedError(slot.doomed ?? 'the lease has ended'));
         if (slot.pending) return Promise.reject(new Error('internal error: a task is already running on this worker'));
         slot.weight = weight;
         return new Promise<R>((resolve, reject) => {
@@ -311,9 +344,15 @@ export class ThreadPool {
         if (done) return;
         done = true;
         if (slot.state !== 'leased') return;
-        const large = this.options.recycleAboveBytes !== undefined && (slot.memory ?? 0) > this.options.recycleAboveBytes;
+        const large =
+          this.options.recycleAboveBytes !== undefined && (slot.memory ?? 0) > this.options.recycleAboveBytes;
         if (recycle || slot.pending || large) {
-          this.stop(slot, large ? `recycled: it held ${Math.round((slot.memory ?? 0) / 2 ** 20)} MiB after its last task` : 'recycled');
+          this.stop(
+            slot,
+            large
+              ? `recycled: it held ${Math.round((slot.memory ?? 0) / 2 ** 20)} MiB after its last task`
+              : 'recycled',
+          );
           return;
         }
         slot.state = 'idle';

@@ -1,4 +1,12 @@
-import { BLOCK_REASONS, demandUnits, domainIndex, type AssignmentModel, type GroupRule, type ObjectiveParts, senseSign } from '../models/model.js';
+import {
+  BLOCK_REASONS,
+  demandUnits,
+  domainIndex,
+  type AssignmentModel,
+  type GroupRule,
+  type ObjectiveParts,
+  senseSign,
+} from '../models/model.js';
 import { maxOf, minOf } from '../models/own.js';
 
 /**
@@ -27,7 +35,15 @@ export function verifyPlan(model: AssignmentModel, plan: ArrayLike<number>, requ
   const violations: string[] = [];
   const used = model.resources.map(() => new Array<bigint>(n).fill(0n));
   if (plan.length !== m) {
-    return { valid: false, complete: false, placed: 0, objective: NaN, parts: { cost: NaN, balance: NaN, pack: NaN, weighted: NaN }, violations: [`plan has ${plan.length} entries for ${m} containers`], used };
+    return {
+      valid: false,
+      complete: false,
+      placed: 0,
+      objective: NaN,
+      parts: { cost: NaN, balance: NaN, pack: NaN, weighted: NaN },
+      violations: [`plan has ${plan.length} entries for ${m} containers`],
+      used,
+    };
   }
   let placed = 0;
   let cost = 0;
@@ -50,7 +66,10 @@ export function verifyPlan(model: AssignmentModel, plan: ArrayLike<number>, requ
     placed++;
     cost += model.cost[i * m + j]!;
     const blocked = rules?.blocked[i * m + j] ?? 0;
-    if (blocked !== 0) violations.push(`container "${model.items[j]}" may not run on node "${model.nodes[i]}" (${BLOCK_REASONS[blocked]})`);
+    if (blocked !== 0)
+      violations.push(
+        `container "${model.items[j]}" may not run on node "${model.nodes[i]}" (${BLOCK_REASONS[blocked]})`,
+      );
     model.resources.forEach((r, k) => {
       used[k]![i]! += demandUnits(r, i, j, m);
     });
@@ -62,11 +81,24 @@ export function verifyPlan(model: AssignmentModel, plan: ArrayLike<number>, requ
   });
   if (rules) for (const rule of rules.groups) violations.push(...ruleViolations(model, rule, plan));
   const parts = objectiveParts(model, plan, cost, used);
-  return { valid: violations.length === 0, complete: placed === m, placed, objective: parts.weighted + penalties, parts, violations, used };
+  return {
+    valid: violations.length === 0,
+    complete: placed === m,
+    placed,
+    objective: parts.weighted + penalties,
+    parts,
+    violations,
+    used,
+  };
 }
 
 /** The objective's parts, from the plan and the exact usage. */
-function objectiveParts(model: AssignmentModel, plan: ArrayLike<number>, cost: number, used: readonly (readonly bigint[])[]): ObjectiveParts {
+function objectiveParts(
+  model: AssignmentModel,
+  plan: ArrayLike<number>,
+  cost: number,
+  used: readonly (readonly bigint[])[],
+): ObjectiveParts {
   const w = model.objective;
   if (!w) return { cost, balance: NaN, pack: NaN, weighted: cost };
   let balance = 0;
@@ -85,7 +117,12 @@ function objectiveParts(model: AssignmentModel, plan: ArrayLike<number>, cost: n
 }
 
 /** How many of `items` the plan puts in each domain (unplaced ones and nodes outside every domain count nowhere). */
-function perDomain(items: readonly number[], plan: ArrayLike<number>, domainOf: Int32Array, domains: number): Int32Array {
+function perDomain(
+  items: readonly number[],
+  plan: ArrayLike<number>,
+  domainOf: Int32Array,
+  domains: number,
+): Int32Array {
   const counts = new Int32Array(domains);
   for (const j of items) {
     const i = plan[j]!;
@@ -106,7 +143,13 @@ export function ruleViolations(model: AssignmentModel, rule: GroupRule, plan: Ar
     case 'atMost': {
       const counts = perDomain(rule.items, plan, domainOf!, rule.domains.length);
       counts.forEach((c, d) => {
-        if (c > rule.limit) out.push(`${rule.name}: ${rule.items.filter((j) => where(j) === d).map(name).join(', ')} share a domain (at most ${rule.limit})`);
+        if (c > rule.limit)
+          out.push(
+            `${rule.name}: ${rule.items
+              .filter((j) => where(j) === d)
+              .map(name)
+              .join(', ')} share a domain (at most ${rule.limit})`,
+          );
       });
       break;
     }
@@ -114,7 +157,11 @@ export function ruleViolations(model: AssignmentModel, rule: GroupRule, plan: Ar
       const a = perDomain(rule.a, plan, domainOf!, rule.domains.length);
       const b = perDomain(rule.b, plan, domainOf!, rule.domains.length);
       a.forEach((c, d) => {
-        if (c > 0 && b[d]! > 0) out.push(`${rule.name}: ${name(rule.a.find((j) => where(j) === d)!)} shares a domain with ${name(rule.b.find((j) => where(j) === d)!)}`);
+        if (c > 0 && b[d]! > 0)
+          out.push(
+            `${rule.name}: ${name(rule.a.find((j) => where(j) === d)!)} shares ` +
+              `a domain with ${name(rule.b.find((j) => where(j) === d)!)}`,
+          );
       });
       break;
     }
@@ -124,14 +171,16 @@ export function ruleViolations(model: AssignmentModel, rule: GroupRule, plan: Ar
       for (const j of rule.items) {
         if (plan[j]! < 0) continue;
         const d = where(j);
-        if (d < 0 || counts[d]! - (selected.has(j) ? 1 : 0) === 0) out.push(`${rule.name}: ${name(j)} has no selected container in its domain`);
+        if (d < 0 || counts[d]! - (selected.has(j) ? 1 : 0) === 0)
+          out.push(`${rule.name}: ${name(j)} has no selected container in its domain`);
       }
       break;
     }
     case 'spread': {
       const counts = perDomain(rule.items, plan, domainOf!, rule.domains.length);
       const skew = maxOf(counts) - minOf(counts);
-      if (skew > rule.maxSkew) out.push(`${rule.name}: counts per domain ${counts.join('/')} have skew ${skew} > ${rule.maxSkew}`);
+      if (skew > rule.maxSkew)
+        out.push(`${rule.name}: counts per domain ${counts.join('/')} have skew ${skew} > ${rule.maxSkew}`);
       break;
     }
     case 'moveLimit': {
@@ -142,7 +191,8 @@ export function ruleViolations(model: AssignmentModel, rule: GroupRule, plan: Ar
     }
     case 'gang': {
       const placed = rule.items.filter((j) => plan[j]! >= 0).length;
-      if (placed > 0 && placed < rule.items.length) out.push(`${rule.name}: ${placed} of ${rule.items.length} containers placed (all or none)`);
+      if (placed > 0 && placed < rule.items.length)
+        out.push(`${rule.name}: ${placed} of ${rule.items.length} containers placed (all or none)`);
       break;
     }
   }

@@ -18,7 +18,16 @@ import { BACKENDS } from './backends/index.js';
 import { greedyResult } from './backends/greedy.js';
 import { separateCovers, withRows } from './cuts.js';
 import type { IntegerProgram } from './ip.js';
-import type { ExplainResult, ExplainTask, PlanSource, ProgramSize, SolveTask, WorkerMessage, WorkerResult, WorkerTask } from './protocol.js';
+import type {
+  ExplainResult,
+  ExplainTask,
+  PlanSource,
+  ProgramSize,
+  SolveTask,
+  WorkerMessage,
+  WorkerResult,
+  WorkerTask,
+} from './protocol.js';
 import { serveTasks } from './serve.js';
 import { totalDemandReasons } from './reasons.js';
 
@@ -61,7 +70,13 @@ const MAX_HEURISTIC_MS = 2000;
 /** Reserve kept between the backend's own time limit and the deadline, for conversion and messaging (ms). */
 const BACKEND_RESERVE_MS = 150;
 
-const sizeOf = (ip: IntegerProgram): ProgramSize => ({ variables: ip.varCost.length, constraints: ip.rows.length, classes: ip.classes.length, nodeGroups: ip.nodeGroups, plain: ip.plain });
+const sizeOf = (ip: IntegerProgram): ProgramSize => ({
+  variables: ip.varCost.length,
+  constraints: ip.rows.length,
+  classes: ip.classes.length,
+  nodeGroups: ip.nodeGroups,
+  plain: ip.plain,
+});
 
 let highs: Highs | undefined;
 
@@ -119,14 +134,18 @@ function solveTask(task: SolveTask): WorkerResult {
       // Containers that fit on no node alone, and total demand over total capacity: proofs without a program.
       const unplaceable = fitsNowhere(model);
       port.postMessage({ kind: 'unplaceable', containers: unplaceable } satisfies WorkerMessage);
-      if (unplaceable.length > 0) return { result: { status: 'infeasible', note: 'some containers fit on no node' }, solverMs: 0 };
-      if (totalDemandReasons(model).length > 0) return { result: { status: 'infeasible', note: 'total demand exceeds total capacity' }, solverMs: 0 };
+      if (unplaceable.length > 0)
+        return { result: { status: 'infeasible', note: 'some containers fit on no node' }, solverMs: 0 };
+      if (totalDemandReasons(model).length > 0)
+        return { result: { status: 'infeasible', note: 'total demand exceeds total capacity' }, solverMs: 0 };
     }
     const ip = formulate(model, { symmetry: task.symmetry ?? true });
     port.postMessage({ kind: 'model', size: sizeOf(ip), unplaceable: ip.unplaceable } satisfies WorkerMessage);
-    if (ip.unplaceable.length > 0) return { result: { status: 'infeasible', note: 'some containers fit on no node' }, solverMs: 0 };
+    if (ip.unplaceable.length > 0)
+      return { result: { status: 'infeasible', note: 'some containers fit on no node' }, solverMs: 0 };
     // Nothing to place: the empty plan is optimal.
-    if (ip.m === 0) return { result: { status: 'optimal', assignment: new Int32Array(0), objective: 0, bound: 0 }, solverMs: 0 };
+    if (ip.m === 0)
+      return { result: { status: 'optimal', assignment: new Int32Array(0), objective: 0, bound: 0 }, solverMs: 0 };
     const run = new SolveRun(task, ip);
     const starts = startPlans(run, greedy);
     firstBounds(run, starts.target);
@@ -134,14 +153,26 @@ function solveTask(task: SolveTask): WorkerResult {
     const solved = task.solver === 'highs' ? ip : rootCuts(run);
     const needed = estimateSolverBytes(solved);
     if (needed > (task.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES)) {
-      return { result: { status: 'unknown', note: `the exact model needs about ${Math.round(needed / 2 ** 20)} MiB, more than the WebAssembly heap allows within this solve's memory budget; answered with the heuristics and a Lagrangian bound` }, solverMs: 0 };
+      return {
+        result: {
+          status: 'unknown',
+          note:
+            `the exact model needs about ${Math.round(needed / 2 ** 20)} MiB, more than the WebAssembly heap ` +
+            `allows within this solve's memory budget; answered with the heuristics and a Lagrangian bound`,
+        },
+        solverMs: 0,
+      };
     }
     const budget = run.remaining() - BACKEND_RESERVE_MS;
     if (budget <= 0) return { result: { status: 'unknown', note: 'no time left for the exact solver' }, solverMs: 0 };
     const outcome = runBackend(run, solved, budget, starts);
     // Program terms → model terms (the unplaced penalties are in the offset), like every plan's verified objective.
     const r = outcome.result;
-    const result = { ...r, ...(r.bound === undefined ? {} : { bound: run.modelBound(r.bound) }), ...(r.objective === undefined ? {} : { objective: r.objective + ip.offset }) };
+    const result = {
+      ...r,
+      ...(r.bound === undefined ? {} : { bound: run.modelBound(r.bound) }),
+      ...(r.objective === undefined ? {} : { objective: r.objective + ip.offset }),
+    };
     return { ...outcome, result, solverMs: Date.now() - run.started };
   } finally {
     port.close();
@@ -151,7 +182,8 @@ function solveTask(task: SolveTask): WorkerResult {
 /** The containers that fit on no node even alone (blocked everywhere, or too large for every node). */
 function fitsNowhere(model: AssignmentModel): number[] {
   const out: number[] = [];
-  for (let j = 0; j < model.items.length; j++) if (!model.nodes.some((_, i) => !isBlocked(model, i, j) && fitsEmpty(model, i, j))) out.push(j);
+  for (let j = 0; j < model.items.length; j++)
+    if (!model.nodes.some((_, i) => !isBlocked(model, i, j) && fitsEmpty(model, i, j))) out.push(j);
   return out;
 }
 
@@ -169,17 +201,29 @@ function startPlans(run: SolveRun, greedy: Int32Array): Starts {
   const greedyCheck = verifyPlan(run.model, greedy, true);
   let heuristic: Int32Array | null = null;
   if (run.task.solver !== 'greedy' && run.remaining() > 4 * BACKEND_RESERVE_MS) {
-    heuristic = heuristicPlan(run.model, greedyCheck.valid ? greedy : null, Date.now() + Math.min(MAX_HEURISTIC_MS, run.remaining() * HEURISTIC_SHARE));
+    heuristic = heuristicPlan(
+      run.model,
+      greedyCheck.valid ? greedy : null,
+      Date.now() + Math.min(MAX_HEURISTIC_MS, run.remaining() * HEURISTIC_SHARE),
+    );
   }
   const heuristicCheck = heuristic ? run.offerPlan(heuristic, 'heuristic') : undefined;
-  const target = heuristicCheck?.valid ? heuristicCheck.objective : greedyCheck.valid ? greedyCheck.objective : undefined;
+  const target = heuristicCheck?.valid
+    ? heuristicCheck.objective
+    : greedyCheck.valid
+      ? greedyCheck.objective
+      : undefined;
   return { greedy, greedyValid: greedyCheck.valid, heuristic, heuristicValid: heuristicCheck?.valid ?? false, target };
 }
 
 /** The assignment bound and a Lagrangian bound (capacity rows relaxed), posted at once. */
 function firstBounds(run: SolveRun, target: number | undefined): void {
   const { ip } = run;
-  const lagrangian = lagrangianBound(ip, target === undefined ? undefined : target - ip.offset, Date.now() + Math.min(500, run.remaining() * 0.1));
+  const lagrangian = lagrangianBound(
+    ip,
+    target === undefined ? undefined : target - ip.offset,
+    Date.now() + Math.min(500, run.remaining() * 0.1),
+  );
   run.bound = tighterBound(ip.sense, run.bound, run.modelBound(lagrangian)) ?? run.bound;
   run.post({ kind: 'bound', bound: run.bound, method: 'lagrangian' });
 }
@@ -190,7 +234,11 @@ function rootCuts(run: SolveRun): IntegerProgram {
   if (ip.varCost.length > LP_BOUND_MAX_VARIABLES) return ip;
   let solved = ip;
   const cutDeadline = Date.now() + Math.min(run.remaining() * CUT_BUDGET_SHARE, MAX_CUT_MS);
-  for (let round = 0; round < MAX_CUT_ROUNDS && Date.now() < cutDeadline && run.remaining() > 4 * BACKEND_RESERVE_MS; round++) {
+  for (
+    let round = 0;
+    round < MAX_CUT_ROUNDS && Date.now() < cutDeadline && run.remaining() > 4 * BACKEND_RESERVE_MS;
+    round++
+  ) {
     const lp = glpkLp(solved, Math.max(1, cutDeadline - Date.now()));
     if (lp === undefined) break;
     run.offerBound(run.modelBound(lp.z), round === 0 ? 'lp' : 'lp+cuts');
@@ -202,7 +250,12 @@ function rootCuts(run: SolveRun): IntegerProgram {
   return solved;
 }
 
-function runBackend(run: SolveRun, solved: IntegerProgram, budget: number, starts: Starts): { result: BackendResult; source?: PlanSource } {
+function runBackend(
+  run: SolveRun,
+  solved: IntegerProgram,
+  budget: number,
+  starts: Starts,
+): { result: BackendResult; source?: PlanSource } {
   const { task, model } = run;
   const input = { model, ip: solved, timeLimitMs: budget, mipGap: task.mipGap };
   const stop = task.stop ? new Int32Array(task.stop) : undefined;
@@ -212,7 +265,8 @@ function runBackend(run: SolveRun, solved: IntegerProgram, budget: number, start
     ...(stop ? { shouldStop: () => Atomics.load(stop, 0) !== 0 } : {}),
     ...(starts.heuristicValid && starts.heuristic ? { start: starts.heuristic } : {}),
   };
-  if (task.solver === 'glpk' && task.relay && task.lnsAfterShare !== undefined && lnsApplies(model)) return glpkThenSearch(run, input, budget, starts);
+  if (task.solver === 'glpk' && task.relay && task.lnsAfterShare !== undefined && lnsApplies(model))
+    return glpkThenSearch(run, input, budget, starts);
   return { result: BACKENDS[task.solver].solve(input, hooks) };
 }
 
@@ -221,7 +275,12 @@ function runBackend(run: SolveRun, solved: IntegerProgram, budget: number, start
  * Dantzig–Wolfe bound and the searches from the best plan so far, taking the plans the other worker
  * finds (relayed by the main thread) as they come.
  */
-function glpkThenSearch(run: SolveRun, input: Parameters<typeof BACKENDS.glpk.solve>[0], budget: number, starts: Starts): { result: BackendResult; source?: PlanSource } {
+function glpkThenSearch(
+  run: SolveRun,
+  input: Parameters<typeof BACKENDS.glpk.solve>[0],
+  budget: number,
+  starts: Starts,
+): { result: BackendResult; source?: PlanSource } {
   const { task, model, ip } = run;
   const share = task.lnsAfterShare!;
   const result = BACKENDS.glpk.solve({ ...input, timeLimitMs: Math.max(1, Math.floor(budget * share)) });
@@ -229,14 +288,20 @@ function glpkThenSearch(run: SolveRun, input: Parameters<typeof BACKENDS.glpk.so
   const relay = task.relay!;
   const latest = (): Int32Array | undefined => {
     let plan: Int32Array | undefined;
-    for (let msg = receiveMessageOnPort(relay); msg !== undefined; msg = receiveMessageOnPort(relay)) plan = (msg.message as { assignment: Int32Array }).assignment;
+    for (let msg = receiveMessageOnPort(relay); msg !== undefined; msg = receiveMessageOnPort(relay))
+      plan = (msg.message as { assignment: Int32Array }).assignment;
     return plan;
   };
   // The best verified plan so far, each checked once.
   const sign = senseSign(ip.sense);
   let start: Int32Array | undefined;
   let startValue = Infinity;
-  for (const p of [result.assignment, starts.heuristicValid ? starts.heuristic : null, starts.greedyValid ? starts.greedy : null, latest()]) {
+  for (const p of [
+    result.assignment,
+    starts.heuristicValid ? starts.heuristic : null,
+    starts.greedyValid ? starts.greedy : null,
+    latest(),
+  ]) {
     if (!(p instanceof Int32Array)) continue;
     const v = verifyPlan(model, p, true);
     if (v.valid && sign * v.objective < startValue) {
@@ -250,7 +315,14 @@ function glpkThenSearch(run: SolveRun, input: Parameters<typeof BACKENDS.glpk.so
   // the LP bound HiGHS starts from. A failed LP leaves the bounds already proven.
   let cg: ReturnType<typeof columnGeneration>;
   try {
-    cg = highs ? columnGeneration(highs, model, start, Date.now() + Math.min(COLGEN_MAX_MS, Math.max(0, end - Date.now()) * COLGEN_SHARE)) : undefined;
+    cg = highs
+      ? columnGeneration(
+          highs,
+          model,
+          start,
+          Date.now() + Math.min(COLGEN_MAX_MS, Math.max(0, end - Date.now()) * COLGEN_SHARE),
+        )
+      : undefined;
   } catch {
     cg = undefined;
   }
@@ -259,7 +331,10 @@ function glpkThenSearch(run: SolveRun, input: Parameters<typeof BACKENDS.glpk.so
   // shorter chain search in place of LNS.
   const subsets = cg?.converged === true;
   const searches: string[] = [];
-  const report = (source: PlanSource) => (plan: Int32Array): void => void run.offerPlan(plan, source);
+  const report =
+    (source: PlanSource) =>
+    (plan: Int32Array): void =>
+      void run.offerPlan(plan, source);
   if (chainsApply(model)) {
     const chainEnd = Date.now() + Math.max(0, end - Date.now()) * (subsets ? CHAIN_SHARE_BEFORE_SUBSETS : CHAIN_SHARE);
     start = chainSearch(model, start, { deadline: chainEnd, poll: latest, onImprove: report('chains') }) ?? start;
@@ -268,12 +343,27 @@ function glpkThenSearch(run: SolveRun, input: Parameters<typeof BACKENDS.glpk.so
   const glpkNote = (what: string): string => `GLPK found no proof in ${Math.round(budget * share)} ms; ${what}`;
   if (subsets && cg) {
     searches.push('the Lagrangian node-subset search');
-    const found = subsetSearch(model, start, cg.multipliers, { deadline: end, poll: latest, onImprove: report('subsets') });
+    const found = subsetSearch(model, start, cg.multipliers, {
+      deadline: end,
+      poll: latest,
+      onImprove: report('subsets'),
+    });
     if (found?.optimal) {
       const objective = verifyPlan(model, found.plan, true).objective;
-      const note = glpkNote(`${searches.join(', then ')} proved the plan optimal (Lagrangian branch and bound over every node)`);
+      const note = glpkNote(
+        `${searches.join(', then ')} proved the plan optimal (Lagrangian branch and bound over every node)`,
+      );
       // The bound is the plan's own objective, in program terms like the other results'.
-      return { result: { status: 'optimal', assignment: found.plan, objective: objective - ip.offset, bound: objective - ip.offset, note }, source: 'subsets' };
+      return {
+        result: {
+          status: 'optimal',
+          assignment: found.plan,
+          objective: objective - ip.offset,
+          bound: objective - ip.offset,
+          note,
+        },
+        source: 'subsets',
+      };
     }
   } else {
     searches.push('large-neighbourhood search');
@@ -285,7 +375,9 @@ function glpkThenSearch(run: SolveRun, input: Parameters<typeof BACKENDS.glpk.so
 /** The minimal-conflict search, posting each smaller conflict as it is proven. */
 function explainTask(task: ExplainTask): ExplainResult {
   try {
-    const explanation = findConflict(task.model, task.deadline, (keep) => task.port.postMessage({ kind: 'conflict', containers: Int32Array.from(keep) } satisfies WorkerMessage));
+    const explanation = findConflict(task.model, task.deadline, (keep) =>
+      task.port.postMessage({ kind: 'conflict', containers: Int32Array.from(keep) } satisfies WorkerMessage),
+    );
     return { explanation };
   } finally {
     task.port.close();

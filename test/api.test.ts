@@ -9,15 +9,27 @@ import { SolverPool } from '../solver/pool.js';
 import { fixturePath } from './helpers.js';
 import { sharedPool } from './setup.js';
 
-const LIMITS: ProblemLimits = { maxNodes: 100, maxContainers: 2000, maxPairs: 200_000, maxResources: 8, maxTimeLimitMs: 60_000 };
+const LIMITS: ProblemLimits = {
+  maxNodes: 100,
+  maxContainers: 2000,
+  maxPairs: 200_000,
+  maxResources: 8,
+  maxTimeLimitMs: 60_000,
+};
 
 async function listen(app: ReturnType<typeof createApp>): Promise<{ server: Server; url: string }> {
   return new Promise((resolve) => {
-    const server = app.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
+    const server = app.listen(0, '127.0.0.1', () =>
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
+    );
   });
 }
 
-async function post(url: string, body: string, contentType: string | null = 'application/json'): Promise<{ status: number; json: Record<string, unknown>; headers: Headers }> {
+async function post(
+  url: string,
+  body: string,
+  contentType: string | null = 'application/json',
+): Promise<{ status: number; json: Record<string, unknown>; headers: Headers }> {
   const res = await fetch(url, { method: 'POST', body, headers: contentType ? { 'content-type': contentType } : {} });
   return { status: res.status, json: (await res.json()) as Record<string, unknown>, headers: res.headers };
 }
@@ -67,20 +79,34 @@ describe('HTTP API', function () {
   });
 
   it('POST /v1/plan takes kubectl output unchanged (kind: List of nodes and pods), names pods namespace/name', async () => {
-    const c = JSON.parse(readFileSync(fixturePath('kube', 'gpu-pool-taints.json'), 'utf8')) as { input: { nodeList: { items: unknown[] }; podList: { items: unknown[] } } };
-    const list = { apiVersion: 'v1', kind: 'List', items: [...c.input.nodeList.items, ...c.input.podList.items], metadata: { resourceVersion: '' } };
+    const c = JSON.parse(readFileSync(fixturePath('kube', 'gpu-pool-taints.json'), 'utf8')) as {
+      input: { nodeList: { items: unknown[] }; podList: { items: unknown[] } };
+    };
+    const list = {
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [...c.input.nodeList.items, ...c.input.podList.items],
+      metadata: { resourceVersion: '' },
+    };
     const { status, json } = await post(`${url}/v1/plan`, JSON.stringify(list));
     assert.equal(status, 200);
     assert.equal(json['status'], 'optimal');
     const assignments = json['assignments'] as { container: string; node: string }[];
-    assert.deepEqual(assignments.find((a) => a.container === 'ml/train-llm-0'), { container: 'ml/train-llm-0', node: 'gpu-a' });
+    assert.deepEqual(
+      assignments.find((a) => a.container === 'ml/train-llm-0'),
+      { container: 'ml/train-llm-0', node: 'gpu-a' },
+    );
     assert.match((json['notes'] as string[])[0]!, /read 4 nodes and 5 pods: 5 to place/);
   });
 
   it('POST /v1/plan with a bad Kubernetes quantity answers 400 with the path into the pod list', async () => {
     const body = {
       nodeList: { items: [{ metadata: { name: 'n1' }, status: { allocatable: { cpu: '4', pods: '110' } } }] },
-      podList: { items: [{ metadata: { name: 'p1' }, spec: { containers: [{ name: 'c', resources: { requests: { cpu: '1K' } } }] } }] },
+      podList: {
+        items: [
+          { metadata: { name: 'p1' }, spec: { containers: [{ name: 'c', resources: { requests: { cpu: '1K' } } }] } },
+        ],
+      },
     };
     const { status, json } = await post(`${url}/v1/plan`, JSON.stringify(body));
     assert.equal(status, 400);
@@ -89,7 +115,17 @@ describe('HTTP API', function () {
   });
 
   it('POST /v1/solve returns a node index per container', async () => {
-    const { status, json } = await post(`${url}/v1/solve`, JSON.stringify({ cost: [[1, 5], [4, 2]], demand: { cpu: [1, 1] }, capacity: { cpu: [1, 1] } }));
+    const { status, json } = await post(
+      `${url}/v1/solve`,
+      JSON.stringify({
+        cost: [
+          [1, 5],
+          [4, 2],
+        ],
+        demand: { cpu: [1, 1] },
+        capacity: { cpu: [1, 1] },
+      }),
+    );
     assert.equal(status, 200);
     assert.deepEqual(json['assignment'], [0, 1]);
     assert.equal(json['objective'], 3);
@@ -169,8 +205,20 @@ describe('HTTP API under load', function () {
       const [g] = parseGapFile(readFileSync(fixturePath('gap', 'gap12.txt'), 'utf8'), true);
       const slow = JSON.stringify(gapToProgram(g!, 'min', { timeLimitMs: 1500, solver: 'glpk' }));
       // Warm up: once the thread is ready, one solve runs, one waits, and the third is refused.
-      assert.equal((await post(`${url}/v1/solve`, JSON.stringify({ cost: [[1]], demand: {}, capacity: {}, options: { solver: 'glpk' } }))).status, 200);
-      const answers = await Promise.all([post(`${url}/v1/solve`, slow), post(`${url}/v1/solve`, slow), post(`${url}/v1/solve`, slow)]);
+      assert.equal(
+        (
+          await post(
+            `${url}/v1/solve`,
+            JSON.stringify({ cost: [[1]], demand: {}, capacity: {}, options: { solver: 'glpk' } }),
+          )
+        ).status,
+        200,
+      );
+      const answers = await Promise.all([
+        post(`${url}/v1/solve`, slow),
+        post(`${url}/v1/solve`, slow),
+        post(`${url}/v1/solve`, slow),
+      ]);
       const statuses = answers.map((a) => a.status).sort();
       assert.deepEqual(statuses, [200, 200, 503]);
       const refused = answers.find((a) => a.status === 503)!;

@@ -13,7 +13,8 @@ function placement(args: string[], input?: string): { code: number | null; stdou
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const fixtureInput = (name: string): string => JSON.stringify((JSON.parse(readFileSync(fixturePath('plan', name), 'utf8')) as { input: unknown }).input);
+const fixtureInput = (name: string): string =>
+  JSON.stringify((JSON.parse(readFileSync(fixturePath('plan', name), 'utf8')) as { input: unknown }).input);
 
 describe('CLI (placement)', function () {
   this.timeout(120_000);
@@ -34,7 +35,9 @@ describe('CLI (placement)', function () {
   });
 
   it('plan NODES PODS reads kubectl output from two files; a directory of YAML manifests gives the same plan', () => {
-    const c = JSON.parse(readFileSync(fixturePath('kube', 'zone-spread-web.json'), 'utf8')) as { input: { nodeList: { items: unknown[] }; podList: { items: unknown[] } } };
+    const c = JSON.parse(readFileSync(fixturePath('kube', 'zone-spread-web.json'), 'utf8')) as {
+      input: { nodeList: { items: unknown[] }; podList: { items: unknown[] } };
+    };
     const dir = mkdtempSync(join(tmpdir(), 'placement-'));
     writeFileSync(join(dir, 'nodes.json'), JSON.stringify(c.input.nodeList));
     writeFileSync(join(dir, 'pods.json'), JSON.stringify(c.input.podList));
@@ -44,7 +47,10 @@ describe('CLI (placement)', function () {
     assert.equal(a.status, 'optimal');
     const yamlDir = mkdtempSync(join(tmpdir(), 'manifests-'));
     writeFileSync(join(yamlDir, 'nodes.yaml'), c.input.nodeList.items.map((n) => stringify(n)).join('---\n'));
-    writeFileSync(join(yamlDir, 'pods.yml'), stringify({ apiVersion: 'v1', kind: 'PodList', items: c.input.podList.items }));
+    writeFileSync(
+      join(yamlDir, 'pods.yml'),
+      stringify({ apiVersion: 'v1', kind: 'PodList', items: c.input.podList.items }),
+    );
     writeFileSync(join(yamlDir, 'README.txt'), 'not a manifest');
     const fromDir = placement(['plan', yamlDir, '--time-limit-ms', '5000']);
     assert.equal(fromDir.code, 0, fromDir.stderr);
@@ -62,7 +68,14 @@ describe('CLI (placement)', function () {
   it('solve FILE with flags: --solver jslp --time-limit-ms', () => {
     const r = placement(['solve', fixturePath('gap', 'known-values.csv')]);
     assert.equal(r.code, 2, 'a CSV is not JSON');
-    const program = JSON.stringify({ cost: [[1, 5], [4, 2]], demand: { cpu: [1, 1] }, capacity: { cpu: [1, 1] } });
+    const program = JSON.stringify({
+      cost: [
+        [1, 5],
+        [4, 2],
+      ],
+      demand: { cpu: [1, 1] },
+      capacity: { cpu: [1, 1] },
+    });
     const ok = placement(['solve', '-', '--solver', 'jslp', '--time-limit-ms', '3000'], program);
     assert.equal(ok.code, 0, ok.stderr);
     const out = JSON.parse(ok.stdout) as { source: string; assignment: number[] };
@@ -72,9 +85,24 @@ describe('CLI (placement)', function () {
 
   const bad: { name: string; args: string[]; input: string; want: RegExp }[] = [
     { name: 'malformed JSON', args: ['plan', '-'], input: '{', want: /cannot read standard input as JSON/ },
-    { name: 'an invalid quantity, naming the field', args: ['plan', '-'], input: '{"nodes":[{"name":"a","capacity":{"cpu":"1K"}}],"containers":[]}', want: /nodes\[0\]\.capacity\.cpu/ },
-    { name: 'an unknown solver flag value', args: ['plan', '-', '--solver', 'cplex'], input: fixtureInput('seed-example.json'), want: /options\.solver/ },
-    { name: 'a non-numeric time limit', args: ['plan', '-', '--time-limit-ms', 'soon'], input: fixtureInput('seed-example.json'), want: /--time-limit-ms must be an integer/ },
+    {
+      name: 'an invalid quantity, naming the field',
+      args: ['plan', '-'],
+      input: '{"nodes":[{"name":"a","capacity":{"cpu":"1K"}}],"containers":[]}',
+      want: /nodes\[0\]\.capacity\.cpu/,
+    },
+    {
+      name: 'an unknown solver flag value',
+      args: ['plan', '-', '--solver', 'cplex'],
+      input: fixtureInput('seed-example.json'),
+      want: /options\.solver/,
+    },
+    {
+      name: 'a non-numeric time limit',
+      args: ['plan', '-', '--time-limit-ms', 'soon'],
+      input: fixtureInput('seed-example.json'),
+      want: /--time-limit-ms must be an integer/,
+    },
     { name: 'an unknown command', args: ['place', '-'], input: '{}', want: /expected "plan FILE" or "solve FILE"/ },
     { name: 'a missing file', args: ['plan', '/nonexistent.json'], input: '', want: /cannot read \/nonexistent.json/ },
   ];
@@ -112,7 +140,10 @@ describe('CLI (placement)', function () {
     const dir = mkdtempSync(join(tmpdir(), 'placement-quote-'));
     writeFileSync(join(dir, 'a.json'), '{"nodes": [{"name": "secret-token-123", "capacity": {"cpu": 4}}], oops}');
     writeFileSync(join(dir, 'b.yaml'), 'nodes:\n  - name: secret-abc\n    capacity: {cpu: [\n');
-    for (const [file, where] of [['a.json', /line 1 column 67/], ['b.yaml', /at line \d+ column \d+/]] as const) {
+    for (const [file, where] of [
+      ['a.json', /line 1 column 67/],
+      ['b.yaml', /at line \d+ column \d+/],
+    ] as const) {
       const r = placement(['plan', join(dir, file)]);
       assert.equal(r.code, 2);
       assert.match(r.stderr, where);
@@ -121,7 +152,11 @@ describe('CLI (placement)', function () {
   });
 
   it('prints JSON only on stdout when nothing can be placed (GLPK used to abort and print there), and exits 1 for an infeasible pack', () => {
-    const nothing = { nodes: [{ name: 'a', capacity: { cpu: 1 } }], containers: [{ name: 'x', requests: { cpu: 2 } }], options: { allowUnplaced: true, timeLimitMs: 3000 } };
+    const nothing = {
+      nodes: [{ name: 'a', capacity: { cpu: 1 } }],
+      containers: [{ name: 'x', requests: { cpu: 2 } }],
+      options: { allowUnplaced: true, timeLimitMs: 3000 },
+    };
     for (const solver of ['glpk', 'jslp', 'auto']) {
       const r = placement(['plan', '-', '--solver', solver], JSON.stringify(nothing));
       assert.equal(r.code, 0, r.stderr);
@@ -130,7 +165,11 @@ describe('CLI (placement)', function () {
       assert.deepEqual(out.unplaced, ['x']);
       assert.doesNotMatch(r.stderr, /glp_add_cols|Aborted/);
     }
-    const pack = { nodes: [{ name: 'a', capacity: { cpu: 2 } }], containers: ['x', 'y'].map((name) => ({ name, requests: { cpu: 1.5 } })), options: { objective: 'pack', timeLimitMs: 3000 } };
+    const pack = {
+      nodes: [{ name: 'a', capacity: { cpu: 2 } }],
+      containers: ['x', 'y'].map((name) => ({ name, requests: { cpu: 1.5 } })),
+      options: { objective: 'pack', timeLimitMs: 3000 },
+    };
     const r = placement(['plan', '-'], JSON.stringify(pack));
     assert.equal(r.code, 1, r.stderr);
     const out = JSON.parse(r.stdout) as { status: string; explanation: { containers: string[] } };
@@ -138,4 +177,3 @@ describe('CLI (placement)', function () {
     assert.deepEqual(out.explanation.containers, ['x', 'y']);
   });
 });
-

@@ -8,7 +8,6 @@ import { orlibMinimum, program, randomSingleResource } from './helpers.js';
  * packed instances well above the LP bound.
  */
 describe('Dantzig–Wolfe bound by column generation', () => {
-
   it('on gapd-5 (20×100) reaches 6176.1, between the LP bound HiGHS starts from (6166 after 30 s) and the published 6185', async function () {
     this.timeout(15_000);
     const highs = await loadHighs();
@@ -21,7 +20,11 @@ describe('Dantzig–Wolfe bound by column generation', () => {
   it('stays at or below the published optimum on gapa-1, gapc-5 and gapd-3', async function () {
     this.timeout(20_000);
     const highs = await loadHighs();
-    for (const [file, index] of [['gapa.txt', 1], ['gapc.txt', 5], ['gapd.txt', 3]] as const) {
+    for (const [file, index] of [
+      ['gapa.txt', 1],
+      ['gapc.txt', 5],
+      ['gapd.txt', 3],
+    ] as const) {
       const { model, published, start } = orlibMinimum(file, index);
       const bound = columnGenerationBound(highs, model, start, Date.now() + 5_000)!;
       assert.ok(bound <= published, `${file} ${index}: ${bound} > ${published}`);
@@ -39,11 +42,23 @@ describe('Dantzig–Wolfe bound by column generation', () => {
       const { model, sense, exact, worst } = instance;
       checked++;
       // From the optimum, from the worst plan, and cut short after one round.
-      for (const [start, deadline] of [[exact.plan, Date.now() + 5_000], [worst.plan, Date.now() + 5_000], [worst.plan, 0]] as const) {
+      for (const [start, deadline] of [
+        [exact.plan, Date.now() + 5_000],
+        [worst.plan, Date.now() + 5_000],
+        [worst.plan, 0],
+      ] as const) {
         const bound = columnGenerationBound(highs, model, start, deadline);
         if (bound === undefined) continue;
-        if (sense === 'min') assert.ok(bound <= exact.objective + 1e-9, `seed ${seed}: bound ${bound} above the optimum ${exact.objective}`);
-        else assert.ok(bound >= exact.objective - 1e-9, `seed ${seed}: bound ${bound} below the optimum ${exact.objective}`);
+        if (sense === 'min')
+          assert.ok(
+            bound <= exact.objective + 1e-9,
+            `seed ${seed}: bound ${bound} above the optimum ${exact.objective}`,
+          );
+        else
+          assert.ok(
+            bound >= exact.objective - 1e-9,
+            `seed ${seed}: bound ${bound} below the optimum ${exact.objective}`,
+          );
         if (deadline > 0 && Math.abs(bound - exact.objective) < 1e-6) tight++;
       }
     }
@@ -52,12 +67,44 @@ describe('Dantzig–Wolfe bound by column generation', () => {
   });
 
   it('applies to plain single-resource models up to COLGEN_MAX_ITEMS containers', () => {
-    const plain = program({ cost: [[1, 2], [2, 1]], demand: { load: [[1, 1], [1, 1]] }, capacity: { load: [2, 2] } });
+    const plain = program({
+      cost: [
+        [1, 2],
+        [2, 1],
+      ],
+      demand: {
+        load: [
+          [1, 1],
+          [1, 1],
+        ],
+      },
+      capacity: { load: [2, 2] },
+    });
     assert.equal(columnGenerationApplies(plain.model), true);
-    const two = program({ cost: [[1, 2], [2, 1]], demand: { cpu: [[1, 1], [1, 1]], memory: [[1, 1], [1, 1]] }, capacity: { cpu: [2, 2], memory: [2, 2] } });
+    const two = program({
+      cost: [
+        [1, 2],
+        [2, 1],
+      ],
+      demand: {
+        cpu: [
+          [1, 1],
+          [1, 1],
+        ],
+        memory: [
+          [1, 1],
+          [1, 1],
+        ],
+      },
+      capacity: { cpu: [2, 2], memory: [2, 2] },
+    });
     assert.equal(columnGenerationApplies(two.model), false);
     const m = COLGEN_MAX_ITEMS + 1;
-    const big = program({ cost: [Array.from({ length: m }, () => 1), Array.from({ length: m }, () => 2)], demand: { load: [Array.from({ length: m }, () => 1), Array.from({ length: m }, () => 1)] }, capacity: { load: [m, m] } });
+    const big = program({
+      cost: [Array.from({ length: m }, () => 1), Array.from({ length: m }, () => 2)],
+      demand: { load: [Array.from({ length: m }, () => 1), Array.from({ length: m }, () => 1)] },
+      capacity: { load: [m, m] },
+    });
     assert.equal(columnGenerationApplies(big.model), false);
   });
 });

@@ -17,10 +17,22 @@ function randomSnapshot(seed: number): unknown {
   const int = intsFrom(r);
   const n = int(2, 4);
   const m = int(3, 7);
-  const nodes = Array.from({ length: n }, (_, i) => ({ name: `node-${i}`, capacity: { cpu: `${int(2, 8)}`, memory: `${int(2, 16)}Gi` } }));
-  const containers = Array.from({ length: m }, (_, j) => ({ name: `c-${j}`, requests: { cpu: `${int(1, 12) * 250}m`, memory: `${int(1, 12) * 512}Mi` } }));
+  const nodes = Array.from({ length: n }, (_, i) => ({
+    name: `node-${i}`,
+    capacity: { cpu: `${int(2, 8)}`, memory: `${int(2, 16)}Gi` },
+  }));
+  const containers = Array.from({ length: m }, (_, j) => ({
+    name: `c-${j}`,
+    requests: { cpu: `${int(1, 12) * 250}m`, memory: `${int(1, 12) * 512}Mi` },
+  }));
   const withCosts = r() < 0.5;
-  return withCosts ? { nodes, containers, costs: { matrix: Array.from({ length: n }, () => Array.from({ length: m }, () => int(0, 20))) } } : { nodes, containers };
+  return withCosts
+    ? {
+        nodes,
+        containers,
+        costs: { matrix: Array.from({ length: n }, () => Array.from({ length: m }, () => int(0, 20))) },
+      }
+    : { nodes, containers };
 }
 
 const SEEDS = Array.from({ length: 40 }, (_, k) => 1000 + k);
@@ -36,17 +48,29 @@ describe('GLPK, HiGHS, the auto portfolio and javascript-lp-solver against brute
     it(`seed ${seed}`, async () => {
       const { model } = snapshot(randomSnapshot(seed));
       const brute = bruteForce(model);
-      const [glpk, highs, auto, jslp] = [await solveWith(model, 'glpk'), await solveWith(model, 'highs'), await solveWith(model, 'auto'), await solveWith(model, 'jslp')];
+      const [glpk, highs, auto, jslp] = [
+        await solveWith(model, 'glpk'),
+        await solveWith(model, 'highs'),
+        await solveWith(model, 'auto'),
+        await solveWith(model, 'jslp'),
+      ];
       for (const o of [glpk, highs, auto, jslp]) {
         assert.ok(verifyPlan(model, o.plan.assignment, o.status === 'optimal' || o.status === 'feasible').valid);
-        if (o.status === 'optimal') assert.ok(brute !== null && Math.abs(o.objective! - brute) < 1e-9, `${o.source}: ${o.objective} vs brute force ${brute}`);
+        if (o.status === 'optimal')
+          assert.ok(
+            brute !== null && Math.abs(o.objective! - brute) < 1e-9,
+            `${o.source}: ${o.objective} vs brute force ${brute}`,
+          );
         if (o.status === 'infeasible') assert.equal(brute, null);
-        if (o.greedy.verification.complete && o.objective !== null) assert.ok(o.objective <= o.greedy.verification.objective + 1e-9);
+        if (o.greedy.verification.complete && o.objective !== null)
+          assert.ok(o.objective <= o.greedy.verification.objective + 1e-9);
       }
       // GLPK proves every one of these: optimal where brute force finds a plan, infeasible where it does not.
-      for (const o of [glpk, highs, auto]) assert.equal(o.status, brute === null ? 'infeasible' : 'optimal', `${o.source}`);
+      for (const o of [glpk, highs, auto])
+        assert.equal(o.status, brute === null ? 'infeasible' : 'optimal', `${o.source}`);
       if (jslp.status === 'optimal') jslpOptimal++;
-      if (glpk.status === 'optimal' && jslp.status === 'optimal') assert.ok(Math.abs(glpk.objective! - jslp.objective!) < 1e-9);
+      if (glpk.status === 'optimal' && jslp.status === 'optimal')
+        assert.ok(Math.abs(glpk.objective! - jslp.objective!) < 1e-9);
     });
   }
   after(() => {
@@ -74,7 +98,7 @@ describe('generated cluster snapshots (identical node types and replicas) agains
   }
 });
 
-describe('the symmetry-aware formulation has the plain model\'s optimum', function () {
+describe("the symmetry-aware formulation has the plain model's optimum", function () {
   this.timeout(300_000);
   for (let seed = 900; seed < 916; seed++) {
     it(`seed ${seed}: identical replicas on identical node types`, async () => {
@@ -84,12 +108,17 @@ describe('the symmetry-aware formulation has the plain model\'s optimum', functi
       const { model } = snapshot(clusterSnapshot(n, m, seed, 0.8));
       const results: Record<string, SolveOutcome> = {};
       for (const solver of ['glpk', 'highs'] as const) {
-        for (const symmetry of [true, false]) results[`${solver}/${symmetry ? 'sym' : 'plain'}`] = await solveWith(model, solver, symmetry);
+        for (const symmetry of [true, false])
+          results[`${solver}/${symmetry ? 'sym' : 'plain'}`] = await solveWith(model, solver, symmetry);
       }
       const plain = results['glpk/plain']!;
       for (const [name, o] of Object.entries(results)) {
         assert.equal(o.status, plain.status, name);
-        if (o.status === 'optimal') assert.ok(Math.abs(o.objective! - plain.objective!) < 1e-9, `${name}: ${o.objective} vs plain ${plain.objective}`);
+        if (o.status === 'optimal')
+          assert.ok(
+            Math.abs(o.objective! - plain.objective!) < 1e-9,
+            `${name}: ${o.objective} vs plain ${plain.objective}`,
+          );
         assert.ok(verifyPlan(model, o.plan.assignment, o.status === 'optimal').valid, name);
       }
       if (m <= 9) assert.equal(plain.objective, bruteForce(model));

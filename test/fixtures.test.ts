@@ -21,14 +21,18 @@ interface PlanCase {
 }
 
 /** node → sorted containers, from a list of assignments (every node present). */
-function byNode(nodes: readonly string[], assignments: readonly { container: string; node: string }[]): Record<string, string[]> {
+function byNode(
+  nodes: readonly string[],
+  assignments: readonly { container: string; node: string }[],
+): Record<string, string[]> {
   const out: Record<string, string[]> = Object.fromEntries(nodes.map((n) => [n, [] as string[]]));
   for (const a of assignments) out[a.node]!.push(a.container);
   for (const list of Object.values(out)) list.sort();
   return out;
 }
 
-const sorted = (plan: Record<string, string[]>): Record<string, string[]> => Object.fromEntries(Object.entries(plan).map(([k, v]) => [k, [...v].sort()]));
+const sorted = (plan: Record<string, string[]>): Record<string, string[]> =>
+  Object.fromEntries(Object.entries(plan).map(([k, v]) => [k, [...v].sort()]));
 
 describe('snapshot fixtures (fixtures/plan)', () => {
   for (const c of loadCases<PlanCase>('plan')) {
@@ -47,7 +51,10 @@ describe('snapshot fixtures (fixtures/plan)', () => {
       // Every returned plan verifies (partial plans for infeasible answers).
       assert.ok(verifyPlan(v.model, outcome.plan.assignment, c.want.status !== 'infeasible').valid);
       if (c.want.objective !== undefined) {
-        assert.ok(Math.abs(json.objective! - c.want.objective) < 1e-9, `objective ${json.objective}, want ${c.want.objective}`);
+        assert.ok(
+          Math.abs(json.objective! - c.want.objective) < 1e-9,
+          `objective ${json.objective}, want ${c.want.objective}`,
+        );
         // An independent check: brute force over every assignment of these tiny snapshots.
         const brute = bruteForce(v.model);
         assert.ok(brute !== null && Math.abs(brute - c.want.objective) < 1e-9, `brute force ${brute}`);
@@ -64,7 +71,11 @@ describe('snapshot fixtures (fixtures/plan)', () => {
       assert.deepEqual(byNode(v.model.nodes, json.greedy.assignments), sorted(c.want.greedy.plan));
       assert.deepEqual(json.greedy.unplaced, c.want.greedy.unplaced ?? []);
       if (c.want.greedy.objective === null) assert.equal(json.greedy.objective, null);
-      else assert.ok(Math.abs(json.greedy.objective! - c.want.greedy.objective) < 1e-9, `greedy objective ${json.greedy.objective}`);
+      else
+        assert.ok(
+          Math.abs(json.greedy.objective! - c.want.greedy.objective) < 1e-9,
+          `greedy objective ${json.greedy.objective}`,
+        );
     });
   }
 

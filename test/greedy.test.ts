@@ -69,8 +69,14 @@ function randomSnapshot(seed: number): unknown {
   const n = int(1, 8);
   const m = int(0, 40);
   const resources = ['cpu', 'memory', 'nvidia.com/gpu'].slice(0, int(1, 3));
-  const nodes = Array.from({ length: n }, (_, i) => ({ name: `n${i}`, capacity: Object.fromEntries(resources.map((k) => [k, int(0, 16)])) }));
-  const containers = Array.from({ length: m }, (_, j) => ({ name: `c${j}`, requests: Object.fromEntries(resources.map((k) => [k, `${int(0, 16) * 250}m`])) }));
+  const nodes = Array.from({ length: n }, (_, i) => ({
+    name: `n${i}`,
+    capacity: Object.fromEntries(resources.map((k) => [k, int(0, 16)])),
+  }));
+  const containers = Array.from({ length: m }, (_, j) => ({
+    name: `c${j}`,
+    requests: Object.fromEntries(resources.map((k) => [k, `${int(0, 16) * 250}m`])),
+  }));
   return { nodes, containers };
 }
 
@@ -85,7 +91,11 @@ describe('the greedy is exactly the rule', () => {
   });
 
   it('matches it on generated cluster snapshots (identical node types and replicas)', () => {
-    for (const [n, m] of [[10, 60], [20, 200], [50, 500]] as const) {
+    for (const [n, m] of [
+      [10, 60],
+      [20, 200],
+      [50, 500],
+    ] as const) {
       const { model } = snapshot(clusterSnapshot(n, m, 7 + n));
       assert.deepEqual(Array.from(greedyPlan(model)), referenceGreedy(model), `${n}×${m}`);
     }
@@ -94,9 +104,20 @@ describe('the greedy is exactly the rule', () => {
 
 describe('the verifier', () => {
   const { model } = snapshot({
-    nodes: [{ name: 'a', capacity: { cpu: 2 } }, { name: 'b', capacity: { cpu: 1 } }],
-    containers: [{ name: 'x', requests: { cpu: 1 } }, { name: 'y', requests: { cpu: '1001m' } }],
-    costs: { matrix: [[1, 2], [3, 4]] },
+    nodes: [
+      { name: 'a', capacity: { cpu: 2 } },
+      { name: 'b', capacity: { cpu: 1 } },
+    ],
+    containers: [
+      { name: 'x', requests: { cpu: 1 } },
+      { name: 'y', requests: { cpu: '1001m' } },
+    ],
+    costs: {
+      matrix: [
+        [1, 2],
+        [3, 4],
+      ],
+    },
   });
   const cases: { name: string; plan: number[]; complete: boolean; wantValid: boolean; wantObjective?: number }[] = [
     { name: 'a valid complete plan', plan: [1, 0], complete: true, wantValid: true, wantObjective: 5 },
@@ -104,7 +125,13 @@ describe('the verifier', () => {
     { name: 'both on b: over', plan: [1, 1], complete: true, wantValid: false },
     { name: 'y (1001m) alone on b (1 core): over by 1m', plan: [0, 1], complete: true, wantValid: false },
     { name: 'an unplaced container when complete is required', plan: [1, -1], complete: true, wantValid: false },
-    { name: 'an unplaced container in a partial plan', plan: [1, -1], complete: false, wantValid: true, wantObjective: 3 },
+    {
+      name: 'an unplaced container in a partial plan',
+      plan: [1, -1],
+      complete: false,
+      wantValid: true,
+      wantObjective: 3,
+    },
     { name: 'a node index that does not exist', plan: [2, 0], complete: true, wantValid: false },
     { name: 'a plan of the wrong length', plan: [0], complete: false, wantValid: false },
   ];

@@ -47,8 +47,12 @@ export function intsFrom(r: () => number): (lo: number, hi: number) => number {
 
 /** OR-Library instance `index` (from 1) of a gap file as a minimisation, its published value and the heuristic plan. */
 export function orlibMinimum(file: string, index: number) {
-  const v = program(gapToProgram(parseGapFile(readFileSync(fixturePath('gap', file), 'utf8'), true)[index - 1]!, 'min'));
-  const published = parseKnownValues(readFileSync(fixturePath('gap', 'known-values.csv'), 'utf8')).find((x) => x.file === file && x.index === index && x.sense === 'min')!.value;
+  const v = program(
+    gapToProgram(parseGapFile(readFileSync(fixturePath('gap', file), 'utf8'), true)[index - 1]!, 'min'),
+  );
+  const published = parseKnownValues(readFileSync(fixturePath('gap', 'known-values.csv'), 'utf8')).find(
+    (x) => x.file === file && x.index === index && x.sense === 'min',
+  )!.value;
   return { model: v.model, published, start: heuristicPlan(v.model, greedyPlan(v.model), Date.now() + 200)! };
 }
 
@@ -61,9 +65,15 @@ export function randomSingleResource(base: number, index: number) {
   const int = intsFrom(rngFor(base + index));
   const n = int(2, 4);
   const m = int(3, 8);
-  const matrix = (lo: number, hi: number): number[][] => Array.from({ length: n }, () => Array.from({ length: m }, () => int(lo, hi)));
+  const matrix = (lo: number, hi: number): number[][] =>
+    Array.from({ length: n }, () => Array.from({ length: m }, () => int(lo, hi)));
   const sense = index % 3 === 2 ? ('max' as const) : ('min' as const);
-  const { model } = program({ cost: matrix(0, 40), demand: { load: matrix(2, 12) }, capacity: { load: Array.from({ length: n }, () => int(10, 24)) }, sense });
+  const { model } = program({
+    cost: matrix(0, 40),
+    demand: { load: matrix(2, 12) },
+    capacity: { load: Array.from({ length: n }, () => int(10, 24)) },
+    sense,
+  });
   const exact = bruteForcePlan(model);
   if (!exact) return null;
   const worst = bruteForcePlan({ ...model, sense: sense === 'min' ? 'max' : 'min' })!;
@@ -81,13 +91,17 @@ export function bruteForce(model: AssignmentModel): number | null {
  * so the check shares no code with the formulation. With `worseThan`, only plans strictly worse than it
  * count (the runner-up, given the optimum).
  */
-export function bruteForcePlan(model: AssignmentModel, worseThan?: number): { objective: number; plan: Int32Array } | null {
+export function bruteForcePlan(
+  model: AssignmentModel,
+  worseThan?: number,
+): { objective: number; plan: Int32Array } | null {
   const n = model.nodes.length;
   const m = model.items.length;
   const used = model.resources.map(() => new Array<bigint>(n).fill(0n));
   let best: { objective: number; plan: Int32Array } | null = null;
   const better = (a: number, b: number | undefined): boolean =>
-    (worseThan === undefined || (model.sense === 'min' ? a > worseThan + 1e-12 : a < worseThan - 1e-12)) && (b === undefined || (model.sense === 'min' ? a < b - 1e-12 : a > b + 1e-12));
+    (worseThan === undefined || (model.sense === 'min' ? a > worseThan + 1e-12 : a < worseThan - 1e-12)) &&
+    (b === undefined || (model.sense === 'min' ? a < b - 1e-12 : a > b + 1e-12));
   const plan = new Int32Array(m).fill(-1);
   const first = model.rules?.unplacedPenalty ? -1 : 0;
   const go = (j: number, z: number): void => {
@@ -122,7 +136,10 @@ export function bruteForcePlan(model: AssignmentModel, worseThan?: number): { ob
 }
 
 /** A capacity question answered by its use case, as POST /v1/capacity and `placement capacity` answer it. */
-export async function answerCapacity(body: unknown, ctx: { pool: SolverPool; limits: ProblemLimits }): Promise<Record<string, unknown>> {
+export async function answerCapacity(
+  body: unknown,
+  ctx: { pool: SolverPool; limits: ProblemLimits },
+): Promise<Record<string, unknown>> {
   const p = planner({ pool: ctx.pool, limits: ctx.limits, prepare: async (req) => prepare(req) });
   try {
     const a = await answer(p, { route: 'capacity', body: { parsed: body }, arrival: Date.now() });

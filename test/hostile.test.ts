@@ -15,14 +15,26 @@ import { sharedPool } from './setup.js';
 
 /** Unit-level regression tests for issue 12: the pool's lifecycle, admission, limits and exactness. */
 const workerFile = (name: string): URL => new URL(`./workers/${name}.js`, import.meta.url);
-const LIMITS = { maxNodes: 5000, maxContainers: 50_000, maxPairs: 2_000_000, maxResources: 64, maxTimeLimitMs: 120_000 };
+const LIMITS = {
+  maxNodes: 5000,
+  maxContainers: 50_000,
+  maxPairs: 2_000_000,
+  maxResources: 64,
+  maxTimeLimitMs: 120_000,
+};
 
 describe('the thread pool', function () {
   this.timeout(60_000);
 
   it('says it is failing when new workers keep dying while they load, and backs off', async () => {
     const events: string[] = [];
-    const pool = new ThreadPool({ name: 'broken', file: workerFile('fails-to-load'), threads: 1, output: () => undefined, onEvent: (e) => events.push(e.kind) });
+    const pool = new ThreadPool({
+      name: 'broken',
+      file: workerFile('fails-to-load'),
+      threads: 1,
+      output: () => undefined,
+      onEvent: (e) => events.push(e.kind),
+    });
     try {
       const since = Date.now();
       while (!pool.health().failing && Date.now() - since < 10_000) await new Promise((r) => setTimeout(r, 20));
@@ -90,7 +102,11 @@ describe('admission to the solver threads', function () {
       await holding.lead();
       const waitingA = pool.admit({ client: 'a', deadline });
       const pending = waitingA.lead();
-      assert.throws(() => pool.admit({ client: 'a', deadline }), (e: unknown) => e instanceof QueueFullError && e.retryAfterSeconds >= 1 && /this client already has 1/.test(e.message));
+      assert.throws(
+        () => pool.admit({ client: 'a', deadline }),
+        (e: unknown) =>
+          e instanceof QueueFullError && e.retryAfterSeconds >= 1 && /this client already has 1/.test(e.message),
+      );
       const b = pool.admit({ client: 'b', deadline });
       holding.release();
       await pending;
@@ -115,7 +131,10 @@ describe('admission to the solver threads', function () {
       const { model, options } = snapshot({ ...clusterSnapshot(3, 6, 5), options: { timeLimitMs: 300 } });
       const o = await solveModel(model, options, pool);
       assert.equal(o.source, 'greedy');
-      assert.ok(o.notes.some((n) => /no solver thread became free within the time limit/.test(n)), o.notes.join('; '));
+      assert.ok(
+        o.notes.some((n) => /no solver thread became free within the time limit/.test(n)),
+        o.notes.join('; '),
+      );
       assert.ok(verifyPlan(model, o.plan.assignment, false).valid);
       holding.release();
     } finally {
@@ -124,13 +143,23 @@ describe('admission to the solver threads', function () {
   });
 
   it('stops the largest solve when the process passes its memory limit, and still answers with a verified plan', async () => {
-    const pool = new SolverPool({ threads: 1, maxQueue: 2, memoryLimitBytes: process.memoryUsage.rss() + 64 * 2 ** 20 });
+    const pool = new SolverPool({
+      threads: 1,
+      maxQueue: 2,
+      memoryLimitBytes: process.memoryUsage.rss() + 64 * 2 ** 20,
+    });
     try {
       await pool.ready();
       // The plain 0-1 model of 100 × 1000 makes HiGHS grow past a gigabyte.
-      const big = snapshot({ ...clusterSnapshot(100, 1000, 5), options: { timeLimitMs: 30_000, solver: 'highs', symmetry: false } });
+      const big = snapshot({
+        ...clusterSnapshot(100, 1000, 5),
+        options: { timeLimitMs: 30_000, solver: 'highs', symmetry: false },
+      });
       const o = await solveModel(big.model, big.options, pool);
-      assert.ok(o.notes.some((n) => /memory limit/.test(n)), o.notes.join('; '));
+      assert.ok(
+        o.notes.some((n) => /memory limit/.test(n)),
+        o.notes.join('; '),
+      );
       assert.ok(pool.memoryStops >= 1);
       assert.ok(verifyPlan(big.model, o.plan.assignment, false).valid);
       assert.ok(o.timings.totalMs < 25_000, 'stopped, not run to its limit');
@@ -145,7 +174,11 @@ describe('limits, names and exactness', function () {
 
   it('GLPK answers a program with no columns (nothing placeable) instead of aborting its thread', async () => {
     await loadGlpk();
-    const { model } = snapshot({ nodes: [{ name: 'a', capacity: { cpu: 1 } }], containers: [{ name: 'x', requests: { cpu: 2 } }], options: { allowUnplaced: true } });
+    const { model } = snapshot({
+      nodes: [{ name: 'a', capacity: { cpu: 1 } }],
+      containers: [{ name: 'x', requests: { cpu: 2 } }],
+      options: { allowUnplaced: true },
+    });
     const ip = formulate(model);
     assert.equal(ip.varCost.length, 0);
     const r = glpkBackend.solve({ model, ip, timeLimitMs: 1000, mipGap: 0 });
@@ -159,10 +192,28 @@ describe('limits, names and exactness', function () {
       name: `r${j}`,
       requests: { cpu: '10m' },
       labels: { app: j % 3 === 0 ? 'db' : 'web' },
-      ...(j % 2 === 0 ? { antiAffinity: [{ selector: { matchLabels: { app: 'db' } }, topologyKey: 'kubernetes.io/hostname' }] } : {}),
+      ...(j % 2 === 0
+        ? { antiAffinity: [{ selector: { matchLabels: { app: 'db' } }, topologyKey: 'kubernetes.io/hostname' }] }
+        : {}),
     }));
-    const model = snapshotToModel(SnapshotSchema.parse({ nodes: Array.from({ length: 20 }, (_, i) => ({ name: `n${i}`, capacity: { cpu: 64 } })), containers }));
-    const members = model.rules!.groups.reduce((t, g) => t + (g.kind === 'apart' ? g.a.length + g.b.length : g.kind === 'gang' || g.kind === 'moveLimit' ? g.items.length : g.kind === 'together' ? g.items.length + g.with.length : g.items.length), 0);
+    const model = snapshotToModel(
+      SnapshotSchema.parse({
+        nodes: Array.from({ length: 20 }, (_, i) => ({ name: `n${i}`, capacity: { cpu: 64 } })),
+        containers,
+      }),
+    );
+    const members = model.rules!.groups.reduce(
+      (t, g) =>
+        t +
+        (g.kind === 'apart'
+          ? g.a.length + g.b.length
+          : g.kind === 'gang' || g.kind === 'moveLimit'
+            ? g.items.length
+            : g.kind === 'together'
+              ? g.items.length + g.with.length
+              : g.items.length),
+      0,
+    );
     assert.ok(members <= 2 * m, `${members} rule members for ${m} containers`);
   });
 
@@ -170,14 +221,27 @@ describe('limits, names and exactness', function () {
     const cost = Array.from({ length: 3000 }, () => Array.from({ length: 1000 }, () => 'not even a number'));
     assert.throws(
       () => prepare({ route: 'solve', body: { parsed: { cost, demand: {}, capacity: {} } }, limits: LIMITS }),
-      (e: unknown) => e instanceof InputError && e.code === 'problem_too_large' && /3000000 pairs exceed the limit of 2000000/.test(e.issues[0]!.message),
+      (e: unknown) =>
+        e instanceof InputError &&
+        e.code === 'problem_too_large' &&
+        /3000000 pairs exceed the limit of 2000000/.test(e.issues[0]!.message),
     );
   });
 
   it('takes 125 000 containers with allowUnplaced where the limits allow (a spread of Math.max overflowed the stack)', () => {
-    const containers = Array.from({ length: 125_000 }, (_, j) => ({ name: `c${j}`, requests: { cpu: '1m' }, priority: j % 2 }));
+    const containers = Array.from({ length: 125_000 }, (_, j) => ({
+      name: `c${j}`,
+      requests: { cpu: '1m' },
+      priority: j % 2,
+    }));
     const limits = { ...LIMITS, maxContainers: 200_000, maxPairs: 1_000_000 };
-    const p = prepare({ route: 'plan', body: { parsed: { nodes: [{ name: 'a', capacity: { cpu: 1000 } }], containers, options: { allowUnplaced: true } } }, limits });
+    const p = prepare({
+      route: 'plan',
+      body: {
+        parsed: { nodes: [{ name: 'a', capacity: { cpu: 1000 } }], containers, options: { allowUnplaced: true } },
+      },
+      limits,
+    });
     assert.equal(p.kind, 'model');
   });
 
@@ -185,7 +249,13 @@ describe('limits, names and exactness', function () {
     const nodes = Array.from({ length: 1000 }, (_, i) => ({ name: `n${i}`, capacity: { cpu: 1000 + i } }));
     const containers = Array.from({ length: 2000 }, (_, j) => ({ name: `c${j}`, requests: { cpu: 1 + (j % 997) } }));
     assert.throws(
-      () => prepare({ route: 'plan', body: { parsed: { nodes, containers, options: { symmetry: false } } }, format: 'lp', limits: LIMITS }),
+      () =>
+        prepare({
+          route: 'plan',
+          body: { parsed: { nodes, containers, options: { symmetry: false } } },
+          format: 'lp',
+          limits: LIMITS,
+        }),
       (e: unknown) => e instanceof InputError && e.code === 'problem_too_large' && e.issues[0]!.path === 'format',
     );
   });
@@ -199,7 +269,10 @@ describe('limits, names and exactness', function () {
 
   it('fit with repack moves nothing it need not move (two identical containers swapped nodes for extra 0)', async () => {
     const body = {
-      nodes: [{ name: 'a', capacity: { cpu: 4 } }, { name: 'b', capacity: { cpu: 4 } }],
+      nodes: [
+        { name: 'a', capacity: { cpu: 4 } },
+        { name: 'b', capacity: { cpu: 4 } },
+      ],
       containers: [
         { name: 'x', requests: { cpu: 3 }, current: 'a' },
         { name: 'y', requests: { cpu: 3 }, current: 'b' },
@@ -213,7 +286,14 @@ describe('limits, names and exactness', function () {
       assert.deepEqual(r['moves'], []);
     }
     const small = body.containers.map((c) => ({ ...c, requests: { cpu: 2 } }));
-    const room = await answerCapacity({ ...body, containers: small, question: { fit: { shapes: [{ name: 'big', requests: { cpu: 4 } }], repack: true } } }, { pool: sharedPool(), limits: LIMITS });
+    const room = await answerCapacity(
+      {
+        ...body,
+        containers: small,
+        question: { fit: { shapes: [{ name: 'big', requests: { cpu: 4 } }], repack: true } },
+      },
+      { pool: sharedPool(), limits: LIMITS },
+    );
     assert.deepEqual(room['extra'], { big: 1 });
     assert.equal((room['moves'] as unknown[]).length, 1, 'one move makes room for one more');
   });

@@ -54,37 +54,70 @@ describe('Kubernetes fixtures (fixtures/kube): NodeList + PodList as kubectl pri
       const json = outcomeJson(v.model, outcome) as unknown as PlanAnswer;
       const want = c.want;
       assert.equal(json.status, want.status, JSON.stringify(outcome.notes));
-      assert.ok(verifyPlan(v.model, outcome.plan.assignment, want.status !== 'infeasible').valid, 'the plan passes the verifier');
+      assert.ok(
+        verifyPlan(v.model, outcome.plan.assignment, want.status !== 'infeasible').valid,
+        'the plan passes the verifier',
+      );
       assert.ok(verifyPlan(v.model, outcome.greedy.assignment, false).valid, 'the greedy plan passes the verifier');
       const nodeOf = new Map(json.assignments.map((a) => [a.container, a.node]));
       for (const [node, pods] of Object.entries(want.plan ?? {})) {
-        assert.deepEqual(json.assignments.filter((a) => a.node === node).map((a) => a.container).sort(), [...pods].sort(), `pods on ${node}`);
+        assert.deepEqual(
+          json.assignments
+            .filter((a) => a.node === node)
+            .map((a) => a.container)
+            .sort(),
+          [...pods].sort(),
+          `pods on ${node}`,
+        );
       }
-      if (want.objective !== undefined) assert.ok(Math.abs(json.objective! - want.objective) < 1e-9, `objective ${json.objective}`);
-      assert.deepEqual([...json.unplaced].sort(), [...(want.unplaced ?? (want.status === 'infeasible' ? json.unplaced : []))].sort());
+      if (want.objective !== undefined)
+        assert.ok(Math.abs(json.objective! - want.objective) < 1e-9, `objective ${json.objective}`);
+      assert.deepEqual(
+        [...json.unplaced].sort(),
+        [...(want.unplaced ?? (want.status === 'infeasible' ? json.unplaced : []))].sort(),
+      );
       if (want.moves) assert.deepEqual((json.moves ?? []).map((m) => m.container).sort(), [...want.moves].sort());
       for (const [pod, node] of Object.entries(want.stays ?? {})) assert.equal(nodeOf.get(pod), node);
       for (const pod of want.absent ?? []) assert.ok(!v.model.items.includes(pod), `${pod} is not in the model`);
-      if (want.distinctNodes) assert.equal(new Set(want.distinctNodes.map((p) => nodeOf.get(p))).size, want.distinctNodes.length, 'one node each');
+      if (want.distinctNodes)
+        assert.equal(
+          new Set(want.distinctNodes.map((p) => nodeOf.get(p))).size,
+          want.distinctNodes.length,
+          'one node each',
+        );
       for (const [key, counts] of Object.entries(want.zoneCounts ?? {})) {
-        const zoneOf = new Map((c.input as { nodeList: { items: { metadata: { name: string; labels: Record<string, string> } }[] } }).nodeList.items.map((n) => [n.metadata.name, n.metadata.labels[key]]));
+        const zoneOf = new Map(
+          (
+            c.input as { nodeList: { items: { metadata: { name: string; labels: Record<string, string> } }[] } }
+          ).nodeList.items.map((n) => [n.metadata.name, n.metadata.labels[key]]),
+        );
         const got: Record<string, number> = {};
         for (const a of json.assignments) got[zoneOf.get(a.node)!] = (got[zoneOf.get(a.node)!] ?? 0) + 1;
         assert.deepEqual(got, counts);
       }
       for (const [pod, req] of Object.entries(want.requests ?? {})) {
         const j = v.model.items.indexOf(pod);
-        const got: Record<string, number> = Object.fromEntries(v.model.resources.filter((r) => r.demand[j]! > 0n).map((r) => [r.name, Number(r.demand[j]!) / 1000]));
+        const got: Record<string, number> = Object.fromEntries(
+          v.model.resources.filter((r) => r.demand[j]! > 0n).map((r) => [r.name, Number(r.demand[j]!) / 1000]),
+        );
         assert.deepEqual(got, req, `effective requests of ${pod}`);
       }
-      for (const r of want.reasons ?? []) assert.ok(json.reasons?.some((x) => x.kind === r.kind && x.container === r.container && x.message === r.message), `reason ${r.message} in ${JSON.stringify(json.reasons)}`);
+      for (const r of want.reasons ?? [])
+        assert.ok(
+          json.reasons?.some((x) => x.kind === r.kind && x.container === r.container && x.message === r.message),
+          `reason ${r.message} in ${JSON.stringify(json.reasons)}`,
+        );
       if (want.greedy) assert.deepEqual([...json.greedy.unplaced].sort(), [...want.greedy.unplaced].sort());
       // An independent optimum where the instance is small enough: enumeration through the verifier.
       const leaves = (v.model.nodes.length + (v.model.rules?.unplacedPenalty ? 1 : 0)) ** v.model.items.length;
       if (leaves <= BRUTE_FORCE_LIMIT) {
         const brute = bruteForcePlan(v.model);
         if (want.status === 'infeasible') assert.equal(brute, null);
-        else assert.ok(brute && Math.abs(brute.objective - json.objective!) < 1e-9, `brute force ${brute?.objective} vs ${json.objective}`);
+        else
+          assert.ok(
+            brute && Math.abs(brute.objective - json.objective!) < 1e-9,
+            `brute force ${brute?.objective} vs ${json.objective}`,
+          );
       }
     });
   }
@@ -102,11 +135,17 @@ describe('Kubernetes fixtures (fixtures/kube): NodeList + PodList as kubectl pri
 
 describe('Kubernetes input: pod requests and rejected input', () => {
   const pod = (spec: Record<string, unknown>): ReturnType<typeof KubePodSchema.parse> =>
-    KubePodSchema.parse({ metadata: { name: 'p' }, spec: { containers: [{ name: 'app', resources: { requests: { cpu: '1', memory: '1Gi' } } }], ...spec } });
+    KubePodSchema.parse({
+      metadata: { name: 'p' },
+      spec: { containers: [{ name: 'app', resources: { requests: { cpu: '1', memory: '1Gi' } } }], ...spec },
+    });
   const cpu = (p: ReturnType<typeof pod>): bigint | undefined => effectiveRequests(p).get('cpu');
 
   it('adds restartable init containers (sidecars) to the app containers', () => {
-    assert.equal(cpu(pod({ initContainers: [{ name: 's', restartPolicy: 'Always', resources: { requests: { cpu: '500m' } } }] })), 1500n);
+    assert.equal(
+      cpu(pod({ initContainers: [{ name: 's', restartPolicy: 'Always', resources: { requests: { cpu: '500m' } } }] })),
+      1500n,
+    );
   });
   it('takes the largest init container plus the sidecars declared before it, when larger', () => {
     const p = pod({
@@ -120,14 +159,26 @@ describe('Kubernetes input: pod requests and rejected input', () => {
     assert.equal(cpu(p), 2300n);
   });
   it('adds spec.overhead, and uses limits where requests are absent', () => {
-    const p = pod({ overhead: { cpu: '250m' }, containers: [{ name: 'gpu', resources: { limits: { 'nvidia.com/gpu': '2', cpu: '3' }, requests: { cpu: '1' } } }] });
+    const p = pod({
+      overhead: { cpu: '250m' },
+      containers: [{ name: 'gpu', resources: { limits: { 'nvidia.com/gpu': '2', cpu: '3' }, requests: { cpu: '1' } } }],
+    });
     assert.equal(cpu(p), 1250n);
     assert.equal(effectiveRequests(p).get('nvidia.com/gpu'), 2000n);
   });
 
   const base = (): { nodeList: { items: unknown[] }; podList: { items: unknown[] } } => ({
-    nodeList: { items: [{ metadata: { name: 'n1' }, status: { allocatable: { cpu: '4', memory: '8Gi', pods: '110' } } }] },
-    podList: { items: [{ metadata: { name: 'p1', namespace: 'default' }, spec: { containers: [{ name: 'c', resources: { requests: { cpu: '1' } } }] } }] },
+    nodeList: {
+      items: [{ metadata: { name: 'n1' }, status: { allocatable: { cpu: '4', memory: '8Gi', pods: '110' } } }],
+    },
+    podList: {
+      items: [
+        {
+          metadata: { name: 'p1', namespace: 'default' },
+          spec: { containers: [{ name: 'c', resources: { requests: { cpu: '1' } } }] },
+        },
+      ],
+    },
   });
   for (const [bad, why] of [
     ['1K', 'quantity'],
@@ -136,7 +187,9 @@ describe('Kubernetes input: pod requests and rejected input', () => {
   ] as const) {
     it(`refuses the quantity "${bad}" with the path into the pod list`, () => {
       const input = base();
-      (input.podList.items[0] as { spec: { containers: { resources: { requests: { cpu: string } } }[] } }).spec.containers[0]!.resources.requests.cpu = bad;
+      (
+        input.podList.items[0] as { spec: { containers: { resources: { requests: { cpu: string } } }[] } }
+      ).spec.containers[0]!.resources.requests.cpu = bad;
       const v = validateKube(input);
       assert.ok(!v.ok);
       assert.equal(v.issues[0]?.path, 'podList.items[0].spec.containers[0].resources.requests.cpu');
@@ -175,24 +228,42 @@ function randomRuleSnapshot(seed: number): Record<string, unknown> {
     name: `n${i}`,
     capacity: { cpu: `${int(2, 6)}`, pods: `${int(1, 3)}` },
     labels: { zone: zones[i % 2]!, tier: pick(['gold', 'silver']) },
-    ...(r() < 0.3 ? { taints: [{ key: 'dedicated', value: pick(['ml', 'db']), effect: pick(['NoSchedule', 'NoExecute'] as const) }] } : {}),
+    ...(r() < 0.3
+      ? {
+          taints: [{ key: 'dedicated', value: pick(['ml', 'db']), effect: pick(['NoSchedule', 'NoExecute'] as const) }],
+        }
+      : {}),
     ...(r() < 0.1 ? { unschedulable: true } : {}),
   }));
   const apps = ['x', 'y'];
   // Per app: replicas that avoid each other (self anti-affinity) and replicas spread over zones.
-  const selfAnti = Object.fromEntries(apps.map((a) => [a, r() < 0.4 ? pick(['kubernetes.io/hostname', 'zone']) : null]));
+  const selfAnti = Object.fromEntries(
+    apps.map((a) => [a, r() < 0.4 ? pick(['kubernetes.io/hostname', 'zone']) : null]),
+  );
   const spreadApp = Object.fromEntries(apps.map((a) => [a, r() < 0.3]));
   const containers = Array.from({ length: m }, (_, j) => {
     const app = pick(apps);
     const c: Record<string, unknown> = { name: `c${j}`, requests: { cpu: `${int(1, 4) * 500}m` }, labels: { app } };
-    if (r() < 0.3) c['tolerations'] = [r() < 0.5 ? { key: 'dedicated', operator: 'Exists' } : { key: 'dedicated', operator: 'Equal', value: pick(['ml', 'db']) }];
+    if (r() < 0.3)
+      c['tolerations'] = [
+        r() < 0.5
+          ? { key: 'dedicated', operator: 'Exists' }
+          : { key: 'dedicated', operator: 'Equal', value: pick(['ml', 'db']) },
+      ];
     if (r() < 0.2) c['nodeSelector'] = { tier: pick(['gold', 'silver']) };
-    if (r() < 0.15) c['nodeAffinity'] = [{ matchExpressions: [{ key: 'zone', operator: pick(['In', 'NotIn']), values: [pick(zones)] }] }];
+    if (r() < 0.15)
+      c['nodeAffinity'] = [
+        { matchExpressions: [{ key: 'zone', operator: pick(['In', 'NotIn']), values: [pick(zones)] }] },
+      ];
     const key = pick(['kubernetes.io/hostname', 'zone']);
     if (selfAnti[app]) c['antiAffinity'] = [{ selector: { matchLabels: { app } }, topologyKey: selfAnti[app] }];
     else if (r() < 0.1) c['antiAffinity'] = [{ selector: { matchLabels: { app } }, topologyKey: key }];
-    else if (r() < 0.2) c['antiAffinity'] = [{ selector: { matchLabels: { app: app === 'x' ? 'y' : 'x' } }, topologyKey: key }];
-    if (r() < 0.2) c['affinity'] = [{ selector: { matchLabels: { app: pick(apps) } }, topologyKey: pick(['kubernetes.io/hostname', 'zone']) }];
+    else if (r() < 0.2)
+      c['antiAffinity'] = [{ selector: { matchLabels: { app: app === 'x' ? 'y' : 'x' } }, topologyKey: key }];
+    if (r() < 0.2)
+      c['affinity'] = [
+        { selector: { matchLabels: { app: pick(apps) } }, topologyKey: pick(['kubernetes.io/hostname', 'zone']) },
+      ];
     if (spreadApp[app]) c['spread'] = [{ maxSkew: 1, topologyKey: 'zone', selector: { matchLabels: { app } } }];
     if (r() < 0.2) c['gang'] = pick(['g1', 'g2']);
     if (r() < 0.15) {
@@ -215,7 +286,11 @@ describe('every hard rule: the optimum never breaks it (random snapshots against
       const { model } = snapshot(randomRuleSnapshot(seed));
       const brute = bruteForcePlan(model);
       for (const solver of ['auto', 'glpk', 'highs'] as SolverName[]) {
-        const o = await solveModel(model, { timeLimitMs: 5000, mipGap: 0, solver, symmetry: solver !== 'glpk' }, sharedPool());
+        const o = await solveModel(
+          model,
+          { timeLimitMs: 5000, mipGap: 0, solver, symmetry: solver !== 'glpk' },
+          sharedPool(),
+        );
         if (brute === null) {
           assert.equal(o.status, 'infeasible', `${solver}: brute force finds no plan`);
           continue;
@@ -223,7 +298,10 @@ describe('every hard rule: the optimum never breaks it (random snapshots against
         assert.equal(o.status, 'optimal', `${solver}: ${o.notes.join('; ')}`);
         const check = verifyPlan(model, o.plan.assignment, true);
         assert.ok(check.valid, `${solver}: ${check.violations.join('; ')}`);
-        assert.ok(Math.abs(check.objective - brute.objective) < 1e-6, `${solver} objective ${check.objective}, brute force ${brute.objective}`);
+        assert.ok(
+          Math.abs(check.objective - brute.objective) < 1e-6,
+          `${solver} objective ${check.objective}, brute force ${brute.objective}`,
+        );
       }
       // Which rules bind: the best plan without that rule breaks it.
       if (brute) for (const kind of bindingRules(model, brute.objective)) bound.set(kind, (bound.get(kind) ?? 0) + 1);
@@ -257,7 +335,11 @@ function bindingRules(model: AssignmentModel, optimum: number): string[] {
     if (!rules.groups.some((g) => g.kind === kind)) continue;
     if (better({ ...model, rules: { ...rules, groups: rules.groups.filter((g) => g.kind !== kind) } })) out.push(kind);
   }
-  if (rules.blocked.some((b) => b !== 0) && better({ ...model, rules: { ...rules, blocked: rules.blocked.map((b) => (b === 6 ? b : 0)) } })) out.push('blocked');
+  if (
+    rules.blocked.some((b) => b !== 0) &&
+    better({ ...model, rules: { ...rules, blocked: rules.blocked.map((b) => (b === 6 ? b : 0)) } })
+  )
+    out.push('blocked');
   const pods = model.resources.findIndex((r) => r.name === 'pods');
   if (pods >= 0 && better({ ...model, resources: model.resources.filter((_, k) => k !== pods) })) out.push('pods');
   return out;
@@ -268,16 +350,51 @@ describe('the verifier checks every rule on its own', () => {
     nodes: [
       { name: 'a1', capacity: { cpu: 8, pods: 2 }, labels: { zone: 'a', disk: 'ssd' } },
       { name: 'a2', capacity: { cpu: 8, pods: 3 }, labels: { zone: 'a' } },
-      { name: 'b1', capacity: { cpu: 8, pods: 3 }, labels: { zone: 'b' }, taints: [{ key: 'gpu', effect: 'NoSchedule' }] },
+      {
+        name: 'b1',
+        capacity: { cpu: 8, pods: 3 },
+        labels: { zone: 'b' },
+        taints: [{ key: 'gpu', effect: 'NoSchedule' }],
+      },
       { name: 'b2', capacity: { cpu: 8, pods: 3 }, labels: { zone: 'b' }, unschedulable: true },
     ],
     containers: [
-      { name: 'db-0', labels: { app: 'db' }, antiAffinity: [{ selector: { matchLabels: { app: 'db' } }, topologyKey: 'kubernetes.io/hostname' }] },
-      { name: 'db-1', labels: { app: 'db' }, antiAffinity: [{ selector: { matchLabels: { app: 'db' } }, topologyKey: 'kubernetes.io/hostname' }], tolerations: [{ key: 'gpu', operator: 'Exists' }] },
-      { name: 'cache', labels: { app: 'cache' }, affinity: [{ selector: { matchLabels: { app: 'db' } }, topologyKey: 'zone' }], nodeSelector: { disk: 'ssd' } },
-      { name: 'w-0', labels: { app: 'w' }, spread: [{ maxSkew: 1, topologyKey: 'zone', selector: { matchLabels: { app: 'w' } } }], gang: 'job', tolerations: [{ key: 'gpu', operator: 'Exists' }] },
-      { name: 'w-1', labels: { app: 'w' }, spread: [{ maxSkew: 1, topologyKey: 'zone', selector: { matchLabels: { app: 'w' } } }], gang: 'job', tolerations: [{ key: 'gpu', operator: 'Exists' }] },
-      { name: 'loner', labels: { app: 'l' }, antiAffinity: [{ selector: { matchLabels: { app: 'cache' } }, topologyKey: 'zone' }] },
+      {
+        name: 'db-0',
+        labels: { app: 'db' },
+        antiAffinity: [{ selector: { matchLabels: { app: 'db' } }, topologyKey: 'kubernetes.io/hostname' }],
+      },
+      {
+        name: 'db-1',
+        labels: { app: 'db' },
+        antiAffinity: [{ selector: { matchLabels: { app: 'db' } }, topologyKey: 'kubernetes.io/hostname' }],
+        tolerations: [{ key: 'gpu', operator: 'Exists' }],
+      },
+      {
+        name: 'cache',
+        labels: { app: 'cache' },
+        affinity: [{ selector: { matchLabels: { app: 'db' } }, topologyKey: 'zone' }],
+        nodeSelector: { disk: 'ssd' },
+      },
+      {
+        name: 'w-0',
+        labels: { app: 'w' },
+        spread: [{ maxSkew: 1, topologyKey: 'zone', selector: { matchLabels: { app: 'w' } } }],
+        gang: 'job',
+        tolerations: [{ key: 'gpu', operator: 'Exists' }],
+      },
+      {
+        name: 'w-1',
+        labels: { app: 'w' },
+        spread: [{ maxSkew: 1, topologyKey: 'zone', selector: { matchLabels: { app: 'w' } } }],
+        gang: 'job',
+        tolerations: [{ key: 'gpu', operator: 'Exists' }],
+      },
+      {
+        name: 'loner',
+        labels: { app: 'l' },
+        antiAffinity: [{ selector: { matchLabels: { app: 'cache' } }, topologyKey: 'zone' }],
+      },
     ],
     options: { allowUnplaced: true },
   });
@@ -285,7 +402,11 @@ describe('the verifier checks every rule on its own', () => {
   const good = [0, 2, 0, 1, 2, -1];
   const cases: [string, number[], RegExp][] = [
     ['a valid plan', good, /^$/],
-    ['anti-affinity (two db replicas on one host)', [1, 1, 0, 1, 2, 1], /anti-affinity kubernetes.io\/hostname.*share a domain/],
+    [
+      'anti-affinity (two db replicas on one host)',
+      [1, 1, 0, 1, 2, 1],
+      /anti-affinity kubernetes.io\/hostname.*share a domain/,
+    ],
     ['anti-affinity between sets (loner in the cache zone)', [0, 2, 0, 1, 2, 0], /anti-affinity zone.*shares a domain/],
     ['affinity (cache in a zone without db)', [2, 2, 0, 1, 2, -1], /affinity zone.*no selected container/],
     ['spread (both workers in zone a)', [0, 2, 0, 1, 1, -1], /spread zone maxSkew 1.*skew 2 > 1/],
@@ -299,7 +420,11 @@ describe('the verifier checks every rule on its own', () => {
     it(name, () => {
       const v = verifyPlan(model, Int32Array.from(plan), true);
       if (want.source === '^$') assert.deepEqual(v.violations, []);
-      else assert.ok(v.violations.some((x) => want.test(x)), `${want} in ${JSON.stringify(v.violations)}`);
+      else
+        assert.ok(
+          v.violations.some((x) => want.test(x)),
+          `${want} in ${JSON.stringify(v.violations)}`,
+        );
     });
   }
 });

@@ -58,9 +58,15 @@ describe('OR-Library gap1–gap12 (120 solves, both senses)', function () {
       if (outcome.status === 'optimal') {
         assert.equal(objective, value, `${name}: claimed optimal at ${objective}, published ${value}`);
       } else {
-        assert.ok(sense === 'min' ? objective >= value : objective <= value, `${name}: objective ${objective} beats the published optimum ${value}`);
+        assert.ok(
+          sense === 'min' ? objective >= value : objective <= value,
+          `${name}: objective ${objective} beats the published optimum ${value}`,
+        );
         assert.ok(outcome.bound !== null, `${name}: feasible without a bound`);
-        assert.ok(sense === 'min' ? outcome.bound! <= value : outcome.bound! >= value, `${name}: bound ${outcome.bound} cuts off the published optimum ${value}`);
+        assert.ok(
+          sense === 'min' ? outcome.bound! <= value : outcome.bound! >= value,
+          `${name}: bound ${outcome.bound} cuts off the published optimum ${value}`,
+        );
         assert.ok(outcome.gap! > 0);
       }
     }

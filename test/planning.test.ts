@@ -36,11 +36,23 @@ describe('objectives (fixtures/objectives): optimal values confirmed by brute fo
       assert.ok(Math.abs(o.objective! - c.want.objective) < 1e-9, `objective ${o.objective}`);
       const brute = bruteForcePlan(v.model);
       assert.ok(brute && Math.abs(brute.objective - c.want.objective) < 1e-9, `brute force ${brute?.objective}`);
-      const json = outcomeJson(v.model, o) as { assignments: { container: string; node: string }[]; unplaced: string[]; greedy: { objective: number } };
-      for (const [node, want] of Object.entries(c.want.plan ?? {})) assert.deepEqual(json.assignments.filter((a) => a.node === node).map((a) => a.container).sort(), [...want].sort());
+      const json = outcomeJson(v.model, o) as {
+        assignments: { container: string; node: string }[];
+        unplaced: string[];
+        greedy: { objective: number };
+      };
+      for (const [node, want] of Object.entries(c.want.plan ?? {}))
+        assert.deepEqual(
+          json.assignments
+            .filter((a) => a.node === node)
+            .map((a) => a.container)
+            .sort(),
+          [...want].sort(),
+        );
       assert.deepEqual([...json.unplaced].sort(), [...(c.want.unplaced ?? [])].sort());
       // The greedy is scored under the same objective.
-      if (c.want.greedyObjective !== undefined) assert.ok(Math.abs(json.greedy.objective - c.want.greedyObjective) < 1e-9, `greedy ${json.greedy.objective}`);
+      if (c.want.greedyObjective !== undefined)
+        assert.ok(Math.abs(json.greedy.objective - c.want.greedyObjective) < 1e-9, `greedy ${json.greedy.objective}`);
     });
   }
 });
@@ -56,7 +68,12 @@ const EVAL = {
     { name: 'y', requests: { cpu: 2 } },
     { name: 'z', requests: { cpu: 1 } },
   ],
-  costs: { matrix: [[1, 2, 3], [2, 2, 1]] },
+  costs: {
+    matrix: [
+      [1, 2, 3],
+      [2, 2, 1],
+    ],
+  },
 };
 
 describe('evaluate: any plan against the optimum', function () {
@@ -78,7 +95,10 @@ describe('evaluate: any plan against the optimum', function () {
     assert.ok(Math.abs((worse['given']!['gapToOptimum'] as number) - 3 / 7) < 1e-12);
     assert.ok(Math.abs((worse['given']!['gapToBound'] as number) - 3 / 7) < 1e-12);
     const cmp = worse['comparison'] as { placedDifferently: { container: string }[]; given: { nodesUsed: string[] } };
-    assert.deepEqual(cmp.placedDifferently.map((d) => d.container), ['x', 'y', 'z']);
+    assert.deepEqual(
+      cmp.placedDifferently.map((d) => d.container),
+      ['x', 'y', 'z'],
+    );
     assert.deepEqual(cmp.given.nodesUsed, ['a', 'b']);
   });
   it('an invalid plan: every broken rule listed, no gap', async () => {
@@ -116,12 +136,18 @@ describe('capacity: how many more fit', function () {
       ],
       options: { timeLimitMs: 5000 },
     };
-    const repack = await answerCapacity({ ...body, question: { fit: { shapes: [{ name: 'big', requests: { cpu: 4, memory: '2Gi' } }], repack: true } } }, { pool: sharedPool(), limits: LIMITS });
+    const repack = await answerCapacity(
+      { ...body, question: { fit: { shapes: [{ name: 'big', requests: { cpu: 4, memory: '2Gi' } }], repack: true } } },
+      { pool: sharedPool(), limits: LIMITS },
+    );
     assert.equal(repack['status'], 'optimal');
     assert.deepEqual(repack['extra'], { big: 1 });
     assert.deepEqual((repack['greedy'] as { aloneEach: unknown }).aloneEach, { big: 0 });
     assert.equal((repack['moves'] as unknown[]).length, 1);
-    const stay = await answerCapacity({ ...body, question: { fit: { shapes: [{ name: 'big', requests: { cpu: 4, memory: '2Gi' } }] } } }, { pool: sharedPool(), limits: LIMITS });
+    const stay = await answerCapacity(
+      { ...body, question: { fit: { shapes: [{ name: 'big', requests: { cpu: 4, memory: '2Gi' } }] } } },
+      { pool: sharedPool(), limits: LIMITS },
+    );
     assert.deepEqual(stay['extra'], { big: 0 });
   });
   it('weighs several shapes at once, where counting them one by one overstates', async () => {
@@ -132,7 +158,14 @@ describe('capacity: how many more fit', function () {
         nodes: [{ name: 'n', capacity: { cpu: 6 } }],
         containers: [],
         options: { timeLimitMs: 5000 },
-        question: { fit: { shapes: [{ name: 'small', requests: { cpu: 1 }, weight: 1 }, { name: 'large', requests: { cpu: 4 }, weight: 5 }] } },
+        question: {
+          fit: {
+            shapes: [
+              { name: 'small', requests: { cpu: 1 }, weight: 1 },
+              { name: 'large', requests: { cpu: 4 }, weight: 5 },
+            ],
+          },
+        },
       },
       { pool: sharedPool(), limits: LIMITS },
     );
@@ -140,7 +173,11 @@ describe('capacity: how many more fit', function () {
     assert.deepEqual(r['extra'], { small: 2, large: 1 });
     assert.equal(r['weighted'], 7);
     assert.equal(r['upperBound'], 7);
-    const greedy = r['greedy'] as { aloneEach: Record<string, number>; together: Record<string, number>; weighted: number };
+    const greedy = r['greedy'] as {
+      aloneEach: Record<string, number>;
+      together: Record<string, number>;
+      weighted: number;
+    };
     assert.deepEqual(greedy.aloneEach, { small: 6, large: 1 });
     assert.ok(greedy.weighted <= 7);
   });
@@ -172,7 +209,10 @@ describe('capacity: what to buy, against brute force over small catalogues', fun
   ];
   workloads.forEach((containers, w) => {
     it(`workload ${w + 1}`, async () => {
-      const r = await answerCapacity({ nodes: [], containers, options: { timeLimitMs: 10_000 }, question: { buy: { catalogue } } }, { pool: sharedPool(), limits: LIMITS });
+      const r = await answerCapacity(
+        { nodes: [], containers, options: { timeLimitMs: 10_000 }, question: { buy: { catalogue } } },
+        { pool: sharedPool(), limits: LIMITS },
+      );
       // Brute force: every count of each type within its maximum; the cheapest count vector whose nodes host everything.
       let best = Infinity;
       for (let s = 0; s <= 3; s++)
@@ -211,16 +251,23 @@ describe('capacity: what if a node fails, re-planned with the fewest moves (chec
     options: { timeLimitMs: 5000 },
   };
   it('n1 fails: a and b must move, and nothing else does', async () => {
-    const r = await answerCapacity({ ...body, question: { whatIf: { remove: ['n1'] } } }, { pool: sharedPool(), limits: LIMITS });
+    const r = await answerCapacity(
+      { ...body, question: { whatIf: { remove: ['n1'] } } },
+      { pool: sharedPool(), limits: LIMITS },
+    );
     assert.equal(r['status'], 'optimal');
     assert.equal(r['fits'], true);
     // Independent: brute force over every plan on n2, n3 that fits, counting moves.
-    const v = snapshot({ nodes: body.nodes.slice(1), containers: body.containers.map(({ name, requests }) => ({ name, requests })) });
+    const v = snapshot({
+      nodes: body.nodes.slice(1),
+      containers: body.containers.map(({ name, requests }) => ({ name, requests })),
+    });
     const current = ['', '', 'n2', 'n3', 'n3'];
     let fewest = Infinity;
     const go = (j: number, plan: number[]): void => {
       if (j === 5) {
-        if (verifyPlan(v.model, Int32Array.from(plan), true).valid) fewest = Math.min(fewest, plan.filter((i, k) => v.model.nodes[i] !== current[k]).length);
+        if (verifyPlan(v.model, Int32Array.from(plan), true).valid)
+          fewest = Math.min(fewest, plan.filter((i, k) => v.model.nodes[i] !== current[k]).length);
         return;
       }
       for (let i = 0; i < 2; i++) go(j + 1, [...plan, i]);
@@ -230,7 +277,10 @@ describe('capacity: what if a node fails, re-planned with the fewest moves (chec
     assert.deepEqual((r['moves'] as { container: string }[]).map((m) => m.container).sort(), ['a', 'b']);
   });
   it('with a 25% cpu reserve on every node, not everything fits and the answer says so', async () => {
-    const r = await answerCapacity({ ...body, question: { whatIf: { remove: ['n1'], reserve: { cpu: 0.25 } } } }, { pool: sharedPool(), limits: LIMITS });
+    const r = await answerCapacity(
+      { ...body, question: { whatIf: { remove: ['n1'], reserve: { cpu: 0.25 } } } },
+      { pool: sharedPool(), limits: LIMITS },
+    );
     assert.equal(r['fits'], false);
     assert.ok((r['unplaced'] as string[]).length > 0);
   });
@@ -245,18 +295,26 @@ describe('capacity: what if a node fails, re-planned with the fewest moves (chec
           { name: 'a', requests: { cpu: 2 }, current: 'dear' },
           { name: 'b', requests: { cpu: 2 }, current: 'dear' },
         ],
-        costs: { matrix: [[1, 1], [5, 5]] },
+        costs: {
+          matrix: [
+            [1, 1],
+            [5, 5],
+          ],
+        },
         options: { timeLimitMs: 6000 },
         question: { moveBudget: { maxMoves: 2 } },
       },
       { pool: sharedPool(), limits: LIMITS },
     );
     const curve = r['curve'] as { maxMoves: number; objective: number; moves: number }[];
-    assert.deepEqual(curve.map((p) => [p.maxMoves, p.objective, p.moves]), [
-      [0, 10, 0],
-      [1, 6, 1],
-      [2, 2, 2],
-    ]);
+    assert.deepEqual(
+      curve.map((p) => [p.maxMoves, p.objective, p.moves]),
+      [
+        [0, 10, 0],
+        [1, 6, 1],
+        [2, 2, 2],
+      ],
+    );
   });
 });
 
@@ -288,7 +346,14 @@ describe('infeasibility explanations are minimal: drop any one container and the
           { name: 'n2', capacity: { cpu: 8 } },
           { name: 'gpu', capacity: { cpu: 8 }, taints: [{ key: 'gpu', effect: 'NoSchedule' }] },
         ],
-        containers: ['r0', 'r1', 'r2'].map((name) => ({ name, requests: { cpu: 1 }, labels: { app: 'r' }, antiAffinity: [{ selector: { matchLabels: { app: 'r' } }, topologyKey: 'kubernetes.io/hostname' }] })).concat([{ name: 'free', requests: { cpu: 1 }, labels: { app: 'f' }, antiAffinity: [] }]),
+        containers: ['r0', 'r1', 'r2']
+          .map((name) => ({
+            name,
+            requests: { cpu: 1 },
+            labels: { app: 'r' },
+            antiAffinity: [{ selector: { matchLabels: { app: 'r' } }, topologyKey: 'kubernetes.io/hostname' }],
+          }))
+          .concat([{ name: 'free', requests: { cpu: 1 }, labels: { app: 'f' }, antiAffinity: [] }]),
       },
     ],
   ];
@@ -300,7 +365,17 @@ describe('infeasibility explanations are minimal: drop any one container and the
       assert.ok(e && e.minimal, JSON.stringify(e));
       const keep = e.containers.map((c) => v.model.items.indexOf(c));
       assert.equal(bruteForcePlan(restrictItems(v.model, keep)), null, 'the conflict itself has no plan');
-      for (const drop of keep) assert.notEqual(bruteForcePlan(restrictItems(v.model, keep.filter((j) => j !== drop))), null, `without ${v.model.items[drop]} it fits`);
+      for (const drop of keep)
+        assert.notEqual(
+          bruteForcePlan(
+            restrictItems(
+              v.model,
+              keep.filter((j) => j !== drop),
+            ),
+          ),
+          null,
+          `without ${v.model.items[drop]} it fits`,
+        );
       assert.ok(e.causes.length > 0);
     });
   }
@@ -317,7 +392,10 @@ describe('LP export and the table report', function () {
       const r = highs.solve(lp) as unknown as { Status: string; ObjectiveValue: number };
       const o = await solveModel(v.model, v.options, sharedPool());
       assert.equal(r.Status, 'Optimal');
-      assert.ok(Math.abs(r.ObjectiveValue - o.objective!) < 1e-6, `${objective}: LP ${r.ObjectiveValue} vs ${o.objective}`);
+      assert.ok(
+        Math.abs(r.ObjectiveValue - o.objective!) < 1e-6,
+        `${objective}: LP ${r.ObjectiveValue} vs ${o.objective}`,
+      );
     }
   });
 
@@ -330,31 +408,54 @@ describe('LP export and the table report', function () {
   });
   after(() => server.close());
   it('POST /v1/plan?format=lp answers text/plain LP; POST /v1/evaluate and /v1/capacity answer JSON', async () => {
-    const lp = await fetch(`${url}/v1/plan?format=lp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(EVAL) });
+    const lp = await fetch(`${url}/v1/plan?format=lp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(EVAL),
+    });
     assert.equal(lp.status, 200);
     assert.match(lp.headers.get('content-type') ?? '', /text\/plain/);
     assert.match(await lp.text(), /^\\ optiplace placement model[\s\S]*Minimize[\s\S]*Subject To[\s\S]*End/);
-    const ev = await fetch(`${url}/v1/evaluate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...EVAL, plan: { x: 'a', y: 'b', z: 'b' } }) });
+    const ev = await fetch(`${url}/v1/evaluate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...EVAL, plan: { x: 'a', y: 'b', z: 'b' } }),
+    });
     assert.equal(ev.status, 200);
     assert.equal(((await ev.json()) as { given: { objective: number } }).given.objective, 4);
-    const bad = await fetch(`${url}/v1/evaluate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...EVAL, plan: { x: 'nowhere' } }) });
+    const bad = await fetch(`${url}/v1/evaluate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...EVAL, plan: { x: 'nowhere' } }),
+    });
     assert.equal(bad.status, 400);
     assert.equal(((await bad.json()) as { error: { issues: { path: string }[] } }).error.issues[0]!.path, 'plan["x"]');
-    const cap = await fetch(`${url}/v1/capacity`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...EVAL, question: { fit: { shapes: [{ name: 's', requests: { cpu: 1 } }] } } }) });
+    const cap = await fetch(`${url}/v1/capacity`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...EVAL, question: { fit: { shapes: [{ name: 's', requests: { cpu: 1 } }] } } }),
+    });
     assert.equal(cap.status, 200);
-    const noQuestion = await fetch(`${url}/v1/capacity`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(EVAL) });
+    const noQuestion = await fetch(`${url}/v1/capacity`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(EVAL),
+    });
     assert.equal(noQuestion.status, 400);
   });
 
   it('placement plan --format table prints each node with its containers, bars and the greedy beside', () => {
-    const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli', 'placement.js'), 'plan', '-', '--format', 'table'], { input: JSON.stringify(EVAL), encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [join(ROOT, 'dist', 'cli', 'placement.js'), 'plan', '-', '--format', 'table'],
+      { input: JSON.stringify(EVAL), encoding: 'utf8' },
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^status optimal {3}objective 4/);
     assert.match(r.stdout, /\na\n {2}plan {4}x\n {2}greedy/);
     assert.match(r.stdout, /cpu +█+░* +75%/);
   });
 });
-
 
 /** Capacity fixtures (fixtures/capacity): each question with the fields its answer must have. */
 describe('capacity fixtures (fixtures/capacity)', function () {
@@ -365,7 +466,8 @@ describe('capacity fixtures (fixtures/capacity)', function () {
       want.forEach((w, k) => subset((got as unknown[])[k], w, `${path}[${k}]`));
     } else if (typeof want === 'object' && want !== null) {
       for (const [k, w] of Object.entries(want)) subset((got as Record<string, unknown>)?.[k], w, `${path}.${k}`);
-    } else if (typeof want === 'number') assert.ok(typeof got === 'number' && Math.abs(got - want) < 1e-9, `${path}: ${got} vs ${want}`);
+    } else if (typeof want === 'number')
+      assert.ok(typeof got === 'number' && Math.abs(got - want) < 1e-9, `${path}: ${got} vs ${want}`);
     else assert.equal(got, want, path);
   };
   for (const c of loadCases<{ name: string; input: unknown; want: unknown }>('capacity')) {
@@ -380,7 +482,11 @@ describe('CLI: placement evaluate and placement capacity on the examples', funct
   this.timeout(60_000);
   const cli = (args: string[]): { status: number | null; out: Record<string, unknown>; stderr: string } => {
     const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli', 'placement.js'), ...args], { encoding: 'utf8' });
-    return { status: r.status, out: r.status === 0 ? (JSON.parse(r.stdout) as Record<string, unknown>) : {}, stderr: r.stderr };
+    return {
+      status: r.status,
+      out: r.status === 0 ? (JSON.parse(r.stdout) as Record<string, unknown>) : {},
+      stderr: r.stderr,
+    };
   };
   it('evaluate examples/evaluate.json: objective 7 against the optimum 4', () => {
     const r = cli(['evaluate', join(ROOT, 'examples', 'evaluate.json')]);

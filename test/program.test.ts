@@ -8,7 +8,9 @@ import { sharedPool } from './setup.js';
 interface ProgramCase {
   name: string;
   input: Record<string, unknown>;
-  want: Record<'min' | 'max', { status: string; objective: number; assignment: number[] }> & { greedy: { assignment: number[] } };
+  want: Record<'min' | 'max', { status: string; objective: number; assignment: number[] }> & {
+    greedy: { assignment: number[] };
+  };
 }
 
 describe('program fixtures (fixtures/solve)', () => {

@@ -32,7 +32,31 @@ describe('Kubernetes quantities', () => {
     });
   }
 
-  const invalid: (string | number)[] = ['', '1K', '1.5.0', 'abc', '1 Gi', ' 1', '1Gi ', '-1', '1e', '1ee3', '1.5e1.5', 'Gi', '.', '1mi', '1gi', '--1', '9223372036854775808', '1e400', '1e999999999', 1e21, '1Mii', -3, Number.NaN];
+  const invalid: (string | number)[] = [
+    '',
+    '1K',
+    '1.5.0',
+    'abc',
+    '1 Gi',
+    ' 1',
+    '1Gi ',
+    '-1',
+    '1e',
+    '1ee3',
+    '1.5e1.5',
+    'Gi',
+    '.',
+    '1mi',
+    '1gi',
+    '--1',
+    '9223372036854775808',
+    '1e400',
+    '1e999999999',
+    1e21,
+    '1Mii',
+    -3,
+    Number.NaN,
+  ];
   for (const input of invalid) {
     it(`rejects ${JSON.stringify(input)}`, () => {
       const r = parseQuantity(input);

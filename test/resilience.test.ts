@@ -29,9 +29,15 @@ describe('memory limits and dying workers', function () {
   it('still answers when a worker dies (out of memory), and the pool goes on serving', async () => {
     const pool = new SolverPool({ threads: 1, maxQueue: 2, maxWorkerHeapMb: 16 });
     try {
-      const big = snapshot({ ...clusterSnapshot(100, 1000, 5), options: { timeLimitMs: 20_000, solver: 'glpk', symmetry: false } });
+      const big = snapshot({
+        ...clusterSnapshot(100, 1000, 5),
+        options: { timeLimitMs: 20_000, solver: 'glpk', symmetry: false },
+      });
       const o = await solveModel(big.model, big.options, pool);
-      assert.ok(o.notes.some((n) => /worker failed/.test(n)), o.notes.join('; '));
+      assert.ok(
+        o.notes.some((n) => /worker failed/.test(n)),
+        o.notes.join('; '),
+      );
       assert.ok(verifyPlan(big.model, o.plan.assignment, o.status === 'feasible').valid);
       assert.equal(o.backends[0]?.status, 'failed');
       const small = snapshot({ ...clusterSnapshot(3, 6, 5), options: { timeLimitMs: 5000, solver: 'glpk' } });

@@ -28,7 +28,13 @@ describe('ejection-chain search', () => {
         [1, 5, 9],
         [9, 1, 5],
       ],
-      demand: { load: [[10, 10, 10], [10, 10, 10], [10, 10, 10]] },
+      demand: {
+        load: [
+          [10, 10, 10],
+          [10, 10, 10],
+          [10, 10, 10],
+        ],
+      },
       capacity: { load: [10, 10, 10] },
       sense: 'min',
     });
@@ -47,12 +53,16 @@ describe('ejection-chain search', () => {
       const int = intsFrom(r);
       const n = int(2, 4);
       const m = int(4, 8);
-      const matrix = (lo: number, hi: number): number[][] => Array.from({ length: n }, () => Array.from({ length: m }, () => int(lo, hi)));
+      const matrix = (lo: number, hi: number): number[][] =>
+        Array.from({ length: n }, () => Array.from({ length: m }, () => int(lo, hi)));
       const sense = seed % 4 === 3 ? 'max' : 'min';
       const v = program({
         cost: matrix(0, 30),
         demand: { cpu: matrix(1, 9), memory: matrix(1, 9) },
-        capacity: { cpu: Array.from({ length: n }, () => int(8, 20)), memory: Array.from({ length: n }, () => int(8, 20)) },
+        capacity: {
+          cpu: Array.from({ length: n }, () => int(8, 20)),
+          memory: Array.from({ length: n }, () => int(8, 20)),
+        },
         sense,
       });
       const exact = bruteForcePlan(v.model);
@@ -65,7 +75,11 @@ describe('ejection-chain search', () => {
       assert.ok(plan, `seed ${seed}: a plan`);
       const check = verifyPlan(v.model, plan, true);
       assert.ok(check.valid, `seed ${seed}: ${check.violations.join('; ')}`);
-      assert.equal(check.objective, exact.objective, `seed ${seed}: ${sense} optimum ${exact.objective}, from ${startValue}`);
+      assert.equal(
+        check.objective,
+        exact.objective,
+        `seed ${seed}: ${sense} optimum ${exact.objective}, from ${startValue}`,
+      );
       if (startValue !== exact.objective) fromWorse++;
     }
     assert.ok(fromWorse >= 30, `the search started above the optimum on ${fromWorse} instances`);
@@ -82,7 +96,12 @@ describe('ejection-chain search', () => {
         { name: 'y', requests: { cpu: '1' }, nodeSelector: { disk: 'ssd' } },
         { name: 'z', requests: { cpu: '1' } },
       ],
-      costs: { matrix: [[1, 1, 1], [5, 5, 5]] },
+      costs: {
+        matrix: [
+          [1, 1, 1],
+          [5, 5, 5],
+        ],
+      },
     });
     const plan = chainSearch(v.model, Int32Array.from([1, 1, 1]), { deadline: FAR(), maxSteps: 50 });
     assert.ok(plan);
@@ -102,7 +121,10 @@ describe('large-neighbourhood search and the portfolio', () => {
     const plan = lns(v.model, start, { deadline: Date.now() + 10_000 });
     const check = verifyPlan(v.model, plan, true);
     assert.ok(check.valid);
-    assert.equal(check.objective, known.find((x) => x.file === 'gap1.txt' && x.index === 1 && x.sense === 'min')!.value);
+    assert.equal(
+      check.objective,
+      known.find((x) => x.file === 'gap1.txt' && x.index === 1 && x.sense === 'min')!.value,
+    );
   });
 
   it('on gapd-5 (20×100, tight) the auto portfolio answers in time with a verified plan from its second worker and an honest gap', async function () {
@@ -124,7 +146,9 @@ describe('the portfolio proof by the node-subset search', () => {
   it('on Yagiura e20100 (20×100) the second worker proves the published optimum 8436 and ends the race (source subsets)', async function () {
     this.timeout(40_000);
     const [g] = parseGapFile(readFileSync(fixturePath('gap', 'e20100'), 'utf8'), false);
-    const published = parseKnownValues(readFileSync(fixturePath('gap', 'known-values.csv'), 'utf8')).find((x) => x.file === 'e20100')!.value;
+    const published = parseKnownValues(readFileSync(fixturePath('gap', 'known-values.csv'), 'utf8')).find(
+      (x) => x.file === 'e20100',
+    )!.value;
     const v = program(gapToProgram(g!, 'min', { timeLimitMs: 20_000 }));
     const started = Date.now();
     const outcome = await solveModel(v.model, v.options, sharedPool());
@@ -144,15 +168,37 @@ describe('the portfolio proof by the node-subset search', () => {
 describe('where the searches apply', () => {
   it('only to plain cost models up to 1000 containers', async () => {
     const { chainsApply } = await import('../solver/search/chains.js');
-    const plain = program({ cost: [[1, 2], [2, 1]], demand: { load: [[1, 1], [1, 1]] }, capacity: { load: [2, 2] } });
+    const plain = program({
+      cost: [
+        [1, 2],
+        [2, 1],
+      ],
+      demand: {
+        load: [
+          [1, 1],
+          [1, 1],
+        ],
+      },
+      capacity: { load: [2, 2] },
+    });
     assert.equal(chainsApply(plain.model), true);
     const balanced = snapshot({
-      nodes: [{ name: 'a', capacity: { cpu: '2' } }, { name: 'b', capacity: { cpu: '2' } }],
-      containers: [{ name: 'x', requests: { cpu: '1' } }, { name: 'y', requests: { cpu: '1' } }],
+      nodes: [
+        { name: 'a', capacity: { cpu: '2' } },
+        { name: 'b', capacity: { cpu: '2' } },
+      ],
+      containers: [
+        { name: 'x', requests: { cpu: '1' } },
+        { name: 'y', requests: { cpu: '1' } },
+      ],
       options: { objective: { balance: 1 } },
     });
     assert.equal(chainsApply(balanced.model), false);
-    const big = program({ cost: [Array.from({ length: 1001 }, () => 1), Array.from({ length: 1001 }, () => 2)], demand: { load: [Array.from({ length: 1001 }, () => 1), Array.from({ length: 1001 }, () => 1)] }, capacity: { load: [2000, 2000] } });
+    const big = program({
+      cost: [Array.from({ length: 1001 }, () => 1), Array.from({ length: 1001 }, () => 2)],
+      demand: { load: [Array.from({ length: 1001 }, () => 1), Array.from({ length: 1001 }, () => 1)] },
+      capacity: { load: [2000, 2000] },
+    });
     assert.equal(chainsApply(big.model), false);
   });
 });

@@ -12,8 +12,14 @@ import { postJson, probe, startServer, type RunningServer } from '../bench/serve
 
 /** A snapshot of n identical nodes and m small containers; `big` adds one container that fits nowhere's total. */
 function snapshot(n: number, m: number, options: Record<string, unknown> = {}): string {
-  const nodes = Array.from({ length: n }, (_, i) => ({ name: `n${i}`, capacity: { cpu: 8, memory: '16Gi', pods: 110 } }));
-  const containers = Array.from({ length: m }, (_, j) => ({ name: `c${j}`, requests: { cpu: `${100 + (j % 7) * 50}m`, memory: `${128 * (1 + (j % 5))}Mi` } }));
+  const nodes = Array.from({ length: n }, (_, i) => ({
+    name: `n${i}`,
+    capacity: { cpu: 8, memory: '16Gi', pods: 110 },
+  }));
+  const containers = Array.from({ length: m }, (_, j) => ({
+    name: `c${j}`,
+    requests: { cpu: `${100 + (j % 7) * 50}m`, memory: `${128 * (1 + (j % 5))}Mi` },
+  }));
   return JSON.stringify({ nodes, containers, options });
 }
 
@@ -42,7 +48,11 @@ describe('the service under bursts, hostile input, disconnects and shutdown', fu
     };
     await Promise.all([client(1), client(2), client(3)]);
     assert.equal(server.process.exitCode, null, 'the server is still running');
-    assert.deepEqual([...statuses.keys()].filter((s) => s !== 200 && s !== 503), [], JSON.stringify([...statuses]));
+    assert.deepEqual(
+      [...statuses.keys()].filter((s) => s !== 200 && s !== 503),
+      [],
+      JSON.stringify([...statuses]),
+    );
     assert.ok((statuses.get(200) ?? 0) > 10);
     const health = await fetch(`${server.url}/healthz`);
     assert.equal(health.status, 200);
@@ -73,7 +83,9 @@ describe('the service under bursts, hostile input, disconnects and shutdown', fu
     const port = Number(new URL(server.url).port);
     const reply = await new Promise<string>((resolve, reject) => {
       const s = net.connect(port, '127.0.0.1', () => {
-        s.write('POST /v1/plan HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10737418240\r\n\r\n{"nodes": [');
+        s.write(
+          'POST /v1/plan HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10737418240\r\n\r\n{"nodes": [',
+        );
         const chunk = Buffer.alloc(64 * 1024, 0x20);
         const pump = setInterval(() => !s.destroyed && s.write(chunk), 1);
         let got = '';
@@ -92,10 +104,20 @@ describe('the service under bursts, hostile input, disconnects and shutdown', fu
   });
 
   it('frees the solver threads when the client goes away (the solve ran on, holding both threads)', async () => {
-    const big = JSON.stringify(gapToProgram(parseGapFile(readFileSync(fixturePath('gap', 'd801600'), 'utf8'), false)[0]!, 'min', { timeLimitMs: 8000 }));
+    const big = JSON.stringify(
+      gapToProgram(parseGapFile(readFileSync(fixturePath('gap', 'd801600'), 'utf8'), false)[0]!, 'min', {
+        timeLimitMs: 8000,
+      }),
+    );
     const gone = new AbortController();
-    const request = fetch(`${server.url}/v1/solve`, { method: 'POST', body: big, headers: { 'content-type': 'application/json' }, signal: gone.signal }).catch(() => undefined);
-    const busy = async (): Promise<number> => ((await (await fetch(`${server.url}/healthz`)).json()) as { workers: { busy: number } }).workers.busy;
+    const request = fetch(`${server.url}/v1/solve`, {
+      method: 'POST',
+      body: big,
+      headers: { 'content-type': 'application/json' },
+      signal: gone.signal,
+    }).catch(() => undefined);
+    const busy = async (): Promise<number> =>
+      ((await (await fetch(`${server.url}/healthz`)).json()) as { workers: { busy: number } }).workers.busy;
     for (let t = 0; t < 50 && (await busy()) === 0; t++) await new Promise((r) => setTimeout(r, 50));
     assert.ok((await busy()) > 0, 'the solve started');
     gone.abort();
@@ -103,14 +125,24 @@ describe('the service under bursts, hostile input, disconnects and shutdown', fu
     const since = Date.now();
     while ((await busy()) > 0 && Date.now() - since < 3000) await new Promise((r) => setTimeout(r, 50));
     assert.equal(await busy(), 0, 'threads freed within 3 s of the disconnect');
-    const next = await postJson(`${server.url}/v1/solve`, JSON.stringify({ cost: [[1]], demand: {}, capacity: {}, options: { timeLimitMs: 2000 } }));
+    const next = await postJson(
+      `${server.url}/v1/solve`,
+      JSON.stringify({ cost: [[1]], demand: {}, capacity: {}, options: { timeLimitMs: 2000 } }),
+    );
     assert.equal(next.status, 200);
     assert.equal(next.json['status'], 'optimal');
   });
 
   for (const objective of ['pack', 'balance', { cost: 1, balance: 2, pack: 3 }]) {
     it(`answers an infeasible snapshot with objective ${JSON.stringify(objective)} and its conflict (it was a 500)`, async () => {
-      const body = { nodes: [{ name: 'a', capacity: { cpu: 2, memory: '2Gi' } }, { name: 'b', capacity: { cpu: 2, memory: '2Gi' } }], containers: ['x', 'y', 'z'].map((name) => ({ name, requests: { cpu: 1.5, memory: '1Gi' } })), options: { objective, timeLimitMs: 5000 } };
+      const body = {
+        nodes: [
+          { name: 'a', capacity: { cpu: 2, memory: '2Gi' } },
+          { name: 'b', capacity: { cpu: 2, memory: '2Gi' } },
+        ],
+        containers: ['x', 'y', 'z'].map((name) => ({ name, requests: { cpu: 1.5, memory: '1Gi' } })),
+        options: { objective, timeLimitMs: 5000 },
+      };
       const r = await postJson(`${server.url}/v1/plan`, JSON.stringify(body));
       assert.equal(r.status, 200, JSON.stringify(r.json));
       assert.equal(r.json['status'], 'infeasible');
@@ -124,24 +156,55 @@ describe('the service under bursts, hostile input, disconnects and shutdown', fu
   it('reads resource names that are Object.prototype keys as resources ("valueOf" was taken for a capacity)', async () => {
     const nodes = [{ name: 'a', capacity: { cpu: 4 } }];
     const containers = [{ name: 'x', requests: { cpu: 1, valueOf: 5 } }];
-    const evaluated = await postJson(`${server.url}/v1/evaluate`, JSON.stringify({ nodes, containers, plan: { x: 'a' }, options: { timeLimitMs: 2000 } }));
+    const evaluated = await postJson(
+      `${server.url}/v1/evaluate`,
+      JSON.stringify({ nodes, containers, plan: { x: 'a' }, options: { timeLimitMs: 2000 } }),
+    );
     assert.equal(evaluated.status, 200);
     const given = evaluated.json['given'] as { valid: boolean; violations: string[] };
     assert.equal(given.valid, false);
-    assert.ok(given.violations.some((v) => /over its valueOf capacity/.test(v)), given.violations.join('; '));
-    const planned = await postJson(`${server.url}/v1/plan`, JSON.stringify({ nodes, containers: [{ name: 'x', requests: { toString: 1, constructor: 2 } }], options: { timeLimitMs: 2000 } }));
+    assert.ok(
+      given.violations.some((v) => /over its valueOf capacity/.test(v)),
+      given.violations.join('; '),
+    );
+    const planned = await postJson(
+      `${server.url}/v1/plan`,
+      JSON.stringify({
+        nodes,
+        containers: [{ name: 'x', requests: { toString: 1, constructor: 2 } }],
+        options: { timeLimitMs: 2000 },
+      }),
+    );
     assert.equal(planned.json['status'], 'infeasible');
-    const proto = await postJson(`${server.url}/v1/plan`, '{"nodes": [{"name": "a", "capacity": {"__proto__": {"cpu": 1}}}], "containers": []}');
+    const proto = await postJson(
+      `${server.url}/v1/plan`,
+      '{"nodes": [{"name": "a", "capacity": {"__proto__": {"cpu": 1}}}], "containers": []}',
+    );
     assert.equal(proto.status, 400);
-    assert.deepEqual((proto.json as { error: { issues: unknown[] } }).error.issues[0], { path: 'nodes[0].capacity.__proto__', message: '"__proto__" is not allowed as a name' });
+    assert.deepEqual((proto.json as { error: { issues: unknown[] } }).error.issues[0], {
+      path: 'nodes[0].capacity.__proto__',
+      message: '"__proto__" is not allowed as a name',
+    });
   });
 
   it('refuses costs whose objective it could not tell apart in doubles (it called a plan 50 worse optimal)', async () => {
-    const nodes = [{ name: 'a', capacity: { cpu: 4 } }, { name: 'b', capacity: { cpu: 4 } }];
-    const containers = [{ name: 'x', requests: { cpu: 1 } }, { name: 'y', requests: { cpu: 1 } }];
+    const nodes = [
+      { name: 'a', capacity: { cpu: 4 } },
+      { name: 'b', capacity: { cpu: 4 } },
+    ];
+    const containers = [
+      { name: 'x', requests: { cpu: 1 } },
+      { name: 'y', requests: { cpu: 1 } },
+    ];
     for (const matrix of [
-      [[100000000050.5, 100000000000.5], [100000000000.5, 100000000050.5]],
-      [[1e308, 1e308], [1e308, 1e308]],
+      [
+        [100000000050.5, 100000000000.5],
+        [100000000000.5, 100000000050.5],
+      ],
+      [
+        [1e308, 1e308],
+        [1e308, 1e308],
+      ],
     ]) {
       const r = await postJson(`${server.url}/v1/plan`, JSON.stringify({ nodes, containers, costs: { matrix } }));
       assert.equal(r.status, 422, JSON.stringify(r.json));
@@ -153,12 +216,18 @@ describe('the service under bursts, hostile input, disconnects and shutdown', fu
     const deep = '{"kind":"List","items":['.repeat(20_000) + '{}' + ']}'.repeat(20_000);
     const r = await postJson(`${server.url}/v1/plan`, deep);
     assert.equal(r.status, 400);
-    assert.match((r.json as { error: { issues: { message: string }[] } }).error.issues[0]!.message, /nests deeper than 64 levels/);
+    assert.match(
+      (r.json as { error: { issues: { message: string }[] } }).error.issues[0]!.message,
+      /nests deeper than 64 levels/,
+    );
   });
 
   it('refuses a fit question with 3 000 shapes with 400 (it killed the server)', async () => {
     const shapes = Array.from({ length: 3000 }, (_, k) => ({ name: `s${k}`, requests: { cpu: 1 } }));
-    const r = await postJson(`${server.url}/v1/capacity`, JSON.stringify({ nodes: [{ name: 'a', capacity: { cpu: 4 } }], containers: [], question: { fit: { shapes } } }));
+    const r = await postJson(
+      `${server.url}/v1/capacity`,
+      JSON.stringify({ nodes: [{ name: 'a', capacity: { cpu: 4 } }], containers: [], question: { fit: { shapes } } }),
+    );
     assert.equal(r.status, 400);
     assert.equal((r.json as { error: { issues: { path: string }[] } }).error.issues[0]!.path, 'question.fit.shapes');
   });
@@ -166,7 +235,11 @@ describe('the service under bursts, hostile input, disconnects and shutdown', fu
   it('on SIGTERM: /readyz turns 503 at once, the 20 s solve is answered by the drain deadline with its best plan, and the process exits 0', async () => {
     const draining = await startServer({ SHUTDOWN_GRACE_MS: '1500' });
     try {
-      const big = JSON.stringify(gapToProgram(parseGapFile(readFileSync(fixturePath('gap', 'd801600'), 'utf8'), false)[0]!, 'min', { timeLimitMs: 20_000 }));
+      const big = JSON.stringify(
+        gapToProgram(parseGapFile(readFileSync(fixturePath('gap', 'd801600'), 'utf8'), false)[0]!, 'min', {
+          timeLimitMs: 20_000,
+        }),
+      );
       const solving = postJson(`${draining.url}/v1/solve`, big);
       await new Promise((r) => setTimeout(r, 1000));
       const signalled = Date.now();
@@ -175,7 +248,10 @@ describe('the service under bursts, hostile input, disconnects and shutdown', fu
       const ready = await fetch(`${draining.url}/readyz`);
       assert.equal(ready.status, 503);
       assert.equal(((await ready.json()) as { status: string }).status, 'draining');
-      const refused = await postJson(`${draining.url}/v1/solve`, JSON.stringify({ cost: [[1]], demand: {}, capacity: {} }));
+      const refused = await postJson(
+        `${draining.url}/v1/solve`,
+        JSON.stringify({ cost: [[1]], demand: {}, capacity: {} }),
+      );
       assert.equal(refused.status, 503);
       assert.equal((refused.json as { error: { code: string } }).error.code, 'shutting_down');
       const { status, json } = await solving;

@@ -17,7 +17,6 @@ async function multipliersFor(model: AssignmentModel, start: Int32Array): Promis
 }
 
 describe('exact node-subset search (Lagrangian branch and bound)', () => {
-
   it('proves the brute-force optimum of 60 random instances (min and max) from the worst and the runner-up plan, with column generation multipliers and with none', async () => {
     let proved = 0;
     for (let seed = 0; seed < 60; seed++) {
@@ -26,12 +25,22 @@ describe('exact node-subset search (Lagrangian branch and bound)', () => {
       const { model, m, exact, worst } = instance;
       // From the runner-up the last decision (is there a plan one better?) is the whole search.
       const starts = [worst.plan, bruteForcePlan(model, exact.objective)?.plan ?? exact.plan];
-      for (const [start, u] of starts.flatMap((s) => [[s, new Float64Array(m)], [s, null]] as const)) {
+      for (const [start, u] of starts.flatMap(
+        (s) =>
+          [
+            [s, new Float64Array(m)],
+            [s, null],
+          ] as const,
+      )) {
         const result = subsetSearch(model, start, u ?? (await multipliersFor(model, start)), { deadline: FAR() })!;
         const check = verifyPlan(model, result.plan, true);
         assert.ok(check.valid, `seed ${seed}: ${check.violations.join('; ')}`);
         assert.equal(result.optimal, true, `seed ${seed}: no proof`);
-        assert.equal(check.objective, exact.objective, `seed ${seed}: ${check.objective} claimed optimal, brute force ${exact.objective}`);
+        assert.equal(
+          check.objective,
+          exact.objective,
+          `seed ${seed}: ${check.objective} claimed optimal, brute force ${exact.objective}`,
+        );
       }
       proved++;
     }
@@ -45,8 +54,16 @@ describe('exact node-subset search (Lagrangian branch and bound)', () => {
       const n = int(2, 4);
       const m = int(3, 7);
       const v = snapshot({
-        nodes: Array.from({ length: n }, (_, i) => ({ name: `n${i}`, capacity: { cpu: String(int(4, 9)) }, labels: { pool: i % 2 === 0 ? 'a' : 'b' } })),
-        containers: Array.from({ length: m }, (_, j) => ({ name: `c${j}`, requests: { cpu: String(int(1, 4)) }, ...(j % 3 === 0 ? { nodeSelector: { pool: 'b' } } : {}) })),
+        nodes: Array.from({ length: n }, (_, i) => ({
+          name: `n${i}`,
+          capacity: { cpu: String(int(4, 9)) },
+          labels: { pool: i % 2 === 0 ? 'a' : 'b' },
+        })),
+        containers: Array.from({ length: m }, (_, j) => ({
+          name: `c${j}`,
+          requests: { cpu: String(int(1, 4)) },
+          ...(j % 3 === 0 ? { nodeSelector: { pool: 'b' } } : {}),
+        })),
         costs: { matrix: Array.from({ length: n }, () => Array.from({ length: m }, () => int(1, 20))) },
       });
       const exact = bruteForcePlan(v.model);
@@ -61,15 +78,34 @@ describe('exact node-subset search (Lagrangian branch and bound)', () => {
   });
 
   it('claims no proof when costs are not integers (the decision steps rest on integer objectives), but still improves', async () => {
-    const v = program({ cost: [[0.5, 2.25, 1], [2.5, 0.75, 3]], demand: { load: [[2, 2, 2], [2, 2, 2]] }, capacity: { load: [4, 4] } });
+    const v = program({
+      cost: [
+        [0.5, 2.25, 1],
+        [2.5, 0.75, 3],
+      ],
+      demand: {
+        load: [
+          [2, 2, 2],
+          [2, 2, 2],
+        ],
+      },
+      capacity: { load: [4, 4] },
+    });
     const start = Int32Array.from([1, 0, 1]);
-    const result = subsetSearch(v.model, start, await multipliersFor(v.model, start), { deadline: Date.now() + 2_000 })!;
+    const result = subsetSearch(v.model, start, await multipliersFor(v.model, start), {
+      deadline: Date.now() + 2_000,
+    })!;
     assert.equal(result.optimal, false);
     assert.equal(verifyPlan(v.model, result.plan, true).objective, bruteForcePlan(v.model)!.objective);
   });
 
   it('proves gap1-1, gap4-1, gap8-1 and gap12-1 optimal at the published values from the heuristic plan', async () => {
-    for (const [file, index] of [['gap1.txt', 1], ['gap4.txt', 1], ['gap8.txt', 1], ['gap12.txt', 1]] as const) {
+    for (const [file, index] of [
+      ['gap1.txt', 1],
+      ['gap4.txt', 1],
+      ['gap8.txt', 1],
+      ['gap12.txt', 1],
+    ] as const) {
       const { model, published, start } = orlibMinimum(file, index);
       const result = subsetSearch(model, start, await multipliersFor(model, start), { deadline: FAR() })!;
       assert.equal(result.optimal, true, file);
@@ -83,7 +119,10 @@ describe('exact node-subset search (Lagrangian branch and bound)', () => {
     const before = verifyPlan(model, start, true).objective;
     const u = await multipliersFor(model, start);
     const seen: number[] = [];
-    const result = subsetSearch(model, start, u, { deadline: Date.now() + 3_000, onImprove: (_plan, objective) => seen.push(objective) })!;
+    const result = subsetSearch(model, start, u, {
+      deadline: Date.now() + 3_000,
+      onImprove: (_plan, objective) => seen.push(objective),
+    })!;
     const check = verifyPlan(model, result.plan, true);
     assert.ok(check.valid);
     assert.ok(check.objective < before, `${check.objective} is not below the start ${before}`);
@@ -93,8 +132,41 @@ describe('exact node-subset search (Lagrangian branch and bound)', () => {
   });
 
   it('applies where column generation does', () => {
-    assert.equal(subsetSearchApplies(program({ cost: [[1, 2], [2, 1]], demand: { load: [[1, 1], [1, 1]] }, capacity: { load: [2, 2] } }).model), true);
-    const two = program({ cost: [[1, 2], [2, 1]], demand: { cpu: [[1, 1], [1, 1]], memory: [[1, 1], [1, 1]] }, capacity: { cpu: [2, 2], memory: [2, 2] } });
+    assert.equal(
+      subsetSearchApplies(
+        program({
+          cost: [
+            [1, 2],
+            [2, 1],
+          ],
+          demand: {
+            load: [
+              [1, 1],
+              [1, 1],
+            ],
+          },
+          capacity: { load: [2, 2] },
+        }).model,
+      ),
+      true,
+    );
+    const two = program({
+      cost: [
+        [1, 2],
+        [2, 1],
+      ],
+      demand: {
+        cpu: [
+          [1, 1],
+          [1, 1],
+        ],
+        memory: [
+          [1, 1],
+          [1, 1],
+        ],
+      },
+      capacity: { cpu: [2, 2], memory: [2, 2] },
+    });
     assert.equal(subsetSearchApplies(two.model), false);
     assert.equal(subsetSearch(two.model, Int32Array.from([0, 1]), new Float64Array(2), { deadline: FAR() }), undefined);
   });

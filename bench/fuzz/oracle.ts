@@ -8,14 +8,29 @@
  * cost matrices or the default score, and the pack and balance objectives.
  */
 
-const SUFFIX: Record<string, bigint> = { '': 1n, k: 10n ** 3n, M: 10n ** 6n, G: 10n ** 9n, T: 10n ** 12n, P: 10n ** 15n, E: 10n ** 18n, Ki: 2n ** 10n, Mi: 2n ** 20n, Gi: 2n ** 30n, Ti: 2n ** 40n, Pi: 2n ** 50n, Ei: 2n ** 60n };
+const SUFFIX: Record<string, bigint> = {
+  '': 1n,
+  k: 10n ** 3n,
+  M: 10n ** 6n,
+  G: 10n ** 9n,
+  T: 10n ** 12n,
+  P: 10n ** 15n,
+  E: 10n ** 18n,
+  Ki: 2n ** 10n,
+  Mi: 2n ** 20n,
+  Gi: 2n ** 30n,
+  Ti: 2n ** 40n,
+  Pi: 2n ** 50n,
+  Ei: 2n ** 60n,
+};
 const GRAMMAR = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(?:(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)|[eE]([+-]?\d+))?$/;
 const CAP = (2n ** 63n - 1n) * 1000n;
 
 /** Milli-units of a quantity (string or JSON number), rounded up like Kubernetes; undefined when refused. */
 export function quantityMilli(q: unknown): bigint | undefined {
   // A JSON number is the decimal JavaScript writes for it (its shortest round-trip form).
-  const text = typeof q === 'number' ? (Number.isFinite(q) ? String(q) : '') : typeof q === 'string' && q.length <= 64 ? q : '';
+  const text =
+    typeof q === 'number' ? (Number.isFinite(q) ? String(q) : '') : typeof q === 'string' && q.length <= 64 ? q : '';
   const m = GRAMMAR.exec(text);
   if (!m) return undefined;
   const [, sign, number, suffix, exponent] = m;
@@ -37,7 +52,8 @@ export function quantityMilli(q: unknown): bigint | undefined {
 
 type Json = Record<string, unknown>;
 const arr = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : []);
-const rec = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const rec = (v: unknown): Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 const has = (o: object, k: string): boolean => Object.hasOwn(o, k);
 
 interface Plan {
@@ -45,7 +61,11 @@ interface Plan {
 }
 
 /** Why the answer's plan breaks the snapshot (empty when it holds), and the objective it recomputes. */
-export function checkSnapshotPlan(body: Json, answer: Json, complete: boolean): { problems: string[]; cost: number; nodesUsed: number; maxUtilisation: number } {
+export function checkSnapshotPlan(
+  body: Json,
+  answer: Json,
+  complete: boolean,
+): { problems: string[]; cost: number; nodesUsed: number; maxUtilisation: number } {
   const nodes = arr(body['nodes']);
   const containers = arr(body['containers']);
   const options = rec(body['options']);
@@ -64,7 +84,8 @@ export function checkSnapshotPlan(body: Json, answer: Json, complete: boolean): 
   const plan: Plan = { node: containers.map((c) => at.get(String(c['name'])) ?? null) };
   if (at.size !== containers.length) problems.push(`the plan names ${at.size} containers of ${containers.length}`);
   const unplaced = plan.node.filter((x) => x === null).length;
-  if (complete && unplaced > 0 && options['allowUnplaced'] !== true) problems.push(`${unplaced} containers are unplaced`);
+  if (complete && unplaced > 0 && options['allowUnplaced'] !== true)
+    problems.push(`${unplaced} containers are unplaced`);
   const names = new Set<string>();
   for (const n of nodes) for (const k of Object.keys(rec(n['capacity']))) names.add(k);
   for (const c of containers) for (const k of Object.keys(rec(c['requests']))) names.add(k);
@@ -83,17 +104,31 @@ export function checkSnapshotPlan(body: Json, answer: Json, complete: boolean): 
     const n = nodes[i]!;
     problems.push(...blockedBy(n, c, node));
     for (const r of names) {
-      const d = has(rec(c['requests']), r) ? quantityMilli(rec(c['requests'])[r])! : r === 'pods' && podsCapped ? 1000n : 0n;
+      const d = has(rec(c['requests']), r)
+        ? quantityMilli(rec(c['requests'])[r])!
+        : r === 'pods' && podsCapped
+          ? 1000n
+          : 0n;
       used.set(`${i}/${r}`, (used.get(`${i}/${r}`) ?? 0n) + d);
     }
     cost += matrix ? matrix[i]![j]! : defaultScore(n, c, names);
     const current = c['current'];
-    if (typeof current === 'string' && current !== node && c['pinned'] !== true) cost += typeof c['moveCost'] === 'number' ? c['moveCost'] : typeof options['moveCost'] === 'number' ? options['moveCost'] : 1;
+    if (typeof current === 'string' && current !== node && c['pinned'] !== true)
+      cost +=
+        typeof c['moveCost'] === 'number'
+          ? c['moveCost']
+          : typeof options['moveCost'] === 'number'
+            ? options['moveCost']
+            : 1;
   });
   let maxUtilisation = 0;
   nodes.forEach((n, i) => {
     for (const r of names) {
-      const cap = has(rec(n['capacity']), r) ? quantityMilli(rec(n['capacity'])[r])! : r === 'pods' ? BigInt(containers.length) * 1000n : 0n;
+      const cap = has(rec(n['capacity']), r)
+        ? quantityMilli(rec(n['capacity'])[r])!
+        : r === 'pods'
+          ? BigInt(containers.length) * 1000n
+          : 0n;
       const u = used.get(`${i}/${r}`) ?? 0n;
       if (u > cap) problems.push(`node ${String(n['name'])} is over its ${r} capacity (${u} > ${cap} milli)`);
       if (r !== 'pods' && cap > 0n) maxUtilisation = Math.max(maxUtilisation, Number(u) / Number(cap));
@@ -118,15 +153,20 @@ function defaultScore(n: Json, c: Json, names: ReadonlySet<string>): number {
 
 function blockedBy(n: Json, c: Json, node: string): string[] {
   const who = String(c['name']);
-  if (c['pinned'] === true) return c['current'] === node ? [] : [`${who} is pinned to ${String(c['current'])} but placed on ${node}`];
+  if (c['pinned'] === true)
+    return c['current'] === node ? [] : [`${who} is pinned to ${String(c['current'])} but placed on ${node}`];
   if (n['unschedulable'] === true) return [`${who} is on cordoned ${node}`];
   if (n['ready'] === false) return [`${who} is on not-Ready ${node}`];
   const labels = rec(n['labels']);
-  for (const [k, v] of Object.entries(rec(c['nodeSelector']))) if (!has(labels, k) || labels[k] !== v) return [`${who} does not match ${node}'s labels`];
+  for (const [k, v] of Object.entries(rec(c['nodeSelector'])))
+    if (!has(labels, k) || labels[k] !== v) return [`${who} does not match ${node}'s labels`];
   for (const t of arr(n['taints'])) {
     if (t['effect'] === 'PreferNoSchedule') continue;
     const tolerated = arr(c['tolerations']).some(
-      (o) => (!o['effect'] || o['effect'] === t['effect']) && (!o['key'] || o['key'] === t['key']) && ((o['operator'] ?? 'Equal') === 'Exists' || (o['value'] ?? '') === (t['value'] ?? '')),
+      (o) =>
+        (!o['effect'] || o['effect'] === t['effect']) &&
+        (!o['key'] || o['key'] === t['key']) &&
+        ((o['operator'] ?? 'Equal') === 'Exists' || (o['value'] ?? '') === (t['value'] ?? '')),
     );
     if (!tolerated) return [`${who} is on ${node} with an untolerated taint ${String(t['key'])}`];
   }
@@ -144,7 +184,10 @@ function antiAffinity(containers: readonly Json[], plan: Plan): string[] {
         if (p === j || plan.node[j] === null || plan.node[p] !== plan.node[j]) return;
         if ((o['namespace'] ?? '') !== (c['namespace'] ?? '')) return;
         const labels = rec(o['labels']);
-        if (Object.entries(want).every(([k, v]) => has(labels, k) && labels[k] === v)) out.push(`${String(c['name'])} shares ${String(plan.node[j])} with ${String(o['name'])} against its anti-affinity`);
+        if (Object.entries(want).every(([k, v]) => has(labels, k) && labels[k] === v))
+          out.push(
+            `${String(c['name'])} shares ${String(plan.node[j])} with ${String(o['name'])} against its anti-affinity`,
+          );
       });
     }
   });
@@ -159,7 +202,10 @@ export function bruteForceSnapshot(body: Json): number | null {
   const choice = new Array<string>(containers.length);
   const visit = (j: number): void => {
     if (j === containers.length) {
-      const answer = { assignments: containers.map((c, k) => ({ container: c['name'], node: choice[k] })), unplaced: [] };
+      const answer = {
+        assignments: containers.map((c, k) => ({ container: c['name'], node: choice[k] })),
+        unplaced: [],
+      };
       const r = checkSnapshotPlan(body, answer, true);
       if (r.problems.length === 0 && (best === null || r.cost < best)) best = r.cost;
       return;

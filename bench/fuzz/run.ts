@@ -10,7 +10,16 @@ import { bruteForceSnapshot, checkSnapshotPlan, quantityMilli } from './oracle.j
  * - every 200 plan passes the oracle (each container once, capacities in exact milli-units, the rules,
  *   the objective recomputed), and its status is honest against brute force where the case is tiny.
  */
-const CATALOGUE: Record<string, number> = { invalid_json: 400, invalid_input: 400, not_found: 404, payload_too_large: 413, unsupported_media_type: 415, problem_too_large: 422, queue_full: 503, shutting_down: 503 };
+const CATALOGUE: Record<string, number> = {
+  invalid_json: 400,
+  invalid_input: 400,
+  not_found: 404,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  problem_too_large: 422,
+  queue_full: 503,
+  shutting_down: 503,
+};
 
 export interface FuzzReport {
   readonly cases: number;
@@ -22,14 +31,22 @@ export interface FuzzReport {
 }
 
 async function send(url: string, c: FuzzCase): Promise<{ status: number; text: string }> {
-  const res = await fetch(`${url}${c.route}`, { method: 'POST', body: c.payload, headers: c.contentType ? { 'content-type': c.contentType } : {} });
+  const res = await fetch(`${url}${c.route}`, {
+    method: 'POST',
+    body: c.payload,
+    headers: c.contentType ? { 'content-type': c.contentType } : {},
+  });
   return { status: res.status, text: await res.text() };
 }
 
 const near = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a), Math.abs(b));
 
 /** Why the answer is wrong for the case (empty when right). */
-function judge(c: FuzzCase, status: number, text: string): { problems: string[]; checkedPlan: boolean; bruteForced: boolean } {
+function judge(
+  c: FuzzCase,
+  status: number,
+  text: string,
+): { problems: string[]; checkedPlan: boolean; bruteForced: boolean } {
   const problems: string[] = [];
   let json: Record<string, unknown>;
   try {
@@ -39,11 +56,14 @@ function judge(c: FuzzCase, status: number, text: string): { problems: string[];
   }
   if (status >= 500 && status !== 503) problems.push(`${status}: ${text.slice(0, 300)}`);
   if (status >= 400) {
-    const e = json['error'] as { code?: string; message?: string; issues?: { path?: unknown; message?: unknown }[] } | undefined;
-    if (!e || typeof e.code !== 'string' || typeof e.message !== 'string' || !Array.isArray(e.issues)) problems.push(`error answer not in the documented shape: ${text.slice(0, 200)}`);
+    const e = json['error'] as
+      { code?: string; message?: string; issues?: { path?: unknown; message?: unknown }[] } | undefined;
+    if (!e || typeof e.code !== 'string' || typeof e.message !== 'string' || !Array.isArray(e.issues))
+      problems.push(`error answer not in the documented shape: ${text.slice(0, 200)}`);
     else {
       if (CATALOGUE[e.code] !== status) problems.push(`code ${e.code} with HTTP ${status}`);
-      if (e.issues.some((i) => typeof i.path !== 'string' || typeof i.message !== 'string')) problems.push('an issue without path or message');
+      if (e.issues.some((i) => typeof i.path !== 'string' || typeof i.message !== 'string'))
+        problems.push('an issue without path or message');
       if (e.code === 'invalid_input' && e.issues.length === 0) problems.push('invalid_input without issues');
     }
   }
@@ -51,14 +71,18 @@ function judge(c: FuzzCase, status: number, text: string): { problems: string[];
   if (x.kind === 'error') {
     if (status !== x.status) problems.push(`expected ${x.status}, got ${status}: ${text.slice(0, 200)}`);
     const issues = (json['error'] as { issues?: { path: string }[] } | undefined)?.issues ?? [];
-    if (x.path !== undefined && !issues.some((i) => i.path === x.path)) problems.push(`expected an issue at ${x.path}: ${JSON.stringify(issues)}`);
+    if (x.path !== undefined && !issues.some((i) => i.path === x.path))
+      problems.push(`expected an issue at ${x.path}: ${JSON.stringify(issues)}`);
   }
   if (x.kind === 'quantity') {
     const milli = quantityMilli(x.text);
-    if (milli === undefined && status === 200) problems.push(`quantity ${JSON.stringify(x.text)} is outside the grammar (or range) but was accepted`);
-    if (milli !== undefined && status !== 200 && status !== 503) problems.push(`quantity ${JSON.stringify(x.text)} (${milli}m) was refused: ${text.slice(0, 200)}`);
+    if (milli === undefined && status === 200)
+      problems.push(`quantity ${JSON.stringify(x.text)} is outside the grammar (or range) but was accepted`);
+    if (milli !== undefined && status !== 200 && status !== 503)
+      problems.push(`quantity ${JSON.stringify(x.text)} (${milli}m) was refused: ${text.slice(0, 200)}`);
     const issues = (json['error'] as { issues?: { path: string }[] } | undefined)?.issues ?? [];
-    if (milli === undefined && status === 400 && !issues.some((i) => i.path === x.path)) problems.push(`the refusal does not name ${x.path}: ${JSON.stringify(issues)}`);
+    if (milli === undefined && status === 400 && !issues.some((i) => i.path === x.path))
+      problems.push(`the refusal does not name ${x.path}: ${JSON.stringify(issues)}`);
   }
   let checkedPlan = false;
   let bruteForced = false;
@@ -72,7 +96,11 @@ function judge(c: FuzzCase, status: number, text: string): { problems: string[];
   return { problems, checkedPlan, bruteForced };
 }
 
-function planProblems(body: Record<string, unknown>, json: Record<string, unknown>, optimum: number | 'brute-force' | undefined): { problems: string[]; bruteForced: boolean } {
+function planProblems(
+  body: Record<string, unknown>,
+  json: Record<string, unknown>,
+  optimum: number | 'brute-force' | undefined,
+): { problems: string[]; bruteForced: boolean } {
   const status = json['status'];
   const complete = status === 'optimal' || status === 'feasible';
   const r = checkSnapshotPlan(body, json, complete);
@@ -81,7 +109,8 @@ function planProblems(body: Record<string, unknown>, json: Record<string, unknow
   const allowUnplaced = (body['options'] as Record<string, unknown> | undefined)?.['allowUnplaced'] === true;
   if (complete && !allowUnplaced) {
     const recomputed = objective === 'pack' ? r.nodesUsed : objective === 'balance' ? r.maxUtilisation : r.cost;
-    if (!near(recomputed, json['objective'] as number)) problems.push(`objective ${String(json['objective'])} but the oracle computes ${recomputed}`);
+    if (!near(recomputed, json['objective'] as number))
+      problems.push(`objective ${String(json['objective'])} but the oracle computes ${recomputed}`);
   }
   if (status === 'optimal' && json['gap'] !== 0) problems.push(`optimal with gap ${String(json['gap'])}`);
   let bruteForced = false;
@@ -89,14 +118,20 @@ function planProblems(body: Record<string, unknown>, json: Record<string, unknow
     const best = bruteForceSnapshot(body);
     bruteForced = true;
     if (best === null && complete) problems.push('brute force finds no plan, yet one was returned');
-    if (best !== null && status === 'infeasible') problems.push(`infeasible, yet brute force finds a plan of cost ${best}`);
-    if (best !== null && status === 'optimal' && !near(best, json['objective'] as number)) problems.push(`optimal at ${String(json['objective'])}, brute force ${best}`);
-    if (best !== null && complete && typeof json['bound'] === 'number' && json['bound'] > best + 1e-6) problems.push(`bound ${json['bound']} is above the optimum ${best}`);
+    if (best !== null && status === 'infeasible')
+      problems.push(`infeasible, yet brute force finds a plan of cost ${best}`);
+    if (best !== null && status === 'optimal' && !near(best, json['objective'] as number))
+      problems.push(`optimal at ${String(json['objective'])}, brute force ${best}`);
+    if (best !== null && complete && typeof json['bound'] === 'number' && json['bound'] > best + 1e-6)
+      problems.push(`bound ${json['bound']} is above the optimum ${best}`);
   }
   return { problems, bruteForced };
 }
 
-/** A program's answer: each container once on a real node, capacity held, objective recomputed, statuses honest against brute force. */
+/**
+ * A program's answer: each container once on a real node, capacity held, objective recomputed, statuses honest against
+ * brute force.
+ */
 function programProblems(body: Record<string, unknown>, json: Record<string, unknown>): string[] {
   const cost = body['cost'] as number[][];
   const demand = (body['demand'] as { load: number[] }).load;
@@ -126,23 +161,31 @@ function programProblems(body: Record<string, unknown>, json: Record<string, unk
   const status = json['status'];
   if (status === 'optimal' || status === 'feasible') {
     const plan = json['assignment'] as (number | null)[];
-    if (plan.length !== m || plan.some((i) => i === null || i < 0 || i >= n)) problems.push(`program plan ${JSON.stringify(plan)} is not complete`);
+    if (plan.length !== m || plan.some((i) => i === null || i < 0 || i >= n))
+      problems.push(`program plan ${JSON.stringify(plan)} is not complete`);
     else {
       const used = new Array<number>(n).fill(0);
       plan.forEach((i, k) => (used[i!]! += demand[k]!));
       if (used.some((u, i) => u > capacity[i]!)) problems.push('program plan over capacity');
       const z = plan.reduce<number>((t, i, k) => t + cost[i!]![k]!, 0);
-      if (!near(z, json['objective'] as number)) problems.push(`program objective ${String(json['objective'])} but ${z}`);
+      if (!near(z, json['objective'] as number))
+        problems.push(`program objective ${String(json['objective'])} but ${z}`);
     }
     if (best === null) problems.push('a program plan was returned where brute force finds none');
-    if (status === 'optimal' && best !== null && !near(best, json['objective'] as number)) problems.push(`program optimal at ${String(json['objective'])}, brute force ${best}`);
+    if (status === 'optimal' && best !== null && !near(best, json['objective'] as number))
+      problems.push(`program optimal at ${String(json['objective'])}, brute force ${best}`);
   }
   if (status === 'infeasible' && best !== null) problems.push(`program infeasible, yet brute force finds ${best}`);
   return problems;
 }
 
 /** Runs `cases` fuzz cases (seeded) against the service at `url`; throws with the first failing case (shrunk). */
-export async function fuzzService(url: string, cases: number, seed: number, onProgress?: (done: number) => void): Promise<FuzzReport> {
+export async function fuzzService(
+  url: string,
+  cases: number,
+  seed: number,
+  onProgress?: (done: number) => void,
+): Promise<FuzzReport> {
   const byStatus: Record<string, number> = {};
   const byKind: Record<string, number> = {};
   let plansChecked = 0;

@@ -15,7 +15,10 @@ export interface BackendResult {
   readonly status: BackendStatus;
   /** Node index per container (-1 unplaced); present for optimal and feasible. */
   readonly assignment?: Int32Array;
-  /** Objective as the backend reports it, in the program's terms (the worker adds the offset; the verifier recomputes it). */
+  /**
+   * Objective as the backend reports it, in the program's terms (the worker adds the offset; the verifier recomputes
+   * it).
+   */
   readonly objective?: number;
   /** A bound the backend itself proved, in the program's sense. */
   readonly bound?: number;

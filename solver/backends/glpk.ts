@@ -49,11 +49,17 @@ function values(vars: Record<string, number>, count: number): Float64Array {
  * The LP relaxation: its optimal value (a proven bound) and point, or undefined if GLPK did not solve
  * it to optimality within the limit.
  */
-export function glpkLp(ip: IntegerProgram, timeLimitMs: number): { readonly z: number; readonly x: Float64Array } | undefined {
+export function glpkLp(
+  ip: IntegerProgram,
+  timeLimitMs: number,
+): { readonly z: number; readonly x: Float64Array } | undefined {
   if (!glpk) throw new Error('GLPK is not loaded: call loadGlpk() first');
   // GLPK aborts (glp_add_cols: ncs = 0) on a program without columns: its relaxation is 0.
   if (ip.varCost.length === 0) return { z: 0, x: new Float64Array(0) };
-  const out = glpk.solve(toLp(glpk, ip, true), { msglev: glpk.GLP_MSG_OFF, tmlim: Math.max(0.001, timeLimitMs / 1000) });
+  const out = glpk.solve(toLp(glpk, ip, true), {
+    msglev: glpk.GLP_MSG_OFF,
+    tmlim: Math.max(0.001, timeLimitMs / 1000),
+  });
   if (out.result.status !== glpk.GLP_OPT) return undefined;
   const vars = out.result.vars;
   return { z: out.result.z, x: values(vars, ip.varCost.length) };
@@ -68,7 +74,12 @@ export const glpkBackend: Backend = {
     // No columns (nothing can be placed): the empty program's only plan, which GLPK would abort on.
     if (ip.varCost.length === 0) return emptyProgramResult(ip);
     const g = glpk;
-    const out = g.solve(toLp(g, ip, false), { msglev: g.GLP_MSG_OFF, tmlim: Math.max(0.001, timeLimitMs / 1000), mipgap: mipGap, presol: true });
+    const out = g.solve(toLp(g, ip, false), {
+      msglev: g.GLP_MSG_OFF,
+      tmlim: Math.max(0.001, timeLimitMs / 1000),
+      mipgap: mipGap,
+      presol: true,
+    });
     const { status, z, vars } = out.result;
     switch (status) {
       case g.GLP_OPT: {
@@ -76,10 +87,21 @@ export const glpkBackend: Backend = {
         if (mipGap === 0) return { status: 'optimal', assignment, objective: z, bound: z };
         // Stopped within mipGap: GLPK's own bound satisfies |z − bound| ≤ mipGap (|z| + ε).
         const slack = mipGap * (Math.abs(z) + Number.EPSILON);
-        return { status: 'feasible', assignment, objective: z, bound: ip.sense === 'min' ? z - slack : z + slack, note: 'stopped within mipGap' };
+        return {
+          status: 'feasible',
+          assignment,
+          objective: z,
+          bound: ip.sense === 'min' ? z - slack : z + slack,
+          note: 'stopped within mipGap',
+        };
       }
       case g.GLP_FEAS:
-        return { status: 'feasible', assignment: assignmentFromValues(ip, values(vars, ip.varCost.length)), objective: z, note: 'time limit reached' };
+        return {
+          status: 'feasible',
+          assignment: assignmentFromValues(ip, values(vars, ip.varCost.length)),
+          objective: z,
+          note: 'time limit reached',
+        };
       case g.GLP_NOFEAS:
         return { status: 'infeasible', note: 'GLPK proved that no integer solution exists' };
       default:

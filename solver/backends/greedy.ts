@@ -3,7 +3,9 @@ import type { Backend, BackendResult, SolveInput } from './backend.js';
 
 /** A greedy plan as a backend result: complete is `feasible`, incomplete `unknown`. */
 export function greedyResult(assignment: Int32Array): BackendResult {
-  return assignment.includes(-1) ? { status: 'unknown', assignment, note: 'the greedy left containers unplaced' } : { status: 'feasible', assignment };
+  return assignment.includes(-1)
+    ? { status: 'unknown', assignment, note: 'the greedy left containers unplaced' }
+    : { status: 'feasible', assignment };
 }
 
 /** The seed greedy as a backend. */

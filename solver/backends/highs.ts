@@ -96,18 +96,37 @@ export function solveWithHighs(input: SolveInput, hooks: SolveHooks = {}): Backe
     const dualBound = Number(model.info.get('mip_dual_bound'));
     const hasSolution = Number(model.info.get('primal_solution_status')) === 2;
     const bound = Number.isFinite(dualBound) ? dualBound : undefined;
-    const solution = (): Pick<BackendResult, 'assignment' | 'objective'> => ({ assignment: assignmentFromValues(ip, model.getSolution().colValue), objective: model.getObjectiveValue() });
+    const solution = (): Pick<BackendResult, 'assignment' | 'objective'> => ({
+      assignment: assignmentFromValues(ip, model.getSolution().colValue),
+      objective: model.getObjectiveValue(),
+    });
     if (status === C.modelStatus.optimal) {
       // HiGHS proved optimality (within its absolute tolerance mip_abs_gap, 1e-6): its objective is the bound.
       if (mipGap === 0) {
         const s = solution();
         return { status: 'optimal', ...s, ...(s.objective === undefined ? {} : { bound: s.objective }) };
       }
-      return { status: 'feasible', ...solution(), ...(bound === undefined ? {} : { bound }), note: 'stopped within mipGap' };
+      return {
+        status: 'feasible',
+        ...solution(),
+        ...(bound === undefined ? {} : { bound }),
+        note: 'stopped within mipGap',
+      };
     }
-    if (status === C.modelStatus.infeasible) return { status: 'infeasible', note: 'HiGHS proved that no integer solution exists' };
-    if (hasSolution) return { status: 'feasible', ...solution(), ...(bound === undefined ? {} : { bound }), note: `HiGHS stopped: model status ${status}` };
-    return { status: 'unknown', ...(bound === undefined ? {} : { bound }), note: `HiGHS stopped without a solution (model status ${status})` };
+    if (status === C.modelStatus.infeasible)
+      return { status: 'infeasible', note: 'HiGHS proved that no integer solution exists' };
+    if (hasSolution)
+      return {
+        status: 'feasible',
+        ...solution(),
+        ...(bound === undefined ? {} : { bound }),
+        note: `HiGHS stopped: model status ${status}`,
+      };
+    return {
+      status: 'unknown',
+      ...(bound === undefined ? {} : { bound }),
+      note: `HiGHS stopped without a solution (model status ${status})`,
+    };
   } finally {
     model.dispose();
   }

@@ -36,12 +36,24 @@ export const jslpBackend: Backend = {
       });
     }
     const timeout = Math.max(1, Math.floor(timeLimitMs));
-    const model: Model = { optimize: 'cost', opType: ip.sense, constraints, variables, ints, options: { timeout, tolerance: mipGap } };
+    const model: Model = {
+      optimize: 'cost',
+      opType: ip.sense,
+      constraints,
+      variables,
+      ints,
+      options: { timeout, tolerance: mipGap },
+    };
     const started = Date.now();
     const result = solver.Solve(model) as Record<string, unknown>;
     const timedOut = Date.now() - started >= timeout;
     if (result['feasible'] !== true || result['isIntegral'] !== true) {
-      return { status: 'unknown', note: timedOut ? 'time limit reached before an integral solution' : 'javascript-lp-solver found no integral solution' };
+      return {
+        status: 'unknown',
+        note: timedOut
+          ? 'time limit reached before an integral solution'
+          : 'javascript-lp-solver found no integral solution',
+      };
     }
     const x = Float64Array.from({ length: ip.varCost.length }, (_, v) => {
       const value = result[`x${v}`];
@@ -49,7 +61,13 @@ export const jslpBackend: Backend = {
     });
     const assignment = assignmentFromValues(ip, x);
     const objective = typeof result['result'] === 'number' ? result['result'] : undefined;
-    if (!timedOut && mipGap === 0) return { status: 'optimal', assignment, ...(objective === undefined ? {} : { objective, bound: objective }) };
-    return { status: 'feasible', assignment, ...(objective === undefined ? {} : { objective }), note: timedOut ? 'time limit reached' : 'stopped within mipGap' };
+    if (!timedOut && mipGap === 0)
+      return { status: 'optimal', assignment, ...(objective === undefined ? {} : { objective, bound: objective }) };
+    return {
+      status: 'feasible',
+      assignment,
+      ...(objective === undefined ? {} : { objective }),
+      note: timedOut ? 'time limit reached' : 'stopped within mipGap',
+    };
   },
 };

@@ -32,7 +32,10 @@ interface State {
 
 interface Chain {
   readonly gain: number;
-  /** Containers in order; each moves to the next one's node, the last to `end` (a node) or, if -1, to the first one's node. */
+  /**
+   * Containers in order; each moves to the next one's node, the last to `end` (a node) or, if -1, to the first one's
+   * node.
+   */
   readonly items: readonly number[];
   readonly end: number;
 }
@@ -40,7 +43,9 @@ interface Chain {
 const EPS = 1e-9;
 /** Longest chain searched (containers). */
 const MAX_LENGTH = 6;
-/** Relative rise of an overloaded node's price at a penalised local optimum (scaled by its share of the worst overload). */
+/**
+ * Relative rise of an overloaded node's price at a penalised local optimum (scaled by its share of the worst overload).
+ */
 const PRICE_UP = 0.05;
 /** Relative fall of every price at a local optimum that fits. */
 const PRICE_DOWN = 0.05;
@@ -77,20 +82,34 @@ interface Scratch {
   readonly arc: Float64Array;
   /** shiftIn[i * m + j]: change when j moves to node i and nothing leaves it. */
   readonly shiftIn: Float64Array;
-  /** Labels per level: value[l * m + j] is the best gaining partial chain of l + 1 containers ending at j, pred[l * m + j] the container before j in it. */
+  /**
+   * Labels per level: value[l * m + j] is the best gaining partial chain of l + 1 containers ending at j, pred[l * m +
+   * j] the container before j in it.
+   */
   readonly value: Float64Array;
   readonly pred: Int32Array;
 }
 
 function scratchFor(n: number, m: number): Scratch {
-  return { arc: new Float64Array(m * m), shiftIn: new Float64Array(n * m), value: new Float64Array(MAX_LENGTH * m), pred: new Int32Array(MAX_LENGTH * m) };
+  return {
+    arc: new Float64Array(m * m),
+    shiftIn: new Float64Array(n * m),
+    value: new Float64Array(MAX_LENGTH * m),
+    pred: new Int32Array(MAX_LENGTH * m),
+  };
 }
 
 /**
  * The best gaining chain under the penalised cost: cost plus, per node and resource, `price` (K * n)
  * times the excess over capacity in units of the resource's mean demand (`unit`).
  */
-function bestChain(d: Data, s: State, { arc, shiftIn, value, pred }: Scratch, price: Float64Array, unit: Float64Array): Chain | null {
+function bestChain(
+  d: Data,
+  s: State,
+  { arc, shiftIn, value, pred }: Scratch,
+  price: Float64Array,
+  unit: Float64Array,
+): Chain | null {
   const { n, m, K, cost, cap, dem, blocked } = d;
   const { plan, load } = s;
   const nm = n * m;
@@ -110,7 +129,9 @@ function bestChain(d: Data, s: State, { arc, shiftIn, value, pred }: Scratch, pr
   for (let j = 0; j < m; j++) {
     const from = plan[j]!;
     const here = cost[from * m + j]!;
-    for (let i = 0; i < n; i++) shiftIn[i * m + j] = i === from || (blocked && blocked[i * m + j] !== 0) ? Infinity : cost[i * m + j]! - here + change(i, -1, j);
+    for (let i = 0; i < n; i++)
+      shiftIn[i * m + j] =
+        i === from || (blocked && blocked[i * m + j] !== 0) ? Infinity : cost[i * m + j]! - here + change(i, -1, j);
   }
   for (let j = 0; j < m; j++) {
     const from = plan[j]!;
@@ -124,7 +145,8 @@ function bestChain(d: Data, s: State, { arc, shiftIn, value, pred }: Scratch, pr
         const l = load[i2]!;
         const c = cap[i2]!;
         const next = l - dem[i2 * m + j2]! + dem[i2 * m + j]!;
-        arc[row + j2] = cost[i2 * m + j]! - here + price[i2]! * unit[0]! * ((next > c ? next - c : 0) - (l > c ? l - c : 0));
+        arc[row + j2] =
+          cost[i2 * m + j]! - here + price[i2]! * unit[0]! * ((next > c ? next - c : 0) - (l > c ? l - c : 0));
       } else arc[row + j2] = cost[i2 * m + j]! - here + change(i2, j2, j);
     }
   }
@@ -205,7 +227,9 @@ function bestChain(d: Data, s: State, { arc, shiftIn, value, pred }: Scratch, pr
 
 function apply(d: Data, s: State, chain: Chain): void {
   const { items, end } = chain;
-  const targets = items.map((_, t) => (t + 1 < items.length ? s.plan[items[t + 1]!]! : end >= 0 ? end : s.plan[items[0]!]!));
+  const targets = items.map((_, t) =>
+    t + 1 < items.length ? s.plan[items[t + 1]!]! : end >= 0 ? end : s.plan[items[0]!]!,
+  );
   items.forEach((j, t) => shift(d, s, j, targets[t]!));
 }
 
@@ -227,8 +251,15 @@ export interface ChainSearchOptions extends SearchOptions {
   readonly maxSteps?: number;
 }
 
-/** The best plan that fits found from the complete plan `start` until the deadline (undefined: none better than nothing). */
-export function chainSearch(model: AssignmentModel, start: Int32Array, options: ChainSearchOptions): Int32Array | undefined {
+/**
+ * The best plan that fits found from the complete plan `start` until the deadline (undefined: none better than
+ * nothing).
+ */
+export function chainSearch(
+  model: AssignmentModel,
+  start: Int32Array,
+  options: ChainSearchOptions,
+): Int32Array | undefined {
   const d = data(model);
   const { n, m, K } = d;
   if (start.length !== m || start.some((i) => i < 0 || i >= n)) return undefined;

@@ -33,7 +33,13 @@ export const columnGenerationApplies = knapsacksApply;
  * Best packing of node i under profits u_j − c_ij: its value (≥ 0, the empty packing) and its containers.
  * `best` and `take` are scratch arrays of at least cap + 1 and m * (cap + 1) entries.
  */
-function knapsack(k: Knapsacks, i: number, u: Float64Array, best: Float64Array, take: Uint8Array): { value: number; items: number[] } {
+function knapsack(
+  k: Knapsacks,
+  i: number,
+  u: Float64Array,
+  best: Float64Array,
+  take: Uint8Array,
+): { value: number; items: number[] } {
   const { m, cost, cap, dem, blocked } = k;
   const b = cap[i]!;
   best.fill(0, 0, b + 1);
@@ -70,7 +76,12 @@ function knapsack(k: Knapsacks, i: number, u: Float64Array, best: Float64Array, 
  * In the model's own sense (a lower bound for a minimisation, an upper bound for a maximisation);
  * undefined where the bound does not apply.
  */
-export function columnGenerationBound(highs: Highs, model: AssignmentModel, start: Int32Array, deadline: number): number | undefined {
+export function columnGenerationBound(
+  highs: Highs,
+  model: AssignmentModel,
+  start: Int32Array,
+  deadline: number,
+): number | undefined {
   return columnGeneration(highs, model, start, deadline)?.bound;
 }
 
@@ -84,7 +95,12 @@ export interface ColumnGenerationResult {
 }
 
 /** Column generation as in columnGenerationBound, with the multipliers of the best bound. */
-export function columnGeneration(highs: Highs, model: AssignmentModel, start: Int32Array, deadline: number): ColumnGenerationResult | undefined {
+export function columnGeneration(
+  highs: Highs,
+  model: AssignmentModel,
+  start: Int32Array,
+  deadline: number,
+): ColumnGenerationResult | undefined {
   const k = knapsacksOf(model);
   if (!k) return undefined;
   const { n, m, cost, cap } = k;
@@ -100,7 +116,14 @@ export function columnGeneration(highs: Highs, model: AssignmentModel, start: In
     colUpper: new Float64Array(0),
     rowLower: Float64Array.from({ length: m + n }, (_, r) => (r < m ? 1 : -Infinity)),
     rowUpper: new Float64Array(m + n).fill(1),
-    matrix: { format: 'csc', numRows: m + n, numCols: 0, starts: new Int32Array(1), indices: new Int32Array(0), values: new Float64Array(0) },
+    matrix: {
+      format: 'csc',
+      numRows: m + n,
+      numCols: 0,
+      starts: new Int32Array(1),
+      indices: new Int32Array(0),
+      values: new Float64Array(0),
+    },
   });
   try {
     lp.options.set({ output_flag: false });
@@ -111,7 +134,10 @@ export function columnGeneration(highs: Highs, model: AssignmentModel, start: In
       seen.add(key);
       let c = 0;
       for (const j of items) c += cost[i * m + j]!;
-      lp.addCol(c, 0, 1, { indices: Int32Array.from([...items, m + i]), values: new Float64Array(items.length + 1).fill(1) });
+      lp.addCol(c, 0, 1, {
+        indices: Int32Array.from([...items, m + i]),
+        values: new Float64Array(items.length + 1).fill(1),
+      });
       return true;
     };
     for (let i = 0; i < n; i++) {
@@ -165,7 +191,9 @@ export function columnGeneration(highs: Highs, model: AssignmentModel, start: In
         break;
       }
     }
-    return Number.isFinite(bound) ? { bound: model.sense === 'min' ? bound : -bound, multipliers: bestU, converged } : undefined;
+    return Number.isFinite(bound)
+      ? { bound: model.sense === 'min' ? bound : -bound, multipliers: bestU, converged }
+      : undefined;
   } finally {
     lp.dispose();
   }

@@ -37,7 +37,13 @@ function gcd(a: bigint, b: bigint): bigint {
 
 /** The model as one knapsack per node, or undefined where column generation does not apply. */
 export function knapsacksOf(model: AssignmentModel): Knapsacks | undefined {
-  if (!searchesApply(model) || model.resources.length !== 1 || model.nodes.length < 2 || model.items.length > COLGEN_MAX_ITEMS) return undefined;
+  if (
+    !searchesApply(model) ||
+    model.resources.length !== 1 ||
+    model.nodes.length < 2 ||
+    model.items.length > COLGEN_MAX_ITEMS
+  )
+    return undefined;
   const r = model.resources[0]!;
   const n = model.nodes.length;
   const m = model.items.length;
@@ -59,7 +65,6 @@ export function knapsacksOf(model: AssignmentModel): Knapsacks | undefined {
   const d = data(model);
   return { n, m, cost: d.cost, cap, dem, blocked: d.blocked };
 }
-
 
 /** Whether the model is one knapsack per node (where column generation and the subset search apply). */
 export function knapsacksApply(model: AssignmentModel): boolean {

@@ -71,14 +71,18 @@ export function lns(model: AssignmentModel, start: Int32Array, options: LnsOptio
     const resources = sub.resources.map((r, k) => {
       const full = model.resources[k]!;
       const used = new Array<bigint>(n).fill(0n);
-      for (let j = 0; j < m; j++) if (!freed.has(j) && plan[j]! >= 0) used[plan[j]!]! += demandUnits(full, plan[j]!, j, m);
+      for (let j = 0; j < m; j++)
+        if (!freed.has(j) && plan[j]! >= 0) used[plan[j]!]! += demandUnits(full, plan[j]!, j, m);
       return { ...r, capacity: full.capacity.map((c, i) => c - used[i]!) };
     });
     const subModel: AssignmentModel = { ...sub, resources };
     const subStart = Int32Array.from(free, (j) => plan[j]!);
     const timeLimitMs = Math.min(options.stepMs ?? 2000, options.deadline - Date.now() - 10);
     if (timeLimitMs <= 0) break;
-    const result = solveWithHighs({ model: subModel, ip: formulate(subModel, { symmetry: true }), timeLimitMs, mipGap: 0 }, { start: subStart });
+    const result = solveWithHighs(
+      { model: subModel, ip: formulate(subModel, { symmetry: true }), timeLimitMs, mipGap: 0 },
+      { start: subStart },
+    );
     if (!result.assignment || result.assignment.includes(-1)) continue;
     const next = plan.slice();
     free.forEach((j, t) => (next[j] = result.assignment![t]!));

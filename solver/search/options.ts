@@ -11,13 +11,21 @@ import type { AssignmentModel } from '../../models/model.js';
  * others leave is exactly the original problem restricted.
  */
 export function searchesApply(model: AssignmentModel): boolean {
-  return model.objective === undefined && !model.rules?.unplacedPenalty && (model.rules?.groups.length ?? 0) === 0 && model.items.length >= 2;
+  return (
+    model.objective === undefined &&
+    !model.rules?.unplacedPenalty &&
+    (model.rules?.groups.length ?? 0) === 0 &&
+    model.items.length >= 2
+  );
 }
 
 export interface SearchOptions {
   readonly deadline: number;
   readonly seed?: number;
-  /** A better plan found elsewhere (e.g. by HiGHS in the other worker), polled now and then; the search continues from it. */
+  /**
+   * A better plan found elsewhere (e.g. by HiGHS in the other worker), polled now and then; the search continues from
+   * it.
+   */
   readonly poll?: () => Int32Array | undefined;
   /** Each strictly better plan that fits, as it is found (objective in the model's sense). */
   readonly onImprove?: (plan: Int32Array, objective: number) => void;

@@ -95,7 +95,13 @@ class LagrangianSearch {
   }
 
   /** A plan within `root` costing at most z, null if there is none, undefined if the deadline came first. */
-  decide(root: Branch, u: Float64Array, z: number, granularity: number, deadline: number): Int32Array | null | undefined {
+  decide(
+    root: Branch,
+    u: Float64Array,
+    z: number,
+    granularity: number,
+    deadline: number,
+  ): Int32Array | null | undefined {
     this.deadline = deadline;
     this.z = z;
     this.target = z + granularity;
@@ -168,7 +174,7 @@ class LagrangianSearch {
   /** Drops pairs that no longer fit and places containers with one node left; false if one has none. */
   private propagate(b: Branch): boolean {
     const { n, m, dem } = this.k;
-    for (let changed = true; changed; ) {
+    for (let changed = true; changed;) {
       changed = false;
       for (let j = 0; j < m; j++) {
         if (b.assign[j]! >= 0) continue;
@@ -227,7 +233,8 @@ class LagrangianSearch {
         const c = cost[p]! - u[items[t]!]!;
         const from = t * W;
         const to = from + W;
-        for (let x = 0; x < W; x++) F[to + x] = x >= w && c < 0 ? Math.min(F[from + x]!, F[from + x - w]! + c) : F[from + x]!;
+        for (let x = 0; x < W; x++)
+          F[to + x] = x >= w && c < 0 ? Math.min(F[from + x]!, F[from + x - w]! + c) : F[from + x]!;
       }
       B.fill(0, T * W, T * W + W);
       for (let t = T - 1; t >= 0; t--) {
@@ -236,7 +243,8 @@ class LagrangianSearch {
         const c = cost[p]! - u[items[t]!]!;
         const from = (t + 1) * W;
         const to = t * W;
-        for (let x = 0; x < W; x++) B[to + x] = x >= w && c < 0 ? Math.min(B[from + x]!, B[from + x - w]! + c) : B[from + x]!;
+        for (let x = 0; x < W; x++)
+          B[to + x] = x >= w && c < 0 ? Math.min(B[from + x]!, B[from + x - w]! + c) : B[from + x]!;
       }
       for (let t = 0; t < T; t++) {
         const j = items[t]!;
@@ -358,7 +366,12 @@ export const subsetSearchApplies = knapsacksApply;
  * proves the plan optimal. `multipliers` are column generation's (any multipliers give valid bounds;
  * good ones make the search fast). Undefined where the search does not apply.
  */
-export function subsetSearch(model: AssignmentModel, start: Int32Array, multipliers: Float64Array, options: SubsetSearchOptions): SubsetSearchResult | undefined {
+export function subsetSearch(
+  model: AssignmentModel,
+  start: Int32Array,
+  multipliers: Float64Array,
+  options: SubsetSearchOptions,
+): SubsetSearchResult | undefined {
   const k = knapsacksOf(model);
   if (!k) return undefined;
   const { n, m, cost, cap, dem, blocked } = k;
@@ -383,14 +396,19 @@ export function subsetSearch(model: AssignmentModel, start: Int32Array, multipli
       current = costOf(plan);
     }
     inSubset.fill(size === n ? 1 : 0);
-    for (let chosen = size === n ? n : 0; chosen < size; ) {
+    for (let chosen = size === n ? n : 0; chosen < size;) {
       const i = Math.floor(rand() * n);
       if (!inSubset[i]) {
         inSubset[i] = 1;
         chosen++;
       }
     }
-    const root: Branch = { allowed: new Uint8Array(n * m), assign: new Int32Array(m).fill(-1), resid: Int32Array.from(cap), fixed: 0 };
+    const root: Branch = {
+      allowed: new Uint8Array(n * m),
+      assign: new Int32Array(m).fill(-1),
+      resid: Int32Array.from(cap),
+      fixed: 0,
+    };
     for (let j = 0; j < m; j++) {
       const at = plan[j]!;
       if (inSubset[at]) {
@@ -403,7 +421,13 @@ export function subsetSearch(model: AssignmentModel, start: Int32Array, multipli
     }
     const granularity = integral ? 1 : 1e-6 * Math.max(1, Math.abs(current));
     const whole = size === n;
-    const found = search.decide(root, multipliers, current - granularity, granularity, whole ? options.deadline : Math.min(options.deadline, Date.now() + (options.stepMs ?? 2000)));
+    const found = search.decide(
+      root,
+      multipliers,
+      current - granularity,
+      granularity,
+      whole ? options.deadline : Math.min(options.deadline, Date.now() + (options.stepMs ?? 2000)),
+    );
     if (found && verifyPlan(model, found, true).valid && costOf(found) < current) {
       plan = found;
       current = costOf(plan);
