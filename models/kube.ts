@@ -227,19 +227,21 @@ export interface KubeConversion {
   readonly issues: { path: (string | number)[]; message: string }[];
 }
 
-export function kubeToSnapshot(input: KubeInput): KubeConversion {
-  const notes: string[] = [];
-  const issues: KubeConversion['issues'] = [];
-  const nodeNames = new Set<string>();
+type Issues = KubeConversion['issues'];
+
+/** The nodes as snapshot nodes; duplicate names are issues. */
+function nodesOf(input: KubeInput, issues: Issues): NodeInput[] {
+  const names = new Set<string>();
   input.nodeList.items.forEach((node, i) => {
-    if (nodeNames.has(node.metadata.name))
+    if (names.has(node.metadata.name)) {
       issues.push({
         path: ['nodeList', 'items', i, 'metadata', 'name'],
         message: `duplicate node "${node.metadata.name}"`,
       });
-    nodeNames.add(node.metadata.name);
+    }
+    names.add(node.metadata.name);
   });
-  const nodes = input.nodeList.items.map((node): NodeInput => ({
+  return input.nodeList.items.map((node): NodeInput => ({
     name: node.metadata.name,
     capacity: { ...node.status.allocatable },
     labels: { ...(node.metadata.labels ?? {}) },
@@ -249,87 +251,124 @@ export function kubeToSnapshot(input: KubeInput): KubeConversion {
     ...(node.spec?.unschedulable ? { unschedulable: true } : {}),
     ...(nodeReady(node) ? {} : { ready: false }),
   }));
+}
 
+/** What every pod's conversion needs: the namespaces, the priority ranks, which bound pods may move. */
+interface PodContext {
+  readonly namespaces: readonly string[];
+  readonly priorityRank: ReadonlyMap<number, number>;
+  readonly isMovable: (pod: KubePod) => boolean;
+  readonly issues: Issues;
+}
+
+/** A pod's required pod (anti-)affinity terms as snapshot terms (a term without a label selector selects none). */
+function affinityTerms(
+  pod: KubePod,
+  k: number,
+  field: 'podAffinity' | 'podAntiAffinity',
+  ctx: PodContext,
+): PodAffinityTermInput[] {
+  const ns = pod.metadata.namespace ?? 'default';
+  const terms = pod.spec.affinity?.[field]?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
+  return terms.flatMap((t, x): PodAffinityTermInput[] => {
+    const selector = t.namespaceSelector;
+    if (
+      selector &&
+      (Object.keys(selector.matchLabels ?? {}).length > 0 || (selector.matchExpressions ?? []).length > 0)
+    ) {
+      ctx.issues.push({
+        path: [
+          'podList',
+          'items',
+          k,
+          'spec',
+          'affinity',
+          field,
+          'requiredDuringSchedulingIgnoredDuringExecution',
+          x,
+          'namespaceSelector',
+        ],
+        message:
+          'only the empty namespaceSelector ({}: all namespaces) is ' +
+          'supported (namespace labels are not in the input)',
+      });
+    }
+    if (!t.labelSelector) return [];
+    const namespaces = selector ? [...ctx.namespaces] : (t.namespaces ?? [ns]);
+    return [{ selector: t.labelSelector as LabelSelector, topologyKey: t.topologyKey, namespaces }];
+  });
+}
+
+/** One pod that occupies or needs a node, as a snapshot container named namespace/name. */
+function containerOf(pod: KubePod, k: number, ctx: PodContext): ContainerInput {
+  const spec = pod.spec;
+  const ns = pod.metadata.namespace ?? 'default';
+  const affinity = affinityTerms(pod, k, 'podAffinity', ctx);
+  const antiAffinity = affinityTerms(pod, k, 'podAntiAffinity', ctx);
+  const spread = (spec.topologySpreadConstraints ?? [])
+    .filter((c) => c.whenUnsatisfiable === 'DoNotSchedule' && c.labelSelector)
+    .map((c) => ({ maxSkew: c.maxSkew, topologyKey: c.topologyKey, selector: c.labelSelector! }));
+  const nodeTerms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  const gang = gangOf(pod);
+  return {
+    name: `${ns}/${pod.metadata.name}`,
+    namespace: ns,
+    requests: Object.fromEntries(effectiveRequests(pod)),
+    labels: { ...(pod.metadata.labels ?? {}) },
+    ...(spec.nodeSelector ? { nodeSelector: spec.nodeSelector } : {}),
+    ...(nodeTerms ? { nodeAffinity: nodeTerms } : {}),
+    ...(spec.tolerations?.length ? { tolerations: spec.tolerations } : {}),
+    ...(affinity.length ? { affinity } : {}),
+    ...(antiAffinity.length ? { antiAffinity } : {}),
+    ...(spread.length ? { spread } : {}),
+    ...(gang ? { gang: `${ns}/${gang}` } : {}),
+    ...(ctx.priorityRank.size > 1 ? { priority: ctx.priorityRank.get(spec.priority ?? 0)! } : {}),
+    ...(spec.nodeName !== undefined ? { current: spec.nodeName, ...(ctx.isMovable(pod) ? {} : { pinned: true }) } : {}),
+  };
+}
+
+export function kubeToSnapshot(input: KubeInput): KubeConversion {
+  const notes: string[] = [];
+  const issues: Issues = [];
+  const nodes = nodesOf(input, issues);
+  const nodeNames = new Set(nodes.map((n) => n.name));
   const movable = input.options?.movable;
-  const isMovable = (pod: KubePod): boolean =>
-    movable !== undefined && (movable === 'all' || selectorMatches(movable, pod.metadata.labels ?? {}));
-  const namespaces = [...new Set(input.podList.items.map((p) => p.metadata.namespace ?? 'default'))];
-  // spec.priority (from the PriorityClass) becomes a rank 1, 2, … so the unplaced penalties stay small.
-  const priorityRank = new Map(
-    [...new Set(input.podList.items.map((p) => p.spec.priority ?? 0))].sort((a, b) => a - b).map((p, k) => [p, k + 1]),
-  );
+  const pods = input.podList.items;
+  const ctx: PodContext = {
+    namespaces: [...new Set(pods.map((p) => p.metadata.namespace ?? 'default'))],
+    // spec.priority (from the PriorityClass) becomes a rank 1, 2, … so the unplaced penalties stay small.
+    priorityRank: new Map(
+      [...new Set(pods.map((p) => p.spec.priority ?? 0))].sort((a, b) => a - b).map((p, k) => [p, k + 1]),
+    ),
+    isMovable: (pod) =>
+      movable !== undefined && (movable === 'all' || selectorMatches(movable, pod.metadata.labels ?? {})),
+    issues,
+  };
   const seen = new Set<string>();
-  let finished = 0;
-  let bound = 0;
-  let pending = 0;
+  const count = { finished: 0, bound: 0, pending: 0 };
   const containers: ContainerInput[] = [];
-  input.podList.items.forEach((pod, k) => {
-    const path = (...rest: (string | number)[]): (string | number)[] => ['podList', 'items', k, ...rest];
-    const ns = pod.metadata.namespace ?? 'default';
-    const name = `${ns}/${pod.metadata.name}`;
+  pods.forEach((pod, k) => {
+    const name = `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
     const phase = pod.status?.phase;
     if (phase === 'Succeeded' || phase === 'Failed') {
-      finished++;
+      count.finished++;
       return;
     }
-    if (seen.has(name)) issues.push({ path: path('metadata', 'name'), message: `duplicate pod "${name}"` });
+    if (seen.has(name))
+      issues.push({ path: ['podList', 'items', k, 'metadata', 'name'], message: `duplicate pod "${name}"` });
     seen.add(name);
     const nodeName = pod.spec.nodeName;
     if (nodeName !== undefined && !nodeNames.has(nodeName)) {
       notes.push(`pod ${name} is bound to node "${nodeName}", which is not in the node list: left out`);
       return;
     }
-    if (nodeName !== undefined) bound++;
-    else pending++;
-    const spec = pod.spec;
-    const term = (t: z.infer<typeof PodAffinityTerm>, at: (string | number)[]): PodAffinityTermInput | undefined => {
-      if (
-        t.namespaceSelector &&
-        (Object.keys(t.namespaceSelector.matchLabels ?? {}).length > 0 ||
-          (t.namespaceSelector.matchExpressions ?? []).length > 0)
-      ) {
-        issues.push({
-          path: [...at, 'namespaceSelector'],
-          message:
-            'only the empty namespaceSelector ({}: all namespaces) is ' +
-            'supported (namespace labels are not in the input)',
-        });
-      }
-      // A term without a label selector selects no pod.
-      if (!t.labelSelector) return undefined;
-      const nsList = t.namespaceSelector ? namespaces : (t.namespaces ?? [ns]);
-      return { selector: t.labelSelector as LabelSelector, topologyKey: t.topologyKey, namespaces: nsList };
-    };
-    const terms = (rules: z.infer<typeof PodAffinityRules> | undefined, field: string): PodAffinityTermInput[] =>
-      (rules?.requiredDuringSchedulingIgnoredDuringExecution ?? []).flatMap((t, x) => {
-        const out = term(t, path('spec', 'affinity', field, 'requiredDuringSchedulingIgnoredDuringExecution', x));
-        return out ? [out] : [];
-      });
-    const affinity = terms(spec.affinity?.podAffinity, 'podAffinity');
-    const antiAffinity = terms(spec.affinity?.podAntiAffinity, 'podAntiAffinity');
-    const spread = (spec.topologySpreadConstraints ?? [])
-      .filter((c) => c.whenUnsatisfiable === 'DoNotSchedule' && c.labelSelector)
-      .map((c) => ({ maxSkew: c.maxSkew, topologyKey: c.topologyKey, selector: c.labelSelector! }));
-    const nodeTerms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
-    containers.push({
-      name,
-      namespace: ns,
-      requests: Object.fromEntries(effectiveRequests(pod)),
-      labels: { ...(pod.metadata.labels ?? {}) },
-      ...(spec.nodeSelector ? { nodeSelector: spec.nodeSelector } : {}),
-      ...(nodeTerms ? { nodeAffinity: nodeTerms } : {}),
-      ...(spec.tolerations?.length ? { tolerations: spec.tolerations } : {}),
-      ...(affinity.length ? { affinity } : {}),
-      ...(antiAffinity.length ? { antiAffinity } : {}),
-      ...(spread.length ? { spread } : {}),
-      ...(gangOf(pod) ? { gang: `${ns}/${gangOf(pod)}` } : {}),
-      ...(priorityRank.size > 1 ? { priority: priorityRank.get(spec.priority ?? 0)! } : {}),
-      ...(nodeName !== undefined ? { current: nodeName, ...(isMovable(pod) ? {} : { pinned: true }) } : {}),
-    });
+    if (nodeName !== undefined) count.bound++;
+    else count.pending++;
+    containers.push(containerOf(pod, k, ctx));
   });
   notes.push(
-    `read ${nodes.length} nodes and ${input.podList.items.length} pods: ${pending} to place, ` +
-      `${bound} bound${movable ? ' (movable ones may move)' : ''}, ${finished} finished (ignored)`,
+    `read ${nodes.length} nodes and ${pods.length} pods: ${count.pending} to place, ` +
+      `${count.bound} bound${movable ? ' (movable ones may move)' : ''}, ${count.finished} finished (ignored)`,
   );
   const { movable: _movable, ...options } = input.options ?? {};
   return { snapshot: { nodes, containers, ...(Object.keys(options).length ? { options } : {}) }, notes, issues };

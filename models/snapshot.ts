@@ -160,15 +160,29 @@ const snapshotFields = {
   options: SnapshotOptionsSchema.optional(),
 };
 
+type ParsedSnapshot = {
+  nodes: z.infer<typeof NodeSchema>[];
+  containers: z.infer<typeof ContainerSchema>[];
+  costs?: z.infer<typeof CostsSchema> | undefined;
+};
+
+/** A cost matrix has one row per node and one entry per container. */
+function matrixShape(s: ParsedSnapshot, ctx: z.RefinementCtx): void {
+  const matrix = s.costs?.matrix;
+  if (!matrix) return;
+  if (matrix.length !== s.nodes.length) {
+    const message = `must have one row per node (${s.nodes.length}), got ${matrix.length}`;
+    ctx.addIssue({ code: 'custom', path: ['costs', 'matrix'], message });
+  }
+  matrix.forEach((row, i) => {
+    if (row.length === s.containers.length) return;
+    const message = `must have one entry per container (${s.containers.length}), got ${row.length}`;
+    ctx.addIssue({ code: 'custom', path: ['costs', 'matrix', i], message });
+  });
+}
+
 /** Names unique and known, matrix shapes right, pinned containers with a current node. */
-function snapshotRefinement(
-  s: {
-    nodes: z.infer<typeof NodeSchema>[];
-    containers: z.infer<typeof ContainerSchema>[];
-    costs?: z.infer<typeof CostsSchema> | undefined;
-  },
-  ctx: z.RefinementCtx,
-): void {
+function snapshotRefinement(s: ParsedSnapshot, ctx: z.RefinementCtx): void {
   reportDuplicates(
     s.nodes.map((n) => n.name),
     'nodes',
@@ -179,25 +193,7 @@ function snapshotRefinement(
     'containers',
     ctx,
   );
-  const matrix = s.costs?.matrix;
-  if (matrix) {
-    if (matrix.length !== s.nodes.length) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['costs', 'matrix'],
-        message: `must have one row per node (${s.nodes.length}), got ${matrix.length}`,
-      });
-    }
-    matrix.forEach((row, i) => {
-      if (row.length !== s.containers.length) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['costs', 'matrix', i],
-          message: `must have one entry per container (${s.containers.length}), got ${row.length}`,
-        });
-      }
-    });
-  }
+  matrixShape(s, ctx);
   const nodeNames = new Set(s.nodes.map((n) => n.name));
   s.containers.forEach((c, k) => {
     if (c.current !== undefined && !nodeNames.has(c.current))
@@ -214,11 +210,8 @@ function snapshotRefinement(
     if (!nodeNames.has(p.node))
       ctx.addIssue({ code: 'custom', path: ['costs', 'pairs', k, 'node'], message: `unknown node "${p.node}"` });
     if (!containerNames.has(p.container)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['costs', 'pairs', k, 'container'],
-        message: `unknown container "${p.container}"`,
-      });
+      const message = `unknown container "${p.container}"`;
+      ctx.addIssue({ code: 'custom', path: ['costs', 'pairs', k, 'container'], message });
     }
   });
 }

@@ -44,10 +44,12 @@ export interface AppOptions {
 const arrivals = new WeakMap<Request, number>();
 
 export function createApp(options: AppOptions): express.Express {
-  const { pool, limits, maxBodyBytes } = options;
   const lifecycle = options.lifecycle ?? { draining: false, inflight: new Set() };
-  const log = options.log ?? silentLogger;
-  const run = options.prepare ?? (async (req: PrepareRequest) => prepare(req));
+  const deps: RouteDeps = {
+    ...options,
+    lifecycle,
+    prepare: options.prepare ?? (async (req: PrepareRequest) => prepare(req)),
+  };
   const app = express();
   app.disable('x-powered-by');
   app.set('json replacer', (_key: string, value: unknown) =>
@@ -57,28 +59,35 @@ export function createApp(options: AppOptions): express.Express {
     arrivals.set(req, Date.now());
     next();
   });
+  probes(app, options.pool, lifecycle, options.inputHealth);
+  const body = readBody(options.maxBodyBytes);
+  const accept = accepting(options.pool, lifecycle);
+  for (const name of ['plan', 'solve', 'evaluate', 'capacity'] as const)
+    app.post(`/v1/${name}`, accept, requireJson, body, useCase(name, deps));
+  app.use((req: Request) => {
+    throw new ApiError('not_found', `no route ${req.method} ${req.path}`);
+  });
+  app.use(errorHandler(options.log ?? silentLogger));
+  return app;
+}
 
+type RouteDeps = Omit<AppOptions, 'prepare' | 'lifecycle'> & {
+  readonly lifecycle: Lifecycle;
+  readonly prepare: NonNullable<AppOptions['prepare']>;
+};
+
+/** GET /livez, /readyz and /healthz (readiness with detail: 503 while starting, draining or failing). */
+function probes(app: express.Express, pool: SolverPool, lifecycle: Lifecycle, inputHealth?: () => PoolHealth): void {
   const health = (): { ok: boolean; body: Record<string, unknown> } => {
     const h = pool.health();
-    const input = options.inputHealth?.();
+    const input = inputHealth?.();
     const failing = h.failing || (input?.failing ?? false);
-    const status = lifecycle.draining
-      ? 'draining'
-      : failing
-        ? 'failing'
-        : h.booting || input?.booting
-          ? 'starting'
-          : 'ok';
+    const booting = h.booting || (input?.booting ?? false);
+    const status = lifecycle.draining ? 'draining' : failing ? 'failing' : booting ? 'starting' : 'ok';
+    const threads = { workers: workers(h), ...(input ? { inputThreads: workers(input) } : {}) };
     return {
       ok: status === 'ok',
-      body: {
-        status,
-        solverThreads: pool.threads,
-        queued: pool.queued,
-        maxQueue: pool.maxQueue,
-        workers: workers(h),
-        ...(input ? { inputThreads: workers(input) } : {}),
-      },
+      body: { status, solverThreads: pool.threads, queued: pool.queued, maxQueue: pool.maxQueue, ...threads },
     };
   };
   app.get('/livez', (_req, res) => void res.json({ status: 'ok' }));
@@ -88,9 +97,11 @@ export function createApp(options: AppOptions): express.Express {
       res.status(h.ok ? 200 : 503).json(h.body);
     });
   }
+}
 
-  // Before the body is read: refused at once while draining, or when the queue (or this client's share) is full.
-  const accepting = (req: Request, _res: Response, next: NextFunction): void => {
+/** Before the body is read: refused at once while draining, or when the queue (or this client's share) is full. */
+function accepting(pool: SolverPool, lifecycle: Lifecycle) {
+  return (req: Request, _res: Response, next: NextFunction): void => {
     if (lifecycle.draining) {
       next(new ApiError('shutting_down', 'the service is shutting down; retry on another instance', [], 1));
       return;
@@ -98,51 +109,51 @@ export function createApp(options: AppOptions): express.Express {
     const full = pool.refusal(req.socket.remoteAddress ?? '');
     next(full ? new ApiError('queue_full', full.message, [], full.retryAfterSeconds) : undefined);
   };
-  const route =
-    (name: Route) =>
-    async (req: Request, res: Response): Promise<void> => {
-      const format = req.query['format'];
-      if (format !== undefined && format !== 'lp' && format !== 'json')
-        throw new ApiError('invalid_input', 'query parameter format must be "lp" or "json"', [
-          { path: 'format', message: 'query parameter format must be "lp" or "json"' },
-        ]);
-      if (format === 'lp' && name !== 'plan' && name !== 'solve')
-        throw new ApiError('invalid_input', 'format=lp is for /v1/plan and /v1/solve', [
-          { path: 'format', message: 'format=lp is for /v1/plan and /v1/solve' },
-        ]);
-      const stop = new AbortController();
-      res.on('close', () => {
-        if (!res.writableFinished) stop.abort(new Error('the client disconnected'));
+}
+
+/** `?format=`: json (default) or lp (plan and solve only). */
+function formatOf(req: Request, name: Route): 'json' | 'lp' {
+  const format = req.query['format'];
+  const bad = (message: string): ApiError => new ApiError('invalid_input', message, [{ path: 'format', message }]);
+  if (format !== undefined && format !== 'lp' && format !== 'json')
+    throw bad('query parameter format must be "lp" or "json"');
+  if (format === 'lp' && name !== 'plan' && name !== 'solve') throw bad('format=lp is for /v1/plan and /v1/solve');
+  return format === 'lp' ? 'lp' : 'json';
+}
+
+/** POST /v1/{name}: the use case, stopped when the client goes away, and ended with the others on shutdown. */
+function useCase(name: Route, deps: RouteDeps) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const format = formatOf(req, name);
+    const stop = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) stop.abort(new Error('the client disconnected'));
+    });
+    deps.lifecycle.inflight.add(stop);
+    const client = req.socket.remoteAddress ?? '';
+    const p = planner({ pool: deps.pool, limits: deps.limits, prepare: deps.prepare, client, signal: stop.signal });
+    try {
+      const arrival = arrivals.get(req) ?? Date.now();
+      const a = await answer(p, {
+        route: name,
+        body: req.body as Buffer,
+        ...(format === 'lp' ? { format } : {}),
+        arrival,
       });
-      lifecycle.inflight.add(stop);
-      const p = planner({ pool, limits, prepare: run, client: req.socket.remoteAddress ?? '', signal: stop.signal });
-      try {
-        const a = await answer(p, {
-          route: name,
-          body: req.body as Buffer,
-          ...(format === 'lp' ? { format: 'lp' as const } : {}),
-          arrival: arrivals.get(req) ?? Date.now(),
-        });
-        if (stop.signal.aborted && res.destroyed) return;
-        if (lifecycle.draining) res.set('Connection', 'close');
-        if (a.kind === 'text') res.type('text/plain').send(a.text);
-        else res.json(a.json);
-      } finally {
-        p.close();
-        lifecycle.inflight.delete(stop);
-      }
-    };
-  const body = readBody(maxBodyBytes);
-  app.post('/v1/plan', accepting, requireJson, body, route('plan'));
-  app.post('/v1/solve', accepting, requireJson, body, route('solve'));
-  app.post('/v1/evaluate', accepting, requireJson, body, route('evaluate'));
-  app.post('/v1/capacity', accepting, requireJson, body, route('capacity'));
+      if (stop.signal.aborted && res.destroyed) return;
+      if (deps.lifecycle.draining) res.set('Connection', 'close');
+      if (a.kind === 'text') res.type('text/plain').send(a.text);
+      else res.json(a.json);
+    } finally {
+      p.close();
+      deps.lifecycle.inflight.delete(stop);
+    }
+  };
+}
 
-  app.use((req: Request) => {
-    throw new ApiError('not_found', `no route ${req.method} ${req.path}`);
-  });
-
-  app.use((err: unknown, req: Request, res: Response, next: NextFunction): void => {
+/** Every error as the catalogue's JSON; a body not read to its end is not drained (the connection closes). */
+function errorHandler(log: Logger) {
+  return (err: unknown, req: Request, res: Response, next: NextFunction): void => {
     if (res.headersSent) {
       next(err);
       return;
@@ -150,19 +161,18 @@ export function createApp(options: AppOptions): express.Express {
     if (res.destroyed) return;
     const e = toApiError(err);
     if (e.retryAfterSeconds !== undefined) res.set('Retry-After', String(e.retryAfterSeconds));
-    if (e.code === 'internal')
+    if (e.code === 'internal') {
       log.log('error', 'internal error', {
         route: req.path,
         error: err instanceof Error ? (err.stack ?? err.message) : String(err),
       });
-    // A body not read to its end is not drained: the connection closes after the answer.
+    }
     if (!req.complete) {
       res.set('Connection', 'close');
       res.on('finish', () => req.socket.destroySoon());
     }
     res.status(e.status).json(e.toJSON());
-  });
-  return app;
+  };
 }
 
 const workers = (h: PoolHealth): Record<string, number> => ({

@@ -41,6 +41,122 @@ function meets(sense: 'min' | 'max', objective: number, bound: number, p: Object
   return slack <= NON_DECIMAL_TOLERANCE * Math.max(1, p.scale);
 }
 
+/** How each backend's run ended, for the answer. */
+function reportsOf(runs: readonly Finished[]): BackendReport[] {
+  return runs.map((r) => {
+    const res = r.result;
+    if (!res) return { name: r.backend, status: r.failed ? 'failed' : 'stopped', solverMs: null };
+    const status = r.stopped ? 'stopped' : res.result.status;
+    return { name: r.backend, status, solverMs: res.solverMs, ...(res.result.note ? { note: res.result.note } : {}) };
+  });
+}
+
+interface Candidate {
+  readonly source: Source;
+  readonly assignment: Int32Array;
+  /** The objective its producer claims (model terms; NaN when none). */
+  readonly claimed: number;
+}
+
+/** The backends' final plans, then the incumbents posted during the search, in the order they came. */
+function candidatesOf(runs: readonly Finished[], progress: Gathered): Candidate[] {
+  const out: Candidate[] = [];
+  for (const r of runs) {
+    const res = r.result?.result;
+    if (res?.assignment && res.status !== 'unknown') {
+      out.push({ source: r.result?.source ?? r.backend, assignment: res.assignment, claimed: res.objective ?? NaN });
+    }
+  }
+  for (const inc of progress.incumbents)
+    out.push({ source: inc.source, assignment: inc.assignment, claimed: inc.objective });
+  return out;
+}
+
+/** The tightest bound posted or returned; a backend's bound counts only if its plan verifies. */
+function provenBound(model: AssignmentModel, runs: readonly Finished[], progress: Gathered): number | undefined {
+  let bound = progress.bound;
+  for (const r of runs) {
+    const res = r.result?.result;
+    if (!res || res.bound === undefined) continue;
+    if (!res.assignment || verifyPlan(model, res.assignment, true).valid)
+      bound = tighterBound(model.sense, bound, res.bound);
+  }
+  return bound;
+}
+
+/**
+ * The best plan that verifies: candidates best claimed first (ties in order), each verified, stopping at
+ * the first whose verified objective is its claim (none after it can claim better); the greedy if better.
+ */
+function bestVerified(
+  model: AssignmentModel,
+  candidates: readonly Candidate[],
+  greedy: PlanSummary,
+  notes: string[],
+): { source: Source; plan: PlanSummary } | undefined {
+  const sign = senseSign(model.sense);
+  const key = (c: Candidate): number => (Number.isNaN(c.claimed) ? Infinity : sign * c.claimed);
+  const order = candidates.map((c, k) => ({ c, k })).sort((x, y) => key(x.c) - key(y.c) || x.k - y.k);
+  let best: { source: Source; plan: PlanSummary } | undefined;
+  for (const { c } of order) {
+    const verification = verifyPlan(model, c.assignment, true);
+    if (!verification.valid) {
+      notes.push(
+        `a ${c.source} plan failed verification and was discarded: ${verification.violations.slice(0, 3).join('; ')}`,
+      );
+      continue;
+    }
+    if (!best || sign * verification.objective < sign * best.plan.verification.objective) {
+      best = { source: c.source, plan: { assignment: c.assignment, verification } };
+    }
+    if (
+      !Number.isNaN(c.claimed) &&
+      Math.abs(verification.objective - c.claimed) <= 1e-9 * Math.max(1, Math.abs(c.claimed))
+    )
+      break;
+  }
+  const greedyCounts = greedy.verification.complete || model.rules?.unplacedPenalty !== undefined;
+  if (greedyCounts && (!best || sign * greedy.verification.objective < sign * best.plan.verification.objective)) {
+    best = { source: 'greedy', plan: greedy };
+  }
+  return best;
+}
+
+type Decided = Omit<SolveOutcome, 'timings' | 'notes' | 'program' | 'greedy' | 'backends'>;
+
+/** No complete plan: infeasible when proven (by a backend or by a count of ours), unknown otherwise. */
+function withoutPlan(
+  model: AssignmentModel,
+  runs: readonly Finished[],
+  progress: Gathered,
+  greedy: PlanSummary,
+  bound: number | undefined,
+  notes: string[],
+): Decided {
+  const proof = runs.find((r) => r.result?.result.status === 'infeasible')?.backend;
+  const ours = model.rules?.unplacedPenalty
+    ? []
+    : [...fitsNowhereReasons(model, progress.unplaceable ?? []), ...totalDemandReasons(model)];
+  const none = { source: 'greedy' as const, plan: greedy, objective: null, gap: null };
+  if (proof === undefined && ours.length === 0) {
+    notes.push('no complete plan was found within the time limit');
+    return { ...none, status: 'unknown', bound: bound ?? null, reasons: [] };
+  }
+  const reasons: Reason[] =
+    ours.length > 0
+      ? ours
+      : [
+          {
+            kind: 'solver-proof',
+            solver: proof ?? 'glpk',
+            message:
+              `${proof} proved that no plan places every container ` +
+              '(each fits somewhere alone, but not all together)',
+          },
+        ];
+  return { ...none, status: 'infeasible', bound: null, reasons };
+}
+
 /**
  * The returned plan and status: the best verified candidate (backends' final plans and incumbents, best
  * claimed objective first; the greedy last), the tightest bound of those whose plans verified, the
@@ -54,140 +170,20 @@ export function decide(
   precision: ObjectivePrecision,
   notes: string[],
 ): Omit<SolveOutcome, 'timings'> {
-  const reports: BackendReport[] = runs.map((r) => {
-    const res = r.result;
-    if (res)
-      return {
-        name: r.backend,
-        status: r.stopped ? 'stopped' : res.result.status,
-        solverMs: res.solverMs,
-        ...(res.result.note ? { note: res.result.note } : {}),
-      };
-    return { name: r.backend, status: r.failed ? 'failed' : 'stopped', solverMs: null };
-  });
-  // Proofs of infeasibility of our own (read only when no plan was found).
-  const proofs = (): Reason[] =>
-    model.rules?.unplacedPenalty
-      ? []
-      : [...fitsNowhereReasons(model, progress.unplaceable ?? []), ...totalDemandReasons(model)];
-  const finish = (
-    o: Omit<SolveOutcome, 'timings' | 'notes' | 'program' | 'greedy' | 'backends'>,
-  ): Omit<SolveOutcome, 'timings'> => ({
-    ...o,
-    greedy,
-    notes,
-    backends: reports,
-    program: progress.program ?? null,
-  });
-  const sign = senseSign(model.sense);
-  const candidates: { source: Source; assignment: Int32Array; claimed: number; final: boolean }[] = [];
-  let bound = progress.bound;
-  let infeasibleProof: BackendName | undefined;
-  for (const r of runs) {
-    const res = r.result?.result;
-    if (!res) continue;
-    if (res.status === 'infeasible') infeasibleProof ??= r.backend;
-    if (res.assignment && res.status !== 'unknown')
-      candidates.push({
-        source: r.result?.source ?? r.backend,
-        assignment: res.assignment,
-        claimed: res.objective ?? NaN,
-        final: true,
-      });
-  }
-  for (const inc of progress.incumbents)
-    candidates.push({ source: inc.source, assignment: inc.assignment, claimed: inc.objective, final: false });
-  // A backend's bound is a proof only if its plan verifies (an optimal claim on a discarded plan proves nothing).
-  for (const r of runs) {
-    const res = r.result?.result;
-    if (!res || res.bound === undefined) continue;
-    if (!res.assignment || verifyPlan(model, res.assignment, true).valid)
-      bound = tighterBound(model.sense, bound, res.bound);
-  }
-  // Best claimed first (ties: final plans before incumbents, in run order); the first that verifies wins.
-  const order = candidates
-    .map((c, k) => ({ c, k }))
-    .sort(
-      (a, b) =>
-        sign *
-          ((Number.isNaN(a.c.claimed) ? Infinity * sign : a.c.claimed) -
-            (Number.isNaN(b.c.claimed) ? Infinity * sign : b.c.claimed)) || a.k - b.k,
-    );
-  let best: { source: Source; plan: PlanSummary } | undefined;
-  for (const { c } of order) {
-    const verification = verifyPlan(model, c.assignment, true);
-    if (!verification.valid) {
-      notes.push(
-        `a ${c.source} plan failed verification and was discarded: ${verification.violations.slice(0, 3).join('; ')}`,
-      );
-      continue;
-    }
-    if (!best || sign * verification.objective < sign * best.plan.verification.objective)
-      best = { source: c.source, plan: { assignment: c.assignment, verification } };
-    if (
-      !Number.isNaN(c.claimed) &&
-      Math.abs(verification.objective - c.claimed) <= 1e-9 * Math.max(1, Math.abs(c.claimed))
-    )
-      break;
-  }
-  if (greedy.verification.complete || model.rules?.unplacedPenalty) {
-    if (!best || sign * greedy.verification.objective < sign * best.plan.verification.objective)
-      best = { source: 'greedy', plan: greedy };
-  }
-  const reasons = best ? [] : proofs();
-  if (!best && (infeasibleProof !== undefined || reasons.length > 0)) {
-    if (reasons.length === 0) {
-      reasons.push({
-        kind: 'solver-proof',
-        solver: infeasibleProof ?? 'glpk',
-        message:
-          `${infeasibleProof} proved that no plan places every ` +
-          `container (each fits somewhere alone, but not all together)`,
-      });
-    }
-    return finish({
-      status: 'infeasible',
-      source: 'greedy',
-      plan: greedy,
-      objective: null,
-      bound: null,
-      gap: null,
-      reasons,
-    });
-  }
-  if (!best) {
-    notes.push('no complete plan was found within the time limit');
-    return finish({
-      status: 'unknown',
-      source: 'greedy',
-      plan: greedy,
-      objective: null,
-      bound: bound ?? null,
-      gap: null,
-      reasons: [],
-    });
-  }
-  const chosen: { source: Source; plan: PlanSummary } = best;
-  const objective = chosen.plan.verification.objective;
-  const optimal = bound !== undefined && meets(model.sense, objective, bound, precision);
-  const left = chosen.plan.verification.complete ? [] : unplacedReasons(model, chosen.plan.assignment);
-  if (optimal)
-    return finish({
-      status: 'optimal',
-      source: chosen.source,
-      plan: chosen.plan,
-      objective,
-      bound: objective,
-      gap: 0,
-      reasons: left,
-    });
-  return finish({
+  const bound = provenBound(model, runs, progress);
+  const best = bestVerified(model, candidatesOf(runs, progress), greedy, notes);
+  const common = { greedy, notes, backends: reportsOf(runs), program: progress.program ?? null };
+  if (!best) return { ...withoutPlan(model, runs, progress, greedy, bound, notes), ...common };
+  const objective = best.plan.verification.objective;
+  const reasons = best.plan.verification.complete ? [] : unplacedReasons(model, best.plan.assignment);
+  const chosen = { source: best.source, plan: best.plan, objective, reasons };
+  if (bound !== undefined && meets(model.sense, objective, bound, precision))
+    return { ...chosen, status: 'optimal', bound: objective, gap: 0, ...common };
+  return {
+    ...chosen,
     status: 'feasible',
-    source: chosen.source,
-    plan: chosen.plan,
-    objective,
     bound: bound ?? null,
     gap: bound === undefined ? null : relativeGap(objective, bound),
-    reasons: left,
-  });
+    ...common,
+  };
 }

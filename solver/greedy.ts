@@ -21,13 +21,41 @@ import { ruleViolations } from './verify.js';
  * Returns the node index of each container, -1 where unplaced. Does not mutate the model.
  */
 export function greedyPlan(model: AssignmentModel): Int32Array {
+  const m = model.items.length;
+  const rules = model.rules;
+  const share = dominantShares(model);
+  const order = Array.from({ length: m }, (_, j) => j).sort((a, b) => (share[b] ?? 0) - (share[a] ?? 0) || a - b);
+  if (rules) {
+    // Running containers first, on their node; then the rest in dominant-share order.
+    const running = order.filter((j) => rules.current[j]! >= 0);
+    order.splice(0, order.length, ...running, ...order.filter((j) => rules.current[j]! < 0));
+  }
+  const plan = new Int32Array(m).fill(-1);
+  const check = rules ? ruleCheck(model) : undefined;
+  const remaining = model.resources.map((r) => r.capacity.slice());
+  for (const j of order) {
+    // A running container stays if it may; otherwise (drained, evicted) it is placed like a new one.
+    const stay = rules?.current[j] ?? -1;
+    let best = stay >= 0 ? bestNode(model, remaining, check, j, stay) : -1;
+    if (best < 0) best = bestNode(model, remaining, check, j, -1);
+    if (best < 0) continue;
+    plan[j] = best;
+    check?.place(j, best);
+    model.resources.forEach((r, k) => (remaining[k]![best] = remaining[k]![best]! - demandUnits(r, best, j, m)));
+  }
+  if (rules) repair(model, plan);
+  return plan;
+}
+
+/**
+ * s_j = max_k r_jk / C_k (C_k the total capacity of k; resources with none skipped; node-dependent
+ * demand at its mean over nodes).
+ */
+function dominantShares(model: AssignmentModel): Float64Array {
   const n = model.nodes.length;
   const m = model.items.length;
-  const resources = model.resources;
-  const remaining = resources.map((r) => r.capacity.slice());
-
   const share = new Float64Array(m);
-  for (const r of resources) {
+  for (const r of model.resources) {
     let total = 0n;
     for (const c of r.capacity) total += c;
     if (total === 0n) continue;
@@ -44,57 +72,43 @@ export function greedyPlan(model: AssignmentModel): Int32Array {
       share[j] = Math.max(share[j] ?? 0, demand / totalF);
     }
   }
-  const order = Array.from({ length: m }, (_, j) => j).sort((a, b) => (share[b] ?? 0) - (share[a] ?? 0) || a - b);
-  const rules = model.rules;
-  const plan = new Int32Array(m).fill(-1);
-  const check = rules ? ruleCheck(model) : undefined;
-  const allows = check ? check.allows : () => true;
-  if (rules) {
-    // Running containers first, on their node; then the rest in dominant-share order.
-    const running = order.filter((j) => rules.current[j]! >= 0);
-    order.splice(0, order.length, ...running, ...order.filter((j) => rules.current[j]! < 0));
-  }
-  // The node with the smallest score among those where j fits (and the rules allow it); -1 if none.
-  const choose = (j: number, only: number): number => {
-    let best = -1;
-    let bestScore = Infinity;
-    for (let i = 0; i < n; i++) {
-      if ((only >= 0 && i !== only) || !allows(j, i)) continue;
-      let score = 0;
-      let fits = true;
-      for (let k = 0; k < resources.length; k++) {
-        const r = resources[k]!;
-        const d = demandUnits(r, i, j, m);
-        if (d === 0n) continue;
-        const left = remaining[k]![i]!;
-        if (d > left) {
-          fits = false;
-          break;
-        }
-        score = Math.max(score, Number(d) / Number(left));
+  return share;
+}
+
+/**
+ * The node with the smallest score max_k r_ijk / R_ik among those where j fits (and the rules allow it),
+ * only `only` when it is not −1; ties to the earliest node; −1 if none.
+ */
+function bestNode(
+  model: AssignmentModel,
+  remaining: readonly BigInt64Array[],
+  check: ReturnType<typeof ruleCheck> | undefined,
+  j: number,
+  only: number,
+): number {
+  const m = model.items.length;
+  let best = -1;
+  let bestScore = Infinity;
+  for (let i = 0; i < model.nodes.length; i++) {
+    if ((only >= 0 && i !== only) || (check && !check.allows(j, i))) continue;
+    let score = 0;
+    let fits = true;
+    for (let k = 0; k < model.resources.length; k++) {
+      const d = demandUnits(model.resources[k]!, i, j, m);
+      if (d === 0n) continue;
+      const left = remaining[k]![i]!;
+      if (d > left) {
+        fits = false;
+        break;
       }
-      if (fits && score < bestScore) {
-        best = i;
-        bestScore = score;
-      }
+      score = Math.max(score, Number(d) / Number(left));
     }
-    return best;
-  };
-  for (const j of order) {
-    // A running container stays if it may; otherwise (drained, evicted) it is placed like a new one.
-    const stay = rules?.current[j] ?? -1;
-    let best = stay >= 0 ? choose(j, stay) : -1;
-    if (best < 0) best = choose(j, -1);
-    if (best < 0) continue;
-    plan[j] = best;
-    check?.place(j, best);
-    for (let k = 0; k < resources.length; k++) {
-      const left = remaining[k]!;
-      left[best] = left[best]! - demandUnits(resources[k]!, best, j, m);
+    if (fits && score < bestScore) {
+      best = i;
+      bestScore = score;
     }
   }
-  if (rules) repair(model, plan);
-  return plan;
+  return best;
 }
 
 /** Counts of a set of items per domain, kept up to date as the greedy places containers. */

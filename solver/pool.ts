@@ -216,99 +216,130 @@ export class SolverPool {
   }
 
   private ticket(client: string, options: AdmitOptions): Ticket {
-    const admitted = Date.now();
-    let lead: Lease | undefined;
-    const partners: Lease[] = [];
-    let queued = false;
-    let released = false;
-    let firstLead = true;
-    let waitedMs = 0;
-    let leadSince = 0;
-    const stopWaiting = (): void => {
-      if (!queued) return;
-      queued = false;
-      this.waiting--;
-      const left = (this.waitingByClient.get(client) ?? 1) - 1;
-      if (left <= 0) this.waitingByClient.delete(client);
-      else this.waitingByClient.set(client, left);
-    };
-    const acquire = async (deadline: number): Promise<Lease> => {
-      const front = !firstLead;
-      firstLead = false;
-      if (!front) {
-        queued = true;
+    return new RequestTicket(this.pool, options, {
+      enqueue: () => {
         this.waiting++;
         this.waitingByClient.set(client, (this.waitingByClient.get(client) ?? 0) + 1);
-      }
-      const timeout = new AbortController();
-      const timer = setTimeout(
-        () => timeout.abort(new DeadlineError(Date.now() - admitted)),
-        Math.max(0, deadline - Date.now()),
-      );
-      const signal = options.signal ? AbortSignal.any([options.signal, timeout.signal]) : timeout.signal;
-      try {
-        const lease = await this.pool.acquire(signal, front ? 'front' : 'normal');
-        if (released) {
-          lease.release();
-          throw new Error('the request ended while it waited');
-        }
-        return lease;
-      } finally {
-        clearTimeout(timer);
-        if (!front) waitedMs = Date.now() - admitted;
-        stopWaiting();
-      }
-    };
-    return {
-      lead: async (deadline = options.deadline) => {
-        if (released) throw new Error('internal error: the ticket was released');
-        if (!lead) {
-          lead = await acquire(deadline);
-          leadSince = Date.now();
-        }
-        return lead;
       },
-      partner: () => {
-        if (released || this.waiting > 0) return undefined;
-        const lease = this.pool.tryAcquire();
-        if (lease) partners.push(lease);
-        return lease;
+      dequeue: () => {
+        this.waiting--;
+        const left = (this.waitingByClient.get(client) ?? 1) - 1;
+        if (left <= 0) this.waitingByClient.delete(client);
+        else this.waitingByClient.set(client, left);
       },
-      partnerSoon: async (waitMs, signal) => {
-        if (released || waitMs <= 0) return undefined;
-        const timer = AbortSignal.timeout(Math.max(1, Math.ceil(waitMs)));
-        const lease = await this.pool.acquire(AbortSignal.any([signal, timer]), 'spare').catch(() => undefined);
-        if (!lease) return undefined;
-        if (released || signal.aborted) {
-          lease.release();
-          return undefined;
-        }
-        partners.push(lease);
-        return lease;
+      othersWaiting: () => this.waiting > 0,
+      held: (ms) => {
+        this.holdMs = this.holdMs === undefined ? ms : (1 - EWMA_WEIGHT) * this.holdMs + EWMA_WEIGHT * ms;
       },
-      dropLead: () => {
-        lead = undefined;
-      },
-      release: () => {
-        if (released) return;
-        released = true;
-        stopWaiting();
-        if (lead) {
-          const held = Date.now() - leadSince;
-          this.holdMs = this.holdMs === undefined ? held : (1 - EWMA_WEIGHT) * this.holdMs + EWMA_WEIGHT * held;
-        }
-        lead?.release();
-        for (const p of partners.splice(0)) p.release();
-        lead = undefined;
-      },
-      get waitedMs() {
-        return waitedMs;
-      },
-    };
+    });
   }
 
   async close(): Promise<void> {
     clearInterval(this.memoryTimer);
     await this.pool.close();
+  }
+}
+
+/** What a ticket tells its pool: joining and leaving the queue, whether anyone waits, how long it held its thread. */
+interface Accounting {
+  enqueue(): void;
+  dequeue(): void;
+  othersWaiting(): boolean;
+  held(ms: number): void;
+}
+
+class RequestTicket implements Ticket {
+  private lead_: Lease | undefined;
+  private readonly partners: Lease[] = [];
+  private queued = false;
+  private released = false;
+  private firstLead = true;
+  private waited = 0;
+  private leadSince = 0;
+  private readonly admitted = Date.now();
+
+  constructor(
+    private readonly pool: ThreadPool,
+    private readonly options: AdmitOptions,
+    private readonly accounting: Accounting,
+  ) {}
+
+  get waitedMs(): number {
+    return this.waited;
+  }
+
+  async lead(deadline = this.options.deadline): Promise<Lease> {
+    if (this.released) throw new Error('internal error: the ticket was released');
+    if (!this.lead_) {
+      this.lead_ = await this.acquire(deadline);
+      this.leadSince = Date.now();
+    }
+    return this.lead_;
+  }
+
+  partner(): Lease | undefined {
+    if (this.released || this.accounting.othersWaiting()) return undefined;
+    const lease = this.pool.tryAcquire();
+    if (lease) this.partners.push(lease);
+    return lease;
+  }
+
+  async partnerSoon(waitMs: number, signal: AbortSignal): Promise<Lease | undefined> {
+    if (this.released || waitMs <= 0) return undefined;
+    const timer = AbortSignal.timeout(Math.max(1, Math.ceil(waitMs)));
+    const lease = await this.pool.acquire(AbortSignal.any([signal, timer]), 'spare').catch(() => undefined);
+    if (!lease) return undefined;
+    if (this.released || signal.aborted) {
+      lease.release();
+      return undefined;
+    }
+    this.partners.push(lease);
+    return lease;
+  }
+
+  dropLead(): void {
+    this.lead_ = undefined;
+  }
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.stopWaiting();
+    if (this.lead_) this.accounting.held(Date.now() - this.leadSince);
+    this.lead_?.release();
+    for (const p of this.partners.splice(0)) p.release();
+    this.lead_ = undefined;
+  }
+
+  /** The first time in the queue (counted, per client); later ahead of it. Ends at `deadline` with DeadlineError. */
+  private async acquire(deadline: number): Promise<Lease> {
+    const front = !this.firstLead;
+    this.firstLead = false;
+    if (!front) {
+      this.queued = true;
+      this.accounting.enqueue();
+    }
+    const timeout = new AbortController();
+    const wait = Math.max(0, deadline - Date.now());
+    const timer = setTimeout(() => timeout.abort(new DeadlineError(Date.now() - this.admitted)), wait);
+    const signal = this.options.signal ? AbortSignal.any([this.options.signal, timeout.signal]) : timeout.signal;
+    try {
+      const lease = await this.pool.acquire(signal, front ? 'front' : 'normal');
+      if (this.released) {
+        lease.release();
+        throw new Error('the request ended while it waited');
+      }
+      return lease;
+    } finally {
+      clearTimeout(timer);
+      if (!front) this.waited = Date.now() - this.admitted;
+      this.stopWaiting();
+    }
+  }
+
+  private stopWaiting(): void {
+    if (!this.queued) return;
+    this.queued = false;
+    this.accounting.dequeue();
   }
 }

@@ -209,6 +209,65 @@ function startRuns(
  * (HiGHS through the shared flag, with a short grace; the rest by terminating the thread). True when the
  * deadline (or the signal) ended it.
  */
+/**
+ * Reads the workers' messages as they come (every RELAY_INTERVAL_MS): HiGHS's incumbents go on to the
+ * GLPK worker, and each better objective and bound to the progress callback.
+ */
+function poller(model: AssignmentModel, runs: readonly Run[], ctx: SolveContext): () => void {
+  const relay = runs[0]?.relay;
+  const sign = senseSign(model.sense);
+  let best: number | undefined;
+  const take = (r: Run, m: WorkerMessage): void => {
+    r.buffer.push(m);
+    if (m.kind === 'bound') ctx.onProgress?.({ bound: m.bound });
+    if (m.kind !== 'incumbent') return;
+    if (relay && r.backend === 'highs') relay.port1.postMessage({ assignment: m.assignment });
+    if (best !== undefined && sign * m.objective >= sign * best) return;
+    best = m.objective;
+    ctx.onProgress?.({ objective: m.objective });
+  };
+  return () => {
+    for (const r of runs) {
+      for (
+        let msg = receiveMessageOnPort(r.channel.port1);
+        msg !== undefined;
+        msg = receiveMessageOnPort(r.channel.port1)
+      ) {
+        take(r, msg.message as WorkerMessage);
+      }
+    }
+  };
+}
+
+/** Resolves at the deadline ('timeout') or when the signal aborts ('aborted'); `cancel` clears the timer. */
+function stopper(
+  deadline: number,
+  signal: AbortSignal | undefined,
+): { stopped: Promise<'timeout' | 'aborted'>; cancel: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const stopped = new Promise<'timeout' | 'aborted'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline - Date.now()));
+    signal?.addEventListener('abort', () => resolve('aborted'), { once: true });
+    if (signal?.aborted) resolve('aborted');
+  });
+  return { stopped, cancel: () => clearTimeout(timer) };
+}
+
+const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** Whether a run's result ends the race: a proof of infeasibility, or an optimal plan that verifies. */
+function isProof(model: AssignmentModel, result: WorkerResult): boolean {
+  const r = result.result;
+  return (
+    r.status === 'infeasible' ||
+    (r.status === 'optimal' && r.assignment !== undefined && verifyPlan(model, r.assignment, true).valid)
+  );
+}
+
+/**
+ * Waits for the first proof, every worker's end, the deadline or the signal (a partner that joins late
+ * is added as it comes); then stops what still runs. True when the deadline (or the signal) ended it.
+ */
 async function race(
   model: AssignmentModel,
   runs: Run[],
@@ -218,52 +277,21 @@ async function race(
   notes: string[],
   timeLimitMs: number,
 ): Promise<boolean> {
-  const relay = runs[0]?.relay;
-  const highsRun = runs.find((r) => r.backend === 'highs');
-  let best: number | undefined;
-  const sign = senseSign(model.sense);
-  const poll = (): void => {
-    for (const r of runs) {
-      for (
-        let msg = receiveMessageOnPort(r.channel.port1);
-        msg !== undefined;
-        msg = receiveMessageOnPort(r.channel.port1)
-      ) {
-        const m = msg.message as WorkerMessage;
-        r.buffer.push(m);
-        if (m.kind === 'incumbent') {
-          if (relay && r === highsRun) relay.port1.postMessage({ assignment: m.assignment });
-          if (best === undefined || sign * m.objective < sign * best) {
-            best = m.objective;
-            ctx.onProgress?.({ objective: m.objective });
-          }
-        } else if (m.kind === 'bound') ctx.onProgress?.({ bound: m.bound });
-      }
-    }
-  };
+  const poll = poller(model, runs, ctx);
   const relayTimer = setInterval(poll, RELAY_INTERVAL_MS);
-  let timer: NodeJS.Timeout | undefined;
-  const stopped = new Promise<'timeout' | 'aborted'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline - Date.now()));
-    ctx.signal?.addEventListener('abort', () => resolve('aborted'), { once: true });
-    if (ctx.signal?.aborted) resolve('aborted');
-  });
+  const { stopped, cancel } = stopper(deadline, ctx.signal);
   let timedOut = false;
   let join = joining?.then((run) => ({ joined: run }));
   try {
     for (;;) {
       const pending = runs.filter((r) => !r.settled);
       if (pending.length === 0) break;
-      const next = await Promise.race([
-        ...pending.map((r) =>
-          r.task.then(
-            (result) => ({ run: r, result }),
-            (error: unknown) => ({ run: r, error }),
-          ),
-        ),
-        stopped,
-        ...(join ? [join] : []),
-      ]);
+      const settle = (r: Run) =>
+        r.task.then(
+          (result) => ({ run: r, result }),
+          (error: unknown) => ({ run: r, error }),
+        );
+      const next = await Promise.race([...pending.map(settle), stopped, ...(join ? [join] : [])]);
       if (typeof next === 'object' && 'joined' in next) {
         join = undefined;
         if (next.joined) runs.push(next.joined);
@@ -271,34 +299,20 @@ async function race(
       }
       if (next === 'timeout' || next === 'aborted') {
         timedOut = true;
-        notes.push(
-          next === 'timeout'
-            ? `time limit of ${timeLimitMs} ms reached; the solvers still running were stopped`
-            : 'stopped early; the solvers still running were stopped',
-        );
+        const why = next === 'timeout' ? `time limit of ${timeLimitMs} ms reached` : 'stopped early';
+        notes.push(`${why}; the solvers still running were stopped`);
         break;
       }
       next.run.settled = 'error' in next ? { error: next.error } : { result: next.result };
-      if ('error' in next) {
-        // A worker that died (WebAssembly abort, out of memory) is replaced by the pool; this request still gets an
-        // answer.
-        notes.push(
-          `the ${next.run.backend} worker failed: ` +
-            `${next.error instanceof Error ? next.error.message : String(next.error)}`,
-        );
-        continue;
-      }
-      const r = next.result.result;
-      const proof =
-        r.status === 'infeasible' ||
-        (r.status === 'optimal' && r.assignment !== undefined && verifyPlan(model, r.assignment, true).valid);
-      if (proof) break; // the first proof wins
+      // A worker that died (WebAssembly abort, out of memory) is replaced by the pool; the request is still answered.
+      if ('error' in next) notes.push(`the ${next.run.backend} worker failed: ${errorMessage(next.error)}`);
+      else if (isProof(model, next.result)) break; // the first proof wins
     }
   } finally {
-    clearTimeout(timer);
+    cancel();
     clearInterval(relayTimer);
     poll();
-    relay?.port1.close();
+    runs[0]?.relay?.port1.close();
     await stopAll(runs, timedOut);
   }
   return timedOut;

@@ -270,6 +270,68 @@ function runBackend(
   return { result: BACKENDS[task.solver].solve(input, hooks) };
 }
 
+/** The best of these plans that verifies (each checked once), or undefined. */
+function bestOf(model: AssignmentModel, plans: readonly (Int32Array | null | undefined)[]): Int32Array | undefined {
+  const sign = senseSign(model.sense);
+  let best: Int32Array | undefined;
+  let value = Infinity;
+  for (const p of plans) {
+    if (!p) continue;
+    const v = verifyPlan(model, p, true);
+    if (v.valid && sign * v.objective < value) [best, value] = [p, sign * v.objective];
+  }
+  return best;
+}
+
+/** The Dantzig–Wolfe bound by column generation (undefined where it does not apply or its LP fails), posted. */
+function dantzigWolfe(run: SolveRun, start: Int32Array, end: number): ReturnType<typeof columnGeneration> {
+  if (!highs) return undefined;
+  const until = Date.now() + Math.min(COLGEN_MAX_MS, Math.max(0, end - Date.now()) * COLGEN_SHARE);
+  let cg: ReturnType<typeof columnGeneration>;
+  try {
+    cg = columnGeneration(highs, run.model, start, until);
+  } catch {
+    return undefined; // a failed LP leaves the bounds already proven
+  }
+  if (cg) run.offerBound(roundBound(run.ip, cg.bound), 'dantzig-wolfe');
+  return cg;
+}
+
+/**
+ * The searches from `start` until `end`: the ejection chains, then (where column generation converged,
+ * its multipliers driving it) the exact node-subset search, else LNS. The plan the subset search proved
+ * optimal, if it did; and the searches run, for the note.
+ */
+function searchFrom(
+  run: SolveRun,
+  start: Int32Array,
+  cg: ReturnType<typeof columnGeneration>,
+  end: number,
+  poll: () => Int32Array | undefined,
+): { proved?: Int32Array; searches: string[] } {
+  const { model } = run;
+  const subsets = cg?.converged === true;
+  const searches: string[] = [];
+  const report =
+    (source: PlanSource) =>
+    (plan: Int32Array): void =>
+      void run.offerPlan(plan, source);
+  let from = start;
+  if (chainsApply(model)) {
+    const chainEnd = Date.now() + Math.max(0, end - Date.now()) * (subsets ? CHAIN_SHARE_BEFORE_SUBSETS : CHAIN_SHARE);
+    from = chainSearch(model, from, { deadline: chainEnd, poll, onImprove: report('chains') }) ?? from;
+    searches.push('ejection-chain search');
+  }
+  if (subsets && cg) {
+    searches.push('the Lagrangian node-subset search');
+    const found = subsetSearch(model, from, cg.multipliers, { deadline: end, poll, onImprove: report('subsets') });
+    return found?.optimal ? { proved: found.plan, searches } : { searches };
+  }
+  searches.push('large-neighbourhood search');
+  lns(model, from, { deadline: end, poll, onImprove: report('lns') });
+  return { searches };
+}
+
 /**
  * The portfolio's second worker: GLPK for its share of the time; without a proof by then, the
  * Dantzig–Wolfe bound and the searches from the best plan so far, taking the plans the other worker
@@ -288,88 +350,28 @@ function glpkThenSearch(
   const relay = task.relay!;
   const latest = (): Int32Array | undefined => {
     let plan: Int32Array | undefined;
-    for (let msg = receiveMessageOnPort(relay); msg !== undefined; msg = receiveMessageOnPort(relay))
+    for (let msg = receiveMessageOnPort(relay); msg !== undefined; msg = receiveMessageOnPort(relay)) {
       plan = (msg.message as { assignment: Int32Array }).assignment;
+    }
     return plan;
   };
-  // The best verified plan so far, each checked once.
-  const sign = senseSign(ip.sense);
-  let start: Int32Array | undefined;
-  let startValue = Infinity;
-  for (const p of [
+  const start = bestOf(model, [
     result.assignment,
     starts.heuristicValid ? starts.heuristic : null,
     starts.greedyValid ? starts.greedy : null,
     latest(),
-  ]) {
-    if (!(p instanceof Int32Array)) continue;
-    const v = verifyPlan(model, p, true);
-    if (v.valid && sign * v.objective < startValue) {
-      start = p;
-      startValue = sign * v.objective;
-    }
-  }
+  ]);
   if (!start) return { result };
   const end = task.deadline - BACKEND_RESERVE_MS;
-  // The Dantzig–Wolfe bound (undefined where it does not apply): on tightly packed instances well above
-  // the LP bound HiGHS starts from. A failed LP leaves the bounds already proven.
-  let cg: ReturnType<typeof columnGeneration>;
-  try {
-    cg = highs
-      ? columnGeneration(
-          highs,
-          model,
-          start,
-          Date.now() + Math.min(COLGEN_MAX_MS, Math.max(0, end - Date.now()) * COLGEN_SHARE),
-        )
-      : undefined;
-  } catch {
-    cg = undefined;
-  }
-  if (cg) run.offerBound(roundBound(ip, cg.bound), 'dantzig-wolfe');
-  // Where column generation converged its multipliers drive the exact node-subset search, which follows a
-  // shorter chain search in place of LNS.
-  const subsets = cg?.converged === true;
-  const searches: string[] = [];
-  const report =
-    (source: PlanSource) =>
-    (plan: Int32Array): void =>
-      void run.offerPlan(plan, source);
-  if (chainsApply(model)) {
-    const chainEnd = Date.now() + Math.max(0, end - Date.now()) * (subsets ? CHAIN_SHARE_BEFORE_SUBSETS : CHAIN_SHARE);
-    start = chainSearch(model, start, { deadline: chainEnd, poll: latest, onImprove: report('chains') }) ?? start;
-    searches.push('ejection-chain search');
-  }
+  const { proved, searches } = searchFrom(run, start, dantzigWolfe(run, start, end), end, latest);
   const glpkNote = (what: string): string => `GLPK found no proof in ${Math.round(budget * share)} ms; ${what}`;
-  if (subsets && cg) {
-    searches.push('the Lagrangian node-subset search');
-    const found = subsetSearch(model, start, cg.multipliers, {
-      deadline: end,
-      poll: latest,
-      onImprove: report('subsets'),
-    });
-    if (found?.optimal) {
-      const objective = verifyPlan(model, found.plan, true).objective;
-      const note = glpkNote(
-        `${searches.join(', then ')} proved the plan optimal (Lagrangian branch and bound over every node)`,
-      );
-      // The bound is the plan's own objective, in program terms like the other results'.
-      return {
-        result: {
-          status: 'optimal',
-          assignment: found.plan,
-          objective: objective - ip.offset,
-          bound: objective - ip.offset,
-          note,
-        },
-        source: 'subsets',
-      };
-    }
-  } else {
-    searches.push('large-neighbourhood search');
-    lns(model, start, { deadline: end, poll: latest, onImprove: report('lns') });
-  }
-  return { result: { ...result, note: glpkNote(`${searches.join(', then ')} used the rest`) } };
+  if (!proved) return { result: { ...result, note: glpkNote(`${searches.join(', then ')} used the rest`) } };
+  // The bound is the plan's own objective, in program terms like the other results'.
+  const objective = verifyPlan(model, proved, true).objective - ip.offset;
+  const note = glpkNote(
+    `${searches.join(', then ')} proved the plan optimal (Lagrangian branch and bound over every node)`,
+  );
+  return { result: { status: 'optimal', assignment: proved, objective, bound: objective, note }, source: 'subsets' };
 }
 
 /** The minimal-conflict search, posting each smaller conflict as it is proven. */

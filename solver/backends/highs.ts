@@ -1,6 +1,6 @@
 import * as highsPackage from 'highs';
 import type { Highs } from 'highs';
-import { assignmentFromValues, valuesFromAssignment } from '../ip.js';
+import { assignmentFromValues, valuesFromAssignment, type IntegerProgram } from '../ip.js';
 import type { Backend, BackendResult, SolveHooks, SolveInput } from './backend.js';
 import { emptyProgramResult } from './glpk.js';
 
@@ -22,11 +22,12 @@ export async function loadHighs(): Promise<Highs> {
   return loaded;
 }
 
-export function solveWithHighs(input: SolveInput, hooks: SolveHooks = {}): BackendResult {
-  if (!highs) throw new Error('HiGHS is not loaded: call loadHighs() first');
-  const { ip, timeLimitMs, mipGap } = input;
-  if (ip.varCost.length === 0) return emptyProgramResult(ip);
-  const C = highs.constants;
+type Loaded = Highs;
+type Model = ReturnType<Loaded['createModel']>;
+
+/** The program as a HiGHS persistent model (rows in CSR form; every column integer but the continuous ones). */
+function createModel(h: Loaded, ip: IntegerProgram): Model {
+  const C = h.constants;
   const nCols = ip.varCost.length;
   const starts = new Int32Array(ip.rows.length + 1);
   let nnz = 0;
@@ -40,7 +41,9 @@ export function solveWithHighs(input: SolveInput, hooks: SolveHooks = {}): Backe
     indices.set(r.vars, starts[k]!);
     values.set(r.coefs, starts[k]!);
   });
-  const model = highs.createModel({
+  const integrality = new Int32Array(nCols).fill(C.variableType.integer);
+  for (const v of ip.continuous) integrality[v] = C.variableType.continuous;
+  return h.createModel({
     numCols: nCols,
     numRows: ip.rows.length,
     sense: ip.sense === 'min' ? C.objectiveSense.minimize : C.objectiveSense.maximize,
@@ -50,83 +53,71 @@ export function solveWithHighs(input: SolveInput, hooks: SolveHooks = {}): Backe
     rowLower: Float64Array.from(ip.rows, (r) => (r.op === 'eq' ? r.rhs : -Infinity)),
     rowUpper: Float64Array.from(ip.rows, (r) => r.rhs),
     matrix: { format: 'csr', numRows: ip.rows.length, numCols: nCols, starts, indices, values },
-    integrality: (() => {
-      const kinds = new Int32Array(nCols).fill(C.variableType.integer);
-      for (const v of ip.continuous) kinds[v] = C.variableType.continuous;
-      return kinds;
-    })(),
+    integrality,
   });
+}
+
+/** HiGHS's callbacks for the hooks given: improving solutions, the dual bound, and the interrupt. */
+function callbacks(h: Loaded, ip: IntegerProgram, hooks: SolveHooks): Parameters<Model['run']>[0] {
+  const C = h.constants;
+  const { onIncumbent, onBound, shouldStop } = hooks;
+  return {
+    ...(onIncumbent && {
+      [C.callbackType.mipImprovingSolution]: (e: { data: { mip_solution?: Float64Array } }) => {
+        if (e.data.mip_solution) onIncumbent(assignmentFromValues(ip, e.data.mip_solution));
+        return undefined;
+      },
+    }),
+    ...(onBound && {
+      [C.callbackType.mipLogging]: (e: { data: { mip_dual_bound?: number } }) => {
+        const b = e.data.mip_dual_bound;
+        if (b !== undefined && Number.isFinite(b)) onBound(b);
+        return undefined;
+      },
+    }),
+    ...(shouldStop && {
+      [C.callbackType.mipInterrupt]: (e: { interrupt(): void }) => {
+        if (shouldStop()) e.interrupt();
+        return undefined;
+      },
+    }),
+  };
+}
+
+/** HiGHS's model status and solution as a result: the status codes are read here and nowhere else. */
+function resultOf(h: Loaded, ip: IntegerProgram, model: Model, status: number, mipGap: number): BackendResult {
+  const C = h.constants;
+  const dualBound = Number(model.info.get('mip_dual_bound'));
+  const hasSolution = Number(model.info.get('primal_solution_status')) === 2;
+  const bound = Number.isFinite(dualBound) ? { bound: dualBound } : {};
+  const solution = (): Pick<BackendResult, 'assignment' | 'objective'> => ({
+    assignment: assignmentFromValues(ip, model.getSolution().colValue),
+    objective: model.getObjectiveValue(),
+  });
+  if (status === C.modelStatus.optimal) {
+    // HiGHS proved optimality (within its absolute tolerance mip_abs_gap, 1e-6): its objective is the bound.
+    if (mipGap > 0) return { status: 'feasible', ...solution(), ...bound, note: 'stopped within mipGap' };
+    const s = solution();
+    return { status: 'optimal', ...s, ...(s.objective === undefined ? {} : { bound: s.objective }) };
+  }
+  if (status === C.modelStatus.infeasible)
+    return { status: 'infeasible', note: 'HiGHS proved that no integer solution exists' };
+  if (hasSolution)
+    return { status: 'feasible', ...solution(), ...bound, note: `HiGHS stopped: model status ${status}` };
+  return { status: 'unknown', ...bound, note: `HiGHS stopped without a solution (model status ${status})` };
+}
+
+export function solveWithHighs(input: SolveInput, hooks: SolveHooks = {}): BackendResult {
+  if (!highs) throw new Error('HiGHS is not loaded: call loadHighs() first');
+  const { ip, timeLimitMs, mipGap } = input;
+  if (ip.varCost.length === 0) return emptyProgramResult(ip);
+  const model = createModel(highs, ip);
   try {
     model.options.set({ output_flag: false, time_limit: Math.max(0.001, timeLimitMs / 1000), mip_rel_gap: mipGap });
-    if (hooks.start) {
-      // A complete heuristic plan as the starting incumbent: HiGHS checks it and uses it as its cutoff.
-      model.setSolution({ colValue: valuesFromAssignment(ip, hooks.start) });
-    }
-    const { onIncumbent, onBound } = hooks;
-    const stop = hooks.shouldStop;
-    const run = model.run({
-      ...(onIncumbent
-        ? {
-            [C.callbackType.mipImprovingSolution]: (e: { data: { mip_solution?: Float64Array } }) => {
-              const x = e.data.mip_solution;
-              if (x) onIncumbent(assignmentFromValues(ip, x));
-              return undefined;
-            },
-          }
-        : {}),
-      ...(onBound
-        ? {
-            [C.callbackType.mipLogging]: (e: { data: { mip_dual_bound?: number } }) => {
-              const b = e.data.mip_dual_bound;
-              if (b !== undefined && Number.isFinite(b)) onBound(b);
-              return undefined;
-            },
-          }
-        : {}),
-      ...(stop
-        ? {
-            [C.callbackType.mipInterrupt]: (e: { interrupt(): void }) => {
-              if (stop()) e.interrupt();
-              return undefined;
-            },
-          }
-        : {}),
-    });
-    const status = run.modelStatus;
-    const dualBound = Number(model.info.get('mip_dual_bound'));
-    const hasSolution = Number(model.info.get('primal_solution_status')) === 2;
-    const bound = Number.isFinite(dualBound) ? dualBound : undefined;
-    const solution = (): Pick<BackendResult, 'assignment' | 'objective'> => ({
-      assignment: assignmentFromValues(ip, model.getSolution().colValue),
-      objective: model.getObjectiveValue(),
-    });
-    if (status === C.modelStatus.optimal) {
-      // HiGHS proved optimality (within its absolute tolerance mip_abs_gap, 1e-6): its objective is the bound.
-      if (mipGap === 0) {
-        const s = solution();
-        return { status: 'optimal', ...s, ...(s.objective === undefined ? {} : { bound: s.objective }) };
-      }
-      return {
-        status: 'feasible',
-        ...solution(),
-        ...(bound === undefined ? {} : { bound }),
-        note: 'stopped within mipGap',
-      };
-    }
-    if (status === C.modelStatus.infeasible)
-      return { status: 'infeasible', note: 'HiGHS proved that no integer solution exists' };
-    if (hasSolution)
-      return {
-        status: 'feasible',
-        ...solution(),
-        ...(bound === undefined ? {} : { bound }),
-        note: `HiGHS stopped: model status ${status}`,
-      };
-    return {
-      status: 'unknown',
-      ...(bound === undefined ? {} : { bound }),
-      note: `HiGHS stopped without a solution (model status ${status})`,
-    };
+    // A complete heuristic plan as the starting incumbent: HiGHS checks it and uses it as its cutoff.
+    if (hooks.start) model.setSolution({ colValue: valuesFromAssignment(ip, hooks.start) });
+    const run = model.run(callbacks(highs, ip, hooks));
+    return resultOf(highs, ip, model, run.modelStatus, mipGap);
   } finally {
     model.dispose();
   }

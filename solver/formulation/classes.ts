@@ -1,0 +1,110 @@
+import { demandUnits, domainIndex, type AssignmentModel } from '../../models/model.js';
+
+/**
+ * The symmetry the formulation exploits: classes of identical containers (counted by one integer per
+ * node) and groups of identical nodes (ordered by load). Two containers share a class only if every rule
+ * sees them alike; two nodes share a group only if every rule sees them alike.
+ */
+
+/** The classes whose members are in `items` (the class keys keep each class wholly in or out of every rule's sets). */
+export function classesOf(classes: readonly (readonly number[])[], items: readonly number[]): number[] {
+  const set = new Set(items);
+  const out: number[] = [];
+  classes.forEach((members, c) => {
+    if (set.has(members[0]!)) out.push(c);
+  });
+  return out;
+}
+
+/**
+ * A container's weight in the node order rows: its total share of the node's capacities (any fixed weight is valid).
+ */
+export function classWeight(model: AssignmentModel, i: number, j: number): number {
+  const m = model.items.length;
+  let w = 0;
+  for (const r of model.resources) {
+    const cap = r.capacity[i] ?? 0n;
+    if (cap > 0n) w += Number(demandUnits(r, i, j, m)) / Number(cap);
+  }
+  return Math.max(w, 1e-6);
+}
+
+/** Indices 0..count-1 grouped by equal keys, groups in order of first appearance. */
+function groupBy(count: number, keyOf: (index: number) => string): number[][] {
+  const byKey = new Map<string, number[]>();
+  for (let x = 0; x < count; x++) {
+    const key = keyOf(x);
+    const members = byKey.get(key);
+    if (members) members.push(x);
+    else byKey.set(key, [x]);
+  }
+  return [...byKey.values()];
+}
+
+/** Containers with identical demand on every node for every resource and identical cost on every node. */
+export function containerClasses(model: AssignmentModel): number[][] {
+  const n = model.nodes.length;
+  const m = model.items.length;
+  const roles = ruleRoles(model);
+  return groupBy(m, (j) => {
+    const parts: string[] = [];
+    for (const r of model.resources) {
+      if (r.perNode) for (let i = 0; i < n; i++) parts.push(String(demandUnits(r, i, j, m)));
+      else parts.push(String(r.demand[j] ?? 0n));
+    }
+    for (let i = 0; i < n; i++) parts.push(String(model.cost[i * m + j]));
+    const rules = model.rules;
+    if (rules) {
+      for (let i = 0; i < n; i++) parts.push(String(rules.blocked[i * m + j]));
+      parts.push(`cur${rules.current[j]}`, `pen${rules.unplacedPenalty?.[j] ?? ''}`, ...roles[j]!);
+    }
+    return parts.join(',');
+  });
+}
+
+/** Each item's roles in the group rules ("rule:set"), so a class lies wholly inside or outside each rule's sets. */
+function ruleRoles(model: AssignmentModel): string[][] {
+  const roles: string[][] = model.items.map(() => []);
+  (model.rules?.groups ?? []).forEach((rule, g) => {
+    const mark = (items: readonly number[], set: string): void => items.forEach((j) => roles[j]!.push(`${g}:${set}`));
+    switch (rule.kind) {
+      case 'apart':
+        mark(rule.a, 'a');
+        mark(rule.b, 'b');
+        break;
+      case 'together':
+        mark(rule.items, 'own');
+        mark(rule.with, 'w');
+        break;
+      default:
+        mark(rule.items, 's');
+    }
+  });
+  return roles;
+}
+
+/** Nodes with identical capacities, identical cost for every container and identical node-dependent demand. */
+export function nodeClasses(model: AssignmentModel): number[][] {
+  const m = model.items.length;
+  return groupBy(model.nodes.length, (i) => {
+    const parts: string[] = [];
+    for (const r of model.resources) {
+      parts.push(String(r.capacity[i] ?? 0n));
+      if (r.perNode) for (let j = 0; j < m; j++) parts.push(String(demandUnits(r, i, j, m)));
+    }
+    for (let j = 0; j < m; j++) parts.push(String(model.cost[i * m + j]));
+    const rules = model.rules;
+    if (rules) {
+      for (let j = 0; j < m; j++) parts.push(String(rules.blocked[i * m + j]));
+      // Its domain in every rule's topology: one-node domains are interchangeable, larger ones are not.
+      for (const rule of rules.groups) {
+        if (rule.kind === 'gang' || rule.kind === 'moveLimit') continue;
+        const k = domainIndex(rule.domains, model.nodes.length)[i]!;
+        parts.push(k < 0 ? 'none' : rule.domains[k]!.length === 1 ? 'solo' : `d${k}`);
+      }
+      for (let j = 0; j < m; j++) if (rules.current[j] === i) parts.push(`runs${j}`);
+    }
+    if (model.objective) parts.push(`price${model.objective.price[i]}`);
+    return parts.join(',');
+  });
+}
