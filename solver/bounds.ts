@@ -38,42 +38,15 @@ export function lagrangianBound(
   maxIterations = 300,
 ): number {
   const sign = senseSign(ip.sense);
-  const capRows = ip.rows.filter((r) => r.kind === 'capacity');
   const first = assignmentBound(ip);
-  if (capRows.length === 0 || Number.isNaN(first)) return first;
-  const nVars = ip.varCost.length;
-  const lambda = new Float64Array(capRows.length);
-  const reduced = new Float64Array(nVars);
-  const nClasses = ip.classes.length;
-  const size = Float64Array.from(ip.classes, (members) => members.length);
-  const choice = new Int32Array(nClasses);
-  const bestOfItem = new Float64Array(nClasses);
-  const g = new Float64Array(capRows.length);
+  const dual = new LagrangianDual(ip);
+  if (dual.capRows.length === 0 || Number.isNaN(first)) return first;
   let best = sign * first;
   const goal = target === undefined ? undefined : sign * target;
   let theta = 2;
   let sinceImprovement = 0;
   for (let it = 0; it < maxIterations && Date.now() < deadline; it++) {
-    for (let v = 0; v < nVars; v++) reduced[v] = sign * ip.varCost[v]!;
-    let constant = 0;
-    capRows.forEach((row, r) => {
-      const l = lambda[r]!;
-      if (l === 0) return;
-      constant -= l * row.rhs;
-      for (let t = 0; t < row.vars.length; t++) reduced[row.vars[t]!]! += l * row.coefs[t]!;
-    });
-    bestOfItem.fill(ip.allowUnplaced ? 0 : Infinity);
-    choice.fill(-1);
-    for (let v = 0; v < nVars; v++) {
-      const j = ip.varClass[v]!;
-      if (j < 0) continue;
-      if (reduced[v]! < bestOfItem[j]!) {
-        bestOfItem[j] = reduced[v]!;
-        choice[j] = v;
-      }
-    }
-    let value = constant;
-    bestOfItem.forEach((b, c) => (value += b * size[c]!));
+    const value = dual.evaluate();
     if (value > best + 1e-12 * Math.max(1, Math.abs(best))) {
       best = value;
       sinceImprovement = 0;
@@ -82,27 +55,82 @@ export function lagrangianBound(
       sinceImprovement = 0;
       if (theta < 1e-4) break;
     }
-    // Subgradient g_r = Σ a_r x(λ) − b_r for the chosen variables.
-    const chosen = new Float64Array(nVars);
-    for (let c = 0; c < nClasses; c++) if (choice[c]! >= 0) chosen[choice[c]!] = size[c]!;
-    let norm = 0;
-    capRows.forEach((row, r) => {
-      let s = -row.rhs;
-      for (let t = 0; t < row.vars.length; t++) s += chosen[row.vars[t]!]! * row.coefs[t]!;
-      // Projected: a multiplier at 0 with a negative subgradient stays at 0 and does not count.
-      const gr = lambda[r]! === 0 && s < 0 ? 0 : s;
-      g[r] = gr;
-      norm += gr * gr;
-    });
+    const norm = dual.subgradient();
     if (norm === 0) break; // x(λ) is feasible and complementary: L(λ) is the optimum of the relaxation
     const gapToGoal =
       goal === undefined
         ? Math.max(1, Math.abs(value)) * 0.01
         : Math.max(goal - value, 1e-9 * Math.max(1, Math.abs(value)));
-    const step = (theta * gapToGoal) / norm;
-    for (let r = 0; r < lambda.length; r++) lambda[r] = Math.max(0, lambda[r]! + step * g[r]!);
+    dual.step((theta * gapToGoal) / norm);
   }
   return sign * best;
+}
+
+/** The Lagrangian dual of the capacity rows, in the minimisation sense: L(λ), its subgradient, a step. */
+class LagrangianDual {
+  readonly capRows: IntegerProgram['rows'];
+  private readonly sign: number;
+  private readonly lambda: Float64Array;
+  private readonly reduced: Float64Array;
+  private readonly size: Float64Array;
+  private readonly choice: Int32Array;
+  private readonly bestOfItem: Float64Array;
+  private readonly g: Float64Array;
+
+  constructor(private readonly ip: IntegerProgram) {
+    this.sign = senseSign(ip.sense);
+    this.capRows = ip.rows.filter((r) => r.kind === 'capacity');
+    this.lambda = new Float64Array(this.capRows.length);
+    this.reduced = new Float64Array(ip.varCost.length);
+    this.size = Float64Array.from(ip.classes, (members) => members.length);
+    this.choice = new Int32Array(ip.classes.length);
+    this.bestOfItem = new Float64Array(ip.classes.length);
+    this.g = new Float64Array(this.capRows.length);
+  }
+
+  /** L(λ) at the current multipliers; leaves each class's cheapest reduced-cost variable in `choice`. */
+  evaluate(): number {
+    const { ip, reduced, bestOfItem, choice } = this;
+    for (let v = 0; v < reduced.length; v++) reduced[v] = this.sign * ip.varCost[v]!;
+    let value = 0;
+    this.capRows.forEach((row, r) => {
+      const l = this.lambda[r]!;
+      if (l === 0) return;
+      value -= l * row.rhs;
+      for (let t = 0; t < row.vars.length; t++) reduced[row.vars[t]!]! += l * row.coefs[t]!;
+    });
+    bestOfItem.fill(ip.allowUnplaced ? 0 : Infinity);
+    choice.fill(-1);
+    for (let v = 0; v < reduced.length; v++) {
+      const j = ip.varClass[v]!;
+      if (j >= 0 && reduced[v]! < bestOfItem[j]!) {
+        bestOfItem[j] = reduced[v]!;
+        choice[j] = v;
+      }
+    }
+    bestOfItem.forEach((b, c) => (value += b * this.size[c]!));
+    return value;
+  }
+
+  /** The projected subgradient g_r = Σ a_r x(λ) − b_r of the last evaluation; returns its squared norm. */
+  subgradient(): number {
+    const chosen = new Float64Array(this.reduced.length);
+    for (let c = 0; c < this.choice.length; c++) if (this.choice[c]! >= 0) chosen[this.choice[c]!] = this.size[c]!;
+    let norm = 0;
+    this.capRows.forEach((row, r) => {
+      let s = -row.rhs;
+      for (let t = 0; t < row.vars.length; t++) s += chosen[row.vars[t]!]! * row.coefs[t]!;
+      // Projected: a multiplier at 0 with a negative subgradient stays at 0 and does not count.
+      const gr = this.lambda[r]! === 0 && s < 0 ? 0 : s;
+      this.g[r] = gr;
+      norm += gr * gr;
+    });
+    return norm;
+  }
+
+  step(length: number): void {
+    for (let r = 0; r < this.lambda.length; r++) this.lambda[r] = Math.max(0, this.lambda[r]! + length * this.g[r]!);
+  }
 }
 
 /**

@@ -30,10 +30,8 @@ export interface Verification {
 }
 
 export function verifyPlan(model: AssignmentModel, plan: ArrayLike<number>, requireComplete: boolean): Verification {
-  const n = model.nodes.length;
   const m = model.items.length;
-  const violations: string[] = [];
-  const used = model.resources.map(() => new Array<bigint>(n).fill(0n));
+  const used = model.resources.map(() => new Array<bigint>(model.nodes.length).fill(0n));
   if (plan.length !== m) {
     return {
       valid: false,
@@ -45,13 +43,42 @@ export function verifyPlan(model: AssignmentModel, plan: ArrayLike<number>, requ
       used,
     };
   }
-  let placed = 0;
-  let cost = 0;
-  let penalties = 0;
+  const violations: string[] = [];
+  const { placed, cost, penalties } = tallyPlacements(model, plan, requireComplete, used, violations);
+  violations.push(...capacityViolations(model, used));
+  if (model.rules) for (const rule of model.rules.groups) violations.push(...ruleViolations(model, rule, plan));
+  const parts = objectiveParts(model, plan, cost, used);
+  return {
+    valid: violations.length === 0,
+    complete: placed === m,
+    placed,
+    objective: parts.weighted + penalties,
+    parts,
+    violations,
+    used,
+  };
+}
+
+/**
+ * Walks the plan once: checks each container's node exists and admits it, adds its demand to `used`,
+ * and sums the placed containers' costs and the unplaced ones' penalties (in the model's sense).
+ */
+function tallyPlacements(
+  model: AssignmentModel,
+  plan: ArrayLike<number>,
+  requireComplete: boolean,
+  used: bigint[][],
+  violations: string[],
+): { placed: number; cost: number; penalties: number } {
+  const n = model.nodes.length;
+  const m = model.items.length;
   const rules = model.rules;
   const penalty = rules?.unplacedPenalty;
   const mustPlace = requireComplete && penalty === undefined;
   const sign = senseSign(model.sense);
+  let placed = 0;
+  let cost = 0;
+  let penalties = 0;
   for (let j = 0; j < m; j++) {
     const i = plan[j]!;
     if (i === -1) {
@@ -74,22 +101,17 @@ export function verifyPlan(model: AssignmentModel, plan: ArrayLike<number>, requ
       used[k]![i]! += demandUnits(r, i, j, m);
     });
   }
+  return { placed, cost, penalties };
+}
+
+function capacityViolations(model: AssignmentModel, used: readonly (readonly bigint[])[]): string[] {
+  const out: string[] = [];
   model.resources.forEach((r, k) => {
-    for (let i = 0; i < n; i++) {
-      if (used[k]![i]! > r.capacity[i]!) violations.push(`node "${model.nodes[i]}" is over its ${r.name} capacity`);
+    for (let i = 0; i < model.nodes.length; i++) {
+      if (used[k]![i]! > r.capacity[i]!) out.push(`node "${model.nodes[i]}" is over its ${r.name} capacity`);
     }
   });
-  if (rules) for (const rule of rules.groups) violations.push(...ruleViolations(model, rule, plan));
-  const parts = objectiveParts(model, plan, cost, used);
-  return {
-    valid: violations.length === 0,
-    complete: placed === m,
-    placed,
-    objective: parts.weighted + penalties,
-    parts,
-    violations,
-    used,
-  };
+  return out;
 }
 
 /** The objective's parts, from the plan and the exact usage. */
@@ -132,69 +154,82 @@ function perDomain(
   return counts;
 }
 
+/** What a rule checker sees: the plan, the rule's domain of each node, and a container's name. */
+interface RuleView {
+  readonly model: AssignmentModel;
+  readonly plan: ArrayLike<number>;
+  readonly domainOf: Int32Array;
+  /** The domain of container j's node (-1 when it is unplaced or its node is in no domain). */
+  where(j: number): number;
+  name(j: number): string;
+}
+
+type Checker<K extends GroupRule['kind']> = (rule: Extract<GroupRule, { kind: K }>, view: RuleView) => string[];
+
+const CHECKERS: { readonly [K in GroupRule['kind']]: Checker<K> } = {
+  atMost: (rule, v) => {
+    const counts = perDomain(rule.items, v.plan, v.domainOf, rule.domains.length);
+    const out: string[] = [];
+    counts.forEach((c, d) => {
+      if (c <= rule.limit) return;
+      const sharing = rule.items.filter((j) => v.where(j) === d).map((j) => v.name(j));
+      out.push(`${rule.name}: ${sharing.join(', ')} share a domain (at most ${rule.limit})`);
+    });
+    return out;
+  },
+  apart: (rule, v) => {
+    const a = perDomain(rule.a, v.plan, v.domainOf, rule.domains.length);
+    const b = perDomain(rule.b, v.plan, v.domainOf, rule.domains.length);
+    const out: string[] = [];
+    a.forEach((c, d) => {
+      if (c > 0 && b[d]! > 0)
+        out.push(
+          `${rule.name}: ${v.name(rule.a.find((j) => v.where(j) === d)!)} shares ` +
+            `a domain with ${v.name(rule.b.find((j) => v.where(j) === d)!)}`,
+        );
+    });
+    return out;
+  },
+  together: (rule, v) => {
+    const counts = perDomain(rule.with, v.plan, v.domainOf, rule.domains.length);
+    const selected = new Set(rule.with);
+    const out: string[] = [];
+    for (const j of rule.items) {
+      if (v.plan[j]! < 0) continue;
+      const d = v.where(j);
+      if (d < 0 || counts[d]! - (selected.has(j) ? 1 : 0) === 0)
+        out.push(`${rule.name}: ${v.name(j)} has no selected container in its domain`);
+    }
+    return out;
+  },
+  spread: (rule, v) => {
+    const counts = perDomain(rule.items, v.plan, v.domainOf, rule.domains.length);
+    const skew = maxOf(counts) - minOf(counts);
+    if (skew <= rule.maxSkew) return [];
+    return [`${rule.name}: counts per domain ${counts.join('/')} have skew ${skew} > ${rule.maxSkew}`];
+  },
+  moveLimit: (rule, v) => {
+    const current = v.model.rules?.current;
+    const moved = rule.items.filter((j) => v.plan[j]! >= 0 && v.plan[j] !== current?.[j]).length;
+    return moved > rule.limit ? [`${rule.name}: ${moved} containers moved, at most ${rule.limit}`] : [];
+  },
+  gang: (rule, v) => {
+    const placed = rule.items.filter((j) => v.plan[j]! >= 0).length;
+    if (placed === 0 || placed === rule.items.length) return [];
+    return [`${rule.name}: ${placed} of ${rule.items.length} containers placed (all or none)`];
+  },
+};
+
 /** How a plan breaks one group rule, in words (empty when it holds). Unplaced containers count nowhere. */
 export function ruleViolations(model: AssignmentModel, rule: GroupRule, plan: ArrayLike<number>): string[] {
-  const name = (j: number): string => `"${model.items[j]}"`;
   const n = model.nodes.length;
-  const domainOf = rule.kind === 'gang' || rule.kind === 'moveLimit' ? undefined : domainIndex(rule.domains, n);
-  const where = (j: number): number => (plan[j]! >= 0 && plan[j]! < n ? domainOf![plan[j]!]! : -1);
-  const out: string[] = [];
-  switch (rule.kind) {
-    case 'atMost': {
-      const counts = perDomain(rule.items, plan, domainOf!, rule.domains.length);
-      counts.forEach((c, d) => {
-        if (c > rule.limit)
-          out.push(
-            `${rule.name}: ${rule.items
-              .filter((j) => where(j) === d)
-              .map(name)
-              .join(', ')} share a domain (at most ${rule.limit})`,
-          );
-      });
-      break;
-    }
-    case 'apart': {
-      const a = perDomain(rule.a, plan, domainOf!, rule.domains.length);
-      const b = perDomain(rule.b, plan, domainOf!, rule.domains.length);
-      a.forEach((c, d) => {
-        if (c > 0 && b[d]! > 0)
-          out.push(
-            `${rule.name}: ${name(rule.a.find((j) => where(j) === d)!)} shares ` +
-              `a domain with ${name(rule.b.find((j) => where(j) === d)!)}`,
-          );
-      });
-      break;
-    }
-    case 'together': {
-      const counts = perDomain(rule.with, plan, domainOf!, rule.domains.length);
-      const selected = new Set(rule.with);
-      for (const j of rule.items) {
-        if (plan[j]! < 0) continue;
-        const d = where(j);
-        if (d < 0 || counts[d]! - (selected.has(j) ? 1 : 0) === 0)
-          out.push(`${rule.name}: ${name(j)} has no selected container in its domain`);
-      }
-      break;
-    }
-    case 'spread': {
-      const counts = perDomain(rule.items, plan, domainOf!, rule.domains.length);
-      const skew = maxOf(counts) - minOf(counts);
-      if (skew > rule.maxSkew)
-        out.push(`${rule.name}: counts per domain ${counts.join('/')} have skew ${skew} > ${rule.maxSkew}`);
-      break;
-    }
-    case 'moveLimit': {
-      const current = model.rules?.current;
-      const moved = rule.items.filter((j) => plan[j]! >= 0 && plan[j] !== current?.[j]).length;
-      if (moved > rule.limit) out.push(`${rule.name}: ${moved} containers moved, at most ${rule.limit}`);
-      break;
-    }
-    case 'gang': {
-      const placed = rule.items.filter((j) => plan[j]! >= 0).length;
-      if (placed > 0 && placed < rule.items.length)
-        out.push(`${rule.name}: ${placed} of ${rule.items.length} containers placed (all or none)`);
-      break;
-    }
-  }
-  return out;
+  const domainOf = rule.kind === 'gang' || rule.kind === 'moveLimit' ? new Int32Array(0) : domainIndex(rule.domains, n);
+  const view: RuleView = {
+    model,
+    plan,
+    domainOf,
+    where: (j) => (plan[j]! >= 0 && plan[j]! < n ? domainOf[plan[j]!]! : -1),
+    name: (j) => `"${model.items[j]}"`,
+  };
+  return (CHECKERS[rule.kind] as Checker<GroupRule['kind']>)(rule, view);
 }

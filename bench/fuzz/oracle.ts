@@ -60,17 +60,8 @@ interface Plan {
   readonly node: (string | null)[];
 }
 
-/** Why the answer's plan breaks the snapshot (empty when it holds), and the objective it recomputes. */
-export function checkSnapshotPlan(
-  body: Json,
-  answer: Json,
-  complete: boolean,
-): { problems: string[]; cost: number; nodesUsed: number; maxUtilisation: number } {
-  const nodes = arr(body['nodes']);
-  const containers = arr(body['containers']);
-  const options = rec(body['options']);
-  const problems: string[] = [];
-  const byName = new Map(nodes.map((n, i) => [String(n['name']), i]));
+/** The node each container is on in the answer (null when unplaced), with the answer's own contradictions. */
+function planOf(containers: Json[], answer: Json, problems: string[]): Plan {
   const at = new Map<string, string | null>();
   for (const a of arr(answer['assignments'])) {
     const c = String(a['container']);
@@ -81,18 +72,44 @@ export function checkSnapshotPlan(
     if (at.has(String(u))) problems.push(`${String(u)} is both placed and unplaced`);
     at.set(String(u), null);
   }
-  const plan: Plan = { node: containers.map((c) => at.get(String(c['name'])) ?? null) };
   if (at.size !== containers.length) problems.push(`the plan names ${at.size} containers of ${containers.length}`);
-  const unplaced = plan.node.filter((x) => x === null).length;
-  if (complete && unplaced > 0 && options['allowUnplaced'] !== true)
-    problems.push(`${unplaced} containers are unplaced`);
+  return { node: containers.map((c) => at.get(String(c['name'])) ?? null) };
+}
+
+/** Every resource name the snapshot mentions, and whether any node caps its pod count. */
+function resourceNames(nodes: Json[], containers: Json[]): { names: Set<string>; podsCapped: boolean } {
   const names = new Set<string>();
   for (const n of nodes) for (const k of Object.keys(rec(n['capacity']))) names.add(k);
   for (const c of containers) for (const k of Object.keys(rec(c['requests']))) names.add(k);
-  const podsCapped = nodes.some((n) => has(rec(n['capacity']), 'pods'));
+  return { names, podsCapped: nodes.some((n) => has(rec(n['capacity']), 'pods')) };
+}
+
+function demandMilli(c: Json, r: string, podsCapped: boolean): bigint {
+  if (has(rec(c['requests']), r)) return quantityMilli(rec(c['requests'])[r])!;
+  return r === 'pods' && podsCapped ? 1000n : 0n;
+}
+
+function capacityMilli(n: Json, r: string, containers: number): bigint {
+  if (has(rec(n['capacity']), r)) return quantityMilli(rec(n['capacity'])[r])!;
+  return r === 'pods' ? BigInt(containers) * 1000n : 0n;
+}
+
+/** The move cost a container pays when it leaves its current node (none when it stays or is pinned). */
+function moveCostOf(c: Json, node: string, options: Record<string, unknown>): number {
+  const current = c['current'];
+  if (typeof current !== 'string' || current === node || c['pinned'] === true) return 0;
+  if (typeof c['moveCost'] === 'number') return c['moveCost'];
+  return typeof options['moveCost'] === 'number' ? options['moveCost'] : 1;
+}
+
+/** Adds each placed container's demand to its node's usage, checks its rules, and sums the plan's cost. */
+function usageAndCost(body: Json, plan: Plan, names: Set<string>, podsCapped: boolean, problems: string[]) {
+  const nodes = arr(body['nodes']);
+  const containers = arr(body['containers']);
+  const byName = new Map(nodes.map((n, i) => [String(n['name']), i]));
+  const matrix = rec(body['costs'])['matrix'] as number[][] | undefined;
   const used = new Map<string, bigint>();
   let cost = 0;
-  const matrix = rec(body['costs'])['matrix'] as number[][] | undefined;
   containers.forEach((c, j) => {
     const node = plan.node[j];
     if (node === null || node === undefined) return;
@@ -101,39 +118,44 @@ export function checkSnapshotPlan(
       problems.push(`${String(c['name'])} is on unknown node ${node}`);
       return;
     }
-    const n = nodes[i]!;
-    problems.push(...blockedBy(n, c, node));
-    for (const r of names) {
-      const d = has(rec(c['requests']), r)
-        ? quantityMilli(rec(c['requests'])[r])!
-        : r === 'pods' && podsCapped
-          ? 1000n
-          : 0n;
-      used.set(`${i}/${r}`, (used.get(`${i}/${r}`) ?? 0n) + d);
-    }
-    cost += matrix ? matrix[i]![j]! : defaultScore(n, c, names);
-    const current = c['current'];
-    if (typeof current === 'string' && current !== node && c['pinned'] !== true)
-      cost +=
-        typeof c['moveCost'] === 'number'
-          ? c['moveCost']
-          : typeof options['moveCost'] === 'number'
-            ? options['moveCost']
-            : 1;
+    problems.push(...blockedBy(nodes[i]!, c, node));
+    for (const r of names) used.set(`${i}/${r}`, (used.get(`${i}/${r}`) ?? 0n) + demandMilli(c, r, podsCapped));
+    cost += matrix ? matrix[i]![j]! : defaultScore(nodes[i]!, c, names);
+    cost += moveCostOf(c, node, rec(body['options']));
   });
+  return { used, cost };
+}
+
+/** Checks every node's usage against its capacity; returns the highest utilisation of a capped resource. */
+function capacityCheck(body: Json, used: Map<string, bigint>, names: Set<string>, problems: string[]): number {
+  const containers = arr(body['containers']).length;
   let maxUtilisation = 0;
-  nodes.forEach((n, i) => {
+  arr(body['nodes']).forEach((n, i) => {
     for (const r of names) {
-      const cap = has(rec(n['capacity']), r)
-        ? quantityMilli(rec(n['capacity'])[r])!
-        : r === 'pods'
-          ? BigInt(containers.length) * 1000n
-          : 0n;
+      const cap = capacityMilli(n, r, containers);
       const u = used.get(`${i}/${r}`) ?? 0n;
       if (u > cap) problems.push(`node ${String(n['name'])} is over its ${r} capacity (${u} > ${cap} milli)`);
       if (r !== 'pods' && cap > 0n) maxUtilisation = Math.max(maxUtilisation, Number(u) / Number(cap));
     }
   });
+  return maxUtilisation;
+}
+
+/** Why the answer's plan breaks the snapshot (empty when it holds), and the objective it recomputes. */
+export function checkSnapshotPlan(
+  body: Json,
+  answer: Json,
+  complete: boolean,
+): { problems: string[]; cost: number; nodesUsed: number; maxUtilisation: number } {
+  const containers = arr(body['containers']);
+  const problems: string[] = [];
+  const plan = planOf(containers, answer, problems);
+  const unplaced = plan.node.filter((x) => x === null).length;
+  if (complete && unplaced > 0 && rec(body['options'])['allowUnplaced'] !== true)
+    problems.push(`${unplaced} containers are unplaced`);
+  const { names, podsCapped } = resourceNames(arr(body['nodes']), containers);
+  const { used, cost } = usageAndCost(body, plan, names, podsCapped, problems);
+  const maxUtilisation = capacityCheck(body, used, names, problems);
   problems.push(...antiAffinity(containers, plan));
   const nodesUsed = new Set(plan.node.filter((x): x is string => x !== null)).size;
   return { problems, cost, nodesUsed, maxUtilisation };

@@ -99,22 +99,15 @@ function scratchFor(n: number, m: number): Scratch {
   };
 }
 
-/**
- * The best gaining chain under the penalised cost: cost plus, per node and resource, `price` (K * n)
- * times the excess over capacity in units of the resource's mean demand (`unit`).
- */
-function bestChain(
-  d: Data,
-  s: State,
-  { arc, shiftIn, value, pred }: Scratch,
-  price: Float64Array,
-  unit: Float64Array,
-): Chain | null {
-  const { n, m, K, cost, cap, dem, blocked } = d;
-  const { plan, load } = s;
+/** Penalty change on node i when item `out` (or none, -1) leaves and `into` (or none) arrives. */
+type PenaltyChange = (i: number, out: number, into: number) => number;
+
+/** The penalty change under `price` (K * n) times the excess over capacity in units of mean demand (`unit`). */
+function penaltyChange(d: Data, s: State, price: Float64Array, unit: Float64Array): PenaltyChange {
+  const { n, m, K, cap, dem } = d;
+  const { load } = s;
   const nm = n * m;
-  // Penalty change on node i when item `out` (or none, -1) leaves and `into` (or none) arrives.
-  const change = (i: number, out: number, into: number): number => {
+  return (i, out, into) => {
     let e = 0;
     for (let k = 0; k < K; k++) {
       const l = load[k * n + i]!;
@@ -126,6 +119,13 @@ function bestChain(
     }
     return e;
   };
+}
+
+/** Fills the improvement graph's arcs and the shift costs for the current plan and prices. */
+function fillArcs(d: Data, s: State, { arc, shiftIn }: Scratch, price: Float64Array, unit: Float64Array): void {
+  const { n, m, K, cost, cap, dem, blocked } = d;
+  const { plan, load } = s;
+  const change = penaltyChange(d, s, price, unit);
   for (let j = 0; j < m; j++) {
     const from = plan[j]!;
     const here = cost[from * m + j]!;
@@ -150,79 +150,110 @@ function bestChain(
       } else arc[row + j2] = cost[i2 * m + j]! - here + change(i2, j2, j);
     }
   }
-  let best: Chain | null = null;
-  let bestGain = -EPS;
-  // A chain's first node only loses its container, which may lower its penalty.
-  value.fill(Infinity);
-  const chainOf = (level: number, j: number): number[] => {
+}
+
+/** The label search over the filled arcs: the partial chains, and the best closed chain found so far. */
+class ChainLabels {
+  private best: Chain | null = null;
+  private bestGain = -EPS;
+  private readonly m: number;
+
+  constructor(
+    private readonly d: Data,
+    private readonly plan: Int32Array,
+    private readonly scratch: Scratch,
+    private readonly change: PenaltyChange,
+  ) {
+    this.m = d.m;
+  }
+
+  /** The best gaining chain of at most MAX_LENGTH containers, or null when none gains. */
+  search(): Chain | null {
+    const { m, plan } = this;
+    const { value, pred, arc } = this.scratch;
+    // A chain's first node only loses its container, which may lower its penalty.
+    value.fill(Infinity);
+    for (let j = 0; j < m; j++) {
+      value[j] = this.change(plan[j]!, j, -1);
+      this.close(0, j);
+    }
+    for (let level = 1; level < MAX_LENGTH; level++) {
+      const here = level * m;
+      const prev = here - m;
+      let any = false;
+      for (let j = 0; j < m; j++) {
+        const base = value[prev + j]!;
+        if (base === Infinity) continue;
+        const row = j * m;
+        for (let j2 = 0; j2 < m; j2++) {
+          const v = base + arc[row + j2]!;
+          if (v >= -EPS || v >= value[here + j2]! || this.inChain(level - 1, j, plan[j2]!)) continue;
+          value[here + j2] = v;
+          pred[here + j2] = j;
+          any = true;
+        }
+      }
+      if (!any) break;
+      for (let j2 = 0; j2 < m; j2++) if (value[here + j2]! !== Infinity) this.close(level, j2);
+    }
+    return this.best;
+  }
+
+  private chainOf(level: number, j: number): number[] {
     const items = [j];
     for (let l = level, x = j; l > 0; l--) {
-      x = pred[l * m + x]!;
+      x = this.scratch.pred[l * this.m + x]!;
       items.push(x);
     }
     return items.reverse();
-  };
-  const inChain = (level: number, j: number, i: number): boolean => {
+  }
+
+  private inChain(level: number, j: number, i: number): boolean {
     for (let l = level, x = j; ; l--) {
-      if (plan[x] === i) return true;
+      if (this.plan[x] === i) return true;
       if (l === 0) return false;
-      x = pred[l * m + x]!;
+      x = this.scratch.pred[l * this.m + x]!;
     }
-  };
-  const close = (level: number, j: number): void => {
+  }
+
+  /** Closes the partial chain ending at j: as a cycle back to its first node, or to the best node outside. */
+  private close(level: number, j: number): void {
+    const { m, plan } = this;
+    const { value, pred, arc, shiftIn } = this.scratch;
     const v = value[level * m + j]!;
     if (level > 0) {
       // The last container takes the first one's place (the first node's loss becomes an exchange).
       let first = j;
       for (let l = level; l > 0; l--) first = pred[l * m + first]!;
       const a = arc[j * m + first]!;
-      if (a !== Infinity) {
-        const gain = v - change(plan[first]!, first, -1) + a;
-        if (gain < bestGain - EPS) {
-          bestGain = gain;
-          best = { gain, items: chainOf(level, j), end: -1 };
-        }
-      }
+      if (a !== Infinity) this.offer(v - this.change(plan[first]!, first, -1) + a, level, j, -1);
     }
-    // Or it moves to the best node outside the chain.
     let node = -1;
     let out = Infinity;
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < this.d.n; i++) {
       const x = shiftIn[i * m + j]!;
-      if (x < out && !inChain(level, j, i)) {
+      if (x < out && !this.inChain(level, j, i)) {
         node = i;
         out = x;
       }
     }
-    if (node >= 0 && v + out < bestGain - EPS) {
-      bestGain = v + out;
-      best = { gain: v + out, items: chainOf(level, j), end: node };
-    }
-  };
-  for (let j = 0; j < m; j++) {
-    value[j] = change(plan[j]!, j, -1);
-    close(0, j);
+    if (node >= 0) this.offer(v + out, level, j, node);
   }
-  for (let level = 1; level < MAX_LENGTH; level++) {
-    const here = level * m;
-    const prev = here - m;
-    let any = false;
-    for (let j = 0; j < m; j++) {
-      const base = value[prev + j]!;
-      if (base === Infinity) continue;
-      const row = j * m;
-      for (let j2 = 0; j2 < m; j2++) {
-        const v = base + arc[row + j2]!;
-        if (v >= -EPS || v >= value[here + j2]! || inChain(level - 1, j, plan[j2]!)) continue;
-        value[here + j2] = v;
-        pred[here + j2] = j;
-        any = true;
-      }
-    }
-    if (!any) break;
-    for (let j2 = 0; j2 < m; j2++) if (value[here + j2]! !== Infinity) close(level, j2);
+
+  private offer(gain: number, level: number, j: number, end: number): void {
+    if (gain >= this.bestGain - EPS) return;
+    this.bestGain = gain;
+    this.best = { gain, items: this.chainOf(level, j), end };
   }
-  return best;
+}
+
+/**
+ * The best gaining chain under the penalised cost: cost plus, per node and resource, `price` (K * n)
+ * times the excess over capacity in units of the resource's mean demand (`unit`).
+ */
+function bestChain(d: Data, s: State, scratch: Scratch, price: Float64Array, unit: Float64Array): Chain | null {
+  fillArcs(d, s, scratch, price, unit);
+  return new ChainLabels(d, s.plan, scratch, penaltyChange(d, s, price, unit)).search();
 }
 
 function apply(d: Data, s: State, chain: Chain): void {
@@ -261,24 +292,12 @@ export function chainSearch(
   options: ChainSearchOptions,
 ): Int32Array | undefined {
   const d = data(model);
-  const { n, m, K } = d;
+  const { n, m } = d;
   if (start.length !== m || start.some((i) => i < 0 || i >= n)) return undefined;
   const sign = senseSign(model.sense);
   const rand = seededRandom(options.seed ?? 20040601);
-  const unit = new Float64Array(K);
-  for (let k = 0; k < K; k++) {
-    let sum = 0;
-    for (let x = 0; x < n * m; x++) sum += d.dem[k * n * m + x]!;
-    unit[k] = sum > 0 ? (n * m) / sum : 0;
-  }
-  let cmin = Infinity;
-  let cmax = -Infinity;
-  for (let x = 0; x < n * m; x++) {
-    if (d.blocked && d.blocked[x] !== 0) continue;
-    cmin = Math.min(cmin, d.cost[x]!);
-    cmax = Math.max(cmax, d.cost[x]!);
-  }
-  const price = new Float64Array(K * n).fill(Math.max(1e-6, (cmax - cmin) / 2));
+  const unit = meanDemandUnits(d);
+  const price = new Float64Array(d.K * n).fill(initialPrice(d));
   const scratch = scratchFor(n, m);
   const s = stateOf(d, start.slice());
   let best: State | undefined;
@@ -293,30 +312,59 @@ export function chainSearch(
   for (let step = 0; step < (options.maxSteps ?? Infinity) && Date.now() < options.deadline; step++) {
     if (options.poll && Date.now() - lastPoll >= 200) {
       lastPoll = Date.now();
-      const other = options.poll();
-      if (other && other.length === m && !other.some((i) => i < 0 || i >= n)) {
-        const o = stateOf(d, other.slice());
-        if (fitsAll(d, o) && (!best || o.cost < best.cost - EPS)) {
-          for (let j = 0; j < m; j++) if (s.plan[j] !== other[j]) shift(d, s, j, other[j]!);
-          best = { plan: o.plan, load: o.load, cost: o.cost };
-        }
-      }
+      best = adopt(d, s, options.poll(), best);
     }
     const chain = bestChain(d, s, scratch, price, unit);
     if (chain) {
       apply(d, s, chain);
       record();
-      continue;
-    }
-    // A penalised local optimum: reprice.
-    let worst = 0;
-    for (let x = 0; x < K * n; x++) worst = Math.max(worst, s.load[x]! - d.cap[x]!);
-    for (let x = 0; x < K * n; x++) {
-      price[x]! *= 1 + NOISE * (rand() - 0.5);
-      const over = s.load[x]! - d.cap[x]!;
-      if (worst <= EPS) price[x]! *= 1 - PRICE_DOWN;
-      else if (over > EPS) price[x]! *= 1 + PRICE_UP * (over / worst);
-    }
+    } else reprice(d, s, price, rand);
   }
   return best?.plan;
+}
+
+/** Per resource, the reciprocal of the mean demand (0 when nothing demands it): the unit of excess. */
+function meanDemandUnits(d: Data): Float64Array {
+  const { n, m, K } = d;
+  const unit = new Float64Array(K);
+  for (let k = 0; k < K; k++) {
+    let sum = 0;
+    for (let x = 0; x < n * m; x++) sum += d.dem[k * n * m + x]!;
+    unit[k] = sum > 0 ? (n * m) / sum : 0;
+  }
+  return unit;
+}
+
+/** The starting price of excess: half the spread of the allowed costs. */
+function initialPrice(d: Data): number {
+  let cmin = Infinity;
+  let cmax = -Infinity;
+  for (let x = 0; x < d.n * d.m; x++) {
+    if (d.blocked && d.blocked[x] !== 0) continue;
+    cmin = Math.min(cmin, d.cost[x]!);
+    cmax = Math.max(cmax, d.cost[x]!);
+  }
+  return Math.max(1e-6, (cmax - cmin) / 2);
+}
+
+/** Moves the search to another search's plan when it fits and beats the best so far; returns the best. */
+function adopt(d: Data, s: State, other: Int32Array | undefined, best: State | undefined): State | undefined {
+  if (!other || other.length !== d.m || other.some((i) => i < 0 || i >= d.n)) return best;
+  const o = stateOf(d, other.slice());
+  if (!fitsAll(d, o) || (best && o.cost >= best.cost - EPS)) return best;
+  for (let j = 0; j < d.m; j++) if (s.plan[j] !== other[j]) shift(d, s, j, other[j]!);
+  return { plan: o.plan, load: o.load, cost: o.cost };
+}
+
+/** At a penalised local optimum: raise the prices of overloaded nodes, or lower all when the plan fits. */
+function reprice(d: Data, s: State, price: Float64Array, rand: () => number): void {
+  const size = d.K * d.n;
+  let worst = 0;
+  for (let x = 0; x < size; x++) worst = Math.max(worst, s.load[x]! - d.cap[x]!);
+  for (let x = 0; x < size; x++) {
+    price[x]! *= 1 + NOISE * (rand() - 0.5);
+    const over = s.load[x]! - d.cap[x]!;
+    if (worst <= EPS) price[x]! *= 1 - PRICE_DOWN;
+    else if (over > EPS) price[x]! *= 1 + PRICE_UP * (over / worst);
+  }
 }

@@ -103,98 +103,146 @@ export function columnGeneration(
 ): ColumnGenerationResult | undefined {
   const k = knapsacksOf(model);
   if (!k) return undefined;
-  const { n, m, cost, cap } = k;
-  const maxCap = maxOf(cap);
-  const best = new Float64Array(maxCap + 1);
-  const take = new Uint8Array(m * (maxCap + 1));
-  const lp = highs.createModel({
-    numCols: 0,
-    numRows: m + n,
-    sense: highs.constants.objectiveSense.minimize,
-    colCost: new Float64Array(0),
-    colLower: new Float64Array(0),
-    colUpper: new Float64Array(0),
-    rowLower: Float64Array.from({ length: m + n }, (_, r) => (r < m ? 1 : -Infinity)),
-    rowUpper: new Float64Array(m + n).fill(1),
-    matrix: {
-      format: 'csc',
-      numRows: m + n,
-      numCols: 0,
-      starts: new Int32Array(1),
-      indices: new Int32Array(0),
-      values: new Float64Array(0),
-    },
-  });
+  const { n, m } = k;
+  const master = new Master(highs, k);
   try {
-    lp.options.set({ output_flag: false });
-    const seen = new Set<string>();
-    const addColumn = (i: number, items: readonly number[]): boolean => {
-      const key = `${i}:${items.join(',')}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      let c = 0;
-      for (const j of items) c += cost[i * m + j]!;
-      lp.addCol(c, 0, 1, {
-        indices: Int32Array.from([...items, m + i]),
-        values: new Float64Array(items.length + 1).fill(1),
-      });
-      return true;
-    };
-    for (let i = 0; i < n; i++) {
-      const items: number[] = [];
-      for (let j = 0; j < m; j++) if (start[j] === i) items.push(j);
-      addColumn(i, items);
-    }
+    for (let i = 0; i < n; i++)
+      master.addColumn(
+        i,
+        Array.from({ length: m }, (_, j) => j).filter((j) => start[j] === i),
+      );
     // Multipliers are smoothed towards the best seen (Wentges 1997), which cuts the rounds plain column
     // generation needs on loosely packed instances; a round that finds no column at the smoothed point
     // prices at the master's own duals before concluding that none prices out.
-    let bound = -Infinity;
-    const bestU = new Float64Array(m);
-    const u = new Float64Array(m);
-    // L(u) at the current u (kept if it is the best bound so far), and each node's best packing.
-    const price = (): { i: number; items: number[] }[] => {
-      let value = 0;
-      for (let j = 0; j < m; j++) value += u[j]!;
-      const packings: { i: number; items: number[] }[] = [];
-      for (let i = 0; i < n; i++) {
-        const packing = knapsack(k, i, u, best, take);
-        value -= packing.value;
-        if (packing.items.length > 0) packings.push({ i, items: packing.items });
-      }
-      value -= SAFETY * (1 + Math.abs(value));
-      if (value > bound) {
-        bound = value;
-        bestU.set(u);
-      }
-      return packings;
-    };
+    const pricer = new Pricer(k);
     let converged = false;
     while (Date.now() < deadline) {
-      lp.run();
-      const duals = lp.getSolution().rowDual;
-      if (!duals || duals.length < m + n) break;
-      const master = lp.getObjectiveValue();
-      // A packing's reduced cost in the master: its cost less its containers' and its node's duals.
-      const reduced = (i: number, items: readonly number[]): number => {
-        let rc = -duals[m + i]!;
-        for (const j of items) rc += cost[i * m + j]! - duals[j]!;
-        return rc;
-      };
+      const solved = master.solve();
+      if (!solved) break;
+      const { duals, value } = solved;
       let added = 0;
-      for (const alpha of Number.isFinite(bound) ? [SMOOTHING, 0] : [0]) {
-        for (let j = 0; j < m; j++) u[j] = alpha * bestU[j]! + (1 - alpha) * duals[j]!;
-        for (const p of price()) if (reduced(p.i, p.items) < -1e-7 && addColumn(p.i, p.items)) added++;
+      for (const alpha of Number.isFinite(pricer.bound) ? [SMOOTHING, 0] : [0]) {
+        for (const p of pricer.price(duals, alpha))
+          if (master.reduced(duals, p.i, p.items) < -1e-7 && master.addColumn(p.i, p.items)) added++;
         if (added > 0) break;
       }
-      if (added === 0 || master - bound <= 1e-9 * (1 + Math.abs(master))) {
+      if (added === 0 || value - pricer.bound <= 1e-9 * (1 + Math.abs(value))) {
         converged = true;
         break;
       }
     }
-    return Number.isFinite(bound)
-      ? { bound: model.sense === 'min' ? bound : -bound, multipliers: bestU, converged }
-      : undefined;
+    const bound = pricer.bound;
+    if (!Number.isFinite(bound)) return undefined;
+    return { bound: model.sense === 'min' ? bound : -bound, multipliers: pricer.bestU, converged };
   } finally {
-    lp.dispose();
+    master.dispose();
+  }
+}
+
+/**
+ * The restricted master LP: one column per node and packing, rows "each container once" (m) and "each
+ * node at most one packing" (n). It only proposes multipliers; every bound is computed exactly elsewhere.
+ */
+class Master {
+  private readonly lp: ReturnType<Highs['createModel']>;
+  private readonly seen = new Set<string>();
+
+  constructor(
+    highs: Highs,
+    private readonly k: Knapsacks,
+  ) {
+    const rows = k.m + k.n;
+    this.lp = highs.createModel({
+      numCols: 0,
+      numRows: rows,
+      sense: highs.constants.objectiveSense.minimize,
+      colCost: new Float64Array(0),
+      colLower: new Float64Array(0),
+      colUpper: new Float64Array(0),
+      rowLower: Float64Array.from({ length: rows }, (_, r) => (r < k.m ? 1 : -Infinity)),
+      rowUpper: new Float64Array(rows).fill(1),
+      matrix: {
+        format: 'csc',
+        numRows: rows,
+        numCols: 0,
+        starts: new Int32Array(1),
+        indices: new Int32Array(0),
+        values: new Float64Array(0),
+      },
+    });
+    this.lp.options.set({ output_flag: false });
+  }
+
+  /** Adds node i's packing of `items` unless it is already a column; whether it was added. */
+  addColumn(i: number, items: readonly number[]): boolean {
+    const key = `${i}:${items.join(',')}`;
+    if (this.seen.has(key)) return false;
+    this.seen.add(key);
+    const m = this.k.m;
+    let c = 0;
+    for (const j of items) c += this.k.cost[i * m + j]!;
+    this.lp.addCol(c, 0, 1, {
+      indices: Int32Array.from([...items, m + i]),
+      values: new Float64Array(items.length + 1).fill(1),
+    });
+    return true;
+  }
+
+  /** Solves the master: its row duals and value, or undefined when HiGHS gives no duals. */
+  solve(): { duals: Float64Array; value: number } | undefined {
+    this.lp.run();
+    const duals = this.lp.getSolution().rowDual;
+    if (!duals || duals.length < this.k.m + this.k.n) return undefined;
+    return { duals: Float64Array.from(duals), value: this.lp.getObjectiveValue() };
+  }
+
+  /** A packing's reduced cost in the master: its cost less its containers' and its node's duals. */
+  reduced(duals: Float64Array, i: number, items: readonly number[]): number {
+    const m = this.k.m;
+    let rc = -duals[m + i]!;
+    for (const j of items) rc += this.k.cost[i * m + j]! - duals[j]!;
+    return rc;
+  }
+
+  dispose(): void {
+    this.lp.dispose();
+  }
+}
+
+/** Prices at multipliers between the best so far and the master's duals, keeping the best exact L(u). */
+class Pricer {
+  bound = -Infinity;
+  readonly bestU: Float64Array;
+  private readonly u: Float64Array;
+  private readonly best: Float64Array;
+  private readonly take: Uint8Array;
+
+  constructor(private readonly k: Knapsacks) {
+    const maxCap = maxOf(k.cap);
+    this.best = new Float64Array(maxCap + 1);
+    this.take = new Uint8Array(k.m * (maxCap + 1));
+    this.bestU = new Float64Array(k.m);
+    this.u = new Float64Array(k.m);
+  }
+
+  /** L(u) at u = alpha·bestU + (1 − alpha)·duals (kept if it is the best bound so far); each node's best packing. */
+  price(duals: Float64Array, alpha: number): { i: number; items: number[] }[] {
+    const { n, m } = this.k;
+    const u = this.u;
+    for (let j = 0; j < m; j++) u[j] = alpha * this.bestU[j]! + (1 - alpha) * duals[j]!;
+    let value = 0;
+    for (let j = 0; j < m; j++) value += u[j]!;
+    const packings: { i: number; items: number[] }[] = [];
+    for (let i = 0; i < n; i++) {
+      const packing = knapsack(this.k, i, u, this.best, this.take);
+      value -= packing.value;
+      if (packing.items.length > 0) packings.push({ i, items: packing.items });
+    }
+    value -= SAFETY * (1 + Math.abs(value));
+    if (value > this.bound) {
+      this.bound = value;
+      this.bestU.set(u);
+    }
+    return packings;
   }
 }

@@ -28,19 +28,10 @@ export interface LnsOptions extends SearchOptions {
 }
 
 export function lns(model: AssignmentModel, start: Int32Array, options: LnsOptions): Int32Array {
-  const n = model.nodes.length;
   const m = model.items.length;
   const sign = senseSign(model.sense);
   const size = Math.min(m, options.size ?? 60);
-  const rand = seededRandom(options.seed ?? 12345);
-  const shuffled = (count: number): number[] => {
-    const a = Array.from({ length: count }, (_, x) => x);
-    for (let x = count - 1; x > 0; x--) {
-      const y = Math.floor(rand() * (x + 1));
-      [a[x], a[y]] = [a[y]!, a[x]!];
-    }
-    return a;
-  };
+  const shuffled = shuffler(seededRandom(options.seed ?? 12345));
   let plan = start.slice();
   let best = sign * verifyPlan(model, plan, true).objective;
   for (let step = 0; Date.now() < options.deadline - 20; step++) {
@@ -52,37 +43,11 @@ export function lns(model: AssignmentModel, start: Int32Array, options: LnsOptio
         best = sign * v.objective;
       }
     }
-    let free: number[];
-    if (step % 2 === 0) {
-      free = [];
-      for (const i of shuffled(n)) {
-        if (free.length >= size) break;
-        for (let j = 0; j < m; j++) if (plan[j] === i) free.push(j);
-      }
-      free = free.slice(0, size);
-    } else {
-      free = shuffled(m).slice(0, size);
-    }
+    const free = neighbourhood(step, plan, model.nodes.length, size, shuffled);
     if (free.length === 0) continue;
-    free.sort((a, b) => a - b);
-    const freed = new Set(free);
-    const sub = restrictItems(model, free);
-    // What the fixed containers leave on each node, exactly.
-    const resources = sub.resources.map((r, k) => {
-      const full = model.resources[k]!;
-      const used = new Array<bigint>(n).fill(0n);
-      for (let j = 0; j < m; j++)
-        if (!freed.has(j) && plan[j]! >= 0) used[plan[j]!]! += demandUnits(full, plan[j]!, j, m);
-      return { ...r, capacity: full.capacity.map((c, i) => c - used[i]!) };
-    });
-    const subModel: AssignmentModel = { ...sub, resources };
-    const subStart = Int32Array.from(free, (j) => plan[j]!);
     const timeLimitMs = Math.min(options.stepMs ?? 2000, options.deadline - Date.now() - 10);
     if (timeLimitMs <= 0) break;
-    const result = solveWithHighs(
-      { model: subModel, ip: formulate(subModel, { symmetry: true }), timeLimitMs, mipGap: 0 },
-      { start: subStart },
-    );
+    const result = solveFreed(model, plan, free, timeLimitMs);
     if (!result.assignment || result.assignment.includes(-1)) continue;
     const next = plan.slice();
     free.forEach((j, t) => (next[j] = result.assignment![t]!));
@@ -96,4 +61,58 @@ export function lns(model: AssignmentModel, start: Int32Array, options: LnsOptio
     if (free.length === m && result.status === 'optimal') break;
   }
   return plan;
+}
+
+/** A random permutation of 0..count-1 (Fisher-Yates) from the search's seeded generator. */
+function shuffler(rand: () => number): (count: number) => number[] {
+  return (count) => {
+    const a = Array.from({ length: count }, (_, x) => x);
+    for (let x = count - 1; x > 0; x--) {
+      const y = Math.floor(rand() * (x + 1));
+      [a[x], a[y]] = [a[y]!, a[x]!];
+    }
+    return a;
+  };
+}
+
+/** The containers to free, sorted: on even steps every container of a few random nodes, else random ones. */
+function neighbourhood(
+  step: number,
+  plan: Int32Array,
+  n: number,
+  size: number,
+  shuffled: (count: number) => number[],
+): number[] {
+  let free: number[];
+  if (step % 2 === 0) {
+    free = [];
+    for (const i of shuffled(n)) {
+      if (free.length >= size) break;
+      for (let j = 0; j < plan.length; j++) if (plan[j] === i) free.push(j);
+    }
+    free = free.slice(0, size);
+  } else {
+    free = shuffled(plan.length).slice(0, size);
+  }
+  return free.sort((a, b) => a - b);
+}
+
+/** Solves the freed containers exactly with HiGHS against the capacity the fixed ones leave, exactly. */
+function solveFreed(model: AssignmentModel, plan: Int32Array, free: number[], timeLimitMs: number) {
+  const n = model.nodes.length;
+  const m = model.items.length;
+  const freed = new Set(free);
+  const sub = restrictItems(model, free);
+  const resources = sub.resources.map((r, k) => {
+    const full = model.resources[k]!;
+    const used = new Array<bigint>(n).fill(0n);
+    for (let j = 0; j < m; j++)
+      if (!freed.has(j) && plan[j]! >= 0) used[plan[j]!]! += demandUnits(full, plan[j]!, j, m);
+    return { ...r, capacity: full.capacity.map((c, i) => c - used[i]!) };
+  });
+  const subModel: AssignmentModel = { ...sub, resources };
+  return solveWithHighs(
+    { model: subModel, ip: formulate(subModel, { symmetry: true }), timeLimitMs, mipGap: 0 },
+    { start: Int32Array.from(free, (j) => plan[j]!) },
+  );
 }

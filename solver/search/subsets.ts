@@ -206,7 +206,7 @@ class LagrangianSearch {
    * branch holds no plan costing at most z.
    */
   private fix(b: Branch, u: Float64Array): number {
-    const { n, m, cost, dem } = this.k;
+    const { n, m } = this.k;
     const K = new Float64Array(n);
     let L = b.fixed;
     for (let j = 0; j < m; j++) if (b.assign[j]! < 0) L += u[j]!;
@@ -215,62 +215,9 @@ class LagrangianSearch {
       L += K[i]!;
     }
     if (L > this.z + this.eps) return -1;
-    const F = this.forward;
-    const B = this.backward;
     const must: [number, number][] = [];
     let changes = 0;
-    for (let i = 0; i < n; i++) {
-      const cap = b.resid[i]!;
-      const W = cap + 1;
-      const items: number[] = [];
-      for (let j = 0; j < m; j++) if (b.assign[j]! < 0 && b.allowed[i * m + j]) items.push(j);
-      const T = items.length;
-      // F[t]: best over the first t containers within each capacity; B[t]: over containers t.. onwards.
-      F.fill(0, 0, W);
-      for (let t = 0; t < T; t++) {
-        const p = i * m + items[t]!;
-        const w = dem[p]!;
-        const c = cost[p]! - u[items[t]!]!;
-        const from = t * W;
-        const to = from + W;
-        for (let x = 0; x < W; x++)
-          F[to + x] = x >= w && c < 0 ? Math.min(F[from + x]!, F[from + x - w]! + c) : F[from + x]!;
-      }
-      B.fill(0, T * W, T * W + W);
-      for (let t = T - 1; t >= 0; t--) {
-        const p = i * m + items[t]!;
-        const w = dem[p]!;
-        const c = cost[p]! - u[items[t]!]!;
-        const from = (t + 1) * W;
-        const to = t * W;
-        for (let x = 0; x < W; x++)
-          B[to + x] = x >= w && c < 0 ? Math.min(B[from + x]!, B[from + x - w]! + c) : B[from + x]!;
-      }
-      for (let t = 0; t < T; t++) {
-        const j = items[t]!;
-        const p = i * m + j;
-        const w = dem[p]!;
-        let without = Infinity;
-        let within = Infinity;
-        for (let x = 0; x <= cap; x++) {
-          const f = F[t * W + x]!;
-          const o = f + B[(t + 1) * W + cap - x]!;
-          if (o < without) without = o;
-          if (x <= cap - w) {
-            const o2 = f + B[(t + 1) * W + cap - w - x]!;
-            if (o2 < within) within = o2;
-          }
-        }
-        within += cost[p]! - u[j]!;
-        this.penalty[p] = within - K[i]!;
-        if (L + within - K[i]! > this.z + this.eps) {
-          b.allowed[p] = 0;
-          changes++;
-        } else if (L + without - K[i]! > this.z + this.eps) {
-          must.push([j, i]);
-        }
-      }
-    }
+    for (let i = 0; i < n; i++) changes += this.fixOnNode(b, u, i, L, K[i]!, must);
     for (const [j, i] of must) {
       if (b.assign[j]! >= 0) {
         if (b.assign[j] !== i) return -1;
@@ -282,6 +229,80 @@ class LagrangianSearch {
     return changes;
   }
 
+  /**
+   * Fixing on node i, whose packing is worth Ki in the bound L: forbids the pairs it can (returns how many)
+   * and collects in `must` the containers that have to go to node i.
+   */
+  private fixOnNode(b: Branch, u: Float64Array, i: number, L: number, Ki: number, must: [number, number][]): number {
+    const { m, cost, dem } = this.k;
+    const F = this.forward;
+    const B = this.backward;
+    const cap = b.resid[i]!;
+    const W = cap + 1;
+    const items = this.knapsackTables(b, u, i);
+    let changes = 0;
+    for (let t = 0; t < items.length; t++) {
+      const j = items[t]!;
+      const p = i * m + j;
+      const w = dem[p]!;
+      let without = Infinity;
+      let within = Infinity;
+      for (let x = 0; x <= cap; x++) {
+        const f = F[t * W + x]!;
+        const o = f + B[(t + 1) * W + cap - x]!;
+        if (o < without) without = o;
+        if (x <= cap - w) {
+          const o2 = f + B[(t + 1) * W + cap - w - x]!;
+          if (o2 < within) within = o2;
+        }
+      }
+      within += cost[p]! - u[j]!;
+      this.penalty[p] = within - Ki;
+      if (L + within - Ki > this.z + this.eps) {
+        b.allowed[p] = 0;
+        changes++;
+      } else if (L + without - Ki > this.z + this.eps) {
+        must.push([j, i]);
+      }
+    }
+    return changes;
+  }
+
+  /**
+   * Node i's forward and backward knapsack tables over its free containers (returned in order): forward[t]
+   * is the best over the first t containers within each capacity, backward[t] over containers t onwards.
+   */
+  private knapsackTables(b: Branch, u: Float64Array, i: number): number[] {
+    const { m, cost, dem } = this.k;
+    const F = this.forward;
+    const B = this.backward;
+    const W = b.resid[i]! + 1;
+    const items: number[] = [];
+    for (let j = 0; j < m; j++) if (b.assign[j]! < 0 && b.allowed[i * m + j]) items.push(j);
+    const T = items.length;
+    F.fill(0, 0, W);
+    for (let t = 0; t < T; t++) {
+      const p = i * m + items[t]!;
+      const w = dem[p]!;
+      const c = cost[p]! - u[items[t]!]!;
+      const from = t * W;
+      const to = from + W;
+      for (let x = 0; x < W; x++)
+        F[to + x] = x >= w && c < 0 ? Math.min(F[from + x]!, F[from + x - w]! + c) : F[from + x]!;
+    }
+    B.fill(0, T * W, T * W + W);
+    for (let t = T - 1; t >= 0; t--) {
+      const p = i * m + items[t]!;
+      const w = dem[p]!;
+      const c = cost[p]! - u[items[t]!]!;
+      const from = (t + 1) * W;
+      const to = t * W;
+      for (let x = 0; x < W; x++)
+        B[to + x] = x >= w && c < 0 ? Math.min(B[from + x]!, B[from + x - w]! + c) : B[from + x]!;
+    }
+    return items;
+  }
+
   private late(): boolean {
     if (Date.now() > this.deadline) this.timedOut = true;
     return this.timedOut;
@@ -289,45 +310,64 @@ class LagrangianSearch {
 
   private explore(b: Branch, parentU: Float64Array, firstSteps: number): boolean {
     if (this.late()) return false;
-    const { n, m } = this.k;
     const u = parentU.slice();
-    const bestU = parentU.slice();
-    let bestL = -Infinity;
+    const settled = this.tighten(b, u, firstSteps);
+    return settled ?? this.branch(b, u);
+  }
+
+  /**
+   * Rounds of subgradient steps and fixing; leaves the best multipliers in u. True when a plan costing at
+   * most z was found, false when the branch holds none (or time ran out), undefined when it must branch.
+   */
+  private tighten(b: Branch, u: Float64Array, firstSteps: number): boolean | undefined {
+    const best = { L: -Infinity, u: u.slice() };
     for (let round = 0; round < ROUNDS; round++) {
       if (!this.propagate(b)) return false;
-      let lambda = 1;
-      const steps = round === 0 ? firstSteps : BRANCH_STEPS;
-      for (let s = 0; s < steps; s++) {
-        if (this.late()) return false;
-        const L = this.bound(b, u);
-        if (L > bestL) {
-          bestL = L;
-          bestU.set(u);
-        }
-        if (L > this.z + this.eps) return false;
-        let norm = 0;
-        for (let j = 0; j < m; j++) {
-          if (b.assign[j]! >= 0) continue;
-          const g = 1 - this.count[j]!;
-          norm += g * g;
-        }
-        if (norm === 0) {
-          // The packings place every free container exactly once: a plan, costing L.
-          const plan = b.assign.slice();
-          for (let i = 0; i < n; i++) this.packing(b, i, u, null, plan);
-          this.found = plan;
-          return true;
-        }
-        const step = (lambda * (this.target - L)) / norm;
-        for (let j = 0; j < m; j++) if (b.assign[j]! < 0) u[j]! += step * (1 - this.count[j]!);
-        lambda *= 0.9;
-      }
-      u.set(bestU);
+      const ascended = this.ascend(b, u, best, round === 0 ? firstSteps : BRANCH_STEPS);
+      if (ascended !== undefined) return ascended;
+      u.set(best.u);
       const changes = this.fix(b, u);
       if (changes < 0) return false;
       if (changes === 0) break;
     }
-    if (!this.propagate(b)) return false;
+    return this.propagate(b) ? undefined : false;
+  }
+
+  /** Subgradient steps on u towards the target, recording the best bound in `best`; see tighten. */
+  private ascend(b: Branch, u: Float64Array, best: { L: number; u: Float64Array }, steps: number): boolean | undefined {
+    const { n, m } = this.k;
+    let lambda = 1;
+    for (let s = 0; s < steps; s++) {
+      if (this.late()) return false;
+      const L = this.bound(b, u);
+      if (L > best.L) {
+        best.L = L;
+        best.u.set(u);
+      }
+      if (L > this.z + this.eps) return false;
+      let norm = 0;
+      for (let j = 0; j < m; j++) {
+        if (b.assign[j]! >= 0) continue;
+        const g = 1 - this.count[j]!;
+        norm += g * g;
+      }
+      if (norm === 0) {
+        // The packings place every free container exactly once: a plan, costing L.
+        const plan = b.assign.slice();
+        for (let i = 0; i < n; i++) this.packing(b, i, u, null, plan);
+        this.found = plan;
+        return true;
+      }
+      const step = (lambda * (this.target - L)) / norm;
+      for (let j = 0; j < m; j++) if (b.assign[j]! < 0) u[j]! += step * (1 - this.count[j]!);
+      lambda *= 0.9;
+    }
+    return undefined;
+  }
+
+  /** Branches on the free container with the fewest nodes left, the most promising node first. */
+  private branch(b: Branch, u: Float64Array): boolean {
+    const { n, m } = this.k;
     let pick = -1;
     let fewest = Infinity;
     for (let j = 0; j < m; j++) {
@@ -374,55 +414,26 @@ export function subsetSearch(
 ): SubsetSearchResult | undefined {
   const k = knapsacksOf(model);
   if (!k) return undefined;
-  const { n, m, cost, cap, dem, blocked } = k;
+  const n = k.n;
   const sign = senseSign(model.sense);
-  const integral = cost.every((c) => Number.isInteger(c));
+  const integral = k.cost.every((c) => Number.isInteger(c));
   const search = new LagrangianSearch(k);
   const rand = seededRandom(options.seed ?? 12345);
-  const costOf = (plan: Int32Array): number => {
-    let c = 0;
-    for (let j = 0; j < m; j++) c += cost[plan[j]! * m + j]!;
-    return c;
-  };
+  const costOf = (plan: Int32Array): number => planCost(k, plan);
   let plan: Int32Array = start.slice();
   let current = costOf(plan);
   let size = Math.min(n, START_NODES);
   let fails = 0;
-  const inSubset = new Uint8Array(n);
   while (Date.now() < options.deadline) {
     const other = options.poll?.();
     if (other && verifyPlan(model, other, true).valid && costOf(other) < current - 1e-9 * (1 + Math.abs(current))) {
       plan = other.slice();
       current = costOf(plan);
     }
-    inSubset.fill(size === n ? 1 : 0);
-    for (let chosen = size === n ? n : 0; chosen < size;) {
-      const i = Math.floor(rand() * n);
-      if (!inSubset[i]) {
-        inSubset[i] = 1;
-        chosen++;
-      }
-    }
-    const root: Branch = {
-      allowed: new Uint8Array(n * m),
-      assign: new Int32Array(m).fill(-1),
-      resid: Int32Array.from(cap),
-      fixed: 0,
-    };
-    for (let j = 0; j < m; j++) {
-      const at = plan[j]!;
-      if (inSubset[at]) {
-        for (let i = 0; i < n; i++) if (inSubset[i] && !(blocked && blocked[i * m + j])) root.allowed[i * m + j] = 1;
-      } else {
-        root.assign[j] = at;
-        root.resid[at]! -= dem[at * m + j]!;
-        root.fixed += cost[at * m + j]!;
-      }
-    }
     const granularity = integral ? 1 : 1e-6 * Math.max(1, Math.abs(current));
     const whole = size === n;
     const found = search.decide(
-      root,
+      rootBranch(k, plan, randomSubset(n, size, rand)),
       multipliers,
       current - granularity,
       granularity,
@@ -442,4 +453,45 @@ export function subsetSearch(
     }
   }
   return { plan, optimal: false };
+}
+
+function planCost(k: Knapsacks, plan: Int32Array): number {
+  let c = 0;
+  for (let j = 0; j < k.m; j++) c += k.cost[plan[j]! * k.m + j]!;
+  return c;
+}
+
+/** `size` distinct nodes of n drawn at random (every node when size is n), as a 0/1 mask. */
+function randomSubset(n: number, size: number, rand: () => number): Uint8Array {
+  const inSubset = new Uint8Array(n).fill(size === n ? 1 : 0);
+  for (let chosen = size === n ? n : 0; chosen < size;) {
+    const i = Math.floor(rand() * n);
+    if (!inSubset[i]) {
+      inSubset[i] = 1;
+      chosen++;
+    }
+  }
+  return inSubset;
+}
+
+/** The sub-problem's root: containers on the subset's nodes are free among them, the rest stay fixed. */
+function rootBranch(k: Knapsacks, plan: Int32Array, inSubset: Uint8Array): Branch {
+  const { n, m, cost, cap, dem, blocked } = k;
+  const root: Branch = {
+    allowed: new Uint8Array(n * m),
+    assign: new Int32Array(m).fill(-1),
+    resid: Int32Array.from(cap),
+    fixed: 0,
+  };
+  for (let j = 0; j < m; j++) {
+    const at = plan[j]!;
+    if (inSubset[at]) {
+      for (let i = 0; i < n; i++) if (inSubset[i] && !(blocked && blocked[i * m + j])) root.allowed[i * m + j] = 1;
+    } else {
+      root.assign[j] = at;
+      root.resid[at]! -= dem[at * m + j]!;
+      root.fixed += cost[at * m + j]!;
+    }
+  }
+  return root;
 }
