@@ -16,7 +16,7 @@ import { issuesOf, plainSnapshotBody, validateSnapshot, type ProblemLimits } fro
 import { greedyPlan } from '../solver/greedy.js';
 import { objectivePrecision, precisionIssues } from '../models/precision.js';
 import { invalid, tooLarge } from './errors.js';
-import { accept, type Built } from './prepare.js';
+import { accept, type Built } from './accept.js';
 
 /**
  * The first stage of a capacity question (POST /v1/capacity, placement capacity): the snapshot (plain or

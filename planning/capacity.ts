@@ -3,7 +3,8 @@ import type { SolveOutcome } from '../solver/solve.js';
 import { outcomeJson, planJson } from './answer.js';
 import type { CapacityPrepared } from './capacity-prepare.js';
 import type { Planner } from './planner.js';
-import type { Built, PrepareRequest } from './prepare.js';
+import type { Built } from './accept.js';
+import type { PrepareRequest } from './prepare.js';
 
 /**
  * The second stage of a capacity question: its solves, sharing the time limit (each gets the time left

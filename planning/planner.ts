@@ -4,7 +4,8 @@ import { explainInfeasible } from '../solver/explain.js';
 import type { SolverPool, Ticket } from '../solver/pool.js';
 import type { Explanation } from '../solver/protocol.js';
 import { solveModel, type SolveOutcome } from '../solver/solve.js';
-import type { Built, PrepareRequest, Prepared } from './prepare.js';
+import type { Built } from './accept.js';
+import type { PrepareRequest, Prepared } from './prepare.js';
 
 /**
  * What a use case needs from its surroundings, for one request: reading the input (in an input thread

@@ -3,18 +3,10 @@ import { countIssues, programCounts, snapshotCounts } from '../models/counts.js'
 import { parseJsonBody, shapeIssue } from '../models/json.js';
 import type { SolveOptions } from '../models/options.js';
 import { givenPlan, splitPlan } from '../models/plan.js';
-import { objectivePrecision, precisionIssues, type ObjectivePrecision } from '../models/precision.js';
-import {
-  optionIssues,
-  sizeIssues,
-  validatePlanBody,
-  validateProgram,
-  type ProblemLimits,
-  type Validated,
-} from '../models/validate.js';
+import { validatePlanBody, validateProgram, type ProblemLimits } from '../models/validate.js';
 import { formulate } from '../solver/formulate.js';
-import { greedyPlan } from '../solver/greedy.js';
 import { toCplexLp } from '../solver/lpformat.js';
+import { accept, type Built } from './accept.js';
 import { prepareCapacity, prepareWhatIfModel, type CapacityPrepared } from './capacity-prepare.js';
 import { InputError, invalid, tooLarge } from './errors.js';
 
@@ -42,15 +34,6 @@ export interface PrepareRequest {
    * For a capacity whatIf without current placement: its second stage, with the placement the first stage's solve gave.
    */
   readonly whatIfPlacement?: readonly (readonly [string, string])[];
-}
-
-/** A model ready to solve, with what every answer needs beside it. */
-export interface Built {
-  readonly model: AssignmentModel;
-  readonly options: SolveOptions;
-  readonly notes: readonly string[];
-  readonly greedy: Int32Array;
-  readonly precision: ObjectivePrecision;
 }
 
 export type Prepared =
@@ -101,18 +84,6 @@ export function parsedBody(body: PrepareRequest['body']): unknown {
  * Validation, option limits, size limits and precision: the model with its greedy plan, or the InputError that says why
  * not.
  */
-export function accept(v: Validated, limits: ProblemLimits): Built {
-  if (!v.ok) throw invalid(v.issues);
-  const badOptions = optionIssues(v.options, limits);
-  if (badOptions.length > 0) throw invalid(badOptions);
-  const large = sizeIssues(v.model, limits);
-  if (large.length > 0) throw tooLarge(large);
-  const precision = objectivePrecision(v.model);
-  const inexact = precisionIssues(precision);
-  if (inexact.length > 0) throw tooLarge(inexact);
-  return { model: v.model, options: v.options, notes: v.notes ?? [], greedy: greedyPlan(v.model), precision };
-}
-
 /** The model as CPLEX LP text, refused (422) past MAX_LP_NONZEROS. */
 function lpText(model: AssignmentModel, options: SolveOptions): string {
   const ip = formulate(model, { symmetry: options.symmetry });

@@ -3,7 +3,8 @@ import type { SolveOutcome } from '../solver/solve.js';
 import { answerCapacity, capacityTimeLimitMs } from './capacity.js';
 import { evaluationJson, outcomeJson } from './answer.js';
 import type { Planner } from './planner.js';
-import type { Built, PrepareRequest, Route } from './prepare.js';
+import type { Built } from './accept.js';
+import type { PrepareRequest, Route } from './prepare.js';
 
 /**
  * The use cases, the same for HTTP, the CLI and (later) job workers: plan, solve, evaluate, capacity, and
