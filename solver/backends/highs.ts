@@ -11,8 +11,8 @@ const highsLoader = (highsPackage as unknown as { default: () => Promise<Highs> 
  * HiGHS (the `highs` package, WebAssembly) through its persistent model API, so the answer carries
  * HiGHS's own dual bound and gap. `mip_rel_gap` is set from mipGap (its default is 1e-4, not 0). The
  * model is disposed after every solve (garbage collection does not free WebAssembly memory).
- * Incumbents and bounds found during the run are reported through `onProgress` as they come, and the
- * run stops early when `shouldStop` says so (checked at HiGHS's MIP interrupt points).
+ * Incumbents and bounds found during the run are reported through the hooks as they come, and the run
+ * stops early when `shouldStop` says so (checked at HiGHS's MIP interrupt points).
  */
 let highs: Highs | undefined;
 
@@ -57,27 +57,35 @@ function createModel(h: Loaded, ip: IntegerProgram): Model {
   });
 }
 
-/** HiGHS's callbacks for the hooks given: improving solutions, the dual bound, and the interrupt. */
+/**
+ * HiGHS's callbacks for the hooks given: improving solutions, the dual bound, and the interrupt. The bound
+ * is read at the MIP interrupt checkpoints and with each improving solution (mipLogging fires only when
+ * HiGHS writes its log, which output_flag off turns off), and reported only when it is better.
+ */
 function callbacks(h: Loaded, ip: IntegerProgram, hooks: SolveHooks): Parameters<Model['run']>[0] {
   const C = h.constants;
   const { onIncumbent, onBound, shouldStop } = hooks;
+  let last: number | undefined;
+  const bound = (b: number | undefined): void => {
+    if (!onBound || b === undefined || !Number.isFinite(b)) return;
+    if (last !== undefined && (ip.sense === 'min' ? b <= last : b >= last)) return;
+    last = b;
+    onBound(b);
+  };
   return {
-    ...(onIncumbent && {
-      [C.callbackType.mipImprovingSolution]: (e: { data: { mip_solution?: Float64Array } }) => {
-        if (e.data.mip_solution) onIncumbent(assignmentFromValues(ip, e.data.mip_solution));
+    ...((onIncumbent || onBound) && {
+      [C.callbackType.mipImprovingSolution]: (e: {
+        data: { mip_solution?: Float64Array; mip_dual_bound?: number };
+      }) => {
+        if (onIncumbent && e.data.mip_solution) onIncumbent(assignmentFromValues(ip, e.data.mip_solution));
+        bound(e.data.mip_dual_bound);
         return undefined;
       },
     }),
-    ...(onBound && {
-      [C.callbackType.mipLogging]: (e: { data: { mip_dual_bound?: number } }) => {
-        const b = e.data.mip_dual_bound;
-        if (b !== undefined && Number.isFinite(b)) onBound(b);
-        return undefined;
-      },
-    }),
-    ...(shouldStop && {
-      [C.callbackType.mipInterrupt]: (e: { interrupt(): void }) => {
-        if (shouldStop()) e.interrupt();
+    ...((onBound || shouldStop) && {
+      [C.callbackType.mipInterrupt]: (e: { data: { mip_dual_bound?: number }; interrupt(): void }) => {
+        bound(e.data.mip_dual_bound);
+        if (shouldStop?.()) e.interrupt();
         return undefined;
       },
     }),
