@@ -143,6 +143,20 @@ export function roundBound(ip: IntegerProgram, bound: number): number {
   return ip.sense === 'min' ? Math.ceil(bound - tol) : Math.floor(bound + tol);
 }
 
+/**
+ * Rounds a bound to the costs' decimal grid on its safe side: when every objective is a multiple of the
+ * resolution r (10^-d, see models/precision.ts), no plan lies strictly between the bound and the next
+ * multiple of r towards the plans. The result is written as k / 10^d, the double nearest that decimal.
+ * Unchanged without a resolution (the default score, a balance term) or when the bound is not finite.
+ */
+export function gridBound(sense: 'min' | 'max', bound: number | undefined, resolution: number | undefined) {
+  if (bound === undefined || resolution === undefined || !Number.isFinite(bound)) return bound;
+  const scale = 10 ** Math.round(-Math.log10(resolution));
+  const steps = bound * scale;
+  const tol = 1e-6 + 1e-9 * Math.abs(steps);
+  return (sense === 'min' ? Math.ceil(steps - tol) : Math.floor(steps + tol)) / scale;
+}
+
 /** The tighter of two bounds for the program's sense (NaN/undefined ignored). */
 export function tighterBound(sense: 'min' | 'max', a: number | undefined, b: number | undefined): number | undefined {
   const ok = (x: number | undefined): x is number => x !== undefined && Number.isFinite(x);

@@ -1,7 +1,7 @@
 import { senseSign, type AssignmentModel } from '../models/model.js';
 import type { BackendName } from '../models/options.js';
 import type { ObjectivePrecision } from '../models/precision.js';
-import { relativeGap, tighterBound } from './bounds.js';
+import { gridBound, relativeGap, tighterBound } from './bounds.js';
 import type { PlanSource, ProgramSize, WorkerResult } from './protocol.js';
 import { fitsNowhereReasons, totalDemandReasons, unplacedReasons, type Reason } from './reasons.js';
 import type { BackendReport, PlanSummary, SolveOutcome, Source } from './outcome.js';
@@ -170,7 +170,8 @@ export function decide(
   precision: ObjectivePrecision,
   notes: string[],
 ): Omit<SolveOutcome, 'timings'> {
-  const bound = provenBound(model, runs, progress);
+  // Every objective is on the costs' grid: so is the tightest bound that holds.
+  const bound = gridBound(model.sense, provenBound(model, runs, progress), precision.resolution);
   const best = bestVerified(model, candidatesOf(runs, progress), greedy, notes);
   const common = { greedy, notes, backends: reportsOf(runs), program: progress.program ?? null };
   if (!best) return { ...withoutPlan(model, runs, progress, greedy, bound, notes), ...common };
