@@ -74,3 +74,20 @@ export function clusterSnapshot(n: number, m: number, seed: number, load = 0.7):
   );
   return { nodes, containers, costs: { matrix } };
 }
+
+/**
+ * n identical nodes (8 cpu, 16Gi, 110 pods) and m small containers (100–400m cpu, 128–640Mi), as the JSON
+ * body of a plan request: the large bodies of the edge cases (a 10 000 × 10 000 body refused from its
+ * counts; 100 × 20 000 that does not fit, for the minimal conflict).
+ */
+export function uniformSnapshotBody(n: number, m: number, options: Record<string, unknown> = {}): string {
+  const nodes = Array.from({ length: n }, (_, i) => ({
+    name: `n${i}`,
+    capacity: { cpu: 8, memory: '16Gi', pods: 110 },
+  }));
+  const containers = Array.from({ length: m }, (_, j) => ({
+    name: `c${j}`,
+    requests: { cpu: `${100 + (j % 7) * 50}m`, memory: `${128 * (1 + (j % 5))}Mi` },
+  }));
+  return JSON.stringify({ nodes, containers, options });
+}

@@ -13,21 +13,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gapToProgram, parseGapFile } from './orlib.js';
 import { postJson, probe, startServer } from './server.js';
+import { uniformSnapshotBody as snapshot } from './clusters.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const rows: string[][] = [];
-
-function snapshot(n: number, m: number, options: Record<string, unknown> = {}): string {
-  const nodes = Array.from({ length: n }, (_, i) => ({
-    name: `n${i}`,
-    capacity: { cpu: 8, memory: '16Gi', pods: 110 },
-  }));
-  const containers = Array.from({ length: m }, (_, j) => ({
-    name: `c${j}`,
-    requests: { cpu: `${100 + (j % 7) * 50}m`, memory: `${128 * (1 + (j % 5))}Mi` },
-  }));
-  return JSON.stringify({ nodes, containers, options });
-}
 
 function declaredHuge(port: number): Promise<{ ms: number; reply: string }> {
   return new Promise((resolve) => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { loadHighs } from '../solver/backends/highs.js';
 import { columnGenerationApplies, columnGenerationBound, COLGEN_MAX_ITEMS } from '../solver/search/colgen.js';
-import { orlibMinimum, program, randomSingleResource } from './helpers.js';
+import { orlibMinimum, program, randomSingleResource, twoByTwo } from './helpers.js';
 
 /**
  * The Dantzig–Wolfe bound (solver/colgen.ts): never on the wrong side of the optimum, and on tightly
@@ -67,38 +67,10 @@ describe('Dantzig–Wolfe bound by column generation', () => {
   });
 
   it('applies to plain single-resource models up to COLGEN_MAX_ITEMS containers', () => {
-    const plain = program({
-      cost: [
-        [1, 2],
-        [2, 1],
-      ],
-      demand: {
-        load: [
-          [1, 1],
-          [1, 1],
-        ],
-      },
-      capacity: { load: [2, 2] },
-    });
-    assert.equal(columnGenerationApplies(plain.model), true);
-    const two = program({
-      cost: [
-        [1, 2],
-        [2, 1],
-      ],
-      demand: {
-        cpu: [
-          [1, 1],
-          [1, 1],
-        ],
-        memory: [
-          [1, 1],
-          [1, 1],
-        ],
-      },
-      capacity: { cpu: [2, 2], memory: [2, 2] },
-    });
-    assert.equal(columnGenerationApplies(two.model), false);
+    const plain = twoByTwo();
+    assert.equal(columnGenerationApplies(plain), true);
+    const two = twoByTwo(['cpu', 'memory']);
+    assert.equal(columnGenerationApplies(two), false);
     const m = COLGEN_MAX_ITEMS + 1;
     const big = program({
       cost: [Array.from({ length: m }, () => 1), Array.from({ length: m }, () => 2)],

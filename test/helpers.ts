@@ -40,6 +40,25 @@ export const program = (body: unknown): Extract<Validated, { ok: true }> => unwr
 /** Deterministic pseudo-random numbers, so random instances are the same every run. */
 export { rngFor as rng };
 
+/**
+ * The smallest plain program: 2 nodes × 2 containers, costs [[1, 2], [2, 1]], demand 1 of each named
+ * resource everywhere, capacity 2 (for where-it-applies checks).
+ */
+export function twoByTwo(resources: readonly string[] = ['load']): AssignmentModel {
+  const each = <T>(value: () => T): Record<string, T> => Object.fromEntries(resources.map((r) => [r, value()]));
+  return program({
+    cost: [
+      [1, 2],
+      [2, 1],
+    ],
+    demand: each(() => [
+      [1, 1],
+      [1, 1],
+    ]),
+    capacity: each(() => [2, 2]),
+  }).model;
+}
+
 /** Uniform integers in [lo, hi] drawn from `r` (for seeded random instances). */
 export function intsFrom(r: () => number): (lo: number, hi: number) => number {
   return (lo, hi) => lo + Math.floor(r() * (hi - lo + 1));

@@ -8,7 +8,7 @@ import { heuristicPlan } from '../solver/heuristic.js';
 import { lns } from '../solver/search/lns.js';
 import { solveModel } from '../solver/solve.js';
 import { verifyPlan } from '../solver/verify.js';
-import { bruteForcePlan, fixturePath, intsFrom, program, rng, snapshot } from './helpers.js';
+import { bruteForcePlan, fixturePath, intsFrom, program, rng, snapshot, twoByTwo } from './helpers.js';
 import { sharedPool } from './setup.js';
 
 /**
@@ -168,20 +168,8 @@ describe('the portfolio proof by the node-subset search', () => {
 describe('where the searches apply', () => {
   it('only to plain cost models up to 1000 containers', async () => {
     const { chainsApply } = await import('../solver/search/chains.js');
-    const plain = program({
-      cost: [
-        [1, 2],
-        [2, 1],
-      ],
-      demand: {
-        load: [
-          [1, 1],
-          [1, 1],
-        ],
-      },
-      capacity: { load: [2, 2] },
-    });
-    assert.equal(chainsApply(plain.model), true);
+    const plain = twoByTwo();
+    assert.equal(chainsApply(plain), true);
     const balanced = snapshot({
       nodes: [
         { name: 'a', capacity: { cpu: '2' } },

@@ -4,24 +4,12 @@ import net from 'node:net';
 import { gapToProgram, parseGapFile } from '../bench/orlib.js';
 import { fixturePath } from './helpers.js';
 import { postJson, probe, startServer, type RunningServer } from '../bench/server.js';
+import { uniformSnapshotBody as snapshot } from '../bench/clusters.js';
 
 /**
  * The service as a client sees it (issue 12): the real server process, under bursts, hostile bodies,
  * disconnects and shutdown. Each case failed on the main before this work (what it did is in its name).
  */
-
-/** A snapshot of n identical nodes and m small containers; `big` adds one container that fits nowhere's total. */
-function snapshot(n: number, m: number, options: Record<string, unknown> = {}): string {
-  const nodes = Array.from({ length: n }, (_, i) => ({
-    name: `n${i}`,
-    capacity: { cpu: 8, memory: '16Gi', pods: 110 },
-  }));
-  const containers = Array.from({ length: m }, (_, j) => ({
-    name: `c${j}`,
-    requests: { cpu: `${100 + (j % 7) * 50}m`, memory: `${128 * (1 + (j % 5))}Mi` },
-  }));
-  return JSON.stringify({ nodes, containers, options });
-}
 
 const gapd1 = parseGapFile(readFileSync(fixturePath('gap', 'gapd.txt'), 'utf8'), true)[0]!;
 

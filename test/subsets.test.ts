@@ -4,7 +4,16 @@ import { loadHighs } from '../solver/backends/highs.js';
 import { columnGeneration } from '../solver/search/colgen.js';
 import { subsetSearch, subsetSearchApplies } from '../solver/search/subsets.js';
 import { verifyPlan } from '../solver/verify.js';
-import { orlibMinimum, bruteForcePlan, intsFrom, program, randomSingleResource, rng, snapshot } from './helpers.js';
+import {
+  orlibMinimum,
+  bruteForcePlan,
+  intsFrom,
+  program,
+  randomSingleResource,
+  rng,
+  snapshot,
+  twoByTwo,
+} from './helpers.js';
 
 /**
  * The exact node-subset search (solver/subsets.ts). Its optimality claims become `optimal` statuses, so
@@ -132,42 +141,9 @@ describe('exact node-subset search (Lagrangian branch and bound)', () => {
   });
 
   it('applies where column generation does', () => {
-    assert.equal(
-      subsetSearchApplies(
-        program({
-          cost: [
-            [1, 2],
-            [2, 1],
-          ],
-          demand: {
-            load: [
-              [1, 1],
-              [1, 1],
-            ],
-          },
-          capacity: { load: [2, 2] },
-        }).model,
-      ),
-      true,
-    );
-    const two = program({
-      cost: [
-        [1, 2],
-        [2, 1],
-      ],
-      demand: {
-        cpu: [
-          [1, 1],
-          [1, 1],
-        ],
-        memory: [
-          [1, 1],
-          [1, 1],
-        ],
-      },
-      capacity: { cpu: [2, 2], memory: [2, 2] },
-    });
-    assert.equal(subsetSearchApplies(two.model), false);
-    assert.equal(subsetSearch(two.model, Int32Array.from([0, 1]), new Float64Array(2), { deadline: FAR() }), undefined);
+    assert.equal(subsetSearchApplies(twoByTwo()), true);
+    const two = twoByTwo(['cpu', 'memory']);
+    assert.equal(subsetSearchApplies(two), false);
+    assert.equal(subsetSearch(two, Int32Array.from([0, 1]), new Float64Array(2), { deadline: FAR() }), undefined);
   });
 });
