@@ -113,9 +113,16 @@ export function fitSnapshot(s: SnapshotInput, q: FitQuestion, copies: readonly n
     const { pinned: _pinned, ...rest } = c;
     return rest;
   });
+  const taken = new Set(s.containers.map((c) => c.name));
   const added = q.shapes.flatMap((shape, k) => {
     const { weight: _weight, name, ...rest } = shape;
-    return Array.from({ length: copies[k]! }, (_, t): ContainerInput => ({ ...rest, name: `${name}#${t + 1}` }));
+    return Array.from({ length: copies[k]! }, (_, t): ContainerInput => {
+      // A name no container has (an existing one may already be called `web#1`).
+      let copy = `${name}#${t + 1}`;
+      while (taken.has(copy)) copy = `new-${copy}`;
+      taken.add(copy);
+      return { ...rest, name: copy };
+    });
   });
   const { costs: _costs, ...base } = s;
   return {
@@ -123,6 +130,27 @@ export function fitSnapshot(s: SnapshotInput, q: FitQuestion, copies: readonly n
     containers: [...existing, ...added],
     options: { ...s.options, allowUnplaced: true, objective: 'cost' },
   };
+}
+
+/**
+ * How many copies of each shape a plan of the fit snapshot places. The copies follow the `existing`
+ * containers, shape by shape in the question's order (fitSnapshot), so they are counted by position,
+ * never by name.
+ */
+export function placedCopies(
+  plan: ArrayLike<number>,
+  existing: number,
+  q: FitQuestion,
+  copies: readonly number[],
+): Record<string, number> {
+  let j = existing;
+  return Object.fromEntries(
+    q.shapes.map((shape, k) => {
+      let placed = 0;
+      for (const end = j + copies[k]!; j < end; j++) if (plan[j]! >= 0) placed++;
+      return [shape.name, placed];
+    }),
+  );
 }
 
 /**

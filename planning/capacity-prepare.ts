@@ -2,6 +2,7 @@ import {
   buySnapshot,
   fitCopies,
   fitSnapshot,
+  placedCopies,
   QuestionSchema,
   whatIfSnapshot,
   type BuyQuestion,
@@ -205,14 +206,9 @@ function prepareFit(
     : start;
   const greedyCount = (shapes: FitQuestion['shapes']): Record<string, number> => {
     const only = { ...q, shapes, repack: false };
-    const gm = modelOf(fitSnapshot(greedyStart, only, fitCopies(greedyStart, only)), limits).model;
-    const g = greedyPlan(gm);
-    return Object.fromEntries(
-      shapes.map((shape) => [
-        shape.name,
-        gm.items.filter((c, j) => c.startsWith(`${shape.name}#`) && g[j]! >= 0).length,
-      ]),
-    );
+    const shapeCopies = fitCopies(greedyStart, only);
+    const gm = modelOf(fitSnapshot(greedyStart, only, shapeCopies), limits).model;
+    return placedCopies(greedyPlan(gm), greedyStart.containers.length, only, shapeCopies);
   };
   const greedyAlone = Object.assign({}, ...q.shapes.map((shape) => greedyCount([shape]))) as Record<string, number>;
   return {

@@ -1,4 +1,5 @@
 import type { AssignmentModel, GroupRule } from '../models/model.js';
+import { placedCopies } from '../models/capacity.js';
 import type { SolveOutcome } from '../solver/solve.js';
 import { outcomeJson, planJson } from './answer.js';
 import type { CapacityPrepared } from './capacity-prepare.js';
@@ -65,12 +66,7 @@ async function fit(prep: CapacityPrepared & { question: 'fit' }, planner: Planne
   const model = prep.fit.model;
   const o = await solveBy(planner, prep.fit, deadline, 1);
   const counts = (plan: ArrayLike<number>): Record<string, number> =>
-    Object.fromEntries(
-      q.shapes.map((shape) => [
-        shape.name,
-        model.items.filter((c, j) => c.startsWith(`${shape.name}#`) && plan[j]! >= 0).length,
-      ]),
-    );
+    placedCopies(plan, base.model.items.length, q, copies);
   const weightOf = (c: Record<string, number>): number =>
     q.shapes.reduce((t, s) => t + (s.weight ?? 1) * (c[s.name] ?? 0), 0);
   const existing = base.model.items.length;

@@ -297,4 +297,26 @@ describe('limits, names and exactness', function () {
     assert.deepEqual(room['extra'], { big: 1 });
     assert.equal((room['moves'] as unknown[]).length, 1, 'one move makes room for one more');
   });
+
+  it('fit counts copies by position, not by name: a container called small#1 and a shape called small#x', async () => {
+    // 6 cpu; small#1 (1 cpu) runs there; shapes small (1 cpu, weight 1), small#x (4 cpu, weight 5): the best
+    // is one of each (weight 6). Counting names that start with "small#" took small#1 and small#x's copy for
+    // small copies, and the copy named small#1 clashed with the running container.
+    const body = {
+      nodes: [{ name: 'n', capacity: { cpu: 6 } }],
+      containers: [{ name: 'small#1', requests: { cpu: 1 }, current: 'n' }],
+      options: { timeLimitMs: 5000 },
+      question: {
+        fit: {
+          shapes: [
+            { name: 'small', requests: { cpu: 1 }, weight: 1 },
+            { name: 'small#x', requests: { cpu: 4 }, weight: 5 },
+          ],
+        },
+      },
+    };
+    const r = await answerCapacity(body, { pool: sharedPool(), limits: LIMITS });
+    assert.deepEqual([r['status'], r['extra'], r['weighted']], ['optimal', { small: 1, 'small#x': 1 }, 6]);
+    assert.deepEqual((r['greedy'] as { aloneEach: unknown }).aloneEach, { small: 5, 'small#x': 1 });
+  });
 });
