@@ -49,6 +49,8 @@ export function prepare(req: PrepareRequest): Prepared {
   const body = parsedBody(req.body);
   const shape = shapeIssue(body);
   if (shape) throw invalid([shape]);
+  if (req.format === 'lp' && req.route !== 'plan' && req.route !== 'solve')
+    throw invalid([{ path: 'format', message: `the LP export is for plan and solve, not ${req.route}` }]);
   if (req.route === 'capacity') {
     return req.whatIfPlacement
       ? { kind: 'whatIf', built: prepareWhatIfModel(body, new Map(req.whatIfPlacement), req.limits) }
@@ -80,10 +82,6 @@ export function parsedBody(body: PrepareRequest['body']): unknown {
   return parsed.value;
 }
 
-/**
- * Validation, option limits, size limits and precision: the model with its greedy plan, or the InputError that says why
- * not.
- */
 /** The model as CPLEX LP text, refused (422) past MAX_LP_NONZEROS. */
 function lpText(model: AssignmentModel, options: SolveOptions): string {
   const ip = formulate(model, { symmetry: options.symmetry });

@@ -111,20 +111,19 @@ function accepting(pool: SolverPool, lifecycle: Lifecycle) {
   };
 }
 
-/** `?format=`: json (default) or lp (plan and solve only). */
-function formatOf(req: Request, name: Route): 'json' | 'lp' {
+/** `?format=`: json (default) or lp (which routes take it is the use case's rule, planning/prepare.ts). */
+function formatOf(req: Request): 'json' | 'lp' {
   const format = req.query['format'];
-  const bad = (message: string): ApiError => new ApiError('invalid_input', message, [{ path: 'format', message }]);
-  if (format !== undefined && format !== 'lp' && format !== 'json')
-    throw bad('query parameter format must be "lp" or "json"');
-  if (format === 'lp' && name !== 'plan' && name !== 'solve') throw bad('format=lp is for /v1/plan and /v1/solve');
-  return format === 'lp' ? 'lp' : 'json';
+  if (format === undefined || format === 'json') return 'json';
+  if (format === 'lp') return 'lp';
+  const message = 'query parameter format must be "lp" or "json"';
+  throw new ApiError('invalid_input', message, [{ path: 'format', message }]);
 }
 
 /** POST /v1/{name}: the use case, stopped when the client goes away, and ended with the others on shutdown. */
 function useCase(name: Route, deps: RouteDeps) {
   return async (req: Request, res: Response): Promise<void> => {
-    const format = formatOf(req, name);
+    const format = formatOf(req);
     const stop = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) stop.abort(new Error('the client disconnected'));

@@ -53,8 +53,8 @@ function withoutTimings(value: unknown): unknown {
   return out;
 }
 
-function cli(command: string, body: unknown): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, command, '-'], {
+function cli(command: string, body: unknown, flags: string[] = []) {
+  const r = spawnSync(process.execPath, [CLI, command, '-', ...flags], {
     input: JSON.stringify(body),
     encoding: 'utf8',
     timeout: 60_000,
@@ -101,5 +101,23 @@ describe('HTTP and CLI give the same answer for the same input', function () {
       lines,
       issues.map((i) => `  ${i.path}: ${i.message}`),
     );
+  });
+
+  it("the LP export of evaluate or capacity: refused alike, naming format (the rule is the use case's)", async () => {
+    for (const [command, body] of [
+      ['evaluate', read('examples', 'evaluate.json')],
+      ['capacity', read('examples', 'capacity-fit.json')],
+    ] as const) {
+      const http = await postJson(`${server.url}/v1/${command}?format=lp`, JSON.stringify(body));
+      assert.equal(http.status, 400);
+      const issues = (http.json['error'] as { issues: { path: string; message: string }[] }).issues;
+      assert.deepEqual(
+        issues.map((i) => i.path),
+        ['format'],
+      );
+      const local = cli(command, body, ['--export', 'lp']);
+      assert.equal(local.code, 2, local.stdout.slice(0, 200));
+      assert.equal(local.stderr.split('\n').filter((l) => l.startsWith('  '))[0], `  format: ${issues[0]!.message}`);
+    }
   });
 });
