@@ -19,6 +19,13 @@ const layers = [
     message: 'solver/ imports models/ only.',
   },
   {
+    // The modules a solver thread loads (worker.ts and all it imports) never load the main thread's
+    // orchestrator: the portfolio, the pool, the threads and the conflict relay stay out of every worker.
+    target: ['./solver/!(solve|pool|threads|explain).ts', './solver/*/**'],
+    from: ['./solver/solve.ts', './solver/pool.ts', './solver/threads.ts', './solver/explain.ts'],
+    message: 'code that runs in a solver thread does not import the orchestrator (solve, pool, threads, explain).',
+  },
+  {
     target: './planning',
     from: ['./server', './cli', './bench', './test'],
     message: 'planning/ (the use cases) imports models/ and solver/ only.',

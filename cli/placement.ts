@@ -161,7 +161,7 @@ async function main(): Promise<number> {
     file === undefined ||
     (command !== 'plan' && extra.length > 0)
   )
-    fail(`expected "plan FILE" or "solve FILE"\n${USAGE}`);
+    fail(`expected "plan FILE" or "solve FILE" (or "evaluate FILE", "capacity FILE"; - for stdin)\n${USAGE}`);
   if (args.values.export !== undefined && args.values.export !== 'lp')
     fail(`--export must be "lp", got "${args.values.export}"`);
   const format = args.values.format ?? 'json';

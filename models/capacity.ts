@@ -5,7 +5,7 @@ import { ContainerSchema, NodeSchema, type ContainerInput, type NodeInput, type 
 
 /**
  * Capacity questions (POST /v1/capacity, placement capacity), asked about a snapshot (plain or Kubernetes).
- * Each is answered by transforming the snapshot and solving it exactly (server/capacity.ts):
+ * Each is answered by transforming the snapshot and solving it exactly (planning/capacity.ts):
  * - fit:        how many more copies of some container shapes fit (weighted), with or without repacking;
  * - buy:        the cheapest set of nodes from a catalogue that hosts the workload;
  * - whatIf:     remove (fail, drain) or add nodes, re-plan with the fewest moves or the lowest move cost;

@@ -16,6 +16,7 @@ import {
   selectorMatches,
   type LabelSelector,
 } from './selectors.js';
+import type { PathIssue } from './path.js';
 
 /**
  * Kubernetes input: `kubectl get nodes -o json` and `kubectl get pods -A -o json`, unchanged, become a
@@ -224,7 +225,7 @@ export interface KubeConversion {
   /** What was read and what was skipped, for the answer's notes. */
   readonly notes: string[];
   /** Problems that make the input unusable (path, message). */
-  readonly issues: { path: (string | number)[]; message: string }[];
+  readonly issues: PathIssue[];
 }
 
 type Issues = KubeConversion['issues'];

@@ -10,3 +10,9 @@ export function formatPath(path: readonly PropertyKey[]): string {
   }
   return out || '(body)';
 }
+
+/** A problem with the input at a path not yet formatted (formatPath writes it for the answer). */
+export interface PathIssue {
+  readonly path: (string | number)[];
+  readonly message: string;
+}

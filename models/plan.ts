@@ -85,3 +85,10 @@ export function givenPlan(
     };
   return planFromInput(model, parsed.data);
 }
+
+/** Where a plan puts each placed container, by name: container → node. */
+export function namedPlacement(model: AssignmentModel, plan: ArrayLike<number>): Map<string, string> {
+  return new Map(
+    model.items.flatMap((c, j) => (plan[j]! >= 0 ? [[c, model.nodes[plan[j]!]!] as [string, string]] : [])),
+  );
+}

@@ -4,6 +4,7 @@ import { SolveOptionsSchema } from './options.js';
 import type { AssignmentModel, ResourceTable } from './model.js';
 import { own } from './own.js';
 import { INT64_MAX, sharedBigInt64From, sharedFloat64 } from './shared.js';
+import type { PathIssue } from './path.js';
 
 /**
  * A raw assignment program (the generalized assignment problem): the caller brings c_ij and r_ijk.
@@ -108,7 +109,7 @@ function atFewestDecimals(values: readonly bigint[]): { scale: number; values: b
 }
 
 /** Resources whose numbers need more digits than exact 64-bit integers hold (→ 400, naming the resource). */
-export function programRangeIssues(p: Program): { path: (string | number)[]; message: string }[] {
+export function programRangeIssues(p: Program): PathIssue[] {
   return Object.keys(p.capacity).flatMap((name) => {
     const d = own(p.demand, name);
     if (atFewestDecimals([...(own(p.capacity, name) ?? []), ...(d === undefined ? [] : isMatrix(d) ? d.flat() : d)]))

@@ -23,6 +23,7 @@ import {
 } from './selectors.js';
 import { hasOwn, own } from './own.js';
 import { INT64_MAX, sharedBigInt64, sharedFloat64, sharedInt32, sharedUint8 } from './shared.js';
+import type { PathIssue } from './path.js';
 
 /**
  * A cluster snapshot: nodes with capacities, containers with requests, optional placement costs.
@@ -281,8 +282,8 @@ function resourceNames(s: Snapshot): string[] {
  * Resources whose amounts cannot all be held exactly as 64-bit integers: above 2^63−1 milli-units with
  * fractional amounts elsewhere (whole units would be kept at scale 1 instead). Paths name the largest value.
  */
-export function quantityRangeIssues(s: Snapshot): { path: (string | number)[]; message: string }[] {
-  const issues: { path: (string | number)[]; message: string }[] = [];
+export function quantityRangeIssues(s: Snapshot): PathIssue[] {
+  const issues: PathIssue[] = [];
   for (const name of resourceNames(s)) {
     let fractional = false;
     let huge: (string | number)[] | undefined;

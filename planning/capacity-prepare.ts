@@ -12,12 +12,18 @@ import {
 } from '../models/capacity.js';
 import { countIssues, snapshotCounts } from '../models/counts.js';
 import type { AssignmentModel } from '../models/model.js';
-import { SnapshotWithoutNodesSchema, type ContainerInput, type SnapshotInput } from '../models/snapshot.js';
+import {
+  SnapshotSchema,
+  SnapshotWithoutNodesSchema,
+  type ContainerInput,
+  type SnapshotInput,
+} from '../models/snapshot.js';
 import { issuesOf, plainSnapshotBody, validateSnapshot, type ProblemLimits } from '../models/validate.js';
 import { greedyPlan } from '../solver/greedy.js';
 import { objectivePrecision, precisionIssues } from '../models/precision.js';
 import { invalid, tooLarge } from './errors.js';
 import { accept, type Built } from './accept.js';
+import { namedPlacement } from '../models/plan.js';
 
 /**
  * The first stage of a capacity question (POST /v1/capacity, placement capacity): the snapshot (plain or
@@ -74,7 +80,7 @@ function modelOf(snapshot: SnapshotInput, limits: ProblemLimits): Built {
  * what is wrong with them. The snapshot is checked by its schema here only for a purchase (which may
  * start from no nodes); every other question validates it as its base model before transforming it.
  */
-function split(body: unknown): { question: Question; snapshot: SnapshotInput; notes: string[] } {
+function split(body: unknown): { question: Question; raw: unknown; notes: string[] } {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw invalid([{ path: '(body)', message: 'must be a JSON object' }]);
   const { question: rawQuestion, ...rest } = body as Record<string, unknown>;
@@ -84,16 +90,25 @@ function split(body: unknown): { question: Question; snapshot: SnapshotInput; no
   if (!q.success) throw invalid(issuesOf(q.error, ['question']));
   const plain = plainSnapshotBody(rest);
   if (!plain.ok) throw invalid(plain.issues);
-  if ('buy' in q.data) {
-    const checked = SnapshotWithoutNodesSchema.safeParse(plain.snapshot);
-    if (!checked.success) throw invalid(issuesOf(checked.error));
-  }
-  // Checked above (buy) or as the base model before any transformation (every other question).
-  return { question: q.data, snapshot: plain.snapshot as SnapshotInput, notes: plain.notes };
+  return { question: q.data, raw: plain.snapshot, notes: plain.notes };
 }
 
-const placementOf = (model: AssignmentModel, plan: ArrayLike<number>): Map<string, string> =>
-  new Map(model.items.flatMap((c, j) => (plan[j]! >= 0 ? [[c, model.nodes[plan[j]!]!] as [string, string]] : [])));
+/**
+ * The plain snapshot as the schema's input type, once the schema accepts it (a purchase's may have no
+ * nodes). Typed only after that check, so no transformation ever sees an unchecked body.
+ */
+function checkedSnapshot(raw: unknown, withoutNodes = false): SnapshotInput {
+  const checked = (withoutNodes ? SnapshotWithoutNodesSchema : SnapshotSchema).safeParse(raw);
+  if (!checked.success) throw invalid(issuesOf(checked.error));
+  return raw as SnapshotInput;
+}
+
+/** The snapshot as given, validated as the base model of the question (the schema and every limit). */
+function baseOf(raw: unknown, limits: ProblemLimits): { snapshot: SnapshotInput; base: Built } {
+  const base = accept(validateSnapshot(raw), limits);
+  // validateSnapshot parsed it with SnapshotSchema: it is a SnapshotInput.
+  return { snapshot: raw as SnapshotInput, base };
+}
 
 /** The snapshot with every container pinned where `placement` puts it (cluster-capacity's starting point). */
 function pinnedTo(snapshot: SnapshotInput, placement: ReadonlyMap<string, string>): SnapshotInput {
@@ -112,10 +127,10 @@ export function prepareCapacity(body: unknown, limits: ProblemLimits): CapacityP
       ? countIssues(snapshotCounts({ ...(body as Record<string, unknown>), question: undefined }), limits, 'snapshot')
       : [];
   if (tooMany.length > 0) throw tooLarge(tooMany);
-  const { question, snapshot, notes } = split(body);
-  if ('buy' in question) return prepareBuy(snapshot, question.buy, notes, limits);
-  // The snapshot as given must be valid (a purchase may start from no nodes at all).
-  const base = modelOf(snapshot, limits);
+  const { question, raw, notes } = split(body);
+  // A purchase may start from no nodes at all; every other question from a valid snapshot.
+  if ('buy' in question) return prepareBuy(checkedSnapshot(raw, true), question.buy, notes, limits);
+  const { snapshot, base } = baseOf(raw, limits);
   if ('fit' in question) return prepareFit(snapshot, question.fit, base, notes, limits);
   if ('whatIf' in question) {
     const q = question.whatIf;
@@ -125,7 +140,7 @@ export function prepareCapacity(body: unknown, limits: ProblemLimits): CapacityP
     );
     if (unknown.length > 0) throw invalid(unknown);
     if (!hasCurrent(base.model)) return { question: 'whatIf', notes, q, base };
-    const now = placementOf(base.model, base.model.rules!.current);
+    const now = namedPlacement(base.model, base.model.rules!.current);
     return {
       question: 'whatIf',
       notes,
@@ -152,9 +167,9 @@ export function prepareCapacity(body: unknown, limits: ProblemLimits): CapacityP
 
 /** whatIf's second stage, when nothing ran yet: the re-plan model from the placement the first solve gave. */
 export function prepareWhatIfModel(body: unknown, now: ReadonlyMap<string, string>, limits: ProblemLimits): Built {
-  const { question, snapshot } = split(body);
+  const { question, raw } = split(body);
   if (!('whatIf' in question)) throw invalid([{ path: 'question', message: 'expected {whatIf}' }]);
-  return modelOf(whatIfSnapshot(snapshot, question.whatIf, now), limits);
+  return modelOf(whatIfSnapshot(checkedSnapshot(raw), question.whatIf, now), limits);
 }
 
 function prepareBuy(snapshot: SnapshotInput, q: BuyQuestion, notes: string[], limits: ProblemLimits): CapacityPrepared {
@@ -181,7 +196,7 @@ function prepareFit(
   let start = snapshot;
   let placement: Map<string, string> | undefined;
   if (!q.repack && !hasCurrent(base.model)) {
-    placement = placementOf(base.model, base.greedy);
+    placement = namedPlacement(base.model, base.greedy);
     own.push('no container has a current node: without repacking they stay where the greedy puts them');
     start = pinnedTo(snapshot, placement);
   }
@@ -200,9 +215,9 @@ function prepareFit(
   if (inexact.length > 0) throw tooLarge(inexact);
   const fit: Built = { ...built, model: objective.model, precision };
   // The greedy count, as cluster-capacity reports it: each shape alone, copies one at a time beside what runs.
-  const runningNow = placement ?? placementOf(base.model, base.model.rules?.current ?? []);
+  const runningNow = placement ?? namedPlacement(base.model, base.model.rules?.current ?? []);
   const greedyStart = q.repack
-    ? pinnedTo(snapshot, runningNow.size > 0 ? runningNow : placementOf(base.model, base.greedy))
+    ? pinnedTo(snapshot, runningNow.size > 0 ? runningNow : namedPlacement(base.model, base.greedy))
     : start;
   const greedyCount = (shapes: FitQuestion['shapes']): Record<string, number> => {
     const only = { ...q, shapes, repack: false };

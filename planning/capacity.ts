@@ -6,11 +6,13 @@ import type { CapacityPrepared } from './capacity-prepare.js';
 import type { Planner } from './planner.js';
 import type { Built } from './accept.js';
 import type { PrepareRequest } from './prepare.js';
+import { namedPlacement } from '../models/plan.js';
 
 /**
  * The second stage of a capacity question: its solves, sharing the time limit (each gets the time left
  * split over the solves still to come), and the answer. Every plan in it is verified.
  */
+
 type Json = Record<string, unknown>;
 
 /** Solves with the time left until `deadline`, split evenly over `share` solves still to come. */
@@ -23,9 +25,6 @@ function solveBy(
   const now = Date.now();
   return planner.solve(built, now + Math.max(1, Math.floor((deadline - now) / share)));
 }
-
-const placementOf = (model: AssignmentModel, plan: ArrayLike<number>): Map<string, string> =>
-  new Map(model.items.flatMap((c, j) => (plan[j]! >= 0 ? [[c, model.nodes[plan[j]!]!] as [string, string]] : [])));
 
 /** The time limit a capacity question counts (its snapshot's options). */
 export function capacityTimeLimitMs(prep: CapacityPrepared): number {
@@ -137,7 +136,7 @@ async function whatIf(
   if (!next) {
     // Nothing runs yet: the current placement is this service's plan for the snapshot.
     const o = await solveBy(planner, prep.base, deadline, 2);
-    const now = [...placementOf(prep.base.model, o.plan.assignment)];
+    const now = [...namedPlacement(prep.base.model, o.plan.assignment)];
     notes.push(
       `no container has a current node: the current placement is this ` +
         `service's plan for the snapshot (${o.status}, objective ${o.objective})`,

@@ -1,11 +1,10 @@
 import type { BackendName } from '../models/options.js';
-import type { BackendResult } from './backends/backend.js';
+import type { BackendStatus } from './backends/backend.js';
 import type { PlanSource, ProgramSize } from './protocol.js';
 import type { Reason } from './reasons.js';
 import type { Verification } from './verify.js';
 
 /** What a solve answers with (solve.ts decides it in choose.ts); the use cases turn it into JSON. */
-export type SolveStatus = BackendResult['status'];
 export type Source = PlanSource | 'greedy';
 
 export interface PlanSummary {
@@ -15,13 +14,13 @@ export interface PlanSummary {
 
 export interface BackendReport {
   readonly name: BackendName;
-  readonly status: BackendResult['status'] | 'stopped' | 'failed';
+  readonly status: BackendStatus | 'stopped' | 'failed';
   readonly solverMs: number | null;
   readonly note?: string;
 }
 
 export interface SolveOutcome {
-  readonly status: SolveStatus;
+  readonly status: BackendStatus;
   /** Where the returned plan came from (the greedy for infeasible/unknown answers, whose plan is partial). */
   readonly source: Source;
   readonly plan: PlanSummary;

@@ -29,7 +29,7 @@ import type { Lease } from './threads.js';
  * - unknown: no complete verified plan within the time limit, and no proof of infeasibility.
  * The seed greedy plan is always computed and returned beside the answer.
  */
-export type { BackendReport, PlanSummary, SolveOutcome, SolveStatus, Source } from './outcome.js';
+export type { BackendReport, PlanSummary, SolveOutcome, Source } from './outcome.js';
 
 export interface SolveContext {
   /** The request's place in the solver queue (default: a ticket of its own, released at the end). */

@@ -5,7 +5,8 @@ import { formulate } from './formulate.js';
 import { greedyPlan } from './greedy.js';
 import { heuristicPlan } from './heuristic.js';
 import { chainSearch, chainsApply } from './search/chains.js';
-import { lns, lnsApplies } from './search/lns.js';
+import { lns } from './search/lns.js';
+import { searchesApply } from './search/options.js';
 import { columnGeneration } from './search/colgen.js';
 import { subsetSearch } from './search/subsets.js';
 import { findConflict } from './conflict.js';
@@ -265,7 +266,7 @@ function runBackend(
     ...(stop ? { shouldStop: () => Atomics.load(stop, 0) !== 0 } : {}),
     ...(starts.heuristicValid && starts.heuristic ? { start: starts.heuristic } : {}),
   };
-  if (task.solver === 'glpk' && task.relay && task.lnsAfterShare !== undefined && lnsApplies(model))
+  if (task.solver === 'glpk' && task.relay && task.lnsAfterShare !== undefined && searchesApply(model))
     return glpkThenSearch(run, input, budget, starts);
   return { result: BACKENDS[task.solver].solve(input, hooks) };
 }

@@ -49,7 +49,7 @@ export interface SolveHooks {
   readonly start?: Int32Array;
 }
 
-export type HookName = Exclude<keyof SolveHooks, never>;
+export type HookName = keyof SolveHooks;
 
 export interface Backend {
   readonly name: BackendName;

@@ -5,7 +5,10 @@ import { jslpBackend } from './jslp.js';
 import { greedyBackend } from './greedy.js';
 import { highsBackend } from './highs.js';
 
-/** Every backend, by the name a request uses. Adding one is one adapter file and one line here. */
+/**
+ * Every backend, by the name a request uses. Adding one: its adapter file, one line here, its name in
+ * models/options.ts, and its claims in test/backends.test.ts (README, "How it is built").
+ */
 export const BACKENDS: Readonly<Record<BackendName, Backend>> = {
   glpk: glpkBackend,
   highs: highsBackend,

@@ -1,5 +1,5 @@
 import type { Highs } from 'highs';
-import type { AssignmentModel } from '../../models/model.js';
+import { senseSign, type AssignmentModel } from '../../models/model.js';
 import { maxOf } from '../../models/own.js';
 import { knapsacksApply, knapsacksOf, type Knapsacks } from './knapsacks.js';
 
@@ -133,7 +133,7 @@ export function columnGeneration(
     }
     const bound = pricer.bound;
     if (!Number.isFinite(bound)) return undefined;
-    return { bound: model.sense === 'min' ? bound : -bound, multipliers: pricer.bestU, converged };
+    return { bound: senseSign(model.sense) * bound, multipliers: pricer.bestU, converged };
   } finally {
     master.dispose();
   }
