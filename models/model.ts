@@ -1,3 +1,4 @@
+import { blockAt, costAt, type BlockTable, type CostTable } from './pairs.js';
 import type { Taint, Toleration } from './selectors.js';
 
 /**
@@ -31,8 +32,8 @@ export interface AssignmentModel {
   readonly nodes: readonly string[];
   readonly items: readonly string[];
   readonly resources: readonly ResourceTable[];
-  /** c_ij at `cost[i * m + j]`. */
-  readonly cost: Float64Array;
+  /** c_ij, by keys (models/pairs.ts): read it with costOf. */
+  readonly cost: CostTable;
   /** The costs are computed (the greedy's score when a snapshot gives none), not the caller's numbers. */
   readonly derivedCosts?: boolean;
   readonly sense: Sense;
@@ -136,8 +137,8 @@ export type GroupRule =
   | { readonly kind: 'moveLimit'; readonly name: string; readonly items: readonly number[]; readonly limit: number };
 
 export interface PlacementRules {
-  /** blocked[i * m + j]: index into BLOCK_REASONS, 0 when item j may go on node i. */
-  readonly blocked: Uint8Array;
+  /** Why item j may not go on node i (an index into BLOCK_REASONS, 0 when it may): read it with blockOf. */
+  readonly blocked: BlockTable;
   /** For the scheduler's words on taint blocks: each node's taints and each item's tolerations (absent: no taints). */
   readonly taints?: {
     readonly nodes: readonly (readonly Taint[])[];
@@ -150,13 +151,23 @@ export interface PlacementRules {
    * Absent: every item must be placed.
    */
   readonly unplacedPenalty?: readonly number[];
-  /** The node each item runs on now (-1: none); a plan that moves it pays the move cost already in `cost`. */
+  /** The node each item runs on now (-1: none); a plan that moves it pays the move cost in `cost`. */
   readonly current: Int32Array;
+}
+
+/** c_ij. */
+export function costOf(model: AssignmentModel, i: number, j: number): number {
+  return costAt(model.cost, i, j, model.items.length);
+}
+
+/** Why a rule forbids item j on node i (an index into BLOCK_REASONS; 0: it does not). */
+export function blockOf(model: AssignmentModel, i: number, j: number): number {
+  return model.rules ? blockAt(model.rules.blocked, i, j) : 0;
 }
 
 /** Whether a rule forbids item j on node i (capacity aside). */
 export function isBlocked(model: AssignmentModel, i: number, j: number): boolean {
-  return (model.rules?.blocked[i * model.items.length + j] ?? 0) !== 0;
+  return blockOf(model, i, j) !== 0;
 }
 
 /** Demand r_ijk of item j on node i for one resource (exact units). */

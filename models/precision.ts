@@ -1,4 +1,5 @@
 import type { AssignmentModel } from './model.js';
+import { forEachCost } from './pairs.js';
 
 /**
  * How exactly objectives can be told apart. Costs are doubles and the solvers work in doubles, so an
@@ -48,15 +49,13 @@ export function objectivePrecision(model: AssignmentModel): ObjectivePrecision {
     const d = decimalsOf(v);
     decimals = d > MAX_DECIMALS ? undefined : Math.max(decimals, d);
   };
-  for (let j = 0; j < m; j++) {
-    let most = 0;
-    for (let i = 0; i < n; i++) {
-      const c = costWeight * model.cost[i * m + j]!;
-      if (Math.abs(c) > most) most = Math.abs(c);
-      see(c);
-    }
-    scale += most;
-  }
+  const most = new Float64Array(m);
+  forEachCost(model.cost, n, m, (j, cost) => {
+    const c = costWeight * cost;
+    if (Math.abs(c) > most[j]!) most[j] = Math.abs(c);
+    see(c);
+  });
+  for (let j = 0; j < m; j++) scale += most[j]!;
   let penalties = 0;
   for (const p of model.rules?.unplacedPenalty ?? []) penalties += p;
   if (w) {

@@ -3,8 +3,9 @@ import { MAX_DECIMAL_PLACES, numberToPicoUnits } from './quantity.js';
 import { SolveOptionsSchema } from './options.js';
 import type { AssignmentModel, ResourceTable } from './model.js';
 import { own } from './own.js';
-import { INT64_MAX, sharedBigInt64From, sharedFloat64 } from './shared.js';
+import { INT64_MAX, sharedBigInt64From } from './shared.js';
 import type { PathIssue } from './path.js';
+import { keyedFromDense } from './pairs.js';
 
 /**
  * A raw assignment program (the generalized assignment problem): the caller brings c_ij and r_ijk.
@@ -145,8 +146,9 @@ export function programToModel(p: Program): AssignmentModel {
         perNode: d !== undefined && isMatrix(d),
       };
     });
-  const cost = sharedFloat64(n * m);
-  p.cost.forEach((row, i) => row.forEach((c, j) => (cost[i * m + j] = c)));
+  const dense = new Float64Array(n * m);
+  p.cost.forEach((row, i) => row.forEach((c, j) => (dense[i * m + j] = c)));
+  const cost = keyedFromDense(dense, n, m);
   return {
     kind: 'program',
     nodes: Array.from({ length: n }, (_, i) => String(i)),

@@ -1,4 +1,5 @@
 import type { AssignmentModel, GroupRule, PlacementRules } from './model.js';
+import { keepBlockColumns, keepColumns, uniformTable } from './pairs.js';
 
 /**
  * The model restricted to the items `keep` (indices into model.items): rules mapped, every item must be
@@ -35,16 +36,15 @@ export function restrictItems(
           return [{ ...g, items: map(g.items) }];
       }
     });
-    const blocked = new Uint8Array(n * k);
-    for (let i = 0; i < n; i++) for (let t = 0; t < k; t++) blocked[i * k + t] = r.blocked[i * m + keep[t]!]!;
+    const blocked = keepBlockColumns(r.blocked, keep);
     const taints = r.taints
       ? { nodes: r.taints.nodes, tolerations: keep.map((j) => r.taints!.tolerations[j] ?? []) }
       : undefined;
     rules = { blocked, groups, current: Int32Array.from(keep, (j) => r.current[j]!), ...(taints ? { taints } : {}) };
   }
-  const cost = new Float64Array(n * k);
-  if (!feasibilityOnly)
-    for (let i = 0; i < n; i++) for (let t = 0; t < k; t++) cost[i * k + t] = model.cost[i * m + keep[t]!]!;
+  const cost = feasibilityOnly
+    ? uniformTable(n, k, (length) => new Float64Array(length), 0)
+    : keepColumns(model.cost, keep, m);
   const objective = !feasibilityOnly && model.objective ? { objective: model.objective } : {};
   return {
     kind: model.kind,

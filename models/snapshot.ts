@@ -24,6 +24,15 @@ import {
 import { hasOwn, own } from './own.js';
 import { INT64_MAX, sharedBigInt64, sharedFloat64, sharedInt32, sharedUint8 } from './shared.js';
 import type { PathIssue } from './path.js';
+import {
+  fillKeyed,
+  forEachCost,
+  keyedFromDense,
+  keysOf,
+  uniformTable,
+  type BlockTable,
+  type CostTable,
+} from './pairs.js';
 
 /**
  * A cluster snapshot: nodes with capacities, containers with requests, optional placement costs.
@@ -255,7 +264,7 @@ function reportDuplicates(names: readonly string[], field: string, ctx: z.Refine
  */
 export function snapshotToModel(s: Snapshot): AssignmentModel {
   const resources = resourceTables(s);
-  const cost = costMatrix(s, resources);
+  const cost = costTable(s, resources);
   const objective = objectiveWeights(s, resources);
   const base = {
     kind: 'snapshot' as const,
@@ -267,7 +276,9 @@ export function snapshotToModel(s: Snapshot): AssignmentModel {
     ...(s.costs === undefined ? { derivedCosts: true } : {}),
     ...(objective ? { objective } : {}),
   };
-  return hasRules(s) ? { ...base, rules: compileRules(s, cost, objective) } : base;
+  if (!hasRules(s)) return base;
+  const compiled = compileRules(s, cost, objective);
+  return { ...base, cost: compiled.cost, rules: compiled.rules };
 }
 
 /** The resource names any node or container gives, sorted. */
@@ -329,39 +340,46 @@ function resourceTables(s: Snapshot): ResourceTable[] {
   });
 }
 
-/** c_ij at i * m + j: the matrix (or `default`) with `pairs` over it, or the greedy's score without costs. */
-function costMatrix(s: Snapshot, resources: readonly ResourceTable[]): Float64Array {
+/**
+ * The greedy's own score against the empty node, max over requested resources k of r_jk / R_ik (0 for a
+ * container that requests nothing), from the same exact values converted once: by the nodes' capacity
+ * vectors and the containers' request vectors, one entry per distinct pair.
+ */
+function defaultScores(s: Snapshot, resources: readonly ResourceTable[]): CostTable {
+  const cap = resources.map((r) => Float64Array.from(r.capacity, (c) => Number(c)));
+  const dem = resources.map((r) => Float64Array.from(r.demand, (d) => Number(d)));
+  const rows = keysOf(s.nodes.length, (i) => cap.map((c) => c[i]!).join(','));
+  const cols = keysOf(s.containers.length, (j) => dem.map((d) => d[j]!).join(','));
+  return fillKeyed(rows, cols, sharedFloat64, (i, j) => {
+    let score = 0;
+    resources.forEach((_, k) => {
+      const c = cap[k]![i]!;
+      const d = dem[k]![j]!;
+      if (c > 0 && d > 0 && d / c > score) score = d / c;
+    });
+    return score;
+  });
+}
+
+/** c_ij: the matrix (or `default`) with `pairs` over it, or the greedy's score without costs. */
+function costTable(s: Snapshot, resources: readonly ResourceTable[]): CostTable {
   const n = s.nodes.length;
   const m = s.containers.length;
-  const cost = sharedFloat64(n * m);
   const costs = s.costs;
-  if (costs === undefined) {
-    // max over requested resources k of r_jk / R_ik, from the same exact values converted once.
-    for (const r of resources) {
-      const cap = Float64Array.from(r.capacity, (c) => Number(c));
-      const dem = Float64Array.from(r.demand, (d) => Number(d));
-      for (let i = 0; i < n; i++) {
-        const c = cap[i]!;
-        if (c <= 0) continue;
-        const row = i * m;
-        for (let j = 0; j < m; j++) {
-          const d = dem[j]!;
-          if (d > 0 && d / c > cost[row + j]!) cost[row + j] = d / c;
-        }
-      }
-    }
-    return cost;
-  }
-  if (costs.matrix) costs.matrix.forEach((row, i) => row.forEach((c, j) => (cost[i * m + j] = c)));
-  else cost.fill(costs.default ?? 0);
+  if (costs === undefined) return defaultScores(s, resources);
+  let table: CostTable;
+  if (costs.matrix) {
+    // The caller wrote every entry: the body's size limit bounds the matrix.
+    const dense = new Float64Array(n * m);
+    costs.matrix.forEach((row, i) => row.forEach((c, j) => (dense[i * m + j] = c)));
+    table = keyedFromDense(dense, n, m);
+  } else table = uniformTable(n, m, sharedFloat64, costs.default ?? 0);
+  if (!costs.pairs || costs.pairs.length === 0) return table;
   const nodeIndex = new Map(s.nodes.map((node, i) => [node.name, i]));
   const containerIndex = new Map(s.containers.map((c, j) => [c.name, j]));
-  for (const p of costs.pairs ?? []) {
-    const i = nodeIndex.get(p.node);
-    const j = containerIndex.get(p.container);
-    if (i !== undefined && j !== undefined) cost[i * m + j] = p.cost;
-  }
-  return cost;
+  const pairs = new Map<number, number>();
+  for (const p of costs.pairs) pairs.set(nodeIndex.get(p.node)! * m + containerIndex.get(p.container)!, p.cost);
+  return { ...table, pairs };
 }
 
 /** The objective weights, or undefined for the plain cost objective. */
@@ -404,20 +422,16 @@ function hasRules(s: Snapshot): boolean {
  * of the weighted objective plus every penalty of the lower priorities, so placing one more container of
  * a priority always wins over any change below it. Powers of two, so sums stay exact.
  */
-function unplacedPenalties(s: Snapshot, cost: Float64Array, objective: ObjectiveWeights | undefined): number[] {
-  const n = s.nodes.length;
-  const m = s.containers.length;
+function unplacedPenalties(s: Snapshot, cost: CostTable, objective: ObjectiveWeights | undefined): number[] {
   const w = objective ?? { cost: 1, balance: 0, pack: 0, price: [] as number[] };
   let range = 0;
-  for (let j = 0; j < m; j++) {
-    let lo = 0;
-    let hi = 0;
-    for (let i = 0; i < n; i++) {
-      lo = Math.min(lo, cost[i * m + j]!);
-      hi = Math.max(hi, cost[i * m + j]!);
-    }
-    range += hi - lo;
-  }
+  const lo = new Float64Array(s.containers.length);
+  const hi = new Float64Array(s.containers.length);
+  forEachCost(cost, s.nodes.length, s.containers.length, (j, c) => {
+    if (c < lo[j]!) lo[j] = c;
+    if (c > hi[j]!) hi[j] = c;
+  });
+  for (let j = 0; j < s.containers.length; j++) range += hi[j]! - lo[j]!;
   range = w.cost * range + w.balance + w.pack * s.nodes.reduce((t, node) => t + (node.price ?? 1), 0);
   const priorities = [...new Set(s.containers.map((c) => c.priority ?? 1))].sort((a, b) => a - b);
   const penaltyOf = new Map<number, number>();
@@ -525,41 +539,71 @@ function termOwners(
 }
 
 /**
- * The per-pair blocks: cordoned or not-Ready nodes, nodeSelector and node affinity, untolerated taints,
- * pinned containers. Evaluated once per distinct (selector, affinity, tolerations, pin) of the
- * containers, then copied to each container's column.
+ * The label keys any container's node selector or node affinity reads, and whether any reads node names
+ * (matchFields): all a node's blocks depend on besides its flags and taints.
  */
-function blockedPairs(ctx: RuleContext, current: Int32Array): Uint8Array {
+function referencedNodeKeys(s: Snapshot): { keys: string[]; names: boolean } {
+  const keys = new Set<string>();
+  let names = false;
+  for (const c of s.containers) {
+    for (const k of Object.keys(c.nodeSelector ?? {})) keys.add(k);
+    for (const t of c.nodeAffinity ?? []) {
+      for (const e of t.matchExpressions ?? []) keys.add(e.key);
+      if ((t.matchFields?.length ?? 0) > 0) names = true;
+    }
+  }
+  return { keys: [...keys].sort(), names };
+}
+
+/**
+ * The per-pair blocks, by keys (models/pairs.ts): cordoned or not-Ready nodes, nodeSelector and node
+ * affinity, untolerated taints, required affinity that cannot hold (a term selecting nobody, a node
+ * without the topology key), pinned containers. A node's key is what its blocks depend on (its flags,
+ * taints, the label values selectors read); a container's key is its selector, affinity, tolerations and
+ * affinity conditions. Each distinct pair of keys is evaluated once.
+ */
+function blockTable(ctx: RuleContext, current: Int32Array, affinity: ReadonlyMap<number, string[]>): BlockTable {
   const { s, n, m } = ctx;
   const code = (r: BlockReason): number => BLOCK_REASONS.indexOf(r);
-  const blocked = sharedUint8(n * m);
-  const rows = new Map<string, Uint8Array>();
-  for (let j = 0; j < m; j++) {
-    const c = s.containers[j]!;
-    const key = JSON.stringify([
-      c.pinned ? current[j] : -1,
-      c.nodeSelector ?? null,
-      c.nodeAffinity ?? null,
-      c.tolerations ?? null,
+  const { keys, names } = referencedNodeKeys(s);
+  const affinityKeys = [...new Set([...affinity.values()].flat().filter((f) => f.startsWith('key:')))].sort();
+  const hasKey = (i: number, flag: string): boolean => {
+    const key = flag.slice(4);
+    return key === HOSTNAME_KEY || own(s.nodes[i]!.labels, key) !== undefined;
+  };
+  const rows = keysOf(n, (i) => {
+    const node = s.nodes[i]!;
+    return JSON.stringify([
+      node.unschedulable ?? false,
+      node.ready ?? true,
+      keys.map((k) => own(node.labels, k) ?? null),
+      node.taints ?? [],
+      names ? node.name : null,
+      affinityKeys.map((f) => hasKey(i, f)),
     ]);
-    let row = rows.get(key);
-    if (!row) {
-      row = new Uint8Array(n);
-      for (let i = 0; i < n; i++) {
-        const node = s.nodes[i]!;
-        let reason: BlockReason = '';
-        if (c.pinned) reason = current[j] === i ? '' : 'pinned';
-        else if (node.unschedulable) reason = 'unschedulable';
-        else if (node.ready === false) reason = 'not-ready';
-        else if (!ctx.nodeMatches(j, i)) reason = 'selector';
-        else if (untoleratedTaints(node.taints ?? [], c.tolerations ?? []).length > 0) reason = 'taint';
-        row[i] = code(reason);
-      }
-      rows.set(key, row);
+  });
+  const cols = keysOf(m, (j) => {
+    const c = s.containers[j]!;
+    const flags = affinity.get(j) ?? [];
+    if (c.pinned) return JSON.stringify(['pinned', flags]);
+    return JSON.stringify([c.nodeSelector ?? null, c.nodeAffinity ?? null, c.tolerations ?? null, flags]);
+  });
+  const reason = (i: number, j: number): BlockReason => {
+    const c = s.containers[j]!;
+    const node = s.nodes[i]!;
+    if (!c.pinned) {
+      if (node.unschedulable) return 'unschedulable';
+      if (node.ready === false) return 'not-ready';
+      if (!ctx.nodeMatches(j, i)) return 'selector';
+      if (untoleratedTaints(node.taints ?? [], c.tolerations ?? []).length > 0) return 'taint';
     }
-    for (let i = 0; i < n; i++) blocked[i * m + j] = row[i]!;
-  }
-  return blocked;
+    const flags = affinity.get(j) ?? [];
+    return flags.some((f) => f === 'none' || !hasKey(i, f)) ? 'affinity' : '';
+  };
+  const table = fillKeyed(rows, cols, sharedUint8, (i, j) => code(reason(i, j)));
+  const pinned = s.containers.some((c) => c.pinned);
+  const pinnedTo = pinned ? Int32Array.from(s.containers, (c, j) => (c.pinned ? current[j]! : -1)) : undefined;
+  return { ...table, ...(pinnedTo ? { pinnedTo } : {}), pinnedCode: code('pinned') };
 }
 
 /**
@@ -591,27 +635,32 @@ function antiAffinityRules(ctx: RuleContext): GroupRule[] {
 /**
  * Affinity: each owner shares a domain with another container its term selects; an owner whose term
  * selects only itself is free (as in Kubernetes), one whose term selects nobody may go nowhere, and no
- * owner may go on a node without the topology key. Marks those blocks in `blocked`.
+ * owner may go on a node without the topology key. Those blocks are returned as conditions per owner
+ * ('none', or 'key:' and the topology key), for blockTable.
  */
-function affinityRules(ctx: RuleContext, blocked: Uint8Array): GroupRule[] {
-  const { n, m } = ctx;
-  const code = BLOCK_REASONS.indexOf('affinity');
-  const out: GroupRule[] = [];
+function affinityRules(ctx: RuleContext): { rules: GroupRule[]; conditions: Map<number, string[]> } {
+  const rules: GroupRule[] = [];
+  const conditions = new Map<number, string[]>();
+  const add = (j: number, condition: string): void => {
+    const list = conditions.get(j);
+    if (!list) conditions.set(j, [condition]);
+    else if (!list.includes(condition)) list.push(condition);
+  };
   for (const { owners, term } of termOwners(ctx.s, (j) => ctx.s.containers[j]!.affinity)) {
     const matched = selected(ctx, term, owners[0]!);
-    const { domains, hasKey } = cachedTopology(ctx, term.topologyKey);
+    const { domains } = cachedTopology(ctx, term.topologyKey);
     const items: number[] = [];
     for (const j of owners) {
       const alone = matched.length === 0 || (matched.length === 1 && matched[0] === j);
       if (alone) {
-        if (matched.length === 0) for (let i = 0; i < n; i++) if (blocked[i * m + j] === 0) blocked[i * m + j] = code;
+        if (matched.length === 0) add(j, 'none');
         continue;
       }
-      for (let i = 0; i < n; i++) if (!hasKey[i] && blocked[i * m + j] === 0) blocked[i * m + j] = code;
+      add(j, `key:${term.topologyKey}`);
       items.push(j);
     }
     if (items.length > 0)
-      out.push({
+      rules.push({
         kind: 'together',
         name: `affinity ${term.topologyKey} ${JSON.stringify(term.selector)}`,
         items,
@@ -619,7 +668,8 @@ function affinityRules(ctx: RuleContext, blocked: Uint8Array): GroupRule[] {
         domains,
       });
   }
-  return out;
+  for (const list of conditions.values()) list.sort();
+  return { rules, conditions };
 }
 
 /**
@@ -671,15 +721,28 @@ function gangRules(s: Snapshot): GroupRule[] {
   );
 }
 
+/** The cost of moving each container away from its current node (0 for one that runs nowhere or is pinned). */
+function moveCosts(s: Snapshot, current: Int32Array): CostTable['moves'] | undefined {
+  const defaultMove = s.options?.moveCost ?? 1;
+  let any = false;
+  const cost = sharedFloat64(s.containers.length);
+  s.containers.forEach((c, j) => {
+    if (current[j]! < 0 || c.pinned) return;
+    cost[j] = c.moveCost ?? defaultMove;
+    any = true;
+  });
+  return any ? { from: current, cost } : undefined;
+}
+
 /**
- * Compiles the placement rules: the per-pair blocks, the group rules over topology domains, move costs
- * (added to `cost` in place) and the unplaced penalty.
+ * Compiles the placement rules: the per-pair blocks, the group rules over topology domains, the move
+ * costs (into the cost table) and the unplaced penalty.
  */
 function compileRules(
   s: Snapshot,
-  cost: Float64Array,
+  base: CostTable,
   objective: ObjectiveWeights | undefined,
-): AssignmentModel['rules'] & object {
+): { rules: AssignmentModel['rules'] & object; cost: CostTable } {
   const n = s.nodes.length;
   const m = s.containers.length;
   const nodeIndex = new Map(s.nodes.map((node, i) => [node.name, i]));
@@ -692,21 +755,21 @@ function compileRules(
     return c.nodeAffinity === undefined || nodeAffinityMatches(c.nodeAffinity, node.labels ?? {}, node.name);
   };
   const ctx: RuleContext = { s, n, m, groups: labelGroups(s), topologies: new Map(), nodeMatches };
-  const blocked = blockedPairs(ctx, current);
-  const groups = [...antiAffinityRules(ctx), ...affinityRules(ctx, blocked), ...spreadRules(ctx), ...gangRules(s)];
-
-  // Moving away from the current node costs moveCost.
-  const defaultMove = s.options?.moveCost ?? 1;
-  s.containers.forEach((c, j) => {
-    const at = current[j]!;
-    if (at < 0 || c.pinned) return;
-    const move = c.moveCost ?? defaultMove;
-    for (let i = 0; i < n; i++) if (i !== at) cost[i * m + j]! += move;
-  });
-
+  const affinity = affinityRules(ctx);
+  const blocked = blockTable(ctx, current, affinity.conditions);
+  const groups = [...antiAffinityRules(ctx), ...affinity.rules, ...spreadRules(ctx), ...gangRules(s)];
+  const moves = moveCosts(s, current);
+  const cost: CostTable = moves ? { ...base, moves } : base;
   const unplacedPenalty = s.options?.allowUnplaced ? unplacedPenalties(s, cost, objective) : undefined;
   const taints = s.nodes.some((node) => (node.taints?.length ?? 0) > 0)
     ? { nodes: s.nodes.map((node) => node.taints ?? []), tolerations: s.containers.map((c) => c.tolerations ?? []) }
     : undefined;
-  return { blocked, groups, current, ...(taints ? { taints } : {}), ...(unplacedPenalty ? { unplacedPenalty } : {}) };
+  const rules = {
+    blocked,
+    groups,
+    current,
+    ...(taints ? { taints } : {}),
+    ...(unplacedPenalty ? { unplacedPenalty } : {}),
+  };
+  return { rules, cost };
 }

@@ -24,6 +24,7 @@ import { objectivePrecision, precisionIssues } from '../models/precision.js';
 import { invalid, tooLarge } from './errors.js';
 import { accept, type Built } from './accept.js';
 import { namedPlacement } from '../models/plan.js';
+import { uniformTable } from '../models/pairs.js';
 
 /**
  * The first stage of a capacity question (POST /v1/capacity, placement capacity): the snapshot (plain or
@@ -257,13 +258,18 @@ function withFitObjective(
   const existing = m - copies.reduce((a, b) => a + b, 0);
   const current = model.rules!.current;
   let movers = 0;
-  const cost = new Float64Array(n * m);
+  const from = new Int32Array(m).fill(-1);
   for (let j = 0; j < existing; j++) {
     // Without repack, running containers are pinned: they cannot move at all.
     if (current[j]! < 0 || !q.repack) continue;
     movers++;
-    for (let i = 0; i < n; i++) if (i !== current[j]) cost[i * m + j] = 1;
+    from[j] = current[j]!;
   }
+  // Each move costs 1; nothing else costs (the caller's or derived costs are gone).
+  const cost = {
+    ...uniformTable(n, m, (l) => new Float64Array(l), 0),
+    moves: { from, cost: new Float64Array(m).fill(1) },
+  };
   const moveScale = 2 ** Math.ceil(Math.log2(movers + 1));
   const weights = q.shapes.flatMap((s, k) => new Array<number>(copies[k]!).fill(s.weight ?? 1));
   const totalWeight = weights.reduce((a, b) => a + b, 0);

@@ -8,6 +8,7 @@ import type { Explanation } from './protocol.js';
 import { describe } from './explanation.js';
 import { ContainerKinds } from './kinds.js';
 import { verifyPlan } from './verify.js';
+import { hasBlocks, withoutBlocks } from '../models/pairs.js';
 
 /**
  * Why no plan places everything, as a small conflict (run in a solver worker, within a deadline).
@@ -186,10 +187,7 @@ function relaxations(core: AssignmentModel, check: (relaxed: AssignmentModel, sh
       const relaxed = { ...core, rules: { ...r, groups: r.groups.filter((_, x) => x !== g) } };
       if (check(relaxed, r.groups.length + 2) === 'fits') causes.push(r.groups[g]!.name);
     }
-    if (
-      r.blocked.some((b) => b !== 0) &&
-      check({ ...core, rules: { ...r, blocked: new Uint8Array(r.blocked.length) } }, 2) === 'fits'
-    ) {
+    if (hasBlocks(r.blocked) && check({ ...core, rules: { ...r, blocked: withoutBlocks(r.blocked) } }, 2) === 'fits') {
       causes.push('node eligibility (taints, selectors, affinity, cordons)');
     }
   }

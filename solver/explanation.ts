@@ -1,4 +1,4 @@
-import type { AssignmentModel } from '../models/model.js';
+import { blockOf, type AssignmentModel } from '../models/model.js';
 import type { Explanation } from './protocol.js';
 
 /** Names listed in the message (the `containers` and `nodes` fields list them all). */
@@ -17,8 +17,7 @@ export function describe(
   causes: readonly string[],
   minimal: boolean,
 ): Explanation {
-  const m = model.items.length;
-  const nodes = model.nodes.filter((_, i) => keep.some((j) => (model.rules?.blocked[i * m + j] ?? 0) === 0));
+  const nodes = model.nodes.filter((_, i) => keep.some((j) => blockOf(model, i, j) === 0));
   const containers = keep.map((j) => model.items[j]!);
   const where = nodes.length === 0 ? 'any node' : `nodes ${list(nodes)}`;
   const why = causes.length ? ` (${causes.join('; ')})` : '';

@@ -1,4 +1,4 @@
-import { demandUnits, isBlocked, senseSign, unitsToNumber, type AssignmentModel } from '../models/model.js';
+import { costOf, demandUnits, isBlocked, senseSign, unitsToNumber, type AssignmentModel } from '../models/model.js';
 import { ProgramBuilder } from './formulation/builder.js';
 import { classesOf, classWeight, containerClasses, nodeClasses } from './formulation/classes.js';
 import { objectiveRows } from './formulation/objective.js';
@@ -76,7 +76,7 @@ function placementVariables(b: ProgramBuilder): number {
       if (copies === 0n) continue;
       plainVariables += members.length;
       // Placing a container earns back its unplaced penalty (the penalties of all are in the offset).
-      const cost = (model.objective?.cost ?? 1) * (model.cost[i * m + j] ?? 0) - sign * (penalty?.[j] ?? 0);
+      const cost = (model.objective?.cost ?? 1) * costOf(model, i, j) - sign * (penalty?.[j] ?? 0);
       b.placement(i, c, cost, Number(copies));
     }
   });

@@ -1,4 +1,5 @@
 import { demandUnits, domainIndex, type AssignmentModel, type GroupRule } from '../models/model.js';
+import { blockAt } from '../models/pairs.js';
 import { ruleViolations } from './verify.js';
 
 /**
@@ -209,7 +210,6 @@ function ruleCheck(model: AssignmentModel): {
   place: (j: number, i: number) => void;
 } {
   const rules = model.rules!;
-  const m = model.items.length;
   const checks = new Map<number, RuleState[]>();
   const updates = new Map<number, RuleState[]>();
   const add = (into: Map<number, RuleState[]>, j: number, r: RuleState): void => {
@@ -234,7 +234,7 @@ function ruleCheck(model: AssignmentModel): {
     for (const j of r.kind === 'together' ? r.with : checked) add(updates, j, state);
   }
   return {
-    allows: (j, i) => rules.blocked[i * m + j] === 0 && (checks.get(j) ?? []).every((r) => r.allows(j, i)),
+    allows: (j, i) => blockAt(rules.blocked, i, j) === 0 && (checks.get(j) ?? []).every((r) => r.allows(j, i)),
     place: (j, i) => {
       for (const r of updates.get(j) ?? []) r.place(j, i);
     },

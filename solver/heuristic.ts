@@ -1,4 +1,5 @@
 import { demandUnits, type AssignmentModel, type GroupRule, senseSign } from '../models/model.js';
+import { denseBlocks, denseCosts } from '../models/pairs.js';
 import { ruleViolations } from './verify.js';
 
 /**
@@ -52,10 +53,10 @@ export function data(model: AssignmentModel): Data {
     n,
     m,
     K,
-    cost: Float64Array.from(model.cost, (c) => s * c),
+    cost: denseCosts(model.cost, n, m, s),
     cap,
     dem,
-    blocked: rules?.blocked ?? null,
+    blocked: rules ? denseBlocks(rules.blocked, n, m) : null,
     rulesHold,
     penalty,
   };

@@ -1,4 +1,5 @@
 import { demandUnits, type AssignmentModel } from '../models/model.js';
+import { blockColumnKeys } from '../models/pairs.js';
 
 /**
  * Kinds of containers: two containers of one kind have the same demands, the same blocked nodes, the
@@ -8,6 +9,7 @@ import { demandUnits, type AssignmentModel } from '../models/model.js';
  */
 export class ContainerKinds {
   private readonly roles: string[];
+  private blocks: string[] | undefined;
 
   constructor(private readonly model: AssignmentModel) {
     // Each container's places in the group rules ("3a,": in set a of rule 3), in one pass over the rules.
@@ -35,10 +37,9 @@ export class ContainerKinds {
     );
     const rules = model.rules;
     if (rules) {
-      const column = new Uint8Array(n);
-      for (let i = 0; i < n; i++) column[i] = rules.blocked[i * m + j]!;
+      this.blocks ??= blockColumnKeys(rules.blocked);
       parts.push(
-        Buffer.from(column).toString('latin1'),
+        this.blocks[j]!,
         rules.taints ? JSON.stringify(rules.taints.tolerations[j] ?? []) : '',
         this.roles[j]!,
       );

@@ -10,6 +10,7 @@ import {
 import { maxOf, minOf } from '../models/own.js';
 import { formatTaint, untoleratedTaints } from '../models/selectors.js';
 import { ContainerKinds } from './kinds.js';
+import { blockAt } from '../models/pairs.js';
 
 /** Why no plan can place every container: each reason is a proof on its own. */
 export type Reason =
@@ -195,7 +196,7 @@ function schedulerMessage(
   const counts = new Map<string, number>();
   const count = (msg: string): void => void counts.set(msg, (counts.get(msg) ?? 0) + 1);
   for (let i = 0; i < n; i++) {
-    const b = rules?.blocked[i * m + j] ?? 0;
+    const b = rules ? blockAt(rules.blocked, i, j) : 0;
     if (b !== 0) {
       const reason = BLOCK_REASONS[b] as Exclude<BlockReason, ''>;
       const taint =

@@ -8,6 +8,7 @@ import {
   senseSign,
 } from '../models/model.js';
 import { maxOf, minOf } from '../models/own.js';
+import { blockAt, costAt } from '../models/pairs.js';
 
 /**
  * The independent plan verifier. It reads only the validated model (the caller's numbers, exact) and the
@@ -91,8 +92,8 @@ function tallyPlacements(
       continue;
     }
     placed++;
-    cost += model.cost[i * m + j]!;
-    const blocked = rules?.blocked[i * m + j] ?? 0;
+    cost += costAt(model.cost, i, j, m);
+    const blocked = rules ? blockAt(rules.blocked, i, j) : 0;
     if (blocked !== 0)
       violations.push(
         `container "${model.items[j]}" may not run on node "${model.nodes[i]}" (${BLOCK_REASONS[blocked]})`,

@@ -6,7 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { rngFor } from '../bench/random.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AssignmentModel } from '../models/model.js';
+import { costOf, isBlocked, type AssignmentModel } from '../models/model.js';
 import { validateProgram, validateSnapshot, type ProblemLimits, type Validated } from '../models/validate.js';
 import { planner } from '../planning/planner.js';
 import { prepare } from '../planning/prepare.js';
@@ -137,7 +137,7 @@ export function bruteForcePlan(
         go(j + 1, z);
         continue;
       }
-      if (model.rules && model.rules.blocked[i * m + j] !== 0) continue;
+      if (isBlocked(model, i, j)) continue;
       let fits = true;
       model.resources.forEach((r, k) => {
         const d = r.perNode ? r.demand[i * m + j]! : r.demand[j]!;
@@ -145,7 +145,7 @@ export function bruteForcePlan(
       });
       if (!fits) continue;
       model.resources.forEach((r, k) => (used[k]![i]! += r.perNode ? r.demand[i * m + j]! : r.demand[j]!));
-      go(j + 1, z + model.cost[i * m + j]!);
+      go(j + 1, z + costOf(model, i, j));
       model.resources.forEach((r, k) => (used[k]![i]! -= r.perNode ? r.demand[i * m + j]! : r.demand[j]!));
     }
     plan[j] = -1;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { AssignmentModel, GroupRule } from '../models/model.js';
+import { hasBlocks } from '../models/pairs.js';
 import type { SolverName } from '../models/options.js';
 import { effectiveRequests, KubePodSchema } from '../models/kube.js';
 import { validateKube, validatePlanBody } from '../models/validate.js';
@@ -318,7 +319,7 @@ describe('every hard rule: the optimum never breaks it (random snapshots against
 
 function ruleKinds(model: AssignmentModel): string[] {
   const kinds = new Set<string>((model.rules?.groups ?? []).map((g) => g.kind));
-  if (model.rules?.blocked.some((b) => b !== 0)) kinds.add('blocked');
+  if (model.rules && hasBlocks(model.rules.blocked)) kinds.add('blocked');
   if (model.resources.some((r) => r.name === 'pods')) kinds.add('pods');
   return [...kinds];
 }
@@ -336,8 +337,9 @@ function bindingRules(model: AssignmentModel, optimum: number): string[] {
     if (better({ ...model, rules: { ...rules, groups: rules.groups.filter((g) => g.kind !== kind) } })) out.push(kind);
   }
   if (
-    rules.blocked.some((b) => b !== 0) &&
-    better({ ...model, rules: { ...rules, blocked: rules.blocked.map((b) => (b === 6 ? b : 0)) } })
+    hasBlocks(rules.blocked) &&
+    // Every block but the pins.
+    better({ ...model, rules: { ...rules, blocked: { ...rules.blocked, values: rules.blocked.values.map(() => 0) } } })
   )
     out.push('blocked');
   const pods = model.resources.findIndex((r) => r.name === 'pods');

@@ -1,4 +1,5 @@
 import { demandUnits, domainIndex, type AssignmentModel } from '../../models/model.js';
+import { blockColumnKeys, blockRowKeys, costColumnKeys, costRowKeys } from '../../models/pairs.js';
 
 /**
  * The symmetry the formulation exploits: classes of identical containers (counted by one integer per
@@ -46,18 +47,18 @@ export function containerClasses(model: AssignmentModel): number[][] {
   const n = model.nodes.length;
   const m = model.items.length;
   const roles = ruleRoles(model);
+  const costs = costColumnKeys(model.cost, m);
+  const rules = model.rules;
+  const blocks = rules ? blockColumnKeys(rules.blocked) : undefined;
   return groupBy(m, (j) => {
     const parts: string[] = [];
     for (const r of model.resources) {
       if (r.perNode) for (let i = 0; i < n; i++) parts.push(String(demandUnits(r, i, j, m)));
       else parts.push(String(r.demand[j] ?? 0n));
     }
-    for (let i = 0; i < n; i++) parts.push(String(model.cost[i * m + j]));
-    const rules = model.rules;
-    if (rules) {
-      for (let i = 0; i < n; i++) parts.push(String(rules.blocked[i * m + j]));
-      parts.push(`cur${rules.current[j]}`, `pen${rules.unplacedPenalty?.[j] ?? ''}`, ...roles[j]!);
-    }
+    parts.push(`c${costs[j]}`);
+    if (rules)
+      parts.push(`b${blocks![j]}`, `cur${rules.current[j]}`, `pen${rules.unplacedPenalty?.[j] ?? ''}`, ...roles[j]!);
     return parts.join(',');
   });
 }
@@ -85,24 +86,31 @@ function ruleRoles(model: AssignmentModel): string[][] {
 
 /** Nodes with identical capacities, identical cost for every container and identical node-dependent demand. */
 export function nodeClasses(model: AssignmentModel): number[][] {
+  const n = model.nodes.length;
   const m = model.items.length;
-  return groupBy(model.nodes.length, (i) => {
+  const costs = costRowKeys(model.cost, n, m);
+  const rules = model.rules;
+  const blocks = rules ? blockRowKeys(rules.blocked) : undefined;
+  const runs = new Map<number, number[]>();
+  rules?.current.forEach((i, j) => {
+    if (i >= 0) runs.set(i, [...(runs.get(i) ?? []), j]);
+  });
+  return groupBy(n, (i) => {
     const parts: string[] = [];
     for (const r of model.resources) {
       parts.push(String(r.capacity[i] ?? 0n));
       if (r.perNode) for (let j = 0; j < m; j++) parts.push(String(demandUnits(r, i, j, m)));
     }
-    for (let j = 0; j < m; j++) parts.push(String(model.cost[i * m + j]));
-    const rules = model.rules;
+    parts.push(`c${costs[i]}`);
     if (rules) {
-      for (let j = 0; j < m; j++) parts.push(String(rules.blocked[i * m + j]));
+      parts.push(`b${blocks![i]}`);
       // Its domain in every rule's topology: one-node domains are interchangeable, larger ones are not.
       for (const rule of rules.groups) {
         if (rule.kind === 'gang' || rule.kind === 'moveLimit') continue;
-        const k = domainIndex(rule.domains, model.nodes.length)[i]!;
+        const k = domainIndex(rule.domains, n)[i]!;
         parts.push(k < 0 ? 'none' : rule.domains[k]!.length === 1 ? 'solo' : `d${k}`);
       }
-      for (let j = 0; j < m; j++) if (rules.current[j] === i) parts.push(`runs${j}`);
+      for (const j of runs.get(i) ?? []) parts.push(`runs${j}`);
     }
     if (model.objective) parts.push(`price${model.objective.price[i]}`);
     return parts.join(',');
