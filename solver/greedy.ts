@@ -1,5 +1,6 @@
 import { demandUnits, domainIndex, type AssignmentModel, type GroupRule } from '../models/model.js';
-import { blockAt } from '../models/pairs.js';
+import { blockAt, keyedAt, keysOf } from '../models/pairs.js';
+import { EXACT_LIMIT, NodeSearch, type SearchRules } from './node-search.js';
 import { ruleViolations } from './verify.js';
 
 /**
@@ -21,22 +22,34 @@ import { ruleViolations } from './verify.js';
  * are taken out again, so the plan always passes the verifier.
  * Returns the node index of each container, -1 where unplaced. Does not mutate the model.
  */
-export function greedyPlan(model: AssignmentModel): Int32Array {
+export function greedyPlan(model: AssignmentModel, options: { scan?: boolean } = {}): Int32Array {
   const m = model.items.length;
   const rules = model.rules;
   const share = dominantShares(model);
-  const order = Array.from({ length: m }, (_, j) => j).sort((a, b) => (share[b] ?? 0) - (share[a] ?? 0) || a - b);
-  if (rules) {
-    // Running containers first, on their node; then the rest in dominant-share order.
-    const running = order.filter((j) => rules.current[j]! >= 0);
-    order.splice(0, order.length, ...running, ...order.filter((j) => rules.current[j]! < 0));
-  }
-  const plan = new Int32Array(m).fill(-1);
+  let order = Array.from({ length: m }, (_, j) => j).sort((a, b) => share[b]! - share[a]! || a - b);
+  // Running containers first, on their node; then the rest in dominant-share order.
+  if (rules) order = order.filter((j) => rules.current[j]! >= 0).concat(order.filter((j) => rules.current[j]! < 0));
   const check = rules ? ruleCheck(model) : undefined;
+  const plan =
+    options.scan || !exactInDoubles(model) ? scanGreedy(model, order, check) : searchGreedy(model, order, check);
+  if (rules) repair(model, plan);
+  return plan;
+}
+
+/** Whether no demand is node-dependent and every capacity and demand is an integer a double holds exactly. */
+function exactInDoubles(model: AssignmentModel): boolean {
+  const inRange = (v: bigint): boolean => v <= EXACT_LIMIT && v >= -EXACT_LIMIT;
+  return model.resources.every((r) => !r.perNode && r.capacity.every(inRange) && r.demand.every(inRange));
+}
+
+/** The rule applied by scanning every node for every container (node-dependent demand, huge values). */
+function scanGreedy(model: AssignmentModel, order: readonly number[], check: RuleCheck | undefined): Int32Array {
+  const m = model.items.length;
+  const plan = new Int32Array(m).fill(-1);
   const remaining = model.resources.map((r) => r.capacity.slice());
   for (const j of order) {
     // A running container stays if it may; otherwise (drained, evicted) it is placed like a new one.
-    const stay = rules?.current[j] ?? -1;
+    const stay = model.rules?.current[j] ?? -1;
     let best = stay >= 0 ? bestNode(model, remaining, check, j, stay) : -1;
     if (best < 0) best = bestNode(model, remaining, check, j, -1);
     if (best < 0) continue;
@@ -44,7 +57,30 @@ export function greedyPlan(model: AssignmentModel): Int32Array {
     check?.place(j, best);
     model.resources.forEach((r, k) => (remaining[k]![best] = remaining[k]![best]! - demandUnits(r, best, j, m)));
   }
-  if (rules) repair(model, plan);
+  return plan;
+}
+
+/** The same rule, the node found by NodeSearch (partitioned segment trees) instead of a scan. */
+function searchGreedy(model: AssignmentModel, order: readonly number[], check: RuleCheck | undefined): Int32Array {
+  const plan = new Int32Array(model.items.length).fill(-1);
+  const remaining = model.resources.map((r) => Float64Array.from(r.capacity, Number));
+  const search = new NodeSearch(remaining, check, model.nodes.length);
+  const d = new Float64Array(model.resources.length);
+  const fits = (j: number, i: number): boolean => i >= 0 && search.scoreAt(d, i) >= 0 && (!check || check.allows(j, i));
+  for (const j of order) {
+    model.resources.forEach((r, k) => (d[k] = Number(r.demand[j]!)));
+    const stay = model.rules?.current[j] ?? -1;
+    let best = fits(j, stay) ? stay : -1;
+    if (best < 0) {
+      const only = check?.only(j) ?? ANY_NODE;
+      best = only === ANY_NODE ? search.find(j, d) : fits(j, only) ? only : -1;
+    }
+    if (best < 0) continue;
+    plan[j] = best;
+    check?.place(j, best);
+    for (let k = 0; k < d.length; k++) remaining[k]![best] = remaining[k]![best]! - d[k]!;
+    search.take(best);
+  }
   return plan;
 }
 
@@ -83,7 +119,7 @@ function dominantShares(model: AssignmentModel): Float64Array {
 function bestNode(
   model: AssignmentModel,
   remaining: readonly BigInt64Array[],
-  check: ReturnType<typeof ruleCheck> | undefined,
+  check: RuleCheck | undefined,
   j: number,
   only: number,
 ): number {
@@ -147,6 +183,10 @@ interface RuleState {
   allows(j: number, i: number): boolean;
   /** Records that p was placed on node i (p is in one of the rule's sets). */
   place(p: number, i: number): void;
+  /** The rule's domain of each node: `allows` depends on the node only through it (absent: moveLimit). */
+  readonly domainOf?: Int32Array;
+  /** The one node j may still go on, when the rule leaves one (moveLimit spent: its current node, −1 none). */
+  only?(j: number): number | undefined;
 }
 
 /** The state of one group rule during the greedy, checked as the scheduler checks each placement. */
@@ -161,6 +201,7 @@ function ruleState(
     return {
       allows: (j, i) => i === current[j] || moved < r.limit,
       place: (p, i) => void (i !== current[p] && moved++),
+      only: (j) => (moved < r.limit ? undefined : current[j]),
     };
   }
   const domainOf = domainIndex(r.domains, model.nodes.length);
@@ -169,7 +210,7 @@ function ruleState(
   switch (r.kind) {
     case 'atMost': {
       const c = counts();
-      return { allows: (_j, i) => !inDomain(i) || c.at(i) + 1 <= r.limit, place: (_p, i) => c.add(i) };
+      return { allows: (_j, i) => !inDomain(i) || c.at(i) + 1 <= r.limit, place: (_p, i) => c.add(i), domainOf };
     }
     case 'apart': {
       const inA = new Set(r.a);
@@ -178,6 +219,7 @@ function ruleState(
       return {
         allows: (j, i) => !inDomain(i) || (inA.has(j) ? b : a).at(i) === 0,
         place: (p, i) => (inA.has(p) ? a : b).add(i),
+        domainOf,
       };
     }
     case 'together': {
@@ -191,32 +233,41 @@ function ruleState(
         placed++;
         c.add(i);
       };
-      return { allows, place };
+      return { allows, place, domainOf };
     }
     case 'spread': {
       const c = counts();
-      return { allows: (_j, i) => !inDomain(i) || c.at(i) + 1 - c.min <= r.maxSkew, place: (_p, i) => c.add(i) };
+      return {
+        allows: (_j, i) => !inDomain(i) || c.at(i) + 1 - c.min <= r.maxSkew,
+        place: (_p, i) => c.add(i),
+        domainOf,
+      };
     }
   }
 }
 
+/** No rule leaves a container a single node: search them all. */
+const ANY_NODE = -2;
+
 /**
- * Whether placing j on node i keeps every rule, given what is placed so far (checked in scheduler order),
- * and `place` to record each placement. Counts per domain are kept up to date, so a check costs a few
- * lookups per rule of j, not a scan of the rule's containers.
+ * The rules as the greedy checks them: `allows` (j on node i keeps every rule, given what is placed so
+ * far, in scheduler order), `place` to record each placement, and for NodeSearch, partitions of nodes that
+ * the blocked pairs and the zone-like rules treat alike.
  */
-function ruleCheck(model: AssignmentModel): {
-  allows: (j: number, i: number) => boolean;
-  place: (j: number, i: number) => void;
-} {
+interface RuleCheck extends SearchRules {
+  place(j: number, i: number): void;
+  /** The one node j may go on (pinned, or its move budget spent; −1: none), ANY_NODE when unrestricted. */
+  only(j: number): number;
+}
+
+/**
+ * Counts per domain are kept up to date, so a check costs a few lookups per rule of j, not a scan of the
+ * rule's containers.
+ */
+function ruleCheck(model: AssignmentModel): RuleCheck {
   const rules = model.rules!;
-  const checks = new Map<number, RuleState[]>();
-  const updates = new Map<number, RuleState[]>();
-  const add = (into: Map<number, RuleState[]>, j: number, r: RuleState): void => {
-    const list = into.get(j);
-    if (list) list.push(r);
-    else into.set(j, [r]);
-  };
+  const checks: RuleState[][] = Array.from({ length: model.items.length }, () => []);
+  const updates: RuleState[][] = Array.from({ length: model.items.length }, () => []);
   const selected = new Map<GroupRule, Set<number>>();
   for (const r of rules.groups) if (r.kind === 'together') selected.set(r, new Set(r.with));
   for (const r of rules.groups) {
@@ -230,15 +281,79 @@ function ruleCheck(model: AssignmentModel): {
       );
     const state = ruleState(model, r, selfGroup);
     const checked = r.kind === 'apart' ? [...r.a, ...r.b] : r.items;
-    for (const j of checked) add(checks, j, state);
-    for (const j of r.kind === 'together' ? r.with : checked) add(updates, j, state);
+    for (const j of checked) checks[j]!.push(state);
+    for (const j of r.kind === 'together' ? r.with : checked) updates[j]!.push(state);
   }
+  const { blocked } = rules;
+  const { partitionOf, keyed } = partitions(model, checks.flat());
+  const perPartition = checks.map((list) => list.filter((r) => r.domainOf && keyed.has(r.domainOf)));
   return {
-    allows: (j, i) => blockAt(rules.blocked, i, j) === 0 && (checks.get(j) ?? []).every((r) => r.allows(j, i)),
-    place: (j, i) => {
-      for (const r of updates.get(j) ?? []) r.place(j, i);
+    allows: (j, i) => blockAt(blocked, i, j) === 0 && checks[j]!.every((r) => r.allows(j, i)),
+    place: (j, i) => updates[j]!.forEach((r) => r.place(j, i)),
+    partitionOf,
+    partitionAllows: (j, rep) => keyedAt(blocked, rep, j) === 0 && perPartition[j]!.every((r) => r.allows(j, rep)),
+    only: (j) => {
+      const pin = blocked.pinnedTo?.[j] ?? -1;
+      if (pin >= 0) return pin;
+      for (const r of checks[j]!) {
+        const node = r.only?.(j);
+        if (node !== undefined) return node;
+      }
+      return ANY_NODE;
     },
   };
+}
+
+/** Most topologies whose domains split the partitions (zones, regions; hostname never does). */
+const MAX_PARTITION_TOPOLOGIES = 8;
+
+/**
+ * Nodes with the same blocked-pair row and the same domain in each zone-like topology of the rules: every
+ * rule but the per-node ones (hostname, moveLimit) judges them alike. The topologies used are `keyed`.
+ */
+function partitions(
+  model: AssignmentModel,
+  states: readonly RuleState[],
+): { partitionOf: Int32Array; keyed: Set<Int32Array> } {
+  const keyed = new Set<Int32Array>();
+  const topologies: Int32Array[] = [];
+  const byContent = new Map<string, Int32Array>();
+  for (const d of new Set(states.map((r) => r.domainOf))) {
+    if (!d || !zoneLike(d)) continue;
+    const content = contentKey(d);
+    const same = byContent.get(content);
+    if (same && sameContent(same, d)) keyed.add(d);
+    else if (!same && topologies.length < MAX_PARTITION_TOPOLOGIES) {
+      byContent.set(content, d);
+      topologies.push(d);
+      keyed.add(d);
+    }
+  }
+  const rowKey = model.rules!.blocked.rowKey;
+  const { key } = keysOf(model.nodes.length, (i) => `${rowKey[i]}|${topologies.map((d) => d[i]).join(',')}`);
+  return { partitionOf: key, keyed };
+}
+
+/** Some domain holds two nodes or more (not hostname). */
+function zoneLike(domainOf: Int32Array): boolean {
+  const seen = new Set<number>();
+  for (const k of domainOf) {
+    if (k < 0) continue;
+    if (seen.has(k)) return true;
+    seen.add(k);
+  }
+  return false;
+}
+
+/** A hash of the domain of every node (FNV-1a), with the length. */
+function contentKey(domainOf: Int32Array): string {
+  let h = 0x811c9dc5;
+  for (const k of domainOf) h = Math.imul(h ^ (k + 1), 0x01000193) >>> 0;
+  return `${domainOf.length}:${h}`;
+}
+
+function sameContent(a: Int32Array, b: Int32Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 /** Takes containers out until every group rule holds: lone affinity partners, partial gangs, skew left behind. */

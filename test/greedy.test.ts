@@ -2,8 +2,12 @@ import assert from 'node:assert/strict';
 import type { AssignmentModel } from '../models/model.js';
 import { greedyPlan } from '../solver/greedy.js';
 import { verifyPlan } from '../solver/verify.js';
+import fc from 'fast-check';
 import { clusterSnapshot } from '../bench/clusters.js';
-import { intsFrom, rng, snapshot } from './helpers.js';
+import { snapshotArb } from '../bench/fuzz/cases.js';
+import { scaleSnapshot } from '../bench/scale.js';
+import { validatePlanBody, validateSnapshot } from '../models/validate.js';
+import { intsFrom, loadCases, rng, snapshot } from './helpers.js';
 
 /**
  * The greedy is checked against a second, independent implementation of the rule written with exact
@@ -98,6 +102,46 @@ describe('the greedy is exactly the rule', () => {
     ] as const) {
       const { model } = snapshot(clusterSnapshot(n, m, 7 + n));
       assert.deepEqual(Array.from(greedyPlan(model)), referenceGreedy(model), `${n}×${m}`);
+    }
+  });
+});
+
+/** The plan of the node search (partitioned segment trees) and of the scan of every node, side by side. */
+function sameAsScan(model: AssignmentModel, label: string): void {
+  assert.deepEqual(Array.from(greedyPlan(model)), Array.from(greedyPlan(model, { scan: true })), label);
+}
+
+describe('the greedy without a scan of every node is the same rule', () => {
+  it('on random snapshots with rules (fast-check: selectors, taints, affinity, spread, pins, moves)', () => {
+    fc.assert(
+      fc.property(snapshotArb, (body) => {
+        const v = validateSnapshot(body);
+        if (v.ok) sameAsScan(v.model, JSON.stringify(body));
+      }),
+      { numRuns: 1500, seed: 1412 },
+    );
+  });
+
+  it('on every Kubernetes and plan fixture', () => {
+    let checked = 0;
+    for (const folder of ['plan', 'kube', 'objectives']) {
+      for (const c of loadCases<{ body?: unknown; input?: unknown }>(folder)) {
+        const v = validatePlanBody(c.body ?? c.input);
+        if (v.ok) sameAsScan(v.model, `${folder}/${c.file}`);
+        checked += v.ok ? 1 : 0;
+      }
+    }
+    assert.ok(checked >= 20, `${checked} fixtures`);
+  });
+
+  it('on generated clusters with GPU pools, taints, anti-affinity and zone spread', () => {
+    for (const [n, m, seed] of [
+      [60, 600, 1],
+      [150, 2000, 2],
+      [300, 3000, 3],
+    ] as const) {
+      for (const load of [0.65, 0.95])
+        sameAsScan(snapshot(scaleSnapshot(n, m, seed, load)).model, `${n}×${m} at ${load}`);
     }
   });
 });
