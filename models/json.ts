@@ -44,22 +44,36 @@ function jsonErrorWhere(text: string, err: unknown): string {
 
 /** The first problem with the shape of a parsed body (depth, `__proto__` keys), found without recursion. */
 export function shapeIssue(value: unknown): { path: string; message: string } | undefined {
-  const stack: { value: unknown; path: (string | number)[] }[] = [{ value, path: [] }];
+  // Each entry links to its parent: a path is built only for the issue, not for every value.
+  interface Entry {
+    readonly value: object;
+    readonly depth: number;
+    readonly parent: Entry | undefined;
+    readonly key: string | number;
+  }
+  const pathOf = (e: Entry | undefined, last?: string): string => {
+    const path: (string | number)[] = last === undefined ? [] : [last];
+    for (let x = e; x?.parent !== undefined; x = x.parent) path.unshift(x.key);
+    return formatPath(path);
+  };
+  if (typeof value !== 'object' || value === null) return undefined;
+  const stack: Entry[] = [{ value, depth: 0, parent: undefined, key: '' }];
   while (stack.length > 0) {
     const top = stack.pop()!;
-    if (typeof top.value !== 'object' || top.value === null) continue;
-    if (top.path.length >= MAX_JSON_DEPTH)
-      return { path: formatPath(top.path), message: `nests deeper than ${MAX_JSON_DEPTH} levels` };
+    if (top.depth >= MAX_JSON_DEPTH)
+      return { path: pathOf(top), message: `nests deeper than ${MAX_JSON_DEPTH} levels` };
+    const child = (v: unknown, key: string | number): void => {
+      if (typeof v === 'object' && v !== null) stack.push({ value: v, depth: top.depth + 1, parent: top, key });
+    };
     if (Array.isArray(top.value)) {
-      for (let k = top.value.length - 1; k >= 0; k--) stack.push({ value: top.value[k], path: [...top.path, k] });
+      for (let k = top.value.length - 1; k >= 0; k--) child(top.value[k], k);
       continue;
     }
     const keys = Object.keys(top.value);
     for (let k = keys.length - 1; k >= 0; k--) {
       const key = keys[k]!;
-      if (key === '__proto__')
-        return { path: formatPath([...top.path, key]), message: '"__proto__" is not allowed as a name' };
-      stack.push({ value: (top.value as Record<string, unknown>)[key], path: [...top.path, key] });
+      if (key === '__proto__') return { path: pathOf(top, key), message: '"__proto__" is not allowed as a name' };
+      child((top.value as Record<string, unknown>)[key], key);
     }
   }
   return undefined;

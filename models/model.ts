@@ -136,14 +136,24 @@ export type GroupRule =
   | { readonly kind: 'gang'; readonly name: string; readonly items: readonly number[] }
   | { readonly kind: 'moveLimit'; readonly name: string; readonly items: readonly number[]; readonly limit: number };
 
+/**
+ * Each node's taints, and each item's tolerations by distinct set (most replicas share one): item j
+ * tolerates `sets[setOf[j]]`.
+ */
+export interface TaintRules {
+  readonly nodes: readonly (readonly Taint[])[];
+  readonly sets: readonly (readonly Toleration[])[];
+  readonly setOf: Int32Array;
+}
+
+/** Item j's tolerations. */
+export const tolerationsOf = (t: TaintRules, j: number): readonly Toleration[] => t.sets[t.setOf[j]!] ?? [];
+
 export interface PlacementRules {
   /** Why item j may not go on node i (an index into BLOCK_REASONS, 0 when it may): read it with blockOf. */
   readonly blocked: BlockTable;
   /** For the scheduler's words on taint blocks: each node's taints and each item's tolerations (absent: no taints). */
-  readonly taints?: {
-    readonly nodes: readonly (readonly Taint[])[];
-    readonly tolerations: readonly (readonly Toleration[])[];
-  };
+  readonly taints?: TaintRules;
   readonly groups: readonly GroupRule[];
   /**
    * When present, items may stay unplaced at this cost each (added to the objective in the model's own

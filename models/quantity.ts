@@ -52,11 +52,24 @@ export function exactDecimalOfNumber(value: number): ExactDecimal {
   return splitNumber(match[1] ?? '', match[2] ?? '0', Number(match[3] ?? '0'));
 }
 
+/** Results of recent parses: a cluster's thousands of replicas repeat a few dozen quantities. */
+const parsedQuantities = new Map<string | number, ParseResult<bigint>>();
+const MAX_REMEMBERED = 4096;
+
 /**
  * Parses a quantity (a Kubernetes quantity string or a JSON number) into milli-units.
  * Negative values are refused: requests and capacities are never negative.
  */
 export function parseQuantity(input: string | number): ParseResult<bigint> {
+  let result = parsedQuantities.get(input);
+  if (result) return result;
+  result = parseQuantityOnce(input);
+  if (parsedQuantities.size >= MAX_REMEMBERED) parsedQuantities.clear();
+  parsedQuantities.set(input, result);
+  return result;
+}
+
+function parseQuantityOnce(input: string | number): ParseResult<bigint> {
   let multiplier = 1n;
   let exponent = 0;
   if (typeof input === 'number') {

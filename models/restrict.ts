@@ -38,7 +38,7 @@ export function restrictItems(
     });
     const blocked = keepBlockColumns(r.blocked, keep);
     const taints = r.taints
-      ? { nodes: r.taints.nodes, tolerations: keep.map((j) => r.taints!.tolerations[j] ?? []) }
+      ? { nodes: r.taints.nodes, sets: r.taints.sets, setOf: Int32Array.from(keep, (j) => r.taints!.setOf[j]!) }
       : undefined;
     rules = { blocked, groups, current: Int32Array.from(keep, (j) => r.current[j]!), ...(taints ? { taints } : {}) };
   }

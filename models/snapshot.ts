@@ -19,6 +19,7 @@ import {
   selectorMatches,
   untoleratedTaints,
   type LabelSelector,
+  type Toleration,
   type Labels,
 } from './selectors.js';
 import { hasOwn, own } from './own.js';
@@ -501,6 +502,8 @@ interface RuleContext {
   readonly m: number;
   readonly groups: LabelGroup[];
   readonly topologies: Map<string, ReturnType<typeof topology>>;
+  /** Label groups by namespace and label pair, built on first use by `selected`. */
+  groupIndex?: Map<string, LabelGroup[]>;
   readonly nodeMatches: (j: number, i: number) => boolean;
 }
 
@@ -509,10 +512,36 @@ const nsOf = (s: Snapshot, j: number): string => s.containers[j]!.namespace ?? '
 /** The containers a term selects (in its namespaces, default the owner's), in index order. */
 function selected(ctx: RuleContext, term: Term, owner: number): number[] {
   const namespaces = term.namespaces ?? [nsOf(ctx.s, owner)];
-  const out = ctx.groups.flatMap((g) =>
-    namespaces.includes(g.namespace) && selectorMatches(term.selector, g.labels) ? g.members : [],
-  );
+  const out = [...new Set(namespaces)]
+    .flatMap((ns) => candidateGroups(ctx, ns, term.selector))
+    .flatMap((g) => (selectorMatches(term.selector, g.labels) ? g.members : []));
   return out.sort((a, b) => a - b);
+}
+
+/**
+ * The label groups of a namespace that can match a selector: those with its first matchLabels pair (from
+ * an index built once), else every group of the namespace. Each is still checked against the whole selector.
+ */
+function candidateGroups(ctx: RuleContext, namespace: string, selector: LabelSelector): readonly LabelGroup[] {
+  const first = Object.entries(selector.matchLabels ?? {})[0];
+  const index = (ctx.groupIndex ??= indexGroups(ctx.groups));
+  const key = first ? JSON.stringify([namespace, first[0], first[1]]) : JSON.stringify([namespace]);
+  return index.get(key) ?? [];
+}
+
+/** Label groups by namespace, and by namespace and each of their label pairs. */
+function indexGroups(groups: readonly LabelGroup[]): Map<string, LabelGroup[]> {
+  const index = new Map<string, LabelGroup[]>();
+  const add = (key: string, g: LabelGroup): void => {
+    const list = index.get(key);
+    if (list) list.push(g);
+    else index.set(key, [g]);
+  };
+  for (const g of groups) {
+    add(JSON.stringify([g.namespace]), g);
+    for (const [k, v] of Object.entries(g.labels)) add(JSON.stringify([g.namespace, k, v]), g);
+  }
+  return index;
 }
 
 function cachedTopology(ctx: RuleContext, key: string): ReturnType<typeof topology> {
@@ -694,7 +723,12 @@ function spreadRules(ctx: RuleContext): GroupRule[] {
   );
   const out: GroupRule[] = [];
   for (const { owner, t } of spreads.values()) {
-    const { domains } = topology(s, t.topologyKey, (i) => ctx.nodeMatches(owner, i));
+    // Owners with the same node selector and affinity share the domains (one object, computed once).
+    const c = s.containers[owner]!;
+    const key = JSON.stringify([t.topologyKey, c.nodeSelector ?? {}, c.nodeAffinity ?? []]);
+    let eligible = ctx.topologies.get(key);
+    if (!eligible) ctx.topologies.set(key, (eligible = topology(s, t.topologyKey, (i) => ctx.nodeMatches(owner, i))));
+    const { domains } = eligible;
     const items = selected(ctx, { selector: t.selector, topologyKey: t.topologyKey }, owner);
     if (domains.length > 1 && items.length > 0)
       out.push({
@@ -762,7 +796,10 @@ function compileRules(
   const cost: CostTable = moves ? { ...base, moves } : base;
   const unplacedPenalty = s.options?.allowUnplaced ? unplacedPenalties(s, cost, objective) : undefined;
   const taints = s.nodes.some((node) => (node.taints?.length ?? 0) > 0)
-    ? { nodes: s.nodes.map((node) => node.taints ?? []), tolerations: s.containers.map((c) => c.tolerations ?? []) }
+    ? {
+        nodes: s.nodes.map((node) => node.taints ?? []),
+        ...tolerationSets(s.containers.map((c) => c.tolerations ?? [])),
+      }
     : undefined;
   const rules = {
     blocked,
@@ -772,4 +809,10 @@ function compileRules(
     ...(unplacedPenalty ? { unplacedPenalty } : {}),
   };
   return { rules, cost };
+}
+
+/** Tolerations by distinct set, and the set of each container. */
+export function tolerationSets(lists: readonly (readonly Toleration[])[]): { sets: Toleration[][]; setOf: Int32Array } {
+  const { key, first } = keysOf(lists.length, (j) => JSON.stringify(lists[j]));
+  return { sets: first.map((j) => [...lists[j]!]), setOf: key };
 }

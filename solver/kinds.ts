@@ -38,11 +38,7 @@ export class ContainerKinds {
     const rules = model.rules;
     if (rules) {
       this.blocks ??= blockColumnKeys(rules.blocked);
-      parts.push(
-        this.blocks[j]!,
-        rules.taints ? JSON.stringify(rules.taints.tolerations[j] ?? []) : '',
-        this.roles[j]!,
-      );
+      parts.push(this.blocks[j]!, rules.taints ? String(rules.taints.setOf[j]) : '', this.roles[j]!);
     }
     return parts.join(',');
   }

@@ -2,6 +2,7 @@ import {
   BLOCK_REASONS,
   demandUnits,
   domainIndex,
+  tolerationsOf,
   unitsToNumber,
   type AssignmentModel,
   type BlockReason,
@@ -201,7 +202,7 @@ function schedulerMessage(
       const reason = BLOCK_REASONS[b] as Exclude<BlockReason, ''>;
       const taint =
         reason === 'taint' && rules?.taints
-          ? untoleratedTaints(rules.taints.nodes[i] ?? [], rules.taints.tolerations[j] ?? [])[0]
+          ? untoleratedTaints(rules.taints.nodes[i] ?? [], tolerationsOf(rules.taints, j))[0]
           : undefined;
       count(taint ? `${BLOCK_MESSAGES.taint} ${formatTaint(taint)}` : BLOCK_MESSAGES[reason]);
       continue;
