@@ -4,7 +4,10 @@ import { DEFAULT_MAX_RULE_WORK, type InputIssue, type ProblemLimits } from './va
  * Size limits checked on the raw body, from its counts alone, before any schema or model work: a body
  * over a limit is refused (422) after one pass over its top-level arrays, whatever else it holds. What a
  * limit bounds:
- * - nodes, containers, nodes × containers: every structure the model builds;
+ * - nodes, containers: every structure the model builds (containers in classes, nodes in groups: no
+ *   structure has nodes × containers entries);
+ * - pairs: the entries of an explicit per-pair matrix (a snapshot's costs.matrix, a program's cost and
+ *   demand matrices), which the model stores;
  * - distinct placement-rule terms × distinct container label sets: the selector evaluations that
  *   compile affinity, anti-affinity and topology spread;
  * - for capacity questions, the problem after the question's transformation (checked where it is built).
@@ -22,6 +25,8 @@ export interface BodyCounts {
   readonly terms: number;
   /** Distinct (namespace, labels) of the containers. */
   readonly labelSets: number;
+  /** Entries of the explicit per-pair matrices (0 when there are none). */
+  readonly matrixPairs: number;
 }
 
 /** Kubernetes input: the Node and Pod objects of {nodeList, podList} or of a kind: List (nested lists too). */
@@ -74,7 +79,7 @@ function distinct(values: readonly unknown[]): number {
 
 /** The counts of a snapshot body (plain or Kubernetes). */
 export function snapshotCounts(body: unknown): BodyCounts {
-  if (!isObject(body)) return { nodes: 0, containers: 0, terms: 0, labelSets: 0 };
+  if (!isObject(body)) return { nodes: 0, containers: 0, terms: 0, labelSets: 0, matrixPairs: 0 };
   const kube = 'nodeList' in body || 'podList' in body || body['kind'] === 'List';
   const { nodes, pods } = kube
     ? kubeObjects(body)
@@ -86,13 +91,15 @@ export function snapshotCounts(body: unknown): BodyCounts {
     containers: pods.length,
     terms: withTerms.length === 0 ? 0 : distinct(withTerms.flatMap((r) => r.terms)),
     labelSets: withTerms.length === 0 ? 0 : distinct(rules.map((r) => r.labels)),
+    matrixPairs: isObject(body['costs']) && Array.isArray(body['costs']['matrix']) ? nodes.length * pods.length : 0,
   };
 }
 
 /** The counts of a program body: nodes are cost rows, containers the first row's entries. */
 export function programCounts(body: unknown): BodyCounts {
   const cost = arrayAt(body, 'cost') ?? [];
-  return { nodes: cost.length, containers: Array.isArray(cost[0]) ? cost[0].length : 0, terms: 0, labelSets: 0 };
+  const containers = Array.isArray(cost[0]) ? cost[0].length : 0;
+  return { nodes: cost.length, containers, terms: 0, labelSets: 0, matrixPairs: cost.length * containers };
 }
 
 /** The limits these counts pass (empty) or the issues (→ 422) that say which and by how much. */
@@ -106,12 +113,12 @@ export function countIssues(c: BodyCounts, limits: ProblemLimits, kind: 'snapsho
       path: containers,
       message: `${c.containers} containers exceed the limit of ${limits.maxContainers}`,
     });
-  if (c.nodes * c.containers > limits.maxPairs)
+  if (c.matrixPairs > limits.maxPairs)
     issues.push({
-      path: nodes,
+      path: kind === 'snapshot' ? 'costs.matrix' : nodes,
       message:
         `${c.nodes} nodes × ${c.containers} containers = ` +
-        `${c.nodes * c.containers} pairs exceed the limit of ${limits.maxPairs}`,
+        `${c.matrixPairs} matrix entries exceed the limit of ${limits.maxPairs}`,
     });
   const maxRuleWork = limits.maxRuleWork ?? DEFAULT_MAX_RULE_WORK;
   if (c.terms * c.labelSets > maxRuleWork) {

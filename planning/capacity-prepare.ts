@@ -177,10 +177,12 @@ function prepareBuy(snapshot: SnapshotInput, q: BuyQuestion, notes: string[], li
   const keptCount = q.keepExisting === false ? 0 : snapshot.nodes.length;
   const nodes = keptCount + q.catalogue.reduce((t, c) => t + c.max, 0);
   const containers = snapshot.containers.length;
-  const tooMany = countIssues({ nodes, containers, terms: 0, labelSets: 0 }, limits, 'snapshot').map((i) => ({
-    ...i,
-    path: 'question.buy.catalogue',
-  }));
+  const tooMany = countIssues({ nodes, containers, terms: 0, labelSets: 0, matrixPairs: 0 }, limits, 'snapshot').map(
+    (i) => ({
+      ...i,
+      path: 'question.buy.catalogue',
+    }),
+  );
   if (tooMany.length > 0) throw tooLarge(tooMany);
   return { question: 'buy', notes, q, built: modelOf(buySnapshot(snapshot, q), limits), keptCount };
 }
@@ -204,7 +206,7 @@ function prepareFit(
   const copies = fitCopies(start, q);
   const total = base.model.items.length + copies.reduce((a, b) => a + b, 0);
   const tooMany = countIssues(
-    { nodes: base.model.nodes.length, containers: total, terms: 0, labelSets: 0 },
+    { nodes: base.model.nodes.length, containers: total, terms: 0, labelSets: 0, matrixPairs: 0 },
     limits,
     'snapshot',
   ).map((i) => ({ ...i, path: 'question.fit' }));

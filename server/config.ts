@@ -8,16 +8,18 @@ import type { Level } from './log.js';
  */
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  /** Largest request body, in bytes. */
+  /** Largest request body, in bytes (a 5 000-node, 150 000-container snapshot with labels is some 25 MB). */
   MAX_BODY_BYTES: z.coerce
     .number()
     .int()
     .min(1024)
-    .default(20 * 1024 * 1024),
+    .default(64 * 1024 * 1024),
   /** Largest options.timeLimitMs a request may ask for (ms). */
   MAX_TIME_LIMIT_MS: z.coerce.number().int().min(1).default(120_000),
   MAX_NODES: z.coerce.number().int().min(1).default(5_000),
-  MAX_CONTAINERS: z.coerce.number().int().min(1).default(50_000),
+  /** Kubernetes' published limits: 5 000 nodes, 150 000 pods. */
+  MAX_CONTAINERS: z.coerce.number().int().min(1).default(150_000),
+  /** Entries of an explicit per-pair matrix (costs.matrix, a program's matrices). */
   MAX_PAIRS: z.coerce.number().int().min(1).default(2_000_000),
   MAX_RESOURCES: z.coerce.number().int().min(1).default(64),
   /** Distinct affinity/anti-affinity/spread terms × distinct container label sets. */

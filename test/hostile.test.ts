@@ -224,7 +224,7 @@ describe('limits, names and exactness', function () {
       (e: unknown) =>
         e instanceof InputError &&
         e.code === 'problem_too_large' &&
-        /3000000 pairs exceed the limit of 2000000/.test(e.issues[0]!.message),
+        /3000000 matrix entries exceed the limit of 2000000/.test(e.issues[0]!.message),
     );
   });
 

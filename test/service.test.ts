@@ -63,8 +63,21 @@ describe('the service under bursts, hostile input, disconnects and shutdown', fu
     assert.equal(r.status, 422);
     const { error } = r.json as { error: { code: string; issues: { path: string; message: string }[] } };
     assert.equal(error.code, 'problem_too_large');
-    assert.ok(error.issues.some((i) => /10000 nodes exceed the limit/.test(i.message)));
-    assert.ok(error.issues.some((i) => /pairs exceed the limit/.test(i.message)));
+    assert.deepEqual(error.issues, [{ path: 'nodes', message: '10000 nodes exceed the limit of 5000' }]);
+  });
+
+  it('refuses a cost matrix over the pair limit with 422 from the counts alone, naming costs.matrix', async () => {
+    const body = JSON.parse(snapshot(2_000, 1_100)) as Record<string, unknown>;
+    body['costs'] = { matrix: Array.from({ length: 2_000 }, () => 'a row never read') };
+    const r = await postJson(`${server.url}/v1/plan`, JSON.stringify(body));
+    assert.equal(r.status, 422);
+    const { error } = r.json as { error: { code: string; issues: { path: string; message: string }[] } };
+    assert.deepEqual(error.issues, [
+      {
+        path: 'costs.matrix',
+        message: '2000 nodes × 1100 containers = 2200000 matrix entries exceed the limit of 2000000',
+      },
+    ]);
   });
 
   it('refuses a body declared as 10 GiB with 413 at once and closes the connection, without reading it (it drained it for 5 minutes)', async () => {
