@@ -1,8 +1,10 @@
 import { availableParallelism } from 'node:os';
+import type { Transferable } from 'node:worker_threads';
 import { QueueFullError } from '../solver/pool.js';
 import { ThreadPool, WorkerStoppedError, type PoolEvent, type PoolHealth } from '../solver/threads.js';
 import { InputError } from './errors.js';
-import type { PrepareReply } from './prepare-worker.js';
+import type { InputTask, PrepareReply } from './prepare-worker.js';
+import type { Solved } from './solved.js';
 import type { PrepareRequest, Prepared } from './prepare.js';
 
 /**
@@ -39,12 +41,32 @@ export class PreparePool {
 
   /** Stage 1 in an input thread: the prepared input, or the InputError that says why not. */
   async run(req: PrepareRequest, signal?: AbortSignal): Promise<Prepared> {
+    // The body's bytes move to the thread rather than being copied: only capacity questions read them twice.
+    const body = req.body;
+    const own =
+      req.route !== 'capacity' &&
+      body instanceof Uint8Array &&
+      body.byteOffset === 0 &&
+      body.byteLength === body.buffer.byteLength;
+    const reply = await this.task(req, own && body.buffer instanceof ArrayBuffer ? [body.buffer] : [], signal);
+    if ('text' in reply) throw new Error('internal error: an input thread answered a body with text');
+    if ('failure' in reply) throw InputError.from(reply.failure);
+    return reply.prepared;
+  }
+
+  /** A solved answer as JSON text, written in an input thread. */
+  async serialize(solved: Solved): Promise<string> {
+    const reply = await this.task({ serialize: solved }, []);
+    if (!('text' in reply)) throw new Error('internal error: an input thread answered a serialisation with a model');
+    return reply.text;
+  }
+
+  private async task(req: InputTask, transfer: Transferable[], signal?: AbortSignal): Promise<PrepareReply> {
     if (this.pool.waiting >= this.maxQueue)
       throw new QueueFullError('the input threads are busy and their queue is full; retry later', 1);
     const lease = await this.pool.acquire(signal);
-    let reply: PrepareReply;
     try {
-      reply = await lease.run<PrepareReply>(req);
+      return await lease.run<PrepareReply>(req, transfer);
     } catch (err) {
       // The thread died under this body (its heap is capped): the body is more than an input thread can hold.
       if (err instanceof WorkerStoppedError)
@@ -57,8 +79,6 @@ export class PreparePool {
     } finally {
       lease.release();
     }
-    if ('failure' in reply) throw InputError.from(reply.failure);
-    return reply.prepared;
   }
 
   async close(): Promise<void> {

@@ -1,14 +1,20 @@
 import { serveTasks } from '../solver/serve.js';
 import { InputError, type InputFailure } from './errors.js';
 import { prepare, type PrepareRequest, type Prepared } from './prepare.js';
+import { solvedText, type Solved } from './solved.js';
 
 /**
- * An input thread: runs stage 1 (planning/prepare.ts) off the event loop. Input problems come back as a
- * value ({failure}); anything else thrown is a bug and comes back as a task error.
+ * An input thread: runs stage 1 (planning/prepare.ts) off the event loop, and writes large answers as
+ * JSON text (the last stage). Input problems come back as a value ({failure}); anything else thrown is a
+ * bug and comes back as a task error.
  */
-export type PrepareReply = { readonly prepared: Prepared } | { readonly failure: InputFailure };
+export type PrepareReply =
+  { readonly prepared: Prepared } | { readonly failure: InputFailure } | { readonly text: string };
 
-serveTasks((req: PrepareRequest): PrepareReply => {
+export type InputTask = PrepareRequest | { readonly serialize: Solved };
+
+serveTasks((req: InputTask): PrepareReply => {
+  if ('serialize' in req) return { text: solvedText(req.serialize) };
   try {
     return { prepared: prepare(req) };
   } catch (err) {

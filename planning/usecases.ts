@@ -1,10 +1,9 @@
-import type { Explanation } from '../solver/protocol.js';
-import type { SolveOutcome } from '../solver/solve.js';
 import { answerCapacity, capacityTimeLimitMs } from './capacity.js';
-import { evaluationJson, outcomeJson } from './answer.js';
 import type { Planner } from './planner.js';
-import type { Built } from './accept.js';
 import type { PrepareRequest, Route } from './prepare.js';
+import { solvedJson, type Solved } from './solved.js';
+
+export { solvedJson, type Solved } from './solved.js';
 
 /**
  * The use cases, the same for HTTP, the CLI and (later) job workers: plan, solve, evaluate, capacity, and
@@ -21,20 +20,13 @@ export interface Request {
 }
 
 export type Answer =
-  { readonly kind: 'json'; readonly json: Record<string, unknown> } | { readonly kind: 'text'; readonly text: string };
+  | { readonly kind: 'json'; readonly json: Record<string, unknown> }
+  | { readonly kind: 'text'; readonly text: string }
+  /** JSON already serialised (off the event loop, for large answers). */
+  | { readonly kind: 'jsonText'; readonly text: string };
 
-/** A solved plan, solve or evaluation, before it is turned into JSON (the CLI's table reads it). */
-export interface Solved {
-  readonly built: Built;
-  readonly given?: Int32Array;
-  readonly outcome: SolveOutcome;
-  readonly explanation?: Explanation | null;
-  /** Epoch ms: when the request arrived, and when its input was read and checked. */
-  readonly arrival: number;
-  readonly prepared: number;
-}
-
-export type Result = { readonly kind: 'solved'; readonly solved: Solved } | Answer;
+export type Result =
+  { readonly kind: 'solved'; readonly solved: Solved } | Exclude<Answer, { readonly kind: 'jsonText' }>;
 
 /** Runs the use case of `req.route`. */
 export async function run(planner: Planner, req: Request): Promise<Result> {
@@ -77,27 +69,21 @@ export async function run(planner: Planner, req: Request): Promise<Result> {
   }
 }
 
-/** The answer JSON of a solved plan, solve or evaluation. */
-export function solvedJson(s: Solved): Record<string, unknown> {
-  const { model, notes } = s.built;
-  const json = s.given ? evaluationJson(model, s.given, s.outcome, notes) : outcomeJson(model, s.outcome, notes);
-  if (s.explanation !== undefined) json['explanation'] = s.explanation;
-  // From the request's arrival: reading and checking the input, waiting for a solver thread, solving.
-  const t = s.outcome.timings;
-  const timings = {
-    totalMs: Date.now() - s.arrival,
-    prepareMs: s.prepared - s.arrival,
-    queuedMs: t.queuedMs ?? 0,
-    solveMs: t.totalMs,
-    timedOut: t.timedOut,
-  };
-  if (s.given) (json['optimal'] as Record<string, unknown>)['timings'] = timings;
-  else json['timings'] = timings;
-  return json;
-}
-
 /** Runs the use case and answers with its JSON (or LP text). */
 export async function answer(planner: Planner, req: Request): Promise<Answer> {
   const r = await run(planner, req);
   return r.kind === 'solved' ? { kind: 'json', json: solvedJson(r.solved) } : r;
+}
+
+/**
+ * Runs the use case and answers with its JSON as text, a solved answer serialised by `serialize` (the
+ * service does it in an input thread: a 150 000-container answer takes half a second to build and write).
+ */
+export async function answerText(
+  planner: Planner,
+  req: Request,
+  serialize: (solved: Solved) => Promise<string>,
+): Promise<Answer> {
+  const r = await run(planner, req);
+  return r.kind === 'solved' ? { kind: 'jsonText', text: await serialize(r.solved) } : r;
 }

@@ -4,7 +4,8 @@ import { parse as parseContentType } from 'content-type';
 import type { ProblemLimits } from '../models/validate.js';
 import { planner } from '../planning/planner.js';
 import { prepare, type PrepareRequest, type Prepared, type Route } from '../planning/prepare.js';
-import { answer } from '../planning/usecases.js';
+import { answerText } from '../planning/usecases.js';
+import { finiteNumbers, solvedText, type Solved } from '../planning/solved.js';
 import type { SolverPool } from '../solver/pool.js';
 import type { PoolHealth } from '../solver/threads.js';
 import { ApiError, toApiError } from './errors.js';
@@ -34,6 +35,8 @@ export interface AppOptions {
   readonly maxBodyBytes: number;
   /** Stage 1 of the use cases (default: in-process; the service passes its input threads). */
   readonly prepare?: (req: PrepareRequest, signal?: AbortSignal) => Promise<Prepared>;
+  /** Writes a solved answer as JSON text (default: in-process; the service passes its input threads). */
+  readonly serialize?: (solved: Solved) => Promise<string>;
   /** The input threads' health, when they are used. */
   readonly inputHealth?: () => PoolHealth;
   readonly lifecycle?: Lifecycle;
@@ -49,12 +52,11 @@ export function createApp(options: AppOptions): express.Express {
     ...options,
     lifecycle,
     prepare: options.prepare ?? (async (req: PrepareRequest) => prepare(req)),
+    serialize: options.serialize ?? (async (solved: Solved) => solvedText(solved)),
   };
   const app = express();
   app.disable('x-powered-by');
-  app.set('json replacer', (_key: string, value: unknown) =>
-    typeof value === 'number' && !Number.isFinite(value) ? null : value,
-  );
+  app.set('json replacer', finiteNumbers);
   app.use((req, _res, next) => {
     arrivals.set(req, Date.now());
     next();
@@ -71,9 +73,10 @@ export function createApp(options: AppOptions): express.Express {
   return app;
 }
 
-type RouteDeps = Omit<AppOptions, 'prepare' | 'lifecycle'> & {
+type RouteDeps = Omit<AppOptions, 'prepare' | 'lifecycle' | 'serialize'> & {
   readonly lifecycle: Lifecycle;
   readonly prepare: NonNullable<AppOptions['prepare']>;
+  readonly serialize: NonNullable<AppOptions['serialize']>;
 };
 
 /** GET /livez, /readyz and /healthz (readiness with detail: 503 while starting, draining or failing). */
@@ -133,15 +136,15 @@ function useCase(name: Route, deps: RouteDeps) {
     const p = planner({ pool: deps.pool, limits: deps.limits, prepare: deps.prepare, client, signal: stop.signal });
     try {
       const arrival = arrivals.get(req) ?? Date.now();
-      const a = await answer(p, {
-        route: name,
-        body: req.body as Buffer,
-        ...(format === 'lp' ? { format } : {}),
-        arrival,
-      });
+      const a = await answerText(
+        p,
+        { route: name, body: req.body as Buffer, ...(format === 'lp' ? { format } : {}), arrival },
+        deps.serialize,
+      );
       if (stop.signal.aborted && res.destroyed) return;
       if (deps.lifecycle.draining) res.set('Connection', 'close');
       if (a.kind === 'text') res.type('text/plain').send(a.text);
+      else if (a.kind === 'jsonText') res.type('application/json').send(a.text);
       else res.json(a.json);
     } finally {
       p.close();

@@ -52,6 +52,7 @@ const app = createApp({
   limits: config.limits,
   maxBodyBytes: config.maxBodyBytes,
   prepare: (req, signal) => inputs.run(req, signal),
+  serialize: (solved) => inputs.serialize(solved),
   inputHealth: () => inputs.health(),
   lifecycle,
   log,

@@ -1,0 +1,43 @@
+import type { Explanation } from '../solver/protocol.js';
+import type { SolveOutcome } from '../solver/solve.js';
+import type { Built } from './accept.js';
+import { evaluationJson, outcomeJson } from './answer.js';
+
+/** A solved plan, solve or evaluation, before it is turned into JSON (the CLI's table reads it). */
+export interface Solved {
+  readonly built: Built;
+  readonly given?: Int32Array;
+  readonly outcome: SolveOutcome;
+  readonly explanation?: Explanation | null;
+  /** Epoch ms: when the request arrived, and when its input was read and checked. */
+  readonly arrival: number;
+  readonly prepared: number;
+}
+
+/** The answer JSON of a solved plan, solve or evaluation. */
+export function solvedJson(s: Solved): Record<string, unknown> {
+  const { model, notes } = s.built;
+  const json = s.given ? evaluationJson(model, s.given, s.outcome, notes) : outcomeJson(model, s.outcome, notes);
+  if (s.explanation !== undefined) json['explanation'] = s.explanation;
+  // From the request's arrival: reading and checking the input, waiting for a solver thread, solving.
+  const t = s.outcome.timings;
+  const timings = {
+    totalMs: Date.now() - s.arrival,
+    prepareMs: s.prepared - s.arrival,
+    queuedMs: t.queuedMs ?? 0,
+    solveMs: t.totalMs,
+    timedOut: t.timedOut,
+  };
+  if (s.given) (json['optimal'] as Record<string, unknown>)['timings'] = timings;
+  else json['timings'] = timings;
+  return json;
+}
+
+/** JSON has no Infinity or NaN: they are written as null (as the service's Express replacer does). */
+export const finiteNumbers = (_key: string, value: unknown): unknown =>
+  typeof value === 'number' && !Number.isFinite(value) ? null : value;
+
+/** The answer of a solved plan, solve or evaluation, as JSON text. */
+export function solvedText(s: Solved): string {
+  return JSON.stringify(solvedJson(s), finiteNumbers);
+}
