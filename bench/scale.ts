@@ -107,7 +107,7 @@ function replicasOf(r: () => number): number {
   return 80 + Math.floor(r() * 320);
 }
 
-/** Totals of cpu, memory and GPUs, in milli-cpu, Mi and whole GPUs. */
+/** Totals of cpu and memory of the general (untainted) pool, and the GPUs, in milli-cpu, Mi and whole GPUs. */
 function totals(nodes: readonly ScaleNode[]): { cpu: number; memory: number; gpu: number } {
   const type = new Map(TYPES.map((t) => [t.type, t]));
   let cpu = 0;
@@ -115,9 +115,10 @@ function totals(nodes: readonly ScaleNode[]): { cpu: number; memory: number; gpu
   let gpu = 0;
   for (const node of nodes) {
     const t = type.get(node.labels['node.kubernetes.io/instance-type']!)!;
+    gpu += t.gpu;
+    if (t.gpu > 0) continue;
     cpu += t.cpu * 1000 - RESERVED_CPU_MILLI;
     memory += t.memoryGi * 1024 - RESERVED_MEMORY_MI;
-    gpu += t.gpu;
   }
   return { cpu, memory, gpu };
 }
@@ -153,8 +154,9 @@ function deployment(d: number, replicas: number, gpu: number, r: () => number): 
 }
 
 /**
- * A snapshot of `n` nodes and `m` containers whose requests use about `load` of the cluster's cpu and
- * memory (whichever binds first) and at most half its GPUs.
+ * A snapshot of `n` nodes and `m` containers whose requests use about `load` of the general pool's cpu and
+ * memory (whichever binds first; the GPU pods' own cpu and memory come on top, on the GPU pool) and at
+ * most half its GPUs.
  */
 export function scaleSnapshot(n: number, m: number, seed: number, load = 0.65): ScaleSnapshot {
   const r = rngFor(seed);
@@ -173,9 +175,9 @@ export function scaleSnapshot(n: number, m: number, seed: number, load = 0.65): 
     const c = parseInt(String(first['cpu']), 10);
     const mem = parseInt(String(first['memory']), 10);
     // Past the load, the rest are the smallest shape: the snapshot stays (very likely) feasible.
-    if (cpu + c * replicas > load * cap.cpu || memory + mem * replicas > load * cap.memory)
+    if (gpu === 0 && (cpu + c * replicas > load * cap.cpu || memory + mem * replicas > load * cap.memory))
       pods = pods.map((p) => ({ ...p, requests: { cpu: '50m', memory: '64Mi' } }));
-    for (const p of pods) {
+    for (const p of gpu > 0 ? [] : pods) {
       cpu += parseInt(String(p.requests['cpu']), 10);
       memory += parseInt(String(p.requests['memory']), 10);
     }

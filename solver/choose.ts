@@ -5,7 +5,7 @@ import { gridBound, relativeGap, tighterBound } from './bounds.js';
 import type { PlanSource, ProgramSize, WorkerResult } from './protocol.js';
 import { fitsNowhereReasons, totalDemandReasons, unplacedReasons, type Reason } from './reasons.js';
 import type { BackendReport, PlanSummary, SolveOutcome, Source } from './outcome.js';
-import { verifyPlan } from './verify.js';
+import { verifyPlan, type Verification } from './verify.js';
 
 /**
  * Which plan and which status: the decision at the end of a solve, as a pure function of what the
@@ -72,14 +72,36 @@ function candidatesOf(runs: readonly Finished[], progress: Gathered): Candidate[
   return out;
 }
 
+/**
+ * verifyPlan, once per distinct plan: a backend's result and the incumbent it posted are equal copies
+ * (each check of a 150 000-container plan takes tens of milliseconds of the event loop).
+ */
+type Verify = (assignment: Int32Array) => Verification;
+
+function verifier(model: AssignmentModel): Verify {
+  const done: { assignment: Int32Array; verification: Verification }[] = [];
+  const same = (a: Int32Array, b: Int32Array): boolean => a.length === b.length && a.every((x, j) => x === b[j]);
+  return (assignment) => {
+    const known = done.find((d) => d.assignment === assignment || same(d.assignment, assignment));
+    if (known) return known.verification;
+    const verification = verifyPlan(model, assignment, true);
+    done.push({ assignment, verification });
+    return verification;
+  };
+}
+
 /** The tightest bound posted or returned; a backend's bound counts only if its plan verifies. */
-function provenBound(model: AssignmentModel, runs: readonly Finished[], progress: Gathered): number | undefined {
+function provenBound(
+  model: AssignmentModel,
+  runs: readonly Finished[],
+  progress: Gathered,
+  verify: Verify,
+): number | undefined {
   let bound = progress.bound;
   for (const r of runs) {
     const res = r.result?.result;
     if (!res || res.bound === undefined) continue;
-    if (!res.assignment || verifyPlan(model, res.assignment, true).valid)
-      bound = tighterBound(model.sense, bound, res.bound);
+    if (!res.assignment || verify(res.assignment).valid) bound = tighterBound(model.sense, bound, res.bound);
   }
   return bound;
 }
@@ -93,13 +115,14 @@ function bestVerified(
   candidates: readonly Candidate[],
   greedy: PlanSummary,
   notes: string[],
+  verify: Verify,
 ): { source: Source; plan: PlanSummary } | undefined {
   const sign = senseSign(model.sense);
   const key = (c: Candidate): number => (Number.isNaN(c.claimed) ? Infinity : sign * c.claimed);
   const order = candidates.map((c, k) => ({ c, k })).sort((x, y) => key(x.c) - key(y.c) || x.k - y.k);
   let best: { source: Source; plan: PlanSummary } | undefined;
   for (const { c } of order) {
-    const verification = verifyPlan(model, c.assignment, true);
+    const verification = verify(c.assignment);
     if (!verification.valid) {
       notes.push(
         `a ${c.source} plan failed verification and was discarded: ${verification.violations.slice(0, 3).join('; ')}`,
@@ -171,8 +194,9 @@ export function decide(
   notes: string[],
 ): Omit<SolveOutcome, 'timings'> {
   // Every objective is on the costs' grid: so is the tightest bound that holds.
-  const bound = gridBound(model.sense, provenBound(model, runs, progress), precision.resolution);
-  const best = bestVerified(model, candidatesOf(runs, progress), greedy, notes);
+  const verify = verifier(model);
+  const bound = gridBound(model.sense, provenBound(model, runs, progress, verify), precision.resolution);
+  const best = bestVerified(model, candidatesOf(runs, progress), greedy, notes, verify);
   const common = { greedy, notes, backends: reportsOf(runs), program: progress.program ?? null };
   if (!best) return { ...withoutPlan(model, runs, progress, greedy, bound, notes), ...common };
   const objective = best.plan.verification.objective;

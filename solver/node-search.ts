@@ -92,6 +92,33 @@ export class NodeSearch {
     return this.best;
   }
 
+  /** The best node (as `find`) among partition p's only, −1 if none; partitionAllows is not asked. */
+  findIn(p: number, j: number, d: Float64Array): number {
+    this.best = -1;
+    this.bestScore = Infinity;
+    const part = this.parts[p]!;
+    const bound = part.nodes.length === 0 ? -1 : this.bound(part.max, 1, d);
+    if (bound >= 0) this.visit(part, 1, 0, part.nodes.length, j, d, bound);
+    return this.best;
+  }
+
+  /** The earliest node of partition p where j fits and the rules allow it (first fit), −1 if none. */
+  firstIn(p: number, j: number, d: Float64Array): number {
+    const part = this.parts[p]!;
+    return part.nodes.length === 0 ? -1 : this.first(part, 1, 0, part.nodes.length, j, d);
+  }
+
+  private first(part: Partition, t: number, lo: number, hi: number, j: number, d: Float64Array): number {
+    if (this.bound(part.max, t, d) < 0) return -1;
+    if (hi - lo === 1) {
+      const i = part.nodes[lo]!;
+      return !this.rules || this.rules.allows(j, i) ? i : -1;
+    }
+    const mid = (lo + hi) >> 1;
+    const left = this.first(part, 2 * t, lo, mid, j, d);
+    return left >= 0 ? left : this.first(part, 2 * t + 1, mid, hi, j, d);
+  }
+
   /** Records that node i's remaining capacity changed (after a placement). */
   take(i: number): void {
     const part = this.parts[this.partitionOf[i]!]!;

@@ -18,7 +18,7 @@ import type { BackendResult } from './backends/backend.js';
  *                        the main thread before it is returned);
  *   {kind: 'conflict'}   (explain tasks) the smallest set of containers proven infeasible so far.
  */
-export type PlanSource = BackendName | 'heuristic' | 'chains' | 'lns' | 'subsets';
+export type PlanSource = BackendName | 'heuristic' | 'chains' | 'lns' | 'subsets' | 'aggregate';
 
 export interface SolveTask {
   readonly kind: 'solve';

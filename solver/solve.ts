@@ -5,6 +5,7 @@ import type { BackendName, SolveOptions } from '../models/options.js';
 import { objectivePrecision, type ObjectivePrecision } from '../models/precision.js';
 import { tighterBound } from './bounds.js';
 import { greedyPlan } from './greedy.js';
+import { atScale } from './scale/aggregate.js';
 import { DeadlineError, type SolverPool, type Ticket } from './pool.js';
 import { unplacedReasons } from './reasons.js';
 import { verifyPlan } from './verify.js';
@@ -114,25 +115,41 @@ export async function solveModel(
     );
     const timedOut = await race(model, runs, joining, deadline, ctx, notes, options.timeLimitMs);
     ended.abort(new Error('the solve ended'));
-    if (options.solver === 'auto' && runs.length === 1)
+    if (options.solver === 'auto' && runs.length === 1 && !atScale(model))
       notes.push('the portfolio ran HiGHS alone: no second solver thread was free');
-    const progress = drain(runs, model.sense);
-    for (const r of runs) r.channel.port1.close();
-    // A thread whose run returned stays warm: the lead for the request's next step, the partner for anyone.
-    if (!runs[0]?.settled?.result) ticket.dropLead();
-    for (const r of runs.slice(1)) r.lease.release();
-    const greedy = greedySummary(model, ctx, progress.greedy, notes);
-    const finished = runs.map((r) => ({
-      backend: r.backend,
-      ...(r.settled?.result ? { result: r.settled.result } : {}),
-      failed: r.settled?.error !== undefined,
-      stopped: r.stopped === true,
-    }));
-    const decided = decide(model, finished, progress, greedy, ctx.precision ?? objectivePrecision(model), notes);
+    const decided = await settle(model, runs, ticket, ctx, notes);
     return { ...decided, timings: { totalMs: Date.now() - started, timedOut, queuedMs: ticket.waitedMs } };
   } finally {
     if (!ctx.ticket) ticket.release();
   }
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** After the race: the runs' messages read, their threads given back, the plan and status decided. */
+async function settle(
+  model: AssignmentModel,
+  runs: readonly Run[],
+  ticket: Ticket,
+  ctx: SolveContext,
+  notes: string[],
+): Promise<ReturnType<typeof decide>> {
+  const progress = drain(runs, model.sense);
+  for (const r of runs) r.channel.port1.close();
+  // A thread whose run returned stays warm: the lead for the request's next step, the partner for anyone.
+  if (!runs[0]?.settled?.result) ticket.dropLead();
+  for (const r of runs.slice(1)) r.lease.release();
+  // Each verification of a 150 000-container plan takes some 75 ms: the event loop gets a turn between them.
+  await yieldToEventLoop();
+  const greedy = greedySummary(model, ctx, progress.greedy, notes);
+  await yieldToEventLoop();
+  const finished = runs.map((r) => ({
+    backend: r.backend,
+    ...(r.settled?.result ? { result: r.settled.result } : {}),
+    failed: r.settled?.error !== undefined,
+    stopped: r.stopped === true,
+  }));
+  return decide(model, finished, progress, greedy, ctx.precision ?? objectivePrecision(model), notes);
 }
 
 /** What the runs of one solve share: the model, the stop cell HiGHS checks, and the relay to the GLPK worker. */
@@ -193,7 +210,9 @@ function startRuns(
   signal: AbortSignal,
 ): { runs: Run[]; joining?: Promise<Run | undefined> } {
   const { options } = shared;
-  if (options.solver !== 'auto') return { runs: [startRun(shared, options.solver, lead)] };
+  // At cluster scale both workers would solve the same aggregate program: one thread does it.
+  if (options.solver !== 'auto' || atScale(shared.model))
+    return { runs: [startRun(shared, options.solver === 'auto' ? 'highs' : options.solver, lead)] };
   const runs = [startRun(shared, 'highs', lead)];
   const now = ticket.partner();
   if (now) return { runs: [...runs, startRun(shared, 'glpk', now)] };

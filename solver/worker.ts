@@ -30,6 +30,8 @@ import type {
   WorkerTask,
 } from './protocol.js';
 import { serveTasks } from './serve.js';
+import { atScale } from './scale/aggregate.js';
+import { scaleSolve } from './scale/solve.js';
 import { totalDemandReasons } from './reasons.js';
 
 /**
@@ -140,6 +142,7 @@ function solveTask(task: SolveTask): WorkerResult {
       if (totalDemandReasons(model).length > 0)
         return { result: { status: 'infeasible', note: 'total demand exceeds total capacity' }, solverMs: 0 };
     }
+    if (atScale(model)) return scaleTask(task, greedy);
     const ip = formulate(model, { symmetry: task.symmetry ?? true });
     port.postMessage({ kind: 'model', size: sizeOf(ip), unplaceable: ip.unplaceable } satisfies WorkerMessage);
     if (ip.unplaceable.length > 0)
@@ -180,11 +183,71 @@ function solveTask(task: SolveTask): WorkerResult {
   }
 }
 
-/** The containers that fit on no node even alone (blocked everywhere, or too large for every node). */
+/**
+ * A model at cluster scale (solver/scale): bounds and plans from the aggregate program over node groups
+ * and container classes, each plan verified here before it is posted. With `solver: "greedy"` only the
+ * greedy plan (the seed rule) is answered.
+ */
+function scaleTask(task: SolveTask, greedy: Int32Array): WorkerResult {
+  const { model } = task;
+  const started = Date.now();
+  const post = (msg: WorkerMessage): void => task.port.postMessage(msg);
+  const greedyCheck = verifyPlan(model, greedy, true);
+  if (task.solver === 'greedy' || !highs) return { result: greedyResult(greedy), solverMs: 0 };
+  let best: { assignment: Int32Array; objective: number } | undefined = greedyCheck.valid
+    ? { assignment: greedy, objective: greedyCheck.objective }
+    : undefined;
+  let bound: number | undefined;
+  const outcome = scaleSolve(highs, model, task.deadline - BACKEND_RESERVE_MS, {
+    bound: (b, method) => {
+      if (bound !== undefined && b <= bound) return;
+      bound = b;
+      post({ kind: 'bound', bound: b, method });
+    },
+    plan: (assignment) => {
+      const v = verifyPlan(model, assignment, true);
+      if (!v.valid) return undefined;
+      post({ kind: 'incumbent', assignment, source: 'aggregate', objective: v.objective });
+      if (!best || v.objective < best.objective) best = { assignment, objective: v.objective };
+      return v.objective;
+    },
+    size: (size) => post({ kind: 'model', size: { ...size, plain: plainSize(model) }, unplaceable: [] }),
+  });
+  const result: BackendResult = best
+    ? { status: 'feasible', ...best, ...(bound === undefined ? {} : { bound }), note: outcome.note }
+    : { status: 'unknown', ...(bound === undefined ? {} : { bound }), note: outcome.note };
+  return { result, solverMs: Date.now() - started, source: 'aggregate' };
+}
+
+/** The plain 0-1 model's size, counted: one binary per pair that may be used, one row per container and capacity. */
+function plainSize(model: AssignmentModel): ProgramSize['plain'] {
+  return {
+    variables: model.nodes.length * model.items.length,
+    constraints: model.items.length + model.nodes.length * model.resources.length,
+  };
+}
+
+/**
+ * The containers that fit on no node even alone (blocked everywhere, or too large for every node), the
+ * nodes scanned once per distinct container (blocks and requests), not once per container.
+ */
 function fitsNowhere(model: AssignmentModel): number[] {
   const out: number[] = [];
-  for (let j = 0; j < model.items.length; j++)
-    if (!model.nodes.some((_, i) => !isBlocked(model, i, j) && fitsEmpty(model, i, j))) out.push(j);
+  const known = new Map<string, boolean>();
+  const blocked = model.rules?.blocked;
+  const m = model.items.length;
+  for (let j = 0; j < m; j++) {
+    const pinned = (blocked?.pinnedTo?.[j] ?? -1) >= 0;
+    const key = model.resources.some((r) => r.perNode)
+      ? String(j)
+      : `${pinned ? `p${j}` : (blocked?.colKey[j] ?? 0)}|${model.resources.map((r) => r.demand[j]).join(',')}`;
+    let fits = known.get(key);
+    if (fits === undefined) {
+      fits = model.nodes.some((_, i) => !isBlocked(model, i, j) && fitsEmpty(model, i, j));
+      known.set(key, fits);
+    }
+    if (!fits) out.push(j);
+  }
   return out;
 }
 

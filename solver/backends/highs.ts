@@ -25,8 +25,11 @@ export async function loadHighs(): Promise<Highs> {
 type Loaded = Highs;
 type Model = ReturnType<Loaded['createModel']>;
 
+/** What a HiGHS model is built from: the program's columns and rows (the placement program, or the scale path's). */
+export type HighsProgram = Pick<IntegerProgram, 'sense' | 'varCost' | 'varUpper' | 'rows' | 'continuous'>;
+
 /** The program as a HiGHS persistent model (rows in CSR form; every column integer but the continuous ones). */
-function createModel(h: Loaded, ip: IntegerProgram): Model {
+export function createModel(h: Loaded, ip: HighsProgram): Model {
   const C = h.constants;
   const nCols = ip.varCost.length;
   const starts = new Int32Array(ip.rows.length + 1);

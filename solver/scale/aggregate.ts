@@ -1,0 +1,213 @@
+import { costOf, domainIndex, isBlocked, type AssignmentModel, type Domains } from '../../models/model.js';
+import { containerClasses, nodeClasses } from '../formulation/classes.js';
+
+/**
+ * The model at the scale of what is distinct: node groups (identical capacity, labels, taints, price and
+ * domains) and container classes (identical requests, cost and rules). Every quantity here is per group
+ * or per class, so its size is groups × classes, never nodes × containers.
+ */
+export interface Aggregate {
+  readonly groups: readonly Group[];
+  readonly classes: readonly Class[];
+  /** The (group, class) pairs that may be used: not blocked, and the class fits an empty node of the group. */
+  readonly pairs: readonly Pair[];
+  /** The group of each node, the class of each container. */
+  readonly groupOf: Int32Array;
+  readonly classOf: Int32Array;
+  /** The rules as the aggregate sees them (see ruleRoles). */
+  readonly rules: readonly ScaleRule[];
+}
+
+export interface Group {
+  /** Node indices, ascending. */
+  readonly nodes: readonly number[];
+  /** Capacity of one node, per resource (exact integers below 2^53). */
+  readonly capacity: Float64Array;
+  readonly price: number;
+}
+
+export interface Class {
+  /** Container indices, ascending. */
+  readonly items: readonly number[];
+  /** Request of one container, per resource. */
+  readonly demand: Float64Array;
+  /** Cost of leaving one out (absent: every container must be placed). */
+  readonly penalty?: number;
+  /** The group its containers run on now (a group of that one node), −1 for none. */
+  readonly current: number;
+}
+
+export interface Pair {
+  readonly g: number;
+  readonly c: number;
+  /** The placement cost of one container of c on a node of g. */
+  readonly cost: number;
+}
+
+/**
+ * A group rule, by how the scale path holds it:
+ * - domain: rows on the counts per domain of groups (zones, regions: domains of several nodes);
+ * - node: checked on each node while packing (hostname anti-affinity: domains of one node), plus the
+ *   per-group row it implies (atMost: limit × nodes);
+ * - gang, moveLimit: rows on the classes' counts.
+ */
+export type ScaleRule =
+  | {
+      readonly kind: 'atMost';
+      readonly classes: readonly number[];
+      readonly limit: number;
+      readonly topology: Topology;
+    }
+  | {
+      readonly kind: 'apart';
+      readonly a: readonly number[];
+      readonly b: readonly number[];
+      readonly topology: Topology;
+    }
+  | {
+      readonly kind: 'spread';
+      readonly classes: readonly number[];
+      readonly maxSkew: number;
+      readonly topology: Topology;
+    }
+  | { readonly kind: 'gang'; readonly classes: readonly number[] }
+  | { readonly kind: 'moveLimit'; readonly classes: readonly number[]; readonly limit: number };
+
+export interface Topology {
+  /** The domain of each node (−1: none). */
+  readonly domainOf: Int32Array;
+  /** The groups of each domain of several nodes (groups lie wholly inside one domain or outside all). */
+  readonly zones: readonly (readonly number[])[];
+  /** Groups whose nodes are each a domain of their own (hostname). */
+  readonly solo: readonly number[];
+}
+
+/** Nodes × containers from which a snapshot takes the scale path instead of the per-node program. */
+export const SCALE_FROM_PAIRS = 1_000_000;
+
+/** Whether the model is solved at the scale of groups and classes (large snapshots with node-independent demand). */
+export function atScale(model: AssignmentModel): boolean {
+  return (
+    model.kind === 'snapshot' &&
+    model.nodes.length * model.items.length >= SCALE_FROM_PAIRS &&
+    model.resources.every((r) => !r.perNode)
+  );
+}
+
+/** Most (group, class) pairs the scale path takes on (beyond: it says so and the greedy stands). */
+export const MAX_SCALE_PAIRS = 2_000_000;
+
+/** The aggregate, or why the scale path cannot hold this model exactly. */
+export function aggregate(model: AssignmentModel): Aggregate | { readonly outOfReach: string } {
+  if (model.kind !== 'snapshot' || model.sense !== 'min' || model.resources.some((r) => r.perNode))
+    return { outOfReach: 'node-dependent demand' };
+  const nodeSets = nodeClasses(model);
+  const itemSets = containerClasses(model);
+  if (nodeSets.length * itemSets.length > MAX_SCALE_PAIRS)
+    return {
+      outOfReach:
+        `${nodeSets.length} node groups × ${itemSets.length} container classes exceed ${MAX_SCALE_PAIRS} ` +
+        '(nodes running containers now are groups of their own)',
+    };
+  const groupOf = indexOf(nodeSets, model.nodes.length);
+  const classOf = indexOf(itemSets, model.items.length);
+  const groups = nodeSets.map((nodes) => groupAt(model, nodes));
+  const classes = itemSets.map((items) => classAt(model, items, groupOf));
+  const rules = scaleRules(model, groups, classOf);
+  if ('outOfReach' in rules) return rules;
+  return { groups, classes, pairs: pairsOf(model, groups, classes), groupOf, classOf, rules };
+}
+
+function indexOf(sets: readonly (readonly number[])[], count: number): Int32Array {
+  const out = new Int32Array(count).fill(-1);
+  sets.forEach((members, s) => members.forEach((x) => (out[x] = s)));
+  return out;
+}
+
+function groupAt(model: AssignmentModel, nodes: readonly number[]): Group {
+  const i = nodes[0]!;
+  return {
+    nodes,
+    capacity: Float64Array.from(model.resources, (r) => Number(r.capacity[i]!)),
+    price: model.objective?.price[i] ?? 1,
+  };
+}
+
+function classAt(model: AssignmentModel, items: readonly number[], groupOf: Int32Array): Class {
+  const j = items[0]!;
+  const penalty = model.rules?.unplacedPenalty?.[j];
+  const now = model.rules?.current[j] ?? -1;
+  return {
+    items,
+    current: now >= 0 ? groupOf[now]! : -1,
+    demand: Float64Array.from(model.resources, (r) => Number(r.demand[j]!)),
+    ...(penalty === undefined ? {} : { penalty }),
+  };
+}
+
+function pairsOf(model: AssignmentModel, groups: readonly Group[], classes: readonly Class[]): Pair[] {
+  const pairs: Pair[] = [];
+  classes.forEach((cl, c) => {
+    const j = cl.items[0]!;
+    groups.forEach((gr, g) => {
+      const i = gr.nodes[0]!;
+      if (isBlocked(model, i, j) || cl.demand.some((d, k) => d > gr.capacity[k]!)) return;
+      pairs.push({ g, c, cost: costOf(model, i, j) });
+    });
+  });
+  return pairs;
+}
+
+/** The classes of a rule's items (the class keys keep each class wholly in or out of every rule's sets). */
+function classList(classOf: Int32Array, items: readonly number[]): number[] {
+  return [...new Set(Array.from(items, (j) => classOf[j]!))].sort((a, b) => a - b);
+}
+
+function topologyOf(model: AssignmentModel, rule: { readonly domains: Domains }, groups: readonly Group[]): Topology {
+  const { domains } = rule;
+  const domainOf = domainIndex(domains, model.nodes.length);
+  const zones: number[][] = domains.map(() => []);
+  const solo: number[] = [];
+  groups.forEach((gr, g) => {
+    const d = domainOf[gr.nodes[0]!]!;
+    if (d < 0) return;
+    if (domains[d]!.length === 1) solo.push(g);
+    else zones[d]!.push(g);
+  });
+  return { domainOf, zones: zones.filter((z) => z.length > 0), solo };
+}
+
+function scaleRules(
+  model: AssignmentModel,
+  groups: readonly Group[],
+  classOf: Int32Array,
+): ScaleRule[] | { outOfReach: string } {
+  const out: ScaleRule[] = [];
+  const penalties = model.rules?.unplacedPenalty !== undefined;
+  for (const r of model.rules?.groups ?? []) {
+    const list = (items: readonly number[]): number[] => classList(classOf, items);
+    switch (r.kind) {
+      case 'together':
+        return { outOfReach: `required pod affinity (${r.name})` };
+      case 'gang':
+        if (penalties) out.push({ kind: 'gang', classes: list(r.items) });
+        break;
+      case 'moveLimit':
+        out.push({ kind: 'moveLimit', classes: list(r.items), limit: r.limit });
+        break;
+      case 'atMost':
+        out.push({ kind: 'atMost', classes: list(r.items), limit: r.limit, topology: topologyOf(model, r, groups) });
+        break;
+      case 'apart':
+        out.push({ kind: 'apart', a: list(r.a), b: list(r.b), topology: topologyOf(model, r, groups) });
+        break;
+      case 'spread': {
+        const topology = topologyOf(model, r, groups);
+        if (topology.solo.length > 0) return { outOfReach: `topology spread over single nodes (${r.name})` };
+        out.push({ kind: 'spread', classes: list(r.items), maxSkew: r.maxSkew, topology });
+        break;
+      }
+    }
+  }
+  return out;
+}

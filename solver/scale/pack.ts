@@ -1,0 +1,224 @@
+import type { AssignmentModel } from '../../models/model.js';
+import { NodeSearch, type SearchRules } from '../node-search.js';
+import type { Aggregate, ScaleRule } from './aggregate.js';
+
+/**
+ * From counts per (group, class) to a plan on named nodes: each group's containers, largest first, go
+ * on its nodes by first fit (by the most room left for `balance`), with the rules between single nodes
+ * (hostname anti-affinity) checked on each node. What does not fit in its group goes where it costs
+ * least among the groups its class may use and whose domains (zones) are the same for its zone rules,
+ * so the rows on domain counts still hold. Containers no node takes stay unplaced; the verifier judges.
+ */
+export type PackMethod = 'dot' | 'first-fit' | 'most-room';
+
+/** The packing methods worth trying for the model's objective (most room for balance, else both fills). */
+export const packMethods = (model: AssignmentModel): PackMethod[] =>
+  (model.objective?.balance ?? 0) > 0 ? ['most-room'] : ['dot', 'first-fit'];
+
+export function packPlan(
+  model: AssignmentModel,
+  agg: Aggregate,
+  counts: ArrayLike<number>,
+  method: PackMethod,
+): Int32Array {
+  const remaining = model.resources.map((r) => Float64Array.from(r.capacity, Number));
+  const rules = new NodeRules(model, agg);
+  const search = new NodeSearch(remaining, rules, model.nodes.length);
+  const plan = new Int32Array(model.items.length).fill(-1);
+  const next = new Int32Array(agg.classes.length);
+  const spread = method === 'most-room';
+  const place = (j: number, c: number, i: number): void => {
+    plan[j] = i;
+    rules.place(c, i);
+    const d = agg.classes[c]!.demand;
+    for (let k = 0; k < d.length; k++) remaining[k]![i] = remaining[k]![i]! - d[k]!;
+    search.take(i);
+  };
+  const leftovers: { j: number; c: number; g: number }[] = [];
+  const entries = groupEntries(agg, counts);
+  const take = (c: number): number => agg.classes[c]!.items[next[c]!++]!;
+  agg.groups.forEach((gr, g) => {
+    if (method !== 'dot') {
+      // Each container on the node with the most room left (the greedy's own rule, within the group), or the first.
+      for (const { c, count } of entries[g]!)
+        for (let t = 0; t < count && next[c]! < agg.classes[c]!.items.length; t++) {
+          const j = take(c);
+          const d = agg.classes[c]!.demand;
+          const i = spread ? search.findIn(g, c, d) : search.firstIn(g, c, d);
+          if (i >= 0) place(j, c, i);
+          else leftovers.push({ j, c, g });
+        }
+      return;
+    }
+    const left = fillNodes(gr, entries[g]!, agg, remaining, rules, (c, i) => place(take(c), c, i));
+    for (const { c, count } of left)
+      for (let t = 0; t < count && next[c]! < agg.classes[c]!.items.length; t++) leftovers.push({ j: take(c), c, g });
+  });
+  // Containers the counts left out (rounded away): placed like leftovers, from no group in particular.
+  agg.classes.forEach((cl, c) => {
+    while (next[c]! < cl.items.length) leftovers.push({ j: cl.items[next[c]!++]!, c, g: -1 });
+  });
+  const where = { search, remaining, spread, byClass: pairsByClass(agg), zones: zoneRulesByClass(agg) };
+  for (const { j, c, g } of leftovers) {
+    const i = cheapestNode(model, agg, where, c, g);
+    if (i >= 0) place(j, c, i);
+  }
+  return plan;
+}
+
+/**
+ * Fills the group's nodes one at a time: on each, the class whose requests best match the room left
+ * (largest Σ_k (d_k/cap_k)(r_k/cap_k), the dot-product rule for vector packing) among those that still fit,
+ * until none does. What is left over is returned.
+ */
+function fillNodes(
+  gr: Aggregate['groups'][number],
+  entries: readonly { c: number; count: number }[],
+  agg: Aggregate,
+  remaining: readonly Float64Array[],
+  rules: NodeRules,
+  place: (c: number, i: number) => void,
+): { c: number; count: number }[] {
+  const todo = entries.map((e) => ({ ...e }));
+  const cap = gr.capacity;
+  const K = cap.length;
+  const score = (c: number, i: number): number => {
+    const d = agg.classes[c]!.demand;
+    let sum = 0;
+    for (let k = 0; k < K; k++) {
+      if (d[k]! > remaining[k]![i]!) return -1;
+      if (cap[k]! > 0) sum += (d[k]! / cap[k]!) * (remaining[k]![i]! / cap[k]!);
+    }
+    return rules.allows(c, i) ? sum : -1;
+  };
+  for (const i of gr.nodes) {
+    // Room only shrinks on a node: a class that does not fit now never will, so the list shrinks as it fills.
+    let open = todo.filter((e) => e.count > 0);
+    for (;;) {
+      let best: (typeof todo)[number] | undefined;
+      let bestScore = -1;
+      open = open.filter((e) => {
+        const s = e.count > 0 ? score(e.c, i) : -1;
+        if (s > bestScore) [best, bestScore] = [e, s];
+        return s >= 0;
+      });
+      if (!best) break;
+      best.count--;
+      place(best.c, i);
+    }
+  }
+  return todo.filter((e) => e.count > 0);
+}
+
+/** Per group, the classes it takes and how many, largest share of the group's node first (ties by class). */
+function groupEntries(agg: Aggregate, counts: ArrayLike<number>): { c: number; count: number }[][] {
+  const out = agg.groups.map(() => [] as { c: number; count: number; share: number }[]);
+  agg.pairs.forEach((p, v) => {
+    const count = Math.round(counts[v] ?? 0);
+    if (count <= 0) return;
+    const cap = agg.groups[p.g]!.capacity;
+    const share = agg.classes[p.c]!.demand.reduce(
+      (s, d, k) => Math.max(s, cap[k]! > 0 ? d / cap[k]! : d > 0 ? Infinity : 0),
+      0,
+    );
+    out[p.g]!.push({ c: p.c, count, share });
+  });
+  return out.map((list) => list.sort((a, b) => b.share - a.share || a.c - b.c));
+}
+
+function pairsByClass(agg: Aggregate): Aggregate['pairs'][number][][] {
+  const out = agg.classes.map(() => [] as Aggregate['pairs'][number][]);
+  for (const p of agg.pairs) out[p.c]!.push(p);
+  return out;
+}
+
+type ZoneRule = Extract<ScaleRule, { topology: unknown }>;
+
+/** The rules with domains of several nodes that each class is in. */
+function zoneRulesByClass(agg: Aggregate): ZoneRule[][] {
+  const out = agg.classes.map(() => [] as ZoneRule[]);
+  for (const r of agg.rules)
+    if ('topology' in r && r.topology.zones.length > 0) for (const c of classesOf(r)) out[c]!.push(r);
+  return out;
+}
+
+interface Where {
+  readonly search: NodeSearch;
+  readonly remaining: readonly Float64Array[];
+  readonly spread: boolean;
+  readonly byClass: readonly (readonly Aggregate['pairs'][number][])[];
+  readonly zones: readonly (readonly ZoneRule[])[];
+}
+
+/**
+ * The node for a leftover of class c (from group `from`, −1: none) with the least added objective: its
+ * cost, plus the price of a node not yet in use for pack. Only groups whose domains match `from`'s for the
+ * class's zone rules.
+ */
+function cheapestNode(model: AssignmentModel, agg: Aggregate, where: Where, c: number, from: number): number {
+  const { search, remaining, spread } = where;
+  const w = model.objective ?? { cost: 1, pack: 0 };
+  const rep = (g: number): number => agg.groups[g]!.nodes[0]!;
+  const sameDomains = (g: number): boolean =>
+    from < 0 || where.zones[c]!.every((r) => r.topology.domainOf[rep(g)] === r.topology.domainOf[rep(from)]);
+  let best = -1;
+  let bestCost = Infinity;
+  for (const p of where.byClass[c]!) {
+    if (!sameDomains(p.g)) continue;
+    const cl = agg.classes[c]!;
+    const i = spread ? search.findIn(p.g, c, cl.demand) : search.firstIn(p.g, c, cl.demand);
+    if (i < 0) continue;
+    const fresh = remaining.every((r, k) => r[i] === agg.groups[p.g]!.capacity[k]);
+    const cost = w.cost * p.cost + (fresh ? w.pack * agg.groups[p.g]!.price : 0);
+    if (cost < bestCost) [best, bestCost] = [i, cost];
+  }
+  return best;
+}
+
+function classesOf(r: ScaleRule): readonly number[] {
+  return r.kind === 'apart' ? [...r.a, ...r.b] : r.classes;
+}
+
+/**
+ * The rules between single nodes, per node: at most `limit` of a rule's classes on a node of its own
+ * domain (hostname anti-affinity among replicas), and never both sides of an `apart` on one.
+ */
+class NodeRules implements SearchRules {
+  readonly partitionOf: Int32Array;
+  private readonly checks: { rule: ScaleRule; solo: Uint8Array; count: Int32Array; side: Uint8Array }[][];
+
+  constructor(model: AssignmentModel, agg: Aggregate) {
+    const n = model.nodes.length;
+    this.partitionOf = agg.groupOf;
+    this.checks = agg.classes.map(() => []);
+    for (const rule of agg.rules) {
+      if (!('topology' in rule) || rule.topology.solo.length === 0) continue;
+      const solo = new Uint8Array(n);
+      for (const g of rule.topology.solo) for (const i of agg.groups[g]!.nodes) solo[i] = 1;
+      const state = { rule, solo, count: new Int32Array(n), side: new Uint8Array(n) };
+      for (const c of classesOf(rule)) this.checks[c]!.push(state);
+    }
+  }
+
+  partitionAllows(): boolean {
+    return true;
+  }
+
+  /** Whether a container of class c may go on node i (here j is the class). */
+  allows(c: number, i: number): boolean {
+    for (const { rule, solo, count, side } of this.checks[c]!) {
+      if (!solo[i]) continue;
+      if (rule.kind === 'atMost' && count[i]! + 1 > rule.limit) return false;
+      if (rule.kind === 'apart' && side[i]! !== 0 && side[i] !== (rule.a.includes(c) ? 1 : 2)) return false;
+    }
+    return true;
+  }
+
+  place(c: number, i: number): void {
+    for (const { rule, solo, count, side } of this.checks[c]!) {
+      if (!solo[i]) continue;
+      count[i]!++;
+      if (rule.kind === 'apart') side[i] = rule.a.includes(c) ? 1 : 2;
+    }
+  }
+}

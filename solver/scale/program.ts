@@ -1,0 +1,233 @@
+import type { AssignmentModel } from '../../models/model.js';
+import type { Row } from '../ip.js';
+import type { HighsProgram } from '../backends/highs.js';
+import type { Aggregate, ScaleRule } from './aggregate.js';
+
+/**
+ * The aggregate program: y_p (p = a usable (group, class) pair) counts the containers of class c on the
+ * nodes of group g. Rows: each class placed once (≤ with unplaced penalties); per group and resource,
+ * Σ_c d_ck y_gc ≤ (nodes of g) × cap_gk (× the nodes used z_g for `pack`; ≤ u × that for `balance`); the
+ * rules on domain counts. Every plan of the model gives a solution of the same objective (for balance, one
+ * not above it), so any lower bound of this program — its LP relaxation, HiGHS's dual bound — is a valid
+ * bound for the model. Its LP relaxation is the LP relaxation of the per-node model (identical nodes are
+ * interchangeable there), at the size of groups × classes.
+ */
+export interface ScaleProgram extends HighsProgram {
+  /** Variables 0..pairs−1 are the y_p, in the aggregate's pair order; then z_g (pack), u (balance), rule variables. */
+  readonly pairs: number;
+  /** z_g's variable per group (−1 without pack). */
+  readonly used: Int32Array;
+  /** Model objective = program objective + offset (the unplaced penalties of every container). */
+  readonly offset: number;
+}
+
+class Builder {
+  readonly cost: number[] = [];
+  readonly upper: number[] = [];
+  readonly continuous: number[] = [];
+  readonly rows: Row[] = [];
+
+  variable(cost: number, upper: number, integer = true): number {
+    const v = this.cost.length;
+    this.cost.push(cost);
+    this.upper.push(upper);
+    if (!integer) this.continuous.push(v);
+    return v;
+  }
+
+  row(name: string, kind: Row['kind'], terms: Map<number, number>, op: 'le' | 'eq', rhs: number): void {
+    if (terms.size === 0) return;
+    const vars = Int32Array.from(terms.keys());
+    const coefs = Float64Array.from(terms.values());
+    this.rows.push({ name, kind, op, rhs, vars, coefs });
+  }
+}
+
+/** The weights of the objective's parts (cost alone without options). */
+const weightsOf = (model: AssignmentModel): { cost: number; pack: number; balance: number } =>
+  model.objective ?? { cost: 1, pack: 0, balance: 0 };
+
+export function scaleProgram(model: AssignmentModel, agg: Aggregate): ScaleProgram {
+  const b = new Builder();
+  const w = weightsOf(model);
+  let offset = 0;
+  for (const p of agg.pairs)
+    b.variable(w.cost * p.cost - (agg.classes[p.c]!.penalty ?? 0), agg.classes[p.c]!.items.length);
+  agg.classes.forEach((cl) => (offset += (cl.penalty ?? 0) * cl.items.length));
+  const byClass = agg.classes.map(() => [] as number[]);
+  const byGroup = agg.groups.map(() => [] as number[]);
+  agg.pairs.forEach((p, v) => {
+    byClass[p.c]!.push(v);
+    byGroup[p.g]!.push(v);
+  });
+  agg.classes.forEach((cl, c) => {
+    const terms = new Map(byClass[c]!.map((v) => [v, 1]));
+    b.row(`assign${c}`, 'assign', terms, cl.penalty === undefined ? 'eq' : 'le', cl.items.length);
+  });
+  const used = capacityRows(b, model, agg, byGroup, w);
+  roundingRows(b, agg, byGroup, used);
+  for (const [r, rule] of agg.rules.entries()) ruleRows(b, agg, rule, r, byGroup);
+  return {
+    sense: 'min',
+    varCost: Float64Array.from(b.cost),
+    varUpper: Float64Array.from(b.upper),
+    rows: b.rows,
+    continuous: b.continuous,
+    pairs: agg.pairs.length,
+    used,
+    offset,
+  };
+}
+
+/** Capacity per group and resource; z_g for pack (and its link for containers requesting nothing); u for balance. */
+function capacityRows(
+  b: Builder,
+  model: AssignmentModel,
+  agg: Aggregate,
+  byGroup: readonly number[][],
+  w: { pack: number; balance: number },
+): Int32Array {
+  const used = new Int32Array(agg.groups.length).fill(-1);
+  const u = w.balance > 0 ? b.variable(w.balance, 1, false) : -1;
+  const balanced = new Set(model.objective?.balanceResources ?? []);
+  agg.groups.forEach((gr, g) => {
+    const size = gr.nodes.length;
+    if (w.pack > 0) used[g] = b.variable(w.pack * gr.price, size);
+    gr.capacity.forEach((cap, k) => {
+      const terms = new Map<number, number>();
+      for (const v of byGroup[g]!) {
+        const d = agg.classes[agg.pairs[v]!.c]!.demand[k]!;
+        if (d > 0) terms.set(v, d);
+      }
+      if (terms.size === 0) return;
+      if (used[g]! >= 0) b.row(`cap${g}_${k}`, 'pack', new Map([...terms, [used[g]!, -cap]]), 'le', 0);
+      else b.row(`cap${g}_${k}`, 'capacity', terms, 'le', size * cap);
+      if (u >= 0 && balanced.has(k) && cap > 0)
+        b.row(`bal${g}_${k}`, 'balance', new Map([...terms, [u, -size * cap]]), 'le', 0);
+    });
+    if (used[g]! >= 0) {
+      // Containers that request nothing still need a node in use.
+      const free = byGroup[g]!.filter((v) => agg.classes[agg.pairs[v]!.c]!.demand.every((d) => d === 0));
+      const total = free.reduce((t, v) => t + agg.classes[agg.pairs[v]!.c]!.items.length, 0);
+      b.row(`free${g}`, 'pack', new Map([...free.map((v) => [v, 1] as const), [used[g]!, -total]]), 'le', 0);
+    }
+  });
+  return used;
+}
+
+/**
+ * Valid rows from the integrality on each node: for a request size u of resource k, a node holds
+ * Σ_c ⌊d_ck/u⌋ a_c ≤ ⌊cap_k/u⌋ (floor is superadditive), so a group holds at most its nodes (used
+ * nodes for pack) times that. Seven 2000m containers fit a 15900m node, not 7.95: without these rows
+ * the counts fill groups in a way no packing onto nodes reaches.
+ */
+function roundingRows(b: Builder, agg: Aggregate, byGroup: readonly number[][], used: Int32Array): void {
+  agg.groups.forEach((gr, g) => {
+    gr.capacity.forEach((cap, k) => {
+      const sizes = new Set<number>();
+      for (const v of byGroup[g]!) sizes.add(agg.classes[agg.pairs[v]!.c]!.demand[k]!);
+      for (const u of sizes) {
+        if (u <= 0 || u > cap) continue;
+        const terms = new Map<number, number>();
+        let slack = false;
+        for (const v of byGroup[g]!) {
+          const d = agg.classes[agg.pairs[v]!.c]!.demand[k]!;
+          const q = Math.floor(d / u);
+          if (q > 0) terms.set(v, q);
+          if (d % u !== 0) slack = true;
+        }
+        const perNode = Math.floor(cap / u);
+        if (!slack && perNode * u === cap) continue; // the capacity row already says it
+        if (used[g]! >= 0) b.row(`round${g}_${k}_${u}`, 'cut', terms.set(used[g]!, -perNode), 'le', 0);
+        else b.row(`round${g}_${k}_${u}`, 'cut', terms, 'le', perNode * gr.nodes.length);
+      }
+    });
+  });
+}
+
+/** Σ y over the given groups and classes, as row terms. */
+function countTerms(
+  agg: Aggregate,
+  byGroup: readonly number[][],
+  groups: readonly number[],
+  classes: ReadonlySet<number>,
+  into = new Map<number, number>(),
+  coef = 1,
+): Map<number, number> {
+  for (const g of groups) for (const v of byGroup[g]!) if (classes.has(agg.pairs[v]!.c)) into.set(v, coef);
+  return into;
+}
+
+type Rows = (b: Builder, agg: Aggregate, rule: never, r: number, byGroup: readonly number[][]) => void;
+
+const classCount = (agg: Aggregate, cs: Iterable<number>): number =>
+  [...cs].reduce((t, c) => t + agg.classes[c]!.items.length, 0);
+
+/** The rows of each kind of rule (see ScaleRule for which are rows and which are checked while packing). */
+const RULE_ROWS: {
+  [K in ScaleRule['kind']]: (
+    b: Builder,
+    agg: Aggregate,
+    rule: Extract<ScaleRule, { kind: K }>,
+    r: number,
+    byGroup: readonly number[][],
+  ) => void;
+} = {
+  atMost: (b, agg, rule, r, byGroup) => {
+    const cs = new Set(rule.classes);
+    rule.topology.zones.forEach((z, d) =>
+      b.row(`most${r}_${d}`, 'rule', countTerms(agg, byGroup, z, cs), 'le', rule.limit),
+    );
+    for (const g of rule.topology.solo) {
+      const terms = countTerms(agg, byGroup, [g], cs);
+      b.row(`most${r}_g${g}`, 'rule', terms, 'le', rule.limit * agg.groups[g]!.nodes.length);
+    }
+  },
+  // Per domain of several nodes, a binary per side: a side present in the domain only if its binary is 1.
+  apart: (b, agg, rule, r, byGroup) => {
+    const [a, bb] = [new Set(rule.a), new Set(rule.b)];
+    rule.topology.zones.forEach((z, d) => {
+      const wa = b.variable(0, 1);
+      const wb = b.variable(0, 1);
+      b.row(`apartA${r}_${d}`, 'rule', countTerms(agg, byGroup, z, a, new Map([[wa, -classCount(agg, a)]])), 'le', 0);
+      b.row(`apartB${r}_${d}`, 'rule', countTerms(agg, byGroup, z, bb, new Map([[wb, -classCount(agg, bb)]])), 'le', 0);
+      b.row(
+        `apart${r}_${d}`,
+        'rule',
+        new Map([
+          [wa, 1],
+          [wb, 1],
+        ]),
+        'le',
+        1,
+      );
+    });
+  },
+  // t, the smallest count over the domains: t ≤ count_D ≤ t + maxSkew.
+  spread: (b, agg, rule, r, byGroup) => {
+    const cs = new Set(rule.classes);
+    const t = b.variable(0, classCount(agg, cs));
+    rule.topology.zones.forEach((z, d) => {
+      b.row(`spreadLo${r}_${d}`, 'rule', countTerms(agg, byGroup, z, cs, new Map([[t, 1]]), -1), 'le', 0);
+      b.row(`spreadHi${r}_${d}`, 'rule', countTerms(agg, byGroup, z, cs, new Map([[t, -1]])), 'le', rule.maxSkew);
+    });
+  },
+  gang: (b, agg, rule, r, byGroup) => {
+    const placed = b.variable(0, 1);
+    const all = agg.groups.map((_, g) => g);
+    for (const c of rule.classes) {
+      const terms = countTerms(agg, byGroup, all, new Set([c]));
+      b.row(`gang${r}_${c}`, 'rule', terms.set(placed, -agg.classes[c]!.items.length), 'eq', 0);
+    }
+  },
+  moveLimit: (b, agg, rule, r) => {
+    const cs = new Set(rule.classes);
+    const terms = new Map<number, number>();
+    agg.pairs.forEach((p, v) => cs.has(p.c) && p.g !== agg.classes[p.c]!.current && terms.set(v, 1));
+    b.row(`moves${r}`, 'rule', terms, 'le', rule.limit);
+  },
+};
+
+function ruleRows(b: Builder, agg: Aggregate, rule: ScaleRule, r: number, byGroup: readonly number[][]): void {
+  (RULE_ROWS[rule.kind] as Rows)(b, agg, rule as never, r, byGroup);
+}

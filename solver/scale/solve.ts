@@ -1,0 +1,143 @@
+import type { Highs } from 'highs';
+import type { AssignmentModel } from '../../models/model.js';
+import { createModel } from '../backends/highs.js';
+import { aggregate, type Aggregate } from './aggregate.js';
+import { packMethods, packPlan } from './pack.js';
+import { scaleProgram, type ScaleProgram } from './program.js';
+
+/**
+ * The scale path: the model at the size of node groups × container classes. Its LP relaxation (HiGHS)
+ * is the first bound, posted at once; the LP's counts rounded and packed onto nodes are the first plan;
+ * then HiGHS's branch and bound on the aggregate program, for the rest of the time, gives better counts
+ * (packed again) and a dual bound at least the LP's. Every plan is verified by the caller before it counts.
+ */
+export interface ScaleHooks {
+  /** A valid lower bound (model terms), and how it was found. */
+  bound(bound: number, method: string): void;
+  /** A plan (the caller verifies it, and returns its verified objective, or undefined when it fails). */
+  plan(assignment: Int32Array): number | undefined;
+  /** The size of the aggregate program, for the answer's `model`. */
+  size(size: { variables: number; constraints: number; classes: number; nodeGroups: number }): void;
+}
+
+export interface ScaleOutcome {
+  readonly note: string;
+  /** The aggregate's counts were proven optimal and their plan met the bound (the caller decides the status). */
+  readonly proven: boolean;
+}
+
+/** Share of the time the LP relaxation may take, and the time kept back for packing the last counts. */
+const LP_SHARE = 0.3;
+const PACK_RESERVE_FACTOR = 2;
+const MIN_MIP_MS = 200;
+
+/** LP objective values carry HiGHS's tolerances: bounds are moved down by this (relative, at least absolute). */
+const LP_TOLERANCE = 1e-7;
+const safeBound = (z: number): number => z - LP_TOLERANCE * Math.max(1, Math.abs(z));
+
+export function scaleSolve(highs: Highs, model: AssignmentModel, deadline: number, hooks: ScaleHooks): ScaleOutcome {
+  const agg = aggregate(model);
+  if ('outOfReach' in agg) return { note: `the scale path does not hold ${agg.outOfReach}`, proven: false };
+  const prog = scaleProgram(model, agg);
+  hooks.size({
+    variables: prog.varCost.length,
+    constraints: prog.rows.length,
+    classes: agg.classes.length,
+    nodeGroups: agg.groups.length,
+  });
+  const relaxed = { ...prog, continuous: Array.from(prog.varCost, (_, v) => v) };
+  const lp = runHighs(highs, relaxed, (deadline - Date.now()) * LP_SHARE);
+  if (lp?.status === 'infeasible') return { note: 'the aggregate LP is infeasible', proven: false };
+  if (!lp?.x) return { note: 'the aggregate LP found no solution in time', proven: false };
+  if (lp.status === 'optimal') hooks.bound(safeBound(lp.objective + prog.offset), 'aggregate LP');
+  const packStart = Date.now();
+  const pack = (counts: ArrayLike<number>): void => {
+    for (const method of packMethods(model)) hooks.plan(packPlan(model, agg, counts, method));
+  };
+  pack(roundCounts(agg, lp.x));
+  const packMs = Date.now() - packStart;
+  const mipMs = deadline - Date.now() - PACK_RESERVE_FACTOR * packMs - 100;
+  if (mipMs < MIN_MIP_MS) return { note: 'the scale path: aggregate LP, rounded and packed', proven: false };
+  // The first counts HiGHS finds are packed at once; the last ones when it stops.
+  let packed = false;
+  const mip = runHighs(highs, prog, mipMs, undefined, (x) => {
+    if (packed) return;
+    packed = true;
+    pack(x);
+  });
+  if (mip?.bound !== undefined) hooks.bound(safeBound(mip.bound + prog.offset), 'aggregate branch and bound');
+  if (mip?.x) pack(mip.x);
+  return {
+    note:
+      `the scale path: ${agg.groups.length} node groups × ${agg.classes.length} container classes, ` +
+      `LP ${lp.status === 'optimal' ? 'solved' : lp.status}, branch and bound ${mip?.status ?? 'not run'}`,
+    proven: mip?.status === 'optimal',
+  };
+}
+
+interface HighsRun {
+  readonly status: 'optimal' | 'feasible' | 'infeasible' | 'unknown';
+  readonly objective: number;
+  readonly bound?: number;
+  readonly x?: Float64Array;
+}
+
+function runHighs(
+  h: Highs,
+  prog: ScaleProgram,
+  ms: number,
+  start?: Float64Array,
+  onSolution?: (x: Float64Array) => void,
+): HighsRun | undefined {
+  if (ms <= 0) return undefined;
+  const model = createModel(h, prog);
+  try {
+    model.options.set({ output_flag: false, time_limit: Math.max(0.05, ms / 1000), mip_rel_gap: 1e-6 });
+    if (start) model.setSolution({ colValue: start });
+    const C = h.constants;
+    const callbacks = onSolution && {
+      [C.callbackType.mipImprovingSolution]: (e: { data: { mip_solution?: Float64Array } }) => {
+        if (e.data.mip_solution) onSolution(Float64Array.from(e.data.mip_solution));
+        return undefined;
+      },
+    };
+    const status = model.run(callbacks).modelStatus;
+    if (status === C.modelStatus.infeasible) return { status: 'infeasible', objective: NaN };
+    const hasSolution = Number(model.info.get('primal_solution_status')) === 2;
+    const dual = Number(model.info.get('mip_dual_bound'));
+    const optimal = status === C.modelStatus.optimal;
+    const x = hasSolution || optimal ? Float64Array.from(model.getSolution().colValue) : undefined;
+    const objective = x ? model.getObjectiveValue() : NaN;
+    const bound = prog.continuous.length === prog.varCost.length ? (optimal ? objective : undefined) : dual;
+    return {
+      status: optimal ? 'optimal' : x ? 'feasible' : 'unknown',
+      objective,
+      ...(bound !== undefined && Number.isFinite(bound) ? { bound } : {}),
+      ...(x ? { x } : {}),
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+/**
+ * Integer counts from LP values: each class's counts floored, and what that leaves out given to its pairs
+ * with the largest fractional parts (then the cheapest): the class total is kept.
+ */
+export function roundCounts(agg: Aggregate, x: ArrayLike<number>): Int32Array {
+  const counts = new Int32Array(agg.pairs.length);
+  const byClass = agg.classes.map(() => [] as number[]);
+  agg.pairs.forEach((p, v) => byClass[p.c]!.push(v));
+  agg.classes.forEach((cl, c) => {
+    const vs = byClass[c]!;
+    let total = 0;
+    for (const v of vs) total += x[v] ?? 0;
+    const target = Math.min(cl.items.length, Math.round(total));
+    let placed = 0;
+    for (const v of vs) placed += counts[v] = Math.floor((x[v] ?? 0) + 1e-9);
+    const frac = (v: number): number => (x[v] ?? 0) - counts[v]!;
+    const order = [...vs].sort((a, b) => frac(b) - frac(a) || agg.pairs[a]!.cost - agg.pairs[b]!.cost);
+    for (let t = 0; placed < target && order.length > 0; t++, placed++) counts[order[t % order.length]!]!++;
+  });
+  return counts;
+}
