@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import type { Highs } from 'highs';
+import { snapshotArb } from '../bench/fuzz/cases.js';
+import { postJson, startServer, type RunningServer } from '../bench/server.js';
+import { scaleSnapshot } from '../bench/scale.js';
+import type { AssignmentModel } from '../models/model.js';
+import { validateSnapshot } from '../models/validate.js';
+import { loadHighs } from '../solver/backends/highs.js';
+import { aggregate } from '../solver/scale/aggregate.js';
+import { scaleSolve } from '../solver/scale/solve.js';
+import { verifyPlan } from '../solver/verify.js';
+import { bruteForce, rng, snapshot } from './helpers.js';
+
+/** The scale path run in-process (whatever the size): every bound it posts, and its plans that verify. */
+function runScale(
+  highs: Highs,
+  model: AssignmentModel,
+  ms = 2000,
+): { bounds: number[]; plans: number[]; note: string } {
+  const bounds: number[] = [];
+  const plans: number[] = [];
+  const { note } = scaleSolve(highs, model, Date.now() + ms, {
+    bound: (b) => void bounds.push(b),
+    plan: (assignment) => {
+      const v = verifyPlan(model, assignment, true);
+      if (v.valid) plans.push(v.objective);
+      return v.valid ? v.objective : undefined;
+    },
+    size: () => undefined,
+  });
+  return { bounds, plans, note };
+}
+
+const tolerance = (x: number): number => 1e-6 * Math.max(1, Math.abs(x));
+
+describe('the scale path (node groups × container classes)', function () {
+  this.timeout(120_000);
+  let highs: Highs;
+  before(async () => {
+    highs = await loadHighs();
+  });
+
+  it('never posts a bound above the brute-force optimum, and no plan below it (fast-check, rules and objectives)', () => {
+    let solved = 0;
+    fc.assert(
+      fc.property(snapshotArb, (body) => {
+        const v = validateSnapshot(body);
+        if (!v.ok || 'outOfReach' in aggregate(v.model)) return;
+        const optimum = bruteForce(v.model);
+        const { bounds, plans } = runScale(highs, v.model, 1000);
+        solved++;
+        if (optimum === null) {
+          assert.deepEqual(plans, [], 'a plan for a snapshot brute force finds infeasible');
+          return;
+        }
+        for (const b of bounds) assert.ok(b <= optimum + tolerance(optimum), `bound ${b} above the optimum ${optimum}`);
+        for (const p of plans) assert.ok(p >= optimum - tolerance(optimum), `plan ${p} below the optimum ${optimum}`);
+      }),
+      { numRuns: 400, seed: 1414 },
+    );
+    assert.ok(solved >= 200, `the scale path ran on only ${solved} of 400`);
+  });
+
+  it('on a planted packing whose optimum is known (every used node exactly full), the bound never passes it', () => {
+    for (let seed = 1; seed <= 5; seed++) {
+      const r = rng(seed);
+      const planted = 8 + seed;
+      const containers: { name: string; requests: Record<string, string> }[] = [];
+      // Each planted node's 4000m cpu and 8000Mi memory cut into the same number of random pieces.
+      for (let i = 0; i < planted; i++) {
+        const pieces = 3 + Math.floor(r() * 5);
+        const cut = (total: number): number[] => {
+          const marks = Array.from({ length: pieces - 1 }, () => 1 + Math.floor(r() * (total - 1))).sort(
+            (a, b) => a - b,
+          );
+          return [...marks, total].map((x, k) => x - (k === 0 ? 0 : marks[k - 1]!)).filter((x) => x > 0);
+        };
+        const cpu = cut(4000);
+        const memory = cut(8000);
+        while (memory.length < cpu.length) memory.push(0);
+        while (cpu.length < memory.length) cpu.push(0);
+        cpu.forEach((c, k) =>
+          containers.push({ name: `c${i}-${k}`, requests: { cpu: `${c}m`, memory: `${memory[k]!}Mi` } }),
+        );
+      }
+      const nodes = Array.from({ length: planted * 2 }, (_, i) => ({
+        name: `n${i}`,
+        capacity: { cpu: '4', memory: '8000Mi' },
+      }));
+      const { model } = snapshot({ nodes, containers, options: { objective: 'pack' } });
+      const { bounds, plans } = runScale(highs, model, 3000);
+      assert.ok(bounds.length > 0 && plans.length > 0, `seed ${seed}: a bound and a plan`);
+      for (const b of bounds)
+        assert.ok(b <= planted + 1e-9, `seed ${seed}: bound ${b} above the planted optimum ${planted}`);
+      for (const p of plans) assert.ok(p >= planted, `seed ${seed}: plan ${p} below the planted optimum ${planted}`);
+    }
+  });
+
+  it('says what is out of its reach (required pod affinity) and posts nothing', () => {
+    const { model } = snapshot({
+      nodes: [{ name: 'a', capacity: { cpu: 2 } }],
+      containers: [
+        { name: 'web', labels: { app: 'web' }, requests: { cpu: 1 } },
+        {
+          name: 'cache',
+          requests: { cpu: 1 },
+          affinity: [{ selector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' }],
+        },
+      ],
+    });
+    const { bounds, plans, note } = runScale(highs, model);
+    assert.deepEqual([bounds, plans], [[], []]);
+    assert.match(note, /does not hold required pod affinity/);
+  });
+});
+
+describe('the service at cluster scale', function () {
+  this.timeout(120_000);
+  let server: RunningServer;
+  before(async () => {
+    server = await startServer();
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  it('1 000 × 10 000 with the default cost and the default limits: a verified plan within 0.5% of its bound', async () => {
+    const body = { ...scaleSnapshot(1000, 10_000, 1), options: { timeLimitMs: 30_000 } };
+    const r = await postJson(`${server.url}/v1/plan`, JSON.stringify(body));
+    assert.equal(r.status, 200);
+    const { status, gap, objective, bound, unplaced } = r.json as Record<string, number | string | unknown[]>;
+    assert.ok(status === 'feasible' || status === 'optimal', String(status));
+    assert.deepEqual(unplaced, []);
+    assert.ok(
+      typeof gap === 'number' && gap <= 0.005,
+      `gap ${String(gap)} (plan ${String(objective)}, bound ${String(bound)})`,
+    );
+    assert.ok(((r.json['greedy'] as { objective: number }).objective as number) > (objective as number));
+  });
+});
