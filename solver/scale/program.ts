@@ -94,16 +94,21 @@ function capacityRows(
     const size = gr.nodes.length;
     if (w.pack > 0) used[g] = b.variable(w.pack * gr.price, size);
     gr.capacity.forEach((cap, k) => {
+      // Scaled by a power of two near 1/cap (exact in floating point): memory in milli-bytes is 10^15.
+      const s = cap > 0 ? 2 ** -Math.floor(Math.log2(cap)) : 1;
       const terms = new Map<number, number>();
+      let most = 0;
       for (const v of byGroup[g]!) {
-        const d = agg.classes[agg.pairs[v]!.c]!.demand[k]!;
-        if (d > 0) terms.set(v, d);
+        const cl = agg.classes[agg.pairs[v]!.c]!;
+        const d = cl.demand[k]!;
+        if (d > 0) terms.set(v, d * s);
+        most += d * cl.items.length;
       }
       if (terms.size === 0) return;
-      if (used[g]! >= 0) b.row(`cap${g}_${k}`, 'pack', new Map([...terms, [used[g]!, -cap]]), 'le', 0);
-      else b.row(`cap${g}_${k}`, 'capacity', terms, 'le', size * cap);
+      if (used[g]! >= 0) b.row(`cap${g}_${k}`, 'pack', new Map([...terms, [used[g]!, -cap * s]]), 'le', 0);
+      else if (most > size * cap) b.row(`cap${g}_${k}`, 'capacity', terms, 'le', size * cap * s);
       if (u >= 0 && balanced.has(k) && cap > 0)
-        b.row(`bal${g}_${k}`, 'balance', new Map([...terms, [u, -size * cap]]), 'le', 0);
+        b.row(`bal${g}_${k}`, 'balance', new Map([...terms, [u, -size * cap * s]]), 'le', 0);
     });
     if (used[g]! >= 0) {
       // Containers that request nothing still need a node in use.

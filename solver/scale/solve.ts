@@ -91,6 +91,7 @@ function runHighs(
 ): HighsRun | undefined {
   if (ms <= 0) return undefined;
   const model = createModel(h, prog);
+  // HiGHS's C++ exceptions abort the WebAssembly instance: the caller learns of it as a RuntimeError.
   try {
     model.options.set({ output_flag: false, time_limit: Math.max(0.05, ms / 1000), mip_rel_gap: 1e-6 });
     if (start) model.setSolution({ colValue: start });
