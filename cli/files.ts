@@ -2,6 +2,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAllDocuments, type YAMLError } from 'yaml';
 import { parseJsonBody } from '../models/json.js';
+import { readLargeList, STREAM_FROM_BYTES } from './stream.js';
 
 /**
  * Reading the CLI's inputs, with caps and plain messages:
@@ -65,18 +66,41 @@ export function parseDocuments(text: string, name: string): unknown {
   return values.length === 1 ? values[0] : values;
 }
 
+/** Largest JSON list file read by streaming. */
+export const MAX_STREAMED_BYTES = 16 * 2 ** 30;
+
+/**
+ * One file's content, parsed: JSON files of STREAM_FROM_BYTES or more are read as a streamed Kubernetes
+ * list (cli/stream.ts), everything else whole (parseDocuments).
+ */
+export async function readDocuments(path: string): Promise<unknown> {
+  if (path !== '-' && path.endsWith('.json')) {
+    const info = await stat(path);
+    if (info.isFile() && info.size >= STREAM_FROM_BYTES) {
+      if (info.size > MAX_STREAMED_BYTES)
+        throw new InputFileError(`${path} is larger than ${MAX_STREAMED_BYTES} bytes (${info.size})`);
+      try {
+        return await readLargeList(path);
+      } catch (err) {
+        throw new InputFileError(`not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  }
+  return parseDocuments(await readInput(path), path);
+}
+
 /** The documents of a manifest file, or of every manifest file directly in a directory (sorted by name). */
 export async function manifestDocuments(path: string): Promise<unknown[]> {
   const info = await stat(path);
   if (!info.isDirectory()) {
-    const parsed = parseDocuments(await readInput(path), path);
+    const parsed = await readDocuments(path);
     return Array.isArray(parsed) ? parsed : [parsed];
   }
   const out: unknown[] = [];
   for (const f of (await readdir(path)).filter((f) => /\.(json|ya?ml)$/.test(f)).sort()) {
     const file = join(path, f);
     if (!(await stat(file)).isFile()) continue;
-    const parsed = parseDocuments(await readInput(file), file);
+    const parsed = await readDocuments(file);
     out.push(...(Array.isArray(parsed) ? parsed : [parsed]));
   }
   return out;

@@ -8,7 +8,7 @@ import { planner } from '../planning/planner.js';
 import { prepare, type Route } from '../planning/prepare.js';
 import { run, solvedJson } from '../planning/usecases.js';
 import { SolverPool } from '../solver/pool.js';
-import { manifestDocuments, parseDocuments, readInput } from './files.js';
+import { manifestDocuments, readDocuments } from './files.js';
 import { renderTable } from './table.js';
 import { stat } from 'node:fs/promises';
 
@@ -43,7 +43,8 @@ Options (override the input's own "options"):
                       the greedy beside the plan, and the gap
   -h, --help          show this help
 
-Inputs: regular files (at most 512 MiB each) or standard input; a directory's *.json,
+Inputs: regular files (at most 512 MiB each; JSON lists of 64 MiB or more are streamed, up to 16 GiB)
+or standard input; a directory's *.json,
 *.yaml and *.yml files, not its subdirectories.
 
 Exit codes: 0 optimal or feasible, 1 infeasible, 2 bad input, 3 no plan within the time limit,
@@ -90,7 +91,7 @@ async function readBody(paths: readonly string[]): Promise<unknown> {
   if (paths.length === 1 && (file === '-' || !(await isDir(file!)))) {
     let body: unknown;
     try {
-      body = parseDocuments(await readInput(file!), file!);
+      body = await readDocuments(file!);
     } catch (err) {
       fail(`cannot read ${file === '-' ? 'standard input' : file} as JSON or YAML: ${errorText(err)}`);
     }

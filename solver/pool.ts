@@ -204,8 +204,9 @@ export class SolverPool {
     if (refused) throw refused;
     const free = this.waiting === 0 && this.pool.health().busy < this.pool.health().ready;
     if (!free) {
+      // No estimate (threads still starting): admitted; a deadline already past is answered with the greedy plan.
       const wait = this.estimatedWaitMs();
-      if (Date.now() + wait > options.deadline)
+      if (wait > 0 && Date.now() + wait > options.deadline)
         throw new QueueFullError(
           `the estimated wait for a solver thread (${wait} ms) is longer ` +
             `than the time limit; retry later or with a longer limit`,

@@ -5,6 +5,11 @@ import { tmpdir } from 'node:os';
 import { stringify } from 'yaml';
 import { join } from 'node:path';
 import { fixturePath, ROOT } from './helpers.js';
+import { kubectlNode, kubectlPod, writeList } from '../bench/kubectl.js';
+import { scaleSnapshot } from '../bench/scale.js';
+import { readLargeList, slimObject } from '../cli/stream.js';
+import { validatePlanBody } from '../models/validate.js';
+import { greedyPlan } from '../solver/greedy.js';
 
 const CLI = join(ROOT, 'dist', 'cli', 'placement.js');
 
@@ -115,19 +120,26 @@ describe('CLI (placement)', function () {
     });
   }
 
-  it('refuses a FIFO, a file over 512 MiB and a directory link loop with a plain message, reading none of them', () => {
+  it('refuses a FIFO, a YAML file over 512 MiB, a JSON file over 16 GiB and a directory link loop with a plain message, reading none of them', () => {
     const dir = mkdtempSync(join(tmpdir(), 'placement-caps-'));
     const fifo = join(dir, 'pipe.json');
     spawnSync('mkfifo', [fifo]);
     const r1 = placement(['plan', fifo]);
     assert.equal(r1.code, 2);
     assert.match(r1.stderr, /is not a regular file/);
-    const big = join(dir, 'big.json');
+    const big = join(dir, 'big.yaml');
     writeFileSync(big, '');
     truncateSync(big, 600 * 2 ** 20); // sparse: nothing is written
     const r2 = placement(['plan', big]);
     assert.equal(r2.code, 2);
     assert.match(r2.stderr, /is larger than 536870912 bytes/);
+    // JSON lists are streamed, up to 16 GiB.
+    const huge = join(dir, 'huge.json');
+    writeFileSync(huge, '');
+    truncateSync(huge, 17 * 2 ** 30);
+    const r4 = placement(['plan', huge]);
+    assert.equal(r4.code, 2);
+    assert.match(r4.stderr, /is larger than 17179869184 bytes/);
     const loop = mkdtempSync(join(tmpdir(), 'placement-loop-'));
     symlinkSync(loop, join(loop, 'again.json'));
     writeFileSync(join(loop, 'nodes.yaml'), 'kind: Node\nmetadata: {name: a}\nstatus: {allocatable: {cpu: "4"}}\n');
@@ -175,5 +187,50 @@ describe('CLI (placement)', function () {
     const out = JSON.parse(r.stdout) as { status: string; explanation: { containers: string[] } };
     assert.equal(out.status, 'infeasible');
     assert.deepEqual(out.explanation.containers, ['x', 'y']);
+  });
+});
+
+describe('CLI: kubectl lists too large for one string are streamed', function () {
+  this.timeout(60_000);
+
+  it('a streamed PodList and NodeList give the same model and greedy plan as the whole files parsed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'optiplace-stream-'));
+    const s = scaleSnapshot(60, 1500, 3);
+    await writeList(join(dir, 'nodes.json'), s.nodes.map(kubectlNode));
+    await writeList(join(dir, 'pods.json'), s.containers.map(kubectlPod));
+    const streamed = {
+      nodeList: await readLargeList(join(dir, 'nodes.json')),
+      podList: await readLargeList(join(dir, 'pods.json')),
+    };
+    const whole = {
+      nodeList: JSON.parse(readFileSync(join(dir, 'nodes.json'), 'utf8')) as unknown,
+      podList: JSON.parse(readFileSync(join(dir, 'pods.json'), 'utf8')) as unknown,
+    };
+    const a = validatePlanBody(streamed);
+    const b = validatePlanBody(whole);
+    assert.ok(a.ok && b.ok);
+    assert.deepEqual(a.model.items, b.model.items);
+    assert.deepEqual(Array.from(greedyPlan(a.model)), Array.from(greedyPlan(b.model)));
+    assert.equal(a.model.rules?.groups.length, b.model.rules?.groups.length);
+  });
+
+  it('keeps only what the scheduler reads, with the gang annotation', () => {
+    const pod = {
+      kind: 'Pod',
+      metadata: {
+        name: 'p',
+        namespace: 'n',
+        managedFields: [{ manager: 'x' }],
+        annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}', 'scheduling.k8s.io/group-name': 'g' },
+      },
+      spec: { containers: [{ name: 'c', image: 'i', env: [], resources: { requests: { cpu: '1' } } }], volumes: [] },
+      status: { phase: 'Pending', conditions: [] },
+    };
+    assert.deepEqual(slimObject(pod), {
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: 'n', annotations: { 'scheduling.k8s.io/group-name': 'g' } },
+      spec: { containers: [{ name: 'c', resources: { requests: { cpu: '1' } } }] },
+      status: { phase: 'Pending' },
+    });
   });
 });
