@@ -43,7 +43,8 @@ export function objectivePrecision(model: AssignmentModel): ObjectivePrecision {
   const costWeight = w ? w.cost : 1;
   let scale = 0;
   // Computed costs (ratios) and the balance term have no decimal grid: "optimal" is then within a tolerance.
-  let decimals: number | undefined = (w && w.balance > 0) || model.derivedCosts ? undefined : 0;
+  // (Derived costs count only where they are weighted: pack alone is a sum of prices.)
+  let decimals: number | undefined = (w && w.balance > 0) || (model.derivedCosts && costWeight !== 0) ? undefined : 0;
   const see = (v: number): void => {
     if (decimals === undefined || Number.isInteger(v)) return;
     const d = decimalsOf(v);

@@ -1,5 +1,8 @@
 import type { IntegerProgram } from './ip.js';
 
+/** What the LP text is written from: the columns and rows (the placement program, or the scale path's). */
+export type LinearProgram = Pick<IntegerProgram, 'sense' | 'varCost' | 'varUpper' | 'rows' | 'continuous'>;
+
 /**
  * Writes the integer program as CPLEX LP text, which glpsol, cbc, HiGHS and most other solvers read.
  * Variable x{v} is the program's variable v: y_{node, class}, an integer in [0, its upper bound].
@@ -24,6 +27,14 @@ export function toCplexLp(
       lines.push(`\\ x${v}: how many of [${members.join(', ')}] go on ${names.nodes[ip.varNode[v]!]}`);
     }
   }
+  lines.push(...programLines(ip));
+  lines.push('End', '');
+  return lines.join('\n');
+}
+
+/** Objective, rows, bounds and integers of a program, as CPLEX LP lines (without End). */
+function programLines(ip: LinearProgram): string[] {
+  const lines: string[] = [];
   lines.push(ip.sense === 'min' ? 'Minimize' : 'Maximize');
   const term = (coef: number, v: number): string => `${coef < 0 ? '-' : '+'} ${Math.abs(coef)} x${v}`;
   const wrap = (terms: string[]): string => {
@@ -45,6 +56,10 @@ export function toCplexLp(
   lines.push('General');
   const continuous = new Set(ip.continuous);
   for (let v = 0; v < ip.varCost.length; v++) if (!continuous.has(v)) lines.push(` x${v}`);
-  lines.push('End', '');
-  return lines.join('\n');
+  return lines;
+}
+
+/** A program without names (the scale path's aggregate, for native solvers side by side). */
+export function programLp(ip: LinearProgram): string {
+  return [...programLines(ip), 'End', ''].join('\n');
 }

@@ -198,21 +198,27 @@ function scaleTask(task: SolveTask, greedy: Int32Array): WorkerResult {
     ? { assignment: greedy, objective: greedyCheck.objective }
     : undefined;
   let bound: number | undefined;
-  const outcome = scaleSolve(highs, model, task.deadline - BACKEND_RESERVE_MS, {
-    bound: (b, method) => {
-      if (bound !== undefined && b <= bound) return;
-      bound = b;
-      post({ kind: 'bound', bound: b, method });
+  const outcome = scaleSolve(
+    highs,
+    model,
+    task.deadline - BACKEND_RESERVE_MS,
+    {
+      bound: (b, method) => {
+        if (bound !== undefined && b <= bound) return;
+        bound = b;
+        post({ kind: 'bound', bound: b, method });
+      },
+      plan: (assignment) => {
+        const v = verifyPlan(model, assignment, true);
+        if (!v.valid) return undefined;
+        post({ kind: 'incumbent', assignment, source: 'aggregate', objective: v.objective });
+        if (!best || v.objective < best.objective) best = { assignment, objective: v.objective };
+        return v.objective;
+      },
+      size: (size) => post({ kind: 'model', size: { ...size, plain: plainSize(model) }, unplaceable: [] }),
     },
-    plan: (assignment) => {
-      const v = verifyPlan(model, assignment, true);
-      if (!v.valid) return undefined;
-      post({ kind: 'incumbent', assignment, source: 'aggregate', objective: v.objective });
-      if (!best || v.objective < best.objective) best = { assignment, objective: v.objective };
-      return v.objective;
-    },
-    size: (size) => post({ kind: 'model', size: { ...size, plain: plainSize(model) }, unplaceable: [] }),
-  });
+    greedyCheck.valid && greedyCheck.complete ? greedy : undefined,
+  );
   const result: BackendResult = best
     ? { status: 'feasible', ...best, ...(bound === undefined ? {} : { bound }), note: outcome.note }
     : { status: 'unknown', ...(bound === undefined ? {} : { bound }), note: outcome.note };

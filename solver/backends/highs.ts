@@ -1,6 +1,7 @@
 import * as highsPackage from 'highs';
 import type { Highs } from 'highs';
 import { assignmentFromValues, valuesFromAssignment, type IntegerProgram } from '../ip.js';
+import type { LinearProgram } from '../lpformat.js';
 import type { Backend, BackendResult, SolveHooks, SolveInput } from './backend.js';
 import { emptyProgramResult } from './glpk.js';
 
@@ -26,7 +27,7 @@ type Loaded = Highs;
 type Model = ReturnType<Loaded['createModel']>;
 
 /** What a HiGHS model is built from: the program's columns and rows (the placement program, or the scale path's). */
-export type HighsProgram = Pick<IntegerProgram, 'sense' | 'varCost' | 'varUpper' | 'rows' | 'continuous'>;
+export type HighsProgram = LinearProgram;
 
 /** The program as a HiGHS persistent model (rows in CSR form; every column integer but the continuous ones). */
 export function createModel(h: Loaded, ip: HighsProgram): Model {

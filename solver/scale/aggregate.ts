@@ -85,13 +85,21 @@ export interface Topology {
 /** Nodes × containers from which a snapshot takes the scale path instead of the per-node program. */
 export const SCALE_FROM_PAIRS = 1_000_000;
 
-/** Whether the model is solved at the scale of groups and classes (large snapshots with node-independent demand). */
+/**
+ * From this many nodes a `pack` snapshot takes the scale path too: on identical nodes the per-node model
+ * is hopelessly symmetric (SOLVERS.md: 40 items on 40 bins found no plan better than one item per bin),
+ * while patterns of node groups are its natural formulation.
+ */
+export const PACK_SCALE_FROM_NODES = 20;
+
+/**
+ * Whether the model is solved at the scale of groups and classes: large snapshots, and pack objectives
+ * over many nodes, with node-independent demand.
+ */
 export function atScale(model: AssignmentModel): boolean {
-  return (
-    model.kind === 'snapshot' &&
-    model.nodes.length * model.items.length >= SCALE_FROM_PAIRS &&
-    model.resources.every((r) => !r.perNode)
-  );
+  if (model.kind !== 'snapshot' || model.resources.some((r) => r.perNode)) return false;
+  const packing = (model.objective?.pack ?? 0) > 0 && model.nodes.length >= PACK_SCALE_FROM_NODES;
+  return packing || model.nodes.length * model.items.length >= SCALE_FROM_PAIRS;
 }
 
 /** Most (group, class) pairs the scale path takes on (beyond: it says so and the greedy stands). */

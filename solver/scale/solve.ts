@@ -3,6 +3,7 @@ import type { AssignmentModel } from '../../models/model.js';
 import { createModel } from '../backends/highs.js';
 import { aggregate, type Aggregate } from './aggregate.js';
 import { packMethods, packPlan } from './pack.js';
+import { patternSearch, patternsApply } from './patterns.js';
 import { scaleProgram, type ScaleProgram } from './program.js';
 
 /**
@@ -30,12 +31,22 @@ export interface ScaleOutcome {
 const LP_SHARE = 0.3;
 const PACK_RESERVE_FACTOR = 2;
 const MIN_MIP_MS = 200;
+/** Where the pattern formulation applies, the aggregate's branch and bound gets this share, the patterns the rest. */
+const MIP_SHARE_BEFORE_PATTERNS = 0.15;
+const MIN_PATTERN_MS = 500;
 
 /** LP objective values carry HiGHS's tolerances: bounds are moved down by this (relative, at least absolute). */
 const LP_TOLERANCE = 1e-7;
 const safeBound = (z: number): number => z - LP_TOLERANCE * Math.max(1, Math.abs(z));
 
-export function scaleSolve(highs: Highs, model: AssignmentModel, deadline: number, hooks: ScaleHooks): ScaleOutcome {
+/** `fallback`: a verified plan (the greedy's) the pattern search may start from when no packing verifies. */
+export function scaleSolve(
+  highs: Highs,
+  model: AssignmentModel,
+  deadline: number,
+  hooks: ScaleHooks,
+  fallback?: Int32Array,
+): ScaleOutcome {
   const agg = aggregate(model);
   if ('outOfReach' in agg) return { note: `the scale path does not hold ${agg.outOfReach}`, proven: false };
   const prog = scaleProgram(model, agg);
@@ -50,29 +61,60 @@ export function scaleSolve(highs: Highs, model: AssignmentModel, deadline: numbe
   if (lp?.status === 'infeasible') return { note: 'the aggregate LP is infeasible', proven: false };
   if (!lp?.x) return { note: 'the aggregate LP found no solution in time', proven: false };
   if (lp.status === 'optimal') hooks.bound(safeBound(lp.objective + prog.offset), 'aggregate LP');
+  let best: { assignment: Int32Array; objective: number } | undefined;
+  const offer = (assignment: Int32Array): number | undefined => {
+    const objective = hooks.plan(assignment);
+    if (objective !== undefined && (!best || objective < best.objective)) best = { assignment, objective };
+    return objective;
+  };
   const packStart = Date.now();
   const pack = (counts: ArrayLike<number>): void => {
-    for (const method of packMethods(model)) hooks.plan(packPlan(model, agg, counts, method));
+    for (const method of packMethods(model)) offer(packPlan(model, agg, counts, method));
   };
   pack(roundCounts(agg, lp.x));
   const packMs = Date.now() - packStart;
-  const mipMs = deadline - Date.now() - PACK_RESERVE_FACTOR * packMs - 100;
-  if (mipMs < MIN_MIP_MS) return { note: 'the scale path: aggregate LP, rounded and packed', proven: false };
-  // The first counts HiGHS finds are packed at once; the last ones when it stops.
+  const patterns = patternsApply(model, agg);
+  const left = deadline - Date.now() - PACK_RESERVE_FACTOR * packMs - 100;
+  const mipMs = patterns ? left * MIP_SHARE_BEFORE_PATTERNS : left;
+  const mip = mipMs < MIN_MIP_MS ? undefined : aggregateMip(highs, prog, mipMs, pack);
+  if (mip?.bound !== undefined) hooks.bound(safeBound(mip.bound + prog.offset), 'aggregate branch and bound');
+  let columns = '';
+  const start = best?.assignment ?? fallback;
+  if (patterns && start && deadline - Date.now() > MIN_PATTERN_MS) {
+    try {
+      const cg = patternSearch(highs, model, agg, prog, start, deadline - PACK_RESERVE_FACTOR * packMs, {
+        bound: (b, method) => hooks.bound(safeBound(b), method),
+        plan: offer,
+      });
+      columns = `, ${cg.columns} patterns${cg.converged ? ' (Dantzig–Wolfe bound reached)' : ''}`;
+    } catch (err) {
+      // What was posted stands; HiGHS's validation errors are reported, not thrown.
+      columns = `, the pattern search stopped: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
+  return {
+    note:
+      `the scale path: ${agg.groups.length} node groups × ${agg.classes.length} container classes, ` +
+      `LP ${lp.status === 'optimal' ? 'solved' : lp.status}, branch and bound ${mip?.status ?? 'not run'}${columns}`,
+    proven: mip?.status === 'optimal',
+  };
+}
+
+/** HiGHS on the aggregate program: the first counts it finds are packed at once, the last when it stops. */
+function aggregateMip(
+  highs: Highs,
+  prog: ScaleProgram,
+  ms: number,
+  pack: (counts: ArrayLike<number>) => void,
+): HighsRun | undefined {
   let packed = false;
-  const mip = runHighs(highs, prog, mipMs, undefined, (x) => {
+  const mip = runHighs(highs, prog, ms, undefined, (x) => {
     if (packed) return;
     packed = true;
     pack(x);
   });
-  if (mip?.bound !== undefined) hooks.bound(safeBound(mip.bound + prog.offset), 'aggregate branch and bound');
   if (mip?.x) pack(mip.x);
-  return {
-    note:
-      `the scale path: ${agg.groups.length} node groups × ${agg.classes.length} container classes, ` +
-      `LP ${lp.status === 'optimal' ? 'solved' : lp.status}, branch and bound ${mip?.status ?? 'not run'}`,
-    proven: mip?.status === 'optimal',
-  };
+  return mip;
 }
 
 interface HighsRun {

@@ -1,0 +1,575 @@
+import type { Highs } from 'highs';
+import type { AssignmentModel } from '../../models/model.js';
+import { createModel } from '../backends/highs.js';
+import type { Aggregate } from './aggregate.js';
+import type { ScaleProgram } from './program.js';
+
+/**
+ * The pattern formulation (Gilmore–Gomory) by column generation. A pattern of group g is what one node of
+ * g holds: a_c containers of each class c, within the node's capacity and the rules between single nodes.
+ * x_gp counts the nodes of g given pattern p. The master keeps the aggregate program's class and rule
+ * rows (y_gc = Σ_p a_pc x_gp) and Σ_p x_gp ≤ |g|; capacity is in the patterns themselves, so an integer
+ * master is a plan node by node. Pricing, per group: the pattern of least reduced cost, a bounded
+ * multi-dimensional knapsack (exact by branch and bound for few classes, greedy otherwise). At every
+ * iteration z_master + Σ_g |g| · min(0, least reduced cost bound) is a valid lower bound (Lagrangian), and
+ * the Dantzig–Wolfe bound itself once exact pricing finds no column.
+ */
+export interface PatternHooks {
+  bound(bound: number, method: string): void;
+  plan(assignment: Int32Array): number | undefined;
+}
+
+interface Pattern {
+  readonly g: number;
+  /** (class, count) pairs. */
+  readonly take: readonly (readonly [number, number])[];
+}
+
+/** Classes from which pricing is exact (branch and bound); above, a greedy. */
+const EXACT_PRICING_CLASSES = 160;
+const EXACT_PRICING_NODES = 200_000;
+const MIN_REDUCED_COST = 1e-7;
+
+export function patternsApply(model: AssignmentModel, agg: Aggregate): boolean {
+  return (model.objective?.balance ?? 0) === 0 && agg.rules.every((r) => r.kind !== 'gang' && r.kind !== 'moveLimit');
+}
+
+export function patternSearch(
+  highs: Highs,
+  model: AssignmentModel,
+  agg: Aggregate,
+  prog: ScaleProgram,
+  start: Int32Array,
+  deadline: number,
+  hooks: PatternHooks,
+): { readonly converged: boolean; readonly columns: number } {
+  const master = new Master(model, agg, prog);
+  for (const p of patternsOf(agg, start)) master.add(p);
+  // One container alone on a node of its first group: a dive's residual always has a solution.
+  const singles = new Set<number>();
+  for (const p of agg.pairs) {
+    if (singles.has(p.c)) continue;
+    singles.add(p.c);
+    const single: Pattern = { g: p.g, take: [[p.c, 1]] };
+    if (!master.seen.has(patternKey(single))) master.add(single);
+  }
+  const lp = createModel(highs, master.program());
+  try {
+    lp.options.set({ output_flag: false, time_limit: Math.max(0.05, (deadline - Date.now()) / 1000) });
+    const mipStart = Date.now() + 0.4 * (deadline - Date.now());
+    const best = { bound: -Infinity };
+    let converged = false;
+    while (Date.now() < mipStart) {
+      lp.run();
+      if (lp.getModelStatus() !== highs.constants.modelStatus.optimal) break;
+      const z = lp.getObjectiveValue();
+      const { columns, lagrangian } = master.price(lp.getSolution().rowDual, mipStart);
+      best.bound = Math.max(best.bound, z + lagrangian + prog.offset);
+      hooks.bound(z + lagrangian + prog.offset, 'patterns (Lagrangian)');
+      if (columns.length === 0) {
+        converged = master.exact;
+        break;
+      }
+      for (const p of columns) {
+        const col = master.add(p);
+        lp.addCol(col.cost, 0, col.upper, { indices: col.rows, values: col.values });
+      }
+    }
+    const before = master.patterns.length;
+    if (diveApplies(master)) {
+      const quick = dive(highs, master, Date.now() + 0.4 * (deadline - Date.now()), hooks);
+      // Short of the bound: a careful dive with more of the time.
+      if (!quick || quick.objective === undefined || quick.objective > Math.ceil(best.bound - 1e-6))
+        dive(highs, master, Date.now() + 0.6 * (deadline - Date.now()), hooks, true);
+    }
+    // The dive's columns join the master for its integer solve.
+    for (const p of master.patterns.slice(before)) {
+      const col = master.column(p);
+      lp.addCol(col.cost, 0, col.upper, { indices: col.rows, values: col.values });
+    }
+    integerMaster(highs, lp, master, start, deadline, (a) => hooks.plan(a));
+    return { converged, columns: master.patterns.length };
+  } finally {
+    lp.dispose();
+  }
+}
+
+/** The master: the aggregate's class and rule rows over pattern columns (and its own auxiliary columns). */
+class Master {
+  readonly patterns: Pattern[] = [];
+  readonly seen = new Set<string>();
+  readonly rows: { op: 'le' | 'eq'; rhs: number }[] = [];
+  /** Per pair of the aggregate: its (master row, coefficient) entries. */
+  readonly pairRows: [number, number][][];
+  readonly convexity: number[];
+  readonly aux: { cost: number; upper: number; rows: number[]; values: number[]; integer: boolean }[] = [];
+  readonly exact: boolean;
+  /** Containers of each class still to place (a dive lowers them). */
+  readonly caps: Int32Array;
+  /** The master row of each class's assignment. */
+  readonly assignRow: Int32Array;
+  private readonly pairOf: Map<number, number>;
+
+  constructor(
+    readonly model: AssignmentModel,
+    readonly agg: Aggregate,
+    readonly prog: ScaleProgram,
+  ) {
+    this.pairRows = agg.pairs.map(() => []);
+    this.caps = Int32Array.from(agg.classes, (cl) => cl.items.length);
+    this.assignRow = new Int32Array(agg.classes.length).fill(-1);
+    this.pairOf = new Map(agg.pairs.map((p, v) => [p.g * agg.classes.length + p.c, v]));
+    const auxOf = new Map<number, number>();
+    const used = new Set(prog.used);
+    const continuous = new Set(prog.continuous);
+    for (const row of prog.rows) {
+      if (row.kind !== 'assign' && row.kind !== 'rule') continue;
+      const r = this.rows.push({ op: row.op, rhs: row.rhs }) - 1;
+      if (row.kind === 'assign') this.assignRow[Number(row.name.slice('assign'.length))] = r;
+      row.vars.forEach((v, t) => {
+        if (v < prog.pairs) return void this.pairRows[v]!.push([r, row.coefs[t]!]);
+        if (used.has(v)) return;
+        let a = auxOf.get(v);
+        if (a === undefined) {
+          a =
+            this.aux.push({
+              cost: prog.varCost[v]!,
+              upper: prog.varUpper[v]!,
+              rows: [],
+              values: [],
+              integer: !continuous.has(v),
+            }) - 1;
+          auxOf.set(v, a);
+        }
+        this.aux[a]!.rows.push(r);
+        this.aux[a]!.values.push(row.coefs[t]!);
+      });
+    }
+    this.convexity = agg.groups.map((gr) => this.rows.push({ op: 'le', rhs: gr.nodes.length }) - 1);
+    this.exact = agg.classes.length <= EXACT_PRICING_CLASSES;
+  }
+
+  pair(g: number, c: number): number {
+    return this.pairOf.get(g * this.agg.classes.length + c) ?? -1;
+  }
+
+  /** A pattern's column: its cost, bound and row entries. */
+  column(p: Pattern): { cost: number; upper: number; rows: Int32Array; values: Float64Array } {
+    const w = this.model.objective ?? { pack: 0 };
+    let cost = p.take.length > 0 ? w.pack * this.agg.groups[p.g]!.price : 0;
+    const entries = new Map<number, number>([[this.convexity[p.g]!, 1]]);
+    for (const [c, a] of p.take) {
+      const v = this.pair(p.g, c);
+      cost += a * this.prog.varCost[v]!;
+      for (const [r, coef] of this.pairRows[v]!) entries.set(r, (entries.get(r) ?? 0) + a * coef);
+    }
+    return {
+      cost,
+      upper: this.agg.groups[p.g]!.nodes.length,
+      rows: Int32Array.from(entries.keys()),
+      values: Float64Array.from(entries.values()),
+    };
+  }
+
+  add(p: Pattern): ReturnType<Master['column']> {
+    this.patterns.push(p);
+    this.seen.add(patternKey(p));
+    return this.column(p);
+  }
+
+  /** The whole master as a program: auxiliary columns first, then one column per pattern. */
+  program(): Parameters<typeof createModel>[1] {
+    const cols = [
+      ...this.aux.map((a) => ({ ...a, rows: Int32Array.from(a.rows), values: Float64Array.from(a.values) })),
+      ...this.patterns.map((p) => this.column(p)),
+    ];
+    const byRow = this.rows.map(() => ({ vars: [] as number[], coefs: [] as number[] }));
+    cols.forEach((col, v) =>
+      col.rows.forEach((r, t) => (byRow[r]!.vars.push(v), byRow[r]!.coefs.push(col.values[t]!))),
+    );
+    return {
+      sense: 'min',
+      varCost: Float64Array.from(cols, (c) => c.cost),
+      varUpper: Float64Array.from(cols, (c) => c.upper),
+      continuous: cols.map((_, v) => v),
+      rows: this.rows.map((r, k) => ({
+        name: `m${k}`,
+        kind: 'rule' as const,
+        op: r.op,
+        rhs: r.rhs,
+        vars: Int32Array.from(byRow[k]!.vars),
+        coefs: Float64Array.from(byRow[k]!.coefs),
+      })),
+    };
+  }
+
+  /** New columns of negative reduced cost, and Σ_g |g| · min(0, a lower bound on the least reduced cost). */
+  price(dual: Float64Array, deadline: number): { columns: Pattern[]; lagrangian: number } {
+    const columns: Pattern[] = [];
+    let lagrangian = 0;
+    const w = this.model.objective ?? { pack: 0 };
+    this.agg.groups.forEach((gr, g) => {
+      const profit = new Map<number, number>();
+      for (const c of this.agg.classes.keys()) {
+        const v = this.pair(g, c);
+        if (v < 0) continue;
+        let rc = this.prog.varCost[v]!;
+        for (const [r, coef] of this.pairRows[v]!) rc -= dual[r]! * coef;
+        if (rc < -MIN_REDUCED_COST) profit.set(c, -rc);
+      }
+      const fixed = w.pack * gr.price - dual[this.convexity[g]!]!;
+      const found = bestPattern(this, g, profit, fixed, deadline);
+      lagrangian += gr.nodes.length * Math.min(0, fixed - found.bound);
+      const p: Pattern = { g, take: found.take };
+      if (found.value - fixed > MIN_REDUCED_COST * Math.max(1, Math.abs(fixed)) && !this.seen.has(patternKey(p)))
+        columns.push(p);
+    });
+    return { columns, lagrangian };
+  }
+}
+
+const patternKey = (p: Pattern): string => `${p.g}:${p.take.map(([c, a]) => `${c}x${a}`).join(',')}`;
+
+/** The patterns of a plan: what each node holds. */
+function patternsOf(agg: Aggregate, plan: Int32Array): Pattern[] {
+  const onNode = new Map<number, Map<number, number>>();
+  plan.forEach((i, j) => {
+    if (i < 0) return;
+    const m = onNode.get(i) ?? new Map<number, number>();
+    onNode.set(i, m);
+    const c = agg.classOf[j]!;
+    m.set(c, (m.get(c) ?? 0) + 1);
+  });
+  const out = new Map<string, Pattern>();
+  for (const [i, m] of onNode) {
+    const p: Pattern = { g: agg.groupOf[i]!, take: [...m].sort((a, b) => a[0] - b[0]) };
+    out.set(patternKey(p), p);
+  }
+  return [...out.values()];
+}
+
+/**
+ * The pattern of group g with the most profit (Σ profit_c a_c), its value, and an upper bound on the best
+ * value (the value itself when found exactly; else the least over resources of the fractional knapsack).
+ */
+function bestPattern(
+  master: Master,
+  g: number,
+  profit: ReadonlyMap<number, number>,
+  fixed: number,
+  deadline: number,
+): { take: [number, number][]; value: number; bound: number } {
+  const items = [...profit.keys()];
+  const space = new NodeSpace(master.agg, g, master.caps);
+  const bound = fractionalBound(master.agg, g, profit, master.caps);
+  if (items.length === 0) return { take: [], value: 0, bound: 0 };
+  const greedy = greedyPattern(master.agg, space, items, profit);
+  // The greedy's column when it prices out (cheap); the exact search only to find one it misses, or prove none.
+  if (!master.exact || greedy.value - fixed > MIN_REDUCED_COST * Math.max(1, Math.abs(fixed)))
+    return { ...greedy, bound };
+  const exact = branchAndBound(master.agg, space, items, profit, greedy, deadline);
+  return exact ?? { ...greedy, bound };
+}
+
+/** A node's room while a pattern is built: capacity per resource and the single-node rule counts. */
+class NodeSpace {
+  readonly room: Float64Array;
+  private readonly rules: { limit: number; count: number; classes: ReadonlySet<number>; side?: ReadonlySet<number> }[];
+  private readonly ruleOf: number[][];
+
+  constructor(
+    readonly agg: Aggregate,
+    readonly g: number,
+    /** How many of each class are still to place (the class sizes, or what a dive leaves). */
+    readonly caps: ArrayLike<number>,
+  ) {
+    this.room = Float64Array.from(agg.groups[g]!.capacity);
+    this.rules = [];
+    this.ruleOf = agg.classes.map(() => []);
+    for (const r of agg.rules) {
+      if (!('topology' in r) || !r.topology.solo.includes(g)) continue;
+      const k = this.rules.length;
+      if (r.kind === 'atMost') {
+        this.rules.push({ limit: r.limit, count: 0, classes: new Set(r.classes) });
+        for (const c of r.classes) this.ruleOf[c]!.push(k);
+      } else if (r.kind === 'apart') {
+        // Sides as ±: count > 0 means side a present, < 0 side b.
+        this.rules.push({ limit: 0, count: 0, classes: new Set(r.a), side: new Set(r.b) });
+        for (const c of [...r.a, ...r.b]) this.ruleOf[c]!.push(k);
+      }
+    }
+  }
+
+  /** How many more of class c fit. */
+  fits(c: number): number {
+    const d = this.agg.classes[c]!.demand;
+    let most = this.caps[c]!;
+    for (let k = 0; k < d.length; k++) if (d[k]! > 0) most = Math.min(most, Math.floor(this.room[k]! / d[k]!));
+    for (const k of this.ruleOf[c]!) {
+      const r = this.rules[k]!;
+      if (!r.side) most = Math.min(most, r.limit - r.count);
+      else if (r.classes.has(c) ? r.count < 0 : r.count > 0) most = 0;
+    }
+    return Math.max(0, most);
+  }
+
+  add(c: number, a: number): void {
+    const d = this.agg.classes[c]!.demand;
+    for (let k = 0; k < d.length; k++) this.room[k] = this.room[k]! - a * d[k]!;
+    for (const k of this.ruleOf[c]!) {
+      const r = this.rules[k]!;
+      r.count += r.side && !r.classes.has(c) ? -a : a;
+    }
+  }
+}
+
+/** Size of one container of class c on a node of group g: its largest share of a resource. */
+function sizeOf(agg: Aggregate, g: number, c: number): number {
+  const cap = agg.groups[g]!.capacity;
+  return agg.classes[c]!.demand.reduce((s, d, k) => Math.max(s, cap[k]! > 0 ? d / cap[k]! : 0), 0);
+}
+
+function greedyPattern(
+  agg: Aggregate,
+  space: NodeSpace,
+  items: readonly number[],
+  profit: ReadonlyMap<number, number>,
+): { take: [number, number][]; value: number } {
+  const order = [...items].sort(
+    (a, b) => profit.get(b)! / (sizeOf(agg, space.g, b) || 1e-9) - profit.get(a)! / (sizeOf(agg, space.g, a) || 1e-9),
+  );
+  const take: [number, number][] = [];
+  let value = 0;
+  const room = new NodeSpace(agg, space.g, space.caps);
+  for (const c of order) {
+    const a = room.fits(c);
+    if (a <= 0) continue;
+    room.add(c, a);
+    take.push([c, a]);
+    value += a * profit.get(c)!;
+  }
+  return { take: take.sort((x, y) => x[0] - y[0]), value };
+}
+
+/** min over resources of the fractional knapsack with that resource alone (each is a relaxation). */
+function fractionalBound(
+  agg: Aggregate,
+  g: number,
+  profit: ReadonlyMap<number, number>,
+  caps: ArrayLike<number>,
+): number {
+  const cap = agg.groups[g]!.capacity;
+  let best = 0;
+  for (const [c, p] of profit) best += p * caps[c]!;
+  cap.forEach((room, k) => {
+    const list = [...profit].map(([c, p]) => ({ p, d: agg.classes[c]!.demand[k]!, n: caps[c]! }));
+    list.sort((a, b) => (a.d === 0 ? -1 : b.d === 0 ? 1 : b.p / b.d - a.p / a.d));
+    let left = room;
+    let value = 0;
+    for (const { p, d, n } of list) {
+      if (d === 0) {
+        value += p * n;
+        continue;
+      }
+      const a = Math.min(n, left / d);
+      value += a * p;
+      left -= a * d;
+      if (left <= 0) break;
+    }
+    best = Math.min(best, value);
+  });
+  return best;
+}
+
+/** Exact pricing by depth-first branch and bound over counts (few classes); undefined when cut short. */
+function branchAndBound(
+  agg: Aggregate,
+  space: NodeSpace,
+  items: readonly number[],
+  profit: ReadonlyMap<number, number>,
+  start: { take: [number, number][]; value: number },
+  deadline: number,
+): { take: [number, number][]; value: number; bound: number } | undefined {
+  const order = [...items].sort(
+    (a, b) => profit.get(b)! / (sizeOf(agg, space.g, b) || 1e-9) - profit.get(a)! / (sizeOf(agg, space.g, a) || 1e-9),
+  );
+  let best = start;
+  let nodes = 0;
+  const room = new NodeSpace(agg, space.g, space.caps);
+  const chosen: [number, number][] = [];
+  // Upper bound from position t: the fractional bound of the classes left, on the room left.
+  const rest = (t: number, value: number): number => {
+    let ub = value;
+    for (let k = t; k < order.length; k++) ub += profit.get(order[k]!)! * room.fits(order[k]!);
+    return ub;
+  };
+  const go = (t: number, value: number): boolean => {
+    if (++nodes > EXACT_PRICING_NODES || (nodes % 1024 === 0 && Date.now() > deadline)) return false;
+    if (value > best.value)
+      best = { take: chosen.map(([c, a]) => [c, a] as [number, number]).sort((x, y) => x[0] - y[0]), value };
+    if (t === order.length || rest(t, value) <= best.value + 1e-12) return true;
+    const c = order[t]!;
+    for (let a = room.fits(c); a >= 0; a--) {
+      if (a > 0) {
+        room.add(c, a);
+        chosen.push([c, a]);
+      }
+      const ok = go(t + 1, value + a * profit.get(c)!);
+      if (a > 0) {
+        chosen.pop();
+        room.add(c, -a);
+      }
+      if (!ok) return false;
+    }
+    return true;
+  };
+  return go(0, 0) ? { ...best, bound: best.value } : undefined;
+}
+
+/** The master with integer columns over the patterns found, from the start plan; its plan is given to `plan`. */
+function integerMaster(
+  highs: Highs,
+  lp: ReturnType<typeof createModel>,
+  master: Master,
+  start: Int32Array,
+  deadline: number,
+  plan: (a: Int32Array) => number | undefined,
+): void {
+  const ms = deadline - Date.now();
+  if (ms < 100) return;
+  const C = highs.constants;
+  const total = master.aux.length + master.patterns.length;
+  const types = Array.from({ length: total }, (_, v) =>
+    v < master.aux.length && !master.aux[v]!.integer ? C.variableType.continuous : C.variableType.integer,
+  );
+  lp.changeColsIntegrality({ kind: 'range', from: 0, to: total - 1 }, types);
+  lp.options.set({ time_limit: Math.max(0.05, ms / 1000), mip_rel_gap: 1e-6 });
+  lp.setSolution({ colValue: startValues(master, start) });
+  lp.run();
+  if (Number(lp.info.get('primal_solution_status')) !== 2) return;
+  plan(assignmentOf(master, lp.getSolution().colValue));
+}
+
+/** The start plan as master values: its patterns' counts (auxiliary columns from the program's own rule). */
+function startValues(master: Master, start: Int32Array): Float64Array {
+  const x = new Float64Array(master.aux.length + master.patterns.length);
+  const index = new Map(master.patterns.map((p, k) => [patternKey(p), k]));
+  const onNode = new Map<number, Map<number, number>>();
+  start.forEach((i, j) => {
+    if (i < 0) return;
+    const m = onNode.get(i) ?? new Map<number, number>();
+    onNode.set(i, m);
+    m.set(master.agg.classOf[j]!, (m.get(master.agg.classOf[j]!) ?? 0) + 1);
+  });
+  for (const [i, m] of onNode) {
+    const k = index.get(patternKey({ g: master.agg.groupOf[i]!, take: [...m].sort((a, b) => a[0] - b[0]) }));
+    if (k !== undefined) x[master.aux.length + k]!++;
+  }
+  return x;
+}
+
+/** Nodes of each group given the integer master's patterns, in node order; containers of each class in order. */
+function assignmentOf(master: Master, x: ArrayLike<number>): Int32Array {
+  const { agg } = master;
+  const plan = new Int32Array(master.model.items.length).fill(-1);
+  const nextNode = new Int32Array(agg.groups.length);
+  const nextItem = new Int32Array(agg.classes.length);
+  master.patterns.forEach((p, k) => {
+    const count = Math.round(x[master.aux.length + k] ?? 0);
+    for (let t = 0; t < count; t++) {
+      const nodes = agg.groups[p.g]!.nodes;
+      if (nextNode[p.g]! >= nodes.length) return;
+      const i = nodes[nextNode[p.g]!++]!;
+      for (const [c, a] of p.take)
+        for (let s = 0; s < a && nextItem[c]! < agg.classes[c]!.items.length; s++)
+          plan[agg.classes[c]!.items[nextItem[c]!++]!] = i;
+    }
+  });
+  return plan;
+}
+
+/** The dive needs only the class and node rows (no rule rows between groups). */
+function diveApplies(master: Master): boolean {
+  return master.aux.length === 0 && master.rows.length === master.agg.classes.length + master.agg.groups.length;
+}
+
+/**
+ * Diving (price and commit): on a copy of the master, solve the LP with column generation, commit the
+ * pattern with the largest value (its whole part, at least one node), lower what is left to place, and
+ * again, until every container is in a committed pattern. The committed nodes are the plan.
+ */
+function dive(
+  highs: Highs,
+  master: Master,
+  deadline: number,
+  hooks: PatternHooks,
+  careful = false,
+): { plan: Int32Array; objective: number | undefined } | undefined {
+  const { agg } = master;
+  const nodesLeft = Int32Array.from(agg.groups, (gr) => gr.nodes.length);
+  const committed: [number, number][] = [];
+  const lp = createModel(highs, master.program());
+  const caps = master.caps;
+  try {
+    lp.options.set({ output_flag: false, time_limit: Math.max(0.05, (deadline - Date.now()) / 1000) });
+    while (caps.some((c) => c > 0) && Date.now() < deadline) {
+      lp.run();
+      if (lp.getModelStatus() !== highs.constants.modelStatus.optimal) break;
+      const { columns } = master.price(lp.getSolution().rowDual, deadline);
+      for (const p of columns) {
+        const col = master.add(p);
+        lp.addCol(col.cost, 0, Math.min(col.upper, nodesLeft[p.g]!), { indices: col.rows, values: col.values });
+      }
+      if (columns.length > 0) continue;
+      // Every pattern the LP uses whole is committed at once (its whole part); else the largest, once.
+      const x = lp.getSolution().colValue;
+      const order = master.patterns.map((_, k) => k).filter((k) => x[k]! > 1e-9);
+      order.sort((a, b) => x[b]! - x[a]! || a - b);
+      if (order.length === 0) break;
+      // Careful: one node of the largest at a time (slower, for packings as tight as triplets).
+      const whole = careful ? [] : order.filter((k) => x[k]! >= 1 - 1e-9);
+      if (whole.length === 0) commit(master, lp, order[0]!, 1, nodesLeft, committed);
+      for (const k of whole) commit(master, lp, k, Math.floor(x[k]! + 1e-9), nodesLeft, committed);
+    }
+    if (caps.some((c) => c > 0)) return undefined;
+    const plan = planOf(master, committed);
+    return { plan, objective: hooks.plan(plan) };
+  } finally {
+    lp.dispose();
+    caps.set(Int32Array.from(agg.classes, (cl) => cl.items.length));
+  }
+}
+
+/** Commits `count` nodes of pattern k (as many as the classes and nodes left allow), and closes what no longer fits. */
+function commit(
+  master: Master,
+  lp: ReturnType<typeof createModel>,
+  k: number,
+  count: number,
+  nodesLeft: Int32Array,
+  committed: [number, number][],
+): void {
+  const p = master.patterns[k]!;
+  let n = Math.min(count, nodesLeft[p.g]!);
+  for (const [c, a] of p.take) n = Math.min(n, Math.floor(master.caps[c]! / a));
+  if (n <= 0) return void lp.changeColBounds(k, 0, 0);
+  committed.push([k, n]);
+  nodesLeft[p.g]! -= n;
+  for (const [c, a] of p.take) {
+    master.caps[c]! -= n * a;
+    const r = master.assignRow[c]!;
+    lp.changeRowBounds(r, master.rows[r]!.op === 'eq' ? master.caps[c]! : -Infinity, master.caps[c]!);
+  }
+  lp.changeRowBounds(master.convexity[p.g]!, -Infinity, nodesLeft[p.g]!);
+  master.patterns.forEach((q, j) => {
+    if (q.g === p.g || q.take.some(([c, a]) => a > master.caps[c]!))
+      lp.changeColBounds(j, 0, q.take.some(([c, a]) => a > master.caps[c]!) ? 0 : nodesLeft[q.g]!);
+  });
+}
+
+/** Nodes of each group given the committed patterns, in node order; containers of each class in order. */
+function planOf(master: Master, committed: readonly [number, number][]): Int32Array {
+  const x = new Float64Array(master.aux.length + master.patterns.length);
+  for (const [k, n] of committed) x[master.aux.length + k]! += n;
+  return assignmentOf(master, x);
+}
