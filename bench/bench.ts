@@ -1,6 +1,6 @@
 /**
- * npm run bench [-- --suite abcd,clusters,gap1-12,yagiura] [--time-limit-ms N] [--solvers auto,glpk,highs] [--no-
- * native] [--seed N] [--only REGEX]
+ * npm run bench [-- --suite abcd,clusters,gap1-12,yagiura,scale,vbp] [--time-limit-ms N] [--solvers auto,glpk,highs]
+ * [--no-native] [--seed N] [--only REGEX]
  *
  * Solves each instance with this service under each solver setting, one instance at a time, and,
  * where they are installed, the same 0-1 program with native glpsol and cbc under the same limit, side
@@ -10,6 +10,10 @@
  *             --seed picks other snapshots of the same sizes
  *   gap1-12   OR-Library gap1–gap12, both senses (120 solves), published optima
  *   yagiura   Yagiura C/D/E instances with n ≤ 400 (from ../shared/benchmarks/gap when present)
+ *   scale     generated clusters of 1 000 × 10 000, 2 000 × 40 000 and 5 000 × 150 000 (default cost, and pack at
+ *             the largest) through the real service: greedy, 30 s and 60 s, peak RSS, /healthz; native HiGHS
+ *             (highspy) on the same aggregate program side by side (bench/scale-suite.ts)
+ *   vbp       the 16 vector bin packing instances of ../shared/benchmarks/vbp, objective pack, --time-limit-ms each
  * --only keeps the instances whose name matches REGEX (e.g. --only 'gapd-[56]').
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -23,6 +27,7 @@ import { SolverPool } from '../solver/pool.js';
 import { solveModel } from '../solver/solve.js';
 import { clusterSnapshot } from './clusters.js';
 import { cbc, glpsol, hasCommand, type NativeResult } from './native.js';
+import { scaleSuite, vbpSuite } from './scale-suite.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const { values } = parseArgs({
@@ -214,6 +219,11 @@ try {
   );
   const only = values.only === undefined ? null : new RegExp(values.only);
   for (const name of values.suite!.split(',')) {
+    if (name === 'scale' || name === 'vbp') {
+      const table = name === 'scale' ? await scaleSuite(seed) : await vbpSuite(ROOT, timeLimitMs);
+      console.log(`\n### ${name}\n\n${table}\n`);
+      continue;
+    }
     const instances = suite(name).filter((i) => !only || only.test(i.name));
     if (instances.length === 0) continue;
     const rows: Row[] = [];

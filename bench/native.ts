@@ -98,3 +98,47 @@ export function glpsol(ip: IntegerProgram, timeLimitS: number): NativeResult {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** Whether Python's highspy (native HiGHS) is installed (pip install highspy). */
+export function hasHighspy(): boolean {
+  return spawnSync('python3', ['-c', 'import highspy'], { stdio: 'ignore' }).status === 0;
+}
+
+const HIGHSPY = `
+import sys, json, time, highspy
+h = highspy.Highs()
+h.setOptionValue("output_flag", False)
+h.setOptionValue("threads", 1)
+h.setOptionValue("time_limit", float(sys.argv[2]))
+h.setOptionValue("mip_rel_gap", 1e-6)
+if sys.argv[3] == "lp":
+    h.setOptionValue("solve_relaxation", True)
+h.readModel(sys.argv[1])
+t = time.time()
+h.run()
+ms = (time.time() - t) * 1000
+info = h.getInfo()
+status = h.modelStatusToString(h.getModelStatus())
+has = info.primal_solution_status == 2
+print(json.dumps({"status": status, "objective": info.objective_function_value if has else None,
+  "bound": info.mip_dual_bound if sys.argv[3] != "lp" else (info.objective_function_value if has else None), "ms": ms}))
+`;
+
+/** Native HiGHS (highspy, one thread) on an LP file: the integer program, or its LP relaxation ('lp'). */
+export function highspy(
+  lp: string,
+  timeLimitS: number,
+  mode: 'mip' | 'lp',
+): { status: string; objective: number | null; bound: number | null; ms: number } {
+  const dir = mkdtempSync(join(tmpdir(), 'optiplace-'));
+  try {
+    writeFileSync(join(dir, 'model.lp'), lp);
+    const r = spawnSync('python3', ['-c', HIGHSPY, join(dir, 'model.lp'), String(timeLimitS), mode], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    });
+    return JSON.parse(r.stdout) as { status: string; objective: number | null; bound: number | null; ms: number };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

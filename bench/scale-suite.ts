@@ -1,0 +1,204 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { validateSnapshot } from '../models/validate.js';
+import { createModel, loadHighs } from '../solver/backends/highs.js';
+import { programLp } from '../solver/lpformat.js';
+import { aggregate } from '../solver/scale/aggregate.js';
+import { scaleProgram } from '../solver/scale/program.js';
+import { hasHighspy, highspy } from './native.js';
+import { scaleSnapshot, SCALE_SIZES } from './scale.js';
+import { postJson, startServer, type RunningServer } from './server.js';
+
+/**
+ * The `scale` and `vbp` suites of npm run bench. Each size runs on a fresh service process (the real
+ * server, default limits), one request at a time, /healthz probed every 50 ms throughout; peak RSS is the
+ * process's high-water mark (main thread, input and solver threads, WebAssembly). Native HiGHS (highspy,
+ * one thread) solves the same aggregate program, exported as LP, under the same limit, and its LP
+ * relaxation, side by side with the WebAssembly build's LP in this process.
+ */
+
+const fmt = (x: number | null | undefined, digits = 2): string =>
+  x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits);
+const pct = (x: number | null | undefined): string =>
+  x === null || x === undefined ? '–' : `${(100 * x).toFixed(2)}%`;
+
+/** Peak RSS (VmHWM, MiB) of a process, read from /proc. */
+function peakMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** Polls /healthz every 50 ms; `stop` ends it and gives the slowest answer (ms). */
+function healthProbe(server: RunningServer): { stop: () => Promise<number> } {
+  let done = false;
+  let worst = 0;
+  const loop = (async () => {
+    while (!done) {
+      const t = Date.now();
+      await fetch(`${server.url}/healthz`).then(
+        (r) => r.text(),
+        () => '',
+      );
+      worst = Math.max(worst, Date.now() - t);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  return { stop: async () => ((done = true), await loop, worst) };
+}
+
+interface Answer {
+  status: string;
+  objective: number | null;
+  bound: number | null;
+  gap: number | null;
+  ms: number;
+}
+
+async function plan(server: RunningServer, body: object): Promise<Answer> {
+  const r = await postJson(`${server.url}/v1/plan`, JSON.stringify(body));
+  const j = r.json as Record<string, unknown>;
+  return {
+    status: String(j['status'] ?? r.status),
+    objective: (j['objective'] as number | null) ?? null,
+    bound: (j['bound'] as number | null) ?? null,
+    gap: (j['gap'] as number | null) ?? null,
+    ms: r.ms,
+  };
+}
+
+/** The aggregate program's LP in WebAssembly HiGHS here, and native HiGHS on the same program (LP and MIP). */
+async function nativeSideBySide(body: object, limitS: number): Promise<string[]> {
+  const v = validateSnapshot(body);
+  if (!v.ok) return ['–', '–', '–', '–', '–'];
+  const agg = aggregate(v.model);
+  if ('outOfReach' in agg) return ['–', '–', '–', '–', '–'];
+  const prog = scaleProgram(v.model, agg);
+  const h = await loadHighs();
+  const relaxed = { ...prog, continuous: Array.from(prog.varCost, (_, k) => k) };
+  const model = createModel(h, relaxed);
+  const t = Date.now();
+  model.options.set({ output_flag: false, time_limit: limitS });
+  model.run();
+  const wasmMs = Date.now() - t;
+  model.dispose();
+  if (!hasHighspy()) return [String(wasmMs), '–', '–', '–', '–'];
+  const lpText = programLp(prog);
+  const lp = highspy(lpText, limitS, 'lp');
+  const mip = highspy(lpText, limitS, 'mip');
+  const off = (x: number | null): number | null => (x === null ? null : x + prog.offset);
+  return [
+    String(wasmMs),
+    `${fmt(off(lp.objective))} (${lp.ms.toFixed(0)} ms)`,
+    (wasmMs / Math.max(1, lp.ms)).toFixed(2),
+    `${fmt(off(mip.objective))} / ${fmt(off(mip.bound))}`,
+    mip.status,
+  ];
+}
+
+export async function scaleSuite(seed: number): Promise<string> {
+  const head = [
+    'snapshot',
+    'objective',
+    'greedy ms',
+    'greedy',
+    '30 s: plan / bound (gap)',
+    '30 s ms',
+    '60 s: plan / bound (gap)',
+    '60 s ms',
+    'peak RSS MiB',
+    '/healthz max ms',
+    'WASM aggregate LP ms',
+    'native LP (ms)',
+    'WASM / native LP time',
+    'native 60 s plan / bound',
+    'native status',
+  ];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  const runs: [number, number, 'cost' | 'pack'][] = [
+    ...SCALE_SIZES.map(([n, m]) => [n, m, 'cost'] as [number, number, 'cost']),
+    [5000, 150_000, 'pack'],
+  ];
+  for (const [n, m, objective] of runs) {
+    const snapshot = scaleSnapshot(n, m, seed);
+    const withOptions = (options: object): object => ({
+      ...snapshot,
+      options: { ...(objective === 'pack' ? { objective: 'pack' } : {}), ...options },
+    });
+    const server = await startServer();
+    const probe = healthProbe(server);
+    try {
+      const greedy = await plan(server, withOptions({ solver: 'greedy', timeLimitMs: 60_000 }));
+      const at30 = await plan(server, withOptions({ timeLimitMs: 30_000 }));
+      const at60 = await plan(server, withOptions({ timeLimitMs: 60_000 }));
+      const healthMax = await probe.stop();
+      const rss = peakMb(server.process.pid!);
+      const native = objective === 'cost' ? await nativeSideBySide(withOptions({}), 60) : ['–', '–', '–', '–', '–'];
+      const cell = (a: Answer): string => `${fmt(a.objective)} / ${fmt(a.bound)} (${pct(a.gap)})`;
+      lines.push(
+        `| ${n}×${m} | ${objective} | ${greedy.ms} | ${fmt(greedy.objective)} | ${cell(at30)} | ${at30.ms} | ` +
+          `${cell(at60)} | ${at60.ms} | ${rss.toFixed(0)} | ${healthMax} | ${native.join(' | ')} |`,
+      );
+      if (process.stderr.isTTY) process.stderr.write(`  scale: ${n}×${m} ${objective} done\r`);
+    } finally {
+      await server.stop();
+    }
+  }
+  return lines.join('\n');
+}
+
+/** The 16 vector bin packing instances (../shared/benchmarks/vbp) as snapshots: one identical node per item, pack. */
+export async function vbpSuite(root: string, timeLimitMs: number): Promise<string> {
+  const dir = join(root, '..', 'shared', 'benchmarks', 'vbp');
+  const known = readFileSync(join(dir, 'known-values.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(','));
+  const head = ['instance', 'items', 'known optimum', 'greedy', 'status', 'plan', 'bound', 'ms'];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  const server = await startServer();
+  let proven = 0;
+  try {
+    for (const [file, , , , optimum] of known) {
+      const body = vbpSnapshot(readFileSync(join(dir, file!), 'utf8'), timeLimitMs);
+      const r = await postJson(`${server.url}/v1/plan`, JSON.stringify(body));
+      const j = r.json as { status: string; objective: number; bound: number; greedy: { objective: number } };
+      if (j.status === 'optimal' && j.objective === Number(optimum)) proven++;
+      lines.push(
+        `| ${file} | ${body.containers.length} | ${optimum} | ${j.greedy.objective} | ${j.status} | ` +
+          `${j.objective} | ${j.bound} | ${r.ms} |`,
+      );
+    }
+  } finally {
+    await server.stop();
+  }
+  return `${lines.join('\n')}\n\nproven optimal at the known optimum: ${proven}/${known.length}`;
+}
+
+/** A VPSolver .vbp file as a snapshot: d dimensions, capacities, then item sizes and multiplicities. */
+export function vbpSnapshot(
+  text: string,
+  timeLimitMs: number,
+): { nodes: object[]; containers: object[]; options: object } {
+  const t = text.trim().split(/\s+/).map(Number);
+  const d = t[0]!;
+  const capacity = t.slice(1, 1 + d);
+  const types = t[1 + d]!;
+  const names = ['cpu', 'memory', ...Array.from({ length: Math.max(0, d - 2) }, (_, k) => `example.com/dim${k + 3}`)];
+  const items: number[][] = [];
+  for (let k = 0; k < types; k++) {
+    const row = t.slice(2 + d + k * (d + 1), 2 + d + (k + 1) * (d + 1));
+    for (let q = 0; q < row[d]!; q++) items.push(row.slice(0, d));
+  }
+  return {
+    nodes: items.map((_, i) => ({
+      name: `bin-${i}`,
+      capacity: Object.fromEntries(capacity.map((w, k) => [names[k], w])),
+    })),
+    containers: items.map((it, j) => ({
+      name: `item-${j}`,
+      requests: Object.fromEntries(it.map((w, k) => [names[k], w])),
+    })),
+    options: { objective: 'pack', timeLimitMs },
+  };
+}
