@@ -27,11 +27,22 @@ export function packPlan(
   const plan = new Int32Array(model.items.length).fill(-1);
   const next = new Int32Array(agg.classes.length);
   const spread = method === 'most-room';
+  const onNode: number[][] = model.nodes.map(() => []);
   const place = (j: number, c: number, i: number): void => {
     plan[j] = i;
+    onNode[i]!.push(j);
     rules.place(c, i);
     const d = agg.classes[c]!.demand;
     for (let k = 0; k < d.length; k++) remaining[k]![i] = remaining[k]![i]! - d[k]!;
+    search.take(i);
+  };
+  const unplace = (j: number, c: number, i: number): void => {
+    plan[j] = -1;
+    const list = onNode[i]!;
+    list.splice(list.indexOf(j), 1);
+    rules.unplace(c, i);
+    const d = agg.classes[c]!.demand;
+    for (let k = 0; k < d.length; k++) remaining[k]![i] = remaining[k]![i]! + d[k]!;
     search.take(i);
   };
   const leftovers: { j: number; c: number; g: number }[] = [];
@@ -59,11 +70,23 @@ export function packPlan(
     while (next[c]! < cl.items.length) leftovers.push({ j: cl.items[next[c]!++]!, c, g: -1 });
   });
   const where = { search, remaining, spread, byClass: pairsByClass(agg), zones: zoneRulesByClass(agg) };
-  for (const { j, c, g } of leftovers) {
-    const i = cheapestNode(model, agg, where, c, g);
-    if (i >= 0) place(j, c, i);
-  }
+  placeLeftovers(model, agg, leftovers, where, { place, unplace, onNode, search, remaining, rules });
   return plan;
+}
+
+/** Each leftover in its own group by an exchange if one makes room, else where it costs least. */
+function placeLeftovers(
+  model: AssignmentModel,
+  agg: Aggregate,
+  leftovers: readonly { j: number; c: number; g: number }[],
+  where: Where,
+  moves: Moves,
+): void {
+  for (const { j, c, g } of leftovers) {
+    if (g >= 0 && makeRoom(agg, moves, j, c, g)) continue;
+    const i = cheapestNode(model, agg, where, c, g);
+    if (i >= 0) moves.place(j, c, i);
+  }
 }
 
 /**
@@ -108,6 +131,45 @@ function fillNodes(
     }
   }
   return todo.filter((e) => e.count > 0);
+}
+
+interface Moves {
+  place(j: number, c: number, i: number): void;
+  unplace(j: number, c: number, i: number): void;
+  readonly onNode: readonly number[][];
+  readonly search: NodeSearch;
+  readonly remaining: readonly Float64Array[];
+  readonly rules: NodeRules;
+}
+
+/**
+ * A leftover of class c placed in its own group g after all, by one exchange: a container of another
+ * class moves off a node of g to another node of g (same cost, same zones), making room for it there.
+ */
+function makeRoom(agg: Aggregate, m: Moves, j: number, c: number, g: number): boolean {
+  const d = agg.classes[c]!.demand;
+  for (const i of agg.groups[g]!.nodes) {
+    if (!m.rules.allows(c, i)) continue;
+    for (const j2 of [...m.onNode[i]!]) {
+      const c2 = agg.classOf[j2]!;
+      if (c2 === c) continue;
+      const d2 = agg.classes[c2]!.demand;
+      // Only a container that frees enough of every resource c lacks on i.
+      if (d.some((x, k) => x - m.remaining[k]![i]! > d2[k]!)) continue;
+      m.unplace(j2, c2, i);
+      if (m.rules.allows(c, i)) {
+        m.place(j, c, i);
+        const to = m.search.firstIn(g, c2, d2);
+        if (to >= 0) {
+          m.place(j2, c2, to);
+          return true;
+        }
+        m.unplace(j, c, i);
+      }
+      m.place(j2, c2, i);
+    }
+  }
+  return false;
 }
 
 /** Per group, the classes it takes and how many, largest share of the group's node first (ties by class). */
@@ -185,7 +247,8 @@ function classesOf(r: ScaleRule): readonly number[] {
  */
 class NodeRules implements SearchRules {
   readonly partitionOf: Int32Array;
-  private readonly checks: { rule: ScaleRule; solo: Uint8Array; count: Int32Array; side: Uint8Array }[][];
+  /** Per class, its single-node rules: atMost counts the rule's containers per node; apart counts side a and side b. */
+  private readonly checks: { rule: ScaleRule; solo: Uint8Array; count: Int32Array; other: Int32Array }[][];
 
   constructor(model: AssignmentModel, agg: Aggregate) {
     const n = model.nodes.length;
@@ -195,7 +258,7 @@ class NodeRules implements SearchRules {
       if (!('topology' in rule) || rule.topology.solo.length === 0) continue;
       const solo = new Uint8Array(n);
       for (const g of rule.topology.solo) for (const i of agg.groups[g]!.nodes) solo[i] = 1;
-      const state = { rule, solo, count: new Int32Array(n), side: new Uint8Array(n) };
+      const state = { rule, solo, count: new Int32Array(n), other: new Int32Array(n) };
       for (const c of classesOf(rule)) this.checks[c]!.push(state);
     }
   }
@@ -206,19 +269,23 @@ class NodeRules implements SearchRules {
 
   /** Whether a container of class c may go on node i (here j is the class). */
   allows(c: number, i: number): boolean {
-    for (const { rule, solo, count, side } of this.checks[c]!) {
+    for (const { rule, solo, count, other } of this.checks[c]!) {
       if (!solo[i]) continue;
       if (rule.kind === 'atMost' && count[i]! + 1 > rule.limit) return false;
-      if (rule.kind === 'apart' && side[i]! !== 0 && side[i] !== (rule.a.includes(c) ? 1 : 2)) return false;
+      if (rule.kind === 'apart' && (rule.a.includes(c) ? other[i]! : count[i]!) > 0) return false;
     }
     return true;
   }
 
-  place(c: number, i: number): void {
-    for (const { rule, solo, count, side } of this.checks[c]!) {
+  place(c: number, i: number, by = 1): void {
+    for (const { rule, solo, count, other } of this.checks[c]!) {
       if (!solo[i]) continue;
-      count[i]!++;
-      if (rule.kind === 'apart') side[i] = rule.a.includes(c) ? 1 : 2;
+      if (rule.kind === 'apart' && !rule.a.includes(c)) other[i]! += by;
+      else count[i]! += by;
     }
+  }
+
+  unplace(c: number, i: number): void {
+    this.place(c, i, -1);
   }
 }
