@@ -5,7 +5,10 @@ import type { SolveOptions } from '../models/options.js';
 import { givenPlan, splitPlan } from '../models/plan.js';
 import { validatePlanBody, validateProgram, type ProblemLimits } from '../models/validate.js';
 import { formulate } from '../solver/formulate.js';
-import { toCplexLp } from '../solver/lpformat.js';
+import type { IntegerProgram } from '../solver/ip.js';
+import { programLp, toCplexLp } from '../solver/lpformat.js';
+import { aggregate, atScale, type Aggregate } from '../solver/scale/aggregate.js';
+import { scaleProgram, type ScaleProgram } from '../solver/scale/program.js';
 import { accept, type Built } from './accept.js';
 import { prepareCapacity, prepareWhatIfModel, type CapacityPrepared } from './capacity-prepare.js';
 import { InputError, invalid, tooLarge } from './errors.js';
@@ -82,9 +85,14 @@ export function parsedBody(body: PrepareRequest['body']): unknown {
   return parsed.value;
 }
 
-/** The model as CPLEX LP text, refused (422) past MAX_LP_NONZEROS. */
+/**
+ * The model as CPLEX LP text, refused (422) past MAX_LP_NONZEROS: the program the solvers get, that is the
+ * aggregate program over node groups and container classes where the model takes the scale path.
+ */
 function lpText(model: AssignmentModel, options: SolveOptions): string {
-  const ip = formulate(model, { symmetry: options.symmetry });
+  const agg = atScale(model) ? aggregate(model) : undefined;
+  const scale = agg && !('outOfReach' in agg) ? agg : undefined;
+  const ip = scale ? scaleProgram(model, scale) : formulate(model, { symmetry: options.symmetry });
   let nonzeros = 0;
   for (const row of ip.rows) nonzeros += row.vars.length;
   if (nonzeros > MAX_LP_NONZEROS)
@@ -94,5 +102,25 @@ function lpText(model: AssignmentModel, options: SolveOptions): string {
         message: `the integer program has ${nonzeros} nonzeros, more than the ${MAX_LP_NONZEROS} an LP export writes`,
       },
     ]);
-  return toCplexLp(ip, model);
+  return scale ? aggregateLp(model, scale, ip as ScaleProgram) : toCplexLp(ip as IntegerProgram, model);
+}
+
+/** The aggregate program as LP text, each variable named in a comment. */
+function aggregateLp(model: AssignmentModel, agg: Aggregate, prog: ScaleProgram): string {
+  const lines = [
+    `\\ optiplace aggregate program (the scale path): ${agg.groups.length} node groups × ` +
+      `${agg.classes.length} container classes, ${prog.varCost.length} variables`,
+  ];
+  if (prog.offset !== 0)
+    lines.push(`\\ the placement objective is this objective + ${prog.offset} (unplaced penalties)`);
+  agg.pairs.forEach((p, v) => {
+    const cl = agg.classes[p.c]!;
+    const gr = agg.groups[p.g]!;
+    lines.push(
+      `\\ x${v}: how many of the ${cl.items.length} containers like ${model.items[cl.items[0]!]} go on the ` +
+        `${gr.nodes.length} nodes like ${model.nodes[gr.nodes[0]!]}`,
+    );
+  });
+  for (let v = agg.pairs.length; v < prog.varCost.length; v++) lines.push(`\\ x${v}: auxiliary (nodes used, rules)`);
+  return `${lines.join('\n')}\n${programLp(prog)}`;
 }

@@ -139,3 +139,25 @@ describe('the service at cluster scale', function () {
     assert.ok(((r.json['greedy'] as { objective: number }).objective as number) > (objective as number));
   });
 });
+
+describe('the LP export at cluster scale', function () {
+  this.timeout(60_000);
+
+  it('writes the aggregate program the solvers get, each variable named, not nodes × containers', async () => {
+    const { prepare } = await import('../planning/prepare.js');
+    const limits = {
+      maxNodes: 5000,
+      maxContainers: 150_000,
+      maxPairs: 2_000_000,
+      maxResources: 64,
+      maxTimeLimitMs: 120_000,
+    };
+    const p = prepare({ route: 'plan', body: { parsed: scaleSnapshot(1000, 10_000, 1) }, limits, format: 'lp' });
+    assert.equal(p.kind, 'lp');
+    const text = (p as { text: string }).text;
+    assert.match(text, /^\\ optiplace aggregate program \(the scale path\): 24 node groups × 140 container classes/);
+    assert.match(text, /\\ x0: how many of the \d+ containers like app-\d+-\w+ go on the \d+ nodes like ip-/);
+    assert.ok(text.includes('\nMinimize\n') && text.includes('\nSubject To\n') && text.endsWith('End\n'));
+    assert.ok(text.length < 2_000_000, `${text.length} characters`);
+  });
+});

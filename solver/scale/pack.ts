@@ -82,8 +82,10 @@ function placeLeftovers(
   where: Where,
   moves: Moves,
 ): void {
+  // Exchanges within a bounded time: at scale a full group has hundreds of nodes of tens of containers each.
+  const until = Date.now() + EXCHANGE_MS;
   for (const { j, c, g } of leftovers) {
-    if (g >= 0 && makeRoom(agg, moves, j, c, g)) continue;
+    if (g >= 0 && Date.now() < until && makeRoom(agg, moves, j, c, g)) continue;
     const i = cheapestNode(model, agg, where, c, g);
     if (i >= 0) moves.place(j, c, i);
   }
@@ -133,6 +135,10 @@ function fillNodes(
   return todo.filter((e) => e.count > 0);
 }
 
+/** Time for the exchanges of one packing, and the nodes one leftover tries. */
+const EXCHANGE_MS = 500;
+const EXCHANGE_NODES = 64;
+
 interface Moves {
   place(j: number, c: number, i: number): void;
   unplace(j: number, c: number, i: number): void;
@@ -148,8 +154,10 @@ interface Moves {
  */
 function makeRoom(agg: Aggregate, m: Moves, j: number, c: number, g: number): boolean {
   const d = agg.classes[c]!.demand;
+  let tried = 0;
   for (const i of agg.groups[g]!.nodes) {
     if (!m.rules.allows(c, i)) continue;
+    if (++tried > EXCHANGE_NODES) return false;
     for (const j2 of [...m.onNode[i]!]) {
       const c2 = agg.classOf[j2]!;
       if (c2 === c) continue;
