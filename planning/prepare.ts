@@ -95,6 +95,8 @@ function lpText(model: AssignmentModel, options: SolveOptions): string {
   const ip = scale ? scaleProgram(model, scale) : formulate(model, { symmetry: options.symmetry });
   let nonzeros = 0;
   for (const row of ip.rows) nonzeros += row.vars.length;
+  // The aggregate's comment line per variable is some five nonzeros' worth of text.
+  if (scale) nonzeros += 5 * ip.varCost.length;
   if (nonzeros > MAX_LP_NONZEROS)
     throw tooLarge([
       {

@@ -56,6 +56,8 @@ export function createApp(options: AppOptions): express.Express {
   };
   const app = express();
   app.disable('x-powered-by');
+  // No ETag: answers are computed per request, and hashing a 45 MB answer held the event loop for tens of ms.
+  app.set('etag', false);
   app.set('json replacer', finiteNumbers);
   app.use((req, _res, next) => {
     arrivals.set(req, Date.now());

@@ -126,13 +126,18 @@ function capacityRows(
  * nodes for pack) times that. Seven 2000m containers fit a 15900m node, not 7.95: without these rows
  * the counts fill groups in a way no packing onto nodes reaches.
  */
+/** Rounding rows for request sizes of which at most this many fit a node, at most this many sizes per resource. */
+const ROUNDING_MAX_PER_NODE = 64;
+const ROUNDING_SIZES = 16;
+
 function roundingRows(b: Builder, agg: Aggregate, byGroup: readonly number[][], used: Int32Array): void {
   agg.groups.forEach((gr, g) => {
     gr.capacity.forEach((cap, k) => {
+      // Rounding matters for large requests (few per node); the largest sizes only, so rows stay few.
       const sizes = new Set<number>();
       for (const v of byGroup[g]!) sizes.add(agg.classes[agg.pairs[v]!.c]!.demand[k]!);
-      for (const u of sizes) {
-        if (u <= 0 || u > cap) continue;
+      const large = [...sizes].filter((u) => u > 0 && u <= cap && cap / u <= ROUNDING_MAX_PER_NODE);
+      for (const u of large.sort((a, b) => b - a).slice(0, ROUNDING_SIZES)) {
         const terms = new Map<number, number>();
         let slack = false;
         for (const v of byGroup[g]!) {
