@@ -49,16 +49,16 @@ export class PreparePool {
       body.byteOffset === 0 &&
       body.byteLength === body.buffer.byteLength;
     const reply = await this.task(req, own && body.buffer instanceof ArrayBuffer ? [body.buffer] : [], signal);
-    if ('text' in reply) throw new Error('internal error: an input thread answered a body with text');
+    if ('bytes' in reply) throw new Error('internal error: an input thread answered a body with text');
     if ('failure' in reply) throw InputError.from(reply.failure);
     return reply.prepared;
   }
 
-  /** A solved answer as JSON text, written in an input thread. */
-  async serialize(solved: Solved): Promise<string> {
+  /** A solved answer as UTF-8 JSON, written in an input thread. */
+  async serialize(solved: Solved): Promise<Uint8Array> {
     const reply = await this.task({ serialize: solved }, []);
-    if (!('text' in reply)) throw new Error('internal error: an input thread answered a serialisation with a model');
-    return reply.text;
+    if (!('bytes' in reply)) throw new Error('internal error: an input thread answered a serialisation with a model');
+    return reply.bytes;
   }
 
   private async task(req: InputTask, transfer: Transferable[], signal?: AbortSignal): Promise<PrepareReply> {

@@ -9,12 +9,20 @@ import { solvedText, type Solved } from './solved.js';
  * bug and comes back as a task error.
  */
 export type PrepareReply =
-  { readonly prepared: Prepared } | { readonly failure: InputFailure } | { readonly text: string };
+  | { readonly prepared: Prepared }
+  | { readonly failure: InputFailure }
+  /** A solved answer as UTF-8 JSON, its buffer transferred (no copy, no encoding on the event loop). */
+  | { readonly bytes: Uint8Array };
 
 export type InputTask = PrepareRequest | { readonly serialize: Solved };
 
 serveTasks((req: InputTask): PrepareReply => {
-  if ('serialize' in req) return { text: solvedText(req.serialize) };
+  if ('serialize' in req) {
+    const text = solvedText(req.serialize);
+    const bytes = new Uint8Array(Buffer.byteLength(text));
+    Buffer.from(bytes.buffer).write(text);
+    return { bytes };
+  }
   try {
     return { prepared: prepare(req) };
   } catch (err) {

@@ -22,8 +22,8 @@ export interface Request {
 export type Answer =
   | { readonly kind: 'json'; readonly json: Record<string, unknown> }
   | { readonly kind: 'text'; readonly text: string }
-  /** JSON already serialised (off the event loop, for large answers). */
-  | { readonly kind: 'jsonText'; readonly text: string };
+  /** JSON already serialised (off the event loop, for large answers): text, or UTF-8 bytes. */
+  | { readonly kind: 'jsonText'; readonly text: string | Uint8Array };
 
 export type Result =
   { readonly kind: 'solved'; readonly solved: Solved } | Exclude<Answer, { readonly kind: 'jsonText' }>;
@@ -82,7 +82,7 @@ export async function answer(planner: Planner, req: Request): Promise<Answer> {
 export async function answerText(
   planner: Planner,
   req: Request,
-  serialize: (solved: Solved) => Promise<string>,
+  serialize: (solved: Solved) => Promise<string | Uint8Array>,
 ): Promise<Answer> {
   const r = await run(planner, req);
   return r.kind === 'solved' ? { kind: 'jsonText', text: await serialize(r.solved) } : r;

@@ -36,7 +36,7 @@ export interface AppOptions {
   /** Stage 1 of the use cases (default: in-process; the service passes its input threads). */
   readonly prepare?: (req: PrepareRequest, signal?: AbortSignal) => Promise<Prepared>;
   /** Writes a solved answer as JSON text (default: in-process; the service passes its input threads). */
-  readonly serialize?: (solved: Solved) => Promise<string>;
+  readonly serialize?: (solved: Solved) => Promise<string | Uint8Array>;
   /** The input threads' health, when they are used. */
   readonly inputHealth?: () => PoolHealth;
   readonly lifecycle?: Lifecycle;
@@ -146,8 +146,11 @@ function useCase(name: Route, deps: RouteDeps) {
       if (stop.signal.aborted && res.destroyed) return;
       if (deps.lifecycle.draining) res.set('Connection', 'close');
       if (a.kind === 'text') res.type('text/plain').send(a.text);
-      else if (a.kind === 'jsonText') res.type('application/json').send(a.text);
-      else res.json(a.json);
+      else if (a.kind === 'jsonText') {
+        const body =
+          typeof a.text === 'string' ? a.text : Buffer.from(a.text.buffer, a.text.byteOffset, a.text.byteLength);
+        res.set('Content-Type', 'application/json; charset=utf-8').send(body);
+      } else res.json(a.json);
     } finally {
       p.close();
       deps.lifecycle.inflight.delete(stop);

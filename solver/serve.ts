@@ -20,7 +20,7 @@ export function serveTasks(
     void (async () => {
       try {
         const value = await handle(task);
-        port.postMessage({ type: 'result', value, memory: memory() });
+        port.postMessage({ type: 'result', value, memory: memory() }, transferables(value));
       } catch (err) {
         port.postMessage({ type: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
       }
@@ -35,4 +35,11 @@ export function serveTasks(
       });
     },
   );
+}
+
+/** A result's bytes (a `bytes` Uint8Array owning its whole buffer) move to the caller instead of being copied. */
+function transferables(value: unknown): ArrayBuffer[] {
+  const bytes = (value as { bytes?: unknown } | null)?.bytes;
+  if (!(bytes instanceof Uint8Array) || !(bytes.buffer instanceof ArrayBuffer)) return [];
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? [bytes.buffer] : [];
 }
