@@ -129,17 +129,21 @@ export async function solveModel(
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** `work` on a later turn of the event loop, its result or error as a promise. */
+/**
+ * `work` a little later (not on the turn that sent the model to the solver threads, which has taken tens
+ * of ms already), its result or error as a promise.
+ */
 const afterTurn = <T>(work: () => T): Promise<T> =>
   new Promise((resolve, reject) =>
-    setImmediate(() => {
+    setTimeout(() => {
       try {
         resolve(work());
       } catch (err) {
         reject(err instanceof Error ? err : new Error(String(err)));
       }
-    }),
+    }, AFTER_SEND_MS),
   );
+const AFTER_SEND_MS = 20;
 
 /** After the race: the runs' messages read, their threads given back, the plan and status decided. */
 async function settle(

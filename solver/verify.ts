@@ -155,6 +155,19 @@ function perDomain(
   return counts;
 }
 
+/**
+ * Counts of the items per domain, only for the domains they are in (a rule over a few replicas need not
+ * walk the 5 000 hostname domains of a cluster).
+ */
+function touchedDomains(items: readonly number[], v: RuleView): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const j of items) {
+    const d = v.where(j);
+    if (d >= 0) counts.set(d, (counts.get(d) ?? 0) + 1);
+  }
+  return counts;
+}
+
 /** What a rule checker sees: the plan, the rule's domain of each node, and a container's name. */
 interface RuleView {
   readonly model: AssignmentModel;
@@ -169,7 +182,7 @@ type Checker<K extends GroupRule['kind']> = (rule: Extract<GroupRule, { kind: K 
 
 const CHECKERS: { readonly [K in GroupRule['kind']]: Checker<K> } = {
   atMost: (rule, v) => {
-    const counts = perDomain(rule.items, v.plan, v.domainOf, rule.domains.length);
+    const counts = touchedDomains(rule.items, v);
     const out: string[] = [];
     counts.forEach((c, d) => {
       if (c <= rule.limit) return;
@@ -179,11 +192,11 @@ const CHECKERS: { readonly [K in GroupRule['kind']]: Checker<K> } = {
     return out;
   },
   apart: (rule, v) => {
-    const a = perDomain(rule.a, v.plan, v.domainOf, rule.domains.length);
-    const b = perDomain(rule.b, v.plan, v.domainOf, rule.domains.length);
+    const a = touchedDomains(rule.a, v);
+    const b = touchedDomains(rule.b, v);
     const out: string[] = [];
     a.forEach((c, d) => {
-      if (c > 0 && b[d]! > 0)
+      if (c > 0 && (b.get(d) ?? 0) > 0)
         out.push(
           `${rule.name}: ${v.name(rule.a.find((j) => v.where(j) === d)!)} shares ` +
             `a domain with ${v.name(rule.b.find((j) => v.where(j) === d)!)}`,
