@@ -7,7 +7,7 @@ import { aggregate } from '../solver/scale/aggregate.js';
 import { scaleProgram } from '../solver/scale/program.js';
 import { hasHighspy, highspy } from './native.js';
 import { scaleSnapshot, SCALE_SIZES } from './scale.js';
-import { postJson, startServer, type RunningServer } from './server.js';
+import { postJson, probe, startServer, type RunningServer } from './server.js';
 
 /**
  * The `scale` and `vbp` suites of npm run bench. Each size runs on a fresh service process (the real
@@ -28,27 +28,16 @@ function peakMb(pid: number): number {
   return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
-/** Polls /healthz every 50 ms; `stop` ends it and gives the slowest answer (ms). */
-function healthProbe(server: RunningServer): { stop: () => Promise<number> } {
-  let done = false;
-  let worst = 0;
-  const loop = (async () => {
-    // The client's first request sets up its own connection and code (some 150 ms here): not the service's.
-    await fetch(`${server.url}/healthz`).then(
-      (r) => r.text(),
-      () => '',
-    );
-    while (!done) {
-      const t = Date.now();
-      await fetch(`${server.url}/healthz`).then(
-        (r) => r.text(),
-        () => '',
-      );
-      worst = Math.max(worst, Date.now() - t);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  })();
-  return { stop: async () => ((done = true), await loop, worst) };
+/** /healthz probed (bench/server.ts's probe) until `stop` is called, which gives the slowest answer (ms). */
+async function healthProbe(server: RunningServer): Promise<{ stop: () => Promise<number> }> {
+  // The client's first request sets up its own connection and code (some 150 ms here): not the service's.
+  await fetch(`${server.url}/healthz`).then(
+    (r) => r.text(),
+    () => '',
+  );
+  let end = (): void => undefined;
+  const latencies = probe(`${server.url}/healthz`, new Promise<void>((resolve) => (end = resolve)));
+  return { stop: async () => (end(), Math.max(0, ...(await latencies))) };
 }
 
 interface Answer {
@@ -130,12 +119,12 @@ export async function scaleSuite(seed: number): Promise<string> {
       options: { ...(objective === 'pack' ? { objective: 'pack' } : {}), ...options },
     });
     const server = await startServer();
-    const probe = healthProbe(server);
+    const health = await healthProbe(server);
     try {
       const greedy = await plan(server, withOptions({ solver: 'greedy', timeLimitMs: 60_000 }));
       const at30 = await plan(server, withOptions({ timeLimitMs: 30_000 }));
       const at60 = await plan(server, withOptions({ timeLimitMs: 60_000 }));
-      const healthMax = await probe.stop();
+      const healthMax = await health.stop();
       const rss = peakMb(server.process.pid!);
       const native = objective === 'cost' ? await nativeSideBySide(withOptions({}), 60) : ['–', '–', '–', '–', '–'];
       const cell = (a: Answer): string => `${fmt(a.objective)} / ${fmt(a.bound)} (${pct(a.gap)})`;

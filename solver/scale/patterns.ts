@@ -235,8 +235,8 @@ class Master {
 
 const patternKey = (p: Pattern): string => `${p.g}:${p.take.map(([c, a]) => `${c}x${a}`).join(',')}`;
 
-/** The patterns of a plan: what each node holds. */
-function patternsOf(agg: Aggregate, plan: Int32Array): Pattern[] {
+/** What each node of a plan holds, as a pattern, node by node. */
+function nodePatterns(agg: Aggregate, plan: Int32Array): Pattern[] {
   const onNode = new Map<number, Map<number, number>>();
   plan.forEach((i, j) => {
     if (i < 0) return;
@@ -245,12 +245,12 @@ function patternsOf(agg: Aggregate, plan: Int32Array): Pattern[] {
     const c = agg.classOf[j]!;
     m.set(c, (m.get(c) ?? 0) + 1);
   });
-  const out = new Map<string, Pattern>();
-  for (const [i, m] of onNode) {
-    const p: Pattern = { g: agg.groupOf[i]!, take: [...m].sort((a, b) => a[0] - b[0]) };
-    out.set(patternKey(p), p);
-  }
-  return [...out.values()];
+  return [...onNode].map(([i, m]) => ({ g: agg.groupOf[i]!, take: [...m].sort((a, b) => a[0] - b[0]) }));
+}
+
+/** The distinct patterns of a plan. */
+function patternsOf(agg: Aggregate, plan: Int32Array): Pattern[] {
+  return [...new Map(nodePatterns(agg, plan).map((p) => [patternKey(p), p])).values()];
 }
 
 /**
@@ -459,15 +459,8 @@ function integerMaster(
 function startValues(master: Master, start: Int32Array): Float64Array {
   const x = new Float64Array(master.aux.length + master.patterns.length);
   const index = new Map(master.patterns.map((p, k) => [patternKey(p), k]));
-  const onNode = new Map<number, Map<number, number>>();
-  start.forEach((i, j) => {
-    if (i < 0) return;
-    const m = onNode.get(i) ?? new Map<number, number>();
-    onNode.set(i, m);
-    m.set(master.agg.classOf[j]!, (m.get(master.agg.classOf[j]!) ?? 0) + 1);
-  });
-  for (const [i, m] of onNode) {
-    const k = index.get(patternKey({ g: master.agg.groupOf[i]!, take: [...m].sort((a, b) => a[0] - b[0]) }));
+  for (const p of nodePatterns(master.agg, start)) {
+    const k = index.get(patternKey(p));
     if (k !== undefined) x[master.aux.length + k]!++;
   }
   return x;
