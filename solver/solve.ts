@@ -114,13 +114,12 @@ export async function solveModel(
       ctx.signal ? AbortSignal.any([ctx.signal, ended.signal]) : ended.signal,
     );
     // The greedy plan known from the start is verified while the solvers run, not after them (tens of ms at scale).
-    const early = ctx.greedy ? afterTurn(() => greedySummary(model, ctx, undefined, notes)) : undefined;
-    early?.catch(() => undefined);
+    const early = ctx.greedy ? later(() => greedySummary(model, ctx, undefined, notes)) : undefined;
     const timedOut = await race(model, runs, joining, deadline, ctx, notes, options.timeLimitMs);
     ended.abort(new Error('the solve ended'));
     if (options.solver === 'auto' && runs.length === 1 && !atScale(model))
       notes.push('the portfolio ran HiGHS alone: no second solver thread was free');
-    const decided = await settle(model, runs, ticket, ctx, notes, await early);
+    const decided = await settle(model, runs, ticket, ctx, notes, early?.());
     return { ...decided, timings: { totalMs: Date.now() - started, timedOut, queuedMs: ticket.waitedMs } };
   } finally {
     if (!ctx.ticket) ticket.release();
@@ -131,18 +130,27 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 
 /**
  * `work` a little later (not on the turn that sent the model to the solver threads, which has taken tens
- * of ms already), its result or error as a promise.
+ * of ms already), or at once when its result is asked for first (a solve shorter than the delay).
  */
-const afterTurn = <T>(work: () => T): Promise<T> =>
-  new Promise((resolve, reject) =>
-    setTimeout(() => {
-      try {
-        resolve(work());
-      } catch (err) {
-        reject(err instanceof Error ? err : new Error(String(err)));
-      }
-    }, AFTER_SEND_MS),
-  );
+function later<T>(work: () => T): () => T {
+  let done: { value: T } | { error: unknown } | undefined;
+  const run = (): void => {
+    try {
+      done = { value: work() };
+    } catch (error) {
+      done = { error };
+    }
+  };
+  const timer = setTimeout(run, AFTER_SEND_MS);
+  return () => {
+    if (!done) {
+      clearTimeout(timer);
+      run();
+    }
+    if ('error' in done!) throw done.error;
+    return done!.value;
+  };
+}
 const AFTER_SEND_MS = 20;
 
 /** After the race: the runs' messages read, their threads given back, the plan and status decided. */
