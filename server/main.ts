@@ -1,10 +1,14 @@
 import type { Server } from 'node:http';
 import { PreparePool } from '../planning/prepare-pool.js';
+import { solvedText } from '../planning/solved.js';
 import { SolverPool } from '../solver/pool.js';
 import type { PoolEvent } from '../solver/threads.js';
 import { createApp, type Lifecycle } from './app.js';
 import { loadConfig } from './config.js';
 import { jsonLogger } from './log.js';
+
+/** Answers of this many containers or more (some 3 MB of JSON, tens of ms to write) are written in an input thread. */
+const OFF_THREAD_ANSWER_CONTAINERS = 20_000;
 
 /**
  * The service: solver threads, input threads, the HTTP server, and the process's policies.
@@ -52,7 +56,9 @@ const app = createApp({
   limits: config.limits,
   maxBodyBytes: config.maxBodyBytes,
   prepare: (req, signal) => inputs.run(req, signal),
-  serialize: (solved) => inputs.serialize(solved),
+  // Large answers are written in an input thread; small ones here (a round trip would queue them behind bodies).
+  serialize: async (solved) =>
+    solved.built.model.items.length >= OFF_THREAD_ANSWER_CONTAINERS ? inputs.serialize(solved) : solvedText(solved),
   inputHealth: () => inputs.health(),
   lifecycle,
   log,
