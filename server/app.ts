@@ -5,6 +5,7 @@ import type { ProblemLimits } from '../models/validate.js';
 import { planner } from '../planning/planner.js';
 import { prepare, type PrepareRequest, type Prepared, type Route } from '../planning/prepare.js';
 import { answerText } from '../planning/usecases.js';
+import { versionInfo } from '../planning/version.js';
 import { finiteNumbers, solvedText, type Solved } from '../planning/solved.js';
 import type { SolverPool } from '../solver/pool.js';
 import type { PoolHealth } from '../solver/threads.js';
@@ -15,6 +16,7 @@ import { silentLogger, type Logger } from './log.js';
  * The HTTP API (HTTP only: the use cases are in planning/):
  *   POST /v1/plan, /v1/solve, /v1/evaluate, /v1/capacity
  *   GET  /livez (the process answers), /readyz (it takes work), /healthz (readiness with detail)
+ *   GET  /v1/version (this build, its commit when known, the solver packages)
  * Errors are JSON `{"error": {"code", "message", "issues": [{"path", "message"}]}}`.
  *
  * What never happens on the event loop: parsing and checking bodies (the input threads), solving (the
@@ -64,6 +66,7 @@ export function createApp(options: AppOptions): express.Express {
     next();
   });
   probes(app, options.pool, lifecycle, options.inputHealth);
+  app.get('/v1/version', (_req, res) => void res.json(versionInfo()));
   const body = readBody(options.maxBodyBytes);
   const accept = accepting(options.pool, lifecycle);
   for (const name of ['plan', 'solve', 'evaluate', 'capacity'] as const)

@@ -6,7 +6,8 @@ import { gapToProgram, parseGapFile } from '../bench/orlib.js';
 import { createApp } from '../server/app.js';
 import type { ProblemLimits } from '../models/validate.js';
 import { SolverPool } from '../solver/pool.js';
-import { fixturePath } from './helpers.js';
+import { join } from 'node:path';
+import { fixturePath, ROOT } from './helpers.js';
 import { sharedPool } from './setup.js';
 
 const LIMITS: ProblemLimits = {
@@ -64,6 +65,17 @@ describe('HTTP API', function () {
     const res = await fetch(`${url}/healthz`);
     assert.equal(res.status, 200);
     assert.equal(((await res.json()) as { status: string }).status, 'ok');
+  });
+
+  it('GET /v1/version names this build and its solver packages', async () => {
+    const res = await fetch(`${url}/v1/version`);
+    assert.equal(res.status, 200);
+    const own = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const json = (await res.json()) as { name: string; version: string; commit: unknown; solvers: object };
+    assert.equal(json.name, 'optiplace');
+    assert.equal(json.version, own.version);
+    assert.ok(json.commit === null || /^[0-9a-f]{7,40}$/.test(String(json.commit)), String(json.commit));
+    assert.deepEqual(Object.keys(json.solvers).sort(), ['glpk.js', 'highs', 'javascript-lp-solver']);
   });
 
   it('POST /v1/plan returns the optimal plan with the greedy beside it', async () => {
