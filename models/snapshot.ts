@@ -164,7 +164,7 @@ export const SnapshotOptionsSchema = SolveOptionsSchema.extend({
   moveCost: z.number().min(0).refine(Number.isFinite, 'must be finite').optional(),
 });
 
-const snapshotFields = {
+export const snapshotFields = {
   nodes: z.array(NodeSchema).min(1, 'at least one node is required'),
   containers: z.array(ContainerSchema),
   costs: CostsSchema.optional(),

@@ -34,6 +34,15 @@ export interface PlannerOptions {
   /** The client went away, or the service is stopping: solves end with their best plan so far. */
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: { readonly objective?: number; readonly bound?: number }) => void;
+  /** Each finished solve (for metrics and the request's log line). */
+  readonly onSolved?: (s: SolvedEvent) => void;
+}
+
+export interface SolvedEvent {
+  readonly model: AssignmentModel;
+  readonly outcome: SolveOutcome;
+  /** The deadline it was given (epoch ms). */
+  readonly deadline: number;
 }
 
 export function planner(o: PlannerOptions): Planner {
@@ -46,15 +55,18 @@ export function planner(o: PlannerOptions): Planner {
     }));
   return {
     prepare: (req) => o.prepare({ ...req, limits: o.limits }, o.signal),
-    solve: (built, deadline) =>
-      solveModel(built.model, built.options, o.pool, {
+    solve: async (built, deadline) => {
+      const outcome = await solveModel(built.model, built.options, o.pool, {
         ticket: admitted(deadline),
         deadline,
         precision: built.precision,
         ...(built.greedy ? { greedy: built.greedy } : {}),
         ...(o.signal ? { signal: o.signal } : {}),
         ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-      }),
+      });
+      o.onSolved?.({ model: built.model, outcome, deadline });
+      return outcome;
+    },
     explain: (model, deadline) =>
       o.signal?.aborted ? Promise.resolve(undefined) : explainInfeasible(model, o.pool, deadline, admitted(deadline)),
     prepareWhatIf: async (body, placement) => {

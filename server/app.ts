@@ -10,13 +10,18 @@ import { finiteNumbers, solvedText, type Solved } from '../planning/solved.js';
 import type { SolverPool } from '../solver/pool.js';
 import type { PoolHealth } from '../solver/threads.js';
 import { ApiError, toApiError } from './errors.js';
-import { silentLogger, type Logger } from './log.js';
+import { factsOf, requestLogger, silentLogger, type Logger, type RequestFacts } from './log.js';
+import { Metrics, routeOf } from './metrics.js';
+import { docs } from './docs.js';
+import { openApiDocument } from './openapi.js';
+import type { SolvedEvent } from '../planning/planner.js';
 
 /**
  * The HTTP API (HTTP only: the use cases are in planning/):
  *   POST /v1/plan, /v1/solve, /v1/evaluate, /v1/capacity
  *   GET  /livez (the process answers), /readyz (it takes work), /healthz (readiness with detail)
  *   GET  /v1/version (this build, its commit when known, the solver packages)
+ *   GET  /metrics (Prometheus), /openapi.json (the OpenAPI 3.1 document), /docs (it, rendered)
  * Errors are JSON `{"error": {"code", "message", "issues": [{"path", "message"}]}}`.
  *
  * What never happens on the event loop: parsing and checking bodies (the input threads), solving (the
@@ -43,15 +48,26 @@ export interface AppOptions {
   readonly inputHealth?: () => PoolHealth;
   readonly lifecycle?: Lifecycle;
   readonly log?: Logger;
+  /** Default: the app's own (GET /metrics serves them either way). */
+  readonly metrics?: Metrics;
 }
+
+/** Answers may leave this long after their time limit (the README's documented margin). */
+export const DEADLINE_MARGIN_MS = 500;
 
 /** Request arrival times (epoch ms), stamped before anything else reads the request. */
 const arrivals = new WeakMap<Request, number>();
 
 export function createApp(options: AppOptions): express.Express {
   const lifecycle = options.lifecycle ?? { draining: false, inflight: new Set() };
+  const log = options.log ?? silentLogger;
+  const metrics =
+    options.metrics ??
+    new Metrics({ pool: options.pool, ...(options.inputHealth ? { inputHealth: options.inputHealth } : {}) });
   const deps: RouteDeps = {
     ...options,
+    log,
+    metrics,
     lifecycle,
     prepare: options.prepare ?? (async (req: PrepareRequest) => prepare(req)),
     serialize: options.serialize ?? (async (solved: Solved) => solvedText(solved)),
@@ -65,7 +81,14 @@ export function createApp(options: AppOptions): express.Express {
     arrivals.set(req, Date.now());
     next();
   });
+  app.use(requestLogger(log, (req) => routeOf(req as Request)));
+  app.use(metrics.middleware());
   probes(app, options.pool, lifecycle, options.inputHealth);
+  app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
+  docs(app);
+  app.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', metrics.contentType).send(await metrics.text());
+  });
   app.get('/v1/version', (_req, res) => void res.json(versionInfo()));
   const body = readBody(options.maxBodyBytes);
   const accept = accepting(options.pool, lifecycle);
@@ -74,12 +97,14 @@ export function createApp(options: AppOptions): express.Express {
   app.use((req: Request) => {
     throw new ApiError('not_found', `no route ${req.method} ${req.path}`);
   });
-  app.use(errorHandler(options.log ?? silentLogger));
+  app.use(errorHandler(log));
   return app;
 }
 
-type RouteDeps = Omit<AppOptions, 'prepare' | 'lifecycle' | 'serialize'> & {
+type RouteDeps = Omit<AppOptions, 'prepare' | 'lifecycle' | 'serialize' | 'log' | 'metrics'> & {
   readonly lifecycle: Lifecycle;
+  readonly log: Logger;
+  readonly metrics: Metrics;
   readonly prepare: NonNullable<AppOptions['prepare']>;
   readonly serialize: NonNullable<AppOptions['serialize']>;
 };
@@ -138,7 +163,15 @@ function useCase(name: Route, deps: RouteDeps) {
     });
     deps.lifecycle.inflight.add(stop);
     const client = req.socket.remoteAddress ?? '';
-    const p = planner({ pool: deps.pool, limits: deps.limits, prepare: deps.prepare, client, signal: stop.signal });
+    const onSolved = watchSolves(req, res, deps);
+    const p = planner({
+      pool: deps.pool,
+      limits: deps.limits,
+      prepare: deps.prepare,
+      client,
+      signal: stop.signal,
+      onSolved,
+    });
     try {
       const arrival = arrivals.get(req) ?? Date.now();
       const a = await answerText(
@@ -161,6 +194,32 @@ function useCase(name: Route, deps: RouteDeps) {
   };
 }
 
+/**
+ * Each finished solve goes into the metrics and the request's log line (its model size, the last status,
+ * source and gap); an answer that leaves more than DEADLINE_MARGIN_MS after the latest deadline given to
+ * its solves is a warning.
+ */
+function watchSolves(req: Request, res: Response, deps: RouteDeps): (e: SolvedEvent) => void {
+  const facts: RequestFacts = factsOf(res);
+  let deadline = 0;
+  res.once('finish', () => {
+    const over = Date.now() - deadline - DEADLINE_MARGIN_MS;
+    if (deadline === 0 || over <= 0) return;
+    deps.metrics.overrun();
+    deps.log.warn({ reqId: req.id, route: routeOf(req), overMs: over }, 'answer left after its deadline and margin');
+  });
+  return (e) => {
+    deps.metrics.solved(e);
+    deadline = Math.max(deadline, e.deadline);
+    facts.nodes ??= e.model.nodes.length;
+    facts.containers ??= e.model.items.length;
+    facts.planStatus = e.outcome.status;
+    facts.source = e.outcome.source;
+    facts.gap = e.outcome.gap;
+    facts.solves = (facts.solves ?? 0) + 1;
+  };
+}
+
 /** Every error as the catalogue's JSON; a body not read to its end is not drained (the connection closes). */
 function errorHandler(log: Logger) {
   return (err: unknown, req: Request, res: Response, next: NextFunction): void => {
@@ -170,12 +229,12 @@ function errorHandler(log: Logger) {
     }
     if (res.destroyed) return;
     const e = toApiError(err);
+    res.locals['errorCode'] = e.code;
+    factsOf(res).errorCode ??= e.code;
     if (e.retryAfterSeconds !== undefined) res.set('Retry-After', String(e.retryAfterSeconds));
     if (e.code === 'internal') {
-      log.log('error', 'internal error', {
-        route: req.path,
-        error: err instanceof Error ? (err.stack ?? err.message) : String(err),
-      });
+      const error = err instanceof Error ? (err.stack ?? err.message) : String(err);
+      log.error({ reqId: req.id, route: req.path, error }, 'internal error');
     }
     if (!req.complete) {
       res.set('Connection', 'close');

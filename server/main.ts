@@ -5,7 +5,7 @@ import { SolverPool } from '../solver/pool.js';
 import type { PoolEvent } from '../solver/threads.js';
 import { createApp, type Lifecycle } from './app.js';
 import { loadConfig } from './config.js';
-import { jsonLogger } from './log.js';
+import { createLogger } from './log.js';
 
 /** Answers of this many containers or more (some 3 MB of JSON, tens of ms to write) are written in an input thread. */
 const OFF_THREAD_ANSWER_CONTAINERS = 20_000;
@@ -20,20 +20,15 @@ const OFF_THREAD_ANSWER_CONTAINERS = 20_000;
  *   SIGTERM, and exits 1 (the supervisor starts a fresh one).
  */
 const config = loadConfig();
-const log = jsonLogger(config.logLevel);
+const log = createLogger(config.logLevel);
 const onEvent = (e: PoolEvent): void => {
   // Stopping a solver at its deadline is routine; a worker that dies by itself is worth a warning.
   if (e.kind === 'exit')
-    log.log(
-      e.planned ? 'debug' : 'warn',
-      e.planned ? 'worker thread stopped; replacing it' : 'worker thread died; replacing it',
+    log[e.planned ? 'debug' : 'warn'](
       { pool: e.pool, code: e.code, reason: e.reason, whileStarting: e.whileStarting },
+      e.planned ? 'worker thread stopped; replacing it' : 'worker thread died; replacing it',
     );
-  else
-    log.log('warn', 'worker threads keep failing to start; waiting before the next', {
-      pool: e.pool,
-      delayMs: e.delayMs,
-    });
+  else log.warn({ pool: e.pool, delayMs: e.delayMs }, 'worker threads keep failing to start; waiting before the next');
 };
 const pool = new SolverPool({
   threads: config.threads,
@@ -65,13 +60,16 @@ const app = createApp({
 });
 const server: Server = app.listen(config.port, () => {
   const address = server.address();
-  log.log('info', 'listening', {
-    port: typeof address === 'object' && address ? address.port : config.port,
-    solverThreads: pool.threads,
-    queue: pool.maxQueue,
-    inputThreads: inputs.health().threads,
-    memoryLimitMb: Math.round(config.memory.limitBytes / 2 ** 20),
-  });
+  log.info(
+    {
+      port: typeof address === 'object' && address ? address.port : config.port,
+      solverThreads: pool.threads,
+      queue: pool.maxQueue,
+      inputThreads: inputs.health().threads,
+      memoryLimitMb: Math.round(config.memory.limitBytes / 2 ** 20),
+    },
+    'listening',
+  );
 });
 server.on('clientError', (_err, socket) => {
   if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
@@ -88,7 +86,7 @@ let stopping: Promise<void> | undefined;
 function drain(reason: string, exitCode: number): Promise<void> {
   stopping ??= (async () => {
     lifecycle.draining = true;
-    log.log('info', 'draining', { reason, inflight: lifecycle.inflight.size, graceMs: config.shutdownGraceMs });
+    log.info({ reason, inflight: lifecycle.inflight.size, graceMs: config.shutdownGraceMs }, 'draining');
     const grace = setTimeout(() => {
       for (const r of lifecycle.inflight) r.abort(new Error('the service is shutting down'));
     }, config.shutdownGraceMs);
@@ -101,7 +99,8 @@ function drain(reason: string, exitCode: number): Promise<void> {
       server.closeAllConnections();
     });
     await Promise.all([pool.close(), inputs.close()]);
-    log.log('info', 'stopped', { exitCode });
+    log.info({ exitCode }, 'stopped');
+    await new Promise<void>((resolve) => log.flush(() => resolve()));
     process.exit(exitCode);
   })();
   return stopping;
@@ -110,11 +109,14 @@ function drain(reason: string, exitCode: number): Promise<void> {
 process.on('SIGTERM', () => void drain('SIGTERM', 0));
 process.on('SIGINT', () => void drain('SIGINT', 0));
 process.on('unhandledRejection', (reason) => {
-  log.log('error', 'unhandled promise rejection (a bug); the service goes on', {
-    error: reason instanceof Error ? (reason.stack ?? reason.message) : String(reason),
-  });
+  log.error(
+    {
+      error: reason instanceof Error ? (reason.stack ?? reason.message) : String(reason),
+    },
+    'unhandled promise rejection (a bug); the service goes on',
+  );
 });
 process.on('uncaughtException', (err) => {
-  log.log('error', 'uncaught exception (a bug); draining and exiting', { error: err.stack ?? err.message });
+  log.error({ error: err.stack ?? err.message }, 'uncaught exception (a bug); draining and exiting');
   void drain('uncaught exception', 1);
 });

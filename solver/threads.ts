@@ -58,6 +58,8 @@ export interface PoolHealth {
   readonly failing: boolean;
   /** True until the first worker is ready. */
   readonly booting: boolean;
+  /** Memory the live workers reported after their last tasks (bytes: HiGHS's WebAssembly heaps, which never shrink). */
+  readonly reportedBytes: number;
 }
 
 /** A task's worker died or was terminated before it answered. */
@@ -138,7 +140,9 @@ export class ThreadPool {
     let ready = 0;
     let busy = 0;
     let starting = 0;
+    let reportedBytes = 0;
     for (const s of this.slots) {
+      if (s.state !== 'dead') reportedBytes += s.memory ?? 0;
       if (s.state === 'idle' || s.state === 'leased') ready++;
       if (s.state === 'leased') busy++;
       if (s.state === 'starting') starting++;
@@ -152,6 +156,7 @@ export class ThreadPool {
       startupFailures: this.startupFailures,
       failing: ready === 0 && this.startupFailures >= FAILING_AFTER,
       booting: !this.everReady,
+      reportedBytes,
     };
   }
 

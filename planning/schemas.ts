@@ -1,0 +1,226 @@
+import { z } from 'zod';
+import { SOLVER_NAMES } from '../models/options.js';
+
+/**
+ * The answers of the use cases as zod schemas: the one source of the answer types (planning/answer.ts,
+ * capacity.ts) and of the OpenAPI document's response schemas (server/openapi.ts). JSON has no Infinity or
+ * NaN: a number that is not finite is written as null, so numbers that can be are nullable here.
+ */
+const Count = z.number().int().min(0);
+const MaybeNumber = z.number().nullable();
+const Names = z.array(z.string());
+
+export const StatusSchema = z
+  .enum(['optimal', 'feasible', 'infeasible', 'unknown'])
+  .describe('optimal only when proven; feasible: a verified plan with its gap to the proven bound');
+const BACKENDS = SOLVER_NAMES.filter((s) => s !== 'auto');
+export const SourceSchema = z
+  .enum([...BACKENDS, 'heuristic', 'chains', 'lns', 'subsets', 'aggregate'])
+  .describe('where the returned plan came from');
+
+const MoveSchema = z.object({ container: z.string(), from: z.string(), to: z.string().nullable() });
+
+export const PlanJsonSchema = z.object({
+  assignments: z.array(z.object({ container: z.string(), node: z.string() })).optional(),
+  moves: z
+    .array(MoveSchema)
+    .optional()
+    .describe('containers that run somewhere now and that the plan puts elsewhere (to: null when left out)'),
+  assignment: z
+    .array(z.number().int().min(0).nullable())
+    .optional()
+    .describe('a program: the node index per container'),
+  unplaced: z.union([Names, z.array(z.number().int().min(0))]),
+});
+export type PlanJson = z.infer<typeof PlanJsonSchema>;
+
+export const PartsSchema = z
+  .object({ cost: MaybeNumber, balance: MaybeNumber, pack: MaybeNumber, weighted: MaybeNumber })
+  .describe("the objective's parts, each unweighted");
+
+export const ReasonSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('fits-nowhere'), container: z.string(), message: z.string() }),
+  z.object({ kind: z.literal('unplaced'), container: z.string(), message: z.string() }),
+  z.object({
+    kind: z.literal('total-demand'),
+    resource: z.string(),
+    demand: z.number(),
+    capacity: z.number(),
+    message: z.string(),
+  }),
+  z.object({ kind: z.literal('solver-proof'), solver: z.string(), message: z.string() }),
+]);
+
+const BackendReportSchema = z.object({
+  name: z.enum(BACKENDS),
+  status: z.enum(['optimal', 'feasible', 'infeasible', 'unknown', 'stopped', 'failed']),
+  solverMs: MaybeNumber,
+  note: z.string().optional(),
+});
+
+const ModelSizeSchema = z.object({
+  nodes: Count,
+  containers: Count,
+  variables: Count.optional(),
+  constraints: Count.optional(),
+  classes: Count.optional(),
+  nodeGroups: Count.optional(),
+  plain: z.object({ variables: Count, constraints: Count }).optional(),
+});
+
+export const ExplanationSchema = z.object({
+  containers: Names,
+  nodes: Names,
+  causes: Names,
+  minimal: z.boolean(),
+  message: z.string(),
+});
+
+const TimingsSchema = z.object({
+  totalMs: z.number(),
+  prepareMs: z.number(),
+  queuedMs: z.number(),
+  solveMs: z.number(),
+  timedOut: z.boolean(),
+});
+
+const UtilizationSchema = z
+  .record(z.string(), z.record(z.string(), z.number()))
+  .describe('used / capacity per node and resource (resources a node has none of are left out)');
+
+/** One side of a comparison: its objective and parts, the containers it places, and the nodes it uses. */
+const SideSchema = z.object({
+  objective: MaybeNumber,
+  parts: PartsSchema.optional(),
+  placed: Count,
+  nodesUsed: Names,
+});
+const OtherSideSchema = SideSchema.extend({ gapToBest: MaybeNumber, gapToBound: MaybeNumber });
+const Differences = z.array(z.record(z.string(), z.string().nullable()));
+
+export const PlanComparisonSchema = z.object({
+  plan: SideSchema,
+  greedy: OtherSideSchema,
+  placedDifferently: Differences.describe('{container, plan, greedy} for each container placed differently'),
+});
+export const EvaluationComparisonSchema = z.object({
+  best: SideSchema,
+  given: OtherSideSchema,
+  placedDifferently: Differences.describe('{container, best, given} for each container placed differently'),
+});
+
+/** POST /v1/plan and /v1/solve: the best verified plan, its bound and gap, and the greedy beside it. */
+export const PlanAnswerSchema = PlanJsonSchema.extend({
+  status: StatusSchema,
+  source: SourceSchema,
+  objective: MaybeNumber,
+  bound: MaybeNumber,
+  gap: MaybeNumber.describe('|objective − bound| / |objective|: 0 when optimal, null without a plan or bound'),
+  unplacedPenalty: z.number().optional(),
+  parts: PartsSchema.nullable().optional(),
+  greedy: PlanJsonSchema.extend({ objective: MaybeNumber, parts: PartsSchema.optional() }),
+  comparison: PlanComparisonSchema.optional(),
+  reasons: z.array(ReasonSchema).optional(),
+  utilization: UtilizationSchema,
+  backends: z.array(BackendReportSchema),
+  model: ModelSizeSchema,
+  notes: Names,
+  explanation: ExplanationSchema.nullable().optional().describe('a minimal conflict, when infeasible'),
+  timings: TimingsSchema,
+});
+export type PlanAnswer = z.infer<typeof PlanAnswerSchema>;
+
+/** POST /v1/evaluate: the given plan checked against every rule, and the optimum beside it. */
+export const EvaluateAnswerSchema = z.object({
+  given: PlanJsonSchema.extend({
+    valid: z.boolean(),
+    violations: Names,
+    objective: MaybeNumber,
+    parts: PartsSchema.optional(),
+    gapToOptimum: MaybeNumber,
+    gapToBound: MaybeNumber,
+    utilization: UtilizationSchema,
+  }),
+  optimal: PlanAnswerSchema.omit({ explanation: true }),
+  comparison: EvaluationComparisonSchema.optional(),
+  explanation: ExplanationSchema.nullable().optional(),
+});
+export type EvaluateAnswer = z.infer<typeof EvaluateAnswerSchema>;
+
+const CapacityTimings = z.object({ totalMs: z.number(), prepareMs: z.number() });
+const Counts = z.record(z.string(), z.number().int().min(0));
+const capacityCommon = { notes: Names, timings: CapacityTimings };
+
+const FitAnswer = z.object({
+  question: z.literal('fit'),
+  status: StatusSchema,
+  fits: z.boolean().describe('the current containers themselves all fit'),
+  note: z.string().optional(),
+  extra: Counts.nullable().describe('copies of each shape that fit at most (with the plan that shows it)'),
+  weighted: MaybeNumber,
+  upperBound: MaybeNumber.describe('proven: no plan fits more weight'),
+  considered: Counts,
+  greedy: z.object({ aloneEach: Counts, together: Counts, weighted: z.number() }),
+  repack: z.boolean(),
+  plan: PlanJsonSchema,
+  moves: z.array(MoveSchema),
+  ...capacityCommon,
+});
+const BuyAnswer = z.object({
+  question: z.literal('buy'),
+  status: StatusSchema,
+  buy: Counts.nullable().describe('how many nodes of each catalogue type to buy'),
+  nodes: Names.nullable(),
+  price: MaybeNumber,
+  bound: MaybeNumber,
+  gap: MaybeNumber,
+  plan: PlanJsonSchema,
+  reasons: z.array(ReasonSchema).optional(),
+  ...capacityCommon,
+});
+const WhatIfAnswer = z.object({
+  question: z.literal('whatIf'),
+  status: StatusSchema,
+  fits: z.boolean(),
+  moves: z.array(MoveSchema),
+  moveCount: Count,
+  objective: MaybeNumber,
+  bound: MaybeNumber,
+  unplaced: Names,
+  reasons: z.array(ReasonSchema).optional(),
+  plan: PlanJsonSchema,
+  ...capacityCommon,
+});
+const MoveBudgetAnswer = z.object({
+  question: z.literal('moveBudget'),
+  curve: z.array(
+    z.object({
+      maxMoves: Count,
+      status: StatusSchema,
+      objective: MaybeNumber,
+      bound: MaybeNumber,
+      moves: Count.nullable(),
+      moved: Names.nullable(),
+    }),
+  ),
+  plan: PlanJsonSchema.nullable(),
+  ...capacityCommon,
+});
+
+/** POST /v1/capacity: the answer to the snapshot's question. */
+export const CapacityAnswerSchema = z.discriminatedUnion('question', [
+  FitAnswer,
+  BuyAnswer,
+  WhatIfAnswer,
+  MoveBudgetAnswer,
+]);
+export type CapacityAnswer = z.infer<typeof CapacityAnswerSchema>;
+
+/** GET /v1/version. */
+export const VersionSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  commit: z.string().nullable(),
+  node: z.string(),
+  solvers: z.record(z.string(), z.string()),
+});

@@ -1,0 +1,189 @@
+import { z } from 'zod';
+import { QuestionSchema } from '../models/capacity.js';
+import { KubeInputSchema, KubeNodeSchema, KubePodSchema } from '../models/kube.js';
+import { PlanInputSchema } from '../models/plan.js';
+import { ProgramSchema } from '../models/program.js';
+import { SnapshotSchema, snapshotFields } from '../models/snapshot.js';
+import { CapacityAnswerSchema, EvaluateAnswerSchema, PlanAnswerSchema, VersionSchema } from '../planning/schemas.js';
+import { versionInfo } from '../planning/version.js';
+import { ERROR_CODES } from './errors.js';
+
+/**
+ * The OpenAPI 3.1 document (GET /openapi.json), generated from the zod schemas the service itself uses:
+ * the request schemas that validate bodies (models/) and the answer schemas (planning/schemas.ts). Its
+ * JSON Schemas are draft 2020-12, as OpenAPI 3.1 has them.
+ */
+type Json = Record<string, unknown>;
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Json {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' });
+  return rest as Json;
+}
+
+const ErrorSchema = z.object({
+  error: z.object({
+    code: z.enum(Object.keys(ERROR_CODES) as [keyof typeof ERROR_CODES, ...(keyof typeof ERROR_CODES)[]]),
+    message: z.string(),
+    issues: z.array(z.object({ path: z.string(), message: z.string() })).describe('each with its field path'),
+  }),
+});
+
+const HealthSchema = z.object({
+  status: z.enum(['ok', 'starting', 'draining', 'failing']),
+  solverThreads: z.number().int(),
+  queued: z.number().int(),
+  maxQueue: z.number().int(),
+  workers: z.record(z.string(), z.number()),
+  inputThreads: z.record(z.string(), z.number()).optional(),
+});
+
+const KubeList = z.looseObject({
+  kind: z.literal('List'),
+  items: z.array(z.union([KubeNodeSchema, KubePodSchema, z.looseObject({ kind: z.string() })])),
+  options: KubeInputSchema.shape.options,
+});
+
+/** Request bodies, as the routes read them (a snapshot, or Kubernetes input, with what the route adds). */
+function requestSchemas(): Json {
+  const withPlan = { plan: PlanInputSchema.optional() };
+  const withQuestion = { question: QuestionSchema };
+  return {
+    Snapshot: jsonSchema(SnapshotSchema, 'input'),
+    KubernetesInput: jsonSchema(KubeInputSchema, 'input'),
+    KubernetesList: jsonSchema(KubeList, 'input'),
+    Program: jsonSchema(ProgramSchema, 'input'),
+    EvaluateInput: jsonSchema(
+      z.union([z.strictObject({ ...snapshotFields, ...withPlan }), KubeInputSchema.extend(withPlan)]),
+      'input',
+    ),
+    CapacityInput: jsonSchema(
+      z.union([z.strictObject({ ...snapshotFields, ...withQuestion }), KubeInputSchema.extend(withQuestion)]),
+      'input',
+    ),
+  };
+}
+
+function responseSchemas(): Json {
+  return {
+    PlanAnswer: jsonSchema(PlanAnswerSchema, 'output'),
+    EvaluateAnswer: jsonSchema(EvaluateAnswerSchema, 'output'),
+    CapacityAnswer: jsonSchema(CapacityAnswerSchema, 'output'),
+    Error: jsonSchema(ErrorSchema, 'output'),
+    Health: jsonSchema(HealthSchema, 'output'),
+    Version: jsonSchema(VersionSchema, 'output'),
+  };
+}
+
+const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: Json): Json => ({ 'application/json': { schema } });
+
+/** The catalogue's codes answered with each status. */
+function errorResponses(statuses: readonly number[]): Json {
+  const out: Json = {};
+  for (const status of statuses) {
+    const codes = Object.entries(ERROR_CODES).flatMap(([code, s]) => (s === status ? [code] : []));
+    out[String(status)] = {
+      description: `error: ${codes.join(', ')}${status === 503 ? ' (with Retry-After)' : ''}`,
+      content: json(ref('Error')),
+      ...(status === 503 ? { headers: { 'Retry-After': { schema: { type: 'integer' } } } } : {}),
+    };
+  }
+  return out;
+}
+
+const POST_ERRORS = [400, 404, 413, 415, 422, 500, 503];
+
+function post(summary: string, body: Json, answer: string, lp: boolean): Json {
+  return {
+    post: {
+      summary,
+      ...(lp
+        ? {
+            parameters: [
+              {
+                name: 'format',
+                in: 'query',
+                schema: { type: 'string', enum: ['json', 'lp'] },
+                description: 'lp: the integer program as CPLEX LP text instead of a solve',
+              },
+            ],
+          }
+        : {}),
+      requestBody: { required: true, content: json(body) },
+      responses: {
+        '200': {
+          description: 'the answer',
+          content: { ...json(ref(answer)), ...(lp ? { 'text/plain': { schema: { type: 'string' } } } : {}) },
+        },
+        ...errorResponses(POST_ERRORS),
+      },
+    },
+  };
+}
+
+function get(summary: string, content: Json, extra: Json = {}): Json {
+  return { get: { summary, responses: { '200': { description: summary, content }, ...extra } } };
+}
+
+function paths(): Json {
+  const plan = { oneOf: [ref('Snapshot'), ref('KubernetesInput'), ref('KubernetesList')] };
+  const text = (type: string): Json => ({ [type]: { schema: { type: 'string' } } });
+  const unready = { '503': { description: 'starting, draining or failing', content: json(ref('Health')) } };
+  return {
+    '/v1/plan': post(
+      'Solve a cluster snapshot: the best verified plan, its bound and the greedy',
+      plan,
+      'PlanAnswer',
+      true,
+    ),
+    '/v1/solve': post('Solve an assignment program', ref('Program'), 'PlanAnswer', true),
+    '/v1/evaluate': post(
+      'Check a given plan against every rule and the optimum',
+      ref('EvaluateInput'),
+      'EvaluateAnswer',
+      false,
+    ),
+    '/v1/capacity': post(
+      'Answer a capacity question (fit, buy, whatIf, moveBudget)',
+      ref('CapacityInput'),
+      'CapacityAnswer',
+      false,
+    ),
+    '/v1/version': get('This build, its commit and the solver packages', json(ref('Version'))),
+    '/livez': get('The process answers', json({ type: 'object', properties: { status: { const: 'ok' } } })),
+    '/readyz': get('The service takes work', json(ref('Health')), unready),
+    '/healthz': get('Readiness with detail', json(ref('Health')), unready),
+    '/metrics': get('Prometheus metrics (text exposition format)', text('text/plain')),
+    '/openapi.json': get('This document', json({ type: 'object' })),
+    '/docs': get('API documentation rendered from this document', text('text/html')),
+    '/docs/init.js': get("The documentation page's script", text('application/javascript')),
+    '/docs/assets/{file}': {
+      get: {
+        summary: 'Swagger UI, served from the package',
+        parameters: [{ name: 'file', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { '200': { description: 'the file' }, ...errorResponses([404]) },
+      },
+    },
+  };
+}
+
+let document: Json | undefined;
+
+export function openApiDocument(): Json {
+  document ??= {
+    openapi: '3.1.0',
+    info: {
+      title: 'optiplace',
+      version: versionInfo().version,
+      description:
+        'Provably optimal container placement. Every plan is verified; `optimal` only when proven, otherwise ' +
+        'the gap to a proven bound. Errors are `{"error": {code, message, issues}}`; the codes and their ' +
+        'statuses are in `x-error-codes`.',
+      license: { name: 'MIT', identifier: 'MIT' },
+    },
+    'x-error-codes': ERROR_CODES,
+    paths: paths(),
+    components: { schemas: { ...requestSchemas(), ...responseSchemas() } },
+  };
+  return document;
+}
