@@ -2,18 +2,28 @@ import { unitsToNumber, type AssignmentModel } from '../models/model.js';
 import type { PlanSummary, SolveOutcome } from '../solver/solve.js';
 import { relativeGap } from '../solver/bounds.js';
 import { verifyPlan } from '../solver/verify.js';
+import type {
+  Answer,
+  EvaluateAnswer,
+  EvaluationComparisonSchema,
+  PlanAnswer,
+  PlanComparisonSchema,
+  PlanJson,
+} from './schemas.js';
 
 /**
  * Turns a solve outcome into the JSON answer, the same for the API and the CLI. Snapshots name
  * containers and nodes (`assignments`); programs give the node index per container (`assignment`).
+ * The answer types are the zod schemas' (planning/schemas.ts), which the OpenAPI document publishes.
  */
-export interface PlanJson {
-  readonly assignments?: readonly { readonly container: string; readonly node: string }[];
-  /** Containers that run somewhere now and that the plan puts elsewhere (to: null when left out). */
-  readonly moves?: readonly { readonly container: string; readonly from: string; readonly to: string | null }[];
-  readonly assignment?: readonly (number | null)[];
-  readonly unplaced: readonly string[] | readonly number[];
-}
+type Comparison<L extends string, O extends string> = L extends 'plan'
+  ? Answer<typeof PlanComparisonSchema>
+  : O extends 'given'
+    ? Answer<typeof EvaluationComparisonSchema>
+    : never;
+
+/** The plan answer before the use case adds its timings (from the request's arrival) and explanation. */
+export type OutcomeJson = Omit<PlanAnswer, 'timings' | 'explanation'> & { timings: SolveOutcome['timings'] };
 
 export function planJson(model: AssignmentModel, plan: PlanSummary): PlanJson {
   const a = Array.from(plan.assignment);
@@ -68,12 +78,12 @@ function nodesUsed(model: AssignmentModel, plan: ArrayLike<number>): string[] {
  * the objective of each and its parts, the gap of the other to the best plan and to the proven bound,
  * the containers placed differently, and the nodes each uses.
  */
-export function sideBySide(
+export function sideBySide<L extends 'plan' | 'best', O extends 'greedy' | 'given'>(
   model: AssignmentModel,
-  best: { readonly label: string; readonly plan: PlanSummary; readonly objective: number | null },
-  other: { readonly label: string; readonly plan: PlanSummary; readonly objective: number | null },
+  best: { readonly label: L; readonly plan: PlanSummary; readonly objective: number | null },
+  other: { readonly label: O; readonly plan: PlanSummary; readonly objective: number | null },
   bound: number | null,
-): Record<string, unknown> {
+): Comparison<L, O> {
   const a = best.plan.assignment;
   const b = other.plan.assignment;
   const name = (i: number): string | null => (i < 0 ? null : model.nodes[i]!);
@@ -81,7 +91,7 @@ export function sideBySide(
   for (let j = 0; j < model.items.length; j++)
     if (a[j] !== b[j])
       differ.push({ container: model.items[j]!, [best.label]: name(a[j]!), [other.label]: name(b[j]!) });
-  const side = (x: typeof best): Record<string, unknown> => ({
+  const side = (x: { readonly plan: PlanSummary; readonly objective: number | null }) => ({
     objective: x.objective,
     ...(model.objective ? { parts: x.plan.verification.parts } : {}),
     placed: x.plan.verification.placed,
@@ -95,14 +105,10 @@ export function sideBySide(
       gapToBound: gapOf(other.objective, bound),
     },
     placedDifferently: differ,
-  };
+  } as unknown as Comparison<L, O>;
 }
 
-export function outcomeJson(
-  model: AssignmentModel,
-  o: SolveOutcome,
-  inputNotes: readonly string[] = [],
-): Record<string, unknown> {
+export function outcomeJson(model: AssignmentModel, o: SolveOutcome, inputNotes: readonly string[] = []): OutcomeJson {
   const greedyObjective =
     o.greedy.verification.complete || model.rules?.unplacedPenalty ? o.greedy.verification.objective : null;
   return {
@@ -148,7 +154,7 @@ export function evaluationJson(
   plan: Int32Array,
   o: SolveOutcome,
   inputNotes: readonly string[] = [],
-): Record<string, unknown> {
+): Omit<EvaluateAnswer, 'optimal'> & { optimal: OutcomeJson } {
   const check = verifyPlan(model, plan, true);
   const given: PlanSummary = { assignment: plan, verification: check };
   const optimal = outcomeJson(model, o, inputNotes);

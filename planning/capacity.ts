@@ -7,13 +7,15 @@ import type { Planner } from './planner.js';
 import type { Built } from './accept.js';
 import type { PrepareRequest } from './prepare.js';
 import { namedPlacement } from '../models/plan.js';
+import type { CapacityAnswer } from './schemas.js';
 
 /**
  * The second stage of a capacity question: its solves, sharing the time limit (each gets the time left
  * split over the solves still to come), and the answer. Every plan in it is verified.
  */
 
-type Json = Record<string, unknown>;
+/** A question's answer before the use case adds its timings. */
+type Answered<Q extends CapacityAnswer['question']> = Omit<Extract<CapacityAnswer, { question: Q }>, 'timings'>;
 
 /** Solves with the time left until `deadline`, split evenly over `share` solves still to come. */
 function solveBy(
@@ -36,9 +38,8 @@ export async function answerCapacity(
   planner: Planner,
   deadline: number,
   body: PrepareRequest['body'],
-): Promise<Json> {
-  const started = Date.now();
-  let answer: Json;
+): Promise<Omit<CapacityAnswer, 'timings'>> {
+  let answer: Omit<CapacityAnswer, 'timings'>;
   switch (prep.question) {
     case 'fit':
       answer = await fit(prep, planner, deadline);
@@ -53,14 +54,14 @@ export async function answerCapacity(
       answer = await moveBudget(prep, planner, deadline);
       break;
   }
-  return {
-    ...answer,
-    notes: [...prep.notes, ...((answer['notes'] as string[] | undefined) ?? [])],
-    timings: { solveMs: Date.now() - started },
-  };
+  return { ...answer, notes: [...prep.notes, ...answer.notes] };
 }
 
-async function fit(prep: CapacityPrepared & { question: 'fit' }, planner: Planner, deadline: number): Promise<Json> {
+async function fit(
+  prep: CapacityPrepared & { question: 'fit' },
+  planner: Planner,
+  deadline: number,
+): Promise<Answered<'fit'>> {
   const { q, base, copies, moveScale, movers } = prep;
   const model = prep.fit.model;
   const o = await solveBy(planner, prep.fit, deadline, 1);
@@ -90,12 +91,16 @@ async function fit(prep: CapacityPrepared & { question: 'fit' }, planner: Planne
     greedy: { aloneEach: prep.greedyAlone, together: prep.greedyTogether, weighted: weightOf(prep.greedyTogether) },
     repack: q.repack ?? false,
     plan: planJson(model, o.plan),
-    moves: (outcomeJson(model, o)['moves'] as unknown) ?? [],
+    moves: outcomeJson(model, o).moves ?? [],
     notes: o.notes,
   };
 }
 
-async function buy(prep: CapacityPrepared & { question: 'buy' }, planner: Planner, deadline: number): Promise<Json> {
+async function buy(
+  prep: CapacityPrepared & { question: 'buy' },
+  planner: Planner,
+  deadline: number,
+): Promise<Answered<'buy'>> {
   const { q, keptCount } = prep;
   const model = prep.built.model;
   const o = await solveBy(planner, prep.built, deadline, 1);
@@ -115,7 +120,7 @@ async function buy(prep: CapacityPrepared & { question: 'buy' }, planner: Planne
     question: 'buy',
     status: o.status,
     buy: feasible ? byType : null,
-    nodes: feasible ? [...used].sort((a, b) => a - b).map((i) => model.nodes[i]) : null,
+    nodes: feasible ? [...used].sort((a, b) => a - b).map((i) => model.nodes[i]!) : null,
     price: feasible ? price : null,
     bound: o.bound,
     gap: o.gap,
@@ -130,7 +135,7 @@ async function whatIf(
   planner: Planner,
   deadline: number,
   body: PrepareRequest['body'],
-): Promise<Json> {
+): Promise<Answered<'whatIf'>> {
   const notes: string[] = [];
   let next = prep.next;
   if (!next) {
@@ -172,10 +177,10 @@ async function moveBudget(
   prep: CapacityPrepared & { question: 'moveBudget' },
   planner: Planner,
   deadline: number,
-): Promise<Json> {
+): Promise<Answered<'moveBudget'>> {
   const m0 = prep.free.model;
   const movers = m0.items.flatMap((_, j) => (m0.rules!.current[j]! >= 0 ? [j] : []));
-  const curve: Json[] = [];
+  const curve: Answered<'moveBudget'>['curve'][number][] = [];
   let last: { model: AssignmentModel; o: SolveOutcome } | undefined;
   for (let k = 0; k <= prep.maxMoves; k++) {
     const limit: GroupRule = { kind: 'moveLimit', name: `at most ${k} moves`, items: movers, limit: k };
@@ -190,7 +195,7 @@ async function moveBudget(
       objective: o.objective,
       bound: o.bound,
       moves: o.objective === null ? null : moved.length,
-      moved: o.objective === null ? null : moved.map((j) => m0.items[j]),
+      moved: o.objective === null ? null : moved.map((j) => m0.items[j]!),
     });
     last = { model, o };
   }

@@ -6,6 +6,14 @@ import { SOLVER_NAMES } from '../models/options.js';
  * capacity.ts) and of the OpenAPI document's response schemas (server/openapi.ts). JSON has no Infinity or
  * NaN: a number that is not finite is written as null, so numbers that can be are nullable here.
  */
+/** The answers are built from the solver's readonly arrays: the types say readonly all the way down. */
+export type Answer<T extends z.ZodType> = DeepReadonly<z.infer<T>>;
+type DeepReadonly<T> = T extends readonly (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
 const Count = z.number().int().min(0);
 const MaybeNumber = z.number().nullable();
 const Names = z.array(z.string());
@@ -32,7 +40,7 @@ export const PlanJsonSchema = z.object({
     .describe('a program: the node index per container'),
   unplaced: z.union([Names, z.array(z.number().int().min(0))]),
 });
-export type PlanJson = z.infer<typeof PlanJsonSchema>;
+export type PlanJson = Answer<typeof PlanJsonSchema>;
 
 export const PartsSchema = z
   .object({ cost: MaybeNumber, balance: MaybeNumber, pack: MaybeNumber, weighted: MaybeNumber })
@@ -128,7 +136,7 @@ export const PlanAnswerSchema = PlanJsonSchema.extend({
   explanation: ExplanationSchema.nullable().optional().describe('a minimal conflict, when infeasible'),
   timings: TimingsSchema,
 });
-export type PlanAnswer = z.infer<typeof PlanAnswerSchema>;
+export type PlanAnswer = Answer<typeof PlanAnswerSchema>;
 
 /** POST /v1/evaluate: the given plan checked against every rule, and the optimum beside it. */
 export const EvaluateAnswerSchema = z.object({
@@ -145,7 +153,7 @@ export const EvaluateAnswerSchema = z.object({
   comparison: EvaluationComparisonSchema.optional(),
   explanation: ExplanationSchema.nullable().optional(),
 });
-export type EvaluateAnswer = z.infer<typeof EvaluateAnswerSchema>;
+export type EvaluateAnswer = Answer<typeof EvaluateAnswerSchema>;
 
 const CapacityTimings = z.object({ totalMs: z.number(), prepareMs: z.number() });
 const Counts = z.record(z.string(), z.number().int().min(0));
@@ -214,7 +222,7 @@ export const CapacityAnswerSchema = z.discriminatedUnion('question', [
   WhatIfAnswer,
   MoveBudgetAnswer,
 ]);
-export type CapacityAnswer = z.infer<typeof CapacityAnswerSchema>;
+export type CapacityAnswer = Answer<typeof CapacityAnswerSchema>;
 
 /** GET /v1/version. */
 export const VersionSchema = z.object({

@@ -2,6 +2,7 @@ import type { Explanation } from '../solver/protocol.js';
 import type { SolveOutcome } from '../solver/solve.js';
 import type { Built } from './accept.js';
 import { evaluationJson, outcomeJson } from './answer.js';
+import type { EvaluateAnswer, PlanAnswer } from './schemas.js';
 
 /** A solved plan, solve or evaluation, before it is turned into JSON (the CLI's table reads it). */
 export interface Solved {
@@ -15,10 +16,8 @@ export interface Solved {
 }
 
 /** The answer JSON of a solved plan, solve or evaluation. */
-export function solvedJson(s: Solved): Record<string, unknown> {
+export function solvedJson(s: Solved): PlanAnswer | EvaluateAnswer {
   const { model, notes } = s.built;
-  const json = s.given ? evaluationJson(model, s.given, s.outcome, notes) : outcomeJson(model, s.outcome, notes);
-  if (s.explanation !== undefined) json['explanation'] = s.explanation;
   // From the request's arrival: reading and checking the input, waiting for a solver thread, solving.
   const t = s.outcome.timings;
   const timings = {
@@ -28,9 +27,12 @@ export function solvedJson(s: Solved): Record<string, unknown> {
     solveMs: t.totalMs,
     timedOut: t.timedOut,
   };
-  if (s.given) (json['optimal'] as Record<string, unknown>)['timings'] = timings;
-  else json['timings'] = timings;
-  return json;
+  const explanation = s.explanation !== undefined ? { explanation: s.explanation } : {};
+  if (s.given) {
+    const e = evaluationJson(model, s.given, s.outcome, notes);
+    return { ...e, optimal: { ...e.optimal, timings }, ...explanation };
+  }
+  return { ...outcomeJson(model, s.outcome, notes), ...explanation, timings };
 }
 
 /** JSON has no Infinity or NaN: they are written as null (as the service's Express replacer does). */

@@ -39,7 +39,7 @@ describe('snapshot fixtures (fixtures/plan)', () => {
     it(`${c.name} (${c.file})`, async () => {
       const v = snapshot(c.input);
       const outcome = await solveModel(v.model, v.options, sharedPool());
-      const json = outcomeJson(v.model, outcome) as {
+      const json = outcomeJson(v.model, outcome) as unknown as {
         status: string;
         objective: number | null;
         assignments: { container: string; node: string }[];

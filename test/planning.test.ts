@@ -36,7 +36,7 @@ describe('objectives (fixtures/objectives): optimal values confirmed by brute fo
       assert.ok(Math.abs(o.objective! - c.want.objective) < 1e-9, `objective ${o.objective}`);
       const brute = bruteForcePlan(v.model);
       assert.ok(brute && Math.abs(brute.objective - c.want.objective) < 1e-9, `brute force ${brute?.objective}`);
-      const json = outcomeJson(v.model, o) as {
+      const json = outcomeJson(v.model, o) as unknown as {
         assignments: { container: string; node: string }[];
         unplaced: string[];
         greedy: { objective: number };

@@ -18,7 +18,7 @@ describe('program fixtures (fixtures/solve)', () => {
     for (const sense of ['min', 'max'] as const) {
       it(`${c.name}, ${sense} (${c.file})`, async () => {
         const v = program({ ...c.input, sense });
-        const json = outcomeJson(v.model, await solveModel(v.model, v.options, sharedPool())) as {
+        const json = outcomeJson(v.model, await solveModel(v.model, v.options, sharedPool())) as unknown as {
           status: string;
           objective: number;
           assignment: (number | null)[];
