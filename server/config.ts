@@ -44,6 +44,9 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
+/** The names of the environment variables above (what a deployment may set). */
+export const ENV_NAMES: readonly string[] = Object.keys(EnvSchema.shape);
+
 export interface ServerConfig {
   readonly port: number;
   readonly maxBodyBytes: number;
