@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { stringify } from 'yaml';
+import { parse as parseYaml, stringify } from 'yaml';
 import { join } from 'node:path';
 import { fixturePath, ROOT } from './helpers.js';
 import { kubectlNode, kubectlPod, writeList } from '../bench/kubectl.js';
@@ -232,5 +232,47 @@ describe('CLI: kubectl lists too large for one string are streamed', function ()
       spec: { containers: [{ name: 'c', resources: { requests: { cpu: '1' } } }] },
       status: { phase: 'Pending' },
     });
+  });
+});
+
+/** The seed example of fixtures/plan with a node named "no" (a boolean in YAML 1.1 unless quoted). */
+function seedWithNodeNamedNo(): string {
+  const input = JSON.parse(fixtureInput('seed-example.json')) as { nodes: { name: string }[] };
+  input.nodes[0]!.name = 'no';
+  return JSON.stringify(input);
+}
+
+describe('CLI: -o json|yaml|table (--format the same flag)', function () {
+  this.timeout(120_000);
+
+  it('-o yaml prints the answer JSON as YAML: the same fields, names such as "no" quoted', () => {
+    const json = placement(['plan', '-', '--output', 'json'], seedWithNodeNamedNo());
+    const yaml = placement(['plan', '-', '-o', 'yaml'], seedWithNodeNamedNo());
+    assert.equal(yaml.code, 0, yaml.stderr);
+    const a = JSON.parse(json.stdout) as Record<string, unknown>;
+    const b = parseYaml(yaml.stdout, { version: '1.1' }) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(b), Object.keys(a));
+    assert.equal(b['status'], 'optimal');
+    assert.equal(b['objective'], 1.25);
+    assert.deepEqual(b['assignments'], a['assignments']);
+    assert.deepEqual(b['greedy'], a['greedy']);
+    assert.match(yaml.stdout, /node: "no"\n/);
+    assert.doesNotMatch(yaml.stdout, /^\s*[{[]/, 'not JSON');
+  });
+
+  it('--format yaml is -o yaml; -o and --format that disagree, and unknown values, exit 2', () => {
+    const r = placement(['plan', '-', '--format', 'yaml'], fixtureInput('seed-example.json'));
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((parseYaml(r.stdout) as { objective: number }).objective, 1.25);
+    for (const [args, want] of [
+      [['-o', 'xml'], 'placement: -o/--output must be json, yaml or table, got "xml"\n'],
+      [['--format', 'csv'], 'placement: --format must be json, yaml or table, got "csv"\n'],
+      [['-o', 'json', '--format', 'table'], 'placement: -o/--output "json" and --format "table" disagree: give one\n'],
+    ] as const) {
+      const bad = placement(['plan', '-', ...args], fixtureInput('seed-example.json'));
+      assert.equal(bad.code, 2);
+      assert.equal(bad.stderr, want);
+      assert.equal(bad.stdout, '');
+    }
   });
 });

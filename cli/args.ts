@@ -1,0 +1,147 @@
+import { parseArgs } from 'node:util';
+import { SOLVER_NAMES } from '../models/options.js';
+import type { InputIssue } from '../models/validate.js';
+import type { Route } from '../planning/prepare.js';
+
+/**
+ * The command line: what to run, on what, and how to print it. Every mistake is a CliError (exit 2) whose
+ * message says what was wrong; the process is ended in one place (cli/main.ts), after the solver threads.
+ */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly issues: readonly InputIssue[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export const OUTPUT_FORMATS = ['json', 'yaml', 'table'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/** The flags that override the input's own "options". */
+export interface Overrides {
+  readonly timeLimitMs?: number;
+  readonly mipGap?: number;
+  readonly solver?: string;
+}
+
+export interface Command {
+  readonly route: Route;
+  /** Files and directories ('-' for standard input); empty when the cluster is read. */
+  readonly paths: readonly string[];
+  readonly output: OutputFormat;
+  readonly exportLp: boolean;
+  readonly overrides: Overrides;
+}
+
+export type Invocation = { readonly kind: 'help' } | { readonly kind: 'run'; readonly command: Command };
+
+export function usage(name: string): string {
+  return `Usage: ${name} <plan|solve|evaluate|capacity> <FILE|-> [options]
+
+Commands:
+  plan FILE|-     solve a cluster snapshot: plain (nodes, containers, costs) or Kubernetes
+                  ({nodeList, podList}, or a kind: List of nodes and pods)
+  plan PATH...    Kubernetes manifests, JSON or YAML (multi-document), from files and
+                  directories, e.g. "plan nodes.json pods.json" or "plan ./manifests/"
+  solve FILE|-    solve an assignment program (cost, demand, capacity, sense)
+  capacity FILE|- answer the snapshot's "question": {fit: how many more copies of some
+                  shapes fit}, {buy: the cheapest nodes from a catalogue}, {whatIf: nodes
+                  removed or added, fewest moves}, {moveBudget: cost against moves, k = 0..K}
+  evaluate FILE|- check a given plan (the snapshot's "plan", or what runs today) against the
+                  optimum: validity and every broken rule, objective, gap, both side by side
+
+Options (override the input's own "options"):
+  --time-limit-ms N   wall-clock limit in milliseconds (default 10000)
+  --solver NAME       ${SOLVER_NAMES.join(' | ')} (default auto: HiGHS and GLPK race)
+  --mip-gap X         stop within this relative gap (default 0: prove optimality)
+
+Output:
+  -o, --output F      json (default), yaml (the same answer as YAML) or table: each node's
+                      containers and utilisation bars, the greedy beside the plan, and the
+                      gap (capacity answers print as JSON or YAML); --format F is the same flag
+  --export lp         print the integer program as CPLEX LP text (for any solver) and exit
+  -h, --help          show this help
+
+Inputs: regular files (at most 512 MiB each; JSON lists of 64 MiB or more are streamed, up to 16 GiB)
+or standard input; a directory's *.json,
+*.yaml and *.yml files, not its subdirectories.
+
+Exit codes: 0 optimal or feasible, 1 infeasible, 2 bad input or usage, 3 no plan within
+the time limit, 4 internal error.`;
+}
+
+const OPTIONS = {
+  'time-limit-ms': { type: 'string' },
+  solver: { type: 'string' },
+  'mip-gap': { type: 'string' },
+  export: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  format: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+function parseNumberFlag(name: string, value: string | undefined, integer: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  const x = Number(value);
+  if (value.trim() === '' || !Number.isFinite(x) || (integer && !Number.isInteger(x)))
+    throw new CliError(`--${name} must be ${integer ? 'an integer' : 'a number'}, got "${value}"`);
+  return x;
+}
+
+function overridesOf(values: Values): Overrides {
+  const timeLimitMs = parseNumberFlag('time-limit-ms', values['time-limit-ms'], true);
+  const mipGap = parseNumberFlag('mip-gap', values['mip-gap'], false);
+  return {
+    ...(timeLimitMs === undefined ? {} : { timeLimitMs }),
+    ...(mipGap === undefined ? {} : { mipGap }),
+    ...(values.solver === undefined ? {} : { solver: values.solver }),
+  };
+}
+
+/** -o / --output, or its older name --format (the same values; both given must agree). */
+function outputOf(values: Values): OutputFormat {
+  const { output, format } = values;
+  if (output !== undefined && format !== undefined && output !== format)
+    throw new CliError(`-o/--output "${output}" and --format "${format}" disagree: give one`);
+  const value = output ?? format ?? 'json';
+  if (!(OUTPUT_FORMATS as readonly string[]).includes(value))
+    throw new CliError(
+      `${output !== undefined ? '-o/--output' : '--format'} must be json, yaml or table, got "${value}"`,
+    );
+  return value as OutputFormat;
+}
+
+const ROUTES: readonly string[] = ['plan', 'solve', 'evaluate', 'capacity'];
+
+function commandOf(values: Values, positionals: readonly string[], name: string): Command {
+  const [route = '', ...paths] = positionals;
+  if (!ROUTES.includes(route) || paths.length === 0 || (route !== 'plan' && paths.length > 1))
+    throw new CliError(
+      `expected "plan FILE" or "solve FILE" (or "evaluate FILE", "capacity FILE"; - for stdin)\n${usage(name)}`,
+    );
+  if (values.export !== undefined && values.export !== 'lp')
+    throw new CliError(`--export must be "lp", got "${values.export}"`);
+  return {
+    route: route as Route,
+    paths,
+    output: outputOf(values),
+    exportLp: values.export === 'lp',
+    overrides: overridesOf(values),
+  };
+}
+
+/** What the command line asks for; `name` is how the program was called (for the usage text). */
+export function parseInvocation(argv: readonly string[], name: string): Invocation {
+  let parsed: { values: Values; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, options: OPTIONS });
+  } catch (err) {
+    throw new CliError(`${err instanceof Error ? err.message : String(err)}\n${usage(name)}`);
+  }
+  if (parsed.values.help) return { kind: 'help' };
+  return { kind: 'run', command: commandOf(parsed.values, parsed.positionals, name) };
+}
