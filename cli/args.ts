@@ -59,8 +59,9 @@ Options (override the input's own "options"):
 
 Output:
   -o, --output F      json (default), yaml (the same answer as YAML) or table: each node's
-                      containers and utilisation bars, the greedy beside the plan, and the
-                      gap (capacity answers print as JSON or YAML); --format F is the same flag
+                      containers and utilisation (memory in Ki/Mi/Gi, cpu in cores), the
+                      greedy beside the plan, and the gap (capacity answers print as JSON
+                      or YAML); --format F is the same flag
   --export lp         print the integer program as CPLEX LP text (for any solver) and exit
   -h, --help          show this help
 

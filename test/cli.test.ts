@@ -10,6 +10,7 @@ import { scaleSnapshot } from '../bench/scale.js';
 import { readLargeList, slimObject } from '../cli/stream.js';
 import { validatePlanBody } from '../models/validate.js';
 import { greedyPlan } from '../solver/greedy.js';
+import { binaryBytes, isByteResource } from '../cli/table.js';
 
 const CLI = join(ROOT, 'dist', 'cli', 'placement.js');
 
@@ -274,5 +275,52 @@ describe('CLI: -o json|yaml|table (--format the same flag)', function () {
       assert.equal(bad.stderr, want);
       assert.equal(bad.stdout, '');
     }
+  });
+});
+
+describe('CLI: the table in units for people', function () {
+  this.timeout(120_000);
+
+  it('-o table shows memory in binary units, cpu in cores, GPUs as counts', () => {
+    const seed = placement(['plan', join(ROOT, 'examples', 'seed-snapshot.json'), '-o', 'table']);
+    assert.equal(seed.code, 0, seed.stderr);
+    assert.match(seed.stdout, /\n {2}cpu {14}█{20} 100% {2}8 \/ 8 cpu\n/);
+    assert.match(seed.stdout, /\n {2}memory {11}█{19}░ {2}94% {2}15Gi \/ 16Gi\n/);
+    assert.match(seed.stdout, /memory .* 1Gi \/ 8Gi\n/);
+    const c = JSON.parse(readFileSync(fixturePath('kube', 'init-sidecar-overhead.json'), 'utf8')) as {
+      input: unknown;
+    };
+    const kube = placement(['plan', '-', '-o', 'table'], JSON.stringify(c.input));
+    assert.equal(kube.code, 0, kube.stderr);
+    assert.match(kube.stdout, /\n {2}cpu {15}█{19}░ {2}96% {2}3\.75 \/ 3\.91 cpu\n/);
+    assert.match(kube.stdout, /\n {2}ephemeral-storage ░{20} {3}0% {2}0 \/ 90\.6Gi\n/);
+    assert.match(kube.stdout, /\n {2}memory {12}█{6}░{14} {2}31% {2}4\.41Gi \/ 14Gi\n/);
+    assert.match(kube.stdout, /\n {2}nvidia\.com\/gpu {4}█{20} 100% {2}1 \/ 1\n/);
+    assert.doesNotMatch(kube.stdout, /\d{7}/, 'no raw byte counts');
+  });
+
+  it('binary units: the largest unit reached, two decimals at most; which resources are bytes', () => {
+    assert.deepEqual(
+      [0, 512, 1024, 1536, 536870912, 16106127360, 17179869184, 1.5 * 2 ** 40, 2 ** 60].map(binaryBytes),
+      ['0', '512', '1Ki', '1.5Ki', '512Mi', '15Gi', '16Gi', '1.5Ti', '1Ei'],
+    );
+    const bytes = ['memory', 'ephemeral-storage', 'storage', 'hugepages-2Mi', 'hugepages-1Gi', 'requests.memory'];
+    assert.deepEqual(bytes.filter(isByteResource), bytes);
+    assert.deepEqual(['cpu', 'pods', 'nvidia.com/gpu', 'memory-bandwidth', 'hugepages-'].filter(isByteResource), []);
+  });
+
+  it('a program keeps plain numbers, even for a resource named memory', () => {
+    const program = JSON.stringify({
+      cost: [
+        [1, 5],
+        [4, 2],
+      ],
+      demand: { memory: [1024, 2048], cpu: [1.5, 1] },
+      capacity: { memory: [4096, 4096], cpu: [2, 2] },
+    });
+    const r = placement(['solve', '-', '-o', 'table'], program);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /\n {2}memory .* 1024 \/ 4096\n/);
+    assert.match(r.stdout, /\n {2}cpu .* 1\.5 \/ 2\n/);
   });
 });
