@@ -35,10 +35,12 @@ export interface Command {
   readonly overrides: Overrides;
 }
 
-export type Invocation = { readonly kind: 'help' } | { readonly kind: 'run'; readonly command: Command };
+export type Invocation =
+  { readonly kind: 'help' } | { readonly kind: 'version' } | { readonly kind: 'run'; readonly command: Command };
 
 export function usage(name: string): string {
   return `Usage: ${name} <plan|solve|evaluate|capacity> <FILE|-> [options]
+       ${name} --version
 
 Commands:
   plan FILE|-     solve a cluster snapshot: plain (nodes, containers, costs) or Kubernetes
@@ -63,6 +65,7 @@ Output:
                       greedy beside the plan, and the gap (capacity answers print as JSON
                       or YAML); --format F is the same flag
   --export lp         print the integer program as CPLEX LP text (for any solver) and exit
+  --version           print the version, the commit and the solver packages' versions
   -h, --help          show this help
 
 Inputs: regular files (at most 512 MiB each; JSON lists of 64 MiB or more are streamed, up to 16 GiB)
@@ -80,6 +83,7 @@ const OPTIONS = {
   export: { type: 'string' },
   output: { type: 'string', short: 'o' },
   format: { type: 'string' },
+  version: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -144,5 +148,6 @@ export function parseInvocation(argv: readonly string[], name: string): Invocati
     throw new CliError(`${err instanceof Error ? err.message : String(err)}\n${usage(name)}`);
   }
   if (parsed.values.help) return { kind: 'help' };
+  if (parsed.values.version) return { kind: 'version' };
   return { kind: 'run', command: commandOf(parsed.values, parsed.positionals, name) };
 }

@@ -5,7 +5,7 @@ import { run } from '../planning/usecases.js';
 import { SolverPool } from '../solver/pool.js';
 import { CliError, parseInvocation, usage, type Command } from './args.js';
 import { readBody, withOverrides } from './input.js';
-import { printResult } from './output.js';
+import { printResult, versionText } from './output.js';
 
 /**
  * The CLI (`placement`): the
@@ -55,6 +55,10 @@ async function main(argv: readonly string[], name: string): Promise<number> {
   const invocation = parseInvocation(argv, name);
   if (invocation.kind === 'help') {
     process.stdout.write(`${usage(name)}\n`);
+    return 0;
+  }
+  if (invocation.kind === 'version') {
+    process.stdout.write(versionText());
     return 0;
   }
   const { command } = invocation;

@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
 import { solvedJson, type Result } from '../planning/usecases.js';
+import { versionInfo } from '../planning/version.js';
 import type { OutputFormat } from './args.js';
 import { renderTable } from './table.js';
 
@@ -36,4 +37,11 @@ export function printResult(result: Result, format: OutputFormat): number {
     process.stdout.write(`${renderTable(solved.built.model, solved.outcome, solved.given)}${conflict}`);
   } else process.stdout.write(serialise(solvedJson(solved), format));
   return exitCodeOf(solved.outcome.status);
+}
+
+/** `--version`: this build, its commit, the solver packages and Node. */
+export function versionText(): string {
+  const v = versionInfo();
+  const solvers = Object.entries(v.solvers).map(([name, version]) => `${name} ${version}`);
+  return `placement ${v.version} (${v.commit ?? 'unknown commit'})\nsolvers: ${solvers.join(', ')}\nnode ${v.node}\n`;
 }

@@ -19,6 +19,15 @@ function placement(args: string[], input?: string): { code: number | null; stdou
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+function withEnv(env: Record<string, string | undefined>, args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, ...env },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
 const fixtureInput = (name: string): string =>
   JSON.stringify((JSON.parse(readFileSync(fixturePath('plan', name), 'utf8')) as { input: unknown }).input);
 
@@ -322,5 +331,24 @@ describe('CLI: the table in units for people', function () {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /\n {2}memory .* 1024 \/ 4096\n/);
     assert.match(r.stdout, /\n {2}cpu .* 1\.5 \/ 2\n/);
+  });
+});
+
+describe('CLI: --version', function () {
+  it('prints the version, the commit (GIT_COMMIT here) and the solver packages', () => {
+    const own = (name: string): string =>
+      (
+        JSON.parse(readFileSync(join(ROOT, ...(name ? ['node_modules', name] : []), 'package.json'), 'utf8')) as {
+          version: string;
+        }
+      ).version;
+    const r = withEnv({ GIT_COMMIT: '0123abc' }, ['--version']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(
+      r.stdout,
+      `placement ${own('')} (0123abc)\n` +
+        `solvers: highs ${own('highs')}, glpk.js ${own('glpk.js')}, javascript-lp-solver ${own('javascript-lp-solver')}\n` +
+        `node ${process.version}\n`,
+    );
   });
 });
