@@ -33,6 +33,7 @@ export interface Command {
   readonly output: OutputFormat;
   readonly exportLp: boolean;
   readonly overrides: Overrides;
+  readonly quiet: boolean;
 }
 
 export type Invocation =
@@ -65,6 +66,10 @@ Output:
                       greedy beside the plan, and the gap (capacity answers print as JSON
                       or YAML); --format F is the same flag
   --export lp         print the integer program as CPLEX LP text (for any solver) and exit
+  -q, --quiet         no progress line. A solve that takes over a second shows its elapsed
+                      time, best objective, bound and gap on one stderr line while it runs,
+                      when stderr is a terminal (PLACEMENT_PROGRESS=always shows it on any
+                      stderr, PLACEMENT_PROGRESS=never never)
   --version           print the version, the commit and the solver packages' versions
   -h, --help          show this help
 
@@ -83,6 +88,7 @@ const OPTIONS = {
   export: { type: 'string' },
   output: { type: 'string', short: 'o' },
   format: { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
   version: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -136,6 +142,7 @@ function commandOf(values: Values, positionals: readonly string[], name: string)
     output: outputOf(values),
     exportLp: values.export === 'lp',
     overrides: overridesOf(values),
+    quiet: values.quiet ?? false,
   };
 }
 

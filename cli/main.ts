@@ -1,11 +1,12 @@
 import { InputError } from '../planning/errors.js';
-import { planner } from '../planning/planner.js';
+import { planner, type Planner } from '../planning/planner.js';
 import { prepare } from '../planning/prepare.js';
 import { run } from '../planning/usecases.js';
 import { SolverPool } from '../solver/pool.js';
 import { CliError, parseInvocation, usage, type Command } from './args.js';
 import { readBody, withOverrides } from './input.js';
 import { printResult, versionText } from './output.js';
+import { PROGRESS_ENV, progressWanted, ProgressLine, showingProgress } from './progress.js';
 
 /**
  * The CLI (`placement`): the
@@ -24,28 +25,34 @@ const CLI_LIMITS = {
   maxRuleWork: 50_000_000,
 };
 
-/** The solve. */
+/** The solve, with the progress line on stderr when it is wanted. */
 async function solve(command: Command, input: Record<string, unknown>): Promise<number> {
   const arrival = Date.now();
+  const show = progressWanted(command.quiet, process.env[PROGRESS_ENV], process.stderr.isTTY === true);
+  const line = show ? new ProgressLine({ out: process.stderr, start: arrival }) : undefined;
   const pool = new SolverPool({ threads: 2, maxQueue: 2 });
   const p = planner({
     pool,
     limits: CLI_LIMITS,
     prepare: async (req) => prepare(req),
+    ...(line ? { onProgress: (q) => line.report(q) } : {}),
   });
+  const shown: Planner = line ? showingProgress(p, line) : p;
   try {
-    const result = await run(p, {
+    const result = await run(shown, {
       route: command.route,
       body: { parsed: input },
       ...(command.exportLp ? { format: 'lp' as const } : {}),
       arrival,
     });
+    line?.close();
     return printResult(result, command.output);
   } catch (err) {
     if (err instanceof InputError)
       throw new CliError(err.code === 'invalid_input' ? 'invalid input' : err.message, err.issues);
     throw err;
   } finally {
+    line?.close();
     p.close();
     await pool.close();
   }

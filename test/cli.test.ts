@@ -11,6 +11,7 @@ import { readLargeList, slimObject } from '../cli/stream.js';
 import { validatePlanBody } from '../models/validate.js';
 import { greedyPlan } from '../solver/greedy.js';
 import { binaryBytes, isByteResource } from '../cli/table.js';
+import { gapToProgram, parseGapFile } from '../bench/orlib.js';
 
 const CLI = join(ROOT, 'dist', 'cli', 'placement.js');
 
@@ -350,5 +351,67 @@ describe('CLI: --version', function () {
         `solvers: highs ${own('highs')}, glpk.js ${own('glpk.js')}, javascript-lp-solver ${own('javascript-lp-solver')}\n` +
         `node ${process.version}\n`,
     );
+  });
+});
+
+/** OR-Library gapd instance 1 (5 × 100, published minimum 6353): GLPK and HiGHS take more than 3 s to prove it. */
+function gapdProgramFile(): string {
+  const g = parseGapFile(readFileSync(fixturePath('gap', 'gapd.txt'), 'utf8'), true)[0]!;
+  const file = join(mkdtempSync(join(tmpdir(), 'placement-progress-')), 'gapd-1.json');
+  writeFileSync(file, JSON.stringify(gapToProgram(g, 'min')));
+  return file;
+}
+
+const PROGRESS = /^solving: elapsed (\d+\.\d)s {3}best objective ([\d.]+) {3}bound ([\d.]+) {3}gap (\d+\.\d\d)%$/;
+
+describe('CLI: the progress line on stderr', function () {
+  this.timeout(120_000);
+  const file = gapdProgramFile();
+
+  it('PLACEMENT_PROGRESS=always: elapsed, best objective, bound and gap redrawn in place, erased at the end', () => {
+    const r = withEnv({ PLACEMENT_PROGRESS: 'always' }, ['solve', file, '--time-limit-ms', '3000']);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { status: string; objective: number; bound: number };
+    assert.equal(out.status, 'feasible');
+    assert.ok(r.stderr.endsWith('\r\x1b[K'), 'the line is erased');
+    const draws = r.stderr
+      .split('\r')
+      .filter((s) => s !== '\x1b[K' && s !== '')
+      .map((s) => {
+        assert.ok(s.endsWith('\x1b[K'), JSON.stringify(s));
+        return s.slice(0, -3);
+      });
+    const lines = draws.filter((s) => PROGRESS.test(s)).map((s) => PROGRESS.exec(s)!.slice(1).map(Number));
+    assert.ok(lines.length >= 3, `progress lines: ${JSON.stringify(draws)}`);
+    let last = { elapsed: 0, objective: Infinity, bound: -Infinity };
+    for (const [elapsed, objective, bound, gap] of lines as [number, number, number, number][]) {
+      assert.ok(elapsed >= 1 && elapsed >= last.elapsed, `elapsed ${elapsed}`);
+      assert.ok(objective <= last.objective && bound >= last.bound, 'the best so far only improves');
+      assert.ok(bound <= 6353 && 6353 <= objective, `${bound} ≤ 6353 ≤ ${objective}`);
+      assert.ok(Math.abs(gap - (100 * (objective - bound)) / objective) <= 0.01, `gap ${gap}`);
+      last = { elapsed, objective, bound };
+    }
+    assert.ok(out.objective <= last.objective && out.bound >= last.bound, 'the answer is at least as good as shown');
+  });
+
+  it('nothing on a stderr that is a pipe, and nothing with --quiet or -q even when forced', () => {
+    for (const [env, flags] of [
+      [{ PLACEMENT_PROGRESS: undefined }, []],
+      [{ PLACEMENT_PROGRESS: 'always' }, ['--quiet']],
+      [{ PLACEMENT_PROGRESS: 'always' }, ['-q']],
+    ] as const) {
+      const r = withEnv(env, ['solve', file, '--time-limit-ms', '1500', ...flags]);
+      assert.equal(r.code, 0, r.stderr);
+      const out = JSON.parse(r.stdout) as { status: string; timings: { totalMs: number } };
+      assert.equal(out.status, 'feasible');
+      assert.ok(out.timings.totalMs >= 1400, 'long enough for a progress line');
+      assert.equal(r.stderr, '', `${JSON.stringify(env)} ${flags.join(' ')}`);
+    }
+  });
+
+  it('a PLACEMENT_PROGRESS that is not auto, always or never exits 2', () => {
+    const r = withEnv({ PLACEMENT_PROGRESS: 'yes' }, ['solve', file, '--time-limit-ms', '1500']);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, 'placement: PLACEMENT_PROGRESS must be auto, always or never, got "yes"\n');
   });
 });
