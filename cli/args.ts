@@ -19,6 +19,12 @@ export class CliError extends Error {
 export const OUTPUT_FORMATS = ['json', 'yaml', 'table'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
+/** Where `plan --from-cluster` reads the cluster (cli/cluster.ts). */
+export interface ClusterSource {
+  readonly context?: string;
+  readonly namespace?: string;
+}
+
 /** The flags that override the input's own "options". */
 export interface Overrides {
   readonly timeLimitMs?: number;
@@ -30,6 +36,7 @@ export interface Command {
   readonly route: Route;
   /** Files and directories ('-' for standard input); empty when the cluster is read. */
   readonly paths: readonly string[];
+  readonly cluster?: ClusterSource;
   readonly output: OutputFormat;
   readonly exportLp: boolean;
   readonly overrides: Overrides;
@@ -41,6 +48,7 @@ export type Invocation =
 
 export function usage(name: string): string {
   return `Usage: ${name} <plan|solve|evaluate|capacity> <FILE|-> [options]
+       ${name} plan --from-cluster [--context NAME] [-n NAMESPACE] [options]
        ${name} --version
 
 Commands:
@@ -48,6 +56,9 @@ Commands:
                   ({nodeList, podList}, or a kind: List of nodes and pods)
   plan PATH...    Kubernetes manifests, JSON or YAML (multi-document), from files and
                   directories, e.g. "plan nodes.json pods.json" or "plan ./manifests/"
+  plan --from-cluster
+                  read the cluster with "kubectl get nodes,pods -o json --all-namespaces"
+                  and plan it: pending pods are placed, bound pods stay where they run
   solve FILE|-    solve an assignment program (cost, demand, capacity, sense)
   capacity FILE|- answer the snapshot's "question": {fit: how many more copies of some
                   shapes fit}, {buy: the cheapest nodes from a catalogue}, {whatIf: nodes
@@ -73,12 +84,17 @@ Output:
   --version           print the version, the commit and the solver packages' versions
   -h, --help          show this help
 
+Cluster (plan --from-cluster; runs kubectl from PATH, with your kubeconfig):
+  --context NAME      the kubeconfig context (kubectl --context NAME)
+  -n, --namespace NS  only this namespace's pods (kubectl -n NS); nodes are cluster-wide, and
+                      the room other namespaces' pods take on them is then not counted
+
 Inputs: regular files (at most 512 MiB each; JSON lists of 64 MiB or more are streamed, up to 16 GiB)
 or standard input; a directory's *.json,
 *.yaml and *.yml files, not its subdirectories.
 
-Exit codes: 0 optimal or feasible, 1 infeasible, 2 bad input or usage, 3 no plan within
-the time limit, 4 internal error.`;
+Exit codes: 0 optimal or feasible, 1 infeasible, 2 bad input or usage (kubectl missing or failing
+too), 3 no plan within the time limit, 4 internal error.`;
 }
 
 const OPTIONS = {
@@ -89,6 +105,9 @@ const OPTIONS = {
   output: { type: 'string', short: 'o' },
   format: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
+  'from-cluster': { type: 'boolean' },
+  context: { type: 'string' },
+  namespace: { type: 'string', short: 'n' },
   version: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -126,19 +145,40 @@ function outputOf(values: Values): OutputFormat {
   return value as OutputFormat;
 }
 
+/** --from-cluster and its --context and -n/--namespace; undefined when the input is files. */
+function clusterOf(values: Values, route: string, paths: readonly string[]): ClusterSource | undefined {
+  const { context, namespace } = values;
+  if (!values['from-cluster']) {
+    if (context !== undefined || namespace !== undefined)
+      throw new CliError('--context and -n/--namespace go with --from-cluster');
+    return undefined;
+  }
+  if (route !== 'plan') throw new CliError('--from-cluster goes with plan');
+  if (paths.length > 0) throw new CliError('plan --from-cluster reads the cluster: give no FILE as well');
+  for (const [flag, v] of [
+    ['--context', context],
+    ['-n/--namespace', namespace],
+  ] as const)
+    if (v !== undefined && (v === '' || v.startsWith('-'))) throw new CliError(`${flag} must be a name, got "${v}"`);
+  return { ...(context !== undefined ? { context } : {}), ...(namespace !== undefined ? { namespace } : {}) };
+}
+
 const ROUTES: readonly string[] = ['plan', 'solve', 'evaluate', 'capacity'];
 
 function commandOf(values: Values, positionals: readonly string[], name: string): Command {
   const [route = '', ...paths] = positionals;
-  if (!ROUTES.includes(route) || paths.length === 0 || (route !== 'plan' && paths.length > 1))
+  const cluster = clusterOf(values, route, paths);
+  if (!ROUTES.includes(route) || (!cluster && paths.length === 0) || (route !== 'plan' && paths.length > 1))
     throw new CliError(
-      `expected "plan FILE" or "solve FILE" (or "evaluate FILE", "capacity FILE"; - for stdin)\n${usage(name)}`,
+      `expected "plan FILE" or "solve FILE" (or "evaluate FILE", "capacity FILE"; - for stdin; ` +
+        `"plan --from-cluster")\n${usage(name)}`,
     );
   if (values.export !== undefined && values.export !== 'lp')
     throw new CliError(`--export must be "lp", got "${values.export}"`);
   return {
     route: route as Route,
     paths,
+    ...(cluster ? { cluster } : {}),
     output: outputOf(values),
     exportLp: values.export === 'lp',
     overrides: overridesOf(values),

@@ -13,15 +13,19 @@ async function isDirectory(path: string): Promise<boolean> {
   }
 }
 
-/** The body: one file or standard input as it is, or Kubernetes objects from several files and directories. */
-export async function readBody(paths: readonly string[]): Promise<unknown> {
+/**
+ * The body: one file or standard input as it is, or Kubernetes objects from several files and directories.
+ * `label` names the one file in messages (default: its path, or "standard input").
+ */
+export async function readBody(paths: readonly string[], label?: string): Promise<unknown> {
   const [file] = paths;
   if (paths.length === 1 && (file === '-' || !(await isDirectory(file!)))) {
     let body: unknown;
     try {
       body = await readDocuments(file!);
     } catch (err) {
-      throw new CliError(`cannot read ${file === '-' ? 'standard input' : file} as JSON or YAML: ${errorText(err)}`);
+      const name = label ?? (file === '-' ? 'standard input' : file);
+      throw new CliError(`cannot read ${name} as JSON or YAML: ${errorText(err)}`);
     }
     // Several YAML documents in one file: Kubernetes objects.
     return Array.isArray(body) ? splitKubeObjects(body) : body;

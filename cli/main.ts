@@ -4,6 +4,7 @@ import { prepare } from '../planning/prepare.js';
 import { run } from '../planning/usecases.js';
 import { SolverPool } from '../solver/pool.js';
 import { CliError, parseInvocation, usage, type Command } from './args.js';
+import { readCluster } from './cluster.js';
 import { readBody, withOverrides } from './input.js';
 import { printResult, versionText } from './output.js';
 import { PROGRESS_ENV, progressWanted, ProgressLine, showingProgress } from './progress.js';
@@ -69,7 +70,7 @@ async function main(argv: readonly string[], name: string): Promise<number> {
     return 0;
   }
   const { command } = invocation;
-  const body = await readBody(command.paths);
+  const body = command.cluster ? await readCluster(command.cluster) : await readBody(command.paths);
   return solve(command, withOverrides(body, command.overrides));
 }
 

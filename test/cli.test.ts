@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { parse as parseYaml, stringify } from 'yaml';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fixturePath, ROOT } from './helpers.js';
 import { kubectlNode, kubectlPod, writeList } from '../bench/kubectl.js';
 import { scaleSnapshot } from '../bench/scale.js';
@@ -413,5 +413,111 @@ describe('CLI: the progress line on stderr', function () {
     const r = withEnv({ PLACEMENT_PROGRESS: 'yes' }, ['solve', file, '--time-limit-ms', '1500']);
     assert.equal(r.code, 2);
     assert.equal(r.stderr, 'placement: PLACEMENT_PROGRESS must be auto, always or never, got "yes"\n');
+  });
+});
+
+/**
+ * A directory to put first on PATH with a stand-in `kubectl`: `kubectl get …` records its arguments (one a
+ * line) in `args` and prints `list` (or fails as `fail` says).
+ */
+function standInKubectl(list: unknown, fail?: { stderr: string; code: number }) {
+  const dir = mkdtempSync(join(tmpdir(), 'placement-kubectl-'));
+  const args = join(dir, 'args');
+  writeFileSync(join(dir, 'list.json'), JSON.stringify(list));
+  const get = fail
+    ? `echo '${fail.stderr}' >&2; exit ${fail.code}`
+    : `printf '%s\\n' "$@" > '${args}'; cat '${join(dir, 'list.json')}'; exit 0`;
+  writeFileSync(join(dir, 'kubectl'), `#!/bin/sh\nif [ "$1" = get ]; then\n  ${get}\nfi\nexit 64\n`, { mode: 0o755 });
+  const PATH = [dir, dirname(process.execPath), process.env['PATH']].join(delimiter);
+  const run = (command: string, argv: string[]) => {
+    const r = spawnSync(command, argv, { encoding: 'utf8', timeout: 60_000, env: { ...process.env, PATH } });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  return { dir, run, args: (): string[] => readFileSync(args, 'utf8').trimEnd().split('\n') };
+}
+
+/** fixtures/kube/init-sidecar-overhead.json as `kubectl get nodes,pods -o json` prints it: one kind: List. */
+function sidecarList(): unknown {
+  const c = JSON.parse(readFileSync(fixturePath('kube', 'init-sidecar-overhead.json'), 'utf8')) as {
+    input: { nodeList: { items: unknown[] }; podList: { items: unknown[] } };
+  };
+  return { apiVersion: 'v1', kind: 'List', items: [...c.input.nodeList.items, ...c.input.podList.items] };
+}
+
+type PlanOut = { status: string; objective: number; assignments: { container: string; node: string }[] };
+const SIDECAR_PLAN = [
+  { container: 'ml/inference-0', node: 'small' },
+  { container: 'ml/inference-1', node: 'large' },
+];
+
+describe('CLI: plan --from-cluster', function () {
+  this.timeout(120_000);
+
+  it('runs kubectl get nodes,pods -o json (--context, -n or --all-namespaces) and plans the List it prints', () => {
+    const k = standInKubectl(sidecarList());
+    const all = k.run(process.execPath, [CLI, 'plan', '--from-cluster']);
+    assert.equal(all.code, 0, all.stderr);
+    assert.deepEqual(k.args(), ['get', 'nodes,pods', '-o', 'json', '--all-namespaces']);
+    const out = JSON.parse(all.stdout) as PlanOut & { notes: string[] };
+    assert.equal(out.status, 'optimal');
+    assert.equal(out.objective, 1.5);
+    assert.deepEqual(out.assignments, SIDECAR_PLAN);
+    assert.ok(out.notes.includes('read 2 nodes and 2 pods: 2 to place, 0 bound, 0 finished (ignored)'));
+    const one = k.run(process.execPath, [
+      CLI,
+      'plan',
+      '--from-cluster',
+      '--context',
+      'prod',
+      '-n',
+      'ml',
+      '-o',
+      'table',
+    ]);
+    assert.equal(one.code, 0, one.stderr);
+    assert.deepEqual(k.args(), ['get', 'nodes,pods', '-o', 'json', '--context', 'prod', '-n', 'ml']);
+    assert.match(one.stdout, /^status optimal {3}objective 1\.5/);
+    const long = k.run(process.execPath, [
+      CLI,
+      'plan',
+      '--from-cluster',
+      '--namespace',
+      'ml',
+      '--time-limit-ms',
+      '5000',
+    ]);
+    assert.equal(long.code, 0, long.stderr);
+    assert.deepEqual(k.args(), ['get', 'nodes,pods', '-o', 'json', '-n', 'ml']);
+  });
+
+  it('kubectl missing or failing, and --from-cluster misused, exit 2 with the reason', () => {
+    const failing = standInKubectl({}, { stderr: 'error: context "nope" does not exist', code: 1 });
+    const r = failing.run(process.execPath, [CLI, 'plan', '--from-cluster', '--context', 'nope']);
+    assert.equal(r.code, 2);
+    assert.equal(
+      r.stderr,
+      'placement: kubectl get nodes,pods -o json --context nope --all-namespaces exited with 1:\n' +
+        'error: context "nope" does not exist\n',
+    );
+    const empty = mkdtempSync(join(tmpdir(), 'placement-nokubectl-'));
+    const missing = spawnSync(process.execPath, [CLI, 'plan', '--from-cluster'], {
+      encoding: 'utf8',
+      env: { ...process.env, PATH: empty },
+    });
+    assert.equal(missing.status, 2);
+    assert.equal(
+      missing.stderr,
+      'placement: kubectl not found on PATH (plan --from-cluster runs "kubectl get nodes,pods -o json")\n',
+    );
+    for (const [args, want] of [
+      [['plan', 'x.json', '--from-cluster'], 'plan --from-cluster reads the cluster: give no FILE as well'],
+      [['solve', '--from-cluster'], '--from-cluster goes with plan'],
+      [['plan', 'x.json', '-n', 'ml'], '--context and -n/--namespace go with --from-cluster'],
+      [['plan', '--from-cluster', '--context=-x'], '--context must be a name, got "-x"'],
+    ] as const) {
+      const bad = placement([...args]);
+      assert.equal(bad.code, 2);
+      assert.equal(bad.stderr, `placement: ${want}\n`);
+    }
   });
 });
