@@ -10,7 +10,7 @@ import { printResult, versionText } from './output.js';
 import { PROGRESS_ENV, progressWanted, ProgressLine, showingProgress } from './progress.js';
 
 /**
- * The CLI (`placement`): the
+ * The CLI (`placement`, and `kubectl placement` through the kubectl-placement plugin executable): the
  * same use cases as the API (planning/usecases.ts), printed as JSON, YAML or a table. Exit codes: 0
  * optimal or feasible, 1 infeasible, 2 bad input or usage, 3 no complete plan within the time limit
  * (unknown), 4 internal error (a bug).

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { parse as parseYaml, stringify } from 'yaml';
 import { delimiter, dirname, join } from 'node:path';
@@ -416,9 +416,12 @@ describe('CLI: the progress line on stderr', function () {
   });
 });
 
+const PLUGIN = join(ROOT, 'dist', 'cli', 'kubectl-placement.js');
+
 /**
  * A directory to put first on PATH with a stand-in `kubectl`: `kubectl get …` records its arguments (one a
- * line) in `args` and prints `list` (or fails as `fail` says).
+ * line) in `args` and prints `list` (or fails as `fail` says); any other first argument runs the plugin
+ * `kubectl-<that>` from PATH with the rest, as kubectl does. `kubectl-placement` there is dist's.
  */
 function standInKubectl(list: unknown, fail?: { stderr: string; code: number }) {
   const dir = mkdtempSync(join(tmpdir(), 'placement-kubectl-'));
@@ -427,7 +430,12 @@ function standInKubectl(list: unknown, fail?: { stderr: string; code: number }) 
   const get = fail
     ? `echo '${fail.stderr}' >&2; exit ${fail.code}`
     : `printf '%s\\n' "$@" > '${args}'; cat '${join(dir, 'list.json')}'; exit 0`;
-  writeFileSync(join(dir, 'kubectl'), `#!/bin/sh\nif [ "$1" = get ]; then\n  ${get}\nfi\nexit 64\n`, { mode: 0o755 });
+  writeFileSync(
+    join(dir, 'kubectl'),
+    `#!/bin/sh\nif [ "$1" = get ]; then\n  ${get}\nfi\nplugin="kubectl-$1"\nshift\nexec "$plugin" "$@"\n`,
+    { mode: 0o755 },
+  );
+  symlinkSync(PLUGIN, join(dir, 'kubectl-placement'));
   const PATH = [dir, dirname(process.execPath), process.env['PATH']].join(delimiter);
   const run = (command: string, argv: string[]) => {
     const r = spawnSync(command, argv, { encoding: 'utf8', timeout: 60_000, env: { ...process.env, PATH } });
@@ -450,8 +458,9 @@ const SIDECAR_PLAN = [
   { container: 'ml/inference-1', node: 'large' },
 ];
 
-describe('CLI: plan --from-cluster', function () {
+describe('CLI: plan --from-cluster and the kubectl plugin', function () {
   this.timeout(120_000);
+  before(() => chmodSync(PLUGIN, 0o755)); // what npm's prepare does (package.json)
 
   it('runs kubectl get nodes,pods -o json (--context, -n or --all-namespaces) and plans the List it prints', () => {
     const k = standInKubectl(sidecarList());
@@ -519,5 +528,25 @@ describe('CLI: plan --from-cluster', function () {
       assert.equal(bad.code, 2);
       assert.equal(bad.stderr, `placement: ${want}\n`);
     }
+  });
+
+  it('dist/cli/kubectl-placement.js runs as an executable, and kubectl placement plan --from-cluster through PATH', () => {
+    assert.deepEqual((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: unknown }).bin, {
+      placement: 'dist/cli/placement.js',
+      'kubectl-placement': 'dist/cli/kubectl-placement.js',
+    });
+    const k = standInKubectl(sidecarList());
+    const direct = k.run(PLUGIN, ['plan', join(k.dir, 'list.json')]);
+    assert.equal(direct.code, 0, direct.stderr);
+    assert.deepEqual((JSON.parse(direct.stdout) as PlanOut).assignments, SIDECAR_PLAN);
+    const help = k.run('kubectl', ['placement', '--help']);
+    assert.equal(help.code, 0, help.stderr);
+    assert.match(help.stdout, /^Usage: kubectl placement <plan\|solve\|evaluate\|capacity>/);
+    const plugin = k.run('kubectl', ['placement', 'plan', '--from-cluster', '-n', 'ml', '-o', 'yaml']);
+    assert.equal(plugin.code, 0, plugin.stderr);
+    assert.deepEqual(k.args(), ['get', 'nodes,pods', '-o', 'json', '-n', 'ml']);
+    const out = parseYaml(plugin.stdout) as PlanOut;
+    assert.equal(out.objective, 1.5);
+    assert.deepEqual(out.assignments, SIDECAR_PLAN);
   });
 });
