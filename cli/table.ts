@@ -4,7 +4,7 @@ import type { PlanSummary, SolveOutcome } from '../solver/solve.js';
 import { verifyPlan } from '../solver/verify.js';
 
 /**
- * The plan as a report for people (`--format table`): a summary line each for the plan and the greedy
+ * The plan as a report for people (`-o table`): a summary line each for the plan and the greedy
  * (or a given plan), then one block per node with its containers under both and a utilisation bar per
  * resource. Plain text, fixed width, no colours.
  */
@@ -20,15 +20,47 @@ const num = (x: number | null | undefined): string =>
   x === null || x === undefined || !Number.isFinite(x) ? '–' : Number.isInteger(x) ? String(x) : x.toPrecision(6);
 const pct = (x: number | null): string => (x === null ? '–' : `${(100 * x).toFixed(2)}%`);
 
+/** A number to at most 6 significant digits, without trailing zeros. */
+const plain = (x: number): string => (Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(6))));
+
+/**
+ * Kubernetes resources counted in bytes: memory, ephemeral-storage, storage and hugepages-<size> (with or
+ * without a requests./limits. prefix). Every other resource is a count (cpu in cores, GPUs, pods, …).
+ */
+export const isByteResource = (name: string): boolean =>
+  /^(?:requests\.|limits\.)?(?:memory|ephemeral-storage|storage|hugepages-.+)$/.test(name);
+
+const BINARY_UNITS = ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'] as const;
+
+/** Bytes in the largest binary unit they reach, to two decimals at most: 512Mi, 15Gi, 1.5Ti, 100. */
+export function binaryBytes(bytes: number): string {
+  let p = 0;
+  while (p < BINARY_UNITS.length - 1 && Math.abs(bytes) >= 1024 ** (p + 1)) p++;
+  const v = bytes / 1024 ** p;
+  return `${p === 0 ? plain(v) : String(Number(v.toFixed(2)))}${BINARY_UNITS[p]}`;
+}
+
+/**
+ * Used / capacity for people: a snapshot's byte resources in binary units ("15Gi / 16Gi"), its cpu in cores
+ * ("7.5 / 8 cpu"), other resources (and every resource of a program, whose units are the caller's) as plain
+ * numbers.
+ */
+export function quantities(model: AssignmentModel, k: number, used: bigint, cap: bigint): string {
+  const r = model.resources[k]!;
+  const [u, c] = [unitsToNumber(used, r.scale), unitsToNumber(cap, r.scale)];
+  if (model.kind === 'snapshot' && isByteResource(r.name)) return `${binaryBytes(u)} / ${binaryBytes(c)}`;
+  if (model.kind === 'snapshot' && r.name === 'cpu') return `${plain(u)} / ${plain(c)} cpu`;
+  return `${plain(u)} / ${plain(c)}`;
+}
+
 function usage(model: AssignmentModel, plan: PlanSummary, i: number): string[] {
+  // Names longer than 16 (ephemeral-storage, example.com/fpga) widen the column, so the bars stay aligned.
+  const width = Math.max(16, ...model.resources.map((r) => r.name.length));
   return model.resources.flatMap((r, k) => {
     const cap = r.capacity[i] ?? 0n;
     if (cap === 0n || r.name === 'pods') return [];
     const used = plan.verification.used[k]![i]!;
-    return [
-      `${r.name.padEnd(16)} ${bar(Number(used) / Number(cap))}  ` +
-        `${num(unitsToNumber(used, r.scale))} / ${num(unitsToNumber(cap, r.scale))}`,
-    ];
+    return [`${r.name.padEnd(width)} ${bar(Number(used) / Number(cap))}  ${quantities(model, k, used, cap)}`];
   });
 }
 
