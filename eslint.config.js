@@ -10,12 +10,12 @@ import prettier from 'eslint-config-prettier';
 const layers = [
   {
     target: './models',
-    from: ['./solver', './planning', './server', './cli', './bench', './test'],
+    from: ['./solver', './planning', './jobs', './server', './cli', './bench', './test'],
     message: 'models/ is the bottom layer: it imports only zod and yaml.',
   },
   {
     target: './solver',
-    from: ['./planning', './server', './cli', './bench', './test'],
+    from: ['./planning', './jobs', './server', './cli', './bench', './test'],
     message: 'solver/ imports models/ only.',
   },
   {
@@ -27,8 +27,13 @@ const layers = [
   },
   {
     target: './planning',
-    from: ['./server', './cli', './bench', './test'],
+    from: ['./jobs', './server', './cli', './bench', './test'],
     message: 'planning/ (the use cases) imports models/ and solver/ only.',
+  },
+  {
+    target: './jobs',
+    from: ['./server', './cli', './bench', './test'],
+    message: 'jobs/ (the job queues) imports planning/, solver/ and models/ only.',
   },
   {
     target: './server',

@@ -5,6 +5,8 @@ import { ThreadPool, WorkerStoppedError, type PoolEvent, type PoolHealth } from 
 import { InputError } from './errors.js';
 import type { InputTask, PrepareReply } from './prepare-worker.js';
 import type { Solved } from './solved.js';
+import type { JobInput } from './job-input.js';
+import type { ProblemLimits } from '../models/validate.js';
 import type { PrepareRequest, Prepared } from './prepare.js';
 
 /**
@@ -49,9 +51,17 @@ export class PreparePool {
       body.byteOffset === 0 &&
       body.byteLength === body.buffer.byteLength;
     const reply = await this.task(req, own && body.buffer instanceof ArrayBuffer ? [body.buffer] : [], signal);
-    if ('bytes' in reply) throw new Error('internal error: an input thread answered a body with text');
     if ('failure' in reply) throw InputError.from(reply.failure);
+    if (!('prepared' in reply)) throw new Error('internal error: an input thread answered a body with something else');
     return reply.prepared;
+  }
+
+  /** A job submission read and checked in an input thread (planning/job-input.ts). */
+  async job(body: Uint8Array | string, limits: ProblemLimits, signal?: AbortSignal): Promise<JobInput> {
+    const reply = await this.task({ job: body, limits }, [], signal);
+    if ('failure' in reply) throw InputError.from(reply.failure);
+    if (!('job' in reply)) throw new Error('internal error: an input thread answered a job with something else');
+    return reply.job;
   }
 
   /** A solved answer as UTF-8 JSON, written in an input thread. */

@@ -2,6 +2,8 @@ import { serveTasks } from '../solver/serve.js';
 import { InputError, type InputFailure } from './errors.js';
 import { prepare, type PrepareRequest, type Prepared } from './prepare.js';
 import { solvedText, type Solved } from './solved.js';
+import { prepareJobInput, type JobInput } from './job-input.js';
+import type { ProblemLimits } from '../models/validate.js';
 
 /**
  * An input thread: runs stage 1 (planning/prepare.ts) off the event loop, and writes large answers as
@@ -12,9 +14,13 @@ export type PrepareReply =
   | { readonly prepared: Prepared }
   | { readonly failure: InputFailure }
   /** A solved answer as UTF-8 JSON, its buffer transferred (no copy, no encoding on the event loop). */
-  | { readonly bytes: Uint8Array };
+  | { readonly bytes: Uint8Array }
+  | { readonly job: JobInput };
 
-export type InputTask = PrepareRequest | { readonly serialize: Solved };
+export type InputTask =
+  | PrepareRequest
+  | { readonly serialize: Solved }
+  | { readonly job: Uint8Array | string; readonly limits: ProblemLimits };
 
 serveTasks((req: InputTask): PrepareReply => {
   if ('serialize' in req) {
@@ -24,6 +30,7 @@ serveTasks((req: InputTask): PrepareReply => {
     return { bytes };
   }
   try {
+    if ('job' in req) return { job: prepareJobInput(req.job, req.limits) };
     return { prepared: prepare(req) };
   } catch (err) {
     if (err instanceof InputError) return { failure: err.toFailure() };

@@ -13,6 +13,11 @@ import { ApiError, toApiError } from './errors.js';
 import { factsOf, requestLogger, silentLogger, type Logger, type RequestFacts } from './log.js';
 import { Metrics, routeOf } from './metrics.js';
 import { docs } from './docs.js';
+import { requireToken } from './auth.js';
+import { jobRoutes, type JobRouteDeps } from './jobs-routes.js';
+import { EmbeddedJobs } from '../jobs/embedded.js';
+import type { JobBackend } from '../jobs/types.js';
+import { prepareJobInput } from '../planning/job-input.js';
 import { openApiDocument } from './openapi.js';
 import type { SolvedEvent } from '../planning/planner.js';
 
@@ -50,10 +55,21 @@ export interface AppOptions {
   readonly log?: Logger;
   /** Default: the app's own (GET /metrics serves them either way). */
   readonly metrics?: Metrics;
+  /** The jobs (default: in this process, on `pool`). */
+  readonly jobs?: JobBackend;
+  /** Reads a job submission (default: in-process; the service passes its input threads). */
+  readonly prepareJob?: JobRouteDeps['prepareJob'];
+  /** Bearer tokens (API_TOKEN); none: the routes are open. */
+  readonly apiTokens?: readonly string[];
 }
+
+/** Embedded jobs when the caller gives none: the queue bounds of the service's defaults. */
+const DEFAULT_JOB_LIMITS = { maxJobs: 256, maxJobsPerOwner: 64, ttlMs: 3_600_000 };
 
 /** Answers may leave this long after their time limit (the README's documented margin). */
 export const DEADLINE_MARGIN_MS = 500;
+
+const inProcess = async (req: PrepareRequest): Promise<Prepared> => prepare(req);
 
 /** Request arrival times (epoch ms), stamped before anything else reads the request. */
 const arrivals = new WeakMap<Request, number>();
@@ -61,15 +77,25 @@ const arrivals = new WeakMap<Request, number>();
 export function createApp(options: AppOptions): express.Express {
   const lifecycle = options.lifecycle ?? { draining: false, inflight: new Set() };
   const log = options.log ?? silentLogger;
+  const jobs =
+    options.jobs ??
+    new EmbeddedJobs(
+      { pool: options.pool, limits: options.limits, prepare: options.prepare ?? inProcess },
+      DEFAULT_JOB_LIMITS,
+    );
   const metrics =
     options.metrics ??
-    new Metrics({ pool: options.pool, ...(options.inputHealth ? { inputHealth: options.inputHealth } : {}) });
+    new Metrics({
+      pool: options.pool,
+      ...(options.inputHealth ? { inputHealth: options.inputHealth } : {}),
+      jobsWaiting: () => jobs.depth(),
+    });
   const deps: RouteDeps = {
     ...options,
     log,
     metrics,
     lifecycle,
-    prepare: options.prepare ?? (async (req: PrepareRequest) => prepare(req)),
+    prepare: options.prepare ?? inProcess,
     serialize: options.serialize ?? (async (solved: Solved) => solvedText(solved)),
   };
   const app = express();
@@ -83,6 +109,7 @@ export function createApp(options: AppOptions): express.Express {
   });
   app.use(requestLogger(log, (req) => routeOf(req as Request)));
   app.use(metrics.middleware());
+  app.use(requireToken(options.apiTokens ?? []));
   probes(app, options.pool, lifecycle, options.inputHealth);
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
   docs(app);
@@ -94,6 +121,13 @@ export function createApp(options: AppOptions): express.Express {
   const accept = accepting(options.pool, lifecycle);
   for (const name of ['plan', 'solve', 'evaluate', 'capacity'] as const)
     app.post(`/v1/${name}`, accept, requireJson, body, useCase(name, deps));
+  const jobDeps: JobRouteDeps = {
+    jobs,
+    limits: options.limits,
+    prepareJob: options.prepareJob ?? (async (bytes, limits) => prepareJobInput(bytes, limits)),
+    arrivalOf: (req) => arrivals.get(req) ?? Date.now(),
+  };
+  jobRoutes(app, jobDeps, [accept, requireJson, body]);
   app.use((req: Request) => {
     throw new ApiError('not_found', `no route ${req.method} ${req.path}`);
   });
@@ -101,7 +135,10 @@ export function createApp(options: AppOptions): express.Express {
   return app;
 }
 
-type RouteDeps = Omit<AppOptions, 'prepare' | 'lifecycle' | 'serialize' | 'log' | 'metrics'> & {
+type RouteDeps = Omit<
+  AppOptions,
+  'prepare' | 'lifecycle' | 'serialize' | 'log' | 'metrics' | 'jobs' | 'prepareJob' | 'apiTokens'
+> & {
   readonly lifecycle: Lifecycle;
   readonly log: Logger;
   readonly metrics: Metrics;

@@ -42,6 +42,18 @@ const EnvSchema = z.object({
   /** After SIGTERM, how long in-flight requests may run before each is answered with its best plan so far (ms). */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(20_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** Distributed jobs: the Redis the API enqueues to and `placement worker` processes pull from. */
+  REDIS_URL: z.string().url().optional(),
+  /** Bearer tokens, comma-separated; when set, every route but the probes needs one. */
+  API_TOKEN: z.string().min(1).optional(),
+  /** How long a finished job's answer is kept (s). */
+  JOB_TTL_S: z.coerce.number().int().min(1).default(3600),
+  /** Jobs queued or running at once (503 above). */
+  JOB_QUEUE: z.coerce.number().int().min(1).default(256),
+  /** Jobs one token (or client) may have queued or running (429 above). */
+  JOBS_PER_TOKEN: z.coerce.number().int().min(1).default(64),
+  /** Distributed jobs: attempts before a job that keeps killing its workers is failed. */
+  JOB_ATTEMPTS: z.coerce.number().int().min(1).default(3),
 });
 
 /** The names of the environment variables above (what a deployment may set). */
@@ -58,6 +70,16 @@ export interface ServerConfig {
   readonly memory: MemoryPlan;
   readonly shutdownGraceMs: number;
   readonly logLevel: Level;
+  readonly jobs: JobConfig;
+}
+
+export interface JobConfig {
+  readonly redisUrl: string | undefined;
+  readonly apiTokens: readonly string[];
+  readonly ttlMs: number;
+  readonly maxJobs: number;
+  readonly maxJobsPerOwner: number;
+  readonly attempts: number;
 }
 
 /**
@@ -112,5 +134,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     memory: memoryPlan(limitMb, e.SOLVER_THREADS, inputThreads, e.SOLVER_MEMORY_BUDGET_MB),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     logLevel: e.LOG_LEVEL,
+    jobs: {
+      redisUrl: e.REDIS_URL,
+      apiTokens: (e.API_TOKEN ?? '').split(',').flatMap((t) => (t.trim() ? [t.trim()] : [])),
+      ttlMs: e.JOB_TTL_S * 1000,
+      maxJobs: e.JOB_QUEUE,
+      maxJobsPerOwner: e.JOBS_PER_TOKEN,
+      attempts: e.JOB_ATTEMPTS,
+    },
   };
 }

@@ -1,15 +1,18 @@
 import type { InputIssue } from '../models/validate.js';
 import { InputError } from '../planning/errors.js';
 import { QueueFullError } from '../solver/pool.js';
+import { TooManyJobsError } from '../jobs/types.js';
 
 /** Every error the API answers with: one catalogue, each code with its HTTP status. */
 export const ERROR_CODES = {
   invalid_json: 400,
   invalid_input: 400,
+  unauthorized: 401,
   not_found: 404,
   payload_too_large: 413,
   unsupported_media_type: 415,
   problem_too_large: 422,
+  too_many_jobs: 429,
   queue_full: 503,
   shutting_down: 503,
   internal: 500,
@@ -40,6 +43,7 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof InputError) return new ApiError(err.code, err.message, err.issues);
   if (err instanceof QueueFullError) return new ApiError('queue_full', err.message, [], err.retryAfterSeconds);
+  if (err instanceof TooManyJobsError) return new ApiError('too_many_jobs', err.message, [], err.retryAfterSeconds);
   const e = err as { type?: unknown; status?: unknown; message?: unknown; limit?: unknown };
   switch (e.type) {
     case 'entity.too.large':

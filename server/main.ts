@@ -6,6 +6,8 @@ import type { PoolEvent } from '../solver/threads.js';
 import { createApp, type Lifecycle } from './app.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './log.js';
+import { EmbeddedJobs } from '../jobs/embedded.js';
+import { RedisJobs } from '../jobs/redis.js';
 
 /** Answers of this many containers or more (some 3 MB of JSON, tens of ms to write) are written in an input thread. */
 const OFF_THREAD_ANSWER_CONTAINERS = 20_000;
@@ -46,7 +48,18 @@ const inputs = new PreparePool({
   onEvent,
 });
 const lifecycle: Lifecycle = { draining: false, inflight: new Set() };
+const jobLimits = {
+  maxJobs: config.jobs.maxJobs,
+  maxJobsPerOwner: config.jobs.maxJobsPerOwner,
+  ttlMs: config.jobs.ttlMs,
+};
+const jobs = config.jobs.redisUrl
+  ? new RedisJobs(config.jobs.redisUrl, { ...jobLimits, attempts: config.jobs.attempts })
+  : new EmbeddedJobs({ pool, limits: config.limits, prepare: (req, signal) => inputs.run(req, signal) }, jobLimits);
 const app = createApp({
+  jobs,
+  prepareJob: (body, limits, signal) => inputs.job(body, limits, signal),
+  apiTokens: config.jobs.apiTokens,
   pool,
   limits: config.limits,
   maxBodyBytes: config.maxBodyBytes,
@@ -67,6 +80,7 @@ const server: Server = app.listen(config.port, () => {
       queue: pool.maxQueue,
       inputThreads: inputs.health().threads,
       memoryLimitMb: Math.round(config.memory.limitBytes / 2 ** 20),
+      jobs: jobs.mode,
     },
     'listening',
   );
@@ -98,6 +112,7 @@ function drain(reason: string, exitCode: number): Promise<void> {
       server.close(() => resolve());
       server.closeAllConnections();
     });
+    await jobs.close().catch(() => undefined);
     await Promise.all([pool.close(), inputs.close()]);
     log.info({ exitCode }, 'stopped');
     await new Promise<void>((resolve) => log.flush(() => resolve()));

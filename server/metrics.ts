@@ -22,6 +22,8 @@ function processMetrics(): Registry {
 export interface MetricSources {
   readonly pool: SolverPool;
   readonly inputHealth?: () => PoolHealth;
+  /** Jobs waiting in the job queue (embedded: the solver queue; distributed: BullMQ's). */
+  readonly jobsWaiting?: () => Promise<number>;
 }
 
 const SECONDS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -112,8 +114,16 @@ export class Metrics {
   }
 
   /** Queue, threads, restarts and reported WebAssembly memory, read from the pools at each scrape. */
-  private pools({ pool, inputHealth }: MetricSources): void {
+  private pools({ pool, inputHealth, jobsWaiting }: MetricSources): void {
     const registers = [this.registry];
+    new Gauge({
+      name: 'optiplace_jobs_waiting',
+      help: 'Jobs waiting for a solver thread (distributed: in the BullMQ queue, for every worker; the worker HPA)',
+      registers,
+      async collect() {
+        this.set(jobsWaiting ? await jobsWaiting().catch(() => 0) : pool.queued);
+      },
+    });
     const health = (): [string, PoolHealth][] => [
       ['solver', pool.health()],
       ...(inputHealth ? [['input', inputHealth()] as [string, PoolHealth]] : []),

@@ -6,6 +6,8 @@ import { ProgramSchema } from '../models/program.js';
 import { SnapshotSchema, snapshotFields } from '../models/snapshot.js';
 import { CapacityAnswerSchema, EvaluateAnswerSchema, PlanAnswerSchema, VersionSchema } from '../planning/schemas.js';
 import { versionInfo } from '../planning/version.js';
+import { JobEnvelopeSchema } from '../planning/job-input.js';
+import { JobAcceptedSchema, JobViewSchema } from '../jobs/schemas.js';
 import { ERROR_CODES } from './errors.js';
 
 /**
@@ -52,6 +54,7 @@ function requestSchemas(): Json {
     KubernetesInput: jsonSchema(KubeInputSchema, 'input'),
     KubernetesList: jsonSchema(KubeList, 'input'),
     Program: jsonSchema(ProgramSchema, 'input'),
+    JobSubmission: jsonSchema(JobEnvelopeSchema, 'input'),
     EvaluateInput: jsonSchema(
       z.union([z.strictObject({ ...snapshotFields, ...withPlan }), KubeInputSchema.extend(withPlan)]),
       'input',
@@ -71,6 +74,8 @@ function responseSchemas(): Json {
     Error: jsonSchema(ErrorSchema, 'output'),
     Health: jsonSchema(HealthSchema, 'output'),
     Version: jsonSchema(VersionSchema, 'output'),
+    JobAccepted: jsonSchema(JobAcceptedSchema, 'output'),
+    Job: jsonSchema(JobViewSchema, 'output'),
   };
 }
 
@@ -91,7 +96,7 @@ function errorResponses(statuses: readonly number[]): Json {
   return out;
 }
 
-const POST_ERRORS = [400, 404, 413, 415, 422, 500, 503];
+const POST_ERRORS = [400, 401, 404, 413, 415, 422, 500, 503];
 
 function post(summary: string, body: Json, answer: string, lp: boolean): Json {
   return {
@@ -149,6 +154,7 @@ function paths(): Json {
       'CapacityAnswer',
       false,
     ),
+    ...jobPaths(),
     '/v1/version': get('This build, its commit and the solver packages', json(ref('Version'))),
     '/livez': get('The process answers', json({ type: 'object', properties: { status: { const: 'ok' } } })),
     '/readyz': get('The service takes work', json(ref('Health')), unready),
@@ -162,6 +168,41 @@ function paths(): Json {
         summary: 'Swagger UI, served from the package',
         parameters: [{ name: 'file', in: 'path', required: true, schema: { type: 'string' } }],
         responses: { '200': { description: 'the file' }, ...errorResponses([404]) },
+      },
+    },
+  };
+}
+
+function jobPaths(): Json {
+  const id = [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }];
+  const view = { '200': { description: 'the job', content: json(ref('Job')) }, ...errorResponses([401, 404, 500]) };
+  const submit = post('Submit a job: {kind, input} with the body of that route', ref('JobSubmission'), 'Job', false);
+  const accepted = {
+    description: 'queued',
+    content: json(ref('JobAccepted')),
+    headers: { Location: { schema: { type: 'string' } } },
+  };
+  const responses = (submit['post'] as { responses: Json }).responses;
+  delete responses['200'];
+  Object.assign(responses, { '202': accepted, ...errorResponses([429]) });
+  return {
+    '/v1/jobs': submit,
+    '/v1/jobs/{id}': {
+      get: { summary: 'The job: status, progress, and its answer when done', parameters: id, responses: view },
+      delete: {
+        summary: 'Cancel: a running job stops and keeps its best verified plan',
+        parameters: id,
+        responses: view,
+      },
+    },
+    '/v1/jobs/{id}/events': {
+      get: {
+        summary: 'Server-sent events: status, progress (in order), then end with the finished job',
+        parameters: id,
+        responses: {
+          '200': { description: 'the stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+          ...errorResponses([401, 404, 500]),
+        },
       },
     },
   };

@@ -1,0 +1,51 @@
+import type { ProblemLimits } from '../models/validate.js';
+import { InputError } from '../planning/errors.js';
+import { planner, type PlannerOptions } from '../planning/planner.js';
+import { answer } from '../planning/usecases.js';
+import type { SolverPool } from '../solver/pool.js';
+import { progressOf, type JobData, type JobProgress, type JobResult } from './types.js';
+
+export interface ExecuteDeps {
+  readonly pool: SolverPool;
+  readonly limits: ProblemLimits;
+  readonly prepare: PlannerOptions['prepare'];
+}
+
+/**
+ * Runs a job's use case, as the synchronous route would, until its deadline (counted from the job's
+ * arrival: a job that waited past its deadline is answered with the greedy plan and a note, as a request
+ * that waited in the queue is). `signal`: cancelled, the solve stops with its best verified plan so far.
+ * Progress comes as each better objective or bound is found.
+ */
+export async function executeJob(
+  deps: ExecuteDeps,
+  data: JobData,
+  signal: AbortSignal,
+  onProgress: (p: JobProgress) => void,
+): Promise<JobResult> {
+  let objective: number | null = null;
+  let bound: number | null = null;
+  const p = planner({
+    pool: deps.pool,
+    limits: deps.limits,
+    prepare: deps.prepare,
+    client: data.owner,
+    signal,
+    onProgress: (e) => {
+      if (e.objective !== undefined) objective = e.objective;
+      if (e.bound !== undefined) bound = e.bound;
+      onProgress(progressOf(data.arrival, objective, bound));
+    },
+  });
+  try {
+    const a = await answer(p, { route: data.kind, body: data.input, arrival: data.arrival });
+    if (a.kind !== 'json') throw new Error(`internal error: a job answered with ${a.kind}`);
+    return { answer: a.json, cancelled: signal.aborted };
+  } catch (err) {
+    if (err instanceof InputError)
+      return { error: { code: err.code, message: err.message, issues: err.issues }, cancelled: signal.aborted };
+    throw err;
+  } finally {
+    p.close();
+  }
+}
