@@ -11,7 +11,7 @@ COPY package.json package-lock.json ./
 # so a change to them does not reinstall the dependencies).
 RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts
 COPY . .
-RUN npm run build && chmod +x dist/cli/placement.js
+RUN npm run build && chmod +x dist/cli/placement.js dist/cli/kubectl-placement.js
 
 # Runtime stage: the production dependencies (the solvers' WebAssembly is in highs and glpk.js) and the
 # compiled service and CLI; no compiler, no tests, no sources.
@@ -24,6 +24,7 @@ RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts
 COPY --from=build /app/dist/models ./dist/models
 COPY --from=build /app/dist/solver ./dist/solver
 COPY --from=build /app/dist/planning ./dist/planning
+COPY --from=build /app/dist/jobs ./dist/jobs
 COPY --from=build /app/dist/server ./dist/server
 COPY --from=build /app/dist/cli ./dist/cli
 # GET /v1/version reports it (there is no .git in the image).

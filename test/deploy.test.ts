@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { parseQuantity } from '../models/quantity.js';
 import { createApp } from '../server/app.js';
 import { ENV_NAMES, loadConfig } from '../server/config.js';
@@ -255,14 +255,18 @@ describe('deploy/: the Kubernetes manifests match the service', function () {
     assert.equal(cpu.target['type'], 'Utilization');
   });
 
-  it("scales on a metric server/metrics.ts exposes (the HPA's metric name is in it)", function () {
+  it('scales on a metric the service serves at GET /metrics', async () => {
     const { metrics } = docs.get('hpa.yaml')!['spec'] as { metrics: { type: string; pods?: Doc }[] };
     const name = (metrics.find((m) => m.type === 'Pods')!.pods!['metric'] as { name: string }).name;
-    const source = join(ROOT, 'server', 'metrics.ts');
-    // GET /metrics (server/metrics.ts) is being written beside this work (issue 15); until it is merged there
-    // is nothing to look the name up in. Once it is, this runs (and the skip should go).
-    if (!existsSync(source)) this.skip();
-    assert.ok(readFileSync(source, 'utf8').includes(name), `${name} is not in server/metrics.ts`);
+    const app = createApp({ pool: sharedPool(), limits: loadConfig({}).limits, maxBodyBytes: 1 << 20 });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+    try {
+      const text = await (await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`)).text();
+      assert.match(text, new RegExp(`^${name} \\d+$`, 'm'), `${name} is not a sample of GET /metrics`);
+    } finally {
+      server.close();
+    }
   });
 });
 
@@ -364,7 +368,14 @@ describe('Dockerfile and .dockerignore', () => {
       assert.ok(statSync(join(buildApp, 'dist', 'cli', 'placement.js')).mode & 0o111, 'placement.js is executable');
       assert.ok(existsSync(join(buildApp, 'dist', 'test', 'deploy.test.js')), 'the build compiles everything');
       const app = inStage(runtime.root, runtime.workdir, '.');
-      assert.deepEqual(readdirSync(join(app, 'dist')).sort(), ['cli', 'models', 'planning', 'server', 'solver']);
+      assert.deepEqual(readdirSync(join(app, 'dist')).sort(), [
+        'cli',
+        'jobs',
+        'models',
+        'planning',
+        'server',
+        'solver',
+      ]);
       assert.ok(existsSync(join(app, 'dist', 'solver', 'worker.js')));
       for (const [path, p] of Object.entries(LOCK.packages)) {
         if (!path.startsWith('node_modules/') || path.slice(13).includes('node_modules/')) continue;
@@ -481,3 +492,38 @@ async function ready(url: string, child: ChildProcess, log: readonly string[]): 
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+describe('deploy/distributed: the API with REDIS_URL, the workers, their scaler', () => {
+  const dir = join(ROOT, 'deploy', 'distributed');
+  const load = (f: string): Record<string, unknown> =>
+    parseYaml(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>;
+
+  it('lists its parts and adds REDIS_URL to the API', () => {
+    const k = load('kustomization.yaml') as { resources: string[]; patches: { patch: string }[] };
+    assert.deepEqual(k.resources, ['../', 'worker.yaml', 'worker-scaler.yaml']);
+    assert.match(k.patches[0]!.patch, /name: REDIS_URL/);
+  });
+
+  it("runs the worker entry with env names the config knows, and a grace period above a job's longest limit", () => {
+    const d = load('worker.yaml') as { kind: string; spec: { template: { spec: Record<string, unknown> } } };
+    assert.equal(d.kind, 'Deployment');
+    const pod = d.spec.template.spec as {
+      terminationGracePeriodSeconds: number;
+      containers: Record<string, unknown>[];
+    };
+    const c = pod.containers[0] as { command: string[]; env: { name: string; value?: string }[] };
+    assert.ok(existsSync(join(ROOT, c.command[1]!)), `${c.command[1]} is not built`);
+    for (const e of c.env) assert.ok(ENV_NAMES.includes(e.name), `${e.name} is not a setting`);
+    const limit = Number(c.env.find((e) => e.name === 'MAX_TIME_LIMIT_MS')!.value);
+    assert.ok(pod.terminationGracePeriodSeconds * 1000 > limit);
+  });
+
+  it('scales the workers on a metric the service serves', async () => {
+    const s = load('worker-scaler.yaml') as {
+      spec: { scaleTargetRef: { name: string }; triggers: { metadata: { query: string } }[] };
+    };
+    assert.equal(s.spec.scaleTargetRef.name, 'optiplace-worker');
+    const metric = /(optiplace_\w+)/.exec(s.spec.triggers[0]!.metadata.query)![1]!;
+    assert.ok(readFileSync(join(ROOT, 'server', 'metrics.ts'), 'utf8').includes(`'${metric}'`), metric);
+  });
+});

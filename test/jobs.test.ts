@@ -176,8 +176,8 @@ describe('Jobs across processes (a real Redis, two workers)', function () {
   let redis: RedisServer;
   let api: RunningServer;
   let workers: ReturnType<typeof startWorker>[] = [];
-  before(async function () {
-    if (!hasRedis()) this.skip();
+  before(async () => {
+    assert.ok(hasRedis(), 'redis-server is missing: npm test installs it (scripts/test-deps.sh)');
     redis = await startRedis();
     workers = [startWorker(redis.url), startWorker(redis.url)];
     await Promise.all(workers.map((w) => w.ready));
@@ -235,5 +235,23 @@ describe('Jobs across processes (a real Redis, two workers)', function () {
     for (const id of ids) assert.equal((await until(api.url, id, finished, 'token-a')).status, 'done');
     const after = await submit(api.url, 'plan', SEED, 'token-a');
     assert.equal((await until(api.url, after, finished, 'token-a')).status, 'done');
+  });
+});
+
+describe('Jobs API: a full queue', function () {
+  this.timeout(60_000);
+  it('refuses a submission with 503 and Retry-After when JOB_QUEUE jobs are open', async () => {
+    const server = await startServer({ JOB_QUEUE: '1' });
+    try {
+      const first = await submit(server.url, 'solve', gapd(30_000));
+      const r = await call(`${server.url}/v1/jobs`, 'POST', { kind: 'plan', input: SEED });
+      assert.equal(r.status, 503);
+      assert.equal((r.json['error'] as Json)['code'], 'queue_full');
+      assert.ok(Number(r.headers.get('retry-after')) >= 1);
+      assert.equal((await call(`${server.url}/v1/jobs/${first}`, 'DELETE')).json['status'], 'cancelled');
+      assert.equal((await call(`${server.url}/v1/jobs`, 'POST', { kind: 'plan', input: SEED })).status, 202);
+    } finally {
+      await server.stop();
+    }
   });
 });
