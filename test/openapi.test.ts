@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +10,16 @@ import { ERROR_CODES } from '../server/errors.js';
 import { conforms } from './conformance.js';
 import { ROOT } from './helpers.js';
 import { sharedPool } from './setup.js';
+
+/** The page's DOM after its scripts ran, from the system's headless Chromium (installed by npm test). */
+function renderedDom(page: string): Promise<string> {
+  const args = ['--headless', '--no-sandbox', '--disable-gpu', '--virtual-time-budget=15000', '--dump-dom', page];
+  return new Promise((resolve, reject) =>
+    execFile('chromium', args, { maxBuffer: 64 * 2 ** 20, timeout: 60_000 }, (err, stdout) =>
+      err ? reject(err) : resolve(stdout),
+    ),
+  );
+}
 
 const LIMITS = { maxNodes: 100, maxContainers: 2000, maxPairs: 200_000, maxResources: 8, maxTimeLimitMs: 60_000 };
 type Doc = {
@@ -90,5 +101,13 @@ describe('OpenAPI document (GET /openapi.json) and docs page', () => {
     }
     assert.match(await (await fetch(`${url}/docs/init.js`)).text(), /url: '\/openapi\.json'/);
     assert.equal((await fetch(`${url}/docs/assets/package.json`)).status, 404);
+  });
+
+  it('renders the spec in a real browser: headless Chromium shows every route of the document', async () => {
+    const dom = await renderedDom(`${url}/docs`);
+    assert.match(dom, /class="swagger-ui"/);
+    for (const path of Object.keys(doc.paths))
+      assert.ok(dom.includes(`>${path.replaceAll('/', '/<wbr>')}<`) || dom.includes(path), path);
+    assert.ok(dom.includes('Solve a cluster snapshot'), 'the operation summaries are shown');
   });
 });
