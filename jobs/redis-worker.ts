@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { Worker, type Job } from 'bullmq';
 import { executeJob, type ExecuteDeps } from './execute.js';
-import { cancelKey, JOB_MS_KEY, QUEUE_NAME, redisConnection, THREADS_KEY } from './redis.js';
+import { cancelKey, JOB_MS_KEY, QUEUE_NAME, RECENT_JOBS, redisConnection, THREADS_KEY } from './redis.js';
 import type { JobData, JobResult } from './types.js';
 
 /**
@@ -49,7 +49,12 @@ export function startRedisWorker(o: WorkerOptions): { close(): Promise<void> } {
         ms: Date.now() - started,
         attempt: job.attemptsMade + 1,
       });
-      await redis.set(JOB_MS_KEY, String(Date.now() - started)).catch(() => undefined);
+      await redis
+        .multi()
+        .lpush(JOB_MS_KEY, String(Date.now() - started))
+        .ltrim(JOB_MS_KEY, 0, RECENT_JOBS - 1)
+        .exec()
+        .catch(() => undefined);
       return result;
     } finally {
       clearInterval(poll);

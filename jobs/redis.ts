@@ -23,8 +23,9 @@ import {
 export const QUEUE_NAME = 'optiplace-jobs';
 export const cancelKey = (id: string): string => `optiplace:cancel:${id}`;
 const ownerKey = (owner: string): string => `optiplace:owner:${owner}`;
-/** Mean job time the workers measured (ms), and the solver threads they run, per worker (a hash). */
-export const JOB_MS_KEY = 'optiplace:job-ms';
+/** The workers' last job times (ms, a list of at most RECENT_JOBS), and their solver threads (a hash). */
+export const JOB_MS_KEY = 'optiplace:job-ms-recent';
+export const RECENT_JOBS = 20;
 export const THREADS_KEY = 'optiplace:threads';
 
 export function redisConnection(url: string): Redis {
@@ -51,8 +52,8 @@ export class RedisJobs implements JobBackend {
   async submit(data: JobData): Promise<string> {
     const counts = await this.queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active');
     const open = Object.values(counts).reduce((a, b) => a + b, 0);
-    const waiting = open - (counts['active'] ?? 0);
-    const wait = await this.estimatedWaitMs(waiting);
+    const active = counts['active'] ?? 0;
+    const wait = await this.estimatedWaitMs(open - active, active);
     const retry = Math.max(1, Math.ceil((wait ?? 5000) / 1000));
     if (open >= this.limits.maxJobs) throw new QueueFullError(`${open} jobs are queued or running, the limit`, retry);
     if (wait === undefined) throw new QueueFullError('no solver worker is connected to the queue; retry later', 5);
@@ -74,13 +75,21 @@ export class RedisJobs implements JobBackend {
     return id;
   }
 
-  /** Estimated ms until a job submitted now starts; undefined when no worker is connected. */
-  private async estimatedWaitMs(waiting: number): Promise<number | undefined> {
-    const threads = Object.values(await this.redis.hgetall(THREADS_KEY)).reduce((a, t) => a + Number(t), 0);
+  /**
+   * Estimated ms until a job submitted now starts: none while a thread is free for it, else rounds of the
+   * median of the workers' recent job times (a median, so one long study does not refuse every short
+   * request); undefined when no worker is connected.
+   */
+  private async estimatedWaitMs(waiting: number, active: number): Promise<number | undefined> {
     const workers = (await this.queue.getWorkers()).length;
     if (workers === 0) return undefined;
-    const jobMs = Number((await this.redis.get(JOB_MS_KEY)) ?? 0);
-    return Math.ceil(waiting / Math.max(1, threads, workers)) * jobMs;
+    const listed = Object.values(await this.redis.hgetall(THREADS_KEY)).reduce((a, t) => a + Number(t), 0);
+    const threads = Math.max(1, listed, workers);
+    const free = Math.max(0, threads - active);
+    if (waiting < free) return 0;
+    const recent = (await this.redis.lrange(JOB_MS_KEY, 0, -1)).map(Number).sort((a, b) => a - b);
+    const median = recent.length === 0 ? 0 : recent[Math.floor(recent.length / 2)]!;
+    return Math.ceil((waiting - free + 1) / threads) * median;
   }
 
   /** The owner's jobs still queued or running (finished ones are dropped from its set). */

@@ -26,21 +26,36 @@ export interface JobInput {
   readonly text: string;
 }
 
-export function prepareJobInput(body: Uint8Array | string, limits: ProblemLimits): JobInput {
-  const parsed = JobEnvelopeSchema.safeParse(parsedBody(body));
+/**
+ * `route` given: the body is that route's input itself (a synchronous request that distributed mode turns
+ * into a job), and its issues keep the route's own paths.
+ */
+export function prepareJobInput(body: Uint8Array | string, limits: ProblemLimits, route?: JobKind): JobInput {
+  const value = parsedBody(body);
+  if (route) return checked(route, value as Record<string, unknown>, 5, limits, '');
+  const parsed = JobEnvelopeSchema.safeParse(value);
   if (!parsed.success) throw invalid(issuesOf(parsed.error));
-  const { kind, input } = parsed.data;
+  return checked(parsed.data.kind, parsed.data.input, parsed.data.priority ?? 5, limits, 'input.');
+}
+
+function checked(
+  kind: JobKind,
+  input: Record<string, unknown>,
+  priority: number,
+  limits: ProblemLimits,
+  prefix: string,
+): JobInput {
   let prepared;
   try {
     prepared = prepare({ route: kind as Route, body: { parsed: input }, limits });
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
-    const issues = err.issues.map((i) => ({ ...i, path: i.path.startsWith('(') ? i.path : `input.${i.path}` }));
+    const issues = err.issues.map((i) => ({ ...i, path: i.path.startsWith('(') ? i.path : `${prefix}${i.path}` }));
     throw new InputError(err.code, err.message, issues);
   }
   if (prepared.kind !== 'capacity' && prepared.kind !== 'model')
     throw new Error(`internal error: a job's input prepared as ${prepared.kind}`);
   const timeLimitMs =
     prepared.kind === 'capacity' ? capacityTimeLimitMs(prepared.capacity) : prepared.options.timeLimitMs;
-  return { kind, priority: parsed.data.priority ?? 5, timeLimitMs, text: JSON.stringify(input) };
+  return { kind, priority, timeLimitMs, text: JSON.stringify(input) };
 }

@@ -5,7 +5,7 @@ import { ThreadPool, WorkerStoppedError, type PoolEvent, type PoolHealth } from 
 import { InputError } from './errors.js';
 import type { InputTask, PrepareReply } from './prepare-worker.js';
 import type { Solved } from './solved.js';
-import type { JobInput } from './job-input.js';
+import type { JobInput, JobKind } from './job-input.js';
 import type { ProblemLimits } from '../models/validate.js';
 import type { PrepareRequest, Prepared } from './prepare.js';
 
@@ -57,8 +57,13 @@ export class PreparePool {
   }
 
   /** A job submission read and checked in an input thread (planning/job-input.ts). */
-  async job(body: Uint8Array | string, limits: ProblemLimits, signal?: AbortSignal): Promise<JobInput> {
-    const reply = await this.task({ job: body, limits }, [], signal);
+  async job(
+    body: Uint8Array | string,
+    limits: ProblemLimits,
+    signal?: AbortSignal,
+    route?: JobKind,
+  ): Promise<JobInput> {
+    const reply = await this.task({ job: body, limits, ...(route ? { route } : {}) }, [], signal);
     if ('failure' in reply) throw InputError.from(reply.failure);
     if (!('job' in reply)) throw new Error('internal error: an input thread answered a job with something else');
     return reply.job;

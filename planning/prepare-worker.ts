@@ -2,7 +2,7 @@ import { serveTasks } from '../solver/serve.js';
 import { InputError, type InputFailure } from './errors.js';
 import { prepare, type PrepareRequest, type Prepared } from './prepare.js';
 import { solvedText, type Solved } from './solved.js';
-import { prepareJobInput, type JobInput } from './job-input.js';
+import { prepareJobInput, type JobInput, type JobKind } from './job-input.js';
 import type { ProblemLimits } from '../models/validate.js';
 
 /**
@@ -20,7 +20,7 @@ export type PrepareReply =
 export type InputTask =
   | PrepareRequest
   | { readonly serialize: Solved }
-  | { readonly job: Uint8Array | string; readonly limits: ProblemLimits };
+  | { readonly job: Uint8Array | string; readonly limits: ProblemLimits; readonly route?: JobKind };
 
 serveTasks((req: InputTask): PrepareReply => {
   if ('serialize' in req) {
@@ -30,7 +30,7 @@ serveTasks((req: InputTask): PrepareReply => {
     return { bytes };
   }
   try {
-    if ('job' in req) return { job: prepareJobInput(req.job, req.limits) };
+    if ('job' in req) return { job: prepareJobInput(req.job, req.limits, req.route) };
     return { prepared: prepare(req) };
   } catch (err) {
     if (err instanceof InputError) return { failure: err.toFailure() };

@@ -14,7 +14,7 @@ import { factsOf, requestLogger, silentLogger, type Logger, type RequestFacts } 
 import { Metrics, routeOf } from './metrics.js';
 import { docs } from './docs.js';
 import { requireToken } from './auth.js';
-import { jobRoutes, type JobRouteDeps } from './jobs-routes.js';
+import { jobRoutes, submitAndWait, type JobRouteDeps } from './jobs-routes.js';
 import { EmbeddedJobs } from '../jobs/embedded.js';
 import type { JobBackend } from '../jobs/types.js';
 import { prepareJobInput } from '../planning/job-input.js';
@@ -119,20 +119,34 @@ export function createApp(options: AppOptions): express.Express {
   app.get('/v1/version', (_req, res) => void res.json(versionInfo()));
   const body = readBody(options.maxBodyBytes);
   const accept = accepting(options.pool, lifecycle);
-  for (const name of ['plan', 'solve', 'evaluate', 'capacity'] as const)
-    app.post(`/v1/${name}`, accept, requireJson, body, useCase(name, deps));
+
   const jobDeps: JobRouteDeps = {
     jobs,
     limits: options.limits,
-    prepareJob: options.prepareJob ?? (async (bytes, limits) => prepareJobInput(bytes, limits)),
+    prepareJob: options.prepareJob ?? (async (bytes, limits, _signal, route) => prepareJobInput(bytes, limits, route)),
     arrivalOf: (req) => arrivals.get(req) ?? Date.now(),
   };
+  useCaseRoutes(app, deps, jobDeps, [accept, requireJson, body]);
   jobRoutes(app, jobDeps, [accept, requireJson, body]);
   app.use((req: Request) => {
     throw new ApiError('not_found', `no route ${req.method} ${req.path}`);
   });
   app.use(errorHandler(log));
   return app;
+}
+
+/** POST /v1/{plan,solve,evaluate,capacity}: in this process, or (distributed mode) a job submitted and awaited. */
+function useCaseRoutes(app: express.Express, deps: RouteDeps, jobDeps: JobRouteDeps, before: express.RequestHandler[]) {
+  for (const name of ['plan', 'solve', 'evaluate', 'capacity'] as const) {
+    const local = useCase(name, deps);
+    // The LP export is written here in both modes.
+    const route = (req: Request, res: Response, next: NextFunction): void => {
+      if (jobDeps.jobs.mode === 'redis' && formatOf(req) === 'json')
+        void submitAndWait(req, res, name, jobDeps).catch(next);
+      else void local(req, res).catch(next);
+    };
+    app.post(`/v1/${name}`, ...before, route);
+  }
 }
 
 type RouteDeps = Omit<

@@ -1,9 +1,9 @@
 import type express from 'express';
 import type { Request, Response } from 'express';
-import type { JobInput } from '../planning/job-input.js';
+import type { JobInput, JobKind } from '../planning/job-input.js';
 import type { ProblemLimits } from '../models/validate.js';
 import { FINISHED, type JobBackend, type JobView } from '../jobs/types.js';
-import { ApiError } from './errors.js';
+import { ApiError, ERROR_CODES } from './errors.js';
 import { ownerOf } from './auth.js';
 
 /**
@@ -15,7 +15,12 @@ import { ownerOf } from './auth.js';
 export interface JobRouteDeps {
   readonly jobs: JobBackend;
   readonly limits: ProblemLimits;
-  readonly prepareJob: (body: Uint8Array, limits: ProblemLimits, signal?: AbortSignal) => Promise<JobInput>;
+  readonly prepareJob: (
+    body: Uint8Array,
+    limits: ProblemLimits,
+    signal?: AbortSignal,
+    route?: JobKind,
+  ) => Promise<JobInput>;
   readonly arrivalOf: (req: Request) => number;
 }
 
@@ -105,4 +110,48 @@ async function events(req: Request, res: Response, deps: JobRouteDeps): Promise<
     view = (await deps.jobs.get(id, owner)) ?? view;
   }
   res.end();
+}
+
+/** How long past its deadline a synchronous request waits for its job before it is answered 503 (ms). */
+const SYNC_MARGIN_MS = 2_000;
+
+/**
+ * A synchronous route in distributed mode: submit and wait. The body is checked in an input thread (its
+ * issues keep the route's own paths), goes to the queue as a job with the request's deadline, and the
+ * answer is the job's; a client that goes away cancels its job.
+ */
+export async function submitAndWait(req: Request, res: Response, kind: JobKind, deps: JobRouteDeps): Promise<void> {
+  const arrival = deps.arrivalOf(req);
+  const stop = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) stop.abort(new Error('the client disconnected'));
+  });
+  const input = await deps.prepareJob(req.body as Uint8Array, deps.limits, stop.signal, kind);
+  const owner = ownerOf(req);
+  const deadline = arrival + input.timeLimitMs;
+  const id = await deps.jobs.submit({ kind, input: input.text, arrival, deadline, owner, priority: input.priority });
+  stop.signal.addEventListener('abort', () => void deps.jobs.cancel(id, owner).catch(() => undefined));
+  for (;;) {
+    const view = await deps.jobs.get(id, owner);
+    if (!view) throw new ApiError('internal', `the job ${id} of this request is gone`);
+    if (FINISHED.includes(view.status)) {
+      if (res.destroyed) return;
+      if (view.answer) res.json(view.answer);
+      else if (view.error) throw jobError(view.error);
+      else throw new ApiError('internal', `the job ${id} of this request ended ${view.status} without an answer`);
+      return;
+    }
+    if (Date.now() > deadline + SYNC_MARGIN_MS)
+      throw new ApiError('queue_full', 'no worker answered this request within its time limit; retry later', [], 5);
+    if (stop.signal.aborted) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** A job's input error as the catalogue's (a bug on a worker stays internal). */
+function jobError(e: NonNullable<JobView['error']>): ApiError {
+  const code = e.code as ConstructorParameters<typeof ApiError>[0];
+  return code in ERROR_CODES && code !== 'internal'
+    ? new ApiError(code, e.message, e.issues)
+    : new ApiError('internal', 'internal error');
 }

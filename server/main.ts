@@ -58,7 +58,7 @@ const jobs = config.jobs.redisUrl
   : new EmbeddedJobs({ pool, limits: config.limits, prepare: (req, signal) => inputs.run(req, signal) }, jobLimits);
 const app = createApp({
   jobs,
-  prepareJob: (body, limits, signal) => inputs.job(body, limits, signal),
+  prepareJob: (body, limits, signal, route) => inputs.job(body, limits, signal, route),
   apiTokens: config.jobs.apiTokens,
   pool,
   limits: config.limits,

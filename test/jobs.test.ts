@@ -191,6 +191,26 @@ describe('Jobs across processes (a real Redis, two workers)', function () {
 
   jobsSuite('distributed', async () => ({ url: api.url, token: 'token-a' }));
 
+  it('turns the synchronous routes into jobs: a worker answers, and errors keep the route paths', async () => {
+    const lines = (): number =>
+      workers.reduce((n, w) => n + w.log.filter((l) => l.includes('"job started"')).length, 0);
+    const before = lines();
+    const r = await call(`${api.url}/v1/plan`, 'POST', SEED, 'token-b');
+    assert.equal(r.status, 200);
+    assert.equal(r.json['status'], 'optimal');
+    assert.equal(lines(), before + 1, 'one worker ran it');
+    const bad = await call(`${api.url}/v1/plan`, 'POST', { nodes: 'x', containers: [] }, 'token-b');
+    assert.equal(bad.status, 400);
+    assert.ok((bad.json['error'] as { issues: { path: string }[] }).issues.some((i) => i.path === 'nodes'));
+    const lp = await fetch(`${api.url}/v1/plan?format=lp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer token-b' },
+      body: JSON.stringify(SEED),
+    });
+    assert.equal(lp.status, 200);
+    assert.match(await lp.text(), /^\\ /m);
+  });
+
   it('spreads jobs over both workers', async () => {
     const ids = await Promise.all([1, 2, 3].map(() => submit(api.url, 'solve', gapd(1_500), 'token-b')));
     await Promise.all(ids.map((id) => until(api.url, id, finished, 'token-b')));
@@ -219,6 +239,8 @@ describe('Jobs across processes (a real Redis, two workers)', function () {
     const submitted = Date.now();
     const id = await submit(api.url, 'solve', gapd(limit, 'highs'), 'token-a');
     await until(api.url, id, (v) => v.status === 'running', 'token-a');
+    // The worker's "job started" line can come a moment after BullMQ marks the job active.
+    while (!workers.some((w) => startedBy(w.log, id))) await new Promise((r) => setTimeout(r, 20));
     const victim = workers.find((w) => startedBy(w.log, id))!;
     victim.child.kill('SIGKILL');
     const v = await until(api.url, id, finished, 'token-a', limit + 10_000);
@@ -230,9 +252,14 @@ describe('Jobs across processes (a real Redis, two workers)', function () {
   });
 
   it('loses nothing when Redis restarts: queued jobs survive, and the API and workers reconnect', async () => {
-    const ids = await Promise.all([1, 2].map(() => submit(api.url, 'solve', gapd(2_000), 'token-a')));
+    const ids = await Promise.all([1, 2, 3].map(() => submit(api.url, 'solve', gapd(3_000), 'token-a')));
+    // Two run (one on each worker) while Redis goes down and comes back; the third waits in the queue.
+    await until(api.url, ids[0]!, (v) => v.status === 'running', 'token-a');
     await redis.restart();
-    for (const id of ids) assert.equal((await until(api.url, id, finished, 'token-a')).status, 'done');
+    for (const id of ids) {
+      const v = await until(api.url, id, finished, 'token-a');
+      assert.equal(v.status, 'done', JSON.stringify(v.error));
+    }
     const after = await submit(api.url, 'plan', SEED, 'token-a');
     assert.equal((await until(api.url, after, finished, 'token-a')).status, 'done');
   });
