@@ -143,7 +143,8 @@ function statusOf(state: string, result: JobResult | undefined, cancelled: boole
 function viewOf(job: Job<JobData, JobResult>, state: string, cancelled: boolean): JobView {
   const r = state === 'completed' ? job.returnvalue : undefined;
   const progress = typeof job.progress === 'object' ? (job.progress as unknown as JobProgress) : null;
-  const failed = state === 'failed' ? { code: 'internal', message: job.failedReason, issues: [] } : undefined;
+  const reason = job.failedReason || 'the job failed';
+  const failed = state === 'failed' ? { code: 'internal', message: reason, issues: [] } : undefined;
   return {
     id: String(job.id),
     kind: job.data.kind,

@@ -251,6 +251,26 @@ describe('Jobs across processes (a real Redis, two workers)', function () {
     await workers[1]!.ready;
   });
 
+  it('fails a job that kills every worker it touches after JOB_ATTEMPTS, and harms no other job', async () => {
+    const id = await submit(api.url, 'solve', gapd(90_000), 'token-a');
+    for (let kill = 0; kill < 3; kill++) {
+      while (!workers.some((w) => startedBy(w.log, id) && w.child.exitCode === null && !w.child.killed))
+        await new Promise((r) => setTimeout(r, 50));
+      const victim = workers.find((w) => startedBy(w.log, id) && !w.child.killed)!;
+      victim.child.kill('SIGKILL');
+      const fresh = startWorker(redis.url);
+      await fresh.ready;
+      workers = [...workers.filter((w) => w !== victim), fresh];
+      if (kill === 0) {
+        const other = await submit(api.url, 'plan', SEED, 'token-a');
+        assert.equal((await until(api.url, other, finished, 'token-a')).status, 'done');
+      }
+    }
+    const v = await until(api.url, id, finished, 'token-a', 60_000);
+    assert.equal(v.status, 'failed');
+    assert.match(String(v.error?.['message']), /stalled/, JSON.stringify(v));
+  });
+
   it('loses nothing when Redis restarts: queued jobs survive, and the API and workers reconnect', async () => {
     const ids = await Promise.all([1, 2, 3].map(() => submit(api.url, 'solve', gapd(3_000), 'token-a')));
     // Two run (one on each worker) while Redis goes down and comes back; the third waits in the queue.
