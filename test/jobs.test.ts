@@ -271,6 +271,20 @@ describe('Jobs across processes (a real Redis, two workers)', function () {
     assert.match(String(v.error?.['message']), /stalled/, JSON.stringify(v));
   });
 
+  it('answers 503 with Retry-After when the shared queue holds JOB_QUEUE jobs', async () => {
+    const small = await startServer({ REDIS_URL: redis.url, JOB_QUEUE: '1' });
+    try {
+      const long = await submit(small.url, 'solve', gapd(30_000));
+      const r = await call(`${small.url}/v1/jobs`, 'POST', { kind: 'plan', input: SEED });
+      assert.equal(r.status, 503);
+      assert.equal((r.json['error'] as Json)['code'], 'queue_full');
+      assert.ok(Number(r.headers.get('retry-after')) >= 1);
+      assert.equal((await call(`${small.url}/v1/jobs/${long}`, 'DELETE')).json['status'], 'cancelled');
+    } finally {
+      await small.stop();
+    }
+  });
+
   it('loses nothing when Redis restarts: queued jobs survive, and the API and workers reconnect', async () => {
     const ids = await Promise.all([1, 2, 3].map(() => submit(api.url, 'solve', gapd(3_000), 'token-a')));
     // Two run (one on each worker) while Redis goes down and comes back; the third waits in the queue.
