@@ -37,9 +37,11 @@ export async function executeJob(
       onProgress(progressOf(data.arrival, objective, bound));
     },
   });
+  const late = Date.now() >= data.deadline;
   try {
     const a = await answer(p, { route: data.kind, body: data.input, arrival: data.arrival });
     if (a.kind !== 'json') throw new Error(`internal error: a job answered with ${a.kind}`);
+    if (late) noteLate(a.json);
     return { answer: a.json, cancelled: signal.aborted };
   } catch (err) {
     if (err instanceof InputError)
@@ -48,4 +50,12 @@ export async function executeJob(
   } finally {
     p.close();
   }
+}
+
+const LATE = 'the job waited in the queue past its deadline before a worker took it: answered with the greedy plan';
+
+/** The note where the answer keeps its notes (an evaluation's in its optimal side). */
+function noteLate(json: Record<string, unknown>): void {
+  const holder = (json['optimal'] as Record<string, unknown> | undefined) ?? json;
+  holder['notes'] = [LATE, ...((holder['notes'] as string[] | undefined) ?? [])];
 }
