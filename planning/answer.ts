@@ -124,6 +124,7 @@ export function outcomeJson(model: AssignmentModel, o: SolveOutcome, inputNotes:
       objective: greedyObjective,
       ...(model.objective ? { parts: o.greedy.verification.parts } : {}),
       ...planJson(model, o.greedy),
+      utilization: utilization(model, o.greedy),
     },
     ...(o.objective !== null
       ? {

@@ -126,7 +126,11 @@ export const PlanAnswerSchema = PlanJsonSchema.extend({
   gap: MaybeNumber.describe('|objective − bound| / |objective|: 0 when optimal, null without a plan or bound'),
   unplacedPenalty: z.number().optional(),
   parts: PartsSchema.nullable().optional(),
-  greedy: PlanJsonSchema.extend({ objective: MaybeNumber, parts: PartsSchema.optional() }),
+  greedy: PlanJsonSchema.extend({
+    objective: MaybeNumber,
+    parts: PartsSchema.optional(),
+    utilization: UtilizationSchema,
+  }),
   comparison: PlanComparisonSchema.optional(),
   reasons: z.array(ReasonSchema).optional(),
   utilization: UtilizationSchema,

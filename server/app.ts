@@ -13,6 +13,7 @@ import { ApiError, toApiError } from './errors.js';
 import { factsOf, requestLogger, silentLogger, type Logger, type RequestFacts } from './log.js';
 import { Metrics, routeOf } from './metrics.js';
 import { docs } from './docs.js';
+import { webPage } from './web.js';
 import { requireToken } from './auth.js';
 import { jobRoutes, submitAndWait, type JobRouteDeps } from './jobs-routes.js';
 import { EmbeddedJobs } from '../jobs/embedded.js';
@@ -113,6 +114,7 @@ export function createApp(options: AppOptions): express.Express {
   probes(app, options.pool, lifecycle, options.inputHealth);
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
   docs(app);
+  webPage(app);
   app.get('/metrics', async (_req, res) => {
     res.set('Content-Type', metrics.contentType).send(await metrics.text());
   });

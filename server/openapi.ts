@@ -162,12 +162,46 @@ function paths(): Json {
     '/metrics': get('Prometheus metrics (text exposition format)', text('text/plain')),
     '/openapi.json': get('This document', json({ type: 'object' })),
     '/docs': get('API documentation rendered from this document', text('text/html')),
+    ...pagePaths(),
     '/docs/init.js': get("The documentation page's script", text('application/javascript')),
     '/docs/assets/{file}': {
       get: {
         summary: 'Swagger UI, served from the package',
         parameters: [{ name: 'file', in: 'path', required: true, schema: { type: 'string' } }],
         responses: { '200': { description: 'the file' }, ...errorResponses([404]) },
+      },
+    },
+  };
+}
+
+/** The web page (server/web.ts) and the files it loads. */
+function pagePaths(): Json {
+  const file = (summary: string, type: string): Json => get(summary, { [type]: { schema: { type: 'string' } } });
+  const js = 'application/javascript';
+  return {
+    '/': file('The web page: the optimum beside the greedy, node by node', 'text/html'),
+    '/app.css': file("The page's style sheet", 'text/css'),
+    '/assets/htm-preact.mjs': file('preact and htm (htm/preact/standalone), from the package', js),
+    '/assets/uplot.mjs': file('uPlot, from the package', js),
+    '/assets/uplot.css': file("uPlot's style sheet", 'text/css'),
+    '/web/{file}': {
+      get: {
+        summary: "The page's modules",
+        parameters: [{ name: 'file', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: {
+          '200': { description: 'the module', content: { [js]: { schema: { type: 'string' } } } },
+          ...errorResponses([404]),
+        },
+      },
+    },
+    '/assets/yaml/{path}': {
+      get: {
+        summary: "yaml's browser build (the page reads YAML manifests)",
+        parameters: [{ name: 'path', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: {
+          '200': { description: 'the module', content: { [js]: { schema: { type: 'string' } } } },
+          ...errorResponses([404]),
+        },
       },
     },
   };

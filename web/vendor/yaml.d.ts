@@ -1,0 +1,2 @@
+// Types of /assets/yaml/index.js, which server/web.ts serves from the package.
+export * from 'yaml';
