@@ -177,7 +177,7 @@ function paths(): Json {
 /** The web page (server/web.ts) and the files it loads. */
 function pagePaths(): Json {
   const file = (summary: string, type: string): Json => get(summary, { [type]: { schema: { type: 'string' } } });
-  const js = 'application/javascript';
+  const js = 'text/javascript';
   return {
     '/': file('The web page: the optimum beside the greedy, node by node', 'text/html'),
     '/app.css': file("The page's style sheet", 'text/css'),

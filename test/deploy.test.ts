@@ -375,6 +375,7 @@ describe('Dockerfile and .dockerignore', () => {
         'planning',
         'server',
         'solver',
+        'web',
       ]);
       assert.ok(existsSync(join(app, 'dist', 'solver', 'worker.js')));
       for (const [path, p] of Object.entries(LOCK.packages)) {
@@ -434,6 +435,15 @@ describe('Dockerfile and .dockerignore', () => {
         const json = (await res.json()) as { status: string; objective: number };
         assert.deepEqual([json.status, json.objective], [seed.want.status, seed.want.objective]);
         assert.equal(json.status, 'optimal');
+      });
+
+      it('serves the web page and every file it loads', async () => {
+        const page = await fetch(`${url}/`);
+        assert.equal(page.status, 200);
+        const html = await page.text();
+        const refs = [...html.matchAll(/(?:src|href)="(\/[^"]+)"/g)].map((m) => m[1]!);
+        for (const ref of [...refs, '/assets/htm-preact.mjs', '/assets/yaml/index.js', '/web/plan.js'])
+          assert.equal((await fetch(`${url}${ref}`)).status, 200, ref);
       });
 
       it('names its version, the GIT_COMMIT build argument and the locked solver versions', async () => {

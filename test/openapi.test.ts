@@ -54,7 +54,7 @@ describe('OpenAPI document (GET /openapi.json) and docs page', () => {
       .stack;
     const served = stack.flatMap((layer) =>
       layer.route
-        ? Object.keys(layer.route.methods).map((m) => `${m} ${layer.route!.path.replace(/:(\w+)/g, '{$1}')}`)
+        ? Object.keys(layer.route.methods).map((m) => `${m} ${layer.route!.path.replace(/[:*](\w+)/g, '{$1}')}`)
         : [],
     );
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
