@@ -5,6 +5,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { gapToProgram, parseGapFile } from '../bench/orlib.js';
 import { startServer, type RunningServer } from '../bench/server.js';
 import { fixturePath, ROOT } from './helpers.js';
+import { scaleSnapshot } from '../bench/scale.js';
 
 /**
  * The web page in a real browser: the system's headless Chromium (npm test installs it from Debian),
@@ -188,6 +189,43 @@ describe('The web page in headless Chromium', function () {
     assert.equal(
       (await s.page.locator('[data-field=status]').textContent())!.trim(),
       (job['answer'] as Json)['status'],
+    );
+    clean(s);
+    await s.page.close();
+  });
+
+  it('draws a 5 000-node answer and stays responsive (the times are printed, and the README reports them)', async () => {
+    const s = await open(browser, server.url);
+    const body = JSON.stringify({ ...scaleSnapshot(5000, 20000, 1), options: { solver: 'greedy' } });
+    await s.page.setInputFiles('input[type=file]', {
+      name: 'cluster.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(body),
+    });
+    await s.page.locator('.files', { hasText: 'cluster.json' }).waitFor();
+    const clicked = Date.now();
+    await s.page.click('button[type=submit]');
+    await s.page.waitForSelector('.row', { timeout: 60_000 });
+    const total = Date.now() - clicked;
+    const drawn = (await s.page.evaluate(
+      "performance.measure('draw', 'optiplace:answer', 'optiplace:drawn').duration",
+    )) as number;
+    assert.match((await s.page.locator('.count').textContent())!, /5000 of 5000 nodes/);
+    const rows = await s.page.locator('.row').count();
+    assert.ok(rows > 0 && rows < 100, `${rows} rows in the DOM: only those in view`);
+    const scrolled = (await s.page.evaluate(`(async () => {
+      const box = document.querySelector('.rows');
+      const t = performance.now();
+      box.scrollTop = box.scrollHeight / 2;
+      box.dispatchEvent(new Event('scroll'));
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+      return { ms: performance.now() - t, first: document.querySelector('.row').getAttribute('data-node') };
+    })()`)) as { ms: number; first: string };
+    const names = Object.keys(((await s.ended())['answer'] as { utilization: object }).utilization);
+    assert.ok(names.indexOf(scrolled.first) > 2000, `the rows in view after scrolling halfway: ${scrolled.first}`);
+    process.stdout.write(
+      `      5 000 × 20 000: drawn in ${drawn.toFixed(0)} ms after the answer arrived (${total} ms from the click, ` +
+        `solve included); a scroll to the middle repainted in ${scrolled.ms.toFixed(0)} ms\n`,
     );
     clean(s);
     await s.page.close();

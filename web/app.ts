@@ -225,9 +225,10 @@ function App(): VNode {
       setPhase({ kind: 'running', id, points });
       const end = await watchJob(id, (p) => setPhase({ kind: 'running', id, points: (points.push(p), [...points]) }));
       if (end.error) setPhase({ kind: 'failed', message: end.error.message, issues: end.error.issues });
-      else if (end.answer)
+      else if (end.answer) {
+        performance.mark('optiplace:answer');
         setPhase({ kind: 'done', route, body, answer: end.answer, cancelled: end.status === 'cancelled' });
-      else setPhase({ kind: 'failed', message: `the job ended ${end.status} without an answer`, issues: [] });
+      } else setPhase({ kind: 'failed', message: `the job ended ${end.status} without an answer`, issues: [] });
     } catch (err) {
       const f = err instanceof ApiFailure ? err : undefined;
       setPhase({ kind: 'failed', message: (err as Error).message, issues: f?.issues ?? [] });
