@@ -31,6 +31,16 @@ const layers = [
     message: 'planning/ (the use cases) imports models/ and solver/ only.',
   },
   {
+    target: './web',
+    from: ['./models', './solver', './planning', './jobs', './server', './cli', './bench', './test'],
+    message: 'web/ runs in the browser: it imports only its own modules and the packages the service serves.',
+  },
+  {
+    target: ['./models', './solver', './planning', './jobs', './server', './cli', './bench'],
+    from: ['./web'],
+    message: 'nothing imports the browser code in web/.',
+  },
+  {
     target: './jobs',
     from: ['./server', './cli', './bench', './test'],
     message: 'jobs/ (the job queues) imports planning/, solver/ and models/ only.',
