@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { stringify as stringifyYaml } from 'yaml';
 import { gapToProgram, parseGapFile } from '../bench/orlib.js';
 import { startServer, type RunningServer } from '../bench/server.js';
 import { fixturePath, ROOT } from './helpers.js';
@@ -80,7 +81,7 @@ describe('The web page in headless Chromium', function () {
     await server?.stop();
   });
 
-  it('is served at / with default-src self, and shows the seed example: header, bars and moves as the JSON says', async () => {
+  it('is served at / with default-src self, and shows the seed example: header and bars as the JSON says, and the model as LP', async () => {
     const res = await fetch(`${server.url}/`);
     assert.match(res.headers.get('content-security-policy') ?? '', /^default-src 'self'/);
     const s = await open(browser, server.url);
@@ -94,6 +95,8 @@ describe('The web page in headless Chromium', function () {
     assert.equal(Number(await text('objective')), a['objective']);
     assert.equal(Number(await text('other-objective')), (a['greedy'] as Json)['objective']);
     await checkBars(s.page, a);
+    const [lp] = await Promise.all([s.page.waitForEvent('download'), s.page.click('text=Model (LP)')]);
+    assert.match(readFileSync((await lp.path())!, 'utf8'), /^(Minimize|Maximize)$/m);
     clean(s);
     await s.page.close();
   });
@@ -126,6 +129,64 @@ describe('The web page in headless Chromium', function () {
     await zoneSelect.selectOption(options[0]!);
     const some = await s.page.locator('.row').count();
     assert.ok(some > 0 && some < all, `${some} of ${all}`);
+    clean(s);
+    await s.page.close();
+  });
+
+  it('reads several files dropped together: nodes.json and pods.yaml (multi-document YAML)', async () => {
+    const kube = fixtureInput('kube', 'zone-spread-web.json') as { nodeList: Json; podList: { items: Json[] } };
+    const s = await open(browser, server.url);
+    await s.page.setInputFiles('input[type=file]', [
+      { name: 'nodes.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(kube.nodeList)) },
+      {
+        name: 'pods.yaml',
+        mimeType: 'application/yaml',
+        buffer: Buffer.from(kube.podList.items.map((p) => stringifyYaml({ kind: 'Pod', ...p })).join('---\n')),
+      },
+    ]);
+    await s.page.locator('.files', { hasText: 'pods.yaml' }).waitFor();
+    await s.page.click('button[type=submit]');
+    const a = (await s.ended())['answer'] as Json;
+    const sync = (await (
+      await fetch(`${server.url}/v1/plan`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...kube, options: { timeLimitMs: 10_000 } }),
+      })
+    ).json()) as Json;
+    assert.equal(a['objective'], sync['objective']);
+    assert.equal((a['assignments'] as unknown[]).length, kube.podList.items.length);
+    clean(s);
+    await s.page.close();
+  });
+
+  it('evaluates a given plan: its bars beside the optimum, and the downloads (Bindings, table)', async () => {
+    const s = await open(browser, server.url);
+    await solve(s, read('examples', 'evaluate.json'), 'evaluate');
+    const a = (await s.ended())['answer'] as { optimal: Json; given: Json };
+    await s.page.waitForSelector('.row');
+    const given = await s.page.$$eval('.fill[data-side=given]', (els) =>
+      els.map((e) => [
+        e.getAttribute('data-node'),
+        e.getAttribute('data-resource'),
+        Number(e.getAttribute('data-util')),
+      ]),
+    );
+    assert.ok(given.length > 0);
+    const util = a.given['utilization'] as Record<string, Record<string, number>>;
+    for (const [node, r, u] of given) assert.equal(u, util[node as string]?.[r as string] ?? 0);
+    const [download] = await Promise.all([s.page.waitForEvent('download'), s.page.click('text=Bindings')]);
+    const list = JSON.parse(readFileSync((await download.path())!, 'utf8')) as { items: Json[] };
+    const assignments = a.optimal['assignments'] as { container: string; node: string }[];
+    assert.equal(list.items.length, assignments.length);
+    assert.ok(list.items.every((b) => b['kind'] === 'Binding'));
+    const [table] = await Promise.all([s.page.waitForEvent('download'), s.page.click('text=Plan (table)')]);
+    assert.equal(
+      readFileSync((await table.path())!, 'utf8')
+        .trim()
+        .split('\n').length,
+      assignments.length + 1,
+    );
     clean(s);
     await s.page.close();
   });
