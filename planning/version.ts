@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -22,16 +22,35 @@ function readJson(path: string): Record<string, unknown> {
   return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
 }
 
+/** The git directory at the package root: `.git`, or where a worktree's `.git` file points. */
+function gitDir(): string {
+  const dot = join(ROOT, '.git');
+  try {
+    const link = /^gitdir: (.+)$/m.exec(readFileSync(dot, 'utf8'))?.[1];
+    return link ? resolve(ROOT, link.trim()) : dot;
+  } catch {
+    return dot;
+  }
+}
+
 /** HEAD of the repository at the package root, if there is one (a ref is looked up loose, then packed). */
 function gitHead(): string | null {
   try {
-    const head = readFileSync(join(ROOT, '.git', 'HEAD'), 'utf8').trim();
+    const dir = gitDir();
+    const head = readFileSync(join(dir, 'HEAD'), 'utf8').trim();
     const ref = /^ref: (.+)$/.exec(head)?.[1];
     if (!ref) return /^[0-9a-f]{40}$/.test(head) ? head : null;
+    // A worktree keeps its HEAD; its refs are in the common directory.
+    let common = dir;
     try {
-      return readFileSync(join(ROOT, '.git', ref), 'utf8').trim();
+      common = resolve(dir, readFileSync(join(dir, 'commondir'), 'utf8').trim());
     } catch {
-      const packed = readFileSync(join(ROOT, '.git', 'packed-refs'), 'utf8');
+      // not a worktree
+    }
+    try {
+      return readFileSync(join(common, ref), 'utf8').trim();
+    } catch {
+      const packed = readFileSync(join(common, 'packed-refs'), 'utf8');
       return (
         packed
           .split('\n')
