@@ -23,7 +23,7 @@ export interface RunningServer {
 const SERVER_ENTRY = process.env['OPTIPLACE_SERVER'] ?? join(ROOT, 'dist', 'server', 'main.js');
 
 /** A loopback port nobody listens on now. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const probe = net.createServer();
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
   const port = (probe.address() as net.AddressInfo).port;

@@ -174,6 +174,20 @@ function paths(): Json {
   };
 }
 
+/** A GET of files under a path template: the file, or the catalogue's 404. */
+function templated(summary: string, name: string, type: string): Json {
+  return {
+    get: {
+      summary,
+      parameters: [{ name, in: 'path', required: true, schema: { type: 'string' } }],
+      responses: {
+        '200': { description: 'the file', content: { [type]: { schema: { type: 'string' } } } },
+        ...errorResponses([404]),
+      },
+    },
+  };
+}
+
 /** The web page (server/web.ts) and the files it loads. */
 function pagePaths(): Json {
   const file = (summary: string, type: string): Json => get(summary, { [type]: { schema: { type: 'string' } } });
@@ -184,26 +198,8 @@ function pagePaths(): Json {
     '/assets/htm-preact.mjs': file('preact and htm (htm/preact/standalone), from the package', js),
     '/assets/uplot.mjs': file('uPlot, from the package', js),
     '/assets/uplot.css': file("uPlot's style sheet", 'text/css'),
-    '/web/{file}': {
-      get: {
-        summary: "The page's modules",
-        parameters: [{ name: 'file', in: 'path', required: true, schema: { type: 'string' } }],
-        responses: {
-          '200': { description: 'the module', content: { [js]: { schema: { type: 'string' } } } },
-          ...errorResponses([404]),
-        },
-      },
-    },
-    '/assets/yaml/{path}': {
-      get: {
-        summary: "yaml's browser build (the page reads YAML manifests)",
-        parameters: [{ name: 'path', in: 'path', required: true, schema: { type: 'string' } }],
-        responses: {
-          '200': { description: 'the module', content: { [js]: { schema: { type: 'string' } } } },
-          ...errorResponses([404]),
-        },
-      },
-    },
+    '/web/{file}': templated("The page's modules", 'file', js),
+    '/assets/yaml/{path}': templated("yaml's browser build (the page reads YAML manifests)", 'path', js),
   };
 }
 

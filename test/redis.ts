@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
+import { freePort } from '../bench/server.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -15,14 +16,6 @@ export interface RedisServer {
 }
 
 export const hasRedis = (): boolean => spawnSync('redis-server', ['--version']).status === 0;
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
-  const port = (probe.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 async function untilUp(port: number): Promise<void> {
   for (let tries = 0; tries < 200; tries++) {

@@ -15,6 +15,16 @@ type Phase =
 
 const ROUTES = ['plan', 'evaluate', 'capacity', 'solve'];
 
+/** A labelled select whose first option keeps what the input itself says. */
+const choice = (label: string, value: string, onChange: (e: Event) => void, options: string[]): VNode =>
+  html`<label
+    >${label}
+    <select value=${value} onChange=${onChange}>
+      <option value="">the input's</option>
+      ${options.map((x) => html`<option>${x}</option>`)}
+    </select></label
+  >`;
+
 function Form({
   onRun,
   busy,
@@ -65,25 +75,8 @@ function Form({
         </select></label
       >
       ${field('Time limit (ms)', html`<input type="number" min="1" value=${o.timeLimitMs} onInput=${set('timeLimitMs')} />`)}
-      ${field(
-        'Objective',
-        html`<select value=${o.objective} onChange=${set('objective')}>
-          <option value="">the input's</option>
-          <option>cost</option>
-          <option>balance</option>
-          <option>pack</option>
-        </select>`,
-      )}
-      ${field(
-        'Solver',
-        html`<select value=${o.solver} onChange=${set('solver')}>
-          <option value="">the input's</option>
-          <option>auto</option>
-          <option>highs</option>
-          <option>glpk</option>
-          <option>greedy</option>
-        </select>`,
-      )}
+      ${choice('Objective', o.objective, set('objective'), ['cost', 'balance', 'pack'])}
+      ${choice('Solver', o.solver, set('solver'), ['auto', 'highs', 'glpk', 'greedy'])}
       <label
         >Token
         <input
