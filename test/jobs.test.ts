@@ -221,6 +221,27 @@ describe('Jobs across processes (a real Redis, two workers)', function () {
       );
   });
 
+  it('starts a waiting job of a higher priority first', async () => {
+    const submitAs = async (input: Json, priority: number, token = 'token-b'): Promise<string> => {
+      const r = await call(`${api.url}/v1/jobs`, 'POST', { kind: 'solve', input, priority }, token);
+      assert.equal(r.status, 202, JSON.stringify(r.json));
+      return String(r.json['id']);
+    };
+    // Both threads busy, one of them for longer: the first to free up takes the most urgent waiting job.
+    // (Three open jobs per token here: the two long ones are token-a's.)
+    const busy = [await submitAs(gapd(3_000), 5, 'token-a'), await submitAs(gapd(9_000), 5, 'token-a')];
+    await Promise.all(busy.map((id) => until(api.url, id, (v) => v.status === 'running', 'token-a')));
+    const low = await submitAs(gapd(30_000, 'greedy'), 10);
+    const high = await submitAs(gapd(30_000, 'greedy'), 1);
+    for (const id of busy) await until(api.url, id, finished, 'token-a');
+    for (const id of [low, high]) await until(api.url, id, finished, 'token-b');
+    const startedAt = (id: string): number => {
+      const line = workers.flatMap((w) => w.log).find((l) => l.includes('"job started"') && l.includes(id))!;
+      return Date.parse(String((JSON.parse(line) as Json)['time']));
+    };
+    assert.ok(startedAt(high) <= startedAt(low), 'the priority-1 job started first');
+  });
+
   it('enforces the token: 401 without it, jobs visible to their own token only, a limit per token', async () => {
     assert.equal((await call(`${api.url}/v1/jobs`, 'POST', { kind: 'plan', input: SEED })).status, 401);
     assert.equal((await call(`${api.url}/v1/plan`, 'POST', SEED, 'wrong')).status, 401);
