@@ -35,13 +35,20 @@ export function jobRoutes(app: express.Express, deps: JobRouteDeps, before: expr
   app.delete('/v1/jobs/:id', (req, res, next) => void cancel(req, deps).then((v) => res.json(v), next));
 }
 
-async function submit(req: Request, res: Response, deps: JobRouteDeps): Promise<void> {
+/**
+ * Reads a submission in an input thread and queues it, with its deadline counted from the request's
+ * arrival; `stop` aborts when the client goes away before its answer. `kind`: the body is that route's
+ * input itself (a synchronous route in distributed mode).
+ */
+async function enqueue(req: Request, res: Response, deps: JobRouteDeps, kind?: JobKind) {
   const arrival = deps.arrivalOf(req);
   const stop = new AbortController();
-  res.on('close', () => stop.abort(new Error('the client disconnected')));
-  const input = await deps.prepareJob(req.body as Uint8Array, deps.limits, stop.signal);
-  const deadline = arrival + input.timeLimitMs;
+  res.on('close', () => {
+    if (!res.writableFinished) stop.abort(new Error('the client disconnected'));
+  });
+  const input = await deps.prepareJob(req.body as Uint8Array, deps.limits, stop.signal, kind);
   const owner = ownerOf(req);
+  const deadline = arrival + input.timeLimitMs;
   const id = await deps.jobs.submit({
     kind: input.kind,
     input: input.text,
@@ -50,8 +57,28 @@ async function submit(req: Request, res: Response, deps: JobRouteDeps): Promise<
     owner,
     priority: input.priority,
   });
+  return { id, owner, deadline, stop };
+}
+
+async function submit(req: Request, res: Response, deps: JobRouteDeps): Promise<void> {
+  const { id } = await enqueue(req, res, deps);
   const location = `/v1/jobs/${id}`;
   res.status(202).location(location).json({ id, status: 'queued', location });
+}
+
+/** The job, read every `everyMs` until it is finished, `until` (epoch ms) passes, or `signal` aborts. */
+async function untilFinished(
+  deps: JobRouteDeps,
+  first: JobView,
+  owner: string,
+  o: { until: number; everyMs: number; signal?: AbortSignal },
+): Promise<JobView> {
+  let view = first;
+  while (!FINISHED.includes(view.status) && Date.now() < o.until && !o.signal?.aborted) {
+    await new Promise((r) => setTimeout(r, o.everyMs));
+    view = (await deps.jobs.get(view.id, owner)) ?? view;
+  }
+  return view;
 }
 
 async function found(req: Request, deps: JobRouteDeps): Promise<JobView> {
@@ -67,15 +94,10 @@ const notFound = (id: string): ApiError =>
 async function cancel(req: Request, deps: JobRouteDeps): Promise<JobView> {
   const id = String(req.params['id']);
   const owner = ownerOf(req);
-  let view = await deps.jobs.cancel(id, owner);
+  const view = await deps.jobs.cancel(id, owner);
   if (!view) throw notFound(id);
   // A running job stops at its solvers' next check: answer with it stopped, and its best plan, if that is quick.
-  const until = Date.now() + 3_000;
-  while (!FINISHED.includes(view.status) && Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 50));
-    view = (await deps.jobs.get(id, owner)) ?? view;
-  }
-  return view;
+  return untilFinished(deps, view, owner, { until: Date.now() + 3_000, everyMs: 50 });
 }
 
 /** Server-sent events: `progress` as it improves, `status` as it changes, then `end` with the finished job. */
@@ -121,31 +143,18 @@ const SYNC_MARGIN_MS = 2_000;
  * answer is the job's; a client that goes away cancels its job.
  */
 export async function submitAndWait(req: Request, res: Response, kind: JobKind, deps: JobRouteDeps): Promise<void> {
-  const arrival = deps.arrivalOf(req);
-  const stop = new AbortController();
-  res.on('close', () => {
-    if (!res.writableFinished) stop.abort(new Error('the client disconnected'));
-  });
-  const input = await deps.prepareJob(req.body as Uint8Array, deps.limits, stop.signal, kind);
-  const owner = ownerOf(req);
-  const deadline = arrival + input.timeLimitMs;
-  const id = await deps.jobs.submit({ kind, input: input.text, arrival, deadline, owner, priority: input.priority });
+  const { id, owner, deadline, stop } = await enqueue(req, res, deps, kind);
   stop.signal.addEventListener('abort', () => void deps.jobs.cancel(id, owner).catch(() => undefined));
-  for (;;) {
-    const view = await deps.jobs.get(id, owner);
-    if (!view) throw new ApiError('internal', `the job ${id} of this request is gone`);
-    if (FINISHED.includes(view.status)) {
-      if (res.destroyed) return;
-      if (view.answer) res.json(view.answer);
-      else if (view.error) throw jobError(view.error);
-      else throw new ApiError('internal', `the job ${id} of this request ended ${view.status} without an answer`);
-      return;
-    }
-    if (Date.now() > deadline + SYNC_MARGIN_MS)
-      throw new ApiError('queue_full', 'no worker answered this request within its time limit; retry later', [], 5);
-    if (stop.signal.aborted) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  const queued = await deps.jobs.get(id, owner);
+  if (!queued) throw new ApiError('internal', `the job ${id} of this request is gone`);
+  const until = deadline + SYNC_MARGIN_MS;
+  const view = await untilFinished(deps, queued, owner, { until, everyMs: 25, signal: stop.signal });
+  if (stop.signal.aborted || res.destroyed) return;
+  if (!FINISHED.includes(view.status))
+    throw new ApiError('queue_full', 'no worker answered this request within its time limit; retry later', [], 5);
+  if (view.answer) res.json(view.answer);
+  else if (view.error) throw jobError(view.error);
+  else throw new ApiError('internal', `the job ${id} of this request ended ${view.status} without an answer`);
 }
 
 /** A job's input error as the catalogue's (a bug on a worker stays internal). */
