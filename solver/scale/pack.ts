@@ -11,9 +11,15 @@ import type { Aggregate, ScaleRule } from './aggregate.js';
  */
 export type PackMethod = 'dot' | 'first-fit' | 'most-room';
 
-/** The packing methods worth trying for the model's objective (most room for balance, else both fills). */
+/**
+ * The packing methods worth trying for the model's objective: most room for balance; else both fills and
+ * most room. Most room spreads a group's containers over its nodes (for pack, over the nodes its counts
+ * need): where the counts fill a group on several resources at once, every node gets about the group's
+ * average mix, which fits, while a fill node by node strands room. (A strict round-robin deal of each
+ * class over the nodes measured worse than most room on every scale snapshot.)
+ */
 export const packMethods = (model: AssignmentModel): PackMethod[] =>
-  (model.objective?.balance ?? 0) > 0 ? ['most-room'] : ['dot', 'first-fit'];
+  (model.objective?.balance ?? 0) > 0 ? ['most-room'] : ['dot', 'first-fit', 'most-room'];
 
 export function packPlan(
   model: AssignmentModel,
@@ -22,56 +28,139 @@ export function packPlan(
   method: PackMethod,
 ): Int32Array {
   const remaining = model.resources.map((r) => Float64Array.from(r.capacity, Number));
+  const packing = (model.objective?.pack ?? 0) > 0;
+  const closed = method !== 'dot' && method !== 'first-fit' && packing ? closeUnneeded(agg, counts, remaining) : [];
   const rules = new NodeRules(model, agg);
   const search = new NodeSearch(remaining, rules, model.nodes.length);
   const plan = new Int32Array(model.items.length).fill(-1);
   const next = new Int32Array(agg.classes.length);
-  const spread = method === 'most-room';
   const onNode: number[][] = model.nodes.map(() => []);
-  const place = (j: number, c: number, i: number): void => {
-    plan[j] = i;
-    onNode[i]!.push(j);
-    rules.place(c, i);
-    const d = agg.classes[c]!.demand;
-    for (let k = 0; k < d.length; k++) remaining[k]![i] = remaining[k]![i]! - d[k]!;
-    search.take(i);
-  };
-  const unplace = (j: number, c: number, i: number): void => {
-    plan[j] = -1;
-    const list = onNode[i]!;
-    list.splice(list.indexOf(j), 1);
-    rules.unplace(c, i);
-    const d = agg.classes[c]!.demand;
-    for (let k = 0; k < d.length; k++) remaining[k]![i] = remaining[k]![i]! + d[k]!;
-    search.take(i);
-  };
+  const moves = movesOn(agg, plan, onNode, remaining, rules, search);
   const leftovers: { j: number; c: number; g: number }[] = [];
   const entries = groupEntries(agg, counts);
   const take = (c: number): number => agg.classes[c]!.items[next[c]!++]!;
   agg.groups.forEach((gr, g) => {
-    if (method !== 'dot') {
-      // Each container on the node with the most room left (the greedy's own rule, within the group), or the first.
-      for (const { c, count } of entries[g]!)
-        for (let t = 0; t < count && next[c]! < agg.classes[c]!.items.length; t++) {
-          const j = take(c);
-          const d = agg.classes[c]!.demand;
-          const i = spread ? search.findIn(g, c, d) : search.firstIn(g, c, d);
-          if (i >= 0) place(j, c, i);
-          else leftovers.push({ j, c, g });
-        }
-      return;
-    }
-    const left = fillNodes(gr, entries[g]!, agg, remaining, rules, (c, i) => place(take(c), c, i));
+    const place = (c: number, i: number): void => {
+      if (next[c]! < agg.classes[c]!.items.length) moves.place(take(c), c, i);
+    };
+    const left =
+      method === 'dot'
+        ? fillNodes(gr, entries[g]!, agg, remaining, rules, place)
+        : oneByOne(agg, g, entries[g]!, method === 'most-room', search, place);
     for (const { c, count } of left)
       for (let t = 0; t < count && next[c]! < agg.classes[c]!.items.length; t++) leftovers.push({ j: take(c), c, g });
   });
+  reopen(model, agg, closed, remaining, onNode, search);
   // Containers the counts left out (rounded away): placed like leftovers, from no group in particular.
   agg.classes.forEach((cl, c) => {
     while (next[c]! < cl.items.length) leftovers.push({ j: cl.items[next[c]!++]!, c, g: -1 });
   });
+  // Leftovers go to the node with most room only where a node's first use costs nothing (not for pack).
+  const spread = method === 'most-room' && !packing;
   const where = { search, remaining, spread, byClass: pairsByClass(agg), zones: zoneRulesByClass(agg) };
-  placeLeftovers(model, agg, leftovers, where, { place, unplace, onNode, search, remaining, rules });
+  placeLeftovers(model, agg, leftovers, where, moves);
   return plan;
+}
+
+/** Placing and taking back containers on the packing's state. */
+function movesOn(
+  agg: Aggregate,
+  plan: Int32Array,
+  onNode: number[][],
+  remaining: readonly Float64Array[],
+  rules: NodeRules,
+  search: NodeSearch,
+): Moves {
+  const shift = (c: number, i: number, sign: number): void => {
+    const d = agg.classes[c]!.demand;
+    for (let k = 0; k < d.length; k++) remaining[k]![i] = remaining[k]![i]! - sign * d[k]!;
+    search.take(i);
+  };
+  return {
+    place: (j, c, i) => {
+      plan[j] = i;
+      onNode[i]!.push(j);
+      rules.place(c, i);
+      shift(c, i, 1);
+    },
+    unplace: (j, c, i) => {
+      plan[j] = -1;
+      const list = onNode[i]!;
+      list.splice(list.indexOf(j), 1);
+      rules.unplace(c, i);
+      shift(c, i, -1);
+    },
+    onNode,
+    search,
+    remaining,
+    rules,
+  };
+}
+
+/** Each container on the node with the most room left (the greedy's own rule, within the group), or the first. */
+function oneByOne(
+  agg: Aggregate,
+  g: number,
+  entries: readonly { c: number; count: number }[],
+  mostRoom: boolean,
+  search: NodeSearch,
+  place: (c: number, i: number) => void,
+): { c: number; count: number }[] {
+  const left: { c: number; count: number }[] = [];
+  for (const { c, count } of entries) {
+    const d = agg.classes[c]!.demand;
+    for (let t = 0; t < count; t++) {
+      const i = mostRoom ? search.findIn(g, c, d) : search.firstIn(g, c, d);
+      if (i >= 0) place(c, i);
+      else left.push({ c, count: count - t });
+      if (i < 0) break;
+    }
+  }
+  return left;
+}
+
+/**
+ * For pack: the nodes of each group beyond the fewest its counts need (the largest over resources of
+ * ⌈Σ_c d_ck y_gc / cap_k⌉) are closed while the groups are filled (no room on any resource), so spreading
+ * stays on the nodes the counts pay for. Returns the closed nodes.
+ */
+function closeUnneeded(agg: Aggregate, counts: ArrayLike<number>, remaining: readonly Float64Array[]): number[] {
+  const load = agg.groups.map((gr) => new Float64Array(gr.capacity.length));
+  agg.pairs.forEach((p, v) => {
+    const y = Math.round(counts[v] ?? 0);
+    agg.classes[p.c]!.demand.forEach((d, k) => (load[p.g]![k]! += d * y));
+  });
+  const closed: number[] = [];
+  agg.groups.forEach((gr, g) => {
+    let need = 0;
+    gr.capacity.forEach((cap, k) => {
+      if (cap > 0) need = Math.max(need, Math.ceil(load[g]![k]! / cap - 1e-9));
+    });
+    for (const i of gr.nodes.slice(need)) {
+      closed.push(i);
+      for (const r of remaining) r[i] = -1;
+    }
+  });
+  return closed;
+}
+
+/** The closed nodes' room back (capacity less what is on them: containers requesting nothing may be). */
+function reopen(
+  model: AssignmentModel,
+  agg: Aggregate,
+  closed: readonly number[],
+  remaining: readonly Float64Array[],
+  onNode: readonly number[][],
+  search: NodeSearch,
+): void {
+  for (const i of closed) {
+    model.resources.forEach((r, k) => {
+      let left = Number(r.capacity[i]!);
+      for (const j of onNode[i]!) left -= agg.classes[agg.classOf[j]!]!.demand[k]!;
+      remaining[k]![i] = left;
+    });
+    search.take(i);
+  }
 }
 
 /** Each leftover in its own group by an exchange if one makes room, else where it costs least. */
