@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { validateSnapshot } from '../models/validate.js';
 import { createModel, loadHighs } from '../solver/backends/highs.js';
 import { programLp } from '../solver/lpformat.js';
@@ -7,6 +6,7 @@ import { aggregate } from '../solver/scale/aggregate.js';
 import { scaleProgram } from '../solver/scale/program.js';
 import { hasHighspy, highspy } from './native.js';
 import { scaleSnapshot, SCALE_SIZES } from './scale.js';
+import { vbpInstances, vbpSnapshot } from './vbp.js';
 import { postJson, probe, startServer, type RunningServer } from './server.js';
 
 /**
@@ -140,24 +140,19 @@ export async function scaleSuite(seed: number): Promise<string> {
   return lines.join('\n');
 }
 
-/** The 16 vector bin packing instances (../shared/benchmarks/vbp) as snapshots: one identical node per item, pack. */
+/** The 16 vector bin packing instances (fixtures/vbp) as snapshots: one identical node per item, pack. */
 export async function vbpSuite(root: string, timeLimitMs: number): Promise<string> {
-  const dir = join(root, '..', 'shared', 'benchmarks', 'vbp');
-  const known = readFileSync(join(dir, 'known-values.csv'), 'utf8')
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((l) => l.split(','));
+  const known = vbpInstances(root);
   const head = ['instance', 'items', 'known optimum', 'greedy', 'status', 'plan', 'bound', 'ms'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   const server = await startServer();
   let proven = 0;
   try {
-    for (const [file, , , , optimum] of known) {
-      const body = vbpSnapshot(readFileSync(join(dir, file!), 'utf8'), timeLimitMs);
+    for (const { file, text, optimum } of known) {
+      const body = vbpSnapshot(text, timeLimitMs);
       const r = await postJson(`${server.url}/v1/plan`, JSON.stringify(body));
       const j = r.json as { status: string; objective: number; bound: number; greedy: { objective: number } };
-      if (j.status === 'optimal' && j.objective === Number(optimum)) proven++;
+      if (j.status === 'optimal' && j.objective === optimum) proven++;
       lines.push(
         `| ${file} | ${body.containers.length} | ${optimum} | ${j.greedy.objective} | ${j.status} | ` +
           `${j.objective} | ${j.bound} | ${r.ms} |`,
@@ -167,32 +162,4 @@ export async function vbpSuite(root: string, timeLimitMs: number): Promise<strin
     await server.stop();
   }
   return `${lines.join('\n')}\n\nproven optimal at the known optimum: ${proven}/${known.length}`;
-}
-
-/** A VPSolver .vbp file as a snapshot: d dimensions, capacities, then item sizes and multiplicities. */
-export function vbpSnapshot(
-  text: string,
-  timeLimitMs: number,
-): { nodes: object[]; containers: object[]; options: object } {
-  const t = text.trim().split(/\s+/).map(Number);
-  const d = t[0]!;
-  const capacity = t.slice(1, 1 + d);
-  const types = t[1 + d]!;
-  const names = ['cpu', 'memory', ...Array.from({ length: Math.max(0, d - 2) }, (_, k) => `example.com/dim${k + 3}`)];
-  const items: number[][] = [];
-  for (let k = 0; k < types; k++) {
-    const row = t.slice(2 + d + k * (d + 1), 2 + d + (k + 1) * (d + 1));
-    for (let q = 0; q < row[d]!; q++) items.push(row.slice(0, d));
-  }
-  return {
-    nodes: items.map((_, i) => ({
-      name: `bin-${i}`,
-      capacity: Object.fromEntries(capacity.map((w, k) => [names[k], w])),
-    })),
-    containers: items.map((it, j) => ({
-      name: `item-${j}`,
-      requests: Object.fromEntries(it.map((w, k) => [names[k], w])),
-    })),
-    options: { objective: 'pack', timeLimitMs },
-  };
 }

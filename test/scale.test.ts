@@ -4,24 +4,27 @@ import type { Highs } from 'highs';
 import { snapshotArb } from '../bench/fuzz/cases.js';
 import { postJson, startServer, type RunningServer } from '../bench/server.js';
 import { scaleSnapshot } from '../bench/scale.js';
+import { vbpInstances, vbpSnapshot } from '../bench/vbp.js';
 import type { AssignmentModel } from '../models/model.js';
 import { validateSnapshot } from '../models/validate.js';
 import { loadHighs } from '../solver/backends/highs.js';
 import { aggregate } from '../solver/scale/aggregate.js';
+import { patternLimits } from '../solver/scale/patterns.js';
 import { scaleSolve } from '../solver/scale/solve.js';
 import { verifyPlan } from '../solver/verify.js';
-import { bruteForce, rng, snapshot } from './helpers.js';
+import { bruteForce, ROOT, rng, snapshot } from './helpers.js';
 
 /** The scale path run in-process (whatever the size): every bound it posts, and its plans that verify. */
 function runScale(
   highs: Highs,
   model: AssignmentModel,
   ms = 2000,
-): { bounds: number[]; plans: number[]; note: string } {
+): { bounds: number[]; methods: string[]; plans: number[]; note: string } {
   const bounds: number[] = [];
+  const methods: string[] = [];
   const plans: number[] = [];
   const { note } = scaleSolve(highs, model, Date.now() + ms, {
-    bound: (b) => void bounds.push(b),
+    bound: (b, method) => void (bounds.push(b), methods.push(method)),
     plan: (assignment) => {
       const v = verifyPlan(model, assignment, true);
       if (v.valid) plans.push(v.objective);
@@ -29,7 +32,7 @@ function runScale(
     },
     size: () => undefined,
   });
-  return { bounds, plans, note };
+  return { bounds, methods, plans, note };
 }
 
 const tolerance = (x: number): number => 1e-6 * Math.max(1, Math.abs(x));
@@ -97,6 +100,39 @@ describe('the scale path (node groups × container classes)', function () {
     }
   });
 
+  it('bin packing past complete enumeration: every bound at most the brute-force optimum, and proven at it', () => {
+    const limit = patternLimits.enumerate;
+    patternLimits.enumerate = 0; // the search for plans of ⌈bound⌉ nodes, not the master over every pattern
+    let raised = 0;
+    try {
+      fc.assert(
+        fc.property(
+          fc.array(fc.tuple(fc.integer({ min: 15, max: 70 }), fc.integer({ min: 15, max: 70 })), {
+            minLength: 3,
+            maxLength: 6,
+          }),
+          (sizes) => {
+            const { model } = snapshot({
+              nodes: sizes.map((_, i) => ({ name: `n${i}`, capacity: { cpu: 100, memory: '100Mi' } })),
+              containers: sizes.map(([c, m], j) => ({ name: `c${j}`, requests: { cpu: c, memory: `${m}Mi` } })),
+              options: { objective: 'pack' },
+            });
+            const optimum = bruteForce(model)!;
+            const { bounds, methods, plans } = runScale(highs, model, 1000);
+            for (const b of bounds) assert.ok(b <= optimum + tolerance(optimum), `bound ${b} above ${optimum}`);
+            assert.equal(Math.min(...plans), optimum);
+            assert.ok(Math.max(...bounds) >= optimum - tolerance(optimum), `not proven: ${methods.join(', ')}`);
+            if (methods.some((m) => m.startsWith('no plan of'))) raised++;
+          },
+        ),
+        { numRuns: 150, seed: 1201 },
+      );
+    } finally {
+      patternLimits.enumerate = limit;
+    }
+    assert.ok(raised > 0, 'no case where ⌈bound⌉ nodes were proven too few');
+  });
+
   it('says what is out of its reach (required pod affinity) and posts nothing', () => {
     const { model } = snapshot({
       nodes: [{ name: 'a', capacity: { cpu: 2 } }],
@@ -113,6 +149,32 @@ describe('the scale path (node groups × container classes)', function () {
     assert.deepEqual([bounds, plans], [[], []]);
     assert.match(note, /does not hold required pod affinity/);
   });
+});
+
+describe('the 16 vector bin packing instances (fixtures/vbp) through the service', function () {
+  this.timeout(600_000);
+  let server: RunningServer;
+  before(async () => {
+    server = await startServer();
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  for (const { file, text, optimum } of vbpInstances(ROOT))
+    it(`${file}: proven optimal at its published optimum ${optimum} within 30 s, the plan verified`, async () => {
+      const body = vbpSnapshot(text, 30_000);
+      const r = await postJson(`${server.url}/v1/plan`, JSON.stringify(body));
+      assert.equal(r.status, 200);
+      const { status, objective, bound, assignments } = r.json as Record<string, unknown>;
+      assert.deepEqual([status, objective, bound], ['optimal', optimum, optimum]);
+      // The plan checked again here, by the verifier on the snapshot as the test reads it.
+      const { model } = snapshot(body);
+      const node = new Map((assignments as { container: string; node: string }[]).map((a) => [a.container, a.node]));
+      const plan = Int32Array.from(model.items, (name) => model.nodes.indexOf(node.get(name)!));
+      const check = verifyPlan(model, plan, true);
+      assert.deepEqual([check.valid, check.objective], [true, optimum]);
+    });
 });
 
 describe('the service at cluster scale', function () {

@@ -47,44 +47,23 @@ export function patternSearch(
   start: Int32Array,
   deadline: number,
   hooks: PatternHooks,
+  lower?: number,
 ): { readonly converged: boolean; readonly columns: number } {
-  const master = new Master(model, agg, prog);
-  for (const p of patternsOf(agg, start)) master.add(p);
-  // One container alone on a node of its first group: a dive's residual always has a solution.
-  const singles = new Set<number>();
-  for (const p of agg.pairs) {
-    if (singles.has(p.c)) continue;
-    singles.add(p.c);
-    const single: Pattern = { g: p.g, take: [[p.c, 1]] };
-    if (!master.seen.has(patternKey(single))) master.add(single);
-  }
+  const master = seededMaster(model, agg, prog, start);
+  const every = everyPattern(master, patternLimits.enumerate);
+  if (every) for (const p of every) if (!master.seen.has(patternKey(p))) master.add(p);
   const lp = createModel(highs, master.program());
   try {
     lp.options.set({ output_flag: false, time_limit: Math.max(0.05, (deadline - Date.now()) / 1000) });
-    const mipStart = Date.now() + 0.4 * (deadline - Date.now());
-    const best = { bound: -Infinity };
-    let converged = false;
-    while (Date.now() < mipStart) {
-      lp.run();
-      if (lp.getModelStatus() !== highs.constants.modelStatus.optimal) break;
-      const z = lp.getObjectiveValue();
-      const { columns, lagrangian } = master.price(lp.getSolution().rowDual, mipStart);
-      best.bound = Math.max(best.bound, z + lagrangian + prog.offset);
-      hooks.bound(z + lagrangian + prog.offset, 'patterns (Lagrangian)');
-      if (columns.length === 0) {
-        converged = master.exact;
-        break;
-      }
-      for (const p of columns) {
-        const col = master.add(p);
-        lp.addCol(col.cost, 0, col.upper, { indices: col.rows, values: col.values });
-      }
-    }
+    if (every) return completeMaster(highs, lp, master, start, deadline, hooks);
+    if (lower !== undefined && fullBins(highs, master, lower, start, Date.now() + 0.5 * (deadline - Date.now()), hooks))
+      return { converged: false, columns: master.patterns.length };
+    const cg = generate(highs, lp, master, Date.now() + 0.4 * (deadline - Date.now()), hooks);
     const before = master.patterns.length;
     if (diveApplies(master)) {
       const quick = dive(highs, master, Date.now() + 0.4 * (deadline - Date.now()), hooks);
       // Short of the bound: a careful dive with more of the time.
-      if (!quick || quick.objective === undefined || quick.objective > Math.ceil(best.bound - 1e-6))
+      if (!quick || quick.objective === undefined || quick.objective > Math.ceil(cg.bound - 1e-6))
         dive(highs, master, Date.now() + 0.6 * (deadline - Date.now()), hooks, true);
     }
     // The dive's columns join the master for its integer solve.
@@ -93,10 +72,211 @@ export function patternSearch(
       lp.addCol(col.cost, 0, col.upper, { indices: col.rows, values: col.values });
     }
     integerMaster(highs, lp, master, start, deadline, (a) => hooks.plan(a));
-    return { converged, columns: master.patterns.length };
+    return { converged: cg.converged, columns: master.patterns.length };
   } finally {
     lp.dispose();
   }
+}
+
+/** The master with the start plan's patterns, and one container alone on a node of its first group (so a
+ * dive's residual always has a solution). */
+function seededMaster(model: AssignmentModel, agg: Aggregate, prog: ScaleProgram, start: Int32Array): Master {
+  const master = new Master(model, agg, prog);
+  for (const p of patternsOf(agg, start)) master.add(p);
+  const singles = new Set<number>();
+  for (const p of agg.pairs) {
+    if (singles.has(p.c)) continue;
+    singles.add(p.c);
+    const single: Pattern = { g: p.g, take: [[p.c, 1]] };
+    if (!master.seen.has(patternKey(single))) master.add(single);
+  }
+  return master;
+}
+
+/**
+ * Column generation until `until`: the master's LP, then each group's pattern of least reduced cost, as
+ * columns. Converged (the Dantzig–Wolfe bound) only when a round priced every group exactly and found none.
+ */
+function generate(
+  highs: Highs,
+  lp: ReturnType<typeof createModel>,
+  master: Master,
+  until: number,
+  hooks: PatternHooks,
+): { converged: boolean; bound: number } {
+  let bound = -Infinity;
+  while (Date.now() < until) {
+    lp.run();
+    if (lp.getModelStatus() !== highs.constants.modelStatus.optimal) break;
+    const z = lp.getObjectiveValue() + master.prog.offset;
+    const { columns, lagrangian, exact } = master.price(lp.getSolution().rowDual, until);
+    bound = Math.max(bound, z + lagrangian);
+    hooks.bound(z + lagrangian, 'patterns (Lagrangian)');
+    if (columns.length === 0) return { converged: exact, bound };
+    for (const p of columns) {
+      const col = master.add(p);
+      lp.addCol(col.cost, 0, col.upper, { indices: col.rows, values: col.values });
+    }
+  }
+  return { converged: false, bound };
+}
+
+/**
+ * Most patterns enumerated outright (every pattern of every group: the master is then exact). Mutable for
+ * the tests, which set it to 0 to take the search past it on instances small enough for brute force.
+ */
+export const patternLimits = { enumerate: 60_000 };
+
+/**
+ * Every non-empty pattern of every group (the class counts a node of the group can hold under its
+ * capacity and single-node rules), or undefined when there are more than `limit`: a depth-first walk over
+ * the group's classes in order, each class taken 1.. as many as fit.
+ */
+function everyPattern(master: Master, limit: number): Pattern[] | undefined {
+  const out: Pattern[] = [];
+  for (const g of master.agg.groups.keys()) {
+    const classes = [...master.agg.classes.keys()].filter((c) => master.pair(g, c) >= 0);
+    const space = new NodeSpace(master.agg, g, master.caps);
+    const take: [number, number][] = [];
+    const walk = (from: number): boolean => {
+      for (let t = from; t < classes.length; t++) {
+        const c = classes[t]!;
+        const most = space.fits(c);
+        for (let a = 1; a <= most; a++) {
+          space.add(c, 1);
+          take.push([c, a]);
+          if (out.push({ g, take: take.map(([x, y]) => [x, y] as const) }) > limit) return false;
+          const ok = walk(t + 1);
+          take.pop();
+          if (!ok) return false;
+        }
+        space.add(c, -most);
+      }
+      return true;
+    };
+    if (!walk(0)) return undefined;
+  }
+  return out;
+}
+
+/**
+ * The master over every pattern is the model itself: its LP is the Dantzig–Wolfe bound, and HiGHS's
+ * branch and bound on it, from the start plan, gives plans and a dual bound that are the model's own.
+ */
+function completeMaster(
+  highs: Highs,
+  lp: ReturnType<typeof createModel>,
+  master: Master,
+  start: Int32Array,
+  deadline: number,
+  hooks: PatternHooks,
+): { readonly converged: boolean; readonly columns: number } {
+  lp.run();
+  const offset = master.prog.offset;
+  const solved = lp.getModelStatus() === highs.constants.modelStatus.optimal;
+  if (solved) hooks.bound(lp.getObjectiveValue() + offset, 'every pattern (LP)');
+  const dual = integerMaster(highs, lp, master, start, deadline, (a) => hooks.plan(a));
+  if (dual !== undefined) hooks.bound(dual + offset, 'every pattern (branch and bound)');
+  return { converged: solved, columns: master.patterns.length };
+}
+
+/** Steps of the walk over patterns of little waste. */
+const WASTE_WALK_STEPS = 5_000_000;
+
+/** Tries of "B nodes", "B + 1 nodes", … after proofs that fewer cannot hold the containers. */
+const FULL_BIN_TRIES = 3;
+
+/**
+ * Bin packing proper (one group of identical nodes, the objective their price alone, no rules): a plan of
+ * B ≥ ⌈lower⌉ nodes, when fewer is impossible, is optimal, and its nodes leave in all B·cap_k − Σ_j d_jk
+ * of each resource k empty, so each of its patterns leaves at most that. The master over every such
+ * pattern is exact for "B nodes": HiGHS either finds a plan of B nodes (optimal) or proves there is none
+ * (B + 1 is a bound, and B + 1 is tried). True when a plan was proven optimal.
+ */
+function fullBins(
+  highs: Highs,
+  outer: Master,
+  lower: number,
+  start: Int32Array,
+  deadline: number,
+  hooks: PatternHooks,
+): boolean {
+  const { model, agg, prog } = outer;
+  const w = model.objective;
+  if (!w || w.cost !== 0 || agg.groups.length !== 1 || agg.rules.length > 0 || !diveApplies(outer)) return false;
+  if (agg.classes.some((cl) => cl.penalty !== undefined)) return false;
+  const price = w.pack * agg.groups[0]!.price;
+  const first = Math.ceil((lower - prog.offset) / price - 1e-9);
+  // Every plan's objective is a whole number of nodes' price.
+  hooks.bound(prog.offset + first * price, 'whole nodes');
+  for (let bins = first; bins < first + FULL_BIN_TRIES && Date.now() < deadline; bins++) {
+    const found = binsOf(highs, outer, bins, start, deadline, hooks);
+    if (found !== 'none') return found === 'plan';
+    hooks.bound(prog.offset + (bins + 1) * price, `no plan of ${bins} nodes (every pattern of little waste)`);
+  }
+  return false;
+}
+
+/** A plan of `bins` nodes from the patterns of little waste: found, proven impossible, or not settled. */
+function binsOf(
+  highs: Highs,
+  outer: Master,
+  bins: number,
+  start: Int32Array,
+  deadline: number,
+  hooks: PatternHooks,
+): 'plan' | 'none' | 'open' {
+  const { model, agg, prog } = outer;
+  const cap = agg.groups[0]!.capacity;
+  const slack = cap.map((cp, k) => bins * cp - agg.classes.reduce((t, cl) => t + cl.demand[k]! * cl.items.length, 0));
+  if (slack.some((x) => x < 0) || bins > agg.groups[0]!.nodes.length) return 'open';
+  const patterns = lowWaste(outer, slack);
+  if (!patterns) return 'open';
+  if (patterns.length === 0) return 'none'; // B nodes would each leave more than that
+  const master = new Master(model, agg, prog);
+  for (const p of patterns) master.add(p);
+  const lp = createModel(highs, master.program());
+  try {
+    lp.options.set({ output_flag: false });
+    const dual = integerMaster(highs, lp, master, start, deadline, (a) => hooks.plan(a));
+    const status = lp.getModelStatus();
+    const C = highs.constants.modelStatus;
+    const price = (model.objective?.pack ?? 0) * agg.groups[0]!.price;
+    // Infeasible, or optimal above B nodes: no plan of B nodes exists.
+    if (status === C.infeasible || (status === C.optimal && lp.getObjectiveValue() > bins * price + 1e-6))
+      return 'none';
+    return status === C.optimal && dual !== undefined ? 'plan' : 'open';
+  } finally {
+    lp.dispose();
+  }
+}
+
+/** Every pattern of the one group leaving at most slack_k of each resource, or undefined past the walk's budget. */
+function lowWaste(master: Master, slack: Float64Array): Pattern[] | undefined {
+  const { agg } = master;
+  const classes = [...agg.classes.keys()].filter((c) => master.pair(0, c) >= 0);
+  const space = new NodeSpace(agg, 0, master.caps);
+  const out: Pattern[] = [];
+  const take: [number, number][] = [];
+  let steps = 0;
+  const walk = (from: number): boolean => {
+    for (let t = from; t < classes.length; t++) {
+      const c = classes[t]!;
+      if (++steps > WASTE_WALK_STEPS) return false;
+      const most = space.fits(c);
+      for (let a = 1; a <= most; a++) {
+        space.add(c, 1);
+        take.push([c, a]);
+        if (space.room.every((r, k) => r <= slack[k]!)) out.push({ g: 0, take: take.map(([x, y]) => [x, y] as const) });
+        const ok = walk(t + 1);
+        take.pop();
+        if (!ok) return false;
+      }
+      space.add(c, -most);
+    }
+    return true;
+  };
+  return walk(0) ? out : undefined;
 }
 
 /** The master: the aggregate's class and rule rows over pattern columns (and its own auxiliary columns). */
@@ -209,9 +389,10 @@ class Master {
   }
 
   /** New columns of negative reduced cost, and Σ_g |g| · min(0, a lower bound on the least reduced cost). */
-  price(dual: Float64Array, deadline: number): { columns: Pattern[]; lagrangian: number } {
+  price(dual: Float64Array, deadline: number): { columns: Pattern[]; lagrangian: number; exact: boolean } {
     const columns: Pattern[] = [];
     let lagrangian = 0;
+    let exact = true;
     const w = this.model.objective ?? { pack: 0 };
     this.agg.groups.forEach((gr, g) => {
       const profit = new Map<number, number>();
@@ -224,12 +405,13 @@ class Master {
       }
       const fixed = w.pack * gr.price - dual[this.convexity[g]!]!;
       const found = bestPattern(this, g, profit, fixed, deadline);
+      exact &&= found.exact;
       lagrangian += gr.nodes.length * Math.min(0, fixed - found.bound);
       const p: Pattern = { g, take: found.take };
       if (found.value - fixed > MIN_REDUCED_COST * Math.max(1, Math.abs(fixed)) && !this.seen.has(patternKey(p)))
         columns.push(p);
     });
-    return { columns, lagrangian };
+    return { columns, lagrangian, exact };
   }
 }
 
@@ -263,17 +445,17 @@ function bestPattern(
   profit: ReadonlyMap<number, number>,
   fixed: number,
   deadline: number,
-): { take: [number, number][]; value: number; bound: number } {
+): { take: [number, number][]; value: number; bound: number; exact: boolean } {
   const items = [...profit.keys()];
   const space = new NodeSpace(master.agg, g, master.caps);
   const bound = fractionalBound(master.agg, g, profit, master.caps);
-  if (items.length === 0) return { take: [], value: 0, bound: 0 };
+  if (items.length === 0) return { take: [], value: 0, bound: 0, exact: true };
   const greedy = greedyPattern(master.agg, space, items, profit);
   // The greedy's column when it prices out (cheap); the exact search only to find one it misses, or prove none.
   if (!master.exact || greedy.value - fixed > MIN_REDUCED_COST * Math.max(1, Math.abs(fixed)))
-    return { ...greedy, bound };
+    return { ...greedy, bound, exact: false };
   const exact = branchAndBound(master.agg, space, items, profit, greedy, deadline);
-  return exact ?? { ...greedy, bound };
+  return exact ? { ...exact, exact: true } : { ...greedy, bound, exact: false };
 }
 
 /** A node's room while a pattern is built: capacity per resource and the single-node rule counts. */
@@ -431,7 +613,10 @@ function branchAndBound(
   return go(0, 0) ? { ...best, bound: best.value } : undefined;
 }
 
-/** The master with integer columns over the patterns found, from the start plan; its plan is given to `plan`. */
+/**
+ * The master with integer columns over the patterns found, from the start plan; its plan is given to `plan`.
+ * Returns HiGHS's dual bound (master terms; a bound of the model only when every pattern is in the master).
+ */
 function integerMaster(
   highs: Highs,
   lp: ReturnType<typeof createModel>,
@@ -439,9 +624,9 @@ function integerMaster(
   start: Int32Array,
   deadline: number,
   plan: (a: Int32Array) => number | undefined,
-): void {
+): number | undefined {
   const ms = deadline - Date.now();
-  if (ms < 100) return;
+  if (ms < 100) return undefined;
   const C = highs.constants;
   const total = master.aux.length + master.patterns.length;
   const types = Array.from({ length: total }, (_, v) =>
@@ -451,8 +636,9 @@ function integerMaster(
   lp.options.set({ time_limit: Math.max(0.05, ms / 1000), mip_rel_gap: 1e-6 });
   lp.setSolution({ colValue: startValues(master, start) });
   lp.run();
-  if (Number(lp.info.get('primal_solution_status')) !== 2) return;
-  plan(assignmentOf(master, lp.getSolution().colValue));
+  const dual = Number(lp.info.get('mip_dual_bound'));
+  if (Number(lp.info.get('primal_solution_status')) === 2) plan(assignmentOf(master, lp.getSolution().colValue));
+  return Number.isFinite(dual) ? dual : undefined;
 }
 
 /** The start plan as master values: its patterns' counts (auxiliary columns from the program's own rule). */

@@ -60,7 +60,12 @@ export function scaleSolve(
   const lp = runHighs(highs, relaxed, (deadline - Date.now()) * LP_SHARE);
   if (lp?.status === 'infeasible') return { note: 'the aggregate LP is infeasible', proven: false };
   if (!lp?.x) return { note: 'the aggregate LP found no solution in time', proven: false };
-  if (lp.status === 'optimal') hooks.bound(safeBound(lp.objective + prog.offset), 'aggregate LP');
+  let lower = -Infinity;
+  const bound = (b: number, method: string): void => {
+    lower = Math.max(lower, b);
+    hooks.bound(b, method);
+  };
+  if (lp.status === 'optimal') bound(safeBound(lp.objective + prog.offset), 'aggregate LP');
   let best: { assignment: Int32Array; objective: number } | undefined;
   const offer = (assignment: Int32Array): number | undefined => {
     const objective = hooks.plan(assignment);
@@ -77,27 +82,42 @@ export function scaleSolve(
   const left = deadline - Date.now() - PACK_RESERVE_FACTOR * packMs - 100;
   const mipMs = patterns ? left * MIP_SHARE_BEFORE_PATTERNS : left;
   const mip = mipMs < MIN_MIP_MS ? undefined : aggregateMip(highs, prog, mipMs, pack);
-  if (mip?.bound !== undefined) hooks.bound(safeBound(mip.bound + prog.offset), 'aggregate branch and bound');
-  let columns = '';
+  if (mip?.bound !== undefined) bound(safeBound(mip.bound + prog.offset), 'aggregate branch and bound');
   const start = best?.assignment ?? fallback;
-  if (patterns && start && deadline - Date.now() > MIN_PATTERN_MS) {
-    try {
-      const cg = patternSearch(highs, model, agg, prog, start, deadline - PACK_RESERVE_FACTOR * packMs, {
-        bound: (b, method) => hooks.bound(safeBound(b), method),
-        plan: offer,
-      });
-      columns = `, ${cg.columns} patterns${cg.converged ? ' (Dantzig–Wolfe bound reached)' : ''}`;
-    } catch (err) {
-      // What was posted stands; HiGHS's validation errors are reported, not thrown.
-      columns = `, the pattern search stopped: ${err instanceof Error ? err.message : String(err)}`;
-    }
-  }
+  const columns =
+    patterns && start && deadline - Date.now() > MIN_PATTERN_MS
+      ? patternPhase(highs, model, agg, prog, start, deadline - PACK_RESERVE_FACTOR * packMs, {
+          bound: (b, method) => bound(safeBound(b), method),
+          plan: offer,
+          lower,
+        })
+      : '';
   return {
     note:
       `the scale path: ${agg.groups.length} node groups × ${agg.classes.length} container classes, ` +
       `LP ${lp.status === 'optimal' ? 'solved' : lp.status}, branch and bound ${mip?.status ?? 'not run'}${columns}`,
     proven: mip?.status === 'optimal',
   };
+}
+
+/** The pattern search from the best plan so far (`lower`: the best bound so far); what it did, for the note. */
+function patternPhase(
+  highs: Highs,
+  model: AssignmentModel,
+  agg: Aggregate,
+  prog: ScaleProgram,
+  start: Int32Array,
+  until: number,
+  hooks: { bound(b: number, method: string): void; plan(a: Int32Array): number | undefined; lower: number },
+): string {
+  try {
+    const lower = Number.isFinite(hooks.lower) ? hooks.lower : undefined;
+    const cg = patternSearch(highs, model, agg, prog, start, until, hooks, lower);
+    return `, ${cg.columns} patterns${cg.converged ? ' (Dantzig–Wolfe bound reached)' : ''}`;
+  } catch (err) {
+    // What was posted stands; HiGHS's validation errors are reported, not thrown.
+    return `, the pattern search stopped: ${err instanceof Error ? err.message : String(err)}`;
+  }
 }
 
 /** HiGHS on the aggregate program: the first counts it finds are packed at once, the last when it stops. */
