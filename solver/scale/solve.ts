@@ -5,6 +5,7 @@ import { aggregate, type Aggregate } from './aggregate.js';
 import { packMethods, packPlan } from './pack.js';
 import { patternSearch, patternsApply } from './patterns.js';
 import { scaleProgram, type ScaleProgram } from './program.js';
+import { slackTrials } from './slack.js';
 
 /**
  * The scale path: the model at the size of node groups × container classes. Its LP relaxation (HiGHS)
@@ -56,28 +57,23 @@ export function scaleSolve(
     classes: agg.classes.length,
     nodeGroups: agg.groups.length,
   });
-  const relaxed = { ...prog, continuous: Array.from(prog.varCost, (_, v) => v) };
-  const lp = runHighs(highs, relaxed, (deadline - Date.now()) * LP_SHARE);
-  if (lp?.status === 'infeasible') return { note: 'the aggregate LP is infeasible', proven: false };
-  if (!lp?.x) return { note: 'the aggregate LP found no solution in time', proven: false };
   let lower = -Infinity;
   const bound = (b: number, method: string): void => {
     lower = Math.max(lower, b);
     hooks.bound(b, method);
   };
-  if (lp.status === 'optimal') bound(safeBound(lp.objective + prog.offset), 'aggregate LP');
   let best: { assignment: Int32Array; objective: number } | undefined;
   const offer = (assignment: Int32Array): number | undefined => {
     const objective = hooks.plan(assignment);
     if (objective !== undefined && (!best || objective < best.objective)) best = { assignment, objective };
     return objective;
   };
-  const packStart = Date.now();
   const pack = (counts: ArrayLike<number>): void => {
     for (const method of packMethods(model)) offer(packPlan(model, agg, counts, method));
   };
-  pack(roundCounts(agg, lp.x));
-  const packMs = Date.now() - packStart;
+  const { lp, packMs, trials } = relaxation(highs, model, agg, prog, deadline, { bound, offer, pack });
+  if (lp?.status === 'infeasible') return { note: 'the aggregate LP is infeasible', proven: false };
+  if (!lp?.x) return { note: 'the aggregate LP found no solution in time', proven: false };
   const patterns = patternsApply(model, agg);
   const left = deadline - Date.now() - PACK_RESERVE_FACTOR * packMs - 100;
   const mipMs = patterns ? left * MIP_SHARE_BEFORE_PATTERNS : left;
@@ -95,9 +91,50 @@ export function scaleSolve(
   return {
     note:
       `the scale path: ${agg.groups.length} node groups × ${agg.classes.length} container classes, ` +
-      `LP ${lp.status === 'optimal' ? 'solved' : lp.status}, branch and bound ${mip?.status ?? 'not run'}${columns}`,
+      `LP ${lp.status === 'optimal' ? 'solved' : lp.status}, ${trials} LPs with room, ` +
+      `branch and bound ${mip?.status ?? 'not run'}${columns}`,
     proven: mip?.status === 'optimal',
   };
+}
+
+/** Share of the time after the first plan that the LPs with room (slack.ts) may take. */
+const SLACK_SHARE = 0.25;
+
+/**
+ * The aggregate's LP relaxation: its bound posted at once, its counts rounded and packed (every method),
+ * then the LPs with room on the same model, each one's counts packed by most room.
+ */
+function relaxation(
+  highs: Highs,
+  model: AssignmentModel,
+  agg: Aggregate,
+  prog: ScaleProgram,
+  deadline: number,
+  use: {
+    bound(b: number, method: string): void;
+    offer(a: Int32Array): number | undefined;
+    pack(counts: ArrayLike<number>): void;
+  },
+): { lp: HighsRun | undefined; packMs: number; trials: number } {
+  const relaxed = { ...prog, continuous: Array.from(prog.varCost, (_, v) => v) };
+  const lpModel = createModel(highs, relaxed);
+  try {
+    const lp = runModel(highs, lpModel, relaxed, (deadline - Date.now()) * LP_SHARE);
+    if (!lp.x) return { lp, packMs: 0, trials: 0 };
+    if (lp.status === 'optimal') use.bound(safeBound(lp.objective + prog.offset), 'aggregate LP');
+    const packStart = Date.now();
+    use.pack(roundCounts(agg, lp.x));
+    const packMs = Date.now() - packStart;
+    if (lp.status !== 'optimal') return { lp, packMs, trials: 0 };
+    const dual = Float64Array.from(lpModel.getSolution().rowDual);
+    const until = Date.now() + SLACK_SHARE * (deadline - Date.now());
+    const trials = slackTrials(highs, lpModel, prog, lp.x, dual, until, (x) =>
+      use.offer(packPlan(model, agg, roundCounts(agg, x), 'most-room')),
+    );
+    return { lp, packMs, trials };
+  } finally {
+    lpModel.dispose();
+  }
 }
 
 /** The pattern search from the best plan so far (`lower`: the best bound so far); what it did, for the note. */
@@ -155,32 +192,44 @@ function runHighs(
   const model = createModel(h, prog);
   // HiGHS's C++ exceptions abort the WebAssembly instance: the caller learns of it as a RuntimeError.
   try {
-    model.options.set({ output_flag: false, time_limit: Math.max(0.05, ms / 1000), mip_rel_gap: 1e-6 });
-    if (start) model.setSolution({ colValue: start });
-    const C = h.constants;
-    const callbacks = onSolution && {
-      [C.callbackType.mipImprovingSolution]: (e: { data: { mip_solution?: Float64Array } }) => {
-        if (e.data.mip_solution) onSolution(Float64Array.from(e.data.mip_solution));
-        return undefined;
-      },
-    };
-    const status = model.run(callbacks).modelStatus;
-    if (status === C.modelStatus.infeasible) return { status: 'infeasible', objective: NaN };
-    const hasSolution = Number(model.info.get('primal_solution_status')) === 2;
-    const dual = Number(model.info.get('mip_dual_bound'));
-    const optimal = status === C.modelStatus.optimal;
-    const x = hasSolution || optimal ? Float64Array.from(model.getSolution().colValue) : undefined;
-    const objective = x ? model.getObjectiveValue() : NaN;
-    const bound = prog.continuous.length === prog.varCost.length ? (optimal ? objective : undefined) : dual;
-    return {
-      status: optimal ? 'optimal' : x ? 'feasible' : 'unknown',
-      objective,
-      ...(bound !== undefined && Number.isFinite(bound) ? { bound } : {}),
-      ...(x ? { x } : {}),
-    };
+    return runModel(h, model, prog, ms, start, onSolution);
   } finally {
     model.dispose();
   }
+}
+
+/** runHighs on a model the caller made (and disposes). */
+function runModel(
+  h: Highs,
+  model: ReturnType<typeof createModel>,
+  prog: ScaleProgram,
+  ms: number,
+  start?: Float64Array,
+  onSolution?: (x: Float64Array) => void,
+): HighsRun {
+  model.options.set({ output_flag: false, time_limit: Math.max(0.05, ms / 1000), mip_rel_gap: 1e-6 });
+  if (start) model.setSolution({ colValue: start });
+  const C = h.constants;
+  const callbacks = onSolution && {
+    [C.callbackType.mipImprovingSolution]: (e: { data: { mip_solution?: Float64Array } }) => {
+      if (e.data.mip_solution) onSolution(Float64Array.from(e.data.mip_solution));
+      return undefined;
+    },
+  };
+  const status = model.run(callbacks).modelStatus;
+  if (status === C.modelStatus.infeasible) return { status: 'infeasible', objective: NaN };
+  const hasSolution = Number(model.info.get('primal_solution_status')) === 2;
+  const dual = Number(model.info.get('mip_dual_bound'));
+  const optimal = status === C.modelStatus.optimal;
+  const x = hasSolution || optimal ? Float64Array.from(model.getSolution().colValue) : undefined;
+  const objective = x ? model.getObjectiveValue() : NaN;
+  const bound = prog.continuous.length === prog.varCost.length ? (optimal ? objective : undefined) : dual;
+  return {
+    status: optimal ? 'optimal' : x ? 'feasible' : 'unknown',
+    objective,
+    ...(bound !== undefined && Number.isFinite(bound) ? { bound } : {}),
+    ...(x ? { x } : {}),
+  };
 }
 
 /**
