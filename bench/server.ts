@@ -77,7 +77,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
   };
 }
 
-/** POST a JSON body (a string, sent as it is). */
+/** POST a JSON body (a string, sent as it is); `ms` until the answer's last byte arrived. */
 export async function postJson(
   url: string,
   body: string,
@@ -86,12 +86,9 @@ export async function postJson(
   const started = Date.now();
   const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json' }, ...init });
   const text = await res.text();
-  return {
-    status: res.status,
-    json: JSON.parse(text) as Record<string, unknown>,
-    headers: res.headers,
-    ms: Date.now() - started,
-  };
+  // Answered when its last byte arrived: this client's own parse of a large answer is not the service's time.
+  const ms = Date.now() - started;
+  return { status: res.status, json: JSON.parse(text) as Record<string, unknown>, headers: res.headers, ms };
 }
 
 /** Polls `url` every `everyMs` until `stop` resolves; the latency of each answer (ms). */
