@@ -16,6 +16,8 @@ export interface Aggregate {
   readonly classOf: Int32Array;
   /** The rules as the aggregate sees them (see ruleRoles). */
   readonly rules: readonly ScaleRule[];
+  /** The index in `pairs` of (group g, class c), −1 where that pair may not be used. */
+  pairAt(g: number, c: number): number;
 }
 
 export interface Group {
@@ -123,7 +125,10 @@ export function aggregate(model: AssignmentModel): Aggregate | { readonly outOfR
   const classes = itemSets.map((items) => classAt(model, items, groupOf));
   const rules = scaleRules(model, groups, classOf);
   if ('outOfReach' in rules) return rules;
-  return { groups, classes, pairs: pairsOf(model, groups, classes), groupOf, classOf, rules };
+  const pairs = pairsOf(model, groups, classes);
+  const index = new Map(pairs.map((p, v) => [p.g * classes.length + p.c, v]));
+  const pairAt = (g: number, c: number): number => index.get(g * classes.length + c) ?? -1;
+  return { groups, classes, pairs, groupOf, classOf, rules, pairAt };
 }
 
 function indexOf(sets: readonly (readonly number[])[], count: number): Int32Array {

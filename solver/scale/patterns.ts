@@ -127,13 +127,17 @@ function generate(
  */
 export const patternLimits = { enumerate: 60_000 };
 
+/** Steps of a walk over patterns (every pattern, or those of little waste) before it gives up. */
+const WALK_STEPS = 5_000_000;
+
 /**
  * Every non-empty pattern of every group (the class counts a node of the group can hold under its
- * capacity and single-node rules), or undefined when there are more than `limit`: a depth-first walk over
- * the group's classes in order, each class taken 1.. as many as fit.
+ * capacity and single-node rules), or undefined when there are more than `limit` (or the walk outgrows its
+ * steps): a depth-first walk over the group's classes in order, each class taken 1.. as many as fit.
  */
 function everyPattern(master: Master, limit: number): Pattern[] | undefined {
   const out: Pattern[] = [];
+  let steps = 0;
   for (const g of master.agg.groups.keys()) {
     const classes = [...master.agg.classes.keys()].filter((c) => master.pair(g, c) >= 0);
     const space = new NodeSpace(master.agg, g, master.caps);
@@ -141,6 +145,7 @@ function everyPattern(master: Master, limit: number): Pattern[] | undefined {
     const walk = (from: number): boolean => {
       for (let t = from; t < classes.length; t++) {
         const c = classes[t]!;
+        if (++steps > WALK_STEPS) return false;
         const most = space.fits(c);
         for (let a = 1; a <= most; a++) {
           space.add(c, 1);
@@ -179,9 +184,6 @@ function completeMaster(
   if (dual !== undefined) hooks.bound(dual + offset, 'every pattern (branch and bound)');
   return { converged: solved, columns: master.patterns.length };
 }
-
-/** Steps of the walk over patterns of little waste. */
-const WASTE_WALK_STEPS = 5_000_000;
 
 /** Tries of "B nodes", "B + 1 nodes", … after proofs that fewer cannot hold the containers. */
 const FULL_BIN_TRIES = 3;
@@ -262,7 +264,7 @@ function lowWaste(master: Master, slack: Float64Array): Pattern[] | undefined {
   const walk = (from: number): boolean => {
     for (let t = from; t < classes.length; t++) {
       const c = classes[t]!;
-      if (++steps > WASTE_WALK_STEPS) return false;
+      if (++steps > WALK_STEPS) return false;
       const most = space.fits(c);
       for (let a = 1; a <= most; a++) {
         space.add(c, 1);
@@ -293,7 +295,6 @@ class Master {
   readonly caps: Int32Array;
   /** The master row of each class's assignment. */
   readonly assignRow: Int32Array;
-  private readonly pairOf: Map<number, number>;
 
   constructor(
     readonly model: AssignmentModel,
@@ -303,7 +304,6 @@ class Master {
     this.pairRows = agg.pairs.map(() => []);
     this.caps = Int32Array.from(agg.classes, (cl) => cl.items.length);
     this.assignRow = new Int32Array(agg.classes.length).fill(-1);
-    this.pairOf = new Map(agg.pairs.map((p, v) => [p.g * agg.classes.length + p.c, v]));
     const auxOf = new Map<number, number>();
     const used = new Set(prog.used);
     const continuous = new Set(prog.continuous);
@@ -335,7 +335,7 @@ class Master {
   }
 
   pair(g: number, c: number): number {
-    return this.pairOf.get(g * this.agg.classes.length + c) ?? -1;
+    return this.agg.pairAt(g, c);
   }
 
   /** A pattern's column: its cost, bound and row entries. */

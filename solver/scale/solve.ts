@@ -258,13 +258,12 @@ export function roundCounts(agg: Aggregate, x: ArrayLike<number>): Int32Array {
 /** Rounding can leave a zone spread's counts more than maxSkew apart: units move from the fullest zone to the
  * emptiest. */
 function repairSpread(agg: Aggregate, counts: Int32Array): void {
-  const pairOf = new Map(agg.pairs.map((p, v) => [`${p.g},${p.c}`, v]));
   for (const r of agg.rules) {
     if (r.kind !== 'spread') continue;
     const cs = new Set(r.classes);
     const zones = r.topology.zones;
     const inZone = (d: number): number[] =>
-      zones[d]!.flatMap((g) => r.classes.map((c) => pairOf.get(`${g},${c}`) ?? -1)).filter((v) => v >= 0);
+      zones[d]!.flatMap((g) => r.classes.map((c) => agg.pairAt(g, c))).filter((v) => v >= 0);
     const pairsOf = zones.map((_, d) => inZone(d));
     for (let moves = 0; moves < 10_000; moves++) {
       const totals = pairsOf.map((vs) => vs.reduce((t, v) => t + counts[v]!, 0));
