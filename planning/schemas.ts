@@ -90,6 +90,10 @@ const TimingsSchema = z.object({
   queuedMs: z.number(),
   solveMs: z.number(),
   timedOut: z.boolean(),
+  firstBoundMs: z
+    .number()
+    .nullable()
+    .describe("when the first proven bound reached the service, in ms from the request's arrival (null: none)"),
 });
 
 const UtilizationSchema = z

@@ -26,6 +26,7 @@ export function solvedJson(s: Solved): PlanAnswer | EvaluateAnswer {
     queuedMs: t.queuedMs ?? 0,
     solveMs: t.totalMs,
     timedOut: t.timedOut,
+    firstBoundMs: t.firstBoundAt === undefined ? null : Math.max(0, t.firstBoundAt - s.arrival),
   };
   const explanation = s.explanation !== undefined ? { explanation: s.explanation } : {};
   if (s.given) {

@@ -34,5 +34,11 @@ export interface SolveOutcome {
   readonly backends: readonly BackendReport[];
   /** Size of the integer program solved (after aggregation and root cuts) and of the plain 0-1 model. */
   readonly program: ProgramSize | null;
-  readonly timings: { readonly totalMs: number; readonly timedOut: boolean; readonly queuedMs?: number };
+  readonly timings: {
+    readonly totalMs: number;
+    readonly timedOut: boolean;
+    readonly queuedMs?: number;
+    /** When (epoch ms) the first proven bound reached the service's main thread. */
+    readonly firstBoundAt?: number;
+  };
 }

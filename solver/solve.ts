@@ -115,12 +115,24 @@ export async function solveModel(
     );
     // The greedy plan known from the start is verified while the solvers run, not after them (tens of ms at scale).
     const early = ctx.greedy ? later(() => greedySummary(model, ctx, undefined, notes)) : undefined;
-    const timedOut = await race(model, runs, joining, deadline, ctx, notes, options.timeLimitMs);
+    // When the first proven bound reached this thread (the answer's timings.firstBoundMs).
+    let firstBoundAt: number | undefined;
+    const watched: SolveContext = {
+      ...ctx,
+      onProgress: (p) => {
+        if (p.bound !== undefined) firstBoundAt ??= Date.now();
+        ctx.onProgress?.(p);
+      },
+    };
+    const timedOut = await race(model, runs, joining, deadline, watched, notes, options.timeLimitMs);
     ended.abort(new Error('the solve ended'));
     if (options.solver === 'auto' && runs.length === 1 && !atScale(model))
       notes.push('the portfolio ran HiGHS alone: no second solver thread was free');
     const decided = await settle(model, runs, ticket, ctx, notes, early?.());
-    return { ...decided, timings: { totalMs: Date.now() - started, timedOut, queuedMs: ticket.waitedMs } };
+    const timings = { totalMs: Date.now() - started, timedOut, queuedMs: ticket.waitedMs };
+    // A bound that came only with the solvers' results came when they ended.
+    const boundAt = firstBoundAt ?? (decided.bound === null ? undefined : Date.now());
+    return { ...decided, timings: { ...timings, ...(boundAt === undefined ? {} : { firstBoundAt: boundAt }) } };
   } finally {
     if (!ctx.ticket) ticket.release();
   }

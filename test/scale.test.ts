@@ -199,6 +199,9 @@ describe('the service at cluster scale', function () {
       `gap ${String(gap)} (plan ${String(objective)}, bound ${String(bound)})`,
     );
     assert.ok(((r.json['greedy'] as { objective: number }).objective as number) > (objective as number));
+    // The bound's arrival is reported, after the request's and before the answer.
+    const { firstBoundMs, totalMs } = r.json['timings'] as { firstBoundMs: number | null; totalMs: number };
+    assert.ok(firstBoundMs !== null && firstBoundMs > 0 && firstBoundMs <= totalMs, JSON.stringify(r.json['timings']));
   });
 });
 
