@@ -112,7 +112,7 @@ function viewOf(e: Entry): JobView {
     submittedAt: new Date(e.data.arrival).toISOString(),
     deadline: new Date(e.data.deadline).toISOString(),
     progress: e.progress,
-    ...(r && 'answer' in r && r.answer ? { answer: r.answer } : {}),
+    ...(r && 'answerText' in r && r.answerText ? { answerText: r.answerText } : {}),
     ...(r && 'error' in r ? { error: r.error } : {}),
   };
 }

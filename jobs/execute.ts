@@ -1,7 +1,8 @@
 import type { ProblemLimits } from '../models/validate.js';
 import { InputError } from '../planning/errors.js';
 import { planner, type PlannerOptions } from '../planning/planner.js';
-import { answer } from '../planning/usecases.js';
+import { solvedText, type Solved } from '../planning/solved.js';
+import { run } from '../planning/usecases.js';
 import type { SolverPool } from '../solver/pool.js';
 import { progressOf, type JobData, type JobProgress, type JobResult } from './types.js';
 
@@ -9,6 +10,8 @@ export interface ExecuteDeps {
   readonly pool: SolverPool;
   readonly limits: ProblemLimits;
   readonly prepare: PlannerOptions['prepare'];
+  /** Writes a solved answer as JSON (the service does it in an input thread for large ones). */
+  readonly serialize?: (solved: Solved) => Promise<string | Uint8Array>;
 }
 
 /**
@@ -39,10 +42,19 @@ export async function executeJob(
   });
   const late = Date.now() >= data.deadline;
   try {
-    const a = await answer(p, { route: data.kind, body: data.input, arrival: data.arrival });
-    if (a.kind !== 'json') throw new Error(`internal error: a job answered with ${a.kind}`);
-    if (late) noteLate(a.json);
-    return { answer: a.json, cancelled: signal.aborted };
+    const r = await run(p, { route: data.kind, body: data.input, arrival: data.arrival });
+    if (r.kind === 'solved') {
+      const solved = late
+        ? { ...r.solved, built: { ...r.solved.built, notes: [LATE, ...r.solved.built.notes] } }
+        : r.solved;
+      const text = await (deps.serialize ?? (async (s: Solved) => solvedText(s)))(solved);
+      const answerText =
+        typeof text === 'string' ? text : Buffer.from(text.buffer, text.byteOffset, text.length).toString();
+      return { answerText, cancelled: signal.aborted };
+    }
+    if (r.kind !== 'json') throw new Error(`internal error: a job answered with ${r.kind}`);
+    if (late) noteLate(r.json);
+    return { answerText: JSON.stringify(r.json), cancelled: signal.aborted };
   } catch (err) {
     if (err instanceof InputError)
       return { error: { code: err.code, message: err.message, issues: err.issues }, cancelled: signal.aborted };
@@ -54,7 +66,7 @@ export async function executeJob(
 
 const LATE = 'the job waited in the queue past its deadline before a worker took it: answered with the greedy plan';
 
-/** The note where the answer keeps its notes (an evaluation's in its optimal side). */
+/** The late note in a capacity answer's notes (a solved answer gets it in its input notes, which come first). */
 function noteLate(json: Record<string, unknown>): void {
   const holder = (json['optimal'] as Record<string, unknown> | undefined) ?? json;
   holder['notes'] = [LATE, ...((holder['notes'] as string[] | undefined) ?? [])];

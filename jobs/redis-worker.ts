@@ -26,7 +26,7 @@ export function startRedisWorker(o: WorkerOptions): { close(): Promise<void> } {
   const redis = redisConnection(o.url);
   const id = `${hostname()}:${process.pid}`;
   const run = async (job: Job<JobData, JobResult>): Promise<JobResult> => {
-    if ((await redis.exists(cancelKey(String(job.id)))) === 1) return { answer: null, cancelled: true };
+    if ((await redis.exists(cancelKey(String(job.id)))) === 1) return { answerText: null, cancelled: true };
     const stop = new AbortController();
     const poll = setInterval(() => {
       redis.exists(cancelKey(String(job.id))).then(

@@ -152,7 +152,7 @@ function viewOf(job: Job<JobData, JobResult>, state: string, cancelled: boolean)
     submittedAt: new Date(job.data.arrival).toISOString(),
     deadline: new Date(job.data.deadline).toISOString(),
     progress,
-    ...(r && 'answer' in r && r.answer ? { answer: r.answer } : {}),
+    ...(r && 'answerText' in r && r.answerText ? { answerText: r.answerText } : {}),
     ...(r && 'error' in r ? { error: r.error } : failed ? { error: failed } : {}),
     attempts: job.attemptsMade,
   };

@@ -41,17 +41,21 @@ export interface JobView {
   readonly submittedAt: string;
   readonly deadline: string;
   readonly progress: JobProgress | null;
-  /** Done, or cancelled while running: the answer the synchronous route gives (its best verified plan). */
-  readonly answer?: Record<string, unknown>;
+  /**
+   * Done, or cancelled while running: the answer the synchronous route gives (its best verified plan), as
+   * the JSON text it was written as once, off the event loop: the routes send it as it is (a 150 000-
+   * container answer is 45 MB; written again on every read, it would hold the event loop for half a second).
+   */
+  readonly answerText?: string;
   readonly error?: JobError;
   readonly attempts?: number;
 }
 
 /** What a worker answers a job with. */
 export type JobResult =
-  | { readonly answer: Record<string, unknown>; readonly cancelled: boolean }
+  | { readonly answerText: string; readonly cancelled: boolean }
   | { readonly error: JobError; readonly cancelled: boolean }
-  | { readonly answer: null; readonly cancelled: true };
+  | { readonly answerText: null; readonly cancelled: true };
 
 export interface JobBackend {
   readonly mode: 'embedded' | 'redis';

@@ -4,7 +4,7 @@ import { QueueFullError } from '../solver/pool.js';
 import { ThreadPool, WorkerStoppedError, type PoolEvent, type PoolHealth } from '../solver/threads.js';
 import { InputError } from './errors.js';
 import type { InputTask, PrepareReply } from './prepare-worker.js';
-import type { Solved } from './solved.js';
+import { solvedText, type Solved } from './solved.js';
 import type { JobInput, JobKind } from './job-input.js';
 import type { ProblemLimits } from '../models/validate.js';
 import type { PrepareRequest, Prepared } from './prepare.js';
@@ -21,6 +21,12 @@ export interface PreparePoolOptions {
   readonly maxHeapMb?: number;
   readonly onEvent?: (event: PoolEvent) => void;
 }
+
+/**
+ * Answers of this many containers or more (some 3 MB of JSON, tens of ms to write) are written in an input
+ * thread; smaller ones in place (a round trip would queue them behind bodies).
+ */
+export const OFF_THREAD_ANSWER_CONTAINERS = 20_000;
 
 export class PreparePool {
   private readonly pool: ThreadPool;
@@ -67,6 +73,13 @@ export class PreparePool {
     if ('failure' in reply) throw InputError.from(reply.failure);
     if (!('job' in reply)) throw new Error('internal error: an input thread answered a job with something else');
     return reply.job;
+  }
+
+  /** A solved answer as JSON: from OFF_THREAD_ANSWER_CONTAINERS containers in an input thread, else here. */
+  async write(solved: Solved): Promise<string | Uint8Array> {
+    return solved.built.model.items.length >= OFF_THREAD_ANSWER_CONTAINERS
+      ? this.serialize(solved)
+      : solvedText(solved);
   }
 
   /** A solved answer as UTF-8 JSON, written in an input thread. */

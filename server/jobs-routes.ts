@@ -30,9 +30,22 @@ const HEARTBEAT_MS = 15_000;
 
 export function jobRoutes(app: express.Express, deps: JobRouteDeps, before: express.RequestHandler[]): void {
   app.post('/v1/jobs', ...before, (req, res, next) => void submit(req, res, deps).catch(next));
-  app.get('/v1/jobs/:id', (req, res, next) => void found(req, deps).then((v) => res.json(v), next));
+  app.get('/v1/jobs/:id', (req, res, next) => void found(req, deps).then((v) => sendView(res, v), next));
   app.get('/v1/jobs/:id/events', (req, res, next) => void events(req, res, deps).catch(next));
-  app.delete('/v1/jobs/:id', (req, res, next) => void cancel(req, deps).then((v) => res.json(v), next));
+  app.delete('/v1/jobs/:id', (req, res, next) => void cancel(req, deps).then((v) => sendView(res, v), next));
+}
+
+/** The job as JSON text, its answer spliced in as the text it was written as (never written again here). */
+export function viewText(view: JobView): string {
+  const { answerText, ...rest } = view;
+  const head = JSON.stringify(rest);
+  return answerText === undefined ? head : `${head.slice(0, -1)},"answer":${answerText}}`;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+function sendView(res: Response, view: JobView): void {
+  res.set('Content-Type', JSON_TYPE).send(viewText(view));
 }
 
 /**
@@ -121,7 +134,8 @@ async function events(req: Request, res: Response, deps: JobRouteDeps): Promise<
     if (view.progress && progress !== lastProgress) send('progress', view.progress);
     lastProgress = progress;
     if (FINISHED.includes(view.status)) {
-      send('end', view);
+      // JSON text has no raw line breaks: the job is one data line.
+      void res.write(`event: end\ndata: ${viewText(view)}\n\n`);
       break;
     }
     if (Date.now() - beat > HEARTBEAT_MS) {
@@ -152,7 +166,7 @@ export async function submitAndWait(req: Request, res: Response, kind: JobKind, 
   if (stop.signal.aborted || res.destroyed) return;
   if (!FINISHED.includes(view.status))
     throw new ApiError('queue_full', 'no worker answered this request within its time limit; retry later', [], 5);
-  if (view.answer) res.json(view.answer);
+  if (view.answerText) res.set('Content-Type', JSON_TYPE).send(view.answerText);
   else if (view.error) throw jobError(view.error);
   else throw new ApiError('internal', `the job ${id} of this request ended ${view.status} without an answer`);
 }

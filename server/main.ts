@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { PreparePool } from '../planning/prepare-pool.js';
-import { solvedText } from '../planning/solved.js';
+import type { Solved } from '../planning/solved.js';
 import { SolverPool } from '../solver/pool.js';
 import type { PoolEvent } from '../solver/threads.js';
 import { createApp, type Lifecycle } from './app.js';
@@ -8,9 +8,6 @@ import { loadConfig } from './config.js';
 import { createLogger } from './log.js';
 import { EmbeddedJobs } from '../jobs/embedded.js';
 import { RedisJobs } from '../jobs/redis.js';
-
-/** Answers of this many containers or more (some 3 MB of JSON, tens of ms to write) are written in an input thread. */
-const OFF_THREAD_ANSWER_CONTAINERS = 20_000;
 
 /**
  * The service: solver threads, input threads, the HTTP server, and the process's policies.
@@ -53,9 +50,13 @@ const jobLimits = {
   maxJobsPerOwner: config.jobs.maxJobsPerOwner,
   ttlMs: config.jobs.ttlMs,
 };
+const serialize = (solved: Solved): Promise<string | Uint8Array> => inputs.write(solved);
 const jobs = config.jobs.redisUrl
   ? new RedisJobs(config.jobs.redisUrl, { ...jobLimits, attempts: config.jobs.attempts })
-  : new EmbeddedJobs({ pool, limits: config.limits, prepare: (req, signal) => inputs.run(req, signal) }, jobLimits);
+  : new EmbeddedJobs(
+      { pool, limits: config.limits, prepare: (req, signal) => inputs.run(req, signal), serialize },
+      jobLimits,
+    );
 const app = createApp({
   jobs,
   prepareJob: (body, limits, signal, route) => inputs.job(body, limits, signal, route),
@@ -64,9 +65,7 @@ const app = createApp({
   limits: config.limits,
   maxBodyBytes: config.maxBodyBytes,
   prepare: (req, signal) => inputs.run(req, signal),
-  // Large answers are written in an input thread; small ones here (a round trip would queue them behind bodies).
-  serialize: async (solved) =>
-    solved.built.model.items.length >= OFF_THREAD_ANSWER_CONTAINERS ? inputs.serialize(solved) : solvedText(solved),
+  serialize,
   inputHealth: () => inputs.health(),
   lifecycle,
   log,

@@ -28,7 +28,12 @@ const worker = startRedisWorker({
   url: config.jobs.redisUrl,
   threads: config.threads,
   attempts: config.jobs.attempts,
-  deps: { pool, limits: config.limits, prepare: (req, signal) => inputs.run(req, signal) },
+  deps: {
+    pool,
+    limits: config.limits,
+    prepare: (req, signal) => inputs.run(req, signal),
+    serialize: (solved) => inputs.write(solved),
+  },
   onEvent: (msg, fields) => log.info(fields, msg),
 });
 log.info({ threads: config.threads, pid: process.pid }, 'worker started');
