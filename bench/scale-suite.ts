@@ -7,7 +7,7 @@ import { scaleProgram } from '../solver/scale/program.js';
 import { hasHighspy, highspy } from './native.js';
 import { scaleSnapshot, SCALE_SIZES } from './scale.js';
 import { vbpInstances, vbpSnapshot } from './vbp.js';
-import { postJson, probe, startServer, type RunningServer } from './server.js';
+import { postJson, probeInThread, startServer, type RunningServer } from './server.js';
 
 /**
  * The `scale` and `vbp` suites of npm run bench. Each size runs on a fresh service process (the real
@@ -28,16 +28,14 @@ function peakMb(pid: number): number {
   return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
-/** /healthz probed (bench/server.ts's probe) until `stop` is called, which gives the slowest answer (ms). */
-async function healthProbe(server: RunningServer): Promise<{ stop: () => Promise<number> }> {
-  // The client's first request sets up its own connection and code (some 150 ms here): not the service's.
-  await fetch(`${server.url}/healthz`).then(
-    (r) => r.text(),
-    () => '',
-  );
-  let end = (): void => undefined;
-  const latencies = probe(`${server.url}/healthz`, new Promise<void>((resolve) => (end = resolve)));
-  return { stop: async () => (end(), Math.max(0, ...(await latencies))) };
+/**
+ * /healthz probed every 50 ms from a thread of its own (bench/server.ts's probeInThread) until `stop` is
+ * called, which gives the slowest answer (ms). The probe's first request, which sets up its connection
+ * and code, is not counted.
+ */
+function healthProbe(server: RunningServer): { stop: () => Promise<number> } {
+  const probe = probeInThread(`${server.url}/healthz`);
+  return { stop: async () => Math.max(0, ...(await probe.stop())) };
 }
 
 interface Answer {
@@ -123,7 +121,7 @@ export async function scaleSuite(seed: number): Promise<string> {
       options: { ...(objective === 'pack' ? { objective: 'pack' } : {}), ...options },
     });
     const server = await startServer();
-    const health = await healthProbe(server);
+    const health = healthProbe(server);
     try {
       const greedy = await plan(server, withOptions({ solver: 'greedy', timeLimitMs: 60_000 }));
       const at30 = await plan(server, withOptions({ timeLimitMs: 30_000 }));
