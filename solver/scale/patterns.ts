@@ -208,6 +208,7 @@ function fullBins(
   if (!w || w.cost !== 0 || agg.groups.length !== 1 || agg.rules.length > 0 || !diveApplies(outer)) return false;
   if (agg.classes.some((cl) => cl.penalty !== undefined)) return false;
   const price = w.pack * agg.groups[0]!.price;
+  if (!(price > 0)) return false;
   const first = Math.ceil((lower - prog.offset) / price - 1e-9);
   // Every plan's objective is a whole number of nodes' price.
   hooks.bound(prog.offset + first * price, 'whole nodes');
