@@ -133,6 +133,23 @@ describe('the scale path (node groups × container classes)', function () {
     assert.ok(raised > 0, 'no case where ⌈bound⌉ nodes were proven too few');
   });
 
+  it('bin packing on free nodes (price 0): every bound a number at most 0, the plan 0', () => {
+    const limit = patternLimits.enumerate;
+    patternLimits.enumerate = 0;
+    try {
+      const { model } = snapshot({
+        nodes: [1, 2, 3].map((i) => ({ name: `n${i}`, capacity: { cpu: 100 }, price: 0 })),
+        containers: [60, 50, 40].map((c, j) => ({ name: `c${j}`, requests: { cpu: c } })),
+        options: { objective: 'pack' },
+      });
+      const { bounds, plans } = runScale(highs, model, 1000);
+      assert.ok(bounds.length > 0 && bounds.every((b) => Number.isFinite(b) && b <= 1e-9), JSON.stringify(bounds));
+      assert.equal(Math.min(...plans), 0);
+    } finally {
+      patternLimits.enumerate = limit;
+    }
+  });
+
   it('says what is out of its reach (required pod affinity) and posts nothing', () => {
     const { model } = snapshot({
       nodes: [{ name: 'a', capacity: { cpu: 2 } }],
