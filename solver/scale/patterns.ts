@@ -131,36 +131,51 @@ export const patternLimits = { enumerate: 60_000 };
 const WALK_STEPS = 5_000_000;
 
 /**
- * Every non-empty pattern of every group (the class counts a node of the group can hold under its
- * capacity and single-node rules), or undefined when there are more than `limit` (or the walk outgrows its
- * steps): a depth-first walk over the group's classes in order, each class taken 1.. as many as fit.
+ * Depth-first over the patterns of group g: its classes in order, each taken 1.. as many as fit (capacity
+ * and single-node rules). `visit` sees each non-empty pattern's counts and the node's room left, and
+ * returns false to stop; the walk stops too when `budget.steps` runs out. False when it stopped.
+ */
+function walkPatterns(
+  master: Master,
+  g: number,
+  budget: { steps: number },
+  visit: (take: readonly (readonly [number, number])[], room: Float64Array) => boolean,
+): boolean {
+  const classes = [...master.agg.classes.keys()].filter((c) => master.pair(g, c) >= 0);
+  const space = new NodeSpace(master.agg, g, master.caps);
+  const take: [number, number][] = [];
+  const walk = (from: number): boolean => {
+    for (let t = from; t < classes.length; t++) {
+      const c = classes[t]!;
+      if (--budget.steps < 0) return false;
+      const most = space.fits(c);
+      for (let a = 1; a <= most; a++) {
+        space.add(c, 1);
+        take.push([c, a]);
+        if (!visit(take, space.room)) return false;
+        const ok = walk(t + 1);
+        take.pop();
+        if (!ok) return false;
+      }
+      space.add(c, -most);
+    }
+    return true;
+  };
+  return walk(0);
+}
+
+const copyOf = (take: readonly (readonly [number, number])[]): (readonly [number, number])[] =>
+  take.map(([c, a]) => [c, a] as const);
+
+/**
+ * Every non-empty pattern of every group, or undefined when there are more than `limit` (or the walk
+ * outgrows its steps).
  */
 function everyPattern(master: Master, limit: number): Pattern[] | undefined {
   const out: Pattern[] = [];
-  let steps = 0;
-  for (const g of master.agg.groups.keys()) {
-    const classes = [...master.agg.classes.keys()].filter((c) => master.pair(g, c) >= 0);
-    const space = new NodeSpace(master.agg, g, master.caps);
-    const take: [number, number][] = [];
-    const walk = (from: number): boolean => {
-      for (let t = from; t < classes.length; t++) {
-        const c = classes[t]!;
-        if (++steps > WALK_STEPS) return false;
-        const most = space.fits(c);
-        for (let a = 1; a <= most; a++) {
-          space.add(c, 1);
-          take.push([c, a]);
-          if (out.push({ g, take: take.map(([x, y]) => [x, y] as const) }) > limit) return false;
-          const ok = walk(t + 1);
-          take.pop();
-          if (!ok) return false;
-        }
-        space.add(c, -most);
-      }
-      return true;
-    };
-    if (!walk(0)) return undefined;
-  }
+  const budget = { steps: WALK_STEPS };
+  for (const g of master.agg.groups.keys())
+    if (!walkPatterns(master, g, budget, (take) => out.push({ g, take: copyOf(take) }) <= limit)) return undefined;
   return out;
 }
 
@@ -256,30 +271,13 @@ function binsOf(
 
 /** Every pattern of the one group leaving at most slack_k of each resource, or undefined past the walk's budget. */
 function lowWaste(master: Master, slack: Float64Array): Pattern[] | undefined {
-  const { agg } = master;
-  const classes = [...agg.classes.keys()].filter((c) => master.pair(0, c) >= 0);
-  const space = new NodeSpace(agg, 0, master.caps);
   const out: Pattern[] = [];
-  const take: [number, number][] = [];
-  let steps = 0;
-  const walk = (from: number): boolean => {
-    for (let t = from; t < classes.length; t++) {
-      const c = classes[t]!;
-      if (++steps > WALK_STEPS) return false;
-      const most = space.fits(c);
-      for (let a = 1; a <= most; a++) {
-        space.add(c, 1);
-        take.push([c, a]);
-        if (space.room.every((r, k) => r <= slack[k]!)) out.push({ g: 0, take: take.map(([x, y]) => [x, y] as const) });
-        const ok = walk(t + 1);
-        take.pop();
-        if (!ok) return false;
-      }
-      space.add(c, -most);
-    }
+  const full = (room: Float64Array): boolean => room.every((r, k) => r <= slack[k]!);
+  const walked = walkPatterns(master, 0, { steps: WALK_STEPS }, (take, room) => {
+    if (full(room)) out.push({ g: 0, take: copyOf(take) });
     return true;
-  };
-  return walk(0) ? out : undefined;
+  });
+  return walked ? out : undefined;
 }
 
 /** The master: the aggregate's class and rule rows over pattern columns (and its own auxiliary columns). */
