@@ -98,23 +98,7 @@ export async function postJson(
  * holds this thread's event loop, not the probe's, so what is measured is the service.
  */
 export function probeInThread(url: string, everyMs = 50): { stop: () => Promise<number[]> } {
-  const code = `
-    const { parentPort, workerData } = require('node:worker_threads');
-    const latencies = [];
-    let done = false;
-    parentPort.on('message', () => (done = true));
-    (async () => {
-      await fetch(workerData.url).then((r) => r.text(), () => '');
-      while (!done) {
-        const started = Date.now();
-        const res = await fetch(workerData.url).catch(() => undefined);
-        if (res) await res.text();
-        latencies.push(Date.now() - started);
-        await new Promise((r) => setTimeout(r, workerData.everyMs));
-      }
-      parentPort.postMessage(latencies);
-    })();`;
-  const worker = new Worker(code, { eval: true, workerData: { url, everyMs } });
+  const worker = new Worker(new URL('./probe-worker.js', import.meta.url), { workerData: { url, everyMs } });
   const result = new Promise<number[]>((resolve, reject) => {
     worker.once('message', (l: number[]) => resolve(l));
     worker.once('error', reject);
