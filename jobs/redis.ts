@@ -105,9 +105,12 @@ export class RedisJobs implements JobBackend {
   }
 
   async get(id: string, owner: string): Promise<JobView | undefined> {
+    // The state first: a job's hash is written in the same script that moves it, so a hash read after
+    // a finished state holds its reason or result (read the other way round, a job that failed in between
+    // showed as failed with the reason it did not yet have).
+    const state = await this.queue.getJobState(id);
     const job = (await Job.fromId(this.queue, id)) as Job<JobData, JobResult> | undefined;
     if (!job || job.data.owner !== owner) return undefined;
-    const state = await job.getState();
     const cancelled = QUEUED.includes(state) && (await this.redis.exists(cancelKey(id))) === 1;
     return viewOf(job, state, cancelled);
   }
