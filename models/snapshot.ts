@@ -40,7 +40,7 @@ import {
  * Quantities are JSON numbers or Kubernetes quantity strings, parsed exactly to milli-units.
  */
 
-const NameSchema = z.string().min(1, 'must not be empty').max(253, 'must be at most 253 characters');
+export const NameSchema = z.string().min(1, 'must not be empty').max(253, 'must be at most 253 characters');
 const ResourceNameSchema = z.string().min(1, 'resource names must not be empty').max(253);
 
 /**
@@ -194,18 +194,9 @@ function matrixShape(s: ParsedSnapshot, ctx: z.RefinementCtx): void {
 
 /** Names unique and known, matrix shapes right, pinned containers with a current node. */
 function snapshotRefinement(s: ParsedSnapshot, ctx: z.RefinementCtx): void {
-  reportDuplicates(
-    s.nodes.map((n) => n.name),
-    'nodes',
-    ctx,
-  );
-  reportDuplicates(
-    s.containers.map((c) => c.name),
-    'containers',
-    ctx,
-  );
+  const nodeNames = reportDuplicates(s.nodes, 'nodes', ctx);
+  const containerNames = reportDuplicates(s.containers, 'containers', ctx);
   matrixShape(s, ctx);
-  const nodeNames = new Set(s.nodes.map((n) => n.name));
   s.containers.forEach((c, k) => {
     if (c.current !== undefined && !nodeNames.has(c.current))
       ctx.addIssue({ code: 'custom', path: ['containers', k, 'current'], message: `unknown node "${c.current}"` });
@@ -216,7 +207,6 @@ function snapshotRefinement(s: ParsedSnapshot, ctx: z.RefinementCtx): void {
         message: 'a pinned container needs `current`',
       });
   });
-  const containerNames = new Set(s.containers.map((c) => c.name));
   s.costs?.pairs?.forEach((p, k) => {
     if (!nodeNames.has(p.node))
       ctx.addIssue({ code: 'custom', path: ['costs', 'pairs', k, 'node'], message: `unknown node "${p.node}"` });
@@ -227,7 +217,13 @@ function snapshotRefinement(s: ParsedSnapshot, ctx: z.RefinementCtx): void {
   });
 }
 
-export const SnapshotSchema = z.strictObject(snapshotFields).superRefine(snapshotRefinement);
+/** The snapshot's fields without the checks across them (models/replicas.ts parses with it). */
+export const SnapshotFieldsSchema = z.strictObject(snapshotFields);
+
+export const SnapshotSchema = SnapshotFieldsSchema.superRefine(snapshotRefinement);
+
+/** The checks across a parsed snapshot's fields alone (names unique and known, matrix shapes). */
+export const SnapshotChecksSchema = z.custom<ParsedSnapshot>().superRefine(snapshotRefinement);
 
 /** The same, with no nodes allowed (a purchase may start from none). */
 export const SnapshotWithoutNodesSchema = z
@@ -241,9 +237,14 @@ export type NodeInput = z.input<typeof NodeSchema>;
 export type ContainerInput = z.input<typeof ContainerSchema>;
 export type PodAffinityTermInput = z.input<typeof PodAffinityTermSchema>;
 
-function reportDuplicates(names: readonly string[], field: string, ctx: z.RefinementCtx): void {
+/** Reports each name seen before; returns the names, each with where it first appears. */
+function reportDuplicates(
+  named: readonly { readonly name: string }[],
+  field: string,
+  ctx: z.RefinementCtx,
+): Map<string, number> {
   const seen = new Map<string, number>();
-  names.forEach((name, k) => {
+  named.forEach(({ name }, k) => {
     const first = seen.get(name);
     if (first !== undefined) {
       ctx.addIssue({
@@ -255,6 +256,7 @@ function reportDuplicates(names: readonly string[], field: string, ctx: z.Refine
       seen.set(name, k);
     }
   });
+  return seen;
 }
 
 /**

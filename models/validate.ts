@@ -2,7 +2,8 @@ import type { z } from 'zod';
 import type { AssignmentModel } from './model.js';
 import { resolveOptions, type SolveOptions } from './options.js';
 import { ProgramSchema, programRangeIssues, programToModel } from './program.js';
-import { SnapshotSchema, quantityRangeIssues, snapshotToModel, type Snapshot } from './snapshot.js';
+import { quantityRangeIssues, snapshotToModel, type Snapshot } from './snapshot.js';
+import { parseSnapshot } from './replicas.js';
 import { maxOf } from './own.js';
 import { formatPath } from './path.js';
 import { KubeInputSchema, isKubeInput, kubeToSnapshot, normaliseKubeBody } from './kube.js';
@@ -61,7 +62,7 @@ function snapshotIssues(s: Snapshot, prefix = ''): InputIssue[] {
 
 /** Validates a snapshot body and compiles it to the assignment model. */
 export function validateSnapshot(body: unknown): Validated {
-  const parsed = SnapshotSchema.safeParse(body);
+  const parsed = parseSnapshot(body);
   if (!parsed.success) return { ok: false, issues: issuesOf(parsed.error) };
   const range = snapshotIssues(parsed.data);
   if (range.length > 0) return { ok: false, issues: range };
@@ -75,7 +76,7 @@ export function validateSnapshot(body: unknown): Validated {
 export function validateKube(body: unknown): Validated {
   const plain = plainSnapshotBody(body);
   if (!plain.ok) return plain;
-  const snapshot = SnapshotSchema.safeParse(plain.snapshot);
+  const snapshot = parseSnapshot(plain.snapshot);
   if (!snapshot.success)
     return {
       ok: false,
