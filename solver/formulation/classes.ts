@@ -1,4 +1,4 @@
-import { demandUnits, domainIndex, type AssignmentModel } from '../../models/model.js';
+import { demandUnits, domainIndex, type AssignmentModel, type Domains } from '../../models/model.js';
 import { blockColumnKeys, blockRowKeys, costColumnKeys, costRowKeys } from '../../models/pairs.js';
 
 /**
@@ -95,6 +95,7 @@ export function nodeClasses(model: AssignmentModel): number[][] {
   rules?.current.forEach((i, j) => {
     if (i >= 0) runs.set(i, [...(runs.get(i) ?? []), j]);
   });
+  const topologies = ruleTopologies(model);
   return groupBy(n, (i) => {
     const parts: string[] = [];
     for (const r of model.resources) {
@@ -105,14 +106,25 @@ export function nodeClasses(model: AssignmentModel): number[][] {
     if (rules) {
       parts.push(`b${blocks![i]}`);
       // Its domain in every rule's topology: one-node domains are interchangeable, larger ones are not.
-      for (const rule of rules.groups) {
-        if (rule.kind === 'gang' || rule.kind === 'moveLimit') continue;
-        const k = domainIndex(rule.domains, n)[i]!;
-        parts.push(k < 0 ? 'none' : rule.domains[k]!.length === 1 ? 'solo' : `d${k}`);
-      }
+      topologies.forEach(({ domains, index }, t) => {
+        const k = index[i]!;
+        parts.push(k < 0 ? `${t}none` : domains[k]!.length === 1 ? `${t}solo` : `${t}d${k}`);
+      });
       for (const j of runs.get(i) ?? []) parts.push(`runs${j}`);
     }
     if (model.objective) parts.push(`price${model.objective.price[i]}`);
     return parts.join(',');
   });
+}
+
+/**
+ * The topologies of the model's rules, each once: rules share their domain lists (thousands of spread and
+ * anti-affinity rules, two topologies), and a node's place in one list is the same for every rule that has it.
+ */
+function ruleTopologies(model: AssignmentModel): { domains: Domains; index: Int32Array }[] {
+  const n = model.nodes.length;
+  const lists = new Set<Domains>();
+  for (const rule of model.rules?.groups ?? [])
+    if (rule.kind !== 'gang' && rule.kind !== 'moveLimit') lists.add(rule.domains);
+  return [...lists].map((domains) => ({ domains, index: domainIndex(domains, n) }));
 }
