@@ -1,6 +1,6 @@
-import { demandUnits, domainIndex, type AssignmentModel, type GroupRule } from '../models/model.js';
+import { demandUnits, domainIndex, int64Doubles, type AssignmentModel, type GroupRule } from '../models/model.js';
 import { blockAt, keyedAt, keysOf } from '../models/pairs.js';
-import { EXACT_LIMIT, NodeSearch, type SearchRules } from './node-search.js';
+import { NodeSearch, type SearchRules } from './node-search.js';
 import { ruleViolations } from './verify.js';
 
 /**
@@ -30,16 +30,25 @@ export function greedyPlan(model: AssignmentModel, options: { scan?: boolean } =
   // Running containers first, on their node; then the rest in dominant-share order.
   if (rules) order = order.filter((j) => rules.current[j]! >= 0).concat(order.filter((j) => rules.current[j]! < 0));
   const check = rules ? ruleCheck(model) : undefined;
-  const plan =
-    options.scan || !exactInDoubles(model) ? scanGreedy(model, order, check) : searchGreedy(model, order, check);
+  const doubles = options.scan ? undefined : exactDoubles(model);
+  const plan = doubles ? searchGreedy(model, order, check, doubles) : scanGreedy(model, order, check);
   if (rules) repair(model, plan);
   return plan;
 }
 
-/** Whether no demand is node-dependent and every capacity and demand is an integer a double holds exactly. */
-function exactInDoubles(model: AssignmentModel): boolean {
-  const inRange = (v: bigint): boolean => v <= EXACT_LIMIT && v >= -EXACT_LIMIT;
-  return model.resources.every((r) => !r.perNode && r.capacity.every(inRange) && r.demand.every(inRange));
+/** Capacities and demands as doubles, when no demand is node-dependent and every one is an integer a double holds. */
+interface Doubles {
+  readonly capacity: Float64Array[];
+  readonly demand: Float64Array[];
+}
+
+function exactDoubles(model: AssignmentModel): Doubles | undefined {
+  if (model.resources.some((r) => r.perNode)) return undefined;
+  const capacity = model.resources.map((r) => int64Doubles(r.capacity));
+  const demand = model.resources.map((r) => int64Doubles(r.demand));
+  // Rounding is monotone: a value beyond 2^53 − 1 becomes a double beyond it.
+  const exact = (a: Float64Array): boolean => a.every((v) => Math.abs(v) <= Number.MAX_SAFE_INTEGER);
+  return capacity.every(exact) && demand.every(exact) ? { capacity, demand } : undefined;
 }
 
 /** The rule applied by scanning every node for every container (node-dependent demand, huge values). */
@@ -61,14 +70,20 @@ function scanGreedy(model: AssignmentModel, order: readonly number[], check: Rul
 }
 
 /** The same rule, the node found by NodeSearch (partitioned segment trees) instead of a scan. */
-function searchGreedy(model: AssignmentModel, order: readonly number[], check: RuleCheck | undefined): Int32Array {
+function searchGreedy(
+  model: AssignmentModel,
+  order: readonly number[],
+  check: RuleCheck | undefined,
+  doubles: Doubles,
+): Int32Array {
   const plan = new Int32Array(model.items.length).fill(-1);
-  const remaining = model.resources.map((r) => Float64Array.from(r.capacity, Number));
+  const remaining = doubles.capacity;
+  const demand = doubles.demand;
   const search = new NodeSearch(remaining, check, model.nodes.length);
   const d = new Float64Array(model.resources.length);
   const fits = (j: number, i: number): boolean => i >= 0 && search.scoreAt(d, i) >= 0 && (!check || check.allows(j, i));
   for (const j of order) {
-    model.resources.forEach((r, k) => (d[k] = Number(r.demand[j]!)));
+    for (let k = 0; k < d.length; k++) d[k] = demand[k]![j]!;
     const stay = model.rules?.current[j] ?? -1;
     let best = fits(j, stay) ? stay : -1;
     if (best < 0) {

@@ -20,9 +20,6 @@ export interface SearchRules {
   allows(j: number, i: number): boolean;
 }
 
-/** Largest value held exactly: demands and capacities above it take the scan (bigint) path. */
-export const EXACT_LIMIT = BigInt(Number.MAX_SAFE_INTEGER);
-
 interface Partition {
   /** The partition's node indices, ascending. */
   readonly nodes: Int32Array;

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { formatMilli, numberToPicoUnits, parseQuantity } from '../models/quantity.js';
+import fc from 'fast-check';
+import { int64Doubles } from '../models/model.js';
 
 describe('Kubernetes quantities', () => {
   const valid: { input: string | number; wantMilli: bigint }[] = [
@@ -80,5 +82,30 @@ describe('Kubernetes quantities', () => {
     assert.deepEqual(numberToPicoUnits(7), { ok: true, value: 7_000_000_000_000n });
     assert.equal(numberToPicoUnits(0.1 + 0.2).ok, false);
     assert.equal(numberToPicoUnits(-1).ok, false);
+  });
+});
+
+describe('64-bit amounts as doubles (int64Doubles)', () => {
+  it('gives what Number() gives for every 64-bit integer, exact up to 2^53, from any offset of a shared buffer', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+            fc.bigInt({ min: -(2n ** 54n), max: 2n ** 54n }),
+          ),
+          {
+            maxLength: 20,
+          },
+        ),
+        fc.nat(3),
+        (values, offset) => {
+          const a = new BigInt64Array(new SharedArrayBuffer(8 * (values.length + offset)), 8 * offset, values.length);
+          values.forEach((v, k) => (a[k] = v));
+          assert.deepEqual([...int64Doubles(a)], values.map(Number));
+        },
+      ),
+      { numRuns: 500, seed: 64 },
+    );
   });
 });

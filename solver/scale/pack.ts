@@ -1,4 +1,4 @@
-import type { AssignmentModel } from '../../models/model.js';
+import { int64Doubles, type AssignmentModel } from '../../models/model.js';
 import { NodeSearch, type SearchRules } from '../node-search.js';
 import type { Aggregate, ScaleRule } from './aggregate.js';
 
@@ -27,7 +27,7 @@ export function packPlan(
   counts: ArrayLike<number>,
   method: PackMethod,
 ): Int32Array {
-  const remaining = model.resources.map((r) => Float64Array.from(r.capacity, Number));
+  const remaining = model.resources.map((r) => int64Doubles(r.capacity));
   const packing = (model.objective?.pack ?? 0) > 0;
   const closed = method !== 'dot' && method !== 'first-fit' && packing ? closeUnneeded(agg, counts, remaining) : [];
   const rules = new NodeRules(model, agg);
