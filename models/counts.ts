@@ -1,3 +1,4 @@
+import { containerShapes } from './replicas.js';
 import { DEFAULT_MAX_RULE_WORK, type InputIssue, type ProblemLimits } from './validate.js';
 
 /**
@@ -84,7 +85,9 @@ export function snapshotCounts(body: unknown): BodyCounts {
   const { nodes, pods } = kube
     ? kubeObjects(body)
     : { nodes: arrayAt(body, 'nodes') ?? [], pods: arrayAt(body, 'containers') ?? [] };
-  const rules = pods.map(kube ? podRules : containerRules);
+  // Replicas differ only in name and node: their terms and labels are their shape's.
+  const shapes = kube ? undefined : containerShapes(pods);
+  const rules = shapes ? shapes.representatives.map(containerRules) : pods.map(kube ? podRules : containerRules);
   const withTerms = rules.filter((r) => r.terms.length > 0);
   return {
     nodes: nodes.length,

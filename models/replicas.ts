@@ -17,7 +17,7 @@ export function parseSnapshot(body: unknown, from = REPLICA_PARSE_FROM): Parsed 
   return data ? { success: true, data } : SnapshotSchema.safeParse(body);
 }
 
-interface Shapes {
+export interface Shapes {
   /** One container of each shape, its name replaced and its `current` left out. */
   readonly representatives: Record<string, unknown>[];
   /** Each container's shape. */
@@ -27,7 +27,7 @@ interface Shapes {
 function replicaParse(body: unknown, from: number): Snapshot | undefined {
   if (!isRecord(body) || !Array.isArray(body['containers']) || body['containers'].length < from) return undefined;
   const containers = body['containers'] as unknown[];
-  const shapes = distinctShapes(containers);
+  const shapes = containerShapes(containers);
   if (!shapes) return undefined;
   const reduced = SnapshotFieldsSchema.safeParse({ ...body, containers: shapes.representatives });
   if (!reduced.success) return undefined;
@@ -41,7 +41,25 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** The containers' shapes: everything but `name` and `current`, as text (undefined when one is not an object). */
+/**
+ * The shapes of each containers array read: the size limits read a body's first, then the parse. Bodies are
+ * read and never changed (a body the service builds is a new array); the length is checked all the same.
+ */
+const shapesOf = new WeakMap<readonly unknown[], Shapes | null>();
+
+/**
+ * The containers' shapes: everything but `name` and `current`, as text (undefined when one is not an object or
+ * its name not a string). Computed once per array.
+ */
+export function containerShapes(containers: readonly unknown[]): Shapes | undefined {
+  let shapes = shapesOf.get(containers);
+  if (shapes === undefined || (shapes && shapes.shapeOf.length !== containers.length)) {
+    shapes = distinctShapes(containers) ?? null;
+    shapesOf.set(containers, shapes);
+  }
+  return shapes ?? undefined;
+}
+
 function distinctShapes(containers: readonly unknown[]): Shapes | undefined {
   const index = new Map<string, number>();
   const representatives: Record<string, unknown>[] = [];

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { snapshotArb } from '../bench/fuzz/cases.js';
 import { scaleSnapshot } from '../bench/scale.js';
+import { snapshotCounts } from '../models/counts.js';
 import { parseSnapshot } from '../models/replicas.js';
 import { SnapshotSchema } from '../models/snapshot.js';
 
@@ -91,6 +92,27 @@ describe('parsing a snapshot once per distinct container (models/replicas.ts)', 
         else assert.deepEqual(fast.error?.issues, schema.error.issues);
       }),
       { numRuns: 300, seed: 14 },
+    );
+  });
+
+  it('counts distinct rule terms and label sets as a walk over every container does', () => {
+    const distinct = (values: unknown[]): number => new Set(values.map((v) => JSON.stringify(v) ?? '')).size;
+    const list = (c: Json, k: string): unknown[] => (Array.isArray(c[k]) ? (c[k] as unknown[]) : []);
+    fc.assert(
+      fc.property(replicatedArb, (body) => {
+        const all = (body['containers'] as unknown[]).map((c) =>
+          typeof c === 'object' && c !== null && !Array.isArray(c) ? (c as Json) : {},
+        );
+        const terms = all.flatMap((c) => [...list(c, 'affinity'), ...list(c, 'antiAffinity'), ...list(c, 'spread')]);
+        const counts = snapshotCounts(body);
+        assert.equal(counts.containers, all.length);
+        assert.equal(counts.terms, terms.length === 0 ? 0 : distinct(terms));
+        assert.equal(
+          counts.labelSets,
+          terms.length === 0 ? 0 : distinct(all.map((c) => [c['namespace'], c['labels']])),
+        );
+      }),
+      { numRuns: 300, seed: 15 },
     );
   });
 
