@@ -1,3 +1,4 @@
+import type { ContainerShapes } from './shapes.js';
 import { sharedFloat64, sharedInt32 } from './shared.js';
 
 /**
@@ -72,6 +73,22 @@ export function keysOf(count: number, keyOf: (k: number) => string): { key: Int3
     key[k] = x;
   }
   return { key, first };
+}
+
+/**
+ * keysOf over containers whose key depends on their shape alone (models/shapes.ts): the same keys and
+ * representatives, each key written once per shape.
+ */
+export function keysOfShapes(
+  shapes: ContainerShapes,
+  keyOf: (j: number) => string,
+): { key: Int32Array; first: number[] } {
+  const perShape = keysOf(shapes.first.length, (t) => keyOf(shapes.first[t]!));
+  const m = shapes.shapeOf.length;
+  const key = sharedInt32(m);
+  for (let j = 0; j < m; j++) key[j] = perShape.key[shapes.shapeOf[j]!]!;
+  // Shapes come in order of first appearance, so a key's first shape holds its first container.
+  return { key, first: perShape.first.map((t) => shapes.first[t]!) };
 }
 
 /** A keyed table of `rows` × `cols` keys filled by value(representative node, representative container). */

@@ -1,3 +1,4 @@
+import { registerShapes } from './shapes.js';
 import { NameSchema, SnapshotChecksSchema, SnapshotFieldsSchema, SnapshotSchema, type Snapshot } from './snapshot.js';
 
 /**
@@ -34,7 +35,10 @@ function replicaParse(body: unknown, from: number): Snapshot | undefined {
   const expanded = expand(reduced.data.containers, shapes.shapeOf, containers);
   if (!expanded) return undefined;
   const checked = SnapshotChecksSchema.safeParse({ ...reduced.data, containers: expanded });
-  return checked.success ? (checked.data as Snapshot) : undefined;
+  if (!checked.success) return undefined;
+  const data = checked.data as Snapshot;
+  registerShapes(data.containers, shapes.shapeOf);
+  return data;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -3,6 +3,7 @@ import { MAX_QUANTITY_UNITS, parseQuantity } from './quantity.js';
 import { SolveOptionsSchema } from './options.js';
 import {
   BLOCK_REASONS,
+  int64Doubles,
   type AssignmentModel,
   type BlockReason,
   type GroupRule,
@@ -25,11 +26,13 @@ import {
 import { hasOwn, own } from './own.js';
 import { INT64_MAX, sharedBigInt64, sharedFloat64, sharedInt32, sharedUint8 } from './shared.js';
 import type { PathIssue } from './path.js';
+import { shapesOf, type ContainerShapes } from './shapes.js';
 import {
   fillKeyed,
   forEachCost,
   keyedFromDense,
   keysOf,
+  keysOfShapes,
   uniformTable,
   type BlockTable,
   type CostTable,
@@ -266,8 +269,9 @@ function reportDuplicates(
  * The large arrays are in shared memory, so the model goes to the solver threads without a copy.
  */
 export function snapshotToModel(s: Snapshot): AssignmentModel {
-  const resources = resourceTables(s);
-  const cost = costTable(s, resources);
+  const shapes = shapesOf(s.containers);
+  const resources = resourceTables(s, shapes);
+  const cost = costTable(s, resources, shapes);
   const objective = objectiveWeights(s, resources);
   const base = {
     kind: 'snapshot' as const,
@@ -280,15 +284,15 @@ export function snapshotToModel(s: Snapshot): AssignmentModel {
     ...(objective ? { objective } : {}),
   };
   if (!hasRules(s)) return base;
-  const compiled = compileRules(s, cost, objective);
+  const compiled = compileRules(s, shapes, cost, objective);
   return { ...base, cost: compiled.cost, rules: compiled.rules };
 }
 
 /** The resource names any node or container gives, sorted. */
-function resourceNames(s: Snapshot): string[] {
+function resourceNames(s: Snapshot, shapes: ContainerShapes): string[] {
   const names = new Set<string>();
   for (const node of s.nodes) for (const k of Object.keys(node.capacity)) names.add(k);
-  for (const c of s.containers) for (const k of Object.keys(c.requests)) names.add(k);
+  for (const j of shapes.first) for (const k of Object.keys(s.containers[j]!.requests)) names.add(k);
   return [...names].sort();
 }
 
@@ -298,7 +302,9 @@ function resourceNames(s: Snapshot): string[] {
  */
 export function quantityRangeIssues(s: Snapshot): PathIssue[] {
   const issues: PathIssue[] = [];
-  for (const name of resourceNames(s)) {
+  // A shape's containers have the same requests: the first of the first shape over the limit is named.
+  const shapes = shapesOf(s.containers);
+  for (const name of resourceNames(s, shapes)) {
     let fractional = false;
     let huge: (string | number)[] | undefined;
     const see = (v: bigint | undefined, path: (string | number)[]): void => {
@@ -307,7 +313,7 @@ export function quantityRangeIssues(s: Snapshot): PathIssue[] {
       if (v > INT64_MAX) huge ??= path;
     };
     s.nodes.forEach((node, i) => see(own(node.capacity, name), ['nodes', i, 'capacity', name]));
-    s.containers.forEach((c, j) => see(own(c.requests, name), ['containers', j, 'requests', name]));
+    for (const j of shapes.first) see(own(s.containers[j]!.requests, name), ['containers', j, 'requests', name]);
     if (huge && fractional)
       issues.push({
         path: huge,
@@ -323,23 +329,26 @@ export function quantityRangeIssues(s: Snapshot): PathIssue[] {
  * One table per resource any node or container names, sorted by name, in milli-units (scale 3); a
  * resource with an amount above 2^63−1 milli-units (all whole units, see quantityRangeIssues) in units.
  */
-function resourceTables(s: Snapshot): ResourceTable[] {
+function resourceTables(s: Snapshot, shapes: ContainerShapes): ResourceTable[] {
   const n = s.nodes.length;
   const m = s.containers.length;
   // A node's `pods` capacity caps how many containers it runs: each container asks for one pod unless it says
   // otherwise.
   const podsCapped = s.nodes.some((node) => hasOwn(node.capacity, 'pods'));
-  return resourceNames(s).map((name) => {
+  return resourceNames(s, shapes).map((name) => {
     // A node that gives no `pods` capacity is not capped: room for every container.
     const capacity = s.nodes.map((node) => own(node.capacity, name) ?? (name === 'pods' ? BigInt(m) * 1000n : 0n));
-    const demand = s.containers.map((c) => own(c.requests, name) ?? (name === 'pods' && podsCapped ? 1000n : 0n));
-    const whole = capacity.some((v) => v > INT64_MAX) || demand.some((v) => v > INT64_MAX);
-    const table = (values: bigint[], length: number): BigInt64Array => {
-      const out = sharedBigInt64(length);
-      values.forEach((v, k) => (out[k] = whole ? v / 1000n : v));
-      return out;
-    };
-    return { name, scale: whole ? 0 : 3, capacity: table(capacity, n), demand: table(demand, m), perNode: false };
+    const perShape = shapes.first.map(
+      (j) => own(s.containers[j]!.requests, name) ?? (name === 'pods' && podsCapped ? 1000n : 0n),
+    );
+    const whole = capacity.some((v) => v > INT64_MAX) || perShape.some((v) => v > INT64_MAX);
+    const units = (v: bigint): bigint => (whole ? v / 1000n : v);
+    const table = sharedBigInt64(n);
+    capacity.forEach((v, i) => (table[i] = units(v)));
+    const shapeUnits = perShape.map(units);
+    const demand = sharedBigInt64(m);
+    for (let j = 0; j < m; j++) demand[j] = shapeUnits[shapes.shapeOf[j]!]!;
+    return { name, scale: whole ? 0 : 3, capacity: table, demand, perNode: false };
   });
 }
 
@@ -348,11 +357,11 @@ function resourceTables(s: Snapshot): ResourceTable[] {
  * container that requests nothing), from the same exact values converted once: by the nodes' capacity
  * vectors and the containers' request vectors, one entry per distinct pair.
  */
-function defaultScores(s: Snapshot, resources: readonly ResourceTable[]): CostTable {
-  const cap = resources.map((r) => Float64Array.from(r.capacity, (c) => Number(c)));
-  const dem = resources.map((r) => Float64Array.from(r.demand, (d) => Number(d)));
+function defaultScores(s: Snapshot, resources: readonly ResourceTable[], shapes: ContainerShapes): CostTable {
+  const cap = resources.map((r) => int64Doubles(r.capacity));
+  const dem = resources.map((r) => int64Doubles(r.demand));
   const rows = keysOf(s.nodes.length, (i) => cap.map((c) => c[i]!).join(','));
-  const cols = keysOf(s.containers.length, (j) => dem.map((d) => d[j]!).join(','));
+  const cols = keysOfShapes(shapes, (j) => dem.map((d) => d[j]!).join(','));
   return fillKeyed(rows, cols, sharedFloat64, (i, j) => {
     let score = 0;
     resources.forEach((_, k) => {
@@ -365,11 +374,11 @@ function defaultScores(s: Snapshot, resources: readonly ResourceTable[]): CostTa
 }
 
 /** c_ij: the matrix (or `default`) with `pairs` over it, or the greedy's score without costs. */
-function costTable(s: Snapshot, resources: readonly ResourceTable[]): CostTable {
+function costTable(s: Snapshot, resources: readonly ResourceTable[], shapes: ContainerShapes): CostTable {
   const n = s.nodes.length;
   const m = s.containers.length;
   const costs = s.costs;
-  if (costs === undefined) return defaultScores(s, resources);
+  if (costs === undefined) return defaultScores(s, resources, shapes);
   let table: CostTable;
   if (costs.matrix) {
     // The caller wrote every entry: the body's size limit bounds the matrix.
@@ -457,18 +466,20 @@ interface LabelGroup {
   readonly members: number[];
 }
 
-function labelGroups(s: Snapshot): LabelGroup[] {
+function labelGroups(s: Snapshot, shapes: ContainerShapes): LabelGroup[] {
   const byKey = new Map<string, LabelGroup>();
-  s.containers.forEach((c, j) => {
+  const groupOf = shapes.first.map((j) => {
+    const c = s.containers[j]!;
     const labels = c.labels ?? {};
     const key = JSON.stringify([
       c.namespace ?? '',
       Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
     ]);
-    const g = byKey.get(key);
-    if (g) g.members.push(j);
-    else byKey.set(key, { namespace: c.namespace ?? '', labels, members: [j] });
+    let g = byKey.get(key);
+    if (!g) byKey.set(key, (g = { namespace: c.namespace ?? '', labels, members: [] }));
+    return g;
   });
+  for (let j = 0; j < s.containers.length; j++) groupOf[shapes.shapeOf[j]!]!.members.push(j);
   return [...byKey.values()];
 }
 
@@ -500,6 +511,7 @@ type Term = {
 /** Everything compileRules' parts share: indices, the label groups, and caches keyed by JSON. */
 interface RuleContext {
   readonly s: Snapshot;
+  readonly shapes: ContainerShapes;
   readonly n: number;
   readonly m: number;
   readonly groups: LabelGroup[];
@@ -554,18 +566,22 @@ function cachedTopology(ctx: RuleContext, key: string): ReturnType<typeof topolo
 
 /** Owners of each distinct term (same selector, topology key and namespaces), in order of first appearance. */
 function termOwners(
-  s: Snapshot,
+  ctx: RuleContext,
   termsOf: (j: number) => readonly Term[] | undefined,
 ): { owners: number[]; term: Term }[] {
-  const byKey = new Map<string, { owners: number[]; term: Term }>();
-  s.containers.forEach((_, j) =>
-    termsOf(j)?.forEach((t) => {
+  const { s, shapes } = ctx;
+  type Entry = { owners: number[]; term: Term };
+  const byKey = new Map<string, Entry>();
+  // A shape's containers have the same terms and namespace.
+  const entriesOf = shapes.first.map((j) =>
+    (termsOf(j) ?? []).map((t) => {
       const key = JSON.stringify([t.selector, t.topologyKey, t.namespaces ?? [nsOf(s, j)]]);
-      const entry = byKey.get(key);
-      if (entry) entry.owners.push(j);
-      else byKey.set(key, { owners: [j], term: t });
+      let entry = byKey.get(key);
+      if (!entry) byKey.set(key, (entry = { owners: [], term: t }));
+      return entry;
     }),
   );
+  for (let j = 0; j < s.containers.length; j++) for (const e of entriesOf[shapes.shapeOf[j]!]!) e.owners.push(j);
   return [...byKey.values()];
 }
 
@@ -594,7 +610,7 @@ function referencedNodeKeys(s: Snapshot): { keys: string[]; names: boolean } {
  * affinity conditions. Each distinct pair of keys is evaluated once.
  */
 function blockTable(ctx: RuleContext, current: Int32Array, affinity: ReadonlyMap<number, string[]>): BlockTable {
-  const { s, n, m } = ctx;
+  const { s, n } = ctx;
   const code = (r: BlockReason): number => BLOCK_REASONS.indexOf(r);
   const { keys, names } = referencedNodeKeys(s);
   const affinityKeys = [...new Set([...affinity.values()].flat().filter((f) => f.startsWith('key:')))].sort();
@@ -613,7 +629,8 @@ function blockTable(ctx: RuleContext, current: Int32Array, affinity: ReadonlyMap
       affinityKeys.map((f) => hasKey(i, f)),
     ]);
   });
-  const cols = keysOf(m, (j) => {
+  // A container's column depends on its shape alone: its selectors, tolerations and affinity terms.
+  const cols = keysOfShapes(ctx.shapes, (j) => {
     const c = s.containers[j]!;
     const flags = affinity.get(j) ?? [];
     if (c.pinned) return JSON.stringify(['pinned', flags]);
@@ -646,7 +663,7 @@ function blockTable(ctx: RuleContext, current: Int32Array, affinity: ReadonlyMap
  */
 function antiAffinityRules(ctx: RuleContext): GroupRule[] {
   const out: GroupRule[] = [];
-  for (const { owners, term } of termOwners(ctx.s, (j) => ctx.s.containers[j]!.antiAffinity)) {
+  for (const { owners, term } of termOwners(ctx, (j) => ctx.s.containers[j]!.antiAffinity)) {
     const { domains } = cachedTopology(ctx, term.topologyKey);
     const matched = selected(ctx, term, owners[0]!);
     const name = `anti-affinity ${term.topologyKey} ${JSON.stringify(term.selector)}`;
@@ -677,7 +694,7 @@ function affinityRules(ctx: RuleContext): { rules: GroupRule[]; conditions: Map<
     if (!list) conditions.set(j, [condition]);
     else if (!list.includes(condition)) list.push(condition);
   };
-  for (const { owners, term } of termOwners(ctx.s, (j) => ctx.s.containers[j]!.affinity)) {
+  for (const { owners, term } of termOwners(ctx, (j) => ctx.s.containers[j]!.affinity)) {
     const matched = selected(ctx, term, owners[0]!);
     const { domains } = cachedTopology(ctx, term.topologyKey);
     const items: number[] = [];
@@ -710,7 +727,9 @@ function affinityRules(ctx: RuleContext): { rules: GroupRule[]; conditions: Map<
 function spreadRules(ctx: RuleContext): GroupRule[] {
   const { s } = ctx;
   const spreads = new Map<string, { owner: number; t: z.infer<typeof SpreadSchema> }>();
-  s.containers.forEach((c, j) =>
+  // The first owner of each constraint: the first container of the first shape that has it.
+  ctx.shapes.first.forEach((j) => {
+    const c = s.containers[j]!;
     c.spread?.forEach((t) => {
       const key = JSON.stringify([
         t.selector,
@@ -721,8 +740,8 @@ function spreadRules(ctx: RuleContext): GroupRule[] {
         c.nodeAffinity ?? [],
       ]);
       if (!spreads.has(key)) spreads.set(key, { owner: j, t });
-    }),
-  );
+    });
+  });
   const out: GroupRule[] = [];
   for (const { owner, t } of spreads.values()) {
     // Owners with the same node selector and affinity share the domains (one object, computed once).
@@ -776,6 +795,7 @@ function moveCosts(s: Snapshot, current: Int32Array): CostTable['moves'] | undef
  */
 function compileRules(
   s: Snapshot,
+  shapes: ContainerShapes,
   base: CostTable,
   objective: ObjectiveWeights | undefined,
 ): { rules: AssignmentModel['rules'] & object; cost: CostTable } {
@@ -790,7 +810,7 @@ function compileRules(
     for (const [k, v] of Object.entries(c.nodeSelector ?? {})) if (own(node.labels, k) !== v) return false;
     return c.nodeAffinity === undefined || nodeAffinityMatches(c.nodeAffinity, node.labels ?? {}, node.name);
   };
-  const ctx: RuleContext = { s, n, m, groups: labelGroups(s), topologies: new Map(), nodeMatches };
+  const ctx: RuleContext = { s, shapes, n, m, groups: labelGroups(s, shapes), topologies: new Map(), nodeMatches };
   const affinity = affinityRules(ctx);
   const blocked = blockTable(ctx, current, affinity.conditions);
   const groups = [...antiAffinityRules(ctx), ...affinity.rules, ...spreadRules(ctx), ...gangRules(s)];

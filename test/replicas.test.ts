@@ -4,7 +4,7 @@ import { snapshotArb } from '../bench/fuzz/cases.js';
 import { scaleSnapshot } from '../bench/scale.js';
 import { snapshotCounts } from '../models/counts.js';
 import { parseSnapshot } from '../models/replicas.js';
-import { SnapshotSchema } from '../models/snapshot.js';
+import { SnapshotSchema, snapshotToModel } from '../models/snapshot.js';
 
 type Json = Record<string, unknown>;
 
@@ -55,20 +55,33 @@ function changed(c: Json, change: Change, siblings: readonly Json[], node: strin
   }
 }
 
+/** Rules a deployment's replicas share, beyond those of the fuzz cases' containers. */
+const selector = { matchLabels: { app: 'db' } };
+const extrasArb = fc.record(
+  {
+    namespace: fc.constantFrom('a', 'b'),
+    affinity: fc.constant([{ selector, topologyKey: 'zone' }]),
+    spread: fc.constant([{ maxSkew: 1, topologyKey: 'zone', selector }]),
+    gang: fc.constantFrom('g1', 'g2'),
+  },
+  { requiredKeys: [] },
+);
+
 /** A random snapshot whose containers come in replicas, a few of them changed. */
 const replicatedArb = fc
   .tuple(
     snapshotArb,
-    fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 6, maxLength: 6 }),
+    fc.array(fc.tuple(fc.integer({ min: 1, max: 5 }), extrasArb), { minLength: 6, maxLength: 6 }),
     fc.array(fc.tuple(fc.nat(40), fc.constantFrom(...CHANGES)), { maxLength: 3 }),
   )
-  .map(([base, copies, changes]) => {
+  .map(([base, deployments, changes]) => {
     const body: Json = { ...base };
     delete body['costs'];
     const node = String(((body['nodes'] as Json[])[0] as Json)['name']);
     const containers: unknown[] = [];
     (base['containers'] as Json[]).forEach((c, k) => {
-      for (let r = 0; r < copies[k]!; r++) containers.push({ ...c, name: `${String(c['name'])}-${r}` });
+      const [copies, extras] = deployments[k]!;
+      for (let r = 0; r < copies; r++) containers.push({ ...c, ...extras, name: `${String(c['name'])}-${r}` });
     });
     for (const [at, change] of changes)
       if (containers.length > 0) {
@@ -116,10 +129,23 @@ describe('parsing a snapshot once per distinct container (models/replicas.ts)', 
     );
   });
 
-  it('gives the schema’s data on the 1 000 × 10 000 scale snapshot (its 10 000 containers have a few hundred shapes)', () => {
+  it('builds the same model once per shape as once per container, on random replicated snapshots', () => {
+    fc.assert(
+      fc.property(replicatedArb, (body) => {
+        const fast = parseSnapshot(body, 1);
+        if (!fast.success) return;
+        assert.deepEqual(snapshotToModel(fast.data), snapshotToModel(SnapshotSchema.parse(body)));
+      }),
+      { numRuns: 300, seed: 16 },
+    );
+  });
+
+  it('gives the schema’s data and model on the 1 000 × 10 000 scale snapshot (10 000 containers, a few hundred shapes)', () => {
     const body = JSON.parse(JSON.stringify(scaleSnapshot(1000, 10_000, 42))) as Json;
     const fast = parseSnapshot(body);
     assert.ok(fast.success);
-    assert.deepEqual(fast.data, SnapshotSchema.parse(body));
+    const schema = SnapshotSchema.parse(body);
+    assert.deepEqual(fast.data, schema);
+    assert.deepEqual(snapshotToModel(fast.data), snapshotToModel(schema));
   });
 });
