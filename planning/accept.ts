@@ -3,6 +3,8 @@ import type { SolveOptions } from '../models/options.js';
 import { objectivePrecision, precisionIssues, type ObjectivePrecision } from '../models/precision.js';
 import { optionIssues, sizeIssues, type ProblemLimits, type Validated } from '../models/validate.js';
 import { greedyPlan } from '../solver/greedy.js';
+import type { PlanSummary } from '../solver/outcome.js';
+import { verifyPlan } from '../solver/verify.js';
 import { invalid, tooLarge } from './errors.js';
 
 /** A model ready to solve, with what every answer needs beside it. */
@@ -11,6 +13,11 @@ export interface Built {
   readonly options: SolveOptions;
   readonly notes: readonly string[];
   readonly greedy: Int32Array;
+  /**
+   * The greedy plan verified where it was computed (an input thread for the service), so that the event loop
+   * never walks a 150 000-container plan for it. Its assignment is `greedy` itself.
+   */
+  readonly greedyChecked?: PlanSummary;
   readonly precision: ObjectivePrecision;
 }
 
@@ -27,5 +34,7 @@ export function accept(v: Validated, limits: ProblemLimits): Built {
   const precision = objectivePrecision(v.model);
   const inexact = precisionIssues(precision);
   if (inexact.length > 0) throw tooLarge(inexact);
-  return { model: v.model, options: v.options, notes: v.notes ?? [], greedy: greedyPlan(v.model), precision };
+  const greedy = greedyPlan(v.model);
+  const greedyChecked = { assignment: greedy, verification: verifyPlan(v.model, greedy, false) };
+  return { model: v.model, options: v.options, notes: v.notes ?? [], greedy, greedyChecked, precision };
 }

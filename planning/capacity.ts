@@ -186,7 +186,7 @@ async function moveBudget(
     const limit: GroupRule = { kind: 'moveLimit', name: `at most ${k} moves`, items: movers, limit: k };
     const model: AssignmentModel = { ...m0, rules: { ...m0.rules!, groups: [...m0.rules!.groups, limit] } };
     // The variant's greedy differs (it keeps the move limit too): the solver thread computes it.
-    const { greedy: _greedy, ...rest } = prep.free;
+    const { greedy: _greedy, greedyChecked: _checked, ...rest } = prep.free;
     const o = await solveBy(planner, { ...rest, model }, deadline, prep.maxMoves - k + 1);
     const moved = movers.filter((j) => o.plan.assignment[j]! >= 0 && o.plan.assignment[j] !== m0.rules!.current[j]);
     curve.push({

@@ -61,6 +61,7 @@ export function planner(o: PlannerOptions): Planner {
         deadline,
         precision: built.precision,
         ...(built.greedy ? { greedy: built.greedy } : {}),
+        ...(built.greedyChecked ? { greedyChecked: built.greedyChecked } : {}),
         ...(o.signal ? { signal: o.signal } : {}),
         ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       });

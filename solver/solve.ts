@@ -37,6 +37,8 @@ export interface SolveContext {
   readonly ticket?: Ticket;
   /** The seed greedy plan, already computed where the input was read (default: the lead worker computes it). */
   readonly greedy?: Int32Array;
+  /** `greedy` already verified (used only when its assignment is `greedy` itself). */
+  readonly greedyChecked?: PlanSummary;
   /** Epoch ms by which the answer is due (default: now + options.timeLimitMs). */
   readonly deadline?: number;
   /** Ends the solve early (the client went away, or the service is shutting down): the best plan so far is returned. */
@@ -452,6 +454,8 @@ function greedySummary(
   fromWorkers: Int32Array | undefined,
   notes: string[],
 ): PlanSummary {
+  const checked = ctx.greedyChecked;
+  if (checked && ctx.greedy && checked.assignment === ctx.greedy && checked.verification.valid) return checked;
   let assignment = ctx.greedy ?? fromWorkers;
   if (!assignment) {
     const small = model.nodes.length * model.items.length <= MAIN_THREAD_GREEDY_PAIRS;
