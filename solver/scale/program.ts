@@ -164,7 +164,20 @@ function countTerms(
   into = new Map<number, number>(),
   coef = 1,
 ): Map<number, number> {
-  for (const g of groups) for (const v of byGroup[g]!) if (classes.has(agg.pairs[v]!.c)) into.set(v, coef);
+  for (const g of groups) {
+    const vars = byGroup[g]!;
+    if (vars.length <= classes.size) {
+      for (const v of vars) if (classes.has(agg.pairs[v]!.c)) into.set(v, coef);
+      continue;
+    }
+    // A rule's few classes on a group of thousands of pairs: looked up, in the group's (ascending) order.
+    const found: number[] = [];
+    for (const c of classes) {
+      const v = agg.pairAt(g, c);
+      if (v >= 0) found.push(v);
+    }
+    for (const v of found.sort((x, y) => x - y)) into.set(v, coef);
+  }
   return into;
 }
 
