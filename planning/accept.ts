@@ -3,6 +3,7 @@ import type { SolveOptions } from '../models/options.js';
 import { objectivePrecision, precisionIssues, type ObjectivePrecision } from '../models/precision.js';
 import { optionIssues, sizeIssues, type ProblemLimits, type Validated } from '../models/validate.js';
 import { greedyPlan } from '../solver/greedy.js';
+import { greedyAfterBound } from '../solver/scale/solve.js';
 import type { PlanSummary } from '../solver/outcome.js';
 import { verifyPlan } from '../solver/verify.js';
 import { invalid, tooLarge } from './errors.js';
@@ -12,7 +13,8 @@ export interface Built {
   readonly model: AssignmentModel;
   readonly options: SolveOptions;
   readonly notes: readonly string[];
-  readonly greedy: Int32Array;
+  /** Absent: the solve computes it (at scale with time to spare, after its first bound). */
+  readonly greedy?: Int32Array;
   /**
    * The greedy plan verified where it was computed (an input thread for the service), so that the event loop
    * never walks a 150 000-container plan for it. Its assignment is `greedy` itself.
@@ -21,11 +23,18 @@ export interface Built {
   readonly precision: ObjectivePrecision;
 }
 
+/** A built model with its greedy plan. */
+export type Seeded = Built & { readonly greedy: Int32Array };
+
 /**
  * A validated body → a model ready to solve: its options and size within the limits (400, 422), its
- * objective exact (422), and its seed greedy plan. Shared by every route's preparation.
+ * objective exact (422), and its seed greedy plan. Shared by every route's preparation. With `greedy:
+ * "in the solve"`, a model the solve takes at scale with time to spare leaves the greedy to the solver
+ * thread, which computes it right after the first bound instead of before it (solver/scale/solve.ts).
  */
-export function accept(v: Validated, limits: ProblemLimits): Built {
+export function accept(v: Validated, limits: ProblemLimits): Seeded;
+export function accept(v: Validated, limits: ProblemLimits, greedy: 'here' | 'in the solve'): Built;
+export function accept(v: Validated, limits: ProblemLimits, when: 'here' | 'in the solve' = 'here'): Built {
   if (!v.ok) throw invalid(v.issues);
   const badOptions = optionIssues(v.options, limits);
   if (badOptions.length > 0) throw invalid(badOptions);
@@ -34,7 +43,10 @@ export function accept(v: Validated, limits: ProblemLimits): Built {
   const precision = objectivePrecision(v.model);
   const inexact = precisionIssues(precision);
   if (inexact.length > 0) throw tooLarge(inexact);
+  const base = { model: v.model, options: v.options, notes: v.notes ?? [], precision };
+  const solver = v.options.solver;
+  if (when === 'in the solve' && solver !== 'greedy' && greedyAfterBound(v.model, v.options.timeLimitMs)) return base;
   const greedy = greedyPlan(v.model);
   const greedyChecked = { assignment: greedy, verification: verifyPlan(v.model, greedy, false) };
-  return { model: v.model, options: v.options, notes: v.notes ?? [], greedy, greedyChecked, precision };
+  return { ...base, greedy, greedyChecked };
 }

@@ -22,7 +22,7 @@ import { issuesOf, plainSnapshotBody, validateSnapshot, type ProblemLimits } fro
 import { greedyPlan } from '../solver/greedy.js';
 import { objectivePrecision, precisionIssues } from '../models/precision.js';
 import { invalid, tooLarge } from './errors.js';
-import { accept, type Built } from './accept.js';
+import { accept, type Seeded } from './accept.js';
 import { namedPlacement } from '../models/plan.js';
 import { uniformTable } from '../models/pairs.js';
 
@@ -38,8 +38,8 @@ export type CapacityPrepared =
       readonly question: 'fit';
       readonly notes: readonly string[];
       readonly q: FitQuestion;
-      readonly base: Built;
-      readonly fit: Built;
+      readonly base: Seeded;
+      readonly fit: Seeded;
       readonly copies: readonly number[];
       /** Each copy left out costs its weight × moveScale, each move 1 (fewer than moveScale moves in all). */
       readonly moveScale: number;
@@ -51,26 +51,26 @@ export type CapacityPrepared =
       readonly question: 'buy';
       readonly notes: readonly string[];
       readonly q: BuyQuestion;
-      readonly built: Built;
+      readonly built: Seeded;
       readonly keptCount: number;
     }
   | {
       readonly question: 'whatIf';
       readonly notes: readonly string[];
       readonly q: WhatIfQuestion;
-      readonly base: Built;
-      readonly next?: { readonly built: Built; readonly now: readonly (readonly [string, string])[] };
+      readonly base: Seeded;
+      readonly next?: { readonly built: Seeded; readonly now: readonly (readonly [string, string])[] };
     }
   | {
       readonly question: 'moveBudget';
       readonly notes: readonly string[];
       readonly maxMoves: number;
-      readonly base: Built;
-      readonly free: Built;
+      readonly base: Seeded;
+      readonly free: Seeded;
     };
 
 /** Validates a (transformed) snapshot into a model: counted first, then checked, issues at their paths. */
-function modelOf(snapshot: SnapshotInput, limits: ProblemLimits): Built {
+function modelOf(snapshot: SnapshotInput, limits: ProblemLimits): Seeded {
   const tooMany = countIssues(snapshotCounts(snapshot), limits, 'snapshot');
   if (tooMany.length > 0) throw tooLarge(tooMany);
   return accept(validateSnapshot(snapshot), limits);
@@ -105,7 +105,7 @@ function checkedSnapshot(raw: unknown, withoutNodes = false): SnapshotInput {
 }
 
 /** The snapshot as given, validated as the base model of the question (the schema and every limit). */
-function baseOf(raw: unknown, limits: ProblemLimits): { snapshot: SnapshotInput; base: Built } {
+function baseOf(raw: unknown, limits: ProblemLimits): { snapshot: SnapshotInput; base: Seeded } {
   const base = accept(validateSnapshot(raw), limits);
   // validateSnapshot parsed it with SnapshotSchema: it is a SnapshotInput.
   return { snapshot: raw as SnapshotInput, base };
@@ -167,7 +167,7 @@ export function prepareCapacity(body: unknown, limits: ProblemLimits): CapacityP
 }
 
 /** whatIf's second stage, when nothing ran yet: the re-plan model from the placement the first solve gave. */
-export function prepareWhatIfModel(body: unknown, now: ReadonlyMap<string, string>, limits: ProblemLimits): Built {
+export function prepareWhatIfModel(body: unknown, now: ReadonlyMap<string, string>, limits: ProblemLimits): Seeded {
   const { question, raw } = split(body);
   if (!('whatIf' in question)) throw invalid([{ path: 'question', message: 'expected {whatIf}' }]);
   return modelOf(whatIfSnapshot(checkedSnapshot(raw), question.whatIf, now), limits);
@@ -190,7 +190,7 @@ function prepareBuy(snapshot: SnapshotInput, q: BuyQuestion, notes: string[], li
 function prepareFit(
   snapshot: SnapshotInput,
   q: FitQuestion,
-  base: Built,
+  base: Seeded,
   notes: string[],
   limits: ProblemLimits,
 ): CapacityPrepared {
@@ -216,7 +216,7 @@ function prepareFit(
   const precision = objectivePrecision(objective.model);
   const inexact = precisionIssues(precision);
   if (inexact.length > 0) throw tooLarge(inexact);
-  const fit: Built = { ...built, model: objective.model, precision };
+  const fit: Seeded = { ...built, model: objective.model, precision };
   // The greedy count, as cluster-capacity reports it: each shape alone, copies one at a time beside what runs.
   const runningNow = placement ?? namedPlacement(base.model, base.model.rules?.current ?? []);
   const greedyStart = q.repack

@@ -4,7 +4,7 @@ import { explainInfeasible } from '../solver/explain.js';
 import type { SolverPool, Ticket } from '../solver/pool.js';
 import type { Explanation } from '../solver/protocol.js';
 import { solveModel, type SolveOutcome } from '../solver/solve.js';
-import type { Built } from './accept.js';
+import type { Built, Seeded } from './accept.js';
 import type { PrepareRequest, Prepared } from './prepare.js';
 
 /**
@@ -19,7 +19,7 @@ export interface Planner {
   solve(built: Omit<Built, 'greedy'> & { readonly greedy?: Int32Array }, deadline: number): Promise<SolveOutcome>;
   explain(model: AssignmentModel, deadline: number): Promise<Explanation | undefined>;
   /** A capacity whatIf's second stage (the body's re-plan from the placement the first solve gave). */
-  prepareWhatIf(body: PrepareRequest['body'], placement: readonly (readonly [string, string])[]): Promise<Built>;
+  prepareWhatIf(body: PrepareRequest['body'], placement: readonly (readonly [string, string])[]): Promise<Seeded>;
   /** Gives back the request's place and threads. */
   close(): void;
 }

@@ -9,7 +9,7 @@ import type { IntegerProgram } from '../solver/ip.js';
 import { programLp, toCplexLp } from '../solver/lpformat.js';
 import { aggregate, atScale, type Aggregate } from '../solver/scale/aggregate.js';
 import { scaleProgram, type ScaleProgram } from '../solver/scale/program.js';
-import { accept, type Built } from './accept.js';
+import { accept, type Built, type Seeded } from './accept.js';
 import { prepareCapacity, prepareWhatIfModel, type CapacityPrepared } from './capacity-prepare.js';
 import { InputError, invalid, tooLarge } from './errors.js';
 
@@ -43,7 +43,7 @@ export type Prepared =
   | ({ readonly kind: 'model'; readonly given?: Int32Array } & Built)
   | { readonly kind: 'lp'; readonly text: string }
   | { readonly kind: 'capacity'; readonly capacity: CapacityPrepared }
-  | { readonly kind: 'whatIf'; readonly built: Built };
+  | { readonly kind: 'whatIf'; readonly built: Seeded };
 
 /** Most nonzeros an LP export writes (about 20 bytes each: some 50 MB of text). */
 export const MAX_LP_NONZEROS = 2_500_000;
@@ -67,7 +67,11 @@ export function prepare(req: PrepareRequest): Prepared {
     program ? 'program' : 'snapshot',
   );
   if (tooMany.length > 0) throw tooLarge(tooMany);
-  const built = accept(program ? validateProgram(rest) : validatePlanBody(rest), req.limits);
+  const built = accept(
+    program ? validateProgram(rest) : validatePlanBody(rest),
+    req.limits,
+    req.format === 'lp' ? 'here' : 'in the solve',
+  );
   if (req.format === 'lp') return { kind: 'lp', text: lpText(built.model, built.options) };
   if (req.route !== 'evaluate') return { kind: 'model', ...built };
   const given = givenPlan(built.model, plan);

@@ -25,6 +25,8 @@ export interface Finished {
 /** Everything the workers posted while they ran. */
 export interface Gathered {
   greedy?: Int32Array;
+  /** The worker's verification of `greedy`, when it sent one. */
+  greedyVerification?: Verification;
   bound?: number | undefined;
   unplaceable?: readonly number[];
   program?: ProgramSize;

@@ -2,6 +2,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { AssignmentModel } from '../models/model.js';
 import type { BackendName } from '../models/options.js';
 import type { BackendResult } from './backends/backend.js';
+import type { Verification } from './verify.js';
 
 /**
  * What the portfolio (main thread, solve.ts) and a solver worker thread (worker.ts) say to each other.
@@ -65,7 +66,12 @@ export interface ProgramSize {
 }
 
 export type WorkerMessage =
-  | { readonly kind: 'greedy'; readonly assignment: Int32Array }
+  | {
+      readonly kind: 'greedy';
+      readonly assignment: Int32Array;
+      /** Its verification in the worker, by the same verifier (the event loop need not walk the plan again). */
+      readonly verification?: Verification;
+    }
   | { readonly kind: 'model'; readonly size: ProgramSize; readonly unplaceable: readonly number[] }
   | { readonly kind: 'unplaceable'; readonly containers: readonly number[] }
   | { readonly kind: 'bound'; readonly bound: number; readonly method: string }

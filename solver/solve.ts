@@ -183,7 +183,11 @@ async function settle(
   for (const r of runs.slice(1)) r.lease.release();
   // Each verification of a 150 000-container plan takes some 75 ms: the event loop gets a turn between them.
   await yieldToEventLoop();
-  const greedy = early ?? greedySummary(model, ctx, progress.greedy, notes);
+  const fromWorker =
+    progress.greedy && progress.greedyVerification?.valid
+      ? { assignment: progress.greedy, verification: progress.greedyVerification }
+      : undefined;
+  const greedy = early ?? fromWorker ?? greedySummary(model, ctx, progress.greedy, notes);
   await yieldToEventLoop();
   const finished = runs.map((r) => ({
     backend: r.backend,
@@ -191,7 +195,10 @@ async function settle(
     failed: r.settled?.error !== undefined,
     stopped: r.stopped === true,
   }));
-  return decide(model, finished, progress, greedy, ctx.precision ?? objectivePrecision(model), notes);
+  const decided = decide(model, finished, progress, greedy, ctx.precision ?? objectivePrecision(model), notes);
+  // The answer is written (and its model sent to an input thread) on a later turn.
+  await yieldToEventLoop();
+  return decided;
 }
 
 /** What the runs of one solve share: the model, the stop cell HiGHS checks, and the relay to the GLPK worker. */
@@ -421,7 +428,9 @@ function drain(runs: readonly Run[], sense: 'min' | 'max'): Gathered {
     for (const m of messages) {
       switch (m.kind) {
         case 'greedy':
-          progress.greedy ??= m.assignment;
+          if (progress.greedy) break;
+          progress.greedy = m.assignment;
+          if (m.verification) progress.greedyVerification = m.verification;
           break;
         case 'model':
           if (!progress.program || m.size.constraints > progress.program.constraints) progress.program = m.size;

@@ -13,7 +13,7 @@ import { findConflict } from './conflict.js';
 import { lagrangianBound, assignmentBound, roundBound, tighterBound } from './bounds.js';
 import { verifyPlan, type Verification } from './verify.js';
 import { glpkLp, loadGlpk } from './backends/glpk.js';
-import { loadHighs } from './backends/highs.js';
+import { loadHighs, warmUp } from './backends/highs.js';
 import type { BackendResult, SolveHooks } from './backends/backend.js';
 import { BACKENDS } from './backends/index.js';
 import { greedyResult } from './backends/greedy.js';
@@ -31,7 +31,7 @@ import type {
 } from './protocol.js';
 import { serveTasks } from './serve.js';
 import { atScale } from './scale/aggregate.js';
-import { scaleSolve } from './scale/solve.js';
+import { greedyAfterBound, scaleSolve } from './scale/solve.js';
 import { totalDemandReasons } from './reasons.js';
 
 /**
@@ -131,8 +131,9 @@ class SolveRun {
 function solveTask(task: SolveTask): WorkerResult {
   const { model, port } = task;
   try {
-    const greedy = task.greedy ?? greedyPlan(model);
-    if (!task.greedy) port.postMessage({ kind: 'greedy', assignment: greedy } satisfies WorkerMessage);
+    // At scale with time to spare, the greedy comes after the first bound (scaleTask).
+    const later = !task.greedy && task.solver !== 'greedy' && greedyAfterBound(model, task.deadline - Date.now());
+    const greedy = task.greedy ?? (later ? undefined : seedGreedy(task));
     if (!model.rules?.unplacedPenalty) {
       // Containers that fit on no node alone, and total demand over total capacity: proofs without a program.
       const unplaceable = fitsNowhere(model);
@@ -142,7 +143,7 @@ function solveTask(task: SolveTask): WorkerResult {
       if (totalDemandReasons(model).length > 0)
         return { result: { status: 'infeasible', note: 'total demand exceeds total capacity' }, solverMs: 0 };
     }
-    if (atScale(model)) return scaleTask(task, greedy);
+    if (atScale(model) || !greedy) return scaleTask(task, greedy);
     const ip = formulate(model, { symmetry: task.symmetry ?? true });
     port.postMessage({ kind: 'model', size: sizeOf(ip), unplaceable: ip.unplaceable } satisfies WorkerMessage);
     if (ip.unplaceable.length > 0)
@@ -188,15 +189,31 @@ function solveTask(task: SolveTask): WorkerResult {
  * and container classes, each plan verified here before it is posted. With `solver: "greedy"` only the
  * greedy plan (the seed rule) is answered.
  */
-function scaleTask(task: SolveTask, greedy: Int32Array): WorkerResult {
+/** The seed greedy plan, computed here and posted (with its verification, so the event loop need not redo it). */
+function seedGreedy(task: SolveTask): Int32Array {
+  const greedy = greedyPlan(task.model);
+  const verification = verifyPlan(task.model, greedy, false);
+  task.port.postMessage({ kind: 'greedy', assignment: greedy, verification } satisfies WorkerMessage);
+  return greedy;
+}
+
+function scaleTask(task: SolveTask, given: Int32Array | undefined): WorkerResult {
   const { model } = task;
   const started = Date.now();
   const post = (msg: WorkerMessage): void => task.port.postMessage(msg);
-  const greedyCheck = verifyPlan(model, greedy, true);
-  if (task.solver === 'greedy' || !highs) return { result: greedyResult(greedy), solverMs: 0 };
-  let best: { assignment: Int32Array; objective: number } | undefined = greedyCheck.valid
-    ? { assignment: greedy, objective: greedyCheck.objective }
-    : undefined;
+  let best: { assignment: Int32Array; objective: number } | undefined;
+  // The seed greedy plan, verified: given, or computed here once the first bound is posted.
+  let seed: { greedy: Int32Array; check: Verification } | undefined;
+  const seeded = (): { greedy: Int32Array; check: Verification } => {
+    if (seed) return seed;
+    const greedy = given ?? seedGreedy(task);
+    seed = { greedy, check: verifyPlan(model, greedy, true) };
+    if (seed.check.valid && (!best || seed.check.objective < best.objective))
+      best = { assignment: greedy, objective: seed.check.objective };
+    return seed;
+  };
+  if (given || task.solver === 'greedy' || !highs) seeded();
+  if (task.solver === 'greedy' || !highs) return { result: greedyResult(seeded().greedy), solverMs: 0 };
   let bound: number | undefined;
   const outcome = scaleSolve(
     highs,
@@ -207,6 +224,7 @@ function scaleTask(task: SolveTask, greedy: Int32Array): WorkerResult {
         if (bound !== undefined && b <= bound) return;
         bound = b;
         post({ kind: 'bound', bound: b, method });
+        seeded();
       },
       plan: (assignment) => {
         const v = verifyPlan(model, assignment, true);
@@ -217,8 +235,12 @@ function scaleTask(task: SolveTask, greedy: Int32Array): WorkerResult {
       },
       size: (size) => post({ kind: 'model', size: { ...size, plain: plainSize(model) }, unplaceable: [] }),
     },
-    greedyCheck.valid && greedyCheck.complete ? greedy : undefined,
+    () => {
+      const { greedy, check } = seeded();
+      return check.valid && check.complete ? greedy : undefined;
+    },
   );
+  seeded();
   const result: BackendResult = best
     ? { status: 'feasible', ...best, ...(bound === undefined ? {} : { bound }), note: outcome.note }
     : { status: 'unknown', ...(bound === undefined ? {} : { bound }), note: outcome.note };
@@ -460,6 +482,8 @@ serveTasks(
   (task: WorkerTask) => (task.kind === 'explain' ? explainTask(task) : solveTask(task)),
   Promise.all([loadGlpk(), loadHighs()]).then(([, h]) => {
     highs = h;
+    // The first LP of a large snapshot is what its first bound waits for: compiled before any request comes.
+    warmUp(h);
   }),
   // HiGHS reports its heap; GLPK's is not visible and is bounded by the memory gate before each solve.
   () => (highs as { memoryBytes?: number } | undefined)?.memoryBytes,

@@ -1,7 +1,7 @@
 import type { Highs } from 'highs';
 import type { AssignmentModel } from '../../models/model.js';
 import { createModel } from '../backends/highs.js';
-import { aggregate, type Aggregate } from './aggregate.js';
+import { aggregate, atScale, type Aggregate } from './aggregate.js';
 import { packMethods, packPlan } from './pack.js';
 import { patternSearch, patternsApply } from './patterns.js';
 import { scaleProgram, type ScaleProgram } from './program.js';
@@ -40,13 +40,27 @@ const MIN_PATTERN_MS = 500;
 const LP_TOLERANCE = 1e-7;
 const safeBound = (z: number): number => z - LP_TOLERANCE * Math.max(1, Math.abs(z));
 
-/** `fallback`: a verified plan (the greedy's) the pattern search may start from when no packing verifies. */
+/**
+ * Whether a solve at scale computes the seed greedy plan after its first bound rather than before: when the
+ * time left holds the greedy (some 6 µs per container) several times over, the LP bound comes first and the
+ * greedy follows in the same thread, instead of delaying the bound by it.
+ */
+const GREEDY_AFTER_BOUND_MS = 5000;
+
+export function greedyAfterBound(model: AssignmentModel, remainingMs: number): boolean {
+  return atScale(model) && remainingMs >= GREEDY_AFTER_BOUND_MS + 0.02 * model.items.length;
+}
+
+/**
+ * `fallback`: the verified plan (the greedy's) the pattern search may start from when no packing verifies,
+ * asked for only then.
+ */
 export function scaleSolve(
   highs: Highs,
   model: AssignmentModel,
   deadline: number,
   hooks: ScaleHooks,
-  fallback?: Int32Array,
+  fallback?: () => Int32Array | undefined,
 ): ScaleOutcome {
   const agg = aggregate(model);
   if ('outOfReach' in agg) return { note: `the scale path does not hold ${agg.outOfReach}`, proven: false };
@@ -79,7 +93,7 @@ export function scaleSolve(
   const mipMs = patterns ? left * MIP_SHARE_BEFORE_PATTERNS : left;
   const mip = mipMs < MIN_MIP_MS ? undefined : aggregateMip(highs, prog, mipMs, pack);
   if (mip?.bound !== undefined) bound(safeBound(mip.bound + prog.offset), 'aggregate branch and bound');
-  const start = best?.assignment ?? fallback;
+  const start = best?.assignment ?? fallback?.();
   const columns =
     patterns && start && deadline - Date.now() > MIN_PATTERN_MS
       ? patternPhase(highs, model, agg, prog, start, deadline - PACK_RESERVE_FACTOR * packMs, {
