@@ -80,8 +80,10 @@ function candidatesOf(runs: readonly Finished[], progress: Gathered): Candidate[
  */
 type Verify = (assignment: Int32Array) => Verification;
 
-function verifier(model: AssignmentModel): Verify {
+function verifier(model: AssignmentModel, known: PlanSummary): Verify {
   const done: { assignment: Int32Array; verification: Verification }[] = [];
+  // A complete greedy plan verifies the same whether completeness is required or not: it is not walked again.
+  if (known.verification.complete) done.push(known);
   const same = (a: Int32Array, b: Int32Array): boolean => a.length === b.length && a.every((x, j) => x === b[j]);
   return (assignment) => {
     const known = done.find((d) => d.assignment === assignment || same(d.assignment, assignment));
@@ -196,7 +198,7 @@ export function decide(
   notes: string[],
 ): Omit<SolveOutcome, 'timings'> {
   // Every objective is on the costs' grid: so is the tightest bound that holds.
-  const verify = verifier(model);
+  const verify = verifier(model, greedy);
   const bound = gridBound(model.sense, provenBound(model, runs, progress, verify), precision.resolution);
   const best = bestVerified(model, candidatesOf(runs, progress), greedy, notes, verify);
   const common = { greedy, notes, backends: reportsOf(runs), program: progress.program ?? null };

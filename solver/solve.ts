@@ -8,7 +8,7 @@ import { greedyPlan } from './greedy.js';
 import { atScale } from './scale/aggregate.js';
 import { DeadlineError, type SolverPool, type Ticket } from './pool.js';
 import { unplacedReasons } from './reasons.js';
-import { verifyPlan } from './verify.js';
+import { prepareVerification, verifyPlan } from './verify.js';
 import type { PlanSummary, SolveOutcome } from './outcome.js';
 import type { SolveTask, WorkerMessage, WorkerResult } from './protocol.js';
 import type { Lease } from './threads.js';
@@ -115,8 +115,7 @@ export async function solveModel(
       lead,
       ctx.signal ? AbortSignal.any([ctx.signal, ended.signal]) : ended.signal,
     );
-    // The greedy plan known from the start is verified while the solvers run, not after them (tens of ms at scale).
-    const early = ctx.greedy ? later(() => greedySummary(model, ctx, undefined, notes)) : undefined;
+    const early = whileSolving(model, ctx, notes);
     // When the first proven bound reached this thread (the answer's timings.firstBoundMs).
     let firstBoundAt: number | undefined;
     const watched: SolveContext = {
@@ -130,7 +129,7 @@ export async function solveModel(
     ended.abort(new Error('the solve ended'));
     if (options.solver === 'auto' && runs.length === 1 && !atScale(model))
       notes.push('the portfolio ran HiGHS alone: no second solver thread was free');
-    const decided = await settle(model, runs, ticket, ctx, notes, early?.());
+    const decided = await settle(model, runs, ticket, ctx, notes, early());
     const timings = { totalMs: Date.now() - started, timedOut, queuedMs: ticket.waitedMs };
     // A bound that came only with the solvers' results came when they ended.
     const boundAt = firstBoundAt ?? (decided.bound === null ? undefined : Date.now());
@@ -141,6 +140,17 @@ export async function solveModel(
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * While the solvers run, not after them (tens of ms each at scale): the greedy plan known from the start
+ * verified (when it was not already), and the verifier's tables made ready for the plans to come.
+ */
+function whileSolving(model: AssignmentModel, ctx: SolveContext, notes: string[]): () => PlanSummary | undefined {
+  return later(() => {
+    prepareVerification(model);
+    return ctx.greedy ? greedySummary(model, ctx, undefined, notes) : undefined;
+  });
+}
 
 /**
  * `work` a little later (not on the turn that sent the model to the solver threads, which has taken tens

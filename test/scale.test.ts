@@ -6,8 +6,9 @@ import { postJson, startServer, type RunningServer } from '../bench/server.js';
 import { scaleSnapshot } from '../bench/scale.js';
 import { vbpInstances, vbpSnapshot } from '../bench/vbp.js';
 import type { AssignmentModel } from '../models/model.js';
-import { validateSnapshot } from '../models/validate.js';
+import { validatePlanBody, validateSnapshot } from '../models/validate.js';
 import { loadHighs } from '../solver/backends/highs.js';
+import { greedyPlan } from '../solver/greedy.js';
 import { aggregate } from '../solver/scale/aggregate.js';
 import { patternLimits } from '../solver/scale/patterns.js';
 import { scaleSolve } from '../solver/scale/solve.js';
@@ -216,6 +217,13 @@ describe('the service at cluster scale', function () {
       `gap ${String(gap)} (plan ${String(objective)}, bound ${String(bound)})`,
     );
     assert.ok(((r.json['greedy'] as { objective: number }).objective as number) > (objective as number));
+    // The solver thread computed the greedy after the first bound: it is still the exact seed plan.
+    const v = validatePlanBody(JSON.parse(JSON.stringify(body)));
+    assert.ok(v.ok);
+    const seed = greedyPlan(v.model);
+    const given = (r.json['greedy'] as { assignments: { container: string; node: string }[] }).assignments;
+    const nodeOf = new Map(given.map((a) => [a.container, a.node]));
+    v.model.items.forEach((c, j) => assert.equal(nodeOf.get(c), v.model.nodes[seed[j]!], c));
     // The bound's arrival is reported, after the request's and before the answer.
     const { firstBoundMs, totalMs } = r.json['timings'] as { firstBoundMs: number | null; totalMs: number };
     assert.ok(firstBoundMs !== null && firstBoundMs > 0 && firstBoundMs <= totalMs, JSON.stringify(r.json['timings']));
