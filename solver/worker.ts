@@ -478,12 +478,41 @@ function explainTask(task: ExplainTask): ExplainResult {
   }
 }
 
+/** Idle this long, the thread warms HiGHS up, one small LP per turn (never under load, when threads come and go). */
+const WARM_UP_AFTER_IDLE_MS = 1000;
+const WARM_UP_ROUNDS = 5;
+
+/** The first LP of a large snapshot is what its first bound waits for: compiled while nothing else runs. */
+function idleWarmUp(): { pause(): void; resume(): void } {
+  let rounds = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const step = (): void => {
+    if (!highs || rounds >= WARM_UP_ROUNDS) return;
+    warmUp(highs, 1);
+    rounds++;
+    timer = setTimeout(step, 0);
+  };
+  const resume = (): void => {
+    clearTimeout(timer);
+    if (rounds < WARM_UP_ROUNDS) timer = setTimeout(step, WARM_UP_AFTER_IDLE_MS);
+  };
+  return { pause: () => clearTimeout(timer), resume };
+}
+
+const warming = idleWarmUp();
+
 serveTasks(
-  (task: WorkerTask) => (task.kind === 'explain' ? explainTask(task) : solveTask(task)),
+  (task: WorkerTask) => {
+    warming.pause();
+    try {
+      return task.kind === 'explain' ? explainTask(task) : solveTask(task);
+    } finally {
+      warming.resume();
+    }
+  },
   Promise.all([loadGlpk(), loadHighs()]).then(([, h]) => {
     highs = h;
-    // The first LP of a large snapshot is what its first bound waits for: compiled before any request comes.
-    warmUp(h);
+    warming.resume();
   }),
   // HiGHS reports its heap; GLPK's is not visible and is bounded by the memory gate before each solve.
   () => (highs as { memoryBytes?: number } | undefined)?.memoryBytes,

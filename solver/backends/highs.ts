@@ -24,11 +24,11 @@ export async function loadHighs(): Promise<Highs> {
 }
 
 /**
- * Runs a few small LPs of the aggregate's form (classes spread over node groups under capacity rows), so that
- * the simplex code this thread runs is compiled to optimised machine code before a request needs it. A fresh
+ * Runs small LPs of the aggregate's form (classes spread over node groups under capacity rows), so that the
+ * simplex code this thread runs is compiled to optimised machine code before a request needs it. A fresh
  * WebAssembly instance runs baseline code until its functions are hot: the first LP of a 5 000 × 150 000
- * snapshot took 0.6-0.8 s in a new thread and 0.15-0.25 s once warm (a thread's compiled code is its own).
- * About a quarter of a second, once per solver thread.
+ * snapshot took 0.6-0.8 s in a new thread and 0.15-0.3 s after five of these (some 50 ms each; a thread's
+ * compiled code is its own).
  */
 export function warmUp(h: Loaded, rounds = 5): void {
   const program = warmUpProgram(20, 100);
