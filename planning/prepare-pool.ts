@@ -23,10 +23,11 @@ export interface PreparePoolOptions {
 }
 
 /**
- * Answers of this many containers or more (some 3 MB of JSON, tens of ms to write) are written in an input
- * thread; smaller ones in place (a round trip would queue them behind bodies).
+ * Answers of this many containers or more are written in an input thread; smaller ones in place (a round
+ * trip would queue them behind bodies). A 10 000-container answer (1.5 MB) took up to 175 ms to write on
+ * the event loop the first time; 2 000 containers are some 0.3 MB.
  */
-export const OFF_THREAD_ANSWER_CONTAINERS = 20_000;
+export const OFF_THREAD_ANSWER_CONTAINERS = 2_000;
 
 export class PreparePool {
   private readonly pool: ThreadPool;
