@@ -481,8 +481,8 @@ function greedySummary(
     assignment = small ? greedyPlan(model) : new Int32Array(model.items.length).fill(-1);
     notes.push(
       small
-        ? 'the greedy ran on the main thread (the solve never started in a worker)'
-        : 'no solver thread ran: the greedy plan was not computed',
+        ? 'the greedy ran on the main thread (no solver thread computed it)'
+        : 'no solver thread computed the greedy plan (the thread never ran, or stopped before it): it is left out',
     );
   }
   const verification = verifyPlan(model, assignment, false);
