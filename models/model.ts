@@ -180,7 +180,6 @@ export function isBlocked(model: AssignmentModel, i: number, j: number): boolean
   return blockOf(model, i, j) !== 0;
 }
 
-/** Demand r_ijk of item j on node i for one resource (exact units). */
 /** Whether this machine stores the low 32 bits of an int64 first (every platform Node runs on does, today). */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
@@ -204,6 +203,7 @@ export function int64Doubles(a: BigInt64Array): Float64Array {
   return out;
 }
 
+/** Demand r_ijk of item j on node i for one resource (exact units). */
 export function demandUnits(r: ResourceTable, i: number, j: number, m: number): bigint {
   return (r.perNode ? r.demand[i * m + j] : r.demand[j]) ?? 0n;
 }

@@ -49,17 +49,17 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  * The shapes of each containers array read: the size limits read a body's first, then the parse. Bodies are
  * read and never changed (a body the service builds is a new array); the length is checked all the same.
  */
-const shapesOf = new WeakMap<readonly unknown[], Shapes | null>();
+const bodyShapes = new WeakMap<readonly unknown[], Shapes | null>();
 
 /**
  * The containers' shapes: everything but `name` and `current`, as text (undefined when one is not an object or
  * its name not a string). Computed once per array.
  */
 export function containerShapes(containers: readonly unknown[]): Shapes | undefined {
-  let shapes = shapesOf.get(containers);
+  let shapes = bodyShapes.get(containers);
   if (shapes === undefined || (shapes && shapes.shapeOf.length !== containers.length)) {
     shapes = distinctShapes(containers) ?? null;
-    shapesOf.set(containers, shapes);
+    bodyShapes.set(containers, shapes);
   }
   return shapes ?? undefined;
 }

@@ -47,8 +47,8 @@ export function accept(v: Validated, limits: ProblemLimits, when: 'here' | 'in t
   const inexact = precisionIssues(precision);
   if (inexact.length > 0) throw tooLarge(inexact);
   const base = { model: v.model, options: v.options, notes: v.notes ?? [], precision };
-  const solver = v.options.solver;
-  if (when === 'in the solve' && solver !== 'greedy' && greedyAfterBound(v.model, v.options.timeLimitMs)) return base;
+  const later = when === 'in the solve' && v.options.solver !== 'greedy';
+  if (later && greedyAfterBound(v.model, v.options.timeLimitMs)) return base;
   const greedy = greedyPlan(v.model);
   // Small plans are verified on the event loop (in well under a millisecond): the input thread is what a
   // burst of small requests waits for.

@@ -18,12 +18,7 @@ import type { CapacityAnswer } from './schemas.js';
 type Answered<Q extends CapacityAnswer['question']> = Omit<Extract<CapacityAnswer, { question: Q }>, 'timings'>;
 
 /** Solves with the time left until `deadline`, split evenly over `share` solves still to come. */
-function solveBy(
-  planner: Planner,
-  built: Built | (Omit<Built, 'greedy'> & { greedy?: Int32Array }),
-  deadline: number,
-  share: number,
-): Promise<SolveOutcome> {
+function solveBy(planner: Planner, built: Built, deadline: number, share: number): Promise<SolveOutcome> {
   const now = Date.now();
   return planner.solve(built, now + Math.max(1, Math.floor((deadline - now) / share)));
 }

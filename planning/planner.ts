@@ -16,7 +16,7 @@ import type { PrepareRequest, Prepared } from './prepare.js';
 export interface Planner {
   prepare(req: Omit<PrepareRequest, 'limits'>): Promise<Prepared>;
   /** Solves a built model until `deadline` (epoch ms); `greedy` absent: the solver thread computes it. */
-  solve(built: Omit<Built, 'greedy'> & { readonly greedy?: Int32Array }, deadline: number): Promise<SolveOutcome>;
+  solve(built: Built, deadline: number): Promise<SolveOutcome>;
   explain(model: AssignmentModel, deadline: number): Promise<Explanation | undefined>;
   /** A capacity whatIf's second stage (the body's re-plan from the placement the first solve gave). */
   prepareWhatIf(body: PrepareRequest['body'], placement: readonly (readonly [string, string])[]): Promise<Seeded>;
