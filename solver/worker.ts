@@ -12,6 +12,7 @@ import { subsetSearch } from './search/subsets.js';
 import { findConflict } from './conflict.js';
 import { lagrangianBound, assignmentBound, roundBound, tighterBound } from './bounds.js';
 import { verifyPlan, type Verification } from './verify.js';
+import type { PlanSummary } from './outcome.js';
 import { glpkLp, loadGlpk } from './backends/glpk.js';
 import { loadHighs, warmUp } from './backends/highs.js';
 import type { BackendResult, SolveHooks } from './backends/backend.js';
@@ -133,7 +134,7 @@ function solveTask(task: SolveTask): WorkerResult {
   try {
     // At scale with time to spare, the greedy comes after the first bound (scaleTask).
     const later = !task.greedy && task.solver !== 'greedy' && greedyAfterBound(model, task.deadline - Date.now());
-    const greedy = task.greedy ?? (later ? undefined : seedGreedy(task));
+    const greedy = task.greedy ?? (later ? undefined : seedGreedy(task).assignment);
     if (!model.rules?.unplacedPenalty) {
       // Containers that fit on no node alone, and total demand over total capacity: proofs without a program.
       const unplaceable = fitsNowhere(model);
@@ -184,36 +185,41 @@ function solveTask(task: SolveTask): WorkerResult {
   }
 }
 
+/** The seed greedy plan, computed here and posted with its verification (the event loop need not redo it). */
+function seedGreedy(task: SolveTask): PlanSummary {
+  const greedy = greedyPlan(task.model);
+  const verification = verifyPlan(task.model, greedy, false);
+  task.port.postMessage({ kind: 'greedy', assignment: greedy, verification } satisfies WorkerMessage);
+  return { assignment: greedy, verification };
+}
+
 /**
  * A model at cluster scale (solver/scale): bounds and plans from the aggregate program over node groups
  * and container classes, each plan verified here before it is posted. With `solver: "greedy"` only the
  * greedy plan (the seed rule) is answered.
  */
-/** The seed greedy plan, computed here and posted (with its verification, so the event loop need not redo it). */
-function seedGreedy(task: SolveTask): Int32Array {
-  const greedy = greedyPlan(task.model);
-  const verification = verifyPlan(task.model, greedy, false);
-  task.port.postMessage({ kind: 'greedy', assignment: greedy, verification } satisfies WorkerMessage);
-  return greedy;
-}
-
 function scaleTask(task: SolveTask, given: Int32Array | undefined): WorkerResult {
   const { model } = task;
   const started = Date.now();
   const post = (msg: WorkerMessage): void => task.port.postMessage(msg);
   let best: { assignment: Int32Array; objective: number } | undefined;
-  // The seed greedy plan, verified: given, or computed here once the first bound is posted.
-  let seed: { greedy: Int32Array; check: Verification } | undefined;
-  const seeded = (): { greedy: Int32Array; check: Verification } => {
+  // The seed greedy plan, verified once: given, or computed here once the first bound is posted.
+  let seed: PlanSummary | undefined;
+  const seeded = (): PlanSummary => {
     if (seed) return seed;
-    const greedy = given ?? seedGreedy(task);
-    seed = { greedy, check: verifyPlan(model, greedy, true) };
-    if (seed.check.valid && (!best || seed.check.objective < best.objective))
-      best = { assignment: greedy, objective: seed.check.objective };
+    seed = given ? { assignment: given, verification: verifyPlan(model, given, false) } : seedGreedy(task);
+    const v = seed.verification;
+    // As every plan here, with completeness required: an incomplete one counts where containers may stay out.
+    if (
+      v.valid &&
+      (v.complete || model.rules?.unplacedPenalty !== undefined) &&
+      (!best || v.objective < best.objective)
+    )
+      best = { assignment: seed.assignment, objective: v.objective };
     return seed;
   };
   if (given || task.solver === 'greedy' || !highs) seeded();
-  if (task.solver === 'greedy' || !highs) return { result: greedyResult(seeded().greedy), solverMs: 0 };
+  if (task.solver === 'greedy' || !highs) return { result: greedyResult(seeded().assignment), solverMs: 0 };
   let bound: number | undefined;
   const outcome = scaleSolve(
     highs,
@@ -236,8 +242,8 @@ function scaleTask(task: SolveTask, given: Int32Array | undefined): WorkerResult
       size: (size) => post({ kind: 'model', size: { ...size, plain: plainSize(model) }, unplaceable: [] }),
     },
     () => {
-      const { greedy, check } = seeded();
-      return check.valid && check.complete ? greedy : undefined;
+      const { assignment, verification } = seeded();
+      return verification.valid && verification.complete ? assignment : undefined;
     },
   );
   seeded();
@@ -488,7 +494,7 @@ function idleWarmUp(): { pause(): void; resume(): void } {
   let timer: NodeJS.Timeout | undefined;
   const step = (): void => {
     if (!highs || rounds >= WARM_UP_ROUNDS) return;
-    warmUp(highs, 1);
+    warmUp(highs);
     rounds++;
     timer = setTimeout(step, 0);
   };
