@@ -24,24 +24,24 @@ export async function loadHighs(): Promise<Highs> {
 }
 
 /**
- * Runs small LPs of the aggregate's form (classes spread over node groups under capacity rows), so that the
+ * Runs a small LP of the aggregate's form (classes spread over node groups under capacity rows), so that the
  * simplex code this thread runs is compiled to optimised machine code before a request needs it. A fresh
  * WebAssembly instance runs baseline code until its functions are hot: the first LP of a 5 000 × 150 000
  * snapshot took 0.6-0.8 s in a new thread and 0.15-0.3 s after five of these (some 50 ms each; a thread's
  * compiled code is its own).
  */
-export function warmUp(h: Loaded, rounds = 5): void {
-  const program = warmUpProgram(20, 100);
-  for (let k = 0; k < rounds; k++) {
-    const model = createModel(h, program);
-    try {
-      model.options.set({ output_flag: false, time_limit: 5 });
-      model.run();
-    } finally {
-      model.dispose();
-    }
+export function warmUp(h: Loaded): void {
+  warmUpLp ??= warmUpProgram(20, 100);
+  const model = createModel(h, warmUpLp);
+  try {
+    model.options.set({ output_flag: false, time_limit: 5 });
+    model.run();
+  } finally {
+    model.dispose();
   }
 }
+
+let warmUpLp: HighsProgram | undefined;
 
 /** x_gc ≥ 0 containers of class c on group g: each class placed in full, three resources per group. */
 function warmUpProgram(groups: number, classes: number): HighsProgram {
