@@ -1,3 +1,4 @@
+import { isRecord } from './own.js';
 import { containerShapes } from './replicas.js';
 import { DEFAULT_MAX_RULE_WORK, type InputIssue, type ProblemLimits } from './validate.js';
 
@@ -15,9 +16,8 @@ import { DEFAULT_MAX_RULE_WORK, type InputIssue, type ProblemLimits } from './va
  * Malformed bodies pass through here: the schema names their fields.
  */
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const arrayAt = (v: unknown, key: string): unknown[] | undefined =>
-  isObject(v) && Array.isArray(v[key]) ? (v[key] as unknown[]) : undefined;
+  isRecord(v) && Array.isArray(v[key]) ? (v[key] as unknown[]) : undefined;
 
 export interface BodyCounts {
   readonly nodes: number;
@@ -39,7 +39,7 @@ function kubeObjects(body: Record<string, unknown>): { nodes: unknown[]; pods: u
   const stack: unknown[] = [body];
   while (stack.length > 0) {
     const o = stack.pop();
-    if (!isObject(o)) continue;
+    if (!isRecord(o)) continue;
     if (o['kind'] === 'Node') nodes.push(o);
     else if (o['kind'] === 'Pod') pods.push(o);
     else if (Array.isArray(o['items'])) stack.push(...(o['items'] as unknown[]));
@@ -49,9 +49,9 @@ function kubeObjects(body: Record<string, unknown>): { nodes: unknown[]; pods: u
 
 /** A pod's terms and labels, in the snapshot's terms (the Kubernetes conversion keeps them one to one). */
 function podRules(pod: unknown): { terms: unknown[]; labels: unknown } {
-  const meta = isObject(pod) && isObject(pod['metadata']) ? pod['metadata'] : {};
-  const spec = isObject(pod) && isObject(pod['spec']) ? pod['spec'] : {};
-  const affinity = isObject(spec['affinity']) ? spec['affinity'] : {};
+  const meta = isRecord(pod) && isRecord(pod['metadata']) ? pod['metadata'] : {};
+  const spec = isRecord(pod) && isRecord(pod['spec']) ? pod['spec'] : {};
+  const affinity = isRecord(spec['affinity']) ? spec['affinity'] : {};
   const required = (k: string): unknown[] =>
     arrayAt(affinity[k], 'requiredDuringSchedulingIgnoredDuringExecution') ?? [];
   return {
@@ -65,7 +65,7 @@ function podRules(pod: unknown): { terms: unknown[]; labels: unknown } {
 }
 
 function containerRules(c: unknown): { terms: unknown[]; labels: unknown } {
-  const o = isObject(c) ? c : {};
+  const o = isRecord(c) ? c : {};
   return {
     terms: [...(arrayAt(o, 'affinity') ?? []), ...(arrayAt(o, 'antiAffinity') ?? []), ...(arrayAt(o, 'spread') ?? [])],
     labels: [o['namespace'], o['labels']],
@@ -80,7 +80,7 @@ function distinct(values: readonly unknown[]): number {
 
 /** The counts of a snapshot body (plain or Kubernetes). */
 export function snapshotCounts(body: unknown): BodyCounts {
-  if (!isObject(body)) return { nodes: 0, containers: 0, terms: 0, labelSets: 0, matrixPairs: 0 };
+  if (!isRecord(body)) return { nodes: 0, containers: 0, terms: 0, labelSets: 0, matrixPairs: 0 };
   const kube = 'nodeList' in body || 'podList' in body || body['kind'] === 'List';
   const { nodes, pods } = kube
     ? kubeObjects(body)
@@ -94,7 +94,7 @@ export function snapshotCounts(body: unknown): BodyCounts {
     containers: pods.length,
     terms: withTerms.length === 0 ? 0 : distinct(withTerms.flatMap((r) => r.terms)),
     labelSets: withTerms.length === 0 ? 0 : distinct(rules.map((r) => r.labels)),
-    matrixPairs: isObject(body['costs']) && Array.isArray(body['costs']['matrix']) ? nodes.length * pods.length : 0,
+    matrixPairs: isRecord(body['costs']) && Array.isArray(body['costs']['matrix']) ? nodes.length * pods.length : 0,
   };
 }
 

@@ -14,6 +14,11 @@ export function hasOwn(record: object | undefined, key: string): boolean {
   return record !== undefined && Object.hasOwn(record, key);
 }
 
+/** Whether an input value is a record (a JSON object: not null, not an array). */
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 /** The largest value (−Infinity when empty), without spreading the array into arguments. */
 export function maxOf(values: ArrayLike<number>): number {
   let best = -Infinity;

@@ -1,3 +1,4 @@
+import { isRecord } from './own.js';
 import { registerShapes } from './shapes.js';
 import { NameSchema, SnapshotChecksSchema, SnapshotFieldsSchema, SnapshotSchema, type Snapshot } from './snapshot.js';
 
@@ -39,10 +40,6 @@ function replicaParse(body: unknown, from: number): Snapshot | undefined {
   const data = checked.data as Snapshot;
   registerShapes(data.containers, shapes.shapeOf);
   return data;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**
