@@ -67,11 +67,7 @@ export function prepare(req: PrepareRequest): Prepared {
     program ? 'program' : 'snapshot',
   );
   if (tooMany.length > 0) throw tooLarge(tooMany);
-  const built = accept(
-    program ? validateProgram(rest) : validatePlanBody(rest),
-    req.limits,
-    req.format === 'lp' ? 'here' : 'in the solve',
-  );
+  const built = accept(program ? validateProgram(rest) : validatePlanBody(rest), req.limits, 'in the solve');
   if (req.format === 'lp') return { kind: 'lp', text: lpText(built.model, built.options) };
   if (req.route !== 'evaluate') return { kind: 'model', ...built };
   const given = givenPlan(built.model, plan);
