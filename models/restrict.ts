@@ -1,5 +1,6 @@
 import type { AssignmentModel, GroupRule, PlacementRules } from './model.js';
 import { keepBlockColumns, keepColumns, uniformTable } from './pairs.js';
+import { kindOf } from './rules/registry.js';
 
 /**
  * The model restricted to the items `keep` (indices into model.items): rules mapped, every item must be
@@ -26,16 +27,7 @@ export function restrictItems(
   let rules: PlacementRules | undefined;
   if (model.rules) {
     const r = model.rules;
-    const groups = r.groups.flatMap((g): GroupRule[] => {
-      switch (g.kind) {
-        case 'apart':
-          return [{ ...g, a: map(g.a), b: map(g.b) }];
-        case 'together':
-          return [{ ...g, items: map(g.items), with: map(g.with) }];
-        default:
-          return [{ ...g, items: map(g.items) }];
-      }
-    });
+    const groups = r.groups.map((g): GroupRule => kindOf(g).mapItems(g, map));
     const blocked = keepBlockColumns(r.blocked, keep);
     const taints = r.taints
       ? { nodes: r.taints.nodes, sets: r.taints.sets, setOf: Int32Array.from(keep, (j) => r.taints!.setOf[j]!) }

@@ -1,4 +1,5 @@
-import type { AssignmentModel, GroupRule } from '../models/model.js';
+import type { AssignmentModel } from '../models/model.js';
+import { moveLimitRule } from '../models/rules/moveLimit.js';
 import { placedCopies } from '../models/capacity.js';
 import type { SolveOutcome } from '../solver/solve.js';
 import { outcomeJson, planJson } from './answer.js';
@@ -178,7 +179,7 @@ async function moveBudget(
   const curve: Answered<'moveBudget'>['curve'][number][] = [];
   let last: { model: AssignmentModel; o: SolveOutcome } | undefined;
   for (let k = 0; k <= prep.maxMoves; k++) {
-    const limit: GroupRule = { kind: 'moveLimit', name: `at most ${k} moves`, items: movers, limit: k };
+    const limit = moveLimitRule(`at most ${k} moves`, movers, k);
     const model: AssignmentModel = { ...m0, rules: { ...m0.rules!, groups: [...m0.rules!.groups, limit] } };
     // The variant's greedy differs (it keeps the move limit too): the solver thread computes it.
     const { greedy: _greedy, greedyChecked: _checked, ...rest } = prep.free;

@@ -2,7 +2,7 @@ import { costOf, demandUnits, isBlocked, senseSign, unitsToNumber, type Assignme
 import { ProgramBuilder } from './formulation/builder.js';
 import { classesOf, classWeight, containerClasses, nodeClasses } from './formulation/classes.js';
 import { objectiveRows } from './formulation/objective.js';
-import { ruleRows } from './formulation/rules.js';
+import { itemsOf, kindOf } from '../models/rules/registry.js';
 import type { IntegerProgram } from './ip.js';
 
 export interface FormulationOptions {
@@ -29,7 +29,7 @@ export function formulate(model: AssignmentModel, options: FormulationOptions = 
   const b = new ProgramBuilder(model, classes);
   const plainVariables = placementVariables(b);
   const unplaceable = assignmentRows(b);
-  ruleRows(b);
+  (model.rules?.groups ?? []).forEach((rule, g) => kindOf(rule).rows(rule, b, g));
   const plainCapacityRows = capacityRows(b);
   objectiveRows(b);
   const nodeGroups = symmetry ? orderRows(b) : 0;
@@ -85,19 +85,19 @@ function placementVariables(b: ProgramBuilder): number {
 
 /**
  * Each container on exactly one node: Σ_i y_ic = |c| for every class c (Σ_i x_ij = 1 when |c| = 1);
- * ≤ |c| when containers may stay out, and for a gang that may stay out as a whole a binary g with
- * Σ_i y_ic = |c| g for each of its classes. The containers that have no variable at all.
+ * ≤ |c| when containers may stay out, and for a rule that joins its classes' rows (a gang that may stay
+ * out as a whole) a binary g with Σ_i y_ic = |c| g for each of its classes. The containers that have no
+ * variable at all.
  */
 function assignmentRows(b: ProgramBuilder): number[] {
   const { model, classes } = b;
   const allowUnplaced = model.rules?.unplacedPenalty !== undefined;
   const gangOfClass = new Map<number, number>();
-  if (allowUnplaced) {
-    for (const rule of model.rules?.groups ?? []) {
-      if (rule.kind !== 'gang') continue;
-      const g = b.newAux(1, (v) => ({ v, kind: 'placed', items: rule.items }));
-      for (const c of classesOf(classes, rule.items)) gangOfClass.set(c, g);
-    }
+  for (const rule of model.rules?.groups ?? []) {
+    const kind = kindOf(rule);
+    const g = kind.assignmentLink?.(rule, b);
+    if (g === undefined) continue;
+    for (const c of classesOf(classes, itemsOf(rule))) gangOfClass.set(c, g);
   }
   const unplaceable: number[] = [];
   b.varsOfClass.forEach((vs, c) => {

@@ -1,5 +1,7 @@
-import { demandUnits, domainIndex, int64Doubles, type AssignmentModel, type GroupRule } from '../models/model.js';
+import { demandUnits, int64Doubles, type AssignmentModel } from '../models/model.js';
 import { blockAt, keyedAt, keysOf } from '../models/pairs.js';
+import type { GreedyState } from '../models/rules/kind.js';
+import { kindOf } from '../models/rules/registry.js';
 import { NodeSearch, type SearchRules } from './node-search.js';
 import { ruleViolations } from './verify.js';
 
@@ -163,104 +165,6 @@ function bestNode(
   return best;
 }
 
-/** Counts of a set of items per domain, kept up to date as the greedy places containers. */
-class DomainCounts {
-  readonly counts: Int32Array;
-  /** The smallest count over the domains, and how many domains have it (for the spread skew). */
-  private low = 0;
-  private atLow: number;
-  constructor(
-    readonly domainOf: Int32Array,
-    domains: number,
-  ) {
-    this.counts = new Int32Array(domains);
-    this.atLow = domains;
-  }
-  at(i: number): number {
-    const d = this.domainOf[i]!;
-    return d < 0 ? 0 : this.counts[d]!;
-  }
-  add(i: number): void {
-    const d = this.domainOf[i]!;
-    if (d < 0) return;
-    if (this.counts[d]!++ === this.low && --this.atLow === 0) {
-      this.low++;
-      this.atLow = this.counts.reduce((t, c) => t + (c === this.low ? 1 : 0), 0);
-    }
-  }
-  get min(): number {
-    return this.counts.length === 0 ? 0 : this.low;
-  }
-}
-
-interface RuleState {
-  /** Whether j may go on node i beside what is placed (j itself is not placed yet). */
-  allows(j: number, i: number): boolean;
-  /** Records that p was placed on node i (p is in one of the rule's sets). */
-  place(p: number, i: number): void;
-  /** The rule's domain of each node: `allows` depends on the node only through it (absent: moveLimit). */
-  readonly domainOf?: Int32Array;
-  /** The one node j may still go on, when the rule leaves one (moveLimit spent: its current node, −1 none). */
-  only?(j: number): number | undefined;
-}
-
-/** The state of one group rule during the greedy, checked as the scheduler checks each placement. */
-function ruleState(
-  model: AssignmentModel,
-  r: Exclude<GroupRule, { kind: 'gang' }>,
-  selfGroup: (j: number) => boolean,
-): RuleState {
-  const current = model.rules!.current;
-  if (r.kind === 'moveLimit') {
-    let moved = 0;
-    return {
-      allows: (j, i) => i === current[j] || moved < r.limit,
-      place: (p, i) => void (i !== current[p] && moved++),
-      only: (j) => (moved < r.limit ? undefined : current[j]),
-    };
-  }
-  const domainOf = domainIndex(r.domains, model.nodes.length);
-  const counts = (): DomainCounts => new DomainCounts(domainOf, r.domains.length);
-  const inDomain = (i: number): boolean => domainOf[i]! >= 0;
-  switch (r.kind) {
-    case 'atMost': {
-      const c = counts();
-      return { allows: (_j, i) => !inDomain(i) || c.at(i) + 1 <= r.limit, place: (_p, i) => c.add(i), domainOf };
-    }
-    case 'apart': {
-      const inA = new Set(r.a);
-      const a = counts();
-      const b = counts();
-      return {
-        allows: (j, i) => !inDomain(i) || (inA.has(j) ? b : a).at(i) === 0,
-        place: (p, i) => (inA.has(p) ? a : b).add(i),
-        domainOf,
-      };
-    }
-    case 'together': {
-      const selected = new Set(r.with);
-      const c = counts();
-      let placed = 0;
-      // The first of a self-selecting group may go anywhere, as in the scheduler.
-      const allows = (j: number, i: number): boolean => inDomain(i) && (c.at(i) > 0 || (placed === 0 && selfGroup(j)));
-      const place = (p: number, i: number): void => {
-        if (!selected.has(p)) return;
-        placed++;
-        c.add(i);
-      };
-      return { allows, place, domainOf };
-    }
-    case 'spread': {
-      const c = counts();
-      return {
-        allows: (_j, i) => !inDomain(i) || c.at(i) + 1 - c.min <= r.maxSkew,
-        place: (_p, i) => c.add(i),
-        domainOf,
-      };
-    }
-  }
-}
-
 /** No rule leaves a container a single node: search them all. */
 const ANY_NODE = -2;
 
@@ -281,23 +185,14 @@ interface RuleCheck extends SearchRules {
  */
 function ruleCheck(model: AssignmentModel): RuleCheck {
   const rules = model.rules!;
-  const checks: RuleState[][] = Array.from({ length: model.items.length }, () => []);
-  const updates: RuleState[][] = Array.from({ length: model.items.length }, () => []);
-  const selected = new Map<GroupRule, Set<number>>();
-  for (const r of rules.groups) if (r.kind === 'together') selected.set(r, new Set(r.with));
+  const checks: GreedyState[][] = Array.from({ length: model.items.length }, () => []);
+  const updates: GreedyState[][] = Array.from({ length: model.items.length }, () => []);
   for (const r of rules.groups) {
-    if (r.kind === 'gang') continue;
-    // j is selected by a term whose owner (other than j) this rule selects: the first of a self-selecting group.
-    const selfGroup = (j: number): boolean =>
-      r.kind === 'together' &&
-      rules.groups.some(
-        (g) =>
-          g.kind === 'together' && selected.get(g)!.has(j) && g.items.some((o) => o !== j && selected.get(r)!.has(o)),
-      );
-    const state = ruleState(model, r, selfGroup);
-    const checked = r.kind === 'apart' ? [...r.a, ...r.b] : r.items;
-    for (const j of checked) checks[j]!.push(state);
-    for (const j of r.kind === 'together' ? r.with : checked) updates[j]!.push(state);
+    const kind = kindOf(r);
+    const state = kind.greedy.state?.(r, model, rules.groups);
+    if (!state) continue;
+    for (const j of kind.constrained(r)) checks[j]!.push(state);
+    for (const j of kind.counted(r)) updates[j]!.push(state);
   }
   const { blocked } = rules;
   const { partitionOf, keyed } = partitions(model, checks.flat());
@@ -328,7 +223,7 @@ const MAX_PARTITION_TOPOLOGIES = 8;
  */
 function partitions(
   model: AssignmentModel,
-  states: readonly RuleState[],
+  states: readonly GreedyState[],
 ): { partitionOf: Int32Array; keyed: Set<Int32Array> } {
   const keyed = new Set<Int32Array>();
   const topologies: Int32Array[] = [];
@@ -379,24 +274,9 @@ function repair(model: AssignmentModel, plan: Int32Array): void {
     for (const r of groups) {
       if (ruleViolations(model, r, plan).length === 0) continue;
       changed = true;
-      if (r.kind === 'together') {
-        // Take out every owner without a partner in its domain (removals only ever add to these).
-        const selected = new Set(r.with);
-        const domainOf = domainIndex(r.domains, model.nodes.length);
-        const counts = new Int32Array(r.domains.length);
-        for (const p of r.with) if (plan[p]! >= 0 && domainOf[plan[p]!]! >= 0) counts[domainOf[plan[p]!]!]!++;
-        const lonely = r.items.filter(
-          (j) =>
-            plan[j]! >= 0 &&
-            (domainOf[plan[j]!]! < 0 || counts[domainOf[plan[j]!]!]! - (selected.has(j) ? 1 : 0) === 0),
-        );
-        for (const j of lonely) plan[j] = -1;
-      } else if (r.kind === 'gang') for (const j of r.items) plan[j] = -1;
-      else if (r.kind === 'spread') {
-        const counts = r.domains.map((d) => r.items.filter((p) => d.includes(plan[p]!)));
-        const fullest = counts.reduce((a, b) => (b.length > a.length ? b : a));
-        plan[fullest[fullest.length - 1]!] = -1;
-      } else throw new Error(`internal error: the greedy broke ${r.name}`);
+      const fix = kindOf(r).greedy.repair;
+      if (!fix) throw new Error(`internal error: the greedy broke ${r.name}`);
+      fix(r, model, plan);
     }
   }
 }

@@ -1,5 +1,6 @@
 import { demandUnits, type AssignmentModel, type GroupRule, senseSign } from '../models/model.js';
 import { denseBlocks, denseCosts } from '../models/pairs.js';
+import { itemsOf } from '../models/rules/registry.js';
 import { ruleViolations } from './verify.js';
 
 /**
@@ -41,10 +42,7 @@ export function data(model: AssignmentModel): Data {
   let rulesHold: Data['rulesHold'] = null;
   if (rules && rules.groups.length > 0) {
     const byItem: GroupRule[][] = Array.from({ length: m }, () => []);
-    for (const r of rules.groups) {
-      const items = r.kind === 'apart' ? [...r.a, ...r.b] : r.kind === 'together' ? [...r.items, ...r.with] : r.items;
-      for (const j of items) byItem[j]!.push(r);
-    }
+    for (const r of rules.groups) for (const j of itemsOf(r)) byItem[j]!.push(r);
     rulesHold = (plan, items) =>
       [...new Set(items.flatMap((j) => byItem[j]!))].every((r) => ruleViolations(model, r, plan).length === 0);
   }

@@ -1,5 +1,6 @@
 import { minOf } from '../models/own.js';
 import { domainIndex, type Sense } from '../models/model.js';
+import type { RuleAux } from '../models/rules/kind.js';
 
 /**
  * The solver-neutral integer program every exact backend reads. Containers are grouped into classes
@@ -40,24 +41,11 @@ export interface IntegerProgram {
 }
 
 /**
- * An auxiliary variable: `present`, 1 when any of `items` sits on one of `nodes` (anti-affinity between
- * sets); `min`, the smallest count of `items` over the `domains` (topology spread); `placed`, 1 when the
- * gang of `items` is placed.
+ * An auxiliary variable: one a rule adds (RuleAux: `present`, `min`, `placed`), the highest utilisation
+ * (`utilisation`, for balance) or whether a node is in use (`used`, for pack).
  */
 export type AuxVariable =
-  | {
-      readonly v: number;
-      readonly kind: 'present';
-      readonly items: readonly number[];
-      readonly nodes: readonly number[];
-    }
-  | {
-      readonly v: number;
-      readonly kind: 'min';
-      readonly items: readonly number[];
-      readonly domains: readonly (readonly number[])[];
-    }
-  | { readonly v: number; readonly kind: 'placed'; readonly items: readonly number[] }
+  | RuleAux
   | { readonly v: number; readonly kind: 'utilisation' }
   | { readonly v: number; readonly kind: 'used'; readonly node: number };
 

@@ -1,5 +1,6 @@
 import { demandUnits, type AssignmentModel } from '../models/model.js';
 import { blockColumnKeys } from '../models/pairs.js';
+import { kindOf } from '../models/rules/registry.js';
 
 /**
  * Kinds of containers: two containers of one kind have the same demands, the same blocked nodes, the
@@ -15,15 +16,7 @@ export class ContainerKinds {
     // Each container's places in the group rules ("3a,": in set a of rule 3), in one pass over the rules.
     this.roles = model.items.map(() => '');
     (model.rules?.groups ?? []).forEach((g, x) => {
-      const mark = (items: readonly number[], role: string): void =>
-        items.forEach((j) => (this.roles[j] += `${x}${role},`));
-      if (g.kind === 'apart') {
-        mark(g.a, 'a');
-        mark(g.b, 'b');
-      } else if (g.kind === 'together') {
-        mark(g.items, 'o');
-        mark(g.with, 'w');
-      } else mark(g.items, '');
+      for (const [role, items] of kindOf(g).roles(g)) for (const j of items) this.roles[j] += `${x}${role},`;
     });
   }
 

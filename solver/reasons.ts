@@ -1,17 +1,15 @@
 import {
   BLOCK_REASONS,
   demandUnits,
-  domainIndex,
   tolerationsOf,
   unitsToNumber,
   type AssignmentModel,
   type BlockReason,
-  type GroupRule,
 } from '../models/model.js';
-import { maxOf, minOf } from '../models/own.js';
 import { formatTaint, untoleratedTaints } from '../models/selectors.js';
 import { ContainerKinds } from './kinds.js';
 import { blockAt } from '../models/pairs.js';
+import { kindOf } from '../models/rules/registry.js';
 
 /** Why no plan can place every container: each reason is a proof on its own. */
 export type Reason =
@@ -62,111 +60,42 @@ const BLOCK_MESSAGES: Record<Exclude<BlockReason, ''>, string> = {
   pinned: 'node(s) are not the node it is bound to',
 };
 
-const RULE_MESSAGES: Record<GroupRule['kind'], string> = {
-  atMost: "node(s) didn't match pod anti-affinity rules",
-  apart: "node(s) didn't match pod anti-affinity rules",
-  together: "node(s) didn't match pod affinity rules",
-  spread: "node(s) didn't match pod topology spread constraints",
-  gang: 'node(s) had room for it alone, but not for its whole gang',
-  moveLimit: 'node(s) had room, but the move budget is spent',
-};
-
 /**
- * The group rules as seen from a fixed plan: counts per domain of each rule's sets, so "would placing j
- * on node i break rule g" is a few lookups. For a valid plan only rules involving j can break, so each
- * container is checked against its own rules, in rule order.
+ * The group rules as seen from a fixed plan, each through its kind's reason part (models/rules/): "would placing
+ * j on node i break rule g" is a few lookups. For a valid plan only rules involving j can break, so each container
+ * is checked against its own rules, in rule order.
  */
 class RuleView {
   private readonly byItem = new Map<number, number[]>();
-  private readonly counts: {
-    a: Int32Array;
-    b: Int32Array;
-    sel?: Set<number>;
-    inA?: Set<number>;
-    low: number;
-    atLow: number;
-    high: number;
-  }[] = [];
-  private readonly moved: number[] = [];
+  private readonly breaks: (((j: number, i: number) => boolean) | undefined)[] = [];
 
   constructor(
     private readonly model: AssignmentModel,
     plan: Int32Array,
   ) {
-    const n = model.nodes.length;
-    const current = model.rules?.current;
     (model.rules?.groups ?? []).forEach((g, x) => {
-      const involved = g.kind === 'apart' ? [...g.a, ...g.b] : g.kind === 'together' ? g.items : g.items;
-      for (const j of involved) {
+      const kind = kindOf(g);
+      for (const j of kind.constrained(g)) {
         const list = this.byItem.get(j);
         if (list) list.push(x);
         else this.byItem.set(j, [x]);
       }
-      this.moved.push(
-        g.kind === 'moveLimit' ? g.items.filter((j) => plan[j]! >= 0 && plan[j] !== current?.[j]).length : 0,
-      );
-      const domains = g.kind === 'gang' || g.kind === 'moveLimit' ? [] : g.domains;
-      const domainOf = domainIndex(domains, n);
-      const tally = (items: readonly number[]): Int32Array => {
-        const c = new Int32Array(domains.length);
-        for (const j of items) if (plan[j]! >= 0 && domainOf[plan[j]!]! >= 0) c[domainOf[plan[j]!]!]!++;
-        return c;
-      };
-      const a =
-        g.kind === 'apart'
-          ? tally(g.a)
-          : g.kind === 'together'
-            ? tally(g.with)
-            : g.kind === 'gang' || g.kind === 'moveLimit'
-              ? new Int32Array(0)
-              : tally(g.items);
-      const b = g.kind === 'apart' ? tally(g.b) : new Int32Array(0);
-      const low = a.length === 0 ? 0 : minOf(a);
-      this.counts.push({
-        a,
-        b,
-        ...(g.kind === 'together' ? { sel: new Set(g.with) } : {}),
-        ...(g.kind === 'apart' ? { inA: new Set(g.a) } : {}),
-        low,
-        atLow: a.reduce((t, c) => t + (c === low ? 1 : 0), 0),
-        high: a.length === 0 ? 0 : maxOf(a),
-      });
+      this.breaks.push(kind.reason.breaks?.(g, model, plan));
     });
   }
 
-  /** The first rule (other than gangs) that placing unplaced container j on node i breaks. */
-  broken(j: number, i: number): GroupRule | undefined {
+  /** The message of the first rule that placing unplaced container j on node i breaks. */
+  broken(j: number, i: number): string | undefined {
     const groups = this.model.rules?.groups ?? [];
-    for (const x of this.byItem.get(j) ?? []) {
-      const g = groups[x]!;
-      if (g.kind !== 'gang' && this.breaks(g, x, j, i)) return g;
-    }
+    for (const x of this.byItem.get(j) ?? []) if (this.breaks[x]?.(j, i)) return kindOf(groups[x]!).reason.message;
     return undefined;
   }
 
-  private breaks(g: GroupRule, x: number, j: number, i: number): boolean {
-    const c = this.counts[x]!;
-    if (g.kind === 'moveLimit') return i !== this.model.rules?.current[j] && this.moved[x]! + 1 > g.limit;
-    if (g.kind === 'gang') return false;
-    const d = domainIndex(g.domains, this.model.nodes.length)[i]!;
-    switch (g.kind) {
-      case 'atMost':
-        return d >= 0 && c.a[d]! + 1 > g.limit;
-      case 'apart':
-        return d >= 0 && (c.inA!.has(j) ? c.b[d]! : c.a[d]!) > 0;
-      case 'together':
-        return d < 0 || c.a[d]! === 0;
-      case 'spread': {
-        if (d < 0) return false;
-        const low = c.a[d]! === c.low && c.atLow === 1 ? c.low + 1 : c.low;
-        return Math.max(c.high, c.a[d]! + 1) - low > g.maxSkew;
-      }
-    }
-  }
-
-  inGang(j: number): boolean {
+  /** The message of the first rule that no single placement breaks but that holds j back as a whole (a gang). */
+  whole(j: number): string | undefined {
     const groups = this.model.rules?.groups ?? [];
-    return (this.byItem.get(j) ?? []).some((x) => groups[x]!.kind === 'gang');
+    for (const x of this.byItem.get(j) ?? []) if (!this.breaks[x]) return kindOf(groups[x]!).reason.message;
+    return undefined;
   }
 }
 
@@ -212,14 +141,7 @@ function schedulerMessage(
       for (const r of short) count(r.name === 'pods' ? 'Too many pods' : `Insufficient ${r.name}`);
       continue;
     }
-    const broken = view.broken(j, i);
-    count(
-      broken
-        ? RULE_MESSAGES[broken.kind]
-        : view.inGang(j)
-          ? RULE_MESSAGES.gang
-          : 'node(s) had room for it alone, but not beside the rest of the plan',
-    );
+    count(view.broken(j, i) ?? view.whole(j) ?? 'node(s) had room for it alone, but not beside the rest of the plan');
   }
   const parts = [...counts].map(([msg, c]) => `${c} ${msg}`).sort();
   return `0/${n} nodes are available: ${parts.join(', ')}.`;

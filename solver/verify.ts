@@ -9,15 +9,17 @@ import {
   type ResourceTable,
   senseSign,
 } from '../models/model.js';
-import { maxOf, minOf } from '../models/own.js';
 import { blockAt, costAt } from '../models/pairs.js';
+import type { PlanView } from '../models/rules/kind.js';
+import { kindOf } from '../models/rules/registry.js';
 
 /**
  * The independent plan verifier. It reads only the validated model (the caller's numbers, exact) and the
  * plan, never the formulation: each container on at most one existing node (exactly one when
  * `requireComplete`, unless the model lets containers stay out), every node's capacity held for every
- * resource in exact integer arithmetic, every placement rule held (blocked pairs, anti-affinity, affinity,
- * spread, gangs), and the objective recomputed from the costs (plus the penalty of each unplaced container).
+ * resource in exact integer arithmetic, every placement rule held (blocked pairs, and each group rule by its
+ * kind's own check, models/rules/), and the objective recomputed from the costs (plus the penalty of each
+ * unplaced container).
  */
 export interface Verification {
   readonly valid: boolean;
@@ -191,111 +193,18 @@ function objectiveParts(
   return { cost, balance, pack, weighted: w.cost * cost + w.balance * balance + w.pack * pack };
 }
 
-/** How many of `items` the plan puts in each domain (unplaced ones and nodes outside every domain count nowhere). */
-function perDomain(
-  items: readonly number[],
-  plan: ArrayLike<number>,
-  domainOf: Int32Array,
-  domains: number,
-): Int32Array {
-  const counts = new Int32Array(domains);
-  for (const j of items) {
-    const i = plan[j]!;
-    const d = i >= 0 && i < domainOf.length ? domainOf[i]! : -1;
-    if (d >= 0) counts[d]!++;
-  }
-  return counts;
-}
-
-/**
- * Counts of the items per domain, only for the domains they are in (a rule over a few replicas need not
- * walk the 5 000 hostname domains of a cluster).
- */
-function touchedDomains(items: readonly number[], v: RuleView): Map<number, number> {
-  const counts = new Map<number, number>();
-  for (const j of items) {
-    const d = v.where(j);
-    if (d >= 0) counts.set(d, (counts.get(d) ?? 0) + 1);
-  }
-  return counts;
-}
-
-/** What a rule checker sees: the plan, the rule's domain of each node, and a container's name. */
-interface RuleView {
-  readonly model: AssignmentModel;
-  readonly plan: ArrayLike<number>;
-  readonly domainOf: Int32Array;
-  /** The domain of container j's node (-1 when it is unplaced or its node is in no domain). */
-  where(j: number): number;
-  name(j: number): string;
-}
-
-type Checker<K extends GroupRule['kind']> = (rule: Extract<GroupRule, { kind: K }>, view: RuleView) => string[];
-
-const CHECKERS: { readonly [K in GroupRule['kind']]: Checker<K> } = {
-  atMost: (rule, v) => {
-    const counts = touchedDomains(rule.items, v);
-    const out: string[] = [];
-    counts.forEach((c, d) => {
-      if (c <= rule.limit) return;
-      const sharing = rule.items.filter((j) => v.where(j) === d).map((j) => v.name(j));
-      out.push(`${rule.name}: ${sharing.join(', ')} share a domain (at most ${rule.limit})`);
-    });
-    return out;
-  },
-  apart: (rule, v) => {
-    const a = touchedDomains(rule.a, v);
-    const b = touchedDomains(rule.b, v);
-    const out: string[] = [];
-    a.forEach((c, d) => {
-      if (c > 0 && (b.get(d) ?? 0) > 0)
-        out.push(
-          `${rule.name}: ${v.name(rule.a.find((j) => v.where(j) === d)!)} shares ` +
-            `a domain with ${v.name(rule.b.find((j) => v.where(j) === d)!)}`,
-        );
-    });
-    return out;
-  },
-  together: (rule, v) => {
-    const counts = perDomain(rule.with, v.plan, v.domainOf, rule.domains.length);
-    const selected = new Set(rule.with);
-    const out: string[] = [];
-    for (const j of rule.items) {
-      if (v.plan[j]! < 0) continue;
-      const d = v.where(j);
-      if (d < 0 || counts[d]! - (selected.has(j) ? 1 : 0) === 0)
-        out.push(`${rule.name}: ${v.name(j)} has no selected container in its domain`);
-    }
-    return out;
-  },
-  spread: (rule, v) => {
-    const counts = perDomain(rule.items, v.plan, v.domainOf, rule.domains.length);
-    const skew = maxOf(counts) - minOf(counts);
-    if (skew <= rule.maxSkew) return [];
-    return [`${rule.name}: counts per domain ${counts.join('/')} have skew ${skew} > ${rule.maxSkew}`];
-  },
-  moveLimit: (rule, v) => {
-    const current = v.model.rules?.current;
-    const moved = rule.items.filter((j) => v.plan[j]! >= 0 && v.plan[j] !== current?.[j]).length;
-    return moved > rule.limit ? [`${rule.name}: ${moved} containers moved, at most ${rule.limit}`] : [];
-  },
-  gang: (rule, v) => {
-    const placed = rule.items.filter((j) => v.plan[j]! >= 0).length;
-    if (placed === 0 || placed === rule.items.length) return [];
-    return [`${rule.name}: ${placed} of ${rule.items.length} containers placed (all or none)`];
-  },
-};
-
 /** How a plan breaks one group rule, in words (empty when it holds). Unplaced containers count nowhere. */
 export function ruleViolations(model: AssignmentModel, rule: GroupRule, plan: ArrayLike<number>): string[] {
   const n = model.nodes.length;
-  const domainOf = rule.kind === 'gang' || rule.kind === 'moveLimit' ? new Int32Array(0) : domainIndex(rule.domains, n);
-  const view: RuleView = {
+  const kind = kindOf(rule);
+  const domains = kind.domains(rule);
+  const domainOf = domains ? domainIndex(domains, n) : new Int32Array(0);
+  const view: PlanView = {
     model,
     plan,
     domainOf,
     where: (j) => (plan[j]! >= 0 && plan[j]! < n ? domainOf[plan[j]!]! : -1),
     name: (j) => `"${model.items[j]}"`,
   };
-  return (CHECKERS[rule.kind] as Checker<GroupRule['kind']>)(rule, view);
+  return kind.check(rule, view);
 }

@@ -4,7 +4,8 @@ import { snapshotArb } from '../bench/fuzz/cases.js';
 import { scaleSnapshot } from '../bench/scale.js';
 import { snapshotCounts } from '../models/counts.js';
 import { parseSnapshot } from '../models/replicas.js';
-import { SnapshotSchema, snapshotToModel } from '../models/snapshot.js';
+import { SnapshotSchema } from '../models/snapshot.js';
+import { snapshotToModel } from '../models/build.js';
 
 type Json = Record<string, unknown>;
 

@@ -1,16 +1,16 @@
 import type { AssignmentModel } from '../../models/model.js';
+import type { ProgramRows, Terms } from '../../models/rules/kind.js';
 import type { AuxVariable, Row } from '../ip.js';
 import { classesOf } from './classes.js';
 
-/** A row's terms as (variable, coefficient) pairs. */
-export type Terms = readonly (readonly [number, number])[];
+export { withCoef, type Terms } from '../../models/rules/kind.js';
 
 /**
  * The integer program as it is being built: the placement variables y_ic (one per class c and node i
  * where a container of c fits alone), auxiliary variables (varNode = varClass = −1, described in `aux`),
- * and the rows. The parts of formulate.ts each add their rows here.
+ * and the rows. The parts of formulate.ts, and each rule kind (models/rules/), add their rows here.
  */
-export class ProgramBuilder {
+export class ProgramBuilder implements ProgramRows {
   readonly varNode: number[] = [];
   readonly varClass: number[] = [];
   readonly varCost: number[] = [];
@@ -61,7 +61,12 @@ export class ProgramBuilder {
   /** The placement variables of the classes of `items` on the nodes of `domain`. */
   inDomain(items: readonly number[], domain: readonly number[]): number[] {
     const d = new Set(domain);
-    return classesOf(this.classes, items).flatMap((c) => this.varsOfClass[c]!.filter((v) => d.has(this.varNode[v]!)));
+    return this.classesOf(items).flatMap((c) => this.varsOfClass[c]!.filter((v) => d.has(this.varNode[v]!)));
+  }
+
+  /** The classes whose members are in `items`. */
+  classesOf(items: readonly number[]): number[] {
+    return classesOf(this.classes, items);
   }
 
   /** The first container of the class of placement variable v (it stands for them all). */
@@ -77,8 +82,3 @@ export class ProgramBuilder {
     return this.varNode.length - 1;
   }
 }
-
-/** Each term with coefficient `coef`. */
-export const withCoef =
-  (coef: number) =>
-  (v: number): [number, number] => [v, coef];

@@ -1,5 +1,6 @@
 import { demandUnits, domainIndex, type AssignmentModel, type Domains } from '../../models/model.js';
 import { blockColumnKeys, blockRowKeys, costColumnKeys, costRowKeys } from '../../models/pairs.js';
+import { kindOf } from '../../models/rules/registry.js';
 
 /**
  * The symmetry the formulation exploits: classes of identical containers (counted by one integer per
@@ -67,19 +68,7 @@ export function containerClasses(model: AssignmentModel): number[][] {
 function ruleRoles(model: AssignmentModel): string[][] {
   const roles: string[][] = model.items.map(() => []);
   (model.rules?.groups ?? []).forEach((rule, g) => {
-    const mark = (items: readonly number[], set: string): void => items.forEach((j) => roles[j]!.push(`${g}:${set}`));
-    switch (rule.kind) {
-      case 'apart':
-        mark(rule.a, 'a');
-        mark(rule.b, 'b');
-        break;
-      case 'together':
-        mark(rule.items, 'own');
-        mark(rule.with, 'w');
-        break;
-      default:
-        mark(rule.items, 's');
-    }
+    for (const [set, items] of kindOf(rule).roles(rule)) for (const j of items) roles[j]!.push(`${g}:${set}`);
   });
   return roles;
 }
@@ -124,7 +113,9 @@ export function nodeClasses(model: AssignmentModel): number[][] {
 function ruleTopologies(model: AssignmentModel): { domains: Domains; index: Int32Array }[] {
   const n = model.nodes.length;
   const lists = new Set<Domains>();
-  for (const rule of model.rules?.groups ?? [])
-    if (rule.kind !== 'gang' && rule.kind !== 'moveLimit') lists.add(rule.domains);
+  for (const rule of model.rules?.groups ?? []) {
+    const domains = kindOf(rule).domains(rule);
+    if (domains) lists.add(domains);
+  }
   return [...lists].map((domains) => ({ domains, index: domainIndex(domains, n) }));
 }

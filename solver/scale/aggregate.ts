@@ -1,5 +1,7 @@
 import { costOf, domainIndex, isBlocked, type AssignmentModel, type Domains } from '../../models/model.js';
 import { containerClasses, nodeClasses } from '../formulation/classes.js';
+import type { ScaleContext, Topology } from '../../models/rules/kind.js';
+import { kindOf, type ScaleRule } from '../../models/rules/registry.js';
 
 /**
  * The model at the scale of what is distinct: node groups (identical capacity, labels, taints, price and
@@ -47,42 +49,13 @@ export interface Pair {
 }
 
 /**
- * A group rule, by how the scale path holds it:
+ * A group rule, by how the scale path holds it (each kind's scale part, models/rules/):
  * - domain: rows on the counts per domain of groups (zones, regions: domains of several nodes);
  * - node: checked on each node while packing (hostname anti-affinity: domains of one node), plus the
  *   per-group row it implies (atMost: limit × nodes);
  * - gang, moveLimit: rows on the classes' counts.
  */
-export type ScaleRule =
-  | {
-      readonly kind: 'atMost';
-      readonly classes: readonly number[];
-      readonly limit: number;
-      readonly topology: Topology;
-    }
-  | {
-      readonly kind: 'apart';
-      readonly a: readonly number[];
-      readonly b: readonly number[];
-      readonly topology: Topology;
-    }
-  | {
-      readonly kind: 'spread';
-      readonly classes: readonly number[];
-      readonly maxSkew: number;
-      readonly topology: Topology;
-    }
-  | { readonly kind: 'gang'; readonly classes: readonly number[] }
-  | { readonly kind: 'moveLimit'; readonly classes: readonly number[]; readonly limit: number };
-
-export interface Topology {
-  /** The domain of each node (−1: none). */
-  readonly domainOf: Int32Array;
-  /** The groups of each domain of several nodes (groups lie wholly inside one domain or outside all). */
-  readonly zones: readonly (readonly number[])[];
-  /** Groups whose nodes are each a domain of their own (hostname). */
-  readonly solo: readonly number[];
-}
+export type { ScaleRule, Topology };
 
 /** Nodes × containers from which a snapshot takes the scale path instead of the per-node program. */
 export const SCALE_FROM_PAIRS = 1_000_000;
@@ -176,8 +149,7 @@ function classList(classOf: Int32Array, items: readonly number[]): number[] {
   return [...new Set(Array.from(items, (j) => classOf[j]!))].sort((a, b) => a - b);
 }
 
-function topologyOf(model: AssignmentModel, rule: { readonly domains: Domains }, groups: readonly Group[]): Topology {
-  const { domains } = rule;
+function topologyOf(model: AssignmentModel, domains: Domains, groups: readonly Group[]): Topology {
   const domainOf = domainIndex(domains, model.nodes.length);
   const zones: number[][] = domains.map(() => []);
   const solo: number[] = [];
@@ -190,37 +162,29 @@ function topologyOf(model: AssignmentModel, rule: { readonly domains: Domains },
   return { domainOf, zones: zones.filter((z) => z.length > 0), solo };
 }
 
+/** The rules as the aggregate holds them, each by its kind's scale part; or why one is out of reach. */
 function scaleRules(
   model: AssignmentModel,
   groups: readonly Group[],
   classOf: Int32Array,
 ): ScaleRule[] | { outOfReach: string } {
   const out: ScaleRule[] = [];
-  const penalties = model.rules?.unplacedPenalty !== undefined;
+  // Rules share their domain lists (thousands of rules, a few topologies): each is read once.
+  const topologies = new Map<Domains, Topology>();
+  const ctx: ScaleContext = {
+    model,
+    penalties: model.rules?.unplacedPenalty !== undefined,
+    classesOf: (items) => classList(classOf, items),
+    topologyOf: (domains) => {
+      let t = topologies.get(domains);
+      if (!t) topologies.set(domains, (t = topologyOf(model, domains, groups)));
+      return t;
+    },
+  };
   for (const r of model.rules?.groups ?? []) {
-    const list = (items: readonly number[]): number[] => classList(classOf, items);
-    switch (r.kind) {
-      case 'together':
-        return { outOfReach: `required pod affinity (${r.name})` };
-      case 'gang':
-        if (penalties) out.push({ kind: 'gang', classes: list(r.items) });
-        break;
-      case 'moveLimit':
-        out.push({ kind: 'moveLimit', classes: list(r.items), limit: r.limit });
-        break;
-      case 'atMost':
-        out.push({ kind: 'atMost', classes: list(r.items), limit: r.limit, topology: topologyOf(model, r, groups) });
-        break;
-      case 'apart':
-        out.push({ kind: 'apart', a: list(r.a), b: list(r.b), topology: topologyOf(model, r, groups) });
-        break;
-      case 'spread': {
-        const topology = topologyOf(model, r, groups);
-        if (topology.solo.length > 0) return { outOfReach: `topology spread over single nodes (${r.name})` };
-        out.push({ kind: 'spread', classes: list(r.items), maxSkew: r.maxSkew, topology });
-        break;
-      }
-    }
+    const held = kindOf(r).scale.of(r, ctx);
+    if (held && 'outOfReach' in held) return held;
+    if (held) out.push(held);
   }
   return out;
 }

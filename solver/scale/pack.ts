@@ -1,6 +1,8 @@
 import { int64Doubles, type AssignmentModel } from '../../models/model.js';
 import { NodeSearch, type SearchRules } from '../node-search.js';
-import type { Aggregate, ScaleRule } from './aggregate.js';
+import type { NodeLimit } from '../../models/rules/kind.js';
+import { scaleKindOf } from '../../models/rules/registry.js';
+import type { Aggregate, ScaleRule, Topology } from './aggregate.js';
 
 /**
  * From counts per (group, class) to a plan on named nodes: each group's containers, largest first, go
@@ -291,13 +293,13 @@ function pairsByClass(agg: Aggregate): Aggregate['pairs'][number][][] {
   return out;
 }
 
-type ZoneRule = Extract<ScaleRule, { topology: unknown }>;
+type ZoneRule = ScaleRule & { readonly topology: Topology };
 
 /** The rules with domains of several nodes that each class is in. */
 function zoneRulesByClass(agg: Aggregate): ZoneRule[][] {
   const out = agg.classes.map(() => [] as ZoneRule[]);
   for (const r of agg.rules)
-    if ('topology' in r && r.topology.zones.length > 0) for (const c of classesOf(r)) out[c]!.push(r);
+    if (r.topology && r.topology.zones.length > 0) for (const c of r.classes) out[c]!.push(r as ZoneRule);
   return out;
 }
 
@@ -334,29 +336,26 @@ function cheapestNode(model: AssignmentModel, agg: Aggregate, where: Where, c: n
   return best;
 }
 
-function classesOf(r: ScaleRule): readonly number[] {
-  return r.kind === 'apart' ? [...r.a, ...r.b] : r.classes;
-}
-
 /**
- * The rules between single nodes, per node: at most `limit` of a rule's classes on a node of its own
- * domain (hostname anti-affinity among replicas), and never both sides of an `apart` on one.
+ * The rules between single nodes, per node, each through its kind's node check (models/rules/): hostname
+ * anti-affinity among replicas (at most `limit` on a node), never both sides of an `apart` on one.
  */
 class NodeRules implements SearchRules {
   readonly partitionOf: Int32Array;
-  /** Per class, its single-node rules: atMost counts the rule's containers per node; apart counts side a and side b. */
-  private readonly checks: { rule: ScaleRule; solo: Uint8Array; count: Int32Array; other: Int32Array }[][];
+  /** Per class, its single-node rules: which nodes each holds on, and its counters per node. */
+  private readonly checks: { limit: NodeLimit; solo: Uint8Array; state: Int32Array }[][];
 
   constructor(model: AssignmentModel, agg: Aggregate) {
     const n = model.nodes.length;
     this.partitionOf = agg.groupOf;
     this.checks = agg.classes.map(() => []);
     for (const rule of agg.rules) {
-      if (!('topology' in rule) || rule.topology.solo.length === 0) continue;
+      const limit = rule.topology && rule.topology.solo.length > 0 ? scaleKindOf(rule).node?.(rule) : undefined;
+      if (!limit) continue;
       const solo = new Uint8Array(n);
-      for (const g of rule.topology.solo) for (const i of agg.groups[g]!.nodes) solo[i] = 1;
-      const state = { rule, solo, count: new Int32Array(n), other: new Int32Array(n) };
-      for (const c of classesOf(rule)) this.checks[c]!.push(state);
+      for (const g of rule.topology!.solo) for (const i of agg.groups[g]!.nodes) solo[i] = 1;
+      const check = { limit, solo, state: new Int32Array(n * limit.slots) };
+      for (const c of rule.classes) this.checks[c]!.push(check);
     }
   }
 
@@ -366,20 +365,13 @@ class NodeRules implements SearchRules {
 
   /** Whether a container of class c may go on node i (here j is the class). */
   allows(c: number, i: number): boolean {
-    for (const { rule, solo, count, other } of this.checks[c]!) {
-      if (!solo[i]) continue;
-      if (rule.kind === 'atMost' && count[i]! + 1 > rule.limit) return false;
-      if (rule.kind === 'apart' && (rule.a.includes(c) ? other[i]! : count[i]!) > 0) return false;
-    }
+    for (const { limit, solo, state } of this.checks[c]!)
+      if (solo[i] && limit.room(state, i * limit.slots, c) < 1) return false;
     return true;
   }
 
   place(c: number, i: number, by = 1): void {
-    for (const { rule, solo, count, other } of this.checks[c]!) {
-      if (!solo[i]) continue;
-      if (rule.kind === 'apart' && !rule.a.includes(c)) other[i]! += by;
-      else count[i]! += by;
-    }
+    for (const { limit, solo, state } of this.checks[c]!) if (solo[i]) limit.add(state, i * limit.slots, c, by);
   }
 
   unplace(c: number, i: number): void {

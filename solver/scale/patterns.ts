@@ -1,5 +1,7 @@
 import type { Highs } from 'highs';
 import type { AssignmentModel } from '../../models/model.js';
+import type { NodeLimit } from '../../models/rules/kind.js';
+import { scaleKindOf } from '../../models/rules/registry.js';
 import { createModel } from '../backends/highs.js';
 import type { Aggregate } from './aggregate.js';
 import type { ScaleProgram } from './program.js';
@@ -36,7 +38,7 @@ const MIN_REDUCED_COST = 1e-7;
  */
 export function patternsApply(model: AssignmentModel, agg: Aggregate): boolean {
   const w = model.objective;
-  return !!w && w.pack > 0 && w.balance === 0 && agg.rules.every((r) => r.kind !== 'gang' && r.kind !== 'moveLimit');
+  return !!w && w.pack > 0 && w.balance === 0 && agg.rules.every((r) => scaleKindOf(r).inPatterns);
 }
 
 export function patternSearch(
@@ -457,10 +459,13 @@ function bestPattern(
   return exact ? { ...exact, exact: true } : { ...greedy, bound, exact: false };
 }
 
-/** A node's room while a pattern is built: capacity per resource and the single-node rule counts. */
+/** A node's room while a pattern is built: capacity per resource and the single-node rules' counters. */
 class NodeSpace {
   readonly room: Float64Array;
-  private readonly rules: { limit: number; count: number; classes: ReadonlySet<number>; side?: ReadonlySet<number> }[];
+  /** The single-node rules on this group's nodes (each kind's node check, models/rules/), and their counters. */
+  private readonly limits: NodeLimit[] = [];
+  private readonly state: Int32Array;
+  private readonly at: number[] = [];
   private readonly ruleOf: number[][];
 
   constructor(
@@ -470,20 +475,17 @@ class NodeSpace {
     readonly caps: ArrayLike<number>,
   ) {
     this.room = Float64Array.from(agg.groups[g]!.capacity);
-    this.rules = [];
     this.ruleOf = agg.classes.map(() => []);
+    let slots = 0;
     for (const r of agg.rules) {
-      if (!('topology' in r) || !r.topology.solo.includes(g)) continue;
-      const k = this.rules.length;
-      if (r.kind === 'atMost') {
-        this.rules.push({ limit: r.limit, count: 0, classes: new Set(r.classes) });
-        for (const c of r.classes) this.ruleOf[c]!.push(k);
-      } else if (r.kind === 'apart') {
-        // Sides as ±: count > 0 means side a present, < 0 side b.
-        this.rules.push({ limit: 0, count: 0, classes: new Set(r.a), side: new Set(r.b) });
-        for (const c of [...r.a, ...r.b]) this.ruleOf[c]!.push(k);
-      }
+      const limit = r.topology?.solo.includes(g) ? scaleKindOf(r).node?.(r) : undefined;
+      if (!limit) continue;
+      for (const c of r.classes) this.ruleOf[c]!.push(this.limits.length);
+      this.limits.push(limit);
+      this.at.push(slots);
+      slots += limit.slots;
     }
+    this.state = new Int32Array(slots);
   }
 
   /** How many more of class c fit. */
@@ -491,21 +493,14 @@ class NodeSpace {
     const d = this.agg.classes[c]!.demand;
     let most = this.caps[c]!;
     for (let k = 0; k < d.length; k++) if (d[k]! > 0) most = Math.min(most, Math.floor(this.room[k]! / d[k]!));
-    for (const k of this.ruleOf[c]!) {
-      const r = this.rules[k]!;
-      if (!r.side) most = Math.min(most, r.limit - r.count);
-      else if (r.classes.has(c) ? r.count < 0 : r.count > 0) most = 0;
-    }
+    for (const k of this.ruleOf[c]!) most = Math.min(most, this.limits[k]!.room(this.state, this.at[k]!, c));
     return Math.max(0, most);
   }
 
   add(c: number, a: number): void {
     const d = this.agg.classes[c]!.demand;
     for (let k = 0; k < d.length; k++) this.room[k] = this.room[k]! - a * d[k]!;
-    for (const k of this.ruleOf[c]!) {
-      const r = this.rules[k]!;
-      r.count += r.side && !r.classes.has(c) ? -a : a;
-    }
+    for (const k of this.ruleOf[c]!) this.limits[k]!.add(this.state, this.at[k]!, c, a);
   }
 }
 

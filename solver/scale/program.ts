@@ -1,7 +1,9 @@
 import type { AssignmentModel } from '../../models/model.js';
 import type { Row } from '../ip.js';
 import type { HighsProgram } from '../backends/highs.js';
-import type { Aggregate, ScaleRule } from './aggregate.js';
+import type { AggregateRows } from '../../models/rules/kind.js';
+import { scaleKindOf } from '../../models/rules/registry.js';
+import type { Aggregate } from './aggregate.js';
 
 /**
  * The aggregate program: y_p (p = a usable (group, class) pair) counts the containers of class c on the
@@ -66,7 +68,8 @@ export function scaleProgram(model: AssignmentModel, agg: Aggregate): ScaleProgr
   });
   const used = capacityRows(b, model, agg, byGroup, w);
   roundingRows(b, agg, byGroup, used);
-  for (const [r, rule] of agg.rules.entries()) ruleRows(b, agg, rule, r, byGroup);
+  const port = ruleRowsPort(b, agg, byGroup);
+  for (const [r, rule] of agg.rules.entries()) scaleKindOf(rule).rows(rule, port, r);
   return {
     sense: 'min',
     varCost: Float64Array.from(b.cost),
@@ -181,76 +184,12 @@ function countTerms(
   return into;
 }
 
-type Rows = (b: Builder, agg: Aggregate, rule: never, r: number, byGroup: readonly number[][]) => void;
-
-const classCount = (agg: Aggregate, cs: Iterable<number>): number =>
-  [...cs].reduce((t, c) => t + agg.classes[c]!.items.length, 0);
-
-/** The rows of each kind of rule (see ScaleRule for which are rows and which are checked while packing). */
-const RULE_ROWS: {
-  [K in ScaleRule['kind']]: (
-    b: Builder,
-    agg: Aggregate,
-    rule: Extract<ScaleRule, { kind: K }>,
-    r: number,
-    byGroup: readonly number[][],
-  ) => void;
-} = {
-  atMost: (b, agg, rule, r, byGroup) => {
-    const cs = new Set(rule.classes);
-    rule.topology.zones.forEach((z, d) =>
-      b.row(`most${r}_${d}`, 'rule', countTerms(agg, byGroup, z, cs), 'le', rule.limit),
-    );
-    for (const g of rule.topology.solo) {
-      const terms = countTerms(agg, byGroup, [g], cs);
-      b.row(`most${r}_g${g}`, 'rule', terms, 'le', rule.limit * agg.groups[g]!.nodes.length);
-    }
-  },
-  // Per domain of several nodes, a binary per side: a side present in the domain only if its binary is 1.
-  apart: (b, agg, rule, r, byGroup) => {
-    const [a, bb] = [new Set(rule.a), new Set(rule.b)];
-    rule.topology.zones.forEach((z, d) => {
-      const wa = b.variable(0, 1);
-      const wb = b.variable(0, 1);
-      b.row(`apartA${r}_${d}`, 'rule', countTerms(agg, byGroup, z, a, new Map([[wa, -classCount(agg, a)]])), 'le', 0);
-      b.row(`apartB${r}_${d}`, 'rule', countTerms(agg, byGroup, z, bb, new Map([[wb, -classCount(agg, bb)]])), 'le', 0);
-      b.row(
-        `apart${r}_${d}`,
-        'rule',
-        new Map([
-          [wa, 1],
-          [wb, 1],
-        ]),
-        'le',
-        1,
-      );
-    });
-  },
-  // t, the smallest count over the domains: t ≤ count_D ≤ t + maxSkew.
-  spread: (b, agg, rule, r, byGroup) => {
-    const cs = new Set(rule.classes);
-    const t = b.variable(0, classCount(agg, cs));
-    rule.topology.zones.forEach((z, d) => {
-      b.row(`spreadLo${r}_${d}`, 'rule', countTerms(agg, byGroup, z, cs, new Map([[t, 1]]), -1), 'le', 0);
-      b.row(`spreadHi${r}_${d}`, 'rule', countTerms(agg, byGroup, z, cs, new Map([[t, -1]])), 'le', rule.maxSkew);
-    });
-  },
-  gang: (b, agg, rule, r, byGroup) => {
-    const placed = b.variable(0, 1);
-    const all = agg.groups.map((_, g) => g);
-    for (const c of rule.classes) {
-      const terms = countTerms(agg, byGroup, all, new Set([c]));
-      b.row(`gang${r}_${c}`, 'rule', terms.set(placed, -agg.classes[c]!.items.length), 'eq', 0);
-    }
-  },
-  moveLimit: (b, agg, rule, r) => {
-    const cs = new Set(rule.classes);
-    const terms = new Map<number, number>();
-    agg.pairs.forEach((p, v) => cs.has(p.c) && p.g !== agg.classes[p.c]!.current && terms.set(v, 1));
-    b.row(`moves${r}`, 'rule', terms, 'le', rule.limit);
-  },
-};
-
-function ruleRows(b: Builder, agg: Aggregate, rule: ScaleRule, r: number, byGroup: readonly number[][]): void {
-  (RULE_ROWS[rule.kind] as Rows)(b, agg, rule as never, r, byGroup);
+/** The aggregate program as each rule kind's scale part writes its rows into it (models/rules/kind.ts). */
+function ruleRowsPort(b: Builder, agg: Aggregate, byGroup: readonly number[][]): AggregateRows {
+  return {
+    agg,
+    variable: (cost, upper) => b.variable(cost, upper),
+    row: (name, terms, op, rhs) => b.row(name, 'rule', terms, op, rhs),
+    count: (groups, classes, into, coef) => countTerms(agg, byGroup, groups, classes, into, coef),
+  };
 }

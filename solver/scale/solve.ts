@@ -1,5 +1,6 @@
 import type { Highs } from 'highs';
 import type { AssignmentModel } from '../../models/model.js';
+import { scaleKindOf } from '../../models/rules/registry.js';
 import { createModel } from '../backends/highs.js';
 import { aggregate, atScale, type Aggregate } from './aggregate.js';
 import { packMethods, packPlan } from './pack.js';
@@ -268,31 +269,6 @@ export function roundCounts(agg: Aggregate, x: ArrayLike<number>): Int32Array {
     const order = [...vs].sort((a, b) => frac(b) - frac(a) || agg.pairs[a]!.cost - agg.pairs[b]!.cost);
     for (let t = 0; placed < target && order.length > 0; t++, placed++) counts[order[t % order.length]!]!++;
   });
-  repairSpread(agg, counts);
+  for (const r of agg.rules) scaleKindOf(r).repair?.(r, agg, counts);
   return counts;
-}
-
-/** Rounding can leave a zone spread's counts more than maxSkew apart: units move from the fullest zone to the
- * emptiest. */
-function repairSpread(agg: Aggregate, counts: Int32Array): void {
-  for (const r of agg.rules) {
-    if (r.kind !== 'spread') continue;
-    const cs = new Set(r.classes);
-    const zones = r.topology.zones;
-    const inZone = (d: number): number[] =>
-      zones[d]!.flatMap((g) => r.classes.map((c) => agg.pairAt(g, c))).filter((v) => v >= 0);
-    const pairsOf = zones.map((_, d) => inZone(d));
-    for (let moves = 0; moves < 10_000; moves++) {
-      const totals = pairsOf.map((vs) => vs.reduce((t, v) => t + counts[v]!, 0));
-      const hi = totals.indexOf(Math.max(...totals));
-      const lo = totals.indexOf(Math.min(...totals));
-      if (totals[hi]! - totals[lo]! <= r.maxSkew) break;
-      const from = pairsOf[hi]!.find((v) => counts[v]! > 0 && cs.has(agg.pairs[v]!.c));
-      const c = from === undefined ? -1 : agg.pairs[from]!.c;
-      const to = pairsOf[lo]!.find((v) => agg.pairs[v]!.c === c);
-      if (from === undefined || to === undefined) break;
-      counts[from]!--;
-      counts[to]!++;
-    }
-  }
 }

@@ -1,0 +1,368 @@
+import {
+  BLOCK_REASONS,
+  int64Doubles,
+  type AssignmentModel,
+  type BlockReason,
+  type ObjectiveWeights,
+  type ResourceTable,
+} from './model.js';
+import { HOSTNAME_KEY, type Snapshot } from './snapshot.js';
+import { nodeAffinityMatches, untoleratedTaints, type Toleration } from './selectors.js';
+import { hasOwn, own } from './own.js';
+import { INT64_MAX, sharedBigInt64, sharedFloat64, sharedInt32, sharedUint8 } from './shared.js';
+import type { PathIssue } from './path.js';
+import { shapesOf, type ContainerShapes } from './shapes.js';
+import {
+  fillKeyed,
+  forEachCost,
+  keyedFromDense,
+  keysOf,
+  keysOfShapes,
+  uniformTable,
+  type BlockTable,
+  type CostTable,
+} from './pairs.js';
+import { labelGroups, type CompileContext } from './rules/context.js';
+import { compileGroupRules } from './rules/registry.js';
+
+/**
+ * Model building: a validated snapshot (models/snapshot.ts) becomes the assignment model: its resource tables in
+ * exact units, its cost table, its objective weights, and its rules (the per-pair blocks here; the group rules by
+ * the compilers of the rule kinds, models/rules/).
+ */
+
+/**
+ * Compiles a validated snapshot into the assignment model.
+ * Without `costs`, c_ij is the greedy's own score against the empty node: max over requested resources k
+ * of r_jk / R_ik (0 for a container that requests nothing). Pairs that cannot fit keep cost 0; they get no variable.
+ * The large arrays are in shared memory, so the model goes to the solver threads without a copy.
+ */
+export function snapshotToModel(s: Snapshot): AssignmentModel {
+  const shapes = shapesOf(s.containers);
+  const resources = resourceTables(s, shapes);
+  const cost = costTable(s, resources, shapes);
+  const objective = objectiveWeights(s, resources);
+  const base = {
+    kind: 'snapshot' as const,
+    nodes: s.nodes.map((node) => node.name),
+    items: s.containers.map((c) => c.name),
+    resources,
+    cost,
+    sense: 'min' as const,
+    ...(s.costs === undefined ? { derivedCosts: true } : {}),
+    ...(objective ? { objective } : {}),
+  };
+  if (!hasRules(s)) return base;
+  const compiled = compileRules(s, shapes, cost, objective);
+  return { ...base, cost: compiled.cost, rules: compiled.rules };
+}
+
+/** The resource names any node or container gives, sorted. */
+function resourceNames(s: Snapshot, shapes: ContainerShapes): string[] {
+  const names = new Set<string>();
+  for (const node of s.nodes) for (const k of Object.keys(node.capacity)) names.add(k);
+  for (const j of shapes.first) for (const k of Object.keys(s.containers[j]!.requests)) names.add(k);
+  return [...names].sort();
+}
+
+/**
+ * Resources whose amounts cannot all be held exactly as 64-bit integers: above 2^63−1 milli-units with
+ * fractional amounts elsewhere (whole units would be kept at scale 1 instead). Paths name the largest value.
+ */
+export function quantityRangeIssues(s: Snapshot): PathIssue[] {
+  const issues: PathIssue[] = [];
+  // A shape's containers have the same requests: the first of the first shape over the limit is named.
+  const shapes = shapesOf(s.containers);
+  for (const name of resourceNames(s, shapes)) {
+    let fractional = false;
+    let huge: (string | number)[] | undefined;
+    const see = (v: bigint | undefined, path: (string | number)[]): void => {
+      if (v === undefined) return;
+      if (v % 1000n !== 0n) fractional = true;
+      if (v > INT64_MAX) huge ??= path;
+    };
+    s.nodes.forEach((node, i) => see(own(node.capacity, name), ['nodes', i, 'capacity', name]));
+    for (const j of shapes.first) see(own(s.containers[j]!.requests, name), ['containers', j, 'requests', name]);
+    if (huge && fractional)
+      issues.push({
+        path: huge,
+        message:
+          `quantity is above 2^63−1 milli-units while other ${name} ` +
+          `amounts have fractions: they cannot all be exact 64-bit integers`,
+      });
+  }
+  return issues;
+}
+
+/**
+ * One table per resource any node or container names, sorted by name, in milli-units (scale 3); a
+ * resource with an amount above 2^63−1 milli-units (all whole units, see quantityRangeIssues) in units.
+ */
+function resourceTables(s: Snapshot, shapes: ContainerShapes): ResourceTable[] {
+  const n = s.nodes.length;
+  const m = s.containers.length;
+  // A node's `pods` capacity caps how many containers it runs: each container asks for one pod unless it says
+  // otherwise.
+  const podsCapped = s.nodes.some((node) => hasOwn(node.capacity, 'pods'));
+  return resourceNames(s, shapes).map((name) => {
+    // A node that gives no `pods` capacity is not capped: room for every container.
+    const capacity = s.nodes.map((node) => own(node.capacity, name) ?? (name === 'pods' ? BigInt(m) * 1000n : 0n));
+    const perShape = shapes.first.map(
+      (j) => own(s.containers[j]!.requests, name) ?? (name === 'pods' && podsCapped ? 1000n : 0n),
+    );
+    const whole = capacity.some((v) => v > INT64_MAX) || perShape.some((v) => v > INT64_MAX);
+    const units = (v: bigint): bigint => (whole ? v / 1000n : v);
+    const table = sharedBigInt64(n);
+    capacity.forEach((v, i) => (table[i] = units(v)));
+    const shapeUnits = perShape.map(units);
+    const demand = sharedBigInt64(m);
+    for (let j = 0; j < m; j++) demand[j] = shapeUnits[shapes.shapeOf[j]!]!;
+    return { name, scale: whole ? 0 : 3, capacity: table, demand, perNode: false };
+  });
+}
+
+/**
+ * The greedy's own score against the empty node, max over requested resources k of r_jk / R_ik (0 for a
+ * container that requests nothing), from the same exact values converted once: by the nodes' capacity
+ * vectors and the containers' request vectors, one entry per distinct pair.
+ */
+function defaultScores(s: Snapshot, resources: readonly ResourceTable[], shapes: ContainerShapes): CostTable {
+  const cap = resources.map((r) => int64Doubles(r.capacity));
+  const dem = resources.map((r) => int64Doubles(r.demand));
+  const rows = keysOf(s.nodes.length, (i) => cap.map((c) => c[i]!).join(','));
+  const cols = keysOfShapes(shapes, (j) => dem.map((d) => d[j]!).join(','));
+  return fillKeyed(rows, cols, sharedFloat64, (i, j) => {
+    let score = 0;
+    resources.forEach((_, k) => {
+      const c = cap[k]![i]!;
+      const d = dem[k]![j]!;
+      if (c > 0 && d > 0 && d / c > score) score = d / c;
+    });
+    return score;
+  });
+}
+
+/** c_ij: the matrix (or `default`) with `pairs` over it, or the greedy's score without costs. */
+function costTable(s: Snapshot, resources: readonly ResourceTable[], shapes: ContainerShapes): CostTable {
+  const n = s.nodes.length;
+  const m = s.containers.length;
+  const costs = s.costs;
+  if (costs === undefined) return defaultScores(s, resources, shapes);
+  let table: CostTable;
+  if (costs.matrix) {
+    // The caller wrote every entry: the body's size limit bounds the matrix.
+    const dense = new Float64Array(n * m);
+    costs.matrix.forEach((row, i) => row.forEach((c, j) => (dense[i * m + j] = c)));
+    table = keyedFromDense(dense, n, m);
+  } else table = uniformTable(n, m, sharedFloat64, costs.default ?? 0);
+  if (!costs.pairs || costs.pairs.length === 0) return table;
+  const nodeIndex = new Map(s.nodes.map((node, i) => [node.name, i]));
+  const containerIndex = new Map(s.containers.map((c, j) => [c.name, j]));
+  const pairs = new Map<number, number>();
+  for (const p of costs.pairs) pairs.set(nodeIndex.get(p.node)! * m + containerIndex.get(p.container)!, p.cost);
+  return { ...table, pairs };
+}
+
+/** The objective weights, or undefined for the plain cost objective. */
+function objectiveWeights(s: Snapshot, resources: readonly ResourceTable[]): ObjectiveWeights | undefined {
+  const o = s.options?.objective ?? 'cost';
+  if (o === 'cost') return undefined;
+  const w =
+    o === 'balance'
+      ? { cost: 0, balance: 1, pack: 0 }
+      : o === 'pack'
+        ? { cost: 0, balance: 0, pack: 1 }
+        : { cost: o.cost ?? 0, balance: o.balance ?? 0, pack: o.pack ?? 0 };
+  return {
+    ...w,
+    price: s.nodes.map((n) => n.price ?? 1),
+    balanceResources: resources.flatMap((r, k) => (r.name === 'pods' ? [] : [k])),
+  };
+}
+
+function hasRules(s: Snapshot): boolean {
+  return (
+    s.options?.allowUnplaced === true ||
+    s.containers.some((c) => c.priority !== undefined) ||
+    s.nodes.some((n) => (n.taints?.length ?? 0) > 0 || n.unschedulable === true || n.ready === false) ||
+    s.containers.some(
+      (c) =>
+        c.nodeSelector ||
+        c.nodeAffinity ||
+        c.affinity?.length ||
+        c.antiAffinity?.length ||
+        c.spread?.length ||
+        c.gang !== undefined ||
+        c.current !== undefined,
+    )
+  );
+}
+
+/**
+ * Penalties for leaving containers out, lexicographic by priority: each one is more than the whole range
+ * of the weighted objective plus every penalty of the lower priorities, so placing one more container of
+ * a priority always wins over any change below it. Powers of two, so sums stay exact.
+ */
+function unplacedPenalties(s: Snapshot, cost: CostTable, objective: ObjectiveWeights | undefined): number[] {
+  const w = objective ?? { cost: 1, balance: 0, pack: 0, price: [] as number[] };
+  let range = 0;
+  const lo = new Float64Array(s.containers.length);
+  const hi = new Float64Array(s.containers.length);
+  forEachCost(cost, s.nodes.length, s.containers.length, (j, c) => {
+    if (c < lo[j]!) lo[j] = c;
+    if (c > hi[j]!) hi[j] = c;
+  });
+  for (let j = 0; j < s.containers.length; j++) range += hi[j]! - lo[j]!;
+  range = w.cost * range + w.balance + w.pack * s.nodes.reduce((t, node) => t + (node.price ?? 1), 0);
+  const priorities = [...new Set(s.containers.map((c) => c.priority ?? 1))].sort((a, b) => a - b);
+  const penaltyOf = new Map<number, number>();
+  let below = range; // the objective range plus all penalties of lower priorities
+  for (const p of priorities) {
+    const penalty = 2 ** Math.ceil(Math.log2(below + 1));
+    penaltyOf.set(p, penalty);
+    below += penalty * s.containers.filter((c) => (c.priority ?? 1) === p).length;
+  }
+  return s.containers.map((c) => penaltyOf.get(c.priority ?? 1)!);
+}
+
+/**
+ * The label keys any container's node selector or node affinity reads, and whether any reads node names
+ * (matchFields): all a node's blocks depend on besides its flags and taints.
+ */
+function referencedNodeKeys(s: Snapshot): { keys: string[]; names: boolean } {
+  const keys = new Set<string>();
+  let names = false;
+  for (const c of s.containers) {
+    for (const k of Object.keys(c.nodeSelector ?? {})) keys.add(k);
+    for (const t of c.nodeAffinity ?? []) {
+      for (const e of t.matchExpressions ?? []) keys.add(e.key);
+      if ((t.matchFields?.length ?? 0) > 0) names = true;
+    }
+  }
+  return { keys: [...keys].sort(), names };
+}
+
+/**
+ * The per-pair blocks, by keys (models/pairs.ts): cordoned or not-Ready nodes, nodeSelector and node
+ * affinity, untolerated taints, required affinity that cannot hold (a term selecting nobody, a node
+ * without the topology key), pinned containers. A node's key is what its blocks depend on (its flags,
+ * taints, the label values selectors read); a container's key is its selector, affinity, tolerations and
+ * affinity conditions. Each distinct pair of keys is evaluated once.
+ */
+function blockTable(ctx: CompileContext, current: Int32Array, affinity: ReadonlyMap<number, string[]>): BlockTable {
+  const { s, n } = ctx;
+  const code = (r: BlockReason): number => BLOCK_REASONS.indexOf(r);
+  const { keys, names } = referencedNodeKeys(s);
+  const affinityKeys = [...new Set([...affinity.values()].flat().filter((f) => f.startsWith('key:')))].sort();
+  const hasKey = (i: number, flag: string): boolean => {
+    const key = flag.slice(4);
+    return key === HOSTNAME_KEY || own(s.nodes[i]!.labels, key) !== undefined;
+  };
+  const rows = keysOf(n, (i) => {
+    const node = s.nodes[i]!;
+    return JSON.stringify([
+      node.unschedulable ?? false,
+      node.ready ?? true,
+      keys.map((k) => own(node.labels, k) ?? null),
+      node.taints ?? [],
+      names ? node.name : null,
+      affinityKeys.map((f) => hasKey(i, f)),
+    ]);
+  });
+  // A container's column depends on its shape alone: its selectors, tolerations and affinity terms.
+  const cols = keysOfShapes(ctx.shapes, (j) => {
+    const c = s.containers[j]!;
+    const flags = affinity.get(j) ?? [];
+    if (c.pinned) return JSON.stringify(['pinned', flags]);
+    return JSON.stringify([c.nodeSelector ?? null, c.nodeAffinity ?? null, c.tolerations ?? null, flags]);
+  });
+  const reason = (i: number, j: number): BlockReason => {
+    const c = s.containers[j]!;
+    const node = s.nodes[i]!;
+    if (!c.pinned) {
+      if (node.unschedulable) return 'unschedulable';
+      if (node.ready === false) return 'not-ready';
+      if (!ctx.nodeMatches(j, i)) return 'selector';
+      if (untoleratedTaints(node.taints ?? [], c.tolerations ?? []).length > 0) return 'taint';
+    }
+    const flags = affinity.get(j) ?? [];
+    return flags.some((f) => f === 'none' || !hasKey(i, f)) ? 'affinity' : '';
+  };
+  const table = fillKeyed(rows, cols, sharedUint8, (i, j) => code(reason(i, j)));
+  const pinned = s.containers.some((c) => c.pinned);
+  const pinnedTo = pinned ? Int32Array.from(s.containers, (c, j) => (c.pinned ? current[j]! : -1)) : undefined;
+  return { ...table, ...(pinnedTo ? { pinnedTo } : {}), pinnedCode: code('pinned') };
+}
+
+/** The cost of moving each container away from its current node (0 for one that runs nowhere or is pinned). */
+function moveCosts(s: Snapshot, current: Int32Array): CostTable['moves'] | undefined {
+  const defaultMove = s.options?.moveCost ?? 1;
+  let any = false;
+  const cost = sharedFloat64(s.containers.length);
+  s.containers.forEach((c, j) => {
+    if (current[j]! < 0 || c.pinned) return;
+    cost[j] = c.moveCost ?? defaultMove;
+    any = true;
+  });
+  return any ? { from: current, cost } : undefined;
+}
+
+/**
+ * Compiles the placement rules: the per-pair blocks, the group rules over topology domains, the move
+ * costs (into the cost table) and the unplaced penalty.
+ */
+function compileRules(
+  s: Snapshot,
+  shapes: ContainerShapes,
+  base: CostTable,
+  objective: ObjectiveWeights | undefined,
+): { rules: AssignmentModel['rules'] & object; cost: CostTable } {
+  const n = s.nodes.length;
+  const m = s.containers.length;
+  const nodeIndex = new Map(s.nodes.map((node, i) => [node.name, i]));
+  const current = sharedInt32(m);
+  s.containers.forEach((c, j) => (current[j] = c.current === undefined ? -1 : nodeIndex.get(c.current)!));
+  const nodeMatches = (j: number, i: number): boolean => {
+    const c = s.containers[j]!;
+    const node = s.nodes[i]!;
+    for (const [k, v] of Object.entries(c.nodeSelector ?? {})) if (own(node.labels, k) !== v) return false;
+    return c.nodeAffinity === undefined || nodeAffinityMatches(c.nodeAffinity, node.labels ?? {}, node.name);
+  };
+  // Blocks a rule asks of the block table, per container ('none', or 'key:' and a topology key).
+  const conditions = new Map<number, string[]>();
+  const block = (j: number, condition: string): void => {
+    const list = conditions.get(j);
+    if (!list) conditions.set(j, [condition]);
+    else if (!list.includes(condition)) list.push(condition);
+  };
+  const groups = labelGroups(s, shapes);
+  const ctx: CompileContext = { s, shapes, n, m, groups, topologies: new Map(), nodeMatches, block };
+  const rules = compileGroupRules(ctx);
+  for (const list of conditions.values()) list.sort();
+  const blocked = blockTable(ctx, current, conditions);
+  const moves = moveCosts(s, current);
+  const cost: CostTable = moves ? { ...base, moves } : base;
+  const unplacedPenalty = s.options?.allowUnplaced ? unplacedPenalties(s, cost, objective) : undefined;
+  const taints = s.nodes.some((node) => (node.taints?.length ?? 0) > 0)
+    ? {
+        nodes: s.nodes.map((node) => node.taints ?? []),
+        ...tolerationSets(s.containers.map((c) => c.tolerations ?? [])),
+      }
+    : undefined;
+  return {
+    rules: {
+      blocked,
+      groups: rules,
+      current,
+      ...(taints ? { taints } : {}),
+      ...(unplacedPenalty ? { unplacedPenalty } : {}),
+    },
+    cost,
+  };
+}
+
+/** Tolerations by distinct set, and the set of each container. */
+export function tolerationSets(lists: readonly (readonly Toleration[])[]): { sets: Toleration[][]; setOf: Int32Array } {
+  const { key, first } = keysOf(lists.length, (j) => JSON.stringify(lists[j]));
+  return { sets: first.map((j) => [...lists[j]!]), setOf: key };
+}

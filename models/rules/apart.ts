@@ -1,0 +1,147 @@
+import { domainIndex, type Domains, type GroupRule } from '../model.js';
+import { atMostRule } from './atMost.js';
+import { cachedTopology, selected, termOwners, type CompileContext } from './context.js';
+import { DomainCounts, perDomain, touchedDomains } from './counts.js';
+import { withCoef, type AggregateRows, type RuleKind, type ScaleRuleBase, type Topology } from './kind.js';
+
+/**
+ * apart: no domain holds both a container of `a` and one of `b` (required anti-affinity between two sets;
+ * a ∩ b = ∅). Its compiler is the anti-affinity compiler, which also builds atMost rules.
+ */
+export type ApartRule = Extract<GroupRule, { kind: 'apart' }>;
+
+export interface ApartScale extends ScaleRuleBase {
+  readonly kind: 'apart';
+  readonly a: readonly number[];
+  readonly b: readonly number[];
+  readonly topology: Topology;
+}
+
+const apartRule = (name: string, a: number[], b: number[], domains: Domains): ApartRule => ({
+  kind: 'apart',
+  name,
+  a,
+  b,
+  domains,
+});
+
+/**
+ * Anti-affinity, one term at a time, in size linear in the containers. With O the term's owners and S the
+ * containers it selects, write A = O \ S, B = O ∩ S, C = S \ O: an owner in A keeps every container of S out of
+ * its domain, and one in B keeps every other one. So each domain holds containers of at most one of A, B, C, and
+ * at most one of B: apart(A, B ∪ C), atMost(B, 1) and apart(B, C) together are exactly the owners' rules.
+ */
+function compileAntiAffinity(ctx: CompileContext): GroupRule[] {
+  const out: GroupRule[] = [];
+  for (const { owners, term } of termOwners(ctx, (j) => ctx.s.containers[j]!.antiAffinity)) {
+    const { domains } = cachedTopology(ctx, term.topologyKey);
+    const matched = selected(ctx, term, owners[0]!);
+    const name = `anti-affinity ${term.topologyKey} ${JSON.stringify(term.selector)}`;
+    const inS = new Set(matched);
+    const inO = new Set(owners);
+    const a = owners.filter((j) => !inS.has(j));
+    const b = owners.filter((j) => inS.has(j));
+    const c = matched.filter((j) => !inO.has(j));
+    const bc = [...b, ...c].sort((x, y) => x - y);
+    if (a.length > 0 && bc.length > 0) out.push(apartRule(name, a, bc, domains));
+    if (b.length > 1) out.push(atMostRule(name, b, domains, 1));
+    if (b.length > 0 && c.length > 0) out.push(apartRule(name, b, c, domains));
+  }
+  return out;
+}
+
+export const apart: RuleKind<ApartRule, ApartScale> = {
+  roles: (rule) => [
+    ['a', rule.a],
+    ['b', rule.b],
+  ],
+  constrained: (rule) => [...rule.a, ...rule.b],
+  counted: (rule) => [...rule.a, ...rule.b],
+  mapItems: (rule, map) => ({ ...rule, a: map(rule.a), b: map(rule.b) }),
+  domains: (rule) => rule.domains,
+  compile: compileAntiAffinity,
+  // N_D(A) ≤ |A| z_D and N_D(B) ≤ |B| (1 − z_D), z_D binary, per domain where both sides may go
+  rows: (rule, b, g) =>
+    rule.domains.forEach((d, k) => {
+      const a = b.inDomain(rule.a, d);
+      const bs = b.inDomain(rule.b, d);
+      if (a.length === 0 || bs.length === 0) return;
+      const z = b.newAux(1, (v) => ({ v, kind: 'present', items: rule.a, nodes: d }));
+      b.row(`apart_a_${g}_${k}`, 'rule', 'le', 0, [...a.map(withCoef(1)), [z, -rule.a.length]]);
+      b.row(`apart_b_${g}_${k}`, 'rule', 'le', rule.b.length, [...bs.map(withCoef(1)), [z, rule.b.length]]);
+    }),
+  scale: {
+    of: (rule, ctx) => {
+      const [a, b] = [ctx.classesOf(rule.a), ctx.classesOf(rule.b)];
+      return { kind: 'apart', classes: [...a, ...b], a, b, topology: ctx.topologyOf(rule.domains) };
+    },
+    rows: apartScaleRows,
+    inPatterns: true,
+    // Slots: the containers of side a on the node, and of side b.
+    node: (rule) => {
+      const inA = new Set(rule.a);
+      return {
+        slots: 2,
+        room: (state, at, c) => (state[at + (inA.has(c) ? 1 : 0)]! > 0 ? 0 : Infinity),
+        add: (state, at, c, by) => (state[at + (inA.has(c) ? 0 : 1)]! += by),
+      };
+    },
+  },
+  check: (rule, v) => {
+    const a = touchedDomains(rule.a, v);
+    const b = touchedDomains(rule.b, v);
+    const out: string[] = [];
+    a.forEach((c, d) => {
+      if (c > 0 && (b.get(d) ?? 0) > 0)
+        out.push(
+          `${rule.name}: ${v.name(rule.a.find((j) => v.where(j) === d)!)} shares ` +
+            `a domain with ${v.name(rule.b.find((j) => v.where(j) === d)!)}`,
+        );
+    });
+    return out;
+  },
+  greedy: {
+    state: (rule, model) => {
+      const domainOf = domainIndex(rule.domains, model.nodes.length);
+      const inA = new Set(rule.a);
+      const a = new DomainCounts(domainOf, rule.domains.length);
+      const b = new DomainCounts(domainOf, rule.domains.length);
+      return {
+        allows: (j, i) => domainOf[i]! < 0 || (inA.has(j) ? b : a).at(i) === 0,
+        place: (p, i) => (inA.has(p) ? a : b).add(i),
+        domainOf,
+      };
+    },
+  },
+  reason: {
+    message: "node(s) didn't match pod anti-affinity rules",
+    breaks: (rule, model, plan) => {
+      const domainOf = domainIndex(rule.domains, model.nodes.length);
+      const a = perDomain(rule.a, plan, domainOf, rule.domains.length);
+      const b = perDomain(rule.b, plan, domainOf, rule.domains.length);
+      const inA = new Set(rule.a);
+      return (j, i) => domainOf[i]! >= 0 && (inA.has(j) ? b : a)[domainOf[i]!]! > 0;
+    },
+  },
+};
+
+/** Per domain of several nodes, a binary per side: a side present in the domain only if its binary is 1. */
+function apartScaleRows(rule: ApartScale, b: AggregateRows, r: number): void {
+  const [a, bb] = [new Set(rule.a), new Set(rule.b)];
+  const size = (cs: ReadonlySet<number>): number => [...cs].reduce((t, c) => t + b.agg.classes[c]!.items.length, 0);
+  rule.topology.zones.forEach((z, d) => {
+    const wa = b.variable(0, 1);
+    const wb = b.variable(0, 1);
+    b.row(`apartA${r}_${d}`, b.count(z, a, new Map([[wa, -size(a)]])), 'le', 0);
+    b.row(`apartB${r}_${d}`, b.count(z, bb, new Map([[wb, -size(bb)]])), 'le', 0);
+    b.row(
+      `apart${r}_${d}`,
+      new Map([
+        [wa, 1],
+        [wb, 1],
+      ]),
+      'le',
+      1,
+    );
+  });
+}
