@@ -26,6 +26,28 @@ const layers = [
     message: 'code that runs in a solver thread does not import the orchestrator (solve, pool, threads, explain).',
   },
   {
+    // Each solver library is reached through its engine adapter only: everything else imports the folder's surface
+    // (index.ts: ENGINES, BACKENDS; engine.ts, backend.ts and capabilities.ts: the interfaces and claims).
+    target: [
+      './models',
+      './planning',
+      './jobs',
+      './server',
+      './cli',
+      './test',
+      './solver/*.ts',
+      './solver/!(backends)/**',
+    ],
+    from: [
+      './solver/backends/glpk.ts',
+      './solver/backends/highs.ts',
+      './solver/backends/jslp.ts',
+      './solver/backends/copy.ts',
+      './solver/backends/greedy.ts',
+    ],
+    message: "only solver/backends/ reaches an engine's internals: import solver/backends/index.ts or engine.ts.",
+  },
+  {
     target: './planning',
     from: ['./jobs', './server', './cli', './bench', './test'],
     message: 'planning/ (the use cases) imports models/ and solver/ only.',
@@ -90,6 +112,22 @@ export default tseslint.config(
       'import-x/first': 'error',
       'import-x/no-duplicates': 'error',
       'import-x/no-restricted-paths': ['error', { zones: layers }],
+    },
+  },
+  {
+    // The solver libraries are imported by their engine adapters alone (and by bench/, for native comparisons).
+    files: ['**/*.ts'],
+    ignores: ['solver/backends/**', 'bench/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['highs', 'glpk.js', 'glpk.js/node', 'javascript-lp-solver'].map((name) => ({
+            name,
+            message: 'solver libraries are reached through solver/backends/ (ENGINES, BACKENDS) only.',
+          })),
+        },
+      ],
     },
   },
   {

@@ -43,13 +43,14 @@ function meets(sense: 'min' | 'max', objective: number, bound: number, p: Object
   return slack <= NON_DECIMAL_TOLERANCE * Math.max(1, p.scale);
 }
 
-/** How each backend's run ended, for the answer. */
+/** How each backend's run ended, for the answer, named by the engine that actually ran. */
 function reportsOf(runs: readonly Finished[]): BackendReport[] {
   return runs.map((r) => {
     const res = r.result;
     if (!res) return { name: r.backend, status: r.failed ? 'failed' : 'stopped', solverMs: null };
     const status = r.stopped ? 'stopped' : res.result.status;
-    return { name: r.backend, status, solverMs: res.solverMs, ...(res.result.note ? { note: res.result.note } : {}) };
+    const note = res.result.note ? { note: res.result.note } : {};
+    return { name: res.engine ?? r.backend, status, solverMs: res.solverMs, ...note };
   });
 }
 
@@ -160,27 +161,24 @@ function withoutPlan(
   bound: number | undefined,
   notes: string[],
 ): Decided {
-  const proof = runs.find((r) => r.result?.result.status === 'infeasible')?.backend;
+  const proving = runs.find((r) => r.result?.result.status === 'infeasible');
+  const proof = proving ? (proving.result?.engine ?? proving.backend) : undefined;
   const ours = model.rules?.unplacedPenalty
     ? []
     : [...fitsNowhereReasons(model, progress.unplaceable ?? []), ...totalDemandReasons(model)];
   const none = { source: 'greedy' as const, plan: greedy, objective: null, gap: null };
-  if (proof === undefined && ours.length === 0) {
+  if (ours.length > 0) return { ...none, status: 'infeasible', bound: null, reasons: ours };
+  if (proof === undefined) {
     notes.push('no complete plan was found within the time limit');
     return { ...none, status: 'unknown', bound: bound ?? null, reasons: [] };
   }
-  const reasons: Reason[] =
-    ours.length > 0
-      ? ours
-      : [
-          {
-            kind: 'solver-proof',
-            solver: proof ?? 'glpk',
-            message:
-              `${proof} proved that no plan places every container ` +
-              '(each fits somewhere alone, but not all together)',
-          },
-        ];
+  const reasons: Reason[] = [
+    {
+      kind: 'solver-proof',
+      solver: proof,
+      message: `${proof} proved that no plan places every container (each fits somewhere alone, but not all together)`,
+    },
+  ];
   return { ...none, status: 'infeasible', bound: null, reasons };
 }
 

@@ -1,6 +1,7 @@
 import { fitsEmpty, isBlocked, type AssignmentModel } from '../models/model.js';
 import { restrictItems } from '../models/restrict.js';
-import { solveWithHighs } from './backends/highs.js';
+import { BACKENDS } from './backends/index.js';
+import { engineFor } from './strategy.js';
 import { formulate } from './formulate.js';
 import { greedyPlan } from './greedy.js';
 import { heuristicPlan } from './heuristic.js';
@@ -23,7 +24,8 @@ import { hasBlocks, withoutBlocks } from '../models/pairs.js';
  *    identical replicas give the same set), and each resource and rule is relaxed in turn on it: those
  *    whose relaxation alone makes it fit are named as causes.
  * A check is a proof either way: infeasible by a total-demand count, a container that fits nowhere, or
- * HiGHS's proof; feasible by a plan (the greedy, the local search, or HiGHS) that passes the verifier.
+ * the sub-program engine's proof (strategy.ts); feasible by a plan (the greedy, the local search, or that engine)
+ * that passes the verifier.
  * What the time does not allow is left out and `minimal` is false. Every time the conflict shrinks it is
  * posted through `progress`, so the caller has the latest one even if the worker is stopped.
  */
@@ -56,7 +58,7 @@ function feasibility(model: AssignmentModel, deadline: number): Feasibility {
   if (left < 5) return 'unknown';
   const ip = formulate(model);
   if (ip.unplaceable.length > 0) return 'conflict';
-  const r = solveWithHighs({ model, ip, timeLimitMs: left, mipGap: 0 });
+  const r = BACKENDS[engineFor('subprogram')].solve({ model, ip, timeLimitMs: left, mipGap: 0 });
   if (r.status === 'infeasible') return 'conflict';
   if (r.assignment && verifyPlan(model, r.assignment, true).valid) return 'fits';
   return 'unknown';

@@ -2,6 +2,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { AssignmentModel } from '../models/model.js';
 import type { BackendName } from '../models/options.js';
 import type { BackendResult } from './backends/backend.js';
+import type { EngineName } from './backends/engine.js';
 import type { Verification } from './verify.js';
 
 /**
@@ -29,7 +30,7 @@ export interface SolveTask {
   readonly deadline: number;
   readonly mipGap: number;
   readonly port: MessagePort;
-  /** A shared Int32Array cell: non-zero asks a running HiGHS search to stop at its next checkpoint. */
+  /** A shared Int32Array cell: non-zero asks a running search to stop at its next checkpoint (engines that can). */
   readonly stop?: SharedArrayBuffer;
   /** Symmetry-aware formulation (default true). */
   readonly symmetry?: boolean;
@@ -38,9 +39,9 @@ export interface SolveTask {
   /** The seed greedy plan, when the main thread has it already (else the worker computes it). */
   readonly greedy?: Int32Array;
   /**
-   * In the portfolio, the GLPK worker's second job: after GLPK has had `lnsAfterShare` of the time without
-   * a proof, it improves the best plan by search for the rest, taking better plans the other worker found
-   * (HiGHS incumbents the main thread relays on this port) as it goes.
+   * In the portfolio, the partner's second job: after its own engine has had `lnsAfterShare` of the time without
+   * a proof, it improves the best plan by search for the rest, taking better plans the lead found (incumbents
+   * the main thread relays on this port) as it goes.
    */
   readonly relay?: MessagePort;
   readonly lnsAfterShare?: number;
@@ -88,6 +89,8 @@ export interface WorkerResult {
   readonly solverMs: number;
   /** What produced the result's plan, when not the backend itself (a search run in its worker). */
   readonly source?: PlanSource;
+  /** The engine that ran, when not the task's solver (the scale path on an engine that can hold it). */
+  readonly engine?: EngineName;
 }
 
 /**

@@ -12,15 +12,17 @@ import { prepareVerification, verifyPlan } from './verify.js';
 import type { PlanSummary, SolveOutcome } from './outcome.js';
 import type { SolveTask, WorkerMessage, WorkerResult } from './protocol.js';
 import type { Lease } from './threads.js';
+import { CAPABILITIES, ENGINE_LABELS } from './backends/capabilities.js';
+import { portfolio, TIME } from './strategy.js';
 
 /**
  * Solves one validated model under a wall-clock deadline and returns only verified plans.
  *
- * `solver: "auto"` (the default) races HiGHS and GLPK on the same model in two worker threads (the
- * second only when a thread is idle: under load the request runs on one): the first proof (optimal or
- * infeasible) wins and the other is stopped; at the deadline every worker still running is stopped and
- * the best verified plan among their incumbents and the heuristics is returned, with the tightest bound
- * any of them proved.
+ * `solver: "auto"` (the default) races the portfolio's lead and partner (strategy.ts: HiGHS and GLPK, chosen by
+ * what they can do) on the same model in two worker threads (the second only when a thread is idle: under load
+ * the request runs on one): the first proof (optimal or infeasible) wins and the other is stopped; at the
+ * deadline every worker still running is stopped and the best verified plan among their incumbents and the
+ * heuristics is returned, with the tightest bound any of them proved.
  *
  * Statuses:
  * - optimal: a verified plan whose objective meets a proven bound: on the grid of the objective's
@@ -49,24 +51,22 @@ export interface SolveContext {
   readonly onProgress?: (p: { readonly objective?: number; readonly bound?: number }) => void;
 }
 
-/** Share of the time GLPK has in the portfolio before its worker turns to search. */
-const GLPK_SHARE_BEFORE_LNS = 0.2;
 /**
  * How often the workers' messages are read (to relay HiGHS's incumbents to the other worker, and for progress) (ms).
  */
 const RELAY_INTERVAL_MS = 200;
-/** How long HiGHS may take to stop at its next checkpoint once asked, before its thread is terminated (ms). */
-const STOP_GRACE_MS = 100;
 /** Largest nodes × containers for which a missing greedy plan is computed on the main thread. */
 const MAIN_THREAD_GREEDY_PAIRS = 20_000;
 
 interface Run {
   readonly backend: BackendName;
+  /** The portfolio's partner: it takes the lead's incumbents through the relay, and searches from them. */
+  readonly partner: boolean;
   readonly lease: Lease;
   readonly channel: MessageChannel;
-  /** The relay from HiGHS's incumbents to the GLPK worker (shared by the runs of one solve). */
+  /** The relay from the lead's incumbents to the partner (shared by the runs of one solve). */
   readonly relay: MessageChannel | undefined;
-  /** The shared stop cell HiGHS checks at its MIP checkpoints. */
+  /** The shared stop cell an engine that stops gracefully checks at its checkpoints. */
   readonly stop: Int32Array;
   /** Messages already taken off the port (to relay them), still to be read by drain. */
   readonly buffer: WorkerMessage[];
@@ -128,7 +128,7 @@ export async function solveModel(
     const timedOut = await race(model, runs, joining, deadline, watched, notes, options.timeLimitMs);
     ended.abort(new Error('the solve ended'));
     if (options.solver === 'auto' && runs.length === 1 && !atScale(model))
-      notes.push('the portfolio ran HiGHS alone: no second solver thread was free');
+      notes.push(`the portfolio ran ${ENGINE_LABELS[portfolio().lead]} alone: no second solver thread was free`);
     const decided = await settle(model, runs, ticket, ctx, notes, early());
     const timings = { totalMs: Date.now() - started, timedOut, queuedMs: ticket.waitedMs };
     // A bound that came only with the solvers' results came when they ended.
@@ -211,7 +211,7 @@ async function settle(
   return decided;
 }
 
-/** What the runs of one solve share: the model, the stop cell HiGHS checks, and the relay to the GLPK worker. */
+/** What the runs of one solve share: the model, the stop cell, and the relay from the lead to the partner. */
 interface Shared {
   readonly model: AssignmentModel;
   readonly options: SolveOptions;
@@ -222,11 +222,12 @@ interface Shared {
   readonly relay: MessageChannel | undefined;
 }
 
-/** Starts one backend on a leased thread. */
-function startRun(shared: Shared, backend: BackendName, lease: Lease): Run {
-  const { model, options, pool, relay } = shared;
+/** Starts one backend on a leased thread (the portfolio's partner with the relay from the lead). */
+function startRun(shared: Shared, backend: BackendName, lease: Lease, partner = false): Run {
+  const { model, options, pool } = shared;
+  const relay = partner ? shared.relay : undefined;
   const channel = new MessageChannel();
-  const withRelay = relay && backend === 'glpk' ? { relay: relay.port2, lnsAfterShare: GLPK_SHARE_BEFORE_LNS } : {};
+  const withRelay = relay ? { relay: relay.port2, lnsAfterShare: TIME.partnerMip.share } : {};
   const task: SolveTask = {
     kind: 'solve',
     model,
@@ -240,12 +241,13 @@ function startRun(shared: Shared, backend: BackendName, lease: Lease): Run {
     ...(shared.greedy ? { greedy: shared.greedy } : {}),
     ...withRelay,
   };
-  const transfer = relay && backend === 'glpk' ? [channel.port2, relay.port2] : [channel.port2];
+  const transfer = relay ? [channel.port2, relay.port2] : [channel.port2];
   const run: Run = {
     backend,
+    partner,
     lease,
     channel,
-    relay,
+    relay: shared.relay,
     stop: new Int32Array(shared.stopBuffer),
     buffer: [],
     task: lease.run<WorkerResult>(task, transfer, model.nodes.length * model.items.length),
@@ -254,13 +256,9 @@ function startRun(shared: Shared, backend: BackendName, lease: Lease): Run {
   return run;
 }
 
-/** Longest wait for a partner thread to free up (while nobody is queued), and its share of the time limit. */
-const PARTNER_WAIT_MS = 1000;
-const PARTNER_WAIT_SHARE = 0.25;
-
 /**
- * The lead's backend at once and, for `auto`, GLPK's on a second thread: now if one is idle, else later
- * if one frees up soon while no request waits (`joining`).
+ * The lead's backend at once and, for `auto`, the partner's on a second thread (strategy.ts's portfolio): now if
+ * one is idle, else later if one frees up soon while no request waits (`joining`).
  */
 function startRuns(
   shared: Shared,
@@ -270,15 +268,19 @@ function startRuns(
 ): { runs: Run[]; joining?: Promise<Run | undefined> } {
   const { options } = shared;
   // At cluster scale both workers would solve the same aggregate program: one thread does it.
+  const chosen = portfolio();
   if (options.solver !== 'auto' || atScale(shared.model))
-    return { runs: [startRun(shared, options.solver === 'auto' ? 'highs' : options.solver, lead)] };
-  const runs = [startRun(shared, 'highs', lead)];
+    return { runs: [startRun(shared, options.solver === 'auto' ? chosen.lead : options.solver, lead)] };
+  const runs = [startRun(shared, chosen.lead, lead)];
+  const partner = chosen.partner;
+  if (!partner) return { runs };
   const now = ticket.partner();
-  if (now) return { runs: [...runs, startRun(shared, 'glpk', now)] };
-  const waitMs = Math.min(PARTNER_WAIT_MS, PARTNER_WAIT_SHARE * options.timeLimitMs, shared.deadline - Date.now());
+  if (now) return { runs: [...runs, startRun(shared, partner, now, true)] };
+  const wait = TIME.partnerWait;
+  const waitMs = Math.min(wait.maxMs, wait.share * options.timeLimitMs, shared.deadline - Date.now());
   const joining = ticket
     .partnerSoon(waitMs, signal)
-    .then((lease) => (lease ? startRun(shared, 'glpk', lease) : undefined));
+    .then((lease) => (lease ? startRun(shared, partner, lease, true) : undefined));
   return { runs, joining };
 }
 
@@ -288,8 +290,8 @@ function startRuns(
  * deadline (or the signal) ended it.
  */
 /**
- * Reads the workers' messages as they come (every RELAY_INTERVAL_MS): HiGHS's incumbents go on to the
- * GLPK worker, and each better objective and bound to the progress callback.
+ * Reads the workers' messages as they come (every RELAY_INTERVAL_MS): the lead's incumbents go on to the
+ * partner, and each better objective and bound to the progress callback.
  */
 function poller(model: AssignmentModel, runs: readonly Run[], ctx: SolveContext): () => void {
   const relay = runs[0]?.relay;
@@ -299,7 +301,7 @@ function poller(model: AssignmentModel, runs: readonly Run[], ctx: SolveContext)
     r.buffer.push(m);
     if (m.kind === 'bound') ctx.onProgress?.({ bound: m.bound });
     if (m.kind !== 'incumbent') return;
-    if (relay && r.backend === 'highs') relay.port1.postMessage({ assignment: m.assignment });
+    if (relay && !r.partner) relay.port1.postMessage({ assignment: m.assignment });
     if (best !== undefined && sign * m.objective >= sign * best) return;
     best = m.objective;
     ctx.onProgress?.({ objective: m.objective });
@@ -397,18 +399,19 @@ async function race(
 }
 
 /**
- * Stops the runs that have not returned. After a proof, HiGHS is asked through the shared cell and given
- * STOP_GRACE_MS to return at its next checkpoint (its warm thread is kept); everything else, and
- * everything at the deadline, is terminated (its thread is replaced).
+ * Stops the runs that have not returned. After a proof, an engine that stops gracefully is asked through the
+ * shared cell and given TIME.stopGraceMs to return at its next checkpoint (its warm thread is kept); everything
+ * else, and everything at the deadline, is terminated (its thread is replaced).
  */
 async function stopAll(runs: readonly Run[], atDeadline: boolean): Promise<void> {
   const pending = runs.filter((r) => !r.settled);
   for (const r of runs) Atomics.store(r.stop, 0, 1);
-  const graceful = pending.filter((r) => r.backend === 'highs' && !atDeadline);
+  const stopsGracefully = (b: BackendName): boolean => b !== 'greedy' && CAPABILITIES[b].gracefulStop;
+  const graceful = pending.filter((r) => stopsGracefully(r.backend) && !atDeadline);
   for (const r of pending) if (!graceful.includes(r)) r.lease.terminate('stopped');
   for (const r of graceful) {
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), STOP_GRACE_MS)));
+    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), TIME.stopGraceMs)));
     const ended = await Promise.race([
       r.task.then(
         (result) => ({ result }),

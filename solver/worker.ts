@@ -1,5 +1,4 @@
 import { receiveMessageOnPort } from 'node:worker_threads';
-import type { Highs } from 'highs';
 import { fitsEmpty, isBlocked, type AssignmentModel, senseSign } from '../models/model.js';
 import { formulate } from './formulate.js';
 import { greedyPlan } from './greedy.js';
@@ -13,11 +12,11 @@ import { findConflict } from './conflict.js';
 import { lagrangianBound, assignmentBound, roundBound, tighterBound } from './bounds.js';
 import { verifyPlan, type Verification } from './verify.js';
 import type { PlanSummary } from './outcome.js';
-import { glpkLp, loadGlpk } from './backends/glpk.js';
-import { loadHighs, warmUp } from './backends/highs.js';
 import type { BackendResult, SolveHooks } from './backends/backend.js';
-import { BACKENDS } from './backends/index.js';
-import { greedyResult } from './backends/greedy.js';
+import { CAPABILITIES, ENGINE_LABELS } from './backends/capabilities.js';
+import { relaxed, type EngineName, type HeldProgram } from './backends/engine.js';
+import { BACKENDS, ENGINE_LIST, ENGINES, greedyResult, loadEngines } from './backends/index.js';
+import { engineFor, TIME } from './strategy.js';
 import { separateCovers, withRows } from './cuts.js';
 import type { IntegerProgram } from './ip.js';
 import type {
@@ -36,10 +35,11 @@ import { greedyAfterBound, scaleSolve } from './scale/solve.js';
 import { totalDemandReasons } from './reasons.js';
 
 /**
- * The solver worker thread (see protocol.ts for what it posts). It loads GLPK and HiGHS once, says it is
- * ready, then runs one task at a time: a solve (greedy, heuristic, bounds, root cuts, then its backend,
- * and in the portfolio's GLPK worker the searches) or the search for a minimal conflict. No top-level
- * await: the module graph loads synchronously, and the thread may be terminated at any moment once ready.
+ * The solver worker thread (see protocol.ts for what it posts). It loads every engine once, says it is ready,
+ * then runs one task at a time: a solve (greedy, heuristic, bounds, root cuts, then its backend, and in the
+ * portfolio's partner the searches) or the search for a minimal conflict. Which engine does what is strategy.ts's
+ * choice, by capabilities; the time each step gets is its TIME table. No top-level await: the module graph loads
+ * synchronously, and the thread may be terminated at any moment once ready.
  */
 
 /**
@@ -55,25 +55,6 @@ export function estimateSolverBytes(ip: IntegerProgram): number {
 /** WebAssembly heaps are capped at 2 GiB; leave room for the module itself and fragmentation. */
 export const DEFAULT_MEMORY_BUDGET_BYTES = 1.75 * 2 ** 30;
 
-/** Share of the search time after GLPK's turn that goes to the ejection-chain search (the rest to LNS). */
-const CHAIN_SHARE = 0.5;
-/** Its share where the node-subset search follows it instead (the chain search stalls within seconds there). */
-const CHAIN_SHARE_BEFORE_SUBSETS = 0.3;
-/** Column generation for the Dantzig–Wolfe bound gets this share of the search time, at most COLGEN_MAX_MS. */
-const COLGEN_SHARE = 0.15;
-const COLGEN_MAX_MS = 3_000;
-/** Programs up to this many variables also get GLPK's LP relaxation (and root cuts) before the search. */
-const LP_BOUND_MAX_VARIABLES = 20_000;
-/** Cutting-plane rounds at the root, and the share of the time (and the most ms) they may take. */
-const MAX_CUT_ROUNDS = 20;
-const CUT_BUDGET_SHARE = 0.15;
-const MAX_CUT_MS = 3000;
-/** Share of the time (and the most ms) the regret + local search heuristic may take. */
-const HEURISTIC_SHARE = 0.1;
-const MAX_HEURISTIC_MS = 2000;
-/** Reserve kept between the backend's own time limit and the deadline, for conversion and messaging (ms). */
-const BACKEND_RESERVE_MS = 150;
-
 const sizeOf = (ip: IntegerProgram): ProgramSize => ({
   variables: ip.varCost.length,
   constraints: ip.rows.length,
@@ -82,7 +63,8 @@ const sizeOf = (ip: IntegerProgram): ProgramSize => ({
   plain: ip.plain,
 });
 
-let highs: Highs | undefined;
+/** Whether every engine has loaded in this thread. */
+let ready = false;
 
 /** One solve: what it posts, its best bound so far, and the time left. */
 class SolveRun {
@@ -156,7 +138,7 @@ function solveTask(task: SolveTask): WorkerResult {
     const starts = startPlans(run, greedy);
     firstBounds(run, starts.target);
     if (task.solver === 'greedy') return { result: greedyResult(greedy), solverMs: 0 };
-    const solved = task.solver === 'highs' ? ip : rootCuts(run);
+    const solved = CAPABILITIES[task.solver].ownCuts ? ip : rootCuts(run);
     const needed = estimateSolverBytes(solved);
     if (needed > (task.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES)) {
       return {
@@ -169,7 +151,7 @@ function solveTask(task: SolveTask): WorkerResult {
         solverMs: 0,
       };
     }
-    const budget = run.remaining() - BACKEND_RESERVE_MS;
+    const budget = run.remaining() - TIME.reserveMs;
     if (budget <= 0) return { result: { status: 'unknown', note: 'no time left for the exact solver' }, solverMs: 0 };
     const outcome = runBackend(run, solved, budget, starts);
     // Program terms → model terms (the unplaced penalties are in the offset), like every plan's verified objective.
@@ -218,13 +200,15 @@ function scaleTask(task: SolveTask, given: Int32Array | undefined): WorkerResult
       best = { assignment: seed.assignment, objective: v.objective };
     return seed;
   };
-  if (given || task.solver === 'greedy' || !highs) seeded();
-  if (task.solver === 'greedy' || !highs) return { result: greedyResult(seeded().assignment), solverMs: 0 };
+  if (given || task.solver === 'greedy' || !ready) seeded();
+  if (task.solver === 'greedy' || !ready) return { result: greedyResult(seeded().assignment), solverMs: 0 };
   let bound: number | undefined;
+  // The scale path needs an engine with LPs, duals and programs changed in place: the pinned one if it has them.
+  const engine = engineFor('scale', task.solver);
   const outcome = scaleSolve(
-    highs,
+    ENGINES[engine],
     model,
-    task.deadline - BACKEND_RESERVE_MS,
+    task.deadline - TIME.reserveMs,
     {
       bound: (b, method) => {
         if (bound !== undefined && b <= bound) return;
@@ -247,11 +231,17 @@ function scaleTask(task: SolveTask, given: Int32Array | undefined): WorkerResult
     },
   );
   seeded();
+  // A pinned engine that cannot hold the scale path: the answer names the engine that ran, and says why.
+  const moved = engine === task.solver ? '' : `${ENGINE_LABELS[task.solver as EngineName]} ${SCALE_NEEDS}; `;
+  const note = `${moved}${outcome.note}`;
   const result: BackendResult = best
-    ? { status: 'feasible', ...best, ...(bound === undefined ? {} : { bound }), note: outcome.note }
-    : { status: 'unknown', ...(bound === undefined ? {} : { bound }), note: outcome.note };
-  return { result, solverMs: Date.now() - started, source: 'aggregate' };
+    ? { status: 'feasible', ...best, ...(bound === undefined ? {} : { bound }), note }
+    : { status: 'unknown', ...(bound === undefined ? {} : { bound }), note };
+  return { result, solverMs: Date.now() - started, source: 'aggregate', ...(moved ? { engine } : {}) };
 }
+
+/** Why a pinned engine without the scale path's capabilities (strategy.ts, NEEDS.scale) does not run it. */
+const SCALE_NEEDS = 'cannot change a program in place or stop on time, which the scale path needs: it ran on';
 
 /** The plain 0-1 model's size, counted: one binary per pair that may be used, one row per container and capacity. */
 function plainSize(model: AssignmentModel): ProgramSize['plain'] {
@@ -298,11 +288,11 @@ interface Starts {
 function startPlans(run: SolveRun, greedy: Int32Array): Starts {
   const greedyCheck = verifyPlan(run.model, greedy, true);
   let heuristic: Int32Array | null = null;
-  if (run.task.solver !== 'greedy' && run.remaining() > 4 * BACKEND_RESERVE_MS) {
+  if (run.task.solver !== 'greedy' && run.remaining() > 4 * TIME.reserveMs) {
     heuristic = heuristicPlan(
       run.model,
       greedyCheck.valid ? greedy : null,
-      Date.now() + Math.min(MAX_HEURISTIC_MS, run.remaining() * HEURISTIC_SHARE),
+      Date.now() + Math.min(TIME.heuristic.maxMs, run.remaining() * TIME.heuristic.share),
     );
   }
   const heuristicCheck = heuristic ? run.offerPlan(heuristic, 'heuristic') : undefined;
@@ -320,24 +310,39 @@ function firstBounds(run: SolveRun, target: number | undefined): void {
   const lagrangian = lagrangianBound(
     ip,
     target === undefined ? undefined : target - ip.offset,
-    Date.now() + Math.min(500, run.remaining() * 0.1),
+    Date.now() + Math.min(TIME.lagrangian.maxMs, run.remaining() * TIME.lagrangian.share),
   );
   run.bound = tighterBound(ip.sense, run.bound, run.modelBound(lagrangian)) ?? run.bound;
   run.post({ kind: 'bound', bound: run.bound, method: 'lagrangian' });
 }
 
-/** Root cutting planes for GLPK and jsLP (which have none of their own): LP, extended covers, again. */
+/**
+ * The optimum of a held LP within `ms` (its value and point), or undefined when it was not solved to optimality;
+ * the program is disposed.
+ */
+function lpOptimum(held: HeldProgram, ms: number): { readonly z: number; readonly x: Float64Array } | undefined {
+  try {
+    const s = held.solve({ timeLimitMs: ms });
+    return s.status === 'optimal' && s.x ? { z: s.objective!, x: s.x } : undefined;
+  } finally {
+    held.dispose();
+  }
+}
+
+/** Root cutting planes for the engines without cuts of their own: LP (strategy.ts's rootLp), extended covers, again. */
 function rootCuts(run: SolveRun): IntegerProgram {
   const { ip } = run;
-  if (ip.varCost.length > LP_BOUND_MAX_VARIABLES) return ip;
+  const cuts = TIME.rootCuts;
+  if (ip.varCost.length > cuts.maxVariables) return ip;
   let solved = ip;
-  const cutDeadline = Date.now() + Math.min(run.remaining() * CUT_BUDGET_SHARE, MAX_CUT_MS);
+  const cutDeadline = Date.now() + Math.min(run.remaining() * cuts.share, cuts.maxMs);
+  const engine = ENGINES[engineFor('rootLp', run.task.solver)];
   for (
     let round = 0;
-    round < MAX_CUT_ROUNDS && Date.now() < cutDeadline && run.remaining() > 4 * BACKEND_RESERVE_MS;
+    round < cuts.rounds && Date.now() < cutDeadline && run.remaining() > 4 * TIME.reserveMs;
     round++
   ) {
-    const lp = glpkLp(solved, Math.max(1, cutDeadline - Date.now()));
+    const lp = lpOptimum(engine.hold(relaxed(solved)), Math.max(1, cutDeadline - Date.now()));
     if (lp === undefined) break;
     run.offerBound(run.modelBound(lp.z), round === 0 ? 'lp' : 'lp+cuts');
     const cuts = separateCovers(solved, lp.x, solved.rows.length);
@@ -363,8 +368,8 @@ function runBackend(
     ...(stop ? { shouldStop: () => Atomics.load(stop, 0) !== 0 } : {}),
     ...(starts.heuristicValid && starts.heuristic ? { start: starts.heuristic } : {}),
   };
-  if (task.solver === 'glpk' && task.relay && task.lnsAfterShare !== undefined && searchesApply(model))
-    return glpkThenSearch(run, input, budget, starts);
+  if (task.relay && task.lnsAfterShare !== undefined && searchesApply(model))
+    return partnerThenSearch(run, input, budget, starts);
   return { result: BACKENDS[task.solver].solve(input, hooks) };
 }
 
@@ -383,11 +388,12 @@ function bestOf(model: AssignmentModel, plans: readonly (Int32Array | null | und
 
 /** The Dantzig–Wolfe bound by column generation (undefined where it does not apply or its LP fails), posted. */
 function dantzigWolfe(run: SolveRun, start: Int32Array, end: number): ReturnType<typeof columnGeneration> {
-  if (!highs) return undefined;
-  const until = Date.now() + Math.min(COLGEN_MAX_MS, Math.max(0, end - Date.now()) * COLGEN_SHARE);
+  if (!ready) return undefined;
+  const share = TIME.columnGeneration;
+  const until = Date.now() + Math.min(share.maxMs, Math.max(0, end - Date.now()) * share.share);
   let cg: ReturnType<typeof columnGeneration>;
   try {
-    cg = columnGeneration(highs, run.model, start, until);
+    cg = columnGeneration(ENGINES[engineFor('columns')], run.model, start, until);
   } catch {
     return undefined; // a failed LP leaves the bounds already proven
   }
@@ -416,7 +422,8 @@ function searchFrom(
       void run.offerPlan(plan, source);
   let from = start;
   if (chainsApply(model)) {
-    const chainEnd = Date.now() + Math.max(0, end - Date.now()) * (subsets ? CHAIN_SHARE_BEFORE_SUBSETS : CHAIN_SHARE);
+    const share = subsets ? TIME.chains.beforeSubsets : TIME.chains.share;
+    const chainEnd = Date.now() + Math.max(0, end - Date.now()) * share;
     from = chainSearch(model, from, { deadline: chainEnd, poll, onImprove: report('chains') }) ?? from;
     searches.push('ejection-chain search');
   }
@@ -431,19 +438,19 @@ function searchFrom(
 }
 
 /**
- * The portfolio's second worker: GLPK for its share of the time; without a proof by then, the
- * Dantzig–Wolfe bound and the searches from the best plan so far, taking the plans the other worker
- * finds (relayed by the main thread) as they come.
+ * The portfolio's partner (strategy.ts): its own engine for its share of the time; without a proof by then,
+ * the Dantzig–Wolfe bound and the searches from the best plan so far, taking the plans the lead finds
+ * (relayed by the main thread) as they come.
  */
-function glpkThenSearch(
+function partnerThenSearch(
   run: SolveRun,
-  input: Parameters<typeof BACKENDS.glpk.solve>[0],
+  input: Parameters<(typeof BACKENDS)[EngineName]['solve']>[0],
   budget: number,
   starts: Starts,
 ): { result: BackendResult; source?: PlanSource } {
   const { task, model, ip } = run;
   const share = task.lnsAfterShare!;
-  const result = BACKENDS.glpk.solve({ ...input, timeLimitMs: Math.max(1, Math.floor(budget * share)) });
+  const result = BACKENDS[task.solver].solve({ ...input, timeLimitMs: Math.max(1, Math.floor(budget * share)) });
   if (result.status !== 'feasible' && result.status !== 'unknown') return { result };
   const relay = task.relay!;
   const latest = (): Int32Array | undefined => {
@@ -460,13 +467,14 @@ function glpkThenSearch(
     latest(),
   ]);
   if (!start) return { result };
-  const end = task.deadline - BACKEND_RESERVE_MS;
+  const end = task.deadline - TIME.reserveMs;
   const { proved, searches } = searchFrom(run, start, dantzigWolfe(run, start, end), end, latest);
-  const glpkNote = (what: string): string => `GLPK found no proof in ${Math.round(budget * share)} ms; ${what}`;
-  if (!proved) return { result: { ...result, note: glpkNote(`${searches.join(', then ')} used the rest`) } };
+  const name = ENGINE_LABELS[task.solver as EngineName];
+  const ownNote = (what: string): string => `${name} found no proof in ${Math.round(budget * share)} ms; ${what}`;
+  if (!proved) return { result: { ...result, note: ownNote(`${searches.join(', then ')} used the rest`) } };
   // The bound is the plan's own objective, in program terms like the other results'.
   const objective = verifyPlan(model, proved, true).objective - ip.offset;
-  const note = glpkNote(
+  const note = ownNote(
     `${searches.join(', then ')} proved the plan optimal (Lagrangian branch and bound over every node)`,
   );
   return { result: { status: 'optimal', assignment: proved, objective, bound: objective, note }, source: 'subsets' };
@@ -484,7 +492,10 @@ function explainTask(task: ExplainTask): ExplainResult {
   }
 }
 
-/** Idle this long, the thread warms HiGHS up, one small LP per turn (never under load, when threads come and go). */
+/**
+ * Idle this long, the thread warms the engines up (those that compile code on first use), one small LP per turn
+ * (never under load, when threads come and go).
+ */
 const WARM_UP_AFTER_IDLE_MS = 1000;
 const WARM_UP_ROUNDS = 5;
 
@@ -493,8 +504,8 @@ function idleWarmUp(): { pause(): void; resume(): void } {
   let rounds = 0;
   let timer: NodeJS.Timeout | undefined;
   const step = (): void => {
-    if (!highs || rounds >= WARM_UP_ROUNDS) return;
-    warmUp(highs);
+    if (!ready || rounds >= WARM_UP_ROUNDS) return;
+    for (const engine of ENGINE_LIST) engine.warmUp?.();
     rounds++;
     timer = setTimeout(step, 0);
   };
@@ -516,10 +527,13 @@ serveTasks(
       warming.resume();
     }
   },
-  Promise.all([loadGlpk(), loadHighs()]).then(([, h]) => {
-    highs = h;
+  loadEngines().then(() => {
+    ready = true;
     warming.resume();
   }),
-  // HiGHS reports its heap; GLPK's is not visible and is bounded by the memory gate before each solve.
-  () => (highs as { memoryBytes?: number } | undefined)?.memoryBytes,
+  // The heaps the engines report (HiGHS's; GLPK's is not visible and is bounded by the memory gate before each solve).
+  () => {
+    const bytes = ENGINE_LIST.map((e) => e.memoryBytes?.()).filter((b): b is number => b !== undefined);
+    return bytes.length === 0 ? undefined : bytes.reduce((t, b) => t + b, 0);
+  },
 );

@@ -4,9 +4,7 @@ import { gapToProgram, parseGapFile } from '../bench/orlib.js';
 import type { AssignmentModel } from '../models/model.js';
 import type { BackendName } from '../models/options.js';
 import type { Backend, BackendResult, HookName, SolveHooks } from '../solver/backends/backend.js';
-import { loadGlpk } from '../solver/backends/glpk.js';
-import { loadHighs } from '../solver/backends/highs.js';
-import { BACKENDS } from '../solver/backends/index.js';
+import { BACKENDS, loadEngines } from '../solver/backends/index.js';
 import { formulate } from '../solver/formulate.js';
 import type { IntegerProgram } from '../solver/ip.js';
 import { verifyPlan } from '../solver/verify.js';
@@ -180,8 +178,7 @@ function runConformance(backend: Backend): void {
   describe(`backend conformance: ${backend.name}`, function () {
     this.timeout(120_000);
     before(async () => {
-      await loadGlpk();
-      await loadHighs();
+      await loadEngines();
     });
     for (const l of CASES)
       it(`keeps the contract on "${l.c.name}" (${l.c.file})`, () =>

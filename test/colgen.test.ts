@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { loadHighs } from '../solver/backends/highs.js';
+import { ENGINES } from '../solver/backends/index.js';
 import { columnGenerationApplies, columnGenerationBound, COLGEN_MAX_ITEMS } from '../solver/search/colgen.js';
 import { orlibMinimum, program, randomSingleResource, twoByTwo } from './helpers.js';
 
@@ -10,7 +10,8 @@ import { orlibMinimum, program, randomSingleResource, twoByTwo } from './helpers
 describe('Dantzig–Wolfe bound by column generation', () => {
   it('on gapd-5 (20×100) reaches 6176.1, between the LP bound HiGHS starts from (6166 after 30 s) and the published 6185', async function () {
     this.timeout(15_000);
-    const highs = await loadHighs();
+    const highs = ENGINES.highs;
+    await highs.load();
     const { model, published, start } = orlibMinimum('gapd.txt', 5);
     const bound = columnGenerationBound(highs, model, start, Date.now() + 10_000)!;
     assert.ok(bound > 6176 && bound < 6176.2, `bound ${bound}`);
@@ -19,7 +20,8 @@ describe('Dantzig–Wolfe bound by column generation', () => {
 
   it('stays at or below the published optimum on gapa-1, gapc-5 and gapd-3', async function () {
     this.timeout(20_000);
-    const highs = await loadHighs();
+    const highs = ENGINES.highs;
+    await highs.load();
     for (const [file, index] of [
       ['gapa.txt', 1],
       ['gapc.txt', 5],
@@ -33,7 +35,8 @@ describe('Dantzig–Wolfe bound by column generation', () => {
   });
 
   it('is a valid bound on 60 random instances (min and max, brute force), from any start and any deadline', async () => {
-    const highs = await loadHighs();
+    const highs = ENGINES.highs;
+    await highs.load();
     let tight = 0;
     let checked = 0;
     for (let seed = 0; seed < 60; seed++) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { ThreadPool, WorkerStoppedError } from '../solver/threads.js';
 import { DeadlineError, QueueFullError, SolverPool } from '../solver/pool.js';
-import { glpkBackend, loadGlpk } from '../solver/backends/glpk.js';
+import { BACKENDS, loadEngines } from '../solver/backends/index.js';
 import { formulate } from '../solver/formulate.js';
 import { relativeGap } from '../solver/bounds.js';
 import { prepare } from '../planning/prepare.js';
@@ -174,7 +174,7 @@ describe('limits, names and exactness', function () {
   this.timeout(60_000);
 
   it('GLPK answers a program with no columns (nothing placeable) instead of aborting its thread', async () => {
-    await loadGlpk();
+    await loadEngines();
     const { model } = snapshot({
       nodes: [{ name: 'a', capacity: { cpu: 1 } }],
       containers: [{ name: 'x', requests: { cpu: 2 } }],
@@ -182,7 +182,7 @@ describe('limits, names and exactness', function () {
     });
     const ip = formulate(model);
     assert.equal(ip.varCost.length, 0);
-    const r = glpkBackend.solve({ model, ip, timeLimitMs: 1000, mipGap: 0 });
+    const r = BACKENDS.glpk.solve({ model, ip, timeLimitMs: 1000, mipGap: 0 });
     assert.equal(r.status, 'optimal');
     assert.deepEqual(Array.from(r.assignment!), [-1]);
   });

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { Highs } from 'highs';
 import { snapshotArb } from '../bench/fuzz/cases.js';
 import { postJson, startServer, type RunningServer } from '../bench/server.js';
 import { scaleSnapshot } from '../bench/scale.js';
 import { vbpInstances, vbpSnapshot } from '../bench/vbp.js';
 import type { AssignmentModel } from '../models/model.js';
 import { validatePlanBody, validateSnapshot } from '../models/validate.js';
-import { loadHighs } from '../solver/backends/highs.js';
+import { ENGINES } from '../solver/backends/index.js';
+import type { Engine } from '../solver/backends/engine.js';
 import { greedyPlan } from '../solver/greedy.js';
 import { aggregate } from '../solver/scale/aggregate.js';
 import { patternLimits } from '../solver/scale/patterns.js';
@@ -17,14 +17,14 @@ import { bruteForce, ROOT, rng, snapshot } from './helpers.js';
 
 /** The scale path run in-process (whatever the size): every bound it posts, and its plans that verify. */
 function runScale(
-  highs: Highs,
+  engine: Engine,
   model: AssignmentModel,
   ms = 2000,
 ): { bounds: number[]; methods: string[]; plans: number[]; note: string } {
   const bounds: number[] = [];
   const methods: string[] = [];
   const plans: number[] = [];
-  const { note } = scaleSolve(highs, model, Date.now() + ms, {
+  const { note } = scaleSolve(engine, model, Date.now() + ms, {
     bound: (b, method) => void (bounds.push(b), methods.push(method)),
     plan: (assignment) => {
       const v = verifyPlan(model, assignment, true);
@@ -40,9 +40,10 @@ const tolerance = (x: number): number => 1e-6 * Math.max(1, Math.abs(x));
 
 describe('the scale path (node groups × container classes)', function () {
   this.timeout(120_000);
-  let highs: Highs;
+  let highs: Engine;
   before(async () => {
-    highs = await loadHighs();
+    highs = ENGINES.highs;
+    await highs.load();
   });
 
   it('never posts a bound above the brute-force optimum, and no plan below it (fast-check, rules and objectives)', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { gapToProgram, parseGapFile, parseKnownValues } from '../bench/orlib.js';
-import { loadHighs } from '../solver/backends/highs.js';
+import { loadEngines } from '../solver/backends/index.js';
 import { chainSearch } from '../solver/search/chains.js';
 import { greedyPlan } from '../solver/greedy.js';
 import { heuristicPlan } from '../solver/heuristic.js';
@@ -114,7 +114,7 @@ describe('large-neighbourhood search and the portfolio', () => {
   const known = parseKnownValues(readFileSync(fixturePath('gap', 'known-values.csv'), 'utf8'));
 
   it('LNS solves gap1-1 (5×15, every container freed) from the greedy plan to the published optimum', async () => {
-    await loadHighs();
+    await loadEngines();
     const g = parseGapFile(readFileSync(fixturePath('gap', 'gap1.txt'), 'utf8'), true)[0]!;
     const v = program(gapToProgram(g, 'min'));
     const start = heuristicPlan(v.model, greedyPlan(v.model), Date.now() + 100)!;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { AssignmentModel } from '../models/model.js';
-import { loadHighs } from '../solver/backends/highs.js';
+import { ENGINES, loadEngines } from '../solver/backends/index.js';
 import { columnGeneration } from '../solver/search/colgen.js';
 import { subsetSearch, subsetSearchApplies } from '../solver/search/subsets.js';
 import { verifyPlan } from '../solver/verify.js';
@@ -22,7 +22,8 @@ import {
 const FAR = (): number => Date.now() + 60_000;
 
 async function multipliersFor(model: AssignmentModel, start: Int32Array): Promise<Float64Array> {
-  return columnGeneration(await loadHighs(), model, start, Date.now() + 5_000)!.multipliers;
+  await loadEngines();
+  return columnGeneration(ENGINES.highs, model, start, Date.now() + 5_000)!.multipliers;
 }
 
 describe('exact node-subset search (Lagrangian branch and bound)', () => {

@@ -1,6 +1,7 @@
 import type { AssignmentModel } from '../../models/model.js';
 import type { BackendName } from '../../models/options.js';
-import type { IntegerProgram } from '../ip.js';
+import { assignmentFromValues, valuesFromAssignment, type IntegerProgram } from '../ip.js';
+import type { Engine } from './engine.js';
 
 /**
  * One small interface for every way of producing a plan. Outcomes are values, never exceptions:
@@ -56,4 +57,62 @@ export interface Backend {
   /** The hooks this backend honours. */
   readonly hooks: readonly HookName[];
   solve(input: SolveInput, hooks?: SolveHooks): BackendResult;
+}
+
+/**
+ * The result for a program without variables: every container unplaced (feasible only when containers may stay
+ * out, and then optimal), or infeasible.
+ */
+export function emptyProgramResult(ip: IntegerProgram): BackendResult {
+  if (ip.m > 0 && !ip.allowUnplaced) return { status: 'infeasible', note: 'no container can be placed anywhere' };
+  return { status: 'optimal', assignment: new Int32Array(ip.m).fill(-1), objective: 0, bound: 0 };
+}
+
+/** The hooks an engine honours, from what it can do. */
+function hooksOf(engine: Engine): HookName[] {
+  const { can } = engine;
+  return [
+    ...(can.progress ? (['onIncumbent', 'onBound'] as const) : []),
+    ...(can.gracefulStop ? (['shouldStop'] as const) : []),
+    ...(can.warmStart ? (['start'] as const) : []),
+  ];
+}
+
+/**
+ * An engine as a placement backend: the program held, the start plan given where the engine takes one, its
+ * solutions and bounds reported as plans and bounds, and its outcome as a result. A proof at a positive mipGap
+ * is a feasible plan with the engine's bound, not an optimal one.
+ */
+export function engineBackend(engine: Engine): Backend {
+  return {
+    name: engine.name,
+    hooks: hooksOf(engine),
+    solve({ ip, timeLimitMs, mipGap }: SolveInput, hooks: SolveHooks = {}): BackendResult {
+      if (ip.varCost.length === 0) return emptyProgramResult(ip);
+      const held = engine.hold(ip);
+      try {
+        if (hooks.start && engine.can.warmStart) held.setStart(valuesFromAssignment(ip, hooks.start));
+        const { onIncumbent, onBound, shouldStop } = hooks;
+        const s = held.solve(
+          { timeLimitMs, mipGap },
+          {
+            ...(onIncumbent ? { onSolution: (x: Float64Array) => onIncumbent(assignmentFromValues(ip, x)) } : {}),
+            ...(onBound ? { onBound } : {}),
+            ...(shouldStop ? { shouldStop } : {}),
+          },
+        );
+        const plan = s.x ? { assignment: assignmentFromValues(ip, s.x) } : {};
+        const facts = {
+          ...plan,
+          ...(s.objective === undefined ? {} : { objective: s.objective }),
+          ...(s.bound === undefined ? {} : { bound: s.bound }),
+        };
+        if (s.status === 'optimal' && mipGap > 0)
+          return { ...facts, status: 'feasible', note: 'stopped within mipGap' };
+        return { ...facts, status: s.status, ...(s.note ? { note: s.note } : {}) };
+      } finally {
+        held.dispose();
+      }
+    },
+  };
 }

@@ -1,87 +1,34 @@
 import * as highsPackage from 'highs';
 import type { Highs } from 'highs';
-import { assignmentFromValues, valuesFromAssignment, type IntegerProgram, type Row } from '../ip.js';
+import type { Row } from '../ip.js';
 import type { LinearProgram } from '../lpformat.js';
-import type { Backend, BackendResult, SolveHooks, SolveInput } from './backend.js';
-import { emptyProgramResult } from './glpk.js';
+import { CAPABILITIES } from './capabilities.js';
+import { isLp, type Engine, type HeldProgram, type Hooks, type Limits, type Solution } from './engine.js';
 
 // The package's types describe its CommonJS build; under ESM the loader is the default export either way.
 const highsLoader = (highsPackage as unknown as { default: () => Promise<Highs> }).default;
 
 /**
- * HiGHS (the `highs` package, WebAssembly) through its persistent model API, so the answer carries
- * HiGHS's own dual bound and gap. `mip_rel_gap` is set from mipGap (its default is 1e-4, not 0). The
- * model is disposed after every solve (garbage collection does not free WebAssembly memory).
- * Incumbents and bounds found during the run are reported through the hooks as they come, and the run
- * stops early when `shouldStop` says so (checked at HiGHS's MIP interrupt points).
+ * HiGHS (the `highs` package, WebAssembly) through its persistent model API: the engine that reports incumbents
+ * and its dual bound while it searches, stops at a checkpoint when asked, takes a start solution, and changes a
+ * held program in place. `mip_rel_gap` is always set (its default is 1e-4, not 0). Models are disposed after use
+ * (garbage collection does not free WebAssembly memory). HiGHS's status codes are read in this file only.
  */
 let highs: Highs | undefined;
 
-export async function loadHighs(): Promise<Highs> {
-  const loaded = highs ?? (await highsLoader());
-  highs = loaded;
-  return loaded;
+async function load(): Promise<void> {
+  highs ??= await highsLoader();
 }
 
-/**
- * Runs a small LP of the aggregate's form (classes spread over node groups under capacity rows), so that the
- * simplex code this thread runs is compiled to optimised machine code before a request needs it. A fresh
- * WebAssembly instance runs baseline code until its functions are hot: the first LP of a 5 000 × 150 000
- * snapshot took 0.6-0.8 s in a new thread and 0.15-0.3 s after five of these (some 50 ms each; a thread's
- * compiled code is its own).
- */
-export function warmUp(h: Loaded): void {
-  warmUpLp ??= warmUpProgram(20, 100);
-  const model = createModel(h, warmUpLp);
-  try {
-    model.options.set({ output_flag: false, time_limit: 5 });
-    model.run();
-  } finally {
-    model.dispose();
-  }
+function loaded(): Highs {
+  if (!highs) throw new Error('HiGHS is not loaded: call load() first');
+  return highs;
 }
 
-let warmUpLp: HighsProgram | undefined;
-
-/** x_gc ≥ 0 containers of class c on group g: each class placed in full, three resources per group. */
-function warmUpProgram(groups: number, classes: number): HighsProgram {
-  let seed = 12345;
-  const next = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
-  const nVars = groups * classes;
-  const varCost = Float64Array.from({ length: nVars }, () => 1 + Math.floor(next() * 100));
-  const rows: Row[] = [];
-  const demand = Array.from({ length: classes }, () => [1 + next() * 8, 1 + next() * 32, 1]);
-  const count = Array.from({ length: classes }, () => 1 + Math.floor(next() * 40));
-  for (let c = 0; c < classes; c++) {
-    const vars = Int32Array.from({ length: groups }, (_, g) => g * classes + c);
-    rows.push({
-      name: `c${c}`,
-      kind: 'assign',
-      op: 'eq',
-      rhs: count[c]!,
-      vars,
-      coefs: new Float64Array(groups).fill(1),
-    });
-  }
-  const total = [0, 1, 2].map((k) => demand.reduce((t, d, c) => t + d[k]! * count[c]!, 0));
-  for (let g = 0; g < groups; g++)
-    for (let k = 0; k < 3; k++) {
-      const vars = Int32Array.from({ length: classes }, (_, c) => g * classes + c);
-      const coefs = Float64Array.from(demand, (d) => d[k]!);
-      rows.push({ name: `g${g}_${k}`, kind: 'capacity', op: 'le', rhs: (1.3 * total[k]!) / groups, vars, coefs });
-    }
-  const continuous = Array.from({ length: nVars }, (_, v) => v);
-  return { sense: 'min', varCost, varUpper: new Float64Array(nVars).fill(Infinity), rows, continuous };
-}
-
-type Loaded = Highs;
-type Model = ReturnType<Loaded['createModel']>;
-
-/** What a HiGHS model is built from: the program's columns and rows (the placement program, or the scale path's). */
-export type HighsProgram = LinearProgram;
+type Model = ReturnType<Highs['createModel']>;
 
 /** The program as a HiGHS persistent model (rows in CSR form; every column integer but the continuous ones). */
-export function createModel(h: Loaded, ip: HighsProgram): Model {
+function createModel(h: Highs, ip: LinearProgram): Model {
   const C = h.constants;
   const nCols = ip.varCost.length;
   const starts = new Int32Array(ip.rows.length + 1);
@@ -113,26 +60,26 @@ export function createModel(h: Loaded, ip: HighsProgram): Model {
 }
 
 /**
- * HiGHS's callbacks for the hooks given: improving solutions, the dual bound, and the interrupt. The bound
- * is read at the MIP interrupt checkpoints and with each improving solution (mipLogging fires only when
- * HiGHS writes its log, which output_flag off turns off), and reported only when it is better.
+ * HiGHS's callbacks for the hooks given: improving solutions, the dual bound, and the interrupt. The bound is read
+ * at the MIP interrupt checkpoints and with each improving solution (mipLogging fires only when HiGHS writes its
+ * log, which output_flag off turns off), and reported only when it is better.
  */
-function callbacks(h: Loaded, ip: IntegerProgram, hooks: SolveHooks): Parameters<Model['run']>[0] {
+function callbacks(h: Highs, sense: 'min' | 'max', hooks: Hooks): Parameters<Model['run']>[0] {
   const C = h.constants;
-  const { onIncumbent, onBound, shouldStop } = hooks;
+  const { onSolution, onBound, shouldStop } = hooks;
   let last: number | undefined;
   const bound = (b: number | undefined): void => {
     if (!onBound || b === undefined || !Number.isFinite(b)) return;
-    if (last !== undefined && (ip.sense === 'min' ? b <= last : b >= last)) return;
+    if (last !== undefined && (sense === 'min' ? b <= last : b >= last)) return;
     last = b;
     onBound(b);
   };
   return {
-    ...((onIncumbent || onBound) && {
+    ...((onSolution || onBound) && {
       [C.callbackType.mipImprovingSolution]: (e: {
         data: { mip_solution?: Float64Array; mip_dual_bound?: number };
       }) => {
-        if (onIncumbent && e.data.mip_solution) onIncumbent(assignmentFromValues(ip, e.data.mip_solution));
+        if (onSolution && e.data.mip_solution) onSolution(Float64Array.from(e.data.mip_solution));
         bound(e.data.mip_dual_bound);
         return undefined;
       },
@@ -147,47 +94,143 @@ function callbacks(h: Loaded, ip: IntegerProgram, hooks: SolveHooks): Parameters
   };
 }
 
-/** HiGHS's model status and solution as a result: the status codes are read here and nowhere else. */
-function resultOf(h: Loaded, ip: IntegerProgram, model: Model, status: number, mipGap: number): BackendResult {
+/**
+ * HiGHS's model status and solution as a Solution. An LP solved to optimality has its objective as bound and its
+ * row duals; a MIP proven optimal at gap 0 has its objective as bound (HiGHS proves within its absolute
+ * tolerance mip_abs_gap, 1e-6), at a positive gap its dual bound.
+ */
+function solutionOf(h: Highs, model: Model, status: number, lp: boolean, mipGap: number): Solution {
   const C = h.constants;
-  const dualBound = Number(model.info.get('mip_dual_bound'));
-  const hasSolution = Number(model.info.get('primal_solution_status')) === 2;
-  const bound = Number.isFinite(dualBound) ? { bound: dualBound } : {};
-  const solution = (): Pick<BackendResult, 'assignment' | 'objective'> => ({
-    assignment: assignmentFromValues(ip, model.getSolution().colValue),
-    objective: model.getObjectiveValue(),
-  });
-  if (status === C.modelStatus.optimal) {
-    // HiGHS proved optimality (within its absolute tolerance mip_abs_gap, 1e-6): its objective is the bound.
-    if (mipGap > 0) return { status: 'feasible', ...solution(), ...bound, note: 'stopped within mipGap' };
-    const s = solution();
-    return { status: 'optimal', ...s, ...(s.objective === undefined ? {} : { bound: s.objective }) };
-  }
   if (status === C.modelStatus.infeasible)
-    return { status: 'infeasible', note: 'HiGHS proved that no integer solution exists' };
-  if (hasSolution)
-    return { status: 'feasible', ...solution(), ...bound, note: `HiGHS stopped: model status ${status}` };
+    return { status: 'infeasible', note: `HiGHS proved that no ${lp ? '' : 'integer '}solution exists` };
+  const optimal = status === C.modelStatus.optimal;
+  const x = optimal || Number(model.info.get('primal_solution_status')) === 2 ? model.getSolution() : undefined;
+  const values = x ? Float64Array.from(x.colValue) : undefined;
+  const objective = values ? model.getObjectiveValue() : undefined;
+  const dual = lp ? NaN : Number(model.info.get('mip_dual_bound'));
+  const bound = Number.isFinite(dual) ? { bound: dual } : {};
+  if (optimal && values && objective !== undefined) {
+    const proven = lp || mipGap === 0 ? { bound: objective } : bound;
+    return {
+      status: 'optimal',
+      x: values,
+      objective,
+      ...proven,
+      ...(lp ? { rowDual: Float64Array.from(x!.rowDual) } : {}),
+    };
+  }
+  if (values)
+    return {
+      status: 'feasible',
+      x: values,
+      objective: objective!,
+      ...bound,
+      note: `HiGHS stopped: model status ${status}`,
+    };
   return { status: 'unknown', ...bound, note: `HiGHS stopped without a solution (model status ${status})` };
 }
 
-export function solveWithHighs(input: SolveInput, hooks: SolveHooks = {}): BackendResult {
-  if (!highs) throw new Error('HiGHS is not loaded: call loadHighs() first');
-  const { ip, timeLimitMs, mipGap } = input;
-  if (ip.varCost.length === 0) return emptyProgramResult(ip);
-  const model = createModel(highs, ip);
+function hold(program: LinearProgram): HeldProgram {
+  const h = loaded();
+  const C = h.constants;
+  const model = createModel(h, program);
+  let columns = program.varCost.length;
+  let lp = isLp(program);
+  return {
+    solve: (limits: Limits, hooks: Hooks = {}) => {
+      const mipGap = limits.mipGap ?? 0;
+      model.options.set({
+        output_flag: false,
+        time_limit: Math.max(0.001, limits.timeLimitMs / 1000),
+        mip_rel_gap: mipGap,
+      });
+      const run = model.run(lp ? undefined : callbacks(h, program.sense, hooks));
+      return solutionOf(h, model, run.modelStatus, lp, mipGap);
+    },
+    setStart: (x) => model.setSolution({ colValue: Float64Array.from(x) }),
+    addColumn: (cost, upper, rows, values) => {
+      model.addCol(cost, 0, upper, { indices: Int32Array.from(rows), values: Float64Array.from(values) });
+      return columns++;
+    },
+    setColumnBounds: (col, lower, upper) => model.changeColBounds(col, lower, upper),
+    setRowBounds: (row, lower, upper) => model.changeRowBounds(row, lower, upper),
+    setCoefficient: (row, col, value) => model.changeCoefficient(row, col, value),
+    setIntegrality: (integral) => {
+      if (integral.length === 0) return;
+      const types = integral.map((i) => (i ? C.variableType.integer : C.variableType.continuous));
+      model.changeColsIntegrality({ kind: 'range', from: 0, to: integral.length - 1 }, types);
+      lp = integral.length === columns && integral.every((i) => !i);
+    },
+    dispose: () => model.dispose(),
+  };
+}
+
+/**
+ * Runs a small LP of the aggregate's form (classes spread over node groups under capacity rows), so that the
+ * simplex code this thread runs is compiled to optimised machine code before a request needs it. A fresh
+ * WebAssembly instance runs baseline code until its functions are hot: the first LP of a 5 000 × 150 000
+ * snapshot took 0.6-0.8 s in a new thread and 0.15-0.3 s after five of these (some 50 ms each; a thread's
+ * compiled code is its own).
+ */
+function warmUp(): void {
+  warmUpLp ??= warmUpProgram(20, 100);
+  const held = hold(warmUpLp);
   try {
-    model.options.set({ output_flag: false, time_limit: Math.max(0.001, timeLimitMs / 1000), mip_rel_gap: mipGap });
-    // A complete heuristic plan as the starting incumbent: HiGHS checks it and uses it as its cutoff.
-    if (hooks.start) model.setSolution({ colValue: valuesFromAssignment(ip, hooks.start) });
-    const run = model.run(callbacks(highs, ip, hooks));
-    return resultOf(highs, ip, model, run.modelStatus, mipGap);
+    held.solve({ timeLimitMs: 5000 });
   } finally {
-    model.dispose();
+    held.dispose();
   }
 }
 
-export const highsBackend: Backend = {
+let warmUpLp: LinearProgram | undefined;
+
+/** x_gc ≥ 0 containers of class c on group g: each class placed in full, three resources per group. */
+function warmUpProgram(groups: number, classes: number): LinearProgram {
+  let seed = 12345;
+  const next = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const nVars = groups * classes;
+  const varCost = Float64Array.from({ length: nVars }, () => 1 + Math.floor(next() * 100));
+  const rows: Row[] = [];
+  const demand = Array.from({ length: classes }, () => [1 + next() * 8, 1 + next() * 32, 1]);
+  const count = Array.from({ length: classes }, () => 1 + Math.floor(next() * 40));
+  for (let c = 0; c < classes; c++) {
+    const vars = Int32Array.from({ length: groups }, (_, g) => g * classes + c);
+    rows.push({
+      name: `c${c}`,
+      kind: 'assign',
+      op: 'eq',
+      rhs: count[c]!,
+      vars,
+      coefs: new Float64Array(groups).fill(1),
+    });
+  }
+  const total = [0, 1, 2].map((k) => demand.reduce((t, d, c) => t + d[k]! * count[c]!, 0));
+  for (let g = 0; g < groups; g++)
+    for (let k = 0; k < 3; k++) {
+      const vars = Int32Array.from({ length: classes }, (_, c) => g * classes + c);
+      const coefs = Float64Array.from(demand, (d) => d[k]!);
+      rows.push({ name: `g${g}_${k}`, kind: 'capacity', op: 'le', rhs: (1.3 * total[k]!) / groups, vars, coefs });
+    }
+  const continuous = Array.from({ length: nVars }, (_, v) => v);
+  return { sense: 'min', varCost, varUpper: new Float64Array(nVars).fill(Infinity), rows, continuous };
+}
+
+/** The program in CPLEX LP text, read and solved by HiGHS itself (`highs.solve`): its status and objective. */
+function solveText(lpText: string, limits: Limits): Solution {
+  const h = loaded();
+  const options = { time_limit: Math.max(0.001, limits.timeLimitMs / 1000), mip_rel_gap: limits.mipGap ?? 0 };
+  const r = h.solve(lpText, options) as unknown as { Status: string; ObjectiveValue: number };
+  if (r.Status === 'Optimal') return { status: 'optimal', objective: r.ObjectiveValue, bound: r.ObjectiveValue };
+  if (r.Status === 'Infeasible') return { status: 'infeasible' };
+  return { status: 'unknown', note: `HiGHS stopped: ${r.Status}` };
+}
+
+export const highsEngine: Engine = {
   name: 'highs',
-  hooks: ['onIncumbent', 'onBound', 'shouldStop', 'start'],
-  solve: (input, hooks) => solveWithHighs(input, hooks),
+  can: CAPABILITIES.highs,
+  load,
+  hold,
+  memoryBytes: () => (highs as { memoryBytes?: number } | undefined)?.memoryBytes,
+  warmUp,
+  solveText,
 };

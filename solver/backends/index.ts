@@ -1,17 +1,36 @@
 import type { BackendName } from '../../models/options.js';
-import type { Backend } from './backend.js';
-import { glpkBackend } from './glpk.js';
-import { jslpBackend } from './jslp.js';
+import { engineBackend, type Backend } from './backend.js';
+import type { Engine, EngineName } from './engine.js';
+import { glpkEngine } from './glpk.js';
 import { greedyBackend } from './greedy.js';
-import { highsBackend } from './highs.js';
+import { highsEngine } from './highs.js';
+import { jslpEngine } from './jslp.js';
+
+export { greedyResult } from './greedy.js';
 
 /**
- * Every backend, by the name a request uses. Adding one: its adapter file, one line here, its name in
- * models/options.ts, and its claims in test/backends.test.ts (README, "How it is built").
+ * Every engine (solver library), in the order the strategy prefers them when several can do a job (strategy.ts).
+ * Adding one: its adapter file here, one line below, its name in models/options.ts and EngineName, and its claims
+ * in test/engines.test.ts (docs/architecture.md, "Add an engine").
  */
+export const ENGINES: Readonly<Record<EngineName, Engine>> = {
+  glpk: glpkEngine,
+  highs: highsEngine,
+  jslp: jslpEngine,
+};
+
+/** The engines in order. */
+export const ENGINE_LIST: readonly Engine[] = Object.values(ENGINES);
+
+/** Every backend, by the name a request uses: each engine, and the seed greedy. */
 export const BACKENDS: Readonly<Record<BackendName, Backend>> = {
-  glpk: glpkBackend,
-  highs: highsBackend,
-  jslp: jslpBackend,
+  glpk: engineBackend(glpkEngine),
+  highs: engineBackend(highsEngine),
+  jslp: engineBackend(jslpEngine),
   greedy: greedyBackend,
 };
+
+/** Loads every engine's library in this thread. */
+export async function loadEngines(): Promise<void> {
+  await Promise.all(ENGINE_LIST.map((e) => e.load()));
+}

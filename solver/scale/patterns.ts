@@ -1,8 +1,9 @@
-import type { Highs } from 'highs';
 import type { AssignmentModel } from '../../models/model.js';
 import type { NodeLimit } from '../../models/rules/kind.js';
 import { scaleKindOf } from '../../models/rules/registry.js';
-import { createModel } from '../backends/highs.js';
+import type { Engine, HeldProgram, Solution } from '../backends/engine.js';
+import type { LinearProgram } from '../lpformat.js';
+import { TIME } from '../strategy.js';
 import type { Aggregate } from './aggregate.js';
 import type { ScaleProgram } from './program.js';
 
@@ -42,7 +43,7 @@ export function patternsApply(model: AssignmentModel, agg: Aggregate): boolean {
 }
 
 export function patternSearch(
-  highs: Highs,
+  engine: Engine,
   model: AssignmentModel,
   agg: Aggregate,
   prog: ScaleProgram,
@@ -54,26 +55,27 @@ export function patternSearch(
   const master = seededMaster(model, agg, prog, start);
   const every = everyPattern(master, patternLimits.enumerate);
   if (every) for (const p of every) if (!master.seen.has(patternKey(p))) master.add(p);
-  const lp = createModel(highs, master.program());
+  const lp = engine.hold(master.program());
+  const share = TIME.scale.patterns;
+  const until = (f: number): number => Date.now() + f * (deadline - Date.now());
   try {
-    lp.options.set({ output_flag: false, time_limit: Math.max(0.05, (deadline - Date.now()) / 1000) });
-    if (every) return completeMaster(highs, lp, master, start, deadline, hooks);
-    if (lower !== undefined && fullBins(highs, master, lower, start, Date.now() + 0.5 * (deadline - Date.now()), hooks))
+    if (every) return completeMaster(lp, master, start, deadline, hooks);
+    if (lower !== undefined && fullBins(engine, master, lower, start, until(share.fullBins), hooks))
       return { converged: false, columns: master.patterns.length };
-    const cg = generate(highs, lp, master, Date.now() + 0.4 * (deadline - Date.now()), hooks);
+    const cg = generate(lp, master, until(share.generate), hooks);
     const before = master.patterns.length;
     if (diveApplies(master)) {
-      const quick = dive(highs, master, Date.now() + 0.4 * (deadline - Date.now()), hooks);
+      const quick = dive(engine, master, until(share.dive), hooks);
       // Short of the bound: a careful dive with more of the time.
       if (!quick || quick.objective === undefined || quick.objective > Math.ceil(cg.bound - 1e-6))
-        dive(highs, master, Date.now() + 0.6 * (deadline - Date.now()), hooks, true);
+        dive(engine, master, until(share.carefulDive), hooks, true);
     }
     // The dive's columns join the master for its integer solve.
     for (const p of master.patterns.slice(before)) {
       const col = master.column(p);
-      lp.addCol(col.cost, 0, col.upper, { indices: col.rows, values: col.values });
+      lp.addColumn(col.cost, col.upper, col.rows, col.values);
     }
-    integerMaster(highs, lp, master, start, deadline, (a) => hooks.plan(a));
+    integerMaster(lp, master, start, deadline, (a) => hooks.plan(a));
     return { converged: cg.converged, columns: master.patterns.length };
   } finally {
     lp.dispose();
@@ -100,24 +102,23 @@ function seededMaster(model: AssignmentModel, agg: Aggregate, prog: ScaleProgram
  * columns. Converged (the Dantzig–Wolfe bound) only when a round priced every group exactly and found none.
  */
 function generate(
-  highs: Highs,
-  lp: ReturnType<typeof createModel>,
+  lp: HeldProgram,
   master: Master,
   until: number,
   hooks: PatternHooks,
 ): { converged: boolean; bound: number } {
   let bound = -Infinity;
   while (Date.now() < until) {
-    lp.run();
-    if (lp.getModelStatus() !== highs.constants.modelStatus.optimal) break;
-    const z = lp.getObjectiveValue() + master.prog.offset;
-    const { columns, lagrangian, exact } = master.price(lp.getSolution().rowDual, until);
+    const s = lp.solve({ timeLimitMs: until - Date.now() });
+    if (s.status !== 'optimal') break;
+    const z = s.objective! + master.prog.offset;
+    const { columns, lagrangian, exact } = master.price(s.rowDual!, until);
     bound = Math.max(bound, z + lagrangian);
     hooks.bound(z + lagrangian, 'patterns (Lagrangian)');
     if (columns.length === 0) return { converged: exact, bound };
     for (const p of columns) {
       const col = master.add(p);
-      lp.addCol(col.cost, 0, col.upper, { indices: col.rows, values: col.values });
+      lp.addColumn(col.cost, col.upper, col.rows, col.values);
     }
   }
   return { converged: false, bound };
@@ -186,18 +187,17 @@ function everyPattern(master: Master, limit: number): Pattern[] | undefined {
  * branch and bound on it, from the start plan, gives plans and a dual bound that are the model's own.
  */
 function completeMaster(
-  highs: Highs,
-  lp: ReturnType<typeof createModel>,
+  lp: HeldProgram,
   master: Master,
   start: Int32Array,
   deadline: number,
   hooks: PatternHooks,
 ): { readonly converged: boolean; readonly columns: number } {
-  lp.run();
+  const relaxed = lp.solve({ timeLimitMs: deadline - Date.now() });
   const offset = master.prog.offset;
-  const solved = lp.getModelStatus() === highs.constants.modelStatus.optimal;
-  if (solved) hooks.bound(lp.getObjectiveValue() + offset, 'every pattern (LP)');
-  const dual = integerMaster(highs, lp, master, start, deadline, (a) => hooks.plan(a));
+  const solved = relaxed.status === 'optimal';
+  if (solved) hooks.bound(relaxed.objective! + offset, 'every pattern (LP)');
+  const dual = integerMaster(lp, master, start, deadline, (a) => hooks.plan(a))?.bound;
   if (dual !== undefined) hooks.bound(dual + offset, 'every pattern (branch and bound)');
   return { converged: solved, columns: master.patterns.length };
 }
@@ -213,7 +213,7 @@ const FULL_BIN_TRIES = 3;
  * (B + 1 is a bound, and B + 1 is tried). True when a plan was proven optimal.
  */
 function fullBins(
-  highs: Highs,
+  engine: Engine,
   outer: Master,
   lower: number,
   start: Int32Array,
@@ -230,7 +230,7 @@ function fullBins(
   // Every plan's objective is a whole number of nodes' price.
   hooks.bound(prog.offset + first * price, 'whole nodes');
   for (let bins = first; bins < first + FULL_BIN_TRIES && Date.now() < deadline; bins++) {
-    const found = binsOf(highs, outer, bins, start, deadline, hooks);
+    const found = binsOf(engine, outer, bins, start, deadline, hooks);
     if (found !== 'none') return found === 'plan';
     hooks.bound(prog.offset + (bins + 1) * price, `no plan of ${bins} nodes (every pattern of little waste)`);
   }
@@ -239,7 +239,7 @@ function fullBins(
 
 /** A plan of `bins` nodes from the patterns of little waste: found, proven impossible, or not settled. */
 function binsOf(
-  highs: Highs,
+  engine: Engine,
   outer: Master,
   bins: number,
   start: Int32Array,
@@ -255,17 +255,13 @@ function binsOf(
   if (patterns.length === 0) return 'none'; // B nodes would each leave more than that
   const master = new Master(model, agg, prog);
   for (const p of patterns) master.add(p);
-  const lp = createModel(highs, master.program());
+  const lp = engine.hold(master.program());
   try {
-    lp.options.set({ output_flag: false });
-    const dual = integerMaster(highs, lp, master, start, deadline, (a) => hooks.plan(a));
-    const status = lp.getModelStatus();
-    const C = highs.constants.modelStatus;
+    const s = integerMaster(lp, master, start, deadline, (a) => hooks.plan(a));
     const price = (model.objective?.pack ?? 0) * agg.groups[0]!.price;
     // Infeasible, or optimal above B nodes: no plan of B nodes exists.
-    if (status === C.infeasible || (status === C.optimal && lp.getObjectiveValue() > bins * price + 1e-6))
-      return 'none';
-    return status === C.optimal && dual !== undefined ? 'plan' : 'open';
+    if (s?.status === 'infeasible' || (s?.status === 'optimal' && s.objective! > bins * price + 1e-6)) return 'none';
+    return s?.status === 'optimal' && s.bound !== undefined ? 'plan' : 'open';
   } finally {
     lp.dispose();
   }
@@ -364,7 +360,7 @@ class Master {
   }
 
   /** The whole master as a program: auxiliary columns first, then one column per pattern. */
-  program(): Parameters<typeof createModel>[1] {
+  program(): LinearProgram {
     const cols = [
       ...this.aux.map((a) => ({ ...a, rows: Int32Array.from(a.rows), values: Float64Array.from(a.values) })),
       ...this.patterns.map((p) => this.column(p)),
@@ -608,31 +604,25 @@ function branchAndBound(
 }
 
 /**
- * The master with integer columns over the patterns found, from the start plan; its plan is given to `plan`.
- * Returns HiGHS's dual bound (master terms; a bound of the model only when every pattern is in the master).
+ * The master with integer columns over the patterns found, from the start plan; its plan is given to `plan`. Its
+ * outcome: `bound` is the engine's dual bound (master terms; a bound of the model only when every pattern is in the
+ * master). Undefined when too little time is left.
  */
 function integerMaster(
-  highs: Highs,
-  lp: ReturnType<typeof createModel>,
+  lp: HeldProgram,
   master: Master,
   start: Int32Array,
   deadline: number,
   plan: (a: Int32Array) => number | undefined,
-): number | undefined {
+): Solution | undefined {
   const ms = deadline - Date.now();
   if (ms < 100) return undefined;
-  const C = highs.constants;
   const total = master.aux.length + master.patterns.length;
-  const types = Array.from({ length: total }, (_, v) =>
-    v < master.aux.length && !master.aux[v]!.integer ? C.variableType.continuous : C.variableType.integer,
-  );
-  lp.changeColsIntegrality({ kind: 'range', from: 0, to: total - 1 }, types);
-  lp.options.set({ time_limit: Math.max(0.05, ms / 1000), mip_rel_gap: 1e-6 });
-  lp.setSolution({ colValue: startValues(master, start) });
-  lp.run();
-  const dual = Number(lp.info.get('mip_dual_bound'));
-  if (Number(lp.info.get('primal_solution_status')) === 2) plan(assignmentOf(master, lp.getSolution().colValue));
-  return Number.isFinite(dual) ? dual : undefined;
+  lp.setIntegrality(Array.from({ length: total }, (_, v) => !(v < master.aux.length && !master.aux[v]!.integer)));
+  lp.setStart(startValues(master, start));
+  const s = lp.solve({ timeLimitMs: ms, mipGap: 1e-6 });
+  if (s.x) plan(assignmentOf(master, s.x));
+  return s;
 }
 
 /** The start plan as master values: its patterns' counts (auxiliary columns from the program's own rule). */
@@ -677,7 +667,7 @@ function diveApplies(master: Master): boolean {
  * again, until every container is in a committed pattern. The committed nodes are the plan.
  */
 function dive(
-  highs: Highs,
+  engine: Engine,
   master: Master,
   deadline: number,
   hooks: PatternHooks,
@@ -686,21 +676,20 @@ function dive(
   const { agg } = master;
   const nodesLeft = Int32Array.from(agg.groups, (gr) => gr.nodes.length);
   const committed: [number, number][] = [];
-  const lp = createModel(highs, master.program());
+  const lp = engine.hold(master.program());
   const caps = master.caps;
   try {
-    lp.options.set({ output_flag: false, time_limit: Math.max(0.05, (deadline - Date.now()) / 1000) });
     while (caps.some((c) => c > 0) && Date.now() < deadline) {
-      lp.run();
-      if (lp.getModelStatus() !== highs.constants.modelStatus.optimal) break;
-      const { columns } = master.price(lp.getSolution().rowDual, deadline);
+      const s = lp.solve({ timeLimitMs: deadline - Date.now() });
+      if (s.status !== 'optimal') break;
+      const { columns } = master.price(s.rowDual!, deadline);
       for (const p of columns) {
         const col = master.add(p);
-        lp.addCol(col.cost, 0, Math.min(col.upper, nodesLeft[p.g]!), { indices: col.rows, values: col.values });
+        lp.addColumn(col.cost, Math.min(col.upper, nodesLeft[p.g]!), col.rows, col.values);
       }
       if (columns.length > 0) continue;
       // Every pattern the LP uses whole is committed at once (its whole part); else the largest, once.
-      const x = lp.getSolution().colValue;
+      const x = s.x!;
       const order = master.patterns.map((_, k) => k).filter((k) => x[k]! > 1e-9);
       order.sort((a, b) => x[b]! - x[a]! || a - b);
       if (order.length === 0) break;
@@ -721,7 +710,7 @@ function dive(
 /** Commits `count` nodes of pattern k (as many as the classes and nodes left allow), and closes what no longer fits. */
 function commit(
   master: Master,
-  lp: ReturnType<typeof createModel>,
+  lp: HeldProgram,
   k: number,
   count: number,
   nodesLeft: Int32Array,
@@ -730,18 +719,18 @@ function commit(
   const p = master.patterns[k]!;
   let n = Math.min(count, nodesLeft[p.g]!);
   for (const [c, a] of p.take) n = Math.min(n, Math.floor(master.caps[c]! / a));
-  if (n <= 0) return void lp.changeColBounds(k, 0, 0);
+  if (n <= 0) return void lp.setColumnBounds(k, 0, 0);
   committed.push([k, n]);
   nodesLeft[p.g]! -= n;
   for (const [c, a] of p.take) {
     master.caps[c]! -= n * a;
     const r = master.assignRow[c]!;
-    lp.changeRowBounds(r, master.rows[r]!.op === 'eq' ? master.caps[c]! : -Infinity, master.caps[c]!);
+    lp.setRowBounds(r, master.rows[r]!.op === 'eq' ? master.caps[c]! : -Infinity, master.caps[c]!);
   }
-  lp.changeRowBounds(master.convexity[p.g]!, -Infinity, nodesLeft[p.g]!);
+  lp.setRowBounds(master.convexity[p.g]!, -Infinity, nodesLeft[p.g]!);
   master.patterns.forEach((q, j) => {
     if (q.g === p.g || q.take.some(([c, a]) => a > master.caps[c]!))
-      lp.changeColBounds(j, 0, q.take.some(([c, a]) => a > master.caps[c]!) ? 0 : nodesLeft[q.g]!);
+      lp.setColumnBounds(j, 0, q.take.some(([c, a]) => a > master.caps[c]!) ? 0 : nodesLeft[q.g]!);
   });
 }
 

@@ -1,6 +1,6 @@
 import type { AssignmentModel } from '../../models/model.js';
 import type { Row } from '../ip.js';
-import type { HighsProgram } from '../backends/highs.js';
+import type { LinearProgram } from '../lpformat.js';
 import type { AggregateRows } from '../../models/rules/kind.js';
 import { scaleKindOf } from '../../models/rules/registry.js';
 import type { Aggregate } from './aggregate.js';
@@ -14,7 +14,7 @@ import type { Aggregate } from './aggregate.js';
  * bound for the model. Its LP relaxation is the LP relaxation of the per-node model (identical nodes are
  * interchangeable there), at the size of groups × classes.
  */
-export interface ScaleProgram extends HighsProgram {
+export interface ScaleProgram extends LinearProgram {
   /** Variables 0..pairs−1 are the y_p, in the aggregate's pair order; then z_g (pack), u (balance), rule variables. */
   readonly pairs: number;
   /** z_g's variable per group (−1 without pack). */

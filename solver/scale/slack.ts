@@ -1,5 +1,4 @@
-import type { Highs } from 'highs';
-import type { createModel } from '../backends/highs.js';
+import type { HeldProgram } from '../backends/engine.js';
 import type { ScaleProgram } from './program.js';
 
 /**
@@ -14,8 +13,6 @@ import type { ScaleProgram } from './program.js';
 const FACTORS = [0.9, 0.7];
 /** A capacity row is full at this share of its room. */
 const FULL = 0.99;
-
-type Model = ReturnType<typeof createModel>;
 
 interface CapacityRow {
   readonly row: number;
@@ -32,8 +29,7 @@ interface CapacityRow {
  * to `pack`. The model is left as it was.
  */
 export function slackTrials(
-  highs: Highs,
-  lp: Model,
+  lp: HeldProgram,
   prog: ScaleProgram,
   x: Float64Array,
   dual: Float64Array,
@@ -52,10 +48,8 @@ export function slackTrials(
       if (Date.now() >= until) return trials;
       const shrunk = full.filter((r) => r.resource === k);
       for (const r of shrunk) scale(lp, r, f);
-      lp.options.set({ time_limit: Math.max(0.05, (until - Date.now()) / 1000) });
-      lp.run();
-      const solved = lp.getModelStatus() === highs.constants.modelStatus.optimal;
-      const counts = solved ? Float64Array.from(lp.getSolution().colValue) : undefined;
+      const solved = lp.solve({ timeLimitMs: until - Date.now() });
+      const counts = solved.status === 'optimal' ? solved.x : undefined;
       for (const r of shrunk) scale(lp, r, 1);
       trials++;
       if (counts) pack(counts);
@@ -88,7 +82,7 @@ function isFull(prog: ScaleProgram, r: CapacityRow, x: Float64Array): boolean {
 }
 
 /** The row's room set to `f` of the real one. */
-function scale(lp: Model, r: CapacityRow, f: number): void {
-  if (r.used >= 0) lp.changeCoefficient(r.row, r.used, r.coef * f);
-  else lp.changeRowBounds(r.row, -Infinity, r.rhs * f);
+function scale(lp: HeldProgram, r: CapacityRow, f: number): void {
+  if (r.used >= 0) lp.setCoefficient(r.row, r.used, r.coef * f);
+  else lp.setRowBounds(r.row, -Infinity, r.rhs * f);
 }

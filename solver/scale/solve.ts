@@ -1,7 +1,7 @@
-import type { Highs } from 'highs';
 import type { AssignmentModel } from '../../models/model.js';
 import { scaleKindOf } from '../../models/rules/registry.js';
-import { createModel } from '../backends/highs.js';
+import { relaxed, type Engine, type Solution } from '../backends/engine.js';
+import { TIME } from '../strategy.js';
 import { aggregate, atScale, type Aggregate } from './aggregate.js';
 import { packMethods, packPlan } from './pack.js';
 import { patternSearch, patternsApply } from './patterns.js';
@@ -29,17 +29,6 @@ export interface ScaleOutcome {
   readonly proven: boolean;
 }
 
-/**
- * Share of the time the LP relaxation may take (a cap: it takes 0.2-0.8 s at 5 000 × 150 000, and without it
- * there is no bound and no counts to pack), and the time kept back for packing the last counts.
- */
-const LP_SHARE = 0.6;
-const PACK_RESERVE_FACTOR = 2;
-const MIN_MIP_MS = 200;
-/** Where the pattern formulation applies, the aggregate's branch and bound gets this share, the patterns the rest. */
-const MIP_SHARE_BEFORE_PATTERNS = 0.15;
-const MIN_PATTERN_MS = 500;
-
 /** LP objective values carry HiGHS's tolerances: bounds are moved down by this (relative, at least absolute). */
 const LP_TOLERANCE = 1e-7;
 const safeBound = (z: number): number => z - LP_TOLERANCE * Math.max(1, Math.abs(z));
@@ -49,10 +38,8 @@ const safeBound = (z: number): number => z - LP_TOLERANCE * Math.max(1, Math.abs
  * time left holds the greedy (some 6 µs per container) several times over, the LP bound comes first and the
  * greedy follows in the same thread, instead of delaying the bound by it.
  */
-const GREEDY_AFTER_BOUND_MS = 5000;
-
 export function greedyAfterBound(model: AssignmentModel, remainingMs: number): boolean {
-  return atScale(model) && remainingMs >= GREEDY_AFTER_BOUND_MS + 0.02 * model.items.length;
+  return atScale(model) && remainingMs >= TIME.scale.greedyAfterBoundMs + 0.02 * model.items.length;
 }
 
 /**
@@ -60,7 +47,7 @@ export function greedyAfterBound(model: AssignmentModel, remainingMs: number): b
  * asked for only then.
  */
 export function scaleSolve(
-  highs: Highs,
+  engine: Engine,
   model: AssignmentModel,
   deadline: number,
   hooks: ScaleHooks,
@@ -89,18 +76,18 @@ export function scaleSolve(
   const pack = (counts: ArrayLike<number>): void => {
     for (const method of packMethods(model)) offer(packPlan(model, agg, counts, method));
   };
-  const { lp, packMs, trials } = relaxation(highs, model, agg, prog, deadline, { bound, offer, pack });
+  const { lp, packMs, trials } = relaxation(engine, model, agg, prog, deadline, { bound, offer, pack });
   if (lp?.status === 'infeasible') return { note: 'the aggregate LP is infeasible', proven: false };
   if (!lp?.x) return { note: 'the aggregate LP found no solution in time', proven: false };
   const patterns = patternsApply(model, agg);
-  const left = deadline - Date.now() - PACK_RESERVE_FACTOR * packMs - 100;
-  const mipMs = patterns ? left * MIP_SHARE_BEFORE_PATTERNS : left;
-  const mip = mipMs < MIN_MIP_MS ? undefined : aggregateMip(highs, prog, mipMs, pack);
+  const left = deadline - Date.now() - TIME.scale.packReserveFactor * packMs - 100;
+  const mipMs = patterns ? left * TIME.scale.mipBeforePatterns : left;
+  const mip = mipMs < TIME.scale.minMipMs ? undefined : aggregateMip(engine, prog, mipMs, pack);
   if (mip?.bound !== undefined) bound(safeBound(mip.bound + prog.offset), 'aggregate branch and bound');
   const start = best?.assignment ?? fallback?.();
   const columns =
-    patterns && start && deadline - Date.now() > MIN_PATTERN_MS
-      ? patternPhase(highs, model, agg, prog, start, deadline - PACK_RESERVE_FACTOR * packMs, {
+    patterns && start && deadline - Date.now() > TIME.scale.minPatternMs
+      ? patternPhase(engine, model, agg, prog, start, deadline - TIME.scale.packReserveFactor * packMs, {
           bound: (b, method) => bound(safeBound(b), method),
           plan: offer,
           lower,
@@ -115,15 +102,12 @@ export function scaleSolve(
   };
 }
 
-/** Share of the time after the first plan that the LPs with room (slack.ts) may take. */
-const SLACK_SHARE = 0.25;
-
 /**
  * The aggregate's LP relaxation: its bound posted at once, its counts rounded and packed (every method),
- * then the LPs with room on the same model, each one's counts packed by most room.
+ * then the LPs with room on the same program, each one's counts packed by most room.
  */
 function relaxation(
-  highs: Highs,
+  engine: Engine,
   model: AssignmentModel,
   agg: Aggregate,
   prog: ScaleProgram,
@@ -133,31 +117,29 @@ function relaxation(
     offer(a: Int32Array): number | undefined;
     pack(counts: ArrayLike<number>): void;
   },
-): { lp: HighsRun | undefined; packMs: number; trials: number } {
-  const relaxed = { ...prog, continuous: Array.from(prog.varCost, (_, v) => v) };
-  const lpModel = createModel(highs, relaxed);
+): { lp: Solution | undefined; packMs: number; trials: number } {
+  const held = engine.hold(relaxed(prog));
   try {
-    const lp = runModel(highs, lpModel, relaxed, (deadline - Date.now()) * LP_SHARE);
+    const lp = held.solve({ timeLimitMs: (deadline - Date.now()) * TIME.scale.lp });
     if (!lp.x) return { lp, packMs: 0, trials: 0 };
-    if (lp.status === 'optimal') use.bound(safeBound(lp.objective + prog.offset), 'aggregate LP');
+    if (lp.status === 'optimal') use.bound(safeBound(lp.objective! + prog.offset), 'aggregate LP');
     const packStart = Date.now();
     use.pack(roundCounts(agg, lp.x));
     const packMs = Date.now() - packStart;
-    if (lp.status !== 'optimal') return { lp, packMs, trials: 0 };
-    const dual = Float64Array.from(lpModel.getSolution().rowDual);
-    const until = Date.now() + SLACK_SHARE * (deadline - Date.now());
-    const trials = slackTrials(highs, lpModel, prog, lp.x, dual, until, (x) =>
+    if (lp.status !== 'optimal' || !lp.rowDual) return { lp, packMs, trials: 0 };
+    const until = Date.now() + TIME.scale.slack * (deadline - Date.now());
+    const trials = slackTrials(held, prog, lp.x, lp.rowDual, until, (x) =>
       use.offer(packPlan(model, agg, roundCounts(agg, x), 'most-room')),
     );
     return { lp, packMs, trials };
   } finally {
-    lpModel.dispose();
+    held.dispose();
   }
 }
 
 /** The pattern search from the best plan so far (`lower`: the best bound so far); what it did, for the note. */
 function patternPhase(
-  highs: Highs,
+  engine: Engine,
   model: AssignmentModel,
   agg: Aggregate,
   prog: ScaleProgram,
@@ -167,87 +149,43 @@ function patternPhase(
 ): string {
   try {
     const lower = Number.isFinite(hooks.lower) ? hooks.lower : undefined;
-    const cg = patternSearch(highs, model, agg, prog, start, until, hooks, lower);
+    const cg = patternSearch(engine, model, agg, prog, start, until, hooks, lower);
     return `, ${cg.columns} patterns${cg.converged ? ' (Dantzig–Wolfe bound reached)' : ''}`;
   } catch (err) {
-    // What was posted stands; HiGHS's validation errors are reported, not thrown.
+    // What was posted stands; the engine's validation errors are reported, not thrown.
     return `, the pattern search stopped: ${err instanceof Error ? err.message : String(err)}`;
   }
 }
 
-/** HiGHS on the aggregate program: the first counts it finds are packed at once, the last when it stops. */
+/**
+ * The engine's branch and bound on the aggregate program: the first counts it finds are packed at once, the last
+ * when it stops. Its C++ exceptions abort the WebAssembly instance: the caller learns of it as a RuntimeError.
+ */
 function aggregateMip(
-  highs: Highs,
+  engine: Engine,
   prog: ScaleProgram,
   ms: number,
   pack: (counts: ArrayLike<number>) => void,
-): HighsRun | undefined {
-  let packed = false;
-  const mip = runHighs(highs, prog, ms, undefined, (x) => {
-    if (packed) return;
-    packed = true;
-    pack(x);
-  });
-  if (mip?.x) pack(mip.x);
-  return mip;
-}
-
-interface HighsRun {
-  readonly status: 'optimal' | 'feasible' | 'infeasible' | 'unknown';
-  readonly objective: number;
-  readonly bound?: number;
-  readonly x?: Float64Array;
-}
-
-function runHighs(
-  h: Highs,
-  prog: ScaleProgram,
-  ms: number,
-  start?: Float64Array,
-  onSolution?: (x: Float64Array) => void,
-): HighsRun | undefined {
+): Solution | undefined {
   if (ms <= 0) return undefined;
-  const model = createModel(h, prog);
-  // HiGHS's C++ exceptions abort the WebAssembly instance: the caller learns of it as a RuntimeError.
+  let packed = false;
+  const held = engine.hold(prog);
   try {
-    return runModel(h, model, prog, ms, start, onSolution);
+    const mip = held.solve(
+      { timeLimitMs: ms, mipGap: 1e-6 },
+      {
+        onSolution: (x) => {
+          if (packed) return;
+          packed = true;
+          pack(x);
+        },
+      },
+    );
+    if (mip.x) pack(mip.x);
+    return mip;
   } finally {
-    model.dispose();
+    held.dispose();
   }
-}
-
-/** runHighs on a model the caller made (and disposes). */
-function runModel(
-  h: Highs,
-  model: ReturnType<typeof createModel>,
-  prog: ScaleProgram,
-  ms: number,
-  start?: Float64Array,
-  onSolution?: (x: Float64Array) => void,
-): HighsRun {
-  model.options.set({ output_flag: false, time_limit: Math.max(0.05, ms / 1000), mip_rel_gap: 1e-6 });
-  if (start) model.setSolution({ colValue: start });
-  const C = h.constants;
-  const callbacks = onSolution && {
-    [C.callbackType.mipImprovingSolution]: (e: { data: { mip_solution?: Float64Array } }) => {
-      if (e.data.mip_solution) onSolution(Float64Array.from(e.data.mip_solution));
-      return undefined;
-    },
-  };
-  const status = model.run(callbacks).modelStatus;
-  if (status === C.modelStatus.infeasible) return { status: 'infeasible', objective: NaN };
-  const hasSolution = Number(model.info.get('primal_solution_status')) === 2;
-  const dual = Number(model.info.get('mip_dual_bound'));
-  const optimal = status === C.modelStatus.optimal;
-  const x = hasSolution || optimal ? Float64Array.from(model.getSolution().colValue) : undefined;
-  const objective = x ? model.getObjectiveValue() : NaN;
-  const bound = prog.continuous.length === prog.varCost.length ? (optimal ? objective : undefined) : dual;
-  return {
-    status: optimal ? 'optimal' : x ? 'feasible' : 'unknown',
-    objective,
-    ...(bound !== undefined && Number.isFinite(bound) ? { bound } : {}),
-    ...(x ? { x } : {}),
-  };
 }
 
 /**

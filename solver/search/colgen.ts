@@ -1,4 +1,4 @@
-import type { Highs } from 'highs';
+import type { Engine, HeldProgram } from '../backends/engine.js';
 import { senseSign, type AssignmentModel } from '../../models/model.js';
 import { maxOf } from '../../models/own.js';
 import { knapsacksApply, knapsacksOf, type Knapsacks } from './knapsacks.js';
@@ -77,12 +77,12 @@ function knapsack(
  * undefined where the bound does not apply.
  */
 export function columnGenerationBound(
-  highs: Highs,
+  engine: Engine,
   model: AssignmentModel,
   start: Int32Array,
   deadline: number,
 ): number | undefined {
-  return columnGeneration(highs, model, start, deadline)?.bound;
+  return columnGeneration(engine, model, start, deadline)?.bound;
 }
 
 export interface ColumnGenerationResult {
@@ -96,7 +96,7 @@ export interface ColumnGenerationResult {
 
 /** Column generation as in columnGenerationBound, with the multipliers of the best bound. */
 export function columnGeneration(
-  highs: Highs,
+  engine: Engine,
   model: AssignmentModel,
   start: Int32Array,
   deadline: number,
@@ -104,7 +104,7 @@ export function columnGeneration(
   const k = knapsacksOf(model);
   if (!k) return undefined;
   const { n, m } = k;
-  const master = new Master(highs, k);
+  const master = new Master(engine, k, deadline);
   try {
     for (let i = 0; i < n; i++)
       master.addColumn(
@@ -144,33 +144,29 @@ export function columnGeneration(
  * node at most one packing" (n). It only proposes multipliers; every bound is computed exactly elsewhere.
  */
 class Master {
-  private readonly lp: ReturnType<Highs['createModel']>;
+  private readonly lp: HeldProgram;
   private readonly seen = new Set<string>();
 
   constructor(
-    highs: Highs,
+    engine: Engine,
     private readonly k: Knapsacks,
+    private readonly deadline: number,
   ) {
-    const rows = k.m + k.n;
-    this.lp = highs.createModel({
-      numCols: 0,
-      numRows: rows,
-      sense: highs.constants.objectiveSense.minimize,
-      colCost: new Float64Array(0),
-      colLower: new Float64Array(0),
-      colUpper: new Float64Array(0),
-      rowLower: Float64Array.from({ length: rows }, (_, r) => (r < k.m ? 1 : -Infinity)),
-      rowUpper: new Float64Array(rows).fill(1),
-      matrix: {
-        format: 'csc',
-        numRows: rows,
-        numCols: 0,
-        starts: new Int32Array(1),
-        indices: new Int32Array(0),
-        values: new Float64Array(0),
-      },
+    // No columns yet: rows "container j once" (= 1), then "node i at most one packing" (≤ 1).
+    const empty = { vars: new Int32Array(0), coefs: new Float64Array(0) };
+    this.lp = engine.hold({
+      sense: 'min',
+      varCost: new Float64Array(0),
+      varUpper: new Float64Array(0),
+      continuous: [],
+      rows: Array.from({ length: k.m + k.n }, (_, r) => ({
+        name: r < k.m ? `once${r}` : `node${r - k.m}`,
+        kind: 'assign' as const,
+        op: r < k.m ? ('eq' as const) : ('le' as const),
+        rhs: 1,
+        ...empty,
+      })),
     });
-    this.lp.options.set({ output_flag: false });
   }
 
   /** Adds node i's packing of `items` unless it is already a column; whether it was added. */
@@ -181,19 +177,16 @@ class Master {
     const m = this.k.m;
     let c = 0;
     for (const j of items) c += this.k.cost[i * m + j]!;
-    this.lp.addCol(c, 0, 1, {
-      indices: Int32Array.from([...items, m + i]),
-      values: new Float64Array(items.length + 1).fill(1),
-    });
+    this.lp.addColumn(c, 1, [...items, m + i], new Float64Array(items.length + 1).fill(1));
     return true;
   }
 
-  /** Solves the master: its row duals and value, or undefined when HiGHS gives no duals. */
+  /** Solves the master: its row duals and value, or undefined when the LP gives no duals. */
   solve(): { duals: Float64Array; value: number } | undefined {
-    this.lp.run();
-    const duals = this.lp.getSolution().rowDual;
-    if (!duals || duals.length < this.k.m + this.k.n) return undefined;
-    return { duals: Float64Array.from(duals), value: this.lp.getObjectiveValue() };
+    const s = this.lp.solve({ timeLimitMs: this.deadline - Date.now() });
+    const duals = s.rowDual;
+    if (s.status !== 'optimal' || !duals || duals.length < this.k.m + this.k.n) return undefined;
+    return { duals, value: s.objective! };
   }
 
   /** A packing's reduced cost in the master: its cost less its containers' and its node's duals. */

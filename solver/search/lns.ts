@@ -1,13 +1,15 @@
 import { demandUnits, type AssignmentModel, senseSign } from '../../models/model.js';
 import { restrictItems } from '../../models/restrict.js';
-import { solveWithHighs } from '../backends/highs.js';
+import { BACKENDS } from '../backends/index.js';
+import { engineFor, TIME } from '../strategy.js';
 import { formulate } from '../formulate.js';
 import { verifyPlan } from '../verify.js';
 import { searchesApply, seededRandom, type SearchOptions } from './options.js';
 
 /**
  * Large-neighbourhood search with exact sub-problems (MIP-based LNS): free some containers, keep the rest
- * where they are, and solve the freed ones exactly with HiGHS against the capacity the others leave. The
+ * where they are, and solve the freed ones exactly (the sub-program engine, strategy.ts) against the capacity the
+ * others leave. The
  * neighbourhoods alternate between every container of a few random nodes and random containers across
  * all nodes, about `size` containers each. A sub-plan is taken when the whole plan, checked by the
  * verifier, costs no more (equal moves let the search drift across plateaus). On instances whose LP
@@ -45,7 +47,7 @@ export function lns(model: AssignmentModel, start: Int32Array, options: LnsOptio
     }
     const free = neighbourhood(step, plan, model.nodes.length, size, shuffled);
     if (free.length === 0) continue;
-    const timeLimitMs = Math.min(options.stepMs ?? 2000, options.deadline - Date.now() - 10);
+    const timeLimitMs = Math.min(options.stepMs ?? TIME.lnsStepMs, options.deadline - Date.now() - 10);
     if (timeLimitMs <= 0) break;
     const result = solveFreed(model, plan, free, timeLimitMs);
     if (!result.assignment || result.assignment.includes(-1)) continue;
@@ -97,7 +99,7 @@ function neighbourhood(
   return free.sort((a, b) => a - b);
 }
 
-/** Solves the freed containers exactly with HiGHS against the capacity the fixed ones leave, exactly. */
+/** Solves the freed containers exactly (the sub-program engine) against the capacity the fixed ones leave. */
 function solveFreed(model: AssignmentModel, plan: Int32Array, free: number[], timeLimitMs: number) {
   const n = model.nodes.length;
   const m = model.items.length;
@@ -111,7 +113,7 @@ function solveFreed(model: AssignmentModel, plan: Int32Array, free: number[], ti
     return { ...r, capacity: full.capacity.map((c, i) => c - used[i]!) };
   });
   const subModel: AssignmentModel = { ...sub, resources };
-  return solveWithHighs(
+  return BACKENDS[engineFor('subprogram')].solve(
     { model: subModel, ip: formulate(subModel, { symmetry: true }), timeLimitMs, mipGap: 0 },
     { start: Int32Array.from(free, (j) => plan[j]!) },
   );

@@ -1,0 +1,92 @@
+import { CAPABILITIES, ENGINE_NAMES } from './backends/capabilities.js';
+import type { Capabilities, EngineName } from './backends/engine.js';
+
+/**
+ * The solve strategy as data: which engine does which job, chosen by what the engines can do (never by name),
+ * and how the time is shared. docs/architecture.md shows both tables; a test checks that they agree with these.
+ */
+
+type Claim = Exclude<keyof Capabilities, 'maxVariables'>;
+
+/** What each job needs of an engine: the first engine (in ENGINES order) that can do all of it does it. */
+export const NEEDS = {
+  /** The portfolio's lead: searches with incumbents and bounds, and stops at a checkpoint when the other wins. */
+  lead: ['progress', 'mipBound', 'gracefulStop'],
+  /** The LP whose optimum separates root cuts, for engines without cuts of their own. */
+  rootLp: ['lp'],
+  /** Sub-programs of LNS and of the conflict search: a proof or a plan by their time limit, from a start plan. */
+  subprogram: ['stopsOnTime', 'warmStart'],
+  /** The column-generation master: LPs with duals, changed in place, on time. */
+  columns: ['lp', 'duals', 'incremental', 'stopsOnTime'],
+  /** The scale path: the aggregate LP with duals, its slack and pattern LPs changed in place, its branch and bound. */
+  scale: ['lp', 'duals', 'incremental', 'stopsOnTime', 'progress', 'mipBound'],
+} as const satisfies Record<string, readonly Claim[]>;
+
+export type Job = keyof typeof NEEDS;
+
+/** Whether an engine can do a job. */
+export const able = (engine: EngineName, job: Job): boolean => NEEDS[job].every((claim) => CAPABILITIES[engine][claim]);
+
+/**
+ * The engine for a job: `preferred` (a solver the request pinned) when it can do it, else the first that can.
+ * Throws when none can (a registry without such an engine is a build error, which the engine tests catch).
+ */
+export function engineFor(job: Job, preferred?: string): EngineName {
+  const pinned = ENGINE_NAMES.find((e) => e === preferred);
+  if (pinned && able(pinned, job)) return pinned;
+  const engine = ENGINE_NAMES.find((e) => able(e, job));
+  if (!engine) throw new Error(`internal error: no engine can do the ${job} job`);
+  return engine;
+}
+
+/** The portfolio for `solver: "auto"`: the lead, and a partner that runs its own MIP and then the searches. */
+export function portfolio(): { readonly lead: EngineName; readonly partner?: EngineName } {
+  const lead = engineFor('lead');
+  const partner = ENGINE_NAMES.find((e) => e !== lead && CAPABILITIES[e].maxVariables === Infinity);
+  return { lead, ...(partner ? { partner } : {}) };
+}
+
+/**
+ * The time of a solve, in one table. A `share` is of the time left when the step starts (of the search time for
+ * the searches), a `maxMs` caps it; plain numbers are milliseconds.
+ */
+export const TIME = {
+  /** Kept between an engine's own time limit and the deadline, for conversion and messages. */
+  reserveMs: 150,
+  /** The regret + local search heuristic, before the exact solve. */
+  heuristic: { share: 0.1, maxMs: 2000 },
+  /** The Lagrangian bound (capacity rows relaxed), posted first. */
+  lagrangian: { share: 0.1, maxMs: 500 },
+  /** Root cutting planes for engines without their own: LP, extended covers, again, on programs up to maxVariables. */
+  rootCuts: { share: 0.15, maxMs: 3000, rounds: 20, maxVariables: 20_000 },
+  /** The portfolio's partner runs its own MIP for this share of the time, then the searches. */
+  partnerMip: { share: 0.2 },
+  /** How long the portfolio waits for a second thread to free up while nobody queues. */
+  partnerWait: { share: 0.25, maxMs: 1000 },
+  /** After a proof, how long a lead that stops gracefully may take to return before its thread is ended. */
+  stopGraceMs: 100,
+  /** Column generation for the Dantzig–Wolfe bound, of the search time. */
+  columnGeneration: { share: 0.15, maxMs: 3000 },
+  /** The ejection chains, of the search time: before LNS, and before the node-subset search (which needs more). */
+  chains: { share: 0.5, beforeSubsets: 0.3 },
+  /** Each LNS sub-program at most. */
+  lnsStepMs: 2000,
+  scale: {
+    /** The aggregate LP (the first bound and the first counts) at most. */
+    lp: 0.6,
+    /** The LPs with room (slack.ts), of the time after the first plan. */
+    slack: 0.25,
+    /** The aggregate branch and bound runs only with this much left, and gets this share where patterns follow. */
+    minMipMs: 200,
+    mipBeforePatterns: 0.15,
+    /** The pattern search runs only with this much left; of its time, full bins, generation and the dives. */
+    minPatternMs: 500,
+    patterns: { fullBins: 0.5, generate: 0.4, dive: 0.4, carefulDive: 0.6 },
+    /** Time kept for packing the last counts, as a multiple of how long one packing took. */
+    packReserveFactor: 2,
+    /** The exchanges after packing a group's counts. */
+    exchangeMs: 500,
+    /** With this much left (+ 20 µs per container) the greedy comes after the first bound, in the same thread. */
+    greedyAfterBoundMs: 5000,
+  },
+} as const;
