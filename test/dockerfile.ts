@@ -3,7 +3,7 @@ import { copyFileSync, lstatSync, mkdirSync, readdirSync, readlinkSync, symlinkS
 import { basename, dirname, isAbsolute, join, posix } from 'node:path';
 
 /**
- * A Dockerfile's steps run without Docker (test/deploy.test.ts): each stage gets its own directory as its
+ * A Dockerfile's steps run without Docker (test/e2e/deploy.test.ts): each stage gets its own directory as its
  * filesystem root, absolute image paths (WORKDIR /app, COPY --from=build /app/dist) map into it, and
  * the RUN and CMD commands run there with the stage's environment. What Docker does that this does not:
  * the base image (the commands use this machine's node and npm, the engines' Node >= 20.19, not the

@@ -168,3 +168,22 @@ export async function answerCapacity(
     p.close();
   }
 }
+
+/** A small snapshot the tests evaluate plans against. */
+export const EVAL = {
+  nodes: [
+    { name: 'a', capacity: { cpu: 4 } },
+    { name: 'b', capacity: { cpu: 4 } },
+  ],
+  containers: [
+    { name: 'x', requests: { cpu: 3 } },
+    { name: 'y', requests: { cpu: 2 } },
+    { name: 'z', requests: { cpu: 1 } },
+  ],
+  costs: {
+    matrix: [
+      [1, 2, 3],
+      [2, 2, 1],
+    ],
+  },
+};

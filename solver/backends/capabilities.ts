@@ -3,7 +3,7 @@ import type { Capabilities, EngineName } from './engine.js';
 /**
  * What each engine can do, in the order the strategy prefers them when several can do a job (solver/strategy.ts).
  * A table of its own, without the libraries, so that the main thread can plan a solve without loading any of
- * them; each adapter declares its row here (`can`), and test/engines.test.ts checks every claim against it.
+ * them; each adapter declares its row here (`can`), and test/unit/engines.test.ts checks every claim against it.
  */
 export const CAPABILITIES: Readonly<Record<EngineName, Capabilities>> = {
   glpk: {

@@ -11,7 +11,7 @@ export { greedyResult } from './greedy.js';
 /**
  * Every engine (solver library), in the order the strategy prefers them when several can do a job (strategy.ts).
  * Adding one: its adapter file here, one line below, its name in models/options.ts and EngineName, and its claims
- * in test/engines.test.ts (docs/architecture.md, "Add an engine").
+ * in test/unit/engines.test.ts (docs/architecture.md, "Add an engine").
  */
 export const ENGINES: Readonly<Record<EngineName, Engine>> = {
   glpk: glpkEngine,

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { postJson, startServer, type RunningServer } from '../../bench/server.js';
+import { scaleSnapshot } from '../../bench/scale.js';
+import { vbpInstances, vbpSnapshot } from '../../bench/vbp.js';
+import { validatePlanBody } from '../../models/validate.js';
+import { greedyPlan } from '../../solver/greedy.js';
+import { verifyPlan } from '../../solver/verify.js';
+import { ROOT, snapshot } from '../helpers.js';
+
+describe('the 16 vector bin packing instances (fixtures/vbp) through the service', function () {
+  this.timeout(600_000);
+  let server: RunningServer;
+  before(async () => {
+    server = await startServer();
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  for (const { file, text, optimum } of vbpInstances(ROOT))
+    it(`${file}: proven optimal at its published optimum ${optimum} within 30 s, the plan verified`, async () => {
+      const body = vbpSnapshot(text, 30_000);
+      const r = await postJson(`${server.url}/v1/plan`, JSON.stringify(body));
+      assert.equal(r.status, 200);
+      const { status, objective, bound, assignments } = r.json as Record<string, unknown>;
+      assert.deepEqual([status, objective, bound], ['optimal', optimum, optimum]);
+      // The plan checked again here, by the verifier on the snapshot as the test reads it.
+      const { model } = snapshot(body);
+      const node = new Map((assignments as { container: string; node: string }[]).map((a) => [a.container, a.node]));
+      const plan = Int32Array.from(model.items, (name) => model.nodes.indexOf(node.get(name)!));
+      const check = verifyPlan(model, plan, true);
+      assert.deepEqual([check.valid, check.objective], [true, optimum]);
+    });
+});
+
+describe('the service at cluster scale', function () {
+  this.timeout(120_000);
+  let server: RunningServer;
+  before(async () => {
+    server = await startServer();
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  it('1 000 × 10 000 with the default cost and the default limits: a verified plan within 0.5% of its bound', async () => {
+    const body = { ...scaleSnapshot(1000, 10_000, 1), options: { timeLimitMs: 30_000 } };
+    const r = await postJson(`${server.url}/v1/plan`, JSON.stringify(body));
+    assert.equal(r.status, 200);
+    const { status, gap, objective, bound, unplaced } = r.json as Record<string, number | string | unknown[]>;
+    assert.ok(status === 'feasible' || status === 'optimal', String(status));
+    assert.deepEqual(unplaced, []);
+    assert.ok(
+      typeof gap === 'number' && gap <= 0.005,
+      `gap ${String(gap)} (plan ${String(objective)}, bound ${String(bound)})`,
+    );
+    assert.ok(((r.json['greedy'] as { objective: number }).objective as number) > (objective as number));
+    // The solver thread computed the greedy after the first bound: it is still the exact seed plan.
+    const v = validatePlanBody(JSON.parse(JSON.stringify(body)));
+    assert.ok(v.ok);
+    const seed = greedyPlan(v.model);
+    const given = (r.json['greedy'] as { assignments: { container: string; node: string }[] }).assignments;
+    const nodeOf = new Map(given.map((a) => [a.container, a.node]));
+    v.model.items.forEach((c, j) => assert.equal(nodeOf.get(c), v.model.nodes[seed[j]!], c));
+    // The bound's arrival is reported, after the request's and before the answer.
+    const { firstBoundMs, totalMs } = r.json['timings'] as { firstBoundMs: number | null; totalMs: number };
+    assert.ok(firstBoundMs !== null && firstBoundMs > 0 && firstBoundMs <= totalMs, JSON.stringify(r.json['timings']));
+  });
+});

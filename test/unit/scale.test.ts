@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { snapshotArb } from '../../bench/fuzz/cases.js';
+import { scaleSnapshot } from '../../bench/scale.js';
+import type { AssignmentModel } from '../../models/model.js';
+import { validateSnapshot } from '../../models/validate.js';
+import { ENGINES } from '../../solver/backends/index.js';
+import type { Engine } from '../../solver/backends/engine.js';
+import { aggregate } from '../../solver/scale/aggregate.js';
+import { patternLimits } from '../../solver/scale/patterns.js';
+import { scaleSolve } from '../../solver/scale/solve.js';
+import { verifyPlan } from '../../solver/verify.js';
+import { bruteForce, rng, snapshot } from '../helpers.js';
+
+/** The scale path run in-process (whatever the size): every bound it posts, and its plans that verify. */
+function runScale(
+  engine: Engine,
+  model: AssignmentModel,
+  ms = 2000,
+): { bounds: number[]; methods: string[]; plans: number[]; note: string } {
+  const bounds: number[] = [];
+  const methods: string[] = [];
+  const plans: number[] = [];
+  const { note } = scaleSolve(engine, model, Date.now() + ms, {
+    bound: (b, method) => void (bounds.push(b), methods.push(method)),
+    plan: (assignment) => {
+      const v = verifyPlan(model, assignment, true);
+      if (v.valid) plans.push(v.objective);
+      return v.valid ? v.objective : undefined;
+    },
+    size: () => undefined,
+  });
+  return { bounds, methods, plans, note };
+}
+
+const tolerance = (x: number): number => 1e-6 * Math.max(1, Math.abs(x));
+
+describe('the scale path (node groups × container classes)', function () {
+  this.timeout(120_000);
+  let highs: Engine;
+  before(async () => {
+    highs = ENGINES.highs;
+    await highs.load();
+  });
+
+  it('never posts a bound above the brute-force optimum, and no plan below it (fast-check, rules and objectives)', () => {
+    let solved = 0;
+    fc.assert(
+      fc.property(snapshotArb, (body) => {
+        const v = validateSnapshot(body);
+        if (!v.ok || 'outOfReach' in aggregate(v.model)) return;
+        const optimum = bruteForce(v.model);
+        const { bounds, plans } = runScale(highs, v.model, 1000);
+        solved++;
+        if (optimum === null) {
+          assert.deepEqual(plans, [], 'a plan for a snapshot brute force finds infeasible');
+          return;
+        }
+        for (const b of bounds) assert.ok(b <= optimum + tolerance(optimum), `bound ${b} above the optimum ${optimum}`);
+        for (const p of plans) assert.ok(p >= optimum - tolerance(optimum), `plan ${p} below the optimum ${optimum}`);
+      }),
+      { numRuns: 400, seed: 1414 },
+    );
+    assert.ok(solved >= 200, `the scale path ran on only ${solved} of 400`);
+  });
+
+  it('on a planted packing whose optimum is known (every used node exactly full), the bound never passes it', () => {
+    for (let seed = 1; seed <= 5; seed++) {
+      const r = rng(seed);
+      const planted = 8 + seed;
+      const containers: { name: string; requests: Record<string, string> }[] = [];
+      // Each planted node's 4000m cpu and 8000Mi memory cut into the same number of random pieces.
+      for (let i = 0; i < planted; i++) {
+        const pieces = 3 + Math.floor(r() * 5);
+        const cut = (total: number): number[] => {
+          const marks = Array.from({ length: pieces - 1 }, () => 1 + Math.floor(r() * (total - 1))).sort(
+            (a, b) => a - b,
+          );
+          return [...marks, total].map((x, k) => x - (k === 0 ? 0 : marks[k - 1]!)).filter((x) => x > 0);
+        };
+        const cpu = cut(4000);
+        const memory = cut(8000);
+        while (memory.length < cpu.length) memory.push(0);
+        while (cpu.length < memory.length) cpu.push(0);
+        cpu.forEach((c, k) =>
+          containers.push({ name: `c${i}-${k}`, requests: { cpu: `${c}m`, memory: `${memory[k]!}Mi` } }),
+        );
+      }
+      const nodes = Array.from({ length: planted * 2 }, (_, i) => ({
+        name: `n${i}`,
+        capacity: { cpu: '4', memory: '8000Mi' },
+      }));
+      const { model } = snapshot({ nodes, containers, options: { objective: 'pack' } });
+      const { bounds, plans } = runScale(highs, model, 3000);
+      assert.ok(bounds.length > 0 && plans.length > 0, `seed ${seed}: a bound and a plan`);
+      for (const b of bounds)
+        assert.ok(b <= planted + 1e-9, `seed ${seed}: bound ${b} above the planted optimum ${planted}`);
+      for (const p of plans) assert.ok(p >= planted, `seed ${seed}: plan ${p} below the planted optimum ${planted}`);
+    }
+  });
+
+  it('bin packing past complete enumeration: every bound at most the brute-force optimum, and proven at it', () => {
+    const limit = patternLimits.enumerate;
+    patternLimits.enumerate = 0; // the search for plans of ⌈bound⌉ nodes, not the master over every pattern
+    let raised = 0;
+    try {
+      fc.assert(
+        fc.property(
+          fc.array(fc.tuple(fc.integer({ min: 15, max: 70 }), fc.integer({ min: 15, max: 70 })), {
+            minLength: 3,
+            maxLength: 6,
+          }),
+          (sizes) => {
+            const { model } = snapshot({
+              nodes: sizes.map((_, i) => ({ name: `n${i}`, capacity: { cpu: 100, memory: '100Mi' } })),
+              containers: sizes.map(([c, m], j) => ({ name: `c${j}`, requests: { cpu: c, memory: `${m}Mi` } })),
+              options: { objective: 'pack' },
+            });
+            const optimum = bruteForce(model)!;
+            const { bounds, methods, plans } = runScale(highs, model, 1000);
+            for (const b of bounds) assert.ok(b <= optimum + tolerance(optimum), `bound ${b} above ${optimum}`);
+            assert.equal(Math.min(...plans), optimum);
+            assert.ok(Math.max(...bounds) >= optimum - tolerance(optimum), `not proven: ${methods.join(', ')}`);
+            if (methods.some((m) => m.startsWith('no plan of'))) raised++;
+          },
+        ),
+        { numRuns: 150, seed: 1201 },
+      );
+    } finally {
+      patternLimits.enumerate = limit;
+    }
+    assert.ok(raised > 0, 'no case where ⌈bound⌉ nodes were proven too few');
+  });
+
+  it('bin packing on free nodes (price 0): every bound a number at most 0, the plan 0', () => {
+    const limit = patternLimits.enumerate;
+    patternLimits.enumerate = 0;
+    try {
+      const { model } = snapshot({
+        nodes: [1, 2, 3].map((i) => ({ name: `n${i}`, capacity: { cpu: 100 }, price: 0 })),
+        containers: [60, 50, 40].map((c, j) => ({ name: `c${j}`, requests: { cpu: c } })),
+        options: { objective: 'pack' },
+      });
+      const { bounds, plans } = runScale(highs, model, 1000);
+      assert.ok(bounds.length > 0 && bounds.every((b) => Number.isFinite(b) && b <= 1e-9), JSON.stringify(bounds));
+      assert.equal(Math.min(...plans), 0);
+    } finally {
+      patternLimits.enumerate = limit;
+    }
+  });
+
+  it('says what is out of its reach (required pod affinity) and posts nothing', () => {
+    const { model } = snapshot({
+      nodes: [{ name: 'a', capacity: { cpu: 2 } }],
+      containers: [
+        { name: 'web', labels: { app: 'web' }, requests: { cpu: 1 } },
+        {
+          name: 'cache',
+          requests: { cpu: 1 },
+          affinity: [{ selector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' }],
+        },
+      ],
+    });
+    const { bounds, plans, note } = runScale(highs, model);
+    assert.deepEqual([bounds, plans], [[], []]);
+    assert.match(note, /does not hold required pod affinity/);
+  });
+});
+
+describe('the LP export at cluster scale', function () {
+  this.timeout(60_000);
+
+  it('writes the aggregate program the solvers get, each variable named, not nodes × containers', async () => {
+    const { prepare } = await import('../../planning/prepare.js');
+    const limits = {
+      maxNodes: 5000,
+      maxContainers: 150_000,
+      maxPairs: 2_000_000,
+      maxResources: 64,
+      maxTimeLimitMs: 120_000,
+    };
+    const p = prepare({ route: 'plan', body: { parsed: scaleSnapshot(1000, 10_000, 1) }, limits, format: 'lp' });
+    assert.equal(p.kind, 'lp');
+    const text = (p as { text: string }).text;
+    assert.match(text, /^\\ optiplace aggregate program \(the scale path\): 24 node groups × 140 container classes/);
+    assert.match(text, /\\ x0: how many of the \d+ containers like app-\d+-\w+ go on the \d+ nodes like ip-/);
+    assert.ok(text.includes('\nMinimize\n') && text.includes('\nSubject To\n') && text.endsWith('End\n'));
+    assert.ok(text.length < 2_000_000, `${text.length} characters`);
+  });
+});
