@@ -1,4 +1,4 @@
-import { CAPABILITIES, ENGINE_NAMES } from './backends/capabilities.js';
+import { CAPABILITIES, CLAIM_WORDS, ENGINE_LABELS, ENGINE_NAMES } from './backends/capabilities.js';
 import type { Capabilities, EngineName } from './backends/engine.js';
 
 /**
@@ -26,6 +26,17 @@ export type Job = keyof typeof NEEDS;
 
 /** Whether an engine can do a job. */
 export const able = (engine: EngineName, job: Job): boolean => NEEDS[job].every((claim) => CAPABILITIES[engine][claim]);
+
+/** The claims a job needs that an engine lacks (empty when it can do the job). */
+export const lacking = (engine: EngineName, job: Job): Claim[] =>
+  NEEDS[job].filter((claim) => !CAPABILITIES[engine][claim]);
+
+/** Why an engine does not do a job, in words: "GLPK cannot stop on time or …, which the scale path needs". */
+export function cannot(engine: EngineName, job: Job, what: string): string {
+  const words = lacking(engine, job).map((claim) => CLAIM_WORDS[claim]);
+  const list = words.length > 1 ? `${words.slice(0, -1).join(', ')} or ${words.at(-1)}` : (words[0] ?? '');
+  return `${ENGINE_LABELS[engine]} cannot ${list}, which ${what} needs`;
+}
 
 /**
  * The engine for a job: `preferred` (a solver the request pinned) when it can do it, else the first that can.

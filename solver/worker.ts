@@ -16,7 +16,7 @@ import type { BackendResult, SolveHooks } from './backends/backend.js';
 import { CAPABILITIES, ENGINE_LABELS } from './backends/capabilities.js';
 import { relaxed, type EngineName, type HeldProgram } from './backends/engine.js';
 import { BACKENDS, ENGINE_LIST, ENGINES, greedyResult, loadEngines } from './backends/index.js';
-import { engineFor, TIME } from './strategy.js';
+import { cannot, engineFor, TIME } from './strategy.js';
 import { separateCovers, withRows } from './cuts.js';
 import type { IntegerProgram } from './ip.js';
 import type {
@@ -232,16 +232,16 @@ function scaleTask(task: SolveTask, given: Int32Array | undefined): WorkerResult
   );
   seeded();
   // A pinned engine that cannot hold the scale path: the answer names the engine that ran, and says why.
-  const moved = engine === task.solver ? '' : `${ENGINE_LABELS[task.solver as EngineName]} ${SCALE_NEEDS}; `;
+  const moved =
+    engine === task.solver
+      ? ''
+      : `${cannot(task.solver as EngineName, 'scale', 'the scale path')}: it ran on ${ENGINE_LABELS[engine]}; `;
   const note = `${moved}${outcome.note}`;
   const result: BackendResult = best
     ? { status: 'feasible', ...best, ...(bound === undefined ? {} : { bound }), note }
     : { status: 'unknown', ...(bound === undefined ? {} : { bound }), note };
   return { result, solverMs: Date.now() - started, source: 'aggregate', ...(moved ? { engine } : {}) };
 }
-
-/** Why a pinned engine without the scale path's capabilities (strategy.ts, NEEDS.scale) does not run it. */
-const SCALE_NEEDS = 'cannot change a program in place or stop on time, which the scale path needs: it ran on';
 
 /** The plain 0-1 model's size, counted: one binary per pair that may be used, one row per container and capacity. */
 function plainSize(model: AssignmentModel): ProgramSize['plain'] {

@@ -48,6 +48,19 @@ export const CAPABILITIES: Readonly<Record<EngineName, Capabilities>> = {
 /** The engines' names in preference order. */
 export const ENGINE_NAMES = Object.keys(CAPABILITIES) as EngineName[];
 
+/** What each claim means, in the words of the answers' notes ("GLPK cannot …"). */
+export const CLAIM_WORDS: Readonly<Record<Exclude<keyof Capabilities, 'maxVariables'>, string>> = {
+  lp: 'solve linear programs',
+  duals: 'report row duals',
+  stopsOnTime: 'stop on time',
+  gracefulStop: 'stop when asked',
+  progress: 'report plans and bounds while it searches',
+  mipBound: 'prove a bound when stopped',
+  warmStart: 'start from a plan',
+  incremental: 'change a program in place',
+  ownCuts: 'cut planes of its own',
+};
+
 /** Each engine's name in the answers' notes. */
 export const ENGINE_LABELS: Readonly<Record<EngineName, string>> = {
   glpk: 'GLPK',

@@ -338,7 +338,7 @@ function cheapestNode(model: AssignmentModel, agg: Aggregate, where: Where, c: n
 
 /**
  * The rules between single nodes, per node, each through its kind's node check (models/rules/): hostname
- * anti-affinity among replicas (at most `limit` on a node), never both sides of an `apart` on one.
+ * anti-affinity among replicas (at most `limit` on a node), never both sides of an anti-affinity between two sets on one.
  */
 class NodeRules implements SearchRules {
   readonly partitionOf: Int32Array;

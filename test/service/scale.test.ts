@@ -43,6 +43,28 @@ describe('the service at cluster scale', function () {
     await server.stop();
   });
 
+  it('with GLPK pinned, names the engine that ran the scale path (HiGHS) and says why, and the plan verifies', async () => {
+    const body = { ...scaleSnapshot(1000, 10_000, 2), options: { timeLimitMs: 10_000, solver: 'glpk' } };
+    const r = await postJson(`${server.url}/v1/plan`, JSON.stringify(body));
+    assert.equal(r.status, 200);
+    const backends = r.json['backends'] as { name: string; note?: string }[];
+    assert.deepEqual(
+      backends.map((b) => b.name),
+      ['highs'],
+    );
+    assert.match(
+      backends[0]!.note ?? '',
+      /^GLPK cannot change a program in place, stop on time, report plans and bounds while it searches or prove a bound when stopped, which the scale path needs: it ran on HiGHS; the scale path: /,
+    );
+    const v = validatePlanBody(JSON.parse(JSON.stringify(body)));
+    assert.ok(v.ok);
+    const node = new Map(
+      (r.json['assignments'] as { container: string; node: string }[]).map((a) => [a.container, a.node]),
+    );
+    const plan = Int32Array.from(v.model.items, (name) => v.model.nodes.indexOf(node.get(name)!));
+    assert.ok(verifyPlan(v.model, plan, true).valid);
+  });
+
   it('1 000 × 10 000 with the default cost and the default limits: a verified plan within 0.5% of its bound', async () => {
     const body = { ...scaleSnapshot(1000, 10_000, 1), options: { timeLimitMs: 30_000 } };
     const r = await postJson(`${server.url}/v1/plan`, JSON.stringify(body));

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CAPABILITIES, ENGINE_NAMES } from '../../solver/backends/capabilities.js';
+import { engineFor, NEEDS, TIME, type Job } from '../../solver/strategy.js';
+import { ROOT } from '../helpers.js';
+
+/**
+ * docs/architecture.md cannot drift from the code: its tables of engine claims, jobs and time are rendered here
+ * from the code and must be the document's, and every file path it names exists.
+ */
+const DOC = readFileSync(join(ROOT, 'docs', 'architecture.md'), 'utf8');
+
+/** The document's table between `<!-- name -->` and `<!-- /name -->`. */
+function table(name: string): string {
+  const start = DOC.indexOf(`<!-- ${name} -->`);
+  const end = DOC.indexOf(`<!-- /${name} -->`);
+  assert.ok(start >= 0 && end > start, `docs/architecture.md has the ${name} table`);
+  return DOC.slice(start + `<!-- ${name} -->`.length, end).trim();
+}
+
+const row = (cells: readonly (string | number)[]): string => `| ${cells.join(' | ')} |`;
+const header = (cells: readonly string[]): string => `${row(cells)}\n|${cells.map(() => '---|').join('')}`;
+
+/** Every leaf of a nested table of numbers, as dotted keys. */
+function leaves(o: object, prefix = ''): [string, number][] {
+  return Object.entries(o).flatMap(([k, v]) =>
+    typeof v === 'number' ? [[`${prefix}${k}`, v] as [string, number]] : leaves(v as object, `${prefix}${k}.`),
+  );
+}
+
+describe('docs/architecture.md is the code', () => {
+  it('its engine claims are capabilities.ts', () => {
+    const claims = Object.keys(CAPABILITIES.highs) as (keyof typeof CAPABILITIES.highs)[];
+    const cell = (v: boolean | number): string =>
+      typeof v === 'boolean' ? (v ? 'yes' : 'no') : v === Infinity ? '∞' : String(v);
+    const want = [
+      header(['engine', ...claims]),
+      ...ENGINE_NAMES.map((e) => row([e, ...claims.map((c) => cell(CAPABILITIES[e][c]))])),
+    ];
+    assert.equal(table('capabilities'), want.join('\n'));
+  });
+
+  it('its jobs are strategy.ts’s, each with the engine that does it', () => {
+    const jobs = Object.keys(NEEDS) as Job[];
+    const want = [header(['job', 'needs', 'engine']), ...jobs.map((j) => row([j, NEEDS[j].join(', '), engineFor(j)]))];
+    assert.equal(table('jobs'), want.join('\n'));
+  });
+
+  it('its time table is TIME', () => {
+    const want = [header(['step', 'value']), ...leaves(TIME).map(([k, v]) => row([k, v]))];
+    assert.equal(table('time'), want.join('\n'));
+  });
+
+  it('every file it names exists', () => {
+    const paths = [
+      ...DOC.matchAll(/`((?:models|solver|planning|server|cli|jobs|bench|test|fixtures|docs)\/[\w./<>*-]+)`/g),
+    ]
+      .map((m) => m[1]!)
+      .filter((p) => !/[<*]/.test(p));
+    assert.ok(paths.length > 20, `${paths.length} paths`);
+    for (const p of paths) assert.ok(existsSync(join(ROOT, p.replace(/\/$/, ''))), p);
+  });
+});
