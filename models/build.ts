@@ -24,6 +24,7 @@ import {
 } from './pairs.js';
 import { labelGroups, type CompileContext } from './rules/context.js';
 import { compileGroupRules } from './rules/registry.js';
+import { nodePreferences, preferenceRange } from './preferences.js';
 
 /**
  * Model building: a validated snapshot (models/snapshot.ts) becomes the assignment model: its resource tables in
@@ -40,6 +41,8 @@ import { compileGroupRules } from './rules/registry.js';
 export function snapshotToModel(s: Snapshot): AssignmentModel {
   const shapes = shapesOf(s.containers);
   const resources = resourceTables(s, shapes);
+  const full = overfull(s, resources);
+  const notes = [...full.notes, ...comparisons(s)];
   const cost = costTable(s, resources, shapes);
   const objective = objectiveWeights(s, resources);
   const base = {
@@ -51,9 +54,10 @@ export function snapshotToModel(s: Snapshot): AssignmentModel {
     sense: 'min' as const,
     ...(s.costs === undefined ? { derivedCosts: true } : {}),
     ...(objective ? { objective } : {}),
+    ...(notes.length > 0 ? { notes } : {}),
   };
   if (!hasRules(s)) return base;
-  const compiled = compileRules(s, shapes, cost, objective);
+  const compiled = compileRules(s, shapes, cost, objective, full.byNode);
   return { ...base, cost: compiled.cost, rules: compiled.rules };
 }
 
@@ -121,6 +125,49 @@ function resourceTables(s: Snapshot, shapes: ContainerShapes): ResourceTable[] {
   });
 }
 
+/** A note for tolerations with Gt or Lt, which tolerate nothing while their feature gate is off (the default). */
+function comparisons(s: Snapshot): string[] {
+  const n = s.containers.filter((c) => c.tolerations?.some((t) => t.operator === 'Gt' || t.operator === 'Lt')).length;
+  if (n === 0) return [];
+  return [
+    `${n} containers have tolerations with operator Gt or Lt: kube-scheduler's TaintTolerationComparisonOperators ` +
+      'is alpha and off by default, and then such a toleration tolerates nothing; so it is here',
+  ];
+}
+
+/**
+ * Nodes that their pinned containers already fill beyond a resource's capacity (a node's allocatable shrank, or
+ * the snapshot says so). kube-scheduler's NodeResourcesFit skips a resource a pod does not request: such a node
+ * still takes containers that request none of it, and no other. The capacity is raised to the pinned load (the
+ * rows then hold) and the others are blocked there ('full').
+ */
+function overfull(
+  s: Snapshot,
+  resources: readonly ResourceTable[],
+): { byNode: Map<number, string[]>; notes: string[] } {
+  const byNode = new Map<number, string[]>();
+  const notes: string[] = [];
+  if (!s.containers.some((c) => c.pinned)) return { byNode, notes };
+  const nodeIndex = new Map(s.nodes.map((node, i) => [node.name, i]));
+  for (const r of resources) {
+    const load = new Map<number, bigint>();
+    s.containers.forEach((c, j) => {
+      const i = c.pinned && c.current !== undefined ? nodeIndex.get(c.current) : undefined;
+      if (i !== undefined) load.set(i, (load.get(i) ?? 0n) + r.demand[j]!);
+    });
+    for (const [i, used] of load) {
+      if (used <= r.capacity[i]!) continue;
+      r.capacity[i] = used;
+      byNode.set(i, [...(byNode.get(i) ?? []), r.name]);
+      notes.push(
+        `node "${s.nodes[i]!.name}" already runs more ${r.name} than it has, in containers that stay: ` +
+          `only containers that request no ${r.name} may join it, as in kube-scheduler`,
+      );
+    }
+  }
+  return { byNode, notes };
+}
+
 /**
  * The greedy's own score against the empty node, max over requested resources k of r_jk / R_ik (0 for a
  * container that requests nothing), from the same exact values converted once: by the nodes' capacity
@@ -169,10 +216,10 @@ function objectiveWeights(s: Snapshot, resources: readonly ResourceTable[]): Obj
   if (o === 'cost') return undefined;
   const w =
     o === 'balance'
-      ? { cost: 0, balance: 1, pack: 0 }
+      ? { cost: 0, balance: 1, pack: 0, preferences: 1 }
       : o === 'pack'
-        ? { cost: 0, balance: 0, pack: 1 }
-        : { cost: o.cost ?? 0, balance: o.balance ?? 0, pack: o.pack ?? 0 };
+        ? { cost: 0, balance: 0, pack: 1, preferences: 1 }
+        : { cost: o.cost ?? 0, balance: o.balance ?? 0, pack: o.pack ?? 0, preferences: o.preferences ?? 1 };
   return {
     ...w,
     price: s.nodes.map((n) => n.price ?? 1),
@@ -192,6 +239,10 @@ function hasRules(s: Snapshot): boolean {
         c.affinity?.length ||
         c.antiAffinity?.length ||
         c.spread?.length ||
+        c.preferredNodeAffinity?.length ||
+        c.preferredAffinity?.length ||
+        c.preferredAntiAffinity?.length ||
+        c.controller !== undefined ||
         c.gang !== undefined ||
         c.current !== undefined,
     )
@@ -203,8 +254,13 @@ function hasRules(s: Snapshot): boolean {
  * of the weighted objective plus every penalty of the lower priorities, so placing one more container of
  * a priority always wins over any change below it. Powers of two, so sums stay exact.
  */
-function unplacedPenalties(s: Snapshot, cost: CostTable, objective: ObjectiveWeights | undefined): number[] {
-  const w = objective ?? { cost: 1, balance: 0, pack: 0, price: [] as number[] };
+function unplacedPenalties(
+  s: Snapshot,
+  cost: CostTable,
+  objective: ObjectiveWeights | undefined,
+  preferences: number,
+): number[] {
+  const w = objective ?? { cost: 1, balance: 0, pack: 0, preferences: 1, price: [] as number[] };
   let range = 0;
   const lo = new Float64Array(s.containers.length);
   const hi = new Float64Array(s.containers.length);
@@ -213,7 +269,11 @@ function unplacedPenalties(s: Snapshot, cost: CostTable, objective: ObjectiveWei
     if (c > hi[j]!) hi[j] = c;
   });
   for (let j = 0; j < s.containers.length; j++) range += hi[j]! - lo[j]!;
-  range = w.cost * range + w.balance + w.pack * s.nodes.reduce((t, node) => t + (node.price ?? 1), 0);
+  range =
+    w.cost * range +
+    w.balance +
+    w.pack * s.nodes.reduce((t, node) => t + (node.price ?? 1), 0) +
+    w.preferences * preferences;
   const priorities = [...new Set(s.containers.map((c) => c.priority ?? 1))].sort((a, b) => a - b);
   const penaltyOf = new Map<number, number>();
   let below = range; // the objective range plus all penalties of lower priorities
@@ -249,15 +309,28 @@ function referencedNodeKeys(s: Snapshot): { keys: string[]; names: boolean } {
  * taints, the label values selectors read); a container's key is its selector, affinity, tolerations and
  * affinity conditions. Each distinct pair of keys is evaluated once.
  */
-function blockTable(ctx: CompileContext, current: Int32Array, affinity: ReadonlyMap<number, string[]>): BlockTable {
+function blockTable(
+  ctx: CompileContext,
+  current: Int32Array,
+  conditions: ReadonlyMap<number, string[]>,
+  full: ReadonlyMap<number, readonly string[]>,
+): BlockTable {
   const { s, n } = ctx;
+  const fullNames = [...new Set([...full.values()].flat())].sort();
+  const asks = (j: number, name: string): boolean => (own(s.containers[j]!.requests, name) ?? 0n) > 0n;
   const code = (r: BlockReason): number => BLOCK_REASONS.indexOf(r);
   const { keys, names } = referencedNodeKeys(s);
-  const affinityKeys = [...new Set([...affinity.values()].flat().filter((f) => f.startsWith('key:')))].sort();
-  const hasKey = (i: number, flag: string): boolean => {
-    const key = flag.slice(4);
-    return key === HOSTNAME_KEY || own(s.nodes[i]!.labels, key) !== undefined;
-  };
+  const keyOf = (flag: string): string => flag.slice(flag.indexOf(':') + 1);
+  const affinityKeys = [
+    ...new Set(
+      [...conditions.values()]
+        .flat()
+        .filter((f) => f !== 'none')
+        .map(keyOf),
+    ),
+  ].sort();
+  const hasKey = (i: number, key: string): boolean =>
+    key === HOSTNAME_KEY || own(s.nodes[i]!.labels, key) !== undefined;
   const rows = keysOf(n, (i) => {
     const node = s.nodes[i]!;
     return JSON.stringify([
@@ -267,31 +340,41 @@ function blockTable(ctx: CompileContext, current: Int32Array, affinity: Readonly
       node.taints ?? [],
       names ? node.name : null,
       affinityKeys.map((f) => hasKey(i, f)),
+      full.get(i) ?? [],
     ]);
   });
   // A container's column depends on its shape alone: its selectors, tolerations and affinity terms.
   const cols = keysOfShapes(ctx.shapes, (j) => {
     const c = s.containers[j]!;
-    const flags = affinity.get(j) ?? [];
+    const flags = conditions.get(j) ?? [];
     if (c.pinned) return JSON.stringify(['pinned', flags]);
-    return JSON.stringify([c.nodeSelector ?? null, c.nodeAffinity ?? null, c.tolerations ?? null, flags]);
+    const fills = fullNames.filter((name) => asks(j, name));
+    return JSON.stringify([c.nodeSelector ?? null, c.nodeAffinity ?? null, c.tolerations ?? null, flags, fills]);
   });
   const reason = (i: number, j: number): BlockReason => {
     const c = s.containers[j]!;
     const node = s.nodes[i]!;
     if (!c.pinned) {
-      if (node.unschedulable) return 'unschedulable';
-      if (node.ready === false) return 'not-ready';
+      // kube-scheduler's NodeUnschedulable filter, and the not-ready taint a node that is not Ready carries.
+      if (node.unschedulable && !tolerated(c.tolerations, 'node.kubernetes.io/unschedulable')) return 'unschedulable';
+      if (node.ready === false && !tolerated(c.tolerations, 'node.kubernetes.io/not-ready')) return 'not-ready';
       if (!ctx.nodeMatches(j, i)) return 'selector';
       if (untoleratedTaints(node.taints ?? [], c.tolerations ?? []).length > 0) return 'taint';
+      if ((full.get(i) ?? []).some((name) => asks(j, name))) return 'full';
     }
-    const flags = affinity.get(j) ?? [];
-    return flags.some((f) => f === 'none' || !hasKey(i, f)) ? 'affinity' : '';
+    const flags = conditions.get(j) ?? [];
+    if (flags.some((f) => f.startsWith('spread:') && !hasKey(i, keyOf(f)))) return 'topology-key';
+    return flags.some((f) => f === 'none' || (f.startsWith('key:') && !hasKey(i, keyOf(f)))) ? 'affinity' : '';
   };
   const table = fillKeyed(rows, cols, sharedUint8, (i, j) => code(reason(i, j)));
   const pinned = s.containers.some((c) => c.pinned);
   const pinnedTo = pinned ? Int32Array.from(s.containers, (c, j) => (c.pinned ? current[j]! : -1)) : undefined;
   return { ...table, ...(pinnedTo ? { pinnedTo } : {}), pinnedCode: code('pinned') };
+}
+
+/** Whether the tolerations tolerate a NoSchedule taint with this key (as kube-scheduler's filters read it). */
+function tolerated(tolerations: readonly Toleration[] | undefined, key: string): boolean {
+  return untoleratedTaints([{ key, effect: 'NoSchedule' }], tolerations ?? []).length === 0;
 }
 
 /** The cost of moving each container away from its current node (0 for one that runs nowhere or is pinned). */
@@ -316,6 +399,7 @@ function compileRules(
   shapes: ContainerShapes,
   base: CostTable,
   objective: ObjectiveWeights | undefined,
+  full: ReadonlyMap<number, readonly string[]>,
 ): { rules: AssignmentModel['rules'] & object; cost: CostTable } {
   const n = s.nodes.length;
   const m = s.containers.length;
@@ -339,10 +423,13 @@ function compileRules(
   const ctx: CompileContext = { s, shapes, n, m, groups, topologies: new Map(), nodeMatches, block };
   const rules = compileGroupRules(ctx);
   for (const list of conditions.values()) list.sort();
-  const blocked = blockTable(ctx, current, conditions);
+  const blocked = blockTable(ctx, current, conditions, full);
   const moves = moveCosts(s, current);
   const cost: CostTable = moves ? { ...base, moves } : base;
-  const unplacedPenalty = s.options?.allowUnplaced ? unplacedPenalties(s, cost, objective) : undefined;
+  const prefs = nodePreferences(s, shapes);
+  const unplacedPenalty = s.options?.allowUnplaced
+    ? unplacedPenalties(s, cost, objective, preferenceRange(m, prefs, rules))
+    : undefined;
   const taints = s.nodes.some((node) => (node.taints?.length ?? 0) > 0)
     ? {
         nodes: s.nodes.map((node) => node.taints ?? []),
@@ -356,6 +443,7 @@ function compileRules(
       current,
       ...(taints ? { taints } : {}),
       ...(unplacedPenalty ? { unplacedPenalty } : {}),
+      ...(prefs.length > 0 ? { nodePreferences: prefs } : {}),
     },
     cost,
   };

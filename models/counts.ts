@@ -1,6 +1,6 @@
 import { isRecord } from './own.js';
 import { containerShapes } from './replicas.js';
-import { DEFAULT_MAX_RULE_WORK, type InputIssue, type ProblemLimits } from './validate.js';
+import { DEFAULT_MAX_RULE_WORK, DEFAULT_MAX_TABLE_WORK, type InputIssue, type ProblemLimits } from './validate.js';
 
 /**
  * Size limits checked on the raw body, from its counts alone, before any schema or model work: a body
@@ -8,6 +8,8 @@ import { DEFAULT_MAX_RULE_WORK, type InputIssue, type ProblemLimits } from './va
  * limit bounds:
  * - nodes, containers: every structure the model builds (containers in classes, nodes in groups: no
  *   structure has nodes × containers entries);
+ * - resources: the distinct resource names (every table has one column per resource);
+ * - table work: the tables keyed by distinct node and container keys (default scores × resources, blocks);
  * - pairs: the entries of an explicit per-pair matrix (a snapshot's costs.matrix, a program's cost and
  *   demand matrices), which the model stores;
  * - distinct placement-rule terms × distinct container label sets: the selector evaluations that
@@ -28,6 +30,14 @@ export interface BodyCounts {
   readonly labelSets: number;
   /** Entries of the explicit per-pair matrices (0 when there are none). */
   readonly matrixPairs: number;
+  /** Distinct resource names the nodes give and the containers request (0: not counted, a program's). */
+  readonly resources?: number;
+  /**
+   * The work of the tables keyed by distinct node and container keys, at most: distinct node capacities × distinct
+   * requests × resources (the default score, without `costs`) + distinct node labels and taints × distinct node
+   * selectors, affinities and tolerations (the blocks and node preferences).
+   */
+  readonly tableWork?: number;
 }
 
 /** Kubernetes input: the Node and Pod objects of {nodeList, podList} or of a kind: List (nested lists too). */
@@ -54,28 +64,95 @@ function podRules(pod: unknown): { terms: unknown[]; labels: unknown } {
   const affinity = isRecord(spec['affinity']) ? spec['affinity'] : {};
   const required = (k: string): unknown[] =>
     arrayAt(affinity[k], 'requiredDuringSchedulingIgnoredDuringExecution') ?? [];
+  const preferred = (k: string): unknown[] =>
+    arrayAt(affinity[k], 'preferredDuringSchedulingIgnoredDuringExecution') ?? [];
   return {
     terms: [
       ...required('podAffinity'),
       ...required('podAntiAffinity'),
+      ...preferred('podAffinity'),
+      ...preferred('podAntiAffinity'),
       ...(arrayAt(spec, 'topologySpreadConstraints') ?? []),
     ],
     labels: [meta['namespace'], meta['labels']],
   };
 }
 
+/** The snapshot's fields of terms over other containers (each term's selector is matched against label sets). */
+const TERM_FIELDS = ['affinity', 'antiAffinity', 'preferredAffinity', 'preferredAntiAffinity', 'spread'] as const;
+
 function containerRules(c: unknown): { terms: unknown[]; labels: unknown } {
   const o = isRecord(c) ? c : {};
   return {
-    terms: [...(arrayAt(o, 'affinity') ?? []), ...(arrayAt(o, 'antiAffinity') ?? []), ...(arrayAt(o, 'spread') ?? [])],
+    terms: TERM_FIELDS.flatMap((field) => arrayAt(o, field) ?? []),
     labels: [o['namespace'], o['labels']],
   };
 }
 
+/** Quantities already read are bigints (capacity questions count a parsed snapshot). */
+const bigints = (_key: string, v: unknown): unknown => (typeof v === 'bigint' ? `${v}n` : v);
+
 function distinct(values: readonly unknown[]): number {
   const seen = new Set<string>();
-  for (const v of values) seen.add(JSON.stringify(v) ?? '');
+  for (const v of values) seen.add(JSON.stringify(v, bigints) ?? '');
   return seen.size;
+}
+
+const keysOf = (o: unknown): string[] => (isRecord(o) ? Object.keys(o) : []);
+
+/** The resource names a Kubernetes node or pod, or a plain node or container, mentions. */
+function resourceNames(o: unknown, kube: boolean): string[] {
+  if (!isRecord(o)) return [];
+  if (!kube) return [...keysOf(o['capacity']), ...keysOf(o['requests'])];
+  const status = isRecord(o['status']) ? o['status'] : {};
+  const spec = isRecord(o['spec']) ? o['spec'] : {};
+  const containers = [...(arrayAt(spec, 'containers') ?? []), ...(arrayAt(spec, 'initContainers') ?? [])];
+  return [
+    ...keysOf(status['allocatable']),
+    ...keysOf(status['capacity']),
+    ...keysOf(spec['overhead']),
+    ...containers.flatMap((c) => {
+      const r = isRecord(c) && isRecord(c['resources']) ? c['resources'] : {};
+      return [...keysOf(r['requests']), ...keysOf(r['limits'])];
+    }),
+  ];
+}
+
+const pick = (o: unknown, ...keys: string[]): unknown[] => keys.map((k) => (isRecord(o) ? o[k] : undefined));
+
+/** A node's capacity, and what its blocks depend on (labels, taints, flags). */
+function nodeKeys(o: unknown, kube: boolean): [unknown, unknown] {
+  if (!kube) return [pick(o, 'capacity'), pick(o, 'labels', 'taints', 'unschedulable', 'ready')];
+  const [meta, spec, status] = pick(o, 'metadata', 'spec', 'status');
+  return [pick(status, 'allocatable', 'capacity'), [...pick(meta, 'labels'), ...pick(spec, 'taints', 'unschedulable')]];
+}
+
+/** A container's requests, and what its blocks depend on (node selectors, node affinity, tolerations). */
+function containerKeys(o: unknown, kube: boolean): [unknown, unknown] {
+  if (!kube)
+    return [
+      pick(o, 'requests'),
+      pick(o, 'nodeSelector', 'nodeAffinity', 'preferredNodeAffinity', 'tolerations', 'pinned'),
+    ];
+  const [spec] = pick(o, 'spec');
+  return [
+    pick(spec, 'containers', 'initContainers', 'overhead'),
+    [...pick(spec, 'nodeSelector', 'tolerations', 'nodeName'), ...pick(pick(spec, 'affinity')[0], 'nodeAffinity')],
+  ];
+}
+
+/** The most work the tables keyed by distinct node and container keys can take (see BodyCounts.tableWork). */
+function tableWork(
+  nodes: readonly unknown[],
+  containers: readonly unknown[],
+  kube: boolean,
+  costs: boolean,
+  resources: number,
+): number {
+  const n = nodes.map((o) => nodeKeys(o, kube));
+  const c = containers.map((o) => containerKeys(o, kube));
+  const scores = costs ? 0 : distinct(n.map((k) => k[0])) * distinct(c.map((k) => k[0])) * Math.max(1, resources);
+  return scores + distinct(n.map((k) => k[1])) * distinct(c.map((k) => k[1]));
 }
 
 /** The counts of a snapshot body (plain or Kubernetes). */
@@ -89,12 +166,15 @@ export function snapshotCounts(body: unknown): BodyCounts {
   const shapes = kube ? undefined : containerShapes(pods);
   const rules = shapes ? shapes.representatives.map(containerRules) : pods.map(kube ? podRules : containerRules);
   const withTerms = rules.filter((r) => r.terms.length > 0);
+  const resources = new Set([...nodes, ...pods].flatMap((o) => resourceNames(o, kube))).size;
   return {
     nodes: nodes.length,
     containers: pods.length,
     terms: withTerms.length === 0 ? 0 : distinct(withTerms.flatMap((r) => r.terms)),
     labelSets: withTerms.length === 0 ? 0 : distinct(rules.map((r) => r.labels)),
     matrixPairs: isRecord(body['costs']) && Array.isArray(body['costs']['matrix']) ? nodes.length * pods.length : 0,
+    resources,
+    tableWork: tableWork(nodes, shapes ? shapes.representatives : pods, kube, isRecord(body['costs']), resources),
   };
 }
 
@@ -122,6 +202,20 @@ export function countIssues(c: BodyCounts, limits: ProblemLimits, kind: 'snapsho
       message:
         `${c.nodes} nodes × ${c.containers} containers = ` +
         `${c.matrixPairs} matrix entries exceed the limit of ${limits.maxPairs}`,
+    });
+  if ((c.resources ?? 0) > limits.maxResources)
+    issues.push({
+      path: kind === 'snapshot' ? 'nodes' : 'capacity',
+      message: `${c.resources} resources exceed the limit of ${limits.maxResources}`,
+    });
+  const maxTableWork = limits.maxTableWork ?? DEFAULT_MAX_TABLE_WORK;
+  if ((c.tableWork ?? 0) > maxTableWork)
+    issues.push({
+      path: kind === 'snapshot' ? 'nodes' : 'cost',
+      message:
+        `the nodes' distinct capacities, labels and taints against the containers' distinct requests, selectors and ` +
+        `tolerations take up to ${c.tableWork} steps to tabulate, more than the limit of ${maxTableWork}: give ` +
+        '`costs`, or fewer distinct node or container shapes',
     });
   const maxRuleWork = limits.maxRuleWork ?? DEFAULT_MAX_RULE_WORK;
   if (c.terms * c.labelSets > maxRuleWork) {

@@ -1,4 +1,4 @@
-import { blockAt, costAt, type BlockTable, type CostTable } from './pairs.js';
+import { blockAt, costAt, keyedAt, type BlockTable, type CostTable, type KeyedTable } from './pairs.js';
 import type { Taint, Toleration } from './selectors.js';
 
 /**
@@ -36,6 +36,8 @@ export interface AssignmentModel {
   readonly cost: CostTable;
   /** The costs are computed (the greedy's score when a snapshot gives none), not the caller's numbers. */
   readonly derivedCosts?: boolean;
+  /** What building the model changed from the input's literal reading, for the answer's notes. */
+  readonly notes?: readonly string[];
   readonly sense: Sense;
   /** Placement rules beyond capacity (node eligibility, pod (anti-)affinity, spread, gangs); absent = none. */
   readonly rules?: PlacementRules;
@@ -46,12 +48,15 @@ export interface AssignmentModel {
 /**
  * The objective, a weighted sum (snapshots only; programs optimise their cost):
  *   cost · Σ c_ij x_ij  +  balance · (highest utilisation over nodes and `balanceResources`)
- *   + pack · Σ price_i [node i runs anything]  (+ the unplaced penalties, see PlacementRules)
+ *   + pack · Σ price_i [node i runs anything]  +  preferences · (the preferences part: each soft term's
+ *   violation times its weight, see docs/kubernetes.md)  (+ the unplaced penalties, see PlacementRules)
  */
 export interface ObjectiveWeights {
   readonly cost: number;
   readonly balance: number;
   readonly pack: number;
+  /** The weight of the preferences part (0: preferences ignored). */
+  readonly preferences: number;
   /** Price of each node for `pack` (default 1 each: the number of nodes used). */
   readonly price: readonly number[];
   /** Resource indices whose utilisation `balance` levels (every resource but `pods`). */
@@ -63,6 +68,7 @@ export interface ObjectiveParts {
   readonly cost: number;
   readonly balance: number;
   readonly pack: number;
+  readonly preferences: number;
   readonly weighted: number;
 }
 
@@ -70,7 +76,17 @@ export interface ObjectiveParts {
  * Why item j may not go on node i, one code per pair (0 = allowed). The order is the order in which the
  * Kubernetes scheduler's filters report them.
  */
-export const BLOCK_REASONS = ['', 'unschedulable', 'not-ready', 'selector', 'taint', 'affinity', 'pinned'] as const;
+export const BLOCK_REASONS = [
+  '',
+  'unschedulable',
+  'not-ready',
+  'selector',
+  'taint',
+  'topology-key',
+  'affinity',
+  'pinned',
+  'full',
+] as const;
 export type BlockReason = (typeof BLOCK_REASONS)[number];
 
 /**
@@ -93,16 +109,29 @@ export function domainIndex(domains: Domains, n: number): Int32Array {
 }
 
 /**
- * Rules on sets of items, each written over the domains of a topology key. All are linear in the
- * placement variables (see solver/formulate.ts) and checked by the verifier on their own.
- * - atMost: in every domain, at most `limit` of `items` (anti-affinity among replicas: limit 1);
- * - apart: no domain holds both an item of `a` and one of `b` (anti-affinity between two sets; a ∩ b = ∅);
- * - together: every item of `items` must share a domain with at least one other item of `with` (required
- *   pod affinity; an item may be in both sets, and then another one of `with` must be beside it);
- * - spread: counts of `items` per domain differ by at most `maxSkew` between any two domains (topology
- *   spread with DoNotSchedule, held by the final plan);
+ * Rules on sets of items, each written over the domains of a topology key (each kind's module in models/rules/
+ * says exactly what it means, in every stage). A hard rule is checked where a pending item is placed, as
+ * kube-scheduler checks each pod as it arrives: running items that stay (pinned) are never checked against each
+ * other, but count. A preference (the `prefer*` kinds) never makes a plan invalid: its violations, times its
+ * weight, are the objective's preferences part.
+ * - atMost: a domain that receives a pending item holds at most `limit` of `items` (required anti-affinity among
+ *   replicas: limit 1);
+ * - apart: no domain holds a pending item of one of `a`, `b` and any item of the other (required anti-affinity
+ *   between two sets; a ∩ b = ∅);
+ * - together: every pending owner in `items` is, for each topology of `terms`, in a domain rooted by an item of
+ *   `roots` (an item of `with` that is running, or that carries no such rule), or, when `exception` (no running
+ *   item matches), in the domains of the one node that took the first owner (required pod affinity);
+ * - spread: a domain that receives a pending item of `owners` ends with at most `maxSkew` more of `items` than the
+ *   smallest count over the domains (0 while there are fewer than `minDomains`): the final states that placing the
+ *   owners one at a time, each admitted by kube-scheduler's skew check, can reach; a counted owner on a node of
+ *   `outside` (not counted itself) needs one less, as if placed last;
  * - gang: all of `items` are placed or none is;
- * - moveLimit: at most `limit` of `items` are placed on a node other than their current one.
+ * - moveLimit: at most `limit` of `items` are placed on a node other than their current one;
+ * - preferSpread: the excess of each domain's count of `items` over the smallest count plus maxSkew
+ *   (ScheduleAnyway, and kube-scheduler's default spreading);
+ * - preferApart: the pairs of an item of `owners` and another item of `selected` in one domain (preferred
+ *   anti-affinity);
+ * - preferTogether: the items of `owners` whose domain holds no other item of `selected` (preferred affinity).
  */
 export type GroupRule =
   | {
@@ -124,17 +153,48 @@ export type GroupRule =
       readonly name: string;
       readonly items: readonly number[];
       readonly with: readonly number[];
-      readonly domains: Domains;
+      readonly roots: readonly number[];
+      readonly terms: readonly Domains[];
+      readonly exception: boolean;
     }
   | {
       readonly kind: 'spread';
       readonly name: string;
       readonly items: readonly number[];
+      readonly owners: readonly number[];
       readonly domains: Domains;
+      /** Nodes with the key that the inclusion policies leave out, by the domain of their value (absent: none). */
+      readonly outside?: Domains;
       readonly maxSkew: number;
+      readonly minDomains: number;
     }
   | { readonly kind: 'gang'; readonly name: string; readonly items: readonly number[] }
-  | { readonly kind: 'moveLimit'; readonly name: string; readonly items: readonly number[]; readonly limit: number };
+  | { readonly kind: 'moveLimit'; readonly name: string; readonly items: readonly number[]; readonly limit: number }
+  | {
+      readonly kind: 'preferSpread';
+      readonly name: string;
+      readonly items: readonly number[];
+      readonly owners: readonly number[];
+      readonly domains: Domains;
+      readonly maxSkew: number;
+      readonly weight: number;
+    }
+  | {
+      readonly kind: 'preferApart';
+      readonly name: string;
+      readonly owners: readonly number[];
+      readonly selected: readonly number[];
+      readonly domains: Domains;
+      readonly weight: number;
+    }
+  | {
+      readonly kind: 'preferTogether';
+      readonly name: string;
+      readonly owners: readonly number[];
+      readonly selected: readonly number[];
+      readonly domains: Domains;
+      readonly weight: number;
+    };
 
 /**
  * Each node's taints, and each item's tolerations by distinct set (most replicas share one): item j
@@ -163,6 +223,19 @@ export interface PlacementRules {
   readonly unplacedPenalty?: readonly number[];
   /** The node each item runs on now (-1: none); a plan that moves it pays the move cost in `cost`. */
   readonly current: Int32Array;
+  /**
+   * Preferences between one container and one node (preferred node affinity, PreferNoSchedule taints): for
+   * each, what placing item j on node i adds to the preferences part (already weighted), by keys as costs are.
+   */
+  readonly nodePreferences?: readonly NodePreference[];
+}
+
+/** One kind of preference between a container and a node, as a keyed table of weighted violations. */
+export interface NodePreference {
+  /** What it is, for the answer ("preferred node affinity", "PreferNoSchedule taints"). */
+  readonly name: string;
+  /** Weighted violation of each pair (read it with keyedAt), 0 where the preference holds. */
+  readonly table: KeyedTable<Float64Array>;
 }
 
 /** c_ij. */
@@ -173,6 +246,22 @@ export function costOf(model: AssignmentModel, i: number, j: number): number {
 /** Why a rule forbids item j on node i (an index into BLOCK_REASONS; 0: it does not). */
 export function blockOf(model: AssignmentModel, i: number, j: number): number {
   return model.rules ? blockAt(model.rules.blocked, i, j) : 0;
+}
+
+/** The objective's weight of the preferences part: options.objective's, else 1 (preferences count by default). */
+export const preferenceWeightOf = (model: AssignmentModel): number =>
+  model.kind === 'snapshot' ? (model.objective?.preferences ?? 1) : 0;
+
+/** What placing item j on node i adds to the preferences part through the node preferences (weighted). */
+export function nodePreferenceAt(model: AssignmentModel, i: number, j: number): number {
+  let out = 0;
+  for (const p of model.rules?.nodePreferences ?? []) out += keyedAt(p.table, i, j);
+  return out;
+}
+
+/** Whether item j runs where it is and stays (a pinned container: a bound pod that may not move). */
+export function isPinned(model: AssignmentModel, j: number): boolean {
+  return (model.rules?.blocked.pinnedTo?.[j] ?? -1) >= 0;
 }
 
 /** Whether a rule forbids item j on node i (capacity aside). */

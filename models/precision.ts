@@ -1,5 +1,7 @@
-import type { AssignmentModel } from './model.js';
+import { preferenceWeightOf, type AssignmentModel } from './model.js';
 import { forEachCost } from './pairs.js';
+import { preferenceRange } from './preferences.js';
+import { kindOf } from './rules/registry.js';
 
 /**
  * How exactly objectives can be told apart. Costs are doubles and the solvers work in doubles, so an
@@ -57,6 +59,14 @@ export function objectivePrecision(model: AssignmentModel): ObjectivePrecision {
     see(c);
   });
   for (let j = 0; j < m; j++) scale += most[j]!;
+  // The preferences part: integer violations times integer weights, times its objective weight.
+  const soft = preferenceWeightOf(model);
+  const groups = model.rules?.groups ?? [];
+  const prefs = model.rules?.nodePreferences ?? [];
+  if (soft > 0 && (prefs.length > 0 || groups.some((g) => kindOf(g).preference))) {
+    scale += soft * preferenceRange(m, prefs, groups);
+    see(soft);
+  }
   let penalties = 0;
   for (const p of model.rules?.unplacedPenalty ?? []) penalties += p;
   if (w) {

@@ -32,7 +32,18 @@ export function restrictItems(
     const taints = r.taints
       ? { nodes: r.taints.nodes, sets: r.taints.sets, setOf: Int32Array.from(keep, (j) => r.taints!.setOf[j]!) }
       : undefined;
-    rules = { blocked, groups, current: Int32Array.from(keep, (j) => r.current[j]!), ...(taints ? { taints } : {}) };
+    // The node preferences of the kept containers: their column keys (the tables' values stay as they are).
+    const prefs = r.nodePreferences?.map((p) => ({
+      ...p,
+      table: { ...p.table, colKey: Int32Array.from(keep, (j) => p.table.colKey[j]!) },
+    }));
+    rules = {
+      blocked,
+      groups,
+      current: Int32Array.from(keep, (j) => r.current[j]!),
+      ...(taints ? { taints } : {}),
+      ...(prefs && !feasibilityOnly ? { nodePreferences: prefs } : {}),
+    };
   }
   const cost = feasibilityOnly
     ? uniformTable(n, k, (length) => new Float64Array(length), 0)

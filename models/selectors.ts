@@ -35,6 +35,8 @@ export const NodeSelectorRequirementSchema = z
   })
   .superRefine(valuesRule);
 
+type NodeSelectorRequirement = z.infer<typeof NodeSelectorRequirementSchema>;
+
 /** One node selector term: its expressions ANDed; a node matches required node affinity if any term matches. */
 export const NodeSelectorTermSchema = z.strictObject({
   matchExpressions: z.array(NodeSelectorRequirementSchema).optional(),
@@ -55,7 +57,7 @@ export type Taint = z.infer<typeof TaintSchema>;
 export const TolerationSchema = z
   .strictObject({
     key: z.string().optional(),
-    operator: z.enum(['Equal', 'Exists']).optional(),
+    operator: z.enum(['Equal', 'Exists', 'Gt', 'Lt']).optional(),
     value: z.string().optional(),
     effect: z.union([z.enum(TAINT_EFFECTS), z.literal('')]).optional(),
     tolerationSeconds: z.number().int().optional(),
@@ -119,15 +121,47 @@ export function selectorMatches(selector: LabelSelector, labels: Labels): boolea
   return (selector.matchExpressions ?? []).every((r) => requirementMatches(labels, r));
 }
 
+/** A label value as the API takes it: at most 63 characters, alphanumerics with - _ . inside. */
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+/** A label key: a name as above, with an optional DNS-subdomain prefix and a slash. */
+const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+export function isLabelValue(v: string): boolean {
+  return v.length <= 63 && LABEL_VALUE.test(v);
+}
+
+export function isLabelKey(k: string): boolean {
+  const slash = k.lastIndexOf('/');
+  const name = slash < 0 ? k : k.slice(slash + 1);
+  const prefix = slash < 0 ? undefined : k.slice(0, slash);
+  if (name.length > 63 || !LABEL_NAME.test(name)) return false;
+  return prefix === undefined || (prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix));
+}
+
+/**
+ * Whether kube-scheduler can read a node selector requirement: a valid label key and, for In and NotIn, valid label
+ * values (Gt and Lt take one integer, checked by the schema); for matchFields, only `metadata.name` with In or
+ * NotIn and exactly one value. A term with a requirement it cannot read matches no node.
+ */
+function readable(r: NodeSelectorRequirement, field: boolean): boolean {
+  if (field)
+    return r.key === 'metadata.name' && (r.operator === 'In' || r.operator === 'NotIn') && r.values?.length === 1;
+  if (!isLabelKey(r.key)) return false;
+  return r.operator !== 'In' && r.operator !== 'NotIn' ? true : (r.values ?? []).every(isLabelValue);
+}
+
 /**
  * Whether a node satisfies required node affinity: any term matches, a term matching when all its
- * expressions hold; an empty term matches nothing. matchFields supports `metadata.name`.
+ * expressions hold; an empty term matches nothing, and so does one with a requirement kube-scheduler cannot read
+ * (an invalid label value, say). matchFields supports `metadata.name`.
  */
 export function nodeAffinityMatches(terms: readonly NodeSelectorTerm[], labels: Labels, nodeName: string): boolean {
   return terms.some((t) => {
     const exprs = t.matchExpressions ?? [];
     const fields = t.matchFields ?? [];
     if (exprs.length === 0 && fields.length === 0) return false;
+    if (!exprs.every((r) => readable(r, false)) || !fields.every((r) => readable(r, true))) return false;
     return (
       exprs.every((r) => requirementMatches(labels, r)) &&
       fields.every((r) => requirementMatches({ 'metadata.name': nodeName }, r))
@@ -139,8 +173,10 @@ export function nodeAffinityMatches(terms: readonly NodeSelectorTerm[], labels: 
 export function tolerates(t: Toleration, taint: Taint): boolean {
   if (t.effect && t.effect !== taint.effect) return false;
   if (t.key && t.key !== taint.key) return false;
-  if ((t.operator ?? 'Equal') === 'Exists') return true;
-  return (t.value ?? '') === (taint.value ?? '');
+  const op = t.operator ?? 'Equal';
+  if (op === 'Exists') return true;
+  // Gt and Lt are alpha (TaintTolerationComparisonOperators, off by default): kube-scheduler's default branch.
+  return op === 'Equal' && (t.value ?? '') === (taint.value ?? '');
 }
 
 /** The taints (NoSchedule / NoExecute: the ones that keep new pods off) that no toleration tolerates. */

@@ -66,11 +66,40 @@ export const PodAffinityTermSchema = z.strictObject({
   namespaces: z.array(z.string()).optional(),
 });
 
+/** Which nodes a spread constraint's domains come from (kube-scheduler's node inclusion policies). */
+const InclusionPolicy = z.enum(['Honor', 'Ignore']);
+
+/**
+ * Topology spread, with kube-scheduler's meaning (docs/kubernetes.md): the selected containers (in the owner's
+ * namespace, not terminating; `matchLabelKeys` add the owner's own values to the selector; no selector selects
+ * none) are counted per domain of the eligible nodes (those with every hard constraint's key, and, per policy,
+ * matching the owner's node affinity (`nodeAffinityPolicy`, default Honor) and tolerated (`nodeTaintsPolicy`,
+ * default Ignore)). DoNotSchedule (default): a domain that receives an owner ends with at most maxSkew more than
+ * the smallest count (0 while there are fewer than `minDomains` domains), which is exactly what placing the
+ * owners one at a time, each admitted by kube-scheduler's own skew check, can reach. ScheduleAnyway: a
+ * preference, its excess over maxSkew in the objective's preferences part.
+ */
 export const SpreadSchema = z.strictObject({
   maxSkew: z.number().int().min(1, 'must be at least 1'),
   topologyKey: z.string().min(1, 'must not be empty'),
-  selector: LabelSelectorSchema,
+  selector: LabelSelectorSchema.optional(),
+  whenUnsatisfiable: z.enum(['DoNotSchedule', 'ScheduleAnyway']).optional(),
+  minDomains: z.number().int().min(1, 'must be at least 1').optional(),
+  nodeAffinityPolicy: InclusionPolicy.optional(),
+  nodeTaintsPolicy: InclusionPolicy.optional(),
+  matchLabelKeys: z.array(z.string().min(1, 'must not be empty')).optional(),
 });
+
+export type SpreadConstraint = z.infer<typeof SpreadSchema>;
+
+/** A weight of a preferred term, as in Kubernetes (1 to 100). */
+const TermWeight = z.number().int().min(1, 'must be at least 1').max(100, 'must be at most 100');
+
+/** A preferred pod (anti-)affinity term, with its weight. */
+export const WeightedPodTermSchema = z.strictObject({ weight: TermWeight, term: PodAffinityTermSchema });
+
+/** A preferred node affinity term, with its weight. */
+export const WeightedNodeTermSchema = z.strictObject({ weight: TermWeight, preference: NodeSelectorTermSchema });
 
 export const ContainerSchema = z.strictObject({
   name: NameSchema,
@@ -88,8 +117,22 @@ export const ContainerSchema = z.strictObject({
   affinity: z.array(PodAffinityTermSchema).optional(),
   /** Must not share a topology domain with a container the term selects (other than itself). */
   antiAffinity: z.array(PodAffinityTermSchema).optional(),
-  /** Topology spread (DoNotSchedule): the selected containers' counts per domain differ by at most maxSkew. */
+  /** Topology spread constraints (see SpreadSchema). */
   spread: z.array(SpreadSchema).optional(),
+  /** Preferred node affinity: each term it does not match costs its weight in the preferences part. */
+  preferredNodeAffinity: z.array(WeightedNodeTermSchema).optional(),
+  /** Preferred pod affinity: placed where no other container the term selects shares its domain costs the weight. */
+  preferredAffinity: z.array(WeightedPodTermSchema).optional(),
+  /** Preferred pod anti-affinity: each other container the term selects in its domain costs the weight. */
+  preferredAntiAffinity: z.array(WeightedPodTermSchema).optional(),
+  /**
+   * The controller it belongs to ("ReplicaSet/web-7d9f", a StatefulSet, a ReplicationController or a Service):
+   * containers of one controller without spread constraints of their own get kube-scheduler's system default
+   * spreading (ScheduleAnyway: hostname maxSkew 3, topology.kubernetes.io/zone maxSkew 5).
+   */
+  controller: z.string().min(1, 'must not be empty').optional(),
+  /** Running, but being deleted (Kubernetes deletionTimestamp): it uses its node's capacity; spread skips it. */
+  terminating: z.boolean().optional(),
   /** Gang name: all containers of a gang are placed, or (with options.allowUnplaced) none is. */
   gang: z.string().min(1).optional(),
   /** The node it runs on now; placing it elsewhere costs `moveCost` (default options.moveCost, 1). */
@@ -124,12 +167,18 @@ const Weight = z.number().min(0).refine(Number.isFinite, 'must be finite');
 
 /**
  * options.objective: "cost" (default), "balance" (minimise the highest utilisation), "pack" (minimise
- * the nodes used, or their total price), or weights {cost, balance, pack} for a weighted sum (absent
- * weights are 0).
+ * the nodes used, or their total price), or weights {cost, balance, pack, preferences} for a weighted sum
+ * (absent weights are 0, but for preferences, 1). Every objective includes the preferences part (the soft rules'
+ * violations, docs/kubernetes.md) at weight 1 unless `preferences` says otherwise; 0 ignores them.
  */
 export const ObjectiveSchema = z.union([
   z.enum(OBJECTIVES),
-  z.strictObject({ cost: Weight.optional(), balance: Weight.optional(), pack: Weight.optional() }),
+  z.strictObject({
+    cost: Weight.optional(),
+    balance: Weight.optional(),
+    pack: Weight.optional(),
+    preferences: Weight.optional(),
+  }),
 ]);
 
 export const SnapshotOptionsSchema = SolveOptionsSchema.extend({

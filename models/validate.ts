@@ -67,7 +67,8 @@ export function validateSnapshot(body: unknown): Validated {
   if (!parsed.success) return { ok: false, issues: issuesOf(parsed.error) };
   const range = snapshotIssues(parsed.data);
   if (range.length > 0) return { ok: false, issues: range };
-  return { ok: true, model: snapshotToModel(parsed.data), options: resolveOptions(parsed.data.options) };
+  const model = snapshotToModel(parsed.data);
+  return { ok: true, model, options: resolveOptions(parsed.data.options), notes: model.notes ?? [] };
 }
 
 /**
@@ -85,11 +86,12 @@ export function validateKube(body: unknown): Validated {
     };
   const range = snapshotIssues(snapshot.data, '(as snapshot) ');
   if (range.length > 0) return { ok: false, issues: range };
+  const model = snapshotToModel(snapshot.data);
   return {
     ok: true,
-    model: snapshotToModel(snapshot.data),
+    model,
     options: resolveOptions(snapshot.data.options),
-    notes: plain.notes,
+    notes: [...plain.notes, ...(model.notes ?? [])],
   };
 }
 
@@ -132,6 +134,8 @@ export function validateProgram(body: unknown): Validated {
  * leaves only the label sets that share a pair). 5 000 × 150 000 clusters have some 10 000 000.
  */
 export const DEFAULT_MAX_RULE_WORK = 20_000_000;
+/** Steps to tabulate what is keyed by distinct node and container keys (some 4 s, at most 800 MB of doubles). */
+export const DEFAULT_MAX_TABLE_WORK = 100_000_000;
 
 /** Problem-size limits (a request over any of them is refused before solving). */
 export interface ProblemLimits {
@@ -147,6 +151,8 @@ export interface ProblemLimits {
    * DEFAULT_MAX_RULE_WORK).
    */
   readonly maxRuleWork?: number;
+  /** Steps to tabulate what is keyed by distinct node and container keys (default DEFAULT_MAX_TABLE_WORK). */
+  readonly maxTableWork?: number;
 }
 
 /** Size issues (→ 422) for a model that passed its schema. */

@@ -1,7 +1,7 @@
 import { unitsToNumber, type AssignmentModel } from '../models/model.js';
 import type { PlanSummary, SolveOutcome } from '../solver/solve.js';
 import { relativeGap } from '../solver/bounds.js';
-import { verifyPlan } from '../solver/verify.js';
+import { hasPreferences, preferenceTerms, verifyPlan, type PreferenceTerm } from '../solver/verify.js';
 import type {
   Answer,
   EvaluateAnswer,
@@ -93,7 +93,7 @@ export function sideBySide<L extends 'plan' | 'best', O extends 'greedy' | 'give
       differ.push({ container: model.items[j]!, [best.label]: name(a[j]!), [other.label]: name(b[j]!) });
   const side = (x: { readonly plan: PlanSummary; readonly objective: number | null }) => ({
     objective: x.objective,
-    ...(model.objective ? { parts: x.plan.verification.parts } : {}),
+    ...(showsParts(model) ? { parts: x.plan.verification.parts } : {}),
     placed: x.plan.verification.placed,
     nodesUsed: nodesUsed(model, x.plan.assignment),
   });
@@ -108,6 +108,14 @@ export function sideBySide<L extends 'plan' | 'best', O extends 'greedy' | 'give
   } as unknown as Comparison<L, O>;
 }
 
+/** Parts are shown for a weighted objective, and where the model has preferences (their part is in it). */
+const showsParts = (model: AssignmentModel): boolean => model.objective !== undefined || hasPreferences(model);
+
+/** The preferences a plan leaves unmet, where the model has any. */
+function unmet(model: AssignmentModel, plan: ArrayLike<number>): { preferences?: PreferenceTerm[] } {
+  return hasPreferences(model) ? { preferences: preferenceTerms(model, plan) } : {};
+}
+
 export function outcomeJson(model: AssignmentModel, o: SolveOutcome, inputNotes: readonly string[] = []): OutcomeJson {
   const greedyObjective =
     o.greedy.verification.complete || model.rules?.unplacedPenalty ? o.greedy.verification.objective : null;
@@ -119,10 +127,12 @@ export function outcomeJson(model: AssignmentModel, o: SolveOutcome, inputNotes:
     gap: o.gap,
     ...planJson(model, o.plan),
     ...(model.rules?.unplacedPenalty ? { unplacedPenalty: model.rules.unplacedPenalty[0] ?? 0 } : {}),
-    ...(model.objective ? { parts: o.objective === null ? null : o.plan.verification.parts } : {}),
+    ...(showsParts(model) ? { parts: o.objective === null ? null : o.plan.verification.parts } : {}),
+    ...unmet(model, o.plan.assignment),
     greedy: {
       objective: greedyObjective,
-      ...(model.objective ? { parts: o.greedy.verification.parts } : {}),
+      ...(showsParts(model) ? { parts: o.greedy.verification.parts } : {}),
+      ...unmet(model, o.greedy.assignment),
       ...planJson(model, o.greedy),
       utilization: utilization(model, o.greedy),
     },
@@ -164,7 +174,8 @@ export function evaluationJson(
       valid: check.valid,
       violations: check.violations,
       objective: check.objective,
-      ...(model.objective ? { parts: check.parts } : {}),
+      ...(showsParts(model) ? { parts: check.parts } : {}),
+      ...unmet(model, plan),
       gapToOptimum: check.valid && o.status === 'optimal' ? gapOf(check.objective, o.objective) : null,
       gapToBound: check.valid ? gapOf(check.objective, o.bound) : null,
       ...planJson(model, given),

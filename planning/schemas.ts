@@ -43,8 +43,28 @@ export const PlanJsonSchema = z.object({
 export type PlanJson = Answer<typeof PlanJsonSchema>;
 
 export const PartsSchema = z
-  .object({ cost: MaybeNumber, balance: MaybeNumber, pack: MaybeNumber, weighted: MaybeNumber })
+  .object({
+    cost: MaybeNumber,
+    balance: MaybeNumber,
+    pack: MaybeNumber,
+    preferences: MaybeNumber,
+    weighted: MaybeNumber,
+  })
   .describe("the objective's parts, each unweighted");
+
+/** The preferences a plan leaves unmet: each soft term with its violations, what one costs, and their cost. */
+export const PreferencesSchema = z
+  .array(
+    z.object({
+      name: z.string(),
+      violations: z.number().int().min(0),
+      weight: z.number(),
+      penalty: z.number(),
+    }),
+  )
+  .describe(
+    'the soft terms the plan does not meet in full, each with its violations and their part of parts.preferences',
+  );
 
 export const ReasonSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('fits-nowhere'), container: z.string(), message: z.string() }),
@@ -130,9 +150,11 @@ export const PlanAnswerSchema = PlanJsonSchema.extend({
   gap: MaybeNumber.describe('|objective − bound| / |objective|: 0 when optimal, null without a plan or bound'),
   unplacedPenalty: z.number().optional(),
   parts: PartsSchema.nullable().optional(),
+  preferences: PreferencesSchema.optional(),
   greedy: PlanJsonSchema.extend({
     objective: MaybeNumber,
     parts: PartsSchema.optional(),
+    preferences: PreferencesSchema.optional(),
     utilization: UtilizationSchema,
   }),
   comparison: PlanComparisonSchema.optional(),
@@ -153,6 +175,7 @@ export const EvaluateAnswerSchema = z.object({
     violations: Names,
     objective: MaybeNumber,
     parts: PartsSchema.optional(),
+    preferences: PreferencesSchema.optional(),
     gapToOptimum: MaybeNumber,
     gapToBound: MaybeNumber,
     utilization: UtilizationSchema,

@@ -1,6 +1,6 @@
 import { availableParallelism, totalmem } from 'node:os';
 import { z } from 'zod';
-import { DEFAULT_MAX_RULE_WORK, type ProblemLimits } from '../models/validate.js';
+import { DEFAULT_MAX_RULE_WORK, DEFAULT_MAX_TABLE_WORK, type ProblemLimits } from '../models/validate.js';
 import type { Level } from './log.js';
 
 /**
@@ -16,7 +16,7 @@ const EnvSchema = z.object({
     .default(64 * 1024 * 1024),
   /** Largest options.timeLimitMs a request may ask for (ms). */
   MAX_TIME_LIMIT_MS: z.coerce.number().int().min(1).default(120_000),
-  MAX_NODES: z.coerce.number().int().min(1).default(5_000),
+  MAX_NODES: z.coerce.number().int().min(1).default(20_000),
   /** Kubernetes' published limits: 5 000 nodes, 150 000 pods. */
   MAX_CONTAINERS: z.coerce.number().int().min(1).default(150_000),
   /** Entries of an explicit per-pair matrix (costs.matrix, a program's matrices). */
@@ -24,6 +24,7 @@ const EnvSchema = z.object({
   MAX_RESOURCES: z.coerce.number().int().min(1).default(64),
   /** Distinct affinity/anti-affinity/spread terms × distinct container label sets. */
   MAX_RULE_WORK: z.coerce.number().int().min(1).default(DEFAULT_MAX_RULE_WORK),
+  MAX_TABLE_WORK: z.coerce.number().int().min(1).default(DEFAULT_MAX_TABLE_WORK),
   /** Solves that run at once, each in its own worker thread. */
   SOLVER_THREADS: z.coerce.number().int().min(1).default(availableParallelism()),
   /** Requests that may wait for a solver thread before requests get 503. */
@@ -126,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       maxResources: e.MAX_RESOURCES,
       maxTimeLimitMs: e.MAX_TIME_LIMIT_MS,
       maxRuleWork: e.MAX_RULE_WORK,
+      maxTableWork: e.MAX_TABLE_WORK,
     },
     threads: e.SOLVER_THREADS,
     maxQueue: e.SOLVER_QUEUE,

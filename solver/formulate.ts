@@ -1,4 +1,13 @@
-import { costOf, demandUnits, isBlocked, senseSign, unitsToNumber, type AssignmentModel } from '../models/model.js';
+import {
+  costOf,
+  demandUnits,
+  isBlocked,
+  nodePreferenceAt,
+  preferenceWeightOf,
+  senseSign,
+  unitsToNumber,
+  type AssignmentModel,
+} from '../models/model.js';
 import { ProgramBuilder } from './formulation/builder.js';
 import { classesOf, classWeight, containerClasses, nodeClasses } from './formulation/classes.js';
 import { objectiveRows } from './formulation/objective.js';
@@ -62,6 +71,7 @@ function placementVariables(b: ProgramBuilder): number {
   const m = model.items.length;
   const penalty = model.rules?.unplacedPenalty;
   const sign = senseSign(model.sense);
+  const soft = preferenceWeightOf(model);
   let plainVariables = 0;
   b.classes.forEach((members, c) => {
     const j = members[0]!;
@@ -75,8 +85,10 @@ function placementVariables(b: ProgramBuilder): number {
       }
       if (copies === 0n) continue;
       plainVariables += members.length;
-      // Placing a container earns back its unplaced penalty (the penalties of all are in the offset).
-      const cost = (model.objective?.cost ?? 1) * costOf(model, i, j) - sign * (penalty?.[j] ?? 0);
+      // Placing a container earns back its unplaced penalty (the penalties of all are in the offset); its node
+      // preferences are the preferences part's linear share.
+      const prefer = soft * nodePreferenceAt(model, i, j);
+      const cost = (model.objective?.cost ?? 1) * costOf(model, i, j) + prefer - sign * (penalty?.[j] ?? 0);
       b.placement(i, c, cost, Number(copies));
     }
   });

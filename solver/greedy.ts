@@ -1,4 +1,10 @@
-import { demandUnits, int64Doubles, type AssignmentModel } from '../models/model.js';
+import {
+  demandUnits,
+  int64Doubles,
+  nodePreferenceAt,
+  preferenceWeightOf,
+  type AssignmentModel,
+} from '../models/model.js';
 import { blockAt, keyedAt, keysOf } from '../models/pairs.js';
 import type { GreedyState } from '../models/rules/kind.js';
 import { kindOf } from '../models/rules/registry.js';
@@ -29,14 +35,26 @@ export function greedyPlan(model: AssignmentModel, options: { scan?: boolean } =
   const rules = model.rules;
   const share = dominantShares(model);
   let order = Array.from({ length: m }, (_, j) => j).sort((a, b) => share[b]! - share[a]! || a - b);
-  // Running containers first, on their node; then the rest in dominant-share order.
-  if (rules) order = order.filter((j) => rules.current[j]! >= 0).concat(order.filter((j) => rules.current[j]! < 0));
+  // Running containers first, on their node: those that stay (pinned), then those that may move; then the rest,
+  // each in dominant-share order.
+  if (rules) {
+    const pinned = rules.blocked.pinnedTo;
+    const stays = (j: number): boolean => (pinned?.[j] ?? -1) >= 0;
+    const runs = (j: number): boolean => rules.current[j]! >= 0 && !stays(j);
+    order = [...order.filter(stays), ...order.filter(runs), ...order.filter((j) => rules.current[j]! < 0)];
+  }
   const check = rules ? ruleCheck(model) : undefined;
-  const doubles = options.scan ? undefined : exactDoubles(model);
+  // Preferences break ties among the nodes of equal score, as kube-scheduler's scores would: that needs every
+  // node's score, so the scan, on models small enough for it.
+  const tieBreak = check?.preference !== undefined && model.nodes.length * model.items.length <= TIE_BREAK_PAIRS;
+  const doubles = options.scan || tieBreak ? undefined : exactDoubles(model);
   const plan = doubles ? searchGreedy(model, order, check, doubles) : scanGreedy(model, order, check);
   if (rules) repair(model, plan);
   return plan;
 }
+
+/** Most nodes × containers for which the greedy breaks ties by preferences (it scans every node then). */
+export const TIE_BREAK_PAIRS = 4_000_000;
 
 /** Capacities and demands as doubles, when no demand is node-dependent and every one is an integer a double holds. */
 interface Doubles {
@@ -143,6 +161,7 @@ function bestNode(
   const m = model.items.length;
   let best = -1;
   let bestScore = Infinity;
+  let bestPreference = Infinity;
   for (let i = 0; i < model.nodes.length; i++) {
     if ((only >= 0 && i !== only) || (check && !check.allows(j, i))) continue;
     let score = 0;
@@ -157,10 +176,10 @@ function bestNode(
       }
       score = Math.max(score, Number(d) / Number(left));
     }
-    if (fits && score < bestScore) {
-      best = i;
-      bestScore = score;
-    }
+    if (!fits || score > bestScore) continue;
+    // Ties (the seed rule's earliest node otherwise) go to the node that adds least to the preferences part.
+    const preference = check?.preference?.(j, i) ?? 0;
+    if (score < bestScore || preference < bestPreference) [best, bestScore, bestPreference] = [i, score, preference];
   }
   return best;
 }
@@ -177,6 +196,8 @@ interface RuleCheck extends SearchRules {
   place(j: number, i: number): void;
   /** The one node j may go on (pinned, or its move budget spent; −1: none), ANY_NODE when unrestricted. */
   only(j: number): number;
+  /** What j on node i adds to the preferences part (present when the model has preferences and weighs them). */
+  preference?(j: number, i: number): number;
 }
 
 /**
@@ -197,8 +218,13 @@ function ruleCheck(model: AssignmentModel): RuleCheck {
   const { blocked } = rules;
   const { partitionOf, keyed } = partitions(model, checks.flat());
   const perPartition = checks.map((list) => list.filter((r) => r.domainOf && keyed.has(r.domainOf)));
+  const pinned = blocked.pinnedTo;
+  const preference = preferenceOf(model, checks);
   return {
-    allows: (j, i) => blockAt(blocked, i, j) === 0 && checks[j]!.every((r) => r.allows(j, i)),
+    // A running container that stays is not checked against the rules (it only counts), as kube-scheduler does.
+    allows: (j, i) =>
+      blockAt(blocked, i, j) === 0 && ((pinned?.[j] ?? -1) >= 0 || checks[j]!.every((r) => r.allows(j, i))),
+    ...(preference ? { preference } : {}),
     place: (j, i) => updates[j]!.forEach((r) => r.place(j, i)),
     partitionOf,
     partitionAllows: (j, rep) => keyedAt(blocked, rep, j) === 0 && perPartition[j]!.every((r) => r.allows(j, rep)),
@@ -211,6 +237,21 @@ function ruleCheck(model: AssignmentModel): RuleCheck {
       }
       return ANY_NODE;
     },
+  };
+}
+
+/** What j on node i adds to the preferences part: its node preferences and its preference rules' increments. */
+function preferenceOf(
+  model: AssignmentModel,
+  checks: readonly (readonly GreedyState[])[],
+): ((j: number, i: number) => number) | undefined {
+  const nodePrefs = model.rules?.nodePreferences ?? [];
+  const soft = checks.some((list) => list.some((r) => r.cost));
+  if (preferenceWeightOf(model) === 0 || (nodePrefs.length === 0 && !soft)) return undefined;
+  return (j, i) => {
+    let p = nodePreferenceAt(model, i, j);
+    for (const r of checks[j]!) p += r.cost?.(j, i) ?? 0;
+    return p;
   };
 }
 

@@ -95,6 +95,8 @@ export function valuesFromAssignment(ip: IntegerProgram, assignment: ArrayLike<n
     if (a.kind === 'present') {
       const nodes = new Set(a.nodes);
       x[a.v] = a.items.some((j) => nodes.has(assignment[j]!)) ? 1 : 0;
+    } else if (a.kind === 'rule') {
+      x[a.v] = a.value(assignment);
     } else if (a.kind === 'placed') {
       x[a.v] = a.items.every((j) => assignment[j]! >= 0) ? 1 : 0;
     } else if (a.kind === 'used') {

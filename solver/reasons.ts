@@ -56,8 +56,10 @@ const BLOCK_MESSAGES: Record<Exclude<BlockReason, ''>, string> = {
   'not-ready': 'node(s) were not ready',
   selector: "node(s) didn't match Pod's node affinity/selector",
   taint: 'node(s) had untolerated taint',
+  'topology-key': "node(s) didn't match pod topology spread constraints (missing required label)",
   affinity: "node(s) didn't match pod affinity rules",
   pinned: 'node(s) are not the node it is bound to',
+  full: 'node(s) already had more of a resource it requests than they have (Insufficient resources)',
 };
 
 /**

@@ -3,13 +3,15 @@ import {
   demandUnits,
   int64Doubles,
   domainIndex,
+  isPinned,
+  preferenceWeightOf,
   type AssignmentModel,
   type GroupRule,
   type ObjectiveParts,
   type ResourceTable,
   senseSign,
 } from '../models/model.js';
-import { blockAt, costAt } from '../models/pairs.js';
+import { blockAt, costAt, keyedAt } from '../models/pairs.js';
 import type { PlanView } from '../models/rules/kind.js';
 import { kindOf } from '../models/rules/registry.js';
 
@@ -43,7 +45,7 @@ export function verifyPlan(model: AssignmentModel, plan: ArrayLike<number>, requ
       complete: false,
       placed: 0,
       objective: NaN,
-      parts: { cost: NaN, balance: NaN, pack: NaN, weighted: NaN },
+      parts: { cost: NaN, balance: NaN, pack: NaN, preferences: NaN, weighted: NaN },
       violations: [`plan has ${plan.length} entries for ${m} containers`],
       used,
     };
@@ -177,7 +179,9 @@ function objectiveParts(
   used: readonly (readonly bigint[])[],
 ): ObjectiveParts {
   const w = model.objective;
-  if (!w) return { cost, balance: NaN, pack: NaN, weighted: cost };
+  const preferences = preferenceTerms(model, plan).reduce((t, p) => t + p.penalty, 0);
+  const soft = preferenceWeightOf(model) * preferences;
+  if (!w) return { cost, balance: NaN, pack: NaN, preferences, weighted: cost + soft };
   let balance = 0;
   for (const k of w.balanceResources) {
     const r = model.resources[k]!;
@@ -190,21 +194,65 @@ function objectiveParts(
   for (let j = 0; j < plan.length; j++) if (plan[j]! >= 0) busy.add(plan[j]!);
   let pack = 0;
   for (const i of busy) pack += w.price[i] ?? 0;
-  return { cost, balance, pack, weighted: w.cost * cost + w.balance * balance + w.pack * pack };
+  return { cost, balance, pack, preferences, weighted: w.cost * cost + w.balance * balance + w.pack * pack + soft };
+}
+
+/** Whether the model has preferences: node preferences, or preference rules. */
+export function hasPreferences(model: AssignmentModel): boolean {
+  return (
+    (model.rules?.nodePreferences?.length ?? 0) > 0 ||
+    (model.rules?.groups ?? []).some((g) => kindOf(g).preference !== undefined)
+  );
+}
+
+/** One preference a plan does not meet in full: how often, what one violation costs, and what they cost. */
+export interface PreferenceTerm {
+  readonly name: string;
+  readonly violations: number;
+  readonly weight: number;
+  readonly penalty: number;
+}
+
+/**
+ * The preferences a plan leaves unmet, each with its violations and their weighted cost: the node preferences
+ * (preferred node affinity, PreferNoSchedule taints; their weight is folded in), then each preference rule.
+ */
+export function preferenceTerms(model: AssignmentModel, plan: ArrayLike<number>): PreferenceTerm[] {
+  const out: PreferenceTerm[] = [];
+  for (const pref of model.rules?.nodePreferences ?? []) {
+    let penalty = 0;
+    let violations = 0;
+    for (let j = 0; j < plan.length; j++) {
+      const i = plan[j]!;
+      const p = i >= 0 && i < model.nodes.length ? keyedAt(pref.table, i, j) : 0;
+      if (p > 0) [penalty, violations] = [penalty + p, violations + 1];
+    }
+    if (penalty > 0) out.push({ name: pref.name, violations, weight: penalty / violations, penalty });
+  }
+  for (const rule of model.rules?.groups ?? []) {
+    const kind = kindOf(rule);
+    if (!kind.preference) continue;
+    const violations = kind.preference.violations(rule, planView(model, plan));
+    const weight = kind.preference.weight(rule);
+    if (violations > 0) out.push({ name: rule.name, violations, weight, penalty: violations * weight });
+  }
+  return out;
+}
+
+/** The view of a plan the rule kinds' checks read (models/rules/kind.ts). */
+function planView(model: AssignmentModel, plan: ArrayLike<number>): PlanView {
+  const n = model.nodes.length;
+  return {
+    model,
+    plan,
+    domainOf: (domains) => domainIndex(domains, n),
+    at: (j, domainOf) => (plan[j]! >= 0 && plan[j]! < n ? domainOf[plan[j]!]! : -1),
+    pinned: (j) => isPinned(model, j),
+    name: (j) => `"${model.items[j]}"`,
+  };
 }
 
 /** How a plan breaks one group rule, in words (empty when it holds). Unplaced containers count nowhere. */
 export function ruleViolations(model: AssignmentModel, rule: GroupRule, plan: ArrayLike<number>): string[] {
-  const n = model.nodes.length;
-  const kind = kindOf(rule);
-  const domains = kind.domains(rule);
-  const domainOf = domains ? domainIndex(domains, n) : new Int32Array(0);
-  const view: PlanView = {
-    model,
-    plan,
-    domainOf,
-    where: (j) => (plan[j]! >= 0 && plan[j]! < n ? domainOf[plan[j]!]! : -1),
-    name: (j) => `"${model.items[j]}"`,
-  };
-  return kind.check(rule, view);
+  return kindOf(rule).check(rule, planView(model, plan));
 }

@@ -5,7 +5,11 @@
  * Covered: quantities (the Kubernetes grammar, exact milli-units), capacities including the implicit
  * `pods` count, cordoned and not-Ready nodes, nodeSelector, NoSchedule/NoExecute taints and their
  * tolerations, hostname anti-affinity by matchLabels, current / pinned / moveCost, allowUnplaced, explicit
- * cost matrices or the default score, and the pack and balance objectives.
+ * cost matrices or the default score, and the pack and balance objectives. PreferNoSchedule taints are the
+ * preferences part every objective adds (3, TaintToleration's score weight, per untolerated one, at the default
+ * preferences weight 1). A node that the pinned containers alone fill beyond a resource breaks no rule: only a
+ * container that is not pinned and requests that resource is held to the capacity (kube-scheduler's check of the pod
+ * that arrives).
  */
 
 const SUFFIX: Record<string, bigint> = {
@@ -109,7 +113,9 @@ function usageAndCost(body: Json, plan: Plan, names: Set<string>, podsCapped: bo
   const byName = new Map(nodes.map((n, i) => [String(n['name']), i]));
   const matrix = rec(body['costs'])['matrix'] as number[][] | undefined;
   const used = new Map<string, bigint>();
+  const asked = new Set<string>();
   let cost = 0;
+  let preferences = 0;
   containers.forEach((c, j) => {
     const node = plan.node[j];
     if (node === null || node === undefined) return;
@@ -119,22 +125,34 @@ function usageAndCost(body: Json, plan: Plan, names: Set<string>, podsCapped: bo
       return;
     }
     problems.push(...blockedBy(nodes[i]!, c, node));
-    for (const r of names) used.set(`${i}/${r}`, (used.get(`${i}/${r}`) ?? 0n) + demandMilli(c, r, podsCapped));
+    for (const r of names) {
+      const d = demandMilli(c, r, podsCapped);
+      used.set(`${i}/${r}`, (used.get(`${i}/${r}`) ?? 0n) + d);
+      if (d > 0n && c['pinned'] !== true) asked.add(`${i}/${r}`);
+    }
     cost += matrix ? matrix[i]![j]! : defaultScore(nodes[i]!, c, names);
     cost += moveCostOf(c, node, rec(body['options']));
+    preferences +=
+      3 * arr(nodes[i]!['taints']).filter((t) => t['effect'] === 'PreferNoSchedule' && !tolerated(c, t)).length;
   });
-  return { used, cost };
+  return { used, asked, cost, preferences };
 }
 
 /** Checks every node's usage against its capacity; returns the highest utilisation of a capped resource. */
-function capacityCheck(body: Json, used: Map<string, bigint>, names: Set<string>, problems: string[]): number {
+function capacityCheck(
+  body: Json,
+  { used, asked }: { used: Map<string, bigint>; asked: Set<string> },
+  names: Set<string>,
+  problems: string[],
+): number {
   const containers = arr(body['containers']).length;
   let maxUtilisation = 0;
   arr(body['nodes']).forEach((n, i) => {
     for (const r of names) {
       const cap = capacityMilli(n, r, containers);
       const u = used.get(`${i}/${r}`) ?? 0n;
-      if (u > cap) problems.push(`node ${String(n['name'])} is over its ${r} capacity (${u} > ${cap} milli)`);
+      if (u > cap && asked.has(`${i}/${r}`))
+        problems.push(`node ${String(n['name'])} is over its ${r} capacity (${u} > ${cap} milli)`);
       if (r !== 'pods' && cap > 0n) maxUtilisation = Math.max(maxUtilisation, Number(u) / Number(cap));
     }
   });
@@ -146,7 +164,7 @@ export function checkSnapshotPlan(
   body: Json,
   answer: Json,
   complete: boolean,
-): { problems: string[]; cost: number; nodesUsed: number; maxUtilisation: number } {
+): { problems: string[]; cost: number; nodesUsed: number; maxUtilisation: number; preferences: number } {
   const containers = arr(body['containers']);
   const problems: string[] = [];
   const plan = planOf(containers, answer, problems);
@@ -154,11 +172,12 @@ export function checkSnapshotPlan(
   if (complete && unplaced > 0 && rec(body['options'])['allowUnplaced'] !== true)
     problems.push(`${unplaced} containers are unplaced`);
   const { names, podsCapped } = resourceNames(arr(body['nodes']), containers);
-  const { used, cost } = usageAndCost(body, plan, names, podsCapped, problems);
-  const maxUtilisation = capacityCheck(body, used, names, problems);
+  const usage = usageAndCost(body, plan, names, podsCapped, problems);
+  const { cost, preferences } = usage;
+  const maxUtilisation = capacityCheck(body, usage, names, problems);
   problems.push(...antiAffinity(containers, plan));
   const nodesUsed = new Set(plan.node.filter((x): x is string => x !== null)).size;
-  return { problems, cost, nodesUsed, maxUtilisation };
+  return { problems, cost, nodesUsed, maxUtilisation, preferences };
 }
 
 /** max over requested resources of r / R against the empty node (0 when it requests nothing). */
@@ -184,15 +203,20 @@ function blockedBy(n: Json, c: Json, node: string): string[] {
     if (!has(labels, k) || labels[k] !== v) return [`${who} does not match ${node}'s labels`];
   for (const t of arr(n['taints'])) {
     if (t['effect'] === 'PreferNoSchedule') continue;
-    const tolerated = arr(c['tolerations']).some(
-      (o) =>
-        (!o['effect'] || o['effect'] === t['effect']) &&
-        (!o['key'] || o['key'] === t['key']) &&
-        ((o['operator'] ?? 'Equal') === 'Exists' || (o['value'] ?? '') === (t['value'] ?? '')),
-    );
-    if (!tolerated) return [`${who} is on ${node} with an untolerated taint ${String(t['key'])}`];
+    if (!tolerated(c, t)) return [`${who} is on ${node} with an untolerated taint ${String(t['key'])}`];
   }
   return [];
+}
+
+/** Whether one of the container's tolerations tolerates the taint (Gt and Lt, alpha and off, tolerate nothing). */
+function tolerated(c: Json, t: Json): boolean {
+  return arr(c['tolerations']).some(
+    (o) =>
+      (!o['effect'] || o['effect'] === t['effect']) &&
+      (!o['key'] || o['key'] === t['key']) &&
+      ((o['operator'] ?? 'Equal') === 'Exists' ||
+        ((o['operator'] ?? 'Equal') === 'Equal' && (o['value'] ?? '') === (t['value'] ?? ''))),
+  );
 }
 
 /** Hostname anti-affinity with matchLabels selectors (the form the fuzzer writes), in the owners' namespace. */
@@ -229,7 +253,8 @@ export function bruteForceSnapshot(body: Json): number | null {
         unplaced: [],
       };
       const r = checkSnapshotPlan(body, answer, true);
-      if (r.problems.length === 0 && (best === null || r.cost < best)) best = r.cost;
+      const z = r.cost + r.preferences;
+      if (r.problems.length === 0 && (best === null || z < best)) best = z;
       return;
     }
     for (const n of nodes) {

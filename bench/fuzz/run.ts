@@ -108,7 +108,8 @@ function planProblems(
   const objective = (body['options'] as Record<string, unknown> | undefined)?.['objective'] ?? 'cost';
   const allowUnplaced = (body['options'] as Record<string, unknown> | undefined)?.['allowUnplaced'] === true;
   if (complete && !allowUnplaced) {
-    const recomputed = objective === 'pack' ? r.nodesUsed : objective === 'balance' ? r.maxUtilisation : r.cost;
+    const part = objective === 'pack' ? r.nodesUsed : objective === 'balance' ? r.maxUtilisation : r.cost;
+    const recomputed = part + r.preferences;
     if (!near(recomputed, json['objective'] as number))
       problems.push(`objective ${String(json['objective'])} but the oracle computes ${recomputed}`);
   }

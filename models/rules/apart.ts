@@ -1,12 +1,13 @@
-import { domainIndex, type Domains, type GroupRule } from '../model.js';
-import { atMostRule } from './atMost.js';
+import { domainIndex, isPinned, type Domains, type GroupRule } from '../model.js';
+import { atMostRule, fixedPerDomain, fixedPerNode } from './atMost.js';
 import { cachedTopology, selected, termOwners, type CompileContext } from './context.js';
-import { DomainCounts, perDomain, touchedDomains } from './counts.js';
+import { DomainCounts, perDomain } from './counts.js';
 import { withCoef, type AggregateRows, type RuleKind, type ScaleRuleBase, type Topology } from './kind.js';
 
 /**
- * apart: no domain holds both a container of `a` and one of `b` (required anti-affinity between two sets;
- * a ∩ b = ∅). Its compiler is the anti-affinity compiler, which also builds atMost rules.
+ * apart: no domain holds a pending container of one of `a`, `b` and any container of the other (required
+ * anti-affinity between two sets; a ∩ b = ∅). Running containers that stay are not checked against each other.
+ * Its compiler is the anti-affinity compiler, which also builds atMost rules.
  */
 export type ApartRule = Extract<GroupRule, { kind: 'apart' }>;
 
@@ -15,6 +16,9 @@ export interface ApartScale extends ScaleRuleBase {
   readonly a: readonly number[];
   readonly b: readonly number[];
   readonly topology: Topology;
+  /** The running containers of each side that stay, per node. */
+  readonly fixedA: ReadonlyMap<number, number>;
+  readonly fixedB: ReadonlyMap<number, number>;
 }
 
 const apartRule = (name: string, a: number[], b: number[], domains: Domains): ApartRule => ({
@@ -58,22 +62,39 @@ export const apart: RuleKind<ApartRule, ApartScale> = {
   constrained: (rule) => [...rule.a, ...rule.b],
   counted: (rule) => [...rule.a, ...rule.b],
   mapItems: (rule, map) => ({ ...rule, a: map(rule.a), b: map(rule.b) }),
-  domains: (rule) => rule.domains,
+  topologies: (rule) => [rule.domains],
   compile: compileAntiAffinity,
-  // N_D(A) ≤ |A| z_D and N_D(B) ≤ |B| (1 − z_D), z_D binary, per domain where both sides may go
-  rows: (rule, b, g) =>
+  // N_D(A) ≤ |A| z_D and N_D(B) ≤ |B| (1 − z_D), z_D binary, per domain where both sides may go. Where running
+  // containers of both sides already share D, a binary per side instead: pending A in D only with no B there
+  // (N_D(pending A) ≤ |A| z_a, N_D(B) ≤ |B| (1 − z_a)), and the same for pending B.
+  rows: (rule, b, g) => {
+    const [fa, fb] = [fixedPerDomain(b.model, rule.a, rule.domains), fixedPerDomain(b.model, rule.b, rule.domains)];
+    const pending = (s: readonly number[]): number[] => s.filter((j) => !isPinned(b.model, j));
     rule.domains.forEach((d, k) => {
       const a = b.inDomain(rule.a, d);
       const bs = b.inDomain(rule.b, d);
       if (a.length === 0 || bs.length === 0) return;
+      if (fa[k]! > 0 && fb[k]! > 0) {
+        const side = (mine: readonly number[], other: readonly number[], vs: number[], tag: string): void => {
+          const own = b.inDomain(pending(mine), d);
+          if (own.length === 0) return;
+          const z = b.newAux(1, (v) => ({ v, kind: 'present', items: pending(mine), nodes: d }));
+          b.row(`apart_${tag}_${g}_${k}`, 'rule', 'le', 0, [...own.map(withCoef(1)), [z, -mine.length]]);
+          b.row(`apart_${tag}x_${g}_${k}`, 'rule', 'le', other.length, [...vs.map(withCoef(1)), [z, other.length]]);
+        };
+        side(rule.a, rule.b, bs, 'a');
+        return side(rule.b, rule.a, a, 'b');
+      }
       const z = b.newAux(1, (v) => ({ v, kind: 'present', items: rule.a, nodes: d }));
       b.row(`apart_a_${g}_${k}`, 'rule', 'le', 0, [...a.map(withCoef(1)), [z, -rule.a.length]]);
       b.row(`apart_b_${g}_${k}`, 'rule', 'le', rule.b.length, [...bs.map(withCoef(1)), [z, rule.b.length]]);
-    }),
+    });
+  },
   scale: {
     of: (rule, ctx) => {
       const [a, b] = [ctx.classesOf(rule.a), ctx.classesOf(rule.b)];
-      return { kind: 'apart', classes: [...a, ...b], a, b, topology: ctx.topologyOf(rule.domains) };
+      const fixed = { fixedA: fixedPerNode(ctx.model, rule.a), fixedB: fixedPerNode(ctx.model, rule.b) };
+      return { kind: 'apart', classes: [...a, ...b], a, b, topology: ctx.topologyOf(rule.domains), ...fixed };
     },
     rows: apartScaleRows,
     inPatterns: true,
@@ -87,17 +108,27 @@ export const apart: RuleKind<ApartRule, ApartScale> = {
       };
     },
   },
+  // A domain breaks it when a pending container of one side shares it with any container of the other.
   check: (rule, v) => {
-    const a = touchedDomains(rule.a, v);
-    const b = touchedDomains(rule.b, v);
-    const out: string[] = [];
-    a.forEach((c, d) => {
-      if (c > 0 && (b.get(d) ?? 0) > 0)
-        out.push(
-          `${rule.name}: ${v.name(rule.a.find((j) => v.where(j) === d)!)} shares ` +
-            `a domain with ${v.name(rule.b.find((j) => v.where(j) === d)!)}`,
-        );
+    const domainOf = v.domainOf(rule.domains);
+    const sides = [rule.a, rule.b].map((side) => {
+      const all = new Map<number, number>();
+      const pending = new Set<number>();
+      for (const j of side) {
+        const d = v.at(j, domainOf);
+        if (d < 0) continue;
+        if (!all.has(d)) all.set(d, j);
+        if (!v.pinned(j)) pending.add(d);
+      }
+      return { all, pending };
     });
+    const [a, b] = [sides[0]!, sides[1]!];
+    const out: string[] = [];
+    for (const [d, j] of a.all) {
+      const other = b.all.get(d);
+      if (other !== undefined && (a.pending.has(d) || b.pending.has(d)))
+        out.push(`${rule.name}: ${v.name(j)} shares a domain with ${v.name(other)}`);
+    }
     return out;
   },
   greedy: {
@@ -129,7 +160,14 @@ export const apart: RuleKind<ApartRule, ApartScale> = {
 function apartScaleRows(rule: ApartScale, b: AggregateRows, r: number): void {
   const [a, bb] = [new Set(rule.a), new Set(rule.b)];
   const size = (cs: ReadonlySet<number>): number => [...cs].reduce((t, c) => t + b.agg.classes[c]!.items.length, 0);
+  const fixedIn = (f: ReadonlyMap<number, number>, z: readonly number[]): number =>
+    z.reduce((t, g) => t + b.agg.groups[g]!.nodes.reduce((u, i) => u + (f.get(i) ?? 0), 0), 0);
+  const pending = (cs: ReadonlySet<number>): Set<number> => new Set([...cs].filter((c) => !b.agg.classes[c]!.pinned));
   rule.topology.zones.forEach((z, d) => {
+    if (fixedIn(rule.fixedA, z) > 0 && fixedIn(rule.fixedB, z) > 0) {
+      b.row(`apartA${r}_${d}`, b.count(z, pending(a)), 'le', 0);
+      return b.row(`apartB${r}_${d}`, b.count(z, pending(bb)), 'le', 0);
+    }
     const wa = b.variable(0, 1);
     const wb = b.variable(0, 1);
     b.row(`apartA${r}_${d}`, b.count(z, a, new Map([[wa, -size(a)]])), 'le', 0);

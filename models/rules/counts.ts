@@ -1,5 +1,3 @@
-import type { PlanView } from './kind.js';
-
 /** Counts of a set of containers per domain, kept up to date as the greedy places containers. */
 export class DomainCounts {
   readonly counts: Int32Array;
@@ -45,19 +43,6 @@ export function perDomain(
     const i = plan[j]!;
     const d = i >= 0 && i < domainOf.length ? domainOf[i]! : -1;
     if (d >= 0) counts[d]!++;
-  }
-  return counts;
-}
-
-/**
- * Counts of the items per domain, only for the domains they are in (a rule over a few replicas need not walk
- * the 5 000 hostname domains of a cluster).
- */
-export function touchedDomains(items: readonly number[], v: PlanView): Map<number, number> {
-  const counts = new Map<number, number>();
-  for (const j of items) {
-    const d = v.where(j);
-    if (d >= 0) counts.set(d, (counts.get(d) ?? 0) + 1);
   }
   return counts;
 }

@@ -31,7 +31,7 @@ export const gang: RuleKind<GangRule, GangScale> = {
   constrained: (rule) => rule.items,
   counted: (rule) => rule.items,
   mapItems: (rule, map) => ({ ...rule, items: map(rule.items) }),
-  domains: () => undefined,
+  topologies: () => [],
   compile: (ctx) => compileGangs(ctx.s),
   // Held in the assignment rows (assignmentLink), or implied by them when every container must be placed.
   rows: () => undefined,

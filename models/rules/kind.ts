@@ -18,8 +18,8 @@ export interface RuleKind<R extends GroupRule, S extends ScaleRuleBase = ScaleRu
   counted(rule: R): readonly number[];
   /** The same rule over other container indices (a model restricted to some containers; `map` keeps order). */
   mapItems(rule: R, map: (items: readonly number[]) => number[]): R;
-  /** The topology it is written over (undefined: none, e.g. a gang). */
-  domains(rule: R): Domains | undefined;
+  /** The topologies it is written over (none for a gang; one per term for affinity with several terms). */
+  topologies(rule: R): readonly Domains[];
   /** The rules of this kind (or of kinds it builds) that a snapshot asks for; absent when none comes from input. */
   compile?(ctx: CompileContext): GroupRule[];
   /** Its rows in the per-node program (solver/formulate.ts), over the class variables y_ic. */
@@ -29,6 +29,8 @@ export interface RuleKind<R extends GroupRule, S extends ScaleRuleBase = ScaleRu
   readonly scale: ScalePart<R, S>;
   /** How a plan breaks it, in words (empty when it holds); unplaced containers count nowhere (solver/verify.ts). */
   check(rule: R, view: PlanView): string[];
+  /** For a preference: its weight and its violations in a plan (the preferences part is their product's sum). */
+  readonly preference?: PreferencePart<R>;
   readonly greedy: GreedyPart<R>;
   readonly reason: ReasonPart<R>;
 }
@@ -44,7 +46,8 @@ export const withCoef =
 /**
  * An auxiliary variable a rule adds to the per-node program, and how its value follows from a plan (to hand a plan
  * to a solver as a start): `present`, 1 when any of `items` sits on one of `nodes`; `min`, the smallest count of
- * `items` over the `domains`; `placed`, 1 when every one of `items` is placed.
+ * `items` over the `domains`; `placed`, 1 when every one of `items` is placed; `rule`, a variable whose value the
+ * rule computes itself (`what` says what it is, for the LP export's comments).
  */
 export type RuleAux =
   | {
@@ -54,7 +57,8 @@ export type RuleAux =
       readonly nodes: readonly number[];
     }
   | { readonly v: number; readonly kind: 'min'; readonly items: readonly number[]; readonly domains: Domains }
-  | { readonly v: number; readonly kind: 'placed'; readonly items: readonly number[] };
+  | { readonly v: number; readonly kind: 'placed'; readonly items: readonly number[] }
+  | { readonly v: number; readonly kind: 'rule'; readonly what: string; value(plan: ArrayLike<number>): number };
 
 /** The per-node program as a rule sees it while it is built (solver/formulation/builder.ts implements it). */
 export interface ProgramRows {
@@ -71,8 +75,12 @@ export interface ProgramRows {
   inDomain(items: readonly number[], domain: readonly number[]): number[];
   /** Adds a row when it has terms. */
   row(name: string, kind: 'rule', op: 'le' | 'eq', rhs: number, terms: Terms): void;
-  /** An auxiliary integer variable in [0, upper]; its index. */
-  newAux(upper: number, make: (v: number) => RuleAux): number;
+  /** An auxiliary integer variable in [0, upper] costing `cost` in the objective (continuous if asked); its index. */
+  newAux(upper: number, make: (v: number) => RuleAux, cost?: number, isContinuous?: boolean): number;
+  /** Adds `cost` to what variable v costs in the objective (a preference linear in the placement). */
+  addCost(v: number, cost: number): void;
+  /** The objective's weight of the preferences part (0: preferences are not optimised). */
+  readonly preferenceWeight: number;
 }
 
 /** A rule's topology as the aggregate sees it. */
@@ -96,7 +104,12 @@ export interface ScaleRuleBase {
 /** The aggregate over node groups and container classes, as a rule reads it (solver/scale/aggregate.ts). */
 export interface AggregateView {
   readonly groups: readonly { readonly nodes: readonly number[] }[];
-  readonly classes: readonly { readonly items: readonly number[]; readonly current: number }[];
+  /** Each class's containers, the group they run on now (−1: none), and whether they stay there (pinned). */
+  readonly classes: readonly {
+    readonly items: readonly number[];
+    readonly current: number;
+    readonly pinned: boolean;
+  }[];
   /** The usable (group, class) pairs: variable p of the aggregate program counts class c on group g. */
   readonly pairs: readonly { readonly g: number; readonly c: number }[];
   /** The index in `pairs` of (group g, class c), −1 where that pair may not be used. */
@@ -117,8 +130,12 @@ export interface ScaleContext {
 /** The aggregate program as a rule sees it while it is built (solver/scale/program.ts implements it). */
 export interface AggregateRows {
   readonly agg: AggregateView;
-  /** A new variable in [0, upper] costing `cost`; its index. */
-  variable(cost: number, upper: number): number;
+  /** A new variable in [0, upper] costing `cost` (integer unless `integer` is false); its index. */
+  variable(cost: number, upper: number, integer?: boolean): number;
+  /** The objective's weight of the preferences part (0: preferences are not optimised). */
+  readonly preferenceWeight: number;
+  /** The variable counting the nodes of group g in use (the pack objective's), if the program has one. */
+  used(g: number): number | undefined;
   /** Adds a rule row when it has terms. */
   row(name: string, terms: Map<number, number>, op: 'le' | 'eq', rhs: number): void;
   /** Σ of the pair variables of `classes` on `groups` as terms (into `into`, each with `coef`). */
@@ -153,14 +170,26 @@ export interface ScalePart<R extends GroupRule, S extends ScaleRuleBase> {
   repair?(rule: S, agg: AggregateView, counts: Int32Array): void;
 }
 
-/** What a verifier check sees: the plan, the rule's domain of each node, and a container's name. */
+/** What a verifier check sees: the plan, the domains of a topology, and a container's name. */
 export interface PlanView {
   readonly model: AssignmentModel;
   readonly plan: ArrayLike<number>;
-  readonly domainOf: Int32Array;
+  /** The domain of each node in a topology (−1: none), built once per topology. */
+  domainOf(domains: Domains): Int32Array;
   /** The domain of container j's node (−1 when it is unplaced or its node is in no domain). */
-  where(j: number): number;
+  at(j: number, domainOf: Int32Array): number;
+  /** Whether container j is running and stays (pinned): rules are checked where pending containers are placed. */
+  pinned(j: number): boolean;
   name(j: number): string;
+}
+
+export interface PreferencePart<R extends GroupRule> {
+  /** What one violation costs in the preferences part (kube-scheduler's plugin weight × the term's weight). */
+  weight(rule: R): number;
+  /** Its violations in a plan (docs/kubernetes.md gives each kind's definition). */
+  violations(rule: R, view: PlanView): number;
+  /** The most violations any plan can have (for the objective's range). */
+  most(rule: R): number;
 }
 
 /** The state of one rule while the greedy places containers, checked as the scheduler checks each placement. */
@@ -173,6 +202,8 @@ export interface GreedyState {
   readonly domainOf?: Int32Array;
   /** The one node j may still go on, when the rule leaves one (a spent move budget: its current node, −1 none). */
   only?(j: number): number | undefined;
+  /** For a preference: what placing j on node i adds to its weighted violations (the greedy's tie-break). */
+  cost?(j: number, i: number): number;
 }
 
 export interface GreedyPart<R extends GroupRule> {

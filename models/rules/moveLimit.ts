@@ -27,7 +27,7 @@ export const moveLimit: RuleKind<MoveLimitRule, MoveLimitScale> = {
   constrained: (rule) => rule.items,
   counted: (rule) => rule.items,
   mapItems: (rule, map) => ({ ...rule, items: map(rule.items) }),
-  domains: () => undefined,
+  topologies: () => [],
   // Σ over the items' classes of y_ic on every node but their current one ≤ limit
   rows: (rule, b, g) => {
     const current = b.model.rules!.current;

@@ -5,6 +5,9 @@ import { gang, type GangScale } from './gang.js';
 import type { CompileContext } from './context.js';
 import type { RuleKind, ScaleRuleBase } from './kind.js';
 import { moveLimit, type MoveLimitScale } from './moveLimit.js';
+import { preferApart, type PreferApartScale } from './preferApart.js';
+import { preferSpread, type PreferSpreadScale } from './preferSpread.js';
+import { preferTogether, type PreferTogetherScale } from './preferTogether.js';
 import { spread, type SpreadScale } from './spread.js';
 import { together } from './together.js';
 
@@ -20,10 +23,21 @@ export const RULE_KINDS = {
   spread,
   gang,
   moveLimit,
+  preferSpread,
+  preferApart,
+  preferTogether,
 } satisfies { readonly [K in GroupRule['kind']]: RuleKind<Extract<GroupRule, { kind: K }>, ScaleRuleBase> };
 
 /** A rule as the aggregate over node groups and container classes holds it (solver/scale/aggregate.ts). */
-export type ScaleRule = AtMostScale | ApartScale | SpreadScale | GangScale | MoveLimitScale;
+export type ScaleRule =
+  | AtMostScale
+  | ApartScale
+  | SpreadScale
+  | GangScale
+  | MoveLimitScale
+  | PreferSpreadScale
+  | PreferApartScale
+  | PreferTogetherScale;
 
 /** The module of a rule's kind. */
 export function kindOf<R extends GroupRule>(rule: R): RuleKind<R, ScaleRule> {

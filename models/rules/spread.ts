@@ -1,12 +1,31 @@
-import { domainIndex, type GroupRule } from '../model.js';
-import { maxOf, minOf } from '../own.js';
-import { nsOf, selected, topology, type CompileContext } from './context.js';
+import { domainIndex, isPinned, type AssignmentModel, type Domains, type GroupRule } from '../model.js';
+import { untoleratedTaints } from '../selectors.js';
+import { own } from '../own.js';
+import { HOSTNAME_KEY, type SpreadConstraint } from '../snapshot.js';
+import { fixedPerDomain, fixedPerNode } from './atMost.js';
+import { nsOf, selected, topology, type CompileContext, type Topology as NodeTopology } from './context.js';
 import { DomainCounts, perDomain } from './counts.js';
-import { withCoef, type AggregateView, type RuleKind, type ScaleRuleBase, type Topology } from './kind.js';
+import {
+  withCoef,
+  type AggregateRows,
+  type AggregateView,
+  type ProgramRows,
+  type RuleKind,
+  type ScaleRuleBase,
+  type Topology,
+} from './kind.js';
 
 /**
- * spread: the counts of `items` per domain differ by at most `maxSkew` between any two domains (topology spread
- * with DoNotSchedule, held by the final plan).
+ * spread (topology spread, whenUnsatisfiable: DoNotSchedule), as kube-scheduler's PodTopologySpread filter means
+ * it. `items` are the containers the constraint counts (its selector, with matchLabelKeys, in the owners'
+ * namespace, not terminating), `domains` the topology values of the eligible nodes (every hard constraint's key,
+ * and the inclusion policies), `owners` the pending containers that carry it. kube-scheduler admits an owner to
+ * domain d when count_d + self − min ≤ maxSkew, min the smallest count over the domains (0 while there are fewer
+ * than minDomains). The final counts n that placing the owners one at a time can reach are exactly those where
+ * every domain that receives an owner has n_d − L ≤ maxSkew, L = min_e n_e (0 below minDomains): the last owner
+ * placed in d saw min ≤ L, so it is necessary; placing the emptiest domain first shows it is enough. Counted
+ * containers that do not carry the constraint are taken as placed before the owners. Owners may only go on nodes
+ * with the key (a block), as kube-scheduler rejects the others.
  */
 export type SpreadRule = Extract<GroupRule, { kind: 'spread' }>;
 
@@ -14,50 +33,186 @@ export interface SpreadScale extends ScaleRuleBase {
   readonly kind: 'spread';
   readonly maxSkew: number;
   readonly topology: Topology;
+  readonly minDomains: number;
+  /** The classes of the owners, and the counted containers running on each node that stay. */
+  readonly owners: readonly number[];
+  readonly fixed: ReadonlyMap<number, number>;
+}
+
+type Constraint = SpreadConstraint;
+
+/** The constraint's selector with the owner's values of its matchLabelKeys added (absent keys are skipped). */
+export function mergedSelector(t: Constraint, labels: Readonly<Record<string, string>>): Constraint['selector'] {
+  if (!t.selector) return undefined;
+  const extra = Object.fromEntries((t.matchLabelKeys ?? []).flatMap((k) => (k in labels ? [[k, labels[k]!]] : [])));
+  if (Object.keys(extra).length === 0) return t.selector;
+  return { ...t.selector, matchLabels: { ...(t.selector.matchLabels ?? {}), ...extra } };
 }
 
 /**
- * Topology spread: one rule per distinct constraint, over the selected containers, on the domains of the nodes its
- * owners may use by node selector and affinity (taints ignored, as the scheduler's default policy).
+ * The nodes whose pods a constraint of container j counts: those with the topology key of every hard constraint of
+ * j, that match j's node selector and affinity (nodeAffinityPolicy Honor, the default) and whose NoSchedule and
+ * NoExecute taints j tolerates (nodeTaintsPolicy Honor; Ignore is the default).
  */
+export function eligible(
+  ctx: CompileContext,
+  j: number,
+  t: Constraint,
+  hardKeys: readonly string[],
+): (i: number) => boolean {
+  const c = ctx.s.containers[j]!;
+  return (i) => {
+    const node = ctx.s.nodes[i]!;
+    if (!hardKeys.every((k) => k === 'kubernetes.io/hostname' || Object.hasOwn(node.labels ?? {}, k))) return false;
+    if ((t.nodeAffinityPolicy ?? 'Honor') === 'Honor' && !ctx.nodeMatches(j, i)) return false;
+    if (t.nodeTaintsPolicy === 'Honor' && untoleratedTaints(node.taints ?? [], c.tolerations ?? []).length > 0)
+      return false;
+    return true;
+  };
+}
+
+/** The containers a constraint counts: selected in the owner's namespace, not terminating. */
+export function counted(ctx: CompileContext, j: number, t: Constraint): number[] {
+  const selector = mergedSelector(t, ctx.s.containers[j]!.labels ?? {});
+  if (!selector) return [];
+  return selected(ctx, { selector, topologyKey: t.topologyKey, namespaces: [nsOf(ctx.s, j)] }, j).filter(
+    (k) => !ctx.s.containers[k]!.terminating,
+  );
+}
+
+interface Group {
+  /** The first container with the constraint: its namespace, labels, selector and affinity stand for all. */
+  readonly owner: number;
+  readonly t: Constraint;
+  /** The topology keys of all the hard constraints of the owners. */
+  readonly keys: readonly string[];
+  /** The owners that are pending (running ones that stay are not checked again). */
+  readonly owners: number[];
+}
+
+/** One rule per distinct hard constraint; every container with one is kept off the nodes without its key. */
 function compileSpread(ctx: CompileContext): GroupRule[] {
   const { s } = ctx;
-  type Constraint = NonNullable<(typeof s.containers)[number]['spread']>[number];
-  const spreads = new Map<string, { owner: number; t: Constraint }>();
-  // The first owner of each constraint: the first container of the first shape that has it.
-  ctx.shapes.first.forEach((j) => {
+  const groups = new Map<string, Group>();
+  // A shape's containers carry the same constraints: the groups of each shape, found once per shape.
+  const ofShape = ctx.shapes.first.map((j) => {
     const c = s.containers[j]!;
-    c.spread?.forEach((t) => {
-      const key = JSON.stringify([
-        t.selector,
-        t.topologyKey,
-        t.maxSkew,
-        nsOf(s, j),
-        c.nodeSelector ?? {},
-        c.nodeAffinity ?? [],
-      ]);
-      if (!spreads.has(key)) spreads.set(key, { owner: j, t });
+    const hard = (c.spread ?? []).filter((t) => (t.whenUnsatisfiable ?? 'DoNotSchedule') === 'DoNotSchedule');
+    const keys = [...new Set(hard.map((t) => t.topologyKey))].sort();
+    return hard.map((t) => {
+      const taints = t.nodeTaintsPolicy === 'Honor' ? (c.tolerations ?? null) : null;
+      const where = [nsOf(s, j), c.nodeSelector ?? {}, c.nodeAffinity ?? [], taints, keys];
+      const key = JSON.stringify([mergedSelector(t, c.labels ?? {}), t, ...where]);
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { owner: j, t, keys, owners: [] }));
+      return g;
     });
   });
-  const out: GroupRule[] = [];
-  for (const { owner, t } of spreads.values()) {
-    // Owners with the same node selector and affinity share the domains (one object, computed once).
-    const c = s.containers[owner]!;
-    const key = JSON.stringify([t.topologyKey, c.nodeSelector ?? {}, c.nodeAffinity ?? []]);
-    let eligible = ctx.topologies.get(key);
-    if (!eligible) ctx.topologies.set(key, (eligible = topology(s, t.topologyKey, (i) => ctx.nodeMatches(owner, i))));
-    const { domains } = eligible;
-    const items = selected(ctx, { selector: t.selector, topologyKey: t.topologyKey }, owner);
-    if (domains.length > 1 && items.length > 0)
-      out.push({
-        kind: 'spread',
-        name: `spread ${t.topologyKey} maxSkew ${t.maxSkew} ${JSON.stringify(t.selector)}`,
-        items,
-        domains,
-        maxSkew: t.maxSkew,
-      });
-  }
-  return out;
+  for (let j = 0; j < s.containers.length; j++)
+    for (const g of ofShape[ctx.shapes.shapeOf[j]!]!) {
+      ctx.block(j, `spread:${g.t.topologyKey}`);
+      if (!s.containers[j]!.pinned) g.owners.push(j);
+    }
+  return [...groups.values()].flatMap((g) => spreadRule(ctx, g));
+}
+
+function spreadRule(ctx: CompileContext, g: Group): GroupRule[] {
+  const { s } = ctx;
+  const policy = [g.t.topologyKey, g.keys, g.t.nodeAffinityPolicy, g.t.nodeTaintsPolicy];
+  const c = s.containers[g.owner]!;
+  const key = JSON.stringify(['spread', ...policy, c.nodeSelector ?? {}, c.nodeAffinity ?? [], c.tolerations ?? []]);
+  let eligibleTopology = ctx.topologies.get(key);
+  if (!eligibleTopology)
+    ctx.topologies.set(key, (eligibleTopology = topology(s, g.t.topologyKey, eligible(ctx, g.owner, g.t, g.keys))));
+  const { domains } = eligibleTopology;
+  const items = counted(ctx, g.owner, g.t);
+  const minDomains = g.t.minDomains ?? 1;
+  if (g.owners.length === 0 || items.length === 0 || domains.length === 0) return [];
+  const outside = outsideOf(ctx, g.t.topologyKey, eligibleTopology);
+  // One domain at or above minDomains: its count is the minimum, nothing to hold.
+  if (domains.length === 1 && minDomains <= 1) return [];
+  const selector = JSON.stringify(mergedSelector(g.t, c.labels ?? {}));
+  const name = `spread ${g.t.topologyKey} maxSkew ${g.t.maxSkew} ${selector}`;
+  const rule = { kind: 'spread', name, items, owners: g.owners, domains, maxSkew: g.t.maxSkew, minDomains } as const;
+  return [outside ? { ...rule, outside } : rule];
+}
+
+const outsides = new WeakMap<NodeTopology, Domains | undefined>();
+
+/**
+ * The nodes with the key that the inclusion policies leave out, by the eligible domain of the same value (absent
+ * when there are none): kube-scheduler admits an owner there on that domain's count, which they do not add to.
+ */
+function outsideOf(ctx: CompileContext, key: string, t: NodeTopology): Domains | undefined {
+  if (outsides.has(t)) return outsides.get(t);
+  const valueOf = (i: number): string | undefined =>
+    own(ctx.s.nodes[i]!.labels, key) ?? (key === HOSTNAME_KEY ? ctx.s.nodes[i]!.name : undefined);
+  const index = new Map(t.domains.map((d, k) => [valueOf(d[0]!)!, k]));
+  const out: number[][] = t.domains.map(() => []);
+  let any = false;
+  ctx.s.nodes.forEach((_, i) => {
+    const k = t.hasKey[i] ? undefined : index.get(valueOf(i) ?? '\u0000');
+    if (k === undefined) return;
+    out[k]!.push(i);
+    any = true;
+  });
+  outsides.set(t, any ? out : undefined);
+  return any ? out : undefined;
+}
+
+/** The smallest count over the domains, as kube-scheduler takes it: 0 while there are fewer than minDomains. */
+const floorOf = (rule: SpreadRule, counts: ArrayLike<number>): number => {
+  if (rule.domains.length < rule.minDomains) return 0;
+  let low = Infinity;
+  for (let k = 0; k < counts.length; k++) low = Math.min(low, counts[k]!);
+  return counts.length === 0 ? 0 : low;
+};
+
+/**
+ * L ≤ N_D(items) for every domain (L = 0 below minDomains); N_D − L ≤ maxSkew for every domain an owner may enter,
+ * and N_D + 1 − L ≤ maxSkew where a counted owner goes on a node outside the domains with D's value (taken as
+ * placed last). Each is made conditional (a binary w: owners only where w = 1) where the counts that do not come
+ * from those owners could break it on their own (running containers, or counted containers without the
+ * constraint).
+ */
+interface Present {
+  readonly items: readonly number[];
+  readonly nodes: readonly number[];
+}
+
+function spreadRows(rule: SpreadRule, b: ProgramRows, g: number): void {
+  const m = b.model;
+  const fixed = fixedPerDomain(m, rule.items, rule.domains);
+  // The least count is at least the least running count, unless a plan may leave running containers out.
+  const floorFixed = m.rules?.unplacedPenalty ? 0 : floorOf(rule, fixed);
+  const low =
+    rule.domains.length < rule.minDomains
+      ? undefined
+      : b.newAux(rule.items.length, (v) => ({ v, kind: 'min', items: rule.items, domains: rule.domains }));
+  const owners = new Set(rule.owners);
+  const counted = new Set(rule.items);
+  const moving = rule.items.filter((j) => !isPinned(m, j));
+  const others = moving.filter((j) => !owners.has(j));
+  const [self, plain] = [rule.owners.filter((j) => counted.has(j)), rule.owners.filter((j) => !counted.has(j))];
+  const upper = (list: readonly number[]): number => list.reduce((t, v) => t + b.varUpper[v]!, 0);
+  rule.domains.forEach((d, k) => {
+    const vs = b.inDomain(rule.items, d);
+    if (low !== undefined) b.row(`spread_low_${g}_${k}`, 'rule', 'le', 0, [[low, 1], ...vs.map(withCoef(-1))]);
+    const out = rule.outside?.[k] ?? [];
+    const cap = (tag: string, limit: number, own: readonly number[], loose: number, on: Present): void => {
+      if (own.length === 0) return;
+      const lowTerm: [number, number][] = low === undefined ? [] : [[low, -1]];
+      if (fixed[k]! + loose - floorFixed - limit <= 0)
+        return b.row(`spread_${tag}_${g}_${k}`, 'rule', 'le', limit, [...lowTerm, ...vs.map(withCoef(1))]);
+      const big = fixed[k]! + upper(b.inDomain(moving, d)) - limit;
+      const w = b.newAux(1, (v) => ({ v, kind: 'present', ...on }));
+      b.row(`spread_${tag}Open_${g}_${k}`, 'rule', 'le', 0, [...own.map(withCoef(1)), [w, -upper(own)]]);
+      b.row(`spread_${tag}_${g}_${k}`, 'rule', 'le', limit + big, [...lowTerm, ...vs.map(withCoef(1)), [w, big]]);
+    };
+    const inside = [...b.inDomain(rule.owners, d), ...b.inDomain(plain, out)];
+    cap('skew', rule.maxSkew, inside, upper(b.inDomain(others, d)), { items: rule.owners, nodes: [...d, ...out] });
+    cap('out', rule.maxSkew - 1, b.inDomain(self, out), upper(b.inDomain(moving, d)), { items: self, nodes: out });
+  });
 }
 
 /**
@@ -65,7 +220,7 @@ function compileSpread(ctx: CompileContext): GroupRule[] {
  * emptiest.
  */
 function repairCounts(rule: SpreadScale, agg: AggregateView, counts: Int32Array): void {
-  const cs = new Set(rule.classes);
+  const cs = new Set(rule.owners);
   const zones = rule.topology.zones;
   const inZone = (d: number): number[] =>
     zones[d]!.flatMap((g) => rule.classes.map((c) => agg.pairAt(g, c))).filter((v) => v >= 0);
@@ -84,82 +239,148 @@ function repairCounts(rule: SpreadScale, agg: AggregateView, counts: Int32Array)
   }
 }
 
+/** t, the smallest zone count (0 below minDomains): t ≤ count_D, and count_D ≤ t + maxSkew where owners may go. */
+function spreadScaleRows(rule: SpreadScale, b: AggregateRows, r: number): void {
+  const cs = new Set(rule.classes);
+  const owners = new Set(rule.owners);
+  const zones = rule.topology.zones;
+  const size = [...cs].reduce((n, c) => n + b.agg.classes[c]!.items.length, 0);
+  const t = zones.length < rule.minDomains ? undefined : b.variable(0, size);
+  const fixedIn = (z: readonly number[]): number =>
+    z.reduce((n, g) => n + b.agg.groups[g]!.nodes.reduce((u, i) => u + (rule.fixed.get(i) ?? 0), 0), 0);
+  const fixed = zones.map(fixedIn);
+  const floor = t === undefined ? 0 : Math.min(...fixed);
+  zones.forEach((z, d) => {
+    if (t !== undefined) b.row(`spreadLo${r}_${d}`, b.count(z, cs, new Map([[t, 1]]), -1), 'le', 0);
+    const lowTerm = t === undefined ? new Map<number, number>() : new Map([[t, -1]]);
+    const own = b.count(z, owners);
+    if (own.size === 0) return;
+    const others = [...cs].filter((c) => !owners.has(c) && !b.agg.classes[c]!.pinned);
+    const otherSize = others.reduce((n, c) => n + b.agg.classes[c]!.items.length, 0);
+    if (fixed[d]! + otherSize - floor - rule.maxSkew <= 0)
+      return b.row(`spreadHi${r}_${d}`, b.count(z, cs, lowTerm), 'le', rule.maxSkew);
+    const big = fixed[d]! + size - rule.maxSkew;
+    const w = b.variable(0, 1);
+    b.row(`spreadOpen${r}_${d}`, own.set(w, -size), 'le', 0);
+    b.row(`spreadHi${r}_${d}`, b.count(z, cs, lowTerm).set(w, big), 'le', rule.maxSkew + big);
+  });
+}
+
 export const spread: RuleKind<SpreadRule, SpreadScale> = {
-  roles: (rule) => [['s', rule.items]],
-  constrained: (rule) => rule.items,
+  roles: (rule) => [
+    ['s', rule.items],
+    ['o', rule.owners],
+  ],
+  constrained: (rule) => rule.owners,
   counted: (rule) => rule.items,
-  mapItems: (rule, map) => ({ ...rule, items: map(rule.items) }),
-  domains: (rule) => rule.domains,
+  mapItems: (rule, map) => ({ ...rule, items: map(rule.items), owners: map(rule.owners) }),
+  topologies: (rule) => (rule.outside ? [rule.domains, rule.outside] : [rule.domains]),
   compile: compileSpread,
-  // L ≤ N_D(S) and N_D(S) − L ≤ maxSkew for every domain, L an integer (the smallest count)
-  rows: (rule, b, g) => {
-    const low = b.newAux(rule.items.length, (v) => ({ v, kind: 'min', items: rule.items, domains: rule.domains }));
-    rule.domains.forEach((d, k) => {
-      const vs = b.inDomain(rule.items, d);
-      b.row(`spread_low_${g}_${k}`, 'rule', 'le', 0, [[low, 1], ...vs.map(withCoef(-1))]);
-      if (vs.length > 0)
-        b.row(`spread_skew_${g}_${k}`, 'rule', 'le', rule.maxSkew, [[low, -1], ...vs.map(withCoef(1))]);
-    });
-  },
+  rows: spreadRows,
   scale: {
     of: (rule, ctx) => {
       const topology = ctx.topologyOf(rule.domains);
       if (topology.solo.length > 0) return { outOfReach: `topology spread over single nodes (${rule.name})` };
-      return { kind: 'spread', classes: ctx.classesOf(rule.items), maxSkew: rule.maxSkew, topology };
+      if (rule.outside)
+        return { outOfReach: `topology spread with nodes its inclusion policies leave out (${rule.name})` };
+      const classes = ctx.classesOf([...rule.items, ...rule.owners]);
+      const owners = ctx.classesOf(rule.owners);
+      const fixed = fixedPerNode(ctx.model, rule.items);
+      return { kind: 'spread', classes, owners, maxSkew: rule.maxSkew, topology, minDomains: rule.minDomains, fixed };
     },
-    // t, the smallest count over the domains: t ≤ count_D ≤ t + maxSkew
-    rows: (rule, b, r) => {
-      const cs = new Set(rule.classes);
-      const t = b.variable(
-        0,
-        [...cs].reduce((n, c) => n + b.agg.classes[c]!.items.length, 0),
-      );
-      rule.topology.zones.forEach((z, d) => {
-        b.row(`spreadLo${r}_${d}`, b.count(z, cs, new Map([[t, 1]]), -1), 'le', 0);
-        b.row(`spreadHi${r}_${d}`, b.count(z, cs, new Map([[t, -1]])), 'le', rule.maxSkew);
-      });
-    },
+    rows: spreadScaleRows,
     inPatterns: true,
     repair: repairCounts,
   },
   check: (rule, v) => {
-    const counts = perDomain(rule.items, v.plan, v.domainOf, rule.domains.length);
-    const skew = maxOf(counts) - minOf(counts);
-    if (skew <= rule.maxSkew) return [];
-    return [`${rule.name}: counts per domain ${counts.join('/')} have skew ${skew} > ${rule.maxSkew}`];
+    const domainOf = v.domainOf(rule.domains);
+    const outOf = rule.outside ? v.domainOf(rule.outside) : undefined;
+    const counts = new Int32Array(rule.domains.length);
+    for (const j of rule.items) {
+      const d = v.at(j, domainOf);
+      if (d >= 0) counts[d]!++;
+    }
+    const low = floorOf(rule, counts);
+    const items = new Set(rule.items);
+    const out: string[] = [];
+    const reported = new Set<number>();
+    for (const j of rule.owners) {
+      if (v.plan[j]! < 0) continue;
+      const d = v.at(j, domainOf);
+      const o = d < 0 && outOf ? v.at(j, outOf) : -1;
+      if (d < 0 && o < 0) continue;
+      const seen = d >= 0 ? counts[d]! : counts[o]! + (items.has(j) ? 1 : 0);
+      if (seen - low <= rule.maxSkew || reported.has(j) || (d >= 0 && reported.has(-1 - d))) continue;
+      reported.add(d >= 0 ? -1 - d : j);
+      const where = d >= 0 ? 'in a domain of' : 'beside a domain of';
+      out.push(`${rule.name}: ${v.name(j)} is ${where} ${seen}, more than ${rule.maxSkew} above the least (${low})`);
+    }
+    return out;
   },
   greedy: {
-    // The skew as the scheduler checks it on each placement.
-    state: (rule, model) => {
-      const domainOf = domainIndex(rule.domains, model.nodes.length);
-      const c = new DomainCounts(domainOf, rule.domains.length);
-      return {
-        allows: (_j, i) => domainOf[i]! < 0 || c.at(i) + 1 - c.min <= rule.maxSkew,
-        place: (_p, i) => c.add(i),
-        domainOf,
-      };
-    },
-    // Takes the last container out of the fullest domain (the caller repeats until the rule holds).
-    repair: (rule, _model, plan) => {
-      const counts = rule.domains.map((d) => rule.items.filter((p) => d.includes(plan[p]!)));
-      const fullest = counts.reduce((a, b) => (b.length > a.length ? b : a));
-      plan[fullest[fullest.length - 1]!] = -1;
+    // kube-scheduler's own check on each owner: count + self − min ≤ maxSkew.
+    state: (rule, model) => greedyState(rule, model),
+    // Takes the last owner out of the fullest domain that breaks it (the caller repeats until the rule holds).
+    repair: (rule, model, plan) => {
+      const v = skewView(rule, model, plan);
+      let worst = -1;
+      let most = -Infinity;
+      for (const j of rule.owners) {
+        const seen = plan[j]! < 0 ? undefined : v.seen(j, plan[j]!);
+        if (seen !== undefined && seen - v.low > rule.maxSkew && seen >= most) [worst, most] = [j, seen];
+      }
+      if (worst >= 0) plan[worst] = -1;
     },
   },
   reason: {
     message: "node(s) didn't match pod topology spread constraints",
     breaks: (rule, model, plan) => {
-      const domainOf = domainIndex(rule.domains, model.nodes.length);
-      const a = perDomain(rule.items, plan, domainOf, rule.domains.length);
-      const low = a.length === 0 ? 0 : minOf(a);
-      const atLow = a.reduce((t, c) => t + (c === low ? 1 : 0), 0);
-      const high = a.length === 0 ? 0 : maxOf(a);
-      return (_j, i) => {
-        const d = domainOf[i]!;
-        if (d < 0) return false;
-        const lowAfter = a[d]! === low && atLow === 1 ? low + 1 : low;
-        return Math.max(high, a[d]! + 1) - lowAfter > rule.maxSkew;
+      const v = skewView(rule, model, plan);
+      return (j, i) => {
+        const seen = v.seen(j, i);
+        return seen !== undefined && seen - v.low > rule.maxSkew;
       };
     },
   },
 };
+
+/**
+ * A plan's counts over the eligible domains, their least (0 below minDomains), and what kube-scheduler's check
+ * sees for container j on node i: the count of i's domain (of its value's domain, plus j itself where j counts,
+ * for a node the policies leave out); undefined where no domain applies.
+ */
+function skewView(rule: SpreadRule, model: AssignmentModel, plan: ArrayLike<number>) {
+  const n = model.nodes.length;
+  const domainOf = domainIndex(rule.domains, n);
+  const outOf = rule.outside ? domainIndex(rule.outside, n) : undefined;
+  const counts = perDomain(rule.items, plan, domainOf, rule.domains.length);
+  const items = new Set(rule.items);
+  const seen = (j: number, i: number): number | undefined => {
+    if (domainOf[i]! >= 0) return counts[domainOf[i]!]! + (items.has(j) && plan[j] !== i ? 1 : 0);
+    const o = outOf?.[i] ?? -1;
+    return o < 0 ? undefined : counts[o]! + (items.has(j) ? 1 : 0);
+  };
+  return { low: floorOf(rule, counts), seen };
+}
+
+function greedyState(
+  rule: SpreadRule,
+  model: AssignmentModel,
+): ReturnType<NonNullable<(typeof spread)['greedy']['state']>> {
+  const n = model.nodes.length;
+  const domainOf = domainIndex(rule.domains, n);
+  const outOf = rule.outside ? domainIndex(rule.outside, n) : undefined;
+  const c = new DomainCounts(domainOf, rule.domains.length);
+  const items = new Set(rule.items);
+  const below = rule.domains.length < rule.minDomains;
+  return {
+    allows: (j, i) => {
+      const d = domainOf[i]! >= 0 ? domainOf[i]! : (outOf?.[i] ?? -1);
+      return d < 0 || c.counts[d]! + (items.has(j) ? 1 : 0) - (below ? 0 : c.min) <= rule.maxSkew;
+    },
+    place: (_p, i) => c.add(i),
+    domainOf,
+  };
+}
+
+export type { Domains };

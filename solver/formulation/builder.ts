@@ -1,4 +1,4 @@
-import type { AssignmentModel } from '../../models/model.js';
+import { preferenceWeightOf, type AssignmentModel } from '../../models/model.js';
 import type { ProgramRows, Terms } from '../../models/rules/kind.js';
 import type { AuxVariable, Row } from '../ip.js';
 import { classesOf } from './classes.js';
@@ -21,10 +21,14 @@ export class ProgramBuilder implements ProgramRows {
   readonly aux: AuxVariable[] = [];
   readonly continuous: number[] = [];
 
+  /** The objective's weight of the preferences part (0 when preferences are not optimised). */
+  readonly preferenceWeight: number;
+
   constructor(
     readonly model: AssignmentModel,
     readonly classes: readonly (readonly number[])[],
   ) {
+    this.preferenceWeight = preferenceWeightOf(model);
     this.varsOfClass = classes.map(() => []);
     this.varsOfNode = Array.from({ length: model.nodes.length }, () => []);
   }
@@ -43,6 +47,11 @@ export class ProgramBuilder implements ProgramRows {
     this.aux.push(make(v));
     if (isContinuous) this.continuous.push(v);
     return v;
+  }
+
+  /** Adds `cost` to what variable v costs in the objective. */
+  addCost(v: number, cost: number): void {
+    this.varCost[v] = this.varCost[v]! + cost;
   }
 
   /** Adds a row of kind `kind` when it has terms. */

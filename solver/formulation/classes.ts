@@ -60,6 +60,7 @@ export function containerClasses(model: AssignmentModel): number[][] {
     parts.push(`c${costs[j]}`);
     if (rules)
       parts.push(`b${blocks![j]}`, `cur${rules.current[j]}`, `pen${rules.unplacedPenalty?.[j] ?? ''}`, ...roles[j]!);
+    for (const p of rules?.nodePreferences ?? []) parts.push(`p${p.table.colKey[j]}`);
     return parts.join(',');
   });
 }
@@ -92,6 +93,7 @@ export function nodeClasses(model: AssignmentModel): number[][] {
       if (r.perNode) for (let j = 0; j < m; j++) parts.push(String(demandUnits(r, i, j, m)));
     }
     parts.push(`c${costs[i]}`);
+    for (const p of rules?.nodePreferences ?? []) parts.push(`p${p.table.rowKey[i]}`);
     if (rules) {
       parts.push(`b${blocks![i]}`);
       // Its domain in every rule's topology: one-node domains are interchangeable, larger ones are not.
@@ -113,9 +115,6 @@ export function nodeClasses(model: AssignmentModel): number[][] {
 function ruleTopologies(model: AssignmentModel): { domains: Domains; index: Int32Array }[] {
   const n = model.nodes.length;
   const lists = new Set<Domains>();
-  for (const rule of model.rules?.groups ?? []) {
-    const domains = kindOf(rule).domains(rule);
-    if (domains) lists.add(domains);
-  }
+  for (const rule of model.rules?.groups ?? []) for (const domains of kindOf(rule).topologies(rule)) lists.add(domains);
   return [...lists].map((domains) => ({ domains, index: domainIndex(domains, n) }));
 }

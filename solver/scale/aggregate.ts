@@ -1,4 +1,12 @@
-import { costOf, domainIndex, isBlocked, type AssignmentModel, type Domains } from '../../models/model.js';
+import {
+  costOf,
+  domainIndex,
+  isBlocked,
+  isPinned,
+  nodePreferenceAt,
+  type AssignmentModel,
+  type Domains,
+} from '../../models/model.js';
 import { containerClasses, nodeClasses } from '../formulation/classes.js';
 import type { ScaleContext, Topology } from '../../models/rules/kind.js';
 import { kindOf, type ScaleRule } from '../../models/rules/registry.js';
@@ -39,6 +47,8 @@ export interface Class {
   readonly penalty?: number;
   /** The group its containers run on now (a group of that one node), −1 for none. */
   readonly current: number;
+  /** They stay where they run (pinned): rules are not checked on them, they only count. */
+  readonly pinned: boolean;
 }
 
 export interface Pair {
@@ -46,6 +56,8 @@ export interface Pair {
   readonly c: number;
   /** The placement cost of one container of c on a node of g. */
   readonly cost: number;
+  /** What one container of c on a node of g adds to the preferences part (preferred node affinity, taints). */
+  readonly prefer: number;
 }
 
 /**
@@ -126,6 +138,7 @@ function classAt(model: AssignmentModel, items: readonly number[], groupOf: Int3
   return {
     items,
     current: now >= 0 ? groupOf[now]! : -1,
+    pinned: isPinned(model, j),
     demand: Float64Array.from(model.resources, (r) => Number(r.demand[j]!)),
     ...(penalty === undefined ? {} : { penalty }),
   };
@@ -138,7 +151,7 @@ function pairsOf(model: AssignmentModel, groups: readonly Group[], classes: read
     groups.forEach((gr, g) => {
       const i = gr.nodes[0]!;
       if (isBlocked(model, i, j) || cl.demand.some((d, k) => d > gr.capacity[k]!)) return;
-      pairs.push({ g, c, cost: costOf(model, i, j) });
+      pairs.push({ g, c, cost: costOf(model, i, j), prefer: nodePreferenceAt(model, i, j) });
     });
   });
   return pairs;

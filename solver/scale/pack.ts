@@ -1,4 +1,4 @@
-import { int64Doubles, type AssignmentModel } from '../../models/model.js';
+import { int64Doubles, preferenceWeightOf, type AssignmentModel } from '../../models/model.js';
 import { NodeSearch, type SearchRules } from '../node-search.js';
 import type { NodeLimit } from '../../models/rules/kind.js';
 import { scaleKindOf } from '../../models/rules/registry.js';
@@ -330,7 +330,7 @@ function cheapestNode(model: AssignmentModel, agg: Aggregate, where: Where, c: n
     const i = spread ? search.findIn(p.g, c, cl.demand) : search.firstIn(p.g, c, cl.demand);
     if (i < 0) continue;
     const fresh = remaining.every((r, k) => r[i] === agg.groups[p.g]!.capacity[k]);
-    const cost = w.cost * p.cost + (fresh ? w.pack * agg.groups[p.g]!.price : 0);
+    const cost = w.cost * p.cost + preferenceWeightOf(model) * p.prefer + (fresh ? w.pack * agg.groups[p.g]!.price : 0);
     if (cost < bestCost) [best, bestCost] = [i, cost];
   }
   return best;
@@ -338,16 +338,20 @@ function cheapestNode(model: AssignmentModel, agg: Aggregate, where: Where, c: n
 
 /**
  * The rules between single nodes, per node, each through its kind's node check (models/rules/): hostname
- * anti-affinity among replicas (at most `limit` on a node), never both sides of an anti-affinity between two sets on one.
+ * anti-affinity among replicas (at most `limit` on a node), never both sides of an anti-affinity between two
+ * sets on one.
  */
 class NodeRules implements SearchRules {
   readonly partitionOf: Int32Array;
   /** Per class, its single-node rules: which nodes each holds on, and its counters per node. */
   private readonly checks: { limit: NodeLimit; solo: Uint8Array; state: Int32Array }[][];
 
+  private readonly pinned: boolean[];
+
   constructor(model: AssignmentModel, agg: Aggregate) {
     const n = model.nodes.length;
     this.partitionOf = agg.groupOf;
+    this.pinned = agg.classes.map((cl) => cl.pinned);
     this.checks = agg.classes.map(() => []);
     for (const rule of agg.rules) {
       const limit = rule.topology && rule.topology.solo.length > 0 ? scaleKindOf(rule).node?.(rule) : undefined;
@@ -363,8 +367,9 @@ class NodeRules implements SearchRules {
     return true;
   }
 
-  /** Whether a container of class c may go on node i (here j is the class). */
+  /** Whether a container of class c may go on node i (here j is the class); running ones that stay are not checked. */
   allows(c: number, i: number): boolean {
+    if (this.pinned[c]) return true;
     for (const { limit, solo, state } of this.checks[c]!)
       if (solo[i] && limit.room(state, i * limit.slots, c) < 1) return false;
     return true;

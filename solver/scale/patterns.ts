@@ -489,7 +489,8 @@ class NodeSpace {
     const d = this.agg.classes[c]!.demand;
     let most = this.caps[c]!;
     for (let k = 0; k < d.length; k++) if (d[k]! > 0) most = Math.min(most, Math.floor(this.room[k]! / d[k]!));
-    for (const k of this.ruleOf[c]!) most = Math.min(most, this.limits[k]!.room(this.state, this.at[k]!, c));
+    if (!this.agg.classes[c]!.pinned)
+      for (const k of this.ruleOf[c]!) most = Math.min(most, this.limits[k]!.room(this.state, this.at[k]!, c));
     return Math.max(0, most);
   }
 

@@ -1,4 +1,4 @@
-import type { AssignmentModel } from '../../models/model.js';
+import { preferenceWeightOf, type AssignmentModel } from '../../models/model.js';
 import type { Row } from '../ip.js';
 import type { LinearProgram } from '../lpformat.js';
 import type { AggregateRows } from '../../models/rules/kind.js';
@@ -53,8 +53,9 @@ export function scaleProgram(model: AssignmentModel, agg: Aggregate): ScaleProgr
   const b = new Builder();
   const w = weightsOf(model);
   let offset = 0;
+  const soft = preferenceWeightOf(model);
   for (const p of agg.pairs)
-    b.variable(w.cost * p.cost - (agg.classes[p.c]!.penalty ?? 0), agg.classes[p.c]!.items.length);
+    b.variable(w.cost * p.cost + soft * p.prefer - (agg.classes[p.c]!.penalty ?? 0), agg.classes[p.c]!.items.length);
   agg.classes.forEach((cl) => (offset += (cl.penalty ?? 0) * cl.items.length));
   const byClass = agg.classes.map(() => [] as number[]);
   const byGroup = agg.groups.map(() => [] as number[]);
@@ -68,7 +69,7 @@ export function scaleProgram(model: AssignmentModel, agg: Aggregate): ScaleProgr
   });
   const used = capacityRows(b, model, agg, byGroup, w);
   roundingRows(b, agg, byGroup, used);
-  const port = ruleRowsPort(b, agg, byGroup);
+  const port = ruleRowsPort(model, b, agg, byGroup, used);
   for (const [r, rule] of agg.rules.entries()) scaleKindOf(rule).rows(rule, port, r);
   return {
     sense: 'min',
@@ -185,10 +186,18 @@ function countTerms(
 }
 
 /** The aggregate program as each rule kind's scale part writes its rows into it (models/rules/kind.ts). */
-function ruleRowsPort(b: Builder, agg: Aggregate, byGroup: readonly number[][]): AggregateRows {
+function ruleRowsPort(
+  model: AssignmentModel,
+  b: Builder,
+  agg: Aggregate,
+  byGroup: readonly number[][],
+  used: Int32Array,
+): AggregateRows {
   return {
     agg,
-    variable: (cost, upper) => b.variable(cost, upper),
+    variable: (cost, upper, integer) => b.variable(cost, upper, integer),
+    preferenceWeight: preferenceWeightOf(model),
+    used: (g) => (used[g]! >= 0 ? used[g] : undefined),
     row: (name, terms, op, rhs) => b.row(name, 'rule', terms, op, rhs),
     count: (groups, classes, into, coef) => countTerms(agg, byGroup, groups, classes, into, coef),
   };

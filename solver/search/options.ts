@@ -6,15 +6,16 @@ import type { AssignmentModel } from '../../models/model.js';
  */
 
 /**
- * The plain cost models every search takes: no balance or pack weights, group rules or unplaced
- * containers, at least two containers. There, a sub-problem over some containers with the capacity the
- * others leave is exactly the original problem restricted.
+ * The plain cost models every search takes: no balance or pack weights, group rules, node preferences or
+ * unplaced containers, at least two containers. There, a sub-problem over some containers with the capacity
+ * the others leave is exactly the original problem restricted, and the cost is the whole objective.
  */
 export function searchesApply(model: AssignmentModel): boolean {
   return (
     model.objective === undefined &&
     !model.rules?.unplacedPenalty &&
     (model.rules?.groups.length ?? 0) === 0 &&
+    (model.rules?.nodePreferences?.length ?? 0) === 0 &&
     model.items.length >= 2
   );
 }

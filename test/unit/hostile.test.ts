@@ -8,6 +8,7 @@ import { prepare } from '../../planning/prepare.js';
 import { InputError } from '../../planning/errors.js';
 import { SnapshotSchema } from '../../models/snapshot.js';
 import { snapshotToModel } from '../../models/build.js';
+import { itemsOf } from '../../models/rules/registry.js';
 import { solveModel } from '../../solver/solve.js';
 import { verifyPlan } from '../../solver/verify.js';
 import { clusterSnapshot } from '../../bench/clusters.js';
@@ -203,18 +204,7 @@ describe('limits, names and exactness', function () {
         containers,
       }),
     );
-    const members = model.rules!.groups.reduce(
-      (t, g) =>
-        t +
-        (g.kind === 'apart'
-          ? g.a.length + g.b.length
-          : g.kind === 'gang' || g.kind === 'moveLimit'
-            ? g.items.length
-            : g.kind === 'together'
-              ? g.items.length + g.with.length
-              : g.items.length),
-      0,
-    );
+    const members = model.rules!.groups.reduce((t, g) => t + itemsOf(g).length, 0);
     assert.ok(members <= 2 * m, `${members} rule members for ${m} containers`);
   });
 

@@ -198,12 +198,18 @@ describe('Kubernetes input: pod requests and rejected input', () => {
       assert.match(v.issues[0]!.message, new RegExp(why));
     });
   }
-  it('refuses a node without status.allocatable, naming the field', () => {
+  it('reads status.capacity where a node gives no allocatable (the API server default), and no pods where neither', () => {
     const input = base();
-    (input.nodeList.items[0] as { status: unknown }).status = {};
-    const v = validateKube(input);
-    assert.ok(!v.ok);
-    assert.equal(v.issues[0]?.path, 'nodeList.items[0].status.allocatable');
+    const node = input.nodeList.items[0] as { status: Record<string, unknown> };
+    node.status = { capacity: node.status['allocatable'] };
+    const capacityOnly = validateKube(input);
+    assert.ok(capacityOnly.ok);
+    assert.ok((capacityOnly.notes ?? []).some((n) => /1 nodes give only status.capacity/.test(n)));
+    node.status = {};
+    const none = validateKube(input);
+    assert.ok(none.ok);
+    const pods = none.model.resources.find((r) => r.name === 'pods')!;
+    assert.equal(pods.capacity[0], 0n);
   });
   it('refuses duplicate pods (same namespace and name)', () => {
     const input = base();
@@ -352,8 +358,16 @@ describe('the verifier checks every rule on its own', () => {
       /anti-affinity kubernetes.io\/hostname.*share a domain/,
     ],
     ['anti-affinity between sets (loner in the cache zone)', [0, 2, 0, 1, 2, 0], /anti-affinity zone.*shares a domain/],
-    ['affinity (cache in a zone without db)', [2, 2, 0, 1, 2, -1], /affinity zone.*no selected container/],
-    ['spread (both workers in zone a)', [0, 2, 0, 1, 1, -1], /spread zone maxSkew 1.*skew 2 > 1/],
+    [
+      'affinity (cache in a zone without db)',
+      [2, 2, 0, 1, 2, -1],
+      /affinity zone.*no container matching every term in its domain/,
+    ],
+    [
+      'spread (both workers in zone a)',
+      [0, 2, 0, 1, 1, -1],
+      /spread zone maxSkew 1.*is in a domain of 2, more than 1 above the least \(0\)/,
+    ],
     ['gang (one worker placed)', [0, 2, 0, 1, -1, 1], /gang job: 1 of 2 containers placed/],
     ['taint (db-0 on the tainted node)', [2, 0, 0, 1, 2, 1], /db-0.*b1.*\(taint\)/],
     ['cordon (on the unschedulable node)', [0, 3, 0, 1, 2, 1], /db-1.*b2.*\(unschedulable\)/],

@@ -110,7 +110,8 @@ describe('parsing a snapshot once per distinct container (models/replicas.ts)', 
   });
 
   it('counts distinct rule terms and label sets as a walk over every container does', () => {
-    const distinct = (values: unknown[]): number => new Set(values.map((v) => JSON.stringify(v) ?? '')).size;
+    const safe = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? `${v}n` : v);
+    const distinct = (values: unknown[]): number => new Set(values.map((v) => JSON.stringify(v, safe) ?? '')).size;
     const list = (c: Json, k: string): unknown[] => (Array.isArray(c[k]) ? (c[k] as unknown[]) : []);
     fc.assert(
       fc.property(replicatedArb, (body) => {
@@ -125,6 +126,23 @@ describe('parsing a snapshot once per distinct container (models/replicas.ts)', 
           counts.labelSets,
           terms.length === 0 ? 0 : distinct(all.map((c) => [c['namespace'], c['labels']])),
         );
+        // The table entries: node capacities × container requests (no costs) + node places × container places.
+        const nodes = (body['nodes'] as Json[]).map((n) => (typeof n === 'object' && n !== null ? n : {}));
+        const place = ['nodeSelector', 'nodeAffinity', 'preferredNodeAffinity', 'tolerations', 'pinned'];
+        const names = new Set(
+          [...nodes.map((n) => n['capacity']), ...all.map((c) => c['requests'])].flatMap((o) =>
+            typeof o === 'object' && o !== null ? Object.keys(o) : [],
+          ),
+        );
+        const scores = body['costs']
+          ? 0
+          : distinct(nodes.map((n) => [n['capacity']])) *
+            distinct(all.map((c) => [c['requests']])) *
+            Math.max(1, names.size);
+        const blocks =
+          distinct(nodes.map((n) => [n['labels'], n['taints'], n['unschedulable'], n['ready']])) *
+          distinct(all.map((c) => place.map((k) => c[k])));
+        assert.equal(counts.tableWork, scores + blocks);
       }),
       { numRuns: 300, seed: 15 },
     );

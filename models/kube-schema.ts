@@ -1,0 +1,221 @@
+import { z } from 'zod';
+import { QuantitySchema, SnapshotOptionsSchema } from './snapshot.js';
+import {
+  LabelSelectorSchema,
+  LabelsSchema,
+  NodeSelectorTermSchema,
+  TaintSchema,
+  TolerationSchema,
+} from './selectors.js';
+
+/**
+ * Kubernetes input: `kubectl get nodes -o json` and `kubectl get pods -A -o json`, unchanged, become a
+ * plain snapshot with the same meaning. Only the fields the scheduler reads are checked; everything else
+ * kubectl prints (managedFields, status details, …) is let through and ignored.
+ *
+ * Nodes: status.allocatable (not capacity), labels, spec.taints, spec.unschedulable, the Ready condition.
+ * Pods: the effective request (app containers + sidecars, or the largest init container with the sidecars
+ * declared before it, plus spec.overhead; limits where requests are absent), nodeSelector, required node
+ * affinity, tolerations, required pod (anti-)affinity, topology spread with DoNotSchedule, gang membership
+ * (pod group label or Volcano annotation, see GANG_LABELS), spec.priority (its rank among the pods'
+ * priorities, for allowUnplaced). Pods with a
+ * nodeName that are Running or Pending occupy their node (pinned, unless options.movable selects them);
+ * Succeeded and Failed pods occupy nothing; Pending pods without a node are the ones to place.
+ */
+
+const Quantities = z.record(z.string().min(1), QuantitySchema);
+
+const ObjectMeta = z.looseObject({
+  name: z.string().min(1, 'must not be empty'),
+  namespace: z.string().optional(),
+  labels: LabelsSchema.optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+});
+
+/**
+ * A pod's metadata: a name, or only a generateName (a template, as scheduler_perf's), for which the API server
+ * would add a random suffix: the service names it deterministically (`generateName` and a number, first free).
+ */
+const PodMeta = ObjectMeta.extend({
+  name: z.string().min(1, 'must not be empty').optional(),
+  generateName: z.string().min(1, 'must not be empty').optional(),
+  /** Set while the pod is being deleted: it still takes its node's capacity, and spread does not count it. */
+  deletionTimestamp: z.string().optional(),
+  ownerReferences: z
+    .array(z.looseObject({ kind: z.string(), name: z.string(), controller: z.boolean().optional() }))
+    .optional(),
+}).refine((m) => m.name !== undefined || m.generateName !== undefined, {
+  message: 'required (or metadata.generateName)',
+  path: ['name'],
+});
+
+/**
+ * Where gang (pod group) membership is written: the coscheduling plugin's label (current and older
+ * name) and Volcano's annotation. Pods of one namespace with the same group name form one gang.
+ */
+export const GANG_LABELS = ['scheduling.x-k8s.io/pod-group', 'pod-group.scheduling.sigs.k8s.io'] as const;
+export const GANG_ANNOTATION = 'scheduling.k8s.io/group-name';
+
+export function gangOf(pod: {
+  metadata: { labels?: Record<string, string> | undefined; annotations?: Record<string, string> | undefined };
+}): string | undefined {
+  for (const key of GANG_LABELS) {
+    const v = pod.metadata.labels?.[key];
+    if (v) return v;
+  }
+  return pod.metadata.annotations?.[GANG_ANNOTATION];
+}
+
+/**
+ * A node: what it may allocate is status.allocatable, which the API server defaults to status.capacity when a node
+ * gives only that (as scheduler_perf's node templates do).
+ */
+export const KubeNodeSchema = z.looseObject({
+  kind: z.literal('Node').optional(),
+  metadata: ObjectMeta,
+  spec: z.looseObject({ taints: z.array(TaintSchema).optional(), unschedulable: z.boolean().optional() }).optional(),
+  status: z
+    .looseObject({
+      allocatable: Quantities.optional(),
+      capacity: Quantities.optional(),
+      conditions: z.array(z.looseObject({ type: z.string(), status: z.string() })).optional(),
+    })
+    .optional(),
+});
+
+export const KubeContainer = z.looseObject({
+  name: z.string().min(1),
+  resources: z.looseObject({ requests: Quantities.optional(), limits: Quantities.optional() }).optional(),
+  restartPolicy: z.string().optional(),
+});
+
+const PodAffinityTerm = z.looseObject({
+  labelSelector: LabelSelectorSchema.optional(),
+  topologyKey: z.string().min(1, 'must not be empty'),
+  namespaces: z.array(z.string()).optional(),
+  namespaceSelector: LabelSelectorSchema.optional(),
+});
+
+const Weight = z.number().int().min(1, 'must be at least 1').max(100, 'must be at most 100');
+
+const PodAffinityRules = z.looseObject({
+  requiredDuringSchedulingIgnoredDuringExecution: z.array(PodAffinityTerm).optional(),
+  preferredDuringSchedulingIgnoredDuringExecution: z
+    .array(z.looseObject({ weight: Weight, podAffinityTerm: PodAffinityTerm }))
+    .optional(),
+});
+
+const InclusionPolicy = z.enum(['Honor', 'Ignore']);
+
+export const KubeSpreadSchema = z.looseObject({
+  maxSkew: z.number().int().min(1, 'must be at least 1'),
+  topologyKey: z.string().min(1),
+  whenUnsatisfiable: z.enum(['DoNotSchedule', 'ScheduleAnyway']),
+  labelSelector: LabelSelectorSchema.optional(),
+  minDomains: z.number().int().min(1, 'must be at least 1').optional(),
+  nodeAffinityPolicy: InclusionPolicy.optional(),
+  nodeTaintsPolicy: InclusionPolicy.optional(),
+  matchLabelKeys: z.array(z.string().min(1)).optional(),
+});
+
+export const KubePodSchema = z.looseObject({
+  kind: z.literal('Pod').optional(),
+  metadata: PodMeta,
+  spec: z.looseObject({
+    nodeName: z.string().optional(),
+    priority: z.number().int().optional(),
+    containers: z.array(KubeContainer).min(1, 'a pod has at least one container'),
+    initContainers: z.array(KubeContainer).optional(),
+    overhead: Quantities.optional(),
+    nodeSelector: LabelsSchema.optional(),
+    tolerations: z.array(TolerationSchema).optional(),
+    affinity: z
+      .looseObject({
+        nodeAffinity: z
+          .looseObject({
+            requiredDuringSchedulingIgnoredDuringExecution: z
+              .looseObject({ nodeSelectorTerms: z.array(NodeSelectorTermSchema) })
+              .optional(),
+            preferredDuringSchedulingIgnoredDuringExecution: z
+              .array(z.looseObject({ weight: Weight, preference: NodeSelectorTermSchema }))
+              .optional(),
+          })
+          .optional(),
+        podAffinity: PodAffinityRules.optional(),
+        podAntiAffinity: PodAffinityRules.optional(),
+      })
+      .optional(),
+    topologySpreadConstraints: z.array(KubeSpreadSchema).optional(),
+  }),
+  status: z.looseObject({ phase: z.string().optional() }).optional(),
+});
+
+const List = <T extends z.ZodType>(item: T) => z.looseObject({ items: z.array(item) });
+
+/** Which bound pods may move: "all", or the pods a label selector matches. */
+const MovableSchema = z.union([z.literal('all'), LabelSelectorSchema]);
+
+export const KubeOptionsSchema = SnapshotOptionsSchema.extend({ movable: MovableSchema.optional() });
+
+/** A Namespace object: its labels are what a pod affinity term's namespaceSelector matches. */
+export const KubeNamespaceSchema = z.looseObject({ kind: z.literal('Namespace').optional(), metadata: ObjectMeta });
+
+export const KubeInputSchema = z.strictObject({
+  nodeList: List(KubeNodeSchema),
+  podList: List(KubePodSchema),
+  namespaceList: List(KubeNamespaceSchema).optional(),
+  options: KubeOptionsSchema.optional(),
+  /** Filled by the List reader (splitKubeObjects): how many objects of each other kind it skipped, for the notes. */
+  ignoredKinds: z.record(z.string(), z.number().int().min(0)).optional(),
+});
+
+export type KubeNode = z.infer<typeof KubeNodeSchema>;
+export type KubePod = z.infer<typeof KubePodSchema>;
+export type KubeInput = z.infer<typeof KubeInputSchema>;
+
+/** Whether a request body is Kubernetes input (and not a plain snapshot). */
+export function isKubeInput(body: unknown): boolean {
+  if (typeof body !== 'object' || body === null) return false;
+  return 'nodeList' in body || 'podList' in body || (body as { kind?: unknown }).kind === 'List';
+}
+
+const LISTS = new Set(['List', 'NodeList', 'PodList', 'NamespaceList']);
+
+/**
+ * `{kind: "List", items: [Node…, Pod…, Namespace…]}` (what `kubectl get nodes,pods -A -o json` prints), or items
+ * that are lists themselves, as `{nodeList, podList, namespaceList}`. Objects of other kinds are counted by kind in
+ * `ignoredKinds`, for the answer's notes.
+ */
+export function splitKubeObjects(objects: readonly unknown[], options?: unknown): Record<string, unknown> {
+  const out = { Node: [] as unknown[], Pod: [] as unknown[], Namespace: [] as unknown[] };
+  const ignored: Record<string, number> = {};
+  // Depth first, in document order, without recursion (lists may nest).
+  const stack: unknown[] = [...objects].reverse();
+  while (stack.length > 0) {
+    const o = stack.pop();
+    if (typeof o !== 'object' || o === null) continue;
+    const kind = (o as { kind?: unknown }).kind;
+    const items = (o as { items?: unknown }).items;
+    if (kind === 'Node' || kind === 'Pod' || kind === 'Namespace') out[kind].push(o);
+    else if (Array.isArray(items) && typeof kind === 'string' && LISTS.has(kind))
+      for (let k = items.length - 1; k >= 0; k--) stack.push(items[k]);
+    else {
+      const name = typeof kind === 'string' ? kind : '(no kind)';
+      ignored[name] = (ignored[name] ?? 0) + 1;
+    }
+  }
+  return {
+    nodeList: { items: out.Node },
+    podList: { items: out.Pod },
+    ...(out.Namespace.length > 0 ? { namespaceList: { items: out.Namespace } } : {}),
+    ...(options === undefined ? {} : { options }),
+    ...(Object.keys(ignored).length > 0 ? { ignoredKinds: ignored } : {}),
+  };
+}
+
+/** The body in the `{nodeList, podList, options}` form (a `kind: List` body is split by kind). */
+export function normaliseKubeBody(body: unknown): unknown {
+  const b = body as { kind?: unknown; items?: unknown; options?: unknown };
+  if (b.kind === 'List') return splitKubeObjects(Array.isArray(b.items) ? b.items : [], b.options);
+  return body;
+}
