@@ -114,6 +114,12 @@ const TimingsSchema = z.object({
     .number()
     .nullable()
     .describe("when the first proven bound reached the service, in ms from the request's arrival (null: none)"),
+  firstPlanMs: z
+    .number()
+    .nullable()
+    .describe(
+      "when the first verified plan placing every container was known, in ms from the request's arrival (null: none)",
+    ),
 });
 
 const UtilizationSchema = z

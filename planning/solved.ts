@@ -27,6 +27,7 @@ export function solvedJson(s: Solved): PlanAnswer | EvaluateAnswer {
     solveMs: t.totalMs,
     timedOut: t.timedOut,
     firstBoundMs: t.firstBoundAt === undefined ? null : Math.max(0, t.firstBoundAt - s.arrival),
+    firstPlanMs: t.firstPlanAt === undefined ? null : Math.max(0, t.firstPlanAt - s.arrival),
   };
   const explanation = s.explanation !== undefined ? { explanation: s.explanation } : {};
   if (s.given) {

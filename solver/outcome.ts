@@ -40,5 +40,7 @@ export interface SolveOutcome {
     readonly queuedMs?: number;
     /** When (epoch ms) the first proven bound reached the service's main thread. */
     readonly firstBoundAt?: number;
+    /** Epoch ms: when the first plan placing every container was known (absent: none). */
+    readonly firstPlanAt?: number;
   };
 }

@@ -48,7 +48,43 @@ export interface SolveContext {
   /** The objective's scale and resolution (default: computed from the model). */
   readonly precision?: ObjectivePrecision;
   /** Reports each better verified objective and bound as they come (for progress lines and job events). */
-  readonly onProgress?: (p: { readonly objective?: number; readonly bound?: number }) => void;
+  readonly onProgress?: (p: Progress) => void;
+}
+
+/** A better verified objective (with whether its plan places every container), or a proven bound. */
+export interface Progress {
+  readonly objective?: number;
+  readonly bound?: number;
+  readonly placesAll?: boolean;
+}
+
+const placesAll = (assignment: ArrayLike<number>): boolean => {
+  for (let j = 0; j < assignment.length; j++) if (assignment[j]! < 0) return false;
+  return true;
+};
+
+/**
+ * When the first proven bound, and the first plan placing every container, reached this thread (the answer's
+ * timings.firstBoundMs and firstPlanMs): `watched` passes the progress on and notes them; `at` gives them at the
+ * end (what came only with the solvers' results came when they ended).
+ */
+function progressMarks(ctx: SolveContext, started: number) {
+  let bound: number | undefined;
+  let plan = ctx.greedy && placesAll(ctx.greedy) ? started : undefined;
+  const watched: SolveContext = {
+    ...ctx,
+    onProgress: (p) => {
+      if (p.bound !== undefined) bound ??= Date.now();
+      if (p.placesAll) plan ??= Date.now();
+      ctx.onProgress?.(p);
+    },
+  };
+  const at = (decided: { bound: number | null; plan: { assignment: Int32Array } }) => {
+    const boundAt = bound ?? (decided.bound === null ? undefined : Date.now());
+    const planAt = plan ?? (placesAll(decided.plan.assignment) ? Date.now() : undefined);
+    return { ...(boundAt === undefined ? {} : { firstBoundAt: boundAt }), ...(planAt ? { firstPlanAt: planAt } : {}) };
+  };
+  return { watched, at };
 }
 
 /**
@@ -116,24 +152,14 @@ export async function solveModel(
       ctx.signal ? AbortSignal.any([ctx.signal, ended.signal]) : ended.signal,
     );
     const early = whileSolving(model, ctx, notes);
-    // When the first proven bound reached this thread (the answer's timings.firstBoundMs).
-    let firstBoundAt: number | undefined;
-    const watched: SolveContext = {
-      ...ctx,
-      onProgress: (p) => {
-        if (p.bound !== undefined) firstBoundAt ??= Date.now();
-        ctx.onProgress?.(p);
-      },
-    };
-    const timedOut = await race(model, runs, joining, deadline, watched, notes, options.timeLimitMs);
+    const marks = progressMarks(ctx, started);
+    const timedOut = await race(model, runs, joining, deadline, marks.watched, notes, options.timeLimitMs);
     ended.abort(new Error('the solve ended'));
     if (options.solver === 'auto' && runs.length === 1 && !atScale(model))
       notes.push(`the portfolio ran ${ENGINE_LABELS[portfolio().lead]} alone: no second solver thread was free`);
     const decided = await settle(model, runs, ticket, ctx, notes, early());
     const timings = { totalMs: Date.now() - started, timedOut, queuedMs: ticket.waitedMs };
-    // A bound that came only with the solvers' results came when they ended.
-    const boundAt = firstBoundAt ?? (decided.bound === null ? undefined : Date.now());
-    return { ...decided, timings: { ...timings, ...(boundAt === undefined ? {} : { firstBoundAt: boundAt }) } };
+    return { ...decided, timings: { ...timings, ...marks.at(decided) } };
   } finally {
     if (!ctx.ticket) ticket.release();
   }
@@ -297,14 +323,17 @@ function poller(model: AssignmentModel, runs: readonly Run[], ctx: SolveContext)
   const relay = runs[0]?.relay;
   const sign = senseSign(model.sense);
   let best: number | undefined;
+  let full = false;
   const take = (r: Run, m: WorkerMessage): void => {
     r.buffer.push(m);
     if (m.kind === 'bound') ctx.onProgress?.({ bound: m.bound });
+    if (m.kind === 'greedy' && !full && placesAll(m.assignment)) ctx.onProgress?.({ placesAll: (full = true) });
     if (m.kind !== 'incumbent') return;
     if (relay && !r.partner) relay.port1.postMessage({ assignment: m.assignment });
     if (best !== undefined && sign * m.objective >= sign * best) return;
     best = m.objective;
-    ctx.onProgress?.({ objective: m.objective });
+    full ||= placesAll(m.assignment);
+    ctx.onProgress?.({ objective: m.objective, placesAll: full });
   };
   return () => {
     for (const r of runs) {
@@ -338,9 +367,9 @@ const errorMessage = (err: unknown): string => (err instanceof Error ? err.messa
 /** Whether a run's result ends the race: a proof of infeasibility, or an optimal plan that verifies. */
 function isProof(model: AssignmentModel, result: WorkerResult): boolean {
   const r = result.result;
+  const decisive = r.status === 'optimal' || (r.status === 'feasible' && r.withinGap === true);
   return (
-    r.status === 'infeasible' ||
-    (r.status === 'optimal' && r.assignment !== undefined && verifyPlan(model, r.assignment, true).valid)
+    r.status === 'infeasible' || (decisive && r.assignment !== undefined && verifyPlan(model, r.assignment, true).valid)
   );
 }
 
@@ -386,7 +415,7 @@ async function race(
       next.run.settled = 'error' in next ? { error: next.error } : { result: next.result };
       // A worker that died (WebAssembly abort, out of memory) is replaced by the pool; the request is still answered.
       if ('error' in next) notes.push(`the ${next.run.backend} worker failed: ${errorMessage(next.error)}`);
-      else if (isProof(model, next.result)) break; // the first proof wins
+      else if (isProof(model, next.result)) break; // the first proof (of optimality, or of the mipGap asked) wins
     }
   } finally {
     cancel();

@@ -23,6 +23,8 @@ export interface BackendResult {
   readonly objective?: number;
   /** A bound the backend itself proved, in the program's sense. */
   readonly bound?: number;
+  /** The engine proved the plan within the requested mipGap (status feasible): as decisive as a proof. */
+  readonly withinGap?: boolean;
   readonly note?: string;
 }
 
@@ -108,7 +110,7 @@ export function engineBackend(engine: Engine): Backend {
           ...(s.bound === undefined ? {} : { bound: s.bound }),
         };
         if (s.status === 'optimal' && mipGap > 0)
-          return { ...facts, status: 'feasible', note: 'stopped within mipGap' };
+          return { ...facts, status: 'feasible', withinGap: true, note: 'stopped within mipGap' };
         return { ...facts, status: s.status, ...(s.note ? { note: s.note } : {}) };
       } finally {
         held.dispose();
