@@ -3,6 +3,7 @@ import { scaleKindOf } from '../../models/rules/registry.js';
 import { relaxed, type Engine, type Solution } from '../backends/engine.js';
 import { TIME } from '../strategy.js';
 import { aggregate, atScale, type Aggregate } from './aggregate.js';
+import { foldPinned } from './fold.js';
 import { packMethods, packPlan } from './pack.js';
 import { patternSearch, patternsApply } from './patterns.js';
 import { scaleProgram, type ScaleProgram } from './program.js';
@@ -47,6 +48,39 @@ export function greedyAfterBound(model: AssignmentModel, remainingMs: number): b
  * asked for only then.
  */
 export function scaleSolve(
+  engine: Engine,
+  model: AssignmentModel,
+  deadline: number,
+  hooks: ScaleHooks,
+  fallback?: () => Int32Array | undefined,
+): ScaleOutcome {
+  const f = foldPinned(model);
+  if (!f) return solveAggregate(engine, model, deadline, hooks, fallback);
+  const outcome = solveAggregate(
+    engine,
+    f.model,
+    deadline,
+    {
+      bound: (b, method) => hooks.bound(b + f.constant, method),
+      plan: (assignment) => {
+        const objective = hooks.plan(f.expand(assignment));
+        return objective === undefined ? undefined : objective - f.constant;
+      },
+      size: hooks.size,
+    },
+    fallback &&
+      (() => {
+        const start = fallback();
+        return start && f.restrict(start);
+      }),
+  );
+  return {
+    ...outcome,
+    note: `${outcome.note} (${f.folded} running containers that no rule reads in their nodes' room)`,
+  };
+}
+
+function solveAggregate(
   engine: Engine,
   model: AssignmentModel,
   deadline: number,
