@@ -1,6 +1,6 @@
 /**
- * npm run bench [-- --suite abcd,clusters,gap1-12,yagiura,scale,vbp] [--time-limit-ms N] [--solvers auto,glpk,highs]
- * [--no-native] [--seed N] [--only REGEX]
+ * npm run bench [-- --suite abcd,clusters,gap1-12,yagiura,scale,vbp,k8s-perf] [--time-limit-ms N]
+ * [--solvers auto,glpk,highs] [--no-native] [--seed N] [--only REGEX] [--k8s-scale X] [--raw]
  *
  * Solves each instance with this service under each solver setting, one instance at a time, and,
  * where they are installed, the same 0-1 program with native glpsol and cbc under the same limit, side
@@ -14,6 +14,11 @@
  *             the largest) through the real service: greedy, 30 s and 60 s, peak RSS, /healthz; native HiGHS
  *             (highspy) on the same aggregate program side by side (bench/scale-suite.ts)
  *   vbp       the 16 vector bin packing instances of ../shared/benchmarks/vbp, objective pack, --time-limit-ms each
+ *   k8s-perf  Kubernetes' scheduler_perf workloads (fixtures/k8s-perf) as kubectl kind: List documents through the
+ *             real service, 30 s each: time to a full verified plan and to a 1% gap, pods/s beside the threshold
+ *             published for kube-scheduler (bench/k8s-perf-suite.ts); --k8s-scale X multiplies the published
+ *             sizes (default 1), --raw posts the objects as scheduler_perf creates them (generateName-only pods,
+ *             capacity-only nodes)
  * --only keeps the instances whose name matches REGEX (e.g. --only 'gapd-[56]').
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -28,6 +33,7 @@ import { solveModel } from '../solver/solve.js';
 import { clusterSnapshot } from './clusters.js';
 import { cbc, glpsol, hasCommand, type NativeResult } from './native.js';
 import { scaleSuite, vbpSuite } from './scale-suite.js';
+import { k8sPerfSuite } from './k8s-perf-suite.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const { values } = parseArgs({
@@ -38,6 +44,8 @@ const { values } = parseArgs({
     'no-native': { type: 'boolean', default: false },
     seed: { type: 'string', default: '42' },
     only: { type: 'string' },
+    'k8s-scale': { type: 'string', default: '1' },
+    raw: { type: 'boolean', default: false },
   },
 });
 const seed = Number(values.seed);
@@ -219,6 +227,11 @@ try {
   );
   const only = values.only === undefined ? null : new RegExp(values.only);
   for (const name of values.suite!.split(',')) {
+    if (name === 'k8s-perf') {
+      const table = await k8sPerfSuite({ scale: Number(values['k8s-scale']), raw: values.raw === true });
+      console.log(`\n### k8s-perf\n\n${table}\n`);
+      continue;
+    }
     if (name === 'scale' || name === 'vbp') {
       const table = name === 'scale' ? await scaleSuite(seed) : await vbpSuite(ROOT, timeLimitMs);
       console.log(`\n### ${name}\n\n${table}\n`);
