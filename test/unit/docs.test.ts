@@ -3,7 +3,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CAPABILITIES, ENGINE_NAMES } from '../../solver/backends/capabilities.js';
 import { engineFor, NEEDS, TIME, type Job } from '../../solver/strategy.js';
+import { validateKube } from '../../models/validate.js';
+import { outcomeJson } from '../../planning/answer.js';
+import { solveModel } from '../../solver/solve.js';
 import { ROOT } from '../helpers.js';
+import { sharedPool } from '../setup.js';
 
 /**
  * docs/architecture.md cannot drift from the code: its tables of engine claims, jobs and time are rendered here
@@ -60,5 +64,49 @@ describe('docs/architecture.md is the code', () => {
       .filter((p) => !/[<*]/.test(p));
     assert.ok(paths.length > 20, `${paths.length} paths`);
     for (const p of paths) assert.ok(existsSync(join(ROOT, p.replace(/\/$/, ''))), p);
+  });
+});
+
+const KUBE_DOC = readFileSync(join(ROOT, 'docs', 'kubernetes.md'), 'utf8');
+
+/** The JSON block that follows `<!-- kind: name -->` in docs/kubernetes.md. */
+function block(kind: string, name: string): Record<string, unknown> {
+  const at = KUBE_DOC.indexOf(`<!-- ${kind}: ${name} -->`);
+  assert.ok(at >= 0, `docs/kubernetes.md has the ${kind} ${name}`);
+  const m = /```json\n([\s\S]*?)\n```/.exec(KUBE_DOC.slice(at));
+  return JSON.parse(m![1]!) as Record<string, unknown>;
+}
+
+/** Every field of `want` is the answer's (objects compared field by field, the rest exactly). */
+function includes(got: unknown, want: unknown, path = 'answer'): void {
+  if (typeof want !== 'object' || want === null || Array.isArray(want)) return assert.deepEqual(got, want, path);
+  for (const [k, v] of Object.entries(want)) includes((got as Record<string, unknown>)[k], v, `${path}.${k}`);
+}
+
+async function planOf(body: unknown): Promise<Record<string, unknown>> {
+  const v = validateKube(body);
+  if (!v.ok) throw new Error(JSON.stringify(v.issues));
+  const o = await solveModel(v.model, v.options, sharedPool());
+  return JSON.parse(JSON.stringify(outcomeJson(v.model, o, v.notes))) as Record<string, unknown>;
+}
+
+describe('docs/kubernetes.md is the code', function () {
+  this.timeout(60_000);
+
+  it('its example answers what it says, and what its prose says with preferences at 0', async () => {
+    const input = block('example', 'preferred-anti-affinity');
+    includes(await planOf(input), block('answer', 'preferred-anti-affinity'));
+    const packed = await planOf({ ...input, options: { objective: { pack: 1, preferences: 0 } } });
+    includes(packed, { status: 'optimal', objective: 1, parts: { pack: 1, preferences: 120 } });
+    assert.deepEqual(
+      (packed['preferences'] as { violations: number; weight: number }[]).map((p) => [p.violations, p.weight]),
+      [[6, 20]],
+    );
+  });
+
+  it('every file it names exists', () => {
+    const paths = [...KUBE_DOC.matchAll(/`((?:models|solver|planning|bench|test|fixtures|docs)\/[\w./-]+)`/g)];
+    assert.ok(paths.length > 5, `${paths.length} paths`);
+    for (const [, p] of paths) assert.ok(existsSync(join(ROOT, p!.replace(/\/$/, ''))), p);
   });
 });
