@@ -533,7 +533,8 @@ function finishWithout(
   queuedMs: number,
 ): SolveOutcome {
   const greedy = greedySummary(model, ctx, undefined, notes);
-  const timings = { totalMs: Date.now() - started, timedOut, queuedMs };
+  const at = placesAll(greedy.assignment) ? { firstPlanAt: Date.now() } : {};
+  const timings = { totalMs: Date.now() - started, timedOut, queuedMs, ...at };
   const base = { source: 'greedy' as const, plan: greedy, greedy, notes, backends: [], program: null, timings };
   const complete = greedy.verification.complete || model.rules?.unplacedPenalty !== undefined;
   if (!complete) return { ...base, status: 'unknown', objective: null, bound: null, gap: null, reasons: [] };
