@@ -228,7 +228,11 @@ try {
   const only = values.only === undefined ? null : new RegExp(values.only);
   for (const name of values.suite!.split(',')) {
     if (name === 'k8s-perf') {
-      const table = await k8sPerfSuite({ scale: Number(values['k8s-scale']), raw: values.raw === true });
+      const table = await k8sPerfSuite({
+        scale: Number(values['k8s-scale']),
+        raw: values.raw === true,
+        ...(only ? { only } : {}),
+      });
       console.log(`\n### k8s-perf\n\n${table}\n`);
       continue;
     }

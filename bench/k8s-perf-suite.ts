@@ -19,6 +19,8 @@ export interface K8sPerfSuiteOptions {
   /** Post the objects as scheduler_perf creates them (see bench/k8s-perf.ts). */
   readonly raw: boolean;
   readonly timeLimitMs?: number;
+  /** Only the workloads whose name matches (bench's --only). */
+  readonly only?: RegExp;
 }
 
 interface Outcome {
@@ -133,6 +135,7 @@ export async function k8sPerfSuite(options: K8sPerfSuiteOptions): Promise<string
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   const problems: string[] = [];
   for (const w of k8sPerfWorkloads({ scale: options.scale, raw: options.raw })) {
+    if (options.only && !options.only.test(w.name)) continue;
     const o = await runOne(w, timeLimitMs);
     lines.push(row(w, o));
     if (o.problem !== undefined) problems.push(`- ${w.name}: ${o.problem}`);

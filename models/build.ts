@@ -4,11 +4,13 @@ import {
   type AssignmentModel,
   type BlockReason,
   type ObjectiveWeights,
+  resourceNameAt,
   type ResourceTable,
 } from './model.js';
 import { HOSTNAME_KEY, type Snapshot } from './snapshot.js';
 import { nodeAffinityMatches, untoleratedTaints, type Toleration } from './selectors.js';
 import { hasOwn, own } from './own.js';
+import { SHARE_ABOVE, sharedColumns } from './columns.js';
 import { INT64_MAX, sharedBigInt64, sharedFloat64, sharedInt32, sharedUint8 } from './shared.js';
 import type { PathIssue } from './path.js';
 import { shapesOf, type ContainerShapes } from './shapes.js';
@@ -18,6 +20,7 @@ import {
   keyedFromDense,
   keysOf,
   keysOfShapes,
+  openPairs,
   uniformTable,
   type BlockTable,
   type CostTable,
@@ -42,7 +45,7 @@ export function snapshotToModel(s: Snapshot): AssignmentModel {
   const shapes = shapesOf(s.containers);
   const resources = resourceTables(s, shapes);
   const full = overfull(s, resources);
-  const notes = [...full.notes, ...comparisons(s)];
+  const notes = [...full.notes, ...sharedNotes(resources), ...comparisons(s)];
   const cost = costTable(s, resources, shapes);
   const objective = objectiveWeights(s, resources);
   const base = {
@@ -56,8 +59,9 @@ export function snapshotToModel(s: Snapshot): AssignmentModel {
     ...(objective ? { objective } : {}),
     ...(notes.length > 0 ? { notes } : {}),
   };
-  if (!hasRules(s)) return base;
-  const compiled = compileRules(s, shapes, cost, objective, full.byNode);
+  const shared = resources.filter((r) => r.members !== undefined);
+  if (!hasRules(s) && shared.length === 0) return base;
+  const compiled = compileRules(s, shapes, cost, objective, { full: full.byNode, shared });
   return { ...base, cost: compiled.cost, rules: compiled.rules };
 }
 
@@ -103,12 +107,15 @@ export function quantityRangeIssues(s: Snapshot): PathIssue[] {
  * resource with an amount above 2^63−1 milli-units (all whole units, see quantityRangeIssues) in units.
  */
 function resourceTables(s: Snapshot, shapes: ContainerShapes): ResourceTable[] {
+  const names = resourceNames(s, shapes);
+  const column = names.length > SHARE_ABOVE ? sharedColumns(names, holders(s, shapes), alone(s, shapes)) : undefined;
+  if (column) return sharedTables(s, shapes, names, column);
   const n = s.nodes.length;
   const m = s.containers.length;
   // A node's `pods` capacity caps how many containers it runs: each container asks for one pod unless it says
   // otherwise.
   const podsCapped = s.nodes.some((node) => hasOwn(node.capacity, 'pods'));
-  return resourceNames(s, shapes).map((name) => {
+  return names.map((name) => {
     // A node that gives no `pods` capacity is not capped: room for every container.
     const capacity = s.nodes.map((node) => own(node.capacity, name) ?? (name === 'pods' ? BigInt(m) * 1000n : 0n));
     const perShape = shapes.first.map(
@@ -123,6 +130,121 @@ function resourceTables(s: Snapshot, shapes: ContainerShapes): ResourceTable[] {
     for (let j = 0; j < m; j++) demand[j] = shapeUnits[shapes.shapeOf[j]!]!;
     return { name, scale: whole ? 0 : 3, capacity: table, demand, perNode: false };
   });
+}
+
+/** Each node's and each container shape's resource names. */
+function* holders(s: Snapshot, shapes: ContainerShapes): Generator<string[]> {
+  for (const node of s.nodes) yield Object.keys(node.capacity);
+  for (const j of shapes.first) yield Object.keys(s.containers[j]!.requests);
+}
+
+/**
+ * The names that keep a column of their own where resources share columns: pods (every container asks for one),
+ * amounts beyond 2^63−1 milli-units (their column is in whole units), and what a pinned container asks for where
+ * its node gives none (its load there is its own resource's, not a member's).
+ */
+function alone(s: Snapshot, shapes: ContainerShapes): (name: string) => boolean {
+  const names = new Set(['pods']);
+  const huge = (o: Readonly<Record<string, bigint>>): void => {
+    for (const k of Object.keys(o)) if (own(o, k)! > INT64_MAX) names.add(k);
+  };
+  s.nodes.forEach((node) => huge(node.capacity));
+  shapes.first.forEach((j) => huge(s.containers[j]!.requests));
+  const nodeIndex = new Map(s.nodes.map((node, i) => [node.name, i]));
+  for (const c of s.containers) {
+    const i = c.pinned && c.current !== undefined ? nodeIndex.get(c.current) : undefined;
+    if (i !== undefined) for (const k of Object.keys(c.requests)) if (!hasOwn(s.nodes[i]!.capacity, k)) names.add(k);
+  }
+  return (name) => names.has(name);
+}
+
+/** Each shape's demand and asked member (-1: none) per shared column (models/columns.ts). */
+function shapeColumns(
+  s: Snapshot,
+  shapes: ContainerShapes,
+  column: ReadonlyMap<string, number>,
+  memberOf: ReadonlyMap<string, number>,
+  count: number,
+): { perShape: bigint[][]; shapeMember: Int32Array[] } {
+  const pods = column.get('pods');
+  const podsCapped = pods !== undefined && s.nodes.some((node) => hasOwn(node.capacity, 'pods'));
+  const perShape = Array.from({ length: count }, () => new Array<bigint>(shapes.first.length).fill(0n));
+  const shapeMember = Array.from({ length: count }, () => new Int32Array(shapes.first.length).fill(-1));
+  shapes.first.forEach((j, t) => {
+    const requests = s.containers[j]!.requests;
+    if (podsCapped && !hasOwn(requests, 'pods')) perShape[pods!]![t] = 1000n;
+    for (const k of Object.keys(requests)) {
+      const c = column.get(k)!;
+      perShape[c]![t] = own(requests, k)!;
+      if (perShape[c]![t]! > 0n) shapeMember[c]![t] = memberOf.get(k)!;
+    }
+  });
+  return { perShape, shapeMember };
+}
+
+/** The tables where resources share columns (models/columns.ts), from each node's and shape's own entries. */
+function sharedTables(
+  s: Snapshot,
+  shapes: ContainerShapes,
+  names: readonly string[],
+  column: ReadonlyMap<string, number>,
+): ResourceTable[] {
+  const n = s.nodes.length;
+  const m = s.containers.length;
+  const count = Math.max(...column.values()) + 1;
+  const members: string[][] = Array.from({ length: count }, () => []);
+  const memberOf = new Map<string, number>();
+  for (const name of names) memberOf.set(name, members[column.get(name)!]!.push(name) - 1);
+  const capacity = members.map(() => new Array<bigint>(n).fill(0n));
+  const nodeMember = members.map(() => sharedInt32(n).fill(-1));
+  s.nodes.forEach((node, i) => {
+    for (const k of Object.keys(node.capacity)) {
+      const c = column.get(k)!;
+      capacity[c]![i] = own(node.capacity, k)!;
+      nodeMember[c]![i] = memberOf.get(k)!;
+    }
+  });
+  const pods = column.get('pods');
+  if (pods !== undefined)
+    s.nodes.forEach((node, i) => hasOwn(node.capacity, 'pods') || (capacity[pods]![i] = BigInt(m) * 1000n));
+  const { perShape, shapeMember } = shapeColumns(s, shapes, column, memberOf, count);
+  return members.map((list, c) => {
+    const whole = capacity[c]!.some((v) => v > INT64_MAX) || perShape[c]!.some((v) => v > INT64_MAX);
+    const units = (v: bigint): bigint => (whole ? v / 1000n : v);
+    const table = sharedBigInt64(n);
+    capacity[c]!.forEach((v, i) => (table[i] = units(v)));
+    const demand = sharedBigInt64(m);
+    const item = sharedInt32(m);
+    for (let j = 0; j < m; j++) {
+      demand[j] = units(perShape[c]![shapes.shapeOf[j]!]!);
+      item[j] = shapeMember[c]![shapes.shapeOf[j]!]!;
+    }
+    const shared = list.length > 1;
+    const name = shared
+      ? `${list[0]} … ${list[list.length - 1]} (${list.length} resources no node gives together)`
+      : list[0]!;
+    return {
+      name,
+      scale: whole ? 0 : 3,
+      capacity: table,
+      demand,
+      perNode: false,
+      ...(shared ? { members: { names: list, node: nodeMember[c]!, item } } : {}),
+    };
+  });
+}
+
+/** A note for each column that resources share (models/columns.ts). */
+function sharedNotes(resources: readonly ResourceTable[]): string[] {
+  return resources.flatMap((r) =>
+    r.members
+      ? [
+          `${r.members.names.length} resources that no node gives together (${r.members.names[0]}, …) share one ` +
+            'column of the model; a container that asks for one may run only where a node gives it, ' +
+            "as kube-scheduler's NodeResourcesFit allows",
+        ]
+      : [],
+  );
 }
 
 /** A note for tolerations with Gt or Lt, which tolerate nothing while their feature gate is off (the default). */
@@ -158,10 +280,11 @@ function overfull(
     for (const [i, used] of load) {
       if (used <= r.capacity[i]!) continue;
       r.capacity[i] = used;
-      byNode.set(i, [...(byNode.get(i) ?? []), r.name]);
+      const name = resourceNameAt(r, i);
+      byNode.set(i, [...(byNode.get(i) ?? []), name]);
       notes.push(
-        `node "${s.nodes[i]!.name}" already runs more ${r.name} than it has, in containers that stay: ` +
-          `only containers that request no ${r.name} may join it, as in kube-scheduler`,
+        `node "${s.nodes[i]!.name}" already runs more ${name} than it has, in containers that stay: ` +
+          `only containers that request no ${name} may join it, as in kube-scheduler`,
       );
     }
   }
@@ -313,22 +436,14 @@ function blockTable(
   ctx: CompileContext,
   current: Int32Array,
   conditions: ReadonlyMap<number, string[]>,
-  full: ReadonlyMap<number, readonly string[]>,
+  resources: ResourceBlocks,
 ): BlockTable {
   const { s, n } = ctx;
-  const fullNames = [...new Set([...full.values()].flat())].sort();
-  const asks = (j: number, name: string): boolean => (own(s.containers[j]!.requests, name) ?? 0n) > 0n;
+  const room = roomBlocks(s, resources);
   const code = (r: BlockReason): number => BLOCK_REASONS.indexOf(r);
   const { keys, names } = referencedNodeKeys(s);
   const keyOf = (flag: string): string => flag.slice(flag.indexOf(':') + 1);
-  const affinityKeys = [
-    ...new Set(
-      [...conditions.values()]
-        .flat()
-        .filter((f) => f !== 'none')
-        .map(keyOf),
-    ),
-  ].sort();
+  const affinityKeys = topologyKeysOf(conditions, keyOf);
   const hasKey = (i: number, key: string): boolean =>
     key === HOSTNAME_KEY || own(s.nodes[i]!.labels, key) !== undefined;
   const rows = keysOf(n, (i) => {
@@ -340,7 +455,7 @@ function blockTable(
       node.taints ?? [],
       names ? node.name : null,
       affinityKeys.map((f) => hasKey(i, f)),
-      full.get(i) ?? [],
+      room.nodeKey(i),
     ]);
   });
   // A container's column depends on its shape alone: its selectors, tolerations and affinity terms.
@@ -348,8 +463,13 @@ function blockTable(
     const c = s.containers[j]!;
     const flags = conditions.get(j) ?? [];
     if (c.pinned) return JSON.stringify(['pinned', flags]);
-    const fills = fullNames.filter((name) => asks(j, name));
-    return JSON.stringify([c.nodeSelector ?? null, c.nodeAffinity ?? null, c.tolerations ?? null, flags, fills]);
+    return JSON.stringify([
+      c.nodeSelector ?? null,
+      c.nodeAffinity ?? null,
+      c.tolerations ?? null,
+      flags,
+      room.itemKey(j),
+    ]);
   });
   const reason = (i: number, j: number): BlockReason => {
     const c = s.containers[j]!;
@@ -360,7 +480,8 @@ function blockTable(
       if (node.ready === false && !tolerated(c.tolerations, 'node.kubernetes.io/not-ready')) return 'not-ready';
       if (!ctx.nodeMatches(j, i)) return 'selector';
       if (untoleratedTaints(node.taints ?? [], c.tolerations ?? []).length > 0) return 'taint';
-      if ((full.get(i) ?? []).some((name) => asks(j, name))) return 'full';
+      const r = room.reason(i, j);
+      if (r) return r;
     }
     const flags = conditions.get(j) ?? [];
     if (flags.some((f) => f.startsWith('spread:') && !hasKey(i, keyOf(f)))) return 'topology-key';
@@ -369,7 +490,40 @@ function blockTable(
   const table = fillKeyed(rows, cols, sharedUint8, (i, j) => code(reason(i, j)));
   const pinned = s.containers.some((c) => c.pinned);
   const pinnedTo = pinned ? Int32Array.from(s.containers, (c, j) => (c.pinned ? current[j]! : -1)) : undefined;
-  return { ...table, ...(pinnedTo ? { pinnedTo } : {}), pinnedCode: code('pinned') };
+  return { ...table, ...(pinnedTo ? { pinnedTo } : {}), pinnedCode: code('pinned'), open: openPairs(table, pinnedTo) };
+}
+
+/**
+ * What the resources add to the blocks: nodes their pinned containers overfill (the names each), and the shared
+ * columns (an item asking for a member is blocked where the node gives another or none: 'lacks').
+ */
+interface ResourceBlocks {
+  readonly full: ReadonlyMap<number, readonly string[]>;
+  readonly shared: readonly ResourceTable[];
+}
+
+/** The topology keys the rules' conditions read, sorted. */
+function topologyKeysOf(conditions: ReadonlyMap<number, string[]>, keyOf: (flag: string) => string): string[] {
+  const flags = [...conditions.values()].flat().filter((f) => f !== 'none');
+  return [...new Set(flags.map(keyOf))].sort();
+}
+
+/** The resources' blocks ('full', 'lacks'), and what of a node and an item they depend on. */
+function roomBlocks(
+  s: Snapshot,
+  { full, shared }: ResourceBlocks,
+): { nodeKey(i: number): unknown; itemKey(j: number): unknown; reason(i: number, j: number): BlockReason } {
+  const fullNames = [...new Set([...full.values()].flat())].sort();
+  const asks = (j: number, name: string): boolean => (own(s.containers[j]!.requests, name) ?? 0n) > 0n;
+  return {
+    nodeKey: (i) => [full.get(i) ?? [], shared.map((r) => r.members!.node[i])],
+    itemKey: (j) => [fullNames.filter((name) => asks(j, name)), shared.map((r) => r.members!.item[j])],
+    reason: (i, j) => {
+      if ((full.get(i) ?? []).some((name) => asks(j, name))) return 'full';
+      const lacks = shared.some((r) => r.members!.item[j]! >= 0 && r.members!.item[j] !== r.members!.node[i]);
+      return lacks ? 'lacks' : '';
+    },
+  };
 }
 
 /** Whether the tolerations tolerate a NoSchedule taint with this key (as kube-scheduler's filters read it). */
@@ -399,7 +553,7 @@ function compileRules(
   shapes: ContainerShapes,
   base: CostTable,
   objective: ObjectiveWeights | undefined,
-  full: ReadonlyMap<number, readonly string[]>,
+  resources: ResourceBlocks,
 ): { rules: AssignmentModel['rules'] & object; cost: CostTable } {
   const n = s.nodes.length;
   const m = s.containers.length;
@@ -423,7 +577,7 @@ function compileRules(
   const ctx: CompileContext = { s, shapes, n, m, groups, topologies: new Map(), nodeMatches, block };
   const rules = compileGroupRules(ctx);
   for (const list of conditions.values()) list.sort();
-  const blocked = blockTable(ctx, current, conditions, full);
+  const blocked = blockTable(ctx, current, conditions, resources);
   const moves = moveCosts(s, current);
   const cost: CostTable = moves ? { ...base, moves } : base;
   const prefs = nodePreferences(s, shapes);

@@ -1,4 +1,5 @@
 import { isRecord } from './own.js';
+import { sharedColumns } from './columns.js';
 import { containerShapes } from './replicas.js';
 import { DEFAULT_MAX_RULE_WORK, DEFAULT_MAX_TABLE_WORK, type InputIssue, type ProblemLimits } from './validate.js';
 
@@ -8,7 +9,8 @@ import { DEFAULT_MAX_RULE_WORK, DEFAULT_MAX_TABLE_WORK, type InputIssue, type Pr
  * limit bounds:
  * - nodes, containers: every structure the model builds (containers in classes, nodes in groups: no
  *   structure has nodes × containers entries);
- * - resources: the distinct resource names (every table has one column per resource);
+ * - resources: the columns the resource names take (every table has one column per resource; past 64 names,
+ *   resources that never meet share columns: models/columns.ts);
  * - table work: the tables keyed by distinct node and container keys (default scores × resources, blocks);
  * - pairs: the entries of an explicit per-pair matrix (a snapshot's costs.matrix, a program's cost and
  *   demand matrices), which the model stores;
@@ -92,10 +94,21 @@ function containerRules(c: unknown): { terms: unknown[]; labels: unknown } {
 /** Quantities already read are bigints (capacity questions count a parsed snapshot). */
 const bigints = (_key: string, v: unknown): unknown => (typeof v === 'bigint' ? `${v}n` : v);
 
-function distinct(values: readonly unknown[]): number {
+function distinct(values: readonly unknown[], replacer = bigints): number {
   const seen = new Set<string>();
-  for (const v of values) seen.add(JSON.stringify(v, bigints) ?? '');
+  for (const v of values) seen.add(JSON.stringify(v, replacer) ?? '');
   return seen.size;
+}
+
+/**
+ * Where resources share columns (models/columns.ts), a capacity or request key reads each name as its column, and the
+ * block key gains the names themselves (a container asking for a member is blocked where another member is given).
+ */
+function byColumn(column: ReadonlyMap<string, number>): (key: string, v: unknown) => unknown {
+  return (key, v) => {
+    if (!isRecord(v) || Array.isArray(v)) return bigints(key, v);
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [column.has(k) ? `#${column.get(k)}` : k, x]));
+  };
 }
 
 const keysOf = (o: unknown): string[] => (isRecord(o) ? Object.keys(o) : []);
@@ -147,12 +160,43 @@ function tableWork(
   containers: readonly unknown[],
   kube: boolean,
   costs: boolean,
-  resources: number,
+  names: Names,
 ): number {
+  const shared = names.column !== undefined;
+  const blockKey = (o: unknown, k: unknown): unknown => (shared ? [k, resourceNames(o, kube).sort()] : k);
   const n = nodes.map((o) => nodeKeys(o, kube));
   const c = containers.map((o) => containerKeys(o, kube));
-  const scores = costs ? 0 : distinct(n.map((k) => k[0])) * distinct(c.map((k) => k[0])) * Math.max(1, resources);
-  return scores + distinct(n.map((k) => k[1])) * distinct(c.map((k) => k[1]));
+  const replacer = names.column ? byColumn(names.column) : bigints;
+  const scores = costs
+    ? 0
+    : distinct(
+        n.map((k) => k[0]),
+        replacer,
+      ) *
+      distinct(
+        c.map((k) => k[0]),
+        replacer,
+      ) *
+      Math.max(1, names.columns);
+  return (
+    scores +
+    distinct(n.map((k, i) => blockKey(nodes[i], k[1]))) * distinct(c.map((k, j) => blockKey(containers[j], k[1])))
+  );
+}
+
+interface Names {
+  /** Columns the resources take. */
+  readonly columns: number;
+  /** Each name's column where resources share columns. */
+  readonly column?: ReadonlyMap<string, number>;
+}
+
+/** The resource names of the nodes and containers, and the columns they take (models/columns.ts). */
+function namesOf(nodes: readonly unknown[], pods: readonly unknown[], kube: boolean): Names {
+  const held = [...nodes, ...pods].map((o) => [...new Set(resourceNames(o, kube))]);
+  const names = [...new Set(held.flat())].sort();
+  const column = sharedColumns(names, held, (name) => name === 'pods');
+  return column ? { columns: new Set(column.values()).size, column } : { columns: names.length };
 }
 
 /** The counts of a snapshot body (plain or Kubernetes). */
@@ -166,15 +210,15 @@ export function snapshotCounts(body: unknown): BodyCounts {
   const shapes = kube ? undefined : containerShapes(pods);
   const rules = shapes ? shapes.representatives.map(containerRules) : pods.map(kube ? podRules : containerRules);
   const withTerms = rules.filter((r) => r.terms.length > 0);
-  const resources = new Set([...nodes, ...pods].flatMap((o) => resourceNames(o, kube))).size;
+  const names = namesOf(nodes, pods, kube);
   return {
     nodes: nodes.length,
     containers: pods.length,
     terms: withTerms.length === 0 ? 0 : distinct(withTerms.flatMap((r) => r.terms)),
     labelSets: withTerms.length === 0 ? 0 : distinct(rules.map((r) => r.labels)),
     matrixPairs: isRecord(body['costs']) && Array.isArray(body['costs']['matrix']) ? nodes.length * pods.length : 0,
-    resources,
-    tableWork: tableWork(nodes, shapes ? shapes.representatives : pods, kube, isRecord(body['costs']), resources),
+    resources: names.columns,
+    tableWork: tableWork(nodes, shapes ? shapes.representatives : pods, kube, isRecord(body['costs']), names),
   };
 }
 

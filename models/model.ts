@@ -25,6 +25,23 @@ export interface ResourceTable {
   /** Demand: `demand[j]` when `perNode` is false, `demand[i * m + j]` when the demand depends on the node. */
   readonly demand: BigInt64Array;
   readonly perNode: boolean;
+  /**
+   * A column shared by resources no node gives together (models/columns.ts): their names, which one each node gives
+   * and which one each item asks for (-1: none). Absent: the column is the one resource `name`.
+   */
+  readonly members?: { readonly names: readonly string[]; readonly node: Int32Array; readonly item: Int32Array };
+}
+
+/** The resource that column r holds on node i: its member there, where resources share the column. */
+export function resourceNameAt(r: ResourceTable, i: number): string {
+  const k = r.members ? r.members.node[i]! : -1;
+  return k >= 0 ? r.members!.names[k]! : r.name;
+}
+
+/** The resource that item j asks for in column r: its member, where resources share the column. */
+export function resourceNameOf(r: ResourceTable, j: number): string {
+  const k = r.members ? r.members.item[j]! : -1;
+  return k >= 0 ? r.members!.names[k]! : r.name;
 }
 
 export interface AssignmentModel {
@@ -86,6 +103,7 @@ export const BLOCK_REASONS = [
   'affinity',
   'pinned',
   'full',
+  'lacks',
 ] as const;
 export type BlockReason = (typeof BLOCK_REASONS)[number];
 

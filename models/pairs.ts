@@ -34,6 +34,21 @@ export interface BlockTable extends KeyedTable<Uint8Array> {
   readonly pinnedTo?: Int32Array;
   /** The reason code of a pinned container off its node. */
   readonly pinnedCode: number;
+  /** How many (node, container) pairs are allowed: the per-node program's variables at most. */
+  readonly open?: number;
+}
+
+/** The allowed pairs of a block table (each pinned container's own node, and the open keyed entries). */
+export function openPairs(t: KeyedTable<Uint8Array>, pinnedTo: Int32Array | undefined): number {
+  const rowCount = new Float64Array(t.values.length / Math.max(1, t.cols));
+  for (const r of t.rowKey) rowCount[r]!++;
+  const colCount = new Float64Array(t.cols);
+  let open = 0;
+  t.colKey.forEach((c, j) => ((pinnedTo?.[j] ?? -1) >= 0 ? open++ : colCount[c]!++));
+  rowCount.forEach((rc, r) => {
+    for (let c = 0; c < t.cols; c++) if (t.values[r * t.cols + c] === 0) open += rc * colCount[c]!;
+  });
+  return open;
 }
 
 export function keyedAt<T extends Float64Array | Uint8Array>(t: KeyedTable<T>, i: number, j: number): number {

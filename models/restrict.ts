@@ -22,7 +22,8 @@ export function restrictItems(
       if (!r.perNode) demand[t] = r.demand[keep[t]!]!;
       else for (let i = 0; i < n; i++) demand[i * k + t] = r.demand[i * m + keep[t]!]!;
     }
-    return { ...r, demand };
+    const members = r.members && { ...r.members, item: Int32Array.from(keep, (j) => r.members!.item[j]!) };
+    return { ...r, demand, ...(members ? { members } : {}) };
   });
   let rules: PlacementRules | undefined;
   if (model.rules) {

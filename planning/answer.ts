@@ -1,4 +1,4 @@
-import { unitsToNumber, type AssignmentModel } from '../models/model.js';
+import { resourceNameAt, unitsToNumber, type AssignmentModel } from '../models/model.js';
 import type { PlanSummary, SolveOutcome } from '../solver/solve.js';
 import { relativeGap } from '../solver/bounds.js';
 import { hasPreferences, preferenceTerms, verifyPlan, type PreferenceTerm } from '../solver/verify.js';
@@ -53,7 +53,8 @@ export function utilization(model: AssignmentModel, plan: PlanSummary): Record<s
     const row: Record<string, number> = {};
     model.resources.forEach((r, k) => {
       const cap = r.capacity[i] ?? 0n;
-      if (cap > 0n) row[r.name] = unitsToNumber(plan.verification.used[k]![i]!, r.scale) / unitsToNumber(cap, r.scale);
+      const used = plan.verification.used[k]![i]!;
+      if (cap > 0n) row[resourceNameAt(r, i)] = unitsToNumber(used, r.scale) / unitsToNumber(cap, r.scale);
     });
     out[node] = row;
   });

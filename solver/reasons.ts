@@ -1,6 +1,7 @@
 import {
   BLOCK_REASONS,
   demandUnits,
+  resourceNameOf,
   tolerationsOf,
   unitsToNumber,
   type AssignmentModel,
@@ -50,6 +51,14 @@ export function totalDemandReasons(model: AssignmentModel): Reason[] {
   return reasons;
 }
 
+/** The resource of a shared column that item j asks for and node i does not give (kube-scheduler: Insufficient). */
+function lackedResource(model: AssignmentModel, i: number, j: number): string | undefined {
+  const r = model.resources.find(
+    (t) => t.members && t.members.item[j]! >= 0 && t.members.item[j] !== t.members.node[i],
+  );
+  return r ? resourceNameOf(r, j) : undefined;
+}
+
 /** The scheduler's wording for each block reason. */
 const BLOCK_MESSAGES: Record<Exclude<BlockReason, ''>, string> = {
   unschedulable: 'node(s) were unschedulable',
@@ -60,6 +69,7 @@ const BLOCK_MESSAGES: Record<Exclude<BlockReason, ''>, string> = {
   affinity: "node(s) didn't match pod affinity rules",
   pinned: 'node(s) are not the node it is bound to',
   full: 'node(s) already had more of a resource it requests than they have (Insufficient resources)',
+  lacks: 'node(s) had none of a resource it requests (Insufficient resources)',
 };
 
 /**
@@ -135,12 +145,19 @@ function schedulerMessage(
         reason === 'taint' && rules?.taints
           ? untoleratedTaints(rules.taints.nodes[i] ?? [], tolerationsOf(rules.taints, j))[0]
           : undefined;
-      count(taint ? `${BLOCK_MESSAGES.taint} ${formatTaint(taint)}` : BLOCK_MESSAGES[reason]);
+      const lacking = reason === 'lacks' ? lackedResource(model, i, j) : undefined;
+      count(
+        taint
+          ? `${BLOCK_MESSAGES.taint} ${formatTaint(taint)}`
+          : lacking
+            ? `Insufficient ${lacking}`
+            : BLOCK_MESSAGES[reason],
+      );
       continue;
     }
     const short = model.resources.filter((r, k) => demandUnits(r, i, j, m) > (r.capacity[i] ?? 0n) - used[k]![i]!);
     if (short.length > 0) {
-      for (const r of short) count(r.name === 'pods' ? 'Too many pods' : `Insufficient ${r.name}`);
+      for (const r of short) count(r.name === 'pods' ? 'Too many pods' : `Insufficient ${resourceNameOf(r, j)}`);
       continue;
     }
     count(view.broken(j, i) ?? view.whole(j) ?? 'node(s) had room for it alone, but not beside the rest of the plan');

@@ -5,6 +5,7 @@ import {
   domainIndex,
   isPinned,
   preferenceWeightOf,
+  resourceNameAt,
   type AssignmentModel,
   type GroupRule,
   type ObjectiveParts,
@@ -165,7 +166,8 @@ function capacityViolations(model: AssignmentModel, used: readonly (readonly big
   const out: string[] = [];
   model.resources.forEach((r, k) => {
     for (let i = 0; i < model.nodes.length; i++) {
-      if (used[k]![i]! > r.capacity[i]!) out.push(`node "${model.nodes[i]}" is over its ${r.name} capacity`);
+      if (used[k]![i]! > r.capacity[i]!)
+        out.push(`node "${model.nodes[i]}" is over its ${resourceNameAt(r, i)} capacity`);
     }
   });
   return out;

@@ -30,7 +30,7 @@ import type {
   WorkerTask,
 } from './protocol.js';
 import { serveTasks } from './serve.js';
-import { atScale } from './scale/aggregate.js';
+import { scalePath } from './scale/aggregate.js';
 import { greedyAfterBound, scaleSolve } from './scale/solve.js';
 import { totalDemandReasons } from './reasons.js';
 
@@ -126,7 +126,7 @@ function solveTask(task: SolveTask): WorkerResult {
       if (totalDemandReasons(model).length > 0)
         return { result: { status: 'infeasible', note: 'total demand exceeds total capacity' }, solverMs: 0 };
     }
-    if (atScale(model) || !greedy) return scaleTask(task, greedy);
+    if (scalePath(model) || !greedy) return scaleTask(task, greedy);
     const ip = formulate(model, { symmetry: task.symmetry ?? true });
     port.postMessage({ kind: 'model', size: sizeOf(ip), unplaceable: ip.unplaceable } satisfies WorkerMessage);
     if (ip.unplaceable.length > 0)

@@ -89,6 +89,28 @@ export function atScale(model: AssignmentModel): boolean {
   return packing || model.nodes.length * model.items.length >= SCALE_FROM_PAIRS;
 }
 
+/** Most nodes × containers the per-node program is built over where the aggregate cannot hold the model. */
+export const PER_NODE_FALLBACK_PAIRS = 50_000_000;
+
+const paths = new WeakMap<AssignmentModel, boolean>();
+
+/**
+ * Whether a model at scale is solved by the aggregate program (memoised per model): not where the aggregate cannot
+ * hold it exactly and the blocks leave fewer than SCALE_FROM_PAIRS pairs open, a variable each in the per-node
+ * program (each pod bound to the one node that has its device, as in kube-scheduler's SchedulingWithExtendedResource).
+ */
+export function scalePath(model: AssignmentModel): boolean {
+  if (!atScale(model)) return false;
+  let path = paths.get(model);
+  if (path === undefined) {
+    const open = model.rules?.blocked.open ?? Infinity;
+    const few = open < SCALE_FROM_PAIRS && model.nodes.length * model.items.length <= PER_NODE_FALLBACK_PAIRS;
+    path = !few || !('outOfReach' in aggregate(model));
+    paths.set(model, path);
+  }
+  return path;
+}
+
 /** Most (group, class) pairs the scale path takes on (beyond: it says so and the greedy stands). */
 export const MAX_SCALE_PAIRS = 2_000_000;
 

@@ -2,7 +2,7 @@ import type { AssignmentModel } from '../../models/model.js';
 import { scaleKindOf } from '../../models/rules/registry.js';
 import { relaxed, type Engine, type Solution } from '../backends/engine.js';
 import { TIME } from '../strategy.js';
-import { aggregate, atScale, type Aggregate } from './aggregate.js';
+import { aggregate, scalePath, type Aggregate } from './aggregate.js';
 import { foldPinned } from './fold.js';
 import { packMethods, packPlan } from './pack.js';
 import { patternSearch, patternsApply } from './patterns.js';
@@ -40,7 +40,7 @@ const safeBound = (z: number): number => z - LP_TOLERANCE * Math.max(1, Math.abs
  * greedy follows in the same thread, instead of delaying the bound by it.
  */
 export function greedyAfterBound(model: AssignmentModel, remainingMs: number): boolean {
-  return atScale(model) && remainingMs >= TIME.scale.greedyAfterBoundMs + 0.02 * model.items.length;
+  return scalePath(model) && remainingMs >= TIME.scale.greedyAfterBoundMs + 0.02 * model.items.length;
 }
 
 /**
