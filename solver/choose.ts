@@ -43,6 +43,13 @@ function meets(sense: 'min' | 'max', objective: number, bound: number, p: Object
   return slack <= NON_DECIMAL_TOLERANCE * Math.max(1, p.scale);
 }
 
+/** Whether a verified objective is better than the bound beyond the tolerance of `meets`: the bound is wrong. */
+function refutes(sense: 'min' | 'max', objective: number, bound: number, p: ObjectivePrecision): boolean {
+  const beyond = sense === 'min' ? bound - objective : objective - bound;
+  if (p.resolution !== undefined) return beyond >= p.resolution / 2;
+  return beyond > NON_DECIMAL_TOLERANCE * Math.max(1, p.scale);
+}
+
 /** How each backend's run ended, for the answer, named by the engine that actually ran. */
 function reportsOf(runs: readonly Finished[]): BackendReport[] {
   return runs.map((r) => {
@@ -204,6 +211,13 @@ export function decide(
   const objective = best.plan.verification.objective;
   const reasons = best.plan.verification.complete ? [] : unplacedReasons(model, best.plan.assignment);
   const chosen = { source: best.source, plan: best.plan, objective, reasons };
+  if (bound !== undefined && refutes(model.sense, objective, bound, precision)) {
+    notes.push(
+      `a verified plan (${objective}) is better than the bound a solver claimed (${bound}): the solver's numerics ` +
+        'failed, so the bound is dropped and no optimality is claimed',
+    );
+    return { ...chosen, status: 'feasible', bound: null, gap: null, ...common };
+  }
   if (bound !== undefined && meets(model.sense, objective, bound, precision))
     return { ...chosen, status: 'optimal', bound: objective, gap: 0, ...common };
   return {

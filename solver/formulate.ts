@@ -132,6 +132,29 @@ function assignmentRows(b: ProgramBuilder): number[] {
   return unplaceable;
 }
 
+/** Below this, a capacity row's coefficient (of a row scaled to a right-hand side in [1, 2)) is left out. */
+export const TINY_COEFFICIENT = 1e-9;
+
+/**
+ * The note for resources with demands below TINY_COEFFICIENT of a node's capacity (bounded from the smallest demand
+ * and the largest capacity, O(n + m)): the solvers' rows leave them out.
+ */
+export function tinyCoefficientNotes(model: AssignmentModel): string[] {
+  return model.resources.flatMap((r) => {
+    let least = Infinity;
+    for (const d of r.demand) if (d > 0n && Number(d) < least) least = Number(d);
+    let most = 0;
+    for (const c of r.capacity) if (Number(c) > most) most = Number(c);
+    // The row of the largest capacity scales the smallest demand the least.
+    if (!(most > 0 && least * 2 ** -Math.floor(Math.log2(most)) < TINY_COEFFICIENT)) return [];
+    return [
+      `some ${r.name} demands are below ${TINY_COEFFICIENT} of a node's ${r.name} capacity, under the solvers' ` +
+        'tolerances: the integer program leaves them out of its capacity rows (a relaxation, so its bounds hold), ' +
+        'and every plan is checked with them, exactly',
+    ];
+  });
+}
+
 /**
  * Capacity of node i for resource k: Σ_c r_ick y_ic ≤ R_ik, scaled by a power of two near 1/R_ik (exact
  * in floating point, coefficients O(1)); rows that can never bind are left out. Returns how many rows
@@ -158,13 +181,10 @@ function capacityRows(b: ProgramBuilder): number {
       if (total <= capacity) continue;
       const rhs = unitsToNumber(capacity, r.scale);
       const s = rhs > 0 ? 2 ** -Math.floor(Math.log2(rhs)) : 1;
-      b.row(
-        `cap_${k}_${i}`,
-        'capacity',
-        'le',
-        rhs * s,
-        terms.map(([v, x]): [number, number] => [v, x * s]),
-      );
+      // Coefficients below the solvers' tolerances (the row's rhs is in [1, 2)) are left out: GLPK proved a wrong
+      // optimum with 2.5e-13 in a row. The program is then a relaxation: its bounds hold, and plans are verified.
+      const kept = terms.flatMap(([v, x]): [number, number][] => (x * s < TINY_COEFFICIENT ? [] : [[v, x * s]]));
+      b.row(`cap_${k}_${i}`, 'capacity', 'le', rhs * s, kept);
     }
   });
   return plainCapacityRows;

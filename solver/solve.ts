@@ -6,6 +6,7 @@ import { objectivePrecision, type ObjectivePrecision } from '../models/precision
 import { tighterBound } from './bounds.js';
 import { greedyPlan } from './greedy.js';
 import { atScale } from './scale/aggregate.js';
+import { tinyCoefficientNotes } from './formulate.js';
 import { DeadlineError, type SolverPool, type Ticket } from './pool.js';
 import { unplacedReasons } from './reasons.js';
 import { prepareVerification, verifyPlan } from './verify.js';
@@ -122,7 +123,7 @@ export async function solveModel(
   const deadline = ctx.deadline ?? started + options.timeLimitMs;
   const ticket = ctx.ticket ?? pool.admit({ deadline, ...(ctx.signal ? { signal: ctx.signal } : {}) });
   try {
-    const notes: string[] = [];
+    const notes: string[] = [...tinyCoefficientNotes(model)];
     let lead: Lease;
     try {
       lead = await ticket.lead(deadline);

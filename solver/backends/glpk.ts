@@ -45,6 +45,9 @@ function toLp(g: GLPK, copy: ProgramCopy): LP {
   };
 }
 
+/** GLPK's default tol_obj: the relative tolerance of its branch-and-bound pruning. */
+const GLPK_TOL_OBJ = 1e-7;
+
 function solve(copy: ProgramCopy, limits: Limits): Solution {
   if (!glpk) throw new Error('GLPK is not loaded: call load() first');
   const g = glpk;
@@ -59,9 +62,11 @@ function solve(copy: ProgramCopy, limits: Limits): Solution {
   const x = (): Float64Array => Float64Array.from(copy.cost, (_, v) => vars[name(v)] ?? 0);
   switch (status) {
     case g.GLP_OPT: {
-      // Stopped within mipGap: GLPK's own bound satisfies |z − bound| ≤ mipGap (|z| + ε).
-      const slack = mipGap * (Math.abs(z) + Number.EPSILON);
-      const bound = !mip || mipGap === 0 ? z : copy.sense === 'min' ? z - slack : z + slack;
+      // Stopped within mipGap: GLPK's own bound satisfies |z − bound| ≤ mipGap (|z| + ε). Its branch and bound also
+      // prunes a node whose bound is within tol_obj (1 + |z|) of the incumbent (glpios03.c, ios_is_hopeful), so
+      // "optimal" is proven only to that: the bound it stands for is that much weaker.
+      const slack = mipGap * (Math.abs(z) + Number.EPSILON) + (mip ? GLPK_TOL_OBJ * (1 + Math.abs(z)) : 0);
+      const bound = !mip ? z : copy.sense === 'min' ? z - slack : z + slack;
       const rowDual = !mip && dual ? { rowDual: Float64Array.from(copy.rows, (r) => dual[r.name] ?? 0) } : {};
       return { status: 'optimal', x: x(), objective: z, bound, ...rowDual };
     }

@@ -4,6 +4,7 @@ import type { LinearProgram } from '../lpformat.js';
 import type { AggregateRows } from '../../models/rules/kind.js';
 import { scaleKindOf } from '../../models/rules/registry.js';
 import type { Aggregate } from './aggregate.js';
+import { TINY_COEFFICIENT } from '../formulate.js';
 
 /**
  * The aggregate program: y_p (p = a usable (group, class) pair) counts the containers of class c on the
@@ -105,7 +106,8 @@ function capacityRows(
       for (const v of byGroup[g]!) {
         const cl = agg.classes[agg.pairs[v]!.c]!;
         const d = cl.demand[k]!;
-        if (d > 0) terms.set(v, d * s);
+        // As in the per-node rows (solver/formulate.ts): coefficients under the solvers' tolerances are left out.
+        if (d > 0 && d * s >= TINY_COEFFICIENT) terms.set(v, d * s);
         most += d * cl.items.length;
       }
       if (terms.size === 0) return;
