@@ -50,6 +50,16 @@ function refutes(sense: 'min' | 'max', objective: number, bound: number, p: Obje
   return beyond > NON_DECIMAL_TOLERANCE * Math.max(1, p.scale);
 }
 
+/** Why the scale path stepped aside (the greedy then stands without a bound), in the answer's notes too. */
+function stepAsideNotes(runs: readonly Finished[], notes: string[]): void {
+  for (const r of runs) {
+    const note = r.result?.result.note;
+    if (!note?.startsWith('the scale path does not hold')) continue;
+    const said = `${note}: the plan comes from the heuristics, with no bound from the aggregate program`;
+    if (!notes.includes(said)) notes.push(said);
+  }
+}
+
 /** How each backend's run ended, for the answer, named by the engine that actually ran. */
 function reportsOf(runs: readonly Finished[]): BackendReport[] {
   return runs.map((r) => {
@@ -202,6 +212,7 @@ export function decide(
   precision: ObjectivePrecision,
   notes: string[],
 ): Omit<SolveOutcome, 'timings'> {
+  stepAsideNotes(runs, notes);
   // Every objective is on the costs' grid: so is the tightest bound that holds.
   const verify = verifier(model, greedy);
   const bound = gridBound(model.sense, provenBound(model, runs, progress, verify), precision.resolution);

@@ -123,8 +123,8 @@ export function aggregate(model: AssignmentModel): Aggregate | { readonly outOfR
   if (nodeSets.length * itemSets.length > MAX_SCALE_PAIRS)
     return {
       outOfReach:
-        `${nodeSets.length} node groups × ${itemSets.length} container classes exceed ${MAX_SCALE_PAIRS} ` +
-        '(nodes running containers now are groups of their own)',
+        `${nodeSets.length} node groups × ${itemSets.length} container classes, more than its ${MAX_SCALE_PAIRS} ` +
+        'pairs (nodes running containers now are groups of their own)',
     };
   const groupOf = indexOf(nodeSets, model.nodes.length);
   const classOf = indexOf(itemSets, model.items.length);

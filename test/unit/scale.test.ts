@@ -9,7 +9,9 @@ import type { Engine } from '../../solver/backends/engine.js';
 import { aggregate } from '../../solver/scale/aggregate.js';
 import { patternLimits } from '../../solver/scale/patterns.js';
 import { scaleSolve } from '../../solver/scale/solve.js';
+import { solveModel } from '../../solver/solve.js';
 import { verifyPlan } from '../../solver/verify.js';
+import { sharedPool } from '../setup.js';
 import { bruteForce, rng, snapshot } from '../helpers.js';
 
 /** The scale path run in-process (whatever the size): every bound it posts, and its plans that verify. */
@@ -164,6 +166,26 @@ describe('the scale path (node groups × container classes)', function () {
     const { bounds, plans, note } = runScale(highs, model);
     assert.deepEqual([bounds, plans], [[], []]);
     assert.match(note, /does not hold required pod affinity/);
+  });
+
+  it('says in the answer why it stepped aside, not only in backends', async () => {
+    const { model, options } = snapshot({
+      nodes: Array.from({ length: 1000 }, (_, i) => ({ name: `n${i}`, capacity: { cpu: 4 } })),
+      containers: Array.from({ length: 1000 }, (_, j) => ({
+        name: `c${j}`,
+        labels: { app: j === 0 ? 'web' : 'other' },
+        requests: { cpu: 1 },
+        ...(j === 1
+          ? { affinity: [{ selector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' }] }
+          : {}),
+      })),
+    });
+    const o = await solveModel(model, { ...options, timeLimitMs: 5000 }, sharedPool());
+    assert.ok(verifyPlan(model, o.plan.assignment, true).valid);
+    assert.ok(
+      o.notes.some((n) => /^the scale path does not hold required pod affinity.*no bound from the aggregate/.test(n)),
+      o.notes.join(' / '),
+    );
   });
 });
 
