@@ -1,15 +1,17 @@
 /**
- * npm run bench [-- --suite abcd,clusters,gap1-12,yagiura,scale,vbp,k8s-perf] [--time-limit-ms N]
+ * npm run bench [-- --suite abcd,clusters,gap1-12,yagiura,yagiura-large,scale,vbp,k8s-perf] [--time-limit-ms N]
  * [--solvers auto,glpk,highs] [--no-native] [--seed N] [--only REGEX] [--k8s-scale X] [--raw]
  *
  * Solves each instance with this service under each solver setting, one instance at a time, and,
- * where they are installed, the same 0-1 program with native glpsol and cbc under the same limit, side
- * by side in one run. Prints one markdown table per suite and a summary. Suites:
+ * where they are installed, the same 0-1 program with native glpsol and cbc (Debian), SCIP and OR-Tools CP-SAT
+ * (pip install pyscipopt ortools; CP-SAT with 2 workers, as the service's two solver threads) under the same
+ * limit, side by side in one run. Prints one markdown table per suite and a summary. Suites:
  *   abcd      OR-Library gapa–gapd (24 instances, minimisation), published values
  *   clusters  generated cluster snapshots (identical node types and replicas): 10×60, 20×200, 50×500, 100×1000;
  *             --seed picks other snapshots of the same sizes
  *   gap1-12   OR-Library gap1–gap12, both senses (120 solves), published optima
  *   yagiura   Yagiura C/D/E instances with n ≤ 400 (from ../shared/benchmarks/gap when present)
+ *   yagiura-large  the 18 Yagiura C/D/E instances with n = 900–1 600
  *   scale     generated clusters of 1 000 × 10 000, 2 000 × 40 000 and 5 000 × 150 000 (default cost, and pack at
  *             the largest) through the real service: greedy, 30 s and 60 s, peak RSS, /healthz; native HiGHS
  *             (highspy) on the same aggregate program side by side (bench/scale-suite.ts)
@@ -31,7 +33,7 @@ import { formulate } from '../solver/formulate.js';
 import { SolverPool } from '../solver/pool.js';
 import { solveModel } from '../solver/solve.js';
 import { clusterSnapshot } from './clusters.js';
-import { cbc, glpsol, hasCommand, type NativeResult } from './native.js';
+import { cbc, cpsat, glpsol, hasCommand, hasPython, scip, type NativeResult } from './native.js';
 import { scaleSuite, vbpSuite } from './scale-suite.js';
 import { k8sPerfSuite } from './k8s-perf-suite.js';
 
@@ -54,7 +56,14 @@ const solvers = values.solvers!.split(',') as SolverName[];
 for (const s of solvers) if (!SOLVER_NAMES.includes(s)) throw new Error(`--solvers takes ${SOLVER_NAMES.join(', ')}`);
 const natives = values['no-native']
   ? []
-  : [...(hasCommand('glpsol') ? ['glpsol'] : []), ...(hasCommand('cbc') ? ['cbc'] : [])];
+  : [
+      ...(hasCommand('glpsol') ? ['glpsol'] : []),
+      ...(hasCommand('cbc') ? ['cbc'] : []),
+      ...(hasPython('pyscipopt') ? ['scip'] : []),
+      ...(hasPython('pyscipopt') && hasPython('ortools') ? ['cpsat'] : []),
+    ];
+/** CP-SAT's search workers: the machine's cores, as the service's two solver threads. */
+const CPSAT_WORKERS = 2;
 
 interface Instance {
   readonly name: string;
@@ -118,17 +127,10 @@ function suite(name: string): Instance[] {
       return Array.from({ length: 12 }, (_, k) => `gap${k + 1}.txt`).flatMap((f) =>
         gapFileInstances(f, true, ['min', 'max'], known, fixtures),
       );
-    case 'yagiura': {
-      const shared = join(ROOT, '..', 'shared', 'benchmarks', 'gap');
-      if (!existsSync(shared)) return [];
-      const sharedKnown = parseKnownValues(readFileSync(join(shared, 'known-values.csv'), 'utf8'));
-      const files = ['c', 'd', 'e']
-        .flatMap((t) =>
-          ['05100', '05200', '10100', '10200', '10400', '20100', '20200', '20400', '40400'].map((s) => `${t}${s}`),
-        )
-        .filter((f) => existsSync(join(shared, f)));
-      return files.flatMap((f) => gapFileInstances(f, false, ['min'], sharedKnown, shared));
-    }
+    case 'yagiura':
+      return yagiura(['05100', '05200', '10100', '10200', '10400', '20100', '20200', '20400', '40400']);
+    case 'yagiura-large':
+      return yagiura(['15900', '30900', '60900', '201600', '401600', '801600']);
     case 'clusters':
       return [
         [10, 60],
@@ -143,6 +145,15 @@ function suite(name: string): Instance[] {
     default:
       throw new Error(`unknown suite "${name}"`);
   }
+}
+
+/** Yagiura's C, D and E instances of these sizes, from ../shared/benchmarks/gap when present. */
+function yagiura(sizes: readonly string[]): Instance[] {
+  const shared = join(ROOT, '..', 'shared', 'benchmarks', 'gap');
+  if (!existsSync(shared)) return [];
+  const sharedKnown = parseKnownValues(readFileSync(join(shared, 'known-values.csv'), 'utf8'));
+  const files = ['c', 'd', 'e'].flatMap((t) => sizes.map((s) => `${t}${s}`)).filter((f) => existsSync(join(shared, f)));
+  return files.flatMap((f) => gapFileInstances(f, false, ['min'], sharedKnown, shared));
 }
 
 async function run(instance: Instance, pool: SolverPool): Promise<Row> {
@@ -166,6 +177,8 @@ async function run(instance: Instance, pool: SolverPool): Promise<Row> {
     const ip = formulate(model);
     if (natives.includes('glpsol')) native['glpsol'] = glpsol(ip, timeLimitMs / 1000);
     if (natives.includes('cbc')) native['cbc'] = cbc(ip, timeLimitMs / 1000);
+    if (natives.includes('scip')) native['scip'] = scip(ip, timeLimitMs / 1000);
+    if (natives.includes('cpsat')) native['cpsat'] = cpsat(ip, timeLimitMs / 1000, CPSAT_WORKERS);
   }
   return { name: instance.name, size, published: instance.published, greedy, ours, native };
 }
@@ -181,7 +194,8 @@ function table(rows: readonly Row[], withPublished: boolean): string {
       ...(withPublished ? [`${s} vs published`] : []),
       `${s} ms`,
     );
-  for (const n of natives) head.push(`${n} status`, `${n} objective`, `${n} ms`);
+  for (const n of natives)
+    head.push(`${n} status`, `${n} objective`, ...(withPublished ? [`${n} vs published`] : []), `${n} ms`);
   if (natives.length > 0) head.push(`${solvers[0]} / ${natives[natives.length - 1]} time`);
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of rows) {
@@ -201,7 +215,14 @@ function table(rows: readonly Row[], withPublished: boolean): string {
         o.ms.toFixed(0),
       );
     }
-    for (const n of natives) cells.push(r.native[n]!.status, fmt(r.native[n]!.objective), r.native[n]!.ms.toFixed(0));
+    for (const n of natives) {
+      const o = r.native[n]!;
+      const vs =
+        o.objective !== null && r.published !== undefined
+          ? Math.abs(o.objective - r.published) / Math.abs(r.published)
+          : null;
+      cells.push(o.status, fmt(o.objective), ...(withPublished ? [pct(vs)] : []), o.ms.toFixed(0));
+    }
     if (natives.length > 0)
       cells.push((r.ours[solvers[0]!]!.ms / r.native[natives[natives.length - 1]!]!.ms).toFixed(2));
     lines.push(`| ${cells.join(' | ')} |`);
@@ -218,7 +239,8 @@ function median(xs: readonly number[]): number {
 const pool = new SolverPool({ threads: 2, maxQueue: 2 });
 try {
   const nativeNote = natives.length
-    ? `native ${natives.join(' and ')} on the same 0-1 program, single-threaded`
+    ? `native ${natives.join(', ')} on the same 0-1 program the service formulates (its LP export), single-threaded ` +
+      `but CP-SAT with ${CPSAT_WORKERS} workers`
     : 'no native solvers (apt-get install glpk-utils coinor-cbc)';
   console.log(
     `optiplace bench: solvers ${solvers.join(', ')}; time limit ${timeLimitMs} ms per solve; ` +

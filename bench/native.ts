@@ -142,3 +142,76 @@ export function highspy(
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** Whether Python can import the module (pip install ortools pyscipopt). */
+export function hasPython(module: string): boolean {
+  return spawnSync('python3', ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * OR-Tools CP-SAT on the LP file, through its model builder (which reads MPS: SCIP's reader converts the LP file
+ * first, so both read the very same program), with `workers` search workers.
+ */
+const CPSAT = `
+import sys, json, time, os, pyscipopt
+lp, limit, workers = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+p = pyscipopt.Model(); p.hideOutput(); p.readProblem(lp)
+mps = os.path.join(os.path.dirname(lp), "model.mps"); p.writeProblem(mps, verbose=False)
+from ortools.linear_solver.python import model_builder as mb
+m = mb.Model(); m.import_from_mps_file(mps)
+s = mb.Solver("sat"); s.set_time_limit_in_seconds(limit)
+s.set_solver_specific_parameters("num_workers: " + workers)
+t = time.time(); st = s.solve(m); ms = (time.time() - t) * 1000
+names = {mb.SolveStatus.OPTIMAL: "optimal", mb.SolveStatus.FEASIBLE: "feasible",
+  mb.SolveStatus.INFEASIBLE: "infeasible"}
+status = names.get(st, "unknown")
+has = status in ("optimal", "feasible")
+print(json.dumps({"status": status, "objective": s.objective_value if has else None,
+  "bound": s.best_objective_bound if has else None, "ms": ms}))
+`;
+
+/** SCIP (pyscipopt, one thread) on the LP file. */
+const SCIP = `
+import sys, json, time, pyscipopt
+p = pyscipopt.Model(); p.hideOutput(); p.readProblem(sys.argv[1])
+p.setParam("limits/time", float(sys.argv[2])); p.setParam("limits/gap", 0.0)
+t = time.time(); p.optimize(); ms = (time.time() - t) * 1000
+st = p.getStatus()
+status = ("optimal" if st == "optimal" else "infeasible" if st == "infeasible"
+  else "feasible" if p.getNSols() > 0 else "unknown")
+print(json.dumps({"status": status, "objective": p.getObjVal() if p.getNSols() > 0 else None,
+  "bound": p.getDualbound(), "ms": ms}))
+`;
+
+function python(script: string, ip: IntegerProgram, args: readonly string[]): NativeResult & { bound: number | null } {
+  const dir = mkdtempSync(join(tmpdir(), 'optiplace-'));
+  try {
+    writeFileSync(join(dir, 'model.lp'), toCplexLp(ip));
+    const r = spawnSync('python3', ['-c', script, join(dir, 'model.lp'), ...args], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    });
+    const line = r.stdout.trim().split('\n').pop() ?? '';
+    try {
+      return JSON.parse(line) as NativeResult & { bound: number | null };
+    } catch {
+      return { status: 'unknown', objective: null, bound: null, ms: NaN };
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** CP-SAT (OR-Tools) on the same program, `workers` search workers, under a time limit in seconds. */
+export function cpsat(
+  ip: IntegerProgram,
+  timeLimitS: number,
+  workers: number,
+): NativeResult & { bound: number | null } {
+  return python(CPSAT, ip, [String(timeLimitS), String(workers)]);
+}
+
+/** SCIP on the same program, one thread, under a time limit in seconds. */
+export function scip(ip: IntegerProgram, timeLimitS: number): NativeResult & { bound: number | null } {
+  return python(SCIP, ip, [String(timeLimitS)]);
+}
