@@ -210,7 +210,8 @@ export function snapshotCounts(body: unknown): BodyCounts {
   const shapes = kube ? undefined : containerShapes(pods);
   const rules = shapes ? shapes.representatives.map(containerRules) : pods.map(kube ? podRules : containerRules);
   const withTerms = rules.filter((r) => r.terms.length > 0);
-  const names = namesOf(nodes, pods, kube);
+  // Replicas ask for the same resources as their shape.
+  const names = namesOf(nodes, shapes ? shapes.representatives : pods, kube);
   return {
     nodes: nodes.length,
     containers: pods.length,
