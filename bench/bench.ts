@@ -1,5 +1,6 @@
 /**
- * npm run bench [-- --suite abcd,clusters,gap1-12,yagiura,yagiura-large,scale,vbp,k8s-perf] [--time-limit-ms N]
+ * npm run bench [-- --suite abcd,clusters,gap1-12,yagiura,yagiura-large,scale,vbp,k8s-perf,greedy-profile]
+ * [--time-limit-ms N]
  * [--solvers auto,glpk,highs] [--no-native] [--seed N] [--only REGEX] [--k8s-scale X] [--raw]
  *
  * Solves each instance with this service under each solver setting, one instance at a time, and,
@@ -12,6 +13,8 @@
  *   gap1-12   OR-Library gap1–gap12, both senses (120 solves), published optima
  *   yagiura   Yagiura C/D/E instances with n ≤ 400 (from ../shared/benchmarks/gap when present)
  *   yagiura-large  the 18 Yagiura C/D/E instances with n = 900–1 600
+ *   greedy-profile  solver "greedy" at 5 000 × 150 000, stage by stage in process and end to end through the
+ *             service (bench/greedy-profile.ts)
  *   scale     generated clusters of 1 000 × 10 000, 2 000 × 40 000 and 5 000 × 150 000 (default cost, and pack at
  *             the largest) through the real service: greedy, 30 s and 60 s, peak RSS, /healthz; native HiGHS
  *             (highspy) on the same aggregate program side by side (bench/scale-suite.ts)
@@ -36,6 +39,7 @@ import { clusterSnapshot } from './clusters.js';
 import { cbc, cpsat, glpsol, hasCommand, hasPython, scip, type NativeResult } from './native.js';
 import { scaleSuite, vbpSuite } from './scale-suite.js';
 import { k8sPerfSuite } from './k8s-perf-suite.js';
+import { greedyProfile } from './greedy-profile.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const { values } = parseArgs({
@@ -249,6 +253,10 @@ try {
   );
   const only = values.only === undefined ? null : new RegExp(values.only);
   for (const name of values.suite!.split(',')) {
+    if (name === 'greedy-profile') {
+      console.log(`\n### greedy-profile\n\n${await greedyProfile()}\n`);
+      continue;
+    }
     if (name === 'k8s-perf') {
       const table = await k8sPerfSuite({
         scale: Number(values['k8s-scale']),
