@@ -27,7 +27,8 @@ export function toCplexLp(
       lines.push(`\\ x${v}: how many of [${members.join(', ')}] go on ${names.nodes[ip.varNode[v]!]}`);
     }
   }
-  lines.push(...programLines(ip));
+  // Not push(...lines): a spread of a large program's lines overflows the call stack.
+  for (const line of programLines(ip)) lines.push(line);
   lines.push('End', '');
   return lines.join('\n');
 }

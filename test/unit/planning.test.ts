@@ -8,7 +8,7 @@ import { ENGINES } from '../../solver/backends/index.js';
 import { toCplexLp } from '../../solver/lpformat.js';
 import { solveModel } from '../../solver/solve.js';
 import { verifyPlan } from '../../solver/verify.js';
-import { answerCapacity, bruteForcePlan, EVAL, loadCases, snapshot } from '../helpers.js';
+import { answerCapacity, bruteForcePlan, EVAL, loadCases, program, snapshot } from '../helpers.js';
 import { sharedPool } from '../setup.js';
 
 const LIMITS = { maxNodes: 1000, maxContainers: 20000, maxPairs: 2_000_000, maxResources: 32, maxTimeLimitMs: 60_000 };
@@ -370,6 +370,23 @@ describe('LP export', function () {
       assert.equal(r.status, 'optimal');
       assert.ok(Math.abs(r.objective! - o.objective!) < 1e-6, `${objective}: LP ${r.objective} vs ${o.objective}`);
     }
+  });
+
+  it('writes a program of 200 000 variables (a spread of its lines once overflowed the call stack)', () => {
+    const n = 80;
+    const m = 2500;
+    const v = program({
+      cost: Array.from({ length: n }, (_, i) => Array.from({ length: m }, (_, j) => (i * 7919 + j * 104729) % 1000)),
+      demand: {
+        load: Array.from({ length: n }, (_, i) => Array.from({ length: m }, (_, j) => 1 + ((i * 31 + j * 17) % 97))),
+      },
+      capacity: { load: Array.from({ length: n }, () => 2000) },
+    });
+    const ip = formulate(v.model);
+    assert.ok(ip.varCost.length > 150_000);
+    const lp = toCplexLp(ip, v.model);
+    assert.ok(lp.endsWith('End\n'));
+    assert.equal((lp.match(/^ x\d+$/gm) ?? []).length, ip.varCost.length, 'every variable in the General section');
   });
 });
 
