@@ -83,20 +83,21 @@ export function quantityRangeIssues(s: Snapshot): PathIssue[] {
   const shapes = shapesOf(s.containers);
   for (const name of resourceNames(s, shapes)) {
     let fractional = false;
-    let huge: (string | number)[] | undefined;
+    let huge: { path: (string | number)[]; fraction: boolean } | undefined;
     const see = (v: bigint | undefined, path: (string | number)[]): void => {
       if (v === undefined) return;
       if (v % 1000n !== 0n) fractional = true;
-      if (v > INT64_MAX) huge ??= path;
+      if (v > INT64_MAX) huge ??= { path, fraction: v % 1000n !== 0n };
     };
     s.nodes.forEach((node, i) => see(own(node.capacity, name), ['nodes', i, 'capacity', name]));
     for (const j of shapes.first) see(own(s.containers[j]!.requests, name), ['containers', j, 'requests', name]);
     if (huge && fractional)
       issues.push({
-        path: huge,
-        message:
-          `quantity is above 2^63−1 milli-units while other ${name} ` +
-          `amounts have fractions: they cannot all be exact 64-bit integers`,
+        path: huge.path,
+        message: huge.fraction
+          ? 'quantity is above 2^63−1 milli-units and has a fraction of a unit: it cannot be an exact 64-bit integer'
+          : `quantity is above 2^63−1 milli-units while other ${name} amounts have fractions: they cannot all be ` +
+            'exact 64-bit integers',
       });
   }
   return issues;

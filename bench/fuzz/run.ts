@@ -76,10 +76,14 @@ function judge(
   }
   if (x.kind === 'quantity') {
     const milli = quantityMilli(x.text);
+    // Amounts past 2^63−1 milli-units are held in whole units: a fraction of a unit among them cannot be exact.
+    const inexact = milli !== undefined && !exactlyHeld(x.body, x.path.split('.').pop()!);
     if (milli === undefined && status === 200)
       problems.push(`quantity ${JSON.stringify(x.text)} is outside the grammar (or range) but was accepted`);
-    if (milli !== undefined && status !== 200 && status !== 503)
+    if (milli !== undefined && !inexact && status !== 200 && status !== 503)
       problems.push(`quantity ${JSON.stringify(x.text)} (${milli}m) was refused: ${text.slice(0, 200)}`);
+    if (inexact && status !== 400)
+      problems.push(`quantity ${JSON.stringify(x.text)} (${milli}m) cannot be held exactly, but got ${status}`);
     const issues = (json['error'] as { issues?: { path: string }[] } | undefined)?.issues ?? [];
     if (milli === undefined && status === 400 && !issues.some((i) => i.path === x.path))
       problems.push(`the refusal does not name ${x.path}: ${JSON.stringify(issues)}`);
@@ -94,6 +98,26 @@ function judge(
   }
   if (status === 200 && x.kind === 'program') problems.push(...programProblems(x.body, json));
   return { problems, checkedPlan, bruteForced };
+}
+
+/**
+ * Whether every amount of the resource in the body is an exact 64-bit integer at one scale: milli-units, or whole
+ * units when one is past 2^63−1 milli-units and none has a fraction of a unit.
+ */
+function exactlyHeld(body: Record<string, unknown>, resource: string): boolean {
+  const amounts: bigint[] = [];
+  const see = (list: unknown, field: string): void => {
+    if (!Array.isArray(list)) return;
+    for (const o of list as Record<string, unknown>[]) {
+      const q = (o?.[field] as Record<string, unknown> | undefined)?.[resource];
+      const milli = q === undefined ? undefined : quantityMilli(q);
+      if (milli !== undefined) amounts.push(milli);
+    }
+  };
+  see(body['nodes'], 'capacity');
+  see(body['containers'], 'requests');
+  const huge = amounts.some((a) => a > 2n ** 63n - 1n);
+  return !huge || amounts.every((a) => a % 1000n === 0n);
 }
 
 function planProblems(
