@@ -43,6 +43,17 @@ function meets(sense: 'min' | 'max', objective: number, bound: number, p: Object
   return slack <= NON_DECIMAL_TOLERANCE * Math.max(1, p.scale);
 }
 
+/** Whether the bound, on the costs' grid, proves the objective optimal (as decide() reads it). */
+export function provesOptimal(
+  sense: 'min' | 'max',
+  objective: number,
+  bound: number,
+  precision: ObjectivePrecision,
+): boolean {
+  const b = gridBound(sense, bound, precision.resolution);
+  return b !== undefined && meets(sense, objective, b, precision) && !refutes(sense, objective, b, precision);
+}
+
 /** Whether a verified objective is better than the bound beyond the tolerance of `meets`: the bound is wrong. */
 function refutes(sense: 'min' | 'max', objective: number, bound: number, p: ObjectivePrecision): boolean {
   const beyond = sense === 'min' ? bound - objective : objective - bound;

@@ -1,5 +1,5 @@
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
-import { decide, type Gathered } from './choose.js';
+import { decide, provesOptimal, type Gathered } from './choose.js';
 import { senseSign, type AssignmentModel } from '../models/model.js';
 import type { BackendName, SolveOptions } from '../models/options.js';
 import { objectivePrecision, type ObjectivePrecision } from '../models/precision.js';
@@ -366,9 +366,16 @@ function stopper(
 const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** Whether a run's result ends the race: a proof of infeasibility, or an optimal plan that verifies. */
-function isProof(model: AssignmentModel, result: WorkerResult): boolean {
+function isProof(model: AssignmentModel, result: WorkerResult, precision: ObjectivePrecision | undefined): boolean {
   const r = result.result;
-  const decisive = r.status === 'optimal' || (r.status === 'feasible' && r.withinGap === true);
+  // An "optimal" whose bound is looser than the status's tolerance (GLPK's tol_obj on ratio costs) proves nothing
+  // here: the partner keeps solving.
+  const tight =
+    precision === undefined ||
+    r.objective === undefined ||
+    r.bound === undefined ||
+    provesOptimal(model.sense, r.objective, r.bound, precision);
+  const decisive = (r.status === 'optimal' && tight) || (r.status === 'feasible' && r.withinGap === true);
   return (
     r.status === 'infeasible' || (decisive && r.assignment !== undefined && verifyPlan(model, r.assignment, true).valid)
   );
@@ -416,7 +423,8 @@ async function race(
       next.run.settled = 'error' in next ? { error: next.error } : { result: next.result };
       // A worker that died (WebAssembly abort, out of memory) is replaced by the pool; the request is still answered.
       if ('error' in next) notes.push(`the ${next.run.backend} worker failed: ${errorMessage(next.error)}`);
-      else if (isProof(model, next.result)) break; // the first proof (of optimality, or of the mipGap asked) wins
+      // The first proof (of optimality, or of the mipGap asked) wins.
+      else if (isProof(model, next.result, ctx.precision)) break;
     }
   } finally {
     cancel();
