@@ -187,6 +187,11 @@ async function run(instance: Instance, pool: SolverPool): Promise<Row> {
   return { name: instance.name, size, published: instance.published, greedy, ours, native };
 }
 
+/** |objective − published| / |published|, or null when either is missing. */
+function fromPublished(objective: number | null, published: number | undefined): number | null {
+  return objective !== null && published !== undefined ? Math.abs(objective - published) / Math.abs(published) : null;
+}
+
 function table(rows: readonly Row[], withPublished: boolean): string {
   const head = ['instance', 'n×m', ...(withPublished ? ['published'] : []), 'greedy'];
   for (const s of solvers)
@@ -206,10 +211,7 @@ function table(rows: readonly Row[], withPublished: boolean): string {
     const cells = [r.name, r.size, ...(withPublished ? [fmt(r.published)] : []), fmt(r.greedy)];
     for (const s of solvers) {
       const o = r.ours[s]!;
-      const vs =
-        o.objective !== null && r.published !== undefined
-          ? Math.abs(o.objective - r.published) / Math.abs(r.published)
-          : null;
+      const vs = fromPublished(o.objective, r.published);
       cells.push(
         o.status,
         fmt(o.objective),
@@ -221,10 +223,7 @@ function table(rows: readonly Row[], withPublished: boolean): string {
     }
     for (const n of natives) {
       const o = r.native[n]!;
-      const vs =
-        o.objective !== null && r.published !== undefined
-          ? Math.abs(o.objective - r.published) / Math.abs(r.published)
-          : null;
+      const vs = fromPublished(o.objective, r.published);
       cells.push(o.status, fmt(o.objective), ...(withPublished ? [pct(vs)] : []), o.ms.toFixed(0));
     }
     if (natives.length > 0)
