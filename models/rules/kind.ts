@@ -93,6 +93,21 @@ export interface Topology {
   readonly solo: readonly number[];
 }
 
+/**
+ * The parts of a topology that the aggregate's preference rows are written over, each named for its row: a zone
+ * (`z<d>`: its groups, counted together) or a group whose nodes are each a domain (`g<g>`: counted per node, `nodes`
+ * of them alike).
+ */
+export function topologyParts(
+  topology: Topology,
+  agg: AggregateView,
+): { readonly name: string; readonly groups: readonly number[]; readonly nodes: number }[] {
+  return [
+    ...topology.zones.map((groups, d) => ({ name: `z${d}`, groups, nodes: 1 })),
+    ...topology.solo.map((g) => ({ name: `g${g}`, groups: [g], nodes: agg.groups[g]!.nodes.length })),
+  ];
+}
+
 /** What every rule held by the aggregate has: its kind, its classes, and its topology where it has one. */
 export interface ScaleRuleBase {
   readonly kind: GroupRule['kind'];

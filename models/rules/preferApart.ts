@@ -11,6 +11,7 @@ import type {
   Topology,
 } from './kind.js';
 import { SCORE_WEIGHTS } from './weights.js';
+import { topologyParts } from './kind.js';
 
 /**
  * preferApart: preferred pod anti-affinity. Its violations are the pairs (p, q) of an owner p and another
@@ -222,16 +223,8 @@ function scaleRows(rule: PreferApartScale, b: AggregateRows, r: number): void {
   const sel = new Set(rule.selected);
   const self = rule.owners.length === rule.selected.length && rule.owners.every((c) => sel.has(c));
   if (!self) return;
-  const parts: [string, readonly number[], number][] = [
-    ...rule.topology.zones.map((z, d): [string, readonly number[], number] => [`z${d}`, z, 1]),
-    ...rule.topology.solo.map((g): [string, readonly number[], number] => [
-      `g${g}`,
-      [g],
-      b.agg.groups[g]!.nodes.length,
-    ]),
-  ];
   const size = rule.owners.reduce((t, c) => t + b.agg.classes[c]!.items.length, 0);
-  for (const [name, groups, nodes] of parts) {
+  for (const { name, groups, nodes } of topologyParts(rule.topology, b.agg)) {
     // P ≥ Σ_i (x_i² − x_i) over the nodes (or the zone) ≥ 2k y − |g| k (k + 1) for every integer k (P ≥ 0 at k = 0);
     // summed over the nodes in use alone where the program counts them (z_g, pack): 2k y − k (k + 1) z_g.
     const p = b.variable(w, size * size, false);

@@ -5,6 +5,7 @@ import { DomainCounts } from './counts.js';
 import type { AggregateRows, GreedyState, PlanView, ProgramRows, RuleKind, ScaleRuleBase, Topology } from './kind.js';
 import { counted, eligible, mergedSelector } from './spread.js';
 import { DEFAULT_SPREADING, SCORE_WEIGHTS } from './weights.js';
+import { topologyParts } from './kind.js';
 
 /**
  * preferSpread: topology spread as a preference (whenUnsatisfiable: ScheduleAnyway, and kube-scheduler's system
@@ -134,15 +135,7 @@ function scaleRows(rule: PreferSpreadScale, b: AggregateRows, r: number): void {
   const size = rule.classes.reduce((t, c) => t + b.agg.classes[c]!.items.length, 0);
   const low = b.variable(0, size);
   const cost = b.preferenceWeight * rule.weight;
-  const parts: [string, readonly number[], number][] = [
-    ...rule.topology.zones.map((z, d): [string, readonly number[], number] => [`z${d}`, z, 1]),
-    ...rule.topology.solo.map((g): [string, readonly number[], number] => [
-      `g${g}`,
-      [g],
-      b.agg.groups[g]!.nodes.length,
-    ]),
-  ];
-  for (const [name, groups, nodes] of parts) {
+  for (const { name, groups, nodes } of topologyParts(rule.topology, b.agg)) {
     b.row(`pspreadLo${r}_${name}`, b.count(groups, cs, new Map([[low, nodes]]), -1), 'le', 0);
     const x = b.variable(cost, size, false);
     b.row(

@@ -3,6 +3,7 @@ import { cachedTopology, type CompileContext } from './context.js';
 import type { AggregateRows, GreedyState, PlanView, ProgramRows, RuleKind, ScaleRuleBase, Topology } from './kind.js';
 import { termScale, weightedTermOwners } from './preferApart.js';
 import { SCORE_WEIGHTS } from './weights.js';
+import { topologyParts } from './kind.js';
 
 /**
  * preferTogether: preferred pod affinity. Its violations are the owners whose domain holds no other container
@@ -86,13 +87,10 @@ function scaleRows(rule: PreferTogetherScale, b: AggregateRows, r: number): void
   if (b.preferenceWeight === 0) return;
   const w = b.preferenceWeight * rule.weight;
   const sel = new Set(rule.selected);
-  const parts: [string, readonly number[]][] = [
-    ...rule.topology.zones.map((z, d): [string, readonly number[]] => [`z${d}`, z]),
-    ...rule.topology.solo.map((g): [string, readonly number[]] => [`g${g}`, [g]]),
-  ];
+  const parts = topologyParts(rule.topology, b.agg);
   for (const c of rule.owners) {
     const size = b.agg.classes[c]!.items.length;
-    for (const [name, groups] of parts) {
+    for (const { name, groups } of parts) {
       const own = b.count(groups, new Set([c]));
       if (own.size === 0) continue;
       const present = b.variable(0, 1);
