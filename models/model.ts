@@ -197,22 +197,18 @@ export type GroupRule =
       readonly maxSkew: number;
       readonly weight: number;
     }
-  | {
-      readonly kind: 'preferApart';
-      readonly name: string;
-      readonly owners: readonly number[];
-      readonly selected: readonly number[];
-      readonly domains: Domains;
-      readonly weight: number;
-    }
-  | {
-      readonly kind: 'preferTogether';
-      readonly name: string;
-      readonly owners: readonly number[];
-      readonly selected: readonly number[];
-      readonly domains: Domains;
-      readonly weight: number;
-    };
+  | TermPreference<'preferApart'>
+  | TermPreference<'preferTogether'>;
+
+/** A preferred pod (anti-)affinity term: `owners` carry it, it selects `selected`, over `domains`. */
+interface TermPreference<K extends string> {
+  readonly kind: K;
+  readonly name: string;
+  readonly owners: readonly number[];
+  readonly selected: readonly number[];
+  readonly domains: Domains;
+  readonly weight: number;
+}
 
 /**
  * Each node's taints, and each item's tolerations by distinct set (most replicas share one): item j
