@@ -104,33 +104,14 @@ export function quantityRangeIssues(s: Snapshot): PathIssue[] {
 }
 
 /**
- * One table per resource any node or container names, sorted by name, in milli-units (scale 3); a
- * resource with an amount above 2^63−1 milli-units (all whole units, see quantityRangeIssues) in units.
+ * One table per resource any node or container names, sorted by name (past SHARE_ABOVE names, resources that never
+ * meet share one: models/columns.ts), in milli-units (scale 3); a column with an amount above 2^63−1 milli-units
+ * (all whole units, see quantityRangeIssues) in units.
  */
 function resourceTables(s: Snapshot, shapes: ContainerShapes): ResourceTable[] {
   const names = resourceNames(s, shapes);
-  const column = names.length > SHARE_ABOVE ? sharedColumns(names, holders(s, shapes), alone(s, shapes)) : undefined;
-  if (column) return sharedTables(s, shapes, names, column);
-  const n = s.nodes.length;
-  const m = s.containers.length;
-  // A node's `pods` capacity caps how many containers it runs: each container asks for one pod unless it says
-  // otherwise.
-  const podsCapped = s.nodes.some((node) => hasOwn(node.capacity, 'pods'));
-  return names.map((name) => {
-    // A node that gives no `pods` capacity is not capped: room for every container.
-    const capacity = s.nodes.map((node) => own(node.capacity, name) ?? (name === 'pods' ? BigInt(m) * 1000n : 0n));
-    const perShape = shapes.first.map(
-      (j) => own(s.containers[j]!.requests, name) ?? (name === 'pods' && podsCapped ? 1000n : 0n),
-    );
-    const whole = capacity.some((v) => v > INT64_MAX) || perShape.some((v) => v > INT64_MAX);
-    const units = (v: bigint): bigint => (whole ? v / 1000n : v);
-    const table = sharedBigInt64(n);
-    capacity.forEach((v, i) => (table[i] = units(v)));
-    const shapeUnits = perShape.map(units);
-    const demand = sharedBigInt64(m);
-    for (let j = 0; j < m; j++) demand[j] = shapeUnits[shapes.shapeOf[j]!]!;
-    return { name, scale: whole ? 0 : 3, capacity: table, demand, perNode: false };
-  });
+  const shared = names.length > SHARE_ABOVE ? sharedColumns(names, holders(s, shapes), alone(s, shapes)) : undefined;
+  return columnTables(s, shapes, names, shared ?? new Map(names.map((name, k) => [name, k])));
 }
 
 /** Each node's and each container shape's resource names. */
@@ -183,8 +164,12 @@ function shapeColumns(
   return { perShape, shapeMember };
 }
 
-/** The tables where resources share columns (models/columns.ts), from each node's and shape's own entries. */
-function sharedTables(
+/**
+ * The tables of the columns (one per resource, or shared: models/columns.ts), from each node's and shape's own
+ * entries. A node's `pods` capacity caps how many containers it runs: each container asks for one pod unless it says
+ * otherwise; a node that gives no `pods` capacity is not capped (room for every container).
+ */
+function columnTables(
   s: Snapshot,
   shapes: ContainerShapes,
   names: readonly string[],
