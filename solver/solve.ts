@@ -366,15 +366,12 @@ function stopper(
 const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** Whether a run's result ends the race: a proof of infeasibility, or an optimal plan that verifies. */
-function isProof(model: AssignmentModel, result: WorkerResult, precision: ObjectivePrecision | undefined): boolean {
+function isProof(model: AssignmentModel, result: WorkerResult, precision: () => ObjectivePrecision): boolean {
   const r = result.result;
   // An "optimal" whose bound is looser than the status's tolerance (GLPK's tol_obj on ratio costs) proves nothing
-  // here: the partner keeps solving.
+  // here: the partner keeps solving. The precision is decide()'s, read only when a result says optimal.
   const tight =
-    precision === undefined ||
-    r.objective === undefined ||
-    r.bound === undefined ||
-    provesOptimal(model.sense, r.objective, r.bound, precision);
+    r.objective === undefined || r.bound === undefined || provesOptimal(model.sense, r.objective, r.bound, precision());
   const decisive = (r.status === 'optimal' && tight) || (r.status === 'feasible' && r.withinGap === true);
   return (
     r.status === 'infeasible' || (decisive && r.assignment !== undefined && verifyPlan(model, r.assignment, true).valid)
@@ -395,6 +392,8 @@ async function race(
   timeLimitMs: number,
 ): Promise<boolean> {
   const poll = poller(model, runs, ctx);
+  let precision = ctx.precision;
+  const precisionOf = (): ObjectivePrecision => (precision ??= objectivePrecision(model));
   const relayTimer = setInterval(poll, RELAY_INTERVAL_MS);
   const { stopped, cancel } = stopper(deadline, ctx.signal);
   let timedOut = false;
@@ -424,7 +423,7 @@ async function race(
       // A worker that died (WebAssembly abort, out of memory) is replaced by the pool; the request is still answered.
       if ('error' in next) notes.push(`the ${next.run.backend} worker failed: ${errorMessage(next.error)}`);
       // The first proof (of optimality, or of the mipGap asked) wins.
-      else if (isProof(model, next.result, ctx.precision)) break;
+      else if (isProof(model, next.result, precisionOf)) break;
     }
   } finally {
     cancel();
