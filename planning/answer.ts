@@ -26,24 +26,36 @@ type Comparison<L extends string, O extends string> = L extends 'plan'
 export type OutcomeJson = Omit<PlanAnswer, 'timings' | 'explanation'> & { timings: SolveOutcome['timings'] };
 
 export function planJson(model: AssignmentModel, plan: PlanSummary): PlanJson {
-  const a = Array.from(plan.assignment);
+  const a = plan.assignment;
   if (model.kind === 'program') {
-    return { assignment: a.map((i) => (i < 0 ? null : i)), unplaced: a.flatMap((i, j) => (i < 0 ? [j] : [])) };
+    const all = Array.from(a);
+    return { assignment: all.map((i) => (i < 0 ? null : i)), unplaced: all.flatMap((i, j) => (i < 0 ? [j] : [])) };
+  }
+  // Loops, not flatMap: 150 000 containers are answered in some 20 ms rather than 100.
+  const assignments: { container: string; node: string }[] = [];
+  const unplaced: string[] = [];
+  for (let j = 0; j < a.length; j++) {
+    const i = a[j]!;
+    if (i < 0) unplaced.push(model.items[j]!);
+    else assignments.push({ container: model.items[j]!, node: model.nodes[i]! });
   }
   const current = model.rules?.current;
   return {
-    assignments: a.flatMap((i, j) => (i < 0 ? [] : [{ container: model.items[j]!, node: model.nodes[i]! }])),
-    unplaced: a.flatMap((i, j) => (i < 0 ? [model.items[j]!] : [])),
-    ...(current && current.some((c) => c >= 0)
-      ? {
-          moves: a.flatMap((i, j) =>
-            current[j]! >= 0 && i !== current[j]
-              ? [{ container: model.items[j]!, from: model.nodes[current[j]!]!, to: i < 0 ? null : model.nodes[i]! }]
-              : [],
-          ),
-        }
-      : {}),
+    assignments,
+    unplaced,
+    ...(current && current.some((c) => c >= 0) ? { moves: movesOf(model, a, current) } : {}),
   };
+}
+
+/** The containers running now that the plan moves or takes out. */
+function movesOf(model: AssignmentModel, a: Int32Array, current: Int32Array) {
+  const moves: { container: string; from: string; to: string | null }[] = [];
+  for (let j = 0; j < a.length; j++) {
+    const from = current[j]!;
+    if (from >= 0 && a[j] !== from)
+      moves.push({ container: model.items[j]!, from: model.nodes[from]!, to: a[j]! < 0 ? null : model.nodes[a[j]!]! });
+  }
+  return moves;
 }
 
 /** used / capacity per node and resource (resources with zero capacity on a node are left out). */
@@ -70,8 +82,9 @@ function gapOf(objective: number | null, reference: number | null): number | nul
 
 /** The nodes a plan uses, in node order. */
 function nodesUsed(model: AssignmentModel, plan: ArrayLike<number>): string[] {
-  const used = new Set(Array.from(plan).filter((i) => i >= 0));
-  return model.nodes.filter((_, i) => used.has(i));
+  const used = new Uint8Array(model.nodes.length);
+  for (let j = 0; j < plan.length; j++) if (plan[j]! >= 0) used[plan[j]!] = 1;
+  return model.nodes.filter((_, i) => used[i] === 1);
 }
 
 /**
@@ -120,13 +133,17 @@ function unmet(model: AssignmentModel, plan: ArrayLike<number>): { preferences?:
 export function outcomeJson(model: AssignmentModel, o: SolveOutcome, inputNotes: readonly string[] = []): OutcomeJson {
   const greedyObjective =
     o.greedy.verification.complete || model.rules?.unplacedPenalty ? o.greedy.verification.objective : null;
+  // The answer is the greedy plan itself (`solver: "greedy"`, or nothing better found): its parts are written once.
+  const plan = planJson(model, o.plan);
+  const use = utilization(model, o.plan);
+  const same = o.greedy.assignment === o.plan.assignment;
   return {
     status: o.status,
     source: o.source,
     objective: o.objective,
     bound: o.bound,
     gap: o.gap,
-    ...planJson(model, o.plan),
+    ...plan,
     ...(model.rules?.unplacedPenalty ? { unplacedPenalty: model.rules.unplacedPenalty[0] ?? 0 } : {}),
     ...(showsParts(model) ? { parts: o.objective === null ? null : o.plan.verification.parts } : {}),
     ...unmet(model, o.plan.assignment),
@@ -134,8 +151,8 @@ export function outcomeJson(model: AssignmentModel, o: SolveOutcome, inputNotes:
       objective: greedyObjective,
       ...(showsParts(model) ? { parts: o.greedy.verification.parts } : {}),
       ...unmet(model, o.greedy.assignment),
-      ...planJson(model, o.greedy),
-      utilization: utilization(model, o.greedy),
+      ...(same ? plan : planJson(model, o.greedy)),
+      utilization: same ? use : utilization(model, o.greedy),
     },
     ...(o.objective !== null
       ? {
@@ -148,7 +165,7 @@ export function outcomeJson(model: AssignmentModel, o: SolveOutcome, inputNotes:
         }
       : {}),
     ...(o.reasons.length > 0 ? { reasons: o.reasons } : {}),
-    utilization: utilization(model, o.plan),
+    utilization: use,
     backends: o.backends,
     model: { nodes: model.nodes.length, containers: model.items.length, ...(o.program ?? {}) },
     notes: [...inputNotes, ...o.notes],

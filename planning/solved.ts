@@ -37,11 +37,10 @@ export function solvedJson(s: Solved): PlanAnswer | EvaluateAnswer {
   return { ...outcomeJson(model, s.outcome, notes), ...explanation, timings };
 }
 
-/** JSON has no Infinity or NaN: they are written as null (as the service's Express replacer does). */
-export const finiteNumbers = (_key: string, value: unknown): unknown =>
-  typeof value === 'number' && !Number.isFinite(value) ? null : value;
-
-/** The answer of a solved plan, solve or evaluation, as JSON text. */
+/**
+ * The answer of a solved plan, solve or evaluation, as JSON text. JSON has no Infinity or NaN: JSON.stringify
+ * itself writes them as null (a replacer function that did the same took a third of the time at 150 000 containers).
+ */
 export function solvedText(s: Solved): string {
-  return JSON.stringify(solvedJson(s), finiteNumbers);
+  return JSON.stringify(solvedJson(s));
 }

@@ -6,7 +6,7 @@ import { planner } from '../planning/planner.js';
 import { prepare, type PrepareRequest, type Prepared, type Route } from '../planning/prepare.js';
 import { answerText } from '../planning/usecases.js';
 import { versionInfo } from '../planning/version.js';
-import { finiteNumbers, solvedText, type Solved } from '../planning/solved.js';
+import { solvedText, type Solved } from '../planning/solved.js';
 import type { SolverPool } from '../solver/pool.js';
 import type { PoolHealth } from '../solver/threads.js';
 import { ApiError, toApiError } from './errors.js';
@@ -103,7 +103,6 @@ export function createApp(options: AppOptions): express.Express {
   app.disable('x-powered-by');
   // No ETag: answers are computed per request, and hashing a 45 MB answer held the event loop for tens of ms.
   app.set('etag', false);
-  app.set('json replacer', finiteNumbers);
   app.use((req, _res, next) => {
     arrivals.set(req, Date.now());
     next();

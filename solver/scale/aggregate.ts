@@ -100,15 +100,21 @@ const paths = new WeakMap<AssignmentModel, boolean>();
  * program (each pod bound to the one node that has its device, as in kube-scheduler's SchedulingWithExtendedResource).
  */
 export function scalePath(model: AssignmentModel): boolean {
-  if (!atScale(model)) return false;
-  let path = paths.get(model);
+  let path = paths.get(model) ?? scalePathWithoutAggregate(model);
   if (path === undefined) {
-    const open = model.rules?.blocked.open ?? Infinity;
-    const few = open < SCALE_FROM_PAIRS && model.nodes.length * model.items.length <= PER_NODE_FALLBACK_PAIRS;
-    path = !few || !('outOfReach' in aggregate(model));
+    path = !('outOfReach' in aggregate(model));
     paths.set(model, path);
   }
   return path;
+}
+
+/** scalePath's answer where it needs no aggregate (a few ms at most); undefined where it does. */
+export function scalePathWithoutAggregate(model: AssignmentModel): boolean | undefined {
+  if (!atScale(model)) return false;
+  const open = model.rules?.blocked.open ?? Infinity;
+  return open < SCALE_FROM_PAIRS && model.nodes.length * model.items.length <= PER_NODE_FALLBACK_PAIRS
+    ? undefined
+    : true;
 }
 
 /** Most (group, class) pairs the scale path takes on (beyond: it says so and the greedy stands). */

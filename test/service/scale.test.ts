@@ -65,6 +65,33 @@ describe('the service at cluster scale', function () {
     assert.ok(verifyPlan(v.model, plan, true).valid);
   });
 
+  it('solver "greedy" at scale: the exact seed plan, verified where it was computed, answered as the plan', async () => {
+    const body = { ...scaleSnapshot(1000, 20_000, 3), options: { solver: 'greedy' } };
+    const r = await postJson(`${server.url}/v1/plan`, JSON.stringify(body));
+    assert.equal(r.status, 200);
+    const v = validatePlanBody(JSON.parse(JSON.stringify(body)));
+    assert.ok(v.ok);
+    const seed = greedyPlan(v.model);
+    const check = verifyPlan(v.model, seed, true);
+    const { status, source, objective, bound, backends, assignments, greedy } = r.json as Record<string, unknown>;
+    assert.deepEqual(
+      [status, source, objective, bound, backends],
+      ['feasible', 'greedy', check.objective, null, [{ name: 'greedy', status: 'feasible', solverMs: 0 }]],
+    );
+    const expected = v.model.items.map((c, j) => ({ container: c, node: v.model.nodes[seed[j]!] }));
+    assert.deepEqual(assignments, expected);
+    assert.deepEqual((greedy as { assignments: unknown }).assignments, expected);
+  });
+
+  it('solver "greedy" at scale with a container too large for every node: proven infeasible, as on any path', async () => {
+    const s = scaleSnapshot(1000, 20_000, 3);
+    const huge = { name: 'huge', requests: { cpu: '100000' } };
+    const body = { ...s, containers: [...s.containers, huge], options: { solver: 'greedy' } };
+    const r = await postJson(`${server.url}/v1/plan`, JSON.stringify(body));
+    assert.equal(r.status, 200);
+    assert.deepEqual([r.json['status'], r.json['unplaced']], ['infeasible', ['huge']]);
+  });
+
   it('1 000 × 10 000 with the default cost and the default limits: a verified plan within 0.5% of its bound', async () => {
     const body = { ...scaleSnapshot(1000, 10_000, 1), options: { timeLimitMs: 30_000 } };
     const r = await postJson(`${server.url}/v1/plan`, JSON.stringify(body));
