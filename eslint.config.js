@@ -91,6 +91,11 @@ export default tseslint.config(
   // Before the rules below: it turns off the formatting rules, and max-len is turned back on after it.
   prettier,
   {
+    // The plain scripts that run before anything is compiled (scripts/*.mjs): Node's globals.
+    files: ['scripts/**/*.mjs'],
+    languageOptions: { globals: { URL: 'readonly', console: 'readonly', process: 'readonly' } },
+  },
+  {
     files: ['**/*.ts'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     plugins: { 'import-x': importX },
