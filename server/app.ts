@@ -19,7 +19,7 @@ import { jobRoutes, submitAndWait, type JobRouteDeps } from './jobs-routes.js';
 import { EmbeddedJobs } from '../jobs/embedded.js';
 import type { JobBackend } from '../jobs/types.js';
 import { prepareJobInput } from '../planning/job-input.js';
-import { openApiDocument } from './openapi.js';
+import { allowedMethods, openApiDocument } from './openapi.js';
 import type { SolvedEvent } from '../planning/planner.js';
 
 /**
@@ -129,11 +129,18 @@ export function createApp(options: AppOptions): express.Express {
   };
   useCaseRoutes(app, deps, jobDeps, [accept, requireJson, body]);
   jobRoutes(app, jobDeps, [accept, requireJson, body]);
-  app.use((req: Request) => {
-    throw new ApiError('not_found', `no route ${req.method} ${req.path}`);
-  });
+  app.use(unrouted);
   app.use(errorHandler(log));
   return app;
+}
+
+/** What no route took: 405 with Allow for a path the API has under other methods, else 404. */
+function unrouted(req: Request, res: Response): never {
+  const allowed = allowedMethods(req.path);
+  // A path the document has with this method, not served here, is a file that is not there (/docs/assets/x).
+  if (!allowed || allowed.includes(req.method)) throw new ApiError('not_found', `no route ${req.method} ${req.path}`);
+  res.set('Allow', allowed.join(', '));
+  throw new ApiError('method_not_allowed', `${req.path} answers ${allowed.join(', ')}, not ${req.method}`);
 }
 
 /** POST /v1/{plan,solve,evaluate,capacity}: in this process, or (distributed mode) a job submitted and awaited. */
@@ -179,6 +186,8 @@ function probes(app: express.Express, pool: SolverPool, lifecycle: Lifecycle, in
   for (const path of ['/readyz', '/healthz']) {
     app.get(path, (_req, res) => {
       const h = health();
+      // A probe's 503 (starting, draining) is an answer, not a failure: the log and the refusal count read this.
+      res.locals['probe'] = h.body['status'];
       res.status(h.ok ? 200 : 503).json(h.body);
     });
   }
@@ -300,7 +309,8 @@ const workers = (h: PoolHealth): Record<string, number> => ({
   ready: h.ready,
   busy: h.busy,
   starting: h.starting,
-  restarts: h.restarts,
+  replaced: h.replaced,
+  crashed: h.crashed,
   startupFailures: h.startupFailures,
 });
 

@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   invalid_input: 400,
   unauthorized: 401,
   not_found: 404,
+  method_not_allowed: 405,
   payload_too_large: 413,
   unsupported_media_type: 415,
   problem_too_large: 422,

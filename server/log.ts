@@ -74,7 +74,12 @@ export function requestLogger(log: Logger, routeOf: (req: IncomingMessage) => st
     quietReqLogger: true,
     quietResLogger: true,
     customAttributeKeys: { reqId: 'reqId' },
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+    customLogLevel: (_req, res, err) => {
+      // Probes answer 503 while the service starts or drains, as they should; only a failing one is a warning.
+      const probe = (res as { locals?: Record<string, unknown> }).locals?.['probe'];
+      if (probe !== undefined) return probe === 'failing' ? 'warn' : 'info';
+      return err || res.statusCode >= 500 ? 'error' : 'info';
+    },
     customSuccessObject: (req, res, val: { responseTime: number }) => line(req, res, val.responseTime),
     customErrorObject: (req, res, err, val: { responseTime: number }) => ({
       ...line(req, res, val.responseTime),

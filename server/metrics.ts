@@ -86,7 +86,9 @@ export class Metrics {
         const status = res.headersSent ? res.statusCode : 499;
         this.requests.inc({ route, method: req.method, status: String(status) });
         this.requestSeconds.observe({ route }, (Date.now() - started) / 1000);
-        if (status === 503) this.refused.inc({ code: String(res.locals['errorCode'] ?? 'unknown') });
+        // Probes' 503 (starting, draining) refuse no work.
+        if (status === 503 && res.locals['probe'] === undefined)
+          this.refused.inc({ code: String(res.locals['errorCode'] ?? 'unknown') });
       };
       res.on('finish', count);
       res.on('close', count);
@@ -162,14 +164,16 @@ export class Metrics {
     const seen = new Map<string, number>();
     new Counter({
       name: 'optiplace_worker_restarts_total',
-      help: 'Worker threads replaced (died, stopped at a deadline, or recycled), by pool',
-      labelNames: ['pool'] as const,
+      help: 'Worker threads replaced, by pool and cause: replaced (recycled, stopped at a deadline) or crashed',
+      labelNames: ['pool', 'cause'] as const,
       registers,
       collect() {
-        for (const [name, h] of health()) {
-          this.inc({ pool: name }, h.restarts - (seen.get(name) ?? 0));
-          seen.set(name, h.restarts);
-        }
+        for (const [name, h] of health())
+          for (const cause of ['replaced', 'crashed'] as const) {
+            const key = `${name} ${cause}`;
+            this.inc({ pool: name, cause }, h[cause] - (seen.get(key) ?? 0));
+            seen.set(key, h[cause]);
+          }
       },
     });
     new Gauge({
@@ -197,5 +201,6 @@ export class Metrics {
 /** The route's path pattern, or "unmatched": a label with few values, never a raw URL. */
 export function routeOf(req: Request): string {
   const path = (req.route as { path?: unknown } | undefined)?.path;
-  return typeof path === 'string' ? path : 'unmatched';
+  // As the OpenAPI document writes it: /v1/jobs/{id}, not Express's /v1/jobs/:id.
+  return typeof path === 'string' ? path.replace(/:(\w+)/g, '{$1}') : 'unmatched';
 }

@@ -238,6 +238,47 @@ function jobPaths(): Json {
   };
 }
 
+/** The operations by tag: the use cases, jobs, the service's own routes, and the pages. */
+const TAGS = [
+  { name: 'solve', description: 'Plans, programs, evaluations and capacity questions, answered in the request' },
+  {
+    name: 'jobs',
+    description: 'The same questions as jobs: submitted, watched, cancelled (BullMQ on Redis or in memory)',
+  },
+  { name: 'service', description: 'Probes, metrics, version and this document' },
+  { name: 'pages', description: 'The web page and these docs, with the files they load' },
+] as const;
+
+function tagOf(path: string): (typeof TAGS)[number]['name'] {
+  if (path.startsWith('/v1/jobs')) return 'jobs';
+  if (/^\/v1\/(plan|solve|evaluate|capacity)$/.test(path)) return 'solve';
+  if (['/v1/version', '/livez', '/readyz', '/healthz', '/metrics', '/openapi.json'].includes(path)) return 'service';
+  return 'pages';
+}
+
+/** Every operation with its tag (Swagger UI groups them by it). */
+function tagged(all: Json): Json {
+  for (const [path, ops] of Object.entries(all))
+    for (const op of Object.values(ops as Record<string, Json>)) op['tags'] = [tagOf(path)];
+  return all;
+}
+
+/** `/v1/jobs/{id}` matches `/v1/jobs/42`. */
+function templateMatches(template: string, path: string): boolean {
+  const t = template.split('/');
+  const p = path.split('/');
+  return t.length === p.length && t.every((part, k) => (part.startsWith('{') ? p[k] !== '' : part === p[k]));
+}
+
+/** The methods the document gives a path (GET with HEAD), or undefined for a path it does not have. */
+export function allowedMethods(path: string): string[] | undefined {
+  const paths = openApiDocument()['paths'] as Record<string, Json>;
+  const template = Object.keys(paths).find((t) => templateMatches(t, path));
+  if (template === undefined) return undefined;
+  const methods = Object.keys(paths[template]!).map((m) => m.toUpperCase());
+  return methods.includes('GET') ? [...methods, 'HEAD'] : methods;
+}
+
 let document: Json | undefined;
 
 export function openApiDocument(): Json {
@@ -253,7 +294,8 @@ export function openApiDocument(): Json {
       license: { name: 'MIT', identifier: 'MIT' },
     },
     'x-error-codes': ERROR_CODES,
-    paths: paths(),
+    tags: TAGS,
+    paths: tagged(paths()),
     components: { schemas: { ...requestSchemas(), ...responseSchemas() } },
   };
   return document;

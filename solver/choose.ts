@@ -89,10 +89,15 @@ interface Candidate {
   readonly claimed: number;
 }
 
-/** The backends' final plans, then the incumbents posted during the search, in the order they came. */
+/**
+ * The backends' final plans, those that proved optimal first (of equal plans, the answer names the engine that
+ * proved it, not one stopped when the other won), then the incumbents posted during the search, in the order
+ * they came.
+ */
 function candidatesOf(runs: readonly Finished[], progress: Gathered): Candidate[] {
   const out: Candidate[] = [];
-  for (const r of runs) {
+  const proved = (r: Finished): number => (r.result?.result.status === 'optimal' ? 0 : 1);
+  for (const r of [...runs].sort((a, b) => proved(a) - proved(b))) {
     const res = r.result?.result;
     if (res?.assignment && res.status !== 'unknown') {
       out.push({ source: r.result?.source ?? r.backend, assignment: res.assignment, claimed: res.objective ?? NaN });

@@ -158,14 +158,22 @@ export async function solveModel(
     const marks = progressMarks(ctx, started);
     const timedOut = await race(model, runs, joining, deadline, marks.watched, notes, options.timeLimitMs);
     ended.abort(new Error('the solve ended'));
-    if (options.solver === 'auto' && runs.length === 1 && !atScale(model))
-      notes.push(`the portfolio ran ${ENGINE_LABELS[portfolio().lead]} alone: no second solver thread was free`);
+    if (options.solver === 'auto' && runs.length === 1 && !atScale(model)) notes.push(aloneNote(pool));
     const decided = await settle(model, runs, ticket, ctx, notes, early());
     const timings = { totalMs: Date.now() - started, timedOut, queuedMs: ticket.waitedMs };
     return { ...decided, timings: { ...timings, ...marks.at(decided) } };
   } finally {
     if (!ctx.ticket) ticket.release();
   }
+}
+
+/** Why the portfolio's lead ran alone: a second thread was loading (a new or replaced one), or others held it. */
+function aloneNote(pool: SolverPool): string {
+  const lead = ENGINE_LABELS[portfolio().lead];
+  if (pool.threads < 2) return `the portfolio ran ${lead} alone: the service has one solver thread (SOLVER_THREADS)`;
+  return pool.health().starting > 0
+    ? `the portfolio ran ${lead} alone: the second solver thread was still loading`
+    : `the portfolio ran ${lead} alone: other requests held the other solver threads`;
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

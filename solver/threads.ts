@@ -50,13 +50,15 @@ export interface PoolHealth {
   readonly ready: number;
   readonly busy: number;
   readonly starting: number;
-  /** Workers replaced since the pool started. */
-  readonly restarts: number;
+  /** Workers replaced on purpose since the pool started: recycled after a task, or stopped at a deadline. */
+  readonly replaced: number;
+  /** Workers that exited on their own since the pool started (a crash, an out-of-memory, a failed load). */
+  readonly crashed: number;
   /** Workers in a row that died before they were ready (0 when the last one started fine). */
   readonly startupFailures: number;
   /** True when no worker is ready and new ones keep failing to start: the pool cannot take work. */
   readonly failing: boolean;
-  /** True until the first worker is ready. */
+  /** True until the first worker is ready, and until all the first workers are unless one failed to load. */
   readonly booting: boolean;
   /** Memory the live workers reported after their last tasks (bytes: HiGHS's WebAssembly heaps, which never shrink). */
   readonly reportedBytes: number;
@@ -124,9 +126,13 @@ export class ThreadPool {
   readonly threads: number;
   private readonly slots = new Set<Slot>();
   private readonly waiters: { resolve: (lease: Lease) => void; reject: (e: Error) => void; spare: boolean }[] = [];
-  private restarts = 0;
+  private replaced = 0;
+  private crashed = 0;
   private startupFailures = 0;
   private everReady = false;
+  /** Every one of the first `threads` workers has loaded (readiness waits for it, unless one fails to load). */
+  private allLoaded = false;
+  private loadedAtStart = 0;
   private closing = false;
   private readonly replacements = new Set<NodeJS.Timeout>();
 
@@ -152,10 +158,12 @@ export class ThreadPool {
       ready,
       busy,
       starting,
-      restarts: this.restarts,
+      replaced: this.replaced,
+      crashed: this.crashed,
       startupFailures: this.startupFailures,
       failing: ready === 0 && this.startupFailures >= FAILING_AFTER,
-      booting: !this.everReady,
+      // Until the first worker is ready; and until all the first ones are, unless one failed to load.
+      booting: !this.everReady || (!this.allLoaded && this.startupFailures === 0),
       reportedBytes,
     };
   }
@@ -263,6 +271,7 @@ export class ThreadPool {
       clearTimeout(slot.startupTimer);
       this.startupFailures = 0;
       this.everReady = true;
+      if (++this.loadedAtStart >= this.threads) this.allLoaded = true;
       if (slot.doomed !== undefined || this.closing) {
         slot.state = 'idle';
         this.stop(slot, slot.doomed ?? 'the pool is closing');
@@ -298,7 +307,8 @@ export class ThreadPool {
       planned: slot.doomed !== undefined,
     });
     if (whileStarting && slot.doomed === undefined) this.startupFailures++;
-    this.restarts++;
+    if (slot.doomed === undefined) this.crashed++;
+    else this.replaced++;
     const delayMs =
       this.startupFailures === 0 ? 0 : Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (this.startupFailures - 1));
     if (delayMs > 0) this.options.onEvent?.({ kind: 'replace', pool: this.name, delayMs });

@@ -67,6 +67,30 @@ describe('HTTP API', function () {
     assert.equal(((await res.json()) as { status: string }).status, 'ok');
   });
 
+  it('a known path with another method answers 405 with Allow; an unknown path 404', async () => {
+    const cases = [
+      ['GET', '/v1/plan', 405, 'POST', 'method_not_allowed', '/v1/plan answers POST, not GET'],
+      [
+        'PUT',
+        '/v1/jobs/42',
+        405,
+        'GET, DELETE, HEAD',
+        'method_not_allowed',
+        '/v1/jobs/42 answers GET, DELETE, HEAD, not PUT',
+      ],
+      ['POST', '/v1/version', 405, 'GET, HEAD', 'method_not_allowed', '/v1/version answers GET, HEAD, not POST'],
+      ['GET', '/v1/plans', 404, null, 'not_found', 'no route GET /v1/plans'],
+    ] as const;
+    for (const [method, path, status, allow, code, message] of cases) {
+      const res = await fetch(`${url}${path}`, { method });
+      assert.deepEqual(
+        [res.status, res.headers.get('allow'), await res.json()],
+        [status, allow, { error: { code, message, issues: [] } }],
+        `${method} ${path}`,
+      );
+    }
+  });
+
   it('GET /v1/version names this build and its solver packages', async () => {
     const res = await fetch(`${url}/v1/version`);
     assert.equal(res.status, 200);

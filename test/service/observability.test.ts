@@ -33,7 +33,8 @@ async function scrape(url: string): Promise<Map<string, number>> {
   assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
   const samples = new Map<string, number>();
   for (const line of (await res.text()).split('\n')) {
-    const m = /^([a-zA-Z_:][\w:]*(?:\{[^}]*\})?) (\S+)$/.exec(line);
+    // Label values are quoted and may hold braces (route="/v1/jobs/{id}").
+    const m = /^([a-zA-Z_:][\w:]*(?:\{(?:[^}"]|"(?:[^"\\]|\\.)*")*\})?) (\S+)$/.exec(line);
     if (m) samples.set(m[1]!, Number(m[2]));
   }
   return samples;
@@ -56,8 +57,15 @@ describe('Metrics (GET /metrics)', () => {
     assert.equal((await post(`${s.url}/v1/plan`, '{"nodes": [')).status, 400);
     s.lifecycle.draining = true;
     assert.equal((await post(`${s.url}/v1/plan`, SEED)).status, 503);
+    // The probe's 503 while draining refuses no work: it is not counted with the refusals.
+    assert.equal((await fetch(`${s.url}/readyz`)).status, 503);
     s.lifecycle.draining = false;
+    assert.equal((await fetch(`${s.url}/v1/jobs/8a0f7c1e-1f4b-4c1a-9d3e-2b7f9e6c5d4a`)).status, 404);
     const after = await scrape(s.url);
+    // Routes are labelled as the OpenAPI document writes them.
+    const job = 'optiplace_http_requests_total{route="/v1/jobs/{id}",method="GET",status="404"}';
+    assert.equal(delta(before, after, job), 1);
+    assert.equal(delta(before, after, 'optiplace_http_503_total{code="unknown"}'), 0);
     const requests = (status: number) =>
       `optiplace_http_requests_total{route="/v1/plan",method="POST",status="${status}"}`;
     assert.equal(delta(before, after, requests(200)), 1);
@@ -77,7 +85,8 @@ describe('Metrics (GET /metrics)', () => {
     assert.equal(m.get('optiplace_queue_capacity'), h.maxQueue);
     assert.equal(m.get('optiplace_threads{pool="solver",state="ready"}'), h.ready);
     assert.ok(m.has('optiplace_threads{pool="solver",state="busy"}'));
-    assert.equal(m.get('optiplace_worker_restarts_total{pool="solver"}'), h.restarts);
+    assert.equal(m.get('optiplace_worker_restarts_total{pool="solver",cause="replaced"}'), h.replaced);
+    assert.equal(m.get('optiplace_worker_restarts_total{pool="solver",cause="crashed"}'), h.crashed);
     assert.equal(m.get('optiplace_worker_wasm_memory_bytes{pool="solver"}'), h.reportedBytes);
     assert.ok(h.reportedBytes > 0, 'HiGHS reported its heap after the solve');
     assert.ok(m.has('nodejs_eventloop_lag_p99_seconds'));

@@ -13,7 +13,9 @@ import { sharedPool } from '../setup.js';
 const LIMITS = { maxNodes: 100, maxContainers: 2000, maxPairs: 200_000, maxResources: 8, maxTimeLimitMs: 60_000 };
 type Doc = {
   openapi: string;
-  paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+  'x-error-codes': Record<string, number>;
+  tags: { name: string; description: string }[];
+  paths: Record<string, Record<string, { responses: Record<string, unknown>; tags?: string[] }>>;
   components: { schemas: { Error: { properties: { error: { properties: { code: { enum: string[] } } } } } } };
 };
 
@@ -56,8 +58,21 @@ describe('OpenAPI document (GET /openapi.json) and docs page', () => {
     const statuses = new Set(
       Object.values(doc.paths).flatMap((ops) => Object.values(ops).flatMap((op) => Object.keys(op.responses))),
     );
+    // 405 answers a method a path does not have, so no operation lists it: x-error-codes does.
     for (const [code, status] of Object.entries(ERROR_CODES))
-      assert.ok(statuses.has(String(status)), `${code} (${status}) is under no route`);
+      if (code !== 'method_not_allowed')
+        assert.ok(statuses.has(String(status)), `${code} (${status}) is under no route`);
+    assert.equal(doc['x-error-codes'].method_not_allowed, 405);
+  });
+
+  it('groups the operations by tag, each tag described', () => {
+    const tags = new Set(doc.tags.map((t) => t.name));
+    assert.deepEqual([...tags], ['solve', 'jobs', 'service', 'pages']);
+    for (const [path, ops] of Object.entries(doc.paths))
+      for (const [method, op] of Object.entries(ops))
+        assert.ok(op.tags?.length === 1 && tags.has(op.tags[0]!), `${method} ${path}: ${String(op.tags)}`);
+    assert.deepEqual(doc.paths['/v1/plan']?.['post']?.tags, ['solve']);
+    assert.deepEqual(doc.paths['/v1/jobs/{id}']?.['delete']?.tags, ['jobs']);
   });
 
   it('refuses answers that do not match: the response schemas are strict', async () => {

@@ -54,6 +54,19 @@ describe('the decision: which plan, which status (solver/choose.ts)', () => {
     assert.equal(objectivePrecision(DECIMAL).resolution, 0.01);
   });
 
+  it('of equal plans, names the engine that proved it optimal, not the one stopped when it won', () => {
+    const plan = () => Int32Array.from([0, 1, 0]);
+    const stopped = {
+      ...finished({ result: { status: 'feasible', assignment: plan(), objective: 0.6 }, solverMs: 5 }),
+    };
+    const proved = finished(
+      { result: { status: 'optimal', assignment: plan(), objective: 0.6, bound: 0.6 }, solverMs: 3 },
+      'glpk',
+    );
+    const { outcome } = decided(DECIMAL, [{ ...stopped, stopped: true }, proved]);
+    assert.deepEqual([outcome.status, outcome.source], ['optimal', 'glpk']);
+  });
+
   it('calls a plan optimal when a bound just under its objective is within half a grid step', () => {
     const plan = Int32Array.from([0, 1, 0]);
     const { outcome } = decided(DECIMAL, [

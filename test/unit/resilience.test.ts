@@ -48,3 +48,36 @@ describe('memory limits and dying workers', function () {
     }
   });
 });
+
+describe('the portfolio says why its lead ran alone, and only when it did', function () {
+  this.timeout(120_000);
+  const seed = () => snapshot({ ...clusterSnapshot(4, 12, 9), options: { timeLimitMs: 10_000 } });
+  const alone = (notes: readonly string[]) => notes.filter((n) => /ran \w+ alone/.test(n));
+
+  it('an idle pool of two loaded threads races both: no note', async () => {
+    const pool = new SolverPool({ threads: 2, maxQueue: 4 });
+    try {
+      await pool.ready();
+      const { model, options } = seed();
+      const o = await solveModel(model, options, pool);
+      assert.deepEqual(alone(o.notes), []);
+      assert.equal(o.backends.length, 2);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('a pool of one thread: the note names SOLVER_THREADS, not a busy thread', async () => {
+    const pool = new SolverPool({ threads: 1, maxQueue: 4 });
+    try {
+      await pool.ready();
+      const { model, options } = seed();
+      const o = await solveModel(model, options, pool);
+      assert.deepEqual(alone(o.notes), [
+        'the portfolio ran HiGHS alone: the service has one solver thread (SOLVER_THREADS)',
+      ]);
+    } finally {
+      await pool.close();
+    }
+  });
+});
