@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import './messages.js';
 import { parseQuantity } from './quantity.js';
 import { own } from './own.js';
 import { ContainerSchema, NodeSchema, type ContainerInput, type NodeInput, type SnapshotInput } from './snapshot.js';

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import './messages.js';
 import { gangOf, type KubeContainer, type KubePod, type KubeSpreadSchema } from './kube-schema.js';
 import type { PathIssue } from './path.js';
 import { selectorMatches, type LabelSelector, type Labels } from './selectors.js';

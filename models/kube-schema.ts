@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import './messages.js';
 import { QuantitySchema, SnapshotOptionsSchema } from './snapshot.js';
 import {
   LabelSelectorSchema,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import './messages.js';
 
 /** Solver settings a caller may choose: `auto` (the default portfolio) or one backend. */
 export const SOLVER_NAMES = ['auto', 'glpk', 'highs', 'jslp', 'greedy'] as const;

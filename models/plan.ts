@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import './messages.js';
 import type { AssignmentModel } from './model.js';
 import type { InputIssue } from './validate.js';
 

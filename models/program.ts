@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import './messages.js';
 import { MAX_DECIMAL_PLACES, numberToPicoUnits } from './quantity.js';
 import { SolveOptionsSchema } from './options.js';
 import type { AssignmentModel, ResourceTable } from './model.js';

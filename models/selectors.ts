@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import './messages.js';
 
 /**
  * Kubernetes matching rules, with their API meaning: label selectors (pods), node selector terms (node

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import './messages.js';
 import { MAX_QUANTITY_UNITS, parseQuantity } from './quantity.js';
 import { SolveOptionsSchema } from './options.js';
 import {

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { expectedAnyOf } from './messages.js';
 import type { AssignmentModel } from './model.js';
 import { resolveOptions, type SolveOptions } from './options.js';
 import { ProgramSchema, programRangeIssues, programToModel } from './program.js';
@@ -48,7 +49,7 @@ function flatten(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyK
         const expected = i.errors.flatMap((branch) =>
           branch.map((b) => (b.code === 'invalid_type' ? b.expected : '')).filter(Boolean),
         );
-        return [{ path: formatPath(path), message: `expected ${[...new Set(expected)].join(' or ')}` }];
+        return [{ path: formatPath(path), message: `must be ${expectedAnyOf(expected)}` }];
       }
       default:
         return [{ path: formatPath(path), message: i.message }];

@@ -12,6 +12,7 @@ import { scaleProgram, type ScaleProgram } from '../solver/scale/program.js';
 import { accept, type Built, type Seeded } from './accept.js';
 import { prepareCapacity, prepareWhatIfModel, type CapacityPrepared } from './capacity-prepare.js';
 import { InputError, invalid, tooLarge } from './errors.js';
+import { routeHint } from './hints.js';
 
 /**
  * The first stage of every use case: the request body → a validated model, ready to solve, or the
@@ -50,6 +51,16 @@ export const MAX_LP_NONZEROS = 2_500_000;
 
 export function prepare(req: PrepareRequest): Prepared {
   const body = parsedBody(req.body);
+  try {
+    return prepareBody(req, body);
+  } catch (err) {
+    if (!(err instanceof InputError) || err.code !== 'invalid_input') throw err;
+    const hint = routeHint(req.route, body);
+    throw hint ? new InputError(err.code, `${err.message} (${hint})`, err.issues) : err;
+  }
+}
+
+function prepareBody(req: PrepareRequest, body: unknown): Prepared {
   const shape = shapeIssue(body);
   if (shape) throw invalid([shape]);
   if (req.format === 'lp' && req.route !== 'plan' && req.route !== 'solve')

@@ -192,6 +192,73 @@ describe('HTTP API', function () {
     });
   }
 
+  it("speaks JSON's words and a person's: required, must be, and a hint for another route's body", async () => {
+    const program = { cost: [[1]], demand: { load: [1] }, capacity: { load: [1] } };
+    const snap = { nodes: [{ name: 'a', capacity: { cpu: 1 } }], containers: [{ name: 'b', requests: { cpu: 1 } }] };
+    const cases: [string, unknown, string, { path: string; message: string }[]][] = [
+      [
+        '/v1/plan',
+        program,
+        'invalid input: nodes: required: an array (the body looks like an assignment program: POST it to /v1/solve)',
+        [
+          { path: 'nodes', message: 'required: an array' },
+          { path: 'containers', message: 'required: an array' },
+          { path: 'cost', message: 'unknown field' },
+          { path: 'demand', message: 'unknown field' },
+          { path: 'capacity', message: 'unknown field' },
+        ],
+      ],
+      [
+        '/v1/plan',
+        { name: 'case', description: 'a fixture', input: snap, want: {} },
+        'invalid input: nodes: required: an array (the body looks like a test fixture ({name, description, input, ' +
+          'want}): post its `input` alone)',
+        [
+          { path: 'nodes', message: 'required: an array' },
+          { path: 'containers', message: 'required: an array' },
+          { path: 'name', message: 'unknown field' },
+          { path: 'description', message: 'unknown field' },
+          { path: 'input', message: 'unknown field' },
+          { path: 'want', message: 'unknown field' },
+        ],
+      ],
+      [
+        '/v1/solve',
+        snap,
+        'invalid input: cost: required: an array (the body looks like a cluster snapshot: POST it to /v1/plan)',
+        [
+          { path: 'cost', message: 'required: an array' },
+          { path: 'demand', message: 'required: an object' },
+          { path: 'capacity', message: 'required: an object' },
+          { path: 'nodes', message: 'unknown field' },
+          { path: 'containers', message: 'unknown field' },
+        ],
+      ],
+      [
+        '/v1/plan',
+        { ...snap, nodes: [{ name: 'a', capacity: { cpu: true } }], options: { solver: 'fast' } },
+        'invalid input: nodes[0].capacity.cpu: must be a number or a string',
+        [
+          { path: 'nodes[0].capacity.cpu', message: 'must be a number or a string' },
+          { path: 'options.solver', message: 'must be one of "auto", "glpk", "highs", "jslp", "greedy"' },
+        ],
+      ],
+      [
+        '/v1/plan',
+        { ...snap, containers: [{ name: 'b', labels: { app: 1 } }], options: { timeLimitMs: 1.5 } },
+        'invalid input: containers[0].labels.app: must be a string, not a number',
+        [
+          { path: 'containers[0].labels.app', message: 'must be a string, not a number' },
+          { path: 'options.timeLimitMs', message: 'must be a whole number, not 1.5' },
+        ],
+      ],
+    ];
+    for (const [route, body, message, issues] of cases) {
+      const { status, json } = await post(`${url}${route}`, JSON.stringify(body));
+      assert.deepEqual([status, json], [400, { error: { code: 'invalid_input', message, issues } }], route);
+    }
+  });
+
   it('413 for a body over the limit', async () => {
     const big = JSON.stringify({ ...seedInput, padding: 'x'.repeat(3 * 1024 * 1024) });
     const { status, json } = await post(`${url}/v1/plan`, big);
