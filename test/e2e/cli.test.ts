@@ -550,3 +550,35 @@ describe('CLI: plan --from-cluster and the kubectl plugin', function () {
     assert.deepEqual(out.assignments, SIDECAR_PLAN);
   });
 });
+
+describe('CLI: the kubectl plugin through the real kubectl (bin/ on PATH)', function () {
+  this.timeout(120_000);
+  // As the docs say: export PATH="$PWD/bin:$PATH". Node's folder and the system's, and nothing else.
+  const kubectl = spawnSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).stdout.trim();
+  const PATH = [join(ROOT, 'bin'), dirname(process.execPath), dirname(kubectl), '/usr/bin', '/bin'].join(delimiter);
+  const run = (args: string[]) => {
+    const r = spawnSync(kubectl, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, PATH } });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  it('kubectl plugin list finds exactly kubectl-placement, with no warning', () => {
+    assert.ok(kubectl !== '', 'kubectl is on PATH (scripts/test-deps.sh installs it)');
+    const r = run(['plugin', 'list']);
+    assert.deepEqual(
+      [r.code, r.stdout, r.stderr],
+      [0, `The following compatible plugins are available:\n\n${join(ROOT, 'bin', 'kubectl-placement')}\n`, ''],
+    );
+  });
+
+  it('kubectl placement plan examples/nodes.json examples/pods.json: the plan of the fixture they come from', () => {
+    const r = run(['placement', 'plan', 'examples/nodes.json', 'examples/pods.json']);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as PlanOut & { status: string };
+    // fixtures/kube/gpu-pool-taints.json: the trainer on gpu-a, the embedder on gpu-b, nothing else on a GPU node.
+    const on = (node: string) => out.assignments.filter((a) => a.node === node).map((a) => a.container);
+    assert.deepEqual([out.status, on('gpu-a'), on('gpu-b')], ['optimal', ['ml/train-llm-0'], ['ml/embed-0']]);
+    const yaml = run(['placement', 'plan', 'examples/manifests/', '-o', 'yaml']);
+    assert.equal(yaml.code, 0, yaml.stderr);
+    assert.deepEqual((parseYaml(yaml.stdout) as PlanOut).assignments, out.assignments);
+  });
+});
