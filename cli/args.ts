@@ -74,8 +74,8 @@ Options (override the input's own "options"):
 Output:
   -o, --output F      json (default), yaml (the same answer as YAML) or table: each node's
                       containers and utilisation (memory in Ki/Mi/Gi, cpu in cores), the
-                      greedy beside the plan, and the gap (capacity answers print as JSON
-                      or YAML); --format F is the same flag
+                      greedy beside the plan, and the gap (capacity: the question's
+                      figures, then the plan's nodes); --format F is the same flag
   --export lp         print the integer program as CPLEX LP text (for any solver) and exit
   -q, --quiet         no progress line. A solve that takes over a second shows its elapsed
                       time, best objective, bound and gap on one stderr line while it runs,

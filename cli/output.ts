@@ -3,10 +3,13 @@ import { solvedJson, type Result } from '../planning/usecases.js';
 import { versionInfo } from '../planning/version.js';
 import type { OutputFormat } from './args.js';
 import { renderTable } from './table.js';
+import { renderCapacityTable } from './capacity-table.js';
+import type { CapacityAnswer } from '../planning/schemas.js';
 
 /**
- * What goes to stdout: the answer JSON as the API gives it, the same answer as YAML, or (for plans,
- * programs and evaluations) the table for people; LP text as it is. The exit code follows the status.
+ * What goes to stdout: the answer JSON as the API gives it, the same answer as YAML, or the table for
+ * people (plans, programs and evaluations: nodes with bars; capacity questions: their figures); LP text as
+ * it is. The exit code follows the status.
  */
 
 const exitCodeOf = (status: unknown): number => (status === 'infeasible' ? 1 : status === 'unknown' ? 3 : 0);
@@ -28,7 +31,9 @@ export function printResult(result: Result, format: OutputFormat): number {
     return 0;
   }
   if (result.kind === 'json') {
-    process.stdout.write(serialise(result.json, format));
+    // The JSON answers here are capacity questions': their table is their figures, not nodes' bars.
+    const table = format === 'table' && 'question' in result.json;
+    process.stdout.write(table ? renderCapacityTable(result.json as CapacityAnswer) : serialise(result.json, format));
     return exitCodeOf(result.json['status']);
   }
   const { solved } = result;

@@ -288,6 +288,41 @@ describe('CLI: -o json|yaml|table (--format the same flag)', function () {
   });
 });
 
+describe('CLI: capacity -o table', function () {
+  this.timeout(120_000);
+
+  it("prints the question's figures as a table, not JSON", () => {
+    const r = placement(['capacity', join(ROOT, 'examples', 'capacity-fit.json'), '-o', 'table']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(
+      r.stdout,
+      [
+        'fit  optimal   current containers fit yes   weighted 7   proven at most 7   repack no',
+        '',
+        'shape  extra copies  greedy alone  greedy together',
+        'small  2             6             2',
+        'large  1             1             1',
+        '',
+        'node  containers',
+        'n     small#1, small#2, large#1',
+        'unplaced  small#3, small#4, small#5, small#6',
+        '',
+        'note: no container has a current node: without repacking they stay where the greedy puts them',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('a move-budget curve as rows', () => {
+    const input = (JSON.parse(readFileSync(fixturePath('capacity', 'move-budget.json'), 'utf8')) as { input: unknown })
+      .input;
+    const r = placement(['capacity', '-', '-o', 'table'], JSON.stringify(input));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^moveBudget: the best objective for each number of moves allowed\n\nmax moves {2}status/);
+    assert.ok(r.stdout.includes('\n2          optimal  2          2      2      a, b\n'), r.stdout);
+  });
+});
+
 describe('CLI: the table in units for people', function () {
   this.timeout(120_000);
 
