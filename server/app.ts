@@ -112,7 +112,7 @@ export function createApp(options: AppOptions): express.Express {
   app.use(requireToken(options.apiTokens ?? []));
   probes(app, options.pool, lifecycle, options.inputHealth);
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
-  docs(app);
+  docs(app, openApiDocument());
   webPage(app);
   app.get('/metrics', async (_req, res) => {
     res.set('Content-Type', metrics.contentType).send(await metrics.text());

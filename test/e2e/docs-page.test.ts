@@ -30,6 +30,26 @@ describe('the API docs page (GET /docs) in a real browser', function () {
   });
   after(() => server.close());
 
+  it('is readable before its scripts run: every operation by tag in the HTML itself, the scripts deferred', async () => {
+    const html = await (await fetch(`${url}/docs`)).text();
+    const full = doc as unknown as {
+      tags: { name: string }[];
+      paths: Record<string, Record<string, { summary: string; tags: string[] }>>;
+    };
+    const headings = [...html.matchAll(/<h2>([^<]+)<\/h2>/g)].map((m) => m[1]);
+    assert.deepEqual(
+      headings,
+      full.tags.map((t) => t.name),
+    );
+    for (const [path, ops] of Object.entries(full.paths))
+      for (const [method, op] of Object.entries(ops))
+        assert.ok(
+          html.includes(`<b>${method.toUpperCase()}</b></td><td><code>${path}</code></td><td>${op.summary}</td>`),
+          `${method} ${path}`,
+        );
+    assert.equal([...html.matchAll(/<script defer src=/g)].length, 2);
+  });
+
   it('renders the spec in a real browser: headless Chromium shows every route of the document', async () => {
     const dom = await renderedDom(`${url}/docs`);
     assert.match(dom, /class="swagger-ui"/);
