@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # The optiplace service: docker build -t optiplace --build-arg GIT_COMMIT=$(git rev-parse HEAD) .
-# test/deploy.test.ts runs these same steps, in order, in temporary directories (README, "Container image
+# test/deploy.test.ts runs these same steps, in order, in temporary directories (docs/operations.md, "Container image
 # and Kubernetes"): keep each step a plain WORKDIR, COPY, RUN, ENV, ARG, USER, EXPOSE, HEALTHCHECK or CMD.
 
 # Build stage: every dependency (typescript is a dev dependency), then the compiler.

@@ -6,7 +6,7 @@ import importX from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 import prettier from 'eslint-config-prettier';
 
-/** Who may import whom: each folder imports only the folders below it (README, "How it is built"). */
+/** Who may import whom: each folder imports only the folders below it (docs/architecture.md). */
 const layers = [
   {
     target: './models',

@@ -5,7 +5,7 @@ import { chromium } from 'playwright-core';
 import { startServer } from './server.js';
 
 /**
- * `npm run screenshot`: the README's picture of the web page, from the real page in headless Chromium:
+ * `npm run screenshot`: the picture of the web page in docs/web.md, from the real page in headless Chromium:
  * the seed example solved, the plan beside the greedy. Writes docs/plan-page.png.
  */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

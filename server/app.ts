@@ -67,7 +67,7 @@ export interface AppOptions {
 /** Embedded jobs when the caller gives none: the queue bounds of the service's defaults. */
 const DEFAULT_JOB_LIMITS = { maxJobs: 256, maxJobsPerOwner: 64, ttlMs: 3_600_000 };
 
-/** Answers may leave this long after their time limit (the README's documented margin). */
+/** Answers may leave this long after their time limit (docs/operations.md's documented margin). */
 export const DEADLINE_MARGIN_MS = 500;
 
 const inProcess = async (req: PrepareRequest): Promise<Prepared> => prepare(req);

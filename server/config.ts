@@ -4,7 +4,7 @@ import { DEFAULT_MAX_RULE_WORK, DEFAULT_MAX_TABLE_WORK, type ProblemLimits } fro
 import type { Level } from './log.js';
 
 /**
- * Server configuration from the environment. Every setting here is documented in the README.
+ * Server configuration from the environment. Every setting here is documented in docs/operations.md.
  */
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -33,7 +33,7 @@ const EnvSchema = z.object({
   SOLVER_QUEUE_PER_CLIENT: z.coerce.number().int().min(1).optional(),
   /** Threads that read and check request bodies. */
   INPUT_THREADS: z.coerce.number().int().min(1).optional(),
-  /** Memory the whole process may use (MiB): split between the solver threads' budgets (see README). */
+  /** Memory the whole process may use (MiB): split between the solver threads' budgets (see docs/operations.md). */
   MEMORY_LIMIT_MB: z.coerce.number().int().min(256).optional(),
   /**
    * Estimated exact-solver memory (MiB) above which a solve answers with the heuristics only (default: from

@@ -5,7 +5,7 @@ import type { SolverPool } from '../solver/pool.js';
 import type { PoolHealth } from '../solver/threads.js';
 
 /**
- * Prometheus metrics (GET /metrics, prom-client). Each is listed in the README's "Metrics" section.
+ * Prometheus metrics (GET /metrics, prom-client). Each is listed in docs/operations.md, "Metrics".
  * The process's own (event-loop lag, memory, CPU, GC) come from prom-client's default collectors, once per
  * process; the service's are per app, read from the pools when scraped.
  */

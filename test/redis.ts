@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 /**
  * A real redis-server for the queue tests, on a free loopback port, with append-only persistence in a
- * temporary directory (so a restart loses nothing, as the README's deployment notes require).
+ * temporary directory (so a restart loses nothing, as docs/operations.md's deployment notes require).
  */
 export interface RedisServer {
   readonly url: string;

@@ -255,7 +255,7 @@ describe('The web page in headless Chromium', function () {
     await s.page.close();
   });
 
-  it('draws a 5 000-node answer and stays responsive (the times are printed, and the README reports them)', async () => {
+  it('draws a 5 000-node answer and stays responsive (the times are printed, and docs/web.md reports them)', async () => {
     const s = await open(browser, server.url);
     const body = JSON.stringify({ ...scaleSnapshot(5000, 20000, 1), options: { solver: 'greedy' } });
     await s.page.setInputFiles('input[type=file]', {
