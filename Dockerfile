@@ -29,6 +29,8 @@ COPY --from=build /app/dist/server ./dist/server
 COPY --from=build /app/dist/cli ./dist/cli
 COPY --from=build /app/dist/web ./dist/web
 COPY --from=build /app/web/index.html /app/web/app.css ./web/
+# The examples the web page loads (GET /examples/{file}).
+COPY examples ./examples
 # GET /v1/version reports it (there is no .git in the image).
 ARG GIT_COMMIT=
 ENV GIT_COMMIT=${GIT_COMMIT}

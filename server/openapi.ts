@@ -200,6 +200,7 @@ function pagePaths(): Json {
     '/assets/uplot.css': file("uPlot's style sheet", 'text/css'),
     '/web/{file}': templated("The page's modules", 'file', js),
     '/assets/yaml/{path}': templated("yaml's browser build (the page reads YAML manifests)", 'path', js),
+    '/examples/{file}': templated('The examples the page loads (examples/*.json)', 'file', 'application/json'),
   };
 }
 

@@ -31,6 +31,17 @@ export function webPage(app: express.Express): void {
   app.get('/assets/yaml/*path', (req, res, next) =>
     serveFrom(modules('yaml', 'browser', 'dist'), (req.params as { path: string[] }).path.join('/'), res, next),
   );
+  // The examples the page loads (examples/*.json, as the docs use them).
+  app.get('/examples/:file', (req, res, next) => {
+    const file = req.params.file;
+    if (!/^[\w-]+\.json$/.test(file)) {
+      next();
+      return;
+    }
+    res.sendFile(join(ROOT, 'examples', file), (err) => {
+      if (err && !res.headersSent) next();
+    });
+  });
 }
 
 /** A .js file under `dir` (no `..`, nothing else), or the catalogue's 404. */

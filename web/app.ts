@@ -18,12 +18,30 @@ const ROUTES = ['plan', 'evaluate', 'capacity', 'solve'];
 /** A labelled select whose first option keeps what the input itself says. */
 const choice = (label: string, value: string, onChange: (e: Event) => void, options: string[]): VNode =>
   html`<label
-    >${label}
-    <select value=${value} onChange=${onChange}>
-      <option value="">the input's</option>
-      ${options.map((x) => html`<option>${x}</option>`)}
+    ><span>${label}</span>
+    <select data-field=${`option-${label.toLowerCase()}`} value=${value} onChange=${onChange}>
+      <option value="">as the input says</option>
+      ${options.map((x) => html`<option value=${x}>${x}</option>`)}
     </select></label
   >`;
+
+/** The examples the page loads (examples/ in the repository, served at /examples/), each with its route. */
+const EXAMPLES: { readonly label: string; readonly route: string; readonly files: readonly string[] }[] = [
+  { label: 'plan: a small snapshot', route: 'plan', files: ['seed-snapshot.json'] },
+  { label: 'plan: kubectl nodes and pods (GPU taints)', route: 'plan', files: ['nodes.json', 'pods.json'] },
+  { label: 'evaluate: a given plan against the optimum', route: 'evaluate', files: ['evaluate.json'] },
+  { label: 'capacity: what still fits', route: 'capacity', files: ['capacity-fit.json'] },
+  { label: 'solve: an assignment program', route: 'solve', files: ['program.json'] },
+];
+
+async function loadExample(label: string): Promise<{ route: string; files: Source[] } | undefined> {
+  const e = EXAMPLES.find((x) => x.label === label);
+  if (!e) return undefined;
+  const files = await Promise.all(
+    e.files.map(async (name) => ({ name, text: await (await fetch(`/examples/${name}`)).text() })),
+  );
+  return { route: e.route, files };
+}
 
 function Form({
   onRun,
@@ -38,7 +56,20 @@ function Form({
   const [o, setO] = useState({ timeLimitMs: '10000', objective: '', solver: '' });
   const read = async (list: FileList | null): Promise<void> =>
     setFiles(await Promise.all([...(list ?? [])].map(async (f) => ({ name: f.name, text: await f.text() }))));
-  const field = (label: string, control: VNode) => html`<label>${label} ${control}</label>`;
+  const field = (label: string, control: VNode) => html`<label><span>${label}</span> ${control}</label>`;
+  const example = async (label: string): Promise<void> => {
+    const loaded = await loadExample(label);
+    if (!loaded) return;
+    setRoute(loaded.route);
+    // One file: into the text box, to read and edit; several (nodes and pods): as dropped files.
+    if (loaded.files.length === 1) {
+      setText(loaded.files[0]!.text);
+      setFiles([]);
+    } else {
+      setText('');
+      setFiles(loaded.files);
+    }
+  };
   const set = (name: keyof typeof o) => (e: Event) => setO({ ...o, [name]: (e.target as HTMLInputElement).value });
   return html`<form
     class="input"
@@ -52,6 +83,15 @@ function Form({
       void read(e.dataTransfer?.files ?? null);
     }}
   >
+    <div class="controls">
+      <label
+        ><span>Load an example</span>
+        <select data-field="example" onChange=${(e: Event) => void example((e.target as HTMLSelectElement).value)}>
+          <option value="">choose…</option>
+          ${EXAMPLES.map((x) => html`<option value=${x.label}>${x.label}</option>`)}
+        </select></label
+      >
+    </div>
     <label for="body">Snapshot, program, {nodeList, podList}, kind: List or YAML manifests</label>
     <textarea
       id="body"
@@ -62,23 +102,27 @@ function Form({
     ></textarea>
     <div class="controls">
       <label
-        >Files (drop several, e.g. nodes.json and pods.json)
+        ><span>Files (drop several, e.g. nodes.json and pods.json)</span>
         <input type="file" multiple onChange=${(e: Event) => void read((e.target as HTMLInputElement).files)}
       /></label>
       <span class="files">${files.map((f) => f.name).join(', ')}</span>
     </div>
     <div class="controls">
       <label
-        >Route
-        <select value=${route} onChange=${(e: Event) => setRoute((e.target as HTMLSelectElement).value)}>
+        ><span>Route</span>
+        <select
+          data-field="route"
+          value=${route}
+          onChange=${(e: Event) => setRoute((e.target as HTMLSelectElement).value)}
+        >
           ${ROUTES.map((r) => html`<option value=${r}>${r}</option>`)}
         </select></label
       >
       ${field('Time limit (ms)', html`<input type="number" min="1" value=${o.timeLimitMs} onInput=${set('timeLimitMs')} />`)}
       ${choice('Objective', o.objective, set('objective'), ['cost', 'balance', 'pack'])}
-      ${choice('Solver', o.solver, set('solver'), ['auto', 'highs', 'glpk', 'greedy'])}
+      ${choice('Solver', o.solver, set('solver'), ['auto', 'highs', 'glpk', 'jslp', 'greedy'])}
       <label
-        >Token
+        ><span>Token (when the service asks for one)</span>
         <input
           type="password"
           autocomplete="off"
@@ -231,7 +275,13 @@ function App(): VNode {
     if (phase.kind === 'running' && phase.id) void cancelJob(phase.id);
   };
   return html`<main>
-    <h1>optiplace</h1>
+    <header class="top">
+      <h1>optiplace</h1>
+      <p>The provably optimal placement beside the greedy's, node by node.</p>
+      <nav aria-label="documentation">
+        <a href="/docs">API reference</a> · <a href="/openapi.json">OpenAPI document</a>
+      </nav>
+    </header>
     <${Form}
       onRun=${(r: string, s: Source[], o: Record<string, string>) => void run(r, s, o)}
       busy=${phase.kind === 'running'}

@@ -26,7 +26,7 @@ export interface PlanView {
 const pct = (x: number | null | undefined): string =>
   x === null || x === undefined ? '–' : `${(100 * x).toFixed(2)}%`;
 const num = (x: unknown): string =>
-  typeof x === 'number' ? (Number.isInteger(x) ? String(x) : x.toPrecision(6)) : '–';
+  typeof x === 'number' ? (Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(6)))) : '–';
 
 /** The answer's header: status, objective, bound, gap, source, and the other plan's objective and how far above. */
 export function Header({
@@ -79,6 +79,8 @@ function byNode(assignments: Side['assignments']): Map<string, string[]> {
 const zoneOf = (l: Record<string, string>): string => l['topology.kubernetes.io/zone'] ?? '–';
 const groupOf = (l: Record<string, string>): string =>
   l['node.kubernetes.io/instance-type'] ?? l['node-group'] ?? l['pool'] ?? '–';
+/** The node's type and zone where its labels say them (nothing for an unlabelled node). */
+const placeOf = (l: Record<string, string>): string => [groupOf(l), zoneOf(l)].filter((x) => x !== '–').join(' · ');
 
 function Bars({ node, v }: { node: string; v: PlanView }): VNode {
   const resources = [
@@ -94,15 +96,15 @@ function Bars({ node, v }: { node: string; v: PlanView }): VNode {
             ${[v.plan, v.other].map((side) => {
               const u = side.utilization[node]?.[r] ?? 0;
               return html`<span class="bar ${side.label}" title="${side.label} ${r} ${pct(u)}">
-                <span
-                  class="fill"
-                  data-node=${node}
-                  data-resource=${r}
-                  data-side=${side.label}
-                  data-util=${String(u)}
-                  style=${{ width: `${Math.min(100, 100 * u)}%` }}
-                ></span>
-              </span>`;
+                  <span
+                    class="fill"
+                    data-node=${node}
+                    data-resource=${r}
+                    data-side=${side.label}
+                    data-util=${String(u)}
+                    style=${{ width: `${Math.min(100, 100 * u)}%` }}
+                  ></span> </span
+                ><span class="val ${side.label}">${(100 * u).toFixed(0)}%</span>`;
             })}
           </div>`,
       )}
@@ -116,7 +118,7 @@ function Row({ node, v, on }: { node: string; v: PlanView; on: { plan: string[];
       >${c}</span
     >`;
   return html`<div class="row" data-node=${node} role="listitem">
-    <div class="node"><strong>${node}</strong> <small>${groupOf(labels)} · ${zoneOf(labels)}</small></div>
+    <div class="node"><strong>${node}</strong> <small>${placeOf(labels)}</small></div>
     <${Bars} node=${node} v=${v} />
     <div class="chips"><span class="side">${v.plan.label}</span>${on.plan.map(chip)}</div>
     <div class="chips other">

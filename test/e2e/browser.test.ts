@@ -56,7 +56,7 @@ export async function open(browser: Browser, url: string): Promise<Session> {
 
 export async function solve(s: Session, body: unknown, route = 'plan', timeLimitMs = '10000'): Promise<void> {
   await s.page.fill('#body', typeof body === 'string' ? body : JSON.stringify(body, null, 2));
-  await s.page.selectOption('select >> nth=0', route);
+  await s.page.selectOption('[data-field=route]', route);
   await s.page.fill('input[type=number]', timeLimitMs);
   await s.page.click('button[type=submit]');
 }
@@ -97,6 +97,46 @@ describe('The web page in headless Chromium', function () {
     await checkBars(s.page, a);
     const [lp] = await Promise.all([s.page.waitForEvent('download'), s.page.click('text=Model (LP)')]);
     assert.match(readFileSync((await lp.path())!, 'utf8'), /^(Minimize|Maximize)$/m);
+    clean(s);
+    await s.page.close();
+  });
+
+  it('loads each example with its route; the solver chosen (jslp) is the one the job asks for', async () => {
+    const s = await open(browser, server.url);
+    const value = (sel: string) => s.page.locator(sel).inputValue();
+    // Synchronised on the page's state: polled until it holds.
+    const until = async (holds: () => Promise<boolean>): Promise<void> => {
+      while (!(await holds())) await new Promise((r) => setTimeout(r, 20));
+    };
+    const examples = (
+      await s.page
+        .locator('[data-field=example] option')
+        .evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value))
+    ).filter(Boolean);
+    assert.equal(examples.length, 5);
+    for (const label of examples) {
+      await s.page.selectOption('[data-field=example]', label);
+      const route = label.split(':')[0]!;
+      await until(async () => (await value('[data-field=route]')) === route);
+      // One file goes into the text box; kubectl's nodes and pods stay two files, as if dropped.
+      if (label.includes('kubectl'))
+        await until(async () => (await s.page.locator('.files').textContent()) === 'nodes.json, pods.json');
+      else await until(async () => (await value('#body')).length > 50);
+    }
+    await s.page.selectOption('[data-field=example]', 'plan: a small snapshot');
+    await until(async () => (await value('#body')).includes('node-1'));
+    await s.page.selectOption('[data-field=option-solver]', 'jslp');
+    await s.page.click('button[type=submit]');
+    const job = await s.ended();
+    assert.equal(((job['answer'] as Json)['backends'] as Json[])[0]!['name'], 'jslp');
+    await s.page.waitForSelector('.row');
+    // Numbers on the bars; the rows box as tall as its 3 rows; the docs linked; unlabelled nodes say nothing.
+    const vals = await s.page.locator('.val').allTextContents();
+    assert.ok(vals.length > 0 && vals.every((v) => /^\d+%$/.test(v)), vals.join(' '));
+    const box = await s.page.locator('.rows').evaluate((e) => (e as unknown as { clientHeight: number }).clientHeight);
+    assert.ok(box <= 3 * 84 + 2, `rows box ${box}px`);
+    assert.equal(await s.page.getAttribute('a[href="/docs"]', 'href'), '/docs');
+    assert.deepEqual(await s.page.locator('.node small').allTextContents(), ['', '', '']);
     clean(s);
     await s.page.close();
   });
