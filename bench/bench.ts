@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --suite abcd,clusters,gap1-12,yagiura,yagiura-large,scale,vbp,k8s-perf,greedy-profile]
+ * npm run bench [-- --suite abcd,clusters,gap1-12,yagiura,yagiura-large,scale,scale-live,vbp,k8s-perf,greedy-profile]
  * [--time-limit-ms N]
  * [--solvers auto,glpk,highs] [--no-native] [--seed N] [--only REGEX] [--k8s-scale X] [--raw]
  *
@@ -15,6 +15,8 @@
  *   yagiura-large  the 18 Yagiura C/D/E instances with n = 900–1 600
  *   greedy-profile  solver "greedy" at 5 000 × 150 000, stage by stage in process and end to end through the
  *             service (bench/greedy-profile.ts)
+ *   scale-live  live clusters at 5 000 × 150 000: the containers the greedy puts on 50% or 100% of the nodes
+ *             running there (movable, or pinned), 2% of the nodes cordoned; 30 s each, with the answer's notes
  *   scale     generated clusters of 1 000 × 10 000, 2 000 × 40 000 and 5 000 × 150 000 (default cost, and pack at
  *             the largest) through the real service: greedy, 30 s and 60 s, peak RSS, /healthz; native HiGHS
  *             (highspy) on the same aggregate program side by side (bench/scale-suite.ts)
@@ -37,7 +39,7 @@ import { SolverPool } from '../solver/pool.js';
 import { solveModel } from '../solver/solve.js';
 import { clusterSnapshot } from './clusters.js';
 import { cbc, cpsat, glpsol, hasCommand, hasPython, scip, type NativeResult } from './native.js';
-import { scaleSuite, vbpSuite } from './scale-suite.js';
+import { scaleLiveSuite, scaleSuite, vbpSuite } from './scale-suite.js';
 import { k8sPerfSuite } from './k8s-perf-suite.js';
 import { greedyProfile } from './greedy-profile.js';
 
@@ -263,6 +265,10 @@ try {
         ...(only ? { only } : {}),
       });
       console.log(`\n### k8s-perf\n\n${table}\n`);
+      continue;
+    }
+    if (name === 'scale-live') {
+      console.log(`\n### scale-live\n\n${await scaleLiveSuite(seed)}\n`);
       continue;
     }
     if (name === 'scale' || name === 'vbp') {

@@ -7,6 +7,8 @@ import { programLp } from '../solver/lpformat.js';
 import { aggregate } from '../solver/scale/aggregate.js';
 import { scaleProgram } from '../solver/scale/program.js';
 import { hasHighspy, highspy } from './native.js';
+import { greedyPlan } from '../solver/greedy.js';
+import { rngFor } from './random.js';
 import { scaleSnapshot, SCALE_SIZES } from './scale.js';
 import { vbpInstances, vbpSnapshot } from './vbp.js';
 import { postJson, probeInThread, startServer, type RunningServer } from './server.js';
@@ -172,4 +174,57 @@ export async function vbpSuite(root: string, timeLimitMs: number): Promise<strin
     await server.stop();
   }
   return `${lines.join('\n')}\n\nproven optimal at the known optimum: ${proven}/${known.length}`;
+}
+
+/**
+ * A live cluster: the scale snapshot with the containers the greedy puts on a share of the nodes running there now
+ * (`current`; `pinned` when they must stay), and 2% of the nodes cordoned (their running containers stay, no new
+ * ones come).
+ */
+export function liveSnapshot(n: number, m: number, seed: number, share: number, pinned: boolean): object {
+  const base = scaleSnapshot(n, m, seed);
+  const v = validateSnapshot(JSON.parse(JSON.stringify(base)));
+  if (!v.ok) throw new Error('the scale snapshot does not validate');
+  const plan = greedyPlan(v.model);
+  const r = rngFor(seed + 7);
+  const running = new Set<number>();
+  const cordoned = new Set<number>();
+  for (let i = 0; i < n; i++) {
+    if (r() < share) running.add(i);
+    if (r() < 0.02) cordoned.add(i);
+  }
+  const nodes = base.nodes.map((node, i) => (cordoned.has(i) ? { ...node, unschedulable: true } : node));
+  const containers = base.containers.map((c, j) => {
+    const i = plan[j]!;
+    return i >= 0 && running.has(i) ? { ...c, current: base.nodes[i]!.name, ...(pinned ? { pinned: true } : {}) } : c;
+  });
+  return { nodes, containers };
+}
+
+/** `--suite scale-live`: live-cluster snapshots at 5 000 × 150 000, 30 s each, with their notes. */
+export async function scaleLiveSuite(seed: number): Promise<string> {
+  const head = ['snapshot', 'running on', 'stay', 'status', 'plan / bound (gap)', 'ms', 'greedy', 'notes'];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  for (const [share, pinned] of [
+    [0.5, false],
+    [1, false],
+    [1, true],
+  ] as const) {
+    const body = { ...liveSnapshot(5000, 150_000, seed, share, pinned), options: { timeLimitMs: 30_000 } };
+    const server = await startServer();
+    try {
+      const r = await postJson(`${server.url}/v1/plan`, JSON.stringify(body));
+      const j = r.json as Record<string, unknown>;
+      const greedy = (j['greedy'] as { objective: number | null } | undefined)?.objective ?? null;
+      const notes = ((j['notes'] ?? []) as string[]).join('; ').replaceAll('|', '/');
+      lines.push(
+        `| 5000×150000 seed ${seed} | ${(100 * share).toFixed(0)}% of nodes | ${pinned ? 'pinned' : 'may move'} | ` +
+          `${String(j['status'])} | ${fmt(j['objective'] as number | null)} / ${fmt(j['bound'] as number | null)} ` +
+          `(${pct(j['gap'] as number | null)}) | ${r.ms} | ${fmt(greedy)} | ${notes} |`,
+      );
+    } finally {
+      await server.stop();
+    }
+  }
+  return lines.join('\n');
 }

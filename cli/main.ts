@@ -38,7 +38,17 @@ async function solve(command: Command, input: Record<string, unknown>): Promise<
     prepare: async (req) => prepare(req),
     ...(line ? { onProgress: (q) => line.report(q) } : {}),
   });
-  const shown: Planner = line ? showingProgress(p, line) : p;
+  // The solve waits for both threads (they load while the input is read), so that the portfolio races both as
+  // the service's does, not the lead alone because its partner was still loading; a thread that fails to load
+  // waits no more.
+  const loaded: Planner = {
+    ...p,
+    solve: async (built, deadline) => {
+      while (pool.health().booting && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      return p.solve(built, deadline);
+    },
+  };
+  const shown: Planner = line ? showingProgress(loaded, line) : loaded;
   try {
     const result = await run(shown, {
       route: command.route,
