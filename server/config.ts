@@ -60,6 +60,9 @@ const EnvSchema = z.object({
 /** The names of the environment variables above (what a deployment may set). */
 export const ENV_NAMES: readonly string[] = Object.keys(EnvSchema.shape);
 
+/** Each setting's default where it has a fixed one (docs/operations.md's table states them; a test holds it). */
+export const envDefaults = (): Record<string, unknown> => EnvSchema.parse({});
+
 export interface ServerConfig {
   readonly port: number;
   readonly maxBodyBytes: number;

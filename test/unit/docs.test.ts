@@ -6,6 +6,8 @@ import { engineFor, NEEDS, TIME, type Job } from '../../solver/strategy.js';
 import { validateKube } from '../../models/validate.js';
 import { outcomeJson } from '../../planning/answer.js';
 import { solveModel } from '../../solver/solve.js';
+import { availableParallelism, totalmem } from 'node:os';
+import { ENV_NAMES, envDefaults, loadConfig } from '../../server/config.js';
 import { ROOT } from '../helpers.js';
 import { sharedPool } from '../setup.js';
 
@@ -108,5 +110,46 @@ describe('docs/kubernetes.md is the code', function () {
     const paths = [...KUBE_DOC.matchAll(/`((?:models|solver|planning|bench|test|fixtures|docs)\/[\w./-]+)`/g)];
     assert.ok(paths.length > 5, `${paths.length} paths`);
     for (const [, p] of paths) assert.ok(existsSync(join(ROOT, p!.replace(/\/$/, ''))), p);
+  });
+});
+
+describe("docs/operations.md's settings are the code's", () => {
+  const OPS = readFileSync(join(ROOT, 'docs', 'operations.md'), 'utf8');
+  const rows = [...OPS.matchAll(/^\| `([A-Z_]+)` \| ([^|]+) \|/gm)].map((m) => [m[1]!, m[2]!.trim()] as const);
+
+  it('has a row for every setting, and no other', () => {
+    assert.deepEqual(rows.map(([name]) => name).sort(), [...ENV_NAMES].sort());
+  });
+
+  /** Defaults computed from the machine or from another setting: the rule the table states, held where it can be. */
+  const computed: Record<string, (stated: string) => void> = {
+    SOLVER_THREADS: (stated) => {
+      assert.equal(stated, "the machine's available parallelism");
+      assert.equal(loadConfig({}).threads, availableParallelism());
+    },
+    INPUT_THREADS: (stated) => {
+      assert.equal(stated, '1 (2 from 4 cores)');
+      assert.equal(loadConfig({}).inputThreads, availableParallelism() >= 4 ? 2 : 1);
+    },
+    MEMORY_LIMIT_MB: (stated) => {
+      assert.equal(stated, "¾ of the machine's memory, at most 16 384");
+      const mb = Math.min(16_384, Math.floor((0.75 * totalmem()) / 2 ** 20));
+      assert.equal(loadConfig({}).memory.limitBytes, mb * 2 ** 20);
+    },
+    SOLVER_QUEUE_PER_CLIENT: (stated) => assert.equal(stated, 'a quarter of `SOLVER_QUEUE`'),
+    SOLVER_MEMORY_BUDGET_MB: (stated) => assert.equal(stated, 'from `MEMORY_LIMIT_MB`, at most 1 792'),
+  };
+
+  it('states each default as the code has it', () => {
+    const defaults = envDefaults();
+    for (const [name, stated] of rows) {
+      const value = defaults[name];
+      // A number as the table writes it ("67 108 864 (64 MiB)"), a word in backticks, or – for none.
+      const number = /^\d[\d ]*/.exec(stated)?.[0]?.replaceAll(' ', '');
+      if (computed[name]) computed[name](stated);
+      else if (value === undefined) assert.equal(stated, '–', name);
+      else if (typeof value === 'number') assert.equal(Number(number), value, name);
+      else assert.equal(stated, `\`${String(value)}\``, name);
+    }
   });
 });
