@@ -153,3 +153,16 @@ describe("docs/operations.md's settings are the code's", () => {
     }
   });
 });
+
+describe("docs/operations.md's metrics are the code's", () => {
+  it('lists every metric server/metrics.ts registers, with its type, and no other', () => {
+    const ops = readFileSync(join(ROOT, 'docs', 'operations.md'), 'utf8');
+    const source = readFileSync(join(ROOT, 'server', 'metrics.ts'), 'utf8');
+    const documented = [...ops.matchAll(/^\| `(optiplace_\w+)` \| (\w+) \|/gm)].map((m) => `${m[1]} ${m[2]}`);
+    const registered = [
+      ...source.matchAll(/new (Counter|Gauge|Histogram)(?:<[^>]*>)?\(\{\s*name: '(optiplace_\w+)'/g),
+    ].map((m) => `${m[2]} ${m[1]!.toLowerCase()}`);
+    assert.ok(registered.length >= 10, `${registered.length} metrics found in the source`);
+    assert.deepEqual(documented.sort(), registered.sort());
+  });
+});
