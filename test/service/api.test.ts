@@ -284,15 +284,21 @@ describe('HTTP API', function () {
       solveDone = true;
       return { ...r, ms: Date.now() - started };
     });
-    await new Promise((r) => setTimeout(r, 500));
-    const health = await fetch(`${url}/healthz`);
-    assert.equal(health.status, 200);
-    const healthDoneFirst = !solveDone;
+    // Synchronised on the state, not a sleep: /healthz is asked until it shows the solve on a thread; that it
+    // answers while the solve runs is the responsiveness this checks.
+    let busy = false;
+    while (!busy && !solveDone) {
+      const health = await fetch(`${url}/healthz`);
+      assert.equal(health.status, 200);
+      busy = ((await health.json()) as { workers: { busy: number } }).workers.busy > 0;
+    }
     const { status, json, ms } = await solving;
-    assert.ok(healthDoneFirst, '/healthz waited for the solve');
+    assert.ok(busy, '/healthz answered only after the solve');
     assert.equal(status, 200);
     assert.ok(json['status'] === 'feasible' || json['status'] === 'optimal', String(json['status']));
-    assert.ok(typeof json['bound'] === 'number' && typeof json['gap'] === 'number');
+    // A bound proven within the 2 s comes with its gap; on a busy machine there may be none yet (null, both).
+    assert.equal(typeof json['bound'], typeof json['gap']);
+    assert.ok(json['bound'] === null || typeof json['bound'] === 'number');
     // The documented promise: the answer comes back within the limit + 500 ms.
     assert.ok(ms <= 2500, `answered after ${ms} ms`);
     assert.equal((json['assignment'] as unknown[]).length, 1600);

@@ -244,11 +244,15 @@ describe('the service under bursts, hostile input, disconnects and shutdown', fu
         }),
       );
       const solving = postJson(`${draining.url}/v1/solve`, big);
-      await new Promise((r) => setTimeout(r, 1000));
+      // Synchronised on states, not sleeps: the solve holds a thread before the signal, and /readyz is asked until
+      // it answers otherwise than 200 (the signal's delivery takes what it takes on a busy machine).
+      const busy = async (): Promise<number> =>
+        ((await (await fetch(`${draining.url}/healthz`)).json()) as { workers: { busy: number } }).workers.busy;
+      while ((await busy()) === 0) await new Promise((r) => setTimeout(r, 20));
       const signalled = Date.now();
       draining.process.kill('SIGTERM');
-      await new Promise((r) => setTimeout(r, 100));
-      const ready = await fetch(`${draining.url}/readyz`);
+      let ready = await fetch(`${draining.url}/readyz`);
+      while (ready.status === 200) ready = await fetch(`${draining.url}/readyz`);
       assert.equal(ready.status, 503);
       assert.equal(((await ready.json()) as { status: string }).status, 'draining');
       const refused = await postJson(
