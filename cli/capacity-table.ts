@@ -1,4 +1,5 @@
 import type { CapacityAnswer } from '../planning/schemas.js';
+import { pct, plain } from './table.js';
 
 /**
  * A capacity answer as a report for people (`placement capacity -o table`): the question's summary line, its
@@ -7,13 +8,8 @@ import type { CapacityAnswer } from '../planning/schemas.js';
  */
 
 const num = (x: number | null | undefined): string =>
-  x === null || x === undefined || !Number.isFinite(x)
-    ? '–'
-    : Number.isInteger(x)
-      ? String(x)
-      : String(Number(x.toPrecision(6)));
+  x === null || x === undefined || !Number.isFinite(x) ? '–' : plain(x);
 const yes = (b: boolean): string => (b ? 'yes' : 'no');
-const percent = (x: number | null): string => (x === null ? '–' : `${(100 * x).toFixed(2)}%`);
 
 /** Rows of cells as left-aligned columns, two spaces apart; the first row is the header. */
 function columns(rows: readonly (readonly string[])[]): string[] {
@@ -65,7 +61,7 @@ function questionLines(a: CapacityAnswer): string[] {
     }
     case 'buy':
       return [
-        `buy  ${a.status}   price ${num(a.price)}   bound ${num(a.bound)}   gap ${percent(a.gap)}`,
+        `buy  ${a.status}   price ${num(a.price)}   bound ${num(a.bound)}   gap ${pct(a.gap)}`,
         '',
         ...columns([['node type', 'to buy'], ...Object.entries(a.buy ?? {}).map(([t, n]) => [t, String(n)])]),
         ...(a.nodes && a.nodes.length > 0 ? [`new nodes  ${a.nodes.join(', ')}`] : []),

@@ -18,10 +18,10 @@ function bar(fraction: number): string {
 
 const num = (x: number | null | undefined): string =>
   x === null || x === undefined || !Number.isFinite(x) ? '–' : Number.isInteger(x) ? String(x) : x.toPrecision(6);
-const pct = (x: number | null): string => (x === null ? '–' : `${(100 * x).toFixed(2)}%`);
+export const pct = (x: number | null): string => (x === null ? '–' : `${(100 * x).toFixed(2)}%`);
 
 /** A number to at most 6 significant digits, without trailing zeros. */
-const plain = (x: number): string => (Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(6))));
+export const plain = (x: number): string => (Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(6))));
 
 /**
  * Kubernetes resources counted in bytes: memory, ephemeral-storage, storage and hugepages-<size> (with or

@@ -264,8 +264,8 @@ function tagged(all: Json): Json {
   return all;
 }
 
-/** `/v1/jobs/{id}` matches `/v1/jobs/42`. */
-function templateMatches(template: string, path: string): boolean {
+/** `/v1/jobs/{id}` matches `/v1/jobs/42` (a template's `{name}` is one non-empty segment). */
+export function templateMatches(template: string, path: string): boolean {
   const t = template.split('/');
   const p = path.split('/');
   return t.length === p.length && t.every((part, k) => (part.startsWith('{') ? p[k] !== '' : part === p[k]));

@@ -32,21 +32,20 @@ export function webPage(app: express.Express): void {
     serveFrom(modules('yaml', 'browser', 'dist'), (req.params as { path: string[] }).path.join('/'), res, next),
   );
   // The examples the page loads (examples/*.json, as the docs use them).
-  app.get('/examples/:file', (req, res, next) => {
-    const file = req.params.file;
-    if (!/^[\w-]+\.json$/.test(file)) {
-      next();
-      return;
-    }
-    res.sendFile(join(ROOT, 'examples', file), (err) => {
-      if (err && !res.headersSent) next();
-    });
-  });
+  app.get('/examples/:file', (req, res, next) =>
+    serveFrom(join(ROOT, 'examples'), req.params.file, res, next, /^[\w-]+\.json$/),
+  );
 }
 
-/** A .js file under `dir` (no `..`, nothing else), or the catalogue's 404. */
-function serveFrom(dir: string, rel: string, res: express.Response, next: express.NextFunction): void {
-  if (!/^[\w./-]+\.js$/.test(rel) || rel.split('/').includes('..')) {
+/** A file under `dir` whose path matches `allowed` (by default a .js file; no `..`), or the catalogue's 404. */
+function serveFrom(
+  dir: string,
+  rel: string,
+  res: express.Response,
+  next: express.NextFunction,
+  allowed = /^[\w./-]+\.js$/,
+): void {
+  if (!allowed.test(rel) || rel.split('/').includes('..')) {
     next();
     return;
   }

@@ -552,21 +552,8 @@ function greedyAtScale(model: AssignmentModel, ctx: SolveContext, started: numbe
   if (!checked || checked.assignment !== ctx.greedy || !checked.verification.valid) return undefined;
   if (!checked.verification.complete || scalePathWithoutAggregate(model) !== true) return undefined;
   ctx.onProgress?.({ objective: checked.verification.objective, placesAll: true });
-  const timings = { totalMs: Date.now() - started, timedOut: false, queuedMs: 0, firstPlanAt: started };
-  return {
-    status: 'feasible',
-    objective: checked.verification.objective,
-    bound: null,
-    gap: null,
-    source: 'greedy',
-    plan: checked,
-    greedy: checked,
-    notes: tinyCoefficientNotes(model),
-    backends: [{ name: 'greedy', status: 'feasible', solverMs: 0 }],
-    program: null,
-    reasons: [],
-    timings,
-  };
+  const outcome = finishWithout(model, ctx, tinyCoefficientNotes(model), started, false, 0);
+  return { ...outcome, backends: [{ name: 'greedy', status: 'feasible', solverMs: 0 }] };
 }
 
 /** The answer when no solver thread was free in time: the greedy plan (feasible if complete). */

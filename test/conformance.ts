@@ -1,5 +1,5 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import { openApiDocument } from '../server/openapi.js';
+import { openApiDocument, templateMatches } from '../server/openapi.js';
 
 /**
  * Every answer the test suite receives by fetch is checked against the OpenAPI document's response
@@ -42,13 +42,6 @@ function documented(method: string, path: string, status: number, type: string):
   if (!content) throw new Error(`${method} ${path} ${status} answered ${media}, which the document does not list`);
   const schema = JSON.parse(JSON.stringify(content.schema).replaceAll('"#/components/', '"openapi#/components/'));
   return { schema: schema as Json, key: `${method} ${path} ${status} ${media}` };
-}
-
-/** `/docs/assets/{file}` matches `/docs/assets/x.css`. */
-function templateMatches(template: string, path: string): boolean {
-  const t = template.split('/');
-  const p = path.split('/');
-  return t.length === p.length && t.every((part, k) => (part.startsWith('{') && p[k] !== '') || part === p[k]);
 }
 
 /** Whether a body conforms to the documented response (a message when it does not). */
