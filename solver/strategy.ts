@@ -78,6 +78,8 @@ export const TIME = {
   stopGraceMs: 100,
   /** Column generation for the Dantzig–Wolfe bound, of the search time. */
   columnGeneration: { share: 0.15, maxMs: 3000 },
+  /** The capacity prices (search/prices.ts) where column generation gives no multipliers, of the search time. */
+  prices: { share: 0.05, maxMs: 2000 },
   /** The ejection chains, of the search time: before LNS, and before the node-subset search (which needs more). */
   chains: { share: 0.5, beforeSubsets: 0.3 },
   /** Each LNS sub-program at most. */

@@ -7,7 +7,8 @@ import { chainSearch, chainsApply } from './search/chains.js';
 import { lns } from './search/lns.js';
 import { searchesApply } from './search/options.js';
 import { columnGeneration } from './search/colgen.js';
-import { subsetSearch } from './search/subsets.js';
+import { subsetSearch, subsetSearchApplies } from './search/subsets.js';
+import { pricedStart } from './search/prices.js';
 import { findConflict } from './conflict.js';
 import { lagrangianBound, assignmentBound, roundBound, tighterBound } from './bounds.js';
 import { verifyPlan, type Verification } from './verify.js';
@@ -402,9 +403,10 @@ function dantzigWolfe(run: SolveRun, start: Int32Array, end: number): ReturnType
 }
 
 /**
- * The searches from `start` until `end`: the ejection chains, then (where column generation converged,
- * its multipliers driving it) the exact node-subset search, else LNS. The plan the subset search proved
- * optimal, if it did; and the searches run, for the note.
+ * The searches from `start` until `end`: the ejection chains, then the exact node-subset search (driven by
+ * column generation's multipliers where it converged, else by the capacity prices of prices.ts), or LNS
+ * where neither applies. The plan the subset search proved optimal, if it did; and the searches run, for
+ * the note.
  */
 function searchFrom(
   run: SolveRun,
@@ -414,22 +416,33 @@ function searchFrom(
   poll: () => Int32Array | undefined,
 ): { proved?: Int32Array; searches: string[] } {
   const { model } = run;
-  const subsets = cg?.converged === true;
   const searches: string[] = [];
   const report =
     (source: PlanSource) =>
     (plan: Int32Array): void =>
       void run.offerPlan(plan, source);
+  const chains = chainsApply(model);
+  const subsets = cg?.converged === true || subsetSearchApplies(model);
+  const priced =
+    cg?.converged !== true && (chains || subsets)
+      ? pricedStart(model, start, Date.now() + Math.min(TIME.prices.maxMs, (end - Date.now()) * TIME.prices.share))
+      : undefined;
   let from = start;
-  if (chainsApply(model)) {
+  if (chains) {
     const share = subsets ? TIME.chains.beforeSubsets : TIME.chains.share;
     const chainEnd = Date.now() + Math.max(0, end - Date.now()) * share;
-    from = chainSearch(model, from, { deadline: chainEnd, poll, onImprove: report('chains') }) ?? from;
+    const found = chainSearch(model, priced?.chainStart ?? from, {
+      deadline: chainEnd,
+      poll,
+      onImprove: report('chains'),
+    });
+    from = bestOf(model, [found, from]) ?? from;
     searches.push('ejection-chain search');
   }
-  if (subsets && cg) {
-    searches.push('the Lagrangian node-subset search');
-    const found = subsetSearch(model, from, cg.multipliers, { deadline: end, poll, onImprove: report('subsets') });
+  const multipliers = cg?.converged === true ? cg.multipliers : subsets ? priced?.multipliers : undefined;
+  if (multipliers) {
+    searches.push(`the Lagrangian node-subset search${cg?.converged === true ? '' : ' (on capacity prices)'}`);
+    const found = subsetSearch(model, from, multipliers, { deadline: end, poll, onImprove: report('subsets') });
     return found?.optimal ? { proved: found.plan, searches } : { searches };
   }
   searches.push('large-neighbourhood search');

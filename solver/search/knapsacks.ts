@@ -35,13 +35,18 @@ function gcd(a: bigint, b: bigint): bigint {
   return a < 0n ? -a : a;
 }
 
-/** The model as one knapsack per node, or undefined where column generation does not apply. */
-export function knapsacksOf(model: AssignmentModel): Knapsacks | undefined {
+/**
+ * The model as one knapsack per node, or undefined where it is not one (several resources, a capacity above
+ * 1 000 000 units of the common divisor) or, with `whole`, where column generation's rounds over every node
+ * and container would be too slow (more than COLGEN_MAX_ITEMS containers or MAX_ROUND_WORK steps). The
+ * node-subset search solves knapsacks over a few nodes' containers at a time and takes any size.
+ */
+export function knapsacksOf(model: AssignmentModel, whole = true): Knapsacks | undefined {
   if (
     !searchesApply(model) ||
     model.resources.length !== 1 ||
     model.nodes.length < 2 ||
-    model.items.length > COLGEN_MAX_ITEMS
+    (whole && model.items.length > COLGEN_MAX_ITEMS)
   )
     return undefined;
   const r = model.resources[0]!;
@@ -59,7 +64,7 @@ export function knapsacksOf(model: AssignmentModel): Knapsacks | undefined {
     cap[i] = Number(c);
     work += cap[i]! * m;
   }
-  if (work > MAX_ROUND_WORK) return undefined;
+  if (whole && work > MAX_ROUND_WORK) return undefined;
   const dem = new Int32Array(n * m);
   for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) dem[i * m + j] = Number(demandUnits(r, i, j, m) / g);
   const d = data(model);

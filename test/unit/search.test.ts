@@ -166,8 +166,8 @@ describe('the portfolio proof by the node-subset search', () => {
 });
 
 describe('where the searches apply', () => {
-  it('only to plain cost models up to 1000 containers', async () => {
-    const { chainsApply } = await import('../../solver/search/chains.js');
+  it('chains: to plain cost models whose improvement graph holds at most CHAIN_MAX_ARCS arcs', async () => {
+    const { chainsApply, chainArcs, CHAIN_MAX_ARCS } = await import('../../solver/search/chains.js');
     const plain = twoByTwo();
     assert.equal(chainsApply(plain), true);
     const balanced = snapshot({
@@ -182,11 +182,59 @@ describe('where the searches apply', () => {
       options: { objective: { balance: 1 } },
     });
     assert.equal(chainsApply(balanced.model), false);
-    const big = program({
-      cost: [Array.from({ length: 1001 }, () => 1), Array.from({ length: 1001 }, () => 2)],
-      demand: { load: [Array.from({ length: 1001 }, () => 1), Array.from({ length: 1001 }, () => 1)] },
-      capacity: { load: [2000, 2000] },
-    });
-    assert.equal(chainsApply(big.model), false);
+    const wide = (n: number, m: number) =>
+      program({
+        cost: Array.from({ length: n }, (_, i) => Array.from({ length: m }, () => i + 1)),
+        demand: { load: Array.from({ length: n }, () => Array.from({ length: m }, () => 1)) },
+        capacity: { load: Array.from({ length: n }, () => m) },
+      }).model;
+    // Yagiura's largest (80 × 1600): 1600 containers × 40 candidate nodes × 20 containers a node.
+    assert.equal(chainArcs(wide(80, 1600)), 1_280_000);
+    assert.equal(chainsApply(wide(80, 1600)), true);
+    // 3000 containers on 2 nodes: 3000 × 2 × 1500 = 9 000 000 arcs.
+    assert.ok(chainArcs(wide(2, 3000)) > CHAIN_MAX_ARCS);
+    assert.equal(chainsApply(wide(2, 3000)), false);
+  });
+});
+
+describe('capacity prices (the searches of large plain cost models)', () => {
+  const known = parseKnownValues(readFileSync(fixturePath('gap', 'known-values.csv'), 'utf8'));
+
+  it('bound every OR-Library gap1–gap4 instance from below, every multiplier at least the cheapest cost of its container', async () => {
+    const { capacityPrices } = await import('../../solver/search/prices.js');
+    const { data } = await import('../../solver/heuristic.js');
+    for (const file of ['gap1.txt', 'gap2.txt', 'gap3.txt', 'gap4.txt']) {
+      parseGapFile(readFileSync(fixturePath('gap', file), 'utf8'), true).forEach((g, index) => {
+        const v = program(gapToProgram(g, 'min'));
+        const best = known.find((x) => x.file === file && x.index === index + 1 && x.sense === 'min')!.value;
+        const p = capacityPrices(data(v.model), best * 2, FAR());
+        assert.ok(p.value <= best + 1e-6, `${file} #${index + 1}: ${p.value} above the optimum ${best}`);
+        // Each container's multiplier is its cheapest reduced cost: at least its cheapest plain cost.
+        g.cost[0]!.forEach((_, j) => {
+          const cheapest = Math.min(...g.cost.map((row) => row[j]!));
+          assert.ok(p.multipliers[j]! >= cheapest - 1e-9);
+        });
+      });
+    }
+  });
+
+  it('on Yagiura e801600 (80×1600) price a plan that fits within 2% of the optimum, which the sparse chains keep improving', async () => {
+    const { capacityPrices, pricedPlan } = await import('../../solver/search/prices.js');
+    const { data } = await import('../../solver/heuristic.js');
+    const g = parseGapFile(readFileSync(fixturePath('gap', 'e801600'), 'utf8'), false)[0]!;
+    const v = program(gapToProgram(g, 'min'));
+    const optimum = known.find((x) => x.file === 'e801600' && x.sense === 'min')!.value;
+    const d = data(v.model);
+    const greedy = verifyPlan(v.model, greedyPlan(v.model), true).objective;
+    const p = capacityPrices(d, greedy, FAR());
+    assert.ok(p.value <= optimum && p.value > 0.999 * optimum, `the relaxation's value ${p.value}`);
+    const plan = pricedPlan(d, p.price)!;
+    const priced = verifyPlan(v.model, plan, true);
+    assert.ok(priced.valid, priced.violations.join('; '));
+    assert.ok(priced.objective < 1.02 * optimum, `priced plan ${priced.objective}`);
+    const better = chainSearch(v.model, plan, { deadline: FAR(), maxSteps: 100 });
+    assert.ok(better);
+    const after = verifyPlan(v.model, better, true);
+    assert.ok(after.valid && after.objective < priced.objective && after.objective >= optimum);
   });
 });
