@@ -180,7 +180,8 @@ function localSearch(d: Data, plan: Int32Array, deadline: number): void {
   }
 }
 
-function objective(d: Data, plan: Int32Array): number {
+/** A plan's objective in the minimisation sense (a container left out costs its penalty), capacity aside. */
+export function objective(d: Data, plan: Int32Array): number {
   let z = 0;
   for (let j = 0; j < d.m; j++) z += plan[j]! < 0 ? (d.penalty?.[j] ?? Infinity) : d.cost[plan[j]! * d.m + j]!;
   return z;

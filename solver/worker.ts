@@ -421,10 +421,11 @@ function searchFrom(
     (source: PlanSource) =>
     (plan: Int32Array): void =>
       void run.offerPlan(plan, source);
+  const converged = cg?.converged === true;
   const chains = chainsApply(model);
-  const subsets = cg?.converged === true || subsetSearchApplies(model);
+  const subsets = converged || subsetSearchApplies(model);
   const priced =
-    cg?.converged !== true && (chains || subsets)
+    !converged && (chains || subsets)
       ? pricedStart(model, start, Date.now() + Math.min(TIME.prices.maxMs, (end - Date.now()) * TIME.prices.share))
       : undefined;
   let from = start;
@@ -439,9 +440,9 @@ function searchFrom(
     from = bestOf(model, [found, from]) ?? from;
     searches.push('ejection-chain search');
   }
-  const multipliers = cg?.converged === true ? cg.multipliers : subsets ? priced?.multipliers : undefined;
+  const multipliers = converged ? cg!.multipliers : subsets ? priced?.multipliers : undefined;
   if (multipliers) {
-    searches.push(`the Lagrangian node-subset search${cg?.converged === true ? '' : ' (on capacity prices)'}`);
+    searches.push(`the Lagrangian node-subset search${converged ? '' : ' (on capacity prices)'}`);
     const found = subsetSearch(model, from, multipliers, { deadline: end, poll, onImprove: report('subsets') });
     return found?.optimal ? { proved: found.plan, searches } : { searches };
   }

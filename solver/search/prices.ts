@@ -1,5 +1,5 @@
 import type { AssignmentModel } from '../../models/model.js';
-import { data, type Data } from '../heuristic.js';
+import { data, objective, type Data } from '../heuristic.js';
 
 /**
  * Prices of capacity from the Lagrangian relaxation of the capacity rows, item by item: with λ_ik ≥ 0 per
@@ -29,18 +29,25 @@ const ITERATIONS = 1000;
 /** Steps without a better value before the step length halves. */
 const PATIENCE = 20;
 
+/** c_ij + Σ_k λ_ik a_ijk, or Infinity where a rule forbids the pair. */
+function reducedCost(d: Data, price: Float64Array, i: number, j: number): number {
+  const { n, m, K, cost, dem, blocked } = d;
+  if (blocked && blocked[i * m + j] !== 0) return Infinity;
+  let r = cost[i * m + j]!;
+  for (let k = 0; k < K; k++) r += price[k * n + i]! * dem[k * n * m + i * m + j]!;
+  return r;
+}
+
 /** Each container's cheapest allowed reduced cost and its node (-1: none allowed); returns the relaxation's value. */
 function relax(d: Data, price: Float64Array, best: Float64Array, choice: Int32Array): number {
-  const { n, m, K, cost, dem, cap, blocked } = d;
+  const { n, m, K, cap } = d;
   let value = 0;
   for (let x = 0; x < K * n; x++) value -= price[x]! * cap[x]!;
   for (let j = 0; j < m; j++) {
     let v = Infinity;
     let at = -1;
     for (let i = 0; i < n; i++) {
-      if (blocked && blocked[i * m + j] !== 0) continue;
-      let r = cost[i * m + j]!;
-      for (let k = 0; k < K; k++) r += price[k * n + i]! * dem[k * n * m + i * m + j]!;
+      const r = reducedCost(d, price, i, j);
       if (r < v) [v, at] = [r, i];
     }
     best[j] = v;
@@ -92,15 +99,14 @@ export function capacityPrices(d: Data, upper: number, deadline: number): Capaci
  * least. Null when a container has no allowed node.
  */
 export function pricedPlan(d: Data, price: Float64Array): Int32Array | null {
-  const { n, m, K, cost, dem, cap, blocked } = d;
+  const { n, m, K, dem, cap } = d;
   const reduced = new Float64Array(n * m);
   const regret = new Float64Array(m);
   for (let j = 0; j < m; j++) {
     let r1 = Infinity;
     let r2 = Infinity;
     for (let i = 0; i < n; i++) {
-      let r = blocked && blocked[i * m + j] !== 0 ? Infinity : cost[i * m + j]!;
-      for (let k = 0; k < K && r < Infinity; k++) r += price[k * n + i]! * dem[k * n * m + i * m + j]!;
+      const r = reducedCost(d, price, i, j);
       reduced[i * m + j] = r;
       if (r < r1) [r2, r1] = [r1, r];
       else if (r < r2) r2 = r;
@@ -131,13 +137,6 @@ export function pricedPlan(d: Data, price: Float64Array): Int32Array | null {
   return plan;
 }
 
-/** The cost of a complete plan in the minimisation sense, capacity aside. */
-function costOf(d: Data, plan: Int32Array): number {
-  let c = 0;
-  for (let j = 0; j < d.m; j++) c += d.cost[plan[j]! * d.m + j]!;
-  return c;
-}
-
 /**
  * For the searches from `start` (a complete plan that fits): the plan the ejection chains start from (the priced
  * plan where it costs less than `start`, fitting or not: the chains repair what it overloads) and the multipliers
@@ -149,8 +148,8 @@ export function pricedStart(
   deadline: number,
 ): { readonly chainStart: Int32Array; readonly multipliers: Float64Array } {
   const d = data(model);
-  const upper = costOf(d, start);
+  const upper = objective(d, start);
   const { price, multipliers } = capacityPrices(d, upper, deadline);
   const plan = pricedPlan(d, price);
-  return { chainStart: plan && costOf(d, plan) < upper ? plan : start, multipliers };
+  return { chainStart: plan && objective(d, plan) < upper ? plan : start, multipliers };
 }
