@@ -16,7 +16,7 @@ import { searchesApply, seededRandom, type SearchOptions } from './options.js';
  * rotation whose every prefix gains), as in the very large-scale neighbourhood search of Ahuja, Orlin,
  * Pallottino, Scaparra and Scutellà (Management Science 50(6), 2004).
  * The graph is sparse: a container may move only to its CANDIDATES cheapest allowed nodes, which keeps a
- * step near 20 ms on Yagiura's 80 × 1600 instances (2.56 million arcs dense).
+ * step near 30 ms on Yagiura's 80 × 1600 instances (2.56 million arcs dense).
  *
  * Capacity may be exceeded at a price per node and resource (strategic oscillation, as in Yagiura,
  * Ibaraki and Glover's ejection chain approach, INFORMS J. Computing 16(2), 2004): at each penalised local
@@ -61,7 +61,7 @@ const NOISE = 0.1;
 const CANDIDATES = 40;
 /**
  * The improvement graph's size at most (containers × candidate nodes × containers per node): a step costs about
- * 20 ms at 1 280 000 arcs (80 × 1600), and larger models are left to the other searches.
+ * 30 ms at 1 280 000 arcs (80 × 1600), and larger models are left to the other searches.
  */
 export const CHAIN_MAX_ARCS = 4_000_000;
 
