@@ -18,6 +18,8 @@ export type PreferSpreadRule = Extract<GroupRule, { kind: 'preferSpread' }>;
 
 export interface PreferSpreadScale extends ScaleRuleBase {
   readonly kind: 'preferSpread';
+  /** The classes of the counted containers (those the selector matches). */
+  readonly items: readonly number[];
   readonly maxSkew: number;
   readonly weight: number;
   readonly topology: Topology;
@@ -131,8 +133,8 @@ function rows(rule: PreferSpreadRule, b: ProgramRows, g: number): void {
  */
 function scaleRows(rule: PreferSpreadScale, b: AggregateRows, r: number): void {
   if (b.preferenceWeight === 0) return;
-  const cs = new Set(rule.classes);
-  const size = rule.classes.reduce((t, c) => t + b.agg.classes[c]!.items.length, 0);
+  const cs = new Set(rule.items);
+  const size = rule.items.reduce((t, c) => t + b.agg.classes[c]!.items.length, 0);
   const low = b.variable(0, size);
   const cost = b.preferenceWeight * rule.weight;
   for (const { name, groups, nodes } of topologyParts(rule.topology, b.agg)) {
@@ -181,6 +183,7 @@ export const preferSpread: RuleKind<PreferSpreadRule, PreferSpreadScale> = {
     of: (rule, ctx) => ({
       kind: 'preferSpread',
       classes: ctx.classesOf([...rule.items, ...rule.owners]),
+      items: ctx.classesOf(rule.items),
       maxSkew: rule.maxSkew,
       weight: rule.weight,
       topology: ctx.topologyOf(rule.domains),

@@ -34,8 +34,10 @@ export interface SpreadScale extends ScaleRuleBase {
   readonly maxSkew: number;
   readonly topology: Topology;
   readonly minDomains: number;
-  /** The classes of the owners, and the counted containers running on each node that stay. */
+  /** The classes of the owners, of the counted containers (those the selector matches), and the counted ones
+   * running on each node that stay. */
   readonly owners: readonly number[];
+  readonly items: readonly number[];
   readonly fixed: ReadonlyMap<number, number>;
 }
 
@@ -223,7 +225,7 @@ function repairCounts(rule: SpreadScale, agg: AggregateView, counts: Int32Array)
   const cs = new Set(rule.owners);
   const zones = rule.topology.zones;
   const inZone = (d: number): number[] =>
-    zones[d]!.flatMap((g) => rule.classes.map((c) => agg.pairAt(g, c))).filter((v) => v >= 0);
+    zones[d]!.flatMap((g) => rule.items.map((c) => agg.pairAt(g, c))).filter((v) => v >= 0);
   const pairsOf = zones.map((_, d) => inZone(d));
   for (let moves = 0; moves < 10_000; moves++) {
     const totals = pairsOf.map((vs) => vs.reduce((t, v) => t + counts[v]!, 0));
@@ -241,7 +243,7 @@ function repairCounts(rule: SpreadScale, agg: AggregateView, counts: Int32Array)
 
 /** t, the smallest zone count (0 below minDomains): t ≤ count_D, and count_D ≤ t + maxSkew where owners may go. */
 function spreadScaleRows(rule: SpreadScale, b: AggregateRows, r: number): void {
-  const cs = new Set(rule.classes);
+  const cs = new Set(rule.items);
   const owners = new Set(rule.owners);
   const zones = rule.topology.zones;
   const size = [...cs].reduce((n, c) => n + b.agg.classes[c]!.items.length, 0);
@@ -284,9 +286,10 @@ export const spread: RuleKind<SpreadRule, SpreadScale> = {
       if (rule.outside)
         return { outOfReach: `topology spread with nodes its inclusion policies leave out (${rule.name})` };
       const classes = ctx.classesOf([...rule.items, ...rule.owners]);
-      const owners = ctx.classesOf(rule.owners);
+      const [owners, items] = [ctx.classesOf(rule.owners), ctx.classesOf(rule.items)];
       const fixed = fixedPerNode(ctx.model, rule.items);
-      return { kind: 'spread', classes, owners, maxSkew: rule.maxSkew, topology, minDomains: rule.minDomains, fixed };
+      const { maxSkew, minDomains } = rule;
+      return { kind: 'spread', classes, owners, items, maxSkew, topology, minDomains, fixed };
     },
     rows: spreadScaleRows,
     inPatterns: true,
