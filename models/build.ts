@@ -522,12 +522,15 @@ function moveCosts(s: Snapshot, current: Int32Array): CostTable['moves'] | undef
   const defaultMove = s.options?.moveCost ?? 1;
   let any = false;
   const cost = sharedFloat64(s.containers.length);
+  // A pinned container never moves: no node is its `from`, so it does not tell nodes apart (solver/scale groups).
+  const from = sharedInt32(s.containers.length).fill(-1);
   s.containers.forEach((c, j) => {
     if (current[j]! < 0 || c.pinned) return;
     cost[j] = c.moveCost ?? defaultMove;
+    from[j] = current[j]!;
     any = true;
   });
-  return any ? { from: current, cost } : undefined;
+  return any ? { from, cost } : undefined;
 }
 
 /**

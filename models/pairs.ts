@@ -296,23 +296,34 @@ export function costRowKeys(t: CostTable, n: number, m: number): string[] {
 
 /** A key per container equal for exactly the containers blocked on the same nodes for the same reasons. */
 export function blockColumnKeys(t: BlockTable): string[] {
-  const sig = columnSignatures(t);
-  return Array.from(t.colKey, (c, j) => {
+  const sig = blockColumnSignatures(t);
+  return Array.from(t.colKey, (_, j) => {
     const pin = t.pinnedTo?.[j] ?? -1;
-    return pin >= 0 ? `pin${pin}:${sig[c]}` : String(sig[c]);
+    return pin >= 0 ? `pin${pin}:${sig[j]}` : String(sig[j]);
   });
 }
 
-/** A key per node equal for exactly the nodes that block the same containers for the same reasons. */
-export function blockRowKeys(t: BlockTable): string[] {
+/** Per container, a key equal for exactly the containers blocked alike, leaving aside where a pinned one is pinned. */
+export function blockColumnSignatures(t: BlockTable): Int32Array {
+  const sig = columnSignatures(t);
+  return Int32Array.from(t.colKey, (c) => sig[c]!);
+}
+
+/**
+ * A key per node equal for exactly the nodes that block the same containers for the same reasons. `pinnedShape`:
+ * the containers pinned to a node count by that key (their shape) rather than by who they are.
+ */
+export function blockRowKeys(t: BlockTable, pinnedShape?: (j: number) => string): string[] {
   const sig = rowSignatures(t);
-  const pinnedHere = new Map<number, number[]>();
+  const pinnedHere = new Map<number, string[]>();
   t.pinnedTo?.forEach((i, j) => {
-    if (i >= 0) pinnedHere.set(i, [...(pinnedHere.get(i) ?? []), j]);
+    if (i >= 0) pinnedHere.set(i, [...(pinnedHere.get(i) ?? []), pinnedShape ? pinnedShape(j) : String(j)]);
   });
-  return Array.from(t.rowKey, (r, i) =>
-    pinnedHere.has(i) ? `${sig[r]}pin${pinnedHere.get(i)!.join(';')}` : String(sig[r]),
-  );
+  return Array.from(t.rowKey, (r, i) => {
+    const here = pinnedHere.get(i);
+    if (!here) return String(sig[r]);
+    return `${sig[r]}pin${(pinnedShape ? here.sort() : here).join(';')}`;
+  });
 }
 
 /** c_ij × factor at i * m + j: a dense copy, for the searches that work on small models only. */

@@ -19,6 +19,8 @@ export interface ApartScale extends ScaleRuleBase {
   /** The running containers of each side that stay, per node. */
   readonly fixedA: ReadonlyMap<number, number>;
   readonly fixedB: ReadonlyMap<number, number>;
+  /** The running containers stay in every plan (none may be left out). */
+  readonly stay: boolean;
 }
 
 const apartRule = (name: string, a: number[], b: number[], domains: Domains): ApartRule => ({
@@ -94,7 +96,8 @@ export const apart: RuleKind<ApartRule, ApartScale> = {
     of: (rule, ctx) => {
       const [a, b] = [ctx.classesOf(rule.a), ctx.classesOf(rule.b)];
       const fixed = { fixedA: fixedPerNode(ctx.model, rule.a), fixedB: fixedPerNode(ctx.model, rule.b) };
-      return { kind: 'apart', classes: [...a, ...b], a, b, topology: ctx.topologyOf(rule.domains), ...fixed };
+      const topology = ctx.topologyOf(rule.domains);
+      return { kind: 'apart', classes: [...a, ...b], a, b, topology, ...fixed, stay: !ctx.penalties };
     },
     rows: apartScaleRows,
     inPatterns: true,
@@ -163,6 +166,12 @@ function apartScaleRows(rule: ApartScale, b: AggregateRows, r: number): void {
   const fixedIn = (f: ReadonlyMap<number, number>, z: readonly number[]): number =>
     z.reduce((t, g) => t + b.agg.groups[g]!.nodes.reduce((u, i) => u + (f.get(i) ?? 0), 0), 0);
   const pending = (cs: ReadonlySet<number>): Set<number> => new Set([...cs].filter((c) => !b.agg.classes[c]!.pinned));
+  // A group of single-node domains whose every node runs a container of one side that stays: none of the other's.
+  for (const g of rule.stay ? rule.topology.solo : []) {
+    const nodes = b.agg.groups[g]!.nodes;
+    if (nodes.every((i) => rule.fixedB.has(i))) b.row(`apartA${r}_g${g}`, b.count([g], pending(a)), 'le', 0);
+    if (nodes.every((i) => rule.fixedA.has(i))) b.row(`apartB${r}_g${g}`, b.count([g], pending(bb)), 'le', 0);
+  }
   rule.topology.zones.forEach((z, d) => {
     if (fixedIn(rule.fixedA, z) > 0 && fixedIn(rule.fixedB, z) > 0) {
       b.row(`apartA${r}_${d}`, b.count(z, pending(a)), 'le', 0);

@@ -150,6 +150,12 @@ function togetherRows(rule: TogetherRule, b: ProgramRows, g: number): void {
   });
 }
 
+/** Whether every domain of every term holds a root that runs there and stays. */
+function everyDomainRooted(rule: TogetherRule, m: AssignmentModel): boolean {
+  const pinnedRoots = rule.roots.filter((j) => isPinned(m, j));
+  return rule.terms.every((domains) => fixedPerDomain(m, pinnedRoots, domains).every((f) => f > 0));
+}
+
 /** kube-scheduler's check on each owner: every term's domain holds a matching container, or none runs anywhere yet. */
 function greedyState(rule: TogetherRule, model: AssignmentModel): GreedyState {
   const domainOfs = rule.terms.map((d) => domainIndex(d, model.nodes.length));
@@ -184,8 +190,13 @@ export const together: RuleKind<TogetherRule, never> = {
   compile: compileAffinity,
   rows: togetherRows,
   scale: {
-    of: (rule) => ({ outOfReach: `required pod affinity (${rule.name})` }),
-    // Never called: `of` leaves every rule of this kind out of the aggregate.
+    // Where a running matching container stays in every domain of every term, every domain is rooted whatever the
+    // plan, and the rule asks nothing beyond the term's keys on the node (blocks): the aggregate need not hold it.
+    of: (rule, ctx) =>
+      !ctx.penalties && everyDomainRooted(rule, ctx.model)
+        ? undefined
+        : { outOfReach: `required pod affinity with domains where no matching pod stays (${rule.name})` },
+    // Never called: `of` holds no rule of this kind in the aggregate.
     rows: () => undefined,
     inPatterns: false,
   },

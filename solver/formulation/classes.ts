@@ -1,5 +1,5 @@
 import { demandUnits, domainIndex, type AssignmentModel, type Domains } from '../../models/model.js';
-import { blockColumnKeys, blockRowKeys, costColumnKeys, costRowKeys } from '../../models/pairs.js';
+import { blockColumnSignatures, blockRowKeys, costColumnKeys, costRowKeys } from '../../models/pairs.js';
 import { kindOf } from '../../models/rules/registry.js';
 
 /**
@@ -45,24 +45,59 @@ function groupBy(count: number, keyOf: (index: number) => string): number[][] {
 
 /** Containers with identical demand on every node for every resource and identical cost on every node. */
 export function containerClasses(model: AssignmentModel): number[][] {
+  const shapes = shapeKeys(model);
+  const current = model.rules?.current;
+  const pin = model.rules?.blocked.pinnedTo;
+  return groupBy(model.items.length, (j) => {
+    const p = pin?.[j] ?? -1;
+    return `${shapes[j]},cur${current?.[j] ?? ''}${p >= 0 ? `,pin${p}` : ''}`;
+  });
+}
+
+/**
+ * Each container's key without where it runs: its demand, its cost and block columns, its penalty, its roles in the
+ * rules and its node preferences. Two containers with equal keys that run nowhere are interchangeable everywhere.
+ */
+function shapeKeys(model: AssignmentModel): string[] {
   const n = model.nodes.length;
   const m = model.items.length;
   const roles = ruleRoles(model);
   const costs = costColumnKeys(model.cost, m);
   const rules = model.rules;
-  const blocks = rules ? blockColumnKeys(rules.blocked) : undefined;
-  return groupBy(m, (j) => {
+  const blocks = rules ? blockColumnSignatures(rules.blocked) : undefined;
+  return Array.from({ length: m }, (_, j) => {
     const parts: string[] = [];
     for (const r of model.resources) {
       if (r.perNode) for (let i = 0; i < n; i++) parts.push(String(demandUnits(r, i, j, m)));
       else parts.push(String(r.demand[j] ?? 0n));
     }
     parts.push(`c${costs[j]}`);
-    if (rules)
-      parts.push(`b${blocks![j]}`, `cur${rules.current[j]}`, `pen${rules.unplacedPenalty?.[j] ?? ''}`, ...roles[j]!);
+    if (rules) parts.push(`b${blocks![j]}`, `pen${rules.unplacedPenalty?.[j] ?? ''}`, ...roles[j]!);
     for (const p of rules?.nodePreferences ?? []) parts.push(`p${p.table.colKey[j]}`);
     return parts.join(',');
   });
+}
+
+/**
+ * The classes and groups of the aggregate program (solver/scale/aggregate.ts), where running containers that stay
+ * (pinned) do not split nodes: a node's key holds the shapes of the pinned containers on it, not who they are, and
+ * pinned containers of one shape on the nodes of one group are one class. Every node of a group then runs the same
+ * pinned mix, so the counts of the aggregate hold per node. Where containers may stay out (options.allowUnplaced)
+ * a plan could leave some of a class out and break that mix: there each node running one is a group of its own.
+ */
+export function scaleClasses(model: AssignmentModel): { nodes: number[][]; items: number[][] } {
+  if (!model.rules || model.rules.unplacedPenalty) return { nodes: nodeClasses(model), items: containerClasses(model) };
+  const shapes = shapeKeys(model);
+  const pin = model.rules.blocked.pinnedTo;
+  const current = model.rules.current;
+  const nodes = nodeClasses(model, (j) => shapes[j]!);
+  const groupOf = new Int32Array(model.nodes.length);
+  nodes.forEach((members, g) => members.forEach((i) => (groupOf[i] = g)));
+  const items = groupBy(model.items.length, (j) => {
+    const p = pin?.[j] ?? -1;
+    return p >= 0 ? `${shapes[j]},pinned${groupOf[p]}` : `${shapes[j]},cur${current[j]}`;
+  });
+  return { nodes, items };
 }
 
 /** Each item's roles in the group rules ("rule:set"), so a class lies wholly inside or outside each rule's sets. */
@@ -74,16 +109,22 @@ function ruleRoles(model: AssignmentModel): string[][] {
   return roles;
 }
 
-/** Nodes with identical capacities, identical cost for every container and identical node-dependent demand. */
-export function nodeClasses(model: AssignmentModel): number[][] {
+/**
+ * Nodes with identical capacities, identical cost for every container and identical node-dependent demand, that
+ * run the same containers now. `pinnedShape`: the pinned containers on a node count by their shape (the aggregate),
+ * not by who they are (the per-node program, where each is a class of its own).
+ */
+export function nodeClasses(model: AssignmentModel, pinnedShape?: (j: number) => string): number[][] {
   const n = model.nodes.length;
   const m = model.items.length;
   const costs = costRowKeys(model.cost, n, m);
   const rules = model.rules;
-  const blocks = rules ? blockRowKeys(rules.blocked) : undefined;
-  const runs = new Map<number, number[]>();
+  const pin = rules?.blocked.pinnedTo;
+  const blocks = rules ? blockRowKeys(rules.blocked, pinnedShape) : undefined;
+  const runs = new Map<number, string[]>();
   rules?.current.forEach((i, j) => {
-    if (i >= 0) runs.set(i, [...(runs.get(i) ?? []), j]);
+    if (i < 0 || (pinnedShape && (pin?.[j] ?? -1) >= 0)) return;
+    runs.set(i, [...(runs.get(i) ?? []), `runs${j}`]);
   });
   const topologies = ruleTopologies(model);
   return groupBy(n, (i) => {
@@ -101,7 +142,7 @@ export function nodeClasses(model: AssignmentModel): number[][] {
         const k = index[i]!;
         parts.push(k < 0 ? `${t}none` : domains[k]!.length === 1 ? `${t}solo` : `${t}d${k}`);
       });
-      for (const j of runs.get(i) ?? []) parts.push(`runs${j}`);
+      parts.push(...(runs.get(i) ?? []));
     }
     if (model.objective) parts.push(`price${model.objective.price[i]}`);
     return parts.join(',');

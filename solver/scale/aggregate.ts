@@ -7,7 +7,7 @@ import {
   type AssignmentModel,
   type Domains,
 } from '../../models/model.js';
-import { containerClasses, nodeClasses } from '../formulation/classes.js';
+import { scaleClasses } from '../formulation/classes.js';
 import type { ScaleContext, Topology } from '../../models/rules/kind.js';
 import { kindOf, type ScaleRule } from '../../models/rules/registry.js';
 
@@ -124,13 +124,12 @@ export const MAX_SCALE_PAIRS = 2_000_000;
 export function aggregate(model: AssignmentModel): Aggregate | { readonly outOfReach: string } {
   if (model.kind !== 'snapshot' || model.sense !== 'min' || model.resources.some((r) => r.perNode))
     return { outOfReach: 'node-dependent demand' };
-  const nodeSets = nodeClasses(model);
-  const itemSets = containerClasses(model);
+  const { nodes: nodeSets, items: itemSets } = scaleClasses(model);
   if (nodeSets.length * itemSets.length > MAX_SCALE_PAIRS)
     return {
       outOfReach:
         `${nodeSets.length} node groups × ${itemSets.length} container classes, more than its ${MAX_SCALE_PAIRS} ` +
-        'pairs (nodes running containers now are groups of their own)',
+        'pairs (nodes running containers that may move are groups of their own)',
     };
   const groupOf = indexOf(nodeSets, model.nodes.length);
   const classOf = indexOf(itemSets, model.items.length);
@@ -172,12 +171,15 @@ function classAt(model: AssignmentModel, items: readonly number[], groupOf: Int3
   };
 }
 
+/** The usable pairs: a pinned class on its own group alone (read on the node its first container runs on). */
 function pairsOf(model: AssignmentModel, groups: readonly Group[], classes: readonly Class[]): Pair[] {
   const pairs: Pair[] = [];
+  const pin = model.rules?.blocked.pinnedTo;
   classes.forEach((cl, c) => {
     const j = cl.items[0]!;
     groups.forEach((gr, g) => {
-      const i = gr.nodes[0]!;
+      if (cl.pinned && g !== cl.current) return;
+      const i = cl.pinned ? pin![j]! : gr.nodes[0]!;
       if (isBlocked(model, i, j) || cl.demand.some((d, k) => d > gr.capacity[k]!)) return;
       pairs.push({ g, c, cost: costOf(model, i, j), prefer: nodePreferenceAt(model, i, j) });
     });

@@ -31,25 +31,27 @@ export function packPlan(
 ): Int32Array {
   const remaining = model.resources.map((r) => int64Doubles(r.capacity));
   const packing = (model.objective?.pack ?? 0) > 0;
-  const closed = method !== 'dot' && method !== 'first-fit' && packing ? closeUnneeded(agg, counts, remaining) : [];
   const rules = new NodeRules(model, agg);
   const search = new NodeSearch(remaining, rules, model.nodes.length);
   const plan = new Int32Array(model.items.length).fill(-1);
   const next = new Int32Array(agg.classes.length);
   const onNode: number[][] = model.nodes.map(() => []);
   const moves = movesOn(agg, plan, onNode, remaining, rules, search);
+  const left = placePinned(model, agg, counts, moves, next);
+  const closed =
+    method !== 'dot' && method !== 'first-fit' && packing ? closeUnneeded(agg, counts, remaining, onNode) : [];
   const leftovers: { j: number; c: number; g: number }[] = [];
-  const entries = groupEntries(agg, counts);
+  const entries = groupEntries(agg, left);
   const take = (c: number): number => agg.classes[c]!.items[next[c]!++]!;
   agg.groups.forEach((gr, g) => {
     const place = (c: number, i: number): void => {
       if (next[c]! < agg.classes[c]!.items.length) moves.place(take(c), c, i);
     };
-    const left =
+    const unplaced =
       method === 'dot'
         ? fillNodes(gr, entries[g]!, agg, remaining, rules, place)
         : oneByOne(agg, g, entries[g]!, method === 'most-room', search, place);
-    for (const { c, count } of left)
+    for (const { c, count } of unplaced)
       for (let t = 0; t < count && next[c]! < agg.classes[c]!.items.length; t++) leftovers.push({ j: take(c), c, g });
   });
   reopen(model, agg, closed, remaining, onNode, search);
@@ -62,6 +64,31 @@ export function packPlan(
   const where = { search, remaining, spread, byClass: pairsByClass(agg), zones: zoneRulesByClass(agg) };
   placeLeftovers(model, agg, leftovers, where, moves);
   return plan;
+}
+
+/**
+ * Each pinned class whose counts keep all of it, on the nodes it runs on, before anything else (the rules between
+ * single nodes see them first); the counts without those classes are returned. A pinned class's group may have many
+ * nodes (each running the same pinned mix): its count says how many, and this says where.
+ */
+function placePinned(
+  model: AssignmentModel,
+  agg: Aggregate,
+  counts: ArrayLike<number>,
+  moves: Moves,
+  next: Int32Array,
+): ArrayLike<number> {
+  const pin = model.rules?.blocked.pinnedTo;
+  if (!pin) return counts;
+  const left = Float64Array.from({ length: agg.pairs.length }, (_, v) => counts[v] ?? 0);
+  agg.classes.forEach((cl, c) => {
+    const v = cl.pinned ? agg.pairAt(cl.current, c) : -1;
+    if (v < 0 || Math.round(left[v]!) !== cl.items.length) return;
+    for (const j of cl.items) moves.place(j, c, pin[j]!);
+    next[c] = cl.items.length;
+    left[v] = 0;
+  });
+  return left;
 }
 
 /** Placing and taking back containers on the packing's state. */
@@ -126,7 +153,12 @@ function oneByOne(
  * ⌈Σ_c d_ck y_gc / cap_k⌉) are closed while the groups are filled (no room on any resource), so spreading
  * stays on the nodes the counts pay for. Returns the closed nodes.
  */
-function closeUnneeded(agg: Aggregate, counts: ArrayLike<number>, remaining: readonly Float64Array[]): number[] {
+function closeUnneeded(
+  agg: Aggregate,
+  counts: ArrayLike<number>,
+  remaining: readonly Float64Array[],
+  onNode: readonly (readonly number[])[],
+): number[] {
   const load = agg.groups.map((gr) => new Float64Array(gr.capacity.length));
   agg.pairs.forEach((p, v) => {
     const y = Math.round(counts[v] ?? 0);
@@ -138,7 +170,10 @@ function closeUnneeded(agg: Aggregate, counts: ArrayLike<number>, remaining: rea
     gr.capacity.forEach((cap, k) => {
       if (cap > 0) need = Math.max(need, Math.ceil(load[g]![k]! / cap - 1e-9));
     });
-    for (const i of gr.nodes.slice(need)) {
+    // Nodes with pinned containers on them stay open: they are in use whatever the plan.
+    const used = gr.nodes.filter((i) => onNode[i]!.length > 0);
+    const free = gr.nodes.filter((i) => onNode[i]!.length === 0);
+    for (const i of free.slice(Math.max(0, need - used.length))) {
       closed.push(i);
       for (const r of remaining) r[i] = -1;
     }
@@ -251,7 +286,7 @@ function makeRoom(agg: Aggregate, m: Moves, j: number, c: number, g: number): bo
     if (++tried > EXCHANGE_NODES) return false;
     for (const j2 of [...m.onNode[i]!]) {
       const c2 = agg.classOf[j2]!;
-      if (c2 === c) continue;
+      if (c2 === c || agg.classes[c2]!.pinned) continue;
       const d2 = agg.classes[c2]!.demand;
       // Only a container that frees enough of every resource c lacks on i.
       if (d.some((x, k) => x - m.remaining[k]![i]! > d2[k]!)) continue;

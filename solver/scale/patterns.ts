@@ -39,7 +39,9 @@ const MIN_REDUCED_COST = 1e-7;
  */
 export function patternsApply(model: AssignmentModel, agg: Aggregate): boolean {
   const w = model.objective;
-  return !!w && w.pack > 0 && w.balance === 0 && agg.rules.every((r) => scaleKindOf(r).inPatterns);
+  // A pattern is one node's mix, dealt to any node of its group: not where the nodes run pinned containers.
+  const pinnedMix = agg.classes.some((cl) => cl.pinned && agg.groups[cl.current]!.nodes.length > 1);
+  return !!w && w.pack > 0 && w.balance === 0 && !pinnedMix && agg.rules.every((r) => scaleKindOf(r).inPatterns);
 }
 
 export function patternSearch(

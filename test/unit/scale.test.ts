@@ -66,6 +66,74 @@ describe('the scale path (node groups × container classes)', function () {
     assert.ok(solved >= 200, `the scale path ran on only ${solved} of 400`);
   });
 
+  it('running containers that stay and that rules read do not split node groups; every bound holds (fast-check)', () => {
+    let merged = 0;
+    let held = 0;
+    let feasible = 0;
+    let found = 0;
+    const rules = fc.record(
+      {
+        antiAffinity: fc.constant([
+          { selector: { matchLabels: { app: 'db' } }, topologyKey: 'kubernetes.io/hostname' },
+        ]),
+        affinity: fc.constant([{ selector: { matchLabels: { app: 'db' } }, topologyKey: 'zone' }]),
+        spread: fc.constant([{ maxSkew: 1, topologyKey: 'zone', selector: { matchLabels: { app: 'web' } } }]),
+        preferredAntiAffinity: fc.constant([
+          { weight: 50, term: { selector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' } },
+        ]),
+      },
+      { requiredKeys: [] },
+    );
+    const pending = fc.record({ cpu: fc.integer({ min: 1, max: 3 }), web: fc.boolean(), rules });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 3, max: 5 }),
+        fc.array(fc.constantFrom('db', 'web', ''), { minLength: 5, maxLength: 5 }),
+        fc.array(pending, { minLength: 1, maxLength: 4 }),
+        fc.constantFrom('cost', 'pack', 'balance'),
+        (n, running, todo, objective) => {
+          const nodes = Array.from({ length: n }, (_, i) => ({
+            name: `n${i}`,
+            capacity: { cpu: 4 },
+            labels: { zone: i % 2 === 0 ? 'a' : 'b' },
+          }));
+          const containers = [
+            ...running
+              .slice(0, n)
+              .flatMap((app, i) =>
+                app === ''
+                  ? []
+                  : [{ name: `run${i}`, labels: { app }, requests: { cpu: 1 }, current: `n${i}`, pinned: true }],
+              ),
+            ...todo.map((t, j) => ({
+              name: `new${j}`,
+              requests: { cpu: t.cpu },
+              ...(t.web ? { labels: { app: 'web' } } : {}),
+              ...t.rules,
+            })),
+          ];
+          const { model } = snapshot({ nodes, containers, options: { objective } });
+          const agg = aggregate(model);
+          if ('outOfReach' in agg) return;
+          held++;
+          if (agg.classes.some((cl) => cl.pinned && agg.groups[cl.current]!.nodes.length > 1)) merged++;
+          const optimum = bruteForce(model);
+          const { bounds, plans, note } = runScale(highs, model, 1000);
+          if (optimum === null) return assert.deepEqual(plans, [], 'a plan where brute force finds none');
+          assert.doesNotMatch(note, /infeasible/, `brute force finds ${optimum}`);
+          feasible++;
+          if (plans.length > 0) found++;
+          for (const b of bounds)
+            assert.ok(b <= optimum + tolerance(optimum), `bound ${b} above the optimum ${optimum}`);
+          for (const p of plans) assert.ok(p >= optimum - tolerance(optimum), `plan ${p} below the optimum ${optimum}`);
+        },
+      ),
+      { numRuns: 300, seed: 2512 },
+    );
+    assert.ok(held >= 100 && merged >= 50, `held ${held}, with a pinned class over several nodes ${merged}`);
+    assert.ok(found >= 0.9 * feasible, `plans for ${found} of ${feasible} feasible snapshots`);
+  });
+
   it('on a planted packing whose optimum is known (every used node exactly full), the bound never passes it', () => {
     for (let seed = 1; seed <= 5; seed++) {
       const r = rng(seed);
