@@ -44,9 +44,11 @@ export function foldPinned(model: AssignmentModel): Folded | undefined {
   for (let j = 0; j < m; j++) (isPinned(model, j) && !read.has(j) ? fold : keep).push(j);
   if (fold.length === 0) return undefined;
   const base = restrictItems(model, keep);
-  const resources = model.resources.map((r): ResourceTable => {
+  // The kept containers' demands (base's), the capacity less the folded containers' (the full model's).
+  const resources = base.resources.map((r, k): ResourceTable => {
     const capacity = r.capacity.slice();
-    for (const j of fold) capacity[rules.current[j]!] = capacity[rules.current[j]!]! - r.demand[j]!;
+    const full = model.resources[k]!.demand;
+    for (const j of fold) capacity[rules.current[j]!] = capacity[rules.current[j]!]! - full[j]!;
     return { ...r, capacity };
   });
   const w = model.objective;
