@@ -85,12 +85,13 @@ function shapeKeys(model: AssignmentModel): string[] {
  * pinned mix, so the counts of the aggregate hold per node. Where containers may stay out (options.allowUnplaced)
  * a plan could leave some of a class out and break that mix: there each node running one is a group of its own.
  */
-export function scaleClasses(model: AssignmentModel): { nodes: number[][]; items: number[][] } {
-  if (!model.rules || model.rules.unplacedPenalty) return { nodes: nodeClasses(model), items: containerClasses(model) };
+export function scaleClasses(model: AssignmentModel, pooled = false): { nodes: number[][]; items: number[][] } {
+  if (!model.rules || model.rules.unplacedPenalty)
+    return { nodes: nodeClasses(model, { pooled }), items: containerClasses(model) };
   const shapes = shapeKeys(model);
   const pin = model.rules.blocked.pinnedTo;
   const current = model.rules.current;
-  const nodes = nodeClasses(model, (j) => shapes[j]!);
+  const nodes = nodeClasses(model, { pinnedShape: (j) => shapes[j]!, pooled });
   const groupOf = new Int32Array(model.nodes.length);
   nodes.forEach((members, g) => members.forEach((i) => (groupOf[i] = g)));
   const items = groupBy(model.items.length, (j) => {
@@ -112,9 +113,13 @@ function ruleRoles(model: AssignmentModel): string[][] {
 /**
  * Nodes with identical capacities, identical cost for every container and identical node-dependent demand, that
  * run the same containers now. `pinnedShape`: the pinned containers on a node count by their shape (the aggregate),
- * not by who they are (the per-node program, where each is a class of its own).
+ * not by who they are (the per-node program, where each is a class of its own). `pooled`: capacities aside (the
+ * aggregate's pools of nodes alike but for the room left on them).
  */
-export function nodeClasses(model: AssignmentModel, pinnedShape?: (j: number) => string): number[][] {
+export function nodeClasses(
+  model: AssignmentModel,
+  { pinnedShape, pooled = false }: { pinnedShape?: (j: number) => string; pooled?: boolean } = {},
+): number[][] {
   const n = model.nodes.length;
   const m = model.items.length;
   const costs = costRowKeys(model.cost, n, m);
@@ -130,7 +135,7 @@ export function nodeClasses(model: AssignmentModel, pinnedShape?: (j: number) =>
   return groupBy(n, (i) => {
     const parts: string[] = [];
     for (const r of model.resources) {
-      parts.push(String(r.capacity[i] ?? 0n));
+      if (!pooled) parts.push(String(r.capacity[i] ?? 0n));
       if (r.perNode) for (let j = 0; j < m; j++) parts.push(String(demandUnits(r, i, j, m)));
     }
     parts.push(`c${costs[i]}`);

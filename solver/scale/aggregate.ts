@@ -33,8 +33,10 @@ export interface Aggregate {
 export interface Group {
   /** Node indices, ascending. */
   readonly nodes: readonly number[];
-  /** Capacity of one node, per resource (exact integers below 2^53). */
+  /** Capacity of one node, per resource (exact integers below 2^53); in a pool, the most of any of its nodes. */
   readonly capacity: Float64Array;
+  /** The capacity of all its nodes together, per resource. */
+  readonly total: Float64Array;
   readonly price: number;
 }
 
@@ -124,8 +126,10 @@ export const MAX_SCALE_PAIRS = 2_000_000;
 export function aggregate(model: AssignmentModel): Aggregate | { readonly outOfReach: string } {
   if (model.kind !== 'snapshot' || model.sense !== 'min' || model.resources.some((r) => r.perNode))
     return { outOfReach: 'node-dependent demand' };
-  const { nodes: nodeSets, items: itemSets } = scaleClasses(model);
-  if (nodeSets.length * itemSets.length > MAX_SCALE_PAIRS)
+  let { nodes: nodeSets, items: itemSets } = scaleClasses(model);
+  if (pairBound(model, nodeSets, itemSets) > MAX_SCALE_PAIRS && poolable(model))
+    ({ nodes: nodeSets, items: itemSets } = scaleClasses(model, true));
+  if (pairBound(model, nodeSets, itemSets) > MAX_SCALE_PAIRS)
     return {
       outOfReach:
         `${nodeSets.length} node groups × ${itemSets.length} container classes, more than its ${MAX_SCALE_PAIRS} ` +
@@ -149,13 +153,35 @@ function indexOf(sets: readonly (readonly number[])[], count: number): Int32Arra
   return out;
 }
 
+/** The most pairs the classes may use: a pinned class uses its own group alone, any other every group. */
+function pairBound(model: AssignmentModel, nodeSets: readonly unknown[], itemSets: readonly number[][]): number {
+  let out = 0;
+  for (const items of itemSets) out += isPinned(model, items[0]!) ? 1 : nodeSets.length;
+  return out;
+}
+
+/**
+ * Whether nodes that differ only in the room left on them may be pooled (a live cluster, where what runs there
+ * leaves each node a room of its own): under the cost objective, whose groups need no count of nodes in use
+ * (pack) or share of one node (balance). A pool's capacity row holds the sum of its nodes' rooms and a class may
+ * use it where it fits the most room of each resource: a relaxation, so every bound stays valid; the packing
+ * onto nodes reads each node's own room.
+ */
+function poolable(model: AssignmentModel): boolean {
+  return (model.objective?.pack ?? 0) === 0 && (model.objective?.balance ?? 0) === 0;
+}
+
 function groupAt(model: AssignmentModel, nodes: readonly number[]): Group {
-  const i = nodes[0]!;
-  return {
-    nodes,
-    capacity: Float64Array.from(model.resources, (r) => Number(r.capacity[i]!)),
-    price: model.objective?.price[i] ?? 1,
-  };
+  const capacity = new Float64Array(model.resources.length);
+  const total = new Float64Array(model.resources.length);
+  model.resources.forEach((r, k) => {
+    for (const i of nodes) {
+      const cap = Number(r.capacity[i]!);
+      capacity[k] = Math.max(capacity[k]!, cap);
+      total[k] = total[k]! + cap;
+    }
+  });
+  return { nodes, capacity, total, price: model.objective?.price[nodes[0]!] ?? 1 };
 }
 
 function classAt(model: AssignmentModel, items: readonly number[], groupOf: Int32Array): Class {

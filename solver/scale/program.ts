@@ -1,4 +1,4 @@
-import { preferenceWeightOf, type AssignmentModel } from '../../models/model.js';
+import { preferenceWeightOf, type AssignmentModel, type ResourceTable } from '../../models/model.js';
 import type { Row } from '../ip.js';
 import type { LinearProgram } from '../lpformat.js';
 import type { AggregateRows } from '../../models/rules/kind.js';
@@ -69,7 +69,7 @@ export function scaleProgram(model: AssignmentModel, agg: Aggregate): ScaleProgr
     b.row(`assign${c}`, 'assign', terms, cl.penalty === undefined ? 'eq' : 'le', cl.items.length);
   });
   const used = capacityRows(b, model, agg, byGroup, w);
-  roundingRows(b, agg, byGroup, used);
+  roundingRows(b, model.resources, agg, byGroup, used);
   const port = ruleRowsPort(model, b, agg, byGroup, used);
   for (const [r, rule] of agg.rules.entries()) scaleKindOf(rule).rows(rule, port, r);
   return {
@@ -111,10 +111,11 @@ function capacityRows(
         most += d * cl.items.length;
       }
       if (terms.size === 0) return;
+      const total = gr.total[k]!;
       if (used[g]! >= 0) b.row(`cap${g}_${k}`, 'pack', new Map([...terms, [used[g]!, -cap * s]]), 'le', 0);
-      else if (most > size * cap) b.row(`cap${g}_${k}`, 'capacity', terms, 'le', size * cap * s);
+      else if (most > total) b.row(`cap${g}_${k}`, 'capacity', terms, 'le', total * s);
       if (u >= 0 && balanced.has(k) && cap > 0)
-        b.row(`bal${g}_${k}`, 'balance', new Map([...terms, [u, -size * cap * s]]), 'le', 0);
+        b.row(`bal${g}_${k}`, 'balance', new Map([...terms, [u, -total * s]]), 'le', 0);
     });
     if (used[g]! >= 0) {
       // Containers that request nothing still need a node in use.
@@ -136,7 +137,20 @@ function capacityRows(
 const ROUNDING_MAX_PER_NODE = 64;
 const ROUNDING_SIZES = 16;
 
-function roundingRows(b: Builder, agg: Aggregate, byGroup: readonly number[][], used: Int32Array): void {
+/** How many requests of size u the nodes hold on one resource: Σ_i ⌊cap_i/u⌋. */
+function nodesHold(resource: ResourceTable, nodes: readonly number[], u: number): number {
+  let out = 0;
+  for (const i of nodes) out += Math.floor(Number(resource.capacity[i]!) / u);
+  return out;
+}
+
+function roundingRows(
+  b: Builder,
+  resources: readonly ResourceTable[],
+  agg: Aggregate,
+  byGroup: readonly number[][],
+  used: Int32Array,
+): void {
   agg.groups.forEach((gr, g) => {
     gr.capacity.forEach((cap, k) => {
       // Rounding matters for large requests (few per node); the largest sizes only, so rows stay few.
@@ -153,9 +167,9 @@ function roundingRows(b: Builder, agg: Aggregate, byGroup: readonly number[][], 
           if (d % u !== 0) slack = true;
         }
         const perNode = Math.floor(cap / u);
-        if (!slack && perNode * u === cap) continue; // the capacity row already says it
+        if (!slack && perNode * u === cap && gr.total[k] === cap * gr.nodes.length) continue; // the capacity row says it
         if (used[g]! >= 0) b.row(`round${g}_${k}_${u}`, 'cut', terms.set(used[g]!, -perNode), 'le', 0);
-        else b.row(`round${g}_${k}_${u}`, 'cut', terms, 'le', perNode * gr.nodes.length);
+        else b.row(`round${g}_${k}_${u}`, 'cut', terms, 'le', nodesHold(resources[k]!, gr.nodes, u));
       }
     });
   });
