@@ -167,7 +167,8 @@ function roundingRows(
           if (d % u !== 0) slack = true;
         }
         const perNode = Math.floor(cap / u);
-        if (!slack && perNode * u === cap && gr.total[k] === cap * gr.nodes.length) continue; // the capacity row says it
+        // The capacity row already says it (every node of the group alike).
+        if (!slack && perNode * u === cap && gr.total[k] === cap * gr.nodes.length) continue;
         if (used[g]! >= 0) b.row(`round${g}_${k}_${u}`, 'cut', terms.set(used[g]!, -perNode), 'le', 0);
         else b.row(`round${g}_${k}_${u}`, 'cut', terms, 'le', nodesHold(resources[k]!, gr.nodes, u));
       }
