@@ -256,7 +256,7 @@ export function rowSignatures<T extends Float64Array | Uint8Array>(t: KeyedTable
  * A key per container equal for exactly the containers whose cost is the same on every node: the same
  * column, the same pairs of their own, the same move away from the same node.
  */
-export function costColumnKeys(t: CostTable, m: number): string[] {
+export function costColumnKeys(t: CostTable, m: number, withMoves = true): string[] {
   const sig = columnSignatures(t);
   const own = new Map<number, string[]>();
   for (const [key, c] of t.pairs ?? []) {
@@ -266,13 +266,21 @@ export function costColumnKeys(t: CostTable, m: number): string[] {
     own.set(j, list);
   }
   return Array.from({ length: m }, (_, j) => {
-    const move = t.moves && t.moves.from[j]! >= 0 ? `m${t.moves.from[j]}:${t.moves.cost[j]}` : '';
+    const move = withMoves ? moveKey(t, j) : '';
     return `${sig[t.colKey[j]!]}${move}${own.has(j) ? `p${own.get(j)!.sort().join(';')}` : ''}`;
   });
 }
 
-/** A key per node equal for exactly the nodes whose cost is the same for every container. */
-export function costRowKeys(t: CostTable, n: number, m: number): string[] {
+/** The move part of container j's cost key: from which node, at what cost (empty where it runs nowhere). */
+export function moveKey(t: CostTable, j: number, nodeKey: (i: number) => number = (i) => i): string {
+  return t.moves && t.moves.from[j]! >= 0 ? `m${nodeKey(t.moves.from[j]!)}:${t.moves.cost[j]}` : '';
+}
+
+/**
+ * A key per node equal for exactly the nodes whose cost is the same for every container (`withMoves` false: moves
+ * away from the node aside).
+ */
+export function costRowKeys(t: CostTable, n: number, m: number, withMoves = true): string[] {
   const sig = rowSignatures(t);
   const own = new Map<number, string[]>();
   for (const [key, c] of t.pairs ?? []) {
@@ -283,7 +291,7 @@ export function costRowKeys(t: CostTable, n: number, m: number): string[] {
     own.set(i, list);
   }
   const movesFrom = new Map<number, number[]>();
-  if (t.moves)
+  if (t.moves && withMoves)
     t.moves.from.forEach((i, j) => {
       if (i >= 0) movesFrom.set(i, [...(movesFrom.get(i) ?? []), j]);
     });

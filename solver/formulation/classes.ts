@@ -1,5 +1,5 @@
 import { demandUnits, domainIndex, type AssignmentModel, type Domains } from '../../models/model.js';
-import { blockColumnSignatures, blockRowKeys, costColumnKeys, costRowKeys } from '../../models/pairs.js';
+import { blockColumnSignatures, blockRowKeys, costColumnKeys, costRowKeys, moveKey } from '../../models/pairs.js';
 import { kindOf } from '../../models/rules/registry.js';
 
 /**
@@ -50,7 +50,7 @@ export function containerClasses(model: AssignmentModel): number[][] {
   const pin = model.rules?.blocked.pinnedTo;
   return groupBy(model.items.length, (j) => {
     const p = pin?.[j] ?? -1;
-    return `${shapes[j]},cur${current?.[j] ?? ''}${p >= 0 ? `,pin${p}` : ''}`;
+    return `${shapes[j]},cur${current?.[j] ?? ''}${p >= 0 ? `,pin${p}` : ''},${moveKey(model.cost, j)}`;
   });
 }
 
@@ -62,7 +62,7 @@ function shapeKeys(model: AssignmentModel): string[] {
   const n = model.nodes.length;
   const m = model.items.length;
   const roles = ruleRoles(model);
-  const costs = costColumnKeys(model.cost, m);
+  const costs = costColumnKeys(model.cost, m, false);
   const rules = model.rules;
   const blocks = rules ? blockColumnSignatures(rules.blocked) : undefined;
   return Array.from({ length: m }, (_, j) => {
@@ -79,11 +79,13 @@ function shapeKeys(model: AssignmentModel): string[] {
 }
 
 /**
- * The classes and groups of the aggregate program (solver/scale/aggregate.ts), where running containers that stay
- * (pinned) do not split nodes: a node's key holds the shapes of the pinned containers on it, not who they are, and
- * pinned containers of one shape on the nodes of one group are one class. Every node of a group then runs the same
- * pinned mix, so the counts of the aggregate hold per node. Where containers may stay out (options.allowUnplaced)
- * a plan could leave some of a class out and break that mix: there each node running one is a group of its own.
+ * The classes and groups of the aggregate program (solver/scale/aggregate.ts), where running containers do not split
+ * nodes. Those that stay (pinned): a node's key holds the shapes of the pinned containers on it, not who they are,
+ * and pinned containers of one shape on the nodes of one group are one class. Every node of a group then runs the
+ * same pinned mix, so the counts of the aggregate hold per node. Where containers may stay out (allowUnplaced) a
+ * plan could leave some of a class out and break that mix: there each node running one is a group of its own.
+ * Those that may move are classes by the group they run on (and their move cost): the aggregate counts a move
+ * within that group as none, which only lowers its bound; the packing puts them back on their own node first.
  */
 export function scaleClasses(model: AssignmentModel, pooled = false): { nodes: number[][]; items: number[][] } {
   if (!model.rules || model.rules.unplacedPenalty)
@@ -96,7 +98,9 @@ export function scaleClasses(model: AssignmentModel, pooled = false): { nodes: n
   nodes.forEach((members, g) => members.forEach((i) => (groupOf[i] = g)));
   const items = groupBy(model.items.length, (j) => {
     const p = pin?.[j] ?? -1;
-    return p >= 0 ? `${shapes[j]},pinned${groupOf[p]}` : `${shapes[j]},cur${current[j]}`;
+    if (p >= 0) return `${shapes[j]},pinned${groupOf[p]}`;
+    const i = current[j]!;
+    return i < 0 ? shapes[j]! : `${shapes[j]},from${groupOf[i]},${moveKey(model.cost, j, (k) => groupOf[k]!)}`;
   });
   return { nodes, items };
 }
@@ -122,13 +126,13 @@ export function nodeClasses(
 ): number[][] {
   const n = model.nodes.length;
   const m = model.items.length;
-  const costs = costRowKeys(model.cost, n, m);
+  const costs = costRowKeys(model.cost, n, m, !pinnedShape);
   const rules = model.rules;
-  const pin = rules?.blocked.pinnedTo;
   const blocks = rules ? blockRowKeys(rules.blocked, pinnedShape) : undefined;
   const runs = new Map<number, string[]>();
+  // By shape (the aggregate), the containers that may move are none of the node's key: they are classes by group.
   rules?.current.forEach((i, j) => {
-    if (i < 0 || (pinnedShape && (pin?.[j] ?? -1) >= 0)) return;
+    if (i < 0 || pinnedShape) return;
     runs.set(i, [...(runs.get(i) ?? []), `runs${j}`]);
   });
   const topologies = ruleTopologies(model);

@@ -47,7 +47,7 @@ export interface Class {
   readonly demand: Float64Array;
   /** Cost of leaving one out (absent: every container must be placed). */
   readonly penalty?: number;
-  /** The group its containers run on now (a group of that one node), −1 for none. */
+  /** The group its containers run on now, −1 for none. */
   readonly current: number;
   /** They stay where they run (pinned): rules are not checked on them, they only count. */
   readonly pinned: boolean;
@@ -197,15 +197,18 @@ function classAt(model: AssignmentModel, items: readonly number[], groupOf: Int3
   };
 }
 
-/** The usable pairs: a pinned class on its own group alone (read on the node its first container runs on). */
+/**
+ * The usable pairs: a pinned class on its own group alone. On the group its containers run on, a pair is read on
+ * the node its first container runs on (no move: moves within a group count as none).
+ */
 function pairsOf(model: AssignmentModel, groups: readonly Group[], classes: readonly Class[]): Pair[] {
   const pairs: Pair[] = [];
-  const pin = model.rules?.blocked.pinnedTo;
+  const current = model.rules?.current;
   classes.forEach((cl, c) => {
     const j = cl.items[0]!;
     groups.forEach((gr, g) => {
       if (cl.pinned && g !== cl.current) return;
-      const i = cl.pinned ? pin![j]! : gr.nodes[0]!;
+      const i = g === cl.current ? current![j]! : gr.nodes[0]!;
       if (isBlocked(model, i, j) || cl.demand.some((d, k) => d > gr.capacity[k]!)) return;
       pairs.push({ g, c, cost: costOf(model, i, j), prefer: nodePreferenceAt(model, i, j) });
     });

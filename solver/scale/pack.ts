@@ -34,30 +34,32 @@ export function packPlan(
   const rules = new NodeRules(model, agg);
   const search = new NodeSearch(remaining, rules, model.nodes.length);
   const plan = new Int32Array(model.items.length).fill(-1);
-  const next = new Int32Array(agg.classes.length);
   const onNode: number[][] = model.nodes.map(() => []);
   const moves = movesOn(agg, plan, onNode, remaining, rules, search);
-  const left = placePinned(model, agg, counts, moves, next);
+  const left = placeRunning(model, agg, counts, moves);
+  // Each class's containers not placed yet, taken in order.
+  const queue = agg.classes.map((cl) => cl.items.filter((j) => plan[j]! < 0));
+  const next = new Int32Array(agg.classes.length);
   const closed =
     method !== 'dot' && method !== 'first-fit' && packing ? closeUnneeded(agg, counts, remaining, onNode) : [];
   const leftovers: { j: number; c: number; g: number }[] = [];
   const entries = groupEntries(agg, left);
-  const take = (c: number): number => agg.classes[c]!.items[next[c]!++]!;
+  const take = (c: number): number => queue[c]![next[c]!++]!;
   agg.groups.forEach((gr, g) => {
     const place = (c: number, i: number): void => {
-      if (next[c]! < agg.classes[c]!.items.length) moves.place(take(c), c, i);
+      if (next[c]! < queue[c]!.length) moves.place(take(c), c, i);
     };
     const unplaced =
       method === 'dot'
         ? fillNodes(gr, entries[g]!, agg, remaining, rules, place)
         : oneByOne(agg, g, entries[g]!, method === 'most-room', search, place);
     for (const { c, count } of unplaced)
-      for (let t = 0; t < count && next[c]! < agg.classes[c]!.items.length; t++) leftovers.push({ j: take(c), c, g });
+      for (let t = 0; t < count && next[c]! < queue[c]!.length; t++) leftovers.push({ j: take(c), c, g });
   });
   reopen(model, agg, closed, remaining, onNode, search);
   // Containers the counts left out (rounded away): placed like leftovers, from no group in particular.
-  agg.classes.forEach((cl, c) => {
-    while (next[c]! < cl.items.length) leftovers.push({ j: cl.items[next[c]!++]!, c, g: -1 });
+  queue.forEach((items, c) => {
+    while (next[c]! < items.length) leftovers.push({ j: items[next[c]!++]!, c, g: -1 });
   });
   // Leftovers go to the node with most room only where a node's first use costs nothing (not for pack).
   const spread = method === 'most-room' && !packing;
@@ -67,26 +69,33 @@ export function packPlan(
 }
 
 /**
- * Each pinned class whose counts keep all of it, on the nodes it runs on, before anything else (the rules between
- * single nodes see them first); the counts without those classes are returned. A pinned class's group may have many
- * nodes (each running the same pinned mix): its count says how many, and this says where.
+ * The running containers first, on the nodes they run on: each pinned class whose counts keep all of it (its group
+ * may have many nodes, each running the same pinned mix: its count says how many, this says where), then, of each
+ * class that may move, as many as its count on its own group, each on its own node where it fits and the rules
+ * between single nodes allow (the aggregate counts a move within the group as none). Returns the counts left.
  */
-function placePinned(
-  model: AssignmentModel,
-  agg: Aggregate,
-  counts: ArrayLike<number>,
-  moves: Moves,
-  next: Int32Array,
-): ArrayLike<number> {
-  const pin = model.rules?.blocked.pinnedTo;
-  if (!pin) return counts;
+function placeRunning(model: AssignmentModel, agg: Aggregate, counts: ArrayLike<number>, moves: Moves): Float64Array {
   const left = Float64Array.from({ length: agg.pairs.length }, (_, v) => counts[v] ?? 0);
+  const current = model.rules?.current;
+  if (!current) return left;
+  const fits = (c: number, i: number): boolean =>
+    agg.classes[c]!.demand.every((d, k) => d <= moves.remaining[k]![i]!) && moves.rules.allows(c, i);
+  const home = (c: number): number => (agg.classes[c]!.current >= 0 ? agg.pairAt(agg.classes[c]!.current, c) : -1);
   agg.classes.forEach((cl, c) => {
-    const v = cl.pinned ? agg.pairAt(cl.current, c) : -1;
-    if (v < 0 || Math.round(left[v]!) !== cl.items.length) return;
-    for (const j of cl.items) moves.place(j, c, pin[j]!);
-    next[c] = cl.items.length;
+    const v = home(c);
+    if (v < 0 || !cl.pinned || Math.round(left[v]!) !== cl.items.length) return;
+    for (const j of cl.items) moves.place(j, c, current[j]!);
     left[v] = 0;
+  });
+  agg.classes.forEach((cl, c) => {
+    const v = home(c);
+    if (v < 0 || cl.pinned) return;
+    for (const j of cl.items) {
+      if (Math.round(left[v]!) <= 0) break;
+      if (!fits(c, current[j]!)) continue;
+      moves.place(j, c, current[j]!);
+      left[v] = left[v]! - 1;
+    }
   });
   return left;
 }
