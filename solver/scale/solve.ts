@@ -110,13 +110,14 @@ function solveAggregate(
   const pack = (counts: ArrayLike<number>): void => {
     for (const method of packMethods(model)) offer(packPlan(model, agg, counts, method));
   };
-  const { lp, packMs, trials } = relaxation(engine, model, agg, prog, deadline, { bound, offer, pack });
+  const { lp, lpMs, packMs, trials } = relaxation(engine, model, agg, prog, deadline, { bound, offer, pack });
   if (lp?.status === 'infeasible') return { note: 'the aggregate LP is infeasible', proven: false };
   if (!lp?.x) return { note: 'the aggregate LP found no solution in time', proven: false };
   const patterns = patternsApply(model, agg);
   const left = deadline - Date.now() - TIME.scale.packReserveFactor * packMs - 100;
   const mipMs = patterns ? left * TIME.scale.mipBeforePatterns : left;
-  const mip = mipMs < TIME.scale.minMipMs ? undefined : aggregateMip(engine, prog, mipMs, pack);
+  const mipNeeds = Math.max(TIME.scale.minMipMs, TIME.scale.mipPerLp * lpMs);
+  const mip = mipMs < mipNeeds ? undefined : aggregateMip(engine, prog, mipMs, pack);
   if (mip?.bound !== undefined) bound(safeBound(mip.bound + prog.offset), 'aggregate branch and bound');
   const start = best?.assignment ?? fallback?.();
   const columns =
@@ -131,7 +132,8 @@ function solveAggregate(
     note:
       `the scale path: ${agg.groups.length} node groups × ${agg.classes.length} container classes, ` +
       `LP ${lp.status === 'optimal' ? 'solved' : lp.status}, ${trials} LPs with room, ` +
-      `branch and bound ${mip?.status ?? 'not run'}${columns}`,
+      `branch and bound ${mip?.status ?? `not run (${Math.round(mipMs)} ms left, ${Math.round(mipNeeds)} needed)`}` +
+      columns,
     proven: mip?.status === 'optimal',
   };
 }
@@ -151,21 +153,23 @@ function relaxation(
     offer(a: Int32Array): number | undefined;
     pack(counts: ArrayLike<number>): void;
   },
-): { lp: Solution | undefined; packMs: number; trials: number } {
+): { lp: Solution | undefined; lpMs: number; packMs: number; trials: number } {
   const held = engine.hold(relaxed(prog));
   try {
+    const lpStart = Date.now();
     const lp = held.solve({ timeLimitMs: (deadline - Date.now()) * TIME.scale.lp });
-    if (!lp.x) return { lp, packMs: 0, trials: 0 };
+    const lpMs = Date.now() - lpStart;
+    if (!lp.x) return { lp, lpMs, packMs: 0, trials: 0 };
     if (lp.status === 'optimal') use.bound(safeBound(lp.objective! + prog.offset), 'aggregate LP');
     const packStart = Date.now();
     use.pack(roundCounts(agg, lp.x));
     const packMs = Date.now() - packStart;
-    if (lp.status !== 'optimal' || !lp.rowDual) return { lp, packMs, trials: 0 };
+    if (lp.status !== 'optimal' || !lp.rowDual) return { lp, lpMs, packMs, trials: 0 };
     const until = Date.now() + TIME.scale.slack * (deadline - Date.now());
     const trials = slackTrials(held, prog, lp.x, lp.rowDual, until, (x) =>
       use.offer(packPlan(model, agg, roundCounts(agg, x), 'most-room')),
     );
-    return { lp, packMs, trials };
+    return { lp, lpMs, packMs, trials };
   } finally {
     held.dispose();
   }
