@@ -94,9 +94,10 @@ export const TIME = {
     /**
      * ...and only with this many times the aggregate LP's time left: HiGHS checks its time limit between the
      * steps of its root node (presolve, LP, cuts), which on an aggregate of 160 000 pairs whose LP takes 3.3 s
-     * took 15 s in all against a limit of 6 s.
+     * took 15 s in all against a limit of 6 s (in the service, beside a second solver thread, the LP takes longer
+     * and 6 times its time still overran).
      */
-    mipPerLp: 6,
+    mipPerLp: 8,
     mipBeforePatterns: 0.15,
     /** The pattern search runs only with this much left; of its time, full bins, generation and the dives. */
     minPatternMs: 500,
