@@ -181,6 +181,11 @@ export interface ScalePart<R extends GroupRule, S extends ScaleRuleBase> {
   readonly inPatterns: boolean;
   /** Its check on single nodes while packing, for the groups of `topology.solo` (absent: none). */
   node?(rule: S): NodeLimit;
+  /**
+   * Whether its check on single nodes is stricter than the rule (absent: exact). The aggregate then holds the rule
+   * with rows that relax it, and the pattern master, whose columns obey the node checks, cannot give bounds.
+   */
+  stricter?(rule: S): boolean;
   /** Mends counts per (group, class) that rounding left breaking it (absent: rounding cannot break it). */
   repair?(rule: S, agg: AggregateView, counts: Int32Array): void;
 }

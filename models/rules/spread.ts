@@ -10,6 +10,7 @@ import {
   type AggregateRows,
   type AggregateView,
   type ProgramRows,
+  type NodeLimit,
   type RuleKind,
   type ScaleRuleBase,
   type Topology,
@@ -39,6 +40,12 @@ export interface SpreadScale extends ScaleRuleBase {
   readonly owners: readonly number[];
   readonly items: readonly number[];
   readonly fixed: ReadonlyMap<number, number>;
+  /**
+   * Over single nodes (hostname): the most of `items` a node takes while packing, the least running count that
+   * stays plus maxSkew. Stricter than the rule (the least count can only grow), so every packed plan keeps it; the
+   * aggregate holds no row for it (dropping the rule there relaxes the program: its bounds stay valid).
+   */
+  readonly nodeCap?: number;
 }
 
 type Constraint = SpreadConstraint;
@@ -224,6 +231,7 @@ function spreadRows(rule: SpreadRule, b: ProgramRows, g: number): void {
 function repairCounts(rule: SpreadScale, agg: AggregateView, counts: Int32Array): void {
   const cs = new Set(rule.owners);
   const zones = rule.topology.zones;
+  if (zones.length === 0) return;
   const inZone = (d: number): number[] =>
     zones[d]!.flatMap((g) => rule.items.map((c) => agg.pairAt(g, c))).filter((v) => v >= 0);
   const pairsOf = zones.map((_, d) => inZone(d));
@@ -241,8 +249,34 @@ function repairCounts(rule: SpreadScale, agg: AggregateView, counts: Int32Array)
   }
 }
 
+/** The least count of running items that stay over the domains. */
+function leastFixed(model: AssignmentModel, rule: SpreadRule): number {
+  return Math.min(...fixedPerDomain(model, rule.items, rule.domains));
+}
+
+/**
+ * The check on single nodes while packing: a counted item only below the cap, an owner the selector does not
+ * match only where the count is at most the cap (it adds nothing itself).
+ */
+function nodeCap(rule: SpreadScale): NodeLimit {
+  const cap = rule.nodeCap ?? Infinity;
+  const counted = new Set(rule.items);
+  const owners = new Set(rule.owners);
+  return {
+    slots: 1,
+    room: (state, at, c) => {
+      if (counted.has(c)) return Math.max(0, cap - state[at]!);
+      return owners.has(c) && state[at]! > cap ? 0 : Infinity;
+    },
+    add: (state, at, c, by) => {
+      if (counted.has(c)) state[at] = state[at]! + by;
+    },
+  };
+}
+
 /** t, the smallest zone count (0 below minDomains): t ≤ count_D, and count_D ≤ t + maxSkew where owners may go. */
 function spreadScaleRows(rule: SpreadScale, b: AggregateRows, r: number): void {
+  if (rule.topology.zones.length === 0) return;
   const cs = new Set(rule.items);
   const owners = new Set(rule.owners);
   const zones = rule.topology.zones;
@@ -282,17 +316,24 @@ export const spread: RuleKind<SpreadRule, SpreadScale> = {
   scale: {
     of: (rule, ctx) => {
       const topology = ctx.topologyOf(rule.domains);
-      if (topology.solo.length > 0) return { outOfReach: `topology spread over single nodes (${rule.name})` };
+      if (topology.solo.length > 0 && topology.zones.length > 0)
+        return { outOfReach: `topology spread over single nodes and zones at once (${rule.name})` };
       if (rule.outside)
         return { outOfReach: `topology spread with nodes its inclusion policies leave out (${rule.name})` };
       const classes = ctx.classesOf([...rule.items, ...rule.owners]);
       const [owners, items] = [ctx.classesOf(rule.owners), ctx.classesOf(rule.items)];
       const fixed = fixedPerNode(ctx.model, rule.items);
       const { maxSkew, minDomains } = rule;
-      return { kind: 'spread', classes, owners, items, maxSkew, topology, minDomains, fixed };
+      const base = { kind: 'spread', classes, owners, items, maxSkew, topology, minDomains, fixed } as const;
+      if (topology.solo.length === 0) return base;
+      // Running ones may be left out (allowUnplaced), and below minDomains the least count is 0.
+      const least = ctx.penalties || rule.domains.length < minDomains ? 0 : leastFixed(ctx.model, rule);
+      return { ...base, nodeCap: least + maxSkew };
     },
     rows: spreadScaleRows,
     inPatterns: true,
+    stricter: (rule) => rule.nodeCap !== undefined,
+    node: (rule) => nodeCap(rule),
     repair: repairCounts,
   },
   check: (rule, v) => {

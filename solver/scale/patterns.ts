@@ -41,7 +41,8 @@ export function patternsApply(model: AssignmentModel, agg: Aggregate): boolean {
   const w = model.objective;
   // A pattern is one node's mix, dealt to any node of its group: not where the nodes run pinned containers.
   const pinnedMix = agg.classes.some((cl) => cl.pinned && agg.groups[cl.current]!.nodes.length > 1);
-  return !!w && w.pack > 0 && w.balance === 0 && !pinnedMix && agg.rules.every((r) => scaleKindOf(r).inPatterns);
+  const exact = agg.rules.every((r) => scaleKindOf(r).inPatterns && !scaleKindOf(r).stricter?.(r));
+  return !!w && w.pack > 0 && w.balance === 0 && !pinnedMix && exact;
 }
 
 export function patternSearch(

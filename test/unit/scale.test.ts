@@ -70,6 +70,7 @@ describe('the scale path (node groups × container classes)', function () {
   it('running containers (staying or not, read by rules or not) do not split node groups; every bound holds (fast-check)', () => {
     let merged = 0;
     let movers = 0;
+    let capped = 0;
     let held = 0;
     let feasible = 0;
     let found = 0;
@@ -79,7 +80,10 @@ describe('the scale path (node groups × container classes)', function () {
           { selector: { matchLabels: { app: 'db' } }, topologyKey: 'kubernetes.io/hostname' },
         ]),
         affinity: fc.constant([{ selector: { matchLabels: { app: 'db' } }, topologyKey: 'zone' }]),
-        spread: fc.constant([{ maxSkew: 1, topologyKey: 'zone', selector: { matchLabels: { app: 'web' } } }]),
+        spread: fc.constantFrom(
+          [{ maxSkew: 1, topologyKey: 'zone', selector: { matchLabels: { app: 'web' } } }],
+          [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', selector: { matchLabels: { app: 'web' } } }],
+        ),
         preferredAntiAffinity: fc.constant([
           { weight: 50, term: { selector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' } },
         ]),
@@ -132,6 +136,7 @@ describe('the scale path (node groups × container classes)', function () {
             cl.current >= 0 && agg.groups[cl.current]!.nodes.length > 1;
           if (agg.classes.some((cl) => cl.pinned && spans(cl))) merged++;
           if (agg.classes.some((cl) => !cl.pinned && spans(cl))) movers++;
+          if (agg.rules.some((r) => 'nodeCap' in r && r.nodeCap !== undefined)) capped++;
           const optimum = bruteForce(model);
           const { bounds, plans, note } = runScale(highs, model, 1000);
           if (optimum === null) return assert.deepEqual(plans, [], 'a plan where brute force finds none');
@@ -149,6 +154,7 @@ describe('the scale path (node groups × container classes)', function () {
       held >= 80 && merged >= 15 && movers >= 40,
       `held ${held}; classes over several nodes: pinned in ${merged}, movable in ${movers}`,
     );
+    assert.ok(capped >= 20, `hostname spread held by the aggregate in ${capped}`);
     assert.ok(found >= 0.9 * feasible, `plans for ${found} of ${feasible} feasible snapshots`);
   });
 
