@@ -40,8 +40,7 @@ export function packPlan(
   // Each class's containers not placed yet, taken in order.
   const queue = agg.classes.map((cl) => cl.items.filter((j) => plan[j]! < 0));
   const next = new Int32Array(agg.classes.length);
-  const closed =
-    method !== 'dot' && method !== 'first-fit' && packing ? closeUnneeded(agg, counts, remaining, onNode) : [];
+  const closed = method !== 'dot' && method !== 'first-fit' && packing ? closeUnneeded(agg, counts, moves) : [];
   const leftovers: { j: number; c: number; g: number }[] = [];
   const entries = groupEntries(agg, left);
   const take = (c: number): number => queue[c]![next[c]!++]!;
@@ -162,12 +161,8 @@ function oneByOne(
  * ⌈Σ_c d_ck y_gc / cap_k⌉) are closed while the groups are filled (no room on any resource), so spreading
  * stays on the nodes the counts pay for. Returns the closed nodes.
  */
-function closeUnneeded(
-  agg: Aggregate,
-  counts: ArrayLike<number>,
-  remaining: readonly Float64Array[],
-  onNode: readonly (readonly number[])[],
-): number[] {
+function closeUnneeded(agg: Aggregate, counts: ArrayLike<number>, moves: Moves): number[] {
+  const { remaining, onNode, search } = moves;
   const load = agg.groups.map((gr) => new Float64Array(gr.capacity.length));
   agg.pairs.forEach((p, v) => {
     const y = Math.round(counts[v] ?? 0);
@@ -179,12 +174,13 @@ function closeUnneeded(
     gr.capacity.forEach((cap, k) => {
       if (cap > 0) need = Math.max(need, Math.ceil(load[g]![k]! / cap - 1e-9));
     });
-    // Nodes with pinned containers on them stay open: they are in use whatever the plan.
+    // Nodes with running containers put back on them stay open: they are in use whatever the rest does.
     const used = gr.nodes.filter((i) => onNode[i]!.length > 0);
     const free = gr.nodes.filter((i) => onNode[i]!.length === 0);
     for (const i of free.slice(Math.max(0, need - used.length))) {
       closed.push(i);
       for (const r of remaining) r[i] = -1;
+      search.take(i);
     }
   });
   return closed;

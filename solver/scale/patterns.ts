@@ -39,10 +39,11 @@ const MIN_REDUCED_COST = 1e-7;
  */
 export function patternsApply(model: AssignmentModel, agg: Aggregate): boolean {
   const w = model.objective;
-  // A pattern is one node's mix, dealt to any node of its group: not where the nodes run pinned containers.
-  const pinnedMix = agg.classes.some((cl) => cl.pinned && agg.groups[cl.current]!.nodes.length > 1);
+  // A pattern is one node's mix, dealt to any node of its group: not where a group's nodes run containers that
+  // stay, or that may move (a pattern would move them within the group, at their move cost).
+  const running = agg.classes.some((cl) => cl.current >= 0 && agg.groups[cl.current]!.nodes.length > 1);
   const exact = agg.rules.every((r) => scaleKindOf(r).inPatterns && !scaleKindOf(r).stricter?.(r));
-  return !!w && w.pack > 0 && w.balance === 0 && !pinnedMix && exact;
+  return !!w && w.pack > 0 && w.balance === 0 && !running && exact;
 }
 
 export function patternSearch(
