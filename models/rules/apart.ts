@@ -172,8 +172,19 @@ function apartScaleRows(rule: ApartScale, b: AggregateRows, r: number): void {
     if (nodes.every((i) => rule.fixedB.has(i))) b.row(`apartA${r}_g${g}`, b.count([g], pending(a)), 'le', 0);
     if (nodes.every((i) => rule.fixedA.has(i))) b.row(`apartB${r}_g${g}`, b.count([g], pending(bb)), 'le', 0);
   }
+  // Pending containers of a side in the zone only with none of the other there (z binary), per side.
+  const side = (mine: ReadonlySet<number>, other: ReadonlySet<number>, z: readonly number[], name: string): void => {
+    const own = pending(mine);
+    if (own.size === 0) return;
+    const w = b.variable(0, 1);
+    b.row(name, b.count(z, own, new Map([[w, -size(own)]])), 'le', 0);
+    b.row(`${name}x`, b.count(z, other, new Map([[w, size(other)]])), 'le', size(other));
+  };
   rule.topology.zones.forEach((z, d) => {
     if (fixedIn(rule.fixedA, z) > 0 && fixedIn(rule.fixedB, z) > 0) {
+      // Running containers of both sides share the zone: where they stay, no pending one may enter; where a plan
+      // may leave running ones out (allowUnplaced), a pending one enters only with the other side all gone.
+      if (!rule.stay) return void (side(a, bb, z, `apartA${r}_${d}`), side(bb, a, z, `apartB${r}_${d}`));
       b.row(`apartA${r}_${d}`, b.count(z, pending(a)), 'le', 0);
       return b.row(`apartB${r}_${d}`, b.count(z, pending(bb)), 'le', 0);
     }

@@ -40,6 +40,8 @@ export interface SpreadScale extends ScaleRuleBase {
   readonly owners: readonly number[];
   readonly items: readonly number[];
   readonly fixed: ReadonlyMap<number, number>;
+  /** The running containers stay in every plan (none may be left out). */
+  readonly stay: boolean;
   /**
    * Over single nodes (hostname): the most of `items` a node takes while packing, the least running count that
    * stays plus maxSkew. Stricter than the rule (the least count can only grow), so every packed plan keeps it; the
@@ -251,7 +253,7 @@ function repairCounts(rule: SpreadScale, agg: AggregateView, counts: Int32Array)
 
 /** The least count of running items that stay over the domains. */
 function leastFixed(model: AssignmentModel, rule: SpreadRule): number {
-  return Math.min(...fixedPerDomain(model, rule.items, rule.domains));
+  return fixedPerDomain(model, rule.items, rule.domains).reduce((a, f) => Math.min(a, f), Infinity);
 }
 
 /**
@@ -285,7 +287,8 @@ function spreadScaleRows(rule: SpreadScale, b: AggregateRows, r: number): void {
   const fixedIn = (z: readonly number[]): number =>
     z.reduce((n, g) => n + b.agg.groups[g]!.nodes.reduce((u, i) => u + (rule.fixed.get(i) ?? 0), 0), 0);
   const fixed = zones.map(fixedIn);
-  const floor = t === undefined ? 0 : Math.min(...fixed);
+  // The least count is at least the least running count, unless a plan may leave running containers out.
+  const floor = t === undefined || !rule.stay ? 0 : fixed.reduce((a, f) => Math.min(a, f), Infinity);
   zones.forEach((z, d) => {
     if (t !== undefined) b.row(`spreadLo${r}_${d}`, b.count(z, cs, new Map([[t, 1]]), -1), 'le', 0);
     const lowTerm = t === undefined ? new Map<number, number>() : new Map([[t, -1]]);
@@ -324,11 +327,18 @@ export const spread: RuleKind<SpreadRule, SpreadScale> = {
       const [owners, items] = [ctx.classesOf(rule.owners), ctx.classesOf(rule.items)];
       const fixed = fixedPerNode(ctx.model, rule.items);
       const { maxSkew, minDomains } = rule;
-      const base = { kind: 'spread', classes, owners, items, maxSkew, topology, minDomains, fixed } as const;
+      const stay = !ctx.penalties;
+      const base = { kind: 'spread', classes, owners, items, maxSkew, topology, minDomains, fixed, stay } as const;
       if (topology.solo.length === 0) return base;
       // Running ones may be left out (allowUnplaced), and below minDomains the least count is 0.
-      const least = ctx.penalties || rule.domains.length < minDomains ? 0 : leastFixed(ctx.model, rule);
-      return { ...base, nodeCap: least + maxSkew };
+      const least = !stay || rule.domains.length < minDomains ? 0 : leastFixed(ctx.model, rule);
+      const cap = least + maxSkew;
+      // What the nodes take under the cap must hold every pending counted container, or no packing can.
+      const pending = rule.items.reduce((t, j) => t + (isPinned(ctx.model, j) ? 0 : 1), 0);
+      const room = fixedPerDomain(ctx.model, rule.items, rule.domains).reduce((t, f) => t + Math.max(0, cap - f), 0);
+      if (pending > room)
+        return { outOfReach: `topology spread over single nodes past maxSkew above the least count (${rule.name})` };
+      return { ...base, nodeCap: cap };
     },
     rows: spreadScaleRows,
     inPatterns: true,

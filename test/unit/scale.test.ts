@@ -107,7 +107,8 @@ describe('the scale path (node groups × container classes)', function () {
         ),
         fc.array(pending, { minLength: 1, maxLength: 4 }),
         fc.constantFrom('cost', 'pack', 'balance'),
-        (n, running, todo, objective) => {
+        fc.boolean(),
+        (n, running, todo, objective, allowUnplaced) => {
           const nodes = Array.from({ length: n }, (_, i) => ({
             name: `n${i}`,
             capacity: { cpu: 4 },
@@ -128,7 +129,7 @@ describe('the scale path (node groups × container classes)', function () {
               ...t.rules,
             })),
           ];
-          const { model } = snapshot({ nodes, containers, options: { objective } });
+          const { model } = snapshot({ nodes, containers, options: { objective, allowUnplaced } });
           const agg = aggregate(model);
           if ('outOfReach' in agg) return;
           held++;
@@ -148,7 +149,7 @@ describe('the scale path (node groups × container classes)', function () {
           for (const p of plans) assert.ok(p >= optimum - tolerance(optimum), `plan ${p} below the optimum ${optimum}`);
         },
       ),
-      { numRuns: 400, seed: 2512 },
+      { numRuns: 800, seed: 2512 },
     );
     assert.ok(
       held >= 80 && merged >= 15 && movers >= 40,
@@ -156,6 +157,53 @@ describe('the scale path (node groups × container classes)', function () {
     );
     assert.ok(capped >= 20, `hostname spread held by the aggregate in ${capped}`);
     assert.ok(found >= 0.9 * feasible, `plans for ${found} of ${feasible} feasible snapshots`);
+  });
+
+  it('where running pods may be left out, a zone running both sides of an anti-affinity still takes a pending one', () => {
+    const anti = [{ selector: { matchLabels: { app: 'db' } }, topologyKey: 'zone' }];
+    const { model } = snapshot({
+      nodes: [
+        { name: 'n0', capacity: { cpu: 4 }, labels: { zone: 'a' } },
+        { name: 'n1', capacity: { cpu: 1 }, labels: { zone: 'b' } },
+        { name: 'n2', capacity: { cpu: 4 }, labels: { zone: 'a' } },
+      ],
+      containers: [
+        {
+          name: 'run-web',
+          labels: { app: 'web' },
+          antiAffinity: anti,
+          requests: { cpu: 1 },
+          current: 'n0',
+          pinned: true,
+          priority: 10,
+        },
+        { name: 'run-db', labels: { app: 'db' }, requests: { cpu: 1 }, current: 'n0', pinned: true, priority: 0 },
+        { name: 'new-web', labels: { app: 'web' }, antiAffinity: anti, requests: { cpu: 2 }, priority: 10 },
+      ],
+      options: { allowUnplaced: true },
+    });
+    const optimum = bruteForce(model)!;
+    const { bounds, plans } = runScale(highs, model, 1000);
+    assert.ok(bounds.length > 0, 'a bound');
+    for (const b of bounds) assert.ok(b <= optimum + tolerance(optimum), `bound ${b} above the optimum ${optimum}`);
+    for (const p of plans) assert.ok(p >= optimum - tolerance(optimum), `plan ${p} below the optimum ${optimum}`);
+  });
+
+  it('holds hostname spread only where the nodes can take every pending pod at maxSkew above the least count', () => {
+    const body = (replicas: number) => ({
+      nodes: Array.from({ length: 30 }, (_, i) => ({ name: `n${i}`, capacity: { cpu: 8 } })),
+      containers: Array.from({ length: replicas }, (_, j) => ({
+        name: `web-${j}`,
+        labels: { app: 'web' },
+        requests: { cpu: 1 },
+        spread: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', selector: { matchLabels: { app: 'web' } } }],
+      })),
+      options: { objective: 'pack' as const },
+    });
+    const held = aggregate(snapshot(body(30)).model);
+    assert.ok(!('outOfReach' in held), 'one per node is what the cap allows');
+    const past = aggregate(snapshot(body(40)).model);
+    assert.ok('outOfReach' in past && /past maxSkew above the least count/.test(past.outOfReach), JSON.stringify(past));
   });
 
   it('folds running containers no rule reads into their nodes: the others keep their own requests', () => {
