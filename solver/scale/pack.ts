@@ -1,5 +1,6 @@
 import { int64Doubles, preferenceWeightOf, type AssignmentModel } from '../../models/model.js';
 import { NodeSearch, type SearchRules } from '../node-search.js';
+import { TIME } from '../strategy.js';
 import type { NodeLimit } from '../../models/rules/kind.js';
 import { scaleKindOf } from '../../models/rules/registry.js';
 import type { Aggregate, ScaleRule, Topology } from './aggregate.js';
@@ -214,7 +215,7 @@ function placeLeftovers(
   moves: Moves,
 ): void {
   // Exchanges within a bounded time: at scale a full group has hundreds of nodes of tens of containers each.
-  const until = Date.now() + EXCHANGE_MS;
+  const until = Date.now() + TIME.scale.exchangeMs;
   for (const { j, c, g } of leftovers) {
     if (g >= 0 && Date.now() < until && makeRoom(agg, moves, j, c, g)) continue;
     const i = cheapestNode(model, agg, where, c, g);
@@ -266,8 +267,7 @@ function fillNodes(
   return todo.filter((e) => e.count > 0);
 }
 
-/** Time for the exchanges of one packing, and the nodes one leftover tries. */
-const EXCHANGE_MS = 500;
+/** The nodes one leftover tries (the exchanges' time is TIME.scale.exchangeMs). */
 const EXCHANGE_NODES = 64;
 
 interface Moves {
