@@ -251,11 +251,6 @@ function repairCounts(rule: SpreadScale, agg: AggregateView, counts: Int32Array)
   }
 }
 
-/** The least count of running items that stay over the domains. */
-function leastFixed(model: AssignmentModel, rule: SpreadRule): number {
-  return fixedPerDomain(model, rule.items, rule.domains).reduce((a, f) => Math.min(a, f), Infinity);
-}
-
 /**
  * The check on single nodes while packing: a counted item only below the cap, an owner the selector does not
  * match only where the count is at most the cap (it adds nothing itself).
@@ -331,11 +326,12 @@ export const spread: RuleKind<SpreadRule, SpreadScale> = {
       const base = { kind: 'spread', classes, owners, items, maxSkew, topology, minDomains, fixed, stay } as const;
       if (topology.solo.length === 0) return base;
       // Running ones may be left out (allowUnplaced), and below minDomains the least count is 0.
-      const least = !stay || rule.domains.length < minDomains ? 0 : leastFixed(ctx.model, rule);
+      const running = fixedPerDomain(ctx.model, rule.items, rule.domains);
+      const least = !stay || rule.domains.length < minDomains ? 0 : running.reduce((a, f) => Math.min(a, f), Infinity);
       const cap = least + maxSkew;
       // What the nodes take under the cap must hold every pending counted container, or no packing can.
       const pending = rule.items.reduce((t, j) => t + (isPinned(ctx.model, j) ? 0 : 1), 0);
-      const room = fixedPerDomain(ctx.model, rule.items, rule.domains).reduce((t, f) => t + Math.max(0, cap - f), 0);
+      const room = running.reduce((t, f) => t + Math.max(0, cap - f), 0);
       if (pending > room)
         return { outOfReach: `topology spread over single nodes past maxSkew above the least count (${rule.name})` };
       return { ...base, nodeCap: cap };

@@ -79,7 +79,7 @@ function placeRunning(model: AssignmentModel, agg: Aggregate, counts: ArrayLike<
   const current = model.rules?.current;
   if (!current) return left;
   const fits = (c: number, i: number): boolean =>
-    agg.classes[c]!.demand.every((d, k) => d <= moves.remaining[k]![i]!) && moves.rules.allows(c, i);
+    moves.search.scoreAt(agg.classes[c]!.demand, i) >= 0 && moves.rules.allows(c, i);
   const home = (c: number): number => (agg.classes[c]!.current >= 0 ? agg.pairAt(agg.classes[c]!.current, c) : -1);
   agg.classes.forEach((cl, c) => {
     const v = home(c);
