@@ -17,8 +17,10 @@ export interface PreparePoolOptions {
   /** Input threads (default 1, 2 on machines with 4 cores or more). */
   readonly threads?: number;
   readonly maxQueue?: number;
-  /** JavaScript heap limit of each input thread (MiB). */
+  /** JavaScript heap limit of each input thread (MiB): its old generation. */
   readonly maxHeapMb?: number;
+  /** Its young generation (MiB; default V8's). */
+  readonly youngMb?: number;
   readonly onEvent?: (event: PoolEvent) => void;
 }
 
@@ -39,7 +41,10 @@ export class PreparePool {
       name: 'input',
       file: new URL('./prepare-worker.js', import.meta.url),
       threads: options.threads ?? (availableParallelism() >= 4 ? 2 : 1),
-      ...(options.maxHeapMb ? { resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb } } : {}),
+      resourceLimits: {
+        ...(options.maxHeapMb ? { maxOldGenerationSizeMb: options.maxHeapMb } : {}),
+        ...(options.youngMb ? { maxYoungGenerationSizeMb: options.youngMb } : {}),
+      },
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     });
   }

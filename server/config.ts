@@ -97,22 +97,36 @@ export interface MemoryPlan {
   readonly workerHeapMb: number;
   /** Estimated WebAssembly memory one exact solve may use (bytes). */
   readonly solveBudgetBytes: number;
-  /** JavaScript heap of each input thread (MiB). */
+  /** JavaScript heap of each input thread (MiB): its old generation, and its young one. */
   readonly inputHeapMb: number;
+  readonly inputYoungMb: number;
 }
 
 /** The main thread's share, and each input thread's, of the memory limit (MiB). */
 const MAIN_HEAP_MB = 1024;
 const INPUT_HEAP_MB = 1024;
+/**
+ * An input thread's young generation. Nearly everything a body's parse and model allocate survives until the answer,
+ * so V8's default young generation copies it over and over: at 150 000 containers this size took the thread's
+ * garbage collection from some 480 ms to 280 ms per request (median of 5, 2-core machine, 2026-12-06).
+ */
+const INPUT_YOUNG_MB = 192;
 /** WebAssembly memory is capped at 2 GiB per module instance; leave room for the module itself. */
 const WASM_CAP_BYTES = 1.75 * 2 ** 30;
 
 export function memoryPlan(limitMb: number, threads: number, inputThreads: number, budgetMb?: number): MemoryPlan {
-  const perSolver = Math.max(256, Math.floor((limitMb - MAIN_HEAP_MB - inputThreads * INPUT_HEAP_MB) / threads));
+  const input = INPUT_HEAP_MB + INPUT_YOUNG_MB;
+  const perSolver = Math.max(256, Math.floor((limitMb - MAIN_HEAP_MB - inputThreads * input) / threads));
   const workerHeapMb = Math.max(128, Math.floor(perSolver / 3));
   const solveBudgetBytes =
     budgetMb !== undefined ? budgetMb * 2 ** 20 : Math.min(WASM_CAP_BYTES, (perSolver - workerHeapMb) * 2 ** 20);
-  return { limitBytes: limitMb * 2 ** 20, workerHeapMb, solveBudgetBytes, inputHeapMb: INPUT_HEAP_MB };
+  return {
+    limitBytes: limitMb * 2 ** 20,
+    workerHeapMb,
+    solveBudgetBytes,
+    inputHeapMb: INPUT_HEAP_MB,
+    inputYoungMb: INPUT_YOUNG_MB,
+  };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {

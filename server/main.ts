@@ -42,6 +42,7 @@ const inputs = new PreparePool({
   ...(config.inputThreads ? { threads: config.inputThreads } : {}),
   maxQueue: 2 * (config.threads + config.maxQueue),
   maxHeapMb: config.memory.inputHeapMb,
+  youngMb: config.memory.inputYoungMb,
   onEvent,
 });
 const lifecycle: Lifecycle = { draining: false, inflight: new Set() };

@@ -23,7 +23,11 @@ const pool = new SolverPool({
   memoryLimitBytes: config.memory.limitBytes,
   onEvent: (e) => log.debug({ event: e }, 'solver thread event'),
 });
-const inputs = new PreparePool({ maxQueue: 4 * config.threads, maxHeapMb: config.memory.inputHeapMb });
+const inputs = new PreparePool({
+  maxQueue: 4 * config.threads,
+  maxHeapMb: config.memory.inputHeapMb,
+  youngMb: config.memory.inputYoungMb,
+});
 const worker = startRedisWorker({
   url: config.jobs.redisUrl,
   threads: config.threads,
