@@ -6,6 +6,7 @@ import type { Explanation } from '../solver/protocol.js';
 import { solveModel, type SolveOutcome } from '../solver/solve.js';
 import type { Built, Seeded } from './accept.js';
 import type { PrepareRequest, Prepared } from './prepare.js';
+import type { SolvedFacts } from './solved.js';
 
 /**
  * What a use case needs from its surroundings, for one request: reading the input (in an input thread
@@ -38,12 +39,7 @@ export interface PlannerOptions {
   readonly onSolved?: (s: SolvedEvent) => void;
 }
 
-export interface SolvedEvent {
-  readonly model: AssignmentModel;
-  readonly outcome: SolveOutcome;
-  /** The deadline it was given (epoch ms). */
-  readonly deadline: number;
-}
+export type SolvedEvent = SolvedFacts;
 
 export function planner(o: PlannerOptions): Planner {
   let ticket: Ticket | undefined;
@@ -54,7 +50,11 @@ export function planner(o: PlannerOptions): Planner {
       ...(o.signal ? { signal: o.signal } : {}),
     }));
   return {
-    prepare: (req) => o.prepare({ ...req, limits: o.limits }, o.signal),
+    prepare: async (req) => {
+      const prepared = await o.prepare({ ...req, limits: o.limits }, o.signal);
+      if (prepared.kind === 'written') o.onSolved?.(prepared.solved);
+      return prepared;
+    },
     solve: async (built, deadline) => {
       const outcome = await solveModel(built.model, built.options, o.pool, {
         ticket: admitted(deadline),
@@ -65,7 +65,8 @@ export function planner(o: PlannerOptions): Planner {
         ...(o.signal ? { signal: o.signal } : {}),
         ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       });
-      o.onSolved?.({ model: built.model, outcome, deadline });
+      const { nodes, items } = built.model;
+      o.onSolved?.({ nodes: nodes.length, containers: items.length, outcome, deadline });
       return outcome;
     },
     explain: (model, deadline) =>

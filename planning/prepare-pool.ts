@@ -64,6 +64,7 @@ export class PreparePool {
       body.byteLength === body.buffer.byteLength;
     const reply = await this.task(req, own && body.buffer instanceof ArrayBuffer ? [body.buffer] : [], signal);
     if ('failure' in reply) throw InputError.from(reply.failure);
+    if ('written' in reply && reply.written) return { kind: 'written', text: reply.bytes, solved: reply.written };
     if (!('prepared' in reply)) throw new Error('internal error: an input thread answered a body with something else');
     return reply.prepared;
   }

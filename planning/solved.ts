@@ -15,6 +15,15 @@ export interface Solved {
   readonly prepared: number;
 }
 
+/** What the metrics and a request's log line read of each finished solve. */
+export interface SolvedFacts {
+  readonly nodes: number;
+  readonly containers: number;
+  readonly outcome: Pick<SolveOutcome, 'status' | 'source' | 'gap' | 'timings'>;
+  /** The deadline it was given (epoch ms). */
+  readonly deadline: number;
+}
+
 /** The answer JSON of a solved plan, solve or evaluation. */
 export function solvedJson(s: Solved): PlanAnswer | EvaluateAnswer {
   const { model, notes } = s.built;

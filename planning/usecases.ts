@@ -17,6 +17,8 @@ export interface Request {
   readonly format?: 'json' | 'lp';
   /** Epoch ms when the request arrived: the time limit counts from here. */
   readonly arrival: number;
+  /** The caller sends JSON text: a plan needing no solver thread may be written where its input is read. */
+  readonly writes?: boolean;
 }
 
 export type Answer =
@@ -25,8 +27,7 @@ export type Answer =
   /** JSON already serialised (off the event loop, for large answers): text, or UTF-8 bytes. */
   | { readonly kind: 'jsonText'; readonly text: string | Uint8Array };
 
-export type Result =
-  { readonly kind: 'solved'; readonly solved: Solved } | Exclude<Answer, { readonly kind: 'jsonText' }>;
+export type Result = { readonly kind: 'solved'; readonly solved: Solved } | Answer;
 
 /** Runs the use case of `req.route`. */
 export async function run(planner: Planner, req: Request): Promise<Result> {
@@ -34,11 +35,14 @@ export async function run(planner: Planner, req: Request): Promise<Result> {
     route: req.route,
     body: req.body,
     ...(req.format ? { format: req.format } : {}),
+    ...(req.writes ? { answerFrom: req.arrival } : {}),
   });
   const preparedAt = Date.now();
   switch (prepared.kind) {
     case 'lp':
       return { kind: 'text', text: prepared.text };
+    case 'written':
+      return { kind: 'jsonText', text: prepared.text };
     case 'capacity': {
       const deadline = req.arrival + capacityTimeLimitMs(prepared.capacity);
       const json = await answerCapacity(prepared.capacity, planner, deadline, req.body);
@@ -80,7 +84,8 @@ export function answerReserveMs(containers: number): number {
 
 /** Runs the use case and answers with its JSON (or LP text). */
 export async function answer(planner: Planner, req: Request): Promise<Answer> {
-  const r = await run(planner, req);
+  const r = await run(planner, { ...req, writes: false });
+  if (r.kind === 'jsonText') throw new Error('internal error: an answer was written for a caller that takes JSON');
   return r.kind === 'solved' ? { kind: 'json', json: solvedJson(r.solved) } : r;
 }
 
@@ -93,6 +98,6 @@ export async function answerText(
   req: Request,
   serialize: (solved: Solved) => Promise<string | Uint8Array>,
 ): Promise<Answer> {
-  const r = await run(planner, req);
+  const r = await run(planner, { ...req, writes: true });
   return r.kind === 'solved' ? { kind: 'jsonText', text: await serialize(r.solved) } : r;
 }

@@ -272,8 +272,8 @@ function watchSolves(req: Request, res: Response, deps: RouteDeps): (e: SolvedEv
   return (e) => {
     deps.metrics.solved(e);
     deadline = Math.max(deadline, e.deadline);
-    facts.nodes ??= e.model.nodes.length;
-    facts.containers ??= e.model.items.length;
+    facts.nodes ??= e.nodes;
+    facts.containers ??= e.containers;
     facts.planStatus = e.outcome.status;
     facts.source = e.outcome.source;
     facts.gap = e.outcome.gap;

@@ -121,7 +121,7 @@ export async function solveModel(
 ): Promise<SolveOutcome> {
   const started = Date.now();
   const deadline = ctx.deadline ?? started + options.timeLimitMs;
-  const seeded = options.solver === 'greedy' ? greedyAtScale(model, ctx, started) : undefined;
+  const seeded = greedyOnly(model, options, ctx, started);
   if (seeded) return seeded;
   const ticket = ctx.ticket ?? pool.admit({ deadline, ...(ctx.signal ? { signal: ctx.signal } : {}) });
   try {
@@ -539,6 +539,19 @@ function greedySummary(
   if (!verification.valid)
     throw new Error(`internal error: the greedy plan failed verification: ${verification.violations.join('; ')}`);
   return { assignment, verification };
+}
+
+/**
+ * The outcome of `solver: "greedy"` where no solver thread has anything to add (greedyAtScale), else undefined: a
+ * pure function of the model and its verified greedy plan, so it is decided wherever the input was read.
+ */
+export function greedyOnly(
+  model: AssignmentModel,
+  options: SolveOptions,
+  ctx: SolveContext,
+  started = Date.now(),
+): SolveOutcome | undefined {
+  return options.solver === 'greedy' ? greedyAtScale(model, ctx, started) : undefined;
 }
 
 /**

@@ -81,6 +81,9 @@ describe('the service at cluster scale', function () {
     const expected = v.model.items.map((c, j) => ({ container: c, node: v.model.nodes[seed[j]!] }));
     assert.deepEqual(assignments, expected);
     assert.deepEqual((greedy as { assignments: unknown }).assignments, expected);
+    // Answered in the input thread that read it: the solve is still counted, as every solve is.
+    const metrics = await fetch(`${server.url}/metrics`).then((m) => m.text());
+    assert.match(metrics, /optiplace_solve_duration_seconds_count\{status="feasible",source="greedy"\} 1\n/);
   });
 
   it('solver "greedy" at scale with a container too large for every node: proven infeasible, as on any path', async () => {

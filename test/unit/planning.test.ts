@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import { validateSnapshot } from '../../models/validate.js';
+import { scaleSnapshot } from '../../bench/scale.js';
+import { planner } from '../../planning/planner.js';
+import { prepare } from '../../planning/prepare.js';
+import { answer } from '../../planning/usecases.js';
 import { evaluationJson, outcomeJson } from '../../planning/answer.js';
 import { explainInfeasible, restrictItems } from '../../solver/explain.js';
 import { formulate } from '../../solver/formulate.js';
@@ -93,6 +97,35 @@ describe('evaluate: any plan against the optimum', function () {
     assert.ok(Math.abs(json.comparison.greedy.gapToBest - Math.abs(greedyObjective - 4) / greedyObjective) < 1e-12);
     const r = await run(Array.from(g));
     assert.ok(Math.abs((r['given']!['gapToOptimum'] as number) - json.comparison.greedy.gapToBest) < 1e-12);
+  });
+});
+
+describe('an answer that needs no solver thread is written where its input is read', function () {
+  this.timeout(120_000);
+  it('solver "greedy" at scale: the same answer as through the solve, but for its timings', async () => {
+    const body = { ...scaleSnapshot(400, 20_000, 5), options: { solver: 'greedy' } };
+    const text = JSON.stringify(body);
+    const arrival = Date.now();
+    const written = prepare({ route: 'plan', body: text, limits: LIMITS, answerFrom: arrival });
+    assert.equal(written.kind, 'written');
+    const p = planner({ pool: sharedPool(), limits: LIMITS, prepare: async (req) => prepare(req) });
+    try {
+      const a = await answer(p, { route: 'plan', body: text, arrival });
+      assert.equal(a.kind, 'json');
+      const here = JSON.parse(written.kind === 'written' ? String(written.text) : '') as Record<string, unknown>;
+      const solved = a.kind === 'json' ? a.json : {};
+      const { timings: _t1, ...rest1 } = here;
+      const { timings: _t2, ...rest2 } = solved;
+      assert.deepEqual(rest1, rest2);
+      assert.equal(written.kind === 'written' && written.solved.outcome.source, 'greedy');
+    } finally {
+      p.close();
+    }
+  });
+  it('anything a solver thread adds to (the default solver) is prepared as a model, as before', () => {
+    const body = { ...scaleSnapshot(400, 20_000, 5) };
+    const prepared = prepare({ route: 'plan', body: { parsed: body }, limits: LIMITS, answerFrom: Date.now() });
+    assert.equal(prepared.kind, 'model');
   });
 });
 
