@@ -25,19 +25,31 @@ export const SolveOptionsSchema = z.strictObject({
 });
 export type SolveOptionsInput = z.infer<typeof SolveOptionsSchema>;
 
+/**
+ * How a snapshot's answer lists its plans: `list` (default), `{container, node}` per container; `byNode`, the
+ * containers on each node that runs any, which is some five times smaller at scale.
+ */
+export const ASSIGNMENT_FORMS = ['list', 'byNode'] as const;
+export type AssignmentForm = (typeof ASSIGNMENT_FORMS)[number];
+
 export interface SolveOptions {
   readonly timeLimitMs: number;
   readonly mipGap: number;
   readonly solver: SolverName;
   /** Symmetry-aware formulation (identical containers aggregated, identical nodes ordered); default true. */
   readonly symmetry: boolean;
+  /** How the answer lists its plans (snapshots only; programs answer with node indices); absent: `list`. */
+  readonly assignments?: AssignmentForm;
 }
 
-export function resolveOptions(input: SolveOptionsInput | undefined): SolveOptions {
+export function resolveOptions(
+  input: (SolveOptionsInput & { readonly assignments?: AssignmentForm | undefined }) | undefined,
+): SolveOptions {
   return {
     timeLimitMs: input?.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS,
     mipGap: input?.mipGap ?? 0,
     solver: input?.solver ?? 'auto',
     symmetry: input?.symmetry ?? true,
+    ...(input?.assignments ? { assignments: input.assignments } : {}),
   };
 }

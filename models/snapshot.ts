@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import './messages.js';
 import { MAX_QUANTITY_UNITS, parseQuantity } from './quantity.js';
-import { SolveOptionsSchema } from './options.js';
+import { ASSIGNMENT_FORMS, SolveOptionsSchema } from './options.js';
 import {
   LabelSelectorSchema,
   LabelsSchema,
@@ -186,6 +186,7 @@ export const SnapshotOptionsSchema = SolveOptionsSchema.extend({
   objective: ObjectiveSchema.optional(),
   allowUnplaced: z.boolean().optional(),
   moveCost: z.number().min(0).refine(Number.isFinite, 'must be finite').optional(),
+  assignments: z.enum(ASSIGNMENT_FORMS).optional(),
 });
 
 export const snapshotFields = {

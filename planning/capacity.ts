@@ -86,7 +86,7 @@ async function fit(
     considered: Object.fromEntries(q.shapes.map((s, k) => [s.name, copies[k]!])),
     greedy: { aloneEach: prep.greedyAlone, together: prep.greedyTogether, weighted: weightOf(prep.greedyTogether) },
     repack: q.repack ?? false,
-    plan: planJson(model, o.plan),
+    plan: planJson(model, o.plan, prep.fit.options.assignments),
     moves: outcomeJson(model, o).moves ?? [],
     notes: o.notes,
   };
@@ -120,7 +120,7 @@ async function buy(
     price: feasible ? price : null,
     bound: o.bound,
     gap: o.gap,
-    plan: planJson(model, o.plan),
+    plan: planJson(model, o.plan, prep.built.options.assignments),
     ...(o.reasons.length > 0 ? { reasons: o.reasons } : {}),
     notes: o.notes,
   };
@@ -164,7 +164,7 @@ async function whatIf(
     bound: o.bound,
     unplaced,
     ...(o.reasons.length > 0 ? { reasons: o.reasons } : {}),
-    plan: planJson(model, o.plan),
+    plan: planJson(model, o.plan, next.built.options.assignments),
     notes: [...notes, ...o.notes],
   };
 }
@@ -195,5 +195,10 @@ async function moveBudget(
     });
     last = { model, o };
   }
-  return { question: 'moveBudget', curve, plan: last ? planJson(last.model, last.o.plan) : null, notes: [] };
+  return {
+    question: 'moveBudget',
+    curve,
+    plan: last ? planJson(last.model, last.o.plan, prep.free.options.assignments) : null,
+    notes: [],
+  };
 }

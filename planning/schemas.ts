@@ -29,7 +29,14 @@ export const SourceSchema = z
 const MoveSchema = z.object({ container: z.string(), from: z.string(), to: z.string().nullable() });
 
 export const PlanJsonSchema = z.object({
-  assignments: z.array(z.object({ container: z.string(), node: z.string() })).optional(),
+  assignments: z
+    .array(z.object({ container: z.string(), node: z.string() }))
+    .optional()
+    .describe('a snapshot: {container, node} per placed container (options.assignments "list", the default)'),
+  placements: z
+    .record(z.string(), Names)
+    .optional()
+    .describe('a snapshot with options.assignments "byNode": the containers on each node that runs any'),
   moves: z
     .array(MoveSchema)
     .optional()

@@ -26,7 +26,7 @@ export interface SolvedFacts {
 
 /** The answer JSON of a solved plan, solve or evaluation. */
 export function solvedJson(s: Solved): PlanAnswer | EvaluateAnswer {
-  const { model, notes } = s.built;
+  const { model, notes, options } = s.built;
   // From the request's arrival: reading and checking the input, waiting for a solver thread, solving.
   const t = s.outcome.timings;
   const timings = {
@@ -40,10 +40,10 @@ export function solvedJson(s: Solved): PlanAnswer | EvaluateAnswer {
   };
   const explanation = s.explanation !== undefined ? { explanation: s.explanation } : {};
   if (s.given) {
-    const e = evaluationJson(model, s.given, s.outcome, notes);
+    const e = evaluationJson(model, s.given, s.outcome, notes, options.assignments);
     return { ...e, optimal: { ...e.optimal, timings }, ...explanation };
   }
-  return { ...outcomeJson(model, s.outcome, notes), ...explanation, timings };
+  return { ...outcomeJson(model, s.outcome, notes, options.assignments), ...explanation, timings };
 }
 
 /**

@@ -86,6 +86,25 @@ describe('the service at cluster scale', function () {
     assert.match(metrics, /optiplace_solve_duration_seconds_count\{status="feasible",source="greedy"\} 1\n/);
   });
 
+  it('solver "greedy" at scale, answered by node: the same seed plan, as the containers on each node', async () => {
+    const body = { ...scaleSnapshot(1000, 20_000, 3), options: { solver: 'greedy', assignments: 'byNode' } };
+    const r = await postJson(`${server.url}/v1/plan`, JSON.stringify(body));
+    assert.equal(r.status, 200);
+    const v = validatePlanBody(JSON.parse(JSON.stringify(body)));
+    assert.ok(v.ok);
+    const seed = greedyPlan(v.model);
+    const expected: Record<string, string[]> = {};
+    for (const [i, node] of v.model.nodes.entries()) {
+      const on = v.model.items.filter((_, j) => seed[j] === i);
+      if (on.length > 0) expected[node] = on;
+    }
+    const { placements, assignments, greedy } = r.json as Record<string, unknown>;
+    assert.equal(assignments, undefined);
+    assert.deepEqual(placements, expected);
+    assert.deepEqual((greedy as { placements: unknown }).placements, expected);
+    assert.deepEqual(Object.keys(placements as object), Object.keys(expected), 'nodes in node order');
+  });
+
   it('solver "greedy" at scale with a container too large for every node: proven infeasible, as on any path', async () => {
     const s = scaleSnapshot(1000, 20_000, 3);
     const huge = { name: 'huge', requests: { cpu: '100000' } };

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { validateSnapshot } from '../../models/validate.js';
+import { validateProgram, validateSnapshot } from '../../models/validate.js';
 import { scaleSnapshot } from '../../bench/scale.js';
 import { planner } from '../../planning/planner.js';
 import { prepare } from '../../planning/prepare.js';
@@ -100,10 +100,81 @@ describe('evaluate: any plan against the optimum', function () {
   });
 });
 
+describe('the answer lists plans per container, or per node (options.assignments)', function () {
+  this.timeout(120_000);
+  const body = {
+    nodes: [
+      { name: 'a', capacity: { cpu: 4 } },
+      { name: 'b', capacity: { cpu: 4 } },
+      { name: 'c', capacity: { cpu: 1 } },
+    ],
+    containers: [
+      { name: 'x', requests: { cpu: 3 }, current: 'b' },
+      { name: 'y', requests: { cpu: 2 } },
+      { name: 'z', requests: { cpu: 1 } },
+      { name: 'w', requests: { cpu: 5 } },
+    ],
+    costs: {
+      matrix: [
+        [1, 2, 3, 1],
+        [2, 2, 1, 1],
+        [9, 9, 9, 9],
+      ],
+    },
+    options: { allowUnplaced: true, moveCost: 0 },
+  };
+  it('byNode: the nodes that run any container, in node order, with the rest of the plan as in the list form', async () => {
+    const list = snapshot(body);
+    const byNode = snapshot({ ...body, options: { ...body.options, assignments: 'byNode' } });
+    assert.equal(byNode.options.assignments, 'byNode');
+    const o = await solveModel(list.model, list.options, sharedPool());
+    assert.deepEqual([o.status, o.objective! - o.bound!], ['optimal', 0]);
+    const a = outcomeJson(list.model, o) as unknown as Record<string, unknown>;
+    const b = outcomeJson(byNode.model, o, [], 'byNode') as unknown as Record<string, unknown>;
+    // x (3) on a at 1, y (2) and z (1) on b at 2 + 1; w fits nowhere; x moves from b to a.
+    assert.deepEqual(a['assignments'], [
+      { container: 'x', node: 'a' },
+      { container: 'y', node: 'b' },
+      { container: 'z', node: 'b' },
+    ]);
+    assert.deepEqual(b['placements'], { a: ['x'], b: ['y', 'z'] });
+    assert.equal(b['assignments'], undefined);
+    assert.equal(a['placements'], undefined);
+    for (const key of ['unplaced', 'moves', 'objective', 'utilization', 'comparison'])
+      assert.deepEqual(b[key], a[key], key);
+    assert.deepEqual(a['unplaced'], ['w']);
+    assert.deepEqual(a['moves'], [{ container: 'x', from: 'b', to: 'a' }]);
+    const greedy = (b['greedy'] as { placements: Record<string, string[]> }).placements;
+    const seed = greedyPlan(list.model);
+    for (const [node, names] of Object.entries(greedy))
+      for (const name of names) assert.equal(list.model.nodes[seed[list.model.items.indexOf(name)]!], node, name);
+  });
+  it('an evaluation lists the given plan and the optimum in the same form', async () => {
+    const v = snapshot({ ...body, options: { ...body.options, assignments: 'byNode' } });
+    const o = await solveModel(v.model, v.options, sharedPool());
+    const r = evaluationJson(v.model, Int32Array.from([1, 0, 1, -1]), o, [], 'byNode') as unknown as {
+      given: Record<string, unknown>;
+      optimal: Record<string, unknown>;
+    };
+    assert.deepEqual(r.given['placements'], { a: ['y'], b: ['x', 'z'] });
+    assert.deepEqual(r.optimal['placements'], { a: ['x'], b: ['y', 'z'] });
+  });
+  it('a program answers with node indices: the option is refused there, naming it', () => {
+    const v = validateProgram({
+      cost: [[1]],
+      capacity: { cpu: [1] },
+      demand: { cpu: [1] },
+      options: { assignments: 'byNode' },
+    });
+    assert.equal(v.ok, false);
+    assert.deepEqual(!v.ok && v.issues, [{ path: 'options.assignments', message: 'unknown field' }]);
+  });
+});
+
 describe('an answer that needs no solver thread is written where its input is read', function () {
   this.timeout(120_000);
   it('solver "greedy" at scale: the same answer as through the solve, but for its timings', async () => {
-    const body = { ...scaleSnapshot(400, 20_000, 5), options: { solver: 'greedy' } };
+    const body = { ...scaleSnapshot(400, 20_000, 5), options: { solver: 'greedy', assignments: 'byNode' } };
     const text = JSON.stringify(body);
     const arrival = Date.now();
     const written = prepare({ route: 'plan', body: text, limits: LIMITS, answerFrom: arrival });
