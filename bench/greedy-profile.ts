@@ -48,8 +48,28 @@ function stages(text: string): number[] {
   return at.slice(1).map((t, k) => t - at[k]!);
 }
 
+const options = { solver: 'greedy', timeLimitMs: 60_000 };
+
+/** One row: the round trips of 4 requests (the first cold), the warm ones' medians. */
+async function throughService(url: string, body: string, form: string): Promise<string> {
+  const trips: { ms: number; bytes: number; totalMs: number; prepareMs: number; objective: unknown }[] = [];
+  for (let k = 0; k < 4; k++) {
+    const r = await postJson(`${url}/v1/plan`, body);
+    if (r.status !== 200) throw new Error(`the greedy request answered ${r.status}`);
+    const timings = (r.json as { timings: { totalMs: number; prepareMs: number } }).timings;
+    const bytes = Buffer.byteLength(JSON.stringify(r.json));
+    trips.push({ ms: r.ms, bytes, ...timings, objective: r.json['objective'] });
+  }
+  const warm = trips.slice(1);
+  return (
+    `| ${form} | ${(trips[0]!.bytes / 2 ** 20).toFixed(1)} | ${median(warm.map((t) => t.ms))} | ` +
+    `${median(warm.map((t) => t.totalMs))} | ${median(warm.map((t) => t.prepareMs))} | ${trips[0]!.ms} | ` +
+    `${String(trips[0]!.objective)} |`
+  );
+}
+
 export async function greedyProfile(n = 5000, m = 150_000, seed = 42): Promise<string> {
-  const text = JSON.stringify({ ...scaleSnapshot(n, m, seed), options: { solver: 'greedy', timeLimitMs: 60_000 } });
+  const text = JSON.stringify({ ...scaleSnapshot(n, m, seed), options });
   const runs = Array.from({ length: 4 }, () => stages(text)).slice(1);
   const per = STAGES.map((_, k) => median(runs.map((r) => r[k]!)));
   const total = per.reduce((a, b) => a + b, 0);
@@ -63,22 +83,19 @@ export async function greedyProfile(n = 5000, m = 150_000, seed = 42): Promise<s
   ];
   const server = await startServer({});
   try {
-    const trips: { ms: number; totalMs: number; prepareMs: number; objective: unknown }[] = [];
-    for (let k = 0; k < 4; k++) {
-      const r = await postJson(`${server.url}/v1/plan`, text);
-      const timings = (r.json as { timings: { totalMs: number; prepareMs: number } }).timings;
-      trips.push({ ms: r.ms, ...timings, objective: r.json['objective'] });
-    }
-    const warm = trips.slice(1);
     lines.push(
       '',
-      'Through a fresh service (POST /v1/plan), median of 3 warm requests after one cold:',
+      'Through a fresh service (POST /v1/plan), median of 3 warm requests after one cold, for each answer form ' +
+        '(options.assignments):',
       '',
-      '| round trip ms | answer totalMs | prepareMs (read, check, model, greedy) | cold round trip ms | objective |',
-      '|---|---|---|---|---|',
-      `| ${median(warm.map((t) => t.ms))} | ${median(warm.map((t) => t.totalMs))} | ` +
-        `${median(warm.map((t) => t.prepareMs))} | ${trips[0]!.ms} | ${String(trips[0]!.objective)} |`,
+      '| answer form | answer MB | round trip ms | answer totalMs | prepareMs (read, check, model, greedy) | ' +
+        'cold round trip ms | objective |',
+      '|---|---|---|---|---|---|---|',
     );
+    for (const form of ['list', 'byNode'] as const) {
+      const body = JSON.stringify({ ...JSON.parse(text), options: { ...options, assignments: form } });
+      lines.push(await throughService(server.url, body, form));
+    }
   } finally {
     await server.stop();
   }
