@@ -159,6 +159,19 @@ describe('the answer lists plans per container, or per node (options.assignments
     assert.deepEqual(r.given['placements'], { a: ['y'], b: ['x', 'z'] });
     assert.deepEqual(r.optimal['placements'], { a: ['x'], b: ['y', 'z'] });
   });
+  it('a capacity answer lists its plan in the same form', async () => {
+    const { costs: _costs, ...rest } = body;
+    const question = { fit: { shapes: [{ name: 'q', requests: { cpu: 1 } }] } };
+    const r = await answerCapacity(
+      { ...rest, options: { assignments: 'byNode' }, question },
+      { pool: sharedPool(), limits: LIMITS },
+    );
+    const plan = r['plan'] as { placements: Record<string, string[]>; assignments?: unknown };
+    assert.equal(plan.assignments, undefined);
+    const placed = Object.values(plan.placements).flat().sort();
+    // x, y, z and the three copies of q that fit beside them (4 + 4 + 1 cores); w fits nowhere.
+    assert.deepEqual(placed, ['q#1', 'q#2', 'q#3', 'x', 'y', 'z']);
+  });
   it('a program answers with node indices: the option is refused there, naming it', () => {
     const v = validateProgram({
       cost: [[1]],
