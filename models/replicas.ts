@@ -68,6 +68,11 @@ function distinctShapes(containers: readonly unknown[]): Shapes | undefined {
   for (let j = 0; j < containers.length; j++) {
     const c = containers[j];
     if (!isRecord(c) || typeof c['name'] !== 'string') return undefined;
+    // Replicas come one after another: one alike in everything but its name and node has the last one's shape.
+    if (j > 0 && sameShape(c, containers[j - 1] as Record<string, unknown>)) {
+      shapeOf[j] = shapeOf[j - 1]!;
+      continue;
+    }
     const key = shapeKey(c);
     let shape = index.get(key);
     if (shape === undefined) {
@@ -80,6 +85,44 @@ function distinctShapes(containers: readonly unknown[]): Shapes | undefined {
     shapeOf[j] = shape;
   }
   return { representatives, shapeOf };
+}
+
+/**
+ * Whether two containers are alike in everything but `name` and `current`: the same keys in the same order and equal
+ * values, so that their shape texts (shapeKey) are equal. Strict equality of primitives, as JSON writes them (a body's
+ * values are JSON's; -0 and 0 write alike).
+ */
+function sameShape(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let k = 0; k < ka.length; k++) {
+    const key = ka[k]!;
+    if (key !== kb[k]) return false;
+    if (key !== 'name' && key !== 'current' && !sameValue(a[key], b[key])) return false;
+  }
+  return true;
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bs = b as unknown[];
+    if (a.length !== bs.length) return false;
+    for (let k = 0; k < a.length; k++) if (!sameValue(a[k], bs[k])) return false;
+    return true;
+  }
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let k = 0; k < ka.length; k++) {
+    const key = ka[k]!;
+    if (key !== kb[k] || !sameValue((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]))
+      return false;
+  }
+  return true;
 }
 
 /**

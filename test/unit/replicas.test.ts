@@ -23,6 +23,8 @@ const CHANGES = [
   'bigint quantity',
   'unknown key',
   'not an object',
+  'keys reordered',
+  'selector changed',
 ] as const;
 type Change = (typeof CHANGES)[number];
 
@@ -53,6 +55,10 @@ function changed(c: Json, change: Change, siblings: readonly Json[], node: strin
       return { ...c, colour: 'red' };
     case 'not an object':
       return [c];
+    case 'keys reordered':
+      return Object.fromEntries(Object.entries(c).reverse());
+    case 'selector changed':
+      return { ...c, antiAffinity: [{ selector: { matchLabels: { app: 'db', tier: 'x' } }, topologyKey: 'zone' }] };
   }
 }
 
