@@ -115,6 +115,20 @@ describe('parsing a snapshot once per distinct container (models/replicas.ts)', 
     );
   });
 
+  it('names every duplicate at its own path, with where its name first appears, in unsorted containers too', () => {
+    const containers = Array.from({ length: 1200 }, (_, j) => ({ name: `c-${(j * 7919) % 1200}`, requests: {} }));
+    containers.push({ name: 'c-5', requests: {} }, { name: 'c-1199', requests: {} });
+    const r = parseSnapshot({ nodes: [{ name: 'n', capacity: {} }], containers });
+    assert.ok(!r.success);
+    const first = (name: string): number => containers.findIndex((c) => c.name === name);
+    assert.deepEqual(
+      r.error.issues.map((i) => [i.path.join('.'), i.message]),
+      [
+        ['containers.1200.name', `duplicate name "c-5" (also at containers[${first('c-5')}])`],
+        ['containers.1201.name', `duplicate name "c-1199" (also at containers[${first('c-1199')}])`],
+      ],
+    );
+  });
   it('counts distinct rule terms and label sets as a walk over every container does', () => {
     const safe = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? `${v}n` : v);
     const distinct = (values: unknown[]): number => new Set(values.map((v) => JSON.stringify(v, safe) ?? '')).size;
