@@ -89,6 +89,8 @@ export const TIME = {
     lp: 0.6,
     /** The LPs with room (slack.ts), of the time after the first plan. */
     slack: 0.25,
+    /** The LPs with room for what the packing stranded (slack.ts feedbackTrials), of the time after those. */
+    feedback: 0.4,
     /** The aggregate branch and bound runs only with this much left, and gets this share where patterns follow. */
     minMipMs: 200,
     /**

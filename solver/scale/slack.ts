@@ -1,4 +1,5 @@
 import type { HeldProgram } from '../backends/engine.js';
+import type { Aggregate } from './aggregate.js';
 import type { ScaleProgram } from './program.js';
 
 /**
@@ -85,4 +86,68 @@ function isFull(prog: ScaleProgram, r: CapacityRow, x: Float64Array): boolean {
 function scale(lp: HeldProgram, r: CapacityRow, f: number): void {
   if (r.used >= 0) lp.setCoefficient(r.row, r.used, r.coef * f);
   else lp.setRowBounds(r.row, -Infinity, r.rhs * f);
+}
+
+/**
+ * Counts that pack, by the packing's own measure. A group's counts fill it on two or three resources at once (cpu
+ * and pod slots, typically), and the packing strands room on every node: what the counts asked of a group and its
+ * nodes did not take goes elsewhere at whatever the packing finds. Here each group's capacity rows are shrunk by
+ * that deficit (times each of FEEDBACK_FACTORS) and the LP solved again, so that the LP, at least cost, chooses
+ * what goes elsewhere; its counts are packed. Measured through the service on the scale suite at 5 000 x 150 000,
+ * 30 s, the cost objective, seeds 42, 1, 2, 3 and 4: gaps 0.132, 0.172, 0.207, 0.120 and 0.112% against 0.132,
+ * 0.174, 0.207, 0.158 and 0.112% without (in-process seed 2 reached 0.177%: which of the LP's optimal vertices
+ * HiGHS returns, and so the counts, varies with the run). Of the factors tried in-process, 1 was best and 1.5
+ * next; 0.5 and 0.75 strand more again, 2 and 3 move too much. The pack objective's rooms are z_g x
+ * capacity (left to the patterns): nothing changes there, and no LP is solved. Returns the LPs solved.
+ */
+const FEEDBACK_FACTORS = [1, 1.5];
+
+export function feedbackTrials(
+  lp: HeldProgram,
+  prog: ScaleProgram,
+  agg: Aggregate,
+  packed: { readonly counts: ArrayLike<number>; readonly plan: Int32Array },
+  until: number,
+  pack: (x: Float64Array) => void,
+): number {
+  const rows = capacityRows(prog).filter((r) => r.used < 0);
+  const deficit = deficits(prog, agg, rows, packed.counts, packed.plan);
+  if (!deficit.some((d) => d > 0)) return 0;
+  let solves = 0;
+  try {
+    for (const f of FEEDBACK_FACTORS) {
+      if (Date.now() >= until) break;
+      rows.forEach((r, t) => lp.setRowBounds(r.row, -Infinity, r.rhs - f * deficit[t]!));
+      const solved = lp.solve({ timeLimitMs: until - Date.now() });
+      solves++;
+      if (solved.status === 'optimal' && solved.x) pack(solved.x);
+    }
+  } finally {
+    for (const r of rows) lp.setRowBounds(r.row, -Infinity, r.rhs);
+  }
+  return solves;
+}
+
+/** Per capacity row: what the counts ask of its group's resource and the plan does not put on the group's nodes. */
+function deficits(
+  prog: ScaleProgram,
+  agg: Aggregate,
+  rows: readonly CapacityRow[],
+  counts: ArrayLike<number>,
+  plan: Int32Array,
+): number[] {
+  const placed = new Float64Array(agg.pairs.length);
+  for (let j = 0; j < plan.length; j++) {
+    const i = plan[j]!;
+    const v = i < 0 ? -1 : agg.pairAt(agg.groupOf[i]!, agg.classOf[j]!);
+    if (v >= 0) placed[v]!++;
+  }
+  return rows.map((r) => {
+    const row = prog.rows[r.row]!;
+    let d = 0;
+    row.vars.forEach((v, t) => {
+      if (v < agg.pairs.length) d += row.coefs[t]! * ((counts[v] ?? 0) - placed[v]!);
+    });
+    return Math.max(0, d);
+  });
 }

@@ -7,7 +7,7 @@ import { foldPinned } from './fold.js';
 import { packMethods, packPlan } from './pack.js';
 import { patternSearch, patternsApply } from './patterns.js';
 import { scaleProgram, type ScaleProgram } from './program.js';
-import { slackTrials } from './slack.js';
+import { feedbackTrials, slackTrials } from './slack.js';
 
 /**
  * The scale path: the model at the size of node groups × container classes. Its LP relaxation (HiGHS)
@@ -107,8 +107,11 @@ function solveAggregate(
     if (objective !== undefined && (!best || objective < best.objective)) best = { assignment, objective };
     return objective;
   };
-  const pack = (counts: ArrayLike<number>): void => {
-    for (const method of packMethods(model)) offer(packPlan(model, agg, counts, method));
+  /** Packs the counts by every method; returns the plan of the last (most room, as every list ends). */
+  const pack = (counts: ArrayLike<number>): Int32Array => {
+    const plans = packMethods(model).map((method) => packPlan(model, agg, counts, method));
+    for (const plan of plans) offer(plan);
+    return plans[plans.length - 1]!;
   };
   const { lp, lpMs, packMs, trials } = relaxation(engine, model, agg, prog, deadline, { bound, offer, pack });
   if (lp?.status === 'infeasible') return { note: 'the aggregate LP is infeasible', proven: false };
@@ -151,7 +154,7 @@ function relaxation(
   use: {
     bound(b: number, method: string): void;
     offer(a: Int32Array): number | undefined;
-    pack(counts: ArrayLike<number>): void;
+    pack(counts: ArrayLike<number>): Int32Array;
   },
 ): { lp: Solution | undefined; lpMs: number; packMs: number; trials: number } {
   const held = engine.hold(relaxed(prog));
@@ -162,13 +165,15 @@ function relaxation(
     if (!lp.x) return { lp, lpMs, packMs: 0, trials: 0 };
     if (lp.status === 'optimal') use.bound(safeBound(lp.objective! + prog.offset), 'aggregate LP');
     const packStart = Date.now();
-    use.pack(roundCounts(agg, lp.x));
+    const counts = roundCounts(agg, lp.x);
+    const plan = use.pack(counts);
     const packMs = Date.now() - packStart;
     if (lp.status !== 'optimal' || !lp.rowDual) return { lp, lpMs, packMs, trials: 0 };
+    const packed = (x: Float64Array): void => void use.offer(packPlan(model, agg, roundCounts(agg, x), 'most-room'));
     const until = Date.now() + TIME.scale.slack * (deadline - Date.now());
-    const trials = slackTrials(held, prog, lp.x, lp.rowDual, until, (x) =>
-      use.offer(packPlan(model, agg, roundCounts(agg, x), 'most-room')),
-    );
+    let trials = slackTrials(held, prog, lp.x, lp.rowDual, until, packed);
+    const feedbackUntil = Date.now() + TIME.scale.feedback * (deadline - Date.now());
+    trials += feedbackTrials(held, prog, agg, { counts, plan }, feedbackUntil, packed);
     return { lp, lpMs, packMs, trials };
   } finally {
     held.dispose();
