@@ -31,18 +31,12 @@ import { ruleViolations } from './verify.js';
  * Returns the node index of each container, -1 where unplaced. Does not mutate the model.
  */
 export function greedyPlan(model: AssignmentModel, options: { scan?: boolean } = {}): Int32Array {
-  const m = model.items.length;
   const rules = model.rules;
-  const share = dominantShares(model);
-  let order = Array.from({ length: m }, (_, j) => j).sort((a, b) => share[b]! - share[a]! || a - b);
   // Running containers first, on their node: those that stay (pinned), then those that may move; then the rest,
   // each in dominant-share order.
-  if (rules) {
-    const pinned = rules.blocked.pinnedTo;
-    const stays = (j: number): boolean => (pinned?.[j] ?? -1) >= 0;
-    const runs = (j: number): boolean => rules.current[j]! >= 0 && !stays(j);
-    order = [...order.filter(stays), ...order.filter(runs), ...order.filter((j) => rules.current[j]! < 0)];
-  }
+  const pinned = rules?.blocked.pinnedTo;
+  const phase = (j: number): number => ((pinned?.[j] ?? -1) >= 0 ? 0 : (rules?.current[j] ?? -1) >= 0 ? 1 : 2);
+  const order = shareOrder(dominantShares(model), phase);
   const check = rules ? ruleCheck(model) : undefined;
   // Preferences break ties among the nodes of equal score, as kube-scheduler's scores would: that needs every
   // node's score, so the scan, on models small enough for it.
@@ -51,6 +45,25 @@ export function greedyPlan(model: AssignmentModel, options: { scan?: boolean } =
   const plan = doubles ? searchGreedy(model, order, check, doubles) : scanGreedy(model, order, check);
   if (rules) repair(model, plan);
   return plan;
+}
+
+/**
+ * The containers by phase (0, 1, 2), then by share, largest first, then in input order: a counting sort over the
+ * distinct shares (replicas share theirs), the same order as a comparison sort by (phase, −share, index).
+ */
+export function shareOrder(share: Float64Array, phase: (j: number) => number): Int32Array {
+  const m = share.length;
+  const values = Float64Array.from(new Set(share)).sort().reverse();
+  const rank = new Map<number, number>();
+  values.forEach((v, r) => rank.set(v, r));
+  const buckets = 3 * values.length;
+  const start = new Int32Array(buckets + 1);
+  const key = new Int32Array(m);
+  for (let j = 0; j < m; j++) start[(key[j] = phase(j) * values.length + rank.get(share[j]!)!) + 1]!++;
+  for (let b = 0; b < buckets; b++) start[b + 1]! += start[b]!;
+  const order = new Int32Array(m);
+  for (let j = 0; j < m; j++) order[start[key[j]!]!++] = j;
+  return order;
 }
 
 /** Most nodes × containers for which the greedy breaks ties by preferences (it scans every node then). */
@@ -72,7 +85,11 @@ function exactDoubles(model: AssignmentModel): Doubles | undefined {
 }
 
 /** The rule applied by scanning every node for every container (node-dependent demand, huge values). */
-function scanGreedy(model: AssignmentModel, order: readonly number[], check: RuleCheck | undefined): Int32Array {
+function scanGreedy(
+  model: AssignmentModel,
+  order: ArrayLike<number> & Iterable<number>,
+  check: RuleCheck | undefined,
+): Int32Array {
   const m = model.items.length;
   const plan = new Int32Array(m).fill(-1);
   const remaining = model.resources.map((r) => r.capacity.slice());
@@ -92,7 +109,7 @@ function scanGreedy(model: AssignmentModel, order: readonly number[], check: Rul
 /** The same rule, the node found by NodeSearch (partitioned segment trees) instead of a scan. */
 function searchGreedy(
   model: AssignmentModel,
-  order: readonly number[],
+  order: ArrayLike<number> & Iterable<number>,
   check: RuleCheck | undefined,
   doubles: Doubles,
 ): Int32Array {
@@ -184,6 +201,9 @@ function bestNode(
   return best;
 }
 
+/** The rules of a container in none (never pushed to: `add` replaces it). */
+const NO_STATES: GreedyState[] = [];
+
 /** No rule leaves a container a single node: search them all. */
 const ANY_NODE = -2;
 
@@ -206,18 +226,25 @@ interface RuleCheck extends SearchRules {
  */
 function ruleCheck(model: AssignmentModel): RuleCheck {
   const rules = model.rules!;
-  const checks: GreedyState[][] = Array.from({ length: model.items.length }, () => []);
-  const updates: GreedyState[][] = Array.from({ length: model.items.length }, () => []);
+  // Most containers are in no rule: they share one empty list (150 000 lists of their own are garbage to collect).
+  const checks: GreedyState[][] = new Array<GreedyState[]>(model.items.length).fill(NO_STATES);
+  const updates: GreedyState[][] = new Array<GreedyState[]>(model.items.length).fill(NO_STATES);
+  const add = (lists: GreedyState[][], j: number, state: GreedyState): void => {
+    if (lists[j] === NO_STATES) lists[j] = [state];
+    else lists[j]!.push(state);
+  };
   for (const r of rules.groups) {
     const kind = kindOf(r);
     const state = kind.greedy.state?.(r, model, rules.groups);
     if (!state) continue;
-    for (const j of kind.constrained(r)) checks[j]!.push(state);
-    for (const j of kind.counted(r)) updates[j]!.push(state);
+    for (const j of kind.constrained(r)) add(checks, j, state);
+    for (const j of kind.counted(r)) add(updates, j, state);
   }
   const { blocked } = rules;
   const { partitionOf, keyed } = partitions(model, checks.flat());
-  const perPartition = checks.map((list) => list.filter((r) => r.domainOf && keyed.has(r.domainOf)));
+  const perPartition = checks.map((list) =>
+    list === NO_STATES ? list : list.filter((r) => r.domainOf && keyed.has(r.domainOf)),
+  );
   const pinned = blocked.pinnedTo;
   const preference = preferenceOf(model, checks);
   return {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { AssignmentModel } from '../../models/model.js';
-import { greedyPlan } from '../../solver/greedy.js';
+import { greedyPlan, shareOrder } from '../../solver/greedy.js';
 import { verifyPlan } from '../../solver/verify.js';
 import fc from 'fast-check';
 import { clusterSnapshot } from '../../bench/clusters.js';
@@ -110,6 +110,25 @@ describe('the greedy is exactly the rule', () => {
 function sameAsScan(model: AssignmentModel, label: string): void {
   assert.deepEqual(Array.from(greedyPlan(model)), Array.from(greedyPlan(model, { scan: true })), label);
 }
+
+describe('the greedy order (phase, then share, largest first, then input order)', () => {
+  it("is the comparison sort's, on random shares with many ties and random phases (fast-check)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom(0, 0.25, 0.5, 1 / 3, 1e-300, 0.75), fc.integer({ min: 0, max: 2 })), {
+          maxLength: 60,
+        }),
+        (entries) => {
+          const share = Float64Array.from(entries, ([s]) => s);
+          const phase = (j: number): number => entries[j]![1];
+          const want = entries.map((_, j) => j).sort((a, b) => phase(a) - phase(b) || share[b]! - share[a]! || a - b);
+          assert.deepEqual(Array.from(shareOrder(share, phase)), want);
+        },
+      ),
+      { numRuns: 500, seed: 612 },
+    );
+  });
+});
 
 describe('the greedy without a scan of every node is the same rule', () => {
   it('on random snapshots with rules (fast-check: selectors, taints, affinity, spread, pins, moves)', () => {
