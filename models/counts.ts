@@ -96,8 +96,23 @@ const bigints = (_key: string, v: unknown): unknown => (typeof v === 'bigint' ? 
 
 function distinct(values: readonly unknown[], replacer = bigints): number {
   const seen = new Set<string>();
-  for (const v of values) seen.add(JSON.stringify(v, replacer) ?? '');
+  for (const v of values) seen.add(keyText(v, replacer));
   return seen.size;
+}
+
+/**
+ * A value's text under the replacer. Without bigints (a body's JSON never has them) `bigints` changes nothing, and
+ * JSON.stringify without a replacer function is several times faster: it throws on a bigint, which then takes the
+ * replacer's way.
+ */
+function keyText(v: unknown, replacer: (key: string, v: unknown) => unknown): string {
+  if (replacer === bigints)
+    try {
+      return JSON.stringify(v) ?? '';
+    } catch {
+      // a bigint: below
+    }
+  return JSON.stringify(v, replacer) ?? '';
 }
 
 /**
