@@ -71,15 +71,20 @@ function capacityRows(prog: ScaleProgram): CapacityRow[] {
   return out;
 }
 
-/** Whether the row's containers take at least FULL of its room in the LP solution x. */
-function isFull(prog: ScaleProgram, r: CapacityRow, x: Float64Array): boolean {
+/** What the row's containers take of its resource under the values x (its z_g term left out). */
+function rowLoad(prog: ScaleProgram, r: CapacityRow, x: ArrayLike<number>): number {
   const row = prog.rows[r.row]!;
   let load = 0;
   row.vars.forEach((v, t) => {
     if (v !== r.used) load += row.coefs[t]! * (x[v] ?? 0);
   });
+  return load;
+}
+
+/** Whether the row's containers take at least FULL of its room in the LP solution x. */
+function isFull(prog: ScaleProgram, r: CapacityRow, x: Float64Array): boolean {
   const room = r.used >= 0 ? -r.coef * (x[r.used] ?? 0) : r.rhs;
-  return room > 0 && load >= FULL * room;
+  return room > 0 && rowLoad(prog, r, x) >= FULL * room;
 }
 
 /** The row's room set to `f` of the real one. */
@@ -142,12 +147,6 @@ function deficits(
     const v = i < 0 ? -1 : agg.pairAt(agg.groupOf[i]!, agg.classOf[j]!);
     if (v >= 0) placed[v]!++;
   }
-  return rows.map((r) => {
-    const row = prog.rows[r.row]!;
-    let d = 0;
-    row.vars.forEach((v, t) => {
-      if (v < agg.pairs.length) d += row.coefs[t]! * ((counts[v] ?? 0) - placed[v]!);
-    });
-    return Math.max(0, d);
-  });
+  // The variables of pairs come first: `placed` is indexed as the program's variables.
+  return rows.map((r) => Math.max(0, rowLoad(prog, r, counts) - rowLoad(prog, r, placed)));
 }
