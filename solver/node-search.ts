@@ -198,7 +198,7 @@ export class NodeSearch {
     const nodes = part.nodes;
     let sp = 0;
     const push = (t: number, lo: number, hi: number, bound: number): void => {
-      if (bound > this.bestScore || (bound === this.bestScore && nodes[lo]! > this.best)) return;
+      if (this.beaten(bound, nodes[lo]!)) return;
       if (sp === this.stackT.length) this.grow();
       this.stackT[sp] = t;
       this.stackLo[sp] = lo;
@@ -211,7 +211,7 @@ export class NodeSearch {
       const from = this.stackLo[sp]!;
       const to = this.stackHi[sp]!;
       const b = this.stackBound[sp]!;
-      if (b > this.bestScore || (b === this.bestScore && nodes[from]! > this.best)) continue;
+      if (this.beaten(b, nodes[from]!)) continue;
       if (to - from === 1) {
         // At a leaf the bound is the node's own score.
         const i = nodes[from]!;
@@ -232,6 +232,14 @@ export class NodeSearch {
         push(2 * at, from, mid, left);
       }
     }
+  }
+
+  /**
+   * Whether a subtree of this bound, whose earliest node is `first`, cannot hold a better node than the best found:
+   * its bound is worse, or equal at a later node. (The best only improves, so a subtree beaten stays beaten.)
+   */
+  private beaten(bound: number, first: number): boolean {
+    return bound > this.bestScore || (bound === this.bestScore && first > this.best);
   }
 
   private grow(): void {
