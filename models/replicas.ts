@@ -92,19 +92,11 @@ function distinctShapes(containers: readonly unknown[]): Shapes | undefined {
  * values, so that their shape texts (shapeKey) are equal. Strict equality of primitives, as JSON writes them (a body's
  * values are JSON's; -0 and 0 write alike).
  */
-function sameShape(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  for (let k = 0; k < ka.length; k++) {
-    const key = ka[k]!;
-    if (key !== kb[k]) return false;
-    if (key !== 'name' && key !== 'current' && !sameValue(a[key], b[key])) return false;
-  }
-  return true;
-}
+const sameShape = (a: Record<string, unknown>, b: Record<string, unknown>): boolean =>
+  sameValue(a, b, (key) => key === 'name' || key === 'current');
 
-function sameValue(a: unknown, b: unknown): boolean {
+/** Equal as JSON writes them: the same keys in the same order, equal values (those of keys `skip` names aside). */
+function sameValue(a: unknown, b: unknown, skip?: (key: string) => boolean): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
@@ -119,8 +111,9 @@ function sameValue(a: unknown, b: unknown): boolean {
   if (ka.length !== kb.length) return false;
   for (let k = 0; k < ka.length; k++) {
     const key = ka[k]!;
-    if (key !== kb[k] || !sameValue((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]))
-      return false;
+    if (key !== kb[k]) return false;
+    if (skip?.(key)) continue;
+    if (!sameValue((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
   }
   return true;
 }
