@@ -6,7 +6,7 @@ import type { Explanation } from '../solver/protocol.js';
 import { solveModel, type SolveOutcome } from '../solver/solve.js';
 import type { Built, Seeded } from './accept.js';
 import type { PrepareRequest, Prepared } from './prepare.js';
-import type { SolvedFacts } from './solved.js';
+import { solvedFacts, type SolvedFacts } from './solved.js';
 
 /**
  * What a use case needs from its surroundings, for one request: reading the input (in an input thread
@@ -65,8 +65,7 @@ export function planner(o: PlannerOptions): Planner {
         ...(o.signal ? { signal: o.signal } : {}),
         ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       });
-      const { nodes, items } = built.model;
-      o.onSolved?.({ nodes: nodes.length, containers: items.length, outcome, deadline });
+      o.onSolved?.(solvedFacts(built.model, outcome, deadline));
       return outcome;
     },
     explain: (model, deadline) =>

@@ -13,7 +13,7 @@ import { accept, type Built, type Seeded } from './accept.js';
 import { prepareCapacity, prepareWhatIfModel, type CapacityPrepared } from './capacity-prepare.js';
 import { InputError, invalid, tooLarge } from './errors.js';
 import { routeHint } from './hints.js';
-import { solvedText, type SolvedFacts } from './solved.js';
+import { solvedFacts, solvedText, type SolvedFacts } from './solved.js';
 import { greedyOnly } from '../solver/solve.js';
 
 /**
@@ -106,8 +106,7 @@ function answered(prepared: Prepared, arrival: number): Prepared | undefined {
   if (!outcome) return undefined;
   const solved = { built: prepared, ...(prepared.given ? { given: prepared.given } : {}), outcome };
   const text = solvedText({ ...solved, arrival, prepared: Date.now() });
-  const facts = { nodes: model.nodes.length, containers: model.items.length, outcome };
-  return { kind: 'written', text, solved: { ...facts, deadline: arrival + options.timeLimitMs } };
+  return { kind: 'written', text, solved: solvedFacts(model, outcome, arrival + options.timeLimitMs) };
 }
 
 /** The body as a value: JSON text or bytes parsed (refused with invalid_json when it is not JSON). */

@@ -1,3 +1,4 @@
+import type { AssignmentModel } from '../models/model.js';
 import type { Explanation } from '../solver/protocol.js';
 import type { SolveOutcome } from '../solver/solve.js';
 import type { Built } from './accept.js';
@@ -23,6 +24,13 @@ export interface SolvedFacts {
   /** The deadline it was given (epoch ms). */
   readonly deadline: number;
 }
+
+/** The facts of a model's solve, for its metrics and log line. */
+export const solvedFacts = (
+  model: AssignmentModel,
+  outcome: SolvedFacts['outcome'],
+  deadline: number,
+): SolvedFacts => ({ nodes: model.nodes.length, containers: model.items.length, outcome, deadline });
 
 /** The answer JSON of a solved plan, solve or evaluation. */
 export function solvedJson(s: Solved): PlanAnswer | EvaluateAnswer {
