@@ -30,11 +30,6 @@ export function printResult(result: Result, format: OutputFormat): number {
     process.stdout.write(result.text);
     return 0;
   }
-  if (result.kind === 'jsonText') {
-    // Written where its input was read (only for callers that ask: the CLI does not): printed as JSON it is.
-    const text = typeof result.text === 'string' ? result.text : Buffer.from(result.text).toString('utf8');
-    return printResult({ kind: 'json', json: JSON.parse(text) as Record<string, unknown> }, format);
-  }
   if (result.kind === 'json') {
     // The JSON answers here are capacity questions': their table is their figures, not nodes' bars.
     const table = format === 'table' && 'question' in result.json;

@@ -17,8 +17,6 @@ export interface Request {
   readonly format?: 'json' | 'lp';
   /** Epoch ms when the request arrived: the time limit counts from here. */
   readonly arrival: number;
-  /** The caller sends JSON text: a plan needing no solver thread may be written where its input is read. */
-  readonly writes?: boolean;
 }
 
 export type Answer =
@@ -27,10 +25,17 @@ export type Answer =
   /** JSON already serialised (off the event loop, for large answers): text, or UTF-8 bytes. */
   | { readonly kind: 'jsonText'; readonly text: string | Uint8Array };
 
-export type Result = { readonly kind: 'solved'; readonly solved: Solved } | Answer;
+export type Result =
+  { readonly kind: 'solved'; readonly solved: Solved } | Exclude<Answer, { readonly kind: 'jsonText' }>;
+type Written = Extract<Answer, { readonly kind: 'jsonText' }>;
 
-/** Runs the use case of `req.route`. */
-export async function run(planner: Planner, req: Request): Promise<Result> {
+/**
+ * Runs the use case of `req.route`. A caller that sends JSON text (`writes`) may get the answer written where its
+ * input was read, when it needs no solver thread.
+ */
+export function run(planner: Planner, req: Request & { readonly writes: true }): Promise<Result | Written>;
+export function run(planner: Planner, req: Request): Promise<Result>;
+export async function run(planner: Planner, req: Request & { readonly writes?: true }): Promise<Result | Written> {
   const prepared = await planner.prepare({
     route: req.route,
     body: req.body,
@@ -84,8 +89,7 @@ export function answerReserveMs(containers: number): number {
 
 /** Runs the use case and answers with its JSON (or LP text). */
 export async function answer(planner: Planner, req: Request): Promise<Answer> {
-  const r = await run(planner, { ...req, writes: false });
-  if (r.kind === 'jsonText') throw new Error('internal error: an answer was written for a caller that takes JSON');
+  const r = await run(planner, req);
   return r.kind === 'solved' ? { kind: 'json', json: solvedJson(r.solved) } : r;
 }
 
