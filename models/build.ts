@@ -6,6 +6,7 @@ import {
   type ObjectiveWeights,
   resourceNameAt,
   type ResourceTable,
+  type TopologyTree,
 } from './model.js';
 import { HOSTNAME_KEY, type Snapshot } from './snapshot.js';
 import { nodeAffinityMatches, untoleratedTaints, type Toleration } from './selectors.js';
@@ -28,6 +29,7 @@ import {
 import { labelGroups, type CompileContext } from './rules/context.js';
 import { compileGroupRules } from './rules/registry.js';
 import { nodePreferences, preferenceRange } from './preferences.js';
+import { topologyTree } from './topology.js';
 
 /**
  * Model building: a validated snapshot (models/snapshot.ts) becomes the assignment model: its resource tables in
@@ -48,6 +50,7 @@ export function snapshotToModel(s: Snapshot): AssignmentModel {
   const notes = [...full.notes, ...sharedNotes(resources), ...comparisons(s)];
   const cost = costTable(s, resources, shapes);
   const objective = objectiveWeights(s, resources);
+  const tree = s.options?.topology ? topologyTree(s, s.options.topology.levels) : undefined;
   const base = {
     kind: 'snapshot' as const,
     nodes: s.nodes.map((node) => node.name),
@@ -58,10 +61,11 @@ export function snapshotToModel(s: Snapshot): AssignmentModel {
     ...(s.costs === undefined ? { derivedCosts: true } : {}),
     ...(objective ? { objective } : {}),
     ...(notes.length > 0 ? { notes } : {}),
+    ...(tree ? { topology: tree } : {}),
   };
   const shared = resources.filter((r) => r.members !== undefined);
   if (!hasRules(s) && shared.length === 0) return base;
-  const compiled = compileRules(s, shapes, cost, objective, { full: full.byNode, shared });
+  const compiled = compileRules(s, shapes, cost, objective, { full: full.byNode, shared }, tree);
   return { ...base, cost: compiled.cost, rules: compiled.rules };
 }
 
@@ -328,7 +332,13 @@ function objectiveWeights(s: Snapshot, resources: readonly ResourceTable[]): Obj
       ? { cost: 0, balance: 1, pack: 0, preferences: 1 }
       : o === 'pack'
         ? { cost: 0, balance: 0, pack: 1, preferences: 1 }
-        : { cost: o.cost ?? 0, balance: o.balance ?? 0, pack: o.pack ?? 0, preferences: o.preferences ?? 1 };
+        : {
+            cost: o.cost ?? 0,
+            balance: o.balance ?? 0,
+            pack: o.pack ?? 0,
+            preferences: o.preferences ?? 1,
+            ...(o.topology !== undefined ? { topology: o.topology } : {}),
+          };
   return {
     ...w,
     price: s.nodes.map((n) => n.price ?? 1),
@@ -353,23 +363,15 @@ function hasRules(s: Snapshot): boolean {
         c.preferredAntiAffinity?.length ||
         c.controller !== undefined ||
         c.gang !== undefined ||
+        c.topology !== undefined ||
         c.current !== undefined,
     )
   );
 }
 
-/**
- * Penalties for leaving containers out, lexicographic by priority: each one is more than the whole range
- * of the weighted objective plus every penalty of the lower priorities, so placing one more container of
- * a priority always wins over any change below it. Powers of two, so sums stay exact.
- */
-function unplacedPenalties(
-  s: Snapshot,
-  cost: CostTable,
-  objective: ObjectiveWeights | undefined,
-  preferences: number,
-): number[] {
-  const w = objective ?? { cost: 1, balance: 0, pack: 0, preferences: 1, price: [] as number[] };
+/** An upper bound of the range of the objective's parts but the topology part, over every plan. */
+function restRange(s: Snapshot, cost: CostTable, objective: ObjectiveWeights | undefined, preferences: number): number {
+  const w = objective ?? { cost: 1, balance: 0, pack: 0, preferences: 1 };
   let range = 0;
   const lo = new Float64Array(s.containers.length);
   const hi = new Float64Array(s.containers.length);
@@ -378,11 +380,27 @@ function unplacedPenalties(
     if (c > hi[j]!) hi[j] = c;
   });
   for (let j = 0; j < s.containers.length; j++) range += hi[j]! - lo[j]!;
-  range =
+  return (
     w.cost * range +
     w.balance +
     w.pack * s.nodes.reduce((t, node) => t + (node.price ?? 1), 0) +
-    w.preferences * preferences;
+    w.preferences * preferences
+  );
+}
+
+/**
+ * The topology part's weight: options.objective's, else the least power of two above the range of the rest, so
+ * that one domain fewer spanned comes before any change of the rest (docs/topology.md).
+ */
+const topologyWeight = (objective: ObjectiveWeights | undefined, rest: number): number =>
+  objective?.topology ?? 2 ** Math.ceil(Math.log2(rest + 1));
+
+/**
+ * Penalties for leaving containers out, lexicographic by priority: each one is more than the whole range
+ * of the weighted objective (`range`) plus every penalty of the lower priorities, so placing one more container of
+ * a priority always wins over any change below it. Powers of two, so sums stay exact.
+ */
+function unplacedPenalties(s: Snapshot, range: number): number[] {
   const priorities = [...new Set(s.containers.map((c) => c.priority ?? 1))].sort((a, b) => a - b);
   const penaltyOf = new Map<number, number>();
   let below = range; // the objective range plus all penalties of lower priorities
@@ -533,6 +551,16 @@ function moveCosts(s: Snapshot, current: Int32Array): CostTable['moves'] | undef
   return any ? { from, cost } : undefined;
 }
 
+/** Whether container j's node selector and required node affinity admit node i. */
+const nodeMatcher =
+  (s: Snapshot) =>
+  (j: number, i: number): boolean => {
+    const c = s.containers[j]!;
+    const node = s.nodes[i]!;
+    for (const [k, v] of Object.entries(c.nodeSelector ?? {})) if (own(node.labels, k) !== v) return false;
+    return c.nodeAffinity === undefined || nodeAffinityMatches(c.nodeAffinity, node.labels ?? {}, node.name);
+  };
+
 /**
  * Compiles the placement rules: the per-pair blocks, the group rules over topology domains, the move
  * costs (into the cost table) and the unplaced penalty.
@@ -543,18 +571,14 @@ function compileRules(
   base: CostTable,
   objective: ObjectiveWeights | undefined,
   resources: ResourceBlocks,
+  tree: TopologyTree | undefined,
 ): { rules: AssignmentModel['rules'] & object; cost: CostTable } {
   const n = s.nodes.length;
   const m = s.containers.length;
   const nodeIndex = new Map(s.nodes.map((node, i) => [node.name, i]));
   const current = sharedInt32(m);
   s.containers.forEach((c, j) => (current[j] = c.current === undefined ? -1 : nodeIndex.get(c.current)!));
-  const nodeMatches = (j: number, i: number): boolean => {
-    const c = s.containers[j]!;
-    const node = s.nodes[i]!;
-    for (const [k, v] of Object.entries(c.nodeSelector ?? {})) if (own(node.labels, k) !== v) return false;
-    return c.nodeAffinity === undefined || nodeAffinityMatches(c.nodeAffinity, node.labels ?? {}, node.name);
-  };
+  const nodeMatches = nodeMatcher(s);
   // Blocks a rule asks of the block table, per container ('none', or 'key:' and a topology key).
   const conditions = new Map<number, string[]>();
   const block = (j: number, condition: string): void => {
@@ -563,16 +587,24 @@ function compileRules(
     else if (!list.includes(condition)) list.push(condition);
   };
   const groups = labelGroups(s, shapes);
-  const ctx: CompileContext = { s, shapes, n, m, groups, topologies: new Map(), nodeMatches, block };
+  const ctx: CompileContext = {
+    s,
+    shapes,
+    n,
+    m,
+    groups,
+    topologies: new Map(),
+    nodeMatches,
+    block,
+    ...(tree && { tree }),
+  };
   const rules = compileGroupRules(ctx);
   for (const list of conditions.values()) list.sort();
   const blocked = blockTable(ctx, current, conditions, resources);
   const moves = moveCosts(s, current);
   const cost: CostTable = moves ? { ...base, moves } : base;
   const prefs = nodePreferences(s, shapes);
-  const unplacedPenalty = s.options?.allowUnplaced
-    ? unplacedPenalties(s, cost, objective, preferenceRange(m, prefs, rules))
-    : undefined;
+  const { unplacedPenalty, spread } = objectiveScales(s, cost, objective, preferenceRange(m, prefs, rules));
   const taints = s.nodes.some((node) => (node.taints?.length ?? 0) > 0)
     ? {
         nodes: s.nodes.map((node) => node.taints ?? []),
@@ -587,8 +619,25 @@ function compileRules(
       ...(taints ? { taints } : {}),
       ...(unplacedPenalty ? { unplacedPenalty } : {}),
       ...(prefs.length > 0 ? { nodePreferences: prefs } : {}),
+      ...(spread !== undefined ? { topologyWeight: spread } : {}),
     },
     cost,
+  };
+}
+
+/** The topology part's weight (where some group counts in it) and the unplaced penalties (with allowUnplaced). */
+function objectiveScales(
+  s: Snapshot,
+  cost: CostTable,
+  objective: ObjectiveWeights | undefined,
+  ranges: { readonly preferences: number; readonly topology: number },
+): { unplacedPenalty?: number[]; spread?: number } {
+  const unplaced = s.options?.allowUnplaced === true;
+  const rest = unplaced || ranges.topology > 0 ? restRange(s, cost, objective, ranges.preferences) : 0;
+  const spread = ranges.topology > 0 ? topologyWeight(objective, rest) : undefined;
+  return {
+    ...(unplaced ? { unplacedPenalty: unplacedPenalties(s, rest + (spread ?? 0) * ranges.topology) } : {}),
+    ...(spread !== undefined ? { spread } : {}),
   };
 }
 

@@ -60,6 +60,22 @@ export interface AssignmentModel {
   readonly rules?: PlacementRules;
   /** What is optimised beside the cost (absent: the cost alone). */
   readonly objective?: ObjectiveWeights;
+  /** The network topology's levels (options.topology), where the input names them. */
+  readonly topology?: TopologyTree;
+}
+
+/**
+ * The levels of a network topology, top down (block, rack, host), as node labels. A domain of level k is the
+ * nodes that share the values of levels 0..k (a rack is a rack of one block); nodes without one of those labels
+ * are in no domain of level k or below.
+ */
+export interface TopologyTree {
+  /** The node label of each level. */
+  readonly labels: readonly string[];
+  /** The domains of each level. */
+  readonly domains: readonly Domains[];
+  /** The name of each domain of each level: its label values from the top, joined by "/". */
+  readonly names: readonly (readonly string[])[];
 }
 
 /**
@@ -74,6 +90,11 @@ export interface ObjectiveWeights {
   readonly pack: number;
   /** The weight of the preferences part (0: preferences ignored). */
   readonly preferences: number;
+  /**
+   * The weight of the topology part (the groups' spans over the topology's levels, models/rules/topology.ts);
+   * absent: the topology part comes first (PlacementRules.topologyWeight).
+   */
+  readonly topology?: number;
   /** Price of each node for `pack` (default 1 each: the number of nodes used). */
   readonly price: readonly number[];
   /** Resource indices whose utilisation `balance` levels (every resource but `pods`). */
@@ -86,6 +107,8 @@ export interface ObjectiveParts {
   readonly balance: number;
   readonly pack: number;
   readonly preferences: number;
+  /** The topology part, where the model has groups with a preferred level. */
+  readonly topology?: number;
   readonly weighted: number;
 }
 
@@ -187,6 +210,7 @@ export type GroupRule =
       readonly minDomains: number;
     }
   | { readonly kind: 'gang'; readonly name: string; readonly items: readonly number[] }
+  | TopologyGroupRule
   | { readonly kind: 'moveLimit'; readonly name: string; readonly items: readonly number[]; readonly limit: number }
   | {
       readonly kind: 'preferSpread';
@@ -199,6 +223,24 @@ export type GroupRule =
     }
   | TermPreference<'preferApart'>
   | TermPreference<'preferTogether'>;
+
+/**
+ * topologyGroup: a group of containers over the levels of the model's topology (models/rules/topology.ts): every
+ * placed member on a node with every level's label; with `required`, all in one domain of that level; with
+ * `slice`, each domain of its level holds a multiple of its size; the domains spanned at levels 0..L enter the
+ * topology part, each costing `spanWeights[level]` (L + 1 = spanWeights.length).
+ */
+export interface TopologyGroupRule {
+  readonly kind: 'topologyGroup';
+  readonly name: string;
+  readonly items: readonly number[];
+  /** The domains of every level, the same arrays as the model's TopologyTree. */
+  readonly levels: readonly Domains[];
+  readonly required?: number;
+  readonly slice?: { readonly size: number; readonly level: number };
+  readonly preferred?: number;
+  readonly spanWeights: readonly number[];
+}
 
 /** A preferred pod (anti-)affinity term: `owners` carry it, it selects `selected`, over `domains`. */
 interface TermPreference<K extends string> {
@@ -242,6 +284,11 @@ export interface PlacementRules {
    * each, what placing item j on node i adds to the preferences part (already weighted), by keys as costs are.
    */
   readonly nodePreferences?: readonly NodePreference[];
+  /**
+   * The topology part's weight, where some group counts in it: options.objective.topology, else the least power of
+   * two above the range of the rest of the objective (the topology part first).
+   */
+  readonly topologyWeight?: number;
 }
 
 /** One kind of preference between a container and a node, as a keyed table of weighted violations. */
@@ -265,6 +312,9 @@ export function blockOf(model: AssignmentModel, i: number, j: number): number {
 /** The objective's weight of the preferences part: options.objective's, else 1 (preferences count by default). */
 export const preferenceWeightOf = (model: AssignmentModel): number =>
   model.kind === 'snapshot' ? (model.objective?.preferences ?? 1) : 0;
+
+/** The objective's weight of the topology part (PlacementRules.topologyWeight). */
+export const topologyWeightOf = (model: AssignmentModel): number => model.rules?.topologyWeight ?? 1;
 
 /** What placing item j on node i adds to the preferences part through the node preferences (weighted). */
 export function nodePreferenceAt(model: AssignmentModel, i: number, j: number): number {

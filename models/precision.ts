@@ -1,4 +1,4 @@
-import { preferenceWeightOf, type AssignmentModel } from './model.js';
+import { preferenceWeightOf, topologyWeightOf, type AssignmentModel } from './model.js';
 import { forEachCost } from './pairs.js';
 import { preferenceRange } from './preferences.js';
 import { kindOf } from './rules/registry.js';
@@ -63,9 +63,16 @@ export function objectivePrecision(model: AssignmentModel): ObjectivePrecision {
   const soft = preferenceWeightOf(model);
   const groups = model.rules?.groups ?? [];
   const prefs = model.rules?.nodePreferences ?? [];
+  const range = preferenceRange(m, prefs, groups);
   if (soft > 0 && (prefs.length > 0 || groups.some((g) => kindOf(g).preference))) {
-    scale += soft * preferenceRange(m, prefs, groups);
+    scale += soft * range.preferences;
     see(soft);
+  }
+  // The topology part: integer spans times integer level weights, times its objective weight.
+  const spread = topologyWeightOf(model);
+  if (spread > 0 && range.topology > 0) {
+    scale += spread * range.topology;
+    see(spread);
   }
   let penalties = 0;
   for (const p of model.rules?.unplacedPenalty ?? []) penalties += p;

@@ -61,11 +61,16 @@ function preferNoScheduleTable(s: Snapshot, shapes: ContainerShapes): NodePrefer
 }
 
 /**
- * An upper bound of the preferences part over every plan: each container's worst node preferences, and each
- * preference rule's most violations times its weight.
+ * Upper bounds of the preferences part over every plan (each container's worst node preferences, and each
+ * preference rule's most violations times its weight) and of the topology part (its rules' alike).
  */
-export function preferenceRange(m: number, prefs: readonly NodePreference[], rules: readonly GroupRule[]): number {
+export function preferenceRange(
+  m: number,
+  prefs: readonly NodePreference[],
+  rules: readonly GroupRule[],
+): { preferences: number; topology: number } {
   let range = 0;
+  let topology = 0;
   for (const { table } of prefs) {
     // The worst entry of each column key, over the row keys (what is distinct, not nodes × containers).
     const worst = new Float64Array(table.cols);
@@ -75,7 +80,8 @@ export function preferenceRange(m: number, prefs: readonly NodePreference[], rul
   }
   for (const rule of rules) {
     const part = kindOf(rule).preference;
-    if (part) range += part.weight(rule) * part.most(rule);
+    if (part?.part === 'topology') topology += part.weight(rule) * part.most(rule);
+    else if (part) range += part.weight(rule) * part.most(rule);
   }
-  return range;
+  return { preferences: range, topology };
 }

@@ -102,6 +102,22 @@ export const WeightedPodTermSchema = z.strictObject({ weight: TermWeight, term: 
 /** A preferred node affinity term, with its weight. */
 export const WeightedNodeTermSchema = z.strictObject({ weight: TermWeight, preference: NodeSelectorTermSchema });
 
+/**
+ * A container's place in a topology-aware group (docs/topology.md): the group (default: its gang) and the levels
+ * of options.topology.levels it must stay within (`required`), prefers to stay within (`preferred`), and, for
+ * slices of `sliceSize` containers, the level each slice stays within (`sliceLevel`). Every member of a group
+ * gives the same requirements.
+ */
+export const ContainerTopologySchema = z.strictObject({
+  group: z.string().min(1, 'must not be empty').optional(),
+  required: z.string().min(1, 'must not be empty').optional(),
+  preferred: z.string().min(1, 'must not be empty').optional(),
+  sliceSize: z.number().int().min(1, 'must be at least 1').optional(),
+  sliceLevel: z.string().min(1, 'must not be empty').optional(),
+});
+
+export type ContainerTopology = z.infer<typeof ContainerTopologySchema>;
+
 export const ContainerSchema = z.strictObject({
   name: NameSchema,
   /** Requested amount per resource; a resource not listed is not requested. */
@@ -143,6 +159,8 @@ export const ContainerSchema = z.strictObject({
   pinned: z.boolean().optional(),
   /** With allowUnplaced: placing one container of a higher priority outweighs any number of lower ones (default 1). */
   priority: z.number().int().min(0).max(1_000_000).optional(),
+  /** Topology-aware placement of its group (needs options.topology). */
+  topology: ContainerTopologySchema.optional(),
 });
 
 const FiniteCost = z.number().refine(Number.isFinite, 'must be a finite number');
@@ -179,14 +197,24 @@ export const ObjectiveSchema = z.union([
     balance: Weight.optional(),
     pack: Weight.optional(),
     preferences: Weight.optional(),
+    topology: Weight.optional(),
   }),
 ]);
+
+/** options.topology: the levels of the network topology, top down, each a node label (docs/topology.md). */
+export const TopologyLevelsSchema = z.strictObject({
+  levels: z
+    .array(z.string().min(1, 'must not be empty').max(317, 'must be at most 317 characters'))
+    .min(1, 'at least one level is required')
+    .max(16, 'at most 16 levels'),
+});
 
 export const SnapshotOptionsSchema = SolveOptionsSchema.extend({
   objective: ObjectiveSchema.optional(),
   allowUnplaced: z.boolean().optional(),
   moveCost: z.number().min(0).refine(Number.isFinite, 'must be finite').optional(),
   assignments: z.enum(ASSIGNMENT_FORMS).optional(),
+  topology: TopologyLevelsSchema.optional(),
 });
 
 export const snapshotFields = {
@@ -200,6 +228,7 @@ type ParsedSnapshot = {
   nodes: z.infer<typeof NodeSchema>[];
   containers: z.infer<typeof ContainerSchema>[];
   costs?: z.infer<typeof CostsSchema> | undefined;
+  options?: { topology?: { levels: string[] } | undefined } | undefined;
 };
 
 /** A cost matrix has one row per node and one entry per container. */
@@ -222,6 +251,7 @@ function snapshotRefinement(s: ParsedSnapshot, ctx: z.RefinementCtx): void {
   const nodeNames = reportDuplicates(s.nodes, 'nodes', ctx);
   const containerNames = reportDuplicates(s.containers, 'containers', ctx);
   matrixShape(s, ctx);
+  topologyChecks(s, ctx);
   s.containers.forEach((c, k) => {
     if (c.current !== undefined && !nodeNames(c.current))
       ctx.addIssue({ code: 'custom', path: ['containers', k, 'current'], message: `unknown node "${c.current}"` });
@@ -240,6 +270,69 @@ function snapshotRefinement(s: ParsedSnapshot, ctx: z.RefinementCtx): void {
       ctx.addIssue({ code: 'custom', path: ['costs', 'pairs', k, 'container'], message });
     }
   });
+}
+
+/** The levels distinct; each container's topology names known levels, in an order that can hold, alike per group. */
+function topologyChecks(s: ParsedSnapshot, ctx: z.RefinementCtx): void {
+  const levels = s.options?.topology?.levels;
+  levels?.forEach((l, k) => {
+    const first = levels.indexOf(l);
+    if (first < k)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['options', 'topology', 'levels', k],
+        message: `level "${l}" appears twice (also at levels[${first}])`,
+      });
+  });
+  const groups = new Map<string, number>();
+  s.containers.forEach((c, k) => {
+    if (!c.topology) return;
+    const issue = (field: string | undefined, message: string): void =>
+      ctx.addIssue({ code: 'custom', path: ['containers', k, 'topology', ...(field ? [field] : [])], message });
+    const problem = containerTopologyProblem(c.topology, levels, c.gang);
+    if (problem) return issue(problem.field, problem.message);
+    const group = c.topology.group ?? c.gang!;
+    const first = groups.get(group);
+    if (first === undefined) groups.set(group, k);
+    else if (!sameTopology(s.containers[first]!.topology!, c.topology))
+      issue(undefined, `differs from containers[${first}].topology, in the same group "${group}"`);
+  });
+}
+
+function sameTopology(a: ContainerTopology, b: ContainerTopology): boolean {
+  return (
+    a.required === b.required &&
+    a.preferred === b.preferred &&
+    a.sliceSize === b.sliceSize &&
+    a.sliceLevel === b.sliceLevel
+  );
+}
+
+/** What is wrong with one container's topology, at which field (undefined: nothing). */
+function containerTopologyProblem(
+  t: ContainerTopology,
+  levels: readonly string[] | undefined,
+  gang: string | undefined,
+): { field?: string; message: string } | undefined {
+  if (!levels) return { message: 'needs options.topology.levels, the levels it names' };
+  if (t.group === undefined && gang === undefined) return { message: 'needs a group: topology.group or gang' };
+  for (const field of ['required', 'preferred', 'sliceLevel'] as const) {
+    const l = t[field];
+    if (l !== undefined && !levels.includes(l))
+      return { field, message: `"${l}" is not one of options.topology.levels (${levels.join(', ')})` };
+  }
+  if ((t.sliceSize === undefined) !== (t.sliceLevel === undefined))
+    return t.sliceSize === undefined
+      ? { field: 'sliceSize', message: 'required with sliceLevel' }
+      : { field: 'sliceLevel', message: 'required with sliceSize' };
+  const at = (l: string | undefined): number => (l === undefined ? -1 : levels.indexOf(l));
+  if (t.required !== undefined && t.preferred !== undefined && at(t.preferred) < at(t.required))
+    return { field: 'preferred', message: `level "${t.preferred}" is above the required level "${t.required}"` };
+  if (t.required !== undefined && t.sliceLevel !== undefined && at(t.sliceLevel) < at(t.required))
+    return { field: 'sliceLevel', message: `level "${t.sliceLevel}" is above the required level "${t.required}"` };
+  if (t.required === undefined && t.preferred === undefined && t.sliceLevel === undefined)
+    return { message: 'names no level: give required, preferred, or sliceSize with sliceLevel' };
+  return undefined;
 }
 
 /** The snapshot's fields without the checks across them (models/replicas.ts parses with it). */

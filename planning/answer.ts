@@ -2,8 +2,10 @@ import type { AssignmentForm } from '../models/options.js';
 import { resourceNameAt, unitsToNumber, type AssignmentModel } from '../models/model.js';
 import type { PlanSummary, SolveOutcome } from '../solver/solve.js';
 import { relativeGap } from '../solver/bounds.js';
-import { hasPreferences, preferenceTerms, verifyPlan, type PreferenceTerm } from '../solver/verify.js';
+import { hasPreferences, hasTopologyPart, preferenceTerms, verifyPlan, type PreferenceTerm } from '../solver/verify.js';
+import { topologyJson } from './topology.js';
 import type {
+  TopologyAnswer,
   Answer,
   EvaluateAnswer,
   EvaluationComparisonSchema,
@@ -139,11 +141,18 @@ export function sideBySide<L extends 'plan' | 'best', O extends 'greedy' | 'give
 }
 
 /** Parts are shown for a weighted objective, and where the model has preferences (their part is in it). */
-const showsParts = (model: AssignmentModel): boolean => model.objective !== undefined || hasPreferences(model);
+const showsParts = (model: AssignmentModel): boolean =>
+  model.objective !== undefined || hasPreferences(model) || hasTopologyPart(model);
 
 /** The preferences a plan leaves unmet, where the model has any. */
 function unmet(model: AssignmentModel, plan: ArrayLike<number>): { preferences?: PreferenceTerm[] } {
   return hasPreferences(model) ? { preferences: preferenceTerms(model, plan) } : {};
+}
+
+/** The topology section, where the input names topology levels. */
+function topologyOf(model: AssignmentModel, o: SolveOutcome, form: AssignmentForm): { topology?: TopologyAnswer } {
+  const t = topologyJson(model, o.plan, o.greedy, o, (p) => planJson(model, p, form));
+  return t ? { topology: t } : {};
 }
 
 export function outcomeJson(
@@ -186,6 +195,7 @@ export function outcomeJson(
         }
       : {}),
     ...(o.reasons.length > 0 ? { reasons: o.reasons } : {}),
+    ...topologyOf(model, o, form),
     utilization: use,
     backends: o.backends,
     model: { nodes: model.nodes.length, containers: model.items.length, ...(o.program ?? {}) },

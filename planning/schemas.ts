@@ -55,6 +55,7 @@ export const PartsSchema = z
     balance: MaybeNumber,
     pack: MaybeNumber,
     preferences: MaybeNumber,
+    topology: MaybeNumber.optional().describe("the groups' spans over the topology levels (docs/topology.md)"),
     weighted: MaybeNumber,
   })
   .describe("the objective's parts, each unweighted");
@@ -154,6 +155,56 @@ export const EvaluationComparisonSchema = z.object({
   placedDifferently: Differences.describe('{container, best, given} for each container placed differently'),
 });
 
+/** One plan's view of a group: members placed, and the domains spanned at each level (by level label). */
+const GroupSpanSchema = z.object({ placed: Count, spans: z.record(z.string(), Count) });
+
+/** One plan's fragmentation at each level. */
+const FragmentationSchema = z.array(
+  z.object({
+    level: z.string(),
+    domains: Count,
+    free: Count.describe('domains on which no container runs'),
+    largestFree: z.record(z.string(), z.number()).describe('the most of each resource free within one domain'),
+  }),
+);
+
+const KueueSideSchema = z.union([
+  PlanJsonSchema.extend({
+    objective: MaybeNumber,
+    parts: PartsSchema,
+    placed: Count,
+    gapToBest: MaybeNumber,
+    gapToBound: MaybeNumber,
+    notAdmitted: z.array(z.object({ group: z.string(), reason: z.string() })).describe("Kueue's words"),
+  }),
+  z.object({ invalid: Names.describe('how its plan broke the rules (never expected)') }),
+]);
+
+/** Where options.topology names levels (docs/topology.md). */
+export const TopologyAnswerSchema = z
+  .object({
+    levels: Names,
+    groups: z.array(
+      z.object({
+        group: z.string(),
+        members: Count,
+        plan: GroupSpanSchema,
+        greedy: GroupSpanSchema,
+        kueue: GroupSpanSchema.optional(),
+      }),
+    ),
+    fragmentation: z.object({
+      plan: FragmentationSchema,
+      greedy: FragmentationSchema,
+      kueue: FragmentationSchema.optional(),
+    }),
+    kueue: KueueSideSchema.optional().describe(
+      "the Kueue-style baseline: Kueue's TAS placement for the groups, the seed greedy for the rest",
+    ),
+  })
+  .describe('spans per group and fragmentation per level, for the plan, the greedy and the Kueue-style baseline');
+export type TopologyAnswer = Answer<typeof TopologyAnswerSchema>;
+
 /** POST /v1/plan and /v1/solve: the best verified plan, its bound and gap, and the greedy beside it. */
 export const PlanAnswerSchema = PlanJsonSchema.extend({
   status: StatusSchema,
@@ -172,6 +223,7 @@ export const PlanAnswerSchema = PlanJsonSchema.extend({
   }),
   comparison: PlanComparisonSchema.optional(),
   reasons: z.array(ReasonSchema).optional(),
+  topology: TopologyAnswerSchema.optional(),
   utilization: UtilizationSchema,
   backends: z.array(BackendReportSchema),
   model: ModelSizeSchema,

@@ -5,6 +5,7 @@ import {
   domainIndex,
   isPinned,
   preferenceWeightOf,
+  topologyWeightOf,
   resourceNameAt,
   type AssignmentModel,
   type GroupRule,
@@ -182,8 +183,10 @@ function objectiveParts(
 ): ObjectiveParts {
   const w = model.objective;
   const preferences = preferenceTerms(model, plan).reduce((t, p) => t + p.penalty, 0);
-  const soft = preferenceWeightOf(model) * preferences;
-  if (!w) return { cost, balance: NaN, pack: NaN, preferences, weighted: cost + soft };
+  const spread = topologyPart(model, plan);
+  const soft = preferenceWeightOf(model) * preferences + (spread === undefined ? 0 : topologyWeightOf(model) * spread);
+  const topology = spread === undefined ? {} : { topology: spread };
+  if (!w) return { cost, balance: NaN, pack: NaN, preferences, ...topology, weighted: cost + soft };
   let balance = 0;
   for (const k of w.balanceResources) {
     const r = model.resources[k]!;
@@ -196,14 +199,36 @@ function objectiveParts(
   for (let j = 0; j < plan.length; j++) if (plan[j]! >= 0) busy.add(plan[j]!);
   let pack = 0;
   for (const i of busy) pack += w.price[i] ?? 0;
-  return { cost, balance, pack, preferences, weighted: w.cost * cost + w.balance * balance + w.pack * pack + soft };
+  const weighted = w.cost * cost + w.balance * balance + w.pack * pack + soft;
+  return { cost, balance, pack, preferences, ...topology, weighted };
+}
+
+/** Whether the model has a topology part: a group with a preferred level. */
+export const hasTopologyPart = (model: AssignmentModel): boolean =>
+  (model.rules?.groups ?? []).some((g) => {
+    const part = kindOf(g).preference;
+    return part?.part === 'topology' && part.most(g) > 0;
+  });
+
+/** The topology part (models/rules/topology.ts), where some group has a preferred level; else undefined. */
+export function topologyPart(model: AssignmentModel, plan: ArrayLike<number>): number | undefined {
+  let out: number | undefined;
+  for (const rule of model.rules?.groups ?? []) {
+    const part = kindOf(rule).preference;
+    if (part?.part !== 'topology' || part.most(rule) === 0) continue;
+    out = (out ?? 0) + part.weight(rule) * part.violations(rule, planView(model, plan));
+  }
+  return out;
 }
 
 /** Whether the model has preferences: node preferences, or preference rules. */
 export function hasPreferences(model: AssignmentModel): boolean {
   return (
     (model.rules?.nodePreferences?.length ?? 0) > 0 ||
-    (model.rules?.groups ?? []).some((g) => kindOf(g).preference !== undefined)
+    (model.rules?.groups ?? []).some((g) => {
+      const part = kindOf(g).preference;
+      return part !== undefined && part.part !== 'topology';
+    })
   );
 }
 
@@ -233,7 +258,7 @@ export function preferenceTerms(model: AssignmentModel, plan: ArrayLike<number>)
   }
   for (const rule of model.rules?.groups ?? []) {
     const kind = kindOf(rule);
-    if (!kind.preference) continue;
+    if (!kind.preference || kind.preference.part === 'topology') continue;
     const violations = kind.preference.violations(rule, planView(model, plan));
     const weight = kind.preference.weight(rule);
     if (violations > 0) out.push({ name: rule.name, violations, weight, penalty: violations * weight });

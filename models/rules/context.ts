@@ -2,6 +2,7 @@ import { HOSTNAME_KEY, type Snapshot } from '../snapshot.js';
 import { selectorMatches, type LabelSelector, type Labels } from '../selectors.js';
 import { own } from '../own.js';
 import type { ContainerShapes } from '../shapes.js';
+import type { TopologyTree } from '../model.js';
 
 /**
  * What the rule compilers of the kinds share while a snapshot becomes a model: indices, the containers grouped by
@@ -23,6 +24,8 @@ export interface CompileContext {
    * (off the nodes without that label; kubernetes.io/hostname is on every node).
    */
   readonly block: (j: number, condition: string) => void;
+  /** The network topology's levels, where options.topology names them. */
+  readonly tree?: TopologyTree;
 }
 
 /**

@@ -204,7 +204,9 @@ export interface PlanView {
 }
 
 export interface PreferencePart<R extends GroupRule> {
-  /** What one violation costs in the preferences part (kube-scheduler's plugin weight × the term's weight). */
+  /** The objective's part it counts in: the preferences part (absent), or the topology part. */
+  readonly part?: 'topology';
+  /** What one violation costs in its part (for a preference, kube-scheduler's plugin weight × the term's weight). */
   weight(rule: R): number;
   /** Its violations in a plan (docs/kubernetes.md gives each kind's definition). */
   violations(rule: R, view: PlanView): number;

@@ -10,6 +10,7 @@ import { preferSpread, type PreferSpreadScale } from './preferSpread.js';
 import { preferTogether, type PreferTogetherScale } from './preferTogether.js';
 import { spread, type SpreadScale } from './spread.js';
 import { together } from './together.js';
+import { topologyGroup, type TopologyScale } from './topologyGroup.js';
 
 /**
  * Every rule kind, by its name in the model's type (models/model.ts, GroupRule). The type refuses a kind that
@@ -21,6 +22,7 @@ export const RULE_KINDS = {
   apart,
   together,
   spread,
+  topologyGroup,
   gang,
   moveLimit,
   preferSpread,
@@ -34,6 +36,7 @@ export type ScaleRule =
   | ApartScale
   | SpreadScale
   | GangScale
+  | TopologyScale
   | MoveLimitScale
   | PreferSpreadScale
   | PreferApartScale

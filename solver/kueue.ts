@@ -1,0 +1,311 @@
+import { blockOf, demandUnits, type AssignmentModel, type TopologyTree } from '../models/model.js';
+import { topologyGroupsOf, type TopologyRule } from '../models/rules/topologyGroup.js';
+import { greedyPlan } from './greedy.js';
+import { HOSTNAME_KEY } from '../models/snapshot.js';
+
+/**
+ * Kueue's topology-aware scheduling (TAS) as a baseline, ported from kueue's pkg/cache/scheduler/
+ * tas_flavor_snapshot.go (main after v0.19, commit ff69552e; its default profile, TASProfileMixed): each group is
+ * one PodSet, admitted in order, against what is left once the running containers and the groups before it are
+ * counted. Required and preferred levels use BestFit, slice-only groups LeastFreeCapacity:
+ * 1. fillInCounts: how many members (and slices) fit in each leaf domain, summed up the levels;
+ * 2. findLevelWithFitDomains: at the requested level, the domain that fits with the fewest slices to spare;
+ *    a preferred level climbs while none fits, and at the top spreads over several domains;
+ * 3. the descent: each level's slices given to the children, largest first, the last one the smallest that fits.
+ * Where the lowest level is not kubernetes.io/hostname, Kueue sums a leaf's nodes and leaves the nodes to
+ * kube-scheduler: here a leaf's members go to its nodes in order, first fit. The other containers are then placed
+ * by the seed greedy, with the groups' members kept where Kueue put them.
+ */
+export interface KueueBaseline {
+  /** The plan (members Kueue could not admit stay unplaced). */
+  readonly plan: Int32Array;
+  /** Each group, and Kueue's reason where it was not admitted. */
+  readonly groups: readonly { readonly name: string; readonly admitted: boolean; readonly reason?: string }[];
+}
+
+interface Domain {
+  readonly level: number;
+  readonly values: readonly string[];
+  readonly parent: Domain | undefined;
+  readonly children: Domain[];
+  /** The nodes of a leaf. */
+  readonly nodes: readonly number[];
+  podCount: number;
+  sliceCount: number;
+}
+
+interface Request {
+  readonly count: number;
+  readonly sliceSize: number;
+  readonly sliceLevel: number;
+  readonly level: number;
+  readonly required: boolean;
+  readonly unconstrained: boolean;
+}
+
+/** The Kueue-style plan, or undefined when the model has no topology groups. */
+export function kueuePlan(model: AssignmentModel): KueueBaseline | undefined {
+  const tree = model.topology;
+  const rules = topologyGroupsOf(model);
+  if (!tree || rules.length === 0) return undefined;
+  const current = model.rules!.current;
+  const remaining = model.resources.map((r) => r.capacity.slice());
+  const m = model.items.length;
+  const use = (j: number, i: number): void =>
+    model.resources.forEach((r, k) => (remaining[k]![i]! -= demandUnits(r, i, j, m)));
+  for (let j = 0; j < m; j++) if (current[j]! >= 0) use(j, current[j]!);
+  const placedAt = new Int32Array(m).fill(-1);
+  const refused = new Set<number>();
+  const groups = rules.map((rule) => {
+    const pending = rule.items.filter((j) => current[j]! < 0);
+    if (pending.length === 0) return { name: rule.name, admitted: true };
+    const result = admit(model, tree, rule, pending, remaining);
+    if (typeof result === 'string') {
+      for (const j of pending) refused.add(j);
+      return { name: rule.name, admitted: false, reason: result };
+    }
+    pending.forEach((j, k) => {
+      placedAt[j] = result[k]!;
+      if (result[k]! >= 0) use(j, result[k]!);
+      else refused.add(j);
+    });
+    return { name: rule.name, admitted: true };
+  });
+  return { plan: completed(model, placedAt, refused), groups };
+}
+
+/** The seed greedy over the rest, with Kueue's members kept first on their nodes; refused members left out. */
+function completed(model: AssignmentModel, placedAt: Int32Array, refused: ReadonlySet<number>): Int32Array {
+  const rules = model.rules!;
+  const current = Int32Array.from(rules.current, (c, j) => (placedAt[j]! >= 0 ? placedAt[j]! : c));
+  const plan = greedyPlan({ ...model, rules: { ...rules, current } });
+  for (const j of refused) plan[j] = -1;
+  return plan;
+}
+
+/** The node of each pending member (−1: none found), or Kueue's reason for not admitting the group. */
+function admit(
+  model: AssignmentModel,
+  tree: TopologyTree,
+  rule: TopologyRule,
+  pending: readonly number[],
+  remaining: BigInt64Array[],
+): number[] | string {
+  const request = requestOf(tree, rule, pending.length);
+  const roots = buildTree(tree);
+  const hostLeaves = tree.labels.at(-1) === HOSTNAME_KEY;
+  fillInCounts(model, roots, pending[0]!, request, remaining, hostLeaves);
+  const found = findLevel(roots, tree, request, request.level, hostLeaves);
+  if (typeof found === 'string') return found;
+  const leaves = descend(found, request, tree.labels.length, hostLeaves);
+  return membersToNodes(model, leaves, pending, remaining);
+}
+
+function requestOf(tree: TopologyTree, rule: TopologyRule, count: number): Request {
+  const last = tree.labels.length - 1;
+  const sliceOnly = rule.required === undefined && rule.preferred === undefined;
+  return {
+    count,
+    sliceSize: rule.slice?.size ?? 1,
+    sliceLevel: rule.slice?.level ?? last,
+    level: rule.required ?? rule.preferred ?? 0,
+    required: rule.required !== undefined,
+    unconstrained: sliceOnly,
+  };
+}
+
+/** The domains of every level as a tree (only nodes with every level's label are in it, as in Kueue). */
+function buildTree(tree: TopologyTree): Domain[] {
+  const last = tree.labels.length - 1;
+  const byName = tree.labels.map(() => new Map<string, Domain>());
+  const roots: Domain[] = [];
+  tree.domains[last]!.forEach((nodes, d) => {
+    const values = tree.names[last]![d]!.split('/');
+    let parent: Domain | undefined;
+    for (let l = 0; l <= last; l++) {
+      const key = values.slice(0, l + 1).join('/');
+      let domain = byName[l]!.get(key);
+      if (!domain) {
+        domain = {
+          level: l,
+          values: values.slice(0, l + 1),
+          parent,
+          children: [],
+          nodes: l === last ? nodes : [],
+          podCount: 0,
+          sliceCount: 0,
+        };
+        byName[l]!.set(key, domain);
+        (parent ? parent.children : roots).push(domain);
+      }
+      parent = domain;
+    }
+  });
+  return roots;
+}
+
+/** Kueue's fillInCounts: members that fit per leaf (its nodes' free capacity summed), slices at the slice level. */
+function fillInCounts(
+  model: AssignmentModel,
+  roots: readonly Domain[],
+  j: number,
+  request: Request,
+  remaining: readonly BigInt64Array[],
+  hostLeaves: boolean,
+): void {
+  const m = model.items.length;
+  const fits = (leaf: Domain): number => {
+    let count = Infinity;
+    model.resources.forEach((r, k) => {
+      let free = 0n;
+      for (const i of leaf.nodes) free += remaining[k]![i]! > 0n ? remaining[k]![i]! : 0n;
+      const d = demandUnits(r, leaf.nodes[0] ?? 0, j, m);
+      if (d > 0n) count = Math.min(count, Number(free / d));
+    });
+    // Kueue's CountIn: MaxInt32 when nothing is requested.
+    return Math.min(count, 2147483647);
+  };
+  const visit = (d: Domain): void => {
+    if (d.children.length === 0) {
+      // Node filters (taints, selectors, affinity, cordons) apply only where leaves are single hosts.
+      const blocked = hostLeaves && d.nodes.some((i) => blockOf(model, i, j) !== 0);
+      d.podCount = blocked ? 0 : fits(d);
+      d.sliceCount = d.level === request.sliceLevel ? Math.floor(d.podCount / request.sliceSize) : 0;
+      return;
+    }
+    d.children.forEach(visit);
+    d.podCount = d.children.reduce((t, c) => t + c.podCount, 0);
+    d.sliceCount = d.children.reduce((t, c) => t + c.sliceCount, 0);
+    if (d.level === request.sliceLevel) d.sliceCount = Math.floor(d.podCount / request.sliceSize);
+  };
+  roots.forEach(visit);
+}
+
+/** compareDomainLevelValues: by the last value among siblings under host leaves, else by the values in order. */
+function compareValues(a: Domain, b: Domain, hostLeaves: boolean): number {
+  if (hostLeaves && a.parent === b.parent) return strcmp(a.values.at(-1)!, b.values.at(-1)!);
+  for (let k = 0; k < Math.min(a.values.length, b.values.length); k++) {
+    const c = strcmp(a.values[k]!, b.values[k]!);
+    if (c !== 0) return c;
+  }
+  return a.values.length - b.values.length;
+}
+
+const strcmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** sortedDomains: slices descending (BestFit) or ascending (LeastFreeCapacity), then members ascending, then values. */
+function sorted(ds: readonly Domain[], unconstrained: boolean, hostLeaves: boolean): Domain[] {
+  const dir = unconstrained ? 1 : -1;
+  return [...ds].sort(
+    (a, b) => dir * (a.sliceCount - b.sliceCount) || a.podCount - b.podCount || compareValues(a, b, hostLeaves),
+  );
+}
+
+/** findBestFit: the first domain with the fewest `count` that still holds `needed`, else the first domain. */
+function bestFit(ds: readonly Domain[], needed: number, count: (d: Domain) => number): Domain {
+  let best: Domain | undefined;
+  for (const d of ds) if (count(d) >= needed && (!best || count(d) < count(best))) best = d;
+  return best ?? ds[0]!;
+}
+
+const atLevel = (roots: readonly Domain[], level: number): Domain[] => {
+  let ds = [...roots];
+  for (let l = 0; l < level; l++) ds = ds.flatMap((d) => d.children);
+  return ds;
+};
+
+/** findLevelWithFitDomains: the domains the group goes into, or Kueue's message when it does not fit. */
+function findLevel(
+  roots: readonly Domain[],
+  tree: TopologyTree,
+  request: Request,
+  level: number,
+  hostLeaves: boolean,
+): Domain[] | string {
+  const ds = atLevel(roots, level);
+  if (ds.length === 0) return `no topology domains at level: ${tree.labels[level]}`;
+  const need = Math.floor(request.count / request.sliceSize);
+  let order = sorted(ds, request.unconstrained, hostLeaves);
+  if (request.unconstrained) {
+    const fit = order.find((d) => d.sliceCount >= need);
+    if (fit) return [fit];
+  } else if (order[0]!.sliceCount >= need) return [bestFit(order, need, (d) => d.sliceCount)];
+  if (request.required) return notFit(order[0]!.sliceCount, need, request.sliceSize);
+  if (level > 0 && !request.unconstrained) return findLevel(roots, tree, request, level - 1, hostLeaves);
+  order = sorted(order, request.unconstrained, hostLeaves);
+  const out: Domain[] = [];
+  let left = need;
+  for (let k = 0; k < order.length && left > 0; k++) {
+    let d = order[k]!;
+    if (!request.unconstrained && d.sliceCount >= left) d = bestFit(order.slice(k), left, (x) => x.sliceCount);
+    out.push(d);
+    left -= d.sliceCount;
+  }
+  return left > 0 ? notFit(need - left, need, request.sliceSize) : out;
+}
+
+/** Kueue's notFitMessage (the topology's name is the one of the input, "default" for a plain snapshot). */
+function notFit(fit: number, need: number, sliceSize: number): string {
+  const unit = sliceSize === 1 ? 'pod' : 'slice';
+  return fit <= 0
+    ? `topology "default" doesn't allow to fit any of ${need} ${unit}(s)`
+    : `topology "default" allows to fit only ${fit} out of ${need} ${unit}(s)`;
+}
+
+/** updateCountsToMinimum: the domains, in order, that take `count` (in slices, or members), each's share set. */
+function takeCounts(ds: readonly Domain[], count: number, sliceSize: number, slices: boolean, fit: boolean): Domain[] {
+  let left = slices ? Math.floor(count / sliceSize) : count;
+  const cap = (d: Domain): number => (slices ? d.sliceCount : d.podCount);
+  const out: Domain[] = [];
+  for (let k = 0; k < ds.length; k++) {
+    let d = ds[k]!;
+    if (fit && cap(d) >= left) d = bestFit(ds.slice(k), left, cap);
+    if (cap(d) >= left) {
+      d.podCount = slices ? left * sliceSize : left;
+      if (slices) d.sliceCount = left;
+      out.push(d);
+      return out;
+    }
+    if (slices) d.podCount = d.sliceCount * sliceSize;
+    left -= cap(d);
+    out.push(d);
+  }
+  return out;
+}
+
+/** From the chosen domains down to the leaves: whole slices above the slice level, then members per parent. */
+function descend(found: Domain[], request: Request, levels: number, hostLeaves: boolean): Domain[] {
+  const fit = !request.unconstrained;
+  const order = (ds: readonly Domain[]): Domain[] => sorted(ds, request.unconstrained, hostLeaves);
+  let chosen = takeCounts(found, request.count, request.sliceSize, true, fit);
+  let level = found[0]!.level;
+  for (; level < Math.min(levels - 1, request.sliceLevel); level++)
+    chosen = takeCounts(order(chosen.flatMap((d) => d.children)), request.count, request.sliceSize, true, fit);
+  for (; level < levels - 1; level++)
+    chosen = chosen.flatMap((p) => takeCounts(order(p.children), p.podCount, 1, false, fit));
+  return chosen.filter((d) => d.podCount > 0).sort((a, b) => compareValues(a, b, hostLeaves));
+}
+
+/** The leaves' members onto their nodes, in member order: a host leaf is its node; other leaves, first fit. */
+function membersToNodes(
+  model: AssignmentModel,
+  leaves: readonly Domain[],
+  pending: readonly number[],
+  remaining: readonly BigInt64Array[],
+): number[] {
+  const m = model.items.length;
+  const free = remaining.map((r) => r.slice());
+  const fits = (j: number, i: number): boolean =>
+    model.resources.every((r, k) => demandUnits(r, i, j, m) <= free[k]![i]!);
+  const out: number[] = [];
+  let next = 0;
+  for (const leaf of leaves)
+    for (let c = 0; c < leaf.podCount && next < pending.length; c++) {
+      const j = pending[next++]!;
+      const i = leaf.nodes.find((i) => blockOf(model, i, j) === 0 && fits(j, i)) ?? -1;
+      if (i >= 0) model.resources.forEach((r, k) => (free[k]![i]! -= demandUnits(r, i, j, m)));
+      out.push(i);
+    }
+  while (out.length < pending.length) out.push(-1);
+  return out;
+}

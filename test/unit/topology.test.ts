@@ -1,0 +1,195 @@
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import type { AssignmentModel } from '../../models/model.js';
+import { validateSnapshot } from '../../models/validate.js';
+import { outcomeJson } from '../../planning/answer.js';
+import type { PlanAnswer } from '../../planning/schemas.js';
+import { kueuePlan } from '../../solver/kueue.js';
+import { solveModel } from '../../solver/solve.js';
+import { verifyPlan } from '../../solver/verify.js';
+import { bruteForcePlan, loadCases, snapshot } from '../helpers.js';
+import { sharedPool } from '../setup.js';
+
+/** Kueue's own TAS test cases (fixtures/kueue-tas), with Kueue's expected assignment. */
+interface KueueCase {
+  name: string;
+  source: string;
+  snapshot: unknown;
+  kueue: { levels?: 'hostname' | 'all'; counts?: Record<string, number>; reason?: string };
+}
+
+/** How many members a plan puts in each leaf: by hostname label, or by lowest-level domain name. */
+function leafCounts(model: AssignmentModel, plan: ArrayLike<number>, input: KueueCase): Record<string, number> {
+  const tree = model.topology!;
+  const last = tree.labels.length - 1;
+  const nodes = (input.snapshot as { nodes: { labels: Record<string, string> }[] }).nodes;
+  const out: Record<string, number> = {};
+  for (let j = 0; j < plan.length; j++) {
+    const i = plan[j]!;
+    if (i < 0) continue;
+    const key =
+      input.kueue.levels === 'hostname'
+        ? nodes[i]!.labels['kubernetes.io/hostname']!
+        : tree.names[last]![tree.domains[last]!.findIndex((d) => d.includes(i))]!;
+    out[key] = (out[key] ?? 0) + 1;
+  }
+  return out;
+}
+
+const sortedEntries = (o: Record<string, number>): [string, number][] =>
+  Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1));
+
+/** a before b lexicographically, or equal: level by level from the top. */
+function notWorse(a: Record<string, number>, b: Record<string, number>, levels: readonly string[]): boolean {
+  for (const l of levels) if (a[l]! !== b[l]!) return a[l]! < b[l]!;
+  return true;
+}
+
+describe('topology: Kueue TAS examples (fixtures/kueue-tas)', function () {
+  this.timeout(60_000);
+  for (const c of loadCases<KueueCase>('kueue-tas')) {
+    it(`${c.name}: Kueue's assignment from the baseline, and an optimum no worse (${c.file})`, async () => {
+      const v = snapshot(c.snapshot);
+      const k = kueuePlan(v.model)!;
+      if (c.kueue.reason) assert.equal(k.groups[0]!.reason, c.kueue.reason);
+      else assert.deepEqual(sortedEntries(leafCounts(v.model, k.plan, c)), sortedEntries(c.kueue.counts!));
+      assert.ok(verifyPlan(v.model, k.plan, false).valid);
+      const o = await solveModel(v.model, v.options, sharedPool());
+      assert.equal(o.status, 'optimal');
+      assert.ok(verifyPlan(v.model, o.plan.assignment, false).valid);
+      const a = outcomeJson(v.model, o) as PlanAnswer;
+      const t = a.topology!;
+      const g = t.groups[0]!;
+      assert.ok(g.plan.placed >= g.kueue!.placed);
+      assert.ok(notWorse(g.plan.spans, g.kueue!.spans, t.levels.slice(0, -1)), JSON.stringify(g));
+      assert.ok(o.objective! <= (t.kueue as { objective: number }).objective + 1e-9);
+    });
+  }
+});
+
+const LEVELS = ['block', 'rack', 'kubernetes.io/hostname'];
+
+/** 2 blocks × 2 racks × `hosts` nodes of `gpu` GPUs each. */
+function cluster(hosts: number, gpu: (i: number) => number) {
+  const nodes: { name: string; capacity: { gpu: number }; labels: Record<string, string> }[] = [];
+  for (let b = 0; b < 2; b++)
+    for (let r = 0; r < 2; r++)
+      for (let h = 0; h < hosts; h++) {
+        const i = nodes.length;
+        nodes.push({ name: `n${b}${r}${h}`, capacity: { gpu: gpu(i) }, labels: { block: `b${b}`, rack: `r${r}` } });
+      }
+  return nodes;
+}
+
+describe('topology: validation', () => {
+  const node = { name: 'n', capacity: { gpu: 8 }, labels: { block: 'b', rack: 'r' } };
+  const issues = (containers: unknown[], levels: unknown = ['block', 'rack']) => {
+    const v = validateSnapshot({ nodes: [node], containers, options: { topology: { levels } } });
+    return v.ok ? [] : v.issues;
+  };
+  const pod = (name: string, topology: unknown, gang = 'g') => ({ name, gang, requests: { gpu: 1 }, topology });
+
+  it('names the field and says what is wrong', () => {
+    assert.deepEqual(issues([pod('a', { required: 'zone' })]), [
+      {
+        path: 'containers[0].topology.required',
+        message: '"zone" is not one of options.topology.levels (block, rack)',
+      },
+    ]);
+    assert.deepEqual(issues([pod('a', { required: 'rack', preferred: 'block' })]), [
+      { path: 'containers[0].topology.preferred', message: 'level "block" is above the required level "rack"' },
+    ]);
+    assert.deepEqual(issues([pod('a', { required: 'rack', sliceLevel: 'block', sliceSize: 2 })]), [
+      { path: 'containers[0].topology.sliceLevel', message: 'level "block" is above the required level "rack"' },
+    ]);
+    assert.deepEqual(issues([pod('a', { sliceSize: 2 })]), [
+      { path: 'containers[0].topology.sliceLevel', message: 'required with sliceSize' },
+    ]);
+    assert.deepEqual(issues([pod('a', {})]), [
+      {
+        path: 'containers[0].topology',
+        message: 'names no level: give required, preferred, or sliceSize with sliceLevel',
+      },
+    ]);
+    assert.deepEqual(issues([{ name: 'a', topology: { required: 'rack' } }]), [
+      { path: 'containers[0].topology', message: 'needs a group: topology.group or gang' },
+    ]);
+    assert.deepEqual(issues([pod('a', { required: 'rack' }), pod('b', { required: 'block' })]), [
+      { path: 'containers[1].topology', message: 'differs from containers[0].topology, in the same group "g"' },
+    ]);
+    assert.deepEqual(issues([pod('a', { required: 'rack' })], ['rack', 'rack']), [
+      { path: 'options.topology.levels[1]', message: 'level "rack" appears twice (also at levels[0])' },
+    ]);
+    const v = validateSnapshot({ nodes: [node], containers: [pod('a', { required: 'rack' })] });
+    assert.deepEqual(!v.ok && v.issues, [
+      { path: 'containers[0].topology', message: 'needs options.topology.levels, the levels it names' },
+    ]);
+  });
+});
+
+/** A random small cluster with one or two groups, every topology option in play. */
+const smallCase = fc.record({
+  hosts: fc.integer({ min: 1, max: 2 }),
+  gpus: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 8, maxLength: 8 }),
+  groups: fc.array(
+    fc.record({
+      members: fc.integer({ min: 1, max: 3 }),
+      gpu: fc.integer({ min: 1, max: 2 }),
+      required: fc.constantFrom(undefined, 'block', 'rack'),
+      preferred: fc.constantFrom(undefined, 'rack', 'kubernetes.io/hostname'),
+      slice: fc.constantFrom(undefined, 'rack', 'kubernetes.io/hostname'),
+    }),
+    { minLength: 1, maxLength: 2 },
+  ),
+});
+
+interface SmallCase {
+  hosts: number;
+  gpus: number[];
+  groups: { members: number; gpu: number; required?: string; preferred?: string; slice?: string }[];
+}
+
+function smallSnapshot(c: SmallCase) {
+  const containers = c.groups.flatMap((g, k) =>
+    Array.from({ length: g.members }, (_, j) => ({
+      name: `g${k}-${j}`,
+      gang: `g${k}`,
+      requests: { gpu: g.gpu },
+      topology: {
+        ...(g.required ? { required: g.required } : {}),
+        ...(g.preferred && !(g.required === 'rack' && g.preferred === 'rack') ? { preferred: g.preferred } : {}),
+        ...(g.slice ? { sliceLevel: g.slice, sliceSize: 2 } : {}),
+        ...(!g.required && !g.preferred && !g.slice ? { preferred: 'rack' } : {}),
+      },
+    })),
+  );
+  return {
+    nodes: cluster(c.hosts, (i) => c.gpus[i]!),
+    containers,
+    options: { topology: { levels: LEVELS }, allowUnplaced: true, timeLimitMs: 20_000 },
+  };
+}
+
+describe('topology: optimum against brute force (fast-check)', function () {
+  this.timeout(300_000);
+  it('every optimum equals the best of all plans, and every plan verifies', async () => {
+    await fc.assert(
+      fc.asyncProperty(smallCase, async (c) => {
+        const v = snapshot(smallSnapshot(c as SmallCase));
+        const o = await solveModel(v.model, v.options, sharedPool());
+        assert.ok(verifyPlan(v.model, o.plan.assignment, false).valid);
+        const brute = bruteForcePlan(v.model)!;
+        assert.equal(o.status, 'optimal');
+        assert.ok(
+          Math.abs(o.objective! - brute.objective) <= 1e-9 * Math.max(1, Math.abs(brute.objective)),
+          `${o.objective} vs brute force ${brute.objective}`,
+        );
+        const k = kueuePlan(v.model)!;
+        const kv = verifyPlan(v.model, k.plan, false);
+        assert.ok(kv.valid, kv.violations.join('; '));
+        assert.ok(o.objective! <= kv.objective + 1e-9);
+      }),
+      { numRuns: 25, seed: 27 },
+    );
+  });
+});
