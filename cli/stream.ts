@@ -3,7 +3,7 @@ import chain from 'stream-chain';
 import { parser } from 'stream-json';
 import { pick } from 'stream-json/filters/pick.js';
 import { streamArray } from 'stream-json/streamers/stream-array.js';
-import { GANG_ANNOTATION } from '../models/kube.js';
+import { READ_ANNOTATIONS } from '../models/kube.js';
 
 /**
  * Kubernetes lists too large to hold as one string (`kubectl get pods -A -o json` for 150 000 pods is
@@ -42,10 +42,10 @@ export function slimObject(item: unknown): unknown {
   if (!isObject(item)) return item;
   const meta = isObject(item['metadata']) ? item['metadata'] : {};
   const annotations = isObject(meta['annotations']) ? meta['annotations'] : undefined;
-  const gang = annotations?.[GANG_ANNOTATION];
+  const read = annotations ? keep(annotations, READ_ANNOTATIONS) : undefined;
   const metadata = {
     ...keep(meta, ['name', 'namespace', 'labels']),
-    ...(gang !== undefined ? { annotations: { [GANG_ANNOTATION]: gang } } : {}),
+    ...(read && Object.keys(read).length > 0 ? { annotations: read } : {}),
   };
   const spec = isObject(item['spec']) ? item['spec'] : undefined;
   const status = isObject(item['status']) ? item['status'] : undefined;

@@ -51,20 +51,45 @@ const PodMeta = ObjectMeta.extend({
 });
 
 /**
- * Where gang (pod group) membership is written: the coscheduling plugin's label (current and older
- * name) and Volcano's annotation. Pods of one namespace with the same group name form one gang.
+ * Where gang (pod group) membership is written: the coscheduling plugin's label (current and older name), Kueue's
+ * pod group (label, or annotation), Volcano's annotation and KAI Scheduler's annotation. Pods of one namespace with
+ * the same group name form one gang.
  */
-export const GANG_LABELS = ['scheduling.x-k8s.io/pod-group', 'pod-group.scheduling.sigs.k8s.io'] as const;
+export const GANG_LABELS = [
+  'scheduling.x-k8s.io/pod-group',
+  'pod-group.scheduling.sigs.k8s.io',
+  'kueue.x-k8s.io/pod-group-name',
+] as const;
 export const GANG_ANNOTATION = 'scheduling.k8s.io/group-name';
+export const GANG_ANNOTATIONS = ['kueue.x-k8s.io/pod-group-name', GANG_ANNOTATION, 'pod-group-name'] as const;
+
+/** Kueue's topology annotations on a pod (or its template), read with the group annotations. */
+export const KUEUE_TOPOLOGY = {
+  required: 'kueue.x-k8s.io/podset-required-topology',
+  preferred: 'kueue.x-k8s.io/podset-preferred-topology',
+  unconstrained: 'kueue.x-k8s.io/podset-unconstrained-topology',
+  sliceLevel: 'kueue.x-k8s.io/podset-slice-required-topology',
+  sliceSize: 'kueue.x-k8s.io/podset-slice-size',
+} as const;
+
+/** Every pod annotation the conversion reads (the CLI's streaming reader keeps these and drops the rest). */
+export const READ_ANNOTATIONS: readonly string[] = [...GANG_ANNOTATIONS, ...Object.values(KUEUE_TOPOLOGY)];
 
 export function gangOf(pod: {
   metadata: { labels?: Record<string, string> | undefined; annotations?: Record<string, string> | undefined };
 }): string | undefined {
+  // Kueue reads its annotation before its label.
+  const kueue = pod.metadata.annotations?.['kueue.x-k8s.io/pod-group-name'];
+  if (kueue) return kueue;
   for (const key of GANG_LABELS) {
     const v = pod.metadata.labels?.[key];
     if (v) return v;
   }
-  return pod.metadata.annotations?.[GANG_ANNOTATION];
+  for (const key of GANG_ANNOTATIONS) {
+    const v = pod.metadata.annotations?.[key];
+    if (v) return v;
+  }
+  return undefined;
 }
 
 /**
@@ -158,6 +183,39 @@ const MovableSchema = z.union([z.literal('all'), LabelSelectorSchema]);
 
 export const KubeOptionsSchema = SnapshotOptionsSchema.extend({ movable: MovableSchema.optional() });
 
+/** A Kueue (kueue.x-k8s.io) or KAI Scheduler (kai.scheduler) Topology: its levels, top down, as node labels. */
+export const KubeTopologySchema = z.looseObject({
+  apiVersion: z.string().optional(),
+  kind: z.literal('Topology').optional(),
+  metadata: ObjectMeta,
+  spec: z.looseObject({
+    levels: z
+      .array(z.looseObject({ nodeLabel: z.string().min(1, 'must not be empty') }))
+      .min(1, 'at least one level is required')
+      .max(16, 'at most 16 levels'),
+  }),
+});
+
+/** A KAI Scheduler PodGroup (scheduling.run.ai): its pods' gang and topology constraint. */
+export const KaiPodGroupSchema = z.looseObject({
+  apiVersion: z.string().optional(),
+  kind: z.literal('PodGroup').optional(),
+  metadata: ObjectMeta,
+  spec: z
+    .looseObject({
+      minMember: z.number().int().optional(),
+      topologyConstraint: z
+        .looseObject({
+          topology: z.string().optional(),
+          requiredTopologyLevel: z.string().optional(),
+          preferredTopologyLevel: z.string().optional(),
+        })
+        .optional(),
+      subGroups: z.array(z.unknown()).optional(),
+    })
+    .optional(),
+});
+
 /** A Namespace object: its labels are what a pod affinity term's namespaceSelector matches. */
 export const KubeNamespaceSchema = z.looseObject({ kind: z.literal('Namespace').optional(), metadata: ObjectMeta });
 
@@ -165,6 +223,8 @@ export const KubeInputSchema = z.strictObject({
   nodeList: List(KubeNodeSchema),
   podList: List(KubePodSchema),
   namespaceList: List(KubeNamespaceSchema).optional(),
+  topologyList: List(KubeTopologySchema).optional(),
+  podGroupList: List(KaiPodGroupSchema).optional(),
   options: KubeOptionsSchema.optional(),
   /** Filled by the List reader (splitKubeObjects): how many objects of each other kind it skipped, for the notes. */
   ignoredKinds: z.record(z.string(), z.number().int().min(0)).optional(),
@@ -173,6 +233,8 @@ export const KubeInputSchema = z.strictObject({
 export type KubeNode = z.infer<typeof KubeNodeSchema>;
 export type KubePod = z.infer<typeof KubePodSchema>;
 export type KubeInput = z.infer<typeof KubeInputSchema>;
+export type KubeTopology = z.infer<typeof KubeTopologySchema>;
+export type KaiPodGroup = z.infer<typeof KaiPodGroupSchema>;
 
 /** Whether a request body is Kubernetes input (and not a plain snapshot). */
 export function isKubeInput(body: unknown): boolean {
@@ -188,7 +250,13 @@ const LISTS = new Set(['List', 'NodeList', 'PodList', 'NamespaceList']);
  * `ignoredKinds`, for the answer's notes.
  */
 export function splitKubeObjects(objects: readonly unknown[], options?: unknown): Record<string, unknown> {
-  const out = { Node: [] as unknown[], Pod: [] as unknown[], Namespace: [] as unknown[] };
+  const out = {
+    Node: [] as unknown[],
+    Pod: [] as unknown[],
+    Namespace: [] as unknown[],
+    Topology: [] as unknown[],
+    PodGroup: [] as unknown[],
+  };
   const ignored: Record<string, number> = {};
   // Depth first, in document order, without recursion (lists may nest).
   const stack: unknown[] = [...objects].reverse();
@@ -198,6 +266,8 @@ export function splitKubeObjects(objects: readonly unknown[], options?: unknown)
     const kind = (o as { kind?: unknown }).kind;
     const items = (o as { items?: unknown }).items;
     if (kind === 'Node' || kind === 'Pod' || kind === 'Namespace') out[kind].push(o);
+    else if (kind === 'Topology' && topologyApi(o)) out.Topology.push(o);
+    else if (kind === 'PodGroup' && apiGroupOf(o) === 'scheduling.run.ai') out.PodGroup.push(o);
     else if (Array.isArray(items) && typeof kind === 'string' && LISTS.has(kind))
       for (let k = items.length - 1; k >= 0; k--) stack.push(items[k]);
     else {
@@ -209,10 +279,21 @@ export function splitKubeObjects(objects: readonly unknown[], options?: unknown)
     nodeList: { items: out.Node },
     podList: { items: out.Pod },
     ...(out.Namespace.length > 0 ? { namespaceList: { items: out.Namespace } } : {}),
+    ...(out.Topology.length > 0 ? { topologyList: { items: out.Topology } } : {}),
+    ...(out.PodGroup.length > 0 ? { podGroupList: { items: out.PodGroup } } : {}),
     ...(options === undefined ? {} : { options }),
     ...(Object.keys(ignored).length > 0 ? { ignoredKinds: ignored } : {}),
   };
 }
+
+/** The API group of an object's apiVersion ("" for the core group). */
+function apiGroupOf(o: object): string {
+  const v = (o as { apiVersion?: unknown }).apiVersion;
+  return typeof v === 'string' && v.includes('/') ? v.slice(0, v.indexOf('/')) : '';
+}
+
+/** A Topology of Kueue or KAI Scheduler (other groups' objects of that kind are skipped, with a note). */
+const topologyApi = (o: object): boolean => ['kueue.x-k8s.io', 'kai.scheduler'].includes(apiGroupOf(o));
 
 /** The body in the `{nodeList, podList, options}` form (a `kind: List` body is split by kind). */
 export function normaliseKubeBody(body: unknown): unknown {

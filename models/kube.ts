@@ -1,6 +1,7 @@
 import { containerOf, type PodContext } from './kube-pods.js';
 import type { KubeInput, KubeNode, KubePod } from './kube-schema.js';
 import { unmodelledNotes } from './kube-notes.js';
+import { kubeTopology } from './kube-topology.js';
 import type { PathIssue } from './path.js';
 import { selectorMatches, type Labels } from './selectors.js';
 import type { ContainerInput, NodeInput, SnapshotInput } from './snapshot.js';
@@ -127,6 +128,7 @@ export function kubeToSnapshot(input: KubeInput): KubeConversion {
   const nodeNames = new Set(nodes.map((n) => n.name));
   const pods = input.podList.items;
   const ctx = podContext(input, issues);
+  const topology = kubeTopology(input, issues);
   const names = podNames(pods);
   const seen = new Set<string>();
   const count = { finished: 0, bound: 0, pending: 0, named: 0 };
@@ -144,7 +146,8 @@ export function kubeToSnapshot(input: KubeInput): KubeConversion {
       return void notes.push(`pod ${name} is bound to node "${nodeName}", which is not in the node list: left out`);
     if (nodeName !== undefined) count.bound++;
     else count.pending++;
-    containers.push(containerOf(pod, names[k]!, k, ctx));
+    const t = topology.of(pod, k);
+    containers.push({ ...containerOf(pod, names[k]!, k, ctx), ...(t ? { topology: t } : {}) });
   });
   const movable = input.options?.movable;
   notes.unshift(
@@ -152,7 +155,8 @@ export function kubeToSnapshot(input: KubeInput): KubeConversion {
       `${count.bound} bound${movable ? ' (movable ones may move)' : ''}, ${count.finished} finished (ignored)`,
   );
   if (count.named > 0) notes.push(`${count.named} pods give only metadata.generateName: named generateName + a number`);
-  notes.push(...unmodelledNotes(input));
-  const { movable: _movable, ...options } = input.options ?? {};
+  notes.push(...unmodelledNotes(input), ...topology.notes());
+  const { movable: _movable, ...given } = input.options ?? {};
+  const options = topology.levels && !given.topology ? { ...given, topology: { levels: [...topology.levels] } } : given;
   return { snapshot: { nodes, containers, ...(Object.keys(options).length ? { options } : {}) }, notes, issues };
 }

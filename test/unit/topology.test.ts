@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { AssignmentModel } from '../../models/model.js';
-import { validateSnapshot } from '../../models/validate.js';
+import { validateKube, validateSnapshot } from '../../models/validate.js';
 import { outcomeJson } from '../../planning/answer.js';
 import type { PlanAnswer } from '../../planning/schemas.js';
 import { kueuePlan } from '../../solver/kueue.js';
@@ -191,5 +191,83 @@ describe('topology: optimum against brute force (fast-check)', function () {
       }),
       { numRuns: 25, seed: 27 },
     );
+  });
+});
+
+describe('topology: Kubernetes input (Kueue and KAI Scheduler objects)', function () {
+  this.timeout(60_000);
+  const B = 'cloud.com/block';
+  const R = 'cloud.com/rack';
+  const H = 'kubernetes.io/hostname';
+  const nodes = [0, 1, 2, 3, 4, 5, 6, 7].map((k) => ({
+    kind: 'Node',
+    metadata: { name: `gpu-${k}`, labels: { [B]: `b${k >> 2}`, [R]: `r${(k >> 1) & 1}`, [H]: `gpu-${k}` } },
+    status: { allocatable: { cpu: '64', 'nvidia.com/gpu': '8', pods: '110' } },
+  }));
+  const pod = (name: string, annotations: Record<string, string>, labels: Record<string, string> = {}) => ({
+    kind: 'Pod',
+    metadata: { name, namespace: 'ml', annotations, labels },
+    spec: { containers: [{ name: 'c', resources: { requests: { 'nvidia.com/gpu': '4' } } }] },
+    status: { phase: 'Pending' },
+  });
+  const levels = (apiVersion: string) => ({
+    apiVersion,
+    kind: 'Topology',
+    metadata: { name: 'default' },
+    spec: { levels: [{ nodeLabel: B }, { nodeLabel: R }, { nodeLabel: H }] },
+  });
+  const plan = async (items: unknown[]) => {
+    const v = validateKube({ kind: 'List', items });
+    assert.ok(v.ok, JSON.stringify(!v.ok && v.issues));
+    const o = await solveModel(v.model, v.options, sharedPool());
+    return { v, o, a: outcomeJson(v.model, o, v.notes) as PlanAnswer };
+  };
+
+  it("reads Kueue's Topology and podset annotations: the pod group in one block, in fewest racks", async () => {
+    const pods = [0, 1, 2, 3, 4, 5].map((k) =>
+      pod(`w-${k}`, { 'kueue.x-k8s.io/podset-required-topology': B }, { 'kueue.x-k8s.io/pod-group-name': 'train' }),
+    );
+    const { v, o, a } = await plan([levels('kueue.x-k8s.io/v1beta2'), ...nodes, ...pods]);
+    assert.deepEqual(v.model.topology!.labels, [B, R, H]);
+    assert.equal(o.status, 'optimal');
+    const g = a.topology!.groups[0]!;
+    assert.deepEqual([g.group, g.members, g.plan.placed, g.plan.spans], ['ml/train', 6, 6, { [B]: 1, [R]: 2, [H]: 3 }]);
+    assert.deepEqual(a.topology!.kueue && 'notAdmitted' in a.topology!.kueue && a.topology!.kueue.notAdmitted, []);
+  });
+
+  it("reads a KAI Scheduler PodGroup's topology constraint", async () => {
+    const group = {
+      apiVersion: 'scheduling.run.ai/v2alpha2',
+      kind: 'PodGroup',
+      metadata: { name: 'pg-train', namespace: 'ml' },
+      spec: { minMember: 4, topologyConstraint: { topology: 'default', requiredTopologyLevel: R } },
+    };
+    const pods = [0, 1, 2, 3].map((k) => pod(`w-${k}`, { 'pod-group-name': 'pg-train' }));
+    const { o, a } = await plan([levels('kai.scheduler/v1alpha1'), group, ...nodes, ...pods]);
+    assert.equal(o.status, 'optimal');
+    assert.deepEqual(a.topology!.groups[0]!.plan.spans, { [B]: 1, [R]: 1, [H]: 2 });
+  });
+
+  it('names the annotation whose level the topology lacks, and two Topologies that disagree', () => {
+    const bad = pod('w', { 'kueue.x-k8s.io/podset-required-topology': 'zone' });
+    const v = validateKube({ kind: 'List', items: [levels('kueue.x-k8s.io/v1beta2'), ...nodes, bad] });
+    assert.deepEqual(!v.ok && v.issues, [
+      {
+        path: 'podList.items[0].metadata.annotations["kueue.x-k8s.io/podset-required-topology"]',
+        message: `"zone" is not a level of the topology (${B}, ${R}, ${H})`,
+      },
+    ]);
+    const other = {
+      ...levels('kueue.x-k8s.io/v1beta2'),
+      metadata: { name: 'other' },
+      spec: { levels: [{ nodeLabel: R }] },
+    };
+    const w = validateKube({ kind: 'List', items: [levels('kueue.x-k8s.io/v1beta2'), other, ...nodes] });
+    assert.deepEqual(!w.ok && w.issues, [
+      {
+        path: 'topologyList.items[1].spec.levels',
+        message: 'Topology "other" has other levels than "default": give the ones to use in options.topology.levels',
+      },
+    ]);
   });
 });

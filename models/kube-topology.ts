@@ -1,0 +1,138 @@
+import { KUEUE_TOPOLOGY, gangOf, type KubeInput, type KubePod } from './kube-schema.js';
+import type { PathIssue } from './path.js';
+import type { ContainerTopology } from './snapshot.js';
+
+/**
+ * Topology-aware placement in Kubernetes input (docs/topology.md):
+ * - the levels: options.topology, else the Topology object of Kueue (kueue.x-k8s.io) or KAI Scheduler
+ *   (kai.scheduler) in the list, spec.levels[].nodeLabel, top down (several must agree);
+ * - Kueue's pod annotations: podset-required-topology, podset-preferred-topology (one of the two), and
+ *   podset-slice-required-topology with podset-slice-size; the group is the pod group (kueue.x-k8s.io/pod-group-name),
+ *   else the pod alone;
+ * - KAI Scheduler's PodGroup (scheduling.run.ai) named by the pod's `pod-group-name` annotation:
+ *   spec.topologyConstraint.requiredTopologyLevel and preferredTopologyLevel; the group is the pod group.
+ */
+export interface KubeTopology {
+  readonly levels: readonly string[] | undefined;
+  /** The topology of pod k of the pod list (undefined: none). */
+  of(pod: KubePod, k: number): ContainerTopology | undefined;
+  /** What the pods asked that is not modelled, once every pod was read. */
+  notes(): string[];
+}
+
+export function kubeTopology(input: KubeInput, issues: PathIssue[]): KubeTopology {
+  const levels = input.options?.topology?.levels ?? levelsOf(input, issues);
+  const groups = new Map(
+    (input.podGroupList?.items ?? []).map((g) => [`${g.metadata.namespace ?? 'default'}/${g.metadata.name}`, g]),
+  );
+  const seen = { unconstrained: 0, subGroups: 0 };
+  return {
+    levels,
+    of: (pod, k) => {
+      const a = pod.metadata.annotations ?? {};
+      if (a[KUEUE_TOPOLOGY.unconstrained] === 'true') seen.unconstrained++;
+      const name = a['pod-group-name'];
+      const kai = name ? groups.get(`${pod.metadata.namespace ?? 'default'}/${name}`) : undefined;
+      if ((kai?.spec?.subGroups?.length ?? 0) > 0) seen.subGroups++;
+      return kueueOf(pod, k, levels, issues) ?? kaiOf(kai, k, levels, issues);
+    },
+    notes: () => notesOf(seen),
+  };
+}
+
+function notesOf(seen: { unconstrained: number; subGroups: number }): string[] {
+  const notes: string[] = [];
+  if (seen.unconstrained > 0)
+    notes.push(
+      `${seen.unconstrained} pods set ${KUEUE_TOPOLOGY.unconstrained}: no topology constraint, as Kueue means it ` +
+        '(its own greedy would place them by least free capacity)',
+    );
+  if (seen.subGroups > 0)
+    notes.push(
+      `${seen.subGroups} pods are in KAI PodGroups with spec.subGroups: their sub-groups' constraints are not ` +
+        'read; the PodGroup is one group',
+    );
+  return notes;
+}
+
+/** The levels of the Topology objects in the list (several must give the same), else undefined. */
+function levelsOf(input: KubeInput, issues: PathIssue[]): string[] | undefined {
+  const items = input.topologyList?.items ?? [];
+  if (items.length === 0) return undefined;
+  const levels = items.map((t) => t.spec.levels.map((l) => l.nodeLabel));
+  const differs = levels.findIndex((l) => JSON.stringify(l) !== JSON.stringify(levels[0]));
+  if (differs >= 0) {
+    issues.push({
+      path: ['topologyList', 'items', differs, 'spec', 'levels'],
+      message:
+        `Topology "${items[differs]!.metadata.name}" has other levels than "${items[0]!.metadata.name}": ` +
+        'give the ones to use in options.topology.levels',
+    });
+    return undefined;
+  }
+  return levels[0];
+}
+
+/** Kueue's annotations on the pod, checked against the levels; undefined when it has none. */
+function kueueOf(
+  pod: KubePod,
+  k: number,
+  levels: readonly string[] | undefined,
+  issues: PathIssue[],
+): ContainerTopology | undefined {
+  const a = pod.metadata.annotations ?? {};
+  const required = a[KUEUE_TOPOLOGY.required];
+  const preferred = a[KUEUE_TOPOLOGY.preferred];
+  const sliceLevel = a[KUEUE_TOPOLOGY.sliceLevel];
+  const sliceSize = a[KUEUE_TOPOLOGY.sliceSize];
+  if (required === undefined && preferred === undefined && sliceLevel === undefined) return undefined;
+  const at = (key: string): PathIssue['path'] => ['podList', 'items', k, 'metadata', 'annotations', key];
+  const issue = (key: string, message: string): undefined => void issues.push({ path: at(key), message });
+  if (required !== undefined && preferred !== undefined)
+    return issue(KUEUE_TOPOLOGY.preferred, `Kueue takes one of ${KUEUE_TOPOLOGY.required} and this one`);
+  for (const key of [KUEUE_TOPOLOGY.required, KUEUE_TOPOLOGY.preferred, KUEUE_TOPOLOGY.sliceLevel]) {
+    const level = a[key];
+    if (level === undefined) continue;
+    if (!levels)
+      return issue(key, 'names a topology level, but the list has no Topology and options.topology is not given');
+    if (!levels.includes(level)) return issue(key, `"${level}" is not a level of the topology (${levels.join(', ')})`);
+  }
+  const size = sliceSize === undefined ? undefined : Number(sliceSize);
+  if (sliceLevel !== undefined && (size === undefined || !Number.isInteger(size) || size < 1))
+    return issue(KUEUE_TOPOLOGY.sliceSize, 'must be a whole number of at least 1 with podset-slice-required-topology');
+  const group = gangOf(pod) ? undefined : `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name ?? k}`;
+  return {
+    ...(group ? { group } : {}),
+    ...(required !== undefined ? { required } : {}),
+    ...(preferred !== undefined ? { preferred } : {}),
+    ...(sliceLevel !== undefined ? { sliceLevel, sliceSize: size! } : {}),
+  };
+}
+
+/** The topology constraint of the pod's KAI PodGroup, checked against the levels; undefined when none. */
+function kaiOf(
+  group: NonNullable<KubeInput['podGroupList']>['items'][number] | undefined,
+  k: number,
+  levels: readonly string[] | undefined,
+  issues: PathIssue[],
+): ContainerTopology | undefined {
+  const c = group?.spec?.topologyConstraint;
+  if (!c || (c.requiredTopologyLevel === undefined && c.preferredTopologyLevel === undefined)) return undefined;
+  for (const [field, level] of [
+    ['requiredTopologyLevel', c.requiredTopologyLevel],
+    ['preferredTopologyLevel', c.preferredTopologyLevel],
+  ] as const) {
+    if (level === undefined || levels?.includes(level)) continue;
+    issues.push({
+      path: ['podList', 'items', k, 'metadata', 'annotations', 'pod-group-name'],
+      message:
+        `its PodGroup "${group!.metadata.name}" gives spec.topologyConstraint.${field} "${level}", ` +
+        `not a level of the topology (${(levels ?? []).join(', ') || 'none given'})`,
+    });
+    return undefined;
+  }
+  return {
+    ...(c.requiredTopologyLevel !== undefined ? { required: c.requiredTopologyLevel } : {}),
+    ...(c.preferredTopologyLevel !== undefined ? { preferred: c.preferredTopologyLevel } : {}),
+  };
+}
