@@ -157,37 +157,71 @@ export function tinyCoefficientNotes(model: AssignmentModel): string[] {
 
 /**
  * Capacity of node i for resource k: Σ_c r_ick y_ic ≤ R_ik, scaled by a power of two near 1/R_ik (exact
- * in floating point, coefficients O(1)); rows that can never bind are left out. Returns how many rows
- * the plain 0-1 model would need.
+ * in floating point, coefficients O(1)); rows that can never bind are left out, and so are rows another
+ * resource's row of the node implies (dominated). Returns how many rows the plain 0-1 model would need.
  */
 function capacityRows(b: ProgramBuilder): number {
   const { model } = b;
-  const m = model.items.length;
   let plainCapacityRows = 0;
-  model.resources.forEach((r, k) => {
-    for (let i = 0; i < model.nodes.length; i++) {
-      const capacity = r.capacity[i] ?? 0n;
-      const terms: [number, number][] = [];
-      let total = 0n;
-      let plainTotal = 0n;
-      for (const v of b.varsOfNode[i]!) {
-        const d = demandUnits(r, i, b.memberOf(v), m);
-        if (d === 0n) continue;
-        total += d * BigInt(b.varUpper[v]!);
-        plainTotal += d * BigInt(b.classes[b.varClass[v]!]!.length);
-        terms.push([v, unitsToNumber(d, r.scale)]);
-      }
-      if (plainTotal > capacity) plainCapacityRows++;
-      if (total <= capacity) continue;
-      const rhs = unitsToNumber(capacity, r.scale);
+  for (let i = 0; i < model.nodes.length; i++) {
+    const rows = model.resources.map((r, k) => nodeRow(b, r, k, i));
+    plainCapacityRows += rows.filter((row) => row.plainBinds).length;
+    const binding = rows.filter((row) => row.binds);
+    for (const row of binding) {
+      if (binding.some((other) => other !== row && implies(other, row) && (!implies(row, other) || other.k < row.k)))
+        continue;
+      const r = model.resources[row.k]!;
+      const rhs = unitsToNumber(row.capacity, r.scale);
       const s = rhs > 0 ? 2 ** -Math.floor(Math.log2(rhs)) : 1;
       // Coefficients below the solvers' tolerances (the row's rhs is in [1, 2)) are left out: GLPK proved a wrong
       // optimum with 2.5e-13 in a row. The program is then a relaxation: its bounds hold, and plans are verified.
-      const kept = terms.flatMap(([v, x]): [number, number][] => (x * s < TINY_COEFFICIENT ? [] : [[v, x * s]]));
-      b.row(`cap_${k}_${i}`, 'capacity', 'le', rhs * s, kept);
+      const kept = row.terms.flatMap(([v, d]): [number, number][] => {
+        const x = unitsToNumber(d, r.scale);
+        return x * s < TINY_COEFFICIENT ? [] : [[v, x * s]];
+      });
+      b.row(`cap_${row.k}_${i}`, 'capacity', 'le', rhs * s, kept);
     }
-  });
+  }
   return plainCapacityRows;
+}
+
+/** A node's capacity row for one resource: its exact demands per variable, and whether it can bind. */
+interface NodeRow {
+  readonly k: number;
+  readonly capacity: bigint;
+  /** (variable, exact demand) for every variable of the node (demand 0 included, for dominance). */
+  readonly terms: readonly (readonly [number, bigint])[];
+  readonly all: ReadonlyMap<number, bigint>;
+  readonly binds: boolean;
+  readonly plainBinds: boolean;
+}
+
+function nodeRow(b: ProgramBuilder, r: AssignmentModel['resources'][number], k: number, i: number): NodeRow {
+  const m = b.model.items.length;
+  const capacity = r.capacity[i] ?? 0n;
+  const all = new Map<number, bigint>();
+  const terms: [number, bigint][] = [];
+  let total = 0n;
+  let plainTotal = 0n;
+  for (const v of b.varsOfNode[i]!) {
+    const d = demandUnits(r, i, b.memberOf(v), m);
+    all.set(v, d);
+    if (d === 0n) continue;
+    total += d * BigInt(b.varUpper[v]!);
+    plainTotal += d * BigInt(b.classes[b.varClass[v]!]!.length);
+    terms.push([v, d]);
+  }
+  return { k, capacity, terms, all, binds: total > capacity, plainBinds: plainTotal > capacity };
+}
+
+/**
+ * Whether row a implies row b on their node: every variable uses no larger a share of b's capacity than of a's,
+ * d_b / R_b ≤ d_a / R_a (exactly, as d_b R_a ≤ d_a R_b), so Σ d_b y ≤ R_b follows from Σ d_a y ≤ R_a.
+ */
+function implies(a: NodeRow, b: NodeRow): boolean {
+  if (a.capacity <= 0n || b.capacity <= 0n) return false;
+  for (const [v, db] of b.terms) if (db * a.capacity > (a.all.get(v) ?? 0n) * b.capacity) return false;
+  return true;
 }
 
 /**
