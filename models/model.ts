@@ -240,6 +240,8 @@ export interface TopologyGroupRule {
   readonly slice?: { readonly size: number; readonly level: number };
   readonly preferred?: number;
   readonly spanWeights: readonly number[];
+  /** Placed all or not at all (every container must be placed, or the group is exactly one gang). */
+  readonly whole: boolean;
 }
 
 /** A preferred pod (anti-)affinity term: `owners` carry it, it selects `selected`, over `domains`. */

@@ -3,6 +3,8 @@ import { fitsEmpty, isBlocked, type AssignmentModel, senseSign } from '../models
 import { formulate } from './formulate.js';
 import { greedyPlan } from './greedy.js';
 import { heuristicPlan } from './heuristic.js';
+import { kueuePlan } from './kueue.js';
+import { topologyGroupsOf } from '../models/rules/topologyGroup.js';
 import { chainSearch, chainsApply } from './search/chains.js';
 import { lns } from './search/lns.js';
 import { searchesApply } from './search/options.js';
@@ -296,13 +298,27 @@ function startPlans(run: SolveRun, greedy: Int32Array): Starts {
       Date.now() + Math.min(TIME.heuristic.maxMs, run.remaining() * TIME.heuristic.share),
     );
   }
-  const heuristicCheck = heuristic ? run.offerPlan(heuristic, 'heuristic') : undefined;
+  const first = heuristic ? run.offerPlan(heuristic, 'heuristic') : undefined;
+  const kueue = run.task.solver !== 'greedy' ? kueueStart(run) : undefined;
+  // The heuristic's search weighs the cost alone: Kueue's plan may be the better start where groups have topology.
+  const better = kueue && (!first?.valid || kueue.check.objective < first.objective);
+  if (better) heuristic = kueue.plan;
+  const heuristicCheck = better ? kueue.check : first;
   const target = heuristicCheck?.valid
     ? heuristicCheck.objective
     : greedyCheck.valid
       ? greedyCheck.objective
       : undefined;
   return { greedy, greedyValid: greedyCheck.valid, heuristic, heuristicValid: heuristicCheck?.valid ?? false, target };
+}
+
+/** The Kueue-style plan (solver/kueue.ts), offered as a plan, where the model has topology-aware groups. */
+function kueueStart(run: SolveRun): { plan: Int32Array; check: Verification } | undefined {
+  if (topologyGroupsOf(run.model).length === 0) return undefined;
+  const k = kueuePlan(run.model);
+  if (!k) return undefined;
+  const check = run.offerPlan(k.plan, 'heuristic');
+  return check.valid ? { plan: k.plan, check } : undefined;
 }
 
 /** The assignment bound and a Lagrangian bound (capacity rows relaxed), posted at once. */

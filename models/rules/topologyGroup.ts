@@ -52,10 +52,25 @@ function compileTopology(ctx: CompileContext): GroupRule[] {
     if (list) list.push(j);
     else groups.set(g, [j]);
   });
-  return [...groups].map(([name, items]) => topologyRule(ctx, tree, name, items));
+  const gangs = new Map<string, number>();
+  for (const c of ctx.s.containers) if (c.gang !== undefined) gangs.set(c.gang, (gangs.get(c.gang) ?? 0) + 1);
+  const whole = (items: readonly number[]): boolean => {
+    if (!ctx.s.options?.allowUnplaced) return true;
+    const gang = ctx.s.containers[items[0]!]!.gang;
+    return (
+      gang !== undefined && gangs.get(gang) === items.length && items.every((j) => ctx.s.containers[j]!.gang === gang)
+    );
+  };
+  return [...groups].map(([name, items]) => topologyRule(ctx, tree, name, items, whole(items)));
 }
 
-function topologyRule(ctx: CompileContext, tree: TopologyTree, name: string, items: number[]): GroupRule {
+function topologyRule(
+  ctx: CompileContext,
+  tree: TopologyTree,
+  name: string,
+  items: number[],
+  whole: boolean,
+): GroupRule {
   // The schema checked that every member gives the same requirements, over known levels.
   const t = ctx.s.containers[items[0]!]!.topology!;
   const level = (label: string | undefined): number | undefined =>
@@ -75,6 +90,7 @@ function topologyRule(ctx: CompileContext, tree: TopologyTree, name: string, ite
     ...(slice ? { slice } : {}),
     ...(preferred !== undefined ? { preferred } : {}),
     spanWeights: spanWeights(tree.domains, lowest, items.length),
+    whole,
   };
 }
 
@@ -137,29 +153,180 @@ function check(rule: TopologyRule, v: PlanView): string[] {
 }
 
 /**
- * Its rows over the class variables y_ic (N_D: the members' count on the nodes of domain D, M: the members):
- * required, a binary z_D per domain of r with N_D ≤ M z_D and Σ_D z_D ≤ 1; slices, an integer s_D per domain of
- * the slice level with N_D = k s_D; spread, a binary u_D per domain of each counted level ℓ with N_D ≤ M u_D,
- * costing the topology weight × w_ℓ.
+ * Its rows over the class variables y_ic (N_D: the members' count on the nodes of domain D, M: the members), built
+ * from the lowest level up. A domain where at most one member fits spans exactly N_D (its cost goes on the
+ * placement variables); every other domain has a binary u_D, 1 when it holds a member: N_D ≤ most_D u_D, and
+ * u_C ≤ u_D for each child C (implied by the integers, not by the LP: measured, both bound best). Each
+ * u_D costs the topology weight × w_ℓ. Required level r: Σ_D u_D ≤ 1 over its domains. Slices: N_D = k s_D per
+ * domain of the slice level, s_D integer. A whole group also gets its cover rows (coverRow).
  */
 function rows(rule: TopologyRule, b: ProgramRows, g: number): void {
-  const members = rule.items.length;
-  const present = (domain: readonly number[], name: string, cost = 0): number | undefined => {
-    const vs = b.inDomain(rule.items, domain);
-    if (vs.length === 0) return undefined;
-    const u = b.newAux(1, (v) => ({ v, kind: 'present', items: rule.items, nodes: domain }), cost);
-    b.row(name, 'rule', 'le', 0, [...vs.map(withCoef(1)), [u, -members]]);
-    return u;
-  };
+  const room = memberRoom(b.model, rule);
+  const weight = topologyWeightOf(b.model);
+  const levels = rule.levels.length;
+  const span: (Span | undefined)[][] = rule.levels.map(() => []);
+  for (let l = levels - 1; l >= 0; l--) {
+    const cost = weight * (rule.spanWeights[l] ?? 0);
+    rule.levels[l]!.forEach((d, k) => (span[l]![k] = spanOf(rule, b, room, d, cost, `topo_${g}_${l}_${k}`)));
+    if (l < levels - 1) linkChildren(rule, b, span[l]!, span[l + 1]!, l, `topo_${g}_${l}`);
+  }
   if (rule.required !== undefined) {
-    const z = rule.levels[rule.required]!.flatMap((d, k) => present(d, `topo_req_${g}_${k}`) ?? []);
+    // u_R, or N_R where one member at most fits in R: the group touches one domain of r.
+    const z = span[rule.required]!.flatMap((s) => (!s ? [] : s.u !== undefined ? [s.u] : s.vars));
     b.row(`topo_one_${g}`, 'rule', 'le', 1, z.map(withCoef(1)));
   }
   if (rule.slice) sliceRows(rule, rule.slice, b, g);
-  const weight = topologyWeightOf(b.model);
-  if (weight === 0) return;
-  for (let l = 0; l < rule.spanWeights.length; l++)
-    rule.levels[l]!.forEach((d, k) => present(d, `topo_span_${g}_${l}_${k}`, weight * rule.spanWeights[l]!));
+  if (rule.whole) coverRows(rule, b, room, span, g);
+}
+
+/** How a domain's span is written: its binary u, or (where one member at most fits) its placement variables. */
+interface Span {
+  readonly u?: number;
+  readonly vars: readonly number[];
+  /** The most members that fit in it. */
+  readonly most: number;
+}
+
+/** A domain's span: N_D itself where most_D ≤ 1, else a binary u_D with N_D ≤ most_D u_D. */
+function spanOf(
+  rule: TopologyRule,
+  b: ProgramRows,
+  room: Float64Array,
+  d: readonly number[],
+  cost: number,
+  name: string,
+): Span | undefined {
+  const vars = b.inDomain(rule.items, d);
+  if (vars.length === 0) return undefined;
+  let most = 0;
+  for (const i of d) most += room[i]!;
+  most = Math.min(most, rule.items.length);
+  if (most <= 1) {
+    if (cost > 0) for (const v of vars) b.addCost(v, cost);
+    return { vars, most };
+  }
+  const u = b.newAux(1, (v) => ({ v, kind: 'present', items: rule.items, nodes: d }), cost);
+  b.row(name, 'rule', 'le', 0, [...vars.map(withCoef(1)), [u, -most]]);
+  return { u, vars, most };
+}
+
+/**
+ * u_C ≤ u_D for each child C of each domain D of level l that has a binary; the children where one member at most
+ * fits, together: Σ_C N_C ≤ (Σ_C most_C) u_D.
+ */
+function linkChildren(
+  rule: TopologyRule,
+  b: ProgramRows,
+  parents: readonly (Span | undefined)[],
+  children: readonly (Span | undefined)[],
+  l: number,
+  name: string,
+): void {
+  const parentOf = domainIndex(rule.levels[l]!, b.model.nodes.length);
+  const folded = new Map<number, { vars: number[]; most: number }>();
+  rule.levels[l + 1]!.forEach((c, k) => {
+    const child = children[k];
+    const p = parentOf[c[0]!]!;
+    const parent = parents[p];
+    if (!child || parent?.u === undefined) return;
+    if (child.u !== undefined)
+      return b.row(`${name}_${k}`, 'rule', 'le', 0, [
+        [child.u, 1],
+        [parent.u, -1],
+      ]);
+    const f = folded.get(p) ?? { vars: [], most: 0 };
+    f.vars.push(...child.vars);
+    f.most += child.most;
+    folded.set(p, f);
+  });
+  for (const [p, f] of folded)
+    b.row(`${name}_n${p}`, 'rule', 'le', 0, [...f.vars.map(withCoef(1)), [parents[p]!.u!, -Math.max(1, f.most)]]);
+}
+
+/**
+ * A whole group spans at least k_l domains of level l, k_l the fewest whose room holds all M members (within one
+ * domain of the required level, where l is below it): with p = Σ_i N_i / M (1 when the group is placed, else 0),
+ * k_l p − Σ_D span_D ≤ 0 for each level where k_l ≥ 2.
+ */
+function coverRows(
+  rule: TopologyRule,
+  b: ProgramRows,
+  room: Float64Array,
+  span: readonly (readonly (Span | undefined)[])[],
+  g: number,
+): void {
+  const n = b.model.nodes.length;
+  const ks = rule.levels.map((_, l) =>
+    rule.required !== undefined && l <= rule.required ? 0 : fewestDomains(rule, n, room, l),
+  );
+  if (ks.every((k) => k <= 1)) return;
+  const p = b.newAux(1, (v) => ({ v, kind: 'placed', items: rule.items }), 0, true);
+  const all = b.inDomain(rule.items, rule.levels[0]!.flat());
+  b.row(`topo_placed_${g}`, 'rule', 'eq', 0, [...all.map(withCoef(1)), [p, -rule.items.length]]);
+  ks.forEach((k, l) => {
+    if (k <= 1) return;
+    const terms: [number, number][] = [[p, k]];
+    for (const s of span[l]!) if (s) terms.push(...(s.u !== undefined ? [s.u] : s.vars).map(withCoef(-1)));
+    b.row(`topo_cover_${g}_${l}`, 'rule', 'le', 0, terms);
+  });
+}
+
+/** The fewest domains of level l that hold every member, within one domain of the required level (0: none do). */
+function fewestDomains(rule: TopologyRule, n: number, room: Float64Array, l: number): number {
+  const within = rule.required !== undefined && rule.required < l ? rule.required : undefined;
+  const parentOf = within === undefined ? undefined : domainIndex(rule.levels[within]!, n);
+  const rooms = new Map<number, number[]>();
+  for (const d of rule.levels[l]!) {
+    const parent = parentOf ? parentOf[d[0]!]! : 0;
+    const list = rooms.get(parent) ?? [];
+    list.push(d.reduce((t, i) => t + room[i]!, 0));
+    rooms.set(parent, list);
+  }
+  let best = 0;
+  for (const list of rooms.values()) {
+    list.sort((x, y) => y - x);
+    let k = 0;
+    for (let held = 0; held < rule.items.length && k < list.length; k++) held += list[k]!;
+    const fits = list.slice(0, k).reduce((t, x) => t + x, 0) >= rule.items.length;
+    if (fits && (best === 0 || k < best)) best = k;
+  }
+  return best;
+}
+
+/**
+ * How many members fit on each node at most, beside the containers pinned there (each resource's room over the
+ * least demand of a member for it): what makes N_D ≤ most_D u_D tighter than N_D ≤ M u_D.
+ */
+function memberRoom(model: AssignmentModel, rule: TopologyRule): Float64Array {
+  const n = model.nodes.length;
+  const room = new Float64Array(n).fill(rule.items.length);
+  const pinned = pinnedUse(model);
+  model.resources.forEach((r, k) => {
+    if (r.perNode) return;
+    let least = -1n;
+    for (const j of rule.items) if (least < 0n || r.demand[j]! < least) least = r.demand[j]!;
+    if (least <= 0n) return;
+    for (let i = 0; i < n; i++) {
+      const free = r.capacity[i]! - pinned[k]![i]!;
+      room[i] = Math.min(room[i]!, free > 0n ? Number(free / least) : 0);
+    }
+  });
+  return room;
+}
+
+const pinnedUses = new WeakMap<AssignmentModel, BigInt64Array[]>();
+
+/** What the pinned containers use on each node, per resource (0 where demand depends on the node). */
+function pinnedUse(model: AssignmentModel): BigInt64Array[] {
+  let use = pinnedUses.get(model);
+  if (use) return use;
+  const pin = model.rules?.blocked.pinnedTo;
+  use = model.resources.map(() => new BigInt64Array(model.nodes.length));
+  if (pin)
+    for (let j = 0; j < pin.length; j++)
+      if (pin[j]! >= 0) model.resources.forEach((r, k) => r.perNode || (use![k]![pin[j]!]! += r.demand[j]!));
+  pinnedUses.set(model, use);
+  return use;
 }
 
 /** N_D = k s_D for each domain D of the slice level, s_D integer. */

@@ -1,3 +1,4 @@
+import { topologyGroupsOf } from '../../models/rules/topologyGroup.js';
 import {
   costOf,
   domainIndex,
@@ -113,6 +114,8 @@ export function scalePath(model: AssignmentModel): boolean {
 /** scalePath's answer where it needs no aggregate (a few ms at most); undefined where it does. */
 export function scalePathWithoutAggregate(model: AssignmentModel): boolean | undefined {
   if (!atScale(model)) return false;
+  // Topology-aware groups are held by the per-node program alone: it is built wherever the model allows it.
+  if (topologyGroupsOf(model).length > 0) return model.nodes.length * model.items.length > PER_NODE_FALLBACK_PAIRS;
   const open = model.rules?.blocked.open ?? Infinity;
   return open < SCALE_FROM_PAIRS && model.nodes.length * model.items.length <= PER_NODE_FALLBACK_PAIRS
     ? undefined
