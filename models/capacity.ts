@@ -9,7 +9,8 @@ import { ContainerSchema, NodeSchema, type ContainerInput, type NodeInput, type 
  * Each is answered by transforming the snapshot and solving it exactly (planning/capacity.ts):
  * - fit:        how many more copies of some container shapes fit (weighted), with or without repacking;
  * - buy:        the cheapest set of nodes from a catalogue that hosts the workload;
- * - whatIf:     remove (fail, drain) or add nodes, re-plan with the fewest moves or the lowest move cost;
+ * - whatIf:     remove (fail, drain) or add nodes, or start new containers (make room for a gang), re-plan with the
+ *               fewest moves or the lowest move cost;
  * - moveBudget: the best cost with at most k moves from the current placement, for k = 0..K.
  */
 
@@ -54,6 +55,11 @@ const ReserveSchema = z.record(z.string().min(1), z.number().min(0).max(1));
 const WhatIfSchema = z.strictObject({
   remove: z.array(z.string().min(1)).optional(),
   add: z.array(NodeSchema).optional(),
+  /**
+   * Containers to start beside the running ones (a training gang with its topology, say): can they start, and which
+   * running containers move to make room, fewest first.
+   */
+  start: z.array(ContainerSchema).optional(),
   reserve: ReserveSchema.optional(),
   /** "moves" (default): fewest containers moved; "moveCost": lowest total of their move costs. */
   minimise: z.enum(['moves', 'moveCost']).optional(),
@@ -177,7 +183,8 @@ export function buySnapshot(s: SnapshotInput, q: BuyQuestion): SnapshotInput {
 /**
  * "What if": nodes removed and added, capacities reduced by the reserve, and every container that runs
  * somewhere now (its `current`, or the plan given as `current`) costed 1 (or its move cost) for any other
- * node. Containers whose node is gone must move. Everything may move; as much as possible is placed.
+ * node. Containers whose node is gone must move. The containers to `start` come last, running nowhere yet.
+ * Everything may move; as much as possible is placed.
  */
 export function whatIfSnapshot(
   s: SnapshotInput,
@@ -200,12 +207,12 @@ export function whatIfSnapshot(
     capacity: reserved(n.capacity),
   }));
   const defaultMove = s.options?.moveCost ?? 1;
-  const containers = s.containers.map((c): ContainerInput => {
+  const containers = [...s.containers, ...(q.start ?? [])].map((c): ContainerInput => {
     const { current: _current, pinned: _pinned, moveCost: _moveCost, ...rest } = c;
     return rest;
   });
   const matrix = nodes.map((node) =>
-    s.containers.map((c) => {
+    containers.map((c) => {
       const at = current.get(c.name);
       if (at === undefined) return 0; // not running yet: placing it is no move
       const cost = q.minimise === 'moveCost' ? (c.moveCost ?? defaultMove) : 1;
@@ -217,6 +224,7 @@ export function whatIfSnapshot(
     nodes,
     containers,
     costs: { matrix },
-    options: { ...s.options, allowUnplaced: true, objective: 'cost' },
+    // Moves only: a topology-aware group keeps its required level and slices, but its spread is not weighed.
+    options: { ...s.options, allowUnplaced: true, objective: { cost: 1, topology: 0 } },
   };
 }

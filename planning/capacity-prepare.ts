@@ -122,10 +122,22 @@ function pinnedTo(snapshot: SnapshotInput, placement: ReadonlyMap<string, string
 
 const hasCurrent = (model: AssignmentModel): boolean => model.rules?.current.some((i) => i >= 0) ?? false;
 
+/** The body as its counts are checked: without the question, but with the containers a whatIf starts. */
+function withStarted(body: Record<string, unknown>): Record<string, unknown> {
+  const q = body['question'] as { whatIf?: { start?: unknown } } | undefined;
+  const start = q?.whatIf?.start;
+  const containers = body['containers'];
+  return {
+    ...body,
+    question: undefined,
+    ...(Array.isArray(start) && Array.isArray(containers) ? { containers: [...containers, ...start] } : {}),
+  };
+}
+
 export function prepareCapacity(body: unknown, limits: ProblemLimits): CapacityPrepared {
   const tooMany =
     typeof body === 'object' && body !== null
-      ? countIssues(snapshotCounts({ ...(body as Record<string, unknown>), question: undefined }), limits, 'snapshot')
+      ? countIssues(snapshotCounts(withStarted(body as Record<string, unknown>)), limits, 'snapshot')
       : [];
   if (tooMany.length > 0) throw tooLarge(tooMany);
   const { question, raw, notes } = split(body);
@@ -139,7 +151,13 @@ export function prepareCapacity(body: unknown, limits: ProblemLimits): CapacityP
     const unknown = (q.remove ?? []).flatMap((n, k) =>
       names.has(n) ? [] : [{ path: `question.whatIf.remove[${k}]`, message: `unknown node "${n}"` }],
     );
-    if (unknown.length > 0) throw invalid(unknown);
+    const containers = new Set(base.model.items);
+    const taken = (q.start ?? []).flatMap((c, k) =>
+      containers.has(c.name)
+        ? [{ path: `question.whatIf.start[${k}].name`, message: `a container "${c.name}" is already in the snapshot` }]
+        : [],
+    );
+    if (unknown.length + taken.length > 0) throw invalid([...unknown, ...taken]);
     if (!hasCurrent(base.model)) return { question: 'whatIf', notes, q, base };
     const now = namedPlacement(base.model, base.model.rules!.current);
     return {

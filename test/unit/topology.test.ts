@@ -7,7 +7,8 @@ import type { PlanAnswer } from '../../planning/schemas.js';
 import { kueuePlan } from '../../solver/kueue.js';
 import { solveModel } from '../../solver/solve.js';
 import { verifyPlan } from '../../solver/verify.js';
-import { bruteForcePlan, loadCases, snapshot } from '../helpers.js';
+import { answerCapacity, bruteForcePlan, loadCases, snapshot } from '../helpers.js';
+import { whatIfSnapshot, type WhatIfQuestion } from '../../models/capacity.js';
 import { sharedPool } from '../setup.js';
 
 /** Kueue's own TAS test cases (fixtures/kueue-tas), with Kueue's expected assignment. */
@@ -269,5 +270,54 @@ describe('topology: Kubernetes input (Kueue and KAI Scheduler objects)', functio
         message: 'Topology "other" has other levels than "default": give the ones to use in options.topology.levels',
       },
     ]);
+  });
+});
+
+describe('topology: room for a gang (whatIf.start), the fewest moves against brute force (fast-check)', function () {
+  this.timeout(300_000);
+  const LIMITS = { maxNodes: 100, maxContainers: 100, maxPairs: 10_000, maxResources: 8, maxTimeLimitMs: 60_000 };
+  const rooms = fc.record({
+    gpus: fc.array(fc.integer({ min: 2, max: 4 }), { minLength: 4, maxLength: 4 }),
+    running: fc.array(fc.record({ gpu: fc.integer({ min: 1, max: 2 }), at: fc.integer({ min: 0, max: 3 }) }), {
+      minLength: 1,
+      maxLength: 3,
+    }),
+    gang: fc.record({ members: fc.integer({ min: 2, max: 3 }), gpu: fc.integer({ min: 1, max: 2 }) }),
+  });
+  it('names the fewest running containers to move so the gang starts within one rack', async () => {
+    await fc.assert(
+      fc.asyncProperty(rooms, async (c) => {
+        const nodes = c.gpus.map((gpu, i) => ({ name: `n${i}`, capacity: { gpu }, labels: { rack: `r${i >> 1}` } }));
+        const containers = c.running.map((r, k) => ({
+          name: `run-${k}`,
+          requests: { gpu: r.gpu },
+          current: `n${r.at}`,
+        }));
+        const start = Array.from({ length: c.gang.members }, (_, k) => ({
+          name: `job-${k}`,
+          gang: 'job',
+          requests: { gpu: c.gang.gpu },
+          topology: { required: 'rack' },
+        }));
+        const options = { topology: { levels: ['rack', 'kubernetes.io/hostname'] }, timeLimitMs: 20_000 };
+        const body = { nodes, containers, options };
+        const r = await answerCapacity(
+          { ...body, question: { whatIf: { start } } },
+          { pool: sharedPool(), limits: LIMITS },
+        );
+        const now = new Map(containers.map((x) => [x.name, x.current]));
+        const model = snapshot(whatIfSnapshot(body, { start } as unknown as WhatIfQuestion, now)).model;
+        const brute = bruteForcePlan(model)!;
+        assert.equal(r['status'], 'optimal');
+        assert.ok(
+          Math.abs((r['objective'] as number) - brute.objective) < 1e-9,
+          `${r['objective']} vs ${brute.objective}`,
+        );
+        const full = verifyPlan(model, brute.plan, true);
+        assert.equal(r['fits'], full.valid && full.complete);
+        if (r['fits']) assert.equal(r['moveCount'], brute.objective);
+      }),
+      { numRuns: 25, seed: 27 },
+    );
   });
 });
