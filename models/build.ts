@@ -365,7 +365,8 @@ function hasRules(s: Snapshot): boolean {
         c.gang !== undefined ||
         c.topology !== undefined ||
         c.current !== undefined,
-    )
+    ) ||
+    s.options?.topology?.keepFree !== undefined
   );
 }
 

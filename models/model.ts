@@ -167,6 +167,8 @@ export function domainIndex(domains: Domains, n: number): Int32Array {
  *   owners one at a time, each admitted by kube-scheduler's skew check, can reach; a counted owner on a node of
  *   `outside` (not counted itself) needs one less, as if placed last;
  * - gang: all of `items` are placed or none is;
+ * - topologyGroup: see TopologyGroupRule;
+ * - keepFree: the domains holding any of `items` (every container) cost `weight` each in the topology part;
  * - moveLimit: at most `limit` of `items` are placed on a node other than their current one;
  * - preferSpread: the excess of each domain's count of `items` over the smallest count plus maxSkew
  *   (ScheduleAnyway, and kube-scheduler's default spreading);
@@ -211,6 +213,13 @@ export type GroupRule =
     }
   | { readonly kind: 'gang'; readonly name: string; readonly items: readonly number[] }
   | TopologyGroupRule
+  | {
+      readonly kind: 'keepFree';
+      readonly name: string;
+      readonly items: readonly number[];
+      readonly domains: Domains;
+      readonly weight: number;
+    }
   | { readonly kind: 'moveLimit'; readonly name: string; readonly items: readonly number[]; readonly limit: number }
   | {
       readonly kind: 'preferSpread';

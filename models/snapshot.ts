@@ -207,6 +207,8 @@ export const TopologyLevelsSchema = z.strictObject({
     .array(z.string().min(1, 'must not be empty').max(317, 'must be at most 317 characters'))
     .min(1, 'at least one level is required')
     .max(16, 'at most 16 levels'),
+  /** Defragment: keep the most domains of this level free of any container, first (docs/topology.md). */
+  keepFree: z.string().min(1, 'must not be empty').optional(),
 });
 
 export const SnapshotOptionsSchema = SolveOptionsSchema.extend({
@@ -228,7 +230,7 @@ type ParsedSnapshot = {
   nodes: z.infer<typeof NodeSchema>[];
   containers: z.infer<typeof ContainerSchema>[];
   costs?: z.infer<typeof CostsSchema> | undefined;
-  options?: { topology?: { levels: string[] } | undefined } | undefined;
+  options?: { topology?: { levels: string[]; keepFree?: string | undefined } | undefined } | undefined;
 };
 
 /** A cost matrix has one row per node and one entry per container. */
@@ -275,6 +277,13 @@ function snapshotRefinement(s: ParsedSnapshot, ctx: z.RefinementCtx): void {
 /** The levels distinct; each container's topology names known levels, in an order that can hold, alike per group. */
 function topologyChecks(s: ParsedSnapshot, ctx: z.RefinementCtx): void {
   const levels = s.options?.topology?.levels;
+  const keepFree = s.options?.topology?.keepFree;
+  if (levels && keepFree !== undefined && !levels.includes(keepFree))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['options', 'topology', 'keepFree'],
+      message: `"${keepFree}" is not one of options.topology.levels (${levels.join(', ')})`,
+    });
   levels?.forEach((l, k) => {
     const first = levels.indexOf(l);
     if (first < k)

@@ -11,6 +11,7 @@ import { preferTogether, type PreferTogetherScale } from './preferTogether.js';
 import { spread, type SpreadScale } from './spread.js';
 import { together } from './together.js';
 import { topologyGroup, type TopologyScale } from './topologyGroup.js';
+import { keepFree, type KeepFreeScale } from './keepFree.js';
 
 /**
  * Every rule kind, by its name in the model's type (models/model.ts, GroupRule). The type refuses a kind that
@@ -23,6 +24,7 @@ export const RULE_KINDS = {
   together,
   spread,
   topologyGroup,
+  keepFree,
   gang,
   moveLimit,
   preferSpread,
@@ -37,6 +39,7 @@ export type ScaleRule =
   | SpreadScale
   | GangScale
   | TopologyScale
+  | KeepFreeScale
   | MoveLimitScale
   | PreferSpreadScale
   | PreferApartScale

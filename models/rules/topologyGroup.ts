@@ -41,9 +41,8 @@ function groupOf(ctx: CompileContext, j: number): string | undefined {
   return c.topology ? (c.topology.group ?? c.gang) : undefined;
 }
 
-function compileTopology(ctx: CompileContext): GroupRule[] {
-  const tree = ctx.tree;
-  if (!tree) return [];
+/** The members of each topology-aware group, by group name, in order of first appearance. */
+function groupsOf(ctx: CompileContext): Map<string, number[]> {
   const groups = new Map<string, number[]>();
   ctx.s.containers.forEach((_, j) => {
     const g = groupOf(ctx, j);
@@ -52,6 +51,23 @@ function compileTopology(ctx: CompileContext): GroupRule[] {
     if (list) list.push(j);
     else groups.set(g, [j]);
   });
+  return groups;
+}
+
+/** The most the groups' spans can add to the topology part (for keepFree's weight, which comes before it). */
+export function spanRange(ctx: CompileContext, tree: TopologyTree): number {
+  let out = 0;
+  for (const items of groupsOf(ctx).values()) {
+    const w = spanWeights(tree.domains, tree.labels.length - 1, items.length);
+    w.forEach((x, l) => (out += x * Math.min(items.length, tree.domains[l]!.length)));
+  }
+  return out;
+}
+
+function compileTopology(ctx: CompileContext): GroupRule[] {
+  const tree = ctx.tree;
+  if (!tree) return [];
+  const groups = groupsOf(ctx);
   const gangs = new Map<string, number>();
   for (const c of ctx.s.containers) if (c.gang !== undefined) gangs.set(c.gang, (gangs.get(c.gang) ?? 0) + 1);
   const whole = (items: readonly number[]): boolean => {

@@ -121,6 +121,14 @@ describe('topology: validation', () => {
     assert.deepEqual(issues([pod('a', { required: 'rack' })], ['rack', 'rack']), [
       { path: 'options.topology.levels[1]', message: 'level "rack" appears twice (also at levels[0])' },
     ]);
+    const free = validateSnapshot({
+      nodes: [node],
+      containers: [],
+      options: { topology: { levels: ['rack'], keepFree: 'row' } },
+    });
+    assert.deepEqual(!free.ok && free.issues, [
+      { path: 'options.topology.keepFree', message: '"row" is not one of options.topology.levels (rack)' },
+    ]);
     const v = validateSnapshot({ nodes: [node], containers: [pod('a', { required: 'rack' })] });
     assert.deepEqual(!v.ok && v.issues, [
       { path: 'containers[0].topology', message: 'needs options.topology.levels, the levels it names' },
@@ -131,6 +139,8 @@ describe('topology: validation', () => {
 /** A random small cluster with one or two groups, every topology option in play. */
 const smallCase = fc.record({
   hosts: fc.integer({ min: 1, max: 2 }),
+  keepFree: fc.boolean(),
+  running: fc.option(fc.record({ gpu: fc.integer({ min: 1, max: 2 }), at: fc.integer({ min: 0, max: 3 }) })),
   gpus: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 8, maxLength: 8 }),
   groups: fc.array(
     fc.record({
@@ -146,6 +156,8 @@ const smallCase = fc.record({
 
 interface SmallCase {
   hosts: number;
+  keepFree: boolean;
+  running: { gpu: number; at: number } | null;
   gpus: number[];
   groups: { members: number; gpu: number; required?: string; preferred?: string; slice?: string }[];
 }
@@ -164,10 +176,18 @@ function smallSnapshot(c: SmallCase) {
       },
     })),
   );
+  const nodes = cluster(c.hosts, (i) => c.gpus[i]!);
+  // A running container that may move (its move costs 1), on a node that has room for it.
+  const at = c.running ? nodes.findIndex((n, i) => i >= c.running!.at && n.capacity.gpu >= c.running!.gpu) : -1;
+  const running = at >= 0 ? [{ name: 'run', requests: { gpu: c.running!.gpu }, current: nodes[at]!.name }] : [];
   return {
-    nodes: cluster(c.hosts, (i) => c.gpus[i]!),
-    containers,
-    options: { topology: { levels: LEVELS }, allowUnplaced: true, timeLimitMs: 20_000 },
+    nodes,
+    containers: [...running, ...containers],
+    options: {
+      topology: { levels: LEVELS, ...(c.keepFree ? { keepFree: 'rack' } : {}) },
+      allowUnplaced: true,
+      timeLimitMs: 20_000,
+    },
   };
 }
 
