@@ -4,6 +4,7 @@ import { formulate } from './formulate.js';
 import { greedyPlan } from './greedy.js';
 import { heuristicPlan } from './heuristic.js';
 import { kueuePlan } from './kueue.js';
+import { topologyBound } from './topology-bound.js';
 import { topologyGroupsOf } from '../models/rules/topologyGroup.js';
 import { chainSearch, chainsApply } from './search/chains.js';
 import { lns } from './search/lns.js';
@@ -120,6 +121,7 @@ function solveTask(task: SolveTask): WorkerResult {
     // At scale with time to spare, the greedy comes after the first bound (scaleTask).
     const later = !task.greedy && task.solver !== 'greedy' && greedyAfterBound(model, task.deadline - Date.now());
     const greedy = task.greedy ?? (later ? undefined : seedGreedy(task).assignment);
+    const kueue = topologyFirst(task);
     if (!model.rules?.unplacedPenalty) {
       // Containers that fit on no node alone, and total demand over total capacity: proofs without a program.
       const unplaceable = fitsNowhere(model);
@@ -138,7 +140,7 @@ function solveTask(task: SolveTask): WorkerResult {
     if (ip.m === 0)
       return { result: { status: 'optimal', assignment: new Int32Array(0), objective: 0, bound: 0 }, solverMs: 0 };
     const run = new SolveRun(task, ip);
-    const starts = startPlans(run, greedy);
+    const starts = startPlans(run, greedy, kueue);
     firstBounds(run, starts.target);
     if (task.solver === 'greedy') return { result: greedyResult(greedy), solverMs: 0 };
     const solved = CAPABILITIES[task.solver].ownCuts ? ip : rootCuts(run);
@@ -288,7 +290,7 @@ interface Starts {
 }
 
 /** The greedy checked and the regret + local search heuristic run (within its share of the time). */
-function startPlans(run: SolveRun, greedy: Int32Array): Starts {
+function startPlans(run: SolveRun, greedy: Int32Array, kueuePlan: PlanSummary | undefined): Starts {
   const greedyCheck = verifyPlan(run.model, greedy, true);
   let heuristic: Int32Array | null = null;
   if (run.task.solver !== 'greedy' && run.remaining() > 4 * TIME.reserveMs) {
@@ -299,11 +301,10 @@ function startPlans(run: SolveRun, greedy: Int32Array): Starts {
     );
   }
   const first = heuristic ? run.offerPlan(heuristic, 'heuristic') : undefined;
-  const kueue = run.task.solver !== 'greedy' ? kueueStart(run) : undefined;
   // The heuristic's search weighs the cost alone: Kueue's plan may be the better start where groups have topology.
-  const better = kueue && (!first?.valid || kueue.check.objective < first.objective);
-  if (better) heuristic = kueue.plan;
-  const heuristicCheck = better ? kueue.check : first;
+  const better = kueuePlan && (!first?.valid || kueuePlan.verification.objective < first.objective);
+  if (better) heuristic = kueuePlan.assignment;
+  const heuristicCheck = better ? kueuePlan.verification : first;
   const target = heuristicCheck?.valid
     ? heuristicCheck.objective
     : greedyCheck.valid
@@ -312,13 +313,28 @@ function startPlans(run: SolveRun, greedy: Int32Array): Starts {
   return { greedy, greedyValid: greedyCheck.valid, heuristic, heuristicValid: heuristicCheck?.valid ?? false, target };
 }
 
-/** The Kueue-style plan (solver/kueue.ts), offered as a plan, where the model has topology-aware groups. */
-function kueueStart(run: SolveRun): { plan: Int32Array; check: Verification } | undefined {
-  if (topologyGroupsOf(run.model).length === 0) return undefined;
-  const k = kueuePlan(run.model);
+/**
+ * Where the model has topology-aware groups, before any program is built: the cover bound (solver/topology-bound.ts)
+ * is posted, and the Kueue-style plan (solver/kueue.ts), verified, is offered and returned.
+ */
+function topologyFirst(task: SolveTask): PlanSummary | undefined {
+  const { model } = task;
+  if (task.solver === 'greedy' || topologyGroupsOf(model).length === 0) return undefined;
+  const bound = topologyBound(model);
+  if (bound !== undefined)
+    task.port.postMessage({ kind: 'bound', bound, method: 'topology cover' } satisfies WorkerMessage);
+  const k = kueuePlan(model);
   if (!k) return undefined;
-  const check = run.offerPlan(k.plan, 'heuristic');
-  return check.valid ? { plan: k.plan, check } : undefined;
+  const verification = verifyPlan(model, k.plan, true);
+  if (!verification.valid) return undefined;
+  const incumbent: WorkerMessage = {
+    kind: 'incumbent',
+    assignment: k.plan,
+    source: 'heuristic',
+    objective: verification.objective,
+  };
+  task.port.postMessage(incumbent);
+  return { assignment: k.plan, verification };
 }
 
 /** The assignment bound and a Lagrangian bound (capacity rows relaxed), posted at once. */

@@ -287,6 +287,23 @@ function coverRows(
   });
 }
 
+/**
+ * The least a whole group's spans can add to the topology part once placed (before the topology weight):
+ * Σ_ℓ w_ℓ k_ℓ, k_ℓ the fewest domains of level ℓ that hold every member within one domain of the required level
+ * (1 at and above it); undefined where no required domain holds it (it cannot be placed).
+ */
+export function leastSpread(rule: TopologyRule, model: AssignmentModel): number | undefined {
+  const room = memberRoom(model, rule);
+  const n = model.nodes.length;
+  let out = 0;
+  for (let l = 0; l < rule.spanWeights.length; l++) {
+    const k = fewestDomains(rule, n, room, l);
+    if (k === 0) return undefined;
+    out += rule.spanWeights[l]! * (rule.required !== undefined && l <= rule.required ? 1 : k);
+  }
+  return out;
+}
+
 /** The fewest domains of level l that hold every member, within one domain of the required level (0: none do). */
 function fewestDomains(rule: TopologyRule, n: number, room: Float64Array, l: number): number {
   const within = rule.required !== undefined && rule.required < l ? rule.required : undefined;

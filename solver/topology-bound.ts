@@ -1,0 +1,36 @@
+import { topologyWeightOf, type AssignmentModel } from '../models/model.js';
+import { forEachCost } from '../models/pairs.js';
+import { leastSpread, topologyGroupsOf } from '../models/rules/topologyGroup.js';
+
+/**
+ * A lower bound of the objective for models with topology-aware groups, cheap at any size: each whole group is
+ * either placed, when its spans add at least leastSpread (the fewest domains that hold it, level by level) times
+ * the topology weight, or left out, when its members' unplaced penalties are paid; every other part is at least
+ * its most negative costs (0 for costs that are scores, moves or prices). Valid because the topology part and
+ * the penalties of distinct groups add up, and the rest (preferences, balance, pack: never negative) is bounded
+ * term by term. Undefined where no group is whole.
+ */
+export function topologyBound(model: AssignmentModel): number | undefined {
+  if (model.kind !== 'snapshot' || model.sense !== 'min') return undefined;
+  const weight = topologyWeightOf(model);
+  const penalty = model.rules?.unplacedPenalty;
+  let bound = 0;
+  let any = false;
+  for (const rule of topologyGroupsOf(model)) {
+    if (!rule.whole) continue;
+    const spread = leastSpread(rule, model);
+    const out = penalty ? rule.items.reduce((t, j) => t + penalty[j]!, 0) : Infinity;
+    const placed = spread === undefined ? Infinity : weight * spread;
+    if (!Number.isFinite(Math.min(out, placed))) return undefined;
+    bound += Math.min(out, placed);
+    any = true;
+  }
+  if (!any) return undefined;
+  const costWeight = model.objective?.cost ?? 1;
+  let negative = 0;
+  forEachCost(model.cost, model.nodes.length, model.items.length, (_j, c) => {
+    if (c < 0) negative = Math.min(negative, c);
+  });
+  // Each container pays at most its most negative cost: m times the most negative one bounds them all.
+  return bound + costWeight * negative * model.items.length;
+}
