@@ -1,5 +1,6 @@
 /**
- * npm run bench [-- --suite abcd,clusters,gap1-12,yagiura,yagiura-large,scale,scale-live,vbp,k8s-perf,greedy-profile]
+ * npm run bench [-- --suite abcd,clusters,gap1-12,yagiura,yagiura-large,scale,scale-live,vbp,k8s-perf,greedy-profile,
+ * ai]
  * [--time-limit-ms N]
  * [--solvers auto,glpk,highs] [--no-native] [--seed N] [--only REGEX] [--k8s-scale X] [--raw]
  *
@@ -26,6 +27,10 @@
  *             published for kube-scheduler (bench/k8s-perf-suite.ts); --k8s-scale X multiplies the published
  *             sizes (default 1), --raw posts the objects as scheduler_perf creates them (generateName-only pods,
  *             capacity-only nodes)
+ *   ai        generated AI clusters (bench/ai.ts): 8-GPU nodes in racks of 16 and blocks of 8 racks, at 256, 1 024
+ *             and 4 096 nodes, training gangs of 8–512 GPUs (required block; preferred rack, or slices) and
+ *             inference spread over racks, some nodes partly used; through the real service, 30 s each (or
+ *             --time-limit-ms): the seed greedy, the Kueue-style baseline and the answer side by side
  * --only keeps the instances whose name matches REGEX (e.g. --only 'gapd-[56]').
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -42,6 +47,7 @@ import { cbc, cpsat, glpsol, hasCommand, hasPython, scip, type NativeResult } fr
 import { scaleLiveSuite, scaleSuite, vbpSuite } from './scale-suite.js';
 import { k8sPerfSuite } from './k8s-perf-suite.js';
 import { greedyProfile } from './greedy-profile.js';
+import { aiSuite } from './ai.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const { values } = parseArgs({
@@ -265,6 +271,10 @@ try {
         ...(only ? { only } : {}),
       });
       console.log(`\n### k8s-perf\n\n${table}\n`);
+      continue;
+    }
+    if (name === 'ai') {
+      console.log(`\n### ai\n\n${await aiSuite(seed, values['time-limit-ms'] === '10000' ? 30_000 : timeLimitMs)}\n`);
       continue;
     }
     if (name === 'scale-live') {

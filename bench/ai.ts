@@ -1,0 +1,196 @@
+import type { ContainerInput, NodeInput, SnapshotInput } from '../models/snapshot.js';
+import { rngFor } from './random.js';
+
+/**
+ * Generated AI clusters for the `ai` suite (issue 27): 8-GPU nodes in racks of 16 and blocks of 8 racks, some
+ * nodes already partly used (pinned pods of 1–4 GPUs on 15% of them), and the work to place:
+ * - training gangs of 8 to 512 GPUs (powers of two), each required within one block:
+ *   - most as 8-GPU pods (one node each), preferring one rack;
+ *   - some as 1-GPU pods in slices of 8 per host (a host's GPUs to one job);
+ *   - some of 256+ GPUs as 8-GPU pods in slices of 4 pods (32 GPUs) per rack;
+ * - inference deployments of 1- and 2-GPU pods spread over racks as a preference (ScheduleAnyway).
+ * Training asks some 60% of the free GPUs, inference 10%, so the best plans place everything and the question is
+ * how compactly.
+ */
+export const AI_LEVELS = ['example.com/block', 'example.com/rack', 'kubernetes.io/hostname'] as const;
+const [BLOCK, RACK] = AI_LEVELS;
+const RACK_NODES = 16;
+const BLOCK_RACKS = 8;
+
+export function aiSnapshot(nodeCount: number, seed: number, timeLimitMs = 30_000): SnapshotInput {
+  const r = rngFor(seed);
+  const int = (lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
+  const nodes: NodeInput[] = [];
+  const containers: ContainerInput[] = [];
+  let free = 0;
+  for (let i = 0; i < nodeCount; i++) {
+    const rack = Math.floor(i / RACK_NODES);
+    const block = Math.floor(rack / BLOCK_RACKS);
+    const name = `gpu-${String(i).padStart(5, '0')}`;
+    nodes.push({
+      name,
+      capacity: { 'nvidia.com/gpu': 8, cpu: 128, memory: '2048Gi', pods: 110 },
+      labels: { [BLOCK]: `block-${block}`, [RACK]: `rack-${rack}` },
+    });
+    const used = r() < 0.15 ? int(1, 4) : 0;
+    free += 8 - used;
+    if (used > 0) containers.push(running(`busy-${i}`, name, used));
+  }
+  trainingGangs(containers, Math.floor(0.6 * free), int, r);
+  inference(containers, Math.floor(0.1 * free), int, seed);
+  return { nodes, containers, options: { topology: { levels: [...AI_LEVELS] }, allowUnplaced: true, timeLimitMs } };
+}
+
+function running(name: string, node: string, gpus: number): ContainerInput {
+  return { name, requests: { 'nvidia.com/gpu': gpus, cpu: 8 * gpus }, current: node, pinned: true };
+}
+
+/** Gangs of 8–512 GPUs until `budget` GPUs are asked for. */
+function trainingGangs(
+  out: ContainerInput[],
+  budget: number,
+  int: (lo: number, hi: number) => number,
+  r: () => number,
+): void {
+  for (let g = 0; budget >= 8; g++) {
+    const gpus = Math.min(2 ** int(3, 9), 2 ** Math.floor(Math.log2(budget)));
+    budget -= gpus;
+    const kind = gpus >= 256 && r() < 0.5 ? 'rack-slices' : gpus <= 64 && r() < 0.3 ? 'host-slices' : 'nodes';
+    const perPod = kind === 'host-slices' ? 1 : 8;
+    const topology =
+      kind === 'nodes'
+        ? { required: BLOCK, preferred: RACK }
+        : kind === 'host-slices'
+          ? { required: BLOCK, sliceLevel: 'kubernetes.io/hostname', sliceSize: 8 }
+          : { required: BLOCK, sliceLevel: RACK, sliceSize: 4 };
+    for (let k = 0; k < gpus / perPod; k++)
+      out.push({
+        name: `train-${g}-${k}`,
+        gang: `train-${g}`,
+        requests: { 'nvidia.com/gpu': perPod, cpu: 12 * perPod, memory: `${100 * perPod}Gi` },
+        topology,
+      });
+  }
+}
+
+/** Deployments of 1- and 2-GPU pods, spread over racks as a preference, until `budget` GPUs are asked for. */
+function inference(out: ContainerInput[], budget: number, int: (lo: number, hi: number) => number, seed: number): void {
+  for (let d = 0; budget > 0; d++) {
+    const gpus = int(1, 2);
+    const replicas = Math.min(int(8, 48), Math.ceil(budget / gpus));
+    budget -= gpus * replicas;
+    const app = `serve-${seed}-${d}`;
+    for (let k = 0; k < replicas; k++)
+      out.push({
+        name: `${app}-${k}`,
+        labels: { app },
+        controller: `ReplicaSet/${app}`,
+        requests: { 'nvidia.com/gpu': gpus, cpu: 8 * gpus, memory: `${64 * gpus}Gi` },
+        spread: [
+          { maxSkew: 1, topologyKey: RACK, whenUnsatisfiable: 'ScheduleAnyway', selector: { matchLabels: { app } } },
+        ],
+      });
+  }
+}
+
+/** What one plan of an answer does, for the `ai` table. */
+interface Side {
+  readonly gpus: number;
+  readonly blocks: number;
+  readonly racks: number;
+  readonly gangs: number;
+  readonly freeRacks: number;
+}
+
+type Answer = {
+  status: string;
+  gap: number | null;
+  objective: number | null;
+  assignments: { container: string }[];
+  greedy: { assignments: { container: string }[] };
+  topology: {
+    groups: Record<'plan' | 'greedy' | 'kueue', { placed: number; spans: Record<string, number> }>[];
+    fragmentation: Record<'plan' | 'greedy' | 'kueue', { level: string; free: number }[]>;
+    kueue: { assignments: { container: string }[]; objective: number | null; gapToBound: number | null };
+  };
+  timings: { totalMs: number };
+};
+
+function side(a: Answer, which: 'plan' | 'greedy' | 'kueue', gpusOf: ReadonlyMap<string, number>): Side {
+  const list =
+    which === 'plan' ? a.assignments : which === 'greedy' ? a.greedy.assignments : a.topology.kueue.assignments;
+  const placed = a.topology.groups.filter((g) => g[which].placed > 0);
+  return {
+    gpus: list.reduce((t, x) => t + (gpusOf.get(x.container) ?? 0), 0),
+    blocks: placed.reduce((t, g) => t + g[which].spans[BLOCK]!, 0),
+    racks: placed.reduce((t, g) => t + g[which].spans[RACK]!, 0),
+    gangs: placed.length,
+    freeRacks: a.topology.fragmentation[which].find((f) => f.level === RACK)!.free,
+  };
+}
+
+/**
+ * The `ai` suite of npm run bench: aiSnapshot at 256, 1 024 and 4 096 nodes posted to /v1/plan of the real
+ * service (30 s each), one at a time. For the seed greedy, the Kueue-style baseline and the answer: the GPUs
+ * they place (running ones excluded), the training gangs they place and the blocks and racks those span (sums over
+ * the gangs), the racks left free of any pod, and the answer's certified gap.
+ */
+export async function aiSuite(seed: number, timeLimitMs = 30_000, sizes = [256, 1024, 4096]): Promise<string> {
+  const { postJson, startServer } = await import('./server.js');
+  const head = [
+    'nodes',
+    'pods to place',
+    'GPUs asked',
+    'plan',
+    'GPUs placed',
+    'gangs placed',
+    'blocks spanned',
+    'racks spanned',
+    'free racks',
+    'objective',
+    'gap to bound',
+    'answered ms',
+  ];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  const server = await startServer();
+  try {
+    for (const n of sizes) {
+      const body = aiSnapshot(n, seed, timeLimitMs);
+      const pending = body.containers.filter((c) => c.current === undefined);
+      const gpusOf = new Map(pending.map((c) => [c.name, Number(c.requests!['nvidia.com/gpu'])]));
+      const asked = [...gpusOf.values()].reduce((t, g) => t + g, 0);
+      const r = await postJson(`${server.url}/v1/plan`, JSON.stringify(body));
+      if (r.status !== 200) {
+        lines.push(
+          `| ${n} | ${pending.length} | ${asked} | HTTP ${r.status}: ${JSON.stringify(r.json).slice(0, 200)} |`,
+        );
+        continue;
+      }
+      const a = r.json as unknown as Answer;
+      for (const which of ['greedy', 'kueue', 'plan'] as const) {
+        const s = side(a, which, gpusOf);
+        const objective = which === 'plan' ? a.objective : which === 'kueue' ? a.topology.kueue.objective : null;
+        const gap = which === 'plan' ? a.gap : which === 'kueue' ? a.topology.kueue.gapToBound : null;
+        const name = which === 'plan' ? `optimum (${a.status})` : which === 'kueue' ? 'Kueue-style' : 'seed greedy';
+        const cells = [
+          n,
+          pending.length,
+          asked,
+          name,
+          s.gpus,
+          s.gangs,
+          s.blocks,
+          s.racks,
+          s.freeRacks,
+          objective ?? '–',
+          gap === null ? '–' : `${(100 * gap).toFixed(2)}%`,
+          which === 'plan' ? a.timings.totalMs : '',
+        ];
+        lines.push(`| ${cells.join(' | ')} |`);
+      }
+    }
+  } finally {
+    await server.stop();
+  }
+  return lines.join('\n');
+}
