@@ -5,6 +5,8 @@ import { greedyPlan } from './greedy.js';
 import { heuristicPlan } from './heuristic.js';
 import { kueuePlan } from './kueue.js';
 import { topologyBound } from './topology-bound.js';
+import { freeDomains } from './defragment.js';
+import { keepFreeRuleOf } from '../models/rules/keepFree.js';
 import { topologyGroupsOf } from '../models/rules/topologyGroup.js';
 import { chainSearch, chainsApply } from './search/chains.js';
 import { lns } from './search/lns.js';
@@ -324,17 +326,20 @@ function topologyFirst(task: SolveTask): PlanSummary | undefined {
   if (bound !== undefined)
     task.port.postMessage({ kind: 'bound', bound, method: 'topology cover' } satisfies WorkerMessage);
   const k = kueuePlan(model);
-  if (!k) return undefined;
-  const verification = verifyPlan(model, k.plan, true);
-  if (!verification.valid) return undefined;
+  if (!k || !verifyPlan(model, k.plan, true).valid) return undefined;
+  // With keepFree, domains the Kueue-style plan used for containers that fit elsewhere are emptied.
+  const free = keepFreeRuleOf(model);
+  const until = Date.now() + Math.min(TIME.defragment.maxMs, (task.deadline - Date.now()) * TIME.defragment.share);
+  const plan = free ? freeDomains(model, k.plan, free, until) : k.plan;
+  const verification = verifyPlan(model, plan, true);
   const incumbent: WorkerMessage = {
     kind: 'incumbent',
-    assignment: k.plan,
+    assignment: plan,
     source: 'heuristic',
     objective: verification.objective,
   };
   task.port.postMessage(incumbent);
-  return { assignment: k.plan, verification };
+  return { assignment: plan, verification };
 }
 
 /** The assignment bound and a Lagrangian bound (capacity rows relaxed), posted at once. */

@@ -23,6 +23,10 @@ export interface KeepFreeScale extends ScaleRuleBase {
   readonly kind: 'keepFree';
 }
 
+/** The model's keepFree rule, if options.topology.keepFree asked for one. */
+export const keepFreeRuleOf = (model: AssignmentModel): KeepFreeRule | undefined =>
+  (model.rules?.groups ?? []).find((r): r is KeepFreeRule => r.kind === 'keepFree');
+
 function compileKeepFree(ctx: CompileContext): GroupRule[] {
   const label = ctx.s.options?.topology?.keepFree;
   const tree = ctx.tree;

@@ -1,0 +1,82 @@
+import { blockOf, demandUnits, domainIndex, isPinned, type AssignmentModel } from '../models/model.js';
+import type { KeepFreeRule } from '../models/rules/keepFree.js';
+import { topologyGroupsOf } from '../models/rules/topologyGroup.js';
+import { verifyPlan } from './verify.js';
+
+/**
+ * Frees domains of the keepFree level (options.topology.keepFree) in a verified plan: domains with no pinned
+ * container and no member of a topology-aware group are emptied one at a time, fewest containers first, each
+ * container to the first node of a domain in use where it fits; a change is kept when the whole plan still
+ * verifies and its objective is lower. Stops at `deadline` (epoch ms). Returns the plan (a copy when changed).
+ */
+export function freeDomains(
+  model: AssignmentModel,
+  start: Int32Array,
+  rule: KeepFreeRule,
+  deadline: number,
+): Int32Array {
+  const n = model.nodes.length;
+  const m = model.items.length;
+  const domainOf = domainIndex(rule.domains, n);
+  const fixed = new Uint8Array(rule.domains.length);
+  const grouped = new Set(topologyGroupsOf(model).flatMap((r) => r.items));
+  let plan = start;
+  let objective = verifyPlan(model, plan, true).objective;
+  const inDomain = rule.domains.map(() => [] as number[]);
+  for (let j = 0; j < m; j++) {
+    const d = plan[j]! >= 0 ? domainOf[plan[j]!]! : -1;
+    if (d < 0) continue;
+    inDomain[d]!.push(j);
+    if (isPinned(model, j) || grouped.has(j)) fixed[d] = 1;
+  }
+  const used = (d: number): boolean => inDomain[d]!.length > 0;
+  const candidates = inDomain.flatMap((list, d) => (list.length > 0 && !fixed[d] ? [d] : []));
+  candidates.sort((a, b) => inDomain[a]!.length - inDomain[b]!.length);
+  for (const d of candidates) {
+    if (Date.now() > deadline) break;
+    const trial = emptied(
+      model,
+      plan,
+      inDomain[d]!,
+      (i) => domainOf[i]! !== d && domainOf[i]! >= 0 && used(domainOf[i]!),
+    );
+    if (!trial) continue;
+    const v = verifyPlan(model, trial, true);
+    if (!v.valid || v.objective >= objective) continue;
+    for (const j of inDomain[d]!) inDomain[domainOf[trial[j]!]!]!.push(j);
+    inDomain[d] = [];
+    [plan, objective] = [trial, v.objective];
+  }
+  return plan;
+}
+
+/** The plan with `movers` on the first nodes `allowed` where they fit (and no rule blocks them), else undefined. */
+function emptied(
+  model: AssignmentModel,
+  plan: Int32Array,
+  movers: readonly number[],
+  allowed: (i: number) => boolean,
+): Int32Array | undefined {
+  const m = model.items.length;
+  const n = model.nodes.length;
+  const left = model.resources.map((r) => r.capacity.slice());
+  for (let j = 0; j < m; j++)
+    if (plan[j]! >= 0) model.resources.forEach((r, k) => (left[k]![plan[j]!]! -= demandUnits(r, plan[j]!, j, m)));
+  const trial = plan.slice();
+  for (const j of movers) {
+    const from = plan[j]!;
+    model.resources.forEach((r, k) => (left[k]![from]! += demandUnits(r, from, j, m)));
+    let to = -1;
+    for (let i = 0; i < n && to < 0; i++)
+      if (
+        allowed(i) &&
+        blockOf(model, i, j) === 0 &&
+        model.resources.every((r, k) => demandUnits(r, i, j, m) <= left[k]![i]!)
+      )
+        to = i;
+    if (to < 0) return undefined;
+    model.resources.forEach((r, k) => (left[k]![to]! -= demandUnits(r, to, j, m)));
+    trial[j] = to;
+  }
+  return trial;
+}
