@@ -10,14 +10,15 @@ import { rngFor } from './random.js';
  *   - some of 256+ GPUs as 8-GPU pods in slices of 4 pods (32 GPUs) per rack;
  * - inference deployments of 1- and 2-GPU pods spread over racks as a preference (ScheduleAnyway).
  * Training asks some 60% of the free GPUs, inference 10%, so the best plans place everything and the question is
- * how compactly.
+ * how compactly. With `keepFree`, the objective keeps racks free first (options.topology.keepFree), then packs the
+ * gangs.
  */
 export const AI_LEVELS = ['example.com/block', 'example.com/rack', 'kubernetes.io/hostname'] as const;
 const [BLOCK, RACK] = AI_LEVELS;
 const RACK_NODES = 16;
 const BLOCK_RACKS = 8;
 
-export function aiSnapshot(nodeCount: number, seed: number, timeLimitMs = 30_000): SnapshotInput {
+export function aiSnapshot(nodeCount: number, seed: number, timeLimitMs = 30_000, keepFree = false): SnapshotInput {
   const r = rngFor(seed);
   const int = (lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
   const nodes: NodeInput[] = [];
@@ -38,7 +39,8 @@ export function aiSnapshot(nodeCount: number, seed: number, timeLimitMs = 30_000
   }
   trainingGangs(containers, Math.floor(0.6 * free), int, r);
   inference(containers, Math.floor(0.1 * free), int, seed);
-  return { nodes, containers, options: { topology: { levels: [...AI_LEVELS] }, allowUnplaced: true, timeLimitMs } };
+  const topology = { levels: [...AI_LEVELS], ...(keepFree ? { keepFree: RACK } : {}) };
+  return { nodes, containers, options: { topology, allowUnplaced: true, timeLimitMs } };
 }
 
 function running(name: string, node: string, gpus: number): ContainerInput {
@@ -129,11 +131,38 @@ function side(a: Answer, which: 'plan' | 'greedy' | 'kueue', gpusOf: ReadonlyMap
   };
 }
 
+/** The table's rows for one answer: the seed greedy's and the Kueue-style plan's (once per size), and the answer's. */
+function rowsOf(
+  n: number,
+  body: SnapshotInput,
+  keepFree: boolean,
+  r: { status: number; json: Record<string, unknown> },
+): string[] {
+  const pending = body.containers.filter((c) => c.current === undefined);
+  const gpusOf = new Map(pending.map((c) => [c.name, Number(c.requests!['nvidia.com/gpu'])]));
+  const asked = [...gpusOf.values()].reduce((t, g) => t + g, 0);
+  const objective = keepFree ? 'keepFree rack' : 'compact';
+  if (r.status !== 200) return [`| ${n} | ${pending.length} | ${asked} | ${objective}: HTTP ${r.status} |`];
+  const a = r.json as unknown as Answer;
+  return (keepFree ? (['plan'] as const) : (['greedy', 'kueue', 'plan'] as const)).map((which) => {
+    const s = side(a, which, gpusOf);
+    const value = which === 'plan' ? a.objective : which === 'kueue' ? a.topology.kueue.objective : null;
+    const gap = which === 'plan' ? a.gap : which === 'kueue' ? a.topology.kueue.gapToBound : null;
+    const name =
+      which === 'plan' ? `answer, ${objective} (${a.status})` : which === 'kueue' ? 'Kueue-style' : 'seed greedy';
+    const cells = [n, pending.length, asked, name, s.gpus, s.gangs, s.blocks, s.racks, s.freeRacks]
+      .concat([value ?? '–', gap === null ? '–' : `${(100 * gap).toFixed(2)}%`])
+      .concat([which === 'plan' ? a.timings.totalMs : '']);
+    return `| ${cells.join(' | ')} |`;
+  });
+}
+
 /**
  * The `ai` suite of npm run bench: aiSnapshot at 256, 1 024 and 4 096 nodes posted to /v1/plan of the real
- * service (30 s each), one at a time. For the seed greedy, the Kueue-style baseline and the answer: the GPUs
- * they place (running ones excluded), the training gangs they place and the blocks and racks those span (sums over
- * the gangs), the racks left free of any pod, and the answer's certified gap.
+ * service (30 s each), one at a time, with the default objective (the gangs compact, first) and with keepFree
+ * (racks free, first). For the seed greedy, the Kueue-style baseline and the answers: the GPUs they place (running
+ * ones excluded), the training gangs they place and the blocks and racks those span (sums over the gangs), the
+ * racks left free of any pod, the objective (of that request) and the gap to its proven bound.
  */
 export async function aiSuite(seed: number, timeLimitMs = 30_000, sizes = [256, 1024, 4096]): Promise<string> {
   const { postJson, startServer } = await import('./server.js');
@@ -154,41 +183,12 @@ export async function aiSuite(seed: number, timeLimitMs = 30_000, sizes = [256, 
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   const server = await startServer();
   try {
-    for (const n of sizes) {
-      const body = aiSnapshot(n, seed, timeLimitMs);
-      const pending = body.containers.filter((c) => c.current === undefined);
-      const gpusOf = new Map(pending.map((c) => [c.name, Number(c.requests!['nvidia.com/gpu'])]));
-      const asked = [...gpusOf.values()].reduce((t, g) => t + g, 0);
-      const r = await postJson(`${server.url}/v1/plan`, JSON.stringify(body));
-      if (r.status !== 200) {
-        lines.push(
-          `| ${n} | ${pending.length} | ${asked} | HTTP ${r.status}: ${JSON.stringify(r.json).slice(0, 200)} |`,
-        );
-        continue;
+    for (const n of sizes)
+      for (const keepFree of [false, true]) {
+        const body = aiSnapshot(n, seed, timeLimitMs, keepFree);
+        const r = await postJson(`${server.url}/v1/plan`, JSON.stringify(body));
+        lines.push(...rowsOf(n, body, keepFree, r));
       }
-      const a = r.json as unknown as Answer;
-      for (const which of ['greedy', 'kueue', 'plan'] as const) {
-        const s = side(a, which, gpusOf);
-        const objective = which === 'plan' ? a.objective : which === 'kueue' ? a.topology.kueue.objective : null;
-        const gap = which === 'plan' ? a.gap : which === 'kueue' ? a.topology.kueue.gapToBound : null;
-        const name = which === 'plan' ? `optimum (${a.status})` : which === 'kueue' ? 'Kueue-style' : 'seed greedy';
-        const cells = [
-          n,
-          pending.length,
-          asked,
-          name,
-          s.gpus,
-          s.gangs,
-          s.blocks,
-          s.racks,
-          s.freeRacks,
-          objective ?? '–',
-          gap === null ? '–' : `${(100 * gap).toFixed(2)}%`,
-          which === 'plan' ? a.timings.totalMs : '',
-        ];
-        lines.push(`| ${cells.join(' | ')} |`);
-      }
-    }
   } finally {
     await server.stop();
   }
