@@ -5,6 +5,7 @@ import { Chart } from './chart.js';
 import { downloads } from './downloads.js';
 import { buildBody, nodeLabels, type Json, type Source } from './input.js';
 import { Header, NodeRows, type PlanView } from './plan.js';
+import { Topology } from './topology.js';
 
 /** The page: input and options → a job (with live progress and cancel) → the answer, drawn. */
 type Phase =
@@ -29,6 +30,7 @@ const choice = (label: string, value: string, onChange: (e: Event) => void, opti
 const EXAMPLES: { readonly label: string; readonly route: string; readonly files: readonly string[] }[] = [
   { label: 'plan: a small snapshot', route: 'plan', files: ['seed-snapshot.json'] },
   { label: 'plan: kubectl nodes and pods (GPU taints)', route: 'plan', files: ['nodes.json', 'pods.json'] },
+  { label: 'plan: an AI cluster (blocks, racks, gangs)', route: 'plan', files: ['ai-cluster.json'] },
   { label: 'evaluate: a given plan against the optimum', route: 'evaluate', files: ['evaluate.json'] },
   { label: 'capacity: what still fits', route: 'capacity', files: ['capacity-fit.json'] },
   { label: 'solve: an assignment program', route: 'solve', files: ['program.json'] },
@@ -237,6 +239,7 @@ function Done({ phase }: { phase: Extract<Phase, { kind: 'done' }> }): VNode {
     <${Header} answer=${best} other=${other} />
     ${bar}
     <${Unplaced} best=${best} />
+    <${Topology} answer=${best} body=${body} labels=${nodeLabels(body)} />
     ${view ? html`<${NodeRows} v=${view} />` : html`<pre>${JSON.stringify(best['assignment'])}</pre>`}
   </div>`;
 }

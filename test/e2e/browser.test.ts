@@ -113,7 +113,7 @@ describe('The web page in headless Chromium', function () {
         .locator('[data-field=example] option')
         .evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value))
     ).filter(Boolean);
-    assert.equal(examples.length, 5);
+    assert.equal(examples.length, 6);
     for (const label of examples) {
       await s.page.selectOption('[data-field=example]', label);
       const route = label.split(':')[0]!;
@@ -196,6 +196,40 @@ describe('The web page in headless Chromium', function () {
     ).json()) as Json;
     assert.equal(a['objective'], sync['objective']);
     assert.equal((a['assignments'] as unknown[]).length, kube.podList.items.length);
+    clean(s);
+    await s.page.close();
+  });
+
+  it("shows the topology: nodes by block and rack, each gang's span, the free racks", async () => {
+    const s = await open(browser, server.url);
+    await solve(s, read('examples', 'ai-cluster.json'));
+    const a = (await s.ended())['answer'] as Json;
+    const t = a['topology'] as {
+      levels: string[];
+      groups: { group: string; plan: { placed: number; spans: Record<string, number> } }[];
+      fragmentation: { plan: { free: number; domains: number }[] };
+    };
+    await s.page.waitForSelector('section[aria-label=topology]');
+    for (const g of t.groups) {
+      const cell = s.page.locator(`tr[data-group="${g.group}"] td[data-side=plan]`);
+      const spans = t.levels.map((l) => g.plan.spans[l]).join(' / ');
+      assert.equal((await cell.textContent())!.trim(), `${g.plan.placed} placed · ${spans}`);
+    }
+    const racks = t.fragmentation.plan[1]!;
+    assert.equal(
+      (await s.page.locator('[data-field=free-plan-1]').textContent())!.trim(),
+      `${racks.free} of ${racks.domains}`,
+    );
+    assert.equal(await s.page.locator('.rack[data-free=true]').count(), racks.free);
+    // The chosen gang's nodes are marked: as many as the nodes its members run on in the plan.
+    const train = new Set(
+      (a['assignments'] as { container: string; node: string }[])
+        .filter((x) => x.container.startsWith('train'))
+        .map((x) => x.node),
+    );
+    await s.page.click('tr[data-group=train] button');
+    await s.page.waitForSelector('.cell.chosen');
+    assert.equal(await s.page.locator('.cell.chosen').count(), train.size);
     clean(s);
     await s.page.close();
   });
