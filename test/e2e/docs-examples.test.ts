@@ -11,7 +11,10 @@ import { ROOT } from '../helpers.js';
  * against the real service (started here; `localhost:8080` in a command is its address), with bin/ on PATH as the
  * docs say; what they print must be the JSON shown.
  */
-const FILES = ['README.md', ...['api', 'cli', 'jobs', 'kubernetes-input', 'objectives'].map((d) => `docs/${d}.md`)];
+const FILES = [
+  'README.md',
+  ...['api', 'cli', 'jobs', 'kubernetes-input', 'objectives', 'topology'].map((d) => `docs/${d}.md`),
+];
 
 interface Example {
   readonly file: string;
