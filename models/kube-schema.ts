@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import './messages.js';
+import { HyperNodeSchema, VolcanoPodGroupSchema } from './kube-volcano.js';
 import { QuantitySchema, SnapshotOptionsSchema } from './snapshot.js';
 import {
   LabelSelectorSchema,
@@ -225,6 +226,8 @@ export const KubeInputSchema = z.strictObject({
   namespaceList: List(KubeNamespaceSchema).optional(),
   topologyList: List(KubeTopologySchema).optional(),
   podGroupList: List(KaiPodGroupSchema).optional(),
+  hyperNodeList: List(HyperNodeSchema).optional(),
+  volcanoPodGroupList: List(VolcanoPodGroupSchema).optional(),
   options: KubeOptionsSchema.optional(),
   /** Filled by the List reader (splitKubeObjects): how many objects of each other kind it skipped, for the notes. */
   ignoredKinds: z.record(z.string(), z.number().int().min(0)).optional(),
@@ -256,6 +259,8 @@ export function splitKubeObjects(objects: readonly unknown[], options?: unknown)
     Namespace: [] as unknown[],
     Topology: [] as unknown[],
     PodGroup: [] as unknown[],
+    HyperNode: [] as unknown[],
+    VolcanoPodGroup: [] as unknown[],
   };
   const ignored: Record<string, number> = {};
   // Depth first, in document order, without recursion (lists may nest).
@@ -268,6 +273,8 @@ export function splitKubeObjects(objects: readonly unknown[], options?: unknown)
     if (kind === 'Node' || kind === 'Pod' || kind === 'Namespace') out[kind].push(o);
     else if (kind === 'Topology' && topologyApi(o)) out.Topology.push(o);
     else if (kind === 'PodGroup' && apiGroupOf(o) === 'scheduling.run.ai') out.PodGroup.push(o);
+    else if (kind === 'PodGroup' && apiGroupOf(o) === 'scheduling.volcano.sh') out.VolcanoPodGroup.push(o);
+    else if (kind === 'HyperNode' && apiGroupOf(o) === 'topology.volcano.sh') out.HyperNode.push(o);
     else if (Array.isArray(items) && typeof kind === 'string' && LISTS.has(kind))
       for (let k = items.length - 1; k >= 0; k--) stack.push(items[k]);
     else {
@@ -281,6 +288,8 @@ export function splitKubeObjects(objects: readonly unknown[], options?: unknown)
     ...(out.Namespace.length > 0 ? { namespaceList: { items: out.Namespace } } : {}),
     ...(out.Topology.length > 0 ? { topologyList: { items: out.Topology } } : {}),
     ...(out.PodGroup.length > 0 ? { podGroupList: { items: out.PodGroup } } : {}),
+    ...(out.HyperNode.length > 0 ? { hyperNodeList: { items: out.HyperNode } } : {}),
+    ...(out.VolcanoPodGroup.length > 0 ? { volcanoPodGroupList: { items: out.VolcanoPodGroup } } : {}),
     ...(options === undefined ? {} : { options }),
     ...(Object.keys(ignored).length > 0 ? { ignoredKinds: ignored } : {}),
   };

@@ -1,4 +1,5 @@
-import { KUEUE_TOPOLOGY, gangOf, type KubeInput, type KubePod } from './kube-schema.js';
+import { GANG_ANNOTATION, KUEUE_TOPOLOGY, gangOf, type KubeInput, type KubePod } from './kube-schema.js';
+import { volcanoRequirement, type VolcanoTopology } from './kube-volcano.js';
 import type { PathIssue } from './path.js';
 import type { ContainerTopology } from './snapshot.js';
 
@@ -20,12 +21,17 @@ export interface KubeTopology {
   notes(): string[];
 }
 
-export function kubeTopology(input: KubeInput, issues: PathIssue[]): KubeTopology {
-  const levels = input.options?.topology?.levels ?? levelsOf(input, issues);
+export function kubeTopology(input: KubeInput, issues: PathIssue[], volcano?: VolcanoTopology): KubeTopology {
+  const levels = input.options?.topology?.levels ?? levelsOf(input, issues) ?? volcano?.levels;
   const groups = new Map(
     (input.podGroupList?.items ?? []).map((g) => [`${g.metadata.namespace ?? 'default'}/${g.metadata.name}`, g]),
   );
-  const seen = { unconstrained: 0, subGroups: 0 };
+  const volcanoGroups = new Map(
+    (input.volcanoPodGroupList?.items ?? []).map((g) => [`${g.metadata.namespace ?? 'default'}/${g.metadata.name}`, g]),
+  );
+  // Volcano's tiers are the levels only where nothing else names them.
+  const tiers = levels === volcano?.levels ? volcano : undefined;
+  const seen = { unconstrained: 0, subGroups: 0, volcanoSubGroups: 0 };
   return {
     levels,
     of: (pod, k) => {
@@ -34,14 +40,27 @@ export function kubeTopology(input: KubeInput, issues: PathIssue[]): KubeTopolog
       const name = a['pod-group-name'];
       const kai = name ? groups.get(`${pod.metadata.namespace ?? 'default'}/${name}`) : undefined;
       if ((kai?.spec?.subGroups?.length ?? 0) > 0) seen.subGroups++;
-      return kueueOf(pod, k, levels, issues) ?? kaiOf(kai, k, levels, issues);
+      const vName = a[GANG_ANNOTATION];
+      const vGroup = vName ? volcanoGroups.get(`${pod.metadata.namespace ?? 'default'}/${vName}`) : undefined;
+      if ((vGroup?.spec?.subGroupPolicy?.length ?? 0) > 0) seen.volcanoSubGroups++;
+      const at: PathIssue['path'] = ['podList', 'items', k, 'metadata', 'annotations', GANG_ANNOTATION];
+      return (
+        kueueOf(pod, k, levels, issues) ??
+        kaiOf(kai, k, levels, issues) ??
+        volcanoRequirement(vGroup, tiers, at, issues)
+      );
     },
     notes: () => notesOf(seen),
   };
 }
 
-function notesOf(seen: { unconstrained: number; subGroups: number }): string[] {
+function notesOf(seen: { unconstrained: number; subGroups: number; volcanoSubGroups: number }): string[] {
   const notes: string[] = [];
+  if (seen.volcanoSubGroups > 0)
+    notes.push(
+      `${seen.volcanoSubGroups} pods are in Volcano PodGroups with spec.subGroupPolicy: their sub-groups' ` +
+        'network topology is not read; the PodGroup is one group',
+    );
   if (seen.unconstrained > 0)
     notes.push(
       `${seen.unconstrained} pods set ${KUEUE_TOPOLOGY.unconstrained}: no topology constraint, as Kueue means it ` +

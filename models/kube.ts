@@ -2,6 +2,7 @@ import { containerOf, type PodContext } from './kube-pods.js';
 import type { KubeInput, KubeNode, KubePod } from './kube-schema.js';
 import { unmodelledNotes } from './kube-notes.js';
 import { kubeTopology } from './kube-topology.js';
+import { HYPERNODE_LABEL, volcanoTopology, type VolcanoTopology } from './kube-volcano.js';
 import type { PathIssue } from './path.js';
 import { selectorMatches, type Labels } from './selectors.js';
 import type { ContainerInput, NodeInput, SnapshotInput } from './snapshot.js';
@@ -121,6 +122,35 @@ function podContext(input: KubeInput, issues: PathIssue[]): PodContext {
   };
 }
 
+/**
+ * Volcano's HyperNodes as levels: each node labelled with its HyperNode of each tier (kube-volcano.ts), where no
+ * Topology object or options.topology names the levels.
+ */
+function volcanoOf(
+  input: KubeInput,
+  nodes: NodeInput[],
+  issues: PathIssue[],
+  notes: string[],
+): VolcanoTopology | undefined {
+  const hyperNodes = input.hyperNodeList?.items ?? [];
+  if (hyperNodes.length === 0) return undefined;
+  if (input.options?.topology || (input.topologyList?.items.length ?? 0) > 0) {
+    notes.push(
+      `${hyperNodes.length} Volcano HyperNodes were not read: a Topology or options.topology names the levels`,
+    );
+    return undefined;
+  }
+  const named = nodes.map((n) => ({ name: n.name, labels: (n.labels ?? {}) as Labels }));
+  const v = volcanoTopology(hyperNodes, named, issues);
+  if (!v) return undefined;
+  for (const n of nodes) n.labels = { ...(n.labels ?? {}), ...v.labels.get(n.name) };
+  notes.push(
+    `read ${hyperNodes.length} Volcano HyperNodes: tiers ${v.tiers.join(', ')} are the topology's levels ` +
+      `(node labels ${HYPERNODE_LABEL}<tier>)`,
+  );
+  return v;
+}
+
 export function kubeToSnapshot(input: KubeInput): KubeConversion {
   const notes: string[] = [];
   const issues: PathIssue[] = [];
@@ -128,7 +158,8 @@ export function kubeToSnapshot(input: KubeInput): KubeConversion {
   const nodeNames = new Set(nodes.map((n) => n.name));
   const pods = input.podList.items;
   const ctx = podContext(input, issues);
-  const topology = kubeTopology(input, issues);
+  const volcano = volcanoOf(input, nodes, issues, notes);
+  const topology = kubeTopology(input, issues, volcano);
   const names = podNames(pods);
   const seen = new Set<string>();
   const count = { finished: 0, bound: 0, pending: 0, named: 0 };

@@ -269,6 +269,58 @@ describe('topology: Kubernetes input (Kueue and KAI Scheduler objects)', functio
     assert.deepEqual(a.topology!.groups[0]!.plan.spans, { [B]: 1, [R]: 1, [H]: 2 });
   });
 
+  it("reads Volcano's HyperNodes as levels and a hard PodGroup's highest tier as the required one", async () => {
+    const hyper = (name: string, tier: number, members: unknown[]) => ({
+      apiVersion: 'topology.volcano.sh/v1alpha1',
+      kind: 'HyperNode',
+      metadata: { name },
+      spec: { tier, members },
+    });
+    const node = (name: string) => ({ type: 'Node', selector: { exactMatch: { name } } });
+    const items = [
+      hyper('leaf-a', 1, [node('gpu-0'), node('gpu-1')]),
+      hyper('leaf-b', 1, [{ type: 'Node', selector: { regexMatch: { pattern: '^gpu-[23]$' } } }]),
+      hyper('leaf-c', 1, [{ type: 'Node', selector: { labelMatch: { matchLabels: { [B]: 'b1' } } } }]),
+      hyper(
+        'spine',
+        2,
+        ['leaf-a', 'leaf-b', 'leaf-c'].map((name) => ({ type: 'HyperNode', selector: { exactMatch: { name } } })),
+      ),
+      {
+        apiVersion: 'scheduling.volcano.sh/v1beta1',
+        kind: 'PodGroup',
+        metadata: { name: 'job', namespace: 'ml' },
+        spec: { minMember: 4, networkTopology: { mode: 'hard', highestTierAllowed: 1 } },
+      },
+      ...nodes,
+      ...[0, 1, 2, 3].map((k) => pod(`w-${k}`, { 'scheduling.k8s.io/group-name': 'job' })),
+    ];
+    const { v, o, a } = await plan(items);
+    assert.deepEqual(v.model.topology!.labels, ['volcano.sh/hypernode-tier-2', 'volcano.sh/hypernode-tier-1', H]);
+    assert.ok(
+      a.notes.includes(
+        "read 4 Volcano HyperNodes: tiers 2, 1 are the topology's levels (node labels volcano.sh/hypernode-tier-<tier>)",
+      ),
+    );
+    assert.equal(o.status, 'optimal');
+    // Four 4-GPU pods within one leaf of tier 1: two hosts.
+    assert.deepEqual(a.topology!.groups[0]!.plan.spans, {
+      'volcano.sh/hypernode-tier-2': 1,
+      'volcano.sh/hypernode-tier-1': 1,
+      [H]: 2,
+    });
+    const below = items.map((x) =>
+      (x as { kind?: string }).kind === 'PodGroup'
+        ? { ...x, spec: { minMember: 4, networkTopology: { mode: 'hard', highestTierAllowed: 0 } } }
+        : x,
+    );
+    const w = validateKube({ kind: 'List', items: below });
+    assert.deepEqual(!w.ok && w.issues[0], {
+      path: 'podList.items[0].metadata.annotations["scheduling.k8s.io/group-name"]',
+      message: "its PodGroup allows tiers up to 0, below every HyperNode's tier",
+    });
+  });
+
   it('names the annotation whose level the topology lacks, and two Topologies that disagree', () => {
     const bad = pod('w', { 'kueue.x-k8s.io/podset-required-topology': 'zone' });
     const v = validateKube({ kind: 'List', items: [levels('kueue.x-k8s.io/v1beta2'), ...nodes, bad] });
