@@ -1,6 +1,7 @@
 import { blockOf, demandUnits, domainIndex, isPinned, type AssignmentModel } from '../models/model.js';
 import type { KeepFreeRule } from '../models/rules/keepFree.js';
 import { topologyGroupsOf } from '../models/rules/topologyGroup.js';
+import { kueuePlan } from './kueue.js';
 import { verifyPlan } from './verify.js';
 
 /**
@@ -48,6 +49,34 @@ export function freeDomains(
     [plan, objective] = [trial, v.objective];
   }
   return plan;
+}
+
+/**
+ * A Kueue-style plan that keeps the most domains of the keepFree level free of group members: the domains without
+ * a pinned container are spared, and given back one at a time, the largest first, until the groups are admitted
+ * as the unrestricted Kueue-style plan admits them (`admitted` of its groups). Undefined when none is found by
+ * `deadline`, or no domain can be spared.
+ */
+export function sparingPlan(
+  model: AssignmentModel,
+  rule: KeepFreeRule,
+  admitted: number,
+  deadline: number,
+): Int32Array | undefined {
+  const n = model.nodes.length;
+  const domainOf = domainIndex(rule.domains, n);
+  const pinnedIn = new Uint8Array(rule.domains.length);
+  const pin = model.rules?.blocked.pinnedTo;
+  if (pin) for (const i of pin) if (i >= 0 && domainOf[i]! >= 0) pinnedIn[domainOf[i]!] = 1;
+  const size = (d: number): number => rule.domains[d]!.length;
+  const spared = rule.domains.flatMap((_, d) => (pinnedIn[d] ? [] : [d])).sort((a, b) => size(b) - size(a));
+  for (let given = 0; given < spared.length && Date.now() < deadline; given++) {
+    const spare = new Uint8Array(n);
+    for (const d of spared.slice(given)) for (const i of rule.domains[d]!) spare[i] = 1;
+    const k = kueuePlan(model, spare);
+    if (k && k.groups.filter((g) => g.admitted).length >= admitted) return k.plan;
+  }
+  return undefined;
 }
 
 /** The plan with `movers` on the first nodes `allowed` where they fit (and no rule blocks them), else undefined. */

@@ -43,8 +43,11 @@ interface Request {
   readonly unconstrained: boolean;
 }
 
-/** The Kueue-style plan, or undefined when the model has no topology groups. */
-export function kueuePlan(model: AssignmentModel): KueueBaseline | undefined {
+/**
+ * The Kueue-style plan, or undefined when the model has no topology groups. `spare`: nodes no group member may go
+ * on (as if they had no room; solver/defragment.ts keeps domains free this way).
+ */
+export function kueuePlan(model: AssignmentModel, spare?: Uint8Array): KueueBaseline | undefined {
   const tree = model.topology;
   const rules = topologyGroupsOf(model);
   if (!tree || rules.length === 0) return undefined;
@@ -54,6 +57,7 @@ export function kueuePlan(model: AssignmentModel): KueueBaseline | undefined {
   const use = (j: number, i: number): void =>
     model.resources.forEach((r, k) => (remaining[k]![i]! -= demandUnits(r, i, j, m)));
   for (let j = 0; j < m; j++) if (current[j]! >= 0) use(j, current[j]!);
+  if (spare) for (const left of remaining) for (let i = 0; i < left.length; i++) if (spare[i]) left[i] = 0n;
   const placedAt = new Int32Array(m).fill(-1);
   const refused = new Set<number>();
   const groups = rules.map((rule) => {

@@ -3,10 +3,10 @@ import { fitsEmpty, isBlocked, type AssignmentModel, senseSign } from '../models
 import { formulate } from './formulate.js';
 import { greedyPlan } from './greedy.js';
 import { heuristicPlan } from './heuristic.js';
-import { kueuePlan } from './kueue.js';
+import { kueuePlan, type KueueBaseline } from './kueue.js';
 import { topologyBound } from './topology-bound.js';
-import { freeDomains } from './defragment.js';
-import { keepFreeRuleOf } from '../models/rules/keepFree.js';
+import { freeDomains, sparingPlan } from './defragment.js';
+import { keepFreeRuleOf, type KeepFreeRule } from '../models/rules/keepFree.js';
 import { topologyGroupsOf } from '../models/rules/topologyGroup.js';
 import { chainSearch, chainsApply } from './search/chains.js';
 import { lns } from './search/lns.js';
@@ -330,7 +330,7 @@ function topologyFirst(task: SolveTask): PlanSummary | undefined {
   // With keepFree, domains the Kueue-style plan used for containers that fit elsewhere are emptied.
   const free = keepFreeRuleOf(model);
   const until = Date.now() + Math.min(TIME.defragment.maxMs, (task.deadline - Date.now()) * TIME.defragment.share);
-  const plan = free ? freeDomains(model, k.plan, free, until) : k.plan;
+  const plan = free ? keptFree(model, k, free, until) : k.plan;
   const verification = verifyPlan(model, plan, true);
   const incumbent: WorkerMessage = {
     kind: 'incumbent',
@@ -340,6 +340,16 @@ function topologyFirst(task: SolveTask): PlanSummary | undefined {
   };
   task.port.postMessage(incumbent);
   return { assignment: plan, verification };
+}
+
+/** The better of the Kueue-style plan and the one that spares domains (solver/defragment.ts), each emptied further. */
+function keptFree(model: AssignmentModel, k: KueueBaseline, rule: KeepFreeRule, until: number): Int32Array {
+  const admitted = k.groups.filter((g) => g.admitted).length;
+  const sparing = sparingPlan(model, rule, admitted, until);
+  const plans = [...(sparing && verifyPlan(model, sparing, true).valid ? [sparing] : []), k.plan];
+  const emptied = plans.map((p) => freeDomains(model, p, rule, until));
+  const value = (p: Int32Array): number => verifyPlan(model, p, true).objective;
+  return emptied.reduce((best, p) => (value(p) < value(best) ? p : best));
 }
 
 /** The assignment bound and a Lagrangian bound (capacity rows relaxed), posted at once. */

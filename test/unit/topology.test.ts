@@ -10,6 +10,7 @@ import { verifyPlan } from '../../solver/verify.js';
 import { answerCapacity, bruteForcePlan, loadCases, snapshot } from '../helpers.js';
 import { whatIfSnapshot, type WhatIfQuestion } from '../../models/capacity.js';
 import { sharedPool } from '../setup.js';
+import { AI_LEVELS, aiSnapshot } from '../../bench/ai.js';
 
 /** Kueue's own TAS test cases (fixtures/kueue-tas), with Kueue's expected assignment. */
 interface KueueCase {
@@ -391,5 +392,20 @@ describe('topology: room for a gang (whatIf.start), the fewest moves against bru
       }),
       { numRuns: 25, seed: 27 },
     );
+  });
+});
+
+describe('topology: keepFree on a generated GPU cluster (bench/ai.ts)', function () {
+  this.timeout(120_000);
+  it('frees racks the Kueue-style plan uses, places as many GPUs, and proves its gap', async () => {
+    const v = snapshot(aiSnapshot(256, 42, 4_000, true));
+    const o = await solveModel(v.model, v.options, sharedPool());
+    assert.ok(verifyPlan(v.model, o.plan.assignment, false).valid);
+    const t = (outcomeJson(v.model, o) as PlanAnswer).topology!;
+    const racks = (side: 'plan' | 'kueue') => t.fragmentation[side]!.find((f) => f.level === AI_LEVELS[1])!.free;
+    const placed = (side: 'plan' | 'kueue') => t.groups.reduce((n, g) => n + g[side]!.placed, 0);
+    assert.ok(racks('plan') > racks('kueue'), `${racks('plan')} free racks against ${racks('kueue')}`);
+    assert.equal(placed('plan'), placed('kueue'));
+    assert.ok(o.gap !== null && o.gap < 0.01, `gap ${o.gap}`);
   });
 });
