@@ -151,7 +151,7 @@ function rowsOf(
     const name =
       which === 'plan' ? `answer, ${objective} (${a.status})` : which === 'kueue' ? 'Kueue-style' : 'seed greedy';
     const cells = [n, pending.length, asked, name, s.gpus, s.gangs, s.blocks, s.racks, s.freeRacks]
-      .concat([value ?? '–', gap === null ? '–' : `${(100 * gap).toFixed(2)}%`])
+      .concat([value ?? '–', gap === null ? '–' : gap < 0.0001 ? '<0.01%' : `${(100 * gap).toFixed(2)}%`])
       .concat([which === 'plan' ? a.timings.totalMs : '']);
     return `| ${cells.join(' | ')} |`;
   });
