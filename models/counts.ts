@@ -40,23 +40,68 @@ export interface BodyCounts {
    * selectors, affinities and tolerations (the blocks and node preferences).
    */
   readonly tableWork?: number;
+  /**
+   * Topology-aware groups × nodes (each group's rows, bound and Kueue-style placement visit every node), plus
+   * Volcano HyperNode members × nodes (each member is matched against every node).
+   */
+  readonly topologyWork?: number;
 }
 
 /** Kubernetes input: the Node and Pod objects of {nodeList, podList} or of a kind: List (nested lists too). */
-function kubeObjects(body: Record<string, unknown>): { nodes: unknown[]; pods: unknown[] } {
+function kubeObjects(body: Record<string, unknown>): { nodes: unknown[]; pods: unknown[]; members: number } {
   if (body['kind'] !== 'List')
-    return { nodes: arrayAt(body['nodeList'], 'items') ?? [], pods: arrayAt(body['podList'], 'items') ?? [] };
+    return {
+      nodes: arrayAt(body['nodeList'], 'items') ?? [],
+      pods: arrayAt(body['podList'], 'items') ?? [],
+      members: 0,
+    };
   const nodes: unknown[] = [];
   const pods: unknown[] = [];
+  let members = 0;
   const stack: unknown[] = [body];
   while (stack.length > 0) {
     const o = stack.pop();
     if (!isRecord(o)) continue;
     if (o['kind'] === 'Node') nodes.push(o);
     else if (o['kind'] === 'Pod') pods.push(o);
+    else if (o['kind'] === 'HyperNode') members += arrayAt(o['spec'], 'members')?.length ?? 0;
     else if (Array.isArray(o['items'])) stack.push(...(o['items'] as unknown[]));
   }
-  return { nodes, pods };
+  return { nodes, pods, members };
+}
+
+/** Kubernetes annotations that put a pod in a topology-aware group (models/kube-topology.ts reads them). */
+const GROUP_ANNOTATIONS = [
+  'kueue.x-k8s.io/podset-required-topology',
+  'kueue.x-k8s.io/podset-preferred-topology',
+  'kueue.x-k8s.io/podset-slice-required-topology',
+  'pod-group-name',
+  'scheduling.k8s.io/group-name',
+];
+
+/** How many topology-aware groups the containers may form, at most. */
+function topologyGroups(pods: readonly unknown[], kube: boolean): number {
+  const groups = new Set<string>();
+  pods.forEach((p, k) => {
+    if (!isRecord(p)) return;
+    if (!kube) {
+      const t = p['topology'];
+      if (isRecord(t)) groups.add(JSON.stringify([t['group'] ?? p['gang'] ?? k]));
+      return;
+    }
+    const meta = isRecord(p['metadata']) ? p['metadata'] : {};
+    const notes = isRecord(meta['annotations']) ? meta['annotations'] : {};
+    const labels = isRecord(meta['labels']) ? meta['labels'] : {};
+    if (!GROUP_ANNOTATIONS.some((a) => notes[a] !== undefined)) return;
+    const name =
+      notes['kueue.x-k8s.io/pod-group-name'] ??
+      labels['kueue.x-k8s.io/pod-group-name'] ??
+      notes['pod-group-name'] ??
+      notes['scheduling.k8s.io/group-name'] ??
+      k;
+    groups.add(JSON.stringify([meta['namespace'], name]));
+  });
+  return groups.size;
 }
 
 /** A pod's terms and labels, in the snapshot's terms (the Kubernetes conversion keeps them one to one). */
@@ -218,9 +263,9 @@ function namesOf(nodes: readonly unknown[], pods: readonly unknown[], kube: bool
 export function snapshotCounts(body: unknown): BodyCounts {
   if (!isRecord(body)) return { nodes: 0, containers: 0, terms: 0, labelSets: 0, matrixPairs: 0 };
   const kube = 'nodeList' in body || 'podList' in body || body['kind'] === 'List';
-  const { nodes, pods } = kube
+  const { nodes, pods, members } = kube
     ? kubeObjects(body)
-    : { nodes: arrayAt(body, 'nodes') ?? [], pods: arrayAt(body, 'containers') ?? [] };
+    : { nodes: arrayAt(body, 'nodes') ?? [], pods: arrayAt(body, 'containers') ?? [], members: 0 };
   // Replicas differ only in name and node: their terms and labels are their shape's.
   const shapes = kube ? undefined : containerShapes(pods);
   const rules = shapes ? shapes.representatives.map(containerRules) : pods.map(kube ? podRules : containerRules);
@@ -235,6 +280,7 @@ export function snapshotCounts(body: unknown): BodyCounts {
     matrixPairs: isRecord(body['costs']) && Array.isArray(body['costs']['matrix']) ? nodes.length * pods.length : 0,
     resources: names.columns,
     tableWork: tableWork(nodes, shapes ? shapes.representatives : pods, kube, isRecord(body['costs']), names),
+    topologyWork: (topologyGroups(pods, kube) + members) * nodes.length,
   };
 }
 
@@ -278,6 +324,13 @@ export function countIssues(c: BodyCounts, limits: ProblemLimits, kind: 'snapsho
         '`costs`, or fewer distinct node or container shapes',
     });
   const maxRuleWork = limits.maxRuleWork ?? DEFAULT_MAX_RULE_WORK;
+  if ((c.topologyWork ?? 0) > maxRuleWork)
+    issues.push({
+      path: containers,
+      message:
+        `topology-aware groups and Volcano HyperNode members × ${c.nodes} nodes = ${c.topologyWork} exceed the ` +
+        `limit of ${maxRuleWork}: fewer groups (containers of one group share topology.group or a gang)`,
+    });
   if (c.terms * c.labelSets > maxRuleWork) {
     issues.push({
       path: containers,
