@@ -1,3 +1,4 @@
+import { RE2JS } from 're2js';
 import { z } from 'zod';
 import './messages.js';
 import type { PathIssue } from './path.js';
@@ -70,6 +71,11 @@ export function volcanoTopology(
   issues: PathIssue[],
 ): VolcanoTopology | undefined {
   if (hyperNodes.length === 0) return undefined;
+  const { patterns, issues: bad } = compileAll(hyperNodes);
+  if (bad.length > 0) {
+    issues.push(...bad);
+    return undefined;
+  }
   const memo = new Map<string, Set<string>>();
   const nodesOf = (h: HyperNode, seen: Set<string>): Set<string> => {
     const known = memo.get(h.metadata.name);
@@ -77,10 +83,13 @@ export function volcanoTopology(
     const out = new Set<string>();
     seen.add(h.metadata.name);
     for (const m of h.spec.members) {
-      if (m.type === 'Node') for (const n of nodes) if (selects(m.selector, n)) out.add(n.name);
+      if (m.type === 'Node') for (const n of nodes) if (selects(m.selector, n, patterns)) out.add(n.name);
       if (m.type === 'HyperNode')
         for (const child of hyperNodes)
-          if (!seen.has(child.metadata.name) && selects(m.selector, { name: child.metadata.name, labels: {} }))
+          if (
+            !seen.has(child.metadata.name) &&
+            selects(m.selector, { name: child.metadata.name, labels: {} }, patterns)
+          )
             for (const n of nodesOf(child, seen)) out.add(n);
     }
     memo.set(h.metadata.name, out);
@@ -111,17 +120,46 @@ export function volcanoTopology(
   };
 }
 
-/** Whether a member selector picks the node (or HyperNode, by name). */
-function selects(s: z.infer<typeof Selector>, n: { name: string; labels: Labels }): boolean {
+/**
+ * Whether a member selector picks the node (or HyperNode, by name). A regexMatch is Go's regexp.MatchString: RE2
+ * syntax, matched anywhere in the name, in linear time (re2js: a JavaScript RegExp could backtrack for ever).
+ */
+function selects(
+  s: z.infer<typeof Selector>,
+  n: { name: string; labels: Labels },
+  patterns: ReadonlyMap<string, RE2JS>,
+): boolean {
   if (s.exactMatch) return s.exactMatch.name === n.name;
-  if (s.regexMatch) {
-    try {
-      return new RegExp(s.regexMatch.pattern).test(n.name);
-    } catch {
-      return false;
-    }
-  }
+  if (s.regexMatch) return patterns.get(s.regexMatch.pattern)?.matcher(n.name).find() ?? false;
   return s.labelMatch ? selectorMatches(s.labelMatch, n.labels) : false;
+}
+
+/** The pattern compiled (undefined: not valid RE2). */
+function compiled(pattern: string): RE2JS | undefined {
+  try {
+    return RE2JS.compile(pattern);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The regexMatch patterns compiled, and those that are not valid RE2 (Volcano's admission refuses them too). */
+function compileAll(hyperNodes: readonly HyperNode[]): { patterns: Map<string, RE2JS>; issues: PathIssue[] } {
+  const patterns = new Map<string, RE2JS>();
+  const issues = hyperNodes.flatMap((h, k) =>
+    h.spec.members.flatMap((m, t) => {
+      const pattern = m.selector.regexMatch?.pattern;
+      if (pattern === undefined) return [];
+      const re = patterns.get(pattern) ?? compiled(pattern);
+      if (re) {
+        patterns.set(pattern, re);
+        return [];
+      }
+      const path = ['hyperNodeList', 'items', k, 'spec', 'members', t, 'selector', 'regexMatch', 'pattern'];
+      return [{ path, message: 'not a valid regular expression (RE2 syntax, as Go reads it)' }];
+    }),
+  );
+  return { patterns, issues };
 }
 
 /** A hard PodGroup's requirement: the level of the highest tier at or below highestTierAllowed (or its name). */

@@ -10,6 +10,7 @@ import { verifyPlan } from '../../solver/verify.js';
 import { answerCapacity, bruteForcePlan, loadCases, snapshot } from '../helpers.js';
 import { whatIfSnapshot, type WhatIfQuestion } from '../../models/capacity.js';
 import { sharedPool } from '../setup.js';
+import { countIssues, snapshotCounts } from '../../models/counts.js';
 import { AI_LEVELS, aiSnapshot } from '../../bench/ai.js';
 
 /** Kueue's own TAS test cases (fixtures/kueue-tas), with Kueue's expected assignment. */
@@ -320,6 +321,56 @@ describe('topology: Kubernetes input (Kueue and KAI Scheduler objects)', functio
       path: 'podList.items[0].metadata.annotations["scheduling.k8s.io/group-name"]',
       message: "its PodGroup allows tiers up to 0, below every HyperNode's tier",
     });
+  });
+
+  it('matches HyperNode patterns as RE2 does (in linear time), and names a pattern RE2 refuses', () => {
+    const slow = 'a'.repeat(64) + '!';
+    const items = (pattern: string) => [
+      {
+        apiVersion: 'topology.volcano.sh/v1alpha1',
+        kind: 'HyperNode',
+        metadata: { name: 'leaf' },
+        spec: { tier: 1, members: [{ type: 'Node', selector: { regexMatch: { pattern } } }] },
+      },
+      { kind: 'Node', metadata: { name: slow }, status: { allocatable: { cpu: '1' } } },
+      ...nodes,
+    ];
+    // A backtracking engine takes 2^64 steps on this name; RE2 one pass.
+    const v = validateKube({ kind: 'List', items: items('^(a+)+$') });
+    assert.ok(v.ok && v.model.topology!.domains[0]!.length === 0);
+    const w = validateKube({ kind: 'List', items: items('gpu-[') });
+    assert.deepEqual(!w.ok && w.issues, [
+      {
+        path: 'hyperNodeList.items[0].spec.members[0].selector.regexMatch.pattern',
+        message: 'not a valid regular expression (RE2 syntax, as Go reads it)',
+      },
+    ]);
+  });
+
+  it('refuses more topology-aware groups × nodes than the rule work limit, from the counts alone', () => {
+    const body = {
+      nodes: Array.from({ length: 10 }, (_, i) => ({ name: `n${i}`, capacity: { gpu: 8 } })),
+      containers: Array.from({ length: 20 }, (_, k) => ({
+        name: `c${k}`,
+        topology: { group: `g${k}`, required: 'rack' },
+      })),
+    };
+    const limits = {
+      maxNodes: 100,
+      maxContainers: 100,
+      maxPairs: 10_000,
+      maxResources: 8,
+      maxTimeLimitMs: 1000,
+      maxRuleWork: 150,
+    };
+    assert.deepEqual(countIssues(snapshotCounts(body), limits, 'snapshot'), [
+      {
+        path: 'containers',
+        message:
+          'topology-aware groups and Volcano HyperNode members × 10 nodes = 200 exceed the limit of 150: fewer groups ' +
+          '(containers of one group share topology.group or a gang)',
+      },
+    ]);
   });
 
   it('names the annotation whose level the topology lacks, and two Topologies that disagree', () => {
