@@ -74,8 +74,10 @@ export interface TopologyTree {
   readonly labels: readonly string[];
   /** The domains of each level. */
   readonly domains: readonly Domains[];
-  /** The name of each domain of each level: its label values from the top, joined by "/". */
+  /** The name of each domain of each level: its label values from the top, joined by "/" (for display). */
   readonly names: readonly (readonly string[])[];
+  /** The label values of each domain of each level, from the top. */
+  readonly values: readonly (readonly (readonly string[])[])[];
 }
 
 /**

@@ -11,21 +11,25 @@ import { HOSTNAME_KEY, type Snapshot } from './snapshot.js';
 export function topologyTree(s: Snapshot, labels: readonly string[]): TopologyTree {
   const domains: number[][][] = labels.map(() => []);
   const names: string[][] = labels.map(() => []);
+  const values: string[][][] = labels.map(() => []);
   const index = labels.map(() => new Map<string, number>());
   s.nodes.forEach((node, i) => {
-    let path = '';
+    const path: string[] = [];
     for (let k = 0; k < labels.length; k++) {
       const value = own(node.labels, labels[k]!) ?? (labels[k] === HOSTNAME_KEY ? node.name : undefined);
       if (value === undefined) return;
-      path = k === 0 ? value : `${path}/${value}`;
-      let d = index[k]!.get(path);
+      path.push(value);
+      // Keyed by the values themselves: a value may hold "/", which the display name joins with.
+      const key = JSON.stringify(path);
+      let d = index[k]!.get(key);
       if (d === undefined) {
-        index[k]!.set(path, (d = domains[k]!.length));
+        index[k]!.set(key, (d = domains[k]!.length));
         domains[k]!.push([]);
-        names[k]!.push(path);
+        names[k]!.push(path.join('/'));
+        values[k]!.push([...path]);
       }
       domains[k]![d]!.push(i);
     }
   });
-  return { labels, domains, names };
+  return { labels, domains, names, values };
 }

@@ -124,10 +124,10 @@ function buildTree(tree: TopologyTree): Domain[] {
   const byName = tree.labels.map(() => new Map<string, Domain>());
   const roots: Domain[] = [];
   tree.domains[last]!.forEach((nodes, d) => {
-    const values = tree.names[last]![d]!.split('/');
+    const values = tree.values[last]![d]!;
     let parent: Domain | undefined;
     for (let l = 0; l <= last; l++) {
-      const key = values.slice(0, l + 1).join('/');
+      const key = JSON.stringify(values.slice(0, l + 1));
       let domain = byName[l]!.get(key);
       if (!domain) {
         domain = {

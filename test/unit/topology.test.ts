@@ -84,6 +84,24 @@ function cluster(hosts: number, gpu: (i: number) => number) {
   return nodes;
 }
 
+describe('topology: domains', () => {
+  it('tells domains apart by their label values, even where a value holds "/"', () => {
+    const v = snapshot({
+      nodes: [
+        { name: 'n1', capacity: { gpu: 1 }, labels: { block: 'x', rack: 'a/b' } },
+        { name: 'n2', capacity: { gpu: 1 }, labels: { block: 'x/a', rack: 'b' } },
+      ],
+      containers: [],
+      options: { topology: { levels: ['block', 'rack'] } },
+    });
+    assert.deepEqual(v.model.topology!.domains[1], [[0], [1]]);
+    assert.deepEqual(v.model.topology!.values[1], [
+      ['x', 'a/b'],
+      ['x/a', 'b'],
+    ]);
+  });
+});
+
 describe('topology: validation', () => {
   const node = { name: 'n', capacity: { gpu: 8 }, labels: { block: 'b', rack: 'r' } };
   const issues = (containers: unknown[], levels: unknown = ['block', 'rack']) => {
