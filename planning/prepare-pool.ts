@@ -30,6 +30,8 @@ export interface PreparePoolOptions {
  * the event loop the first time; 2 000 containers are some 0.3 MB.
  */
 export const OFF_THREAD_ANSWER_CONTAINERS = 2_000;
+/** Nodes × containers from which an answer with topology is written in an input thread (its baseline is placed). */
+export const OFF_THREAD_TOPOLOGY_PAIRS = 100_000;
 
 export class PreparePool {
   private readonly pool: ThreadPool;
@@ -82,11 +84,15 @@ export class PreparePool {
     return reply.job;
   }
 
-  /** A solved answer as JSON: from OFF_THREAD_ANSWER_CONTAINERS containers in an input thread, else here. */
+  /**
+   * A solved answer as JSON: from OFF_THREAD_ANSWER_CONTAINERS containers in an input thread, else here; also where
+   * the answer places the Kueue-style baseline (docs/topology.md) on OFF_THREAD_TOPOLOGY_PAIRS nodes × containers.
+   */
   async write(solved: Solved): Promise<string | Uint8Array> {
-    return solved.built.model.items.length >= OFF_THREAD_ANSWER_CONTAINERS
-      ? this.serialize(solved)
-      : solvedText(solved);
+    const { model } = solved.built;
+    const topology =
+      model.topology !== undefined && model.nodes.length * model.items.length >= OFF_THREAD_TOPOLOGY_PAIRS;
+    return model.items.length >= OFF_THREAD_ANSWER_CONTAINERS || topology ? this.serialize(solved) : solvedText(solved);
   }
 
   /** A solved answer as UTF-8 JSON, written in an input thread. */
