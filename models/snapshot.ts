@@ -294,6 +294,7 @@ function topologyChecks(s: ParsedSnapshot, ctx: z.RefinementCtx): void {
       });
   });
   const groups = new Map<string, number>();
+  const sizes = new Map<string, number>();
   s.containers.forEach((c, k) => {
     if (!c.topology) return;
     const issue = (field: string | undefined, message: string): void =>
@@ -301,11 +302,22 @@ function topologyChecks(s: ParsedSnapshot, ctx: z.RefinementCtx): void {
     const problem = containerTopologyProblem(c.topology, levels, c.gang);
     if (problem) return issue(problem.field, problem.message);
     const group = c.topology.group ?? c.gang!;
+    sizes.set(group, (sizes.get(group) ?? 0) + 1);
     const first = groups.get(group);
     if (first === undefined) groups.set(group, k);
     else if (!sameTopology(s.containers[first]!.topology!, c.topology))
       issue(undefined, `differs from containers[${first}].topology, in the same group "${group}"`);
   });
+  for (const [group, k] of groups) {
+    const size = s.containers[k]!.topology!.sliceSize;
+    const members = sizes.get(group)!;
+    if (size !== undefined && members % size !== 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['containers', k, 'topology', 'sliceSize'],
+        message: `group "${group}" has ${members} members, not a whole number of slices of ${size}`,
+      });
+  }
 }
 
 function sameTopology(a: ContainerTopology, b: ContainerTopology): boolean {
@@ -339,6 +351,13 @@ function containerTopologyProblem(
     return { field: 'preferred', message: `level "${t.preferred}" is above the required level "${t.required}"` };
   if (t.required !== undefined && t.sliceLevel !== undefined && at(t.sliceLevel) < at(t.required))
     return { field: 'sliceLevel', message: `level "${t.sliceLevel}" is above the required level "${t.required}"` };
+  if (
+    t.required === undefined &&
+    t.preferred !== undefined &&
+    t.sliceLevel !== undefined &&
+    at(t.sliceLevel) < at(t.preferred)
+  )
+    return { field: 'sliceLevel', message: `level "${t.sliceLevel}" is above the preferred level "${t.preferred}"` };
   if (t.required === undefined && t.preferred === undefined && t.sliceLevel === undefined)
     return { message: 'names no level: give required, preferred, or sliceSize with sliceLevel' };
   return undefined;

@@ -62,16 +62,20 @@ export function kueuePlan(model: AssignmentModel, spare?: Uint8Array): KueueBase
   const refused = new Set<number>();
   const groups = rules.map((rule) => {
     const pending = rule.items.filter((j) => current[j]! < 0);
-    if (pending.length === 0) return { name: rule.name, admitted: true };
+    // A group not admitted stays out whole (its running members too: a gang is all or none).
+    const refuse = (reason: string) => {
+      for (const j of rule.items) refused.add(j);
+      return { name: rule.name, admitted: false, reason };
+    };
+    // Kueue admits a pod set whole: one that runs in part is not admitted again.
+    if (pending.length < rule.items.length) return refuse('some of its pods run already: Kueue admits a pod set whole');
     const result = admit(model, tree, rule, pending, remaining);
-    if (typeof result === 'string') {
-      for (const j of pending) refused.add(j);
-      return { name: rule.name, admitted: false, reason: result };
-    }
+    if (typeof result === 'string') return refuse(result);
+    if (result.some((i) => i < 0))
+      return refuse("its pods did not fit on the nodes of the domains Kueue's counts chose (they would stay pending)");
     pending.forEach((j, k) => {
       placedAt[j] = result[k]!;
-      if (result[k]! >= 0) use(j, result[k]!);
-      else refused.add(j);
+      use(j, result[k]!);
     });
     return { name: rule.name, admitted: true };
   });
@@ -98,7 +102,7 @@ function admit(
   const request = requestOf(tree, rule, pending.length);
   const roots = buildTree(tree);
   const hostLeaves = tree.labels.at(-1) === HOSTNAME_KEY;
-  fillInCounts(model, roots, pending[0]!, request, remaining, hostLeaves);
+  fillInCounts(model, roots, pending, request, remaining, hostLeaves);
   const found = findLevel(roots, tree, request, request.level, hostLeaves);
   if (typeof found === 'string') return found;
   const leaves = descend(found, request, tree.labels.length, hostLeaves);
@@ -152,19 +156,24 @@ function buildTree(tree: TopologyTree): Domain[] {
 function fillInCounts(
   model: AssignmentModel,
   roots: readonly Domain[],
-  j: number,
+  members: readonly number[],
   request: Request,
   remaining: readonly BigInt64Array[],
   hostLeaves: boolean,
 ): void {
   const m = model.items.length;
+  // Kueue's pod sets are alike; members that differ are counted at their largest request per resource.
+  const largest = model.resources.map((r) =>
+    members.reduce((x, p) => (demandUnits(r, 0, p, m) > x ? demandUnits(r, 0, p, m) : x), 0n),
+  );
   const fits = (leaf: Domain): number => {
     let count = Infinity;
-    model.resources.forEach((r, k) => {
+    model.resources.forEach((_, k) => {
+      // Kueue sums the leaf's capacity, then takes the usage off.
       let free = 0n;
-      for (const i of leaf.nodes) free += remaining[k]![i]! > 0n ? remaining[k]![i]! : 0n;
-      const d = demandUnits(r, leaf.nodes[0] ?? 0, j, m);
-      if (d > 0n) count = Math.min(count, Number(free / d));
+      for (const i of leaf.nodes) free += remaining[k]![i]!;
+      const d = largest[k]!;
+      if (d > 0n) count = Math.min(count, free > 0n ? Number(free / d) : 0);
     });
     // Kueue's CountIn: MaxInt32 when nothing is requested.
     return Math.min(count, 2147483647);
@@ -172,7 +181,7 @@ function fillInCounts(
   const visit = (d: Domain): void => {
     if (d.children.length === 0) {
       // Node filters (taints, selectors, affinity, cordons) apply only where leaves are single hosts.
-      const blocked = hostLeaves && d.nodes.some((i) => blockOf(model, i, j) !== 0);
+      const blocked = hostLeaves && d.nodes.some((i) => blockOf(model, i, members[0]!) !== 0);
       d.podCount = blocked ? 0 : fits(d);
       d.sliceCount = d.level === request.sliceLevel ? Math.floor(d.podCount / request.sliceSize) : 0;
       return;

@@ -77,7 +77,10 @@ function compileTopology(ctx: CompileContext): GroupRule[] {
       gang !== undefined && gangs.get(gang) === items.length && items.every((j) => ctx.s.containers[j]!.gang === gang)
     );
   };
-  return [...groups].map(([name, items]) => topologyRule(ctx, tree, name, items, whole(items)));
+  // A group whose members all run and stay asks nothing: running pods are not checked again (kube-scheduler).
+  return [...groups]
+    .filter(([, items]) => items.some((j) => !ctx.s.containers[j]!.pinned))
+    .map(([name, items]) => topologyRule(ctx, tree, name, items, whole(items)));
 }
 
 function topologyRule(
@@ -146,7 +149,7 @@ function most(rule: TopologyRule): number {
 /** How a plan breaks the rule, in words; checked once a pending member is placed. */
 function check(rule: TopologyRule, v: PlanView): string[] {
   const placed = rule.items.filter((j) => v.plan[j]! >= 0);
-  if (!placed.some((j) => !v.pinned(j))) return [];
+  if (placed.length === 0) return [];
   const out: string[] = [];
   const deepest = v.domainOf(rule.levels.at(-1)!);
   const outside = placed.find((j) => !v.pinned(j) && v.at(j, deepest) < 0);
@@ -154,7 +157,8 @@ function check(rule: TopologyRule, v: PlanView): string[] {
     out.push(`${rule.name}: ${v.name(outside)} is on a node without every label of the topology's levels it uses`);
   if (rule.required !== undefined) {
     const domainOf = v.domainOf(rule.levels[rule.required]!);
-    const used = new Set(placed.map((j) => v.at(j, domainOf)));
+    // A running member that stays on a node outside the topology (it may) is in no domain: it counts in none.
+    const used = new Set(placed.map((j) => v.at(j, domainOf)).filter((d) => d >= 0));
     if (used.size > 1) out.push(`${rule.name}: spans ${used.size} domains of level ${rule.required} (required: one)`);
   }
   if (rule.slice) {
@@ -272,13 +276,14 @@ function coverRows(
   g: number,
 ): void {
   const n = b.model.nodes.length;
+  const members = membersInTree(b.model, rule);
   const ks = rule.levels.map((_, l) =>
-    rule.required !== undefined && l <= rule.required ? 0 : fewestDomains(rule, n, room, l),
+    rule.required !== undefined && l <= rule.required ? 0 : fewestDomains(rule, n, room, l, members),
   );
   if (ks.every((k) => k <= 1)) return;
   const p = b.newAux(1, (v) => ({ v, kind: 'placed', items: rule.items }), 0, true);
   const all = b.inDomain(rule.items, rule.levels[0]!.flat());
-  b.row(`topo_placed_${g}`, 'rule', 'eq', 0, [...all.map(withCoef(1)), [p, -rule.items.length]]);
+  b.row(`topo_placed_${g}`, 'rule', 'eq', 0, [...all.map(withCoef(1)), [p, -members]]);
   ks.forEach((k, l) => {
     if (k <= 1) return;
     const terms: [number, number][] = [[p, k]];
@@ -295,17 +300,32 @@ function coverRows(
 export function leastSpread(rule: TopologyRule, model: AssignmentModel): number | undefined {
   const room = memberRoom(model, rule);
   const n = model.nodes.length;
+  const members = membersInTree(model, rule);
   let out = 0;
   for (let l = 0; l < rule.spanWeights.length; l++) {
-    const k = fewestDomains(rule, n, room, l);
+    const k = fewestDomains(rule, n, room, l, members);
     if (k === 0) return undefined;
     out += rule.spanWeights[l]! * (rule.required !== undefined && l <= rule.required ? 1 : k);
   }
   return out;
 }
 
-/** The fewest domains of level l that hold every member, within one domain of the required level (0: none do). */
-function fewestDomains(rule: TopologyRule, n: number, room: Float64Array, l: number): number {
+/**
+ * The members that are in the topology when placed: all but those that run and stay on a node outside it (a
+ * pinned container may stay where the rule's labels are missing).
+ */
+function membersInTree(model: AssignmentModel, rule: TopologyRule): number {
+  const pin = model.rules?.blocked.pinnedTo;
+  if (!pin) return rule.items.length;
+  const deepest = domainIndex(rule.levels.at(-1)!, model.nodes.length);
+  return rule.items.filter((j) => pin[j]! < 0 || deepest[pin[j]!]! >= 0).length;
+}
+
+/**
+ * The fewest domains of level l that hold `members` members, within one domain of the required level (0: none
+ * do).
+ */
+function fewestDomains(rule: TopologyRule, n: number, room: Float64Array, l: number, members: number): number {
   const within = rule.required !== undefined && rule.required < l ? rule.required : undefined;
   const parentOf = within === undefined ? undefined : domainIndex(rule.levels[within]!, n);
   const rooms = new Map<number, number[]>();
@@ -319,8 +339,8 @@ function fewestDomains(rule: TopologyRule, n: number, room: Float64Array, l: num
   for (const list of rooms.values()) {
     list.sort((x, y) => y - x);
     let k = 0;
-    for (let held = 0; held < rule.items.length && k < list.length; k++) held += list[k]!;
-    const fits = list.slice(0, k).reduce((t, x) => t + x, 0) >= rule.items.length;
+    for (let held = 0; held < members && k < list.length; k++) held += list[k]!;
+    const fits = list.slice(0, k).reduce((t, x) => t + x, 0) >= members;
     if (fits && (best === 0 || k < best)) best = k;
   }
   return best;
@@ -333,32 +353,33 @@ function fewestDomains(rule: TopologyRule, n: number, room: Float64Array, l: num
 function memberRoom(model: AssignmentModel, rule: TopologyRule): Float64Array {
   const n = model.nodes.length;
   const room = new Float64Array(n).fill(rule.items.length);
-  const pinned = pinnedUse(model);
+  // Pinned containers may be left out where containers may stay unplaced: then they hold no room for sure.
+  const pinned = model.rules?.unplacedPenalty ? undefined : pinnedUse(model, rule);
   model.resources.forEach((r, k) => {
     if (r.perNode) return;
     let least = -1n;
     for (const j of rule.items) if (least < 0n || r.demand[j]! < least) least = r.demand[j]!;
     if (least <= 0n) return;
     for (let i = 0; i < n; i++) {
-      const free = r.capacity[i]! - pinned[k]![i]!;
+      const free = r.capacity[i]! - (pinned?.[k]![i]! ?? 0n);
       room[i] = Math.min(room[i]!, free > 0n ? Number(free / least) : 0);
     }
   });
   return room;
 }
 
-const pinnedUses = new WeakMap<AssignmentModel, BigInt64Array[]>();
-
-/** What the pinned containers use on each node, per resource (0 where demand depends on the node). */
-function pinnedUse(model: AssignmentModel): BigInt64Array[] {
-  let use = pinnedUses.get(model);
-  if (use) return use;
+/**
+ * What the pinned containers but the group's own members use on each node, per resource (0 where demand depends on
+ * the node): the group's pinned members are counted in N_D, so their room is theirs.
+ */
+function pinnedUse(model: AssignmentModel, rule: TopologyRule): BigInt64Array[] {
   const pin = model.rules?.blocked.pinnedTo;
-  use = model.resources.map(() => new BigInt64Array(model.nodes.length));
-  if (pin)
-    for (let j = 0; j < pin.length; j++)
-      if (pin[j]! >= 0) model.resources.forEach((r, k) => r.perNode || (use![k]![pin[j]!]! += r.demand[j]!));
-  pinnedUses.set(model, use);
+  const use = model.resources.map(() => new BigInt64Array(model.nodes.length));
+  if (!pin) return use;
+  const members = new Set(rule.items);
+  for (let j = 0; j < pin.length; j++)
+    if (pin[j]! >= 0 && !members.has(j))
+      model.resources.forEach((r, k) => r.perNode || (use[k]![pin[j]!]! += r.demand[j]!));
   return use;
 }
 
