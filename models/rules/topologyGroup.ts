@@ -360,8 +360,9 @@ function memberRoom(model: AssignmentModel, rule: TopologyRule): Float64Array {
     let least = -1n;
     for (const j of rule.items) if (least < 0n || r.demand[j]! < least) least = r.demand[j]!;
     if (least <= 0n) return;
+    const held = pinned?.[k];
     for (let i = 0; i < n; i++) {
-      const free = r.capacity[i]! - (pinned?.[k]![i]! ?? 0n);
+      const free = r.capacity[i]! - (held ? held[i]! : 0n);
       room[i] = Math.min(room[i]!, free > 0n ? Number(free / least) : 0);
     }
   });
