@@ -42,32 +42,42 @@ export interface BodyCounts {
   readonly tableWork?: number;
   /**
    * Topology-aware groups × nodes (each group's rows, bound and Kueue-style placement visit every node), plus
-   * Volcano HyperNode members × nodes (each member is matched against every node).
+   * Volcano HyperNode members × (nodes + HyperNodes) (each member is matched against every one).
    */
   readonly topologyWork?: number;
 }
 
-/** Kubernetes input: the Node and Pod objects of {nodeList, podList} or of a kind: List (nested lists too). */
-function kubeObjects(body: Record<string, unknown>): { nodes: unknown[]; pods: unknown[]; members: number } {
+/**
+ * Kubernetes input: the Node, Pod and Volcano HyperNode objects of {nodeList, podList, hyperNodeList} or of a
+ * kind: List (nested lists too).
+ */
+function kubeObjects(body: Record<string, unknown>): { nodes: unknown[]; pods: unknown[]; hyperNodes: unknown[] } {
   if (body['kind'] !== 'List')
     return {
       nodes: arrayAt(body['nodeList'], 'items') ?? [],
       pods: arrayAt(body['podList'], 'items') ?? [],
-      members: 0,
+      hyperNodes: arrayAt(body['hyperNodeList'], 'items') ?? [],
     };
   const nodes: unknown[] = [];
   const pods: unknown[] = [];
-  let members = 0;
+  const hyperNodes: unknown[] = [];
   const stack: unknown[] = [body];
   while (stack.length > 0) {
     const o = stack.pop();
     if (!isRecord(o)) continue;
     if (o['kind'] === 'Node') nodes.push(o);
     else if (o['kind'] === 'Pod') pods.push(o);
-    else if (o['kind'] === 'HyperNode') members += arrayAt(o['spec'], 'members')?.length ?? 0;
+    else if (o['kind'] === 'HyperNode') hyperNodes.push(o);
     else if (Array.isArray(o['items'])) stack.push(...(o['items'] as unknown[]));
   }
-  return { nodes, pods, members };
+  return { nodes, pods, hyperNodes };
+}
+
+/** Volcano HyperNode members, each matched against every node and every HyperNode at worst. */
+function memberWork(hyperNodes: readonly unknown[], nodes: number): number {
+  let members = 0;
+  for (const h of hyperNodes) members += (isRecord(h) ? arrayAt(h['spec'], 'members')?.length : 0) ?? 0;
+  return members * (nodes + hyperNodes.length);
 }
 
 /** Kubernetes annotations that put a pod in a topology-aware group (models/kube-topology.ts reads them). */
@@ -263,9 +273,9 @@ function namesOf(nodes: readonly unknown[], pods: readonly unknown[], kube: bool
 export function snapshotCounts(body: unknown): BodyCounts {
   if (!isRecord(body)) return { nodes: 0, containers: 0, terms: 0, labelSets: 0, matrixPairs: 0 };
   const kube = 'nodeList' in body || 'podList' in body || body['kind'] === 'List';
-  const { nodes, pods, members } = kube
+  const { nodes, pods, hyperNodes } = kube
     ? kubeObjects(body)
-    : { nodes: arrayAt(body, 'nodes') ?? [], pods: arrayAt(body, 'containers') ?? [], members: 0 };
+    : { nodes: arrayAt(body, 'nodes') ?? [], pods: arrayAt(body, 'containers') ?? [], hyperNodes: [] };
   // Replicas differ only in name and node: their terms and labels are their shape's.
   const shapes = kube ? undefined : containerShapes(pods);
   const rules = shapes ? shapes.representatives.map(containerRules) : pods.map(kube ? podRules : containerRules);
@@ -280,7 +290,7 @@ export function snapshotCounts(body: unknown): BodyCounts {
     matrixPairs: isRecord(body['costs']) && Array.isArray(body['costs']['matrix']) ? nodes.length * pods.length : 0,
     resources: names.columns,
     tableWork: tableWork(nodes, shapes ? shapes.representatives : pods, kube, isRecord(body['costs']), names),
-    topologyWork: (topologyGroups(pods, kube) + members) * nodes.length,
+    topologyWork: topologyGroups(pods, kube) * nodes.length + memberWork(hyperNodes, nodes.length),
   };
 }
 
@@ -328,8 +338,9 @@ export function countIssues(c: BodyCounts, limits: ProblemLimits, kind: 'snapsho
     issues.push({
       path: containers,
       message:
-        `topology-aware groups and Volcano HyperNode members × ${c.nodes} nodes = ${c.topologyWork} exceed the ` +
-        `limit of ${maxRuleWork}: fewer groups (containers of one group share topology.group or a gang)`,
+        `topology-aware groups × ${c.nodes} nodes and Volcano HyperNode members × nodes and HyperNodes come to ` +
+        `${c.topologyWork}, more than the limit of ${maxRuleWork}: fewer groups (containers of one group share ` +
+        'topology.group or a gang) or HyperNode members',
     });
   if (c.terms * c.labelSets > maxRuleWork) {
     issues.push({

@@ -16,6 +16,9 @@ import type { ContainerTopology } from './snapshot.js';
  */
 export const HYPERNODE_LABEL = 'volcano.sh/hypernode-tier-';
 
+/** Most overlapping HyperNodes named in the issues. */
+const MAX_OVERLAPS = 20;
+
 const Selector = z.looseObject({
   exactMatch: z.looseObject({ name: z.string().min(1) }).optional(),
   regexMatch: z.looseObject({ pattern: z.string().min(1) }).optional(),
@@ -76,32 +79,16 @@ export function volcanoTopology(
     issues.push(...bad);
     return undefined;
   }
-  const memo = new Map<string, Set<string>>();
-  const nodesOf = (h: HyperNode, seen: Set<string>): Set<string> => {
-    const known = memo.get(h.metadata.name);
-    if (known) return known;
-    const out = new Set<string>();
-    seen.add(h.metadata.name);
-    for (const m of h.spec.members) {
-      if (m.type === 'Node') for (const n of nodes) if (selects(m.selector, n, patterns)) out.add(n.name);
-      if (m.type === 'HyperNode')
-        for (const child of hyperNodes)
-          if (
-            !seen.has(child.metadata.name) &&
-            selects(m.selector, { name: child.metadata.name, labels: {} }, patterns)
-          )
-            for (const n of nodesOf(child, seen)) out.add(n);
-    }
-    memo.set(h.metadata.name, out);
-    return out;
-  };
+  const nodesOf = nodeSets(hyperNodes, nodes, patterns);
   const tiers = [...new Set(hyperNodes.map((h) => h.spec.tier))].sort((a, b) => b - a);
   const labels = new Map<string, Record<string, string>>(nodes.map((n) => [n.name, {}]));
+  let overlaps = 0;
   hyperNodes.forEach((h, k) => {
-    for (const n of nodesOf(h, new Set())) {
+    for (const n of nodesOf[k]!) {
       const key = `${HYPERNODE_LABEL}${h.spec.tier}`;
       const own = labels.get(n)!;
-      if (own[key] !== undefined && own[key] !== h.metadata.name)
+      // The first overlaps say enough (a long chain of one tier would name every link).
+      if (own[key] !== undefined && own[key] !== h.metadata.name && overlaps++ < MAX_OVERLAPS)
         issues.push({
           path: ['hyperNodeList', 'items', k, 'spec', 'members'],
           message:
@@ -118,6 +105,56 @@ export function volcanoTopology(
     tiers,
     tierNames,
   };
+}
+
+/**
+ * The nodes of each HyperNode, through its HyperNode members, without recursion (a chain of HyperNodes may be long)
+ * and with each HyperNode's set built once. A member naming a HyperNode exactly is found by name; other HyperNode
+ * members are matched against every HyperNode (counted in the size limits). A cycle adds nothing more.
+ */
+function nodeSets(
+  hyperNodes: readonly HyperNode[],
+  nodes: readonly { name: string; labels: Labels }[],
+  patterns: ReadonlyMap<string, RE2JS>,
+): Set<string>[] {
+  const byName = new Map(hyperNodes.map((h, k) => [h.metadata.name, k]));
+  const children = hyperNodes.map((h) =>
+    h.spec.members.flatMap((m) => {
+      if (m.type !== 'HyperNode') return [];
+      const exact = m.selector.exactMatch?.name;
+      if (exact !== undefined) return byName.has(exact) ? [byName.get(exact)!] : [];
+      return hyperNodes.flatMap((c, k) =>
+        selects(m.selector, { name: c.metadata.name, labels: {} }, patterns) ? [k] : [],
+      );
+    }),
+  );
+  const own = hyperNodes.map((h) => {
+    const out = new Set<string>();
+    for (const m of h.spec.members)
+      if (m.type === 'Node') for (const n of nodes) if (selects(m.selector, n, patterns)) out.add(n.name);
+    return out;
+  });
+  // Children before parents (depth first, post-order), each set built once from its children's.
+  const sets: (Set<string> | undefined)[] = hyperNodes.map(() => undefined);
+  const state = new Uint8Array(hyperNodes.length);
+  for (let root = 0; root < hyperNodes.length; root++) {
+    const stack: number[] = [root];
+    while (stack.length > 0) {
+      const k = stack[stack.length - 1]!;
+      if (state[k] === 0) {
+        state[k] = 1;
+        for (const c of children[k]!) if (state[c] === 0) stack.push(c);
+        continue;
+      }
+      stack.pop();
+      if (state[k] === 2) continue;
+      state[k] = 2;
+      const out = own[k]!;
+      for (const c of children[k]!) for (const n of sets[c] ?? []) out.add(n);
+      sets[k] = out;
+    }
+  }
+  return sets.map((x) => x ?? new Set<string>());
 }
 
 /**

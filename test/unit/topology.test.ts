@@ -417,8 +417,9 @@ describe('topology: Kubernetes input (Kueue and KAI Scheduler objects)', functio
       {
         path: 'containers',
         message:
-          'topology-aware groups and Volcano HyperNode members × 10 nodes = 200 exceed the limit of 150: fewer groups ' +
-          '(containers of one group share topology.group or a gang)',
+          'topology-aware groups × 10 nodes and Volcano HyperNode members × nodes and HyperNodes come to 200, more ' +
+          'than the limit of 150: fewer groups (containers of one group share topology.group or a gang) or ' +
+          'HyperNode members',
       },
     ]);
   });
