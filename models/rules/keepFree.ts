@@ -8,7 +8,7 @@ import {
   type RuleKind,
   type ScaleRuleBase,
 } from './kind.js';
-import { spanRange } from './topologyGroup.js';
+import { spanRange, varsByDomain } from './topologyGroup.js';
 
 /**
  * keepFree: defragmentation (options.topology.keepFree, docs/topology.md). The domains of one topology level that
@@ -59,8 +59,9 @@ function used(rule: KeepFreeRule, v: PlanView): number {
 function rows(rule: KeepFreeRule, b: ProgramRows, g: number): void {
   const cost = topologyWeightOf(b.model) * rule.weight;
   if (cost === 0) return;
+  const byDomain = varsByDomain(b, rule.items, rule.domains);
   rule.domains.forEach((d, k) => {
-    const vars = b.inDomain(rule.items, d);
+    const vars = byDomain[k]!;
     if (vars.length === 0) return;
     const u = b.newAux(1, (v) => ({ v, kind: 'present', items: rule.items, nodes: d }), cost);
     const most = vars.reduce((t, v) => t + b.varUpper[v]!, 0);

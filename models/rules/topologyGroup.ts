@@ -1,4 +1,11 @@
-import { domainIndex, topologyWeightOf, type AssignmentModel, type GroupRule, type TopologyTree } from '../model.js';
+import {
+  domainIndex,
+  topologyWeightOf,
+  type AssignmentModel,
+  type Domains,
+  type GroupRule,
+  type TopologyTree,
+} from '../model.js';
 import type { CompileContext } from './context.js';
 import { perDomain } from './counts.js';
 import {
@@ -187,7 +194,8 @@ function rows(rule: TopologyRule, b: ProgramRows, g: number): void {
   const span: (Span | undefined)[][] = rule.levels.map(() => []);
   for (let l = levels - 1; l >= 0; l--) {
     const cost = weight * (rule.spanWeights[l] ?? 0);
-    rule.levels[l]!.forEach((d, k) => (span[l]![k] = spanOf(rule, b, room, d, cost, `topo_${g}_${l}_${k}`)));
+    const vars = varsByDomain(b, rule.items, rule.levels[l]!);
+    rule.levels[l]!.forEach((d, k) => (span[l]![k] = spanOf(rule, b, room, d, vars[k]!, cost, `topo_${g}_${l}_${k}`)));
     if (l < levels - 1) linkChildren(rule, b, span[l]!, span[l + 1]!, l, `topo_${g}_${l}`);
   }
   if (rule.required !== undefined) {
@@ -197,6 +205,22 @@ function rows(rule: TopologyRule, b: ProgramRows, g: number): void {
   }
   if (rule.slice) sliceRows(rule, rule.slice, b, g);
   if (rule.whole) coverRows(rule, b, room, span, g);
+}
+
+/**
+ * The placement variables of the classes of `items` on each domain's nodes, in one pass over them (ProgramRows'
+ * inDomain scans them all once per domain: quadratic in the nodes where every node is a domain).
+ */
+export function varsByDomain(b: ProgramRows, items: readonly number[], domains: Domains): number[][] {
+  const domainOf = domainIndex(domains, b.model.nodes.length);
+  const out = domains.map((): number[] => []);
+  for (const c of b.classesOf(items))
+    for (const v of b.varsOfClass[c]!) {
+      const i = b.varNode[v]!;
+      const d = i >= 0 ? domainOf[i]! : -1;
+      if (d >= 0) out[d]!.push(v);
+    }
+  return out;
 }
 
 /** How a domain's span is written: its binary u, or (where one member at most fits) its placement variables. */
@@ -213,10 +237,10 @@ function spanOf(
   b: ProgramRows,
   room: Float64Array,
   d: readonly number[],
+  vars: readonly number[],
   cost: number,
   name: string,
 ): Span | undefined {
-  const vars = b.inDomain(rule.items, d);
   if (vars.length === 0) return undefined;
   let most = 0;
   for (const i of d) most += room[i]!;
@@ -389,8 +413,9 @@ function sliceRows(rule: TopologyRule, slice: { size: number; level: number }, b
   const n = b.model.nodes.length;
   const domains = rule.levels[slice.level]!;
   const domainOf = domainIndex(domains, n);
-  domains.forEach((d, k) => {
-    const vs = b.inDomain(rule.items, d);
+  const vars = varsByDomain(b, rule.items, domains);
+  domains.forEach((_, k) => {
+    const vs = vars[k]!;
     if (vs.length === 0) return;
     const value = (plan: ArrayLike<number>): number =>
       perDomain(rule.items, plan, domainOf, domains.length)[k]! / slice.size;
