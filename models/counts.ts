@@ -41,7 +41,8 @@ export interface BodyCounts {
    */
   readonly tableWork?: number;
   /**
-   * Topology-aware groups × nodes (each group's rows, bound and Kueue-style placement visit every node), plus
+   * Topology-aware groups × nodes × levels (each group's rows, bound and Kueue-style placement visit every node at
+   * every level), plus
    * Volcano HyperNode members × (nodes + HyperNodes) (each member is matched against every one).
    */
   readonly topologyWork?: number;
@@ -71,6 +72,20 @@ function kubeObjects(body: Record<string, unknown>): { nodes: unknown[]; pods: u
     else if (Array.isArray(o['items'])) stack.push(...(o['items'] as unknown[]));
   }
   return { nodes, pods, hyperNodes };
+}
+
+/** The topology's levels: options.topology's, or the most a Topology object in the list gives (at least 1). */
+function levelsOf(body: Record<string, unknown>): number {
+  const options = isRecord(body['options']) ? body['options'] : {};
+  let most = arrayAt(options['topology'], 'levels')?.length ?? 0;
+  const stack: unknown[] = [body];
+  while (stack.length > 0) {
+    const o = stack.pop();
+    if (!isRecord(o)) continue;
+    if (o['kind'] === 'Topology') most = Math.max(most, arrayAt(o['spec'], 'levels')?.length ?? 0);
+    else if (Array.isArray(o['items'])) stack.push(...(o['items'] as unknown[]));
+  }
+  return Math.max(1, most);
 }
 
 /** Volcano HyperNode members, each matched against every node and every HyperNode at worst. */
@@ -290,7 +305,7 @@ export function snapshotCounts(body: unknown): BodyCounts {
     matrixPairs: isRecord(body['costs']) && Array.isArray(body['costs']['matrix']) ? nodes.length * pods.length : 0,
     resources: names.columns,
     tableWork: tableWork(nodes, shapes ? shapes.representatives : pods, kube, isRecord(body['costs']), names),
-    topologyWork: topologyGroups(pods, kube) * nodes.length + memberWork(hyperNodes, nodes.length),
+    topologyWork: topologyGroups(pods, kube) * nodes.length * levelsOf(body) + memberWork(hyperNodes, nodes.length),
   };
 }
 
@@ -338,9 +353,9 @@ export function countIssues(c: BodyCounts, limits: ProblemLimits, kind: 'snapsho
     issues.push({
       path: containers,
       message:
-        `topology-aware groups × ${c.nodes} nodes and Volcano HyperNode members × nodes and HyperNodes come to ` +
-        `${c.topologyWork}, more than the limit of ${maxRuleWork}: fewer groups (containers of one group share ` +
-        'topology.group or a gang) or HyperNode members',
+        `topology-aware groups × ${c.nodes} nodes × levels and Volcano HyperNode members × nodes and HyperNodes ` +
+        `come to ${c.topologyWork}, more than the limit of ${maxRuleWork}: fewer groups (containers of one group ` +
+        'share topology.group or a gang) or HyperNode members',
     });
   if (c.terms * c.labelSets > maxRuleWork) {
     issues.push({

@@ -60,6 +60,8 @@ export function kueuePlan(model: AssignmentModel, spare?: Uint8Array): KueueBase
   if (spare) for (const left of remaining) for (let i = 0; i < left.length; i++) if (spare[i]) left[i] = 0n;
   const placedAt = new Int32Array(m).fill(-1);
   const refused = new Set<number>();
+  // One tree for every group: fillInCounts sets every domain's counts anew for each.
+  const roots = buildTree(tree);
   const groups = rules.map((rule) => {
     const pending = rule.items.filter((j) => current[j]! < 0);
     // A group not admitted stays out whole (its running members too: a gang is all or none).
@@ -69,7 +71,7 @@ export function kueuePlan(model: AssignmentModel, spare?: Uint8Array): KueueBase
     };
     // Kueue admits a pod set whole: one that runs in part is not admitted again.
     if (pending.length < rule.items.length) return refuse('some of its pods run already: Kueue admits a pod set whole');
-    const result = admit(model, tree, rule, pending, remaining);
+    const result = admit(model, tree, roots, rule, pending, remaining);
     if (typeof result === 'string') return refuse(result);
     if (result.some((i) => i < 0))
       return refuse("its pods did not fit on the nodes of the domains Kueue's counts chose (they would stay pending)");
@@ -95,12 +97,12 @@ function completed(model: AssignmentModel, placedAt: Int32Array, refused: Readon
 function admit(
   model: AssignmentModel,
   tree: TopologyTree,
+  roots: readonly Domain[],
   rule: TopologyRule,
   pending: readonly number[],
   remaining: BigInt64Array[],
 ): number[] | string {
   const request = requestOf(tree, rule, pending.length);
-  const roots = buildTree(tree);
   const hostLeaves = tree.labels.at(-1) === HOSTNAME_KEY;
   fillInCounts(model, roots, pending, request, remaining, hostLeaves);
   const found = findLevel(roots, tree, request, request.level, hostLeaves);

@@ -417,7 +417,8 @@ describe('topology: Kubernetes input (Kueue and KAI Scheduler objects)', functio
       {
         path: 'containers',
         message:
-          'topology-aware groups × 10 nodes and Volcano HyperNode members × nodes and HyperNodes come to 200, more ' +
+          'topology-aware groups × 10 nodes × levels and Volcano HyperNode members × nodes and HyperNodes come to ' +
+          '200, more ' +
           'than the limit of 150: fewer groups (containers of one group share topology.group or a gang) or ' +
           'HyperNode members',
       },
