@@ -21,6 +21,8 @@ export interface ObjectivePrecision {
   readonly resolution?: number;
   /** Σ of the unplaced penalties (powers of two, exact on their own). */
   readonly penalties: number;
+  /** The most the topology part can be, in its steps of 1 (its level weights are integers). */
+  readonly topologySteps?: number;
 }
 
 export const MAX_DECIMALS = 9;
@@ -83,7 +85,10 @@ export function objectivePrecision(model: AssignmentModel): ObjectivePrecision {
       see(w.pack * price);
     }
   }
-  return decimals === undefined ? { scale, penalties } : { scale, penalties, resolution: 10 ** -decimals };
+  const steps = range.topology > 0 ? { topologySteps: range.topology } : {};
+  return decimals === undefined
+    ? { scale, penalties, ...steps }
+    : { scale, penalties, resolution: 10 ** -decimals, ...steps };
 }
 
 /** Why the objective cannot be exact enough (→ 422), or nothing. */
@@ -105,6 +110,16 @@ export function precisionIssues(p: ObjectivePrecision): { path: string; message:
       },
     ];
   }
+  if ((p.topologySteps ?? 0) > MAX_SCALE_OVER_RESOLUTION)
+    return [
+      {
+        path: 'options.topology.levels',
+        message:
+          `the topology part can reach ${p.topologySteps!.toPrecision(6)} steps (each level's weight multiplies the ` +
+          `domains below it): past ${MAX_SCALE_OVER_RESOLUTION.toExponential(0)} steps, solvers in double precision ` +
+          'cannot prove which plan spans fewest; use fewer levels',
+      },
+    ];
   if (p.resolution !== undefined && p.scale / p.resolution > MAX_SCALE_OVER_RESOLUTION) {
     return [
       {

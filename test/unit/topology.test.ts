@@ -10,6 +10,7 @@ import { verifyPlan } from '../../solver/verify.js';
 import { answerCapacity, bruteForcePlan, loadCases, snapshot } from '../helpers.js';
 import { whatIfSnapshot, type WhatIfQuestion } from '../../models/capacity.js';
 import { sharedPool } from '../setup.js';
+import { objectivePrecision, precisionIssues } from '../../models/precision.js';
 import { countIssues, snapshotCounts } from '../../models/counts.js';
 import { AI_LEVELS, aiSnapshot } from '../../bench/ai.js';
 
@@ -510,5 +511,35 @@ describe('topology: keepFree on a generated GPU cluster (bench/ai.ts)', function
     assert.ok(racks('plan') > racks('kueue'), `${racks('plan')} free racks against ${racks('kueue')}`);
     assert.equal(placed('plan'), placed('kueue'));
     assert.ok(o.gap !== null && o.gap < 0.01, `gap ${o.gap}`);
+  });
+});
+
+describe('topology: precision', () => {
+  it('refuses levels whose weights outgrow what solvers in double precision tell apart', () => {
+    const levelsOf = (depth: number) => Array.from({ length: depth }, (_, k) => `l${k}`);
+    const body = (depth: number) => {
+      const levels = levelsOf(depth);
+      const n = 2 ** depth;
+      const labels = (i: number) => Object.fromEntries(levels.map((l, k) => [l, String(i >> (depth - 1 - k))]));
+      return {
+        nodes: Array.from({ length: n }, (_, i) => ({ name: `n${i}`, capacity: { gpu: 1 }, labels: labels(i) })),
+        containers: Array.from({ length: n }, (_, j) => ({
+          name: `c${j}`,
+          gang: 'g',
+          requests: { gpu: 1 },
+          topology: { preferred: levels.at(-1)! },
+        })),
+        options: { topology: { levels } },
+      };
+    };
+    assert.deepEqual(precisionIssues(objectivePrecision(snapshot(body(4)).model)), []);
+    assert.deepEqual(precisionIssues(objectivePrecision(snapshot(body(8)).model)), [
+      {
+        path: 'options.topology.levels',
+        message:
+          "the topology part can reach 1.12812e+11 steps (each level's weight multiplies the domains below it): " +
+          'past 1e+9 steps, solvers in double precision cannot prove which plan spans fewest; use fewer levels',
+      },
+    ]);
   });
 });
