@@ -109,7 +109,7 @@ export interface ObjectiveParts {
   readonly balance: number;
   readonly pack: number;
   readonly preferences: number;
-  /** The topology part, where the model has groups with a preferred level. */
+  /** The topology part (groups' weighted spans, and keepFree's domains in use), where the model has one. */
   readonly topology?: number;
   readonly weighted: number;
 }

@@ -152,11 +152,13 @@ export function prepareCapacity(body: unknown, limits: ProblemLimits): CapacityP
       names.has(n) ? [] : [{ path: `question.whatIf.remove[${k}]`, message: `unknown node "${n}"` }],
     );
     const containers = new Set(base.model.items);
-    const taken = (q.start ?? []).flatMap((c, k) =>
-      containers.has(c.name)
-        ? [{ path: `question.whatIf.start[${k}].name`, message: `a container "${c.name}" is already in the snapshot` }]
-        : [],
-    );
+    const taken = (q.start ?? []).flatMap((c, k) => {
+      const path = `question.whatIf.start[${k}].name`;
+      if (containers.has(c.name))
+        return [{ path, message: `a container "${c.name}" is already in the snapshot or in start` }];
+      containers.add(c.name);
+      return [];
+    });
     if (unknown.length + taken.length > 0) throw invalid([...unknown, ...taken]);
     if (!hasCurrent(base.model)) return { question: 'whatIf', notes, q, base };
     const now = namedPlacement(base.model, base.model.rules!.current);

@@ -38,7 +38,10 @@ function groupsOf(body: Json): Map<string, string> {
     const labels = (meta['labels'] ?? {}) as Record<string, string>;
     const notes = (meta['annotations'] ?? {}) as Record<string, string>;
     const g =
-      notes['kueue.x-k8s.io/pod-group-name'] ?? labels['kueue.x-k8s.io/pod-group-name'] ?? notes['pod-group-name'];
+      notes['kueue.x-k8s.io/pod-group-name'] ??
+      labels['kueue.x-k8s.io/pod-group-name'] ??
+      notes['pod-group-name'] ??
+      notes['scheduling.k8s.io/group-name'];
     const ns = String(meta['namespace'] ?? 'default');
     if (g) out.set(`${ns}/${String(meta['name'])}`, `${ns}/${g}`);
   }
