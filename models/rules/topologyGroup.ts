@@ -317,12 +317,13 @@ function coverRows(
 }
 
 /**
- * The least a whole group's spans can add to the topology part once placed (before the topology weight):
+ * The least a group's spans can add to the topology part in a plan that places every container (before the
+ * topology weight):
  * Σ_ℓ w_ℓ k_ℓ, k_ℓ the fewest domains of level ℓ that hold every member within one domain of the required level
  * (1 at and above it); undefined where no required domain holds it (it cannot be placed).
  */
 export function leastSpread(rule: TopologyRule, model: AssignmentModel): number | undefined {
-  const room = memberRoom(model, rule);
+  const room = memberRoom(model, rule, true);
   const n = model.nodes.length;
   const members = membersInTree(model, rule);
   let out = 0;
@@ -374,11 +375,12 @@ function fewestDomains(rule: TopologyRule, n: number, room: Float64Array, l: num
  * How many members fit on each node at most, beside the containers pinned there (each resource's room over the
  * least demand of a member for it): what makes N_D ≤ most_D u_D tighter than N_D ≤ M u_D.
  */
-function memberRoom(model: AssignmentModel, rule: TopologyRule): Float64Array {
+function memberRoom(model: AssignmentModel, rule: TopologyRule, placesAll = false): Float64Array {
   const n = model.nodes.length;
   const room = new Float64Array(n).fill(rule.items.length);
-  // Pinned containers may be left out where containers may stay unplaced: then they hold no room for sure.
-  const pinned = model.rules?.unplacedPenalty ? undefined : pinnedUse(model, rule);
+  // Pinned containers may be left out where containers may stay unplaced: then they hold no room for sure, but in
+  // the plans that place every container (`placesAll`) they do.
+  const pinned = model.rules?.unplacedPenalty && !placesAll ? undefined : pinnedUse(model, rule);
   model.resources.forEach((r, k) => {
     if (r.perNode) return;
     let least = -1n;

@@ -10,6 +10,7 @@ import { verifyPlan } from '../../solver/verify.js';
 import { answerCapacity, bruteForcePlan, loadCases, snapshot } from '../helpers.js';
 import { whatIfSnapshot, type WhatIfQuestion } from '../../models/capacity.js';
 import { sharedPool } from '../setup.js';
+import { topologyBound } from '../../solver/topology-bound.js';
 import { objectivePrecision, precisionIssues } from '../../models/precision.js';
 import { countIssues, snapshotCounts } from '../../models/counts.js';
 import { AI_LEVELS, aiSnapshot } from '../../bench/ai.js';
@@ -253,6 +254,8 @@ describe('topology: optimum against brute force (fast-check)', function () {
         assert.ok(verifyPlan(v.model, o.plan.assignment, false).valid);
         const brute = bruteForcePlan(v.model);
         if (!brute) return assert.equal(o.status, 'infeasible');
+        const bound = topologyBound(v.model);
+        assert.ok(bound === undefined || bound <= brute.objective + 1e-9, `cover bound ${bound} > ${brute.objective}`);
         assert.equal(o.status, 'optimal');
         assert.ok(
           Math.abs(o.objective! - brute.objective) <= 1e-9 * Math.max(1, Math.abs(brute.objective)),
