@@ -29,6 +29,8 @@ const FIELD_NAMES: Readonly<Record<string, readonly string[]>> = {
   spread: ['models/counts.ts'],
   // options.topology.keepFree, the issue path of its check against the levels
   keepFree: ['models/snapshot.ts'],
+  // containers[].gang, which the size limits read (a topology-aware group defaults to its gang)
+  gang: ['models/counts.ts'],
 };
 
 describe('the structure: rule kinds in their modules, solver libraries behind the engines', function () {
