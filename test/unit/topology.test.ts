@@ -540,8 +540,9 @@ describe('topology: precision', () => {
       {
         path: 'options.topology.levels',
         message:
-          "the topology part can reach 1.12812e+11 steps (each level's weight multiplies the domains below it): " +
-          'past 1e+9 steps, solvers in double precision cannot prove which plan spans fewest; use fewer levels',
+          "the topology part can reach 1.12812e+11 steps (each level's weight, and keepFree's, exceeds all below it): " +
+          'past 1e+9 steps, solvers in double precision cannot prove which plan spans fewest; use fewer levels or ' +
+          'groups, or no keepFree',
       },
     ]);
   });
