@@ -116,8 +116,9 @@ export function precisionIssues(p: ObjectivePrecision): { path: string; message:
         path: 'options.topology.levels',
         message:
           `the topology part can reach ${p.topologySteps!.toPrecision(6)} steps ` +
-          `(each level's weight, and keepFree's, exceeds all below it): past ${MAX_SCALE_OVER_RESOLUTION.toExponential(0)} steps, solvers in double ` +
-          'precision cannot prove which plan spans fewest; use fewer levels or groups, or no keepFree',
+          "(each level's weight, and keepFree's, exceeds all below it): " +
+          `past ${MAX_SCALE_OVER_RESOLUTION.toExponential(0)} steps, solvers in double precision cannot prove which ` +
+          'plan spans fewest; use fewer levels or groups, or no keepFree',
       },
     ];
   if (p.resolution !== undefined && p.scale / p.resolution > MAX_SCALE_OVER_RESOLUTION) {
