@@ -52,31 +52,33 @@ export function freeDomains(
 }
 
 /**
- * A Kueue-style plan that keeps the most domains of the keepFree level free of group members: the domains without
- * a pinned container are spared, and given back one at a time, the largest first, until the groups are admitted
- * as the unrestricted Kueue-style plan admits them (`admitted` of its groups). Undefined when none is found by
- * `deadline`, or no domain can be spared.
+ * Kueue-style plans that keep domains of one level (`domains`: keepFree's, or the level above the hosts) free of
+ * group members: the domains without a pinned container are spared, and given back one at a time, the largest
+ * first; every plan that admits as many groups as the unrestricted Kueue-style plan (`admitted`) is kept. Sparing
+ * changes where Kueue's BestFit descent lands, so these are also a family of starts for the fewest spans
+ * (docs/topology.md). Stops at `deadline` (epoch ms).
  */
-export function sparingPlan(
+export function sparingPlans(
   model: AssignmentModel,
-  rule: KeepFreeRule,
+  domains: readonly (readonly number[])[],
   admitted: number,
   deadline: number,
-): Int32Array | undefined {
+): Int32Array[] {
   const n = model.nodes.length;
-  const domainOf = domainIndex(rule.domains, n);
-  const pinnedIn = new Uint8Array(rule.domains.length);
+  const domainOf = domainIndex(domains, n);
+  const pinnedIn = new Uint8Array(domains.length);
   const pin = model.rules?.blocked.pinnedTo;
   if (pin) for (const i of pin) if (i >= 0 && domainOf[i]! >= 0) pinnedIn[domainOf[i]!] = 1;
-  const size = (d: number): number => rule.domains[d]!.length;
-  const spared = rule.domains.flatMap((_, d) => (pinnedIn[d] ? [] : [d])).sort((a, b) => size(b) - size(a));
+  const size = (d: number): number => domains[d]!.length;
+  const spared = domains.flatMap((_, d) => (pinnedIn[d] ? [] : [d])).sort((a, b) => size(b) - size(a));
+  const out: Int32Array[] = [];
   for (let given = 0; given < spared.length && Date.now() < deadline; given++) {
     const spare = new Uint8Array(n);
-    for (const d of spared.slice(given)) for (const i of rule.domains[d]!) spare[i] = 1;
+    for (const d of spared.slice(given)) for (const i of domains[d]!) spare[i] = 1;
     const k = kueuePlan(model, spare);
-    if (k && k.groups.filter((g) => g.admitted).length >= admitted) return k.plan;
+    if (k && k.groups.filter((g) => g.admitted).length >= admitted) out.push(k.plan);
   }
-  return undefined;
+  return out;
 }
 
 /** The plan with `movers` on the first nodes `allowed` where they fit (and no rule blocks them), else undefined. */

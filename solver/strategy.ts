@@ -66,7 +66,7 @@ export const TIME = {
   reserveMs: 150,
   /** The regret + local search heuristic, before the exact solve. */
   heuristic: { share: 0.1, maxMs: 2000 },
-  /** Emptying domains of the keepFree level in the Kueue-style plan (solver/defragment.ts). */
+  /** The family of Kueue-style starts, sparing domains and emptying them with keepFree (solver/defragment.ts). */
   defragment: { share: 0.2, maxMs: 5000 },
   /** The Lagrangian bound (capacity rows relaxed), posted first. */
   lagrangian: { share: 0.1, maxMs: 500 },

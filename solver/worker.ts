@@ -5,8 +5,8 @@ import { greedyPlan } from './greedy.js';
 import { heuristicPlan } from './heuristic.js';
 import { kueuePlan, type KueueBaseline } from './kueue.js';
 import { topologyBound } from './topology-bound.js';
-import { freeDomains, sparingPlan } from './defragment.js';
-import { keepFreeRuleOf, type KeepFreeRule } from '../models/rules/keepFree.js';
+import { freeDomains, sparingPlans } from './defragment.js';
+import { keepFreeRuleOf } from '../models/rules/keepFree.js';
 import { topologyGroupsOf } from '../models/rules/topologyGroup.js';
 import { chainSearch, chainsApply } from './search/chains.js';
 import { lns } from './search/lns.js';
@@ -317,7 +317,7 @@ function startPlans(run: SolveRun, greedy: Int32Array, kueuePlan: PlanSummary | 
 
 /**
  * Where the model has topology-aware groups, before any program is built: the cover bound (solver/topology-bound.ts)
- * is posted, and the Kueue-style plan (solver/kueue.ts), verified, is offered and returned.
+ * is posted, and the best verified Kueue-style plan (solver/kueue.ts, topologyStart) is offered and returned.
  */
 function topologyFirst(task: SolveTask): PlanSummary | undefined {
   const { model } = task;
@@ -327,10 +327,8 @@ function topologyFirst(task: SolveTask): PlanSummary | undefined {
     task.port.postMessage({ kind: 'bound', bound, method: 'topology cover' } satisfies WorkerMessage);
   const k = kueuePlan(model);
   if (!k || !verifyPlan(model, k.plan, true).valid) return undefined;
-  // With keepFree, domains the Kueue-style plan used for containers that fit elsewhere are emptied.
-  const free = keepFreeRuleOf(model);
   const until = Date.now() + Math.min(TIME.defragment.maxMs, (task.deadline - Date.now()) * TIME.defragment.share);
-  const plan = free ? keptFree(model, k, free, until) : k.plan;
+  const plan = topologyStart(model, k, until);
   const verification = verifyPlan(model, plan, true);
   const incumbent: WorkerMessage = {
     kind: 'incumbent',
@@ -342,14 +340,23 @@ function topologyFirst(task: SolveTask): PlanSummary | undefined {
   return { assignment: plan, verification };
 }
 
-/** The better of the Kueue-style plan and the one that spares domains (solver/defragment.ts), each emptied further. */
-function keptFree(model: AssignmentModel, k: KueueBaseline, rule: KeepFreeRule, until: number): Int32Array {
+/**
+ * The best, by the objective, of the Kueue-style plan and those that spare domains (solver/defragment.ts) of
+ * keepFree's level, else of the level above the hosts; with keepFree, each is emptied further.
+ */
+function topologyStart(model: AssignmentModel, k: KueueBaseline, until: number): Int32Array {
+  const free = keepFreeRuleOf(model);
+  const tree = model.topology!;
+  const domains = free?.domains ?? (tree.labels.length > 1 ? tree.domains[tree.labels.length - 2] : undefined);
   const admitted = k.groups.filter((g) => g.admitted).length;
-  const sparing = sparingPlan(model, rule, admitted, until);
-  const plans = [...(sparing && verifyPlan(model, sparing, true).valid ? [sparing] : []), k.plan];
-  const emptied = plans.map((p) => freeDomains(model, p, rule, until));
-  const value = (p: Int32Array): number => verifyPlan(model, p, true).objective;
-  return emptied.reduce((best, p) => (value(p) < value(best) ? p : best));
+  const plans = [k.plan, ...(domains ? sparingPlans(model, domains, admitted, until) : [])];
+  let best = { plan: k.plan, objective: verifyPlan(model, k.plan, true).objective };
+  for (const p of plans) {
+    const emptied = free ? freeDomains(model, p, free, until) : p;
+    const v = verifyPlan(model, emptied, true);
+    if (v.valid && v.objective < best.objective) best = { plan: emptied, objective: v.objective };
+  }
+  return best.plan;
 }
 
 /** The assignment bound and a Lagrangian bound (capacity rows relaxed), posted at once. */
