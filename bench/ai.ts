@@ -18,7 +18,15 @@ const [BLOCK, RACK] = AI_LEVELS;
 const RACK_NODES = 16;
 const BLOCK_RACKS = 8;
 
-export function aiSnapshot(nodeCount: number, seed: number, timeLimitMs = 30_000, keepFree = false): SnapshotInput {
+/** Where options.topology.keepFree (racks) comes, or none. */
+export type AiKeepFree = 'none' | 'first' | 'afterSpans';
+
+export function aiSnapshot(
+  nodeCount: number,
+  seed: number,
+  timeLimitMs = 30_000,
+  keepFree: AiKeepFree = 'none',
+): SnapshotInput {
   const r = rngFor(seed);
   const int = (lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
   const nodes: NodeInput[] = [];
@@ -39,7 +47,11 @@ export function aiSnapshot(nodeCount: number, seed: number, timeLimitMs = 30_000
   }
   trainingGangs(containers, Math.floor(0.6 * free), int, r);
   inference(containers, Math.floor(0.1 * free), int, seed);
-  const topology = { levels: [...AI_LEVELS], ...(keepFree ? { keepFree: RACK } : {}) };
+  const topology = {
+    levels: [...AI_LEVELS],
+    ...(keepFree !== 'none' ? { keepFree: RACK } : {}),
+    ...(keepFree === 'afterSpans' ? { keepFreeOrder: keepFree } : {}),
+  };
   return { nodes, containers, options: { topology, allowUnplaced: true, timeLimitMs } };
 }
 
@@ -135,16 +147,16 @@ function side(a: Answer, which: 'plan' | 'greedy' | 'kueue', gpusOf: ReadonlyMap
 function rowsOf(
   n: number,
   body: SnapshotInput,
-  keepFree: boolean,
+  keepFree: AiKeepFree,
   r: { status: number; json: Record<string, unknown> },
 ): string[] {
   const pending = body.containers.filter((c) => c.current === undefined);
   const gpusOf = new Map(pending.map((c) => [c.name, Number(c.requests!['nvidia.com/gpu'])]));
   const asked = [...gpusOf.values()].reduce((t, g) => t + g, 0);
-  const objective = keepFree ? 'keepFree rack' : 'compact';
+  const objective = { none: 'compact', first: 'keepFree rack', afterSpans: 'keepFree rack after spans' }[keepFree];
   if (r.status !== 200) return [`| ${n} | ${pending.length} | ${asked} | ${objective}: HTTP ${r.status} |`];
   const a = r.json as unknown as Answer;
-  return (keepFree ? (['plan'] as const) : (['greedy', 'kueue', 'plan'] as const)).map((which) => {
+  return (keepFree !== 'none' ? (['plan'] as const) : (['greedy', 'kueue', 'plan'] as const)).map((which) => {
     const s = side(a, which, gpusOf);
     const value = which === 'plan' ? a.objective : which === 'kueue' ? a.topology.kueue.objective : null;
     const gap = which === 'plan' ? a.gap : which === 'kueue' ? a.topology.kueue.gapToBound : null;
@@ -159,10 +171,11 @@ function rowsOf(
 
 /**
  * The `ai` suite of npm run bench: aiSnapshot at 256, 1 024 and 4 096 nodes posted to /v1/plan of the real
- * service (30 s each), one at a time, with the default objective (the gangs compact, first) and with keepFree
- * (racks free, first). For the seed greedy, the Kueue-style baseline and the answers: the GPUs they place (running
- * ones excluded), the training gangs they place and the blocks and racks those span (sums over the gangs), the
- * racks left free of any pod, the objective (of that request) and the gap to its proven bound.
+ * service (30 s each), one at a time, with the default objective (the gangs compact, first), with keepFree (racks
+ * free, first) and with keepFree after the spans (compact, then racks free). For the seed greedy, the Kueue-style
+ * baseline and the answers: the GPUs they place (running ones excluded), the training gangs they place and the
+ * blocks and racks those span (sums over the gangs), the racks left free of any pod, the objective (of that
+ * request) and the gap to its proven bound.
  */
 export async function aiSuite(seed: number, timeLimitMs = 30_000, sizes = [256, 1024, 4096]): Promise<string> {
   const { postJson, startServer } = await import('./server.js');
@@ -184,7 +197,7 @@ export async function aiSuite(seed: number, timeLimitMs = 30_000, sizes = [256, 
   const server = await startServer();
   try {
     for (const n of sizes)
-      for (const keepFree of [false, true]) {
+      for (const keepFree of ['none', 'first', 'afterSpans'] as const) {
         const body = aiSnapshot(n, seed, timeLimitMs, keepFree);
         const r = await postJson(`${server.url}/v1/plan`, JSON.stringify(body));
         lines.push(...rowsOf(n, body, keepFree, r));

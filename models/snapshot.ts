@@ -201,6 +201,8 @@ export const ObjectiveSchema = z.union([
   }),
 ]);
 
+export const KEEP_FREE_ORDERS = ['first', 'afterSpans'] as const;
+
 /** options.topology: the levels of the network topology, top down, each a node label (docs/topology.md). */
 export const TopologyLevelsSchema = z.strictObject({
   levels: z
@@ -209,6 +211,8 @@ export const TopologyLevelsSchema = z.strictObject({
     .max(16, 'at most 16 levels'),
   /** Defragment: keep the most domains of this level free of any container, first (docs/topology.md). */
   keepFree: z.string().min(1, 'must not be empty').optional(),
+  /** Where keepFree comes: before the groups' spans (`first`, the default), or right after them (`afterSpans`). */
+  keepFreeOrder: z.enum(KEEP_FREE_ORDERS).optional(),
 });
 
 export const SnapshotOptionsSchema = SolveOptionsSchema.extend({
@@ -230,7 +234,9 @@ type ParsedSnapshot = {
   nodes: z.infer<typeof NodeSchema>[];
   containers: z.infer<typeof ContainerSchema>[];
   costs?: z.infer<typeof CostsSchema> | undefined;
-  options?: { topology?: { levels: string[]; keepFree?: string | undefined } | undefined } | undefined;
+  options?:
+    | { topology?: { levels: string[]; keepFree?: string | undefined; keepFreeOrder?: string | undefined } | undefined }
+    | undefined;
 };
 
 /** A cost matrix has one row per node and one entry per container. */
@@ -283,6 +289,12 @@ function topologyChecks(s: ParsedSnapshot, ctx: z.RefinementCtx): void {
       code: 'custom',
       path: ['options', 'topology', 'keepFree'],
       message: `"${keepFree}" is not one of options.topology.levels (${levels.join(', ')})`,
+    });
+  if (keepFree === undefined && s.options?.topology?.keepFreeOrder !== undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['options', 'topology', 'keepFreeOrder'],
+      message: 'orders keepFree, which is not given: name the level to keep free in options.topology.keepFree',
     });
   levels?.forEach((l, k) => {
     const first = levels.indexOf(l);

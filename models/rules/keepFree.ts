@@ -14,8 +14,10 @@ import { spanRange, varsByDomain } from './topologyGroup.js';
  * keepFree: defragmentation (options.topology.keepFree, docs/topology.md). The domains of one topology level that
  * hold any container count in the objective's topology part, each costing `weight`, which is more than every
  * group's spans can add up to: the plan leaves the most domains of that level free first, then packs the groups,
- * then (the rest of the objective, below the topology part) moves the fewest containers. Running containers that
- * stay keep their domain in use.
+ * then (the rest of the objective, below the topology part) moves the fewest containers. With keepFreeOrder
+ * `afterSpans` the weight is 1 and the spans' weights are scaled above it (topologyGroup.ts keepFreeAfterSpans):
+ * the groups are packed first, then the most domains are left free. Running containers that stay keep their
+ * domain in use.
  */
 export type KeepFreeRule = Extract<GroupRule, { kind: 'keepFree' }>;
 
@@ -39,7 +41,7 @@ function compileKeepFree(ctx: CompileContext): GroupRule[] {
       name: `domains of ${label} in use`,
       items,
       domains: tree.domains[level]!,
-      weight: spanRange(ctx, tree) + 1,
+      weight: ctx.s.options?.topology?.keepFreeOrder === 'afterSpans' ? 1 : spanRange(ctx, tree) + 1,
     },
   ];
 }

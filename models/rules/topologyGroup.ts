@@ -107,6 +107,7 @@ function topologyRule(
   // As in Kueue, a topology-aware group goes only on nodes with every level's label.
   for (const j of items) for (const label of tree.labels) ctx.block(j, `key:${label}`);
   const lowest = tree.labels.length - 1;
+  const scale = keepFreeAfterSpans(ctx, tree);
   return {
     kind: 'topologyGroup',
     name: `topology ${name}`,
@@ -115,9 +116,19 @@ function topologyRule(
     ...(required !== undefined ? { required } : {}),
     ...(slice ? { slice } : {}),
     ...(preferred !== undefined ? { preferred } : {}),
-    spanWeights: spanWeights(tree.domains, lowest, items.length),
+    spanWeights: spanWeights(tree.domains, lowest, items.length).map((w) => w * scale),
     whole,
   };
+}
+
+/**
+ * With keepFree after the spans (options.topology.keepFreeOrder), the factor on every span weight: one more than
+ * the domains of keepFree's level, so that one step of spans outweighs any count of domains in use; else 1.
+ */
+export function keepFreeAfterSpans(ctx: CompileContext, tree: TopologyTree): number {
+  const t = ctx.s.options?.topology;
+  if (t?.keepFree === undefined || t.keepFreeOrder !== 'afterSpans') return 1;
+  return tree.domains[tree.labels.indexOf(t.keepFree)]!.length + 1;
 }
 
 /** w_L = 1, w_ℓ = 1 + Σ_{ℓ < ℓ' ≤ L} w_ℓ' (most_ℓ' − 1): one domain fewer at a level outweighs all below it. */

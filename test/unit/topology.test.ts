@@ -151,6 +151,17 @@ describe('topology: validation', () => {
     assert.deepEqual(!free.ok && free.issues, [
       { path: 'options.topology.keepFree', message: '"row" is not one of options.topology.levels (rack)' },
     ]);
+    const order = validateSnapshot({
+      nodes: [node],
+      containers: [],
+      options: { topology: { levels: ['rack'], keepFreeOrder: 'afterSpans' } },
+    });
+    assert.deepEqual(!order.ok && order.issues, [
+      {
+        path: 'options.topology.keepFreeOrder',
+        message: 'orders keepFree, which is not given: name the level to keep free in options.topology.keepFree',
+      },
+    ]);
     const v = validateSnapshot({ nodes: [node], containers: [pod('a', { required: 'rack' })] });
     assert.deepEqual(!v.ok && v.issues, [
       { path: 'containers[0].topology', message: 'needs options.topology.levels, the levels it names' },
@@ -161,7 +172,7 @@ describe('topology: validation', () => {
 /** A random small cluster with one or two groups, every topology option in play. */
 const smallCase = fc.record({
   hosts: fc.integer({ min: 1, max: 2 }),
-  keepFree: fc.boolean(),
+  keepFree: fc.constantFrom('none', 'first', 'afterSpans'),
   allowUnplaced: fc.boolean(),
   running: fc.option(
     fc.record({
@@ -186,7 +197,7 @@ const smallCase = fc.record({
 
 interface SmallCase {
   hosts: number;
-  keepFree: boolean;
+  keepFree: 'none' | 'first' | 'afterSpans';
   allowUnplaced: boolean;
   running: { gpu: number; at: number; pinned: boolean; member: boolean } | null;
   gpus: number[];
@@ -237,7 +248,11 @@ function smallSnapshot(c: SmallCase) {
     nodes,
     containers: [...running, ...containers],
     options: {
-      topology: { levels: LEVELS, ...(c.keepFree ? { keepFree: 'rack' } : {}) },
+      topology: {
+        levels: LEVELS,
+        ...(c.keepFree !== 'none' ? { keepFree: 'rack' } : {}),
+        ...(c.keepFree === 'afterSpans' ? { keepFreeOrder: 'afterSpans' } : {}),
+      },
       allowUnplaced: c.allowUnplaced,
       timeLimitMs: 20_000,
     },
@@ -505,7 +520,7 @@ describe('topology: room for a gang (whatIf.start), the fewest moves against bru
 describe('topology: keepFree on a generated GPU cluster (bench/ai.ts)', function () {
   this.timeout(120_000);
   it('frees racks the Kueue-style plan uses, places as many GPUs, and proves its gap', async () => {
-    const v = snapshot(aiSnapshot(256, 42, 4_000, true));
+    const v = snapshot(aiSnapshot(256, 42, 4_000, 'first'));
     const o = await solveModel(v.model, v.options, sharedPool());
     assert.ok(verifyPlan(v.model, o.plan.assignment, false).valid);
     const t = (outcomeJson(v.model, o) as PlanAnswer).topology!;
@@ -514,6 +529,53 @@ describe('topology: keepFree on a generated GPU cluster (bench/ai.ts)', function
     assert.ok(racks('plan') > racks('kueue'), `${racks('plan')} free racks against ${racks('kueue')}`);
     assert.equal(placed('plan'), placed('kueue'));
     assert.ok(o.gap !== null && o.gap < 0.01, `gap ${o.gap}`);
+  });
+
+  it('after the spans: never more racks spanned than the Kueue-style plan, and as many free where as many spanned', async () => {
+    const v = snapshot(aiSnapshot(256, 42, 4_000, 'afterSpans'));
+    const o = await solveModel(v.model, v.options, sharedPool());
+    assert.ok(verifyPlan(v.model, o.plan.assignment, false).valid);
+    const t = (outcomeJson(v.model, o) as PlanAnswer).topology!;
+    const free = (side: 'plan' | 'kueue') => t.fragmentation[side]!.find((f) => f.level === AI_LEVELS[1])!.free;
+    const racks = (side: 'plan' | 'kueue') => t.groups.reduce((n, g) => n + g[side]!.spans[AI_LEVELS[1]]!, 0);
+    assert.ok(racks('plan') <= racks('kueue'), `${racks('plan')} racks spanned against ${racks('kueue')}`);
+    if (racks('plan') === racks('kueue')) assert.ok(free('plan') >= free('kueue'), `${free('plan')} free racks`);
+  });
+});
+
+describe('topology: where keepFree comes (options.topology.keepFreeOrder)', function () {
+  this.timeout(60_000);
+  // rack r0: h0, h1 with 8 GPUs free each; rack r1: h2 (8 GPUs, 4 held by a pinned pod) and h3 (4 GPUs).
+  const nodes = [8, 8, 8, 4].map((gpu, i) => ({
+    name: `h${i}`,
+    capacity: { gpu },
+    labels: { rack: `r${i >> 1}`, 'kubernetes.io/hostname': `h${i}` },
+  }));
+  const containers = [
+    { name: 'a', requests: { gpu: 4 }, current: 'h2', pinned: true },
+    ...[0, 1].map((k) => ({ name: `g-${k}`, gang: 'g', requests: { gpu: 4 }, topology: { preferred: 'rack' } })),
+  ];
+  const solve = async (order: Record<string, string>) => {
+    const levels = ['rack', 'kubernetes.io/hostname'];
+    const v = snapshot({ nodes, containers, options: { topology: { levels, ...order } } });
+    const o = await solveModel(v.model, v.options, sharedPool());
+    const t = (outcomeJson(v.model, o) as PlanAnswer).topology!;
+    const hosts = [1, 2].map((j) => v.model.nodes[o.plan.assignment[j]!]!).sort();
+    return { status: o.status, hosts, freeRacks: t.fragmentation.plan.find((f) => f.level === 'rack')!.free };
+  };
+
+  it('first: the rack beside the pinned pod holds the gang on two hosts, and r0 stays free', async () => {
+    const r = await solve({ keepFree: 'rack' });
+    assert.deepEqual(r, { status: 'optimal', hosts: ['h2', 'h3'], freeRacks: 1 });
+  });
+
+  it('afterSpans: the gang on one host first, so no rack stays free; as without keepFree', async () => {
+    const after = await solve({ keepFree: 'rack', keepFreeOrder: 'afterSpans' });
+    assert.equal(after.status, 'optimal');
+    assert.equal(after.freeRacks, 0);
+    assert.ok(['h0', 'h1'].includes(after.hosts[0]!) && after.hosts[0] === after.hosts[1], after.hosts.join());
+    const none = await solve({});
+    assert.equal(none.hosts[0], none.hosts[1]);
   });
 });
 
