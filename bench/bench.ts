@@ -30,7 +30,8 @@
  *   ai        generated AI clusters (bench/ai.ts): 8-GPU nodes in racks of 16 and blocks of 8 racks, at 256, 1 024
  *             and 4 096 nodes, training gangs of 8–512 GPUs (required block; preferred rack, or slices) and
  *             inference spread over racks, some nodes partly used; through the real service, 30 s each (or
- *             --time-limit-ms): the seed greedy, the Kueue-style baseline and the answer side by side
+ *             --time-limit-ms): the seed greedy, the Kueue-style baseline and the answer side by side; --only
+ *             picks sizes by the names ai-256, ai-1024, ai-4096
  * --only keeps the instances whose name matches REGEX (e.g. --only 'gapd-[56]').
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -274,7 +275,9 @@ try {
       continue;
     }
     if (name === 'ai') {
-      console.log(`\n### ai\n\n${await aiSuite(seed, values['time-limit-ms'] === '10000' ? 30_000 : timeLimitMs)}\n`);
+      const sizes = [256, 1024, 4096].filter((n) => !only || only.test(`ai-${n}`));
+      const limit = values['time-limit-ms'] === '10000' ? 30_000 : timeLimitMs;
+      console.log(`\n### ai\n\n${await aiSuite(seed, limit, sizes)}\n`);
       continue;
     }
     if (name === 'scale-live') {
