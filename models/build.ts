@@ -30,6 +30,7 @@ import { labelGroups, type CompileContext } from './rules/context.js';
 import { compileGroupRules } from './rules/registry.js';
 import { nodePreferences, preferenceRange } from './preferences.js';
 import { topologyTree } from './topology.js';
+import { compileBudgets } from './disruption.js';
 
 /**
  * Model building: a validated snapshot (models/snapshot.ts) becomes the assignment model: its resource tables in
@@ -47,7 +48,8 @@ export function snapshotToModel(s: Snapshot): AssignmentModel {
   const shapes = shapesOf(s.containers);
   const resources = resourceTables(s, shapes);
   const full = overfull(s, resources);
-  const notes = [...full.notes, ...sharedNotes(resources), ...comparisons(s)];
+  const disruption = s.disruptionBudgets ? compileBudgets(s.disruptionBudgets, s.containers) : undefined;
+  const notes = [...full.notes, ...sharedNotes(resources), ...comparisons(s), ...(disruption?.notes ?? [])];
   const cost = costTable(s, resources, shapes);
   const objective = objectiveWeights(s, resources);
   const tree = s.options?.topology ? topologyTree(s, s.options.topology.levels) : undefined;
@@ -62,6 +64,7 @@ export function snapshotToModel(s: Snapshot): AssignmentModel {
     ...(objective ? { objective } : {}),
     ...(notes.length > 0 ? { notes } : {}),
     ...(tree ? { topology: tree } : {}),
+    ...(disruption ? { budgets: disruption.budgets } : {}),
   };
   const shared = resources.filter((r) => r.members !== undefined);
   if (!hasRules(s) && shared.length === 0) return base;

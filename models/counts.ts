@@ -26,7 +26,7 @@ const arrayAt = (v: unknown, key: string): unknown[] | undefined =>
 export interface BodyCounts {
   readonly nodes: number;
   readonly containers: number;
-  /** Distinct (anti-)affinity and spread terms. */
+  /** Distinct (anti-)affinity and spread terms, and disruption budget selectors. */
   readonly terms: number;
   /** Distinct (namespace, labels) of the containers. */
   readonly labelSets: number;
@@ -284,6 +284,21 @@ function namesOf(nodes: readonly unknown[], pods: readonly unknown[], kube: bool
   return column ? { columns: new Set(column.values()).size, column } : { columns: names.length };
 }
 
+/** The selectors of the disruption budgets (plain, or the PodDisruptionBudgets of a kind: List), with namespaces. */
+function budgetSelectors(body: Record<string, unknown>, kube: boolean): unknown[] {
+  if (!kube) return (arrayAt(body, 'disruptionBudgets') ?? []).map((b) => pick(b, 'namespace', 'selector'));
+  const out: unknown[] = [];
+  const stack: unknown[] = [body];
+  while (stack.length > 0) {
+    const o = stack.pop();
+    if (!isRecord(o)) continue;
+    if (o['kind'] === 'PodDisruptionBudget')
+      out.push([...pick(o['metadata'], 'namespace'), ...pick(o['spec'], 'selector')]);
+    else if (Array.isArray(o['items'])) stack.push(...(o['items'] as unknown[]));
+  }
+  return out;
+}
+
 /** The counts of a snapshot body (plain or Kubernetes). */
 export function snapshotCounts(body: unknown): BodyCounts {
   if (!isRecord(body)) return { nodes: 0, containers: 0, terms: 0, labelSets: 0, matrixPairs: 0 };
@@ -295,13 +310,15 @@ export function snapshotCounts(body: unknown): BodyCounts {
   const shapes = kube ? undefined : containerShapes(pods);
   const rules = shapes ? shapes.representatives.map(containerRules) : pods.map(kube ? podRules : containerRules);
   const withTerms = rules.filter((r) => r.terms.length > 0);
+  const budgets = budgetSelectors(body, kube);
+  const matched = withTerms.length > 0 || budgets.length > 0;
   // Replicas ask for the same resources as their shape.
   const names = namesOf(nodes, shapes ? shapes.representatives : pods, kube);
   return {
     nodes: nodes.length,
     containers: pods.length,
-    terms: withTerms.length === 0 ? 0 : distinct(withTerms.flatMap((r) => r.terms)),
-    labelSets: withTerms.length === 0 ? 0 : distinct(rules.map((r) => r.labels)),
+    terms: matched ? distinct([...withTerms.flatMap((r) => r.terms), ...budgets]) : 0,
+    labelSets: matched ? distinct(rules.map((r) => r.labels)) : 0,
     matrixPairs: isRecord(body['costs']) && Array.isArray(body['costs']['matrix']) ? nodes.length * pods.length : 0,
     resources: names.columns,
     tableWork: tableWork(nodes, shapes ? shapes.representatives : pods, kube, isRecord(body['costs']), names),
@@ -361,7 +378,7 @@ export function countIssues(c: BodyCounts, limits: ProblemLimits, kind: 'snapsho
     issues.push({
       path: containers,
       message:
-        `${c.terms} distinct affinity, anti-affinity and spread terms × ${c.labelSets} distinct ` +
+        `${c.terms} distinct affinity, anti-affinity and spread terms and budget selectors × ${c.labelSets} distinct ` +
         `container label sets = ${c.terms * c.labelSets} exceed the limit of ${maxRuleWork}`,
     });
   }

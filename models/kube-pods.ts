@@ -186,6 +186,12 @@ function schedulingOf(pod: KubePod, k: number, ctx: PodContext): Partial<Contain
 }
 
 /** One pod that occupies or needs a node, as a snapshot container named namespace/name. */
+/** A bound pod whose Ready condition is not True (pods that give no conditions count Ready; see kube.ts). */
+const notReady = (pod: KubePod): boolean => {
+  const conditions = pod.status?.conditions;
+  return conditions !== undefined && !conditions.some((c) => c.type === 'Ready' && c.status === 'True');
+};
+
 export function containerOf(pod: KubePod, name: string, k: number, ctx: PodContext): ContainerInput {
   const spec = pod.spec;
   const ns = pod.metadata.namespace ?? 'default';
@@ -202,5 +208,6 @@ export function containerOf(pod: KubePod, name: string, k: number, ctx: PodConte
     ...(ctx.priorityRank.size > 1 ? { priority: ctx.priorityRank.get(spec.priority ?? 0)! } : {}),
     ...(spec.nodeName !== undefined ? { current: spec.nodeName, ...(ctx.isMovable(pod) ? {} : { pinned: true }) } : {}),
     ...(pod.metadata.deletionTimestamp !== undefined && spec.nodeName !== undefined ? { terminating: true } : {}),
+    ...(spec.nodeName !== undefined && notReady(pod) ? { ready: false } : {}),
   };
 }

@@ -174,7 +174,13 @@ export const KubePodSchema = z.looseObject({
       .optional(),
     topologySpreadConstraints: z.array(KubeSpreadSchema).optional(),
   }),
-  status: z.looseObject({ phase: z.string().optional() }).optional(),
+  status: z
+    .looseObject({
+      phase: z.string().optional(),
+      /** The Ready condition: a disruption budget counts a running pod healthy only when it is True. */
+      conditions: z.array(z.looseObject({ type: z.string(), status: z.string() })).optional(),
+    })
+    .optional(),
 });
 
 const List = <T extends z.ZodType>(item: T) => z.looseObject({ items: z.array(item) });
@@ -217,6 +223,22 @@ export const KaiPodGroupSchema = z.looseObject({
     .optional(),
 });
 
+/**
+ * A policy/v1 PodDisruptionBudget (models/disruption.ts): a nil selector selects no pod, the empty one every pod of
+ * its namespace.
+ */
+export const KubePdbSchema = z.looseObject({
+  apiVersion: z.string().optional(),
+  kind: z.literal('PodDisruptionBudget').optional(),
+  metadata: ObjectMeta.extend({ name: z.string().min(1, 'must not be empty') }),
+  spec: z.looseObject({
+    selector: LabelSelectorSchema.nullable().optional(),
+    minAvailable: z.union([z.number(), z.string()]).optional(),
+    maxUnavailable: z.union([z.number(), z.string()]).optional(),
+    unhealthyPodEvictionPolicy: z.string().optional(),
+  }),
+});
+
 /** A Namespace object: its labels are what a pod affinity term's namespaceSelector matches. */
 export const KubeNamespaceSchema = z.looseObject({ kind: z.literal('Namespace').optional(), metadata: ObjectMeta });
 
@@ -228,6 +250,7 @@ export const KubeInputSchema = z.strictObject({
   podGroupList: List(KaiPodGroupSchema).optional(),
   hyperNodeList: List(HyperNodeSchema).optional(),
   volcanoPodGroupList: List(VolcanoPodGroupSchema).optional(),
+  podDisruptionBudgetList: List(KubePdbSchema).optional(),
   options: KubeOptionsSchema.optional(),
   /** Filled by the List reader (splitKubeObjects): how many objects of each other kind it skipped, for the notes. */
   ignoredKinds: z.record(z.string(), z.number().int().min(0)).optional(),
@@ -261,6 +284,7 @@ export function splitKubeObjects(objects: readonly unknown[], options?: unknown)
     PodGroup: [] as unknown[],
     HyperNode: [] as unknown[],
     VolcanoPodGroup: [] as unknown[],
+    PodDisruptionBudget: [] as unknown[],
   };
   const ignored: Record<string, number> = {};
   // Depth first, in document order, without recursion (lists may nest).
@@ -275,6 +299,7 @@ export function splitKubeObjects(objects: readonly unknown[], options?: unknown)
     else if (kind === 'PodGroup' && apiGroupOf(o) === 'scheduling.run.ai') out.PodGroup.push(o);
     else if (kind === 'PodGroup' && apiGroupOf(o) === 'scheduling.volcano.sh') out.VolcanoPodGroup.push(o);
     else if (kind === 'HyperNode' && apiGroupOf(o) === 'topology.volcano.sh') out.HyperNode.push(o);
+    else if (kind === 'PodDisruptionBudget' && apiVersionOf(o) === 'policy/v1') out.PodDisruptionBudget.push(o);
     else if (Array.isArray(items) && typeof kind === 'string' && LISTS.has(kind))
       for (let k = items.length - 1; k >= 0; k--) stack.push(items[k]);
     else {
@@ -290,10 +315,13 @@ export function splitKubeObjects(objects: readonly unknown[], options?: unknown)
     ...(out.PodGroup.length > 0 ? { podGroupList: { items: out.PodGroup } } : {}),
     ...(out.HyperNode.length > 0 ? { hyperNodeList: { items: out.HyperNode } } : {}),
     ...(out.VolcanoPodGroup.length > 0 ? { volcanoPodGroupList: { items: out.VolcanoPodGroup } } : {}),
+    ...(out.PodDisruptionBudget.length > 0 ? { podDisruptionBudgetList: { items: out.PodDisruptionBudget } } : {}),
     ...(options === undefined ? {} : { options }),
     ...(Object.keys(ignored).length > 0 ? { ignoredKinds: ignored } : {}),
   };
 }
+
+const apiVersionOf = (o: object): unknown => (o as { apiVersion?: unknown }).apiVersion;
 
 /** The API group of an object's apiVersion ("" for the core group). */
 function apiGroupOf(o: object): string {

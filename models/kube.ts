@@ -4,6 +4,7 @@ import { unmodelledNotes } from './kube-notes.js';
 import { kubeTopology } from './kube-topology.js';
 import { HYPERNODE_LABEL, volcanoTopology, type VolcanoTopology } from './kube-volcano.js';
 import type { PathIssue } from './path.js';
+import { kubeBudgets } from './kube-pdb.js';
 import { selectorMatches, type Labels } from './selectors.js';
 import type { ContainerInput, NodeInput, SnapshotInput } from './snapshot.js';
 
@@ -187,7 +188,14 @@ export function kubeToSnapshot(input: KubeInput): KubeConversion {
   );
   if (count.named > 0) notes.push(`${count.named} pods give only metadata.generateName: named generateName + a number`);
   notes.push(...unmodelledNotes(input), ...topology.notes());
+  const budgets = kubeBudgets(input, issues, notes);
   const { movable: _movable, ...given } = input.options ?? {};
   const options = topology.levels && !given.topology ? { ...given, topology: { levels: [...topology.levels] } } : given;
-  return { snapshot: { nodes, containers, ...(Object.keys(options).length ? { options } : {}) }, notes, issues };
+  const snapshot = {
+    nodes,
+    containers,
+    ...(Object.keys(options).length ? { options } : {}),
+    ...(budgets.length > 0 ? { disruptionBudgets: budgets } : {}),
+  };
+  return { snapshot, notes, issues };
 }

@@ -62,6 +62,28 @@ export interface AssignmentModel {
   readonly objective?: ObjectiveWeights;
   /** The network topology's levels (options.topology), where the input names them. */
   readonly topology?: TopologyTree;
+  /** The disruption budgets (PodDisruptionBudgets, models/disruption.ts) a change plan keeps. */
+  readonly budgets?: readonly DisruptionBudget[];
+}
+
+/**
+ * A disruption budget as the Kubernetes disruption controller reads it (models/disruption.ts): the containers it
+ * counts, how many of them must stay healthy, how many are healthy now, and so how many may be disrupted at once.
+ */
+export interface DisruptionBudget {
+  readonly name: string;
+  /** The containers it selects (model item indices), running or pending. */
+  readonly items: readonly number[];
+  /** Those of `items` that run and are healthy now (Ready, not terminating). */
+  readonly healthy: readonly number[];
+  /** The pods it expects (the controllers' scale, or the pods it selects). */
+  readonly expected: number;
+  readonly desiredHealthy: number;
+  readonly currentHealthy: number;
+  /** disruptionsAllowed: max(0, currentHealthy − desiredHealthy), 0 where expected ≤ 0. */
+  readonly allowed: number;
+  /** unhealthyPodEvictionPolicy AlwaysAllow: unhealthy pods are evicted without the budget. */
+  readonly alwaysAllowUnhealthy: boolean;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import './messages.js';
 import { MAX_QUANTITY_UNITS, parseQuantity } from './quantity.js';
+import { DisruptionBudgetSchema } from './disruption.js';
 import { ASSIGNMENT_FORMS, SolveOptionsSchema } from './options.js';
 import {
   LabelSelectorSchema,
@@ -150,6 +151,8 @@ export const ContainerSchema = z.strictObject({
   controller: z.string().min(1, 'must not be empty').optional(),
   /** Running, but being deleted (Kubernetes deletionTimestamp): it uses its node's capacity; spread skips it. */
   terminating: z.boolean().optional(),
+  /** Running and not Ready (false): disruption budgets do not count it healthy (default true). */
+  ready: z.boolean().optional(),
   /** Gang name: all containers of a gang are placed, or (with options.allowUnplaced) none is. */
   gang: z.string().min(1).optional(),
   /** The node it runs on now; placing it elsewhere costs `moveCost` (default options.moveCost, 1). */
@@ -228,6 +231,8 @@ export const snapshotFields = {
   containers: z.array(ContainerSchema),
   costs: CostsSchema.optional(),
   options: SnapshotOptionsSchema.optional(),
+  /** PodDisruptionBudgets that a change plan keeps (models/disruption.ts, docs/changes.md). */
+  disruptionBudgets: z.array(DisruptionBudgetSchema).optional(),
 };
 
 type ParsedSnapshot = {
