@@ -21,9 +21,16 @@ const layers = [
   {
     // The modules a solver thread loads (worker.ts and all it imports) never load the main thread's
     // orchestrator: the portfolio, the pool, the threads and the conflict relay stay out of every worker.
-    target: ['./solver/!(solve|pool|threads|explain).ts', './solver/*/**'],
-    from: ['./solver/solve.ts', './solver/pool.ts', './solver/threads.ts', './solver/explain.ts'],
-    message: 'code that runs in a solver thread does not import the orchestrator (solve, pool, threads, explain).',
+    target: ['./solver/!(solve|pool|threads|explain|changes).ts', './solver/*/**'],
+    from: [
+      './solver/solve.ts',
+      './solver/pool.ts',
+      './solver/threads.ts',
+      './solver/explain.ts',
+      './solver/changes.ts',
+    ],
+    message:
+      'code that runs in a solver thread does not import the orchestrator (solve, pool, threads, explain, changes).',
   },
   {
     // Each solver library is reached through its engine adapter only: everything else imports the folder's surface

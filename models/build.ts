@@ -65,6 +65,9 @@ export function snapshotToModel(s: Snapshot): AssignmentModel {
     ...(notes.length > 0 ? { notes } : {}),
     ...(tree ? { topology: tree } : {}),
     ...(disruption ? { budgets: disruption.budgets } : {}),
+    ...(s.options?.changes && s.containers.some((c) => c.namespace !== undefined)
+      ? { namespaces: s.containers.map((c) => c.namespace) }
+      : {}),
   };
   const shared = resources.filter((r) => r.members !== undefined);
   if (!hasRules(s) && shared.length === 0) return base;

@@ -64,6 +64,8 @@ export interface AssignmentModel {
   readonly topology?: TopologyTree;
   /** The disruption budgets (PodDisruptionBudgets, models/disruption.ts) a change plan keeps. */
   readonly budgets?: readonly DisruptionBudget[];
+  /** Each item's namespace, where a change plan names pods for kubectl (options.changes). */
+  readonly namespaces?: readonly (string | undefined)[];
 }
 
 /**

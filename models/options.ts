@@ -40,10 +40,17 @@ export interface SolveOptions {
   readonly symmetry: boolean;
   /** How the answer lists its plans (snapshots only; programs answer with node indices); absent: `list`. */
   readonly assignments?: AssignmentForm;
+  /** Answer with the ordered waves from today's placement to the plan (snapshots only, docs/changes.md). */
+  readonly changes?: boolean;
 }
 
 export function resolveOptions(
-  input: (SolveOptionsInput & { readonly assignments?: AssignmentForm | undefined }) | undefined,
+  input:
+    | (SolveOptionsInput & {
+        readonly assignments?: AssignmentForm | undefined;
+        readonly changes?: boolean | undefined;
+      })
+    | undefined,
 ): SolveOptions {
   return {
     timeLimitMs: input?.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS,
@@ -51,5 +58,6 @@ export function resolveOptions(
     solver: input?.solver ?? 'auto',
     symmetry: input?.symmetry ?? true,
     ...(input?.assignments ? { assignments: input.assignments } : {}),
+    ...(input?.changes ? { changes: true } : {}),
   };
 }

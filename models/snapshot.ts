@@ -224,6 +224,8 @@ export const SnapshotOptionsSchema = SolveOptionsSchema.extend({
   moveCost: z.number().min(0).refine(Number.isFinite, 'must be finite').optional(),
   assignments: z.enum(ASSIGNMENT_FORMS).optional(),
   topology: TopologyLevelsSchema.optional(),
+  /** Answer with the ordered waves from today's placement to the plan (docs/changes.md). */
+  changes: z.boolean().optional(),
 });
 
 export const snapshotFields = {

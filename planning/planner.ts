@@ -1,6 +1,8 @@
 import type { AssignmentModel } from '../models/model.js';
 import type { ProblemLimits } from '../models/validate.js';
 import { explainInfeasible } from '../solver/explain.js';
+import type { ChangePlan } from '../solver/changes/order.js';
+import { changesInThread } from '../solver/changes.js';
 import type { SolverPool, Ticket } from '../solver/pool.js';
 import type { Explanation } from '../solver/protocol.js';
 import { solveModel, type SolveOutcome } from '../solver/solve.js';
@@ -19,6 +21,13 @@ export interface Planner {
   /** Solves a built model until `deadline` (epoch ms); `greedy` absent: the solver thread computes it. */
   solve(built: Built, deadline: number): Promise<SolveOutcome>;
   explain(model: AssignmentModel, deadline: number): Promise<Explanation | undefined>;
+  /** The change from `start` to `target` ordered into safe waves by `deadline` (solver/changes/order.ts). */
+  changes(
+    model: AssignmentModel,
+    start: Int32Array,
+    target: Int32Array,
+    deadline: number,
+  ): Promise<ChangePlan | undefined>;
   /** A capacity whatIf's second stage (the body's re-plan from the placement the first solve gave). */
   prepareWhatIf(body: PrepareRequest['body'], placement: readonly (readonly [string, string])[]): Promise<Seeded>;
   /** Gives back the request's place and threads. */
@@ -70,6 +79,10 @@ export function planner(o: PlannerOptions): Planner {
     },
     explain: (model, deadline) =>
       o.signal?.aborted ? Promise.resolve(undefined) : explainInfeasible(model, o.pool, deadline, admitted(deadline)),
+    changes: (model, start, target, deadline) =>
+      o.signal?.aborted
+        ? Promise.resolve(undefined)
+        : changesInThread(model, start, target, o.pool, deadline, admitted(deadline)),
     prepareWhatIf: async (body, placement) => {
       const p = await o.prepare({ route: 'capacity', body, limits: o.limits, whatIfPlacement: placement }, o.signal);
       if (p.kind !== 'whatIf') throw new Error('internal error: whatIf preparation answered with something else');

@@ -205,6 +205,36 @@ export const TopologyAnswerSchema = z
   .describe('spans per group and fragmentation per level, for the plan, the greedy and the Kueue-style baseline');
 export type TopologyAnswer = Answer<typeof TopologyAnswerSchema>;
 
+/** One wave of a change plan, as names, with the objects kubectl sends for it. */
+const WaveSchema = z.object({
+  wave: Count,
+  cordon: Names.describe('nodes marked unschedulable before the wave: the target leaves them empty'),
+  evict: z.array(z.object({ container: z.string(), from: z.string() })),
+  bind: z.array(z.object({ container: z.string(), node: z.string() })),
+  emptied: Names.describe('nodes with no container after the wave, that the target leaves empty'),
+  kubectl: z
+    .array(z.record(z.string(), z.unknown()))
+    .describe(
+      'Node cordons, then Eviction and Binding objects (POSTed to the pods/eviction and pods/binding subresources)',
+    ),
+});
+
+/** Where options.changes asks for the order (docs/changes.md). */
+export const ChangesAnswerSchema = z
+  .object({
+    status: z
+      .enum(['optimal', 'feasible', 'blocked', 'unknown'])
+      .describe('optimal: no safe order has fewer waves; blocked: no safe order found (`proven`: none exists)'),
+    waves: z.array(WaveSchema),
+    fewestWaves: Count.describe('the fewest waves any safe order needs, proven'),
+    moves: Count,
+    blocked: Names.describe('what stops the change: a budget, a node without room, a rule'),
+    proven: z.boolean(),
+    runbook: Names.describe('the waves in words, one line each'),
+  })
+  .describe("the ordered waves from today's placement to the plan, each checked by the replay verifier");
+export type ChangesAnswer = Answer<typeof ChangesAnswerSchema>;
+
 /** POST /v1/plan and /v1/solve: the best verified plan, its bound and gap, and the greedy beside it. */
 export const PlanAnswerSchema = PlanJsonSchema.extend({
   status: StatusSchema,
@@ -224,6 +254,7 @@ export const PlanAnswerSchema = PlanJsonSchema.extend({
   comparison: PlanComparisonSchema.optional(),
   reasons: z.array(ReasonSchema).optional(),
   topology: TopologyAnswerSchema.optional(),
+  changes: ChangesAnswerSchema.optional(),
   utilization: UtilizationSchema,
   backends: z.array(BackendReportSchema),
   model: ModelSizeSchema,
@@ -248,6 +279,7 @@ export const EvaluateAnswerSchema = z.object({
   optimal: PlanAnswerSchema.omit({ explanation: true }),
   comparison: EvaluationComparisonSchema.optional(),
   explanation: ExplanationSchema.nullable().optional(),
+  changes: ChangesAnswerSchema.optional().describe("the waves from today's placement to the given plan"),
 });
 export type EvaluateAnswer = Answer<typeof EvaluateAnswerSchema>;
 

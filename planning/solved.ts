@@ -1,5 +1,7 @@
 import type { AssignmentModel } from '../models/model.js';
 import type { Explanation } from '../solver/protocol.js';
+import type { ChangePlan } from '../solver/changes/order.js';
+import { changesJson } from './changes.js';
 import type { SolveOutcome } from '../solver/solve.js';
 import type { Built } from './accept.js';
 import { evaluationJson, outcomeJson } from './answer.js';
@@ -11,6 +13,8 @@ export interface Solved {
   readonly given?: Int32Array;
   readonly outcome: SolveOutcome;
   readonly explanation?: Explanation | null;
+  /** options.changes: the ordered waves to the plan (undefined inside: no thread ordered them in time). */
+  readonly changes?: { readonly plan: ChangePlan | undefined };
   /** Epoch ms: when the request arrived, and when its input was read and checked. */
   readonly arrival: number;
   readonly prepared: number;
@@ -47,11 +51,13 @@ export function solvedJson(s: Solved): PlanAnswer | EvaluateAnswer {
     firstPlanMs: t.firstPlanAt === undefined ? null : Math.max(0, t.firstPlanAt - s.arrival),
   };
   const explanation = s.explanation !== undefined ? { explanation: s.explanation } : {};
+  const start = model.rules?.current ?? new Int32Array(model.items.length).fill(-1);
+  const changes = s.changes ? { changes: changesJson(model, start, s.changes.plan) } : {};
   if (s.given) {
     const e = evaluationJson(model, s.given, s.outcome, notes, options.assignments);
-    return { ...e, optimal: { ...e.optimal, timings }, ...explanation };
+    return { ...e, optimal: { ...e.optimal, timings }, ...explanation, ...changes };
   }
-  return { ...outcomeJson(model, s.outcome, notes, options.assignments), ...explanation, timings };
+  return { ...outcomeJson(model, s.outcome, notes, options.assignments), ...explanation, ...changes, timings };
 }
 
 /**

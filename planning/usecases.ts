@@ -2,6 +2,11 @@ import { answerCapacity, capacityTimeLimitMs } from './capacity.js';
 import type { Planner } from './planner.js';
 import type { PrepareRequest, Route } from './prepare.js';
 import { solvedJson, type Solved } from './solved.js';
+import type { SolveOptions } from '../models/options.js';
+import type { ChangePlan } from '../solver/changes/order.js';
+import type { SolveOutcome } from '../solver/solve.js';
+import { TIME } from '../solver/strategy.js';
+import type { Built } from './accept.js';
 
 export { solvedJson, type Solved } from './solved.js';
 
@@ -60,9 +65,11 @@ export async function run(planner: Planner, req: Request & { readonly writes?: t
       throw new Error('internal error: a whatIf second stage reached the use case');
     case 'model': {
       const deadline = req.arrival + prepared.options.timeLimitMs;
-      const outcome = await planner.solve(prepared, deadline - answerReserveMs(prepared.model.items.length));
+      const reserve = answerReserveMs(prepared.model.items.length);
+      const outcome = await planner.solve(prepared, deadline - reserve - changesMs(prepared.options));
       const explanation =
         outcome.status === 'infeasible' ? ((await planner.explain(prepared.model, deadline)) ?? null) : undefined;
+      const changes = prepared.options.changes ? await ordered(planner, prepared, outcome, deadline - reserve) : {};
       return {
         kind: 'solved',
         solved: {
@@ -70,6 +77,7 @@ export async function run(planner: Planner, req: Request & { readonly writes?: t
           ...(prepared.given ? { given: prepared.given } : {}),
           outcome,
           ...(explanation !== undefined ? { explanation } : {}),
+          ...changes,
           arrival: req.arrival,
           prepared: preparedAt,
         },
@@ -104,4 +112,25 @@ export async function answerText(
 ): Promise<Answer> {
   const r = await run(planner, { ...req, writes: true });
   return r.kind === 'solved' ? { kind: 'jsonText', text: await serialize(r.solved) } : r;
+}
+
+/** The time kept from the solve for ordering the change (options.changes, TIME.changes). */
+const changesMs = (o: SolveOptions): number =>
+  o.changes ? Math.min(TIME.changes.maxMs, o.timeLimitMs * TIME.changes.share) : 0;
+
+/**
+ * The change from today's placement to the plan (the given one, for an evaluation), ordered into waves; nothing
+ * when the solve found no valid plan (an infeasible model). A given plan that breaks a rule is blocked there.
+ */
+async function ordered(
+  planner: Planner,
+  prepared: Built & { readonly given?: Int32Array },
+  outcome: SolveOutcome,
+  deadline: number,
+): Promise<{ changes?: { plan: ChangePlan | undefined } }> {
+  const { model } = prepared;
+  const target = prepared.given ?? (outcome.plan.verification.valid ? outcome.plan.assignment : undefined);
+  if (!target) return {};
+  const start = model.rules?.current ?? new Int32Array(model.items.length).fill(-1);
+  return { changes: { plan: await planner.changes(model, start, target, deadline) } };
 }

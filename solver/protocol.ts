@@ -55,7 +55,17 @@ export interface ExplainTask {
   readonly port: MessagePort;
 }
 
-export type WorkerTask = SolveTask | ExplainTask;
+/** Orders the change from today's placement to a target into safe waves (solver/changes/order.ts). */
+export interface ChangesTask {
+  readonly kind: 'changes';
+  readonly model: AssignmentModel;
+  readonly start: Int32Array;
+  readonly target: Int32Array;
+  /** Epoch ms by which the order must be found (the wave program stops there). */
+  readonly deadline: number;
+}
+
+export type WorkerTask = SolveTask | ExplainTask | ChangesTask;
 
 /** The size of the program solved, and of the plain 0-1 model it replaces. */
 export interface ProgramSize {

@@ -68,6 +68,8 @@ export const TIME = {
   heuristic: { share: 0.1, maxMs: 2000 },
   /** The family of Kueue-style starts, sparing domains and emptying them with keepFree (solver/defragment.ts). */
   defragment: { share: 0.2, maxMs: 5000 },
+  /** Ordering the change into waves (options.changes, solver/changes/order.ts): kept from the solve's time. */
+  changes: { share: 0.25, maxMs: 10_000 },
   /** The Lagrangian bound (capacity rows relaxed), posted first. */
   lagrangian: { share: 0.1, maxMs: 500 },
   /** Root cutting planes for engines without their own: LP, extended covers, again, on programs up to maxVariables. */

@@ -6,6 +6,7 @@ import { heuristicPlan } from './heuristic.js';
 import { kueuePlan, type KueueBaseline } from './kueue.js';
 import { topologyBound } from './topology-bound.js';
 import { freeDomains, sparingPlans } from './defragment.js';
+import { orderChanges } from './changes/order.js';
 import { keepFreeRuleOf } from '../models/rules/keepFree.js';
 import { topologyGroupsOf } from '../models/rules/topologyGroup.js';
 import { chainSearch, chainsApply } from './search/chains.js';
@@ -590,6 +591,7 @@ serveTasks(
   (task: WorkerTask) => {
     warming.pause();
     try {
+      if (task.kind === 'changes') return orderChanges(task.model, task.start, task.target, task.deadline);
       return task.kind === 'explain' ? explainTask(task) : solveTask(task);
     } finally {
       warming.resume();

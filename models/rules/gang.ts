@@ -1,4 +1,4 @@
-import type { GroupRule } from '../model.js';
+import type { AssignmentModel, GroupRule } from '../model.js';
 import type { Snapshot } from '../snapshot.js';
 import type { RuleKind, ScaleRuleBase } from './kind.js';
 
@@ -7,6 +7,10 @@ import type { RuleKind, ScaleRuleBase } from './kind.js';
  * with options.allowUnplaced one binary per gang joins the assignment rows of its classes.
  */
 export type GangRule = Extract<GroupRule, { kind: 'gang' }>;
+
+/** The model's gangs, in rule order. */
+export const gangsOf = (model: AssignmentModel): GangRule[] =>
+  (model.rules?.groups ?? []).filter((r): r is GangRule => r.kind === 'gang');
 
 export interface GangScale extends ScaleRuleBase {
   readonly kind: 'gang';

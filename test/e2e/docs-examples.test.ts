@@ -13,7 +13,7 @@ import { ROOT } from '../helpers.js';
  */
 const FILES = [
   'README.md',
-  ...['api', 'cli', 'jobs', 'kubernetes-input', 'objectives', 'topology'].map((d) => `docs/${d}.md`),
+  ...['api', 'changes', 'cli', 'jobs', 'kubernetes-input', 'objectives', 'topology'].map((d) => `docs/${d}.md`),
 ];
 
 interface Example {

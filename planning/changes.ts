@@ -1,0 +1,110 @@
+import type { AssignmentModel } from '../models/model.js';
+import { allowedNow } from '../solver/changes/greedy-waves.js';
+import type { ChangePlan } from '../solver/changes/order.js';
+import type { Wave } from '../solver/changes/replay.js';
+import type { ChangesAnswer } from './schemas.js';
+
+/**
+ * The change plan as the answer gives it (docs/changes.md): each wave with its cordons, evictions and bindings by
+ * name, the nodes it leaves empty, the objects kubectl sends, and one runbook line. `plan` undefined: no thread
+ * ordered the change in time (status unknown).
+ */
+export function changesJson(model: AssignmentModel, start: Int32Array, plan: ChangePlan | undefined): ChangesAnswer {
+  if (!plan)
+    return {
+      status: 'unknown',
+      waves: [],
+      fewestWaves: 0,
+      moves: 0,
+      blocked: ['no solver thread ordered the change within the time limit'],
+      proven: false,
+      runbook: [],
+    };
+  const waves = wavesJson(model, start, plan);
+  return {
+    status: plan.status,
+    waves: waves.map((w) => w.json),
+    fewestWaves: plan.bound,
+    moves: plan.waves.reduce((t, w) => t + w.evict.length + w.bind.filter(([j]) => start[j]! < 0).length, 0),
+    blocked: [...plan.blocked],
+    proven: plan.proven,
+    runbook: waves.map((w) => w.line),
+  };
+}
+
+function wavesJson(model: AssignmentModel, start: Int32Array, plan: ChangePlan) {
+  const state = start.slice();
+  const healthy = new Uint8Array(start.length);
+  const budgets = model.budgets ?? [];
+  for (const b of budgets) for (const j of b.healthy) healthy[j] = 1;
+  const emptied = new Set(plan.emptied);
+  return plan.waves.map((w, t) => {
+    const allows = budgets.map((b) => allowedNow(b, healthy));
+    for (const j of w.evict) [state[j], healthy[j]] = [-1, 0];
+    for (const [j, i] of w.bind) [state[j], healthy[j]] = [i, 1];
+    const empty = [...emptied].filter((i) => !state.includes(i));
+    for (const i of empty) emptied.delete(i);
+    const cordon = t === 0 ? plan.emptied.map((i) => model.nodes[i]!) : [];
+    const json = {
+      wave: t + 1,
+      cordon,
+      evict: w.evict.map((j) => ({ container: model.items[j]!, from: model.nodes[start[j]!]! })),
+      bind: w.bind.map(([j, i]) => ({ container: model.items[j]!, node: model.nodes[i]! })),
+      emptied: empty.map((i) => model.nodes[i]!),
+      kubectl: kubectlObjects(model, w, cordon),
+    };
+    return { json, line: runbookLine(model, w, t, { allows, cordon, empty }) };
+  });
+}
+
+/** A container's namespace and pod name: "ns/name" as the Kubernetes input names pods, else the default namespace. */
+function podOf(model: AssignmentModel, j: number): { namespace: string; name: string } {
+  const full = model.items[j]!;
+  const ns = model.namespaces?.[j];
+  if (ns !== undefined && full.startsWith(`${ns}/`)) return { namespace: ns, name: full.slice(ns.length + 1) };
+  return { namespace: ns ?? 'default', name: full };
+}
+
+function kubectlObjects(model: AssignmentModel, w: Wave, cordon: readonly string[]): Record<string, unknown>[] {
+  return [
+    ...cordon.map((name) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name }, spec: { unschedulable: true } })),
+    ...w.evict.map((j) => ({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: podOf(model, j) })),
+    ...w.bind.map(([j, i]) => ({
+      apiVersion: 'v1',
+      kind: 'Binding',
+      metadata: podOf(model, j),
+      target: { apiVersion: 'v1', kind: 'Node', name: model.nodes[i]! },
+    })),
+  ];
+}
+
+/** "wave 2: evict web-7 (web-pdb allows 1), bind to node-12; node-3 is now empty". */
+function runbookLine(
+  model: AssignmentModel,
+  w: Wave,
+  t: number,
+  at: { allows: readonly number[]; cordon: readonly string[]; empty: readonly number[] },
+): string {
+  const budgets = model.budgets ?? [];
+  const to = new Map(w.bind);
+  const guards = (j: number): string => {
+    const list = budgets.flatMap((b, k) => (b.items.includes(j) ? [`${b.name} allows ${at.allows[k]}`] : []));
+    return list.length > 0 ? ` (${list.join(', ')})` : '';
+  };
+  const moves = w.evict.map((j) => {
+    const node = to.get(j);
+    return (
+      `evict ${model.items[j]}${guards(j)}, ` +
+      (node === undefined ? 'not placed again' : `bind to ${model.nodes[node]}`)
+    );
+  });
+  const binds = w.bind
+    .filter(([j]) => !w.evict.includes(j))
+    .map(([j, i]) => `bind ${model.items[j]} to ${model.nodes[i]}`);
+  const parts = [
+    ...(at.cordon.length > 0 ? [`cordon ${at.cordon.join(', ')}`] : []),
+    [...moves, ...binds].join('; '),
+    ...at.empty.map((i) => `${model.nodes[i]} is now empty`),
+  ];
+  return `wave ${t + 1}: ${parts.join('; ')}`;
+}

@@ -1,0 +1,181 @@
+import { demandUnits, type AssignmentModel, type DisruptionBudget } from '../../models/model.js';
+import { verifyPlan } from '../verify.js';
+import type { Wave } from './replay.js';
+import { usageOf, type ChangeSet, type ChangeUnit } from './units.js';
+
+/** Waves found by the list heuristic, and what stopped it where it stopped. */
+export interface GreedyWaves {
+  readonly waves: Wave[];
+  /** The units no wave could take (empty when the waves reach the target). */
+  readonly stuck: readonly number[];
+  /** Why the last wave did not take each stuck unit: a budget (its index), no room, or a rule (the verifier says). */
+  readonly why: ReadonlyMap<number, Stop>;
+}
+
+export type Stop =
+  { readonly budget: number; readonly takes: number; readonly allows: number } | 'room' | 'time' | string[];
+
+/** The state a wave builds on: the placement, each node's usage, which containers are healthy. */
+interface State {
+  readonly plan: Int32Array;
+  readonly used: bigint[][];
+  readonly healthy: Uint8Array;
+}
+
+/**
+ * Waves by a list heuristic (docs/changes.md): each wave takes, in passes until none is added, every unit that its
+ * budgets still allow, whose containers fit on their target nodes once the wave's evictions so far have left, and
+ * (where the model has rules between containers) after which the running containers keep every hard rule. A unit
+ * that no wave can take stops it, as does `deadline` (epoch ms): `stuck` says which.
+ */
+export function greedyWaves(
+  model: AssignmentModel,
+  set: ChangeSet,
+  budgets: readonly DisruptionBudget[],
+  deadline: number,
+): GreedyWaves {
+  const healthy = new Uint8Array(set.start.length);
+  for (const b of budgets) for (const j of b.healthy) healthy[j] = 1;
+  const state: State = { plan: set.start.slice(), used: usageOf(model, set.start), healthy };
+  const checkRules = (model.rules?.groups.length ?? 0) > 0;
+  let left = set.units.map((_, u) => u);
+  const waves: Wave[] = [];
+  const why = new Map<number, Stop>();
+  while (left.length > 0) {
+    why.clear();
+    if (Date.now() > deadline) {
+      for (const u of left) why.set(u, 'time');
+      break;
+    }
+    const taken = oneWave(model, set, budgets, state, left, checkRules, why);
+    if (taken.length === 0) break;
+    const inWave = new Set(taken);
+    left = left.filter((u) => !inWave.has(u));
+    waves.push(
+      waveOf(
+        set,
+        taken.map((u) => set.units[u]!),
+      ),
+    );
+    for (const u of taken) for (const j of set.units[u]!.items) healthy[j] = set.target[j]! >= 0 ? 1 : 0;
+  }
+  return { waves, stuck: left, why };
+}
+
+/** The units one wave takes, applied to `state`. */
+function oneWave(
+  model: AssignmentModel,
+  set: ChangeSet,
+  budgets: readonly DisruptionBudget[],
+  state: State,
+  left: readonly number[],
+  checkRules: boolean,
+  why: Map<number, Stop>,
+): number[] {
+  const room = budgets.map((b) => allowedNow(b, state.healthy));
+  const taken: number[] = [];
+  for (let added = true; added;) {
+    added = false;
+    for (const u of left) {
+      if (taken.includes(u)) continue;
+      const unit = set.units[u]!;
+      const down = disruptions(budgets, unit, state.healthy);
+      const over = [...down].find(([k, d]) => d > room[k]!);
+      if (over) {
+        why.set(u, { budget: over[0], takes: over[1], allows: room[over[0]]! });
+        continue;
+      }
+      if (!fits(model, set, unit, state.used)) {
+        why.set(u, 'room');
+        continue;
+      }
+      move(model, set, unit, state);
+      const v = checkRules ? verifyPlan(model, state.plan, false) : undefined;
+      if (v && !v.valid) {
+        undo(model, set, unit, state);
+        why.set(u, v.violations.slice(0, 2));
+        continue;
+      }
+      for (const [k, d] of down) room[k]! -= d;
+      taken.push(u);
+      added = true;
+    }
+  }
+  return taken;
+}
+
+/** The disruptions a budget allows when a wave starts: its healthy pods less desiredHealthy (0 if it expects none). */
+export function allowedNow(b: DisruptionBudget, healthy: Uint8Array): number {
+  const now = b.items.reduce((t, j) => t + healthy[j]!, 0);
+  return b.expected <= 0 ? 0 : Math.max(0, now - b.desiredHealthy);
+}
+
+/** Per budget, the disruptions a unit's evictions count (healthy pods; unhealthy ones the API does not bypass). */
+export function disruptions(
+  budgets: readonly DisruptionBudget[],
+  unit: ChangeUnit,
+  healthy: Uint8Array,
+): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const k of unit.disrupts.keys()) {
+    const b = budgets[k]!;
+    const now = b.items.reduce((t, j) => t + healthy[j]!, 0);
+    const bypass = b.alwaysAllowUnhealthy || (now >= b.desiredHealthy && b.desiredHealthy > 0);
+    const set = new Set(b.items);
+    const d = unit.items.filter((j) => set.has(j) && (healthy[j] || !bypass)).length;
+    if (d > 0) out.set(k, d);
+  }
+  return out;
+}
+
+function fits(model: AssignmentModel, set: ChangeSet, unit: ChangeUnit, used: bigint[][]): boolean {
+  const m = model.items.length;
+  const extra = model.resources.map(() => new Map<number, bigint>());
+  for (const j of unit.items) {
+    const i = set.target[j]!;
+    if (i < 0) continue;
+    model.resources.forEach((r, k) => {
+      const from = set.start[j] === i ? 0n : demandUnits(r, i, j, m);
+      extra[k]!.set(i, (extra[k]!.get(i) ?? 0n) + from);
+    });
+  }
+  // Leaving nodes within the unit free room first (evictions come before bindings).
+  for (const j of unit.items) {
+    const i = set.start[j]!;
+    if (i >= 0) model.resources.forEach((r, k) => extra[k]!.set(i, (extra[k]!.get(i) ?? 0n) - demandUnits(r, i, j, m)));
+  }
+  return model.resources.every((r, k) =>
+    [...extra[k]!].every(([i, d]) => d <= 0n || used[k]![i]! + d <= (r.capacity[i] ?? 0n)),
+  );
+}
+
+function move(model: AssignmentModel, set: ChangeSet, unit: ChangeUnit, state: State): void {
+  shift(model, unit, state, set.start, set.target);
+}
+
+function undo(model: AssignmentModel, set: ChangeSet, unit: ChangeUnit, state: State): void {
+  shift(model, unit, state, set.target, set.start);
+}
+
+/** Moves the unit's containers from their node in `from` to their node in `to`, usage and all. */
+function shift(model: AssignmentModel, unit: ChangeUnit, state: State, from: Int32Array, to: Int32Array): void {
+  const m = model.items.length;
+  for (const j of unit.items) {
+    const a = from[j]!;
+    const b = to[j]!;
+    model.resources.forEach((r, k) => {
+      if (a >= 0) state.used[k]![a]! -= demandUnits(r, a, j, m);
+      if (b >= 0) state.used[k]![b]! += demandUnits(r, b, j, m);
+    });
+    state.plan[j] = b;
+  }
+}
+
+/** The wave that changes these units: their running containers evicted, their placed ones bound. */
+export function waveOf(set: ChangeSet, units: readonly ChangeUnit[]): Wave {
+  const items = units.flatMap((u) => u.items);
+  return {
+    evict: items.filter((j) => set.start[j]! >= 0),
+    bind: items.flatMap((j) => (set.target[j]! >= 0 ? [[j, set.target[j]!] as const] : [])),
+  };
+}

@@ -1,0 +1,95 @@
+import type { AssignmentModel, DisruptionBudget } from '../../models/model.js';
+import { gangsOf } from '../../models/rules/gang.js';
+import { verifyPlan } from '../verify.js';
+
+/** One wave of a change plan: containers evicted first, then containers bound (node indices). */
+export interface Wave {
+  readonly evict: readonly number[];
+  readonly bind: readonly (readonly [number, number])[];
+}
+
+/**
+ * The independent replay verifier of a change plan (docs/changes.md). It applies each wave to today's placement
+ * and checks, reading only the model, the budgets and the waves:
+ * - each eviction is of a running container, each binding of one not running, no container twice in a wave;
+ * - the members of a gang that change do so in one wave;
+ * - every budget: each wave evicts at most the disruptions it allows when the wave starts (its healthy pods less
+ *   desiredHealthy; none where it expects no pods); an unhealthy pod counts unless the Eviction API lets it go
+ *   without the budget (AlwaysAllow, or IfHealthyBudget with the budget healthy);
+ * - after each wave, every node within capacity and every hard rule holding for the running containers (the
+ *   plan verifier); between evictions and bindings the running containers are a subset of the state before;
+ * - the last state is the target.
+ * Containers bound in a wave are healthy from the next one: the start-up allowance is the wave's wait.
+ * Returns the violations, empty when the plan is safe.
+ */
+export function replayWaves(
+  model: AssignmentModel,
+  start: Int32Array,
+  target: Int32Array,
+  waves: readonly Wave[],
+  budgets: readonly DisruptionBudget[],
+): string[] {
+  const first = verifyPlan(model, start, false);
+  if (!first.valid) return [`today's placement breaks: ${first.violations.slice(0, 3).join('; ')}`];
+  const state = start.slice();
+  const healthy = new Uint8Array(start.length);
+  for (const b of budgets) for (const j of b.healthy) healthy[j] = 1;
+  const out: string[] = [];
+  waves.forEach((w, t) => {
+    const at = `wave ${t + 1}`;
+    out.push(...budgetViolations(model, budgets, healthy, w, at), ...gangViolations(model, start, target, w, at));
+    for (const j of w.evict) {
+      if (state[j]! < 0) out.push(`${at}: evicts "${model.items[j]}", which is not running`);
+      state[j] = -1;
+      healthy[j] = 0;
+    }
+    for (const [j, i] of w.bind) {
+      if (state[j]! >= 0) out.push(`${at}: binds "${model.items[j]}", which is running`);
+      state[j] = i;
+    }
+    const v = verifyPlan(model, state, false);
+    if (!v.valid) out.push(...v.violations.map((x) => `after ${at}: ${x}`));
+    for (const [j] of w.bind) healthy[j] = 1;
+  });
+  const off = state.findIndex((x, j) => x !== target[j]);
+  if (off >= 0) out.push(`the waves end with "${model.items[off]}" elsewhere than the target puts it`);
+  return out;
+}
+
+function budgetViolations(
+  model: AssignmentModel,
+  budgets: readonly DisruptionBudget[],
+  healthy: Uint8Array,
+  w: Wave,
+  at: string,
+): string[] {
+  const evicted = new Set(w.evict);
+  const selecting = new Map<number, number>();
+  for (const b of budgets) for (const j of b.items) if (evicted.has(j)) selecting.set(j, (selecting.get(j) ?? 0) + 1);
+  // The Eviction API refuses a pod that more than one budget selects.
+  const refused = [...selecting].flatMap(([j, k]) =>
+    k > 1 ? [`${at}: evicts "${model.items[j]}", which ${k} budgets select: the Eviction API refuses it`] : [],
+  );
+  return refused.concat(
+    budgets.flatMap((b) => {
+      const now = b.items.filter((j) => healthy[j]).length;
+      const allowed = b.expected <= 0 ? 0 : Math.max(0, now - b.desiredHealthy);
+      // An unhealthy pod is evicted without the budget where the policy allows it (eviction.go).
+      const bypass = b.alwaysAllowUnhealthy || (now >= b.desiredHealthy && b.desiredHealthy > 0);
+      const down = b.items.filter((j) => evicted.has(j) && (healthy[j] || !bypass)).length;
+      if (down <= allowed) return [];
+      return [`${at}: evicts ${down} pods of budget ${b.name}, which allows ${allowed} (${now} healthy)`];
+    }),
+  );
+}
+
+function gangViolations(model: AssignmentModel, start: Int32Array, target: Int32Array, w: Wave, at: string) {
+  const inWave = new Set([...w.evict, ...w.bind.map(([j]) => j)]);
+  return gangsOf(model).flatMap((g) => {
+    const changing = g.items.filter((j) => start[j] !== target[j]);
+    const here = changing.filter((j) => inWave.has(j)).length;
+    return here === 0 || here === changing.length
+      ? []
+      : [`${at}: moves ${here} of the ${changing.length} changing members of gang ${g.name}, not all`];
+  });
+}

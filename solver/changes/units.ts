@@ -1,0 +1,68 @@
+import { demandUnits, type AssignmentModel, type DisruptionBudget } from '../../models/model.js';
+import { gangsOf } from '../../models/rules/gang.js';
+
+/**
+ * What a change from today's placement to a target asks, in units that move as one (docs/changes.md):
+ * - a running container that the target puts on another node: evicted, then bound there;
+ * - a running container the target leaves out: evicted, for good;
+ * - a pending container the target places: bound;
+ * - the members of one gang that change, together.
+ */
+export interface ChangeUnit {
+  /** The containers (model item indices). */
+  readonly items: readonly number[];
+  /** Whether the unit's containers run now (its wave evicts them). */
+  readonly evicts: boolean;
+  /** Per budget index, how many of the unit's running containers it counts (0 for most). */
+  readonly disrupts: ReadonlyMap<number, number>;
+}
+
+export interface ChangeSet {
+  readonly start: Int32Array;
+  readonly target: Int32Array;
+  readonly units: readonly ChangeUnit[];
+  /** The nodes the target leaves empty that hold a container now (cordoned, then removable). */
+  readonly emptied: readonly number[];
+}
+
+/** The units of change from `start` (today's placement, -1 for pending) to `target`. */
+export function changeSet(
+  model: AssignmentModel,
+  start: Int32Array,
+  target: Int32Array,
+  budgets: readonly DisruptionBudget[],
+): ChangeSet {
+  const budgetsOf = new Map<number, number[]>();
+  budgets.forEach((b, k) => b.items.forEach((j) => budgetsOf.set(j, [...(budgetsOf.get(j) ?? []), k])));
+  const gangOf = new Map<number, number>();
+  gangsOf(model).forEach((g, k) => g.items.forEach((j) => gangOf.set(j, k)));
+  const byGang = new Map<number, number[]>();
+  const units: number[][] = [];
+  for (let j = 0; j < start.length; j++) {
+    if (start[j] === target[j]) continue;
+    const gang = gangOf.get(j);
+    if (gang === undefined) units.push([j]);
+    else byGang.set(gang, [...(byGang.get(gang) ?? []), j]);
+  }
+  units.push(...byGang.values());
+  const out = units.map((items): ChangeUnit => {
+    const disrupts = new Map<number, number>();
+    for (const j of items)
+      if (start[j]! >= 0) for (const k of budgetsOf.get(j) ?? []) disrupts.set(k, (disrupts.get(k) ?? 0) + 1);
+    return { items, evicts: items.some((j) => start[j]! >= 0), disrupts };
+  });
+  const holds = (plan: Int32Array, i: number): boolean => plan.some((x) => x === i);
+  const emptied = model.nodes.flatMap((_, i) => (holds(start, i) && !holds(target, i) ? [i] : []));
+  return { start, target, units: out, emptied };
+}
+
+/** Exact units of each resource used on each node by `plan`. */
+export function usageOf(model: AssignmentModel, plan: ArrayLike<number>): bigint[][] {
+  const m = model.items.length;
+  const used = model.resources.map(() => new Array<bigint>(model.nodes.length).fill(0n));
+  for (let j = 0; j < m; j++) {
+    const i = plan[j]!;
+    if (i >= 0) model.resources.forEach((r, k) => (used[k]![i]! += demandUnits(r, i, j, m)));
+  }
+  return used;
+}
