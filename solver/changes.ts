@@ -1,7 +1,7 @@
 import type { AssignmentModel } from '../models/model.js';
 import type { SolverPool, Ticket } from './pool.js';
 import type { ChangesTask } from './protocol.js';
-import { WorkerStoppedError } from './threads.js';
+import { answerBy } from './threads.js';
 import type { ChangePlan } from './changes/order.js';
 
 /** Time kept after the order's deadline for the worker to post its answer before it is stopped (ms). */
@@ -25,16 +25,7 @@ export async function changesInThread(
     const lease = await own.lead(deadline).catch(() => undefined);
     if (!lease) return undefined;
     const task: ChangesTask = { kind: 'changes', model, start, target, deadline };
-    const running = lease.run<ChangePlan>(task, []);
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<undefined>(
-      (resolve) => (timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()) + ANSWER_GRACE_MS)),
-    );
-    const answer = await Promise.race([
-      running.catch((err: unknown) => (err instanceof WorkerStoppedError ? undefined : Promise.reject(err))),
-      late,
-    ]);
-    clearTimeout(timer);
+    const answer = await answerBy(lease.run<ChangePlan>(task, []), deadline, ANSWER_GRACE_MS);
     if (answer) return answer;
     lease.terminate('the change plan ran out of time');
     own.dropLead();

@@ -3,7 +3,7 @@ import type { AssignmentModel } from '../models/model.js';
 import { describe } from './explanation.js';
 import type { SolverPool, Ticket } from './pool.js';
 import type { ExplainResult, ExplainTask, Explanation, WorkerMessage } from './protocol.js';
-import { WorkerStoppedError } from './threads.js';
+import { answerBy } from './threads.js';
 
 export type { Explanation } from './protocol.js';
 export { restrictItems } from '../models/restrict.js';
@@ -36,16 +36,7 @@ export async function explainInfeasible(
     const lease = await own.lead(deadline).catch(() => undefined);
     if (!lease) return undefined;
     const task: ExplainTask = { kind: 'explain', model, deadline, port: channel.port2 };
-    const running = lease.run<ExplainResult>(task, [channel.port2]);
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<undefined>(
-      (resolve) => (timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()) + ANSWER_GRACE_MS)),
-    );
-    const answer = await Promise.race([
-      running.catch((err: unknown) => (err instanceof WorkerStoppedError ? undefined : Promise.reject(err))),
-      late,
-    ]);
-    clearTimeout(timer);
+    const answer = await answerBy(lease.run<ExplainResult>(task, [channel.port2]), deadline, ANSWER_GRACE_MS);
     if (answer?.explanation) return answer.explanation;
     lease.terminate('the explanation ran out of time');
     own.dropLead();

@@ -72,6 +72,25 @@ export class WorkerStoppedError extends Error {
   }
 }
 
+/**
+ * A task's answer, or undefined when it has not come `graceMs` after `deadline` (epoch ms) or its worker stopped
+ * first: the caller then stops the thread if it still runs.
+ */
+export async function answerBy<T>(running: Promise<T>, deadline: number, graceMs: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>(
+    (resolve) => (timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()) + graceMs)),
+  );
+  try {
+    return await Promise.race([
+      running.catch((err: unknown) => (err instanceof WorkerStoppedError ? undefined : Promise.reject(err))),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The task threw inside the worker (a bug or an unexpected input; the worker itself is fine). */
 export class WorkerTaskError extends Error {
   constructor(message: string) {
