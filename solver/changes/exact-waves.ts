@@ -18,7 +18,7 @@ export interface ExactWaves {
 
 /**
  * The wave program (docs/changes.md): x_{u,t} = 1 when unit u changes in wave t ≤ T (T = the heuristic's waves
- * less one), y_t = 1 when wave t is used; minimise Σ y_t subject to
+ * less one; written over cumulative columns, see waveProgram), y_t = 1 when wave t is used; minimise Σ y_t s.t.
  * - each unit in one wave: Σ_t x_{u,t} = 1; a wave used after every unit in it: Σ_u x_{u,t} ≤ U y_t, y_t ≥ y_{t+1};
  * - each budget k in each wave t: Σ_u d_uk x_{u,t} ≤ allowed_k, d_uk the unit's healthy containers that k counts
  *   (where pods join or leave k for good, allowed_k follows its healthy count through a binary w_kt);
@@ -34,6 +34,7 @@ export function exactWaves(
   most: number,
   deadline: number,
 ): ExactWaves | undefined {
+  if (most < 1) return undefined;
   const program = waveProgram(model, set, budgets, most);
   if (!program) return undefined;
   const held = ENGINES[engineFor('lead')].hold(program);
@@ -48,10 +49,11 @@ export function exactWaves(
   }
 }
 
-function wavesOf(set: ChangeSet, x: Float64Array, most: number): Wave[] {
+function wavesOf(set: ChangeSet, z: Float64Array, most: number): Wave[] {
   const byWave = Array.from({ length: most }, () => [] as number[]);
   set.units.forEach((_, u) => {
-    for (let t = 0; t < most; t++) if (x[u * most + t]! > 0.5) byWave[t]!.push(u);
+    const t = range(most).find((s) => z[u * most + s]! > 0.5) ?? most - 1;
+    byWave[t]!.push(u);
   });
   return byWave
     .filter((us) => us.length > 0)
@@ -63,7 +65,13 @@ function wavesOf(set: ChangeSet, x: Float64Array, most: number): Wave[] {
     );
 }
 
-/** The rows of the wave program (columns: x_{u,t} at u·T + t, then y_t, then the budgets' w_kt). */
+/** Most nonzeros the wave program is built with (past it, the bound is the budgets' count alone). */
+export const MAX_WAVE_NONZEROS = 500_000;
+
+/**
+ * The rows of the wave program over cumulative columns z_{u,t} = 1 when unit u has changed by wave t (x_{u,t} =
+ * z_{u,t} − z_{u,t−1}), at u·T + t; then y_t; then the budgets' w_kt. Undefined past MAX_WAVE_NONZEROS.
+ */
 function waveProgram(
   model: AssignmentModel,
   set: ChangeSet,
@@ -73,24 +81,32 @@ function waveProgram(
   const U = set.units.length;
   const y = U * most;
   const rows: Row[] = [];
-  const row = (name: string, op: 'eq' | 'le', rhs: number, terms: [number, number][]): void =>
-    void rows.push({
+  let nonzeros = 0;
+  const row = (name: string, op: 'eq' | 'le', rhs: number, terms: [number, number][]): void => {
+    // A column may come twice (a unit's wave and its earlier gain): one coefficient each, as engines need.
+    const merged = new Map<number, number>();
+    for (const [v, c] of terms) merged.set(v, (merged.get(v) ?? 0) + c);
+    const kept = [...merged].filter(([, c]) => c !== 0);
+    nonzeros += kept.length;
+    rows.push({
       name,
       kind: 'rule',
       op,
       rhs,
-      vars: Int32Array.from(terms, ([v]) => v),
-      coefs: Float64Array.from(terms, ([, c]) => c),
+      vars: Int32Array.from(kept, ([v]) => v),
+      coefs: Float64Array.from(kept, ([, c]) => c),
     });
-  for (let u = 0; u < U; u++)
-    row(
-      `once_${u}`,
-      'eq',
-      1,
-      range(most).map((t) => [u * most + t, 1]),
-    );
+  };
+  for (let u = 0; u < U; u++) {
+    row(`done_${u}`, 'eq', 1, [[u * most + most - 1, 1]]);
+    for (let t = 0; t + 1 < most; t++)
+      row(`mono_${u}_${t}`, 'le', 0, [
+        [u * most + t, 1],
+        [u * most + t + 1, -1],
+      ]);
+  }
   for (let t = 0; t < most; t++) {
-    row(`used_${t}`, 'le', 0, [...range(U).map((u): [number, number] => [u * most + t, 1]), [y + t, -U]]);
+    row(`used_${t}`, 'le', 0, [...range(U).flatMap((u) => inWave(u, t, most, 1)), [y + t, -U]]);
     if (t + 1 < most)
       row(`order_${t}`, 'le', 0, [
         [y + t + 1, 1],
@@ -98,12 +114,21 @@ function waveProgram(
       ]);
   }
   const extra = budgetRows(set, budgets, most, y + most, row);
-  if (!capacityRows(model, set, most, row)) return undefined;
+  if (!capacityRows(model, set, most, row) || nonzeros > MAX_WAVE_NONZEROS) return undefined;
   const columns = y + most + extra;
   const varCost = new Float64Array(columns);
   for (let t = 0; t < most; t++) varCost[y + t] = 1;
   return { sense: 'min', varCost, varUpper: new Float64Array(columns).fill(1), rows, continuous: [] };
 }
+
+/** x_{u,t} · c as terms of the cumulative columns: c z_{u,t} − c z_{u,t−1}. */
+const inWave = (u: number, t: number, most: number, c: number): [number, number][] =>
+  t === 0
+    ? [[u * most, c]]
+    : [
+        [u * most + t, c],
+        [u * most + t - 1, -c],
+      ];
 
 type AddRow = (name: string, op: 'eq' | 'le', rhs: number, terms: [number, number][]) => void;
 
@@ -127,13 +152,15 @@ function budgetRows(set: ChangeSet, budgets: readonly DisruptionBudget[], most: 
     );
     if (d.every((x) => x === 0)) return;
     for (let t = 0; t < most; t++) {
-      const down = set.units.flatMap((_, u): [number, number][] => (d[u]! > 0 ? [[u * most + t, d[u]!]] : []));
+      const down = set.units.flatMap((_, u): [number, number][] => (d[u]! > 0 ? inWave(u, t, most, d[u]!) : []));
       if (b.expected <= 0 || gain.every((g) => g === 0)) {
         row(`budget_${k}_${t}`, 'le', b.expected <= 0 ? 0 : b.allowed, down);
         continue;
       }
       const big = b.items.length + set.units.length;
-      const before = set.units.flatMap((_, u) => range(t).map((s): [number, number] => [u * most + s, -gain[u]!]));
+      const before = set.units.flatMap((_, u): [number, number][] =>
+        t > 0 && gain[u] !== 0 ? [[u * most + t - 1, -gain[u]!]] : [],
+      );
       row(`budget_on_${k}_${t}`, 'le', 0, [...down, [w, -big]]);
       row(`budget_${k}_${t}`, 'le', b.healthy.length - b.desiredHealthy + big, [...down, ...before, [w, big]]);
       w++;
@@ -166,9 +193,7 @@ function capacityRows(model: AssignmentModel, set: ChangeSet, most: number, row:
       const room = (r.capacity[i] ?? 0n) - used[k]![i]!;
       if (!exact(room) || [...byUnit.values()].some((v) => !exact(v))) return false;
       for (let t = 0; t + 1 < most; t++) {
-        const terms = [...byUnit].flatMap(([u, v]) =>
-          range(t + 1).map((s): [number, number] => [u * most + s, Number(v)]),
-        );
+        const terms = [...byUnit].map(([u, v]): [number, number] => [u * most + t, Number(v)]);
         row(`cap_${k}_${i}_${t}`, 'le', Number(room), terms);
       }
     }

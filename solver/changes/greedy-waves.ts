@@ -1,7 +1,6 @@
-import { demandUnits, type AssignmentModel, type DisruptionBudget } from '../../models/model.js';
-import { verifyPlan } from '../verify.js';
+import { demandUnits, type AssignmentModel, type DisruptionBudget, type GroupRule } from '../../models/model.js';
 import type { Wave } from './replay.js';
-import { usageOf, type ChangeSet, type ChangeUnit } from './units.js';
+import { hardRules, hardViolations, usageOf, type ChangeSet, type ChangeUnit } from './units.js';
 
 /** Waves found by the list heuristic, and what stopped it where it stopped. */
 export interface GreedyWaves {
@@ -25,7 +24,7 @@ interface State {
 /**
  * Waves by a list heuristic (docs/changes.md): each wave takes, in passes until none is added, every unit that its
  * budgets still allow, whose containers fit on their target nodes once the wave's evictions so far have left, and
- * (where the model has rules between containers) after which the running containers keep every hard rule. A unit
+ * (where the model has hard rules between containers) after which the running containers keep every one. A unit
  * that no wave can take stops it, as does `deadline` (epoch ms): `stuck` says which.
  */
 export function greedyWaves(
@@ -37,7 +36,7 @@ export function greedyWaves(
   const healthy = new Uint8Array(set.start.length);
   for (const b of budgets) for (const j of b.healthy) healthy[j] = 1;
   const state: State = { plan: set.start.slice(), used: usageOf(model, set.start), healthy };
-  const checkRules = (model.rules?.groups.length ?? 0) > 0;
+  const rules = hardRules(model);
   let left = set.units.map((_, u) => u);
   const waves: Wave[] = [];
   const why = new Map<number, Stop>();
@@ -47,7 +46,7 @@ export function greedyWaves(
       for (const u of left) why.set(u, 'time');
       break;
     }
-    const taken = oneWave(model, set, budgets, state, left, checkRules, why);
+    const taken = oneWave(model, set, budgets, state, left, rules, why);
     if (taken.length === 0) break;
     const inWave = new Set(taken);
     left = left.filter((u) => !inWave.has(u));
@@ -69,7 +68,7 @@ function oneWave(
   budgets: readonly DisruptionBudget[],
   state: State,
   left: readonly number[],
-  checkRules: boolean,
+  rules: readonly GroupRule[],
   why: Map<number, Stop>,
 ): number[] {
   const room = budgets.map((b) => allowedNow(b, state.healthy));
@@ -90,10 +89,10 @@ function oneWave(
         continue;
       }
       move(model, set, unit, state);
-      const v = checkRules ? verifyPlan(model, state.plan, false) : undefined;
-      if (v && !v.valid) {
+      const broken = rules.length > 0 ? hardViolations(model, rules, state.plan) : [];
+      if (broken.length > 0) {
         undo(model, set, unit, state);
-        why.set(u, v.violations.slice(0, 2));
+        why.set(u, broken.slice(0, 2));
         continue;
       }
       for (const [k, d] of down) room[k]! -= d;

@@ -1,5 +1,7 @@
-import { demandUnits, type AssignmentModel, type DisruptionBudget } from '../../models/model.js';
+import { demandUnits, type AssignmentModel, type DisruptionBudget, type GroupRule } from '../../models/model.js';
 import { gangsOf } from '../../models/rules/gang.js';
+import { kindOf } from '../../models/rules/registry.js';
+import { ruleViolations } from '../verify.js';
 
 /**
  * What a change from today's placement to a target asks, in units that move as one (docs/changes.md):
@@ -66,3 +68,11 @@ export function usageOf(model: AssignmentModel, plan: ArrayLike<number>): bigint
   }
   return used;
 }
+
+/** The model's hard group rules (preferences are soft: a change plan need not keep them). */
+export const hardRules = (model: AssignmentModel): GroupRule[] =>
+  (model.rules?.groups ?? []).filter((r) => kindOf(r).preference === undefined);
+
+/** How `plan` breaks the hard rules, in the verifier's words (its blocked pairs and capacity are checked apart). */
+export const hardViolations = (model: AssignmentModel, rules: readonly GroupRule[], plan: Int32Array): string[] =>
+  rules.flatMap((r) => ruleViolations(model, r, plan));
