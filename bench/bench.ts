@@ -1,6 +1,6 @@
 /**
  * npm run bench [-- --suite abcd,clusters,gap1-12,yagiura,yagiura-large,scale,scale-live,vbp,k8s-perf,greedy-profile,
- * ai]
+ * ai,consolidate]
  * [--time-limit-ms N]
  * [--solvers auto,glpk,highs] [--no-native] [--seed N] [--only REGEX] [--k8s-scale X] [--raw]
  *
@@ -32,6 +32,9 @@
  *             inference spread over racks, some nodes partly used; through the real service, 30 s each (or
  *             --time-limit-ms): the seed greedy, the Kueue-style baseline and the answer side by side; --only
  *             picks sizes by the names ai-256, ai-1024, ai-4096
+ *   consolidate  a generated 500-node cluster at 60% cpu with 100 deployments under PodDisruptionBudgets
+ *             (bench/consolidate.ts): the consolidate frontier for 0..50 nodes removed through the real service
+ *             (60 s), and the waves of one point
  * --only keeps the instances whose name matches REGEX (e.g. --only 'gapd-[56]').
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -49,6 +52,7 @@ import { scaleLiveSuite, scaleSuite, vbpSuite } from './scale-suite.js';
 import { k8sPerfSuite } from './k8s-perf-suite.js';
 import { greedyProfile } from './greedy-profile.js';
 import { aiSuite } from './ai.js';
+import { consolidateSuite } from './consolidate.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const { values } = parseArgs({
@@ -272,6 +276,10 @@ try {
         ...(only ? { only } : {}),
       });
       console.log(`\n### k8s-perf\n\n${table}\n`);
+      continue;
+    }
+    if (name === 'consolidate') {
+      console.log(`\n### consolidate\n\n${await consolidateSuite(seed)}\n`);
       continue;
     }
     if (name === 'ai') {

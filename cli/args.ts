@@ -62,7 +62,8 @@ Commands:
   solve FILE|-    solve an assignment program (cost, demand, capacity, sense)
   capacity FILE|- answer the snapshot's "question": {fit: how many more copies of some
                   shapes fit}, {buy: the cheapest nodes from a catalogue}, {whatIf: nodes
-                  removed or added, fewest moves}, {moveBudget: cost against moves, k = 0..K}
+                  removed or added, fewest moves}, {moveBudget: cost against moves, k = 0..K},
+                  {consolidate: for k = 0..K nodes removed, the price, moves and safe waves}
   evaluate FILE|- check a given plan (the snapshot's "plan", or what runs today) against the
                   optimum: validity and every broken rule, objective, gap, both side by side
 

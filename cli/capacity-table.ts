@@ -92,7 +92,31 @@ function questionLines(a: CapacityAnswer): string[] {
         ]),
         ...planLines(a.plan),
       ];
+    case 'consolidate':
+      return consolidateLines(a);
   }
+}
+
+/** The frontier: one row per count of nodes removed; then the runbook of the last point with a change plan. */
+function consolidateLines(a: Extract<CapacityAnswer, { question: 'consolidate' }>): string[] {
+  const last = [...a.frontier].reverse().find((p) => p.changes && p.changes.runbook.length > 0);
+  return [
+    'consolidate: for each number of nodes removed, the price left, the fewest moves and the waves',
+    '',
+    ...columns([
+      ['removed', 'status', 'price', 'saved', 'moves', 'waves', 'nodes'],
+      ...a.frontier.map((p) => [
+        String(p.removed),
+        p.status,
+        num(p.price),
+        num(p.saved),
+        num(p.moves),
+        num(p.waves),
+        p.nodes.join(', '),
+      ]),
+    ]),
+    ...(last ? ['', `waves with ${last.removed} nodes removed:`, ...last.changes!.runbook] : []),
+  ];
 }
 
 export function renderCapacityTable(a: CapacityAnswer): string {

@@ -12,6 +12,8 @@ import { ContainerSchema, NodeSchema, type ContainerInput, type NodeInput, type 
  * - whatIf:     remove (fail, drain) or add nodes, or start new containers (make room for a gang), re-plan with the
  *               fewest moves or the lowest move cost;
  * - moveBudget: the best cost with at most k moves from the current placement, for k = 0..K.
+ * - consolidate: for k = 0..K nodes removed, the nodes, the price saved, the fewest moves and the waves that make
+ *   the change safely (docs/changes.md).
  */
 
 /** Most shapes one fit question may ask about. */
@@ -70,16 +72,28 @@ const MoveBudgetSchema = z.strictObject({
   maxMoves: z.number().int().min(0).max(50),
 });
 
+/** Most nodes a consolidate question removes (each count is one point of the frontier, with its change plan). */
+export const MAX_REMOVED = 100;
+
+const ConsolidateSchema = z.strictObject({
+  /** The frontier runs k = 0..maxRemoved nodes removed. */
+  maxRemoved: z.number().int().min(0).max(MAX_REMOVED),
+  /** The nodes that may be removed (default: every node without a pinned container). */
+  candidates: z.array(z.string().min(1)).optional(),
+});
+
 export const QuestionSchema = z.union([
   z.strictObject({ fit: FitSchema }),
   z.strictObject({ buy: BuySchema }),
   z.strictObject({ whatIf: WhatIfSchema }),
   z.strictObject({ moveBudget: MoveBudgetSchema }),
+  z.strictObject({ consolidate: ConsolidateSchema }),
 ]);
 export type Question = z.infer<typeof QuestionSchema>;
 export type FitQuestion = z.infer<typeof FitSchema>;
 export type BuyQuestion = z.infer<typeof BuySchema>;
 export type WhatIfQuestion = z.infer<typeof WhatIfSchema>;
+export type ConsolidateQuestion = z.infer<typeof ConsolidateSchema>;
 
 /**
  * Milli-units of a quantity as a snapshot input gives it (0 when absent or invalid: the schema reports invalid ones).

@@ -6,6 +6,7 @@ import {
   QuestionSchema,
   whatIfSnapshot,
   type BuyQuestion,
+  type ConsolidateQuestion,
   type FitQuestion,
   type Question,
   type WhatIfQuestion,
@@ -67,6 +68,14 @@ export type CapacityPrepared =
       readonly maxMoves: number;
       readonly base: Seeded;
       readonly free: Seeded;
+    }
+  | {
+      readonly question: 'consolidate';
+      readonly notes: readonly string[];
+      readonly maxRemoved: number;
+      readonly base: Seeded;
+      readonly snapshot: SnapshotInput;
+      readonly candidates: readonly number[];
     };
 
 /** Validates a (transformed) snapshot into a model: counted first, then checked, issues at their paths. */
@@ -86,7 +95,9 @@ function split(body: unknown): { question: Question; raw: unknown; notes: string
     throw invalid([{ path: '(body)', message: 'must be a JSON object' }]);
   const { question: rawQuestion, ...rest } = body as Record<string, unknown>;
   if (rawQuestion === undefined)
-    throw invalid([{ path: 'question', message: 'required: one of {fit}, {buy}, {whatIf}, {moveBudget}' }]);
+    throw invalid([
+      { path: 'question', message: 'required: one of {fit}, {buy}, {whatIf}, {moveBudget}, {consolidate}' },
+    ]);
   const q = QuestionSchema.safeParse(rawQuestion);
   if (!q.success) throw invalid(issuesOf(q.error, ['question']));
   const plain = plainSnapshotBody(rest);
@@ -170,6 +181,7 @@ export function prepareCapacity(body: unknown, limits: ProblemLimits): CapacityP
       next: { built: modelOf(whatIfSnapshot(snapshot, q, now), limits), now: [...now] },
     };
   }
+  if ('consolidate' in question) return prepareConsolidate(snapshot, question.consolidate, base, notes);
   if (!hasCurrent(base.model))
     throw invalid([
       {
@@ -184,6 +196,30 @@ export function prepareCapacity(body: unknown, limits: ProblemLimits): CapacityP
   });
   const free = modelOf({ ...snapshot, containers, options: { ...snapshot.options, moveCost: 0 } }, limits);
   return { question: 'moveBudget', notes, maxMoves: question.moveBudget.maxMoves, base, free };
+}
+
+/** A consolidation: the base model with today's placement, and the candidate nodes (all, or those named). */
+function prepareConsolidate(
+  snapshot: SnapshotInput,
+  q: ConsolidateQuestion,
+  base: Seeded,
+  notes: string[],
+): CapacityPrepared {
+  if (!hasCurrent(base.model))
+    throw invalid([
+      {
+        path: 'question.consolidate',
+        message: 'needs a current placement: give containers a `current` node (bound pods in Kubernetes input)',
+      },
+    ]);
+  const index = new Map(base.model.nodes.map((n, i) => [n, i]));
+  const named = q.candidates ?? base.model.nodes;
+  const unknown = named.flatMap((n, k) =>
+    index.has(n) ? [] : [{ path: `question.consolidate.candidates[${k}]`, message: `unknown node "${n}"` }],
+  );
+  if (unknown.length > 0) throw invalid(unknown);
+  const candidates = [...new Set(named.map((n) => index.get(n)!))];
+  return { question: 'consolidate', notes, maxRemoved: q.maxRemoved, base, snapshot, candidates };
 }
 
 /** whatIf's second stage, when nothing ran yet: the re-plan model from the placement the first solve gave. */

@@ -9,6 +9,8 @@ import type { Built } from './accept.js';
 import type { PrepareRequest } from './prepare.js';
 import { namedPlacement } from '../models/plan.js';
 import type { CapacityAnswer } from './schemas.js';
+import { changesJson } from './changes.js';
+import { removalOrder } from '../solver/consolidate.js';
 
 /**
  * The second stage of a capacity question: its solves, sharing the time limit (each gets the time left
@@ -48,6 +50,9 @@ export async function answerCapacity(
       break;
     case 'moveBudget':
       answer = await moveBudget(prep, planner, deadline);
+      break;
+    case 'consolidate':
+      answer = await consolidate(prep, planner, deadline);
       break;
   }
   return { ...answer, notes: [...prep.notes, ...answer.notes] };
@@ -201,4 +206,39 @@ async function moveBudget(
     plan: last ? planJson(last.model, last.o.plan, prep.free.options.assignments) : null,
     notes: [],
   };
+}
+
+async function consolidate(
+  prep: CapacityPrepared & { question: 'consolidate' },
+  planner: Planner,
+  deadline: number,
+): Promise<Answered<'consolidate'>> {
+  const { model } = prep.base;
+  const prices = prep.snapshot.nodes.map((n) => n.price ?? 1);
+  const task = { model, prices, candidates: prep.candidates, maxRemoved: prep.maxRemoved, deadline };
+  const points = await planner.consolidate(task);
+  if (!points) return { question: 'consolidate', frontier: [], notes: ['no solver thread answered within the limit'] };
+  const start = model.rules!.current;
+  const total = prices.reduce((t, p) => t + p, 0);
+  const frontier = points.map((p) => ({
+    removed: p.removed.length,
+    nodes: p.removed.map((i) => model.nodes[i]!),
+    status: p.status,
+    saved: p.saved,
+    price: total - p.saved,
+    moves: p.plan ? p.plan.reduce((t, i, j) => t + (start[j]! >= 0 && i !== start[j] ? 1 : 0), 0) : null,
+    waves: p.changes && p.changes.status !== 'blocked' ? p.changes.waves.length : null,
+    ...(p.unplaced ? { unplaced: p.unplaced.map((j) => model.items[j]!) } : {}),
+    ...(p.changes ? { changes: changesJson(model, start, p.changes) } : {}),
+  }));
+  const removable = removalOrder(model, prices, start, prep.candidates).length;
+  const kept = prep.candidates.length - removable;
+  const notes =
+    kept > 0
+      ? [
+          `${kept} of the ${prep.candidates.length} candidate nodes cannot be emptied: they run a pinned container, ` +
+            'or one that a budget allowing no disruption (or two budgets) selects',
+        ]
+      : [];
+  return { question: 'consolidate', frontier, notes };
 }

@@ -2,9 +2,10 @@ import type { AssignmentModel } from '../models/model.js';
 import type { ProblemLimits } from '../models/validate.js';
 import { explainInfeasible } from '../solver/explain.js';
 import type { ChangePlan } from '../solver/changes/order.js';
-import { changesInThread } from '../solver/changes.js';
+import { changesInThread, consolidationInThread } from '../solver/changes.js';
+import type { ConsolidationPoint } from '../solver/consolidate.js';
 import type { SolverPool, Ticket } from '../solver/pool.js';
-import type { Explanation } from '../solver/protocol.js';
+import type { ConsolidateTask, Explanation } from '../solver/protocol.js';
 import { solveModel, type SolveOutcome } from '../solver/solve.js';
 import type { Built, Seeded } from './accept.js';
 import type { PrepareRequest, Prepared } from './prepare.js';
@@ -21,6 +22,8 @@ export interface Planner {
   /** Solves a built model until `deadline` (epoch ms); `greedy` absent: the solver thread computes it. */
   solve(built: Built, deadline: number): Promise<SolveOutcome>;
   explain(model: AssignmentModel, deadline: number): Promise<Explanation | undefined>;
+  /** The consolidation frontier (solver/consolidate.ts) by the task's deadline. */
+  consolidate(task: Omit<ConsolidateTask, 'kind'>): Promise<ConsolidationPoint[] | undefined>;
   /** The change from `start` to `target` ordered into safe waves by `deadline` (solver/changes/order.ts). */
   changes(
     model: AssignmentModel,
@@ -79,6 +82,8 @@ export function planner(o: PlannerOptions): Planner {
     },
     explain: (model, deadline) =>
       o.signal?.aborted ? Promise.resolve(undefined) : explainInfeasible(model, o.pool, deadline, admitted(deadline)),
+    consolidate: (task) =>
+      o.signal?.aborted ? Promise.resolve(undefined) : consolidationInThread(task, o.pool, admitted(task.deadline)),
     changes: (model, start, target, deadline) =>
       o.signal?.aborted
         ? Promise.resolve(undefined)

@@ -343,12 +343,36 @@ const MoveBudgetAnswer = z.object({
   ...capacityCommon,
 });
 
+const ConsolidateAnswer = z.object({
+  question: z.literal('consolidate'),
+  frontier: z.array(
+    z.object({
+      removed: Count,
+      nodes: Names.describe('the nodes removed: the candidates with the fewest running containers'),
+      status: z
+        .enum(['optimal', 'infeasible', 'unplaced', 'unknown'])
+        .describe(
+          'optimal: the fewest moves for this many nodes removed, proven; infeasible: no plan removes this many, ' +
+            'proven; unplaced: the re-placement left containers out; unknown: out of time',
+        ),
+      saved: z.number().describe('the price of the nodes removed (1 each without prices)'),
+      price: z.number().describe('the price of the nodes left'),
+      moves: Count.nullable(),
+      waves: Count.nullable(),
+      unplaced: Names.optional(),
+      changes: ChangesAnswerSchema.optional(),
+    }),
+  ),
+  ...capacityCommon,
+});
+
 /** POST /v1/capacity: the answer to the snapshot's question. */
 export const CapacityAnswerSchema = z.discriminatedUnion('question', [
   FitAnswer,
   BuyAnswer,
   WhatIfAnswer,
   MoveBudgetAnswer,
+  ConsolidateAnswer,
 ]);
 export type CapacityAnswer = Answer<typeof CapacityAnswerSchema>;
 

@@ -65,7 +65,18 @@ export interface ChangesTask {
   readonly deadline: number;
 }
 
-export type WorkerTask = SolveTask | ExplainTask | ChangesTask;
+/** The consolidation frontier (solver/consolidate.ts). */
+export interface ConsolidateTask {
+  readonly kind: 'consolidate';
+  readonly model: AssignmentModel;
+  /** Each node's price (1 where the input gives none). */
+  readonly prices: readonly number[];
+  readonly candidates: readonly number[];
+  readonly maxRemoved: number;
+  readonly deadline: number;
+}
+
+export type WorkerTask = SolveTask | ExplainTask | ChangesTask | ConsolidateTask;
 
 /** The size of the program solved, and of the plain 0-1 model it replaces. */
 export interface ProgramSize {

@@ -7,6 +7,7 @@ import { kueuePlan, type KueueBaseline } from './kueue.js';
 import { topologyBound } from './topology-bound.js';
 import { freeDomains, sparingPlans } from './defragment.js';
 import { orderChanges } from './changes/order.js';
+import { consolidationFrontier } from './consolidate.js';
 import { keepFreeRuleOf } from '../models/rules/keepFree.js';
 import { topologyGroupsOf } from '../models/rules/topologyGroup.js';
 import { chainSearch, chainsApply } from './search/chains.js';
@@ -592,6 +593,8 @@ serveTasks(
     warming.pause();
     try {
       if (task.kind === 'changes') return orderChanges(task.model, task.start, task.target, task.deadline);
+      if (task.kind === 'consolidate')
+        return consolidationFrontier(task.model, task.prices, task.candidates, task.maxRemoved, task.deadline);
       return task.kind === 'explain' ? explainTask(task) : solveTask(task);
     } finally {
       warming.resume();

@@ -326,4 +326,98 @@ describe('change plans: Kubernetes input and the answer', function () {
   });
 });
 
+describe('consolidation: the frontier of nodes removed (capacity consolidate)', function () {
+  this.timeout(120_000);
+  const ask = async (body: unknown) => {
+    const p = planner({ pool: sharedPool(), limits: LIMITS, prepare: async (req) => prepare(req) });
+    try {
+      const a = await answer(p, { route: 'capacity', body: { parsed: body }, arrival: Date.now() });
+      return (a as { json: Record<string, unknown> }).json;
+    } finally {
+      p.close();
+    }
+  };
+
+  it('removes the nodes with the fewest pods, keeps budgets, and stops where the pods no longer fit', async () => {
+    // Four 4-cpu nodes at 1, 2, 3 and 1 cpu; the budget lets one web pod be down at a time.
+    const at = ['n0', 'n1', 'n1', 'n2', 'n2', 'n2', 'n3'];
+    const body = {
+      nodes: ['n0', 'n1', 'n2', 'n3'].map((name) => ({ name, capacity: { cpu: 4 } })),
+      containers: at.map((node, k) => pod(`web-${k}`, node)),
+      disruptionBudgets: [
+        { name: 'web-pdb', selector: { matchLabels: { app: 'web' } }, maxUnavailable: 1, expectedPods: 7 },
+      ],
+      question: { consolidate: { maxRemoved: 3 } },
+    };
+    const a = (await ask(body)) as {
+      frontier: { removed: number; nodes: string[]; status: string; moves: number; waves: number; price: number }[];
+    };
+    const rows = a.frontier.map((p) => [p.removed, p.nodes.join(','), p.status, p.moves, p.waves, p.price]);
+    // 7 cpu of pods need two 4-cpu nodes: removing 3 is proven impossible.
+    assert.deepEqual(rows, [
+      [0, '', 'optimal', 0, 0, 4],
+      [1, 'n0', 'optimal', 1, 1, 3],
+      [2, 'n0,n3', 'optimal', 2, 2, 2],
+      [3, 'n0,n3,n1', 'infeasible', null, null, 1],
+    ]);
+  });
+
+  it('every point has a change plan the replay verifier passes, with the fewest moves any removal needs', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 3, maxLength: 7 }),
+        fc.integer({ min: 0, max: 2 }),
+        async (at, allowed) => {
+          const body = {
+            nodes: ['n0', 'n1', 'n2', 'n3'].map((name) => ({ name, capacity: { cpu: 3 } })),
+            containers: at.map((i, k) => pod(`web-${k}`, `n${i}`)),
+            disruptionBudgets: [
+              {
+                name: 'pdb',
+                selector: { matchLabels: { app: 'web' } },
+                maxUnavailable: allowed,
+                expectedPods: at.length,
+              },
+            ],
+          };
+          const v = snapshot(body);
+          const a = (await ask({ ...body, question: { consolidate: { maxRemoved: 3 } } })) as {
+            frontier: {
+              removed: number;
+              nodes: string[];
+              status: string;
+              moves: number | null;
+              changes?: { waves: { evict: { container: string }[]; bind: { container: string; node: string }[] }[] };
+            }[];
+          };
+          const counts = [0, 1, 2, 3].map((i) => at.filter((x) => x === i).length);
+          const removable = allowed === 0 ? counts.filter((c) => c === 0) : counts;
+          for (const p of a.frontier) {
+            if (p.status !== 'optimal') continue;
+            // Brute force over every set of p.removed removable nodes: the fewest pods any of them holds.
+            const fewest = [...removable]
+              .sort((x, y) => x - y)
+              .slice(0, p.removed)
+              .reduce((t, c) => t + c, 0);
+            assert.equal(p.moves, fewest);
+            // The waves, read back from the answer, replay safely to a plan without the removed nodes.
+            const item = (c: string) => v.model.items.indexOf(c);
+            const waves = p.changes!.waves.map((w) => ({
+              evict: w.evict.map((e) => item(e.container)),
+              bind: w.bind.map((b) => [item(b.container), v.model.nodes.indexOf(b.node)] as const),
+            }));
+            const start = v.model.rules!.current;
+            const target = start.slice();
+            for (const w of waves) for (const [j, i] of w.bind) target[j] = i;
+            assert.deepEqual(replayWaves(v.model, start, target, waves, v.model.budgets!), []);
+            assert.ok(p.nodes.every((n) => !target.includes(v.model.nodes.indexOf(n))));
+          }
+          assert.ok(a.frontier.length >= 1);
+        },
+      ),
+      { numRuns: 40, seed: 28 },
+    );
+  });
+});
+
 const LIMITS = { maxNodes: 100, maxContainers: 100, maxPairs: 10_000, maxResources: 8, maxTimeLimitMs: 60_000 };
