@@ -6,6 +6,7 @@ import { downloads } from './downloads.js';
 import { buildBody, nodeLabels, type Json, type Source } from './input.js';
 import { Header, NodeRows, type PlanView } from './plan.js';
 import { Topology } from './topology.js';
+import { Changes, wavesOf } from './changes.js';
 
 /** The page: input and options → a job (with live progress and cancel) → the answer, drawn. */
 type Phase =
@@ -31,6 +32,7 @@ const EXAMPLES: { readonly label: string; readonly route: string; readonly files
   { label: 'plan: a small snapshot', route: 'plan', files: ['seed-snapshot.json'] },
   { label: 'plan: kubectl nodes and pods (GPU taints)', route: 'plan', files: ['nodes.json', 'pods.json'] },
   { label: 'plan: an AI cluster (blocks, racks, gangs)', route: 'plan', files: ['ai-cluster.json'] },
+  { label: 'plan: consolidate in safe waves (budgets)', route: 'plan', files: ['consolidate.json'] },
   { label: 'evaluate: a given plan against the optimum', route: 'evaluate', files: ['evaluate.json'] },
   { label: 'capacity: what still fits', route: 'capacity', files: ['capacity-fit.json'] },
   { label: 'solve: an assignment program', route: 'solve', files: ['program.json'] },
@@ -193,6 +195,7 @@ function planView(
           utilization: (otherJson['utilization'] ?? {}) as PlanView['plan']['utilization'],
         },
         moves: new Set(moves),
+        waves: wavesOf(answer),
         differs: new Set(differ),
         labels: nodeLabels(body),
       }
@@ -240,6 +243,7 @@ function Done({ phase }: { phase: Extract<Phase, { kind: 'done' }> }): VNode {
     ${bar}
     <${Unplaced} best=${best} />
     <${Topology} answer=${best} body=${body} labels=${nodeLabels(body)} />
+    <${Changes} answer=${answer} />
     ${view ? html`<${NodeRows} v=${view} />` : html`<pre>${JSON.stringify(best['assignment'])}</pre>`}
   </div>`;
 }

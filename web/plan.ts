@@ -19,6 +19,8 @@ export interface PlanView {
   readonly plan: Side;
   readonly other: Side;
   readonly moves: ReadonlySet<string>;
+  /** Container → the wave of the change plan that moves it (options.changes). */
+  readonly waves: ReadonlyMap<string, number>;
   readonly differs: ReadonlySet<string>;
   readonly labels: Map<string, Record<string, string>>;
 }
@@ -114,8 +116,11 @@ function Bars({ node, v }: { node: string; v: PlanView }): VNode {
 function Row({ node, v, on }: { node: string; v: PlanView; on: { plan: string[]; other: string[] } }): VNode {
   const labels = v.labels.get(node) ?? {};
   const chip = (c: string) =>
-    html`<span class="chip ${v.moves.has(c) ? 'moved' : ''} ${v.differs.has(c) ? 'differs' : ''}" data-container=${c}
-      >${c}</span
+    html`<span
+      class="chip ${v.moves.has(c) ? 'moved' : ''} ${v.differs.has(c) ? 'differs' : ''}"
+      data-container=${c}
+      data-wave=${v.waves.get(c) ?? ''}
+      >${c}${v.waves.has(c) ? html`<sup class="wave">w${v.waves.get(c)}</sup>` : null}</span
     >`;
   return html`<div class="row" data-node=${node} role="listitem">
     <div class="node"><strong>${node}</strong> <small>${placeOf(labels)}</small></div>

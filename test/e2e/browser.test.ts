@@ -113,7 +113,7 @@ describe('The web page in headless Chromium', function () {
         .locator('[data-field=example] option')
         .evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value))
     ).filter(Boolean);
-    assert.equal(examples.length, 6);
+    assert.equal(examples.length, 7);
     for (const label of examples) {
       await s.page.selectOption('[data-field=example]', label);
       const route = label.split(':')[0]!;
@@ -230,6 +230,36 @@ describe('The web page in headless Chromium', function () {
     await s.page.click('tr[data-group=train] button');
     await s.page.waitForSelector('.cell.chosen');
     assert.equal(await s.page.locator('.cell.chosen').count(), train.size);
+    clean(s);
+    await s.page.close();
+  });
+
+  it('shows the change plan: the runbook as the answer says, and each moved container with its wave', async () => {
+    const s = await open(browser, server.url);
+    await solve(s, read('examples', 'consolidate.json'));
+    const a = (await s.ended())['answer'] as Json;
+    const c = a['changes'] as {
+      status: string;
+      runbook: string[];
+      waves: { wave: number; evict: { container: string }[] }[];
+    };
+    await s.page.waitForSelector('section[aria-label=changes]');
+    assert.equal((await s.page.locator('[data-field=changes-status]').textContent())!.trim(), c.status);
+    const lines = await s.page.locator('ol.runbook li').allTextContents();
+    assert.deepEqual(
+      lines.map((l) => l.trim()),
+      c.runbook,
+    );
+    const expected = c.waves.flatMap((w) => w.evict.map((e) => [e.container, String(w.wave)])).sort();
+    const shown = (
+      await s.page.$$eval('.chip[data-wave]', (els) =>
+        els.map((e) => [e.getAttribute('data-container'), e.getAttribute('data-wave')]),
+      )
+    )
+      .filter(([, w]) => w !== '')
+      .sort();
+    assert.deepEqual(shown, expected);
+    assert.ok(expected.length > 0);
     clean(s);
     await s.page.close();
   });
