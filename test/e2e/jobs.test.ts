@@ -238,22 +238,26 @@ describe('Jobs across processes (a real Redis, two workers)', function () {
     // Released whatever happens: a held worker would hold up the tests after this one.
     const release = async (id: string): Promise<unknown> =>
       call(`${api.url}/v1/jobs/${id}`, 'DELETE', undefined, 'token-a');
+    const held: string[] = [];
     try {
       await Promise.all(busy.map((id) => until(api.url, id, (v) => v.status === 'running', 'token-a')));
       const low = await submitAs(gapd(30_000, 'greedy'), 10);
-      const high = await submitAs(gapd(30_000, 'greedy'), 1);
+      // The priority-1 job holds the worker it gets too: a quick one would free it for the priority-10 job at once.
+      const high = await submitAs(gapd(60_000, 'highs', 4), 1);
+      held.push(high);
       const statusOf = async (id: string): Promise<string> =>
         String((await call(`${api.url}/v1/jobs/${id}`, 'GET', undefined, 'token-b')).json['status']);
       assert.deepEqual([await statusOf(low), await statusOf(high)], ['queued', 'queued']);
       // One worker freed: it takes the priority-1 job, while the priority-10 one waits for the other.
       await release(busy[0]!);
-      await until(api.url, high, (v) => v.status !== 'queued', 'token-b');
+      await until(api.url, high, (v) => v.status === 'running', 'token-b');
       assert.equal(await statusOf(low), 'queued', 'the priority-10 job waits while the other worker is held');
       await release(busy[1]!);
       for (const id of busy) await until(api.url, id, finished, 'token-a');
-      for (const id of [low, high]) assert.equal((await until(api.url, id, finished, 'token-b')).status, 'done');
+      assert.equal((await until(api.url, low, finished, 'token-b')).status, 'done');
     } finally {
       for (const id of busy) await release(id);
+      for (const id of held) await call(`${api.url}/v1/jobs/${id}`, 'DELETE', undefined, 'token-b');
     }
   });
 
