@@ -129,7 +129,8 @@ async function ordered(
   deadline: number,
 ): Promise<{ changes?: { plan: ChangePlan | undefined } }> {
   const { model } = prepared;
-  const target = prepared.given ?? (outcome.plan.verification.valid ? outcome.plan.assignment : undefined);
+  const found = outcome.status !== 'infeasible' && outcome.plan.verification.valid;
+  const target = prepared.given ?? (found ? outcome.plan.assignment : undefined);
   if (!target) return {};
   const start = model.rules?.current ?? new Int32Array(model.items.length).fill(-1);
   return { changes: { plan: await planner.changes(model, start, target, deadline) } };

@@ -96,6 +96,17 @@ const containerArb = (k: number, resources: readonly string[], nodeCount: number
     ),
   });
 
+/** A disruption budget over the containers' app label (or every container), by count or percentage. */
+const budgetArb = fc.record(
+  {
+    name: fc.constantFrom('pdb-a', 'pdb-b'),
+    selector: fc.oneof(fc.constant({}), fc.record({ matchLabels: fc.record({ app: labelValue }) })),
+    maxUnavailable: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constantFrom('0%', '50%', '100%')),
+    expectedPods: fc.integer({ min: 0, max: 6 }),
+  },
+  { requiredKeys: ['name', 'selector'] },
+);
+
 /** Drops undefined fields, so the body is what JSON.stringify sends. */
 const clean = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
@@ -125,9 +136,11 @@ export const snapshotArb = fc
           solver: fc.constantFrom('auto', 'highs', 'glpk', 'greedy'),
           allowUnplaced: fc.boolean(),
           objective: fc.constantFrom('cost', 'pack', 'balance'),
+          changes: fc.boolean(),
         },
         { requiredKeys: ['timeLimitMs'] },
       ),
+      disruptionBudgets: fc.option(fc.array(budgetArb, { maxLength: 2 }), { nil: undefined }),
     }),
   )
   .map((s) => clean(s) as Record<string, unknown>);

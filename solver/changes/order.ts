@@ -35,6 +35,11 @@ export function orderChanges(
   const budgets = model.budgets ?? [];
   const set = changeSet(model, start, target, budgets);
   const base = { emptied: set.emptied };
+  const now = verifyPlan(model, start, false);
+  if (!now.valid) {
+    const why = `today's placement breaks: ${now.violations[0]}; no order of waves starts from it`;
+    return { ...base, status: 'blocked', waves: [], bound: 1, blocked: [why], proven: true };
+  }
   const end = verifyPlan(model, target, false);
   if (!end.valid)
     return {

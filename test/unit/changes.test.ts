@@ -111,6 +111,27 @@ describe('change plans: hand-made verdicts', function () {
     );
   });
 
+  it("says so when today's placement itself breaks a rule: no order starts from it", () => {
+    const v = snapshot({
+      nodes: [
+        { name: 'n1', capacity: { cpu: 2 } },
+        { name: 'n2', capacity: { cpu: 2 }, labels: { zone: 'a' } },
+      ],
+      containers: [{ ...pod('web-0', 'n1'), nodeSelector: { zone: 'a' } }],
+    });
+    const c = orderChanges(v.model, planOf(v.model, { 'web-0': 'n1' }), planOf(v.model, { 'web-0': 'n2' }), Date.now());
+    assert.deepEqual(
+      [c.status, c.proven, c.blocked],
+      [
+        'blocked',
+        true,
+        [
+          'today\'s placement breaks: container "web-0" may not run on node "n1" (selector); no order of waves starts from it',
+        ],
+      ],
+    );
+  });
+
   it('a spread constraint forces an order: the replica leaving the full zone first', () => {
     const spread = [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule', selector: {} }];
     const v = snapshot({
