@@ -138,7 +138,12 @@ describe('parsing a snapshot once per distinct container (models/replicas.ts)', 
         const all = (body['containers'] as unknown[]).map((c) =>
           typeof c === 'object' && c !== null && !Array.isArray(c) ? (c as Json) : {},
         );
-        const terms = all.flatMap((c) => [...list(c, 'affinity'), ...list(c, 'antiAffinity'), ...list(c, 'spread')]);
+        // Each disruption budget's selector is matched against the label sets like a term (with its namespace).
+        const budgets = list(body, 'disruptionBudgets').map((b) => [(b as Json)['namespace'], (b as Json)['selector']]);
+        const terms = [
+          ...all.flatMap((c) => [...list(c, 'affinity'), ...list(c, 'antiAffinity'), ...list(c, 'spread')]),
+          ...budgets,
+        ];
         const counts = snapshotCounts(body);
         assert.equal(counts.containers, all.length);
         assert.equal(counts.terms, terms.length === 0 ? 0 : distinct(terms));
