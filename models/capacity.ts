@@ -80,6 +80,11 @@ const ConsolidateSchema = z.strictObject({
   maxRemoved: z.number().int().min(0).max(MAX_REMOVED),
   /** The nodes that may be removed (default: every node without a pinned container). */
   candidates: z.array(z.string().min(1)).optional(),
+  /**
+   * "moves" (default): for each k, the k nodes with the fewest running containers; "price": the k priciest, so the
+   * most saved, and among those the fewest containers.
+   */
+  minimise: z.enum(['moves', 'price']).optional(),
 });
 
 export const QuestionSchema = z.union([

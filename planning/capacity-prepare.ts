@@ -76,6 +76,7 @@ export type CapacityPrepared =
       readonly base: Seeded;
       readonly snapshot: SnapshotInput;
       readonly candidates: readonly number[];
+      readonly first: 'moves' | 'price';
     };
 
 /** Validates a (transformed) snapshot into a model: counted first, then checked, issues at their paths. */
@@ -219,7 +220,8 @@ function prepareConsolidate(
   );
   if (unknown.length > 0) throw invalid(unknown);
   const candidates = [...new Set(named.map((n) => index.get(n)!))];
-  return { question: 'consolidate', notes, maxRemoved: q.maxRemoved, base, snapshot, candidates };
+  const first = q.minimise ?? 'moves';
+  return { question: 'consolidate', notes, maxRemoved: q.maxRemoved, base, snapshot, candidates, first };
 }
 
 /** whatIf's second stage, when nothing ran yet: the re-plan model from the placement the first solve gave. */

@@ -215,7 +215,8 @@ async function consolidate(
 ): Promise<Answered<'consolidate'>> {
   const { model } = prep.base;
   const prices = prep.snapshot.nodes.map((n) => n.price ?? 1);
-  const task = { model, prices, candidates: prep.candidates, maxRemoved: prep.maxRemoved, deadline };
+  const { candidates, maxRemoved, first } = prep;
+  const task = { model, prices, candidates, maxRemoved, first, deadline };
   const points = await planner.consolidate(task);
   if (!points) return { question: 'consolidate', frontier: [], notes: ['no solver thread answered within the limit'] };
   const start = model.rules!.current;
@@ -231,7 +232,7 @@ async function consolidate(
     ...(p.unplaced ? { unplaced: p.unplaced.map((j) => model.items[j]!) } : {}),
     ...(p.changes ? { changes: changesJson(model, start, p.changes) } : {}),
   }));
-  const removable = removalOrder(model, prices, start, prep.candidates).length;
+  const removable = removalOrder(model, prices, start, prep.candidates, first).length;
   const kept = prep.candidates.length - removable;
   const notes =
     kept > 0

@@ -352,7 +352,8 @@ const ConsolidateAnswer = z.object({
       status: z
         .enum(['optimal', 'infeasible', 'unplaced', 'unknown'])
         .describe(
-          'optimal: the fewest moves for this many nodes removed, proven; infeasible: no plan removes this many, ' +
+          'optimal: the fewest moves for this many nodes removed (with minimise price: the most saved, then the ' +
+            'fewest moves), proven; infeasible: no plan removes this many, ' +
             'proven; unplaced: the re-placement left containers out; unknown: out of time',
         ),
       saved: z.number().describe('the price of the nodes removed (1 each without prices)'),

@@ -8,7 +8,8 @@ export interface ConsolidationPoint {
   /** The nodes removed (indices of the base model). */
   readonly removed: readonly number[];
   /**
-   * optimal: the pods of the removed nodes re-placed, and no k nodes hold fewer pods (the fewest moves, proven);
+   * optimal: the pods of the removed nodes re-placed, and no k nodes hold fewer pods (the fewest moves, proven; with
+   * `price` first: no k nodes cost more, and none of those that cost as much hold fewer pods);
    * infeasible: no plan removes k nodes (the pods need more than the nodes left hold, proven);
    * unplaced: the re-placement left `unplaced` out (not proven impossible); unknown: out of time.
    */
@@ -22,19 +23,21 @@ export interface ConsolidationPoint {
 /**
  * The frontier for k = 0..maxRemoved nodes removed. The removal order is the candidates with the fewest running
  * containers first (the priciest first on ties): the first k of them hold the fewest containers any k candidates
- * hold, so re-placing exactly those is the fewest moves. Each point's plan keeps every other container where it
- * runs and re-places the evicted ones best fit on the nodes left (evacuated); its change from today is ordered
- * into waves (changes/order.ts). Each point gets an equal share of the time left until `deadline` (epoch ms).
+ * hold, so re-placing exactly those is the fewest moves. With `price` first, the priciest first (the fewest
+ * containers on ties): the first k save the most any k save, and hold the fewest containers of those that do.
+ * Each point's plan keeps every other container where it runs and re-places the evicted ones best fit on the nodes
+ * left (evacuated); its change from today is ordered into waves (changes/order.ts). Each point gets an equal share
+ * of the time left until `deadline` (epoch ms).
  */
 export function consolidationFrontier(
   model: AssignmentModel,
   prices: readonly number[],
-  candidates: readonly number[],
-  maxRemoved: number,
+  q: { readonly candidates: readonly number[]; readonly maxRemoved: number; readonly first: 'moves' | 'price' },
   deadline: number,
 ): ConsolidationPoint[] {
   const start = model.rules?.current ?? new Int32Array(model.items.length).fill(-1);
-  const order = removalOrder(model, prices, start, candidates);
+  const order = removalOrder(model, prices, start, q.candidates, q.first);
+  const maxRemoved = q.maxRemoved;
   const last = Math.min(maxRemoved, order.length);
   const out: ConsolidationPoint[] = [];
   for (let k = 0; k <= last; k++) {
@@ -55,15 +58,17 @@ export function consolidationFrontier(
 }
 
 /**
- * The candidates that can be emptied, fewest running containers first, then the priciest, then in input order.
- * Left out: nodes with a pinned container, and nodes running a healthy container that a budget allowing no
- * disruption selects, or that two budgets select (the Eviction API refuses it).
+ * The candidates that can be emptied, in removal order: fewest running containers first, then the priciest (`moves`),
+ * or the priciest first, then the fewest containers (`price`); then in input order. Left out: nodes with a pinned
+ * container, and nodes running a healthy container that a budget allowing no disruption selects, or that two
+ * budgets select (the Eviction API refuses it).
  */
 export function removalOrder(
   model: AssignmentModel,
   prices: readonly number[],
   start: Int32Array,
   candidates: readonly number[],
+  first: 'moves' | 'price' = 'moves',
 ): number[] {
   const count = new Int32Array(model.nodes.length);
   for (const i of start) if (i >= 0) count[i]!++;
@@ -74,9 +79,10 @@ export function removalOrder(
     if (b.allowed === 0) for (const j of b.healthy) if (start[j]! >= 0) stuck.add(start[j]!);
   }
   for (const [j, k] of selected) if (k > 1 && start[j]! >= 0) stuck.add(start[j]!);
-  return candidates
-    .filter((i) => !stuck.has(i))
-    .sort((a, b) => count[a]! - count[b]! || prices[b]! - prices[a]! || a - b);
+  const byMoves = (a: number, b: number): number => count[a]! - count[b]!;
+  const byPrice = (a: number, b: number): number => prices[b]! - prices[a]!;
+  const [one, two] = first === 'price' ? [byPrice, byMoves] : [byMoves, byPrice];
+  return candidates.filter((i) => !stuck.has(i)).sort((a, b) => one(a, b) || two(a, b) || a - b);
 }
 /** Whether some resource's total demand exceeds what the nodes left can hold: no plan removes these. */
 function tooSmall(model: AssignmentModel, removed: ReadonlySet<number>): boolean {

@@ -73,6 +73,8 @@ export interface ConsolidateTask {
   readonly prices: readonly number[];
   readonly candidates: readonly number[];
   readonly maxRemoved: number;
+  /** What the removal order puts first: the fewest moves, or the most price saved (then the fewest moves). */
+  readonly first: 'moves' | 'price';
   readonly deadline: number;
 }
 

@@ -594,7 +594,7 @@ serveTasks(
     try {
       if (task.kind === 'changes') return orderChanges(task.model, task.start, task.target, task.deadline);
       if (task.kind === 'consolidate')
-        return consolidationFrontier(task.model, task.prices, task.candidates, task.maxRemoved, task.deadline);
+        return consolidationFrontier(task.model, task.prices, task, task.deadline);
       return task.kind === 'explain' ? explainTask(task) : solveTask(task);
     } finally {
       warming.resume();
