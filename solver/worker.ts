@@ -593,8 +593,7 @@ serveTasks(
     warming.pause();
     try {
       if (task.kind === 'changes') return orderChanges(task.model, task.start, task.target, task.deadline);
-      if (task.kind === 'consolidate')
-        return consolidationFrontier(task.model, task.prices, task, task.deadline);
+      if (task.kind === 'consolidate') return consolidationFrontier(task.model, task.prices, task, task.deadline);
       return task.kind === 'explain' ? explainTask(task) : solveTask(task);
     } finally {
       warming.resume();
