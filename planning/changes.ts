@@ -1,5 +1,6 @@
 import type { AssignmentModel } from '../models/model.js';
 import { allowedNow } from '../solver/changes/greedy-waves.js';
+import { healthyToday } from '../solver/changes/units.js';
 import type { ChangePlan } from '../solver/changes/order.js';
 import type { Wave } from '../solver/changes/replay.js';
 import type { ChangesAnswer } from './schemas.js';
@@ -34,9 +35,8 @@ export function changesJson(model: AssignmentModel, start: Int32Array, plan: Cha
 
 function wavesJson(model: AssignmentModel, start: Int32Array, plan: ChangePlan) {
   const state = start.slice();
-  const healthy = new Uint8Array(start.length);
   const budgets = model.budgets ?? [];
-  for (const b of budgets) for (const j of b.healthy) healthy[j] = 1;
+  const healthy = healthyToday(budgets, start.length);
   const emptied = new Set(plan.emptied);
   return plan.waves.map((w, t) => {
     const allows = budgets.map((b) => allowedNow(b, healthy));

@@ -1,6 +1,6 @@
 import { demandUnits, type AssignmentModel, type DisruptionBudget, type GroupRule } from '../../models/model.js';
 import type { Wave } from './replay.js';
-import { hardRules, hardViolations, usageOf, type ChangeSet, type ChangeUnit } from './units.js';
+import { hardRules, hardViolations, healthyToday, usageOf, type ChangeSet, type ChangeUnit } from './units.js';
 
 /** Waves found by the list heuristic, and what stopped it where it stopped. */
 export interface GreedyWaves {
@@ -33,8 +33,7 @@ export function greedyWaves(
   budgets: readonly DisruptionBudget[],
   deadline: number,
 ): GreedyWaves {
-  const healthy = new Uint8Array(set.start.length);
-  for (const b of budgets) for (const j of b.healthy) healthy[j] = 1;
+  const healthy = healthyToday(budgets, set.start.length);
   const state: State = { plan: set.start.slice(), used: usageOf(model, set.start), healthy };
   const rules = hardRules(model);
   let left = set.units.map((_, u) => u);

@@ -36,24 +36,13 @@ export function orderChanges(
   const set = changeSet(model, start, target, budgets);
   const base = { emptied: set.emptied };
   const now = verifyPlan(model, start, false);
-  if (!now.valid) {
-    const why = `today's placement breaks: ${now.violations[0]}; no order of waves starts from it`;
-    return { ...base, status: 'blocked', waves: [], bound: 1, blocked: [why], proven: true };
-  }
+  if (!now.valid)
+    return blocked(base, [`today's placement breaks: ${now.violations[0]}; no order of waves starts from it`], true);
   const end = verifyPlan(model, target, false);
-  if (!end.valid)
-    return {
-      ...base,
-      status: 'blocked',
-      waves: [],
-      bound: 1,
-      blocked: [`the target breaks: ${end.violations[0]}`],
-      proven: true,
-    };
-  if (set.units.length === 0) return { ...finished(base, [], 0) };
+  if (!end.valid) return blocked(base, [`the target breaks: ${end.violations[0]}`], true);
+  if (set.units.length === 0) return finished(base, [], 0);
   const refused = evictionRefused(model, set, budgets);
-  if (refused.length > 0)
-    return { ...base, status: 'blocked', waves: [], bound: 1, blocked: firstOf(refused), proven: true };
+  if (refused.length > 0) return blocked(base, refused, true);
   const g = greedyWaves(model, set, budgets, deadline);
   const safe = (waves: readonly Wave[]): boolean => replayWaves(model, start, target, waves, budgets).length === 0;
   if (g.stuck.length > 0) {
@@ -62,9 +51,7 @@ export function orderChanges(
       ? exactWaves(model, set, budgets, set.units.length, deadline)
       : undefined;
     if (e?.waves && safe(e.waves)) return finished(base, e.waves, Math.max(1, e.bound));
-    const proven = e !== undefined && e.proven && !e.waves;
-    const blocked = firstOf(whyStuck(model, set, budgets, g));
-    return { ...base, status: 'blocked', waves: [], bound: 1, blocked, proven };
+    return blocked(base, whyStuck(model, set, budgets, g), e !== undefined && e.proven && !e.waves);
   }
   if (!safe(g.waves)) throw new Error('internal error: the list heuristic made waves the replay verifier refuses');
   let waves: readonly Wave[] = g.waves;
@@ -87,6 +74,11 @@ const firstOf = (list: readonly string[]): string[] =>
     : [...list.slice(0, MAX_REASONS), `and ${list.length - MAX_REASONS} more units for the same reasons`];
 
 const fitsProgram = (set: ChangeSet, most: number): boolean => set.units.length * most <= MAX_WAVE_COLUMNS;
+
+/** No order: the reasons (the first MAX_REASONS, and a count of the rest), and whether none can exist. */
+function blocked(base: { emptied: readonly number[] }, reasons: readonly string[], proven: boolean): ChangePlan {
+  return { ...base, status: 'blocked', waves: [], bound: 1, blocked: firstOf(reasons), proven };
+}
 
 function finished(base: { emptied: readonly number[] }, waves: readonly Wave[], bound: number): ChangePlan {
   return { ...base, status: waves.length <= bound ? 'optimal' : 'feasible', waves, bound, blocked: [], proven: false };

@@ -1,6 +1,7 @@
 import type { AssignmentModel, DisruptionBudget } from '../../models/model.js';
 import { gangsOf } from '../../models/rules/gang.js';
 import { verifyPlan } from '../verify.js';
+import { healthyToday } from './units.js';
 
 /** One wave of a change plan: containers evicted first, then containers bound (node indices). */
 export interface Wave {
@@ -32,8 +33,7 @@ export function replayWaves(
   const first = verifyPlan(model, start, false);
   if (!first.valid) return [`today's placement breaks: ${first.violations.slice(0, 3).join('; ')}`];
   const state = start.slice();
-  const healthy = new Uint8Array(start.length);
-  for (const b of budgets) for (const j of b.healthy) healthy[j] = 1;
+  const healthy = healthyToday(budgets, start.length);
   const out: string[] = [];
   waves.forEach((w, t) => {
     const at = `wave ${t + 1}`;

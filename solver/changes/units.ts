@@ -76,3 +76,10 @@ export const hardRules = (model: AssignmentModel): GroupRule[] =>
 /** How `plan` breaks the hard rules, in the verifier's words (its blocked pairs and capacity are checked apart). */
 export const hardViolations = (model: AssignmentModel, rules: readonly GroupRule[], plan: Int32Array): string[] =>
   rules.flatMap((r) => ruleViolations(model, r, plan));
+
+/** Per container, 1 where a budget counts it healthy today (Ready, running, not terminating). */
+export function healthyToday(budgets: readonly DisruptionBudget[], containers: number): Uint8Array {
+  const healthy = new Uint8Array(containers);
+  for (const b of budgets) for (const j of b.healthy) healthy[j] = 1;
+  return healthy;
+}
