@@ -119,6 +119,11 @@ export const ContainerTopologySchema = z.strictObject({
 
 export type ContainerTopology = z.infer<typeof ContainerTopologySchema>;
 
+export const MaxPerNodeSchema = z.strictObject({
+  group: z.string().min(1, 'must not be empty'),
+  limit: z.number().int().min(1, 'must be at least 1'),
+});
+
 export const ContainerSchema = z.strictObject({
   name: NameSchema,
   /** Requested amount per resource; a resource not listed is not requested. */
@@ -164,6 +169,11 @@ export const ContainerSchema = z.strictObject({
   priority: z.number().int().min(0).max(1_000_000).optional(),
   /** Topology-aware placement of its group (needs options.topology). */
   topology: ContainerTopologySchema.optional(),
+  /**
+   * At most `limit` containers of `group` on one node, counting those running there (Docker Swarm's MaxReplicas, and
+   * its host-mode published ports: limit 1). Every container of a group gives the same limit.
+   */
+  maxPerNode: z.array(MaxPerNodeSchema).optional(),
 });
 
 const FiniteCost = z.number().refine(Number.isFinite, 'must be a finite number');
@@ -267,6 +277,7 @@ function snapshotRefinement(s: ParsedSnapshot, ctx: z.RefinementCtx): void {
   const containerNames = reportDuplicates(s.containers, 'containers', ctx);
   matrixShape(s, ctx);
   topologyChecks(s, ctx);
+  perNodeLimits(s, ctx);
   s.containers.forEach((c, k) => {
     if (c.current !== undefined && !nodeNames(c.current))
       ctx.addIssue({ code: 'custom', path: ['containers', k, 'current'], message: `unknown node "${c.current}"` });
@@ -285,6 +296,23 @@ function snapshotRefinement(s: ParsedSnapshot, ctx: z.RefinementCtx): void {
       ctx.addIssue({ code: 'custom', path: ['costs', 'pairs', k, 'container'], message });
     }
   });
+}
+
+/** Each maxPerNode group's limit the same in every container that names it. */
+function perNodeLimits(s: ParsedSnapshot, ctx: z.RefinementCtx): void {
+  const limits = new Map<string, number>();
+  s.containers.forEach((c, k) =>
+    c.maxPerNode?.forEach((g, t) => {
+      const first = limits.get(g.group);
+      if (first === undefined) limits.set(g.group, g.limit);
+      else if (first !== g.limit)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['containers', k, 'maxPerNode', t, 'limit'],
+          message: `group "${g.group}" has limit ${first} in an earlier container`,
+        });
+    }),
+  );
 }
 
 /** The levels distinct; each container's topology names known levels, in an order that can hold, alike per group. */

@@ -1,6 +1,7 @@
 import { domainIndex, isPinned, type AssignmentModel, type Domains, type GroupRule } from '../model.js';
 import { DomainCounts, perDomain } from './counts.js';
 import { withCoef, type RuleKind, type ScaleRuleBase, type Topology } from './kind.js';
+import type { CompileContext } from './context.js';
 
 /**
  * atMost: a domain that receives a pending item holds at most `limit` of `items` (required anti-affinity among
@@ -41,7 +42,28 @@ export function fixedPerDomain(model: AssignmentModel, items: readonly number[],
   return out;
 }
 
+/**
+ * The containers' maxPerNode groups (Docker Swarm's MaxReplicas and host-mode ports): an atMost rule per group over
+ * single-node domains, where the group has more containers than its limit (else no node can hold too many).
+ */
+function compileMaxPerNode(ctx: CompileContext): GroupRule[] {
+  const groups = new Map<string, { limit: number; items: number[] }>();
+  ctx.s.containers.forEach((c, j) => {
+    for (const { group, limit } of c.maxPerNode ?? []) {
+      let g = groups.get(group);
+      if (!g) groups.set(group, (g = { limit, items: [] }));
+      g.items.push(j);
+    }
+  });
+  if (groups.size === 0) return [];
+  const nodes: Domains = Array.from({ length: ctx.n }, (_, i) => [i]);
+  return [...groups]
+    .filter(([, g]) => g.items.length > g.limit)
+    .map(([group, g]) => atMostRule(`at most ${g.limit} of ${group} per node`, g.items, nodes, g.limit));
+}
+
 export const atMost: RuleKind<AtMostRule, AtMostScale> = {
+  compile: compileMaxPerNode,
   roles: (rule) => [['s', rule.items]],
   constrained: (rule) => rule.items,
   counted: (rule) => rule.items,
