@@ -9,7 +9,7 @@ import { changeSet } from '../../solver/changes/units.js';
 import { waveOf } from '../../solver/changes/greedy-waves.js';
 import { verifyPlan } from '../../solver/verify.js';
 import { snapshot } from '../helpers.js';
-import { validateKube } from '../../models/validate.js';
+import { validateConverted } from '../../models/validate.js';
 import { planner } from '../../planning/planner.js';
 import { prepare } from '../../planning/prepare.js';
 import { answer } from '../../planning/usecases.js';
@@ -297,7 +297,7 @@ describe('change plans: Kubernetes input and the answer', function () {
 
   it("reads policy/v1 PodDisruptionBudgets with the controller's numbers, Ready from the pods' conditions", () => {
     const items = [node('a'), node('b'), pod('web-1', 'a'), pod('web-2', 'a'), pod('web-3', 'b', false)];
-    const v = validateKube({ kind: 'List', items: [...items, pdb({ maxUnavailable: '34%' })] });
+    const v = validateConverted({ kind: 'List', items: [...items, pdb({ maxUnavailable: '34%' })] });
     assert.ok(v.ok, JSON.stringify(!v.ok && v.issues));
     const [b] = v.model.budgets!;
     // 3 pods of one ReplicaSet: 34% of 3 rounds up to 2 unavailable, so 1 must stay healthy; 2 are Ready.
@@ -305,7 +305,10 @@ describe('change plans: Kubernetes input and the answer', function () {
       [b!.name, b!.expected, b!.desiredHealthy, b!.currentHealthy, b!.allowed],
       ['shop/web-pdb', 3, 1, 2, 1],
     );
-    const bad = validateKube({ kind: 'List', items: [...items, pdb({ minAvailable: 1, maxUnavailable: '1.5%' })] });
+    const bad = validateConverted({
+      kind: 'List',
+      items: [...items, pdb({ minAvailable: 1, maxUnavailable: '1.5%' })],
+    });
     assert.deepEqual(!bad.ok && bad.issues, [
       {
         path: 'podDisruptionBudgetList.items[0].spec.maxUnavailable',

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CAPABILITIES, ENGINE_NAMES } from '../../solver/backends/capabilities.js';
 import { engineFor, NEEDS, TIME, type Job } from '../../solver/strategy.js';
-import { validateKube } from '../../models/validate.js';
+import { validateConverted } from '../../models/validate.js';
 import { outcomeJson } from '../../planning/answer.js';
 import { solveModel } from '../../solver/solve.js';
 import { availableParallelism, totalmem } from 'node:os';
@@ -86,7 +86,7 @@ function includes(got: unknown, want: unknown, path = 'answer'): void {
 }
 
 async function planOf(body: unknown): Promise<Record<string, unknown>> {
-  const v = validateKube(body);
+  const v = validateConverted(body);
   if (!v.ok) throw new Error(JSON.stringify(v.issues));
   const o = await solveModel(v.model, v.options, sharedPool());
   return JSON.parse(JSON.stringify(outcomeJson(v.model, o, v.notes))) as Record<string, unknown>;

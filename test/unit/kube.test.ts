@@ -3,7 +3,7 @@ import type { AssignmentModel, GroupRule } from '../../models/model.js';
 import { hasBlocks } from '../../models/pairs.js';
 import type { SolverName } from '../../models/options.js';
 import { effectiveRequests, KubePodSchema } from '../../models/kube.js';
-import { validateKube, validatePlanBody } from '../../models/validate.js';
+import { validateConverted, validatePlanBody } from '../../models/validate.js';
 import { outcomeJson } from '../../planning/answer.js';
 import { solveModel } from '../../solver/solve.js';
 import { verifyPlan } from '../../solver/verify.js';
@@ -50,7 +50,7 @@ describe('Kubernetes fixtures (fixtures/kube): NodeList + PodList as kubectl pri
   this.timeout(60_000);
   for (const c of loadCases<KubeCase>('kube')) {
     it(`${c.name} (${c.file})`, async () => {
-      const v = validateKube(c.input);
+      const v = validateConverted(c.input);
       assert.ok(v.ok, JSON.stringify(!v.ok && v.issues));
       const outcome = await solveModel(v.model, v.options, sharedPool());
       const json = outcomeJson(v.model, outcome) as unknown as PlanAnswer;
@@ -192,7 +192,7 @@ describe('Kubernetes input: pod requests and rejected input', () => {
       (
         input.podList.items[0] as { spec: { containers: { resources: { requests: { cpu: string } } }[] } }
       ).spec.containers[0]!.resources.requests.cpu = bad;
-      const v = validateKube(input);
+      const v = validateConverted(input);
       assert.ok(!v.ok);
       assert.equal(v.issues[0]?.path, 'podList.items[0].spec.containers[0].resources.requests.cpu');
       assert.match(v.issues[0]!.message, new RegExp(why));
@@ -202,11 +202,11 @@ describe('Kubernetes input: pod requests and rejected input', () => {
     const input = base();
     const node = input.nodeList.items[0] as { status: Record<string, unknown> };
     node.status = { capacity: node.status['allocatable'] };
-    const capacityOnly = validateKube(input);
+    const capacityOnly = validateConverted(input);
     assert.ok(capacityOnly.ok);
     assert.ok((capacityOnly.notes ?? []).some((n) => /1 nodes give only status.capacity/.test(n)));
     node.status = {};
-    const none = validateKube(input);
+    const none = validateConverted(input);
     assert.ok(none.ok);
     const pods = none.model.resources.find((r) => r.name === 'pods')!;
     assert.equal(pods.capacity[0], 0n);
@@ -214,7 +214,7 @@ describe('Kubernetes input: pod requests and rejected input', () => {
   it('refuses duplicate pods (same namespace and name)', () => {
     const input = base();
     input.podList.items.push(input.podList.items[0]);
-    const v = validateKube(input);
+    const v = validateConverted(input);
     assert.ok(!v.ok);
     assert.match(v.issues[0]!.message, /duplicate pod "default\/p1"/);
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { AssignmentModel } from '../../models/model.js';
-import { validateKube, validateSnapshot } from '../../models/validate.js';
+import { validateConverted, validateSnapshot } from '../../models/validate.js';
 import { outcomeJson } from '../../planning/answer.js';
 import { ENGINES } from '../../solver/backends/index.js';
 import type { Engine } from '../../solver/backends/engine.js';
@@ -193,7 +193,7 @@ interface Answer {
 }
 
 async function plan(body: unknown): Promise<Answer & { perNode: number[] }> {
-  const v = validateKube(body);
+  const v = validateConverted(body);
   if (!v.ok) throw new Error(JSON.stringify(v.issues));
   const o = await solveModel(v.model, v.options, sharedPool());
   const a = outcomeJson(v.model, o) as unknown as Answer;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { AssignmentModel } from '../../models/model.js';
-import { validateKube, validateSnapshot } from '../../models/validate.js';
+import { validateConverted, validateSnapshot } from '../../models/validate.js';
 import { outcomeJson } from '../../planning/answer.js';
 import type { PlanAnswer } from '../../planning/schemas.js';
 import { kueuePlan } from '../../solver/kueue.js';
@@ -309,7 +309,7 @@ describe('topology: Kubernetes input (Kueue and KAI Scheduler objects)', functio
     spec: { levels: [{ nodeLabel: B }, { nodeLabel: R }, { nodeLabel: H }] },
   });
   const plan = async (items: unknown[]) => {
-    const v = validateKube({ kind: 'List', items });
+    const v = validateConverted({ kind: 'List', items });
     assert.ok(v.ok, JSON.stringify(!v.ok && v.issues));
     const o = await solveModel(v.model, v.options, sharedPool());
     return { v, o, a: outcomeJson(v.model, o, v.notes) as PlanAnswer };
@@ -385,7 +385,7 @@ describe('topology: Kubernetes input (Kueue and KAI Scheduler objects)', functio
         ? { ...x, spec: { minMember: 4, networkTopology: { mode: 'hard', highestTierAllowed: 0 } } }
         : x,
     );
-    const w = validateKube({ kind: 'List', items: below });
+    const w = validateConverted({ kind: 'List', items: below });
     assert.deepEqual(!w.ok && w.issues[0], {
       path: 'podList.items[0].metadata.annotations["scheduling.k8s.io/group-name"]',
       message: "its PodGroup allows tiers up to 0, below every HyperNode's tier",
@@ -405,9 +405,9 @@ describe('topology: Kubernetes input (Kueue and KAI Scheduler objects)', functio
       ...nodes,
     ];
     // A backtracking engine takes 2^64 steps on this name; RE2 one pass.
-    const v = validateKube({ kind: 'List', items: items('^(a+)+$') });
+    const v = validateConverted({ kind: 'List', items: items('^(a+)+$') });
     assert.ok(v.ok && v.model.topology!.domains[0]!.length === 0);
-    const w = validateKube({ kind: 'List', items: items('gpu-[') });
+    const w = validateConverted({ kind: 'List', items: items('gpu-[') });
     assert.deepEqual(!w.ok && w.issues, [
       {
         path: 'hyperNodeList.items[0].spec.members[0].selector.regexMatch.pattern',
@@ -446,7 +446,7 @@ describe('topology: Kubernetes input (Kueue and KAI Scheduler objects)', functio
 
   it('names the annotation whose level the topology lacks, and two Topologies that disagree', () => {
     const bad = pod('w', { 'kueue.x-k8s.io/podset-required-topology': 'zone' });
-    const v = validateKube({ kind: 'List', items: [levels('kueue.x-k8s.io/v1beta2'), ...nodes, bad] });
+    const v = validateConverted({ kind: 'List', items: [levels('kueue.x-k8s.io/v1beta2'), ...nodes, bad] });
     assert.deepEqual(!v.ok && v.issues, [
       {
         path: 'podList.items[0].metadata.annotations["kueue.x-k8s.io/podset-required-topology"]',
@@ -458,7 +458,7 @@ describe('topology: Kubernetes input (Kueue and KAI Scheduler objects)', functio
       metadata: { name: 'other' },
       spec: { levels: [{ nodeLabel: R }] },
     };
-    const w = validateKube({ kind: 'List', items: [levels('kueue.x-k8s.io/v1beta2'), other, ...nodes] });
+    const w = validateConverted({ kind: 'List', items: [levels('kueue.x-k8s.io/v1beta2'), other, ...nodes] });
     assert.deepEqual(!w.ok && w.issues, [
       {
         path: 'topologyList.items[1].spec.levels',

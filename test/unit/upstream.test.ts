@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { validateKube } from '../../models/validate.js';
+import { validateConverted } from '../../models/validate.js';
 import { verifyPlan } from '../../solver/verify.js';
 import { ROOT } from '../helpers.js';
 
@@ -56,7 +56,7 @@ function why(file: string, c: Case): string | undefined {
 
 function verdicts(plugin: RegExp, c: Case): Record<string, boolean | string> {
   const body = { kind: 'List', items: [...(c.namespaces ?? []), ...c.nodes, ...c.pods, c.pod] };
-  const v = validateKube(body);
+  const v = validateConverted(body);
   if (!v.ok) return Object.fromEntries(Object.keys(c.want).map((n) => [n, `400: ${JSON.stringify(v.issues)}`]));
   const { model } = v;
   const index = (p: { metadata: { name: string; namespace?: string } }): number =>
