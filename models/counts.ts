@@ -302,6 +302,7 @@ function budgetSelectors(body: Record<string, unknown>, kube: boolean): unknown[
 /** The counts of a snapshot body (plain or Kubernetes). */
 export function snapshotCounts(body: unknown): BodyCounts {
   if (!isRecord(body)) return { nodes: 0, containers: 0, terms: 0, labelSets: 0, matrixPairs: 0 };
+  if ('services' in body && !('containers' in body)) return swarmCounts(body);
   const kube = 'nodeList' in body || 'podList' in body || body['kind'] === 'List';
   const { nodes, pods, hyperNodes } = kube
     ? kubeObjects(body)
@@ -383,4 +384,50 @@ export function countIssues(c: BodyCounts, limits: ProblemLimits, kind: 'snapsho
     });
   }
   return issues;
+}
+
+/** A count from a Swarm document: a non-negative number (else 0: the schema refuses it, later). */
+const countAt = (v: unknown, ...path: string[]): number => {
+  let at = v;
+  for (const key of path) at = isRecord(at) ? at[key] : undefined;
+  return typeof at === 'number' && at > 0 ? at : 0;
+};
+
+/**
+ * The counts of Docker Swarm input (models/swarm.ts), from the documents alone: the tasks are the replicas of the
+ * replicated services (1 where a service gives none), a task per node for each global service, and the listed
+ * tasks. Each service's placement and preferences are evaluated on every node: that is its table work.
+ */
+function swarmCounts(body: Record<string, unknown>): BodyCounts {
+  const nodes = arrayAt(body, 'nodes') ?? [];
+  const services = arrayAt(body, 'services') ?? [];
+  let containers = (arrayAt(body, 'tasks') ?? []).length;
+  let work = 0;
+  const kinds = new Set<string>();
+  const generic = (r: unknown): void => {
+    for (const g of arrayAt(r, 'GenericResources') ?? [])
+      for (const spec of isRecord(g) ? Object.values(g) : [])
+        if (isRecord(spec) && typeof spec['Kind'] === 'string') kinds.add(spec['Kind']);
+  };
+  for (const n of nodes) generic(isRecord(n) && isRecord(n['Description']) ? n['Description']['Resources'] : undefined);
+  for (const s of services) {
+    const spec = isRecord(s) ? s['Spec'] : undefined;
+    const mode = isRecord(spec) ? spec['Mode'] : undefined;
+    const global = isRecord(mode) && 'Global' in mode;
+    const replicated = isRecord(mode) && isRecord(mode['Replicated']) && 'Replicas' in mode['Replicated'];
+    containers += global ? nodes.length : replicated ? countAt(mode, 'Replicated', 'Replicas') : 1;
+    const placement = isRecord(spec) && isRecord(spec['TaskTemplate']) ? spec['TaskTemplate'] : undefined;
+    const rules = (arrayAt(placement?.['Placement'], 'Constraints') ?? []).length;
+    work += (rules + (arrayAt(placement?.['Placement'], 'Preferences') ?? []).length + 1) * nodes.length;
+    generic(isRecord(placement?.['Resources']) ? placement['Resources']['Reservations'] : undefined);
+  }
+  return {
+    nodes: nodes.length,
+    containers,
+    terms: 0,
+    labelSets: 0,
+    matrixPairs: 0,
+    resources: 2 + kinds.size,
+    tableWork: work,
+  };
 }

@@ -9,6 +9,7 @@ import { parseSnapshot } from './replicas.js';
 import { maxOf } from './own.js';
 import { formatPath } from './path.js';
 import { KubeInputSchema, isKubeInput, kubeToSnapshot, normaliseKubeBody } from './kube.js';
+import { SwarmInputSchema, isSwarmInput, swarmToSnapshot, type SwarmCluster } from './swarm.js';
 
 /** One problem with the input: where (a readable path such as `containers[2].requests.cpu`) and what. */
 export interface InputIssue {
@@ -22,6 +23,8 @@ export type Validated =
       readonly model: AssignmentModel;
       readonly options: SolveOptions;
       readonly notes?: readonly string[];
+      /** Docker Swarm input: the cluster as Swarm's own greedy reads it (solver/swarm.ts). */
+      readonly swarm?: SwarmCluster;
     }
   | { readonly ok: false; readonly issues: readonly InputIssue[] };
 
@@ -73,10 +76,11 @@ export function validateSnapshot(body: unknown): Validated {
 }
 
 /**
- * Validates Kubernetes input ({nodeList, podList, options} or a kind: List) and compiles it, through the
- * plain snapshot, to the assignment model. Paths in issues point into the Kubernetes documents.
+ * Validates Kubernetes input ({nodeList, podList, options} or a kind: List) or Docker Swarm input ({nodes,
+ * services, tasks?, options}) and compiles it, through the plain snapshot, to the assignment model. Paths in
+ * issues point into the Kubernetes or Swarm documents.
  */
-export function validateKube(body: unknown): Validated {
+export function validateConverted(body: unknown): Validated {
   const plain = plainSnapshotBody(body);
   if (!plain.ok) return plain;
   const snapshot = parseSnapshot(plain.snapshot);
@@ -93,6 +97,7 @@ export function validateKube(body: unknown): Validated {
     model,
     options: resolveOptions(snapshot.data.options),
     notes: [...plain.notes, ...(model.notes ?? [])],
+    ...(plain.swarm ? { swarm: plain.swarm } : {}),
   };
 }
 
@@ -102,7 +107,8 @@ export function validateKube(body: unknown): Validated {
  */
 export function plainSnapshotBody(
   body: unknown,
-): { ok: true; snapshot: unknown; notes: string[] } | { ok: false; issues: InputIssue[] } {
+): { ok: true; snapshot: unknown; notes: string[]; swarm?: SwarmCluster } | { ok: false; issues: InputIssue[] } {
+  if (isSwarmInput(body)) return plainSwarmBody(body);
   if (!isKubeInput(body)) {
     if (typeof body !== 'object' || body === null || Array.isArray(body))
       return { ok: false, issues: [{ path: '(body)', message: 'must be a JSON object' }] };
@@ -116,9 +122,21 @@ export function plainSnapshotBody(
   return { ok: true, snapshot: converted.snapshot, notes: converted.notes };
 }
 
-/** A snapshot body: Kubernetes documents or the plain form. */
+/** Swarm's inspect documents as the plain snapshot object (not validated yet), with the cluster its greedy reads. */
+function plainSwarmBody(
+  body: unknown,
+): { ok: true; snapshot: unknown; notes: string[]; swarm: SwarmCluster } | { ok: false; issues: InputIssue[] } {
+  const parsed = SwarmInputSchema.safeParse(body);
+  if (!parsed.success) return { ok: false, issues: issuesOf(parsed.error) };
+  const converted = swarmToSnapshot(parsed.data);
+  if (converted.issues.length > 0)
+    return { ok: false, issues: converted.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) };
+  return { ok: true, snapshot: converted.snapshot, notes: converted.notes, swarm: converted.cluster };
+}
+
+/** A snapshot body: Kubernetes or Docker Swarm documents, or the plain form. */
 export function validatePlanBody(body: unknown): Validated {
-  return isKubeInput(body) ? validateKube(body) : validateSnapshot(body);
+  return isKubeInput(body) || isSwarmInput(body) ? validateConverted(body) : validateSnapshot(body);
 }
 
 /** Validates a program body and compiles it to the assignment model. */

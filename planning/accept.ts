@@ -3,6 +3,7 @@ import type { SolveOptions } from '../models/options.js';
 import { objectivePrecision, precisionIssues, type ObjectivePrecision } from '../models/precision.js';
 import { optionIssues, sizeIssues, type ProblemLimits, type Validated } from '../models/validate.js';
 import { greedyPlan } from '../solver/greedy.js';
+import { swarmAssignment } from '../solver/swarm.js';
 import { greedyAfterBound } from '../solver/scale/solve.js';
 import type { PlanSummary } from '../solver/outcome.js';
 import { verifyPlan } from '../solver/verify.js';
@@ -21,6 +22,8 @@ export interface Built {
    */
   readonly greedyChecked?: PlanSummary;
   readonly precision: ObjectivePrecision;
+  /** Docker Swarm input: Swarm's own plan (solver/swarm.ts), the baseline its answers show. */
+  readonly swarm?: Int32Array;
 }
 
 /** Containers from which the greedy plan is verified where it is computed (tens of ms at 150 000). */
@@ -46,7 +49,8 @@ export function accept(v: Validated, limits: ProblemLimits, when: 'here' | 'in t
   const precision = objectivePrecision(v.model);
   const inexact = precisionIssues(precision);
   if (inexact.length > 0) throw tooLarge(inexact);
-  const base = { model: v.model, options: v.options, notes: v.notes ?? [], precision };
+  const swarm = v.swarm && swarmAssignment(v.model.items, v.model.nodes, v.model.rules?.current, v.swarm);
+  const base = { model: v.model, options: v.options, notes: v.notes ?? [], precision, ...(swarm ? { swarm } : {}) };
   const later = when === 'in the solve' && v.options.solver !== 'greedy';
   if (later && greedyAfterBound(v.model, v.options.timeLimitMs)) return base;
   const greedy = greedyPlan(v.model);

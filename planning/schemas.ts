@@ -235,6 +235,19 @@ export const ChangesAnswerSchema = z
   .describe("the ordered waves from today's placement to the plan, each checked by the replay verifier");
 export type ChangesAnswer = Answer<typeof ChangesAnswerSchema>;
 
+/** Docker Swarm input (docs/swarm.md): Swarm's own plan, checked, with its gaps. */
+export const SwarmSideSchema = PlanJsonSchema.extend({
+  objective: MaybeNumber.describe('null while it leaves tasks pending (unless options.allowUnplaced)'),
+  parts: PartsSchema,
+  valid: z.boolean(),
+  violations: Names.optional().describe('how its plan breaks the rules (never expected)'),
+  placed: Count,
+  pending: Names.describe('the tasks swarmkit leaves pending: no node passes its filters'),
+  gapToBest: MaybeNumber,
+  gapToBound: MaybeNumber,
+}).describe("Swarm's own placement (swarmkit's scheduler), beside the seed greedy and the optimum");
+export type SwarmSide = Answer<typeof SwarmSideSchema>;
+
 /** POST /v1/plan and /v1/solve: the best verified plan, its bound and gap, and the greedy beside it. */
 export const PlanAnswerSchema = PlanJsonSchema.extend({
   status: StatusSchema,
@@ -254,6 +267,7 @@ export const PlanAnswerSchema = PlanJsonSchema.extend({
   comparison: PlanComparisonSchema.optional(),
   reasons: z.array(ReasonSchema).optional(),
   topology: TopologyAnswerSchema.optional(),
+  swarm: SwarmSideSchema.optional(),
   changes: ChangesAnswerSchema.optional(),
   utilization: UtilizationSchema,
   backends: z.array(BackendReportSchema),
@@ -278,6 +292,7 @@ export const EvaluateAnswerSchema = z.object({
   }),
   optimal: PlanAnswerSchema.omit({ explanation: true }),
   comparison: EvaluationComparisonSchema.optional(),
+  swarm: SwarmSideSchema.optional(),
   explanation: ExplanationSchema.nullable().optional(),
   changes: ChangesAnswerSchema.optional().describe("the waves from today's placement to the given plan"),
 });

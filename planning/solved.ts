@@ -5,6 +5,7 @@ import { changesJson } from './changes.js';
 import type { SolveOutcome } from '../solver/solve.js';
 import type { Built } from './accept.js';
 import { evaluationJson, outcomeJson } from './answer.js';
+import { swarmJson } from './swarm.js';
 import type { EvaluateAnswer, PlanAnswer } from './schemas.js';
 
 /** A solved plan, solve or evaluation, before it is turned into JSON (the CLI's table reads it). */
@@ -53,11 +54,15 @@ export function solvedJson(s: Solved): PlanAnswer | EvaluateAnswer {
   const explanation = s.explanation !== undefined ? { explanation: s.explanation } : {};
   const start = model.rules?.current ?? new Int32Array(model.items.length).fill(-1);
   const changes = s.changes ? { changes: changesJson(model, start, s.changes.plan) } : {};
+  const swarm = s.built.swarm
+    ? { swarm: swarmJson(model, s.built.swarm, s.outcome, options.assignments ?? 'list') }
+    : {};
   if (s.given) {
     const e = evaluationJson(model, s.given, s.outcome, notes, options.assignments);
-    return { ...e, optimal: { ...e.optimal, timings }, ...explanation, ...changes };
+    return { ...e, optimal: { ...e.optimal, timings }, ...swarm, ...explanation, ...changes };
   }
-  return { ...outcomeJson(model, s.outcome, notes, options.assignments), ...explanation, ...changes, timings };
+  const o = outcomeJson(model, s.outcome, notes, options.assignments);
+  return { ...o, ...swarm, ...explanation, ...changes, timings };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { QuestionSchema } from '../models/capacity.js';
 import { KubeInputSchema, KubeNodeSchema, KubePodSchema } from '../models/kube.js';
+import { SwarmInputSchema } from '../models/swarm-schema.js';
 import { PlanInputSchema } from '../models/plan.js';
 import { ProgramSchema } from '../models/program.js';
 import { SnapshotSchema, snapshotFields } from '../models/snapshot.js';
@@ -53,14 +54,23 @@ function requestSchemas(): Json {
     Snapshot: jsonSchema(SnapshotSchema, 'input'),
     KubernetesInput: jsonSchema(KubeInputSchema, 'input'),
     KubernetesList: jsonSchema(KubeList, 'input'),
+    SwarmInput: jsonSchema(SwarmInputSchema, 'input'),
     Program: jsonSchema(ProgramSchema, 'input'),
     JobSubmission: jsonSchema(JobEnvelopeSchema, 'input'),
     EvaluateInput: jsonSchema(
-      z.union([z.strictObject({ ...snapshotFields, ...withPlan }), KubeInputSchema.extend(withPlan)]),
+      z.union([
+        z.strictObject({ ...snapshotFields, ...withPlan }),
+        KubeInputSchema.extend(withPlan),
+        SwarmInputSchema.extend(withPlan),
+      ]),
       'input',
     ),
     CapacityInput: jsonSchema(
-      z.union([z.strictObject({ ...snapshotFields, ...withQuestion }), KubeInputSchema.extend(withQuestion)]),
+      z.union([
+        z.strictObject({ ...snapshotFields, ...withQuestion }),
+        KubeInputSchema.extend(withQuestion),
+        SwarmInputSchema.extend(withQuestion),
+      ]),
       'input',
     ),
   };
@@ -131,7 +141,7 @@ function get(summary: string, content: Json, extra: Json = {}): Json {
 }
 
 function paths(): Json {
-  const plan = { oneOf: [ref('Snapshot'), ref('KubernetesInput'), ref('KubernetesList')] };
+  const plan = { oneOf: [ref('Snapshot'), ref('KubernetesInput'), ref('KubernetesList'), ref('SwarmInput')] };
   const text = (type: string): Json => ({ [type]: { schema: { type: 'string' } } });
   const unready = { '503': { description: 'starting, draining or failing', content: json(ref('Health')) } };
   return {

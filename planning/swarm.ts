@@ -1,0 +1,34 @@
+import type { AssignmentModel } from '../models/model.js';
+import type { AssignmentForm } from '../models/options.js';
+import { relativeGap } from '../solver/bounds.js';
+import { verifyPlan } from '../solver/verify.js';
+import { planJson } from './answer.js';
+import type { SwarmSide } from './schemas.js';
+
+/**
+ * The Swarm part of an answer to Docker Swarm input: Swarm's own plan (solver/swarm.ts) checked by the verifier,
+ * its objective, the tasks it leaves pending, and its gaps to the best plan and to the proven bound.
+ */
+export function swarmJson(
+  model: AssignmentModel,
+  plan: Int32Array,
+  best: { readonly objective: number | null; readonly bound: number | null },
+  form: AssignmentForm,
+): SwarmSide {
+  const verification = verifyPlan(model, plan, true);
+  const complete = verification.complete || model.rules?.unplacedPenalty !== undefined;
+  const objective = verification.valid && complete ? verification.objective : null;
+  const gap = (other: number | null): number | null =>
+    objective === null || other === null || !Number.isFinite(other) ? null : relativeGap(objective, other);
+  return {
+    objective,
+    parts: verification.parts,
+    valid: verification.valid,
+    ...(verification.valid ? {} : { violations: verification.violations.slice(0, 10) }),
+    placed: verification.placed,
+    pending: model.items.filter((_, j) => plan[j]! < 0),
+    gapToBest: gap(best.objective),
+    gapToBound: gap(best.bound),
+    ...planJson(model, { assignment: plan, verification }, form),
+  };
+}
