@@ -37,6 +37,8 @@ export interface Command {
   /** Files and directories ('-' for standard input); empty when the cluster is read. */
   readonly paths: readonly string[];
   readonly cluster?: ClusterSource;
+  /** Docker Swarm input: the files (nodes, services, tasks) or, with `live`, what docker itself prints. */
+  readonly swarm?: { readonly files: readonly string[] } | { readonly live: { readonly context?: string } };
   readonly output: OutputFormat;
   readonly exportLp: boolean;
   readonly overrides: Overrides;
@@ -49,6 +51,8 @@ export type Invocation =
 export function usage(name: string): string {
   return `Usage: ${name} <plan|solve|evaluate|capacity> <FILE|-> [options]
        ${name} plan --from-cluster [--context NAME] [-n NAMESPACE] [options]
+       ${name} <plan|evaluate> --swarm NODES SERVICES [TASKS] [options]
+       ${name} plan --from-swarm [--context NAME] [options]
        ${name} --version
 
 Commands:
@@ -59,6 +63,12 @@ Commands:
   plan --from-cluster
                   read the cluster with "kubectl get nodes,pods -o json --all-namespaces"
                   and plan it: pending pods are placed, bound pods stay where they run
+  plan --swarm NODES SERVICES [TASKS]
+                  Docker Swarm: the JSON that "docker node inspect", "docker service inspect"
+                  and "docker inspect" of tasks print; Swarm's own placement is shown beside
+  plan --from-swarm
+                  read the swarm with docker ("docker node ls -q", "docker node inspect", the
+                  same for services, and the tasks that should run) and plan it
   solve FILE|-    solve an assignment program (cost, demand, capacity, sense)
   capacity FILE|- answer the snapshot's "question": {fit: how many more copies of some
                   shapes fit}, {buy: the cheapest nodes from a catalogue}, {whatIf: nodes
@@ -85,8 +95,9 @@ Output:
   --version           print the version, the commit and the solver packages' versions
   -h, --help          show this help
 
-Cluster (plan --from-cluster; runs kubectl from PATH, with your kubeconfig):
-  --context NAME      the kubeconfig context (kubectl --context NAME)
+Cluster (plan --from-cluster runs kubectl from PATH, with your kubeconfig; plan --from-swarm
+runs docker from PATH):
+  --context NAME      the kubeconfig context (kubectl --context NAME), or the docker context
   -n, --namespace NS  only this namespace's pods (kubectl -n NS); nodes are cluster-wide, and
                       the room other namespaces' pods take on them is then not counted
 
@@ -107,6 +118,8 @@ const OPTIONS = {
   format: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
   'from-cluster': { type: 'boolean' },
+  swarm: { type: 'boolean' },
+  'from-swarm': { type: 'boolean' },
   context: { type: 'string' },
   namespace: { type: 'string', short: 'n' },
   version: { type: 'boolean' },
@@ -150,7 +163,7 @@ function outputOf(values: Values): OutputFormat {
 function clusterOf(values: Values, route: string, paths: readonly string[]): ClusterSource | undefined {
   const { context, namespace } = values;
   if (!values['from-cluster']) {
-    if (context !== undefined || namespace !== undefined)
+    if (namespace !== undefined || (context !== undefined && !values['from-swarm']))
       throw new CliError('--context and -n/--namespace go with --from-cluster');
     return undefined;
   }
@@ -164,10 +177,34 @@ function clusterOf(values: Values, route: string, paths: readonly string[]): Clu
   return { ...(context !== undefined ? { context } : {}), ...(namespace !== undefined ? { namespace } : {}) };
 }
 
+/** --swarm NODES SERVICES [TASKS] (plan, evaluate) or --from-swarm [--context NAME] (plan). */
+function swarmOf(values: Values, route: string, paths: readonly string[]): Command['swarm'] {
+  if (values.swarm && values['from-swarm']) throw new CliError('give --swarm FILES or --from-swarm, not both');
+  if (values['from-swarm']) {
+    if (values['from-cluster']) throw new CliError('give --from-cluster or --from-swarm, not both');
+    if (route !== 'plan') throw new CliError('--from-swarm goes with plan');
+    if (paths.length > 0) throw new CliError('plan --from-swarm reads the swarm: give no FILE as well');
+    const { context } = values;
+    if (context !== undefined && (context === '' || context.startsWith('-')))
+      throw new CliError(`--context must be a name, got "${context}"`);
+    return { live: context !== undefined ? { context } : {} };
+  }
+  if (!values.swarm) return undefined;
+  if (route !== 'plan' && route !== 'evaluate') throw new CliError('--swarm goes with plan or evaluate');
+  if (paths.length < 2 || paths.length > 3)
+    throw new CliError(
+      '--swarm reads NODES SERVICES [TASKS]: the files docker node inspect, docker service ' +
+        'inspect and docker inspect of tasks print',
+    );
+  return { files: paths };
+}
+
 const ROUTES: readonly string[] = ['plan', 'solve', 'evaluate', 'capacity'];
 
 function commandOf(values: Values, positionals: readonly string[], name: string): Command {
   const [route = '', ...paths] = positionals;
+  const swarm = swarmOf(values, route, paths);
+  if (swarm) return { ...common(values), route: route as Route, paths: [], swarm };
   const cluster = clusterOf(values, route, paths);
   if (!ROUTES.includes(route) || (!cluster && paths.length === 0) || (route !== 'plan' && paths.length > 1))
     throw new CliError(
@@ -176,10 +213,11 @@ function commandOf(values: Values, positionals: readonly string[], name: string)
     );
   if (values.export !== undefined && values.export !== 'lp')
     throw new CliError(`--export must be "lp", got "${values.export}"`);
+  return { ...common(values), route: route as Route, paths, ...(cluster ? { cluster } : {}) };
+}
+
+function common(values: Values): Pick<Command, 'output' | 'exportLp' | 'overrides' | 'quiet'> {
   return {
-    route: route as Route,
-    paths,
-    ...(cluster ? { cluster } : {}),
     output: outputOf(values),
     exportLp: values.export === 'lp',
     overrides: overridesOf(values),

@@ -5,6 +5,7 @@ import { run } from '../planning/usecases.js';
 import { SolverPool } from '../solver/pool.js';
 import { CliError, parseInvocation, usage, type Command } from './args.js';
 import { readCluster } from './cluster.js';
+import { readSwarm, readSwarmFiles } from './swarm.js';
 import { readBody, withOverrides } from './input.js';
 import { printResult, versionText } from './output.js';
 import { PROGRESS_ENV, progressWanted, ProgressLine, showingProgress } from './progress.js';
@@ -80,7 +81,13 @@ async function main(argv: readonly string[], name: string): Promise<number> {
     return 0;
   }
   const { command } = invocation;
-  const body = command.cluster ? await readCluster(command.cluster) : await readBody(command.paths);
+  const body = command.swarm
+    ? 'live' in command.swarm
+      ? await readSwarm(command.swarm.live)
+      : await readSwarmFiles(command.swarm.files)
+    : command.cluster
+      ? await readCluster(command.cluster)
+      : await readBody(command.paths);
   return solve(command, withOverrides(body, command.overrides));
 }
 

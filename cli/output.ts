@@ -39,7 +39,9 @@ export function printResult(result: Result, format: OutputFormat): number {
   const { solved } = result;
   if (format === 'table') {
     const conflict = solved.explanation ? `conflict: ${solved.explanation.message}\n` : '';
-    process.stdout.write(`${renderTable(solved.built.model, solved.outcome, solved.given)}${conflict}`);
+    process.stdout.write(
+      `${renderTable(solved.built.model, solved.outcome, solved.given, solved.built.swarm)}${conflict}`,
+    );
   } else process.stdout.write(serialise(solvedJson(solved), format));
   return exitCodeOf(solved.outcome.status);
 }

@@ -28,7 +28,7 @@ export const plain = (x: number): string => (Number.isInteger(x) ? String(x) : S
  * without a requests./limits. prefix). Every other resource is a count (cpu in cores, GPUs, pods, …).
  */
 export const isByteResource = (name: string): boolean =>
-  /^(?:requests\.|limits\.)?(?:memory|ephemeral-storage|storage|hugepages-.+)$/.test(name);
+  /^(?:requests\.|limits\.)?(?:memory|ephemeral-storage|storage|hugepages-.+)$/.test(name) || name === 'MemoryBytes';
 
 const BINARY_UNITS = ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'] as const;
 
@@ -50,6 +50,8 @@ export function quantities(model: AssignmentModel, k: number, used: bigint, cap:
   const [u, c] = [unitsToNumber(used, r.scale), unitsToNumber(cap, r.scale)];
   if (model.kind === 'snapshot' && isByteResource(r.name)) return `${binaryBytes(u)} / ${binaryBytes(c)}`;
   if (model.kind === 'snapshot' && r.name === 'cpu') return `${plain(u)} / ${plain(c)} cpu`;
+  // Docker Swarm's NanoCPUs, in cores.
+  if (model.kind === 'snapshot' && r.name === 'NanoCPUs') return `${plain(u / 1e9)} / ${plain(c / 1e9)} cpu`;
   return `${plain(u)} / ${plain(c)}`;
 }
 
@@ -64,24 +66,31 @@ function usage(model: AssignmentModel, plan: PlanSummary, i: number): string[] {
   });
 }
 
-export function renderTable(model: AssignmentModel, o: SolveOutcome, given?: Int32Array): string {
+/** The summary line of another plan: its objective, how far above the plan, and whether it breaks a rule. */
+function summary(model: AssignmentModel, o: SolveOutcome, label: string, plan: PlanSummary): string {
+  const check = plan.verification;
+  const objective = check.valid && (check.complete || model.rules?.unplacedPenalty) ? check.objective : null;
+  const gapToPlan = objective !== null && o.objective !== null ? relativeGap(objective, o.objective) : null;
+  const above = gapToPlan === null ? '' : `${pct(gapToPlan)} above the plan`;
+  const invalid = check.valid ? '' : `   INVALID: ${check.violations.slice(0, 3).join('; ')}`;
+  return `${label.padEnd(6)} objective ${num(objective)}   ${above}${invalid}`;
+}
+
+/** The report; `swarm`: Swarm's own plan, for Docker Swarm input (a third line per node). */
+export function renderTable(model: AssignmentModel, o: SolveOutcome, given?: Int32Array, swarm?: Int32Array): string {
   const other: { label: string; plan: PlanSummary } = given
     ? { label: 'given', plan: { assignment: given, verification: verifyPlan(model, given, true) } }
     : { label: 'greedy', plan: o.greedy };
-  const otherObjective =
-    other.plan.verification.valid && (other.plan.verification.complete || model.rules?.unplacedPenalty)
-      ? other.plan.verification.objective
-      : null;
+  // Swarm's plan may leave tasks pending, as swarmkit does: checked without asking for every task.
+  const third = swarm
+    ? { label: 'swarm', plan: { assignment: swarm, verification: verifyPlan(model, swarm, false) } }
+    : undefined;
   const lines: string[] = [];
   lines.push(
     `status ${o.status}   objective ${num(o.objective)}   bound ` +
       `${num(o.bound)}   gap ${pct(o.gap)}   (plan from ${o.source})`,
   );
-  const gapToPlan = otherObjective !== null && o.objective !== null ? relativeGap(otherObjective, o.objective) : null;
-  const above = gapToPlan === null ? '' : `${pct(gapToPlan)} above the plan`;
-  const check = other.plan.verification;
-  const invalid = check.valid ? '' : `   INVALID: ${check.violations.slice(0, 3).join('; ')}`;
-  lines.push(`${other.label.padEnd(6)} objective ${num(otherObjective)}   ${above}${invalid}`);
+  for (const p of third ? [other, third] : [other]) lines.push(summary(model, o, p.label, p.plan));
   const names = (plan: PlanSummary, i: number): string => {
     const on = model.items.filter((_, j) => plan.assignment[j] === i);
     return on.length === 0 ? '(empty)' : on.join(', ');
@@ -89,12 +98,13 @@ export function renderTable(model: AssignmentModel, o: SolveOutcome, given?: Int
   model.nodes.forEach((node, i) => {
     lines.push('', `${node}`);
     lines.push(`  plan    ${names(o.plan, i)}`);
-    lines.push(`  ${other.label.padEnd(7)} ${names(other.plan, i)}`);
+    for (const p of third ? [other, third] : [other]) lines.push(`  ${p.label.padEnd(7)} ${names(p.plan, i)}`);
     for (const u of usage(model, o.plan, i)) lines.push(`  ${u}`);
   });
   const out = (plan: PlanSummary): string[] => model.items.filter((_, j) => plan.assignment[j]! < 0);
   if (out(o.plan).length > 0) lines.push('', `unplaced (plan): ${out(o.plan).join(', ')}`);
-  if (out(other.plan).length > 0) lines.push(`unplaced (${other.label}): ${out(other.plan).join(', ')}`);
+  for (const p of third ? [other, third] : [other])
+    if (out(p.plan).length > 0) lines.push(`unplaced (${p.label}): ${out(p.plan).join(', ')}`);
   for (const r of o.reasons) lines.push(`reason: ${r.message}`);
   return `${lines.join('\n')}\n`;
 }

@@ -15,7 +15,7 @@ export function swarmJson(
   best: { readonly objective: number | null; readonly bound: number | null },
   form: AssignmentForm,
 ): SwarmSide {
-  const verification = verifyPlan(model, plan, true);
+  const verification = verifyPlan(model, plan, false);
   const complete = verification.complete || model.rules?.unplacedPenalty !== undefined;
   const objective = verification.valid && complete ? verification.objective : null;
   const gap = (other: number | null): number | null =>
