@@ -73,7 +73,7 @@ describe('CLI: Docker Swarm input (plan --swarm FILES, plan --from-swarm)', func
     assert.ok(a.swarm.valid);
     const table = run(['plan', '--swarm', ...EXAMPLE, '-o', 'table']);
     assert.equal(table.code, 0, table.stderr);
-    assert.match(table.stdout, /^status optimal .*\ngreedy .*\nswarm  objective –/);
+    assert.match(table.stdout, /^status optimal .*\ngreedy .*\nswarm {2}objective –/);
     assert.match(table.stdout, /\nworker-2\n {2}plan {4}web\.4, trainer\.1, node-exporter\.worker-2\n/);
     assert.match(table.stdout, /\nunplaced \(swarm\): trainer\.1\n/);
   });
