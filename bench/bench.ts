@@ -1,6 +1,6 @@
 /**
  * npm run bench [-- --suite abcd,clusters,gap1-12,yagiura,yagiura-large,scale,scale-live,vbp,k8s-perf,greedy-profile,
- * ai,consolidate]
+ * ai,consolidate,swarm]
  * [--time-limit-ms N]
  * [--solvers auto,glpk,highs] [--no-native] [--seed N] [--only REGEX] [--k8s-scale X] [--raw]
  *
@@ -35,6 +35,10 @@
  *   consolidate  a generated 500-node cluster at 60% cpu with 100 deployments under PodDisruptionBudgets
  *             (bench/consolidate.ts): the consolidate frontier for 0..50 nodes removed through the real service
  *             (60 s), and the waves of one point
+ *   swarm     generated Docker Swarm clusters (bench/swarm.ts) of 10, 100 and 1 000 nodes with 8, 40 and 200
+ *             services, fresh and after a deploy round, through the real service (30 s each, or --time-limit-ms):
+ *             the seed greedy, Swarm's own placement (swarmkit's scheduler) and the answer side by side; --only
+ *             picks sizes by the names swarm-10, swarm-100, swarm-1000
  * --only keeps the instances whose name matches REGEX (e.g. --only 'gapd-[56]').
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -53,6 +57,7 @@ import { k8sPerfSuite } from './k8s-perf-suite.js';
 import { greedyProfile } from './greedy-profile.js';
 import { aiSuite } from './ai.js';
 import { consolidateSuite } from './consolidate.js';
+import { swarmSuite } from './swarm.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const { values } = parseArgs({
@@ -286,6 +291,12 @@ try {
       const sizes = [256, 1024, 4096].filter((n) => !only || only.test(`ai-${n}`));
       const limit = values['time-limit-ms'] === '10000' ? 30_000 : timeLimitMs;
       console.log(`\n### ai\n\n${await aiSuite(seed, limit, sizes)}\n`);
+      continue;
+    }
+    if (name === 'swarm') {
+      const sizes = [10, 100, 1000].filter((n) => !only || only.test(`swarm-${n}`));
+      const limit = values['time-limit-ms'] === '10000' ? 30_000 : timeLimitMs;
+      console.log(`\n### swarm\n\n${await swarmSuite(seed, limit, sizes)}\n`);
       continue;
     }
     if (name === 'scale-live') {

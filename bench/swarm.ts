@@ -171,3 +171,82 @@ export function swarmLiveCluster(
   });
   return { nodes: base.nodes, services, tasks };
 }
+
+interface SwarmAnswer {
+  status: string;
+  gap: number | null;
+  objective: number | null;
+  parts: { preferences: number } | null;
+  unplaced: string[];
+  greedy: { objective: number | null; parts?: { preferences: number }; unplaced: string[] };
+  swarm: { objective: number | null; parts: { preferences: number }; pending: string[]; gapToBound: number | null };
+  timings: { totalMs: number };
+}
+
+const pct = (g: number | null): string => (g === null ? '–' : g < 0.0001 ? '<0.01%' : `${(100 * g).toFixed(2)}%`);
+
+/** The rows of one answer: the seed greedy's, Swarm's and the answer's plan. */
+function swarmRows(label: string, tasks: number, r: { status: number; json: Record<string, unknown> }): string[] {
+  if (r.status !== 200) return [`| ${label} | ${tasks} | HTTP ${r.status}: ${JSON.stringify(r.json).slice(0, 200)} |`];
+  const a = r.json as unknown as SwarmAnswer;
+  const row = (name: string, unplaced: number, prefs: number | undefined, objective: number | null, gap: string) =>
+    `| ${[label, tasks, name, tasks - unplaced, unplaced, prefs ?? '–', objective ?? '–', gap].join(' | ')} |`;
+  return [
+    row('seed greedy', a.greedy.unplaced.length, a.greedy.parts?.preferences, a.greedy.objective, '–'),
+    row(
+      'Swarm (swarmkit)',
+      a.swarm.pending.length,
+      a.swarm.parts.preferences,
+      a.swarm.objective,
+      pct(a.swarm.gapToBound),
+    ),
+    row(
+      `answer (${a.status}, ${a.timings.totalMs} ms)`,
+      a.unplaced.length,
+      a.parts?.preferences,
+      a.objective,
+      pct(a.gap),
+    ),
+  ];
+}
+
+/**
+ * The `swarm` suite of npm run bench: generated Swarm clusters (swarmCluster) of 10, 100 and 1 000 nodes with 8, 40
+ * and 200 services, fresh (every task to place) and after a deploy round (half the tasks running where Swarm put
+ * them, every replicated service scaled up by half), posted to /v1/plan of the real service one at a time
+ * (allowUnplaced, so that every plan has an objective): tasks placed and pending, the preferences part (spread
+ * unmet), the objective and the gap to the proven bound, for the seed greedy, Swarm's own placement and the answer.
+ */
+export async function swarmSuite(seed: number, timeLimitMs = 30_000, sizes = [10, 100, 1000]): Promise<string> {
+  const { postJson, startServer } = await import('./server.js');
+  const { validatePlanBody } = await import('../models/validate.js');
+  const { swarmAssignment } = await import('../solver/swarm.js');
+  const head = ['cluster', 'tasks', 'plan', 'placed', 'pending', 'spread unmet', 'objective', 'gap to bound'];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  const services: Record<number, number> = { 10: 8, 100: 40, 1000: 200 };
+  const server = await startServer();
+  try {
+    for (const n of sizes) {
+      const base = swarmCluster(n, services[n] ?? Math.ceil(n / 5), seed + n);
+      const v = validatePlanBody(base);
+      if (!v.ok) throw new Error(JSON.stringify(v.issues));
+      const plan = swarmAssignment(v.model.items, v.model.nodes, v.model.rules?.current, v.swarm!);
+      const placement = new Map<string, string>();
+      plan.forEach((i, j) => i >= 0 && placement.set(v.model.items[j]!, v.model.nodes[i]!));
+      const live = swarmLiveCluster(base, placement, 0.5, seed + n);
+      for (const [label, body] of [
+        [`${n} nodes, ${base.services.length} services, fresh`, base],
+        [`${n} nodes, ${base.services.length} services, after a deploy round`, live],
+      ] as const) {
+        const options = { timeLimitMs, allowUnplaced: true };
+        const r = await postJson(`${server.url}/v1/plan`, JSON.stringify({ ...body, options }));
+        const tasks = validatePlanBody(body);
+        const fresh = tasks.ok ? tasks.swarm!.services.reduce((t, s) => t + s.pending.length, 0) : 0;
+        lines.push(...swarmRows(label, fresh, r));
+      }
+    }
+  } finally {
+    await server.stop();
+  }
+  return lines.join('\n');
+}
