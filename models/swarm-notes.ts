@@ -1,5 +1,5 @@
 import { knownKey, spreadValue, type Constraint } from './swarm-constraints.js';
-import { losesTasks, takesTasks } from './swarm-read.js';
+import { losesTasks, nodeNames, takesTasks } from './swarm-read.js';
 import type { SwarmInput, SwarmService } from './swarm-schema.js';
 
 /**
@@ -17,23 +17,30 @@ export function swarmNotes(
 const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
 
 function nodeNotes(input: SwarmInput): string[] {
-  const off = input.nodes.filter((n) => !takesTasks(n));
-  const lose = off.filter(losesTasks).length;
+  const names = nodeNames(input);
+  const off = input.nodes.flatMap((n, i) => (takesTasks(n) ? [] : [names[i]!]));
+  const lose = input.nodes.flatMap((n, i) => (losesTasks(n) ? [names[i]!] : []));
   const notes: string[] = [];
   if (off.length > 0)
     notes.push(
-      `${plural(off.length, 'node takes', 'nodes take')} no new tasks (not ready, paused or drained); ` +
-        `${lose} of them (drained or down) lose their tasks, which their services need placed again`,
+      `${plural(off.length, 'node takes', 'nodes take')} no new tasks (not ready, paused or drained): ${list(off)}`,
     );
-  const names = new Set(input.nodes.map((n) => n.Description?.Hostname));
-  if (names.size < input.nodes.length) notes.push('nodes without a unique hostname are named by their ID');
+  if (lose.length > 0)
+    notes.push(
+      `${plural(lose.length, 'node is', 'nodes are')} drained or down, and the tasks there stop: ${list(lose)}`,
+    );
+  if (names.some((name, i) => name === input.nodes[i]!.ID && input.nodes[i]!.Description?.Hostname))
+    notes.push('nodes without a unique hostname are named by their ID');
   return notes;
 }
 
 function taskNotes(tally: Readonly<Record<string, number>>): string[] {
   const notes: string[] = [];
   if (tally.lost! > 0)
-    notes.push(`${plural(tally.lost!, 'task runs', 'tasks run')} on drained or down nodes: not counted as running`);
+    notes.push(
+      `${plural(tally.lost!, 'task runs', 'tasks run')} on drained or down nodes: not counted as running, ` +
+        'their services need them placed again',
+    );
   if (tally.unknownNode! > 0)
     notes.push(`${plural(tally.unknownNode!, 'task names a node', 'tasks name nodes')} not in nodes: ignored`);
   if (tally.unlisted! > 0)

@@ -13,7 +13,9 @@ import { ROOT } from '../helpers.js';
  */
 const FILES = [
   'README.md',
-  ...['api', 'changes', 'cli', 'jobs', 'kubernetes-input', 'objectives', 'topology'].map((d) => `docs/${d}.md`),
+  ...['api', 'changes', 'cli', 'jobs', 'kubernetes-input', 'objectives', 'swarm', 'topology'].map(
+    (d) => `docs/${d}.md`,
+  ),
 ];
 
 interface Example {
