@@ -109,8 +109,35 @@ export function quantityRangeIssues(s: Snapshot): PathIssue[] {
           : `quantity is above 2^63−1 milli-units while other ${name} amounts have fractions: they cannot all be ` +
             'exact 64-bit integers',
       });
+    else issues.push(...pinnedLoadIssues(s, name, huge ? INT64_MAX * 1000n : INT64_MAX));
   }
   return issues;
+}
+
+/**
+ * A node's pinned containers together past what its column holds (`limit` milli-units): a node they overfill
+ * has its capacity raised to their load (overfull), which must then be an exact 64-bit integer too.
+ */
+function pinnedLoadIssues(s: Snapshot, name: string, limit: bigint): PathIssue[] {
+  const load = new Map<string, { sum: bigint; first: number }>();
+  s.containers.forEach((c, j) => {
+    const v = c.pinned && c.current !== undefined ? own(c.requests, name) : undefined;
+    if (v === undefined) return;
+    const at = load.get(c.current!) ?? { sum: 0n, first: j };
+    load.set(c.current!, { sum: at.sum + v, first: at.first });
+  });
+  return [...load].flatMap(([node, { sum, first }]) =>
+    sum > limit
+      ? [
+          {
+            path: ['containers', first, 'requests', name],
+            message:
+              `the containers pinned on node "${node}" request more ${name} together than an exact 64-bit ` +
+              'integer holds',
+          },
+        ]
+      : [],
+  );
 }
 
 /**

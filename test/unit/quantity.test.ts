@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { formatMilli, numberToPicoUnits, parseQuantity } from '../../models/quantity.js';
 import fc from 'fast-check';
 import { int64Doubles } from '../../models/model.js';
+import { validateSnapshot } from '../../models/validate.js';
 
 describe('Kubernetes quantities', () => {
   const valid: { input: string | number; wantMilli: bigint }[] = [
@@ -69,6 +70,24 @@ describe('Kubernetes quantities', () => {
   it('accepts the largest value, 2^63-1, and refuses one more', () => {
     assert.deepEqual(parseQuantity('9223372036854775807'), { ok: true, value: 9223372036854775807000n });
     assert.equal(parseQuantity('9223372036854775808').ok, false);
+  });
+
+  it('refuses pinned containers whose load on one node passes 2^63−1 milli-units (found by the Swarm fuzz)', () => {
+    const pinned = (name: string, memory: number) => ({ name, requests: { memory }, current: 'a', pinned: true });
+    const body = (memory: number) => ({
+      nodes: [{ name: 'a', capacity: { memory: 0 } }],
+      containers: [pinned('r', memory), pinned('q', memory)],
+    });
+    // Each fits in 64 bits; their sum (the overfilled node's raised capacity) does not.
+    const v = validateSnapshot(body(Number.MAX_SAFE_INTEGER));
+    assert.ok(!v.ok);
+    assert.deepEqual(v.issues, [
+      {
+        path: 'containers[0].requests.memory',
+        message: 'the containers pinned on node "a" request more memory together than an exact 64-bit integer holds',
+      },
+    ]);
+    assert.ok(validateSnapshot(body(2 ** 52)).ok, 'half of it fits: the node is overfilled, the model exact');
   });
 
   it('formats milli-units back to base units', () => {
