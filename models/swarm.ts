@@ -149,6 +149,32 @@ function serviceRules(ctx: Context, k: number, descriptors: readonly string[]): 
   };
 }
 
+const OVERCOMMITTED = 'swarm.overcommitted';
+const NOT_OVERCOMMITTED = { matchExpressions: [{ key: OVERCOMMITTED, operator: 'DoesNotExist' as const }] };
+
+/**
+ * Labels the nodes whose running tasks reserve more NanoCPUs or MemoryBytes than the node has (its resources
+ * shrank, or a task grew); whether there is any.
+ */
+function markOvercommitted(ctx: Context, placed: readonly Placed[]): boolean {
+  const used = ctx.input.nodes.map(() => [0n, 0n]);
+  for (const p of placed) {
+    const service = p.service >= 0 ? ctx.input.services[p.service] : undefined;
+    const own = amounts(p.task.Spec?.Resources?.Reservations ?? service?.Spec.TaskTemplate?.Resources?.Reservations);
+    used[p.node]![0]! += own.get('NanoCPUs') ?? 0n;
+    used[p.node]![1]! += own.get('MemoryBytes') ?? 0n;
+  }
+  let any = false;
+  ctx.input.nodes.forEach((n, i) => {
+    const cap = amounts(n.Description?.Resources);
+    if (used[i]![0]! > (cap.get('NanoCPUs') ?? 0n) || used[i]![1]! > (cap.get('MemoryBytes') ?? 0n)) {
+      ctx.nodeLabels[i]![OVERCOMMITTED] = 'true';
+      any = true;
+    }
+  });
+  return any;
+}
+
 const portGroups = (ports: readonly string[]) => ports.map((p) => ({ group: `host port ${p}`, limit: 1 }));
 
 interface Placed {
@@ -198,6 +224,7 @@ function serviceContainers(
   mine: readonly Placed[],
   view: ServiceDraft,
   kept: ReadonlyMap<string, number>,
+  overcommitted: boolean,
 ): ContainerInput[] {
   const s = ctx.input.services[k]!;
   const name = s.Spec.Name;
@@ -205,14 +232,17 @@ function serviceContainers(
   const ports = portGroups(view.ports);
   const withPorts = { ...rules, maxPerNode: [...(rules.maxPerNode ?? []), ...ports] };
   const requests = requestsJson(amounts(s.Spec.TaskTemplate?.Resources?.Reservations));
-  const used = new Set<string>();
-  const out = mine.map((p) => {
-    const own = view.global ? `${name}.${ctx.names[p.node]}` : `${name}.${p.task.Slot ?? p.task.ID}`;
-    const unique = used.has(own) ? `${name}.${p.task.ID}` : own;
-    used.add(unique);
-    return runningContainer(ctx, p, unique, withPorts);
-  });
-  const base = { ...withPorts, requests, ...(withPorts.maxPerNode.length ? {} : { maxPerNode: undefined }) };
+  const names = runningNames(ctx, name, view.global, mine);
+  const out = mine.map((p, t) => runningContainer(ctx, p, names[t]!, withPorts));
+  // swarmkit's ResourceFilter compares NanoCPUs and MemoryBytes whenever a task reserves anything, so such a task
+  // never goes where running tasks already reserve more than the node has (Kubernetes compares only what is asked).
+  const reserves = Object.keys(requests).length > 0;
+  const base = {
+    ...withPorts,
+    requests,
+    ...(withPorts.maxPerNode.length ? {} : { maxPerNode: undefined }),
+    ...(overcommitted && reserves ? { nodeAffinity: [NOT_OVERCOMMITTED] } : {}),
+  };
   for (const t of view.pending) out.push({ ...base, name: t.name, ...globalTask(ctx, t, kept, base.nodeSelector) });
   return out;
 }
@@ -250,8 +280,14 @@ function pendingTasks(ctx: Context, k: number, mine: readonly Placed[], taken: S
   if (s.Spec.Mode?.Global) {
     const has = new Set(active.map((p) => p.node));
     const eligible = ctx.classOf[k]! >= 0 ? ctx.eligible[ctx.classOf[k]!]! : undefined;
+    // A task that is stopping there keeps the node's own name: the new one takes a number.
+    const fresh = (i: number): string => {
+      let t = `${name}.${ctx.names[i]}`;
+      for (let k = 2; taken.has(t); k++) t = `${name}.${ctx.names[i]}.${k}`;
+      return t;
+    };
     return ctx.input.nodes.flatMap((n, i) =>
-      has.has(i) || !takesTasks(n) || (eligible && !eligible[i]) ? [] : [{ name: `${name}.${ctx.names[i]}`, node: i }],
+      has.has(i) || !takesTasks(n) || (eligible && !eligible[i]) ? [] : [{ name: fresh(i), node: i }],
     );
   }
   const replicas = s.Spec.Mode?.Replicated?.Replicas ?? 1;
@@ -302,13 +338,23 @@ export function swarmToSnapshot(input: SwarmInput): SwarmConversion {
   const drafts = input.services.map((_, k) => draft(ctx, k, byService[k]!));
   const cluster = clusterOf(ctx, drafts, placed);
   const { kept } = preassigned(cluster);
+  const overcommitted = markOvercommitted(ctx, placed);
   const containers = input.services.flatMap((s, k) =>
-    jobMode(s) ? [] : serviceContainers(ctx, k, byService[k]!, drafts[k]!, kept),
+    jobMode(s) ? [] : serviceContainers(ctx, k, byService[k]!, drafts[k]!, kept, overcommitted),
   );
   for (const p of placed) if (p.service < 0) containers.push(runningContainer(ctx, p, `task ${p.task.ID}`, {}));
   const options = input.options ? withoutMovable(input.options) : undefined;
   const snapshot: SnapshotInput = { nodes: snapshotNodes(ctx), containers, ...(options ? { options } : {}) };
-  return { snapshot, cluster, notes: swarmNotes(input, constraints, tally), issues };
+  const over = ctx.names.filter((_, i) => ctx.nodeLabels[i]![OVERCOMMITTED]);
+  const overNote =
+    over.length > 0
+      ? [
+          `running tasks reserve more than these nodes have: ${over.slice(0, 5).join(', ')}` +
+            `${over.length > 5 ? ` and ${over.length - 5} more` : ''}; as swarmkit's resource filter, no new task ` +
+            'that reserves anything goes there',
+        ]
+      : [];
+  return { snapshot, cluster, notes: [...swarmNotes(input, constraints, tally), ...overNote], issues };
 }
 
 const EMPTY: SwarmCluster = { resources: [], nodes: [], services: [], running: [] };
@@ -351,10 +397,20 @@ function context(input: SwarmInput, constraints: readonly Constraint[][], issues
   };
 }
 
+/** Running tasks' container names: service.slot, or service.node for a global one; the task's ID where taken. */
+function runningNames(ctx: Context, name: string, global: boolean, mine: readonly Placed[]): string[] {
+  const used = new Set<string>();
+  return mine.map((p) => {
+    const own = global ? `${name}.${ctx.names[p.node]}` : `${name}.${p.task.Slot ?? p.task.ID}`;
+    const unique = used.has(own) ? `${name}.${p.task.ID}` : own;
+    used.add(unique);
+    return unique;
+  });
+}
+
 function draft(ctx: Context, k: number, mine: readonly Placed[]): ServiceDraft {
   const s = ctx.input.services[k]!;
-  const taken = new Set<string>();
-  for (const p of mine) if (p.task.Slot !== undefined) taken.add(`${s.Spec.Name}.${p.task.Slot}`);
+  const taken = new Set(runningNames(ctx, s.Spec.Name, !!s.Spec.Mode?.Global, mine));
   return {
     global: !!s.Spec.Mode?.Global,
     descriptors: descriptorsOf(s),

@@ -370,6 +370,27 @@ describe('Docker Swarm input: swarmkit’s meaning of each field', function () {
     assert.ok((s.side.parts.preferences ?? 0) > 0, 'Swarm’s plan leaves the zone spread unmet');
   });
 
+  it('a node its running tasks overfill takes no task that reserves anything, as swarmkit’s ResourceFilter', async () => {
+    // a has 2 cpu but runs a task reserving 3 (its resources shrank): swarmkit compares NanoCPUs and MemoryBytes
+    // whenever a task reserves anything, so a memory-only task cannot go there; one reserving nothing can.
+    const nodes = [node('a', { cpu: 2 }), node('b', { cpu: 2 })];
+    const services = [service('big', { cpu: 3 }), service('mem', { mem: 1 }), service('free', { replicas: 2, max: 1 })];
+    const s = await solved({ nodes, services, tasks: [task('big', 1, 'a')] });
+    assert.equal(s.nodeOf('mem.1'), 'b');
+    assert.deepEqual([s.nodeOf('free.1'), s.nodeOf('free.2')].sort(), ['a', 'b']);
+    assert.deepEqual(s.swarm.perNode, { a: 1, b: 2 });
+    assert.match(s.v.notes!.join('\n'), /running tasks reserve more than these nodes have: a;/);
+  });
+
+  it('a global task whose node runs a stopping one is named apart', () => {
+    const v = valid({
+      nodes: [node('a')],
+      services: [service('agent', { global: true })],
+      tasks: [task('agent', undefined, 'a', 'shutdown')],
+    });
+    assert.deepEqual(v.model.items, ['agent.a', 'agent.a.2']);
+  });
+
   it('refuses what Docker refuses, naming the field', () => {
     const nodes = [node('a'), node('a')];
     const bad = validatePlanBody({ nodes, services: [service('x', { constraints: ['node.labels.zone = a'] })] });
