@@ -49,7 +49,9 @@ try {
   process.stdout.write(`| fuzz | |\n|---|---|\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}\n`);
   process.exitCode = report.failures === 0 && alive ? 0 : 1;
 } catch (err) {
-  process.stdout.write(`fuzz FAILED (seed ${seed}):\n${err instanceof Error ? err.message : String(err)}\n`);
+  // fast-check 4 keeps the property's own error (what the oracle found) as the cause.
+  const cause = err instanceof Error && err.cause instanceof Error ? `\ncaused by: ${err.cause.message}` : '';
+  process.stdout.write(`fuzz FAILED (seed ${seed}):\n${err instanceof Error ? err.message : String(err)}${cause}\n`);
   process.exitCode = 1;
 } finally {
   await server.stop();

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { swarmArb } from './swarm.js';
 
 /**
  * The fuzzer's requests: each a route, a content type, the bytes sent and what the answer must be.
@@ -8,11 +9,13 @@ import fc from 'fast-check';
  * - quantity: a snapshot with one request written as a random string of quantity-like characters, which
  *   must be accepted exactly when the Kubernetes grammar (the oracle's, not the service's) takes it;
  * - mutated: a valid body with one random damage (a field removed, retyped, renamed or pushed out of range);
+ * - swarm: a random Docker Swarm body (bench/fuzz/swarm.ts), its plan and Swarm's checked by swarmkit's rules;
  * - hostile: __proto__ keys, nesting past the depth limit, JSON that is not JSON, wrong content types.
  */
 export type Expect =
   | { readonly kind: 'plan'; readonly body: Record<string, unknown>; readonly optimum?: number | 'brute-force' }
   | { readonly kind: 'program'; readonly body: Record<string, unknown> }
+  | { readonly kind: 'swarm'; readonly body: Record<string, unknown> }
   | { readonly kind: 'quantity'; readonly body: Record<string, unknown>; readonly text: string; readonly path: string }
   | { readonly kind: 'error'; readonly status: number; readonly path?: string }
   | { readonly kind: 'any' };
@@ -345,9 +348,12 @@ const hostileCase = fc.oneof(
   })),
 );
 
+const swarmCase = swarmArb.map((body): FuzzCase => json('/v1/plan', body, { kind: 'swarm', body }, 'swarm'));
+
 /** Every case kind, weighted towards valid snapshots (they exercise the solvers and the oracle). */
 export const fuzzCaseArb: fc.Arbitrary<FuzzCase> = fc.oneof(
   { weight: 4, arbitrary: snapshotCase },
+  { weight: 2, arbitrary: swarmCase },
   { weight: 2, arbitrary: programCase },
   { weight: 2, arbitrary: quantityCase },
   { weight: 3, arbitrary: mutatedCase },

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { fuzzCaseArb, type FuzzCase } from './cases.js';
 import { bruteForceSnapshot, checkSnapshotPlan, quantityMilli } from './oracle.js';
+import { swarmProblems } from './swarm.js';
 
 /**
  * Runs fuzz cases against a running service and checks every answer:
@@ -97,6 +98,14 @@ function judge(
     bruteForced = r.bruteForced;
   }
   if (status === 200 && x.kind === 'program') problems.push(...programProblems(x.body, json));
+  if (x.kind === 'swarm') {
+    // Amounts up to 2^53: sums past exact integers are refused (400 or 422, saying so), never mis-solved.
+    const exactness = status === 400 && text.includes('exact');
+    if (status !== 200 && status !== 422 && status !== 503 && !exactness)
+      problems.push(`swarm body got ${status}: ${text.slice(0, 300)}`);
+    if (status === 200) problems.push(...swarmProblems(x.body, json));
+    checkedPlan = status === 200;
+  }
   return { problems, checkedPlan, bruteForced };
 }
 
@@ -117,7 +126,16 @@ function exactlyHeld(body: Record<string, unknown>, resource: string): boolean {
   see(body['nodes'], 'capacity');
   see(body['containers'], 'requests');
   const huge = amounts.some((a) => a > 2n ** 63n - 1n);
-  return !huge || amounts.every((a) => a % 1000n === 0n);
+  const whole = !huge || amounts.every((a) => a % 1000n === 0n);
+  // The containers pinned on one node together: an overfilled node's capacity is raised to their load.
+  const load = new Map<string, bigint>();
+  for (const c of Array.isArray(body['containers']) ? (body['containers'] as Record<string, unknown>[]) : []) {
+    const q = (c?.['requests'] as Record<string, unknown> | undefined)?.[resource];
+    const milli = c?.['pinned'] === true && q !== undefined ? quantityMilli(q) : undefined;
+    if (milli !== undefined) load.set(String(c['current']), (load.get(String(c['current'])) ?? 0n) + milli);
+  }
+  const limit = huge ? (2n ** 63n - 1n) * 1000n : 2n ** 63n - 1n;
+  return whole && [...load.values()].every((l) => l <= limit);
 }
 
 function planProblems(
