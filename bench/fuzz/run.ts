@@ -99,14 +99,18 @@ function judge(
   }
   if (status === 200 && x.kind === 'program') problems.push(...programProblems(x.body, json));
   if (x.kind === 'swarm') {
-    // Amounts up to 2^53: sums past exact integers are refused (400 or 422, saying so), never mis-solved.
-    const exactness = status === 400 && text.includes('exact');
-    if (status !== 200 && status !== 422 && status !== 503 && !exactness)
-      problems.push(`swarm body got ${status}: ${text.slice(0, 300)}`);
-    if (status === 200) problems.push(...swarmProblems(x.body, json));
+    problems.push(...swarmVerdict(x.body, status, text, json));
     checkedPlan = status === 200;
   }
   return { problems, checkedPlan, bruteForced };
+}
+
+/** A Swarm body's answer: a plan checked by the Swarm oracle, or a refusal that says why. */
+function swarmVerdict(body: Record<string, unknown>, status: number, text: string, json: Record<string, unknown>) {
+  // Amounts up to 2^53: sums past exact integers are refused (400 or 422, saying so), never mis-solved.
+  const exactness = status === 400 && text.includes('exact');
+  if (status === 200) return swarmProblems(body, json);
+  return status === 422 || status === 503 || exactness ? [] : [`swarm body got ${status}: ${text.slice(0, 300)}`];
 }
 
 /**
