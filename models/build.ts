@@ -397,6 +397,7 @@ function hasRules(s: Snapshot): boolean {
         c.controller !== undefined ||
         c.gang !== undefined ||
         c.topology !== undefined ||
+        c.maxPerNode?.length ||
         c.current !== undefined,
     ) ||
     s.options?.topology?.keepFree !== undefined

@@ -233,7 +233,7 @@ function serviceContainers(
   const withPorts = { ...rules, maxPerNode: [...(rules.maxPerNode ?? []), ...ports] };
   const requests = requestsJson(amounts(s.Spec.TaskTemplate?.Resources?.Reservations));
   const names = runningNames(ctx, name, view.global, mine);
-  const out = mine.map((p, t) => runningContainer(ctx, p, names[t]!, withPorts));
+  const out = mine.map((p, t) => runningContainer(ctx, p, names[t]!, rules));
   // swarmkit's ResourceFilter compares NanoCPUs and MemoryBytes whenever a task reserves anything, so such a task
   // never goes where running tasks already reserve more than the node has (Kubernetes compares only what is asked).
   const reserves = Object.keys(requests).length > 0;

@@ -52,7 +52,8 @@ function compileMaxPerNode(ctx: CompileContext): GroupRule[] {
     for (const { group, limit } of c.maxPerNode ?? []) {
       let g = groups.get(group);
       if (!g) groups.set(group, (g = { limit, items: [] }));
-      g.items.push(j);
+      // A group named twice in one container is one constraint.
+      if (g.items[g.items.length - 1] !== j) g.items.push(j);
     }
   });
   if (groups.size === 0) return [];

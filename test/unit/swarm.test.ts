@@ -382,6 +382,18 @@ describe('Docker Swarm input: swarmkit’s meaning of each field', function () {
     assert.match(s.v.notes!.join('\n'), /running tasks reserve more than these nodes have: a;/);
   });
 
+  it('a running task publishing a host port counts once; nowhere left is infeasible, explained (fuzz seed 2905)', async () => {
+    const nodes = [node('a'), node('b', { gpus: ['g0', 'g1'] })];
+    const services = [service('s', { replicas: 2, gpus: 1, hostPort: 80 })];
+    const v = valid({ nodes, services, tasks: [task('s', 10, 'b')] });
+    assert.deepEqual(
+      v.model.rules?.groups.map((g) => [g.name, g.items]),
+      [['at most 1 of host port tcp/80 per node', [0, 1]]],
+    );
+    const o = await solveModel(v.model, v.options, sharedPool());
+    assert.equal(o.status, 'infeasible', 'the new task needs a GPU (only b) and port 80 (taken on b)');
+  });
+
   it('a global task whose node runs a stopping one is named apart', () => {
     const v = valid({
       nodes: [node('a')],
@@ -519,6 +531,14 @@ describe('maxPerNode (plain snapshots): at most `limit` of a group on one node',
     const onA = [...o.plan.assignment].filter((i) => i === 0).length;
     const onB = [...o.plan.assignment].filter((i) => i === 1).length;
     assert.deepEqual([onA, onB, o.plan.verification.placed], [2, 2, 4]);
+    // With no other rule in the snapshot (the fuzz found the rule left out then).
+    const alone = snapshot({
+      nodes: ['a', 'b', 'c'].map((name) => ({ name, capacity: { cpu: 1 } })),
+      containers: ['x', 'y'].map((name) => ({ name, maxPerNode: [{ group: 'port 80', limit: 1 }] })),
+    });
+    assert.ok(!verifyPlan(alone.model, Int32Array.from([0, 0]), true).valid, 'two on one node break it');
+    const p = await solveModel(alone.model, alone.options, sharedPool());
+    assert.notEqual(p.plan.assignment[0], p.plan.assignment[1]);
     const differ = validatePlanBody({
       nodes: [{ name: 'a', capacity: { cpu: 1 } }],
       containers: [
