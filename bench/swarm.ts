@@ -78,50 +78,47 @@ function swarmService(k: number, r: () => number, scale: number): Record<string,
         ? [{ Spread: { SpreadDescriptor: 'node.labels.zone' } }, { Spread: { SpreadDescriptor: 'node.labels.rack' } }]
         : [];
   const replicas = Math.max(1, Math.round(int(2, 16) * scale));
+  // In this order: the draws of a seed give the same cluster as before.
+  const reservations = {
+    NanoCPUs: [0.25, 0.5, 1, 2, 4][int(0, highmem || gpu ? 4 : 3)]! * CPU,
+    MemoryBytes: [0.25, 0.5, 1, 2, 4, 8][int(0, 3) + (highmem ? 2 : 0)]! * GiB,
+    ...(gpu ? { GenericResources: [{ DiscreteResourceSpec: { Kind: 'GPU', Value: int(1, 2) } }] } : {}),
+  };
+  const placement = {
+    ...(constraints.length ? { Constraints: constraints } : {}),
+    ...(preferences.length ? { Preferences: preferences } : {}),
+    ...(r() < 0.2 ? { MaxReplicas: int(1, 2) } : {}),
+  };
+  const port = { Protocol: 'tcp', TargetPort: 80, PublishedPort: 8000 + k, PublishMode: 'host' };
+  const endpoint = r() < 0.03 ? { Mode: 'vip', Ports: [port] } : undefined;
+  return serviceDoc(name, reservations, { Replicated: { Replicas: replicas } }, placement, endpoint);
+}
+
+/** A service as `docker service inspect` prints it. */
+function serviceDoc(
+  name: string,
+  reservations: Record<string, unknown>,
+  mode: Record<string, unknown>,
+  placement?: Record<string, unknown>,
+  endpoint?: Record<string, unknown>,
+): Record<string, unknown> {
   return {
     ID: `id-${name}`,
     Spec: {
       Name: name,
       TaskTemplate: {
         ContainerSpec: { Image: `registry.example.com/${name}:1` },
-        Resources: {
-          Reservations: {
-            NanoCPUs: [0.25, 0.5, 1, 2, 4][int(0, highmem || gpu ? 4 : 3)]! * CPU,
-            MemoryBytes: [0.25, 0.5, 1, 2, 4, 8][int(0, 3) + (highmem ? 2 : 0)]! * GiB,
-            ...(gpu ? { GenericResources: [{ DiscreteResourceSpec: { Kind: 'GPU', Value: int(1, 2) } }] } : {}),
-          },
-        },
-        Placement: {
-          ...(constraints.length ? { Constraints: constraints } : {}),
-          ...(preferences.length ? { Preferences: preferences } : {}),
-          ...(r() < 0.2 ? { MaxReplicas: int(1, 2) } : {}),
-        },
+        Resources: { Reservations: reservations },
+        ...(placement ? { Placement: placement } : {}),
       },
-      Mode: { Replicated: { Replicas: replicas } },
-      ...(r() < 0.03
-        ? {
-            EndpointSpec: {
-              Mode: 'vip',
-              Ports: [{ Protocol: 'tcp', TargetPort: 80, PublishedPort: 8000 + k, PublishMode: 'host' }],
-            },
-          }
-        : {}),
+      Mode: mode,
+      ...(endpoint ? { EndpointSpec: endpoint } : {}),
     },
   };
 }
 
 function globalService(name: string, cpu: number, memGiB: number): Record<string, unknown> {
-  return {
-    ID: `id-${name}`,
-    Spec: {
-      Name: name,
-      TaskTemplate: {
-        ContainerSpec: { Image: `registry.example.com/${name}:1` },
-        Resources: { Reservations: { NanoCPUs: cpu * CPU, MemoryBytes: memGiB * GiB } },
-      },
-      Mode: { Global: {} },
-    },
-  };
+  return serviceDoc(name, { NanoCPUs: cpu * CPU, MemoryBytes: memGiB * GiB }, { Global: {} });
 }
 
 /** A cluster of `nodes` nodes and `services` services (two of them global); `scale` multiplies the replicas. */

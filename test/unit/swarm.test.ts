@@ -387,7 +387,7 @@ describe('Docker Swarm input: swarmkit’s meaning of each field', function () {
     const services = [service('s', { replicas: 2, gpus: 1, hostPort: 80 })];
     const v = valid({ nodes, services, tasks: [task('s', 10, 'b')] });
     assert.deepEqual(
-      v.model.rules?.groups.map((g) => [g.name, g.items]),
+      v.model.rules?.groups.map((g) => [g.name, 'items' in g ? g.items : []]),
       [['at most 1 of host port tcp/80 per node', [0, 1]]],
     );
     const o = await solveModel(v.model, v.options, sharedPool());
