@@ -35,6 +35,10 @@ export function webPage(app: express.Express): void {
   app.get('/examples/:file', (req, res, next) =>
     serveFrom(join(ROOT, 'examples'), req.params.file, res, next, /^[\w-]+\.json$/),
   );
+  // The Swarm example is three files (docker node, service and task inspect).
+  app.get('/examples/swarm/:file', (req, res, next) =>
+    serveFrom(join(ROOT, 'examples', 'swarm'), req.params.file, res, next, /^[\w-]+\.json$/),
+  );
 }
 
 /** A file under `dir` whose path matches `allowed` (by default a .js file; no `..`), or the catalogue's 404. */

@@ -7,6 +7,7 @@ import { buildBody, nodeLabels, type Json, type Source } from './input.js';
 import { Header, NodeRows, type PlanView } from './plan.js';
 import { Topology } from './topology.js';
 import { Changes, wavesOf } from './changes.js';
+import { Swarm } from './swarm.js';
 
 /** The page: input and options → a job (with live progress and cancel) → the answer, drawn. */
 type Phase =
@@ -33,6 +34,11 @@ const EXAMPLES: { readonly label: string; readonly route: string; readonly files
   { label: 'plan: kubectl nodes and pods (GPU taints)', route: 'plan', files: ['nodes.json', 'pods.json'] },
   { label: 'plan: an AI cluster (blocks, racks, gangs)', route: 'plan', files: ['ai-cluster.json'] },
   { label: 'plan: consolidate in safe waves (budgets)', route: 'plan', files: ['consolidate.json'] },
+  {
+    label: 'plan: a Docker swarm (docker node and service inspect)',
+    route: 'plan',
+    files: ['swarm/nodes.json', 'swarm/services.json', 'swarm/tasks.json'],
+  },
   { label: 'evaluate: a given plan against the optimum', route: 'evaluate', files: ['evaluate.json'] },
   { label: 'capacity: what still fits', route: 'capacity', files: ['capacity-fit.json'] },
   { label: 'solve: an assignment program', route: 'solve', files: ['program.json'] },
@@ -243,6 +249,7 @@ function Done({ phase }: { phase: Extract<Phase, { kind: 'done' }> }): VNode {
     ${bar}
     <${Unplaced} best=${best} />
     <${Topology} answer=${best} body=${body} labels=${nodeLabels(body)} />
+    <${Swarm} answer=${answer} />
     <${Changes} answer=${answer} />
     ${view ? html`<${NodeRows} v=${view} />` : html`<pre>${JSON.stringify(best['assignment'])}</pre>`}
   </div>`;

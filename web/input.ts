@@ -1,9 +1,10 @@
 import { parseAllDocuments } from '/assets/yaml/index.js';
 
 /**
- * What the page sends: a plain snapshot or program as it is, or Kubernetes objects from any number of
+ * What the page sends: a plain snapshot or program as it is, Kubernetes objects from any number of
  * JSON or YAML files (nodes.json and pods.json together, a kind: List, multi-document manifests) as one
- * kind: List, with the chosen options over the input's own.
+ * kind: List, or Docker Swarm's inspect arrays as one {nodes, services, tasks}, with the chosen options over the
+ * input's own.
  */
 export type Json = Record<string, unknown>;
 export interface Source {
@@ -44,12 +45,30 @@ function kubeObjects(values: readonly unknown[]): Json[] {
   return out;
 }
 
+/** Which Docker Swarm document an object is (docker node, service or task inspect), if it is one. */
+function swarmKind(o: Json): 'nodes' | 'services' | 'tasks' | undefined {
+  if (typeof o['ID'] !== 'string' || 'kind' in o) return undefined;
+  if ('ServiceID' in o) return 'tasks';
+  const spec = isObject(o['Spec']) ? o['Spec'] : {};
+  if ('TaskTemplate' in spec || 'Mode' in spec) return 'services';
+  return 'Description' in o || 'Status' in o ? 'nodes' : undefined;
+}
+
+/** The arrays docker node inspect, docker service inspect and task inspect print, as one Swarm body. */
+function swarmBody(values: readonly unknown[]): Json | undefined {
+  const objects = values.flatMap((v) => (Array.isArray(v) ? (v as unknown[]) : [v]));
+  if (objects.length === 0 || !objects.every((o) => isObject(o) && swarmKind(o))) return undefined;
+  const body: Record<string, Json[]> = { nodes: [], services: [], tasks: [] };
+  for (const o of objects as Json[]) body[swarmKind(o)!]!.push(o);
+  return body;
+}
+
 export function buildBody(sources: readonly Source[], options: Options): Json {
   const values = sources.flatMap(documents);
   if (values.length === 0) throw new Error('nothing to send: paste a snapshot or drop files');
   const single = values.length === 1 && isObject(values[0]) ? values[0] : undefined;
   const plain = single && (single['kind'] === undefined || 'nodeList' in single);
-  const body: Json = plain ? { ...single } : { kind: 'List', items: kubeObjects(values) };
+  const body: Json = swarmBody(values) ?? (plain ? { ...single } : { kind: 'List', items: kubeObjects(values) });
   const own = isObject(body['options']) ? body['options'] : {};
   body['options'] = {
     ...own,

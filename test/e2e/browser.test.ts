@@ -113,7 +113,7 @@ describe('The web page in headless Chromium', function () {
         .locator('[data-field=example] option')
         .evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value))
     ).filter(Boolean);
-    assert.equal(examples.length, 7);
+    assert.equal(examples.length, 8);
     for (const label of examples) {
       await s.page.selectOption('[data-field=example]', label);
       const route = label.split(':')[0]!;
@@ -121,6 +121,12 @@ describe('The web page in headless Chromium', function () {
       // One file goes into the text box; kubectl's nodes and pods stay two files, as if dropped.
       if (label.includes('kubectl'))
         await until(async () => (await s.page.locator('.files').textContent()) === 'nodes.json, pods.json');
+      else if (label.includes('swarm'))
+        await until(
+          async () =>
+            (await s.page.locator('.files').textContent()) ===
+            'swarm/nodes.json, swarm/services.json, swarm/tasks.json',
+        );
       else await until(async () => (await value('#body')).length > 50);
     }
     await s.page.selectOption('[data-field=example]', 'plan: a small snapshot');
@@ -230,6 +236,22 @@ describe('The web page in headless Chromium', function () {
     await s.page.click('tr[data-group=train] button');
     await s.page.waitForSelector('.cell.chosen');
     assert.equal(await s.page.locator('.cell.chosen').count(), train.size);
+    clean(s);
+    await s.page.close();
+  });
+
+  it('plans the Docker swarm example from its three inspect files, with Swarm’s own placement beside', async () => {
+    const s = await open(browser, server.url);
+    await s.page.selectOption('[data-field=example]', 'plan: a Docker swarm (docker node and service inspect)');
+    await s.page.waitForSelector('.files:has-text("swarm/tasks.json")');
+    await s.page.click('button[type=submit]');
+    const job = await s.ended();
+    const a = job['answer'] as Json;
+    const swarm = a['swarm'] as { pending: string[]; objective: number | null };
+    assert.deepEqual([a['status'], swarm.pending], ['optimal', ['trainer.1']]);
+    await s.page.waitForSelector('section[aria-label="Swarm\'s placement"]');
+    assert.deepEqual(await s.page.locator('[data-field=swarm-pending]').allTextContents(), ['trainer.1']);
+    assert.equal((await s.page.locator('[data-field=swarm-objective]').textContent())!.trim(), '–');
     clean(s);
     await s.page.close();
   });
