@@ -1,11 +1,13 @@
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { CliError } from './args.js';
 import { errorText } from './input.js';
 import { readDocuments } from './files.js';
 
 /**
  * Docker Swarm input for the CLI (docs/swarm.md): `plan --swarm NODES SERVICES [TASKS]` reads the files that
- * `docker node inspect`, `docker service inspect` and `docker inspect` of tasks print (JSON arrays);
+ * `docker node inspect`, `docker service inspect` and `docker inspect` of tasks print (JSON arrays; the tasks may
+ * also be `docker service ps --format json` lines);
  * `plan --from-swarm` runs those commands itself, from PATH, without a shell, against the manager the docker
  * CLI talks to (`--context NAME`: docker --context NAME).
  */
@@ -21,11 +23,25 @@ async function readArray(path: string, what: string): Promise<unknown[]> {
   try {
     value = await readDocuments(path);
   } catch (err) {
-    throw new CliError(`cannot read ${path} (the ${what}) as JSON: ${errorText(err)}`);
+    value = (await jsonLines(path)) ?? err;
+    if (value instanceof Error) throw new CliError(`cannot read ${path} (the ${what}) as JSON: ${errorText(err)}`);
   }
   if (!Array.isArray(value))
     throw new CliError(`${path} (the ${what}) must be a JSON array, as docker ... inspect prints`);
   return value;
+}
+
+/** One JSON object per line, as `docker service ps --format json` prints; undefined when it is not that. */
+async function jsonLines(path: string): Promise<unknown[] | undefined> {
+  try {
+    const lines = (path === '-' ? '' : await readFile(path, 'utf8')).split('\n').filter((l) => l.trim() !== '');
+    const rows = lines.map((l) => JSON.parse(l) as unknown);
+    return rows.length > 0 && rows.every((r) => typeof r === 'object' && r !== null && !Array.isArray(r))
+      ? rows
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Most bytes a docker command may print (some 3 KB a node or service: 100 000 of them). */

@@ -116,6 +116,37 @@ export const SwarmTaskSchema = z.looseObject({
   Endpoint: z.looseObject({ Ports: z.array(Port).nullish() }).nullish(),
 });
 
+/**
+ * A row of `docker service ps --format json` (Name "web.1", or "web.<node ID>" for a global task; Node its
+ * hostname, or its ID with --no-resolve; the states as words, "Running 2 hours ago") as a task object, where the
+ * services and nodes name it; otherwise as it is (the task schema then says what is missing).
+ */
+export function taskFromPsRow(row: unknown, services: readonly unknown[], nodes: readonly unknown[]): unknown {
+  const r = row as Record<string, unknown>;
+  if (typeof r !== 'object' || r === null || !('CurrentState' in r) || 'Status' in r) return row;
+  const name = String(r['Name'] ?? '').replace(/^\\_ /, '');
+  const cut = name.lastIndexOf('.');
+  const [service, suffix] = [name.slice(0, cut), name.slice(cut + 1)];
+  const spec = (o: unknown) => ((o as { Spec?: { Name?: unknown } })?.Spec ?? {}) as Record<string, unknown>;
+  const serviceId = (services.find((x) => spec(x)['Name'] === service) as { ID?: unknown } | undefined)?.ID;
+  const node = nodes.find((x) => {
+    const n = x as { ID?: unknown; Description?: { Hostname?: unknown } };
+    return n?.ID === r['Node'] || n?.Description?.Hostname === r['Node'];
+  }) as { ID?: unknown } | undefined;
+  const word = (v: unknown): string =>
+    String(v ?? '')
+      .split(' ')[0]!
+      .toLowerCase();
+  return {
+    ID: r['ID'],
+    ServiceID: serviceId ?? `(no service named ${service})`,
+    ...(r['Node'] ? { NodeID: node?.ID ?? r['Node'] } : {}),
+    ...(/^\d+$/.test(suffix) ? { Slot: Number(suffix) } : {}),
+    Status: { State: word(r['CurrentState']) },
+    DesiredState: word(r['DesiredState']),
+  };
+}
+
 /** Which running tasks may move: "all" or none (default: they stay where they run). */
 export const SwarmOptionsSchema = SnapshotOptionsSchema.extend({ movable: z.literal('all').optional() });
 

@@ -9,7 +9,7 @@ import { parseSnapshot } from './replicas.js';
 import { maxOf } from './own.js';
 import { formatPath } from './path.js';
 import { KubeInputSchema, isKubeInput, kubeToSnapshot, normaliseKubeBody } from './kube.js';
-import { SwarmInputSchema, isSwarmInput, swarmToSnapshot, type SwarmCluster } from './swarm.js';
+import { SwarmInputSchema, isSwarmInput, swarmToSnapshot, taskFromPsRow, type SwarmCluster } from './swarm.js';
 
 /** One problem with the input: where (a readable path such as `containers[2].requests.cpu`) and what. */
 export interface InputIssue {
@@ -122,11 +122,19 @@ export function plainSnapshotBody(
   return { ok: true, snapshot: converted.snapshot, notes: converted.notes };
 }
 
+/** Rows of `docker service ps --format json` among the tasks, as task objects (models/swarm-schema.ts). */
+function withPsRows(body: Record<string, unknown>): Record<string, unknown> {
+  const { tasks, services, nodes } = body;
+  if (!Array.isArray(tasks)) return body;
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  return { ...body, tasks: tasks.map((t) => taskFromPsRow(t, list(services), list(nodes))) };
+}
+
 /** Swarm's inspect documents as the plain snapshot object (not validated yet), with the cluster its greedy reads. */
 function plainSwarmBody(
   body: unknown,
 ): { ok: true; snapshot: unknown; notes: string[]; swarm: SwarmCluster } | { ok: false; issues: InputIssue[] } {
-  const parsed = SwarmInputSchema.safeParse(body);
+  const parsed = SwarmInputSchema.safeParse(withPsRows(body as Record<string, unknown>));
   if (!parsed.success) return { ok: false, issues: issuesOf(parsed.error) };
   const converted = swarmToSnapshot(parsed.data);
   if (converted.issues.length > 0)

@@ -78,6 +78,27 @@ describe('CLI: Docker Swarm input (plan --swarm FILES, plan --from-swarm)', func
     assert.match(table.stdout, /\nunplaced \(swarm\): trainer\.1\n/);
   });
 
+  it('reads the tasks as docker service ps --format json prints them, one JSON object a line', () => {
+    const c = JSON.parse(readFileSync(join(ROOT, 'fixtures', 'swarm', 'docker-docs-service-ps.json'), 'utf8')) as {
+      input: { nodes: unknown[]; services: unknown[]; tasks: unknown[] };
+      expected: { plan: Record<string, string> };
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'placement-ps-'));
+    const file = (name: string, text: string): string => (writeFileSync(join(dir, name), text), join(dir, name));
+    const r = run([
+      'plan',
+      '--swarm',
+      file('nodes.json', JSON.stringify(c.input.nodes)),
+      file('services.json', JSON.stringify(c.input.services)),
+      file('tasks.json', c.input.tasks.map((t) => JSON.stringify(t)).join('\n') + '\n'),
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const a = JSON.parse(r.stdout) as Answer;
+    for (const [task, node] of Object.entries(c.expected.plan))
+      assert.equal(a.assignments.find((x) => x.container === task)?.node, node, task);
+    assert.equal(a.assignments.length, 12);
+  });
+
   it('plan --from-swarm runs docker (node, service and task inspect) and plans what it prints', () => {
     const d = standInDocker();
     const r = run(['plan', '--from-swarm', '--context', 'prod'], d.PATH);
