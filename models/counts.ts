@@ -1,4 +1,5 @@
 import { isRecord } from './own.js';
+import { GANG_ANNOTATION, GANG_ANNOTATIONS, KUEUE_TOPOLOGY } from './kube-schema.js';
 import { sharedColumns } from './columns.js';
 import { containerShapes } from './replicas.js';
 import { DEFAULT_MAX_RULE_WORK, DEFAULT_MAX_TABLE_WORK, type InputIssue, type ProblemLimits } from './validate.js';
@@ -95,13 +96,17 @@ function memberWork(hyperNodes: readonly unknown[], nodes: number): number {
   return members * (nodes + hyperNodes.length);
 }
 
-/** Kubernetes annotations that put a pod in a topology-aware group (models/kube-topology.ts reads them). */
-const GROUP_ANNOTATIONS = [
-  'kueue.x-k8s.io/podset-required-topology',
-  'kueue.x-k8s.io/podset-preferred-topology',
-  'kueue.x-k8s.io/podset-slice-required-topology',
-  'pod-group-name',
-  'scheduling.k8s.io/group-name',
+const KUEUE_POD_GROUP = 'kueue.x-k8s.io/pod-group-name';
+
+/**
+ * Kubernetes annotations that put a pod in a topology-aware group (models/kube-topology.ts reads them): Kueue's
+ * topology annotations, and the gang annotations but Kueue's own pod group (which alone asks for no topology).
+ */
+const GROUP_ANNOTATIONS: readonly string[] = [
+  KUEUE_TOPOLOGY.required,
+  KUEUE_TOPOLOGY.preferred,
+  KUEUE_TOPOLOGY.sliceLevel,
+  ...GANG_ANNOTATIONS.filter((a) => a !== KUEUE_POD_GROUP),
 ];
 
 /** How many topology-aware groups the containers may form, at most. */
@@ -119,11 +124,7 @@ function topologyGroups(pods: readonly unknown[], kube: boolean): number {
     const labels = isRecord(meta['labels']) ? meta['labels'] : {};
     if (!GROUP_ANNOTATIONS.some((a) => notes[a] !== undefined)) return;
     const name =
-      notes['kueue.x-k8s.io/pod-group-name'] ??
-      labels['kueue.x-k8s.io/pod-group-name'] ??
-      notes['pod-group-name'] ??
-      notes['scheduling.k8s.io/group-name'] ??
-      k;
+      notes[KUEUE_POD_GROUP] ?? labels[KUEUE_POD_GROUP] ?? notes['pod-group-name'] ?? notes[GANG_ANNOTATION] ?? k;
     groups.add(JSON.stringify([meta['namespace'], name]));
   });
   return groups.size;
