@@ -211,6 +211,11 @@ function pagePaths(): Json {
     '/web/{file}': templated("The page's modules", 'file', js),
     '/assets/yaml/{path}': templated("yaml's browser build (the page reads YAML manifests)", 'path', js),
     '/examples/{file}': templated('The examples the page loads (examples/*.json)', 'file', 'application/json'),
+    '/examples/swarm/{file}': templated(
+      "The Docker swarm example's inspect files (examples/swarm/*.json)",
+      'file',
+      'application/json',
+    ),
   };
 }
 
