@@ -91,6 +91,7 @@ export function quantityRangeIssues(s: Snapshot): PathIssue[] {
   const issues: PathIssue[] = [];
   // A shape's containers have the same requests: the first of the first shape over the limit is named.
   const shapes = shapesOf(s.containers);
+  const limits = new Map<string, bigint>();
   for (const name of resourceNames(s, shapes)) {
     let fractional = false;
     let huge: { path: (string | number)[]; fraction: boolean } | undefined;
@@ -109,35 +110,53 @@ export function quantityRangeIssues(s: Snapshot): PathIssue[] {
           : `quantity is above 2^63−1 milli-units while other ${name} amounts have fractions: they cannot all be ` +
             'exact 64-bit integers',
       });
-    else issues.push(...pinnedLoadIssues(s, name, huge ? INT64_MAX * 1000n : INT64_MAX));
+    else limits.set(name, huge ? INT64_MAX * 1000n : INT64_MAX);
   }
-  return issues;
+  return issues.concat(pinnedLoadIssues(s, shapes, limits));
 }
 
 /**
- * A node's pinned containers together past what its column holds (`limit` milli-units): a node they overfill
- * has its capacity raised to their load (overfull), which must then be an exact 64-bit integer too.
+ * A node's pinned containers together past what its column holds (`limits`, milli-units per resource): a node they
+ * overfill has its capacity raised to their load (overfull), which must then be an exact 64-bit integer too. Only
+ * resources where the largest request times the pinned containers could pass the limit are summed per node.
  */
-function pinnedLoadIssues(s: Snapshot, name: string, limit: bigint): PathIssue[] {
-  const load = new Map<string, { sum: bigint; first: number }>();
+function pinnedLoadIssues(s: Snapshot, shapes: ContainerShapes, limits: ReadonlyMap<string, bigint>): PathIssue[] {
+  const pinned: number[] = [];
+  const pinnedShapes = new Set<number>();
   s.containers.forEach((c, j) => {
-    const v = c.pinned && c.current !== undefined ? own(c.requests, name) : undefined;
-    if (v === undefined) return;
-    const at = load.get(c.current!) ?? { sum: 0n, first: j };
-    load.set(c.current!, { sum: at.sum + v, first: at.first });
+    if (!c.pinned || c.current === undefined) return;
+    pinned.push(j);
+    // A shape's containers ask alike: each shape with a pinned container is read once.
+    pinnedShapes.add(shapes.shapeOf[j]!);
   });
-  return [...load].flatMap(([node, { sum, first }]) =>
-    sum > limit
-      ? [
-          {
-            path: ['containers', first, 'requests', name],
-            message:
-              `the containers pinned on node "${node}" request more ${name} together than an exact 64-bit ` +
-              'integer holds',
-          },
-        ]
-      : [],
-  );
+  const largest = new Map<string, bigint>();
+  for (const t of pinnedShapes)
+    for (const [name, v] of Object.entries(s.containers[shapes.first[t]!]!.requests))
+      if (limits.has(name) && typeof v === 'bigint' && v > (largest.get(name) ?? 0n)) largest.set(name, v);
+  const risky = [...largest].filter(([name, v]) => v * BigInt(pinned.length) > limits.get(name)!);
+  return risky.flatMap(([name]) => {
+    const load = new Map<string, { sum: bigint; first: number }>();
+    for (const j of pinned) {
+      const c = s.containers[j]!;
+      const v = own(c.requests, name);
+      if (v === undefined) continue;
+      const at = load.get(c.current!);
+      if (at) at.sum += v;
+      else load.set(c.current!, { sum: v, first: j });
+    }
+    return [...load].flatMap(([node, { sum, first }]) =>
+      sum > limits.get(name)!
+        ? [
+            {
+              path: ['containers', first, 'requests', name],
+              message:
+                `the containers pinned on node "${node}" request more ${name} together than an exact 64-bit ` +
+                'integer holds',
+            },
+          ]
+        : [],
+    );
+  });
 }
 
 /**
