@@ -38,7 +38,17 @@ export interface Verification {
   readonly used: readonly (readonly bigint[])[];
 }
 
-export function verifyPlan(model: AssignmentModel, plan: ArrayLike<number>, requireComplete: boolean): Verification {
+/**
+ * `running` (change plans): containers that still run where they ran today. As kube-scheduler never evicts a running
+ * pod for a rule, they count for every rule but are not checked against each other, nor against their node's
+ * selectors and taints; only the containers that arrived somewhere are.
+ */
+export function verifyPlan(
+  model: AssignmentModel,
+  plan: ArrayLike<number>,
+  requireComplete: boolean,
+  running?: (j: number) => boolean,
+): Verification {
   const m = model.items.length;
   if (plan.length !== m) {
     const used = model.resources.map(() => new Array<bigint>(model.nodes.length).fill(0n));
@@ -53,10 +63,11 @@ export function verifyPlan(model: AssignmentModel, plan: ArrayLike<number>, requ
     };
   }
   const violations: string[] = [];
-  const { placed, cost, penalties } = tallyPlacements(model, plan, requireComplete, violations);
+  const { placed, cost, penalties } = tallyPlacements(model, plan, requireComplete, violations, running);
   const used = usage(model, plan);
   violations.push(...capacityViolations(model, used));
-  if (model.rules) for (const rule of model.rules.groups) violations.push(...ruleViolations(model, rule, plan));
+  if (model.rules)
+    for (const rule of model.rules.groups) violations.push(...ruleViolations(model, rule, plan, running));
   const parts = objectiveParts(model, plan, cost, used);
   return {
     valid: violations.length === 0,
@@ -78,6 +89,7 @@ function tallyPlacements(
   plan: ArrayLike<number>,
   requireComplete: boolean,
   violations: string[],
+  running?: (j: number) => boolean,
 ): { placed: number; cost: number; penalties: number } {
   const n = model.nodes.length;
   const m = model.items.length;
@@ -101,7 +113,7 @@ function tallyPlacements(
     }
     placed++;
     cost += costAt(model.cost, i, j, m);
-    const blocked = rules ? blockAt(rules.blocked, i, j) : 0;
+    const blocked = rules && !running?.(j) ? blockAt(rules.blocked, i, j) : 0;
     if (blocked !== 0)
       violations.push(
         `container "${model.items[j]}" may not run on node "${model.nodes[i]}" (${BLOCK_REASONS[blocked]})`,
@@ -267,19 +279,24 @@ export function preferenceTerms(model: AssignmentModel, plan: ArrayLike<number>)
 }
 
 /** The view of a plan the rule kinds' checks read (models/rules/kind.ts). */
-function planView(model: AssignmentModel, plan: ArrayLike<number>): PlanView {
+function planView(model: AssignmentModel, plan: ArrayLike<number>, running?: (j: number) => boolean): PlanView {
   const n = model.nodes.length;
   return {
     model,
     plan,
     domainOf: (domains) => domainIndex(domains, n),
     at: (j, domainOf) => (plan[j]! >= 0 && plan[j]! < n ? domainOf[plan[j]!]! : -1),
-    pinned: (j) => isPinned(model, j),
+    pinned: running ? (j) => isPinned(model, j) || running(j) : (j) => isPinned(model, j),
     name: (j) => `"${model.items[j]}"`,
   };
 }
 
 /** How a plan breaks one group rule, in words (empty when it holds). Unplaced containers count nowhere. */
-export function ruleViolations(model: AssignmentModel, rule: GroupRule, plan: ArrayLike<number>): string[] {
-  return kindOf(rule).check(rule, planView(model, plan));
+export function ruleViolations(
+  model: AssignmentModel,
+  rule: GroupRule,
+  plan: ArrayLike<number>,
+  running?: (j: number) => boolean,
+): string[] {
+  return kindOf(rule).check(rule, planView(model, plan, running));
 }

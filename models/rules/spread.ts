@@ -355,7 +355,8 @@ export const spread: RuleKind<SpreadRule, SpreadScale> = {
     const out: string[] = [];
     const reported = new Set<number>();
     for (const j of rule.owners) {
-      if (v.plan[j]! < 0) continue;
+      // A running owner that stays is counted, not checked (kube-scheduler checks a pod as it arrives).
+      if (v.plan[j]! < 0 || v.pinned(j)) continue;
       const d = v.at(j, domainOf);
       const o = d < 0 && outOf ? v.at(j, outOf) : -1;
       if (d < 0 && o < 0) continue;

@@ -205,7 +205,10 @@ export const together: RuleKind<TogetherRule, never> = {
       rule,
       rule.terms.map((d) => v.domainOf(d)),
       v.plan,
-    ).bad.map((j) => `${rule.name}: ${v.name(j)} has no container matching every term in its domain`),
+    )
+      // A running owner that stays is counted, not checked (kube-scheduler checks a pod as it arrives).
+      .bad.filter((j) => !v.pinned(j))
+      .map((j) => `${rule.name}: ${v.name(j)} has no container matching every term in its domain`),
   greedy: {
     state: greedyState,
     // Takes out the owners the final plan leaves without a rooted domain (removals of roots may have caused it).
