@@ -1,6 +1,14 @@
 import { demandUnits, type AssignmentModel, type DisruptionBudget, type GroupRule } from '../../models/model.js';
 import type { Wave } from './replay.js';
-import { hardRules, hardViolations, healthyToday, usageOf, type ChangeSet, type ChangeUnit } from './units.js';
+import {
+  hardRules,
+  hardViolations,
+  healthyToday,
+  stillRunning,
+  usageOf,
+  type ChangeSet,
+  type ChangeUnit,
+} from './units.js';
 
 /** Waves found by the list heuristic, and what stopped it where it stopped. */
 export interface GreedyWaves {
@@ -88,7 +96,8 @@ function oneWave(
         continue;
       }
       move(model, set, unit, state);
-      const broken = rules.length > 0 ? hardViolations(model, rules, state.plan) : [];
+      const running = stillRunning(set.start, state.plan);
+      const broken = rules.length > 0 ? hardViolations(model, rules, state.plan, running) : [];
       if (broken.length > 0) {
         undo(model, set, unit, state);
         why.set(u, broken.slice(0, 2));

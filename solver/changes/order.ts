@@ -2,7 +2,7 @@ import type { AssignmentModel, DisruptionBudget } from '../../models/model.js';
 import { exactWaves } from './exact-waves.js';
 import { greedyWaves, type GreedyWaves } from './greedy-waves.js';
 import { replayWaves, type Wave } from './replay.js';
-import { changeSet, type ChangeSet, type ChangeUnit } from './units.js';
+import { changeSet, stillRunning, type ChangeSet, type ChangeUnit } from './units.js';
 import { verifyPlan } from '../verify.js';
 
 /** Most x_{u,t} columns the wave program is built with (past it, the bound is the budgets' count alone). */
@@ -35,7 +35,8 @@ export function orderChanges(
   const budgets = model.budgets ?? [];
   const set = changeSet(model, start, target, budgets);
   const base = { emptied: set.emptied };
-  const now = verifyPlan(model, start, false);
+  // Running containers are not checked against each other: only an overfull node stops every order.
+  const now = verifyPlan(model, start, false, stillRunning(start, start));
   if (!now.valid)
     return blocked(base, [`today's placement breaks: ${now.violations[0]}; no order of waves starts from it`], true);
   const end = verifyPlan(model, target, false);

@@ -1,7 +1,7 @@
 import type { AssignmentModel, DisruptionBudget } from '../../models/model.js';
 import { gangsOf } from '../../models/rules/gang.js';
 import { verifyPlan } from '../verify.js';
-import { healthyToday } from './units.js';
+import { healthyToday, stillRunning } from './units.js';
 
 /** One wave of a change plan: containers evicted first, then containers bound (node indices). */
 export interface Wave {
@@ -17,8 +17,10 @@ export interface Wave {
  * - every budget: each wave evicts at most the disruptions it allows when the wave starts (its healthy pods less
  *   desiredHealthy; none where it expects no pods); an unhealthy pod counts unless the Eviction API lets it go
  *   without the budget (AlwaysAllow, or IfHealthyBudget with the budget healthy);
- * - after each wave, every node within capacity and every hard rule holding for the running containers (the
- *   plan verifier); between evictions and bindings the running containers are a subset of the state before;
+ * - after each wave, every node within capacity and every hard rule holding where a container arrived (the plan
+ *   verifier, with the containers still where they ran today counted but not checked, as kube-scheduler never
+ *   evicts a running pod for a rule); between evictions and bindings the running containers are a subset of the
+ *   state before;
  * - the last state is the target.
  * Containers bound in a wave are healthy from the next one: the start-up allowance is the wave's wait.
  * Returns the violations, empty when the plan is safe.
@@ -30,7 +32,8 @@ export function replayWaves(
   waves: readonly Wave[],
   budgets: readonly DisruptionBudget[],
 ): string[] {
-  const first = verifyPlan(model, start, false);
+  // Today every container runs where it runs: only capacity can be broken before the first wave.
+  const first = verifyPlan(model, start, false, stillRunning(start, start));
   if (!first.valid) return [`today's placement breaks: ${first.violations.slice(0, 3).join('; ')}`];
   const state = start.slice();
   const healthy = healthyToday(budgets, start.length);
@@ -47,7 +50,8 @@ export function replayWaves(
       if (state[j]! >= 0) out.push(`${at}: binds "${model.items[j]}", which is running`);
       state[j] = i;
     }
-    const v = verifyPlan(model, state, false);
+    // The containers still where they ran are running: only those that moved are checked where they arrived.
+    const v = verifyPlan(model, state, false, stillRunning(start, state));
     if (!v.valid) out.push(...v.violations.map((x) => `after ${at}: ${x}`));
     for (const [j] of w.bind) healthy[j] = 1;
   });

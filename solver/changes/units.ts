@@ -73,9 +73,22 @@ export function usageOf(model: AssignmentModel, plan: ArrayLike<number>): bigint
 export const hardRules = (model: AssignmentModel): GroupRule[] =>
   (model.rules?.groups ?? []).filter((r) => kindOf(r).preference === undefined);
 
-/** How `plan` breaks the hard rules, in the verifier's words (its blocked pairs and capacity are checked apart). */
-export const hardViolations = (model: AssignmentModel, rules: readonly GroupRule[], plan: Int32Array): string[] =>
-  rules.flatMap((r) => ruleViolations(model, r, plan));
+/**
+ * How `plan` breaks the hard rules, in the verifier's words (its blocked pairs and capacity are checked apart);
+ * `running`: containers still where they ran today, counted but not checked (verifyPlan).
+ */
+export const hardViolations = (
+  model: AssignmentModel,
+  rules: readonly GroupRule[],
+  plan: Int32Array,
+  running?: (j: number) => boolean,
+): string[] => rules.flatMap((r) => ruleViolations(model, r, plan, running));
+
+/** Containers of `plan` still running where they ran in `start` (a change plan's state). */
+export const stillRunning =
+  (start: ArrayLike<number>, plan: ArrayLike<number>) =>
+  (j: number): boolean =>
+    start[j]! >= 0 && plan[j] === start[j];
 
 /** Per container, 1 where a budget counts it healthy today (Ready, running, not terminating). */
 export function healthyToday(budgets: readonly DisruptionBudget[], containers: number): Uint8Array {

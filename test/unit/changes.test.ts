@@ -111,25 +111,58 @@ describe('change plans: hand-made verdicts', function () {
     );
   });
 
-  it("says so when today's placement itself breaks a rule: no order starts from it", () => {
+  it('a running pod that breaks a rule today is not checked where it runs; moving it away is a wave', () => {
+    // kube-scheduler never evicts a running pod for a rule: web-0 runs on n1, whose labels no longer match its
+    // selector, and web-1 shares n1 with it against their anti-affinity. Only what arrives is checked.
+    const apart = [{ selector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' }];
     const v = snapshot({
       nodes: [
-        { name: 'n1', capacity: { cpu: 2 } },
-        { name: 'n2', capacity: { cpu: 2 }, labels: { zone: 'a' } },
+        { name: 'n1', capacity: { cpu: 4 } },
+        { name: 'n2', capacity: { cpu: 4 }, labels: { zone: 'a' } },
+        { name: 'n3', capacity: { cpu: 4 }, labels: { zone: 'a' } },
       ],
-      containers: [{ ...pod('web-0', 'n1'), nodeSelector: { zone: 'a' } }],
+      containers: [
+        { ...pod('web-0', 'n1'), nodeSelector: { zone: 'a' }, antiAffinity: apart },
+        { ...pod('web-1', 'n1'), antiAffinity: apart },
+      ],
     });
-    const c = orderChanges(v.model, planOf(v.model, { 'web-0': 'n1' }), planOf(v.model, { 'web-0': 'n2' }), Date.now());
-    assert.deepEqual(
-      [c.status, c.proven, c.blocked],
-      [
-        'blocked',
-        true,
-        [
-          'today\'s placement breaks: container "web-0" may not run on node "n1" (selector); no order of waves starts from it',
-        ],
+    const start = planOf(v.model, { 'web-0': 'n1', 'web-1': 'n1' });
+    assert.ok(!verifyPlan(v.model, start, false).valid, 'as a plan, today breaks both rules');
+    const c = orderChanges(v.model, start, planOf(v.model, { 'web-0': 'n2', 'web-1': 'n1' }), Date.now() + 10_000);
+    assert.deepEqual([c.status, named(v.model, c.waves)], ['optimal', [{ evict: ['web-0'], bind: ['web-0→n2'] }]]);
+    // Arriving is checked: web-1 may not join web-0 on n2.
+    const bad = [{ evict: [1], bind: [[1, 1]] as [number, number][] }];
+    const target = planOf(v.model, { 'web-0': 'n1', 'web-1': 'n2' });
+    assert.deepEqual(replayWaves(v.model, start, target, bad, []).length, 0, 'web-1 alone on n2 is fine');
+    const join = planOf(v.model, { 'web-0': 'n2', 'web-1': 'n2' });
+    const both = [
+      {
+        evict: [0, 1],
+        bind: [
+          [0, 1],
+          [1, 1],
+        ] as [number, number][],
+      },
+    ];
+    assert.match(replayWaves(v.model, start, join, both, [])[0]!, /^after wave 1: anti-affinity/);
+  });
+
+  it("says so when today's placement overfills a node: no order of waves starts from it", () => {
+    const v = snapshot({
+      nodes: [
+        { name: 'n1', capacity: { cpu: 1 } },
+        { name: 'n2', capacity: { cpu: 2 } },
       ],
+      containers: [pod('web-0', 'n1', 1), pod('web-1', 'n1', 1)],
+    });
+    const c = orderChanges(
+      v.model,
+      planOf(v.model, { 'web-0': 'n1', 'web-1': 'n1' }),
+      planOf(v.model, { 'web-0': 'n1', 'web-1': 'n2' }),
+      Date.now(),
     );
+    assert.deepEqual([c.status, c.proven], ['blocked', true]);
+    assert.match(c.blocked[0]!, /^today's placement breaks: node "n1" is over its cpu capacity/);
   });
 
   it('a spread constraint forces an order: the replica leaving the full zone first', () => {
