@@ -10,8 +10,16 @@ export function swarmNotes(
   input: SwarmInput,
   constraints: readonly Constraint[][],
   tally: Readonly<Record<string, number>>,
+  overcommitted: readonly string[],
 ): string[] {
-  return [...nodeNotes(input), ...taskNotes(tally), ...serviceNotes(input, constraints)];
+  const over =
+    overcommitted.length > 0
+      ? [
+          `running tasks reserve more than these nodes have: ${list(overcommitted)}; as swarmkit's resource filter, ` +
+            'no new task that reserves anything goes there',
+        ]
+      : [];
+  return [...nodeNotes(input), ...taskNotes(tally), ...serviceNotes(input, constraints), ...over];
 }
 
 const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;

@@ -17,7 +17,6 @@ export const NODE_KEY = 'swarm.node';
 
 export interface SwarmServiceView {
   readonly name: string;
-  readonly global: boolean;
   /** The node indices that meet its constraints and platforms. */
   readonly eligible: Uint8Array;
   /** Per preference level, each node's value ("" without the label). */
@@ -31,7 +30,7 @@ export interface SwarmServiceView {
 }
 
 export interface SwarmCluster {
-  readonly resources: readonly string[];
+  /** Per node: its name, whether it takes new tasks, its capacity (NanoCPUs, MemoryBytes, then generic kinds). */
   readonly nodes: readonly {
     readonly name: string;
     readonly takesTasks: boolean;

@@ -19,7 +19,7 @@ import {
 } from './swarm-read.js';
 import type { SwarmInput, SwarmService, SwarmTask } from './swarm-schema.js';
 import { swarmNotes } from './swarm-notes.js';
-import { preassigned } from './swarm-filters.js';
+import { preassigned, type NodeState } from './swarm-filters.js';
 
 /**
  * Docker Swarm input (docs/swarm.md): `docker node inspect`, `docker service inspect` and, optionally, tasks, as
@@ -106,10 +106,8 @@ interface Context {
   readonly classOf: readonly number[];
   readonly eligible: readonly Uint8Array[];
   readonly nodeToken: (v: string) => string;
-  readonly valueToken: (v: string) => string;
   readonly movable: boolean;
   readonly nodeLabels: Record<string, string>[];
-  readonly issues: PathIssue[];
 }
 
 /** The snapshot's nodes: capacity per resource, whether each takes tasks, and the synthetic labels. */
@@ -154,25 +152,15 @@ const NOT_OVERCOMMITTED = { matchExpressions: [{ key: OVERCOMMITTED, operator: '
 
 /**
  * Labels the nodes whose running tasks reserve more NanoCPUs or MemoryBytes than the node has (its resources
- * shrank, or a task grew); whether there is any.
+ * shrank, or a task grew), as swarmkit's node bookkeeping sees them (free below zero; a pre-assigned task is kept
+ * only where it fits, so it never takes free below zero); their names.
  */
-function markOvercommitted(ctx: Context, placed: readonly Placed[]): boolean {
-  const used = ctx.input.nodes.map(() => [0n, 0n]);
-  for (const p of placed) {
-    const service = p.service >= 0 ? ctx.input.services[p.service] : undefined;
-    const own = amounts(p.task.Spec?.Resources?.Reservations ?? service?.Spec.TaskTemplate?.Resources?.Reservations);
-    used[p.node]![0]! += own.get('NanoCPUs') ?? 0n;
-    used[p.node]![1]! += own.get('MemoryBytes') ?? 0n;
-  }
-  let any = false;
-  ctx.input.nodes.forEach((n, i) => {
-    const cap = amounts(n.Description?.Resources);
-    if (used[i]![0]! > (cap.get('NanoCPUs') ?? 0n) || used[i]![1]! > (cap.get('MemoryBytes') ?? 0n)) {
-      ctx.nodeLabels[i]![OVERCOMMITTED] = 'true';
-      any = true;
-    }
+function markOvercommitted(ctx: Context, nodes: readonly NodeState[]): string[] {
+  return nodes.flatMap((n, i) => {
+    if (n.free[0]! >= 0n && n.free[1]! >= 0n) return [];
+    ctx.nodeLabels[i]![OVERCOMMITTED] = 'true';
+    return [ctx.names[i]!];
   });
-  return any;
 }
 
 const portGroups = (ports: readonly string[]) => ports.map((p) => ({ group: `host port ${p}`, limit: 1 }));
@@ -196,22 +184,28 @@ function runningTasks(ctx: Context, serviceOf: Map<string, number>, tally: Recor
   });
 }
 
+/** A running task's reservations and host-mode ports: its own spec's, else its service's. */
+function ownOf(ctx: Context, p: Placed) {
+  const service = p.service >= 0 ? ctx.input.services[p.service] : undefined;
+  const reservations = p.task.Spec?.Resources?.Reservations ?? service?.Spec.TaskTemplate?.Resources?.Reservations;
+  const ports = hostPorts(p.task.Endpoint?.Ports ?? service?.Spec.EndpointSpec?.Ports ?? []);
+  return { service, amounts: amounts(reservations), ports };
+}
+
 const requestsJson = (r: Map<string, bigint>): Record<string, string> =>
   Object.fromEntries([...r].filter(([, v]) => v > 0n).map(([k, v]) => [k, String(v)]));
 
 /** A running task as a container: where it runs, pinned unless movable; its service's rules. */
 function runningContainer(ctx: Context, p: Placed, name: string, rules: Partial<ContainerInput>): ContainerInput {
-  const service = p.service >= 0 ? ctx.input.services[p.service] : undefined;
-  const own = p.task.Spec?.Resources?.Reservations ?? service?.Spec.TaskTemplate?.Resources?.Reservations;
+  const own = ownOf(ctx, p);
   const active = activeTask(p.task);
-  const ports = portGroups(hostPorts(p.task.Endpoint?.Ports ?? service?.Spec.EndpointSpec?.Ports ?? []));
-  const perNode = [...(active ? (rules.maxPerNode ?? []) : []), ...ports];
+  const perNode = [...(active ? (rules.maxPerNode ?? []) : []), ...portGroups(own.ports)];
   return {
     ...rules,
     name,
-    requests: requestsJson(amounts(own)),
+    requests: requestsJson(own.amounts),
     current: ctx.names[p.node]!,
-    ...(ctx.movable && service ? {} : { pinned: true }),
+    ...(ctx.movable && own.service ? {} : { pinned: true }),
     ...(active ? {} : { terminating: true }),
     ...(perNode.length > 0 ? { maxPerNode: perNode } : { maxPerNode: undefined }),
   };
@@ -227,13 +221,11 @@ function serviceContainers(
   overcommitted: boolean,
 ): ContainerInput[] {
   const s = ctx.input.services[k]!;
-  const name = s.Spec.Name;
   const rules = serviceRules(ctx, k, view.descriptors);
   const ports = portGroups(view.ports);
   const withPorts = { ...rules, maxPerNode: [...(rules.maxPerNode ?? []), ...ports] };
   const requests = requestsJson(amounts(s.Spec.TaskTemplate?.Resources?.Reservations));
-  const names = runningNames(ctx, name, view.global, mine);
-  const out = mine.map((p, t) => runningContainer(ctx, p, names[t]!, rules));
+  const out = mine.map((p, t) => runningContainer(ctx, p, view.running[t]!, rules));
   // swarmkit's ResourceFilter compares NanoCPUs and MemoryBytes whenever a task reserves anything, so such a task
   // never goes where running tasks already reserve more than the node has (Kubernetes compares only what is asked).
   const reserves = Object.keys(requests).length > 0;
@@ -267,6 +259,8 @@ function globalTask(
 
 interface ServiceDraft {
   readonly global: boolean;
+  /** The running tasks' container names, in the order of the service's running tasks. */
+  readonly running: readonly string[];
   readonly descriptors: readonly string[];
   readonly ports: readonly string[];
   readonly pending: { name: string; node?: number }[];
@@ -329,7 +323,7 @@ export function swarmToSnapshot(input: SwarmInput): SwarmConversion {
   duplicates(input, issues);
   const constraints = constraintsOf(input, issues);
   if (issues.length > 0) return { snapshot: { nodes: [], containers: [] }, cluster: EMPTY, notes: [], issues };
-  const ctx = context(input, constraints, issues);
+  const ctx = context(input, constraints);
   const serviceOf = new Map(input.services.map((s, k) => [s.ID, k]));
   const tally: Record<string, number> = { unknownNode: 0, lost: 0, unlisted: 0 };
   const placed = runningTasks(ctx, serviceOf, tally);
@@ -337,27 +331,18 @@ export function swarmToSnapshot(input: SwarmInput): SwarmConversion {
   for (const p of placed) if (p.service >= 0) byService[p.service]!.push(p);
   const drafts = input.services.map((_, k) => draft(ctx, k, byService[k]!));
   const cluster = clusterOf(ctx, drafts, placed);
-  const { kept } = preassigned(cluster);
-  const overcommitted = markOvercommitted(ctx, placed);
+  const { nodes, kept } = preassigned(cluster);
+  const over = markOvercommitted(ctx, nodes);
   const containers = input.services.flatMap((s, k) =>
-    jobMode(s) ? [] : serviceContainers(ctx, k, byService[k]!, drafts[k]!, kept, overcommitted),
+    jobMode(s) ? [] : serviceContainers(ctx, k, byService[k]!, drafts[k]!, kept, over.length > 0),
   );
   for (const p of placed) if (p.service < 0) containers.push(runningContainer(ctx, p, `task ${p.task.ID}`, {}));
   const options = input.options ? withoutMovable(input.options) : undefined;
   const snapshot: SnapshotInput = { nodes: snapshotNodes(ctx), containers, ...(options ? { options } : {}) };
-  const over = ctx.names.filter((_, i) => ctx.nodeLabels[i]![OVERCOMMITTED]);
-  const overNote =
-    over.length > 0
-      ? [
-          `running tasks reserve more than these nodes have: ${over.slice(0, 5).join(', ')}` +
-            `${over.length > 5 ? ` and ${over.length - 5} more` : ''}; as swarmkit's resource filter, no new task ` +
-            'that reserves anything goes there',
-        ]
-      : [];
-  return { snapshot, cluster, notes: [...swarmNotes(input, constraints, tally), ...overNote], issues };
+  return { snapshot, cluster, notes: swarmNotes(input, constraints, tally, over), issues };
 }
 
-const EMPTY: SwarmCluster = { resources: [], nodes: [], services: [], running: [] };
+const EMPTY: SwarmCluster = { nodes: [], services: [], running: [] };
 
 const jobMode = (s: SwarmService): boolean => !!(s.Spec.Mode?.ReplicatedJob || s.Spec.Mode?.GlobalJob);
 
@@ -367,7 +352,7 @@ function withoutMovable(o: NonNullable<SwarmInput['options']>): SnapshotInput['o
 }
 
 /** What every step reads: node names and indices, resources, placements, and the nodes' synthetic labels. */
-function context(input: SwarmInput, constraints: readonly Constraint[][], issues: PathIssue[]): Context {
+function context(input: SwarmInput, constraints: readonly Constraint[][]): Context {
   const { classOf, eligible } = placements(input, constraints);
   const nodeLabels = input.nodes.map((): Record<string, string> => ({}));
   eligible.forEach((e, c) => e.forEach((v, i) => v && (nodeLabels[i]![`${PLACEMENT}${c}`] = 'true')));
@@ -390,10 +375,8 @@ function context(input: SwarmInput, constraints: readonly Constraint[][], issues
     classOf,
     eligible,
     nodeToken,
-    valueToken,
     movable: input.options?.movable === 'all',
     nodeLabels,
-    issues,
   };
 }
 
@@ -410,12 +393,13 @@ function runningNames(ctx: Context, name: string, global: boolean, mine: readonl
 
 function draft(ctx: Context, k: number, mine: readonly Placed[]): ServiceDraft {
   const s = ctx.input.services[k]!;
-  const taken = new Set(runningNames(ctx, s.Spec.Name, !!s.Spec.Mode?.Global, mine));
+  const running = runningNames(ctx, s.Spec.Name, !!s.Spec.Mode?.Global, mine);
   return {
     global: !!s.Spec.Mode?.Global,
+    running,
     descriptors: descriptorsOf(s),
     ports: hostPorts(s.Spec.EndpointSpec?.Ports ?? []),
-    pending: jobMode(s) ? [] : pendingTasks(ctx, k, mine, taken),
+    pending: jobMode(s) ? [] : pendingTasks(ctx, k, mine, new Set(running)),
   };
 }
 
@@ -427,7 +411,6 @@ function clusterOf(ctx: Context, drafts: readonly ServiceDraft[], placed: readon
     const d = drafts[k]!;
     return {
       name: s.Spec.Name,
-      global: d.global,
       eligible: ctx.classOf[k]! >= 0 ? ctx.eligible[ctx.classOf[k]!]! : all,
       preferences: d.descriptors.map((desc) => input.nodes.map((n) => spreadValue(desc, n)!)),
       maxReplicas: s.Spec.TaskTemplate?.Placement?.MaxReplicas ?? 0,
@@ -437,19 +420,13 @@ function clusterOf(ctx: Context, drafts: readonly ServiceDraft[], placed: readon
     };
   });
   const running = placed.map((p) => {
-    const service = p.service >= 0 ? input.services[p.service] : undefined;
-    const own = p.task.Spec?.Resources?.Reservations ?? service?.Spec.TaskTemplate?.Resources?.Reservations;
-    return {
-      node: p.node,
-      service: p.service,
-      active: activeTask(p.task),
-      request: requestOf(resources, amounts(own)),
-      ports: hostPorts(p.task.Endpoint?.Ports ?? service?.Spec.EndpointSpec?.Ports ?? []),
-    };
+    const own = ownOf(ctx, p);
+    const request = requestOf(resources, own.amounts);
+    return { node: p.node, service: p.service, active: activeTask(p.task), request, ports: own.ports };
   });
   const nodes = input.nodes.map((n, i) => {
     const cap = amounts(n.Description?.Resources);
     return { name: ctx.names[i]!, takesTasks: takesTasks(n), capacity: requestOf(resources, cap) };
   });
-  return { resources, nodes, services, running };
+  return { nodes, services, running };
 }

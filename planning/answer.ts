@@ -92,7 +92,7 @@ export function utilization(model: AssignmentModel, plan: PlanSummary): Record<s
 }
 
 /** A relative gap |a − b| / (|a| + ε), or null when either side is missing. */
-function gapOf(objective: number | null, reference: number | null): number | null {
+export function gapOf(objective: number | null, reference: number | null): number | null {
   if (objective === null || reference === null || !Number.isFinite(objective) || !Number.isFinite(reference))
     return null;
   return relativeGap(objective, reference);

@@ -1,8 +1,7 @@
 import type { AssignmentModel } from '../models/model.js';
 import type { AssignmentForm } from '../models/options.js';
-import { relativeGap } from '../solver/bounds.js';
 import { verifyPlan } from '../solver/verify.js';
-import { planJson } from './answer.js';
+import { gapOf, planJson } from './answer.js';
 import type { SwarmSide } from './schemas.js';
 
 /**
@@ -18,8 +17,6 @@ export function swarmJson(
   const verification = verifyPlan(model, plan, false);
   const complete = verification.complete || model.rules?.unplacedPenalty !== undefined;
   const objective = verification.valid && complete ? verification.objective : null;
-  const gap = (other: number | null): number | null =>
-    objective === null || other === null || !Number.isFinite(other) ? null : relativeGap(objective, other);
   return {
     objective,
     parts: verification.parts,
@@ -27,8 +24,8 @@ export function swarmJson(
     ...(verification.valid ? {} : { violations: verification.violations.slice(0, 10) }),
     placed: verification.placed,
     pending: model.items.filter((_, j) => plan[j]! < 0),
-    gapToBest: gap(best.objective),
-    gapToBound: gap(best.bound),
+    gapToBest: gapOf(objective, best.objective),
+    gapToBound: gapOf(objective, best.bound),
     ...planJson(model, { assignment: plan, verification }, form),
   };
 }
