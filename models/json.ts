@@ -42,38 +42,44 @@ function jsonErrorWhere(text: string, err: unknown): string {
   return `unexpected character at line ${line} column ${column}`;
 }
 
-/** The first problem with the shape of a parsed body (depth, `__proto__` keys), found without recursion. */
+/** The first problem with the shape of a parsed body (depth, `__proto__` keys), in depth-first order. */
 export function shapeIssue(value: unknown): { path: string; message: string } | undefined {
-  // Each entry links to its parent: a path is built only for the issue, not for every value.
-  interface Entry {
-    readonly value: object;
-    readonly depth: number;
-    readonly parent: Entry | undefined;
-    readonly key: string | number;
-  }
-  const pathOf = (e: Entry | undefined, last?: string): string => {
-    const path: (string | number)[] = last === undefined ? [] : [last];
-    for (let x = e; x?.parent !== undefined; x = x.parent) path.unshift(x.key);
-    return formatPath(path);
-  };
   if (typeof value !== 'object' || value === null) return undefined;
-  const stack: Entry[] = [{ value, depth: 0, parent: undefined, key: '' }];
-  while (stack.length > 0) {
-    const top = stack.pop()!;
-    if (top.depth >= MAX_JSON_DEPTH)
-      return { path: pathOf(top), message: `nests deeper than ${MAX_JSON_DEPTH} levels` };
-    const child = (v: unknown, key: string | number): void => {
-      if (typeof v === 'object' && v !== null) stack.push({ value: v, depth: top.depth + 1, parent: top, key });
-    };
-    if (Array.isArray(top.value)) {
-      for (let k = top.value.length - 1; k >= 0; k--) child(top.value[k], k);
-      continue;
+  const found = deepIssue(value, 0);
+  return found && { path: formatPath(found.path.reverse()), message: found.message };
+}
+
+interface Found {
+  /** From the value with the problem up to the body (reversed once found). */
+  readonly path: (string | number)[];
+  readonly message: string;
+}
+
+/**
+ * The first problem at or below `value`, `depth` levels down. Recursive, but never deeper than
+ * MAX_JSON_DEPTH; a path is built only for the problem found, and nothing is allocated per value (this
+ * walks every value of a 20 MB body).
+ */
+function deepIssue(value: object, depth: number): Found | undefined {
+  if (depth >= MAX_JSON_DEPTH) return { path: [], message: `nests deeper than ${MAX_JSON_DEPTH} levels` };
+  if (Array.isArray(value)) {
+    for (let k = 0; k < value.length; k++) {
+      const v: unknown = value[k];
+      const found = typeof v === 'object' && v !== null ? deepIssue(v, depth + 1) : undefined;
+      if (found) {
+        found.path.push(k);
+        return found;
+      }
     }
-    const keys = Object.keys(top.value);
-    for (let k = keys.length - 1; k >= 0; k--) {
-      const key = keys[k]!;
-      if (key === '__proto__') return { path: pathOf(top, key), message: '"__proto__" is not allowed as a name' };
-      child((top.value as Record<string, unknown>)[key], key);
+    return undefined;
+  }
+  for (const key in value) {
+    if (key === '__proto__') return { path: [key], message: '"__proto__" is not allowed as a name' };
+    const v: unknown = (value as Record<string, unknown>)[key];
+    const found = typeof v === 'object' && v !== null ? deepIssue(v, depth + 1) : undefined;
+    if (found) {
+      found.path.push(key);
+      return found;
     }
   }
   return undefined;

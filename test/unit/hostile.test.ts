@@ -14,6 +14,8 @@ import { verifyPlan } from '../../solver/verify.js';
 import { clusterSnapshot } from '../../bench/clusters.js';
 import { answerCapacity, snapshot } from '../helpers.js';
 import { sharedPool } from '../setup.js';
+import { MAX_JSON_DEPTH, shapeIssue } from '../../models/json.js';
+import fc from 'fast-check';
 
 /** Unit-level regression tests for issue 12: the pool's lifecycle, admission, limits and exactness. */
 const workerFile = (name: string): URL => new URL(`../workers/${name}.js`, import.meta.url);
@@ -312,5 +314,38 @@ describe('limits, names and exactness', function () {
     const r = await answerCapacity(body, { pool: sharedPool(), limits: LIMITS });
     assert.deepEqual([r['status'], r['extra'], r['weighted']], ['optimal', { small: 1, 'small#x': 1 }, 6]);
     assert.deepEqual((r['greedy'] as { aloneEach: unknown }).aloneEach, { small: 5, 'small#x': 1 });
+  });
+});
+
+describe('the shape of a body before its schema', () => {
+  /** The reference: the deepest nesting (the body at 0) and whether some object has a `__proto__` key. */
+  const depthOf = (v: unknown): number =>
+    typeof v !== 'object' || v === null ? -1 : 1 + Math.max(-1, ...Object.values(v).map(depthOf));
+  const hasProto = (v: unknown): boolean =>
+    typeof v === 'object' &&
+    v !== null &&
+    ((!Array.isArray(v) && Object.keys(v).includes('__proto__')) || Object.values(v).some(hasProto));
+  /** Bodies as JSON text: nested values, some keys `__proto__`, some chains past 64 levels. */
+  const text = fc.letrec<{ value: string }>((tie) => ({
+    value: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      fc.constantFrom('1', '"x"', 'null', 'true'),
+      fc.array(tie('value'), { maxLength: 3 }).map((xs) => `[${xs.join(',')}]`),
+      fc
+        .array(fc.tuple(fc.constantFrom('a', 'b', '__proto__'), tie('value')), { maxLength: 3 })
+        .map((kv) => `{${[...new Map(kv)].map(([k, v]) => `"${k}":${v}`).join(',')}}`),
+      fc.tuple(fc.integer({ min: 60, max: 70 }), tie('value')).map(([n, v]) => '['.repeat(n) + v + ']'.repeat(n)),
+    ),
+  })).value;
+
+  it('finds a problem exactly when a body nests 64 levels deep or names a key __proto__', () => {
+    fc.assert(
+      fc.property(text, (t) => {
+        const body = JSON.parse(`[${t}]`) as unknown;
+        const issue = shapeIssue(body);
+        assert.equal(issue !== undefined, depthOf(body) >= MAX_JSON_DEPTH || hasProto(body), t);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
