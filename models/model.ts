@@ -64,6 +64,11 @@ export interface AssignmentModel {
   readonly topology?: TopologyTree;
   /** The disruption budgets (PodDisruptionBudgets, models/disruption.ts) a change plan keeps. */
   readonly budgets?: readonly DisruptionBudget[];
+  /**
+   * The nodes a change may park pods on that the plan leaves empty (options.temporaryNodes; only in the model a change
+   * is ordered in, models/validate.ts).
+   */
+  readonly temporary?: readonly number[];
   /** Each item's namespace, where a change plan names pods for kubectl (options.changes). */
   readonly namespaces?: readonly (string | undefined)[];
 }

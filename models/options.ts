@@ -42,6 +42,8 @@ export interface SolveOptions {
   readonly assignments?: AssignmentForm;
   /** Answer with the ordered waves from today's placement to the plan (snapshots only, docs/changes.md). */
   readonly changes?: boolean;
+  /** Nodes the plan leaves empty that the change may park pods on (options.temporaryNodes, docs/changes.md). */
+  readonly temporaryNodes?: readonly string[];
 }
 
 export function resolveOptions(
@@ -49,6 +51,7 @@ export function resolveOptions(
     | (SolveOptionsInput & {
         readonly assignments?: AssignmentForm | undefined;
         readonly changes?: boolean | undefined;
+        readonly temporaryNodes?: readonly string[] | undefined;
       })
     | undefined,
 ): SolveOptions {
@@ -59,5 +62,6 @@ export function resolveOptions(
     symmetry: input?.symmetry ?? true,
     ...(input?.assignments ? { assignments: input.assignments } : {}),
     ...(input?.changes ? { changes: true } : {}),
+    ...(input?.changes && input.temporaryNodes?.length ? { temporaryNodes: input.temporaryNodes } : {}),
   };
 }

@@ -236,6 +236,11 @@ export const SnapshotOptionsSchema = SolveOptionsSchema.extend({
   topology: TopologyLevelsSchema.optional(),
   /** Answer with the ordered waves from today's placement to the plan (docs/changes.md). */
   changes: z.boolean().optional(),
+  /**
+   * Nodes of the input that are there for the change only (docs/changes.md): the plan leaves them empty, and the
+   * waves may park pods there on the way. Needs `changes`.
+   */
+  temporaryNodes: z.array(z.string().min(1, 'must not be empty')).max(64, 'at most 64 temporary nodes').optional(),
 });
 
 export const snapshotFields = {
@@ -252,7 +257,11 @@ type ParsedSnapshot = {
   containers: z.infer<typeof ContainerSchema>[];
   costs?: z.infer<typeof CostsSchema> | undefined;
   options?:
-    | { topology?: { levels: string[]; keepFree?: string | undefined; keepFreeOrder?: string | undefined } | undefined }
+    | {
+        topology?: { levels: string[]; keepFree?: string | undefined; keepFreeOrder?: string | undefined } | undefined;
+        changes?: boolean | undefined;
+        temporaryNodes?: string[] | undefined;
+      }
     | undefined;
 };
 
@@ -271,12 +280,32 @@ function matrixShape(s: ParsedSnapshot, ctx: z.RefinementCtx): void {
   });
 }
 
+/** options.temporaryNodes: nodes of the input, each once, with options.changes. */
+function temporaryChecks(s: ParsedSnapshot, known: (name: string) => boolean, ctx: z.RefinementCtx): void {
+  const list = s.options?.temporaryNodes;
+  if (!list) return;
+  const path = (k?: number): (string | number)[] => ['options', 'temporaryNodes', ...(k === undefined ? [] : [k])];
+  if (!s.options?.changes)
+    ctx.addIssue({
+      code: 'custom',
+      path: path(),
+      message: 'temporary nodes are for a change plan: set options.changes',
+    });
+  const seen = new Set<string>();
+  list.forEach((name, k) => {
+    if (!known(name)) ctx.addIssue({ code: 'custom', path: path(k), message: `unknown node "${name}"` });
+    else if (seen.has(name)) ctx.addIssue({ code: 'custom', path: path(k), message: `"${name}" is named twice` });
+    seen.add(name);
+  });
+}
+
 /** Names unique and known, matrix shapes right, pinned containers with a current node. */
 function snapshotRefinement(s: ParsedSnapshot, ctx: z.RefinementCtx): void {
   const nodeNames = reportDuplicates(s.nodes, 'nodes', ctx);
   const containerNames = reportDuplicates(s.containers, 'containers', ctx);
   matrixShape(s, ctx);
   topologyChecks(s, ctx);
+  temporaryChecks(s, nodeNames, ctx);
   perNodeLimits(s, ctx);
   s.containers.forEach((c, k) => {
     if (c.current !== undefined && !nodeNames(c.current))

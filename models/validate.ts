@@ -25,6 +25,8 @@ export type Validated =
       readonly notes?: readonly string[];
       /** Docker Swarm input: the cluster as Swarm's own greedy reads it (solver/swarm.ts). */
       readonly swarm?: SwarmCluster;
+      /** options.temporaryNodes: the model the change is ordered in (see `compiled`). */
+      readonly changeModel?: AssignmentModel;
     }
   | { readonly ok: false; readonly issues: readonly InputIssue[] };
 
@@ -71,8 +73,28 @@ export function validateSnapshot(body: unknown): Validated {
   if (!parsed.success) return { ok: false, issues: issuesOf(parsed.error) };
   const range = snapshotIssues(parsed.data);
   if (range.length > 0) return { ok: false, issues: range };
-  const model = snapshotToModel(parsed.data);
-  return { ok: true, model, options: resolveOptions(parsed.data.options), notes: model.notes ?? [] };
+  const { model, changeModel } = compiled(parsed.data);
+  return {
+    ok: true,
+    model,
+    options: resolveOptions(parsed.data.options),
+    notes: model.notes ?? [],
+    ...(changeModel ? { changeModel } : {}),
+  };
+}
+
+/**
+ * The snapshot's model. Where options.temporaryNodes names nodes, the plan's model has them cordoned (the plan leaves
+ * them empty), and the change is ordered in a second model where they are open (its waves may park pods there). Node
+ * and container indices are the same in both.
+ */
+function compiled(data: Snapshot): { model: AssignmentModel; changeModel?: AssignmentModel } {
+  const temporary = new Set(data.options?.changes ? (data.options.temporaryNodes ?? []) : []);
+  if (temporary.size === 0) return { model: snapshotToModel(data) };
+  const nodes = data.nodes.map((n) => (temporary.has(n.name) ? { ...n, unschedulable: true } : n));
+  const open = snapshotToModel(data);
+  const indices = data.nodes.flatMap((n, i) => (temporary.has(n.name) ? [i] : []));
+  return { model: snapshotToModel({ ...data, nodes }), changeModel: { ...open, temporary: indices } };
 }
 
 /**
@@ -91,13 +113,14 @@ export function validateConverted(body: unknown): Validated {
     };
   const range = snapshotIssues(snapshot.data, '(as snapshot) ');
   if (range.length > 0) return { ok: false, issues: range };
-  const model = snapshotToModel(snapshot.data);
+  const { model, changeModel } = compiled(snapshot.data);
   return {
     ok: true,
     model,
     options: resolveOptions(snapshot.data.options),
     notes: [...plain.notes, ...(model.notes ?? [])],
     ...(plain.swarm ? { swarm: plain.swarm } : {}),
+    ...(changeModel ? { changeModel } : {}),
   };
 }
 

@@ -24,6 +24,8 @@ export interface Built {
   readonly precision: ObjectivePrecision;
   /** Docker Swarm input: Swarm's own plan (solver/swarm.ts), the baseline its answers show. */
   readonly swarm?: Int32Array;
+  /** options.temporaryNodes: the model the change is ordered in, those nodes open (models/validate.ts). */
+  readonly changeModel?: AssignmentModel;
 }
 
 /** Containers from which the greedy plan is verified where it is computed (tens of ms at 150 000). */
@@ -50,7 +52,14 @@ export function accept(v: Validated, limits: ProblemLimits, when: 'here' | 'in t
   const inexact = precisionIssues(precision);
   if (inexact.length > 0) throw tooLarge(inexact);
   const swarm = v.swarm && swarmAssignment(v.model.items, v.model.nodes, v.model.rules?.current, v.swarm);
-  const base = { model: v.model, options: v.options, notes: v.notes ?? [], precision, ...(swarm ? { swarm } : {}) };
+  const base = {
+    model: v.model,
+    options: v.options,
+    notes: v.notes ?? [],
+    precision,
+    ...(swarm ? { swarm } : {}),
+    ...(v.changeModel ? { changeModel: v.changeModel } : {}),
+  };
   const later = when === 'in the solve' && v.options.solver !== 'greedy';
   if (later && greedyAfterBound(v.model, v.options.timeLimitMs)) return base;
   const greedy = greedyPlan(v.model);

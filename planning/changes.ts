@@ -30,6 +30,7 @@ export function changesJson(model: AssignmentModel, start: Int32Array, plan: Cha
     blocked: [...plan.blocked],
     proven: plan.proven,
     runbook: waves.map((w) => w.line),
+    ...(plan.temporary.length > 0 ? { temporaryNodes: plan.temporary.map((i) => model.nodes[i]!) } : {}),
   };
 }
 
@@ -38,22 +39,28 @@ function wavesJson(model: AssignmentModel, start: Int32Array, plan: ChangePlan) 
   const budgets = model.budgets ?? [];
   const healthy = healthyToday(budgets, start.length);
   const emptied = new Set(plan.emptied);
+  const temporary = new Set(plan.temporary);
   return plan.waves.map((w, t) => {
     const allows = budgets.map((b) => allowedNow(b, healthy));
+    // A pod parked on a temporary node is evicted from there later.
+    const from = w.evict.map((j) => model.nodes[state[j]!]!);
     for (const j of w.evict) [state[j], healthy[j]] = [-1, 0];
     for (const [j, i] of w.bind) [state[j], healthy[j]] = [i, 1];
+    // A temporary node is watched from the wave that parks a pod there.
+    for (const [, i] of w.bind) if (temporary.has(i)) emptied.add(i);
     const empty = [...emptied].filter((i) => !state.includes(i));
     for (const i of empty) emptied.delete(i);
     const cordon = t === 0 ? plan.emptied.map((i) => model.nodes[i]!) : [];
     const json = {
       wave: t + 1,
       cordon,
-      evict: w.evict.map((j) => ({ container: model.items[j]!, from: model.nodes[start[j]!]! })),
+      evict: w.evict.map((j, k) => ({ container: model.items[j]!, from: from[k]! })),
       bind: w.bind.map(([j, i]) => ({ container: model.items[j]!, node: model.nodes[i]! })),
       emptied: empty.map((i) => model.nodes[i]!),
       kubectl: kubectlObjects(model, w, cordon),
     };
-    return { json, line: runbookLine(model, w, t, { allows, cordon, empty }) };
+    const up = t === 0 ? plan.temporary.map((i) => model.nodes[i]!) : [];
+    return { json, line: runbookLine(model, w, t, { allows, cordon, empty, up, temporary }) };
   });
 }
 
@@ -83,7 +90,14 @@ function runbookLine(
   model: AssignmentModel,
   w: Wave,
   t: number,
-  at: { allows: readonly number[]; cordon: readonly string[]; empty: readonly number[] },
+  at: {
+    allows: readonly number[];
+    cordon: readonly string[];
+    empty: readonly number[];
+    /** Temporary nodes to bring up before this wave, and every temporary node. */
+    up: readonly string[];
+    temporary: ReadonlySet<number>;
+  },
 ): string {
   const budgets = model.budgets ?? [];
   const to = new Map(w.bind);
@@ -102,9 +116,10 @@ function runbookLine(
     .filter(([j]) => !w.evict.includes(j))
     .map(([j, i]) => `bind ${model.items[j]} to ${model.nodes[i]}`);
   const parts = [
+    ...(at.up.length > 0 ? [`bring up temporary node ${at.up.join(', ')}`] : []),
     ...(at.cordon.length > 0 ? [`cordon ${at.cordon.join(', ')}`] : []),
     [...moves, ...binds].join('; '),
-    ...at.empty.map((i) => `${model.nodes[i]} is now empty`),
+    ...at.empty.map((i) => `${model.nodes[i]} is now empty${at.temporary.has(i) ? ': remove it (temporary)' : ''}`),
   ];
   return `wave ${t + 1}: ${parts.join('; ')}`;
 }

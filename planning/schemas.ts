@@ -231,6 +231,9 @@ export const ChangesAnswerSchema = z
     blocked: Names.describe('what stops the change: a budget, a node without room, a rule'),
     proven: z.boolean(),
     runbook: Names.describe('the waves in words, one line each'),
+    temporaryNodes: Names.optional().describe(
+      'the temporary nodes (options.temporaryNodes) the waves park pods on: up before wave 1, removable after',
+    ),
   })
   .describe("the ordered waves from today's placement to the plan, each checked by the replay verifier");
 export type ChangesAnswer = Answer<typeof ChangesAnswerSchema>;

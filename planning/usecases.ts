@@ -133,5 +133,7 @@ async function ordered(
   const target = prepared.given ?? (found ? outcome.plan.assignment : undefined);
   if (!target) return {};
   const start = model.rules?.current ?? new Int32Array(model.items.length).fill(-1);
-  return { changes: { plan: await planner.changes(model, start, target, deadline) } };
+  // With temporary nodes, the change is ordered in the model where they are open (same indices).
+  const within = prepared.changeModel ?? model;
+  return { changes: { plan: await planner.changes(within, start, target, deadline) } };
 }

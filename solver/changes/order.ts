@@ -2,6 +2,7 @@ import type { AssignmentModel, DisruptionBudget } from '../../models/model.js';
 import { exactWaves } from './exact-waves.js';
 import { greedyWaves, type GreedyWaves } from './greedy-waves.js';
 import { replayWaves, type Wave } from './replay.js';
+import { throughTemporary } from './temporary.js';
 import { changeSet, stillRunning, type ChangeSet, type ChangeUnit } from './units.js';
 import { verifyPlan } from '../verify.js';
 
@@ -23,18 +24,30 @@ export interface ChangePlan {
   readonly proven: boolean;
   /** The nodes that hold containers today and none in the target: cordoned first, empty at the end. */
   readonly emptied: readonly number[];
+  /** The temporary nodes (options.temporaryNodes) the waves park pods on: up before the first wave, empty after. */
+  readonly temporary: readonly number[];
 }
 
-/** The change plan from `start` to `target` within `deadline` (epoch ms). */
+/**
+ * The change plan from `start` to `target` within `deadline` (epoch ms). Where it is stuck for room, it parks pods on
+ * the `temporary` nodes (the model's options.temporaryNodes) on the way.
+ */
 export function orderChanges(
   model: AssignmentModel,
   start: Int32Array,
   target: Int32Array,
   deadline: number,
+  temporary: readonly number[] = model.temporary ?? [],
 ): ChangePlan {
   const budgets = model.budgets ?? [];
   const set = changeSet(model, start, target, budgets);
-  const base = { emptied: set.emptied };
+  const base = { emptied: set.emptied, temporary: [] };
+  const onTemporary = temporary.find((i) => target.includes(i));
+  if (onTemporary !== undefined) {
+    const j = target.indexOf(onTemporary);
+    const what = `the target puts ${model.items[j]} on temporary node ${model.nodes[onTemporary]}`;
+    return blocked(base, [`${what}, which the plan must leave empty`], true);
+  }
   // Running containers are not checked against each other: only an overfull node stops every order.
   const now = verifyPlan(model, start, false, stillRunning(start, start));
   if (!now.valid)
@@ -52,7 +65,16 @@ export function orderChanges(
       ? exactWaves(model, set, budgets, set.units.length, deadline)
       : undefined;
     if (e?.waves && safe(e.waves)) return finished(base, e.waves, Math.max(1, e.bound));
-    return blocked(base, whyStuck(model, set, budgets, g), e !== undefined && e.proven && !e.waves);
+    const why = whyStuck(model, set, budgets, g);
+    if (temporary.length === 0) return blocked(base, why, e !== undefined && e.proven && !e.waves);
+    const stage = (a: Int32Array, b: Int32Array) => {
+      const c = orderChanges(model, a, b, deadline, []);
+      return c.status === 'blocked' ? undefined : c.waves;
+    };
+    const t = throughTemporary(model, set, budgets, g.stuck, stage);
+    if (t) return finished({ ...base, temporary: t.used }, t.waves, Math.max(1, budgetBound(set, budgets)));
+    const names = temporary.map((i) => model.nodes[i]).join(', ');
+    return blocked(base, [...why, `the temporary nodes (${names}) found no safe order either`], false);
   }
   if (!safe(g.waves)) throw new Error('internal error: the list heuristic made waves the replay verifier refuses');
   let waves: readonly Wave[] = g.waves;
@@ -77,11 +99,13 @@ const firstOf = (list: readonly string[]): string[] =>
 const fitsProgram = (set: ChangeSet, most: number): boolean => set.units.length * most <= MAX_WAVE_COLUMNS;
 
 /** No order: the reasons (the first MAX_REASONS, and a count of the rest), and whether none can exist. */
-function blocked(base: { emptied: readonly number[] }, reasons: readonly string[], proven: boolean): ChangePlan {
+type Base = Pick<ChangePlan, 'emptied' | 'temporary'>;
+
+function blocked(base: Base, reasons: readonly string[], proven: boolean): ChangePlan {
   return { ...base, status: 'blocked', waves: [], bound: 1, blocked: firstOf(reasons), proven };
 }
 
-function finished(base: { emptied: readonly number[] }, waves: readonly Wave[], bound: number): ChangePlan {
+function finished(base: Base, waves: readonly Wave[], bound: number): ChangePlan {
   return { ...base, status: waves.length <= bound ? 'optimal' : 'feasible', waves, bound, blocked: [], proven: false };
 }
 
@@ -139,7 +163,7 @@ function whyStuck(model: AssignmentModel, set: ChangeSet, budgets: readonly Disr
     const at = model.nodes[set.target[unit.items.find((j) => set.target[j]! >= 0) ?? 0]!] ?? 'its node';
     return (
       `${what} waits for room on ${at} that only moves waiting on it would free: needs one extra node like ` +
-      `${at} to stand in while they move (surge)`
+      `${at} to stand in while they move (surge; options.temporaryNodes names one)`
     );
   });
 }
