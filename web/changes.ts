@@ -3,7 +3,7 @@ import type { Json } from './input.js';
 
 /**
  * The answer's change plan (docs/changes.md), where options.changes asked for it: its status, the fewest waves
- * proven, what blocks it, and the runbook, one line per wave. The node rows mark each moved container with its wave.
+ * proven, the temporary nodes it uses, what blocks it, and the runbook, one line per wave. The node rows mark each moved container with its wave.
  */
 interface ChangesJson {
   readonly status: string;
@@ -11,6 +11,7 @@ interface ChangesJson {
   readonly moves: number;
   readonly blocked: string[];
   readonly runbook: string[];
+  readonly temporaryNodes?: string[];
   readonly waves: { wave: number; evict: { container: string }[]; bind: { container: string }[] }[];
 }
 
@@ -30,7 +31,12 @@ export function Changes({ answer }: { answer: Json }): VNode | null {
     <h2>Change plan: <span data-field="changes-status">${c.status}</span></h2>
     <p>
       <span data-field="changes-waves">${c.waves.length}</span> waves (fewest proven:
-      <span data-field="changes-fewest">${c.fewestWaves}</span>), ${c.moves} moves
+      <span data-field="changes-fewest">${c.fewestWaves}</span>), ${c.moves}
+      moves${
+        c.temporaryNodes
+          ? html`, through temporary <span data-field="changes-temporary">${c.temporaryNodes.join(', ')}</span>`
+          : null
+      }
     </p>
     ${
       c.blocked.length > 0

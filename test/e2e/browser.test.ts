@@ -256,6 +256,22 @@ describe('The web page in headless Chromium', function () {
     await s.page.close();
   });
 
+  it('shows a change through a temporary node: the node named, the runbook bringing it up and removing it', async () => {
+    const s = await open(browser, server.url);
+    await solve(s, read('examples', 'temporary-node.json'), 'evaluate');
+    const a = (await s.ended())['answer'] as Json;
+    const c = a['changes'] as { runbook: string[]; temporaryNodes: string[] };
+    assert.deepEqual(c.temporaryNodes, ['spare']);
+    await s.page.waitForSelector('section[aria-label=changes]');
+    assert.equal((await s.page.locator('[data-field=changes-temporary]').textContent())!.trim(), 'spare');
+    const lines = (await s.page.locator('ol.runbook li').allTextContents()).map((l) => l.trim());
+    assert.deepEqual(lines, c.runbook);
+    assert.match(lines[0]!, /^wave 1: bring up temporary node spare;/);
+    assert.match(lines.at(-1)!, /spare is now empty: remove it \(temporary\)$/);
+    clean(s);
+    await s.page.close();
+  });
+
   it('shows the change plan: the runbook as the answer says, and each moved container with its wave', async () => {
     const s = await open(browser, server.url);
     await solve(s, read('examples', 'consolidate.json'));
