@@ -75,18 +75,36 @@ function kubeObjects(body: Record<string, unknown>): { nodes: unknown[]; pods: u
   return { nodes, pods, hyperNodes };
 }
 
-/** The topology's levels: options.topology's, or the most a Topology object in the list gives (at least 1). */
-function levelsOf(body: Record<string, unknown>): number {
+/**
+ * The topology's levels: options.topology's, the most a Topology object in the list gives, or the topology keys of
+ * Kubernetes' own PodGroups (at least 1); and those PodGroups ("namespace/name"), whose pods form topology groups.
+ */
+function topologyShape(body: Record<string, unknown>): { levels: number; grouped: Set<string> } {
   const options = isRecord(body['options']) ? body['options'] : {};
   let most = arrayAt(options['topology'], 'levels')?.length ?? 0;
+  const grouped = new Set<string>();
+  const keys = new Set<unknown>();
   const stack: unknown[] = [body];
   while (stack.length > 0) {
     const o = stack.pop();
     if (!isRecord(o)) continue;
     if (o['kind'] === 'Topology') most = Math.max(most, arrayAt(o['spec'], 'levels')?.length ?? 0);
-    else if (Array.isArray(o['items'])) stack.push(...(o['items'] as unknown[]));
+    else if (o['kind'] === 'PodGroup' && String(o['apiVersion']).startsWith('scheduling.k8s.io/')) {
+      const spec = isRecord(o['spec']) ? o['spec'] : {};
+      const topology = arrayAt(spec['schedulingConstraints'], 'topology') ?? [];
+      if (topology.length === 0) continue;
+      const meta = isRecord(o['metadata']) ? o['metadata'] : {};
+      grouped.add(`${String(meta['namespace'] ?? 'default')}/${String(meta['name'])}`);
+      for (const t of topology) keys.add(isRecord(t) ? t['key'] : undefined);
+    } else if (Array.isArray(o['items'])) stack.push(...(o['items'] as unknown[]));
   }
-  return Math.max(1, most);
+  return { levels: Math.max(1, most, keys.size), grouped };
+}
+
+/** Topology-aware groups × nodes × levels: what the topology's tables hold at most. */
+function topologyWorkOf(body: Record<string, unknown>, pods: readonly unknown[], kube: boolean, nodes: number): number {
+  const { levels, grouped } = topologyShape(body);
+  return topologyGroups(pods, kube, grouped) * nodes * levels;
 }
 
 /** Volcano HyperNode members, each matched against every node and every HyperNode at worst. */
@@ -110,7 +128,7 @@ const GROUP_ANNOTATIONS: readonly string[] = [
 ];
 
 /** How many topology-aware groups the containers may form, at most. */
-function topologyGroups(pods: readonly unknown[], kube: boolean): number {
+function topologyGroups(pods: readonly unknown[], kube: boolean, grouped: ReadonlySet<string>): number {
   const groups = new Set<string>();
   pods.forEach((p, k) => {
     if (!isRecord(p)) return;
@@ -122,6 +140,11 @@ function topologyGroups(pods: readonly unknown[], kube: boolean): number {
     const meta = isRecord(p['metadata']) ? p['metadata'] : {};
     const notes = isRecord(meta['annotations']) ? meta['annotations'] : {};
     const labels = isRecord(meta['labels']) ? meta['labels'] : {};
+    const spec = isRecord(p['spec']) ? p['spec'] : {};
+    const native = isRecord(spec['schedulingGroup']) ? spec['schedulingGroup']['podGroupName'] : undefined;
+    const ns = String(meta['namespace'] ?? 'default');
+    if (typeof native === 'string' && grouped.has(`${ns}/${native}`))
+      groups.add(JSON.stringify([ns, 'PodGroup', native]));
     if (!GROUP_ANNOTATIONS.some((a) => notes[a] !== undefined)) return;
     const name =
       notes[KUEUE_POD_GROUP] ?? labels[KUEUE_POD_GROUP] ?? notes['pod-group-name'] ?? notes[GANG_ANNOTATION] ?? k;
@@ -324,7 +347,7 @@ export function snapshotCounts(body: unknown): BodyCounts {
     matrixPairs: isRecord(body['costs']) && Array.isArray(body['costs']['matrix']) ? nodes.length * pods.length : 0,
     resources: names.columns,
     tableWork: tableWork(nodes, shapes ? shapes.representatives : pods, kube, isRecord(body['costs']), names),
-    topologyWork: topologyGroups(pods, kube) * nodes.length * levelsOf(body) + memberWork(hyperNodes, nodes.length),
+    topologyWork: topologyWorkOf(body, pods, kube, nodes.length) + memberWork(hyperNodes, nodes.length),
   };
 }
 

@@ -173,6 +173,15 @@ export const KubePodSchema = z.looseObject({
       })
       .optional(),
     topologySpreadConstraints: z.array(KubeSpreadSchema).optional(),
+    /** Kubernetes' own gang scheduling (models/kube-workload.ts): the PodGroup (1.36 on) or the Workload (1.35). */
+    schedulingGroup: z.looseObject({ podGroupName: z.string().min(1, 'must not be empty').optional() }).optional(),
+    workloadRef: z
+      .looseObject({
+        name: z.string().min(1, 'must not be empty'),
+        podGroup: z.string().min(1, 'must not be empty'),
+        podGroupReplicaKey: z.string().optional(),
+      })
+      .optional(),
   }),
   status: z
     .looseObject({
@@ -223,6 +232,47 @@ export const KaiPodGroupSchema = z.looseObject({
     .optional(),
 });
 
+/** A pod group's scheduling policy in Kubernetes' own gang scheduling: basic, or gang with its minCount. */
+const K8sGroupPolicy = z.looseObject({
+  basic: z.looseObject({}).optional(),
+  gang: z.looseObject({ minCount: z.number().int().min(1, 'must be at least 1') }).optional(),
+});
+
+/**
+ * A PodGroup of Kubernetes' own gang scheduling (scheduling.k8s.io, Kubernetes 1.36 on; models/kube-workload.ts): its
+ * policy, and the topology key all its pods share a domain of.
+ */
+export const K8sPodGroupSchema = z.looseObject({
+  apiVersion: z.string().optional(),
+  kind: z.literal('PodGroup').optional(),
+  metadata: ObjectMeta.extend({ name: z.string().min(1, 'must not be empty') }),
+  spec: z
+    .looseObject({
+      schedulingPolicy: K8sGroupPolicy.optional(),
+      schedulingConstraints: z
+        .looseObject({
+          topology: z
+            .array(z.looseObject({ key: z.string().min(1, 'must not be empty') }))
+            .max(1, 'kube-scheduler takes one topology constraint per pod group')
+            .optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+});
+
+/** A Workload of Kubernetes 1.35 (scheduling.k8s.io/v1alpha1): its pod groups and their policies. */
+export const K8sWorkloadSchema = z.looseObject({
+  apiVersion: z.string().optional(),
+  kind: z.literal('Workload').optional(),
+  metadata: ObjectMeta.extend({ name: z.string().min(1, 'must not be empty') }),
+  spec: z
+    .looseObject({
+      podGroups: z.array(z.looseObject({ name: z.string(), policy: K8sGroupPolicy.optional() })).optional(),
+    })
+    .optional(),
+});
+
 /**
  * A policy/v1 PodDisruptionBudget (models/disruption.ts): a nil selector selects no pod, the empty one every pod of
  * its namespace.
@@ -251,6 +301,8 @@ export const KubeInputSchema = z.strictObject({
   hyperNodeList: List(HyperNodeSchema).optional(),
   volcanoPodGroupList: List(VolcanoPodGroupSchema).optional(),
   podDisruptionBudgetList: List(KubePdbSchema).optional(),
+  k8sPodGroupList: List(K8sPodGroupSchema).optional(),
+  workloadList: List(K8sWorkloadSchema).optional(),
   options: KubeOptionsSchema.optional(),
   /** Filled by the List reader (splitKubeObjects): how many objects of each other kind it skipped, for the notes. */
   ignoredKinds: z.record(z.string(), z.number().int().min(0)).optional(),
@@ -261,6 +313,8 @@ export type KubePod = z.infer<typeof KubePodSchema>;
 export type KubeInput = z.infer<typeof KubeInputSchema>;
 export type KubeTopology = z.infer<typeof KubeTopologySchema>;
 export type KaiPodGroup = z.infer<typeof KaiPodGroupSchema>;
+export type K8sPodGroup = z.infer<typeof K8sPodGroupSchema>;
+export type K8sWorkload = z.infer<typeof K8sWorkloadSchema>;
 
 /** Whether a request body is Kubernetes input (and not a plain snapshot). */
 export function isKubeInput(body: unknown): boolean {
@@ -285,6 +339,8 @@ export function splitKubeObjects(objects: readonly unknown[], options?: unknown)
     HyperNode: [] as unknown[],
     VolcanoPodGroup: [] as unknown[],
     PodDisruptionBudget: [] as unknown[],
+    K8sPodGroup: [] as unknown[],
+    Workload: [] as unknown[],
   };
   const ignored: Record<string, number> = {};
   // Depth first, in document order, without recursion (lists may nest).
@@ -298,6 +354,8 @@ export function splitKubeObjects(objects: readonly unknown[], options?: unknown)
     else if (kind === 'Topology' && topologyApi(o)) out.Topology.push(o);
     else if (kind === 'PodGroup' && apiGroupOf(o) === 'scheduling.run.ai') out.PodGroup.push(o);
     else if (kind === 'PodGroup' && apiGroupOf(o) === 'scheduling.volcano.sh') out.VolcanoPodGroup.push(o);
+    else if (kind === 'PodGroup' && apiGroupOf(o) === 'scheduling.k8s.io') out.K8sPodGroup.push(o);
+    else if (kind === 'Workload' && apiGroupOf(o) === 'scheduling.k8s.io') out.Workload.push(o);
     else if (kind === 'HyperNode' && apiGroupOf(o) === 'topology.volcano.sh') out.HyperNode.push(o);
     else if (kind === 'PodDisruptionBudget' && apiVersionOf(o) === 'policy/v1') out.PodDisruptionBudget.push(o);
     else if (Array.isArray(items) && typeof kind === 'string' && LISTS.has(kind))
@@ -316,6 +374,8 @@ export function splitKubeObjects(objects: readonly unknown[], options?: unknown)
     ...(out.HyperNode.length > 0 ? { hyperNodeList: { items: out.HyperNode } } : {}),
     ...(out.VolcanoPodGroup.length > 0 ? { volcanoPodGroupList: { items: out.VolcanoPodGroup } } : {}),
     ...(out.PodDisruptionBudget.length > 0 ? { podDisruptionBudgetList: { items: out.PodDisruptionBudget } } : {}),
+    ...(out.K8sPodGroup.length > 0 ? { k8sPodGroupList: { items: out.K8sPodGroup } } : {}),
+    ...(out.Workload.length > 0 ? { workloadList: { items: out.Workload } } : {}),
     ...(options === undefined ? {} : { options }),
     ...(Object.keys(ignored).length > 0 ? { ignoredKinds: ignored } : {}),
   };

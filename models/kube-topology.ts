@@ -1,5 +1,6 @@
 import { GANG_ANNOTATION, KUEUE_TOPOLOGY, gangOf, type KubeInput, type KubePod } from './kube-schema.js';
 import { volcanoRequirement, type VolcanoTopology } from './kube-volcano.js';
+import type { NativeGroups } from './kube-workload.js';
 import type { PathIssue } from './path.js';
 import type { ContainerTopology } from './snapshot.js';
 
@@ -11,7 +12,9 @@ import type { ContainerTopology } from './snapshot.js';
  *   podset-slice-required-topology with podset-slice-size; the group is the pod group (kueue.x-k8s.io/pod-group-name),
  *   else the pod alone;
  * - KAI Scheduler's PodGroup (scheduling.run.ai) named by the pod's `pod-group-name` annotation:
- *   spec.topologyConstraint.requiredTopologyLevel and preferredTopologyLevel; the group is the pod group.
+ *   spec.topologyConstraint.requiredTopologyLevel and preferredTopologyLevel; the group is the pod group;
+ * - Kubernetes' own PodGroup (scheduling.k8s.io, models/kube-workload.ts): its topology key is a required level;
+ *   where nothing else names the levels, the keys the PodGroups name are the levels (nested, fewest domains first).
  */
 export interface KubeTopology {
   readonly levels: readonly string[] | undefined;
@@ -21,8 +24,17 @@ export interface KubeTopology {
   notes(): string[];
 }
 
-export function kubeTopology(input: KubeInput, issues: PathIssue[], volcano?: VolcanoTopology): KubeTopology {
-  const levels = input.options?.topology?.levels ?? levelsOf(input, issues) ?? volcano?.levels;
+export function kubeTopology(
+  input: KubeInput,
+  issues: PathIssue[],
+  volcano?: VolcanoTopology,
+  native?: NativeGroups,
+): KubeTopology {
+  const levels =
+    input.options?.topology?.levels ??
+    levelsOf(input, issues) ??
+    volcano?.levels ??
+    nestedLevels(input, native?.keys ?? [], issues);
   const groups = new Map(
     (input.podGroupList?.items ?? []).map((g) => [`${g.metadata.namespace ?? 'default'}/${g.metadata.name}`, g]),
   );
@@ -47,7 +59,8 @@ export function kubeTopology(input: KubeInput, issues: PathIssue[], volcano?: Vo
       return (
         kueueOf(pod, k, levels, issues) ??
         kaiOf(kai, k, levels, issues) ??
-        volcanoRequirement(vGroup, tiers, at, issues)
+        volcanoRequirement(vGroup, tiers, at, issues) ??
+        native?.topology(pod, k, levels, issues)
       );
     },
     notes: () => notesOf(seen),
@@ -72,6 +85,36 @@ function notesOf(seen: { unconstrained: number; subGroups: number; volcanoSubGro
         'read; the PodGroup is one group',
     );
   return notes;
+}
+
+/**
+ * The topology keys of Kubernetes' own PodGroups as levels, top down: fewest domains first, each domain of a level
+ * within one domain of the level above (on the nodes with both labels); undefined when they do not nest.
+ */
+function nestedLevels(input: KubeInput, keys: readonly string[], issues: PathIssue[]): string[] | undefined {
+  if (keys.length === 0) return undefined;
+  const labels = input.nodeList.items.map((n) => n.metadata.labels ?? {});
+  const domains = (key: string): number => new Set(labels.flatMap((l) => (key in l ? [l[key]] : []))).size;
+  const order = [...keys].sort((a, b) => domains(a) - domains(b));
+  for (let k = 1; k < order.length; k++) {
+    const [upper, lower] = [order[k - 1]!, order[k]!];
+    const within = new Map<string, string>();
+    const nests = labels.every((l) => {
+      if (!(upper in l) || !(lower in l)) return true;
+      const seen = within.get(l[lower]!);
+      within.set(l[lower]!, l[upper]!);
+      return seen === undefined || seen === l[upper];
+    });
+    if (nests) continue;
+    issues.push({
+      path: ['k8sPodGroupList', 'items'],
+      message:
+        `the PodGroups' topology keys ${upper} and ${lower} do not nest (a domain of ${lower} spans two of ` +
+        `${upper}): give the levels in options.topology.levels`,
+    });
+    return undefined;
+  }
+  return order;
 }
 
 /** The levels of the Topology objects in the list (several must give the same), else undefined. */

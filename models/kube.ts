@@ -2,6 +2,7 @@ import { containerOf, type PodContext } from './kube-pods.js';
 import type { KubeInput, KubeNode, KubePod } from './kube-schema.js';
 import { unmodelledNotes } from './kube-notes.js';
 import { kubeTopology } from './kube-topology.js';
+import { nativeGroups } from './kube-workload.js';
 import { HYPERNODE_LABEL, volcanoTopology, type VolcanoTopology } from './kube-volcano.js';
 import type { PathIssue } from './path.js';
 import { kubeBudgets } from './kube-pdb.js';
@@ -160,7 +161,8 @@ export function kubeToSnapshot(input: KubeInput): KubeConversion {
   const pods = input.podList.items;
   const ctx = podContext(input, issues);
   const volcano = volcanoOf(input, nodes, issues, notes);
-  const topology = kubeTopology(input, issues, volcano);
+  const native = nativeGroups(input);
+  const topology = kubeTopology(input, issues, volcano, native);
   const names = podNames(pods);
   const seen = new Set<string>();
   const count = { finished: 0, bound: 0, pending: 0, named: 0 };
@@ -179,7 +181,13 @@ export function kubeToSnapshot(input: KubeInput): KubeConversion {
     if (nodeName !== undefined) count.bound++;
     else count.pending++;
     const t = topology.of(pod, k);
-    containers.push({ ...containerOf(pod, names[k]!, k, ctx), ...(t ? { topology: t } : {}) });
+    // Kubernetes' own pod group comes before the gang labels and annotations of other schedulers.
+    const gang = native.gang(pod);
+    containers.push({
+      ...containerOf(pod, names[k]!, k, ctx),
+      ...(gang ? { gang } : {}),
+      ...(t ? { topology: t } : {}),
+    });
   });
   const movable = input.options?.movable;
   notes.unshift(
@@ -187,7 +195,7 @@ export function kubeToSnapshot(input: KubeInput): KubeConversion {
       `${count.bound} bound${movable ? ' (movable ones may move)' : ''}, ${count.finished} finished (ignored)`,
   );
   if (count.named > 0) notes.push(`${count.named} pods give only metadata.generateName: named generateName + a number`);
-  notes.push(...unmodelledNotes(input), ...topology.notes());
+  notes.push(...unmodelledNotes(input), ...topology.notes(), ...native.notes());
   const budgets = kubeBudgets(input, issues, notes);
   const { movable: _movable, ...given } = input.options ?? {};
   const options = topology.levels && !given.topology ? { ...given, topology: { levels: [...topology.levels] } } : given;

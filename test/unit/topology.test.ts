@@ -468,6 +468,151 @@ describe('topology: Kubernetes input (Kueue and KAI Scheduler objects)', functio
   });
 });
 
+describe("topology: Kubernetes' own pod groups (scheduling.k8s.io PodGroup and Workload)", function () {
+  this.timeout(60_000);
+  const B = 'cloud.com/block';
+  const R = 'cloud.com/rack';
+  const H = 'kubernetes.io/hostname';
+  const nodes = [0, 1, 2, 3, 4, 5, 6, 7].map((k) => ({
+    kind: 'Node',
+    metadata: { name: `gpu-${k}`, labels: { [B]: `b${k >> 2}`, [R]: `b${k >> 2}-r${(k >> 1) & 1}`, [H]: `gpu-${k}` } },
+    status: { allocatable: { cpu: '64', 'nvidia.com/gpu': '8', pods: '110' } },
+  }));
+  const pod = (name: string, spec: Record<string, unknown>) => ({
+    kind: 'Pod',
+    metadata: { name, namespace: 'ml' },
+    spec: { containers: [{ name: 'c', resources: { requests: { 'nvidia.com/gpu': '4' } } }], ...spec },
+    status: { phase: 'Pending' },
+  });
+  const inGroup = (name: string, group: string) => pod(name, { schedulingGroup: { podGroupName: group } });
+  const podGroup = (name: string, spec: Record<string, unknown>) => ({
+    apiVersion: 'scheduling.k8s.io/v1alpha2',
+    kind: 'PodGroup',
+    metadata: { name, namespace: 'ml' },
+    spec,
+  });
+  const gang = (minCount: number, key?: string) => ({
+    schedulingPolicy: { gang: { minCount } },
+    ...(key ? { schedulingConstraints: { topology: [{ key }] } } : {}),
+  });
+  const plan = async (items: unknown[]) => {
+    const v = validateConverted({ kind: 'List', items });
+    assert.ok(v.ok, JSON.stringify(!v.ok && v.issues));
+    const o = await solveModel(v.model, v.options, sharedPool());
+    return { v, o, a: outcomeJson(v.model, o, v.notes) as PlanAnswer };
+  };
+
+  it('a gang PodGroup with a topology key: all its pods in one domain, the key the only level', async () => {
+    const pods = [0, 1, 2, 3, 4, 5].map((k) => inGroup(`w-${k}`, 'train'));
+    const { v, o, a } = await plan([podGroup('train', gang(6, B)), ...nodes, ...pods]);
+    assert.deepEqual(v.model.topology!.labels, [B]);
+    assert.equal(o.status, 'optimal');
+    const g = a.topology!.groups[0]!;
+    assert.deepEqual([g.group, g.members, g.plan.placed, g.plan.spans], ['ml/train', 6, 6, { [B]: 1 }]);
+    assert.deepEqual(
+      v.model.rules!.groups.map((r) => r.name),
+      ['topology ml/train', 'gang ml/train'],
+    );
+    assert.ok(
+      v.notes!.includes('read 1 Kubernetes pod groups (scheduling.k8s.io): 1 gangs, 1 with a topology constraint'),
+    );
+  });
+
+  it('two keys that nest are levels, fewest domains first; a key the Topology lacks is named', async () => {
+    const pods = [
+      ...[0, 1, 2, 3].map((k) => inGroup(`r-${k}`, 'rack')),
+      ...[0, 1].map((k) => inGroup(`b-${k}`, 'block')),
+    ];
+    const groups = [podGroup('rack', gang(4, R)), podGroup('block', gang(2, B))];
+    const { v, a } = await plan([...groups, ...nodes, ...pods]);
+    assert.deepEqual(v.model.topology!.labels, [B, R]);
+    const rack = a.topology!.groups.find((g) => g.group === 'ml/rack')!;
+    assert.deepEqual(rack.plan.spans, { [B]: 1, [R]: 1 });
+    const kueue = { apiVersion: 'kueue.x-k8s.io/v1beta2', kind: 'Topology', metadata: { name: 'default' } };
+    const levels = { ...kueue, spec: { levels: [{ nodeLabel: B }, { nodeLabel: H }] } };
+    const w = validateConverted({ kind: 'List', items: [levels, ...groups, ...nodes, ...pods] });
+    assert.deepEqual(!w.ok && w.issues, [
+      {
+        path: 'podList.items[0].spec.schedulingGroup.podGroupName',
+        message:
+          `its PodGroup "ml/rack" gives spec.schedulingConstraints.topology[0].key "${R}", not a level of the ` +
+          `topology (${B}, ${H})`,
+      },
+    ]);
+  });
+
+  it('keys that do not nest are refused with the levels to give', () => {
+    const zones = nodes.map((n, k) => ({
+      ...n,
+      metadata: { ...n.metadata, labels: { ...n.metadata.labels, z: `z${k & 1}` } },
+    }));
+    const items = [podGroup('a', gang(2, B)), podGroup('b', gang(2, 'z')), inGroup('a-0', 'a'), inGroup('b-0', 'b')];
+    const v = validateConverted({ kind: 'List', items: [...items, ...zones] });
+    assert.deepEqual(!v.ok && v.issues, [
+      {
+        path: 'k8sPodGroupList.items',
+        message:
+          `the PodGroups' topology keys ${B} and z do not nest (a domain of z spans two of ${B}): give the levels ` +
+          'in options.topology.levels',
+      },
+    ]);
+  });
+
+  it('a 1.35 Workload: one gang per replica key, basic groups none; missing groups and minCount in the notes', () => {
+    const ref = (podGroup: string, key?: string) => ({
+      workloadRef: { name: 'job', podGroup, ...(key ? { podGroupReplicaKey: key } : {}) },
+    });
+    const workload = {
+      apiVersion: 'scheduling.k8s.io/v1alpha1',
+      kind: 'Workload',
+      metadata: { name: 'job', namespace: 'ml' },
+      spec: {
+        podGroups: [
+          { name: 'workers', policy: { gang: { minCount: 2 } } },
+          { name: 'driver', policy: { basic: {} } },
+        ],
+      },
+    };
+    const pods = [
+      pod('w-0', ref('workers', '0')),
+      pod('w-1', ref('workers', '0')),
+      pod('w-2', ref('workers', '1')),
+      pod('w-3', ref('workers', '1')),
+      pod('w-4', ref('workers', '1')),
+      pod('d-0', ref('driver')),
+      pod('d-1', ref('driver')),
+      inGroup('x-0', 'ghost'),
+      inGroup('x-1', 'ghost'),
+      inGroup('y-0', 'big'),
+    ];
+    const v = validateConverted({ kind: 'List', items: [workload, podGroup('big', gang(4)), ...nodes, ...pods] });
+    assert.ok(v.ok);
+    assert.deepEqual(
+      v.model.rules!.groups.map((r) => [r.name, 'items' in r ? r.items.length : 0]),
+      [
+        ['gang ml/job/workers/0', 2],
+        ['gang ml/job/workers/1', 3],
+        ['gang ml/ghost', 2],
+      ],
+    );
+    assert.deepEqual(v.notes!.slice(-4), [
+      'read 5 Kubernetes pod groups (scheduling.k8s.io): 4 gangs, 0 with a topology constraint',
+      '1 pod groups are named by pods but not in the input (ml/ghost): kube-scheduler keeps their pods pending ' +
+        'until the PodGroup (or Workload) exists; here each is a gang of its pods',
+      '1 gangs have fewer pods in the input than their minCount (ml/big): kube-scheduler places none of them ' +
+        'until the rest exist; here the pods there are a gang',
+      '1 gangs have more pods than their minCount (ml/job/workers/1): kube-scheduler admits one once minCount ' +
+        'of its pods fit; here all of its pods are placed or none',
+    ]);
+  });
+
+  it('counts the pods of PodGroups with a topology key among the topology-aware groups, before the schema', () => {
+    const pods = [0, 1, 2].map((k) => inGroup(`w-${k}`, 'train'));
+    const counts = snapshotCounts({ kind: 'List', items: [podGroup('train', gang(3, B)), ...nodes, ...pods] });
+    assert.equal(counts.topologyWork, 1 * 8 * 1);
+  });
+});
+
 describe('topology: room for a gang (whatIf.start), the fewest moves against brute force (fast-check)', function () {
   this.timeout(300_000);
   const LIMITS = { maxNodes: 100, maxContainers: 100, maxPairs: 10_000, maxResources: 8, maxTimeLimitMs: 60_000 };
