@@ -35,7 +35,30 @@ const POD_SPEC_KEYS = [
   'tolerations',
   'affinity',
   'topologySpreadConstraints',
+  'schedulingGroup',
+  'workloadRef',
+  // Read only for the notes on what is not modelled (models/kube-notes.ts).
+  'schedulingGates',
+  'resourceClaims',
+  'resources',
+  'schedulerName',
 ];
+/** What the conversion reads of a pod's metadata: its name, labels, controller, and whether it is terminating. */
+const POD_META_KEYS = ['name', 'generateName', 'namespace', 'labels', 'ownerReferences', 'deletionTimestamp'];
+
+/** Only the entries of a list that `wanted` keeps; undefined when none is left. */
+function only(list: unknown, wanted: (x: Json) => boolean): unknown[] | undefined {
+  const kept = Array.isArray(list) ? list.filter((x) => isObject(x) && wanted(x)) : [];
+  return kept.length > 0 ? kept : undefined;
+}
+
+/** A container's fields the conversion reads, and its host ports (named in the notes). */
+function slimContainer(c: unknown): unknown {
+  const kept = keep(c, CONTAINER_KEYS);
+  if (!kept || !isObject(c)) return c;
+  const ports = only(c['ports'], (p) => p['hostPort'] !== undefined);
+  return ports ? { ...kept, ports } : kept;
+}
 
 /** A Pod or Node object with only what the conversion to a snapshot reads. */
 export function slimObject(item: unknown): unknown {
@@ -58,8 +81,17 @@ export function slimObject(item: unknown): unknown {
     };
   }
   if (item['kind'] !== 'Pod') return item;
-  const containers = (list: unknown): unknown =>
-    Array.isArray(list) ? list.map((c) => keep(c, CONTAINER_KEYS) ?? c) : list;
+  return slimPod(item, { ...keep(meta, POD_META_KEYS), ...metadata }, spec, status);
+}
+
+function slimPod(item: Json, metadata: Json, spec: Json | undefined, status: Json | undefined): unknown {
+  const containers = (list: unknown): unknown => (Array.isArray(list) ? list.map(slimContainer) : list);
+  // The volumes the notes name (claims), and the Ready condition disruption budgets read.
+  const volumes = only(
+    spec?.['volumes'],
+    (v) => v['persistentVolumeClaim'] !== undefined || v['ephemeral'] !== undefined,
+  );
+  const conditions = only(status?.['conditions'], (c) => c['type'] === 'Ready');
   return {
     ...keep(item, ['apiVersion', 'kind']),
     metadata,
@@ -69,10 +101,11 @@ export function slimObject(item: unknown): unknown {
             ...keep(spec, POD_SPEC_KEYS),
             containers: containers(spec['containers']),
             ...(spec['initContainers'] !== undefined ? { initContainers: containers(spec['initContainers']) } : {}),
+            ...(volumes ? { volumes } : {}),
           },
         }
       : {}),
-    ...(status ? { status: keep(status, ['phase']) } : {}),
+    ...(status ? { status: { ...keep(status, ['phase']), ...(conditions ? { conditions } : {}) } } : {}),
   };
 }
 

@@ -244,6 +244,41 @@ describe('CLI: kubectl lists too large for one string are streamed', function ()
       status: { phase: 'Pending' },
     });
   });
+
+  it('keeps the controller, the Ready condition, the pod group, and what the notes count', () => {
+    const owner = { kind: 'ReplicaSet', name: 'web-7d9f', controller: true };
+    const claim = { name: 'data', persistentVolumeClaim: { claimName: 'data' } };
+    const pod = {
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: 'n', ownerReferences: [owner], deletionTimestamp: '2026-12-06T00:00:00Z' },
+      spec: {
+        nodeName: 'a',
+        schedulingGroup: { podGroupName: 'train' },
+        schedulingGates: [{ name: 'wait' }],
+        containers: [{ name: 'c', ports: [{ containerPort: 80 }, { containerPort: 81, hostPort: 81 }] }],
+        volumes: [{ name: 'token', projected: { sources: [] } }, claim],
+      },
+      status: {
+        phase: 'Running',
+        conditions: [
+          { type: 'PodScheduled', status: 'True' },
+          { type: 'Ready', status: 'False' },
+        ],
+      },
+    };
+    assert.deepEqual(slimObject(pod), {
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: 'n', ownerReferences: [owner], deletionTimestamp: '2026-12-06T00:00:00Z' },
+      spec: {
+        nodeName: 'a',
+        schedulingGroup: { podGroupName: 'train' },
+        schedulingGates: [{ name: 'wait' }],
+        containers: [{ name: 'c', ports: [{ containerPort: 81, hostPort: 81 }] }],
+        volumes: [claim],
+      },
+      status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }] },
+    });
+  });
 });
 
 /** The seed example of fixtures/plan with a node named "no" (a boolean in YAML 1.1 unless quoted). */
