@@ -69,9 +69,12 @@ export function usageOf(model: AssignmentModel, plan: ArrayLike<number>): bigint
   return used;
 }
 
-/** The model's hard group rules (preferences are soft: a change plan need not keep them). */
+/**
+ * The model's group rules with a hard part (preferences are soft: a change plan need not keep them). A topology-aware
+ * group is both: its spans are a preference, its required level and slices are hard (its check says how they break).
+ */
 export const hardRules = (model: AssignmentModel): GroupRule[] =>
-  (model.rules?.groups ?? []).filter((r) => kindOf(r).preference === undefined);
+  (model.rules?.groups ?? []).filter((r) => kindOf(r).preference === undefined || r.kind === 'topologyGroup');
 
 /**
  * How `plan` breaks the hard rules, in the verifier's words (its blocked pairs and capacity are checked apart);

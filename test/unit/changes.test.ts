@@ -89,6 +89,40 @@ describe('change plans: hand-made verdicts', function () {
     ]);
   });
 
+  it("a topology group's required level holds on the way: a gang leaves its rack in one wave or not at all", () => {
+    const body = (maxUnavailable: number) => ({
+      nodes: [
+        ['a1', 'A'],
+        ['a2', 'A'],
+        ['b1', 'B'],
+        ['b2', 'B'],
+      ].map(([name, rack]) => ({
+        name,
+        capacity: { cpu: 4 },
+        labels: { rack: rack!, 'kubernetes.io/hostname': name! },
+      })),
+      containers: ['w-0', 'w-1'].map((name, k) => ({
+        ...pod(name, k === 0 ? 'a1' : 'a2', 1, { app: 'w' }),
+        controller: 'ReplicaSet/w',
+        topology: { group: 'g', required: 'rack' },
+      })),
+      disruptionBudgets: [{ name: 'pdb', selector: { matchLabels: { app: 'w' } }, maxUnavailable, expectedPods: 2 }],
+      options: { changes: true, topology: { levels: ['rack', 'kubernetes.io/hostname'] } },
+    });
+    const one = snapshot(body(1));
+    const start = planOf(one.model, { 'w-0': 'a1', 'w-1': 'a2' });
+    const target = planOf(one.model, { 'w-0': 'b1', 'w-1': 'b2' });
+    const c = orderChanges(one.model, start, target, Date.now() + 10_000);
+    assert.equal(c.status, 'blocked');
+    assert.match(c.blocked[0]!, /^w-0 cannot move in any wave found: it would break topology g: spans 2 domains/);
+    const two = snapshot(body(2));
+    const d = orderChanges(two.model, start, target, Date.now() + 10_000);
+    assert.deepEqual(
+      [d.status, named(two.model, d.waves)],
+      ['optimal', [{ evict: ['w-0', 'w-1'], bind: ['w-0→b1', 'w-1→b2'] }]],
+    );
+  });
+
   it('a full cluster needs a surge node; without the budget one wave swaps the pods', () => {
     const body = (budgets: unknown[]) => ({
       nodes: nodes(1, ['n1', 'n2']),
