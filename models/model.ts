@@ -69,6 +69,11 @@ export interface AssignmentModel {
    * is ordered in, models/validate.ts).
    */
   readonly temporary?: readonly number[];
+  /**
+   * How many pods of each disruption budget a change may move with surge at once (options.surge): the replacement
+   * started and Ready before the pod is deleted, so the move disrupts nothing but needs room beside it.
+   */
+  readonly surge?: number;
   /** Each item's namespace, where a change plan names pods for kubectl (options.changes). */
   readonly namespaces?: readonly (string | undefined)[];
 }

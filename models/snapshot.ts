@@ -241,6 +241,11 @@ export const SnapshotOptionsSchema = SolveOptionsSchema.extend({
    * waves may park pods there on the way. Needs `changes`.
    */
   temporaryNodes: z.array(z.string().min(1, 'must not be empty')).max(64, 'at most 64 temporary nodes').optional(),
+  /**
+   * Pods of each disruption budget a change may move with surge at once: the replacement Ready before the pod is
+   * deleted (docs/changes.md). Needs `changes`.
+   */
+  surge: z.number().int().min(1, 'must be at least 1').max(1000, 'at most 1000').optional(),
 });
 
 export const snapshotFields = {
@@ -261,6 +266,7 @@ type ParsedSnapshot = {
         topology?: { levels: string[]; keepFree?: string | undefined; keepFreeOrder?: string | undefined } | undefined;
         changes?: boolean | undefined;
         temporaryNodes?: string[] | undefined;
+        surge?: number | undefined;
       }
     | undefined;
 };
@@ -280,8 +286,14 @@ function matrixShape(s: ParsedSnapshot, ctx: z.RefinementCtx): void {
   });
 }
 
-/** options.temporaryNodes: nodes of the input, each once, with options.changes. */
+/** options.temporaryNodes: nodes of the input, each once; it and options.surge with options.changes. */
 function temporaryChecks(s: ParsedSnapshot, known: (name: string) => boolean, ctx: z.RefinementCtx): void {
+  if (s.options?.surge !== undefined && !s.options.changes)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['options', 'surge'],
+      message: 'surge is for a change plan: set options.changes',
+    });
   const list = s.options?.temporaryNodes;
   if (!list) return;
   const path = (k?: number): (string | number)[] => ['options', 'temporaryNodes', ...(k === undefined ? [] : [k])];

@@ -89,12 +89,17 @@ export function validateSnapshot(body: unknown): Validated {
  * and container indices are the same in both.
  */
 function compiled(data: Snapshot): { model: AssignmentModel; changeModel?: AssignmentModel } {
-  const temporary = new Set(data.options?.changes ? (data.options.temporaryNodes ?? []) : []);
-  if (temporary.size === 0) return { model: snapshotToModel(data) };
+  const changes = data.options?.changes ? data.options : undefined;
+  const surge = changes?.surge !== undefined ? { surge: changes.surge } : {};
+  const temporary = new Set(changes?.temporaryNodes ?? []);
+  if (temporary.size === 0) return { model: { ...snapshotToModel(data), ...surge } };
   const nodes = data.nodes.map((n) => (temporary.has(n.name) ? { ...n, unschedulable: true } : n));
   const open = snapshotToModel(data);
   const indices = data.nodes.flatMap((n, i) => (temporary.has(n.name) ? [i] : []));
-  return { model: snapshotToModel({ ...data, nodes }), changeModel: { ...open, temporary: indices } };
+  return {
+    model: { ...snapshotToModel({ ...data, nodes }), ...surge },
+    changeModel: { ...open, temporary: indices, ...surge },
+  };
 }
 
 /**

@@ -26,7 +26,10 @@ export function changesJson(model: AssignmentModel, start: Int32Array, plan: Cha
     status: plan.status,
     waves: waves.map((w) => w.json),
     fewestWaves: plan.bound,
-    moves: plan.waves.reduce((t, w) => t + w.evict.length + w.bind.filter(([j]) => start[j]! < 0).length, 0),
+    moves: plan.waves.reduce(
+      (t, w) => t + w.evict.length + (w.surge?.length ?? 0) + w.bind.filter(([j]) => start[j]! < 0).length,
+      0,
+    ),
     blocked: [...plan.blocked],
     proven: plan.proven,
     runbook: waves.map((w) => w.line),
@@ -44,6 +47,7 @@ function wavesJson(model: AssignmentModel, start: Int32Array, plan: ChangePlan) 
     const allows = budgets.map((b) => allowedNow(b, healthy));
     // A pod parked on a temporary node is evicted from there later.
     const from = w.evict.map((j) => model.nodes[state[j]!]!);
+    const surged = (w.surge ?? []).map((j) => ({ j, from: state[j]! }));
     for (const j of w.evict) [state[j], healthy[j]] = [-1, 0];
     for (const [j, i] of w.bind) [state[j], healthy[j]] = [i, 1];
     // A temporary node is watched from the wave that parks a pod there.
@@ -56,6 +60,15 @@ function wavesJson(model: AssignmentModel, start: Int32Array, plan: ChangePlan) 
       cordon,
       evict: w.evict.map((j, k) => ({ container: model.items[j]!, from: from[k]! })),
       bind: w.bind.map(([j, i]) => ({ container: model.items[j]!, node: model.nodes[i]! })),
+      ...(surged.length > 0
+        ? {
+            surge: surged.map(({ j, from }) => ({
+              container: model.items[j]!,
+              from: model.nodes[from]!,
+              node: model.nodes[state[j]!]!,
+            })),
+          }
+        : {}),
       emptied: empty.map((i) => model.nodes[i]!),
       kubectl: kubectlObjects(model, w, cordon),
     };
@@ -112,9 +125,14 @@ function runbookLine(
       (node === undefined ? 'not placed again' : `bind to ${model.nodes[node]}`)
     );
   });
+  const surged = new Set(w.surge ?? []);
   const binds = w.bind
     .filter(([j]) => !w.evict.includes(j))
-    .map(([j, i]) => `bind ${model.items[j]} to ${model.nodes[i]}`);
+    .map(([j, i]) =>
+      surged.has(j)
+        ? `surge ${model.items[j]}: bind its replacement to ${model.nodes[i]}, delete it once that is Ready`
+        : `bind ${model.items[j]} to ${model.nodes[i]}`,
+    );
   const parts = [
     ...(at.up.length > 0 ? [`bring up temporary node ${at.up.join(', ')}`] : []),
     ...(at.cordon.length > 0 ? [`cordon ${at.cordon.join(', ')}`] : []),

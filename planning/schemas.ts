@@ -211,6 +211,10 @@ const WaveSchema = z.object({
   cordon: Names.describe('nodes marked unschedulable before the wave: the target leaves them empty'),
   evict: z.array(z.object({ container: z.string(), from: z.string() })),
   bind: z.array(z.object({ container: z.string(), node: z.string() })),
+  surge: z
+    .array(z.object({ container: z.string(), from: z.string(), node: z.string() }))
+    .optional()
+    .describe('moved with surge (options.surge): the replacement bound and Ready first, then the pod deleted'),
   emptied: Names.describe('nodes with no container after the wave, that the target leaves empty'),
   kubectl: z
     .array(z.record(z.string(), z.unknown()))

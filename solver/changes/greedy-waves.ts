@@ -5,6 +5,7 @@ import {
   hardViolations,
   healthyToday,
   stillRunning,
+  surgeBarred,
   usageOf,
   type ChangeSet,
   type ChangeUnit,
@@ -53,7 +54,7 @@ export function greedyWaves(
       for (const u of left) why.set(u, 'time');
       break;
     }
-    const taken = oneWave(model, set, budgets, state, left, rules, why);
+    const { taken, surged } = oneWave(model, set, budgets, state, left, rules, why);
     if (taken.length === 0) break;
     const inWave = new Set(taken);
     left = left.filter((u) => !inWave.has(u));
@@ -61,6 +62,7 @@ export function greedyWaves(
       waveOf(
         set,
         taken.map((u) => set.units[u]!),
+        surged.map((u) => set.units[u]!),
       ),
     );
     for (const u of taken) for (const j of set.units[u]!.items) healthy[j] = set.target[j]! >= 0 ? 1 : 0;
@@ -68,7 +70,7 @@ export function greedyWaves(
   return { waves, stuck: left, why };
 }
 
-/** The units one wave takes, applied to `state`. */
+/** The units one wave takes, applied to `state`, and those it moves with surge (options.surge). */
 function oneWave(
   model: AssignmentModel,
   set: ChangeSet,
@@ -77,8 +79,9 @@ function oneWave(
   left: readonly number[],
   rules: readonly GroupRule[],
   why: Map<number, Stop>,
-): number[] {
+): { taken: number[]; surged: number[] } {
   const room = budgets.map((b) => allowedNow(b, state.healthy));
+  const surge = new Surge(model, set, budgets, state, rules);
   const taken: number[] = [];
   for (let added = true; added;) {
     added = false;
@@ -87,28 +90,106 @@ function oneWave(
       const unit = set.units[u]!;
       const down = disruptions(budgets, unit, state.healthy);
       const over = [...down].find(([k, d]) => d > room[k]!);
-      if (over) {
+      if (over && !surge.take(u)) {
         why.set(u, { budget: over[0], takes: over[1], allows: room[over[0]]! });
         continue;
       }
-      if (!fits(model, set, unit, state.used)) {
+      if (!over && !fits(model, set, unit, state.used)) {
         why.set(u, 'room');
         continue;
       }
-      move(model, set, unit, state);
-      const running = stillRunning(set.start, state.plan);
-      const broken = rules.length > 0 ? hardViolations(model, rules, state.plan, running) : [];
-      if (broken.length > 0) {
-        undo(model, set, unit, state);
-        why.set(u, broken.slice(0, 2));
-        continue;
+      if (!over) {
+        move(model, set, unit, state);
+        const broken = surge.broken();
+        if (broken.length > 0) {
+          undo(model, set, unit, state);
+          why.set(u, broken.slice(0, 2));
+          continue;
+        }
+        for (const [k, d] of down) room[k]! -= d;
       }
-      for (const [k, d] of down) room[k]! -= d;
       taken.push(u);
       added = true;
     }
   }
-  return taken;
+  surge.end();
+  return { taken, surged: surge.units };
+}
+
+/**
+ * The units a wave moves with surge (options.surge): their replacements bound on the new nodes while they run on,
+ * so each new node needs room beside them, and they leave at the wave's end. Such a move disrupts no budget, but uses
+ * each budget's surge (at most options.surge of its pods a wave). Every container that arrives in the wave keeps the
+ * hard rules both after it and in its middle, with the surged ones still where they ran. Containers a rule between
+ * containers reads do not surge (surgeBarred).
+ */
+class Surge {
+  readonly units: number[] = [];
+  private readonly left: number[];
+  private readonly sources = new Map<number, number>();
+  private readonly barred: Set<number>;
+
+  constructor(
+    private readonly model: AssignmentModel,
+    private readonly set: ChangeSet,
+    budgets: readonly DisruptionBudget[],
+    private readonly state: State,
+    private readonly rules: readonly GroupRule[],
+  ) {
+    this.left = budgets.map(() => model.surge ?? 0);
+    this.barred = (model.surge ?? 0) > 0 ? surgeBarred(model) : new Set();
+  }
+
+  /** Moves unit u with surge where the budgets' surge, the room and the rules allow it; whether it did. */
+  take(u: number): boolean {
+    const { model, set, state } = this;
+    const unit = set.units[u]!;
+    const moving = unit.items.every((j) => set.start[j]! >= 0 && set.target[j]! >= 0 && !this.barred.has(j));
+    if (!moving || [...unit.disrupts].some(([k, n]) => n > this.left[k]!)) return false;
+    const m = model.items.length;
+    const add = (sign: 1n | -1n): void =>
+      unit.items.forEach((j) => {
+        const i = set.target[j]!;
+        model.resources.forEach((r, k) => (state.used[k]![i]! += sign * demandUnits(r, i, j, m)));
+      });
+    add(1n);
+    const full = model.resources.some((r, k) =>
+      unit.items.some((j) => state.used[k]![set.target[j]!]! > r.capacity[set.target[j]!]!),
+    );
+    for (const j of unit.items) {
+      this.sources.set(j, set.start[j]!);
+      state.plan[j] = set.target[j]!;
+    }
+    if (full || this.broken().length > 0) {
+      add(-1n);
+      for (const j of unit.items) {
+        this.sources.delete(j);
+        state.plan[j] = set.start[j]!;
+      }
+      return false;
+    }
+    for (const [k, n] of unit.disrupts) this.left[k]! -= n;
+    this.units.push(u);
+    return true;
+  }
+
+  /** How the wave so far breaks the hard rules: after it, and in its middle (the surged where they ran). */
+  broken(): string[] {
+    if (this.rules.length === 0) return [];
+    const running = stillRunning(this.set.start, this.state.plan);
+    const after = hardViolations(this.model, this.rules, this.state.plan, running);
+    if (this.sources.size === 0 || after.length > 0) return after;
+    const middle = this.state.plan.slice();
+    for (const [j, i] of this.sources) middle[j] = i;
+    return hardViolations(this.model, this.rules, middle, stillRunning(this.set.start, middle));
+  }
+
+  /** The wave's end: the surged containers leave the nodes they ran on. */
+  end(): void {
+    const m = this.model.items.length;
+    for (const [j, i] of this.sources)
+      this.model.resources.forEach((r, k) => (this.state.used[k]![i]! -= demandUnits(r, i, j, m)));
+  }
 }
 
 /** The disruptions a budget allows when a wave starts: its healthy pods less desiredHealthy (0 if it expects none). */
@@ -178,11 +259,13 @@ function shift(model: AssignmentModel, unit: ChangeUnit, state: State, from: Int
   }
 }
 
-/** The wave that changes these units: their running containers evicted, their placed ones bound. */
-export function waveOf(set: ChangeSet, units: readonly ChangeUnit[]): Wave {
+/** The wave that changes these units: their running containers evicted (or surged), their placed ones bound. */
+export function waveOf(set: ChangeSet, units: readonly ChangeUnit[], surged: readonly ChangeUnit[] = []): Wave {
   const items = units.flatMap((u) => u.items);
+  const surge = new Set(surged.flatMap((u) => u.items));
   return {
-    evict: items.filter((j) => set.start[j]! >= 0),
+    evict: items.filter((j) => set.start[j]! >= 0 && !surge.has(j)),
     bind: items.flatMap((j) => (set.target[j]! >= 0 ? [[j, set.target[j]!] as const] : [])),
+    ...(surge.size > 0 ? { surge: [...surge] } : {}),
   };
 }

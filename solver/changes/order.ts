@@ -59,30 +59,34 @@ export function orderChanges(
   if (refused.length > 0) return blocked(base, refused, true);
   const g = greedyWaves(model, set, budgets, deadline);
   const safe = (waves: readonly Wave[]): boolean => replayWaves(model, start, target, waves, budgets).length === 0;
+  // With surge, a move need not use its budgets, and the wave program knows no surge: its bounds and proofs are
+  // for orders without it.
+  const surging = (model.surge ?? 0) > 0;
+  const lower = (b: number): number => (surging ? 1 : Math.max(1, b));
   if (g.stuck.length > 0) {
     // The wave program with as many waves as units: what no wave order can do, it proves.
     const e = fitsProgram(set, set.units.length)
       ? exactWaves(model, set, budgets, set.units.length, deadline)
       : undefined;
-    if (e?.waves && safe(e.waves)) return finished(base, e.waves, Math.max(1, e.bound));
+    if (e?.waves && safe(e.waves)) return finished(base, e.waves, lower(e.bound));
     const why = whyStuck(model, set, budgets, g);
-    if (temporary.length === 0) return blocked(base, why, e !== undefined && e.proven && !e.waves);
+    if (temporary.length === 0) return blocked(base, why, !surging && e !== undefined && e.proven && !e.waves);
     const stage = (a: Int32Array, b: Int32Array) => {
       const c = orderChanges(model, a, b, deadline, []);
       return c.status === 'blocked' ? undefined : c.waves;
     };
     const t = throughTemporary(model, set, budgets, g.stuck, stage);
-    if (t) return finished({ ...base, temporary: t.used }, t.waves, Math.max(1, budgetBound(set, budgets)));
+    if (t) return finished({ ...base, temporary: t.used }, t.waves, lower(budgetBound(set, budgets)));
     const names = temporary.map((i) => model.nodes[i]).join(', ');
     return blocked(base, [...why, `the temporary nodes (${names}) found no safe order either`], false);
   }
   if (!safe(g.waves)) throw new Error('internal error: the list heuristic made waves the replay verifier refuses');
   let waves: readonly Wave[] = g.waves;
-  let bound = Math.max(1, budgetBound(set, budgets));
+  let bound = lower(budgetBound(set, budgets));
   const most = g.waves.length - 1;
   if (most >= bound && fitsProgram(set, most) && Date.now() < deadline) {
     const e = exactWaves(model, set, budgets, most, deadline);
-    if (e) bound = Math.max(bound, e.bound);
+    if (e && !surging) bound = Math.max(bound, e.bound);
     if (e?.waves && e.waves.length < waves.length && safe(e.waves)) waves = e.waves;
   }
   return finished(base, waves, bound);

@@ -1,12 +1,17 @@
-import type { AssignmentModel, DisruptionBudget } from '../../models/model.js';
+import { demandUnits, type AssignmentModel, type DisruptionBudget } from '../../models/model.js';
 import { gangsOf } from '../../models/rules/gang.js';
 import { verifyPlan } from '../verify.js';
-import { healthyToday, stillRunning } from './units.js';
+import { healthyToday, stillRunning, surgeBarred, usageOf } from './units.js';
 
-/** One wave of a change plan: containers evicted first, then containers bound (node indices). */
+/**
+ * One wave of a change plan: containers evicted first, then containers bound (node indices). The containers in
+ * `surge` (options.surge) are bound without an eviction: their replacements start on the new node while they run
+ * on, and they are deleted once the replacements are Ready, at the wave's end.
+ */
 export interface Wave {
   readonly evict: readonly number[];
   readonly bind: readonly (readonly [number, number])[];
+  readonly surge?: readonly number[];
 }
 
 /**
@@ -21,6 +26,10 @@ export interface Wave {
  *   verifier, with the containers still where they ran today counted but not checked, as kube-scheduler never
  *   evicts a running pod for a rule); between evictions and bindings the running containers are a subset of the
  *   state before;
+ * - surge: each surged container runs, no rule between containers reads it (its replacement beside it would count
+ *   twice), and each budget surges at most options.surge of its pods in a wave; in the
+ *   wave's middle (the surged containers still where they ran, their replacements on their new nodes beside them)
+ *   every node is within capacity and every arrived container keeps the hard rules;
  * - the last state is the target.
  * Containers bound in a wave are healthy from the next one: the start-up allowance is the wave's wait.
  * Returns the violations, empty when the plan is safe.
@@ -41,14 +50,21 @@ export function replayWaves(
   waves.forEach((w, t) => {
     const at = `wave ${t + 1}`;
     out.push(...budgetViolations(model, budgets, healthy, w, at), ...gangViolations(model, start, target, w, at));
+    out.push(...surgeViolations(model, budgets, state, w, at));
     for (const j of w.evict) {
       if (state[j]! < 0) out.push(`${at}: evicts "${model.items[j]}", which is not running`);
       state[j] = -1;
       healthy[j] = 0;
     }
+    const surged = new Set(w.surge ?? []);
     for (const [j, i] of w.bind) {
+      if (surged.has(j)) continue;
       if (state[j]! >= 0) out.push(`${at}: binds "${model.items[j]}", which is running`);
       state[j] = i;
+    }
+    if (surged.size > 0) {
+      out.push(...middleViolations(model, start, state, w, at));
+      for (const [j, i] of w.bind) if (surged.has(j)) state[j] = i;
     }
     // The containers still where they ran are running: only those that moved are checked where they arrived.
     const v = verifyPlan(model, state, false, stillRunning(start, state));
@@ -85,6 +101,56 @@ function budgetViolations(
       return [`${at}: evicts ${down} pods of budget ${b.name}, which allows ${allowed} (${now} healthy)`];
     }),
   );
+}
+
+/** Surged containers that do not run or are evicted too, and budgets that surge more than options.surge. */
+function surgeViolations(
+  model: AssignmentModel,
+  budgets: readonly DisruptionBudget[],
+  state: Int32Array,
+  w: Wave,
+  at: string,
+): string[] {
+  const surged = new Set(w.surge ?? []);
+  if (surged.size === 0) return [];
+  const out: string[] = [];
+  const bound = new Set(w.bind.map(([j]) => j));
+  const barred = surgeBarred(model);
+  for (const j of surged) {
+    const name = model.items[j];
+    if (state[j]! < 0 || w.evict.includes(j) || !bound.has(j))
+      out.push(`${at}: surges "${name}", which is not running, or is evicted, or is not bound anew`);
+    if (barred.has(j))
+      out.push(`${at}: surges "${name}", which a rule between containers reads: its replacement would count twice`);
+  }
+  const most = model.surge ?? 0;
+  for (const b of budgets) {
+    const n = b.items.filter((j) => surged.has(j)).length;
+    if (n > most) out.push(`${at}: surges ${n} pods of budget ${b.name}, where options.surge allows ${most}`);
+  }
+  return out;
+}
+
+/**
+ * The wave's middle: the surged containers still on their nodes in `state`, their replacements on their new nodes
+ * beside them. Every node within capacity, and every container that arrived keeps the hard rules.
+ */
+function middleViolations(model: AssignmentModel, start: Int32Array, state: Int32Array, w: Wave, at: string) {
+  const surged = new Set(w.surge ?? []);
+  const used = usageOf(model, state);
+  const m = model.items.length;
+  for (const [j, i] of w.bind)
+    if (surged.has(j)) model.resources.forEach((r, k) => (used[k]![i]! += demandUnits(r, i, j, m)));
+  const out: string[] = [];
+  model.resources.forEach((r, k) =>
+    used[k]!.forEach((u, i) => {
+      if (u > r.capacity[i]!)
+        out.push(`${at}, before the surged pods leave: node "${model.nodes[i]}" is over its ${r.name} capacity`);
+    }),
+  );
+  const v = verifyPlan(model, state, false, stillRunning(start, state));
+  if (!v.valid) out.push(...v.violations.map((x) => `${at}, before the surged pods leave: ${x}`));
+  return out;
 }
 
 function gangViolations(model: AssignmentModel, start: Int32Array, target: Int32Array, w: Wave, at: string) {

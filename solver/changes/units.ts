@@ -87,6 +87,21 @@ export const hardViolations = (
   running?: (j: number) => boolean,
 ): string[] => rules.flatMap((r) => ruleViolations(model, r, plan, running));
 
+/**
+ * The containers a hard rule between containers counts or constrains (all but gangs and move limits): a replacement
+ * beside one of them (options.surge) would count twice in the wave's middle, so they do not surge.
+ */
+export function surgeBarred(model: AssignmentModel): Set<number> {
+  const barred = new Set<number>();
+  for (const r of hardRules(model)) {
+    if (r.kind === 'gang' || r.kind === 'moveLimit') continue;
+    const kind = kindOf(r);
+    for (const j of kind.counted(r)) barred.add(j);
+    for (const j of kind.constrained(r)) barred.add(j);
+  }
+  return barred;
+}
+
 /** Containers of `plan` still running where they ran in `start` (a change plan's state). */
 export const stillRunning =
   (start: ArrayLike<number>, plan: ArrayLike<number>) =>
