@@ -6,7 +6,7 @@ import type { ContainerTopology } from './snapshot.js';
  * Kubernetes' own gang scheduling (KEP-4671 and KEP-5732, alpha: the GenericWorkload gate and kube-scheduler's
  * GangScheduling plugin, pkg/scheduler/framework/plugins/gangscheduling), in two API generations:
  * - 1.36 on: a pod names its PodGroup (scheduling.k8s.io) in `spec.schedulingGroup.podGroupName`. The PodGroup's
- *   `spec.schedulingPolicy` is `basic` (pods scheduled one by one) or `gang` with `minCount`, and
+ *   `spec.schedulingPolicy` is basic (pods scheduled one by one) or gang, with `minCount`, and
  *   `spec.schedulingConstraints.topology[0].key` puts all its pods in one domain of that node label;
  * - 1.35: a pod names a Workload (scheduling.k8s.io/v1alpha1) and one of its `spec.podGroups` in `spec.workloadRef`
  *   ({name, podGroup, podGroupReplicaKey}); the policy applies to each replica key apart.

@@ -31,6 +31,8 @@ export interface RuleKind<R extends GroupRule, S extends ScaleRuleBase = ScaleRu
   check(rule: R, view: PlanView): string[];
   /** For a preference: its weight and its violations in a plan (the preferences part is their product's sum). */
   readonly preference?: PreferencePart<R>;
+  /** A kind with a preference that has hard parts too (its check reports how they break): a change keeps those. */
+  readonly hardToo?: boolean;
   readonly greedy: GreedyPart<R>;
   readonly reason: ReasonPart<R>;
 }

@@ -478,6 +478,8 @@ export const topologyGroup: RuleKind<TopologyRule, TopologyScale> = {
   },
   check,
   preference: { part: 'topology', weight: () => 1, violations: spread, most },
+  // The spans are the preference; the required level and the slices are hard.
+  hardToo: true,
   greedy: {
     state: greedyState,
     // A group whose slices came out broken is taken out (its gang then holds the rest back).

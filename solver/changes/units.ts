@@ -71,10 +71,10 @@ export function usageOf(model: AssignmentModel, plan: ArrayLike<number>): bigint
 
 /**
  * The model's group rules with a hard part (preferences are soft: a change plan need not keep them). A topology-aware
- * group is both: its spans are a preference, its required level and slices are hard (its check says how they break).
+ * group is both (`hardToo`): its spans are a preference, its required level and slices are hard.
  */
 export const hardRules = (model: AssignmentModel): GroupRule[] =>
-  (model.rules?.groups ?? []).filter((r) => kindOf(r).preference === undefined || r.kind === 'topologyGroup');
+  (model.rules?.groups ?? []).filter((r) => kindOf(r).preference === undefined || kindOf(r).hardToo === true);
 
 /**
  * How `plan` breaks the hard rules, in the verifier's words (its blocked pairs and capacity are checked apart);
@@ -88,14 +88,15 @@ export const hardViolations = (
 ): string[] => rules.flatMap((r) => ruleViolations(model, r, plan, running));
 
 /**
- * The containers a hard rule between containers counts or constrains (all but gangs and move limits): a replacement
- * beside one of them (options.surge) would count twice in the wave's middle, so they do not surge.
+ * The containers a hard rule between containers counts or constrains (those over the domains of a topology: not
+ * gangs or move limits): a replacement beside one of them (options.surge) would count twice in the wave's middle, so
+ * they do not surge.
  */
 export function surgeBarred(model: AssignmentModel): Set<number> {
   const barred = new Set<number>();
   for (const r of hardRules(model)) {
-    if (r.kind === 'gang' || r.kind === 'moveLimit') continue;
     const kind = kindOf(r);
+    if (kind.topologies(r).length === 0) continue;
     for (const j of kind.counted(r)) barred.add(j);
     for (const j of kind.constrained(r)) barred.add(j);
   }
