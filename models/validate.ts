@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { expectedAnyOf } from './messages.js';
-import type { AssignmentModel } from './model.js';
+import { BLOCK_REASONS, type AssignmentModel } from './model.js';
+import { openPairs } from './pairs.js';
 import { resolveOptions, type SolveOptions } from './options.js';
 import { ProgramSchema, programRangeIssues, programToModel } from './program.js';
 import type { Snapshot } from './snapshot.js';
@@ -97,9 +98,27 @@ function compiled(data: Snapshot): { model: AssignmentModel; changeModel?: Assig
   const open = snapshotToModel(data);
   const indices = data.nodes.flatMap((n, i) => (temporary.has(n.name) ? [i] : []));
   return {
-    model: { ...snapshotToModel({ ...data, nodes }), ...surge },
+    model: { ...closedTo(snapshotToModel({ ...data, nodes }), indices), ...surge },
     changeModel: { ...open, temporary: indices, ...surge },
   };
+}
+
+/**
+ * The model with every container kept off `nodes`, whatever it tolerates: cordoning alone leaves a node open to pods
+ * that tolerate node.kubernetes.io/unschedulable. Their rows of the block table become one row of 'unschedulable'.
+ */
+function closedTo(model: AssignmentModel, nodes: readonly number[]): AssignmentModel {
+  const rules = model.rules;
+  if (!rules) return model;
+  const { blocked } = rules;
+  const rows = blocked.values.length / Math.max(1, blocked.cols);
+  const values = new Uint8Array(blocked.values.length + blocked.cols);
+  values.set(blocked.values);
+  values.fill(BLOCK_REASONS.indexOf('unschedulable'), blocked.values.length);
+  const rowKey = Int32Array.from(blocked.rowKey);
+  for (const i of nodes) rowKey[i] = rows;
+  const table = { ...blocked, rowKey, values };
+  return { ...model, rules: { ...rules, blocked: { ...table, open: openPairs(table, blocked.pinnedTo) } } };
 }
 
 /**

@@ -265,8 +265,20 @@ describe('change plans: hand-made verdicts', function () {
       ],
     );
     assert.deepEqual(replayWaves(v.changeModel, start, swap, c.waves, v.model.budgets ?? []), []);
-    // The plan's own model has the temporary node cordoned: no plan puts anything there.
+    // The plan's own model keeps everything off the temporary node, even a pod that tolerates every taint.
     assert.equal(verifyPlan(v.model, planOf(v.model, { 'web-0': 'spare', 'web-1': 'n1' }), false).valid, false);
+    const tolerant = snapshot({
+      ...body,
+      containers: [{ ...pod('web-0', 'n1'), tolerations: [{ operator: 'Exists' }] }, pod('web-1', 'n2')],
+    });
+    assert.deepEqual(
+      verifyPlan(tolerant.model, planOf(v.model, { 'web-0': 'spare', 'web-1': 'n2' }), false).violations,
+      ['container "web-0" may not run on node "spare" (unschedulable)'],
+    );
+    assert.equal(
+      verifyPlan(tolerant.changeModel!, planOf(v.model, { 'web-0': 'spare', 'web-1': 'n2' }), false).valid,
+      true,
+    );
     const p = planner({ pool: sharedPool(), limits: LIMITS, prepare: async (req) => prepare(req) });
     try {
       const plan = { 'web-0': 'n2', 'web-1': 'n1' };
