@@ -144,9 +144,26 @@ export const snapshotArb = fc
         { requiredKeys: ['timeLimitMs'] },
       ),
       disruptionBudgets: fc.option(fc.array(budgetArb, { maxLength: 2 }), { nil: undefined }),
+      surge: fc.option(fc.integer({ min: 1, max: 2 }), { nil: undefined }),
+      temporary: fc.boolean(),
     }),
   )
-  .map((s) => clean(s) as Record<string, unknown>);
+  .map(({ surge, temporary, ...s }) => clean(withChangeOptions(s, surge, temporary)) as Record<string, unknown>);
+
+/** Where the change is asked for: surge, and the last node as a temporary one (docs/changes.md). */
+function withChangeOptions<S extends { nodes: unknown[]; options: Record<string, unknown> }>(
+  s: S,
+  surge: number | undefined,
+  temporary: boolean,
+): S {
+  if (s.options['changes'] !== true) return s;
+  const last = s.nodes[s.nodes.length - 1] as { name: string };
+  const extra = {
+    ...(surge !== undefined ? { surge } : {}),
+    ...(temporary && s.nodes.length > 1 ? { temporaryNodes: [last.name] } : {}),
+  };
+  return { ...s, options: { ...s.options, ...extra } };
+}
 
 const programArb = fc
   .record({

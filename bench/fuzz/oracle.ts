@@ -176,8 +176,81 @@ export function checkSnapshotPlan(
   const { cost, preferences } = usage;
   const maxUtilisation = capacityCheck(body, usage, names, problems);
   problems.push(...antiAffinity(containers, plan));
+  problems.push(...changeProblems(body, answer, plan, names, podsCapped));
   const nodesUsed = new Set(plan.node.filter((x): x is string => x !== null)).size;
   return { problems, cost, nodesUsed, maxUtilisation, preferences };
+}
+
+/**
+ * An independent replay of the answer's change plan (options.changes, docs/changes.md), in capacity: each wave's
+ * evictions of running pods, its bindings of pods not running, surged pods where they ran until their replacements
+ * are up; every node a wave binds to within capacity in the wave's middle and after it; the waves ending at the plan;
+ * and no pod on a temporary node in the plan.
+ */
+function changeProblems(body: Json, answer: Json, plan: Plan, names: Set<string>, podsCapped: boolean): string[] {
+  const containers = arr(body['containers']);
+  const temporary = new Set((rec(body['options'])['temporaryNodes'] as string[] | undefined) ?? []);
+  const problems = containers.flatMap((c, j) =>
+    temporary.has(plan.node[j] ?? '') ? [`${String(c['name'])} is on temporary node ${plan.node[j]}`] : [],
+  );
+  const changes = rec(answer['changes']);
+  if (changes['status'] !== 'optimal' && changes['status'] !== 'feasible') return problems;
+  const state = new Map(
+    containers.map((c) => [String(c['name']), typeof c['current'] === 'string' ? c['current'] : null]),
+  );
+  const full = (extra: readonly Json[], touched: ReadonlySet<string>, at: string): string[] =>
+    overfull(body, state, extra, touched, { names, podsCapped }).map((x) => `${at}: ${x}`);
+  arr(changes['waves']).forEach((w, t) => {
+    const at = `wave ${t + 1}`;
+    for (const e of arr(w['evict'])) {
+      if (state.get(String(e['container'])) !== e['from'])
+        problems.push(`${at} evicts ${String(e['container'])} from elsewhere`);
+      state.set(String(e['container']), null);
+    }
+    const surged = new Map(arr(w['surge']).map((x) => [String(x['container']), x]));
+    const touched = new Set(arr(w['bind']).map((b) => String(b['node'])));
+    for (const b of arr(w['bind'])) {
+      if (surged.has(String(b['container']))) continue;
+      if (state.get(String(b['container'])) !== null)
+        problems.push(`${at} binds ${String(b['container'])}, which runs`);
+      state.set(String(b['container']), String(b['node']));
+    }
+    problems.push(...full([...surged.values()], touched, `${at}, before the surged pods leave`));
+    for (const [name, x] of surged) {
+      if (state.get(name) !== x['from']) problems.push(`${at} surges ${name} from elsewhere`);
+      state.set(name, String(x['node']));
+    }
+    problems.push(...full([], touched, `after ${at}`));
+  });
+  containers.forEach((c, j) => {
+    const name = String(c['name']);
+    if ((state.get(name) ?? null) !== plan.node[j]) problems.push(`the waves leave ${name} elsewhere than the plan`);
+  });
+  return problems;
+}
+
+/** The nodes of `touched` over a capacity, with the containers where `state` puts them and `extra` replacements. */
+function overfull(
+  body: Json,
+  state: ReadonlyMap<string, string | null>,
+  extra: readonly Json[],
+  touched: ReadonlySet<string>,
+  r: { names: Set<string>; podsCapped: boolean },
+): string[] {
+  const containers = arr(body['containers']);
+  const byName = new Map(containers.map((c) => [String(c['name']), c]));
+  const on = [...state].flatMap(([c, n]) => (n !== null ? [[c, n] as const] : []));
+  const all = [...on, ...extra.map((x) => [String(x['container']), String(x['node'])] as const)];
+  return arr(body['nodes']).flatMap((n) => {
+    const name = String(n['name']);
+    if (!touched.has(name)) return [];
+    return [...r.names].flatMap((res) => {
+      let used = 0n;
+      for (const [c, at] of all) if (at === name) used += demandMilli(byName.get(c)!, res, r.podsCapped);
+      const cap = capacityMilli(n, res, containers.length);
+      return used > cap ? [`node ${name} is over its ${res} capacity (${used} > ${cap} milli)`] : [];
+    });
+  });
 }
 
 /** max over requested resources of r / R against the empty node (0 when it requests nothing). */
