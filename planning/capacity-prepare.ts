@@ -103,6 +103,15 @@ function split(body: unknown): { question: Question; raw: unknown; notes: string
   if (!q.success) throw invalid(issuesOf(q.error, ['question']));
   const plain = plainSnapshotBody(rest);
   if (!plain.ok) throw invalid(plain.issues);
+  // Temporary nodes stand in for a plan's change; a capacity question's nodes are the question's own.
+  const options = (plain.snapshot as { options?: { temporaryNodes?: unknown } } | undefined)?.options;
+  if (options?.temporaryNodes !== undefined)
+    throw invalid([
+      {
+        path: 'options.temporaryNodes',
+        message: 'temporary nodes are for the change plans of plan and evaluate, not for capacity questions',
+      },
+    ]);
   return { question: q.data, raw: plain.snapshot, notes: plain.notes };
 }
 

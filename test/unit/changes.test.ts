@@ -719,6 +719,34 @@ describe('consolidation: the frontier of nodes removed (capacity consolidate)', 
     ]);
   });
 
+  it('with surge, a budget that allows one disruption a wave moves two pods a wave; temporary nodes are refused', async () => {
+    const at = ['n0', 'n1', 'n1', 'n2', 'n2', 'n2', 'n3'];
+    const body = {
+      nodes: ['n0', 'n1', 'n2', 'n3'].map((name) => ({ name, capacity: { cpu: 4 } })),
+      containers: at.map((node, k) => pod(`web-${k}`, node)),
+      disruptionBudgets: [
+        { name: 'web-pdb', selector: { matchLabels: { app: 'web' } }, maxUnavailable: 1, expectedPods: 7 },
+      ],
+      question: { consolidate: { maxRemoved: 2 } },
+      options: { changes: true, surge: 1 },
+    };
+    const a = (await ask(body)) as { frontier: { removed: number; moves: number; waves: number }[] };
+    assert.deepEqual(
+      a.frontier.map((p) => [p.removed, p.moves, p.waves]),
+      [
+        [0, 0, 0],
+        [1, 1, 1],
+        [2, 2, 1],
+      ],
+    );
+    await assert.rejects(ask({ ...body, options: { changes: true, temporaryNodes: ['n3'] } }), {
+      name: 'InputError',
+      message:
+        'invalid input: options.temporaryNodes: temporary nodes are for the change plans of plan and evaluate, ' +
+        'not for capacity questions',
+    });
+  });
+
   it('every point replays safely, and saves and moves what the best removal does, by brute force (fast-check)', async () => {
     await fc.assert(
       fc.asyncProperty(
