@@ -80,21 +80,47 @@ function budgetFor(app: string, replicas: number, kind: number) {
 /**
  * The `consolidate` suite: the 500-node cluster with 100 budgets posted to /v1/capacity of the real service with
  * `consolidate: {maxRemoved: 50}` and a 60 s limit. Prints the frontier (nodes removed, status, price, moves, waves)
- * and the waves of one point.
+ * and the waves of one point; then the same question with `surge: 1` (docs/changes.md), its waves beside the first.
  */
 export async function consolidateSuite(seed: number): Promise<string> {
   const { postJson, startServer } = await import('./server.js');
   const body = consolidationCluster(500, 100, seed);
+  const surged = { ...body, options: { ...body.options, changes: true, surge: 1 } };
   const server = await startServer();
   try {
-    const started = Date.now();
-    const r = await postJson(`${server.url}/v1/capacity`, JSON.stringify(body));
-    const ms = Date.now() - started;
-    if (r.status !== 200) return `HTTP ${r.status}: ${JSON.stringify(r.json).slice(0, 500)}`;
-    return frontierTable(r.json as unknown as Frontier, body, ms);
+    const ask = async (b: SnapshotInput): Promise<{ a?: Frontier; ms: number; error?: string }> => {
+      const started = Date.now();
+      const r = await postJson(`${server.url}/v1/capacity`, JSON.stringify(b));
+      const ms = Date.now() - started;
+      if (r.status !== 200) return { ms, error: `HTTP ${r.status}: ${JSON.stringify(r.json).slice(0, 500)}` };
+      return { a: r.json as unknown as Frontier, ms };
+    };
+    const plain = await ask(body);
+    if (!plain.a) return plain.error!;
+    const withSurge = await ask(surged);
+    const surgeText = withSurge.a ? surgeTable(plain.a, withSurge.a, withSurge.ms) : withSurge.error!;
+    return `${frontierTable(plain.a, body, plain.ms)}\n\n${surgeText}`;
   } finally {
     await server.stop();
   }
+}
+
+/** The waves of each point without surge and with `surge: 1`, where they differ or every tenth point. */
+function surgeTable(plain: Frontier, surged: Frontier, ms: number): string {
+  const rows = surged.frontier.flatMap((p, k) => {
+    const before = plain.frontier[k];
+    if (!before || (before.waves === p.waves && p.removed % 10 !== 0)) return [];
+    return [
+      `| ${p.removed} | ${before.waves ?? '–'} | ${p.waves ?? '–'} | ${p.moves ?? '–'} | ${p.changes?.status ?? '–'} |`,
+    ];
+  });
+  return [
+    `With options.surge 1 (a pod of each budget a wave moved with its replacement Ready first): ${ms} ms.`,
+    '',
+    '| nodes removed | waves | waves with surge 1 | moves | order with surge |',
+    '|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
 }
 
 interface Frontier {
