@@ -74,6 +74,11 @@ export interface AssignmentModel {
    * started and Ready before the pod is deleted, so the move disrupts nothing but needs room beside it.
    */
   readonly surge?: number;
+  /**
+   * Containers with pod affinity, anti-affinity or spread terms of their own (where options.surge is set): a
+   * replacement beside one of them would meet its own terms, which a rule may not hold when it selects it alone.
+   */
+  readonly ownTerms?: readonly number[];
   /** Each item's namespace, where a change plan names pods for kubectl (options.changes). */
   readonly namespaces?: readonly (string | undefined)[];
 }

@@ -91,7 +91,10 @@ export function validateSnapshot(body: unknown): Validated {
  */
 function compiled(data: Snapshot): { model: AssignmentModel; changeModel?: AssignmentModel } {
   const changes = data.options?.changes ? data.options : undefined;
-  const surge = changes?.surge !== undefined ? { surge: changes.surge } : {};
+  const own = (c: Snapshot['containers'][number]): boolean =>
+    (c.affinity?.length ?? 0) + (c.antiAffinity?.length ?? 0) + (c.spread?.length ?? 0) > 0;
+  const ownTerms = data.containers.flatMap((c, j) => (own(c) ? [j] : []));
+  const surge = changes?.surge !== undefined ? { surge: changes.surge, ownTerms } : {};
   const temporary = new Set(changes?.temporaryNodes ?? []);
   if (temporary.size === 0) return { model: { ...snapshotToModel(data), ...surge } };
   const nodes = data.nodes.map((n) => (temporary.has(n.name) ? { ...n, unschedulable: true } : n));

@@ -5,7 +5,7 @@ import {
   hardViolations,
   healthyToday,
   stillRunning,
-  surgeBarred,
+  surgeBar,
   usageOf,
   type ChangeSet,
   type ChangeUnit,
@@ -120,14 +120,14 @@ function oneWave(
  * The units a wave moves with surge (options.surge): their replacements bound on the new nodes while they run on,
  * so each new node needs room beside them, and they leave at the wave's end. Such a move disrupts no budget, but uses
  * each budget's surge (at most options.surge of its pods a wave). Every container that arrives in the wave keeps the
- * hard rules both after it and in its middle, with the surged ones still where they ran. Containers a rule between
- * containers reads do not surge (surgeBarred).
+ * hard rules both after it and in its middle, with the surged ones still where they ran. A container does not surge
+ * within one domain of a rule between containers that reads it (surgeBar).
  */
 class Surge {
   readonly units: number[] = [];
   private readonly left: number[];
   private readonly sources = new Map<number, number>();
-  private readonly barred: Set<number>;
+  private readonly barred: (j: number, from: number, to: number) => boolean;
 
   constructor(
     private readonly model: AssignmentModel,
@@ -137,14 +137,16 @@ class Surge {
     private readonly rules: readonly GroupRule[],
   ) {
     this.left = budgets.map(() => model.surge ?? 0);
-    this.barred = (model.surge ?? 0) > 0 ? surgeBarred(model) : new Set();
+    this.barred = (model.surge ?? 0) > 0 ? surgeBar(model) : () => true;
   }
 
   /** Moves unit u with surge where the budgets' surge, the room and the rules allow it; whether it did. */
   take(u: number): boolean {
     const { model, set, state } = this;
     const unit = set.units[u]!;
-    const moving = unit.items.every((j) => set.start[j]! >= 0 && set.target[j]! >= 0 && !this.barred.has(j));
+    const moving = unit.items.every(
+      (j) => set.start[j]! >= 0 && set.target[j]! >= 0 && !this.barred(j, set.start[j]!, set.target[j]!),
+    );
     if (!moving || [...unit.disrupts].some(([k, n]) => n > this.left[k]!)) return false;
     const m = model.items.length;
     const add = (sign: 1n | -1n): void =>

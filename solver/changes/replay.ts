@@ -1,7 +1,7 @@
 import { demandUnits, type AssignmentModel, type DisruptionBudget } from '../../models/model.js';
 import { gangsOf } from '../../models/rules/gang.js';
 import { verifyPlan } from '../verify.js';
-import { healthyToday, stillRunning, surgeBarred, usageOf } from './units.js';
+import { healthyToday, stillRunning, surgeBar, usageOf } from './units.js';
 
 /**
  * One wave of a change plan: containers evicted first, then containers bound (node indices). The containers in
@@ -26,8 +26,9 @@ export interface Wave {
  *   verifier, with the containers still where they ran today counted but not checked, as kube-scheduler never
  *   evicts a running pod for a rule); between evictions and bindings the running containers are a subset of the
  *   state before;
- * - surge: each surged container runs, no rule between containers reads it (its replacement beside it would count
- *   twice), and each budget surges at most options.surge of its pods in a wave; in the
+ * - surge: each surged container runs, has no pod terms of its own and does not move within one domain of a rule
+ *   that counts it (solver/changes/units.ts surgeBar), and each budget surges at most options.surge of its pods in a
+ *   wave; in the
  *   wave's middle (the surged containers still where they ran, their replacements on their new nodes beside them)
  *   every node is within capacity and every arrived container keeps the hard rules;
  * - the last state is the target.
@@ -115,13 +116,17 @@ function surgeViolations(
   if (surged.size === 0) return [];
   const out: string[] = [];
   const bound = new Set(w.bind.map(([j]) => j));
-  const barred = surgeBarred(model);
+  const barred = surgeBar(model);
+  const to = new Map(w.bind);
   for (const j of surged) {
     const name = model.items[j];
     if (state[j]! < 0 || w.evict.includes(j) || !bound.has(j))
       out.push(`${at}: surges "${name}", which is not running, or is evicted, or is not bound anew`);
-    if (barred.has(j))
-      out.push(`${at}: surges "${name}", which a rule between containers reads: its replacement would count twice`);
+    else if (barred(j, state[j]!, to.get(j)!))
+      out.push(
+        `${at}: surges "${name}", whose replacement beside it one copy per container cannot check (its own pod ` +
+          'terms, or a domain of a rule that counts it)',
+      );
   }
   const most = model.surge ?? 0;
   for (const b of budgets) {

@@ -1,4 +1,10 @@
-import { demandUnits, type AssignmentModel, type DisruptionBudget, type GroupRule } from '../../models/model.js';
+import {
+  demandUnits,
+  domainIndex,
+  type AssignmentModel,
+  type DisruptionBudget,
+  type GroupRule,
+} from '../../models/model.js';
 import { gangsOf } from '../../models/rules/gang.js';
 import { kindOf } from '../../models/rules/registry.js';
 import { ruleViolations } from '../verify.js';
@@ -88,19 +94,27 @@ export const hardViolations = (
 ): string[] => rules.flatMap((r) => ruleViolations(model, r, plan, running));
 
 /**
- * The containers a hard rule between containers counts or constrains (those over the domains of a topology: not
- * gangs or move limits): a replacement beside one of them (options.surge) would count twice in the wave's middle, so
- * they do not surge.
+ * Whether container j may not move from node `from` to node `to` with surge (options.surge). Its replacement beside it
+ * in the wave's middle is a second copy, which the model's one copy per container cannot check everywhere:
+ * - j has pod affinity, anti-affinity or spread terms of its own: the replacement meets them against j itself, and
+ *   a rule may not even hold them where j is the only container they select;
+ * - a hard rule between containers over a topology's domains counts or constrains j and both nodes are in one of its
+ *   domains: the two would count there together.
+ * Elsewhere, checking the middle with j where it ran and the end with j where it goes keeps every rule
+ * (docs/changes.md).
  */
-export function surgeBarred(model: AssignmentModel): Set<number> {
-  const barred = new Set<number>();
+export function surgeBar(model: AssignmentModel): (j: number, from: number, to: number) => boolean {
+  const domainsOf = new Map<number, Int32Array[]>();
+  const n = model.nodes.length;
   for (const r of hardRules(model)) {
     const kind = kindOf(r);
-    if (kind.topologies(r).length === 0) continue;
-    for (const j of kind.counted(r)) barred.add(j);
-    for (const j of kind.constrained(r)) barred.add(j);
+    const indices = kind.topologies(r).map((d) => domainIndex(d, n));
+    if (indices.length === 0) continue;
+    for (const j of new Set([...kind.counted(r), ...kind.constrained(r)]))
+      domainsOf.set(j, [...(domainsOf.get(j) ?? []), ...indices]);
   }
-  return barred;
+  const own = new Set(model.ownTerms ?? []);
+  return (j, from, to) => own.has(j) || (domainsOf.get(j) ?? []).some((d) => d[from]! >= 0 && d[from] === d[to]);
 }
 
 /** Containers of `plan` still running where they ran in `start` (a change plan's state). */

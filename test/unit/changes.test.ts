@@ -122,23 +122,38 @@ describe('change plans: hand-made verdicts', function () {
       'after wave 1: node "n2" is over its cpu capacity',
       'wave 2: evicts 1 pods of budget web-pdb, which allows 0 (2 healthy)',
     ]);
-    // A pod that a rule between containers reads does not surge: its replacement would count twice.
-    const apart = [{ selector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' }];
-    const spread = snapshot({
-      ...body(1),
-      nodes: nodes(4, ['n1', 'n2', 'n3']),
-      containers: [pod('web-0', 'n1', 2), pod('web-1', 'n3', 2)].map((c) => ({
-        ...c,
-        controller: 'ReplicaSet/web',
-        antiAffinity: apart,
-      })),
-    });
-    const moved = planOf(spread.model, { 'web-0': 'n2', 'web-1': 'n3' });
-    const apartStart = planOf(spread.model, { 'web-0': 'n1', 'web-1': 'n3' });
-    assert.equal(orderChanges(spread.model, apartStart, moved, Date.now() + 10_000).status, 'blocked');
-    assert.deepEqual(replayWaves(spread.model, apartStart, moved, c.waves, spread.model.budgets ?? []), [
-      'wave 1: surges "web-0", which a rule between containers reads: its replacement would count twice',
-    ]);
+    // A guard pod keeps web pods out of its domain: web-0, which it counts, surges to another host, but not within
+    // its zone, where the replacement would count beside it. A pod with terms of its own does not surge at all.
+    const apart = (topologyKey: string) => [{ selector: { matchLabels: { app: 'web' } }, topologyKey }];
+    const guarded = (topologyKey: string, own = false) =>
+      snapshot({
+        ...body(1),
+        nodes: ['n1', 'n2', 'n3'].map((name) => ({
+          name,
+          capacity: { cpu: 4 },
+          labels: { zone: name === 'n3' ? 'b' : 'a', 'kubernetes.io/hostname': name },
+        })),
+        containers: [
+          {
+            ...pod('web-0', 'n1', 2),
+            controller: 'ReplicaSet/web',
+            ...(own ? { antiAffinity: apart(topologyKey) } : {}),
+          },
+          { ...pod('guard', 'n3', 1, { app: 'guard' }), antiAffinity: apart(topologyKey) },
+        ],
+      });
+    const hosts = guarded('kubernetes.io/hostname');
+    const today = planOf(hosts.model, { 'web-0': 'n1', guard: 'n3' });
+    const to = planOf(hosts.model, { 'web-0': 'n2', guard: 'n3' });
+    const e = orderChanges(hosts.model, today, to, Date.now() + 10_000);
+    assert.deepEqual([e.status, e.waves], ['optimal', [{ evict: [], bind: [[0, 1]], surge: [0] }]]);
+    const barred =
+      'wave 1: surges "web-0", whose replacement beside it one copy per container cannot check (its own pod terms, ' +
+      'or a domain of a rule that counts it)';
+    for (const model of [guarded('zone').model, guarded('kubernetes.io/hostname', true).model]) {
+      assert.equal(orderChanges(model, today, to, Date.now() + 10_000).status, 'blocked');
+      assert.deepEqual(replayWaves(model, today, to, e.waves, model.budgets ?? []), [barred]);
+    }
     // Without options.surge the budget holds it, and the replay refuses a surge.
     const none = snapshot(body());
     assert.equal(orderChanges(none.model, start, target, Date.now() + 10_000).status, 'blocked');
@@ -567,39 +582,102 @@ describe('change plans through a temporary node (fast-check)', function () {
   });
 });
 
+/**
+ * Each surge wave's middle as a snapshot of its own, checked by the plan verifier: the surged pods where they ran and
+ * a copy of each (its replacement) on its new node, the pods the wave binds placed where it binds them, every other
+ * running pod pinned where it runs. The replacements count beside their pods here, which the replay cannot model.
+ */
+function middles(
+  body: { nodes: unknown[]; containers: { name: string }[] },
+  start: Int32Array,
+  waves: readonly Wave[],
+): { wave: string; violations: string[] }[] {
+  const state = start.slice();
+  const nodes = (body.nodes as { name: string }[]).map((n) => n.name);
+  const out: { wave: string; violations: string[] }[] = [];
+  waves.forEach((w, t) => {
+    for (const j of w.evict) state[j] = -1;
+    const surged = new Set(w.surge ?? []);
+    const to = new Map(w.bind);
+    if (surged.size > 0) {
+      const running = body.containers.flatMap((c, j) =>
+        state[j]! >= 0 && !(to.has(j) && !surged.has(j)) ? [{ ...c, current: nodes[state[j]!]!, pinned: true }] : [],
+      );
+      const arriving = [...to].map(([j, i]) => ({
+        c: { ...body.containers[j]!, name: surged.has(j) ? `${body.containers[j]!.name}~` : body.containers[j]!.name },
+        node: nodes[i]!,
+      }));
+      const mid = snapshot({
+        ...body,
+        containers: [...running, ...arriving.map((a) => ({ ...a.c, current: undefined, pinned: undefined }))].map(
+          (c) => JSON.parse(JSON.stringify(c)) as Record<string, unknown>,
+        ),
+        disruptionBudgets: [],
+        options: {},
+      });
+      const plan = Int32Array.from(mid.model.items, (_, k) =>
+        k < running.length ? nodes.indexOf(running[k]!.current) : nodes.indexOf(arriving[k - running.length]!.node),
+      );
+      out.push({ wave: `wave ${t + 1}`, violations: [...verifyPlan(mid.model, plan, false).violations] });
+    }
+    for (const [j, i] of w.bind) state[j] = i;
+  });
+  return out;
+}
+
 describe('change plans with surge (fast-check)', function () {
   this.timeout(300_000);
   before(() => loadEngines());
   it('every plan replays safely, surged moves within options.surge, the room beside them and the rules', () => {
     let surged = 0;
+    let apartSurged = 0;
     fc.assert(
-      fc.property(tightChange, fc.integer({ min: 1, max: 2 }), (c, surge) => {
-        const names = Array.from({ length: c.nodes }, (_, i) => `n${i}`);
-        const v = snapshot({
-          nodes: [...names.map((name) => ({ name, capacity: { cpu: 2 } })), { name: 'big', capacity: { cpu: 3 } }],
-          containers: c.pods.map((p, k) => ({
-            ...pod(`p${k}`, names[p.from % c.nodes], p.cpu),
-            controller: 'ReplicaSet/web',
-            ...(p.gang ? { gang: 'g' } : {}),
-          })),
-          disruptionBudgets: [
-            { name: 'web-pdb', selector: { matchLabels: { app: 'web' } }, maxUnavailable: c.maxUnavailable },
-          ],
-          options: { changes: true, surge },
-        });
-        const start = v.model.rules!.current;
-        // Some pods go to the bigger node, where a replacement may find room beside the pods there.
-        const target = Int32Array.from(c.pods, (p, k) => (k % 3 === 0 ? c.nodes : p.to % c.nodes));
-        const ok = (plan: Int32Array) => verifyPlan(v.model, plan, false).valid;
-        fc.pre(ok(start) && ok(target));
-        const answer = orderChanges(v.model, start, target, Date.now() + 20_000);
-        if (answer.status === 'blocked') return;
-        assert.deepEqual(replayWaves(v.model, start, target, answer.waves, v.model.budgets ?? []), []);
-        if (answer.waves.some((w) => (w.surge?.length ?? 0) > 0)) surged++;
-      }),
+      fc.property(
+        tightChange,
+        fc.integer({ min: 1, max: 2 }),
+        fc.constantFrom(undefined, 'kubernetes.io/hostname', 'zone'),
+        (c, surge, apartKey) => {
+          const names = Array.from({ length: c.nodes }, (_, i) => `n${i}`);
+          const zone = (k: number) => (k % 2 === 0 ? 'a' : 'b');
+          const nodeList = [...names, 'big'].map((name, k) => ({
+            name,
+            capacity: { cpu: name === 'big' ? 3 : 2 },
+            labels: { zone: zone(k), 'kubernetes.io/hostname': name },
+          }));
+          // Every other pod is a front one, apart from the other front ones where apartKey says.
+          const front = (k: number) => k % 2 === 0;
+          const apart = apartKey ? [{ selector: { matchLabels: { tier: 'front' } }, topologyKey: apartKey }] : [];
+          const body = {
+            nodes: nodeList,
+            containers: c.pods.map((p, k) => ({
+              ...pod(`p${k}`, names[p.from % c.nodes], p.cpu, { app: 'web', ...(front(k) ? { tier: 'front' } : {}) }),
+              controller: 'ReplicaSet/web',
+              ...(p.gang ? { gang: 'g' } : {}),
+              ...(front(k) && apart.length > 0 ? { antiAffinity: apart } : {}),
+            })),
+            disruptionBudgets: [
+              { name: 'web-pdb', selector: { matchLabels: { app: 'web' } }, maxUnavailable: c.maxUnavailable },
+            ],
+            options: { changes: true, surge },
+          };
+          const v = snapshot(body);
+          const start = v.model.rules!.current;
+          // Some pods go to the bigger node, where a replacement may find room beside the pods there.
+          const target = Int32Array.from(c.pods, (p, k) => (k % 3 === 0 ? c.nodes : p.to % c.nodes));
+          const ok = (plan: Int32Array) => verifyPlan(v.model, plan, false).valid;
+          fc.pre(ok(target));
+          const answer = orderChanges(v.model, start, target, Date.now() + 20_000);
+          if (answer.status === 'blocked') return;
+          assert.deepEqual(replayWaves(v.model, start, target, answer.waves, v.model.budgets ?? []), []);
+          for (const m of middles(body, start, answer.waves)) assert.deepEqual(m.violations, [], m.wave);
+          const any = answer.waves.some((w) => (w.surge?.length ?? 0) > 0);
+          if (any) surged++;
+          if (any && apartKey) apartSurged++;
+        },
+      ),
       { numRuns: 300, seed: 30 },
     );
-    assert.ok(surged >= 10, `${surged} plans used surge`);
+    assert.ok(surged >= 10 && apartSurged >= 5, `${surged} plans used surge, ${apartSurged} with anti-affinity`);
   });
 });
 
