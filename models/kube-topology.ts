@@ -1,5 +1,5 @@
 import { GANG_ANNOTATION, KUEUE_TOPOLOGY, gangOf, type KubeInput, type KubePod } from './kube-schema.js';
-import { volcanoRequirement, type VolcanoTopology } from './kube-volcano.js';
+import { volcanoRequirement, volcanoSubGroup, type VolcanoTopology } from './kube-volcano.js';
 import type { NativeGroups } from './kube-workload.js';
 import type { PathIssue } from './path.js';
 import type { ContainerTopology } from './snapshot.js';
@@ -43,7 +43,7 @@ export function kubeTopology(
   );
   // Volcano's tiers are the levels only where nothing else names them.
   const tiers = levels === volcano?.levels ? volcano : undefined;
-  const seen = { unconstrained: 0, subGroups: 0, volcanoSubGroups: 0 };
+  const seen = { unconstrained: 0, subGroups: 0, volcanoAcross: 0, volcanoGangs: 0 };
   return {
     levels,
     of: (pod, k) => {
@@ -54,11 +54,15 @@ export function kubeTopology(
       if ((kai?.spec?.subGroups?.length ?? 0) > 0) seen.subGroups++;
       const vName = a[GANG_ANNOTATION];
       const vGroup = vName ? volcanoGroups.get(`${pod.metadata.namespace ?? 'default'}/${vName}`) : undefined;
-      if ((vGroup?.spec?.subGroupPolicy?.length ?? 0) > 0) seen.volcanoSubGroups++;
       const at: PathIssue['path'] = ['podList', 'items', k, 'metadata', 'annotations', GANG_ANNOTATION];
+      const sub = volcanoSubGroup(vGroup, pod, tiers, at, issues);
+      if (sub && volcanoRequirement(vGroup, tiers, at, [])) seen.volcanoAcross++;
+      const policies = vGroup?.spec?.subGroupPolicy ?? [];
+      if (policies.some((p) => p.subGroupSize !== undefined || p.minSubGroups !== undefined)) seen.volcanoGangs++;
       return (
         kueueOf(pod, k, levels, issues) ??
         kaiOf(kai, k, levels, issues) ??
+        sub ??
         volcanoRequirement(vGroup, tiers, at, issues) ??
         native?.topology(pod, k, levels, issues)
       );
@@ -67,12 +71,18 @@ export function kubeTopology(
   };
 }
 
-function notesOf(seen: { unconstrained: number; subGroups: number; volcanoSubGroups: number }): string[] {
+function notesOf(seen: { unconstrained: number; subGroups: number; volcanoAcross: number; volcanoGangs: number }) {
   const notes: string[] = [];
-  if (seen.volcanoSubGroups > 0)
+  if (seen.volcanoAcross > 0)
     notes.push(
-      `${seen.volcanoSubGroups} pods are in Volcano PodGroups with spec.subGroupPolicy: their sub-groups' ` +
-        'network topology is not read; the PodGroup is one group',
+      `${seen.volcanoAcross} pods are in Volcano sub-groups (spec.subGroupPolicy) with a network topology of their ` +
+        "own: each sub-group is held to its tier, and their PodGroup's own tier across its sub-groups is not " +
+        '(a pod is in one topology-aware group)',
+    );
+  if (seen.volcanoGangs > 0)
+    notes.push(
+      `${seen.volcanoGangs} pods are in Volcano PodGroups whose subGroupPolicy sets subGroupSize or minSubGroups: ` +
+        "the PodGroup is one gang (all of its pods or none), stricter than Volcano's sub-group gangs",
     );
   if (seen.unconstrained > 0)
     notes.push(

@@ -11,8 +11,9 @@ import type { ContainerTopology } from './snapshot.js';
  * (scheduling.volcano.sh/v1beta1) with spec.networkTopology {mode: hard, highestTierAllowed: N} keeps its job
  * within one HyperNode of tier N or below. Here every tier becomes a level, top down, through a label the
  * conversion gives each node (HYPERNODE_LABEL and the tier: the name of the node's HyperNode of that tier), and
- * a hard PodGroup's group requires the level of the highest tier at or below N. Soft mode asks for nothing more
- * than every topology-aware group gets (the fewest domains at every level).
+ * a hard PodGroup's group requires the level of the highest tier at or below N, and so does each sub-group of its
+ * spec.subGroupPolicy with a hard network topology of its own. Soft mode asks for nothing more than every
+ * topology-aware group gets (the fewest domains at every level).
  */
 export const HYPERNODE_LABEL = 'volcano.sh/hypernode-tier-';
 
@@ -36,20 +37,31 @@ export const HyperNodeSchema = z.looseObject({
   }),
 });
 
+const NetworkTopology = z.looseObject({
+  mode: z.enum(['hard', 'soft']).optional(),
+  highestTierAllowed: z.number().int().optional(),
+  highestTierName: z.string().optional(),
+});
+
 export const VolcanoPodGroupSchema = z.looseObject({
   apiVersion: z.string().optional(),
   kind: z.literal('PodGroup').optional(),
   metadata: z.looseObject({ name: z.string().min(1), namespace: z.string().optional() }),
   spec: z
     .looseObject({
-      networkTopology: z
-        .looseObject({
-          mode: z.enum(['hard', 'soft']).optional(),
-          highestTierAllowed: z.number().int().optional(),
-          highestTierName: z.string().optional(),
-        })
+      networkTopology: NetworkTopology.optional(),
+      subGroupPolicy: z
+        .array(
+          z.looseObject({
+            name: z.string().optional(),
+            networkTopology: NetworkTopology.optional(),
+            subGroupSize: z.number().int().optional(),
+            minSubGroups: z.number().int().optional(),
+            labelSelector: LabelSelectorSchema.optional(),
+            matchLabelKeys: z.array(z.string()).optional(),
+          }),
+        )
         .optional(),
-      subGroupPolicy: z.array(z.unknown()).optional(),
     })
     .optional(),
 });
@@ -206,7 +218,42 @@ export function volcanoRequirement(
   path: PathIssue['path'],
   issues: PathIssue[],
 ): ContainerTopology | undefined {
-  const nt = group?.spec?.networkTopology;
+  return networkRequirement(group?.spec?.networkTopology, topology, path, issues);
+}
+
+/**
+ * The pod's sub-group of its Volcano PodGroup (spec.subGroupPolicy): the first policy whose labelSelector matches
+ * the pod (none: every pod of the group) and whose matchLabelKeys it carries; its pods are those with the same
+ * values of those keys. A hard network topology of the policy is the sub-group's required level; undefined
+ * where the pod is in no such sub-group.
+ */
+export function volcanoSubGroup(
+  group: VolcanoPodGroup | undefined,
+  pod: { metadata: { namespace?: string | undefined; labels?: Record<string, string> | undefined } },
+  topology: VolcanoTopology | undefined,
+  path: PathIssue['path'],
+  issues: PathIssue[],
+): ContainerTopology | undefined {
+  const labels = pod.metadata.labels ?? {};
+  const policy = (group?.spec?.subGroupPolicy ?? []).find(
+    (p) =>
+      (!p.labelSelector || selectorMatches(p.labelSelector, labels)) &&
+      (p.matchLabelKeys ?? []).every((k) => k in labels),
+  );
+  if (!group || !policy) return undefined;
+  const required = networkRequirement(policy.networkTopology, topology, path, issues);
+  if (!required) return undefined;
+  const values = (policy.matchLabelKeys ?? []).map((k) => labels[k]);
+  const name = `${pod.metadata.namespace ?? 'default'}/${group.metadata.name}/${policy.name ?? ''}`;
+  return { group: [name, ...values].join('/'), ...required };
+}
+
+function networkRequirement(
+  nt: z.infer<typeof NetworkTopology> | undefined,
+  topology: VolcanoTopology | undefined,
+  path: PathIssue['path'],
+  issues: PathIssue[],
+): ContainerTopology | undefined {
   if (!nt || (nt.mode ?? 'hard') !== 'hard' || !topology) return undefined;
   const allowed = nt.highestTierName !== undefined ? topology.tierNames.get(nt.highestTierName) : nt.highestTierAllowed;
   if (allowed === undefined) {

@@ -380,6 +380,45 @@ describe('topology: Kubernetes input (Kueue and KAI Scheduler objects)', functio
       'volcano.sh/hypernode-tier-1': 1,
       [H]: 2,
     });
+    // A sub-group policy: each replica's pair within one leaf, the job itself across the spine.
+    const pair = (k: number) => ({
+      ...pod(`p-${k}`, { 'scheduling.k8s.io/group-name': 'pairs' }),
+      metadata: {
+        name: `p-${k}`,
+        namespace: 'ml',
+        annotations: { 'scheduling.k8s.io/group-name': 'pairs' },
+        labels: { replica: `r${k >> 1}` },
+      },
+    });
+    const pairs = {
+      apiVersion: 'scheduling.volcano.sh/v1beta1',
+      kind: 'PodGroup',
+      metadata: { name: 'pairs', namespace: 'ml' },
+      spec: {
+        minMember: 4,
+        networkTopology: { mode: 'hard', highestTierAllowed: 2 },
+        subGroupPolicy: [
+          { name: 'pair', matchLabelKeys: ['replica'], networkTopology: { mode: 'hard', highestTierAllowed: 1 } },
+        ],
+      },
+    };
+    const sub = await plan([...items.slice(0, 4), pairs, ...nodes, ...[0, 1, 2, 3].map(pair)]);
+    assert.equal(sub.o.status, 'optimal');
+    assert.deepEqual(
+      sub.a.topology!.groups.map((g) => [g.group, g.plan.spans['volcano.sh/hypernode-tier-1']]),
+      [
+        ['ml/pairs/pair/r0', 1],
+        ['ml/pairs/pair/r1', 1],
+      ],
+    );
+    assert.ok(
+      sub.a.notes.includes(
+        '4 pods are in Volcano sub-groups (spec.subGroupPolicy) with a network topology of their own: each ' +
+          "sub-group is held to its tier, and their PodGroup's own tier across its sub-groups is not (a pod is in " +
+          'one topology-aware group)',
+      ),
+      JSON.stringify(sub.a.notes),
+    );
     const below = items.map((x) =>
       (x as { kind?: string }).kind === 'PodGroup'
         ? { ...x, spec: { minMember: 4, networkTopology: { mode: 'hard', highestTierAllowed: 0 } } }
