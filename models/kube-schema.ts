@@ -212,6 +212,15 @@ export const KubeTopologySchema = z.looseObject({
   }),
 });
 
+const KaiConstraint = z.looseObject({
+  topology: z.string().optional(),
+  requiredTopologyLevel: z.string().optional(),
+  preferredTopologyLevel: z.string().optional(),
+});
+
+/** The label that puts a pod in a leaf sub-group of its KAI PodGroup. */
+export const KAI_SUBGROUP_LABEL = 'kai.scheduler/subgroup-name';
+
 /** A KAI Scheduler PodGroup (scheduling.run.ai): its pods' gang and topology constraint. */
 export const KaiPodGroupSchema = z.looseObject({
   apiVersion: z.string().optional(),
@@ -220,14 +229,18 @@ export const KaiPodGroupSchema = z.looseObject({
   spec: z
     .looseObject({
       minMember: z.number().int().optional(),
-      topologyConstraint: z
-        .looseObject({
-          topology: z.string().optional(),
-          requiredTopologyLevel: z.string().optional(),
-          preferredTopologyLevel: z.string().optional(),
-        })
+      topologyConstraint: KaiConstraint.optional(),
+      /** Sub-groups (KAI v0.10 on): pods name their leaf in the label kai.scheduler/subgroup-name. */
+      subGroups: z
+        .array(
+          z.looseObject({
+            name: z.string().min(1, 'must not be empty'),
+            parent: z.string().optional(),
+            minMember: z.number().int().optional(),
+            topologyConstraint: KaiConstraint.optional(),
+          }),
+        )
         .optional(),
-      subGroups: z.array(z.unknown()).optional(),
     })
     .optional(),
 });

@@ -1,4 +1,12 @@
-import { GANG_ANNOTATION, KUEUE_TOPOLOGY, gangOf, type KubeInput, type KubePod } from './kube-schema.js';
+import {
+  GANG_ANNOTATION,
+  KAI_SUBGROUP_LABEL,
+  KUEUE_TOPOLOGY,
+  gangOf,
+  type KaiPodGroup,
+  type KubeInput,
+  type KubePod,
+} from './kube-schema.js';
 import { volcanoRequirement, volcanoSubGroup, type VolcanoTopology } from './kube-volcano.js';
 import type { NativeGroups } from './kube-workload.js';
 import type { PathIssue } from './path.js';
@@ -51,7 +59,8 @@ export function kubeTopology(
       if (a[KUEUE_TOPOLOGY.unconstrained] === 'true') seen.unconstrained++;
       const name = a['pod-group-name'];
       const kai = name ? groups.get(`${pod.metadata.namespace ?? 'default'}/${name}`) : undefined;
-      if ((kai?.spec?.subGroups?.length ?? 0) > 0) seen.subGroups++;
+      const kaiSub = kaiSubGroup(kai, pod, k, levels, issues);
+      if (kaiSub?.above) seen.subGroups++;
       const vName = a[GANG_ANNOTATION];
       const vGroup = vName ? volcanoGroups.get(`${pod.metadata.namespace ?? 'default'}/${vName}`) : undefined;
       const at: PathIssue['path'] = ['podList', 'items', k, 'metadata', 'annotations', GANG_ANNOTATION];
@@ -61,6 +70,7 @@ export function kubeTopology(
       if (policies.some((p) => p.subGroupSize !== undefined || p.minSubGroups !== undefined)) seen.volcanoGangs++;
       return (
         kueueOf(pod, k, levels, issues) ??
+        kaiSub?.topology ??
         kaiOf(kai, k, levels, issues) ??
         sub ??
         volcanoRequirement(vGroup, tiers, at, issues) ??
@@ -91,8 +101,8 @@ function notesOf(seen: { unconstrained: number; subGroups: number; volcanoAcross
     );
   if (seen.subGroups > 0)
     notes.push(
-      `${seen.subGroups} pods are in KAI PodGroups with spec.subGroups: their sub-groups' constraints are not ` +
-        'read; the PodGroup is one group',
+      `${seen.subGroups} pods are in KAI sub-groups whose own topology constraint is held, while one above them ` +
+        '(a parent sub-group or the PodGroup) is not (a pod is in one topology-aware group)',
     );
   return notes;
 }
@@ -181,12 +191,45 @@ function kueueOf(
   };
 }
 
+/**
+ * The topology of the pod's KAI sub-group (spec.subGroups, the leaf named by the label kai.scheduler/subgroup-name):
+ * the constraint of the nearest sub-group, from the leaf up its parents, that has one, over the pods of that
+ * sub-group and those below it; `above` where a sub-group or the PodGroup higher up has one too (not held).
+ * Undefined where no sub-group on the way has one.
+ */
+function kaiSubGroup(
+  group: KaiPodGroup | undefined,
+  pod: KubePod,
+  k: number,
+  levels: readonly string[] | undefined,
+  issues: PathIssue[],
+): { topology: ContainerTopology | undefined; above: boolean } | undefined {
+  const subs = new Map((group?.spec?.subGroups ?? []).map((g) => [g.name, g]));
+  const chain: NonNullable<NonNullable<KaiPodGroup['spec']>['subGroups']>[number][] = [];
+  for (let at = subs.get(pod.metadata.labels?.[KAI_SUBGROUP_LABEL] ?? ''); at && !chain.includes(at);) {
+    chain.push(at);
+    at = at.parent === undefined ? undefined : subs.get(at.parent);
+  }
+  const has = (
+    c: { requiredTopologyLevel?: string | undefined; preferredTopologyLevel?: string | undefined } | undefined,
+  ) => c?.requiredTopologyLevel !== undefined || c?.preferredTopologyLevel !== undefined;
+  const first = chain.findIndex((g) => has(g.topologyConstraint));
+  if (first < 0) return undefined;
+  const above = chain.slice(first + 1).some((g) => has(g.topologyConstraint)) || has(group?.spec?.topologyConstraint);
+  const sub = chain[first]!;
+  const where = `spec.subGroups "${sub.name}" topologyConstraint`;
+  const own = kaiOf({ ...group!, spec: { topologyConstraint: sub.topologyConstraint } }, k, levels, issues, where);
+  const name = `${pod.metadata.namespace ?? 'default'}/${group!.metadata.name}/${sub.name}`;
+  return { topology: own && { group: name, ...own }, above };
+}
+
 /** The topology constraint of the pod's KAI PodGroup, checked against the levels; undefined when none. */
 function kaiOf(
   group: NonNullable<KubeInput['podGroupList']>['items'][number] | undefined,
   k: number,
   levels: readonly string[] | undefined,
   issues: PathIssue[],
+  where = 'spec.topologyConstraint',
 ): ContainerTopology | undefined {
   const c = group?.spec?.topologyConstraint;
   if (!c || (c.requiredTopologyLevel === undefined && c.preferredTopologyLevel === undefined)) return undefined;
@@ -198,7 +241,7 @@ function kaiOf(
     issues.push({
       path: ['podList', 'items', k, 'metadata', 'annotations', 'pod-group-name'],
       message:
-        `its PodGroup "${group!.metadata.name}" gives spec.topologyConstraint.${field} "${level}", ` +
+        `its PodGroup "${group!.metadata.name}" gives ${where}.${field} "${level}", ` +
         `not a level of the topology (${(levels ?? []).join(', ') || 'none given'})`,
     });
     return undefined;

@@ -340,6 +340,47 @@ describe('topology: Kubernetes input (Kueue and KAI Scheduler objects)', functio
     assert.deepEqual(a.topology!.groups[0]!.plan.spans, { [B]: 1, [R]: 1, [H]: 2 });
   });
 
+  it("reads a KAI PodGroup's sub-groups: each leaf's constraint over its pods, a note for the one above", async () => {
+    const group = {
+      apiVersion: 'scheduling.run.ai/v2alpha2',
+      kind: 'PodGroup',
+      metadata: { name: 'pg-train', namespace: 'ml' },
+      spec: {
+        minMember: 4,
+        topologyConstraint: { topology: 'default', requiredTopologyLevel: B },
+        subGroups: ['a', 'b'].map((name) => ({
+          name,
+          minMember: 2,
+          topologyConstraint: { topology: 'default', requiredTopologyLevel: R },
+        })),
+      },
+    };
+    const pods = [0, 1, 2, 3].map((k) =>
+      pod(
+        `w-${k}`,
+        { 'pod-group-name': 'pg-train' },
+        {
+          'kai.scheduler/subgroup-name': k < 2 ? 'a' : 'b',
+        },
+      ),
+    );
+    const { o, a } = await plan([levels('kai.scheduler/v1alpha1'), group, ...nodes, ...pods]);
+    assert.equal(o.status, 'optimal');
+    assert.deepEqual(
+      a.topology!.groups.map((g) => [g.group, g.plan.spans[R]]),
+      [
+        ['ml/pg-train/a', 1],
+        ['ml/pg-train/b', 1],
+      ],
+    );
+    assert.ok(
+      a.notes.includes(
+        '4 pods are in KAI sub-groups whose own topology constraint is held, while one above them (a parent ' +
+          'sub-group or the PodGroup) is not (a pod is in one topology-aware group)',
+      ),
+    );
+  });
+
   it("reads Volcano's HyperNodes as levels and a hard PodGroup's highest tier as the required one", async () => {
     const hyper = (name: string, tier: number, members: unknown[]) => ({
       apiVersion: 'topology.volcano.sh/v1alpha1',
