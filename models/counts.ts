@@ -1,5 +1,5 @@
 import { isRecord } from './own.js';
-import { GANG_ANNOTATION, GANG_ANNOTATIONS, KUEUE_TOPOLOGY } from './kube-schema.js';
+import { GANG_ANNOTATION, GANG_ANNOTATIONS, KAI_SUBGROUP_LABEL, KUEUE_TOPOLOGY } from './kube-schema.js';
 import { sharedColumns } from './columns.js';
 import { containerShapes } from './replicas.js';
 import { DEFAULT_MAX_RULE_WORK, DEFAULT_MAX_TABLE_WORK, type InputIssue, type ProblemLimits } from './validate.js';
@@ -79,17 +79,29 @@ function kubeObjects(body: Record<string, unknown>): { nodes: unknown[]; pods: u
  * The topology's levels: options.topology's, the most a Topology object in the list gives, or the topology keys of
  * Kubernetes' own PodGroups (at least 1); and those PodGroups ("namespace/name"), whose pods form topology groups.
  */
-function topologyShape(body: Record<string, unknown>): { levels: number; grouped: Set<string> } {
+function topologyShape(body: Record<string, unknown>): {
+  levels: number;
+  grouped: Set<string>;
+  subKeys: Map<string, string[]>;
+} {
   const options = isRecord(body['options']) ? body['options'] : {};
   let most = arrayAt(options['topology'], 'levels')?.length ?? 0;
   const grouped = new Set<string>();
+  const subKeys = new Map<string, string[]>();
   const keys = new Set<unknown>();
   const stack: unknown[] = [body];
   while (stack.length > 0) {
     const o = stack.pop();
     if (!isRecord(o)) continue;
     if (o['kind'] === 'Topology') most = Math.max(most, arrayAt(o['spec'], 'levels')?.length ?? 0);
-    else if (o['kind'] === 'PodGroup' && String(o['apiVersion']).startsWith('scheduling.k8s.io/')) {
+    else if (o['kind'] === 'PodGroup' && String(o['apiVersion']).startsWith('scheduling.volcano.sh/')) {
+      // Volcano sub-groups: the pods of a PodGroup split by the values of these label keys.
+      const policies = arrayAt(o['spec'], 'subGroupPolicy') ?? [];
+      const labelKeys = policies.flatMap((p) => (isRecord(p) ? (arrayAt(p, 'matchLabelKeys') ?? []) : []));
+      const meta = isRecord(o['metadata']) ? o['metadata'] : {};
+      if (policies.length > 0)
+        subKeys.set(`${String(meta['namespace'] ?? 'default')}/${String(meta['name'])}`, labelKeys.map(String));
+    } else if (o['kind'] === 'PodGroup' && String(o['apiVersion']).startsWith('scheduling.k8s.io/')) {
       const spec = isRecord(o['spec']) ? o['spec'] : {};
       const topology = arrayAt(spec['schedulingConstraints'], 'topology') ?? [];
       if (topology.length === 0) continue;
@@ -98,13 +110,13 @@ function topologyShape(body: Record<string, unknown>): { levels: number; grouped
       for (const t of topology) keys.add(isRecord(t) ? t['key'] : undefined);
     } else if (Array.isArray(o['items'])) stack.push(...(o['items'] as unknown[]));
   }
-  return { levels: Math.max(1, most, keys.size), grouped };
+  return { levels: Math.max(1, most, keys.size), grouped, subKeys };
 }
 
 /** Topology-aware groups × nodes × levels: what the topology's tables hold at most. */
 function topologyWorkOf(body: Record<string, unknown>, pods: readonly unknown[], kube: boolean, nodes: number): number {
-  const { levels, grouped } = topologyShape(body);
-  return topologyGroups(pods, kube, grouped) * nodes * levels;
+  const { levels, grouped, subKeys } = topologyShape(body);
+  return topologyGroups(pods, kube, { grouped, subKeys }) * nodes * levels;
 }
 
 /** Volcano HyperNode members, each matched against every node and every HyperNode at worst. */
@@ -128,7 +140,11 @@ const GROUP_ANNOTATIONS: readonly string[] = [
 ];
 
 /** How many topology-aware groups the containers may form, at most. */
-function topologyGroups(pods: readonly unknown[], kube: boolean, grouped: ReadonlySet<string>): number {
+function topologyGroups(
+  pods: readonly unknown[],
+  kube: boolean,
+  { grouped, subKeys }: { grouped: ReadonlySet<string>; subKeys: ReadonlyMap<string, string[]> },
+): number {
   const groups = new Set<string>();
   pods.forEach((p, k) => {
     if (!isRecord(p)) return;
@@ -148,7 +164,10 @@ function topologyGroups(pods: readonly unknown[], kube: boolean, grouped: Readon
     if (!GROUP_ANNOTATIONS.some((a) => notes[a] !== undefined)) return;
     const name =
       notes[KUEUE_POD_GROUP] ?? labels[KUEUE_POD_GROUP] ?? notes['pod-group-name'] ?? notes[GANG_ANNOTATION] ?? k;
-    groups.add(JSON.stringify([meta['namespace'], name]));
+    // Sub-groups: KAI's leaf label, and the values of the label keys that split a Volcano PodGroup.
+    const volcano = subKeys.get(`${ns}/${String(notes[GANG_ANNOTATION])}`) ?? [];
+    const sub = [labels[KAI_SUBGROUP_LABEL], ...volcano.map((key) => labels[key])];
+    groups.add(JSON.stringify([meta['namespace'], name, sub]));
   });
   return groups.size;
 }

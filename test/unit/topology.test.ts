@@ -686,10 +686,22 @@ describe("topology: Kubernetes' own pod groups (scheduling.k8s.io PodGroup and W
     ]);
   });
 
-  it('counts the pods of PodGroups with a topology key among the topology-aware groups, before the schema', () => {
+  it('counts the pods of PodGroups with a topology key, and KAI sub-groups, among the topology-aware groups', () => {
     const pods = [0, 1, 2].map((k) => inGroup(`w-${k}`, 'train'));
     const counts = snapshotCounts({ kind: 'List', items: [podGroup('train', gang(3, B)), ...nodes, ...pods] });
     assert.equal(counts.topologyWork, 1 * 8 * 1);
+    // KAI's leaf sub-groups are groups of their own: two of them, over three levels.
+    const kai = [0, 1, 2, 3].map((k) => ({
+      ...pod(`k-${k}`, {}),
+      metadata: {
+        name: `k-${k}`,
+        namespace: 'ml',
+        annotations: { 'pod-group-name': 'pg' },
+        labels: { 'kai.scheduler/subgroup-name': k < 2 ? 'a' : 'b' },
+      },
+    }));
+    const levels = { kind: 'Topology', spec: { levels: [{ nodeLabel: B }, { nodeLabel: R }, { nodeLabel: H }] } };
+    assert.equal(snapshotCounts({ kind: 'List', items: [levels, ...nodes, ...kai] }).topologyWork, 2 * 8 * 3);
   });
 });
 
