@@ -773,17 +773,18 @@ describe('consolidation: the frontier of nodes removed (capacity consolidate)', 
     }
   };
 
+  /** Four 4-cpu nodes at 1, 2, 3 and 1 cpu; the budget lets one web pod be down at a time. */
+  const fourNodes = (maxRemoved: number) => ({
+    nodes: ['n0', 'n1', 'n2', 'n3'].map((name) => ({ name, capacity: { cpu: 4 } })),
+    containers: ['n0', 'n1', 'n1', 'n2', 'n2', 'n2', 'n3'].map((node, k) => pod(`web-${k}`, node)),
+    disruptionBudgets: [
+      { name: 'web-pdb', selector: { matchLabels: { app: 'web' } }, maxUnavailable: 1, expectedPods: 7 },
+    ],
+    question: { consolidate: { maxRemoved } },
+  });
+
   it('removes the nodes with the fewest pods, keeps budgets, and stops where the pods no longer fit', async () => {
-    // Four 4-cpu nodes at 1, 2, 3 and 1 cpu; the budget lets one web pod be down at a time.
-    const at = ['n0', 'n1', 'n1', 'n2', 'n2', 'n2', 'n3'];
-    const body = {
-      nodes: ['n0', 'n1', 'n2', 'n3'].map((name) => ({ name, capacity: { cpu: 4 } })),
-      containers: at.map((node, k) => pod(`web-${k}`, node)),
-      disruptionBudgets: [
-        { name: 'web-pdb', selector: { matchLabels: { app: 'web' } }, maxUnavailable: 1, expectedPods: 7 },
-      ],
-      question: { consolidate: { maxRemoved: 3 } },
-    };
+    const body = fourNodes(3);
     const a = (await ask(body)) as {
       frontier: { removed: number; nodes: string[]; status: string; moves: number; waves: number; price: number }[];
     };
@@ -798,16 +799,7 @@ describe('consolidation: the frontier of nodes removed (capacity consolidate)', 
   });
 
   it('with surge, a budget that allows one disruption a wave moves two pods a wave; temporary nodes are refused', async () => {
-    const at = ['n0', 'n1', 'n1', 'n2', 'n2', 'n2', 'n3'];
-    const body = {
-      nodes: ['n0', 'n1', 'n2', 'n3'].map((name) => ({ name, capacity: { cpu: 4 } })),
-      containers: at.map((node, k) => pod(`web-${k}`, node)),
-      disruptionBudgets: [
-        { name: 'web-pdb', selector: { matchLabels: { app: 'web' } }, maxUnavailable: 1, expectedPods: 7 },
-      ],
-      question: { consolidate: { maxRemoved: 2 } },
-      options: { changes: true, surge: 1 },
-    };
+    const body = { ...fourNodes(2), options: { changes: true, surge: 1 } };
     const a = (await ask(body)) as { frontier: { removed: number; moves: number; waves: number }[] };
     assert.deepEqual(
       a.frontier.map((p) => [p.removed, p.moves, p.waves]),

@@ -286,16 +286,27 @@ describe('topology: optimum against brute force (fast-check)', function () {
   });
 });
 
-describe('topology: Kubernetes input (Kueue and KAI Scheduler objects)', function () {
-  this.timeout(60_000);
-  const B = 'cloud.com/block';
-  const R = 'cloud.com/rack';
-  const H = 'kubernetes.io/hostname';
-  const nodes = [0, 1, 2, 3, 4, 5, 6, 7].map((k) => ({
+/** A kind: List solved by the service's solve, with its answer. */
+async function plan(items: unknown[]) {
+  const v = validateConverted({ kind: 'List', items });
+  assert.ok(v.ok, JSON.stringify(!v.ok && v.issues));
+  const o = await solveModel(v.model, v.options, sharedPool());
+  return { v, o, a: outcomeJson(v.model, o, v.notes) as PlanAnswer };
+}
+
+const [B, R, H] = ['cloud.com/block', 'cloud.com/rack', 'kubernetes.io/hostname'];
+
+/** Eight 8-GPU nodes in two blocks of two racks of two; `rack` names each node's rack. */
+const gpuNodes = (rack: (k: number) => string) =>
+  [0, 1, 2, 3, 4, 5, 6, 7].map((k) => ({
     kind: 'Node',
-    metadata: { name: `gpu-${k}`, labels: { [B]: `b${k >> 2}`, [R]: `r${(k >> 1) & 1}`, [H]: `gpu-${k}` } },
+    metadata: { name: `gpu-${k}`, labels: { [B]: `b${k >> 2}`, [R]: rack(k), [H]: `gpu-${k}` } },
     status: { allocatable: { cpu: '64', 'nvidia.com/gpu': '8', pods: '110' } },
   }));
+
+describe('topology: Kubernetes input (Kueue and KAI Scheduler objects)', function () {
+  this.timeout(60_000);
+  const nodes = gpuNodes((k) => `r${(k >> 1) & 1}`);
   const pod = (name: string, annotations: Record<string, string>, labels: Record<string, string> = {}) => ({
     kind: 'Pod',
     metadata: { name, namespace: 'ml', annotations, labels },
@@ -308,12 +319,6 @@ describe('topology: Kubernetes input (Kueue and KAI Scheduler objects)', functio
     metadata: { name: 'default' },
     spec: { levels: [{ nodeLabel: B }, { nodeLabel: R }, { nodeLabel: H }] },
   });
-  const plan = async (items: unknown[]) => {
-    const v = validateConverted({ kind: 'List', items });
-    assert.ok(v.ok, JSON.stringify(!v.ok && v.issues));
-    const o = await solveModel(v.model, v.options, sharedPool());
-    return { v, o, a: outcomeJson(v.model, o, v.notes) as PlanAnswer };
-  };
 
   it("reads Kueue's Topology and podset annotations: the pod group in one block, in fewest racks", async () => {
     const pods = [0, 1, 2, 3, 4, 5].map((k) =>
@@ -550,14 +555,8 @@ describe('topology: Kubernetes input (Kueue and KAI Scheduler objects)', functio
 
 describe("topology: Kubernetes' own pod groups (scheduling.k8s.io PodGroup and Workload)", function () {
   this.timeout(60_000);
-  const B = 'cloud.com/block';
-  const R = 'cloud.com/rack';
-  const H = 'kubernetes.io/hostname';
-  const nodes = [0, 1, 2, 3, 4, 5, 6, 7].map((k) => ({
-    kind: 'Node',
-    metadata: { name: `gpu-${k}`, labels: { [B]: `b${k >> 2}`, [R]: `b${k >> 2}-r${(k >> 1) & 1}`, [H]: `gpu-${k}` } },
-    status: { allocatable: { cpu: '64', 'nvidia.com/gpu': '8', pods: '110' } },
-  }));
+  // Rack names unique across blocks, so that the rack key alone nests in the block key.
+  const nodes = gpuNodes((k) => `b${k >> 2}-r${(k >> 1) & 1}`);
   const pod = (name: string, spec: Record<string, unknown>) => ({
     kind: 'Pod',
     metadata: { name, namespace: 'ml' },
@@ -575,12 +574,6 @@ describe("topology: Kubernetes' own pod groups (scheduling.k8s.io PodGroup and W
     schedulingPolicy: { gang: { minCount } },
     ...(key ? { schedulingConstraints: { topology: [{ key }] } } : {}),
   });
-  const plan = async (items: unknown[]) => {
-    const v = validateConverted({ kind: 'List', items });
-    assert.ok(v.ok, JSON.stringify(!v.ok && v.issues));
-    const o = await solveModel(v.model, v.options, sharedPool());
-    return { v, o, a: outcomeJson(v.model, o, v.notes) as PlanAnswer };
-  };
 
   it('a gang PodGroup with a topology key: all its pods in one domain, the key the only level', async () => {
     const pods = [0, 1, 2, 3, 4, 5].map((k) => inGroup(`w-${k}`, 'train'));
