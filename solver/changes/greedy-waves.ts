@@ -162,7 +162,7 @@ class Surge {
       this.sources.set(j, set.start[j]!);
       state.plan[j] = set.target[j]!;
     }
-    if (full || this.broken().length > 0) {
+    if (full || this.broken(unit.items).length > 0) {
       add(-1n);
       for (const j of unit.items) {
         this.sources.delete(j);
@@ -175,14 +175,19 @@ class Surge {
     return true;
   }
 
-  /** How the wave so far breaks the hard rules: after it, and in its middle (the surged where they ran). */
-  broken(): string[] {
+  /**
+   * How the wave so far breaks the hard rules: after it, and in its middle, the surged containers where they ran but
+   * for `arriving` (a unit taken with surge: its replacements checked against every other surged one still there).
+   * A replacement taken earlier was checked while the containers surged after it were still where they ran.
+   */
+  broken(arriving: readonly number[] = []): string[] {
     if (this.rules.length === 0) return [];
     const running = stillRunning(this.set.start, this.state.plan);
     const after = hardViolations(this.model, this.rules, this.state.plan, running);
     if (this.sources.size === 0 || after.length > 0) return after;
+    // The middle: surged containers where they ran, but for `arriving`, whose replacements meet them there.
     const middle = this.state.plan.slice();
-    for (const [j, i] of this.sources) middle[j] = i;
+    for (const [j, i] of this.sources) if (!arriving.includes(j)) middle[j] = i;
     return hardViolations(this.model, this.rules, middle, stillRunning(this.set.start, middle));
   }
 

@@ -38,6 +38,7 @@ export function orderChanges(
   target: Int32Array,
   deadline: number,
   temporary: readonly number[] = model.temporary ?? [],
+  staged = false,
 ): ChangePlan {
   const budgets = model.budgets ?? [];
   const set = changeSet(model, start, target, budgets);
@@ -52,11 +53,13 @@ export function orderChanges(
   const now = verifyPlan(model, start, false, stillRunning(start, start));
   if (!now.valid)
     return blocked(base, [`today's placement breaks: ${now.violations[0]}; no order of waves starts from it`], true);
-  const end = verifyPlan(model, target, false);
+  // A staged target (pods parked on temporary nodes, the rest where they run) is checked where pods arrive only.
+  const end = verifyPlan(model, target, false, staged ? stillRunning(start, target) : undefined);
   if (!end.valid) return blocked(base, [`the target breaks: ${end.violations[0]}`], true);
   if (set.units.length === 0) return finished(base, [], 0);
   const refused = evictionRefused(model, set, budgets);
-  if (refused.length > 0) return blocked(base, refused, true);
+  // With surge a pod may leave without the Eviction API: no proof.
+  if (refused.length > 0) return blocked(base, refused, (model.surge ?? 0) === 0);
   const g = greedyWaves(model, set, budgets, deadline);
   const safe = (waves: readonly Wave[]): boolean => replayWaves(model, start, target, waves, budgets).length === 0;
   // With surge, a move need not use its budgets, and the wave program knows no surge: its bounds and proofs are
@@ -72,7 +75,7 @@ export function orderChanges(
     const why = whyStuck(model, set, budgets, g);
     if (temporary.length === 0) return blocked(base, why, !surging && e !== undefined && e.proven && !e.waves);
     const stage = (a: Int32Array, b: Int32Array) => {
-      const c = orderChanges(model, a, b, deadline, []);
+      const c = orderChanges(model, a, b, deadline, [], b !== set.target);
       return c.status === 'blocked' ? undefined : c.waves;
     };
     const t = throughTemporary(model, set, budgets, g.stuck, stage);

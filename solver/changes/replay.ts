@@ -1,7 +1,7 @@
 import { demandUnits, type AssignmentModel, type DisruptionBudget } from '../../models/model.js';
 import { gangsOf } from '../../models/rules/gang.js';
 import { verifyPlan } from '../verify.js';
-import { healthyToday, stillRunning, surgeBar, usageOf } from './units.js';
+import { hardRules, hardViolations, healthyToday, stillRunning, surgeBar, usageOf } from './units.js';
 
 /**
  * One wave of a change plan: containers evicted first, then containers bound (node indices). The containers in
@@ -153,8 +153,19 @@ function middleViolations(model: AssignmentModel, start: Int32Array, state: Int3
         out.push(`${at}, before the surged pods leave: node "${model.nodes[i]}" is over its ${r.name} capacity`);
     }),
   );
+  const where = `${at}, before the surged pods leave`;
   const v = verifyPlan(model, state, false, stillRunning(start, state));
-  if (!v.valid) out.push(...v.violations.map((x) => `${at}, before the surged pods leave: ${x}`));
+  if (!v.valid) out.push(...v.violations.map((x) => `${where}: ${x}`));
+  // Each replacement against every surged container still where it ran, in the rules between containers (against
+  // the others that arrived, and in capacity, the checks above and after the wave hold it).
+  const rules = hardRules(model);
+  for (const [j, i] of w.bind) {
+    if (!surged.has(j)) continue;
+    const beside = state.slice();
+    beside[j] = i;
+    const broken = hardViolations(model, rules, beside, stillRunning(start, beside));
+    out.push(...broken.map((x) => `${where}, ${model.items[j]}'s replacement: ${x}`));
+  }
   return out;
 }
 

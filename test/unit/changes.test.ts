@@ -162,6 +162,42 @@ describe('change plans: hand-made verdicts', function () {
     ]);
   });
 
+  it('two surged pods do not meet in a wave: a replacement waits until the pod on its new node has left', () => {
+    // j and k each hold host port 80; k leaves B for C while j's replacement would start on B.
+    const v = snapshot({
+      nodes: nodes(4, ['A', 'B', 'C']),
+      containers: [pod('j', 'A'), pod('k', 'B')].map((c) => ({
+        ...c,
+        controller: 'ReplicaSet/web',
+        maxPerNode: [{ group: 'port-80', limit: 1 }],
+      })),
+      disruptionBudgets: [{ name: 'web-pdb', selector: { matchLabels: { app: 'web' } }, minAvailable: 2 }],
+      options: { changes: true, surge: 2 },
+    });
+    const start = planOf(v.model, { j: 'A', k: 'B' });
+    const target = planOf(v.model, { j: 'B', k: 'C' });
+    const c = orderChanges(v.model, start, target, Date.now() + 10_000);
+    assert.deepEqual(named(v.model, c.waves), [
+      { evict: [], bind: ['k→C'] },
+      { evict: [], bind: ['j→B'] },
+    ]);
+    assert.deepEqual(replayWaves(v.model, start, target, c.waves, v.model.budgets ?? []), []);
+    const together: Wave[] = [
+      {
+        evict: [],
+        bind: [
+          [0, 1],
+          [1, 2],
+        ],
+        surge: [0, 1],
+      },
+    ];
+    assert.deepEqual(replayWaves(v.model, start, target, together, v.model.budgets ?? []), [
+      'wave 1, before the surged pods leave, j\'s replacement: at most 1 of port-80 per node: "j", "k" share a ' +
+        'domain (at most 1)',
+    ]);
+  });
+
   it('answers a surge wave: the replacement bound first, no eviction, the pod deleted once it is Ready', async () => {
     const body = {
       nodes: [
@@ -315,6 +351,29 @@ describe('change plans: hand-made verdicts', function () {
     } finally {
       p.close();
     }
+  });
+
+  it('a temporary node still stands in where pods that run today break a rule the plan mends', () => {
+    const pdb = { name: 'web-pdb', selector: { matchLabels: { app: 'web' } }, maxUnavailable: 1, expectedPods: 2 };
+    const apart = [{ selector: { matchLabels: { app: 'pq' } }, topologyKey: 'kubernetes.io/hostname' }];
+    const v = snapshot({
+      nodes: [...nodes(1, ['n1', 'n2', 'spare']), ...nodes(4, ['n3', 'n4'])].map((n) => ({
+        ...n,
+        labels: { 'kubernetes.io/hostname': n.name },
+      })),
+      containers: [
+        pod('web-0', 'n1'),
+        pod('web-1', 'n2'),
+        ...['p', 'q'].map((name) => ({ ...pod(name, 'n3', 1, { app: 'pq' }), antiAffinity: apart })),
+      ],
+      disruptionBudgets: [pdb],
+      options: { changes: true, temporaryNodes: ['spare'] },
+    });
+    const start = planOf(v.model, { 'web-0': 'n1', 'web-1': 'n2', p: 'n3', q: 'n3' });
+    const target = planOf(v.model, { 'web-0': 'n2', 'web-1': 'n1', p: 'n3', q: 'n4' });
+    const c = orderChanges(v.changeModel!, start, target, Date.now() + 10_000);
+    assert.deepEqual([c.status, c.temporary.map((i) => v.model.nodes[i])], ['feasible', ['spare']]);
+    assert.deepEqual(replayWaves(v.changeModel!, start, target, c.waves, v.model.budgets ?? []), []);
   });
 
   it('refuses temporary nodes it does not know, and temporary nodes or surge without options.changes', () => {
@@ -635,7 +694,7 @@ describe('change plans with surge (fast-check)', function () {
       fc.property(
         tightChange,
         fc.integer({ min: 1, max: 2 }),
-        fc.constantFrom(undefined, 'kubernetes.io/hostname', 'zone'),
+        fc.constantFrom(undefined, 'kubernetes.io/hostname', 'zone', 'maxPerNode'),
         (c, surge, apartKey) => {
           const names = Array.from({ length: c.nodes }, (_, i) => `n${i}`);
           const zone = (k: number) => (k % 2 === 0 ? 'a' : 'b');
@@ -646,7 +705,12 @@ describe('change plans with surge (fast-check)', function () {
           }));
           // Every other pod is a front one, apart from the other front ones where apartKey says.
           const front = (k: number) => k % 2 === 0;
-          const apart = apartKey ? [{ selector: { matchLabels: { tier: 'front' } }, topologyKey: apartKey }] : [];
+          // maxPerNode: a host port, one front pod a node (a rule with no pod terms of its own).
+          const perNode = apartKey === 'maxPerNode' ? { maxPerNode: [{ group: 'port-80', limit: 1 }] } : {};
+          const apart =
+            apartKey && apartKey !== 'maxPerNode'
+              ? [{ selector: { matchLabels: { tier: 'front' } }, topologyKey: apartKey }]
+              : [];
           const body = {
             nodes: nodeList,
             containers: c.pods.map((p, k) => ({
@@ -654,6 +718,7 @@ describe('change plans with surge (fast-check)', function () {
               controller: 'ReplicaSet/web',
               ...(p.gang ? { gang: 'g' } : {}),
               ...(front(k) && apart.length > 0 ? { antiAffinity: apart } : {}),
+              ...(front(k) ? perNode : {}),
             })),
             disruptionBudgets: [
               { name: 'web-pdb', selector: { matchLabels: { app: 'web' } }, maxUnavailable: c.maxUnavailable },
