@@ -91,7 +91,9 @@ function slimPod(item: Json, metadata: Json, spec: Json | undefined, status: Jso
     spec?.['volumes'],
     (v) => v['persistentVolumeClaim'] !== undefined || v['ephemeral'] !== undefined,
   );
-  const conditions = only(status?.['conditions'], (c) => c['type'] === 'Ready');
+  // Conditions given but none of them Ready mean not Ready (models/kube-pods.ts): the list stays, empty.
+  const given = Array.isArray(status?.['conditions']);
+  const conditions = only(status?.['conditions'], (c) => c['type'] === 'Ready') ?? (given ? [] : undefined);
   return {
     ...keep(item, ['apiVersion', 'kind']),
     metadata,

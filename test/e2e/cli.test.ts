@@ -241,7 +241,7 @@ describe('CLI: kubectl lists too large for one string are streamed', function ()
       kind: 'Pod',
       metadata: { name: 'p', namespace: 'n', annotations: { 'scheduling.k8s.io/group-name': 'g' } },
       spec: { containers: [{ name: 'c', resources: { requests: { cpu: '1' } } }] },
-      status: { phase: 'Pending' },
+      status: { phase: 'Pending', conditions: [] },
     });
   });
 
