@@ -89,7 +89,8 @@ function topologyShape(body: Record<string, unknown>): {
   const grouped = new Set<string>();
   const subKeys = new Map<string, string[]>();
   const keys = new Set<unknown>();
-  const stack: unknown[] = [body];
+  // A kind: List, or the object form's lists ({nodeList, podList, topologyList, k8sPodGroupList, …}).
+  const stack: unknown[] = [body, ...Object.values(body)];
   while (stack.length > 0) {
     const o = stack.pop();
     if (!isRecord(o)) continue;

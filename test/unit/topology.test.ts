@@ -683,6 +683,9 @@ describe("topology: Kubernetes' own pod groups (scheduling.k8s.io PodGroup and W
     const pods = [0, 1, 2].map((k) => inGroup(`w-${k}`, 'train'));
     const counts = snapshotCounts({ kind: 'List', items: [podGroup('train', gang(3, B)), ...nodes, ...pods] });
     assert.equal(counts.topologyWork, 1 * 8 * 1);
+    const lists = { nodeList: { items: nodes }, podList: { items: pods } };
+    const objectForm = { ...lists, k8sPodGroupList: { items: [podGroup('train', gang(3, B))] } };
+    assert.equal(snapshotCounts(objectForm).topologyWork, 1 * 8 * 1);
     // KAI's leaf sub-groups are groups of their own: two of them, over three levels.
     const kai = [0, 1, 2, 3].map((k) => ({
       ...pod(`k-${k}`, {}),
