@@ -1,4 +1,4 @@
-import type { K8sPodGroup, KubeInput, KubePod } from './kube-schema.js';
+import { gangOf, type K8sPodGroup, type KubeInput, type KubePod } from './kube-schema.js';
 import type { PathIssue } from './path.js';
 import type { ContainerTopology } from './snapshot.js';
 
@@ -86,11 +86,18 @@ function podGroups(input: KubeInput): Map<string, K8sPodGroup> {
 export function nativeGroups(input: KubeInput): NativeGroups {
   const groups = new Map<string, Group>();
   const members = new Map<string, number>();
+  // Other schedulers' gangs are named namespace/name too: a pod group of the same name gets its API group beside.
+  const others = new Set(
+    input.podList.items.flatMap((p) => (groupKey(p) === undefined && gangOf(p) ? [`${nsOf(p)}/${gangOf(p)}`] : [])),
+  );
   for (const pod of input.podList.items) {
     const key = groupKey(pod);
     const phase = pod.status?.phase;
     if (key === undefined || phase === 'Succeeded' || phase === 'Failed') continue;
-    if (!groups.has(key)) groups.set(key, groupOf(input, pod));
+    if (!groups.has(key)) {
+      const g = groupOf(input, pod);
+      groups.set(key, others.has(key) ? { ...g, name: `${key} (scheduling.k8s.io)` } : g);
+    }
     members.set(key, (members.get(key) ?? 0) + 1);
   }
   const keys = [...new Set([...groups.values()].flatMap((g) => (g.topologyKey ? [g.topologyKey] : [])))];
@@ -100,7 +107,7 @@ export function nativeGroups(input: KubeInput): NativeGroups {
     gang: (pod) => {
       const key = groupKey(pod);
       const g = key === undefined ? undefined : groups.get(key);
-      return g && (!g.found || g.policy?.gang) ? key : undefined;
+      return g && (!g.found || g.policy?.gang) ? g.name : undefined;
     },
     topology: (pod, k, levels, issues) => {
       const key = groupKey(pod);
@@ -132,6 +139,7 @@ const listed = (names: readonly string[]): string =>
     : `${names.slice(0, MAX_NAMED).join(', ')} and ${names.length - MAX_NAMED} more`;
 
 function notesOf(groups: ReadonlyMap<string, Group>, members: ReadonlyMap<string, number>): string[] {
+  const keyOf = new Map([...groups].map(([key, g]) => [g, key]));
   if (groups.size === 0) return [];
   const all = [...groups.values()];
   const gangs = all.filter((g) => !g.found || g.policy?.gang);
@@ -145,13 +153,14 @@ function notesOf(groups: ReadonlyMap<string, Group>, members: ReadonlyMap<string
       `${missing.length} pod groups are named by pods but not in the input (${listed(missing)}): kube-scheduler ` +
         'keeps their pods pending until the PodGroup (or Workload) exists; here each is a gang of its pods',
     );
-  const few = all.filter((g) => (g.policy?.gang?.minCount ?? 0) > members.get(g.name)!);
+  const count = (g: Group): number => members.get(keyOf.get(g)!)!;
+  const few = all.filter((g) => (g.policy?.gang?.minCount ?? 0) > count(g));
   if (few.length > 0)
     notes.push(
       `${few.length} gangs have fewer pods in the input than their minCount (${listed(few.map((g) => g.name))}): ` +
         'kube-scheduler places none of them until the rest exist; here the pods there are a gang',
     );
-  const more = all.filter((g) => (g.policy?.gang?.minCount ?? Infinity) < members.get(g.name)!);
+  const more = all.filter((g) => (g.policy?.gang?.minCount ?? Infinity) < count(g));
   if (more.length > 0)
     notes.push(
       `${more.length} gangs have more pods than their minCount (${listed(more.map((g) => g.name))}): ` +

@@ -679,6 +679,23 @@ describe("topology: Kubernetes' own pod groups (scheduling.k8s.io PodGroup and W
     ]);
   });
 
+  it("a pod group named as another scheduler's gang in its namespace stays a gang of its own", () => {
+    const volcano = (name: string) => ({
+      ...pod(name, {}),
+      metadata: { name, namespace: 'ml', annotations: { 'scheduling.k8s.io/group-name': 'train' } },
+    });
+    const items = [podGroup('train', gang(2)), ...nodes, inGroup('w-0', 'train'), inGroup('w-1', 'train')];
+    const v = validateConverted({ kind: 'List', items: [...items, volcano('v-0'), volcano('v-1')] });
+    assert.ok(v.ok);
+    assert.deepEqual(
+      v.model.rules!.groups.map((r) => [r.name, 'items' in r ? r.items.length : 0]),
+      [
+        ['gang ml/train (scheduling.k8s.io)', 2],
+        ['gang ml/train', 2],
+      ],
+    );
+  });
+
   it('counts the pods of PodGroups with a topology key, and KAI sub-groups, among the topology-aware groups', () => {
     const pods = [0, 1, 2].map((k) => inGroup(`w-${k}`, 'train'));
     const counts = snapshotCounts({ kind: 'List', items: [podGroup('train', gang(3, B)), ...nodes, ...pods] });
