@@ -1,6 +1,7 @@
 import { demandUnits, type AssignmentModel, type DisruptionBudget, type GroupRule } from '../../models/model.js';
 import type { Wave } from './replay.js';
 import {
+  addDemand,
   hardRules,
   hardViolations,
   healthyToday,
@@ -147,27 +148,19 @@ class Surge {
     const moving = unit.items.every(
       (j) => set.start[j]! >= 0 && set.target[j]! >= 0 && !this.barred(j, set.start[j]!, set.target[j]!),
     );
-    if (!moving || [...unit.disrupts].some(([k, n]) => n > this.left[k]!)) return false;
-    const m = model.items.length;
-    const add = (sign: 1n | -1n): void =>
-      unit.items.forEach((j) => {
-        const i = set.target[j]!;
-        model.resources.forEach((r, k) => (state.used[k]![i]! += sign * demandUnits(r, i, j, m)));
-      });
-    add(1n);
-    const full = model.resources.some((r, k) =>
-      unit.items.some((j) => state.used[k]![set.target[j]!]! > r.capacity[set.target[j]!]!),
-    );
-    for (const j of unit.items) {
-      this.sources.set(j, set.start[j]!);
-      state.plan[j] = set.target[j]!;
-    }
-    if (full || this.broken(unit.items).length > 0) {
-      add(-1n);
+    const room = moving && [...unit.disrupts].every(([k, n]) => n <= this.left[k]!);
+    if (!room || !fits(model, set, unit, state.used, false)) return false;
+    const place = (sign: 1n | -1n): void => {
       for (const j of unit.items) {
-        this.sources.delete(j);
-        state.plan[j] = set.start[j]!;
+        addDemand(model, state.used, j, set.target[j]!, sign);
+        if (sign > 0n) this.sources.set(j, set.start[j]!);
+        else this.sources.delete(j);
+        state.plan[j] = sign > 0n ? set.target[j]! : set.start[j]!;
       }
+    };
+    place(1n);
+    if (this.broken(unit.items).length > 0) {
+      place(-1n);
       return false;
     }
     for (const [k, n] of unit.disrupts) this.left[k]! -= n;
@@ -193,9 +186,7 @@ class Surge {
 
   /** The wave's end: the surged containers leave the nodes they ran on. */
   end(): void {
-    const m = this.model.items.length;
-    for (const [j, i] of this.sources)
-      this.model.resources.forEach((r, k) => (this.state.used[k]![i]! -= demandUnits(r, i, j, m)));
+    for (const [j, i] of this.sources) addDemand(this.model, this.state.used, j, i, -1n);
   }
 }
 
@@ -223,7 +214,11 @@ export function disruptions(
   return out;
 }
 
-function fits(model: AssignmentModel, set: ChangeSet, unit: ChangeUnit, used: bigint[][]): boolean {
+/**
+ * Whether the unit's containers fit on their target nodes. `leaving`: the nodes they leave free their room first
+ * (evictions come before bindings); without it (surge) they still hold it.
+ */
+function fits(model: AssignmentModel, set: ChangeSet, unit: ChangeUnit, used: bigint[][], leaving = true): boolean {
   const m = model.items.length;
   const extra = model.resources.map(() => new Map<number, bigint>());
   for (const j of unit.items) {
@@ -234,10 +229,10 @@ function fits(model: AssignmentModel, set: ChangeSet, unit: ChangeUnit, used: bi
       extra[k]!.set(i, (extra[k]!.get(i) ?? 0n) + from);
     });
   }
-  // Leaving nodes within the unit free room first (evictions come before bindings).
   for (const j of unit.items) {
     const i = set.start[j]!;
-    if (i >= 0) model.resources.forEach((r, k) => extra[k]!.set(i, (extra[k]!.get(i) ?? 0n) - demandUnits(r, i, j, m)));
+    if (leaving && i >= 0)
+      model.resources.forEach((r, k) => extra[k]!.set(i, (extra[k]!.get(i) ?? 0n) - demandUnits(r, i, j, m)));
   }
   return model.resources.every((r, k) =>
     [...extra[k]!].every(([i, d]) => d <= 0n || used[k]![i]! + d <= (r.capacity[i] ?? 0n)),
@@ -254,15 +249,10 @@ function undo(model: AssignmentModel, set: ChangeSet, unit: ChangeUnit, state: S
 
 /** Moves the unit's containers from their node in `from` to their node in `to`, usage and all. */
 function shift(model: AssignmentModel, unit: ChangeUnit, state: State, from: Int32Array, to: Int32Array): void {
-  const m = model.items.length;
   for (const j of unit.items) {
-    const a = from[j]!;
-    const b = to[j]!;
-    model.resources.forEach((r, k) => {
-      if (a >= 0) state.used[k]![a]! -= demandUnits(r, a, j, m);
-      if (b >= 0) state.used[k]![b]! += demandUnits(r, b, j, m);
-    });
-    state.plan[j] = b;
+    if (from[j]! >= 0) addDemand(model, state.used, j, from[j]!, -1n);
+    if (to[j]! >= 0) addDemand(model, state.used, j, to[j]!, 1n);
+    state.plan[j] = to[j]!;
   }
 }
 

@@ -1,7 +1,7 @@
-import { demandUnits, type AssignmentModel, type DisruptionBudget } from '../../models/model.js';
+import type { AssignmentModel, DisruptionBudget, GroupRule } from '../../models/model.js';
 import { gangsOf } from '../../models/rules/gang.js';
 import { verifyPlan } from '../verify.js';
-import { hardRules, hardViolations, healthyToday, stillRunning, surgeBar, usageOf } from './units.js';
+import { addDemand, hardRules, hardViolations, healthyToday, stillRunning, surgeBar, usageOf } from './units.js';
 
 /**
  * One wave of a change plan: containers evicted first, then containers bound (node indices). The containers in
@@ -28,9 +28,8 @@ export interface Wave {
  *   state before;
  * - surge: each surged container runs, has no pod terms of its own and does not move within one domain of a rule
  *   that counts it (solver/changes/units.ts surgeBar), and each budget surges at most options.surge of its pods in a
- *   wave; in the
- *   wave's middle (the surged containers still where they ran, their replacements on their new nodes beside them)
- *   every node is within capacity and every arrived container keeps the hard rules;
+ *   wave; in the wave's middle (the surged containers still where they ran, their replacements on their new nodes
+ *   beside them) every node is within capacity and every arrived container keeps the hard rules;
  * - the last state is the target.
  * Containers bound in a wave are healthy from the next one: the start-up allowance is the wave's wait.
  * Returns the violations, empty when the plan is safe.
@@ -48,10 +47,14 @@ export function replayWaves(
   const state = start.slice();
   const healthy = healthyToday(budgets, start.length);
   const out: string[] = [];
+  // What surge checks read of the model, once for every wave.
+  const surging = waves.some((w) => (w.surge?.length ?? 0) > 0)
+    ? { barred: surgeBar(model), rules: hardRules(model) }
+    : undefined;
   waves.forEach((w, t) => {
     const at = `wave ${t + 1}`;
     out.push(...budgetViolations(model, budgets, healthy, w, at), ...gangViolations(model, start, target, w, at));
-    out.push(...surgeViolations(model, budgets, state, w, at));
+    if (surging) out.push(...surgeViolations(model, budgets, state, w, at, surging.barred));
     for (const j of w.evict) {
       if (state[j]! < 0) out.push(`${at}: evicts "${model.items[j]}", which is not running`);
       state[j] = -1;
@@ -64,7 +67,7 @@ export function replayWaves(
       state[j] = i;
     }
     if (surged.size > 0) {
-      out.push(...middleViolations(model, start, state, w, at));
+      out.push(...middleViolations(model, start, state, w, at, surging!.rules));
       for (const [j, i] of w.bind) if (surged.has(j)) state[j] = i;
     }
     // The containers still where they ran are running: only those that moved are checked where they arrived.
@@ -111,16 +114,15 @@ function surgeViolations(
   state: Int32Array,
   w: Wave,
   at: string,
+  barred: ReturnType<typeof surgeBar>,
 ): string[] {
   const surged = new Set(w.surge ?? []);
   if (surged.size === 0) return [];
   const out: string[] = [];
-  const bound = new Set(w.bind.map(([j]) => j));
-  const barred = surgeBar(model);
   const to = new Map(w.bind);
   for (const j of surged) {
     const name = model.items[j];
-    if (state[j]! < 0 || w.evict.includes(j) || !bound.has(j))
+    if (state[j]! < 0 || w.evict.includes(j) || !to.has(j))
       out.push(`${at}: surges "${name}", which is not running, or is evicted, or is not bound anew`);
     else if (barred(j, state[j]!, to.get(j)!))
       out.push(
@@ -140,12 +142,17 @@ function surgeViolations(
  * The wave's middle: the surged containers still on their nodes in `state`, their replacements on their new nodes
  * beside them. Every node within capacity, and every container that arrived keeps the hard rules.
  */
-function middleViolations(model: AssignmentModel, start: Int32Array, state: Int32Array, w: Wave, at: string) {
+function middleViolations(
+  model: AssignmentModel,
+  start: Int32Array,
+  state: Int32Array,
+  w: Wave,
+  at: string,
+  rules: readonly GroupRule[],
+) {
   const surged = new Set(w.surge ?? []);
   const used = usageOf(model, state);
-  const m = model.items.length;
-  for (const [j, i] of w.bind)
-    if (surged.has(j)) model.resources.forEach((r, k) => (used[k]![i]! += demandUnits(r, i, j, m)));
+  for (const [j, i] of w.bind) if (surged.has(j)) addDemand(model, used, j, i, 1n);
   const out: string[] = [];
   model.resources.forEach((r, k) =>
     used[k]!.forEach((u, i) => {
@@ -158,7 +165,6 @@ function middleViolations(model: AssignmentModel, start: Int32Array, state: Int3
   if (!v.valid) out.push(...v.violations.map((x) => `${where}: ${x}`));
   // Each replacement against every surged container still where it ran, in the rules between containers (against
   // the others that arrived, and in capacity, the checks above and after the wave hold it).
-  const rules = hardRules(model);
   for (const [j, i] of w.bind) {
     if (!surged.has(j)) continue;
     const beside = state.slice();

@@ -1,7 +1,7 @@
 import { demandUnits, type AssignmentModel, type DisruptionBudget } from '../../models/model.js';
 import { blockAt } from '../../models/pairs.js';
 import { replayWaves, type Wave } from './replay.js';
-import { hardRules, hardViolations, stillRunning, usageOf, type ChangeSet } from './units.js';
+import { addDemand, hardRules, hardViolations, stillRunning, usageOf, type ChangeSet } from './units.js';
 
 /** A change ordered from one placement to another, or undefined where no safe order was found. */
 export type Order = (start: Int32Array, target: Int32Array) => readonly Wave[] | undefined;
@@ -38,8 +38,6 @@ function parked(model: AssignmentModel, set: ChangeSet, stuck: readonly number[]
   const used = usageOf(model, mid);
   const rules = hardRules(model);
   const m = model.items.length;
-  const shift = (j: number, i: number, sign: 1n | -1n): void =>
-    model.resources.forEach((r, k) => (used[k]![i]! += sign * demandUnits(r, i, j, m)));
   const fits = (j: number, i: number): boolean =>
     (!model.rules || blockAt(model.rules.blocked, i, j) === 0) &&
     model.resources.every((r, k) => used[k]![i]! + demandUnits(r, i, j, m) <= r.capacity[i]!);
@@ -51,7 +49,7 @@ function parked(model: AssignmentModel, set: ChangeSet, stuck: readonly number[]
     for (const j of items) {
       const to = temporary.find((i) => fits(j, i));
       if (to === undefined) break;
-      shift(j, to, 1n);
+      addDemand(model, used, j, to, 1n);
       mid[j] = to;
       moved.push(j);
     }
@@ -62,7 +60,7 @@ function parked(model: AssignmentModel, set: ChangeSet, stuck: readonly number[]
       continue;
     }
     for (const j of moved) {
-      shift(j, mid[j]!, -1n);
+      addDemand(model, used, j, mid[j]!, -1n);
       mid[j] = set.start[j]!;
     }
   }

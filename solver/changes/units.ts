@@ -66,13 +66,15 @@ export function changeSet(
 
 /** Exact units of each resource used on each node by `plan`. */
 export function usageOf(model: AssignmentModel, plan: ArrayLike<number>): bigint[][] {
-  const m = model.items.length;
   const used = model.resources.map(() => new Array<bigint>(model.nodes.length).fill(0n));
-  for (let j = 0; j < m; j++) {
-    const i = plan[j]!;
-    if (i >= 0) model.resources.forEach((r, k) => (used[k]![i]! += demandUnits(r, i, j, m)));
-  }
+  for (let j = 0; j < model.items.length; j++) if (plan[j]! >= 0) addDemand(model, used, j, plan[j]!, 1n);
   return used;
+}
+
+/** Adds `sign` times container j's demand on node i to `used` (a usageOf table). */
+export function addDemand(model: AssignmentModel, used: bigint[][], j: number, i: number, sign: 1n | -1n): void {
+  const m = model.items.length;
+  model.resources.forEach((r, k) => (used[k]![i]! += sign * demandUnits(r, i, j, m)));
 }
 
 /**
