@@ -23,7 +23,7 @@ export const StatusSchema = z
   .describe('optimal only when proven; feasible: a verified plan with its gap to the proven bound');
 const BACKENDS = SOLVER_NAMES.filter((s) => s !== 'auto');
 export const SourceSchema = z
-  .enum([...BACKENDS, 'heuristic', 'chains', 'lns', 'subsets', 'aggregate'])
+  .enum([...BACKENDS, 'heuristic', 'rounding', 'chains', 'lns', 'subsets', 'aggregate'])
   .describe('where the returned plan came from');
 
 const MoveSchema = z.object({ container: z.string(), from: z.string(), to: z.string().nullable() });

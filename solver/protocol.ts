@@ -20,7 +20,7 @@ import type { Verification } from './verify.js';
  *                        the main thread before it is returned);
  *   {kind: 'conflict'}   (explain tasks) the smallest set of containers proven infeasible so far.
  */
-export type PlanSource = BackendName | 'heuristic' | 'chains' | 'lns' | 'subsets' | 'aggregate';
+export type PlanSource = BackendName | 'heuristic' | 'rounding' | 'chains' | 'lns' | 'subsets' | 'aggregate';
 
 export interface SolveTask {
   readonly kind: 'solve';

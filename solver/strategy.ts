@@ -18,6 +18,8 @@ export const NEEDS = {
   subprogram: ['stopsOnTime', 'warmStart'],
   /** The column-generation master: LPs with duals, changed in place, on time. */
   columns: ['lp', 'duals', 'incremental', 'stopsOnTime'],
+  /** The LP relaxation of a large one-knapsack-per-node model, whose whole containers start a plan: duals, on time. */
+  rounding: ['lp', 'duals', 'stopsOnTime'],
   /** The scale path: the aggregate LP with duals, its slack and pattern LPs changed in place, its branch and bound. */
   scale: ['lp', 'duals', 'incremental', 'stopsOnTime', 'progress', 'mipBound'],
 } as const satisfies Record<string, readonly Claim[]>;
@@ -84,6 +86,11 @@ export const TIME = {
   columnGeneration: { share: 0.15, maxMs: 3000 },
   /** The capacity prices (search/prices.ts) where column generation gives no multipliers, of the search time. */
   prices: { share: 0.05, maxMs: 2000 },
+  /**
+   * The LP start (search/rounding.ts), of the search time: the LP and the completion of its split containers, the
+   * completion at most completionMaxMs; on models of at most maxPairs fitting pairs.
+   */
+  lpStart: { share: 0.3, maxMs: 15_000, completionMaxMs: 3000, maxPairs: 500_000 },
   /** The ejection chains, of the search time: before LNS, and before the node-subset search (which needs more). */
   chains: { share: 0.5, beforeSubsets: 0.3 },
   /** Each LNS sub-program at most. */

@@ -2,7 +2,7 @@ import { receiveMessageOnPort } from 'node:worker_threads';
 import { fitsEmpty, isBlocked, type AssignmentModel, senseSign } from '../models/model.js';
 import { formulate } from './formulate.js';
 import { greedyPlan } from './greedy.js';
-import { heuristicPlan } from './heuristic.js';
+import { data, heuristicPlan, objective } from './heuristic.js';
 import { kueuePlan, type KueueBaseline } from './kueue.js';
 import { topologyBound } from './topology-bound.js';
 import { freeDomains, sparingPlans } from './defragment.js';
@@ -16,6 +16,7 @@ import { searchesApply } from './search/options.js';
 import { columnGeneration } from './search/colgen.js';
 import { subsetSearch, subsetSearchApplies } from './search/subsets.js';
 import { pricedStart } from './search/prices.js';
+import { lpStart, type LpStart } from './search/rounding.js';
 import { findConflict } from './conflict.js';
 import { lagrangianBound, assignmentBound, roundBound, tighterBound } from './bounds.js';
 import { verifyPlan, type Verification } from './verify.js';
@@ -459,10 +460,32 @@ function dantzigWolfe(run: SolveRun, start: Int32Array, end: number): ReturnType
 }
 
 /**
- * The searches from `start` until `end`: the ejection chains, then the exact node-subset search (driven by
- * column generation's multipliers where it converged, else by the capacity prices of prices.ts), or LNS
- * where neither applies. The plan the subset search proved optimal, if it did; and the searches run, for
- * the note.
+ * The LP start (search/rounding.ts) where the subset search applies without column generation's multipliers and the
+ * model has at most TIME.lpStart.maxPairs pairs; its plan is posted. Undefined where it does not run or its LP fails.
+ */
+function lpFirst(run: SolveRun, start: Int32Array, end: number, searches: string[]): LpStart | undefined {
+  const { model } = run;
+  const share = TIME.lpStart;
+  if (!ready || model.nodes.length * model.items.length > share.maxPairs) return undefined;
+  const until = Date.now() + Math.min(share.maxMs, Math.max(0, end - Date.now()) * share.share);
+  let found: LpStart | undefined;
+  try {
+    const upper = objective(data(model), start);
+    found = lpStart(ENGINES[engineFor('rounding')], model, upper, until, share.completionMaxMs);
+  } catch {
+    return undefined; // a failed LP leaves the plans already found
+  }
+  if (!found) return undefined;
+  searches.push('the LP start');
+  if (found.plan) void run.offerPlan(found.plan, 'rounding');
+  return found;
+}
+
+/**
+ * The searches from `start` until `end`: the LP start, the ejection chains, then the exact node-subset search
+ * (driven by column generation's multipliers where it converged, else by the LP's duals or the capacity prices
+ * of prices.ts), or LNS where neither applies. The plan the subset search proved optimal, if it did; and the
+ * searches run, for the note.
  */
 function searchFrom(
   run: SolveRun,
@@ -484,11 +507,12 @@ function searchFrom(
     !converged && (chains || subsets)
       ? pricedStart(model, start, Date.now() + Math.min(TIME.prices.maxMs, (end - Date.now()) * TIME.prices.share))
       : undefined;
-  let from = start;
+  const lp = !converged && subsets ? lpFirst(run, start, end, searches) : undefined;
+  let from = bestOf(model, [lp?.plan, start]) ?? start;
   if (chains) {
     const share = subsets ? TIME.chains.beforeSubsets : TIME.chains.share;
     const chainEnd = Date.now() + Math.max(0, end - Date.now()) * share;
-    const found = chainSearch(model, priced?.chainStart ?? from, {
+    const found = chainSearch(model, cheaper(model, priced?.chainStart, from), {
       deadline: chainEnd,
       poll,
       onImprove: report('chains'),
@@ -496,15 +520,23 @@ function searchFrom(
     from = bestOf(model, [found, from]) ?? from;
     searches.push('ejection-chain search');
   }
-  const multipliers = converged ? cg!.multipliers : subsets ? priced?.multipliers : undefined;
+  const multipliers = converged ? cg!.multipliers : subsets ? (lp?.multipliers ?? priced?.multipliers) : undefined;
   if (multipliers) {
-    searches.push(`the Lagrangian node-subset search${converged ? '' : ' (on capacity prices)'}`);
+    const on = converged ? '' : lp ? ' (on LP duals)' : ' (on capacity prices)';
+    searches.push(`the Lagrangian node-subset search${on}`);
     const found = subsetSearch(model, from, multipliers, { deadline: end, poll, onImprove: report('subsets') });
     return found?.optimal ? { proved: found.plan, searches } : { searches };
   }
   searches.push('large-neighbourhood search');
   lns(model, from, { deadline: end, poll, onImprove: report('lns') });
   return { searches };
+}
+
+/** Of a complete plan that may not fit (the priced start) and one that does, the one costing less. */
+function cheaper(model: AssignmentModel, maybe: Int32Array | undefined, fits: Int32Array): Int32Array {
+  if (!maybe) return fits;
+  const d = data(model);
+  return objective(d, maybe) < objective(d, fits) ? maybe : fits;
 }
 
 /**

@@ -89,6 +89,7 @@ class LagrangianSearch {
   private z = 0;
   /** Where the subgradient steps aim: z plus the objective's granularity. */
   private target = 0;
+  private granularity = 1;
   timedOut = false;
   found: Int32Array | undefined;
 
@@ -114,11 +115,20 @@ class LagrangianSearch {
     this.z = z;
     this.target = z + granularity;
     this.eps = 1e-9 * (1 + Math.abs(z));
+    this.granularity = granularity;
     this.timedOut = false;
     this.found = undefined;
-    const hit = this.explore(root, u, ROOT_STEPS);
-    if (hit) return this.found!;
+    this.explore(root, u, ROOT_STEPS);
+    if (this.found) return this.found;
     return this.timedOut ? undefined : null;
+  }
+
+  /** Records a plan costing `cost` (at most z) and asks from then on for one cheaper still. */
+  private record(plan: Int32Array, cost: number): void {
+    this.found = plan;
+    this.z = cost - this.granularity;
+    this.target = cost;
+    this.eps = 1e-9 * (1 + Math.abs(this.z));
   }
 
   /** Node i's best packing of the free containers under reduced costs c_ij − u_j (≤ 0); counts its containers. */
@@ -361,8 +371,10 @@ class LagrangianSearch {
         // The packings place every free container exactly once: a plan, costing L.
         const plan = b.assign.slice();
         for (const i of b.nodes) this.packing(b, i, u, null, plan);
-        this.found = plan;
-        return true;
+        let cost = b.fixed;
+        for (const j of b.items) if (b.assign[j]! < 0) cost += this.k.cost[plan[j]! * this.k.m + j]!;
+        this.record(plan, cost);
+        return false;
       }
       const step = (lambda * (this.target - L)) / norm;
       for (const j of b.items) if (b.assign[j]! < 0) u[j]! += step * (1 - this.count[j]!);
@@ -386,9 +398,8 @@ class LagrangianSearch {
       }
     }
     if (pick < 0) {
-      if (b.fixed > this.z + this.eps) return false;
-      this.found = b.assign.slice();
-      return true;
+      if (b.fixed <= this.z + this.eps) this.record(b.assign.slice(), b.fixed);
+      return false;
     }
     const order: number[] = [];
     for (const i of b.nodes) if (b.allowed[i * m + pick]) order.push(i);
@@ -506,4 +517,46 @@ function rootBranch(k: Knapsacks, plan: Int32Array, inSubset: Uint8Array): Branc
     }
   }
   return root;
+}
+
+/**
+ * The cheapest plan that keeps every container of `assign` with a node there (−1: free) and places the free ones
+ * on any node, if one costs less than `upper` (minimisation sense): null when none does, undefined when the
+ * deadline came first with none found. The fixed containers must fit their nodes.
+ */
+export function bestCompletion(
+  k: Knapsacks,
+  assign: Int32Array,
+  multipliers: Float64Array,
+  upper: number,
+  deadline: number,
+): Int32Array | null | undefined {
+  const { n, m, cost, cap, dem, blocked } = k;
+  const root: Branch = {
+    nodes: Array.from({ length: n }, (_, i) => i),
+    items: [],
+    allowed: new Uint8Array(n * m),
+    assign: assign.slice(),
+    resid: Int32Array.from(cap),
+    fixed: 0,
+  };
+  const items: number[] = [];
+  for (let j = 0; j < m; j++) {
+    const at = assign[j]!;
+    if (at < 0) {
+      items.push(j);
+      for (let i = 0; i < n; i++) if (!(blocked && blocked[i * m + j])) root.allowed[i * m + j] = 1;
+    } else {
+      root.resid[at]! -= dem[at * m + j]!;
+      root.fixed += cost[at * m + j]!;
+    }
+  }
+  if (root.resid.some((r) => r < 0)) return null;
+  // Every completion costs at most its dearest: the search's steps aim at a finite target.
+  let dearest = root.fixed;
+  for (const j of items) dearest += Math.max(...root.nodes.map((i) => cost[i * m + j]!));
+  const integral = k.cost.every((c) => Number.isInteger(c));
+  const granularity = integral ? 1 : 1e-6 * Math.max(1, Math.abs(dearest));
+  const z = Math.min(upper, dearest + granularity) - granularity;
+  return new LagrangianSearch(k).decide({ ...root, items }, multipliers, z, granularity, deadline);
 }
