@@ -524,7 +524,12 @@ function searchFrom(
   if (multipliers) {
     const on = converged ? '' : lp ? ' (on LP duals)' : ' (on capacity prices)';
     searches.push(`the Lagrangian node-subset search${on}`);
-    const found = subsetSearch(model, from, multipliers, { deadline: end, poll, onImprove: report('subsets') });
+    const found = subsetSearch(model, from, multipliers, {
+      deadline: end,
+      poll,
+      onImprove: report('subsets'),
+      ...(lp && { lpWhole: lp.whole }),
+    });
     return found?.optimal ? { proved: found.plan, searches } : { searches };
   }
   searches.push('large-neighbourhood search');

@@ -13,13 +13,16 @@ import { bestCompletion } from './subsets.js';
  * from the LP alone. On Yagiura d801600 (80 × 1600) the LP places 1 521 containers whole and the 79 split ones
  * complete it 0.6% above the LP bound, where the regret construction with local search is 3.7% above.
  *
- * The LP's duals of "each container once" are the multipliers the subset search then starts from.
+ * The LP's duals of "each container once" are the multipliers the subset search then starts from, and the
+ * containers the LP places whole are what its relaxation-induced sub-problems keep.
  */
 export interface LpStart {
   /** The completed plan, if the split containers fit in what the whole ones leave. */
   readonly plan: Int32Array | undefined;
   /** u_j, the LP duals of "each container once" (minimisation sense, as the knapsacks' costs). */
   readonly multipliers: Float64Array;
+  /** The node of each container the LP places whole, -1 for a split one. */
+  readonly whole: Int32Array;
   /** The LP's value in the minimisation sense. */
   readonly value: number;
 }
@@ -98,11 +101,12 @@ export function lpStart(
   const multipliers = Float64Array.from(rowDual.subarray(0, k.m));
   const until = Math.min(deadline, Date.now() + completionMs);
   let plan: Int32Array | undefined;
-  for (const assign of keptWhole(k, x, varNode, varItem)) {
+  const kept = keptWhole(k, x, varNode, varItem);
+  for (const assign of kept) {
     plan = bestCompletion(k, assign, multipliers, upper, until) ?? undefined;
     if (plan || Date.now() >= until) break;
   }
-  return { plan, multipliers, value: solved.objective! };
+  return { plan, multipliers, whole: kept[0]!, value: solved.objective! };
 }
 
 /**

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { ENGINES, loadEngines } from '../../solver/backends/index.js';
 import { knapsacksOf, type Knapsacks } from '../../solver/search/knapsacks.js';
 import { lpStart } from '../../solver/search/rounding.js';
-import { bestCompletion } from '../../solver/search/subsets.js';
+import { bestCompletion, subsetSearch } from '../../solver/search/subsets.js';
 import { verifyPlan } from '../../solver/verify.js';
 import { orlibMinimum, randomSingleResource, rng } from '../helpers.js';
 
@@ -83,5 +83,27 @@ describe('LP start (relaxation-induced) and exact completion', () => {
         assert.ok(check.valid, `${file}#${index}: ${check.violations.join('; ')}`);
         assert.ok(check.objective >= published, `${file}#${index}: ${check.objective} below the optimum ${published}`);
       }
+  });
+
+  it('on gapd-5 (20×100) the subset search with the LP’s whole containers improves the start, each plan fitting', async function () {
+    this.timeout(20_000);
+    await loadEngines();
+    const { model, start } = orlibMinimum('gapd.txt', 5);
+    const before = verifyPlan(model, start, true).objective;
+    const lp = lpStart(ENGINES.highs, model, before, FAR(), 3_000)!;
+    const seen: number[] = [];
+    const result = subsetSearch(model, start, lp.multipliers, {
+      deadline: Date.now() + 3_000,
+      lpWhole: lp.whole,
+      onImprove: (plan, objective) => {
+        assert.ok(verifyPlan(model, plan, true).valid);
+        seen.push(objective);
+      },
+    })!;
+    const check = verifyPlan(model, result.plan, true);
+    assert.ok(check.valid);
+    assert.ok(check.objective < before, `${check.objective} is not below the start ${before}`);
+    assert.ok(check.objective >= lp.value - 1e-6, `${check.objective} below the LP value ${lp.value}`);
+    assert.ok(seen.every((o, x) => x === 0 || o < seen[x - 1]!));
   });
 });
