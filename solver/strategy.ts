@@ -90,7 +90,7 @@ export const TIME = {
    * The LP start (search/rounding.ts), of the search time: the LP and the completion of its split containers, the
    * completion at most completionMaxMs; on models of at most maxPairs fitting pairs.
    */
-  lpStart: { share: 0.3, maxMs: 15_000, completionMaxMs: 3000, maxPairs: 500_000 },
+  lpStart: { share: 0.3, maxMs: 15_000, completionMaxMs: 3000, maxPairs: 200_000 },
   /** The ejection chains, of the search time: before LNS, and before the node-subset search (which needs more). */
   chains: { share: 0.5, beforeSubsets: 0.3 },
   /** Each LNS sub-program at most. */

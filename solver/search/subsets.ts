@@ -6,10 +6,10 @@ import { seededRandom, type SearchOptions } from './options.js';
 
 /**
  * Exact node-subset neighbourhoods, solved by a Lagrangian branch and bound: free every container of a few
- * random nodes, keep the others where they are, and ask whether the freed containers can be placed on
- * those nodes for less than they cost now. The question is answered exactly, and fast, by a depth-first
- * branch and bound on the decision "is there a plan costing at most z?" (Posta, Ferland and Michelon,
- * Computational Optimization and Applications 52(3), 2012):
+ * random nodes, keep the others where they are, and find the cheapest plan of the freed containers on those
+ * nodes, if one costs less than they cost now. It is found exactly, and fast, by a depth-first branch and
+ * bound on the decision "is there a plan costing at most z?" (Posta, Ferland and Michelon, Computational
+ * Optimization and Applications 52(3), 2012), with z lowered below each plan found:
  *
  * - The bound is the Lagrangian one of column generation (solver/colgen.ts): relaxing "each container on
  *   exactly one node" with multipliers u leaves one 0-1 knapsack per node, solved exactly by dynamic
@@ -337,42 +337,41 @@ class LagrangianSearch {
     return this.timedOut;
   }
 
-  private explore(b: Branch, parentU: Float64Array, firstSteps: number): boolean {
-    if (this.late()) return false;
+  /** Searches the branch: each plan in it costing at most z is recorded, and z falls below it. */
+  private explore(b: Branch, parentU: Float64Array, firstSteps: number): void {
+    if (this.late()) return;
     const u = parentU.slice();
-    const settled = this.tighten(b, u, firstSteps);
-    return settled ?? this.branch(b, u);
+    if (!this.tighten(b, u, firstSteps)) this.branch(b, u);
   }
 
   /**
-   * Rounds of subgradient steps and fixing; leaves the best multipliers in u. True when a plan costing at
-   * most z was found, false when the branch holds none (or time ran out), undefined when it must branch.
+   * Rounds of subgradient steps and fixing; leaves the best multipliers in u. True when the branch is settled (it
+   * holds no plan costing at most z, its best plan was recorded, or time ran out), false when it must branch.
    */
-  private tighten(b: Branch, u: Float64Array, firstSteps: number): boolean | undefined {
+  private tighten(b: Branch, u: Float64Array, firstSteps: number): boolean {
     const best = { L: -Infinity, u: u.slice() };
     for (let round = 0; round < ROUNDS; round++) {
-      if (!this.propagate(b)) return false;
-      const ascended = this.ascend(b, u, best, round === 0 ? firstSteps : BRANCH_STEPS);
-      if (ascended !== undefined) return ascended;
+      if (!this.propagate(b)) return true;
+      if (this.ascend(b, u, best, round === 0 ? firstSteps : BRANCH_STEPS)) return true;
       u.set(best.u);
       const changes = this.fix(b, u);
-      if (changes < 0) return false;
+      if (changes < 0) return true;
       if (changes === 0) break;
     }
-    return this.propagate(b) ? undefined : false;
+    return !this.propagate(b);
   }
 
-  /** Subgradient steps on u towards the target, recording the best bound in `best`; see tighten. */
-  private ascend(b: Branch, u: Float64Array, best: { L: number; u: Float64Array }, steps: number): boolean | undefined {
+  /** Subgradient steps on u towards the target, recording the best bound in `best`; true when settled (tighten). */
+  private ascend(b: Branch, u: Float64Array, best: { L: number; u: Float64Array }, steps: number): boolean {
     let lambda = 1;
     for (let s = 0; s < steps; s++) {
-      if (this.late()) return false;
+      if (this.late()) return true;
       const L = this.bound(b, u);
       if (L > best.L) {
         best.L = L;
         best.u.set(u);
       }
-      if (L > this.z + this.eps) return false;
+      if (L > this.z + this.eps) return true;
       let norm = 0;
       for (const j of b.items) {
         if (b.assign[j]! >= 0) continue;
@@ -386,17 +385,17 @@ class LagrangianSearch {
         let cost = b.fixed;
         for (const j of b.items) if (b.assign[j]! < 0) cost += this.k.cost[plan[j]! * this.k.m + j]!;
         this.record(plan, cost);
-        return false;
+        return true;
       }
       const step = (lambda * (this.target - L)) / norm;
       for (const j of b.items) if (b.assign[j]! < 0) u[j]! += step * (1 - this.count[j]!);
       lambda *= 0.9;
     }
-    return undefined;
+    return false;
   }
 
   /** Branches on the free container with the fewest nodes left, the most promising node first. */
-  private branch(b: Branch, u: Float64Array): boolean {
+  private branch(b: Branch, u: Float64Array): void {
     const { m } = this.k;
     let pick = -1;
     let fewest = Infinity;
@@ -411,19 +410,18 @@ class LagrangianSearch {
     }
     if (pick < 0) {
       if (b.fixed <= this.z + this.eps) this.record(b.assign.slice(), b.fixed);
-      return false;
+      return;
     }
     const order: number[] = [];
     for (const i of b.nodes) if (b.allowed[i * m + pick]) order.push(i);
     order.sort((a, c) => this.penalty[a * m + pick]! - this.penalty[c * m + pick]!);
     for (const i of order) {
       const child = copyOf(b);
-      if (this.place(child, pick, i) && this.explore(child, u, BRANCH_STEPS)) return true;
-      if (this.timedOut) return false;
+      if (this.place(child, pick, i)) this.explore(child, u, BRANCH_STEPS);
+      if (this.timedOut) return;
       // Later branches keep the container off the nodes already explored.
       b.allowed[i * m + pick] = 0;
     }
-    return false;
   }
 }
 
