@@ -2,7 +2,7 @@ import type { Engine } from '../backends/engine.js';
 import type { AssignmentModel } from '../../models/model.js';
 import type { LinearProgram } from '../lpformat.js';
 import { knapsacksOf, type Knapsacks } from './knapsacks.js';
-import { bestCompletion } from './subsets.js';
+import { bestCompletion, searchTablesFit } from './subsets.js';
 
 /**
  * A start from the LP relaxation, for the one-knapsack-per-node model (knapsacks.ts): solve the LP of the 0-1
@@ -87,7 +87,7 @@ export function lpStart(
   completionMs: number,
 ): LpStart | undefined {
   const k = knapsacksOf(model, false);
-  if (!k || !engine.can.lp || !engine.can.duals) return undefined;
+  if (!k || !searchTablesFit(k) || !engine.can.lp || !engine.can.duals) return undefined;
   const { lp, varNode, varItem } = relaxation(k);
   const held = engine.hold(lp);
   let solved;

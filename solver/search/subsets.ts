@@ -86,7 +86,10 @@ function copyOf(b: Branch): Branch {
   return { ...b, allowed: b.allowed.slice(), assign: b.assign.slice(), resid: b.resid.slice() };
 }
 
-/** The decision "is there a plan costing at most z within this branch?", by depth-first branch and bound. */
+/**
+ * The decision "is there a plan costing at most z within this branch?", by depth-first branch and bound, with z
+ * lowered below each plan found: the cheapest plan of the branch.
+ */
 class LagrangianSearch {
   private readonly W: number;
   private readonly best: Float64Array;
@@ -115,7 +118,10 @@ class LagrangianSearch {
     this.penalty = new Float64Array(k.n * k.m);
   }
 
-  /** A plan within `root` costing at most z, null if there is none, undefined if the deadline came first. */
+  /**
+   * The cheapest plan within `root` costing at most z (the cheapest found, when the deadline came first), null if
+   * there is none, undefined if the deadline came first with none found.
+   */
   decide(
     root: Branch,
     u: Float64Array,
@@ -246,7 +252,11 @@ class LagrangianSearch {
     if (L > this.z + this.eps) return -1;
     const must: [number, number][] = [];
     let changes = 0;
-    for (const i of b.nodes) changes += this.fixOnNode(b, u, i, L, K[i]!, must);
+    for (const i of b.nodes) {
+      // One node's tables take n × free containers × capacity steps: over every node, check the time between them.
+      if (this.late()) return -1;
+      changes += this.fixOnNode(b, u, i, L, K[i]!, must);
+    }
     for (const [j, i] of must) {
       if (b.assign[j]! >= 0) {
         if (b.assign[j] !== i) return -1;
@@ -425,8 +435,20 @@ class LagrangianSearch {
   }
 }
 
-/** Whether the subset search applies to this model (where column generation does). */
-export const subsetSearchApplies = (model: AssignmentModel): boolean => knapsacksOf(model, false) !== undefined;
+/**
+ * Entries of each of the branch and bound's two knapsack tables at most, (containers + 1) × (largest capacity + 1):
+ * 8 bytes each, some 130 MB for both (Yagiura's 80 × 1600: 1.3 million).
+ */
+const MAX_TABLE_ENTRIES = 8_000_000;
+
+/** Whether the branch and bound's tables for these knapsacks stay within MAX_TABLE_ENTRIES. */
+export const searchTablesFit = (k: Knapsacks): boolean => (k.m + 1) * (maxOf(k.cap) + 1) <= MAX_TABLE_ENTRIES;
+
+/** Whether the subset search applies to this model (where column generation does, with tables that fit). */
+export function subsetSearchApplies(model: AssignmentModel): boolean {
+  const k = knapsacksOf(model, false);
+  return k !== undefined && searchTablesFit(k);
+}
 
 /**
  * Improves the complete plan `start` by exact node-subset neighbourhoods until the deadline, or until it
@@ -440,7 +462,7 @@ export function subsetSearch(
   options: SubsetSearchOptions,
 ): SubsetSearchResult | undefined {
   const k = knapsacksOf(model, false);
-  if (!k) return undefined;
+  if (!k || !searchTablesFit(k)) return undefined;
   const n = k.n;
   const sign = senseSign(model.sense);
   const integral = k.cost.every((c) => Number.isInteger(c));
@@ -476,6 +498,8 @@ export function subsetSearch(
       current = costOf(plan);
       if (!rins) fails = 0;
       options.onImprove?.(plan.slice(), sign * current);
+      // Over every node, a search that finished found the cheapest plan there is.
+      if (whole && !search.timedOut) return { plan, optimal: integral };
       continue;
     }
     if (found === null && whole) return { plan, optimal: integral };
@@ -536,8 +560,8 @@ function rootBranch(k: Knapsacks, plan: Int32Array, inSubset: Uint8Array): Branc
 
 /**
  * The cheapest plan that keeps every container of `assign` with a node there (−1: free) and places the free ones
- * on any node, if one costs less than `upper` (minimisation sense): null when none does, undefined when the
- * deadline came first with none found. The fixed containers must fit their nodes.
+ * on any node, if one costs less than `upper` (minimisation sense; the cheapest found when the deadline came
+ * first): null when none does, undefined when the deadline came first with none found.
  */
 export function bestCompletion(
   k: Knapsacks,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { AssignmentModel } from '../../models/model.js';
 import { ENGINES, loadEngines } from '../../solver/backends/index.js';
 import { columnGeneration } from '../../solver/search/colgen.js';
+import { lpStart } from '../../solver/search/rounding.js';
 import { subsetSearch, subsetSearchApplies } from '../../solver/search/subsets.js';
 import { verifyPlan } from '../../solver/verify.js';
 import {
@@ -146,5 +147,20 @@ describe('exact node-subset search (Lagrangian branch and bound)', () => {
     const two = twoByTwo(['cpu', 'memory']);
     assert.equal(subsetSearchApplies(two), false);
     assert.equal(subsetSearch(two, Int32Array.from([0, 1]), new Float64Array(2), { deadline: FAR() }), undefined);
+  });
+
+  it('steps aside where its knapsack tables would be too large (10 containers, capacities of a million units)', async () => {
+    const m = 10;
+    const { model } = program({
+      cost: [Array.from({ length: m }, (_, j) => j), Array.from({ length: m }, (_, j) => m - j)],
+      demand: { load: [Array.from({ length: m }, (_, j) => 1 + 2 * j), Array.from({ length: m }, (_, j) => 2 + j)] },
+      capacity: { load: [1_000_000, 1_000_000] },
+      sense: 'min',
+    });
+    assert.equal(subsetSearchApplies(model), false);
+    const start = new Int32Array(m);
+    assert.equal(subsetSearch(model, start, new Float64Array(m), { deadline: FAR() }), undefined);
+    await loadEngines();
+    assert.equal(lpStart(ENGINES.highs, model, Infinity, FAR(), 1_000), undefined);
   });
 });
