@@ -13,7 +13,7 @@ import { topologyGroupsOf } from '../models/rules/topologyGroup.js';
 import { chainSearch, chainsApply } from './search/chains.js';
 import { lns } from './search/lns.js';
 import { searchesApply } from './search/options.js';
-import { columnGeneration } from './search/colgen.js';
+import { COLGEN_MAX_ITEMS, columnGeneration } from './search/colgen.js';
 import { subsetSearch, subsetSearchApplies } from './search/subsets.js';
 import { pricedStart } from './search/prices.js';
 import { lpStart, type LpStart } from './search/rounding.js';
@@ -460,13 +460,15 @@ function dantzigWolfe(run: SolveRun, start: Int32Array, end: number): ReturnType
 }
 
 /**
- * The LP start (search/rounding.ts) where the subset search applies without column generation's multipliers and the
- * model has at most TIME.lpStart.maxPairs pairs; its plan is posted. Undefined where it does not run or its LP fails.
+ * The LP start (search/rounding.ts) where the subset search applies without column generation's multipliers, on
+ * models above column generation's size (COLGEN_MAX_ITEMS containers) of at most TIME.lpStart.maxPairs pairs; its
+ * plan is posted. Undefined where it does not run or its LP fails.
  */
 function lpFirst(run: SolveRun, start: Int32Array, end: number, searches: string[]): LpStart | undefined {
   const { model } = run;
   const share = TIME.lpStart;
-  if (!ready || model.nodes.length * model.items.length > share.maxPairs) return undefined;
+  const size = model.nodes.length * model.items.length;
+  if (!ready || model.items.length <= COLGEN_MAX_ITEMS || size > share.maxPairs) return undefined;
   const until = Date.now() + Math.min(share.maxMs, Math.max(0, end - Date.now()) * share.share);
   let found: LpStart | undefined;
   try {
