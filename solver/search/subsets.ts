@@ -130,10 +130,8 @@ class LagrangianSearch {
     deadline: number,
   ): Int32Array | null | undefined {
     this.deadline = deadline;
-    this.z = z;
-    this.target = z + granularity;
-    this.eps = 1e-9 * (1 + Math.abs(z));
     this.granularity = granularity;
+    this.aim(z);
     this.timedOut = false;
     this.found = undefined;
     this.explore(root, u, ROOT_STEPS);
@@ -141,12 +139,17 @@ class LagrangianSearch {
     return this.timedOut ? undefined : null;
   }
 
+  /** Asks for a plan costing at most z from now on. */
+  private aim(z: number): void {
+    this.z = z;
+    this.target = z + this.granularity;
+    this.eps = 1e-9 * (1 + Math.abs(z));
+  }
+
   /** Records a plan costing `cost` (at most z) and asks from then on for one cheaper still. */
   private record(plan: Int32Array, cost: number): void {
     this.found = plan;
-    this.z = cost - this.granularity;
-    this.target = cost;
-    this.eps = 1e-9 * (1 + Math.abs(this.z));
+    this.aim(cost - this.granularity);
   }
 
   /** Node i's best packing of the free containers under reduced costs c_ij − u_j (≤ 0); counts its containers. */
@@ -532,30 +535,11 @@ function randomSubset(n: number, size: number, rand: () => number): Uint8Array {
 
 /** The sub-problem's root: containers on the subset's nodes are free among them, the rest stay fixed. */
 function rootBranch(k: Knapsacks, plan: Int32Array, inSubset: Uint8Array): Branch {
-  const { n, m, cost, cap, dem, blocked } = k;
-  const nodes: number[] = [];
-  for (let i = 0; i < n; i++) if (inSubset[i]) nodes.push(i);
-  const items: number[] = [];
-  for (let j = 0; j < m; j++) if (inSubset[plan[j]!]) items.push(j);
-  const root: Branch = {
-    nodes,
-    items,
-    allowed: new Uint8Array(n * m),
-    assign: new Int32Array(m).fill(-1),
-    resid: Int32Array.from(cap),
-    fixed: 0,
-  };
-  for (let j = 0; j < m; j++) {
-    const at = plan[j]!;
-    if (inSubset[at]) {
-      for (let i = 0; i < n; i++) if (inSubset[i] && !(blocked && blocked[i * m + j])) root.allowed[i * m + j] = 1;
-    } else {
-      root.assign[j] = at;
-      root.resid[at]! -= dem[at * m + j]!;
-      root.fixed += cost[at * m + j]!;
-    }
-  }
-  return root;
+  return completionBranch(
+    k,
+    Int32Array.from(plan, (i) => (inSubset[i] ? -1 : i)),
+    inSubset,
+  )!;
 }
 
 /**
@@ -581,12 +565,15 @@ export function bestCompletion(
   return new LagrangianSearch(k).decide(root, multipliers, z, granularity, deadline);
 }
 
-/** The branch where the containers of `assign` with a node stay there and the others may go to any node. */
-function completionBranch(k: Knapsacks, assign: Int32Array): Branch | undefined {
+/**
+ * The branch where the containers of `assign` with a node stay there and the others may go to any node (of
+ * `inSubset`, where given); undefined when the ones that stay overfill a node.
+ */
+function completionBranch(k: Knapsacks, assign: Int32Array, inSubset?: Uint8Array): Branch | undefined {
   const { n, m, cost, cap, dem, blocked } = k;
   const items: number[] = [];
   const root: Branch = {
-    nodes: Array.from({ length: n }, (_, i) => i),
+    nodes: Array.from({ length: n }, (_, i) => i).filter((i) => !inSubset || inSubset[i]),
     items,
     allowed: new Uint8Array(n * m),
     assign: assign.slice(),
@@ -597,7 +584,7 @@ function completionBranch(k: Knapsacks, assign: Int32Array): Branch | undefined 
     const at = assign[j]!;
     if (at < 0) {
       items.push(j);
-      for (let i = 0; i < n; i++) if (!(blocked && blocked[i * m + j])) root.allowed[i * m + j] = 1;
+      for (const i of root.nodes) if (!(blocked && blocked[i * m + j])) root.allowed[i * m + j] = 1;
     } else {
       root.resid[at]! -= dem[at * m + j]!;
       root.fixed += cost[at * m + j]!;
