@@ -106,6 +106,11 @@ function scale(lp: HeldProgram, r: CapacityRow, f: number): void {
  * capacity (left to the patterns): nothing changes there, and no LP is solved. Returns the LPs solved.
  */
 const FEEDBACK_FACTORS = [1, 1.5];
+/**
+ * Rounds after the factors: each takes off, as well, what the last round's counts stranded (cumulative), and packs
+ * again. In-process, 25 s, seeds 2 and 3: 0.207 → 0.202% and 0.159 → 0.120% with 6 rounds.
+ */
+const FEEDBACK_ROUNDS = 6;
 
 export function feedbackTrials(
   lp: HeldProgram,
@@ -113,19 +118,32 @@ export function feedbackTrials(
   agg: Aggregate,
   packed: { readonly counts: ArrayLike<number>; readonly plan: Int32Array },
   until: number,
-  pack: (x: Float64Array) => void,
+  pack: (x: Float64Array) => { readonly counts: ArrayLike<number>; readonly plan: Int32Array },
 ): number {
   const rows = capacityRows(prog).filter((r) => r.used < 0);
   const deficit = deficits(prog, agg, rows, packed.counts, packed.plan);
   if (!deficit.some((d) => d > 0)) return 0;
   let solves = 0;
+  const solveWith = (taken: readonly number[]): ReturnType<typeof pack> | undefined => {
+    rows.forEach((r, t) => lp.setRowBounds(r.row, -Infinity, r.rhs - taken[t]!));
+    const solved = lp.solve({ timeLimitMs: until - Date.now() });
+    solves++;
+    return solved.status === 'optimal' && solved.x ? pack(solved.x) : undefined;
+  };
   try {
+    let last: ReturnType<typeof pack> | undefined;
     for (const f of FEEDBACK_FACTORS) {
       if (Date.now() >= until) break;
-      rows.forEach((r, t) => lp.setRowBounds(r.row, -Infinity, r.rhs - f * deficit[t]!));
-      const solved = lp.solve({ timeLimitMs: until - Date.now() });
-      solves++;
-      if (solved.status === 'optimal' && solved.x) pack(solved.x);
+      const got = solveWith(deficit.map((d) => f * d));
+      if (f === 1) last = got;
+    }
+    // Then again from each packing: what it stranded is taken off as well, until the time is up.
+    let taken = deficit;
+    for (let round = 0; last && round < FEEDBACK_ROUNDS && Date.now() < until; round++) {
+      const more = deficits(prog, agg, rows, last.counts, last.plan);
+      if (!more.some((d) => d > 0)) break;
+      taken = taken.map((d, t) => d + more[t]!);
+      last = solveWith(taken);
     }
   } finally {
     for (const r of rows) lp.setRowBounds(r.row, -Infinity, r.rhs);

@@ -119,7 +119,7 @@ function solveAggregate(
   const patterns = patternsApply(model, agg);
   const left = deadline - Date.now() - TIME.scale.packReserveFactor * packMs - 100;
   const mipMs = patterns ? left * TIME.scale.mipBeforePatterns : left;
-  const mipNeeds = Math.max(TIME.scale.minMipMs, TIME.scale.mipPerLp * lpMs);
+  const mipNeeds = mipNeedsMs(lpMs);
   const mip = mipMs < mipNeeds ? undefined : aggregateMip(engine, prog, mipMs, pack);
   if (mip?.bound !== undefined) bound(safeBound(mip.bound + prog.offset), 'aggregate branch and bound');
   const start = best?.assignment ?? fallback?.();
@@ -169,16 +169,34 @@ function relaxation(
     const plan = use.pack(counts);
     const packMs = Date.now() - packStart;
     if (lp.status !== 'optimal' || !lp.rowDual) return { lp, lpMs, packMs, trials: 0 };
-    const packed = (x: Float64Array): void => void use.offer(packPlan(model, agg, roundCounts(agg, x), 'most-room'));
+    const packed = (x: Float64Array): { counts: Int32Array; plan: Int32Array } => {
+      const rounded = roundCounts(agg, x);
+      const plan = packPlan(model, agg, rounded, 'most-room');
+      use.offer(plan);
+      return { counts: rounded, plan };
+    };
     const until = Date.now() + TIME.scale.slack * (deadline - Date.now());
     let trials = slackTrials(held, prog, lp.x, lp.rowDual, until, packed);
-    const feedbackUntil = Date.now() + TIME.scale.feedback * (deadline - Date.now());
+    const feedbackUntil = Date.now() + feedbackShare(deadline, lpMs, packMs) * (deadline - Date.now());
     trials += feedbackTrials(held, prog, agg, { counts, plan }, feedbackUntil, packed);
     return { lp, lpMs, packMs, trials };
   } finally {
     held.dispose();
   }
 }
+
+/**
+ * The share of the time left that the LPs for stranded room take: TIME.scale.feedback where the aggregate branch
+ * and bound would still have its time after them (solveAggregate), else all of it but the last packing's reserve.
+ */
+function feedbackShare(deadline: number, lpMs: number, packMs: number): number {
+  const left = deadline - Date.now() - TIME.scale.packReserveFactor * packMs - 100;
+  if (left <= 0) return 0;
+  return (1 - TIME.scale.feedback) * left >= mipNeedsMs(lpMs) ? TIME.scale.feedback : left / (deadline - Date.now());
+}
+
+/** The time the aggregate branch and bound needs to run at all (TIME.scale.mipPerLp). */
+const mipNeedsMs = (lpMs: number): number => Math.max(TIME.scale.minMipMs, TIME.scale.mipPerLp * lpMs);
 
 /** The pattern search from the best plan so far (`lower`: the best bound so far); what it did, for the note. */
 function patternPhase(
