@@ -228,3 +228,36 @@ export async function scaleLiveSuite(seed: number): Promise<string> {
   }
   return lines.join('\n');
 }
+
+/**
+ * `--suite scale-seeds`: 5 000 × 150 000 on five seeds (`seed` … `seed` + 4; none of them the tables' 42 by default),
+ * the default cost and pack, 30 s each, a fresh service per snapshot; the worst gap of each objective below.
+ */
+export async function scaleSeedsSuite(first: number): Promise<string> {
+  const head = ['seed', 'objective', 'status', 'plan / bound (gap)', 'ms', 'greedy'];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  const worst = new Map<string, { gap: number; seed: number }>();
+  for (const objective of ['cost', 'pack'] as const)
+    for (let seed = first; seed < first + 5; seed++) {
+      const options = { timeLimitMs: 30_000, assignments: 'byNode', ...(objective === 'pack' ? { objective } : {}) };
+      const server = await startServer();
+      try {
+        const r = await postJson(
+          `${server.url}/v1/plan`,
+          JSON.stringify({ ...scaleSnapshot(5000, 150_000, seed), options }),
+        );
+        const j = r.json as { status: string; objective: number | null; bound: number | null; gap: number | null };
+        const greedy = (r.json['greedy'] as { objective: number | null } | undefined)?.objective ?? null;
+        const gap = j.gap ?? Infinity;
+        if (gap >= (worst.get(objective)?.gap ?? -1)) worst.set(objective, { gap, seed });
+        lines.push(
+          `| ${seed} | ${objective} | ${j.status} | ${fmt(j.objective)} / ${fmt(j.bound)} (${pct(j.gap)}) | ` +
+            `${r.ms} | ${fmt(greedy)} |`,
+        );
+      } finally {
+        await server.stop();
+      }
+    }
+  const summary = [...worst].map(([o, w]) => `${o}: worst seed ${w.seed} at ${pct(w.gap)}`).join('; ');
+  return `${lines.join('\n')}\n\n${summary}`;
+}
