@@ -51,7 +51,13 @@ interface Answer {
   ms: number;
   /** timings.firstBoundMs: when the first proven bound reached the service, from the request's arrival. */
   firstBoundMs: number | null;
+  /** The seed greedy's objective, and the answer's notes. */
+  greedy: number | null;
+  notes: string[];
 }
+
+/** An answer's plan, bound and gap, as one table cell. */
+const planCell = (a: Answer): string => `${fmt(a.objective)} / ${fmt(a.bound)} (${pct(a.gap)})`;
 
 async function plan(server: RunningServer, body: object): Promise<Answer> {
   const r = await postJson(`${server.url}/v1/plan`, JSON.stringify(body));
@@ -63,6 +69,8 @@ async function plan(server: RunningServer, body: object): Promise<Answer> {
     gap: (j['gap'] as number | null) ?? null,
     ms: r.ms,
     firstBoundMs: (j['timings'] as { firstBoundMs?: number | null } | undefined)?.firstBoundMs ?? null,
+    greedy: (j['greedy'] as { objective: number | null } | undefined)?.objective ?? null,
+    notes: (j['notes'] as string[] | undefined) ?? [],
   };
 }
 
@@ -138,10 +146,9 @@ export async function scaleSuite(seed: number): Promise<string> {
       const healthMax = await health.stop();
       const rss = peakMb(server.process.pid!);
       const native = objective === 'cost' ? await nativeSideBySide(withOptions({}), 60) : ['–', '–', '–', '–', '–'];
-      const cell = (a: Answer): string => `${fmt(a.objective)} / ${fmt(a.bound)} (${pct(a.gap)})`;
       lines.push(
-        `| ${n}×${m} | ${objective} | ${greedyMs} | ${fmt(greedy.objective)} | ${cell(at30)} | ${at30.ms} | ` +
-          `${cell(at60)} | ${at60.ms} | ${at30.firstBoundMs ?? '–'} / ${at60.firstBoundMs ?? '–'} | ` +
+        `| ${n}×${m} | ${objective} | ${greedyMs} | ${fmt(greedy.objective)} | ${planCell(at30)} | ${at30.ms} | ` +
+          `${planCell(at60)} | ${at60.ms} | ${at30.firstBoundMs ?? '–'} / ${at60.firstBoundMs ?? '–'} | ` +
           `${rss.toFixed(0)} | ${healthMax} | ${native.join(' | ')} |`,
       );
       if (process.stderr.isTTY) process.stderr.write(`  scale: ${n}×${m} ${objective} done\r`);
@@ -213,14 +220,11 @@ export async function scaleLiveSuite(seed: number): Promise<string> {
     const body = { ...liveSnapshot(5000, 150_000, seed, share, pinned), options: { timeLimitMs: 30_000 } };
     const server = await startServer();
     try {
-      const r = await postJson(`${server.url}/v1/plan`, JSON.stringify(body));
-      const j = r.json as Record<string, unknown>;
-      const greedy = (j['greedy'] as { objective: number | null } | undefined)?.objective ?? null;
-      const notes = ((j['notes'] ?? []) as string[]).join('; ').replaceAll('|', '/');
+      const a = await plan(server, body);
+      const notes = a.notes.join('; ').replaceAll('|', '/');
       lines.push(
         `| 5000×150000 seed ${seed} | ${(100 * share).toFixed(0)}% of nodes | ${pinned ? 'pinned' : 'may move'} | ` +
-          `${String(j['status'])} | ${fmt(j['objective'] as number | null)} / ${fmt(j['bound'] as number | null)} ` +
-          `(${pct(j['gap'] as number | null)}) | ${r.ms} | ${fmt(greedy)} | ${notes} |`,
+          `${a.status} | ${planCell(a)} | ${a.ms} | ${fmt(a.greedy)} | ${notes} |`,
       );
     } finally {
       await server.stop();
@@ -242,18 +246,10 @@ export async function scaleSeedsSuite(first: number): Promise<string> {
       const options = { timeLimitMs: 30_000, assignments: 'byNode', ...(objective === 'pack' ? { objective } : {}) };
       const server = await startServer();
       try {
-        const r = await postJson(
-          `${server.url}/v1/plan`,
-          JSON.stringify({ ...scaleSnapshot(5000, 150_000, seed), options }),
-        );
-        const j = r.json as { status: string; objective: number | null; bound: number | null; gap: number | null };
-        const greedy = (r.json['greedy'] as { objective: number | null } | undefined)?.objective ?? null;
-        const gap = j.gap ?? Infinity;
+        const a = await plan(server, { ...scaleSnapshot(5000, 150_000, seed), options });
+        const gap = a.gap ?? Infinity;
         if (gap >= (worst.get(objective)?.gap ?? -1)) worst.set(objective, { gap, seed });
-        lines.push(
-          `| ${seed} | ${objective} | ${j.status} | ${fmt(j.objective)} / ${fmt(j.bound)} (${pct(j.gap)}) | ` +
-            `${r.ms} | ${fmt(greedy)} |`,
-        );
+        lines.push(`| ${seed} | ${objective} | ${a.status} | ${planCell(a)} | ${a.ms} | ${fmt(a.greedy)} |`);
       } finally {
         await server.stop();
       }
