@@ -131,14 +131,15 @@ export function feedbackTrials(
     return solved.status === 'optimal' && solved.x ? pack(solved.x) : undefined;
   };
   try {
+    // The rounds go on from the first factor's packing.
     let last: ReturnType<typeof pack> | undefined;
-    for (const f of FEEDBACK_FACTORS) {
+    for (const [k, f] of FEEDBACK_FACTORS.entries()) {
       if (Date.now() >= until) break;
       const got = solveWith(deficit.map((d) => f * d));
-      if (f === 1) last = got;
+      if (k === 0) last = got;
     }
     // Then again from each packing: what it stranded is taken off as well, until the time is up.
-    let taken = deficit;
+    let taken = deficit.map((d) => FEEDBACK_FACTORS[0]! * d);
     for (let round = 0; last && round < FEEDBACK_ROUNDS && Date.now() < until; round++) {
       const more = deficits(prog, agg, rows, last.counts, last.plan);
       if (!more.some((d) => d > 0)) break;

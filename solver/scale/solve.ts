@@ -117,7 +117,7 @@ function solveAggregate(
   if (lp?.status === 'infeasible') return { note: 'the aggregate LP is infeasible', proven: false };
   if (!lp?.x) return { note: 'the aggregate LP found no solution in time', proven: false };
   const patterns = patternsApply(model, agg);
-  const left = deadline - Date.now() - TIME.scale.packReserveFactor * packMs - 100;
+  const left = leftMs(deadline, packMs);
   const mipMs = patterns ? left * TIME.scale.mipBeforePatterns : left;
   const mipNeeds = mipNeedsMs(lpMs);
   const mip = mipMs < mipNeeds ? undefined : aggregateMip(engine, prog, mipMs, pack);
@@ -190,10 +190,14 @@ function relaxation(
  * and bound would still have its time after them (solveAggregate), else all of it but the last packing's reserve.
  */
 function feedbackShare(deadline: number, lpMs: number, packMs: number): number {
-  const left = deadline - Date.now() - TIME.scale.packReserveFactor * packMs - 100;
+  const left = leftMs(deadline, packMs);
   if (left <= 0) return 0;
   return (1 - TIME.scale.feedback) * left >= mipNeedsMs(lpMs) ? TIME.scale.feedback : left / (deadline - Date.now());
 }
+
+/** The time left for searching, less the reserve for packing the last counts (TIME.scale.packReserveFactor). */
+const leftMs = (deadline: number, packMs: number): number =>
+  deadline - Date.now() - TIME.scale.packReserveFactor * packMs - 100;
 
 /** The time the aggregate branch and bound needs to run at all (TIME.scale.mipPerLp). */
 const mipNeedsMs = (lpMs: number): number => Math.max(TIME.scale.minMipMs, TIME.scale.mipPerLp * lpMs);
