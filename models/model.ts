@@ -290,6 +290,8 @@ export interface TopologyGroupRule {
   readonly slice?: { readonly size: number; readonly level: number };
   readonly preferred?: number;
   readonly spanWeights: readonly number[];
+  /** The most domains of each counted level its placed members can span (topologyGroup.ts mostSpans). */
+  readonly mostSpans: readonly number[];
   /** Placed all or not at all (every container must be placed, or the group is exactly one gang). */
   readonly whole: boolean;
 }

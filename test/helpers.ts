@@ -1,4 +1,4 @@
-import { verifyPlan } from '../solver/verify.js';
+import { verifyPlan, type Verification } from '../solver/verify.js';
 import { greedyPlan } from '../solver/greedy.js';
 import { heuristicPlan } from '../solver/heuristic.js';
 import { gapToProgram, parseGapFile, parseKnownValues } from '../bench/orlib.js';
@@ -108,11 +108,12 @@ export function bruteForce(model: AssignmentModel): number | null {
  * The optimum by enumeration, with the plan. Capacities prune the search; with placement rules every
  * complete leaf goes through the independent verifier (blocked pairs, group rules, unplaced penalties),
  * so the check shares no code with the formulation. With `worseThan`, only plans strictly worse than it
- * count (the runner-up, given the optimum).
+ * count (the runner-up, given the optimum). `visit` sees every plan that verifies (with rules).
  */
 export function bruteForcePlan(
   model: AssignmentModel,
   worseThan?: number,
+  visit?: (plan: Int32Array, v: Verification) => void,
 ): { objective: number; plan: Int32Array } | null {
   const n = model.nodes.length;
   const m = model.items.length;
@@ -127,6 +128,7 @@ export function bruteForcePlan(
     if (j === m) {
       if (model.rules || model.objective) {
         const v = verifyPlan(model, plan, true);
+        if (v.valid) visit?.(plan, v);
         if (v.valid && better(v.objective, best?.objective)) best = { objective: v.objective, plan: plan.slice() };
       } else if (better(z, best?.objective)) best = { objective: z, plan: plan.slice() };
       return;

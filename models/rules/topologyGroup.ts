@@ -29,7 +29,8 @@ import {
  *   BestFit descent packs a group whatever level it names (`preferred` changes where Kueue's own search starts,
  *   not the optimum). The weights make it lexicographic: w_L = 1 at the lowest level L and
  *   w_ℓ = 1 + Σ_{ℓ < ℓ' ≤ L} w_ℓ' (most_ℓ' − 1), most_ℓ' = min(members, domains of ℓ'), so one block fewer
- *   outweighs any number of racks more.
+ *   outweighs any number of racks more. The most the part can be (for keepFree's weight and the precision check)
+ *   counts the spans a placed group can have (mostSpans: one domain at and above its required level).
  * Members that run and stay count where they are; the rule is checked once a pending member is placed.
  */
 export type TopologyRule = Extract<GroupRule, { kind: 'topologyGroup' }>;
@@ -65,10 +66,52 @@ function groupsOf(ctx: CompileContext): Map<string, number[]> {
 export function spanRange(ctx: CompileContext, tree: TopologyTree): number {
   let out = 0;
   for (const items of groupsOf(ctx).values()) {
-    const w = spanWeights(tree.domains, tree.labels.length - 1, items.length);
-    w.forEach((x, l) => (out += x * Math.min(items.length, tree.domains[l]!.length)));
+    const most = groupSpans(ctx, tree, items);
+    spanWeights(mostSpans(tree, items.length)).forEach((x, l) => (out += x * most[l]!));
   }
   return out;
+}
+
+/** The most domains of each level the group's members can span (mostSpans, with its required level). */
+function groupSpans(ctx: CompileContext, tree: TopologyTree, items: readonly number[]): number[] {
+  const label = ctx.s.containers[items[0]!]!.topology?.required;
+  // A member that runs and stays may be anywhere: its group's required level bounds nothing then.
+  const stays = items.some((j) => ctx.s.containers[j]!.pinned);
+  const required = label === undefined || stays ? undefined : tree.labels.indexOf(label);
+  return mostSpans(tree, items.length, required);
+}
+
+/**
+ * The most domains of each level that `members` placed members can span: no more than the members or the level's
+ * domains, and, with a required level r, one domain at r and above it, and below it no more than the most domains
+ * of the level within one domain of r (a domain is named by its values from the top, so each lies in one domain of
+ * every level above).
+ */
+export function mostSpans(tree: TopologyTree, members: number, required?: number): number[] {
+  return tree.labels.map((_, l) =>
+    Math.min(members, required !== undefined && l <= required ? 1 : mostWithin(tree, l, required)),
+  );
+}
+
+/** Per tree, per level l and required level r: the most domains of l within one domain of r. */
+const within = new WeakMap<TopologyTree, Map<string, number>>();
+
+/** The most domains of level l within one domain of level r (all of them where r is undefined). */
+function mostWithin(tree: TopologyTree, l: number, r: number | undefined): number {
+  if (r === undefined) return tree.domains[l]!.length;
+  const known = within.get(tree) ?? new Map<string, number>();
+  within.set(tree, known);
+  const cached = known.get(`${l}:${r}`);
+  if (cached !== undefined) return cached;
+  const count = new Map<string, number>();
+  for (const values of tree.values[l]!) {
+    const key = JSON.stringify(values.slice(0, r + 1));
+    count.set(key, (count.get(key) ?? 0) + 1);
+  }
+  let most = 0;
+  for (const c of count.values()) most = Math.max(most, c);
+  known.set(`${l}:${r}`, most);
+  return most;
 }
 
 function compileTopology(ctx: CompileContext): GroupRule[] {
@@ -106,7 +149,6 @@ function topologyRule(
   const slice = t.sliceSize !== undefined ? { size: t.sliceSize, level: level(t.sliceLevel)! } : undefined;
   // As in Kueue, a topology-aware group goes only on nodes with every level's label.
   for (const j of items) for (const label of tree.labels) ctx.block(j, `key:${label}`);
-  const lowest = tree.labels.length - 1;
   const scale = keepFreeAfterSpans(ctx, tree);
   return {
     kind: 'topologyGroup',
@@ -116,7 +158,8 @@ function topologyRule(
     ...(required !== undefined ? { required } : {}),
     ...(slice ? { slice } : {}),
     ...(preferred !== undefined ? { preferred } : {}),
-    spanWeights: spanWeights(tree.domains, lowest, items.length).map((w) => w * scale),
+    spanWeights: spanWeights(mostSpans(tree, items.length)).map((w) => w * scale),
+    mostSpans: groupSpans(ctx, tree, items),
     whole,
   };
 }
@@ -131,11 +174,14 @@ export function keepFreeAfterSpans(ctx: CompileContext, tree: TopologyTree): num
   return tree.domains[tree.labels.indexOf(t.keepFree)]!.length + 1;
 }
 
-/** w_L = 1, w_ℓ = 1 + Σ_{ℓ < ℓ' ≤ L} w_ℓ' (most_ℓ' − 1): one domain fewer at a level outweighs all below it. */
-export function spanWeights(levels: readonly (readonly unknown[])[], lowest: number, members: number): number[] {
+/**
+ * w_L = 1, w_ℓ = 1 + Σ_{ℓ < ℓ' ≤ L} w_ℓ' (most_ℓ' − 1), most the most domains of each level the members may span
+ * (min(members, domains of the level)): one domain fewer at a level outweighs all below it.
+ */
+export function spanWeights(most: readonly number[]): number[] {
+  const lowest = most.length - 1;
   const w = new Array<number>(lowest + 1).fill(1);
-  for (let l = lowest - 1; l >= 0; l--)
-    for (let k = l + 1; k <= lowest; k++) w[l]! += w[k]! * (Math.min(members, levels[k]!.length) - 1);
+  for (let l = lowest - 1; l >= 0; l--) for (let k = l + 1; k <= lowest; k++) w[l]! += w[k]! * (most[k]! - 1);
   return w;
 }
 
@@ -161,7 +207,7 @@ function spread(rule: TopologyRule, v: PlanView): number {
 
 /** The most the topology part of a group can be: every level spanned as widely as it can be. */
 function most(rule: TopologyRule): number {
-  return rule.spanWeights.reduce((t, w, l) => t + w * Math.min(rule.items.length, rule.levels[l]!.length), 0);
+  return rule.spanWeights.reduce((t, w, l) => t + w * rule.mostSpans[l]!, 0);
 }
 
 /** How a plan breaks the rule, in words; checked once a pending member is placed. */

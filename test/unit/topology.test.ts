@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { AssignmentModel } from '../../models/model.js';
+import { domainIndex, topologyWeightOf, type AssignmentModel } from '../../models/model.js';
+import { keepFreeRuleOf } from '../../models/rules/keepFree.js';
 import { validateConverted, validateSnapshot } from '../../models/validate.js';
 import { outcomeJson } from '../../planning/answer.js';
 import type { PlanAnswer } from '../../planning/schemas.js';
@@ -283,6 +284,48 @@ describe('topology: optimum against brute force (fast-check)', function () {
       }),
       { numRuns: 25, seed: 27 },
     );
+  });
+});
+
+describe('topology: the range of the topology part (fast-check, every plan)', function () {
+  this.timeout(120_000);
+  it("no plan's spans reach keepFree's weight, nor its topology part the range the precision check counts", () => {
+    fc.assert(
+      fc.property(smallCase, (c) => {
+        const { model } = snapshot(smallSnapshot(c as SmallCase));
+        const steps = objectivePrecision(model).topologySteps ?? 0;
+        const free = keepFreeRuleOf(model);
+        const inUse = (plan: Int32Array): number => {
+          const domainOf = domainIndex(free!.domains, model.nodes.length);
+          return new Set([...plan].filter((i) => i >= 0 && domainOf[i]! >= 0).map((i) => domainOf[i]!)).size;
+        };
+        bruteForcePlan(model, undefined, (plan, v) => {
+          const part = v.parts.topology ?? 0;
+          assert.ok(part <= steps * topologyWeightOf(model) + 1e-9, `topology part ${part} > range ${steps}`);
+          // keepFree first: the groups' spans alone stay below one domain's weight.
+          if (free && free.weight > 1) assert.ok(part - free.weight * inUse(plan) < free.weight);
+        });
+      }),
+      { numRuns: 60, seed: 2712 },
+    );
+  });
+
+  it('a group required within a block counts one block and the racks of one block (docs/topology.md)', () => {
+    const levels = ['block', 'rack', 'kubernetes.io/hostname'];
+    const nodes = Array.from({ length: 64 }, (_, i) => ({
+      name: `n${i}`,
+      capacity: { gpu: 8 },
+      labels: { block: `b${i >> 4}`, rack: `r${i >> 2}` },
+    }));
+    const containers = Array.from({ length: 32 }, (_, j) => ({
+      name: `c${j}`,
+      gang: `g${j >> 3}`,
+      requests: { gpu: 8 },
+      topology: { required: 'block' },
+    }));
+    const { model } = snapshot({ nodes, containers, options: { topology: { levels, keepFree: 'rack' } } });
+    const rule = model.rules!.groups.find((r) => r.kind === 'topologyGroup');
+    assert.deepEqual(rule && rule.kind === 'topologyGroup' && rule.mostSpans, [1, 4, 8]);
   });
 });
 
