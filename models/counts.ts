@@ -77,15 +77,18 @@ function kubeObjects(body: Record<string, unknown>): { nodes: unknown[]; pods: u
 
 /**
  * The topology's levels: options.topology's, the most a Topology object in the list gives, or the topology keys of
- * Kubernetes' own PodGroups (at least 1); and those PodGroups ("namespace/name"), whose pods form topology groups.
+ * Kubernetes' own PodGroups (at least 1); and those PodGroups ("namespace/name"), whose pods form topology groups;
+ * and the sub-groups KAI PodGroups list (each may enclose others as a topology group of its own).
  */
 function topologyShape(body: Record<string, unknown>): {
   levels: number;
   grouped: Set<string>;
   subKeys: Map<string, string[]>;
+  kaiSubGroups: number;
 } {
   const options = isRecord(body['options']) ? body['options'] : {};
   let most = arrayAt(options['topology'], 'levels')?.length ?? 0;
+  let kaiSubGroups = 0;
   const grouped = new Set<string>();
   const subKeys = new Map<string, string[]>();
   const keys = new Set<unknown>();
@@ -95,6 +98,8 @@ function topologyShape(body: Record<string, unknown>): {
     const o = stack.pop();
     if (!isRecord(o)) continue;
     if (o['kind'] === 'Topology') most = Math.max(most, arrayAt(o['spec'], 'levels')?.length ?? 0);
+    else if (o['kind'] === 'PodGroup' && String(o['apiVersion']).startsWith('scheduling.run.ai/'))
+      kaiSubGroups += arrayAt(o['spec'], 'subGroups')?.length ?? 0;
     else if (o['kind'] === 'PodGroup' && String(o['apiVersion']).startsWith('scheduling.volcano.sh/')) {
       // Volcano sub-groups: the pods of a PodGroup split by the values of these label keys.
       const policies = arrayAt(o['spec'], 'subGroupPolicy') ?? [];
@@ -111,13 +116,13 @@ function topologyShape(body: Record<string, unknown>): {
       for (const t of topology) keys.add(isRecord(t) ? t['key'] : undefined);
     } else if (Array.isArray(o['items'])) stack.push(...(o['items'] as unknown[]));
   }
-  return { levels: Math.max(1, most, keys.size), grouped, subKeys };
+  return { levels: Math.max(1, most, keys.size), grouped, subKeys, kaiSubGroups };
 }
 
 /** Topology-aware groups × nodes × levels: what the topology's tables hold at most. */
 function topologyWorkOf(body: Record<string, unknown>, pods: readonly unknown[], kube: boolean, nodes: number): number {
-  const { levels, grouped, subKeys } = topologyShape(body);
-  return topologyGroups(pods, kube, { grouped, subKeys }) * nodes * levels;
+  const { levels, grouped, subKeys, kaiSubGroups } = topologyShape(body);
+  return (topologyGroups(pods, kube, { grouped, subKeys }) + kaiSubGroups) * nodes * levels;
 }
 
 /** Volcano HyperNode members, each matched against every node and every HyperNode at worst. */
@@ -151,7 +156,10 @@ function topologyGroups(
     if (!isRecord(p)) return;
     if (!kube) {
       const t = p['topology'];
-      if (isRecord(t)) groups.add(JSON.stringify([t['group'] ?? p['gang'] ?? k]));
+      if (!isRecord(t)) return;
+      groups.add(JSON.stringify([t['group'] ?? p['gang'] ?? k]));
+      // The groups that enclose it (topology.within) are groups too.
+      for (const e of arrayAt(t, 'within') ?? []) groups.add(JSON.stringify([isRecord(e) ? e['group'] : e]));
       return;
     }
     const meta = isRecord(p['metadata']) ? p['metadata'] : {};
@@ -169,6 +177,8 @@ function topologyGroups(
     const volcano = subKeys.get(`${ns}/${String(notes[GANG_ANNOTATION])}`) ?? [];
     const sub = [labels[KAI_SUBGROUP_LABEL], ...volcano.map((key) => labels[key])];
     groups.add(JSON.stringify([meta['namespace'], name, sub]));
+    // A sub-group's PodGroup may be a group of its own, enclosing it.
+    if (sub.some((v) => v !== undefined)) groups.add(JSON.stringify([meta['namespace'], name, []]));
   });
   return groups.size;
 }

@@ -51,29 +51,32 @@ export function kubeTopology(
   );
   // Volcano's tiers are the levels only where nothing else names them.
   const tiers = levels === volcano?.levels ? volcano : undefined;
-  const seen = { unconstrained: 0, subGroups: 0, volcanoAcross: 0, volcanoGangs: 0 };
+  const seen = { unconstrained: 0, volcanoGangs: 0 };
   return {
     levels,
     of: (pod, k) => {
       const a = pod.metadata.annotations ?? {};
+      const ns = pod.metadata.namespace ?? 'default';
       if (a[KUEUE_TOPOLOGY.unconstrained] === 'true') seen.unconstrained++;
       const name = a['pod-group-name'];
-      const kai = name ? groups.get(`${pod.metadata.namespace ?? 'default'}/${name}`) : undefined;
-      const kaiSub = kaiSubGroup(kai, pod, k, levels, issues);
-      if (kaiSub?.above) seen.subGroups++;
+      const kai = name ? groups.get(`${ns}/${name}`) : undefined;
       const vName = a[GANG_ANNOTATION];
-      const vGroup = vName ? volcanoGroups.get(`${pod.metadata.namespace ?? 'default'}/${vName}`) : undefined;
+      const vGroup = vName ? volcanoGroups.get(`${ns}/${vName}`) : undefined;
       const at: PathIssue['path'] = ['podList', 'items', k, 'metadata', 'annotations', GANG_ANNOTATION];
-      const sub = volcanoSubGroup(vGroup, pod, tiers, at, issues);
-      if (sub && volcanoRequirement(vGroup, tiers, at, [])) seen.volcanoAcross++;
       const policies = vGroup?.spec?.subGroupPolicy ?? [];
       if (policies.some((p) => p.subGroupSize !== undefined || p.minSubGroups !== undefined)) seen.volcanoGangs++;
+      // A PodGroup's own constraint is its group's: the pods of no sub-group, and enclosing its sub-groups. Each is
+      // read once, where it is used (its issues then count).
+      const kaiGroup = once(() => named(`${ns}/${name}`, kaiOf(kai, k, levels, issues)));
+      const volcanoGroup = once(() => named(`${ns}/${vName}`, volcanoRequirement(vGroup, tiers, at, issues)));
+      const kaiSub = kaiSubGroup(kai, pod, k, levels, issues, kaiGroup);
+      const sub = volcanoSubGroup(vGroup, pod, tiers, at, issues);
       return (
         kueueOf(pod, k, levels, issues) ??
-        kaiSub?.topology ??
-        kaiOf(kai, k, levels, issues) ??
-        sub ??
-        volcanoRequirement(vGroup, tiers, at, issues) ??
+        kaiSub ??
+        kaiGroup() ??
+        (sub && enclosed(sub, volcanoGroup())) ??
+        volcanoGroup() ??
         native?.topology(pod, k, levels, issues)
       );
     },
@@ -81,14 +84,28 @@ export function kubeTopology(
   };
 }
 
-function notesOf(seen: { unconstrained: number; subGroups: number; volcanoAcross: number; volcanoGangs: number }) {
+/** `f`, called once at most. */
+function once<T>(f: () => T): () => T {
+  let done = false;
+  let value: T;
+  return () => {
+    if (!done) [value, done] = [f(), true];
+    return value;
+  };
+}
+
+/** The topology with its group named (undefined stays undefined). */
+const named = (group: string, t: ContainerTopology | undefined): ContainerTopology | undefined => t && { group, ...t };
+
+/** A sub-group's topology within its PodGroup's group, where both have one. */
+function enclosed(sub: ContainerTopology | undefined, outer: ContainerTopology | undefined) {
+  if (!sub || !outer) return sub;
+  const { group, required, preferred } = outer;
+  return { ...sub, within: [...(sub.within ?? []), { group: group!, required, preferred }] };
+}
+
+function notesOf(seen: { unconstrained: number; volcanoGangs: number }) {
   const notes: string[] = [];
-  if (seen.volcanoAcross > 0)
-    notes.push(
-      `${seen.volcanoAcross} pods are in Volcano sub-groups (spec.subGroupPolicy) with a network topology of their ` +
-        "own: each sub-group is held to its tier, and their PodGroup's own tier across its sub-groups is not " +
-        '(a pod is in one topology-aware group)',
-    );
   if (seen.volcanoGangs > 0)
     notes.push(
       `${seen.volcanoGangs} pods are in Volcano PodGroups whose subGroupPolicy sets subGroupSize or minSubGroups: ` +
@@ -98,11 +115,6 @@ function notesOf(seen: { unconstrained: number; subGroups: number; volcanoAcross
     notes.push(
       `${seen.unconstrained} pods set ${KUEUE_TOPOLOGY.unconstrained}: no topology constraint, as Kueue means it ` +
         '(its own greedy would place them by least free capacity)',
-    );
-  if (seen.subGroups > 0)
-    notes.push(
-      `${seen.subGroups} pods are in KAI sub-groups whose own topology constraint is held, while one above them ` +
-        '(a parent sub-group or the PodGroup) is not (a pod is in one topology-aware group)',
     );
   return notes;
 }
@@ -194,8 +206,8 @@ function kueueOf(
 /**
  * The topology of the pod's KAI sub-group (spec.subGroups, the leaf named by the label kai.scheduler/subgroup-name):
  * the constraint of the nearest sub-group, from the leaf up its parents, that has one, over the pods of that
- * sub-group and those below it; `above` where a sub-group or the PodGroup higher up has one too (not held).
- * Undefined where no sub-group on the way has one.
+ * sub-group and those below it; within it, each sub-group higher up with a constraint of its own, then the
+ * PodGroup's group (`podGroup`, where it has one). Undefined where no sub-group on the way has one.
  */
 function kaiSubGroup(
   group: KaiPodGroup | undefined,
@@ -203,7 +215,8 @@ function kaiSubGroup(
   k: number,
   levels: readonly string[] | undefined,
   issues: PathIssue[],
-): { topology: ContainerTopology | undefined; above: boolean } | undefined {
+  podGroup: () => ContainerTopology | undefined,
+): ContainerTopology | undefined {
   const subs = new Map((group?.spec?.subGroups ?? []).map((g) => [g.name, g]));
   const chain: NonNullable<NonNullable<KaiPodGroup['spec']>['subGroups']>[number][] = [];
   for (let at = subs.get(pod.metadata.labels?.[KAI_SUBGROUP_LABEL] ?? ''); at && !chain.includes(at);) {
@@ -213,14 +226,14 @@ function kaiSubGroup(
   const has = (
     c: { requiredTopologyLevel?: string | undefined; preferredTopologyLevel?: string | undefined } | undefined,
   ) => c?.requiredTopologyLevel !== undefined || c?.preferredTopologyLevel !== undefined;
-  const first = chain.findIndex((g) => has(g.topologyConstraint));
-  if (first < 0) return undefined;
-  const above = chain.slice(first + 1).some((g) => has(g.topologyConstraint)) || has(group?.spec?.topologyConstraint);
-  const sub = chain[first]!;
-  const where = `spec.subGroups "${sub.name}" topologyConstraint`;
-  const own = kaiOf({ ...group!, spec: { topologyConstraint: sub.topologyConstraint } }, k, levels, issues, where);
-  const name = `${pod.metadata.namespace ?? 'default'}/${group!.metadata.name}/${sub.name}`;
-  return { topology: own && { group: name, ...own }, above };
+  const [sub, ...above] = chain.filter((g) => has(g.topologyConstraint));
+  if (!sub) return undefined;
+  const of = (s: typeof sub): ContainerTopology | undefined => {
+    const where = `spec.subGroups "${s.name}" topologyConstraint`;
+    const own = kaiOf({ ...group!, spec: { topologyConstraint: s.topologyConstraint } }, k, levels, issues, where);
+    return named(`${pod.metadata.namespace ?? 'default'}/${group!.metadata.name}/${s.name}`, own);
+  };
+  return [...above.map(of), podGroup()].reduce((inner, outer) => enclosed(inner, outer), of(sub));
 }
 
 /** The topology constraint of the pod's KAI PodGroup, checked against the levels; undefined when none. */

@@ -294,6 +294,8 @@ export interface TopologyGroupRule {
   readonly mostSpans: readonly number[];
   /** Placed all or not at all (every container must be placed, or the group is exactly one gang). */
   readonly whole: boolean;
+  /** It encloses other groups (its members name it in topology.within): Kueue's baseline places those inside it. */
+  readonly encloses?: boolean;
 }
 
 /** A preferred pod (anti-)affinity term: `owners` carry it, it selects `selected`, over `domains`. */

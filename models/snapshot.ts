@@ -103,11 +103,19 @@ export const WeightedPodTermSchema = z.strictObject({ weight: TermWeight, term: 
 /** A preferred node affinity term, with its weight. */
 export const WeightedNodeTermSchema = z.strictObject({ weight: TermWeight, preference: NodeSelectorTermSchema });
 
+/** A group that encloses a container's own (a KAI parent sub-group or PodGroup, a Volcano PodGroup). */
+export const EnclosingGroupSchema = z.strictObject({
+  group: z.string().min(1, 'must not be empty'),
+  required: z.string().min(1, 'must not be empty').optional(),
+  preferred: z.string().min(1, 'must not be empty').optional(),
+});
+
 /**
  * A container's place in a topology-aware group (docs/topology.md): the group (default: its gang) and the levels
  * of options.topology.levels it must stay within (`required`), prefers to stay within (`preferred`), and, for
- * slices of `sliceSize` containers, the level each slice stays within (`sliceLevel`). Every member of a group
- * gives the same requirements.
+ * slices of `sliceSize` containers, the level each slice stays within (`sliceLevel`). `within`: the groups that
+ * enclose it, innermost first, each with its own levels (a group's members are those it names, and those that name
+ * it in `within`). Every member of a group gives the same requirements.
  */
 export const ContainerTopologySchema = z.strictObject({
   group: z.string().min(1, 'must not be empty').optional(),
@@ -115,6 +123,7 @@ export const ContainerTopologySchema = z.strictObject({
   preferred: z.string().min(1, 'must not be empty').optional(),
   sliceSize: z.number().int().min(1, 'must be at least 1').optional(),
   sliceLevel: z.string().min(1, 'must not be empty').optional(),
+  within: z.array(EnclosingGroupSchema).min(1, 'must name at least one group').optional(),
 });
 
 export type ContainerTopology = z.infer<typeof ContainerTopologySchema>;
@@ -406,14 +415,63 @@ function topologyChecks(s: ParsedSnapshot, ctx: z.RefinementCtx): void {
         message: `group "${group}" has ${members} members, not a whole number of slices of ${size}`,
       });
   }
+  if (levels) withinChecks(s, levels, groups, ctx);
 }
+
+/**
+ * Each enclosing group (topology.within) names known levels in an order that can hold, is not the container's own
+ * group nor named twice, and is asked alike by every container that names it: as an enclosing group, or as its own
+ * group (whose members then give no slices: slices are of a group's own members).
+ */
+function withinChecks(
+  s: ParsedSnapshot,
+  levels: readonly string[],
+  own: ReadonlyMap<string, number>,
+  ctx: z.RefinementCtx,
+): void {
+  const first = new Map<string, { k: number; t: number }>();
+  s.containers.forEach((c, k) =>
+    c.topology?.within?.forEach((e, t) => {
+      const issue = (field: string | undefined, message: string): void =>
+        ctx.addIssue({
+          code: 'custom',
+          path: ['containers', k, 'topology', 'within', t, ...(field ? [field] : [])],
+          message,
+        });
+      if (e.required === undefined && e.preferred === undefined)
+        return issue(undefined, 'names no level: give required or preferred');
+      const problem = containerTopologyProblem(e, levels, e.group);
+      if (problem) return issue(problem.field, problem.message);
+      const self = c.topology!.group ?? c.gang;
+      if (e.group === self || c.topology!.within!.findIndex((x) => x.group === e.group) < t)
+        return issue('group', `"${e.group}" is this container's own group or named before: name each group once`);
+      const o = own.get(e.group);
+      const ownTopology = o === undefined ? undefined : s.containers[o]!.topology!;
+      if (ownTopology?.sliceSize !== undefined)
+        return issue('group', `group "${e.group}" has slices (containers[${o}].topology), so it cannot enclose others`);
+      if (ownTopology && !sameLevels(ownTopology, e))
+        return issue(undefined, `differs from containers[${o}].topology, in the same group "${e.group}"`);
+      const seen = first.get(e.group);
+      if (seen === undefined) first.set(e.group, { k, t });
+      else if (!sameLevels(s.containers[seen.k]!.topology!.within![seen.t]!, e)) {
+        const there = `containers[${seen.k}].topology.within[${seen.t}]`;
+        issue(undefined, `differs from ${there}, in the same group "${e.group}"`);
+      }
+    }),
+  );
+}
+
+type Levels = { readonly required?: string | undefined; readonly preferred?: string | undefined };
+
+const sameLevels = (a: Levels, b: Levels): boolean => a.required === b.required && a.preferred === b.preferred;
 
 function sameTopology(a: ContainerTopology, b: ContainerTopology): boolean {
   return (
     a.required === b.required &&
     a.preferred === b.preferred &&
     a.sliceSize === b.sliceSize &&
-    a.sliceLevel === b.sliceLevel
+    a.sliceLevel === b.sliceLevel &&
+    JSON.stringify(a.within ?? []) === JSON.stringify(b.within ?? [])
   );
 }
 

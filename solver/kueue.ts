@@ -1,4 +1,4 @@
-import { blockOf, demandUnits, type AssignmentModel, type TopologyTree } from '../models/model.js';
+import { blockOf, demandUnits, domainIndex, type AssignmentModel, type TopologyTree } from '../models/model.js';
 import { topologyGroupsOf, type TopologyRule } from '../models/rules/topologyGroup.js';
 import { greedyPlan } from './greedy.js';
 import { HOSTNAME_KEY } from '../models/snapshot.js';
@@ -62,16 +62,20 @@ export function kueuePlan(model: AssignmentModel, spare?: Uint8Array): KueueBase
   const refused = new Set<number>();
   // One tree for every group: fillInCounts sets every domain's counts anew for each.
   const roots = buildTree(tree);
+  const enclosing = new Enclosing(model, rules);
   const groups = rules.map((rule) => {
-    const pending = rule.items.filter((j) => current[j]! < 0);
-    // A group not admitted stays out whole (its running members too: a gang is all or none).
+    const members = enclosing.own(rule);
+    const pending = members.filter((j) => current[j]! < 0);
+    // A group not admitted stays out whole (its running members too: a gang is all or none), and so do the groups
+    // that enclose it.
     const refuse = (reason: string) => {
-      for (const j of rule.items) refused.add(j);
+      for (const j of [rule, ...enclosing.around(members)].flatMap((r) => r.items)) refused.add(j);
       return { name: rule.name, admitted: false, reason };
     };
+    if (members.length === 0) return { name: rule.name, admitted: true };
     // Kueue admits a pod set whole: one that runs in part is not admitted again.
-    if (pending.length < rule.items.length) return refuse('some of its pods run already: Kueue admits a pod set whole');
-    const result = admit(model, tree, roots, rule, pending, remaining);
+    if (pending.length < members.length) return refuse('some of its pods run already: Kueue admits a pod set whole');
+    const result = admit(model, tree, roots, rule, pending, enclosing.within(members, remaining));
     if (typeof result === 'string') return refuse(result);
     if (result.some((i) => i < 0))
       return refuse("its pods did not fit on the nodes of the domains Kueue's counts chose (they would stay pending)");
@@ -79,9 +83,68 @@ export function kueuePlan(model: AssignmentModel, spare?: Uint8Array): KueueBase
       placedAt[j] = result[k]!;
       use(j, result[k]!);
     });
+    enclosing.placed(members, result);
     return { name: rule.name, admitted: true };
   });
-  return { plan: completed(model, placedAt, refused), groups };
+  // Admitted, then refused with a group around it or inside it: a gang is all or none.
+  const outcome = groups.map((g, k) =>
+    g.admitted && rules[k]!.items.some((j) => refused.has(j))
+      ? { name: g.name, admitted: false, reason: 'a group it encloses, or one around it, was not admitted' }
+      : g,
+  );
+  return { plan: completed(model, placedAt, refused), groups: outcome };
+}
+
+/**
+ * Groups that enclose others (KAI's parent sub-groups and PodGroups, Volcano's PodGroups: topology.within). Kueue
+ * has no such groups; here each is admitted through its own members (those in no group inside it) and the groups
+ * inside it, as pod sets of their own, each on the nodes of the domain of its required level that the first one
+ * admitted landed in. A group refused refuses the groups around it.
+ */
+class Enclosing {
+  private readonly outer: TopologyRule[];
+  /** The domain of its required level each enclosing group's members are in (−1: none yet), by rule. */
+  private readonly chosen = new Map<TopologyRule, number>();
+
+  constructor(
+    private readonly model: AssignmentModel,
+    private readonly rules: readonly TopologyRule[],
+  ) {
+    this.outer = rules.filter((r) => r.encloses);
+  }
+
+  /** The rule's own members: all of them, or, enclosing others, those in no other group. */
+  own(rule: TopologyRule): number[] {
+    if (!rule.encloses) return [...rule.items];
+    const inner = new Set(this.rules.filter((r) => r !== rule && !r.encloses).flatMap((r) => r.items));
+    return rule.items.filter((j) => !inner.has(j));
+  }
+
+  /** The enclosing groups that hold these members. */
+  around(members: readonly number[]): TopologyRule[] {
+    return this.outer.filter((r) => members.some((j) => r.items.includes(j)));
+  }
+
+  /** The room left, with no room outside the domains the members' enclosing groups chose. */
+  within(members: readonly number[], remaining: BigInt64Array[]): BigInt64Array[] {
+    const n = this.model.nodes.length;
+    const outside = new Uint8Array(n);
+    for (const r of this.around(members)) {
+      const d = this.chosen.get(r);
+      if (d === undefined) continue;
+      const domainOf = domainIndex(r.levels[r.required!]!, n);
+      for (let i = 0; i < n; i++) if (domainOf[i] !== d) outside[i] = 1;
+    }
+    if (!outside.includes(1)) return remaining;
+    return remaining.map((left) => left.map((x, i) => (outside[i] ? 0n : x)));
+  }
+
+  /** Members placed on these nodes: each enclosing group with a required level keeps their domain. */
+  placed(members: readonly number[], nodes: readonly number[]): void {
+    for (const r of this.around(members))
+      if (r.required !== undefined && !this.chosen.has(r) && nodes.length > 0)
+        this.chosen.set(r, domainIndex(r.levels[r.required]!, this.model.nodes.length)[nodes[0]!]!);
+  }
 }
 
 /** The seed greedy over the rest, with Kueue's members kept first on their nodes; refused members left out. */

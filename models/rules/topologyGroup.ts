@@ -43,21 +43,35 @@ export interface TopologyScale extends ScaleRuleBase {
 export const topologyGroupsOf = (model: AssignmentModel): TopologyRule[] =>
   (model.rules?.groups ?? []).filter((r): r is TopologyRule => r.kind === 'topologyGroup');
 
-/** The group of container j (its topology's group, else its gang), or undefined. */
-function groupOf(ctx: CompileContext, j: number): string | undefined {
-  const c = ctx.s.containers[j]!;
-  return c.topology ? (c.topology.group ?? c.gang) : undefined;
+/** A topology-aware group as the snapshot asks it: its members (ascending) and its levels (labels). */
+interface GroupSpec {
+  readonly items: number[];
+  readonly required?: string | undefined;
+  readonly preferred?: string | undefined;
+  readonly sliceSize?: number | undefined;
+  readonly sliceLevel?: string | undefined;
+  /** Some member names it in topology.within: it encloses other groups. */
+  encloses: boolean;
 }
 
-/** The members of each topology-aware group, by group name, in order of first appearance. */
-function groupsOf(ctx: CompileContext): Map<string, number[]> {
-  const groups = new Map<string, number[]>();
-  ctx.s.containers.forEach((_, j) => {
-    const g = groupOf(ctx, j);
-    if (g === undefined) return;
-    const list = groups.get(g);
-    if (list) list.push(j);
-    else groups.set(g, [j]);
+/**
+ * Each topology-aware group by name, in order of first appearance: a container is a member of its own group (its
+ * topology's group, else its gang) and of every group its topology.within names. The schema checked that every
+ * member asks a group alike.
+ */
+function groupsOf(ctx: CompileContext): Map<string, GroupSpec> {
+  const groups = new Map<string, GroupSpec>();
+  const join = (name: string, j: number, spec: Omit<GroupSpec, 'items' | 'encloses'>, encloses: boolean): void => {
+    const g = groups.get(name);
+    if (!g) return void groups.set(name, { ...spec, items: [j], encloses });
+    g.items.push(j);
+    g.encloses ||= encloses;
+  };
+  ctx.s.containers.forEach((c, j) => {
+    if (!c.topology) return;
+    const { within, group, ...spec } = c.topology;
+    join(group ?? c.gang!, j, spec, false);
+    for (const e of within ?? []) join(e.group, j, { required: e.required, preferred: e.preferred }, true);
   });
   return groups;
 }
@@ -65,20 +79,19 @@ function groupsOf(ctx: CompileContext): Map<string, number[]> {
 /** The most the groups' spans can add to the topology part (for keepFree's weight, which comes before it). */
 export function spanRange(ctx: CompileContext, tree: TopologyTree): number {
   let out = 0;
-  for (const items of groupsOf(ctx).values()) {
-    const most = groupSpans(ctx, tree, items);
-    spanWeights(mostSpans(tree, items.length)).forEach((x, l) => (out += x * most[l]!));
+  for (const g of groupsOf(ctx).values()) {
+    const most = groupSpans(ctx, tree, g);
+    spanWeights(mostSpans(tree, g.items.length)).forEach((x, l) => (out += x * most[l]!));
   }
   return out;
 }
 
 /** The most domains of each level the group's members can span (mostSpans, with its required level). */
-function groupSpans(ctx: CompileContext, tree: TopologyTree, items: readonly number[]): number[] {
-  const label = ctx.s.containers[items[0]!]!.topology?.required;
+function groupSpans(ctx: CompileContext, tree: TopologyTree, g: GroupSpec): number[] {
   // A member that runs and stays may be anywhere: its group's required level bounds nothing then.
-  const stays = items.some((j) => ctx.s.containers[j]!.pinned);
-  const required = label === undefined || stays ? undefined : tree.labels.indexOf(label);
-  return mostSpans(tree, items.length, required);
+  const stays = g.items.some((j) => ctx.s.containers[j]!.pinned);
+  const required = g.required === undefined || stays ? undefined : tree.labels.indexOf(g.required);
+  return mostSpans(tree, g.items.length, required);
 }
 
 /**
@@ -129,24 +142,17 @@ function compileTopology(ctx: CompileContext): GroupRule[] {
   };
   // A group whose members all run and stay asks nothing: running pods are not checked again (kube-scheduler).
   return [...groups]
-    .filter(([, items]) => items.some((j) => !ctx.s.containers[j]!.pinned))
-    .map(([name, items]) => topologyRule(ctx, tree, name, items, whole(items)));
+    .filter(([, g]) => g.items.some((j) => !ctx.s.containers[j]!.pinned))
+    .map(([name, g]) => topologyRule(ctx, tree, name, g, whole(g.items)));
 }
 
-function topologyRule(
-  ctx: CompileContext,
-  tree: TopologyTree,
-  name: string,
-  items: number[],
-  whole: boolean,
-): GroupRule {
-  // The schema checked that every member gives the same requirements, over known levels.
-  const t = ctx.s.containers[items[0]!]!.topology!;
+function topologyRule(ctx: CompileContext, tree: TopologyTree, name: string, g: GroupSpec, whole: boolean): GroupRule {
+  const items = g.items;
   const level = (label: string | undefined): number | undefined =>
     label === undefined ? undefined : tree.labels.indexOf(label);
-  const required = level(t.required);
-  const preferred = level(t.preferred);
-  const slice = t.sliceSize !== undefined ? { size: t.sliceSize, level: level(t.sliceLevel)! } : undefined;
+  const required = level(g.required);
+  const preferred = level(g.preferred);
+  const slice = g.sliceSize !== undefined ? { size: g.sliceSize, level: level(g.sliceLevel)! } : undefined;
   // As in Kueue, a topology-aware group goes only on nodes with every level's label.
   for (const j of items) for (const label of tree.labels) ctx.block(j, `key:${label}`);
   const scale = keepFreeAfterSpans(ctx, tree);
@@ -159,8 +165,9 @@ function topologyRule(
     ...(slice ? { slice } : {}),
     ...(preferred !== undefined ? { preferred } : {}),
     spanWeights: spanWeights(mostSpans(tree, items.length)).map((w) => w * scale),
-    mostSpans: groupSpans(ctx, tree, items),
+    mostSpans: groupSpans(ctx, tree, g),
     whole,
+    ...(g.encloses ? { encloses: true } : {}),
   };
 }
 

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { domainIndex, topologyWeightOf, type AssignmentModel } from '../../models/model.js';
 import { keepFreeRuleOf } from '../../models/rules/keepFree.js';
 import { validateConverted, validateSnapshot } from '../../models/validate.js';
@@ -8,7 +10,7 @@ import type { PlanAnswer } from '../../planning/schemas.js';
 import { kueuePlan } from '../../solver/kueue.js';
 import { solveModel } from '../../solver/solve.js';
 import { verifyPlan } from '../../solver/verify.js';
-import { answerCapacity, bruteForcePlan, loadCases, snapshot } from '../helpers.js';
+import { answerCapacity, bruteForcePlan, loadCases, ROOT, snapshot } from '../helpers.js';
 import { whatIfSnapshot, type WhatIfQuestion } from '../../models/capacity.js';
 import { sharedPool } from '../setup.js';
 import { topologyBound } from '../../solver/topology-bound.js';
@@ -113,6 +115,57 @@ describe('topology: validation', () => {
   };
   const pod = (name: string, topology: unknown, gang = 'g') => ({ name, gang, requests: { gpu: 1 }, topology });
 
+  it('names the field of an enclosing group (topology.within) and says what is wrong', () => {
+    const inner = (within: unknown, group = 'g/a') => ({ required: 'rack', group, within });
+    assert.deepEqual(issues([pod('a', inner([{ group: 'g' }]))]), [
+      { path: 'containers[0].topology.within[0]', message: 'names no level: give required or preferred' },
+    ]);
+    assert.deepEqual(issues([pod('a', inner([{ group: 'g', required: 'zone' }]))]), [
+      {
+        path: 'containers[0].topology.within[0].required',
+        message: '"zone" is not one of options.topology.levels (block, rack)',
+      },
+    ]);
+    assert.deepEqual(issues([pod('a', inner([{ group: 'g/a', required: 'block' }]))]), [
+      {
+        path: 'containers[0].topology.within[0].group',
+        message: `"g/a" is this container's own group or named before: name each group once`,
+      },
+    ]);
+    assert.deepEqual(
+      issues([
+        pod('a', inner([{ group: 'g', required: 'block' }])),
+        pod('b', inner([{ group: 'g', preferred: 'rack' }], 'g/b')),
+      ]),
+      [
+        {
+          path: 'containers[1].topology.within[0]',
+          message: 'differs from containers[0].topology.within[0], in the same group "g"',
+        },
+      ],
+    );
+    // The enclosing group's own members (a PodGroup's pods of no sub-group) ask it alike, and give no slices.
+    assert.deepEqual(issues([pod('a', inner([{ group: 'g', required: 'block' }])), pod('b', { required: 'rack' })]), [
+      {
+        path: 'containers[0].topology.within[0]',
+        message: 'differs from containers[1].topology, in the same group "g"',
+      },
+    ]);
+    assert.deepEqual(
+      issues([pod('a', inner([{ group: 'g', required: 'block' }])), pod('b', { sliceSize: 1, sliceLevel: 'rack' })]),
+      [
+        {
+          path: 'containers[0].topology.within[0].group',
+          message: 'group "g" has slices (containers[1].topology), so it cannot enclose others',
+        },
+      ],
+    );
+    assert.deepEqual(
+      issues([pod('a', inner([{ group: 'g', required: 'block' }])), pod('b', { required: 'block' })]),
+      [],
+    );
+  });
+
   it('names the field and says what is wrong', () => {
     assert.deepEqual(issues([pod('a', { required: 'zone' })]), [
       {
@@ -174,6 +227,7 @@ describe('topology: validation', () => {
 const smallCase = fc.record({
   hosts: fc.integer({ min: 1, max: 2 }),
   keepFree: fc.constantFrom('none', 'first', 'afterSpans'),
+  outer: fc.constantFrom(undefined, 'block', 'rack'),
   allowUnplaced: fc.boolean(),
   running: fc.option(
     fc.record({
@@ -199,6 +253,8 @@ const smallCase = fc.record({
 interface SmallCase {
   hosts: number;
   keepFree: 'none' | 'first' | 'afterSpans';
+  /** Every group within one enclosing group `job`, required within this level. */
+  outer?: string;
   allowUnplaced: boolean;
   running: { gpu: number; at: number; pinned: boolean; member: boolean } | null;
   gpus: number[];
@@ -216,6 +272,7 @@ function smallSnapshot(c: SmallCase) {
       : {}),
     ...(g.slice ? { sliceLevel: g.slice, sliceSize: 2 } : {}),
     ...(!g.required && !g.preferred && !g.slice ? { preferred: 'rack' } : {}),
+    ...(c.outer ? { within: [{ group: 'job', required: c.outer }] } : {}),
   });
   // A sliced group has whole slices of 2 (the schema refuses others).
   const size = (g: SmallCase['groups'][number]): number => (g.slice ? 2 * Math.ceil(g.members / 2) : g.members);
@@ -310,6 +367,27 @@ describe('topology: the range of the topology part (fast-check, every plan)', fu
     );
   });
 
+  it("the docs' container within groups (docs/topology.md, Groups within groups) is two groups", () => {
+    const doc = readFileSync(join(ROOT, 'docs', 'topology.md'), 'utf8');
+    const at = doc.indexOf('### Groups within groups');
+    const container = JSON.parse(/```json\n([\s\S]*?)\n```/.exec(doc.slice(at))![1]!) as { name: string };
+    const levels = ['example.com/block', 'example.com/rack', 'kubernetes.io/hostname'];
+    const nodes = [0, 1].map((i) => ({
+      name: `n${i}`,
+      capacity: { 'nvidia.com/gpu': 8 },
+      labels: { 'example.com/block': 'b0', 'example.com/rack': `r${i}` },
+    }));
+    const { model } = snapshot({ nodes, containers: [container], options: { topology: { levels } } });
+    const rules = model.rules!.groups.flatMap((r) => (r.kind === 'topologyGroup' ? [r] : []));
+    assert.deepEqual(
+      rules.map((r) => [r.name, r.items, r.required, r.encloses ?? false]),
+      [
+        ['topology job/a', [0], 1, false],
+        ['topology job', [0], 0, true],
+      ],
+    );
+  });
+
   it('a group required within a block counts one block and the racks of one block (docs/topology.md)', () => {
     const levels = ['block', 'rack', 'kubernetes.io/hostname'];
     const nodes = Array.from({ length: 64 }, (_, i) => ({
@@ -388,7 +466,7 @@ describe('topology: Kubernetes input (Kueue and KAI Scheduler objects)', functio
     assert.deepEqual(a.topology!.groups[0]!.plan.spans, { [B]: 1, [R]: 1, [H]: 2 });
   });
 
-  it("reads a KAI PodGroup's sub-groups: each leaf's constraint over its pods, a note for the one above", async () => {
+  it("reads a KAI PodGroup's sub-groups: each within its own level, all within the PodGroup's", async () => {
     const group = {
       apiVersion: 'scheduling.run.ai/v2alpha2',
       kind: 'PodGroup',
@@ -415,17 +493,31 @@ describe('topology: Kubernetes input (Kueue and KAI Scheduler objects)', functio
     const { o, a } = await plan([levels('kai.scheduler/v1alpha1'), group, ...nodes, ...pods]);
     assert.equal(o.status, 'optimal');
     assert.deepEqual(
-      a.topology!.groups.map((g) => [g.group, g.plan.spans[R]]),
+      a.topology!.groups.map((g) => [g.group, g.members, g.plan.spans[B], g.plan.spans[R]]),
       [
-        ['ml/pg-train/a', 1],
-        ['ml/pg-train/b', 1],
+        ['ml/pg-train/a', 2, 1, 1],
+        ['ml/pg-train', 4, 1, 1],
+        ['ml/pg-train/b', 2, 1, 1],
       ],
     );
-    assert.ok(
-      a.notes.includes(
-        '4 pods are in KAI sub-groups whose own topology constraint is held, while one above them (a parent ' +
-          'sub-group or the PodGroup) is not (a pod is in one topology-aware group)',
-      ),
+    assert.deepEqual(
+      a.notes.filter((n) => n.includes('KAI')),
+      [],
+    );
+    // Room for two pods in each block (the other nodes run 8-GPU pods): the sub-groups would fit apart, the
+    // PodGroup's block does not hold them.
+    const busy = [1, 2, 3, 5, 6, 7].map((k) => ({
+      kind: 'Pod',
+      metadata: { name: `busy-${k}`, namespace: 'ml' },
+      spec: { nodeName: `gpu-${k}`, containers: [{ name: 'c', resources: { requests: { 'nvidia.com/gpu': '8' } } }] },
+      status: { phase: 'Running' },
+    }));
+    const full = await plan([levels('kai.scheduler/v1alpha1'), group, ...nodes, ...pods, ...busy]);
+    assert.equal(full.o.status, 'infeasible');
+    const apart = { ...group, spec: { ...group.spec, topologyConstraint: undefined } };
+    assert.equal(
+      (await plan([levels('kai.scheduler/v1alpha1'), apart, ...nodes, ...pods, ...busy])).o.status,
+      'optimal',
     );
   });
 
@@ -497,16 +589,14 @@ describe('topology: Kubernetes input (Kueue and KAI Scheduler objects)', functio
       sub.a.topology!.groups.map((g) => [g.group, g.plan.spans['volcano.sh/hypernode-tier-1']]),
       [
         ['ml/pairs/pair/r0', 1],
+        ['ml/pairs', 1],
         ['ml/pairs/pair/r1', 1],
       ],
     );
-    assert.ok(
-      sub.a.notes.includes(
-        '4 pods are in Volcano sub-groups (spec.subGroupPolicy) with a network topology of their own: each ' +
-          "sub-group is held to its tier, and their PodGroup's own tier across its sub-groups is not (a pod is in " +
-          'one topology-aware group)',
-      ),
-      JSON.stringify(sub.a.notes),
+    assert.deepEqual(sub.v.model.rules!.groups.filter((r) => r.kind === 'topologyGroup' && r.encloses).length, 1);
+    assert.deepEqual(
+      sub.a.notes.filter((n) => n.includes('sub-groups')),
+      [],
     );
     const below = items.map((x) =>
       (x as { kind?: string }).kind === 'PodGroup'
@@ -746,7 +836,8 @@ describe("topology: Kubernetes' own pod groups (scheduling.k8s.io PodGroup and W
     const lists = { nodeList: { items: nodes }, podList: { items: pods } };
     const objectForm = { ...lists, k8sPodGroupList: { items: [podGroup('train', gang(3, B))] } };
     assert.equal(snapshotCounts(objectForm).topologyWork, 1 * 8 * 1);
-    // KAI's leaf sub-groups are groups of their own: two of them, over three levels.
+    // KAI's leaf sub-groups are groups of their own, and their PodGroup may be one around them: three, over three
+    // levels.
     const kai = [0, 1, 2, 3].map((k) => ({
       ...pod(`k-${k}`, {}),
       metadata: {
@@ -757,7 +848,7 @@ describe("topology: Kubernetes' own pod groups (scheduling.k8s.io PodGroup and W
       },
     }));
     const levels = { kind: 'Topology', spec: { levels: [{ nodeLabel: B }, { nodeLabel: R }, { nodeLabel: H }] } };
-    assert.equal(snapshotCounts({ kind: 'List', items: [levels, ...nodes, ...kai] }).topologyWork, 2 * 8 * 3);
+    assert.equal(snapshotCounts({ kind: 'List', items: [levels, ...nodes, ...kai] }).topologyWork, 3 * 8 * 3);
   });
 });
 
