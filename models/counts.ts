@@ -97,9 +97,9 @@ function topologyShape(body: Record<string, unknown>): {
   while (stack.length > 0) {
     const o = stack.pop();
     if (!isRecord(o)) continue;
+    // KAI's sub-groups (whatever the object's apiVersion says, or if it says none).
+    kaiSubGroups += arrayAt(o['spec'], 'subGroups')?.length ?? 0;
     if (o['kind'] === 'Topology') most = Math.max(most, arrayAt(o['spec'], 'levels')?.length ?? 0);
-    else if (o['kind'] === 'PodGroup' && String(o['apiVersion']).startsWith('scheduling.run.ai/'))
-      kaiSubGroups += arrayAt(o['spec'], 'subGroups')?.length ?? 0;
     else if (o['kind'] === 'PodGroup' && String(o['apiVersion']).startsWith('scheduling.volcano.sh/')) {
       // Volcano sub-groups: the pods of a PodGroup split by the values of these label keys.
       const policies = arrayAt(o['spec'], 'subGroupPolicy') ?? [];
@@ -174,11 +174,12 @@ function topologyGroups(
     const name =
       notes[KUEUE_POD_GROUP] ?? labels[KUEUE_POD_GROUP] ?? notes['pod-group-name'] ?? notes[GANG_ANNOTATION] ?? k;
     // Sub-groups: KAI's leaf label, and the values of the label keys that split a Volcano PodGroup.
-    const volcano = subKeys.get(`${ns}/${String(notes[GANG_ANNOTATION])}`) ?? [];
-    const sub = [labels[KAI_SUBGROUP_LABEL], ...volcano.map((key) => labels[key])];
+    const volcano = subKeys.get(`${ns}/${String(notes[GANG_ANNOTATION])}`);
+    const sub = [labels[KAI_SUBGROUP_LABEL], ...(volcano ?? []).map((key) => labels[key])];
     groups.add(JSON.stringify([meta['namespace'], name, sub]));
     // A sub-group's PodGroup may be a group of its own, enclosing it.
-    if (sub.some((v) => v !== undefined)) groups.add(JSON.stringify([meta['namespace'], name, []]));
+    if (volcano || labels[KAI_SUBGROUP_LABEL] !== undefined)
+      groups.add(JSON.stringify([meta['namespace'], name, null]));
   });
   return groups.size;
 }

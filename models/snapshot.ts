@@ -451,15 +451,32 @@ function withinChecks(
         return issue('group', `group "${e.group}" has slices (containers[${o}].topology), so it cannot enclose others`);
       if (ownTopology && !sameLevels(ownTopology, e))
         return issue(undefined, `differs from containers[${o}].topology, in the same group "${e.group}"`);
+      // The groups around a group are the same wherever it is named (so groups nest, without cycles).
+      const tail = aroundOf(c.topology!.within!.slice(t + 1));
+      if (ownTopology && aroundOf(ownTopology.within ?? []) !== tail)
+        return issue(
+          'group',
+          `"${e.group}" is within ${tail} here, within ${aroundOf(ownTopology.within ?? [])} in ` +
+            `containers[${o}].topology: a group has the same groups around it wherever it is named`,
+        );
       const seen = first.get(e.group);
-      if (seen === undefined) first.set(e.group, { k, t });
-      else if (!sameLevels(s.containers[seen.k]!.topology!.within![seen.t]!, e)) {
-        const there = `containers[${seen.k}].topology.within[${seen.t}]`;
-        issue(undefined, `differs from ${there}, in the same group "${e.group}"`);
-      }
+      if (seen === undefined) return void first.set(e.group, { k, t });
+      const there = s.containers[seen.k]!.topology!.within!;
+      const at = `containers[${seen.k}].topology.within[${seen.t}]`;
+      if (!sameLevels(there[seen.t]!, e)) issue(undefined, `differs from ${at}, in the same group "${e.group}"`);
+      else if (aroundOf(there.slice(seen.t + 1)) !== tail)
+        issue(
+          'group',
+          `"${e.group}" is within ${tail} here, within ${aroundOf(there.slice(seen.t + 1))} at ${at}: ` +
+            'a group has the same groups around it wherever it is named',
+        );
     }),
   );
 }
+
+/** The groups of a `within` list, as the messages name them. */
+const aroundOf = (within: readonly { group: string }[]): string =>
+  within.length === 0 ? 'no group' : within.map((x) => `"${x.group}"`).join(', ');
 
 type Levels = { readonly required?: string | undefined; readonly preferred?: string | undefined };
 

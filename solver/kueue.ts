@@ -54,8 +54,8 @@ export function kueuePlan(model: AssignmentModel, spare?: Uint8Array): KueueBase
   const current = model.rules!.current;
   const remaining = model.resources.map((r) => r.capacity.slice());
   const m = model.items.length;
-  const use = (j: number, i: number): void =>
-    model.resources.forEach((r, k) => (remaining[k]![i]! -= demandUnits(r, i, j, m)));
+  const use = (j: number, i: number, sign = 1n): void =>
+    model.resources.forEach((r, k) => (remaining[k]![i]! -= sign * demandUnits(r, i, j, m)));
   for (let j = 0; j < m; j++) if (current[j]! >= 0) use(j, current[j]!);
   if (spare) for (const left of remaining) for (let i = 0; i < left.length; i++) if (spare[i]) left[i] = 0n;
   const placedAt = new Int32Array(m).fill(-1);
@@ -65,59 +65,79 @@ export function kueuePlan(model: AssignmentModel, spare?: Uint8Array): KueueBase
   const enclosing = new Enclosing(model, rules);
   const groups = rules.map((rule) => {
     const members = enclosing.own(rule);
-    const pending = members.filter((j) => current[j]! < 0);
+    const scope = enclosing.around(members);
     // A group not admitted stays out whole (its running members too: a gang is all or none), and so do the groups
-    // that enclose it.
+    // around it, whose members placed so far give their room back.
     const refuse = (reason: string) => {
-      for (const j of [rule, ...enclosing.around(members)].flatMap((r) => r.items)) refused.add(j);
+      for (const j of [rule, ...scope].flatMap((r) => r.items)) {
+        if (placedAt[j]! >= 0) use(j, placedAt[j]!, -1n);
+        placedAt[j] = -1;
+        refused.add(j);
+      }
       return { name: rule.name, admitted: false, reason };
     };
+    if (rule.items.some((j) => refused.has(j))) return { name: rule.name, admitted: false, reason: LEFT_WITH_OTHERS };
     if (members.length === 0) return { name: rule.name, admitted: true };
+    const pending = members.filter((j) => current[j]! < 0);
     // Kueue admits a pod set whole: one that runs in part is not admitted again.
     if (pending.length < members.length) return refuse('some of its pods run already: Kueue admits a pod set whole');
-    const result = admit(model, tree, roots, rule, pending, enclosing.within(members, remaining));
+    const within = { mask: enclosing.mask(scope), level: enclosing.level(rule, scope) };
+    const result = admit(model, tree, roots, rule, pending, remaining, within);
     if (typeof result === 'string') return refuse(result);
     if (result.some((i) => i < 0))
       return refuse("its pods did not fit on the nodes of the domains Kueue's counts chose (they would stay pending)");
+    if (!enclosing.holds(scope, result)) return refuse('its pods did not fit within one domain of the group around it');
     pending.forEach((j, k) => {
       placedAt[j] = result[k]!;
       use(j, result[k]!);
     });
-    enclosing.placed(members, result);
+    enclosing.placed(scope, result);
     return { name: rule.name, admitted: true };
   });
   // Admitted, then refused with a group around it or inside it: a gang is all or none.
   const outcome = groups.map((g, k) =>
-    g.admitted && rules[k]!.items.some((j) => refused.has(j))
-      ? { name: g.name, admitted: false, reason: 'a group it encloses, or one around it, was not admitted' }
-      : g,
+    g.admitted && rules[k]!.items.some((j) => refused.has(j)) ? { ...g, admitted: false, reason: LEFT_WITH_OTHERS } : g,
   );
   return { plan: completed(model, placedAt, refused), groups: outcome };
 }
 
+const LEFT_WITH_OTHERS = 'a group it encloses, or one around it, was not admitted';
+
 /**
  * Groups that enclose others (KAI's parent sub-groups and PodGroups, Volcano's PodGroups: topology.within). Kueue
- * has no such groups; here each is admitted through its own members (those in no group inside it) and the groups
- * inside it, as pod sets of their own, each on the nodes of the domain of its required level that the first one
- * admitted landed in. A group refused refuses the groups around it.
+ * has no such groups; here each is admitted through its own pending members (those in no group inside it) and the
+ * groups inside it, as pod sets of their own: each within the deepest required level around it, on the domain of
+ * each enclosing group's required level where its running members are, or where the first one admitted landed.
  */
 class Enclosing {
   private readonly outer: TopologyRule[];
-  /** The domain of its required level each enclosing group's members are in (−1: none yet), by rule. */
+  /** The domain of its required level each enclosing group's members are in, by rule. */
   private readonly chosen = new Map<TopologyRule, number>();
+  private readonly n: number;
+  private readonly current: Int32Array;
 
   constructor(
-    private readonly model: AssignmentModel,
+    model: AssignmentModel,
     private readonly rules: readonly TopologyRule[],
   ) {
+    this.n = model.nodes.length;
     this.outer = rules.filter((r) => r.encloses);
+    this.current = model.rules!.current;
+    // Running members stay where they are (Kueue counts them as used): their domain is the group's.
+    for (const r of this.outer) {
+      const at = r.items.find((j) => this.current[j]! >= 0);
+      if (at !== undefined) this.placed([r], [this.current[at]!]);
+    }
   }
 
-  /** The rule's own members: all of them, or, enclosing others, those in no other group. */
+  /** The rule's members to admit: all of them; enclosing others, its pending ones in no group inside it. */
   own(rule: TopologyRule): number[] {
     if (!rule.encloses) return [...rule.items];
-    const inner = new Set(this.rules.filter((r) => r !== rule && !r.encloses).flatMap((r) => r.items));
-    return rule.items.filter((j) => !inner.has(j));
+    const all = new Set(rule.items);
+    const inner = new Set(
+      this.rules.filter((r) => r !== rule && r.items.every((j) => all.has(j))).flatMap((r) => r.items),
+    );
+    return rule.items.filter((j) => !inner.has(j) && this.current[j]! < 0);
   }
 
   /** The enclosing groups that hold these members. */
@@ -125,25 +145,42 @@ class Enclosing {
     return this.outer.filter((r) => members.some((j) => r.items.includes(j)));
   }
 
-  /** The room left, with no room outside the domains the members' enclosing groups chose. */
-  within(members: readonly number[], remaining: BigInt64Array[]): BigInt64Array[] {
-    const n = this.model.nodes.length;
-    const outside = new Uint8Array(n);
-    for (const r of this.around(members)) {
+  /** 1 on the nodes outside the domains the enclosing groups chose (undefined: none chosen yet). */
+  mask(scope: readonly TopologyRule[]): Uint8Array | undefined {
+    let out: Uint8Array | undefined;
+    for (const r of scope) {
       const d = this.chosen.get(r);
       if (d === undefined) continue;
-      const domainOf = domainIndex(r.levels[r.required!]!, n);
-      for (let i = 0; i < n; i++) if (domainOf[i] !== d) outside[i] = 1;
+      const domainOf = domainIndex(r.levels[r.required!]!, this.n);
+      out ??= new Uint8Array(this.n);
+      for (let i = 0; i < this.n; i++) if (domainOf[i] !== d) out[i] = 1;
     }
-    if (!outside.includes(1)) return remaining;
-    return remaining.map((left) => left.map((x, i) => (outside[i] ? 0n : x)));
+    return out;
+  }
+
+  /** The level to admit at: the deepest required one around the rule, where its slices allow. */
+  level(rule: TopologyRule, scope: readonly TopologyRule[]): number | undefined {
+    let level = rule.required;
+    for (const r of scope)
+      if (r.required !== undefined && (level === undefined || r.required > level)) level = r.required;
+    return rule.slice && level !== undefined && level > rule.slice.level ? rule.required : level;
+  }
+
+  /** Whether nodes lie within one domain of each enclosing group's required level (its chosen one, if any). */
+  holds(scope: readonly TopologyRule[], nodes: readonly number[]): boolean {
+    return scope.every((r) => {
+      if (r.required === undefined || nodes.length === 0) return true;
+      const domainOf = domainIndex(r.levels[r.required]!, this.n);
+      const d = this.chosen.get(r) ?? domainOf[nodes[0]!]!;
+      return nodes.every((i) => domainOf[i] === d);
+    });
   }
 
   /** Members placed on these nodes: each enclosing group with a required level keeps their domain. */
-  placed(members: readonly number[], nodes: readonly number[]): void {
-    for (const r of this.around(members))
+  placed(scope: readonly TopologyRule[], nodes: readonly number[]): void {
+    for (const r of scope)
       if (r.required !== undefined && !this.chosen.has(r) && nodes.length > 0)
-        this.chosen.set(r, domainIndex(r.levels[r.required]!, this.model.nodes.length)[nodes[0]!]!);
+        this.chosen.set(r, domainIndex(r.levels[r.required]!, this.n)[nodes[0]!]!);
   }
 }
 
@@ -164,25 +201,30 @@ function admit(
   rule: TopologyRule,
   pending: readonly number[],
   remaining: BigInt64Array[],
+  within: { readonly mask: Uint8Array | undefined; readonly level: number | undefined } = {
+    mask: undefined,
+    level: rule.required,
+  },
 ): number[] | string {
-  const request = requestOf(tree, rule, pending.length);
+  const request = requestOf(tree, rule, pending.length, within.level);
   const hostLeaves = tree.labels.at(-1) === HOSTNAME_KEY;
-  fillInCounts(model, roots, pending, request, remaining, hostLeaves);
+  fillInCounts(model, roots, pending, request, remaining, hostLeaves, within.mask);
   const found = findLevel(roots, tree, request, request.level, hostLeaves);
   if (typeof found === 'string') return found;
   const leaves = descend(found, request, tree.labels.length, hostLeaves);
   return membersToNodes(model, leaves, pending, remaining);
 }
 
-function requestOf(tree: TopologyTree, rule: TopologyRule, count: number): Request {
+/** The pod set's request; `required`: its required level (the rule's, or a deeper one of a group around it). */
+function requestOf(tree: TopologyTree, rule: TopologyRule, count: number, required = rule.required): Request {
   const last = tree.labels.length - 1;
-  const sliceOnly = rule.required === undefined && rule.preferred === undefined;
+  const sliceOnly = required === undefined && rule.preferred === undefined;
   return {
     count,
     sliceSize: rule.slice?.size ?? 1,
     sliceLevel: rule.slice?.level ?? last,
-    level: rule.required ?? rule.preferred ?? 0,
-    required: rule.required !== undefined,
+    level: required ?? rule.preferred ?? 0,
+    required: required !== undefined,
     unconstrained: sliceOnly,
   };
 }
@@ -225,6 +267,7 @@ function fillInCounts(
   request: Request,
   remaining: readonly BigInt64Array[],
   hostLeaves: boolean,
+  outside?: Uint8Array,
 ): void {
   const m = model.items.length;
   // Kueue's pod sets are alike; members that differ are counted at their largest request per resource.
@@ -246,7 +289,9 @@ function fillInCounts(
   const visit = (d: Domain): void => {
     if (d.children.length === 0) {
       // Node filters (taints, selectors, affinity, cordons) apply only where leaves are single hosts.
-      const blocked = hostLeaves && d.nodes.some((i) => blockOf(model, i, members[0]!) !== 0);
+      // Leaves outside the domain of a group around the members (`outside`, solver/kueue.ts Enclosing) hold none.
+      const blocked =
+        (hostLeaves && d.nodes.some((i) => blockOf(model, i, members[0]!) !== 0)) || d.nodes.some((i) => outside?.[i]);
       d.podCount = blocked ? 0 : fits(d);
       d.sliceCount = d.level === request.sliceLevel ? Math.floor(d.podCount / request.sliceSize) : 0;
       return;

@@ -164,6 +164,29 @@ describe('topology: validation', () => {
       issues([pod('a', inner([{ group: 'g', required: 'block' }])), pod('b', { required: 'block' })]),
       [],
     );
+    // Groups nest: a group has the same groups around it wherever it is named (no cycles).
+    const A = { group: 'A', required: 'rack' };
+    const B = { group: 'B', required: 'block' };
+    assert.deepEqual(
+      issues([
+        pod('a', { group: 'A', required: 'rack', within: [B] }),
+        pod('b', { group: 'B', required: 'block', within: [A] }),
+      ]),
+      [
+        {
+          path: 'containers[0].topology.within[0].group',
+          message:
+            '"B" is within no group here, within "A" in containers[1].topology: a group has the same groups ' +
+            'around it wherever it is named',
+        },
+        {
+          path: 'containers[1].topology.within[0].group',
+          message:
+            '"A" is within no group here, within "B" in containers[0].topology: a group has the same groups ' +
+            'around it wherever it is named',
+        },
+      ],
+    );
   });
 
   it('names the field and says what is wrong', () => {
@@ -341,6 +364,74 @@ describe('topology: optimum against brute force (fast-check)', function () {
       }),
       { numRuns: 25, seed: 27 },
     );
+  });
+});
+
+describe('topology: the Kueue-style baseline with groups within groups', () => {
+  const levels = ['block', 'rack'];
+  const node = (name: string, block: string, rack: string, cpu: number) => ({
+    name,
+    capacity: { cpu },
+    labels: { block, rack },
+  });
+  const at = (body: { nodes: { name: string }[]; containers: unknown[] }) => {
+    const { model } = snapshot({ ...body, options: { topology: { levels } } });
+    const k = kueuePlan(model)!;
+    const v = verifyPlan(model, k.plan, false);
+    assert.ok(v.valid, v.violations.join('; '));
+    return { plan: [...k.plan].map((i) => (i < 0 ? null : body.nodes[i]!.name)), groups: k.groups };
+  };
+
+  it('admits a group within the deepest required level around it', () => {
+    const nodes = [node('n1', 'b1', 'r1', 2), node('n2', 'b1', 'r2', 2), node('n3', 'b2', 'r3', 4)];
+    const topology = { group: 'A', required: 'block', within: [{ group: 'B', required: 'rack' }] };
+    const containers = ['c1', 'c2'].map((name) => ({ name, requests: { cpu: 2 }, topology }));
+    assert.deepEqual(at({ nodes, containers }).plan, ['n3', 'n3']);
+  });
+
+  it('keeps a member that requests nothing within the domain of the group around it', () => {
+    const nodes = [node('n1', 'b2', 'r1', 1), node('n2', 'b1', 'r2', 4)];
+    const within = [{ group: 'B', required: 'block' }];
+    const containers = [
+      { name: 'c1', requests: { cpu: 2 }, topology: { group: 'A1', required: 'block', within } },
+      { name: 'c2', topology: { group: 'A2', required: 'block', within } },
+    ];
+    assert.deepEqual(at({ nodes, containers }).plan, ['n2', 'n2']);
+  });
+
+  it('admits each member once where groups nest three deep, and keeps a running member’s domain', () => {
+    const nodes = [node('n1', 'b1', 'r1', 2), node('n2', 'b1', 'r2', 2), node('n3', 'b2', 'r3', 2)];
+    const C = { group: 'C', required: 'block' };
+    const nested = [
+      {
+        name: 'c1',
+        requests: { cpu: 2 },
+        topology: { group: 'A', required: 'rack', within: [{ group: 'B', required: 'block' }, C] },
+      },
+      { name: 'c2', requests: { cpu: 2 }, topology: { group: 'B', required: 'block', within: [C] } },
+    ];
+    const three = at({ nodes, containers: nested });
+    assert.deepEqual(three.plan, ['n1', 'n2']);
+    assert.deepEqual(
+      three.groups.map((g) => g.admitted),
+      [true, true, true],
+    );
+    // Kueue's BestFit alone would take n1 (no room to spare); B's block is where its running member is.
+    const spare = [node('n1', 'b1', 'r1', 1), node('n2', 'b1', 'r2', 2), node('n3', 'b2', 'r3', 4)];
+    const within = [{ group: 'B', required: 'block' }];
+    const running = [
+      {
+        name: 'r',
+        requests: { cpu: 2 },
+        current: 'n3',
+        pinned: true,
+        topology: { group: 'A', required: 'rack', within },
+      },
+      { name: 'p', requests: { cpu: 1 }, topology: { group: 'A2', required: 'rack', within } },
+    ];
+    assert.deepEqual(at({ nodes: spare, containers: running }).plan, ['n3', 'n3']);
+    const apart = running.map((c) => ({ ...c, topology: { group: c.topology.group, required: 'rack' } }));
+    assert.deepEqual(at({ nodes: spare, containers: apart }).plan, ['n3', 'n1']);
   });
 });
 
