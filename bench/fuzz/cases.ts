@@ -146,9 +146,61 @@ export const snapshotArb = fc
       disruptionBudgets: fc.option(fc.array(budgetArb, { maxLength: 2 }), { nil: undefined }),
       surge: fc.option(fc.integer({ min: 1, max: 2 }), { nil: undefined }),
       temporary: fc.boolean(),
+      topology: fc.oneof({ arbitrary: fc.constant(undefined), weight: 3 }, { arbitrary: topologyArb(m), weight: 1 }),
     }),
   )
-  .map(({ surge, temporary, ...s }) => clean(withChangeOptions(s, surge, temporary)) as Record<string, unknown>);
+  .map(
+    ({ surge, temporary, topology, ...s }) =>
+      clean(withTopology(withChangeOptions(s, surge, temporary), topology)) as Record<string, unknown>,
+  );
+
+/** Topology-aware groups over the nodes' zone and tier labels (docs/topology.md): one or two, maybe within one. */
+const groupArb = fc
+  .record({
+    required: fc.constantFrom(undefined, 'zone', 'tier'),
+    preferred: fc.constantFrom(undefined, 'zone', 'tier'),
+  })
+  // A preferred level may not be above the required one, and a group names a level.
+  .map(({ required, preferred }) => ({
+    ...(required ? { required } : {}),
+    ...(preferred && !(required === 'tier' && preferred === 'zone') ? { preferred } : {}),
+    ...(!required && !preferred ? { preferred: 'tier' } : {}),
+  }));
+
+const topologyArb = (m: number) =>
+  fc.record({
+    groups: fc.array(groupArb, { minLength: 1, maxLength: 2 }),
+    within: fc.constantFrom(undefined, 'zone', 'tier'),
+    pick: fc.array(fc.integer({ min: -1, max: 1 }), { minLength: m, maxLength: m }),
+    weight: fc.constantFrom(0, 0.5, 1),
+  });
+
+type TopologyDraw = { groups: Record<string, string>[]; within: string | undefined; pick: number[]; weight: number };
+
+/** The snapshot with the drawn groups: options.topology, each picked container's topology, the topology weight. */
+function withTopology<
+  S extends { nodes: readonly unknown[]; containers: readonly unknown[]; options: Record<string, unknown> },
+>(s: S, t: TopologyDraw | undefined): S {
+  if (!t) return s;
+  const containers = s.containers.map((c, j) => {
+    const g = t.pick[j]!;
+    if (g < 0 || g >= t.groups.length) return c;
+    const within = t.within ? { within: [{ group: 'job', required: t.within }] } : {};
+    // Members keep their requests and anti-affinity; their node selectors (over the zone label) would mostly empty
+    // the cluster for them.
+    return { ...(c as object), nodeSelector: undefined, topology: { group: `g${g}`, ...t.groups[g], ...within } };
+  });
+  const options = { ...s.options, topology: { levels: ['zone', 'tier'] }, objective: { cost: 1, topology: t.weight } };
+  // Every node but the last, schedulable and untainted, in two zones of two tiers (a group goes only on nodes with
+  // both labels); the last as drawn.
+  const labels = (i: number) => ({ zone: ['a', 'b'][i & 1]!, tier: ['web', 'db'][(i >> 1) & 1]! });
+  const nodes = s.nodes.map((n, i) =>
+    i === s.nodes.length - 1 && i > 0
+      ? n
+      : { ...(n as object), labels: labels(i), taints: undefined, unschedulable: undefined },
+  );
+  return { ...s, nodes, containers, options };
+}
 
 /** Where the change is asked for: surge, and the last node as a temporary one (docs/changes.md). */
 function withChangeOptions<S extends { nodes: unknown[]; options: Record<string, unknown> }>(
@@ -195,12 +247,19 @@ const json = (route: string, body: unknown, expect: Expect, name: string): FuzzC
   expect,
 });
 
+/** Weights of the cost (1) and the topology part alone: what the oracle's brute force sums (with the preferences). */
+const costAndTopology = (o: unknown): boolean =>
+  typeof o === 'object' &&
+  o !== null &&
+  (o as Record<string, unknown>)['cost'] === 1 &&
+  Object.keys(o).every((k) => k === 'cost' || k === 'topology');
+
 const snapshotCase = snapshotArb.map((body): FuzzCase => {
   const o = body['options'] as Record<string, unknown>;
   const tiny =
     (body['containers'] as unknown[]).length <= 5 &&
     body['costs'] !== undefined &&
-    (o['objective'] ?? 'cost') === 'cost' &&
+    ((o['objective'] ?? 'cost') === 'cost' || costAndTopology(o['objective'])) &&
     o['allowUnplaced'] !== true &&
     o['solver'] !== 'greedy';
   return json(
@@ -247,7 +306,13 @@ const quantityCase = fc
       ...body,
       nodes: nodes.map((n) => ({ ...n, capacity: { cpu: '1P' }, taints: undefined, unschedulable: undefined })),
       containers: [
-        ...containers.map((c) => ({ ...c, requests: {}, nodeSelector: undefined, antiAffinity: undefined })),
+        ...containers.map((c) => ({
+          ...c,
+          requests: {},
+          nodeSelector: undefined,
+          antiAffinity: undefined,
+          topology: undefined,
+        })),
         target,
       ],
       costs: undefined,

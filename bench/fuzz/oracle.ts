@@ -1,3 +1,5 @@
+import { topologyCheck, topologyWeight } from './topology.js';
+
 /**
  * An independent oracle for the fuzzer: what a valid answer to a snapshot must satisfy, written from the
  * API's documented meaning and sharing no code with the service. It reads the request body as sent.
@@ -9,7 +11,7 @@
  * preferences part every objective adds (3, TaintToleration's score weight, per untolerated one, at the default
  * preferences weight 1). A node that the pinned containers alone fill beyond a resource breaks no rule: only a
  * container that is not pinned and requests that resource is held to the capacity (kube-scheduler's check of the pod
- * that arrives).
+ * that arrives). Topology-aware groups: bench/fuzz/topology.ts.
  */
 
 const SUFFIX: Record<string, bigint> = {
@@ -164,7 +166,14 @@ export function checkSnapshotPlan(
   body: Json,
   answer: Json,
   complete: boolean,
-): { problems: string[]; cost: number; nodesUsed: number; maxUtilisation: number; preferences: number } {
+): {
+  problems: string[];
+  cost: number;
+  nodesUsed: number;
+  maxUtilisation: number;
+  preferences: number;
+  topology: number;
+} {
   const containers = arr(body['containers']);
   const problems: string[] = [];
   const plan = planOf(containers, answer, problems);
@@ -177,8 +186,10 @@ export function checkSnapshotPlan(
   const maxUtilisation = capacityCheck(body, usage, names, problems);
   problems.push(...antiAffinity(containers, plan));
   problems.push(...changeProblems(body, answer, plan, names, podsCapped));
+  const topology = topologyCheck(body, plan.node);
+  problems.push(...topology.problems);
   const nodesUsed = new Set(plan.node.filter((x): x is string => x !== null)).size;
-  return { problems, cost, nodesUsed, maxUtilisation, preferences };
+  return { problems, cost, nodesUsed, maxUtilisation, preferences, topology: topology.part };
 }
 
 /**
@@ -326,7 +337,7 @@ export function bruteForceSnapshot(body: Json): number | null {
         unplaced: [],
       };
       const r = checkSnapshotPlan(body, answer, true);
-      const z = r.cost + r.preferences;
+      const z = r.cost + r.preferences + topologyWeight(body) * r.topology;
       if (r.problems.length === 0 && (best === null || z < best)) best = z;
       return;
     }

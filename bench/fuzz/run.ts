@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { fuzzCaseArb, type FuzzCase } from './cases.js';
 import { bruteForceSnapshot, checkSnapshotPlan, quantityMilli } from './oracle.js';
+import { topologyWeight } from './topology.js';
 import { swarmProblems } from './swarm.js';
 
 /**
@@ -155,7 +156,7 @@ function planProblems(
   const allowUnplaced = (body['options'] as Record<string, unknown> | undefined)?.['allowUnplaced'] === true;
   if (complete && !allowUnplaced) {
     const part = objective === 'pack' ? r.nodesUsed : objective === 'balance' ? r.maxUtilisation : r.cost;
-    const recomputed = part + r.preferences;
+    const recomputed = part + r.preferences + topologyWeight(body) * r.topology;
     if (!near(recomputed, json['objective'] as number))
       problems.push(`objective ${String(json['objective'])} but the oracle computes ${recomputed}`);
   }
