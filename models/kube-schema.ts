@@ -355,7 +355,8 @@ export function splitKubeObjects(objects: readonly unknown[], options?: unknown)
     K8sPodGroup: [] as unknown[],
     Workload: [] as unknown[],
   };
-  const ignored: Record<string, number> = {};
+  // A Map: a kind may be named as one of Object.prototype's keys ("constructor").
+  const ignored = new Map<string, number>();
   // Depth first, in document order, without recursion (lists may nest).
   const stack: unknown[] = [...objects].reverse();
   while (stack.length > 0) {
@@ -375,7 +376,7 @@ export function splitKubeObjects(objects: readonly unknown[], options?: unknown)
       for (let k = items.length - 1; k >= 0; k--) stack.push(items[k]);
     else {
       const name = typeof kind === 'string' ? kind : '(no kind)';
-      ignored[name] = (ignored[name] ?? 0) + 1;
+      ignored.set(name, (ignored.get(name) ?? 0) + 1);
     }
   }
   return {
@@ -390,7 +391,7 @@ export function splitKubeObjects(objects: readonly unknown[], options?: unknown)
     ...(out.K8sPodGroup.length > 0 ? { k8sPodGroupList: { items: out.K8sPodGroup } } : {}),
     ...(out.Workload.length > 0 ? { workloadList: { items: out.Workload } } : {}),
     ...(options === undefined ? {} : { options }),
-    ...(Object.keys(ignored).length > 0 ? { ignoredKinds: ignored } : {}),
+    ...(ignored.size > 0 ? { ignoredKinds: Object.fromEntries(ignored) } : {}),
   };
 }
 

@@ -106,13 +106,14 @@ async function buy(
   const model = prep.built.model;
   const o = await solveBy(planner, prep.built, deadline, 1);
   const used = new Set(Array.from(o.plan.assignment).filter((i) => i >= keptCount));
-  const byType: Record<string, number> = {};
+  // A Map: a type may be named as one of Object.prototype's keys ("constructor").
+  const byType = new Map<string, number>();
   let price = 0;
   let k = keptCount;
   for (const t of q.catalogue) {
     for (let c = 0; c < t.max; c++, k++) {
       if (!used.has(k)) continue;
-      byType[t.type] = (byType[t.type] ?? 0) + 1;
+      byType.set(t.type, (byType.get(t.type) ?? 0) + 1);
       price += t.price;
     }
   }
@@ -120,7 +121,7 @@ async function buy(
   return {
     question: 'buy',
     status: o.status,
-    buy: feasible ? byType : null,
+    buy: feasible ? Object.fromEntries(byType) : null,
     nodes: feasible ? [...used].sort((a, b) => a - b).map((i) => model.nodes[i]!) : null,
     price: feasible ? price : null,
     bound: o.bound,

@@ -57,20 +57,21 @@ function fragmentation(model: AssignmentModel, tree: TopologyTree, used: readonl
   for (let i = 0; i < n; i++) busy[i] = model.resources.some((_, k) => used[k]![i]! > 0n) ? 1 : 0;
   return tree.labels.map((level, l) => {
     const domains = tree.domains[l]!;
-    const largest: Record<string, number> = {};
+    // A Map: resource names may be Object.prototype's own keys ("constructor"), which a plain object already holds.
+    const largest = new Map<string, number>();
     for (const d of domains)
       model.resources.forEach((r, k) => {
         if (r.name === 'pods') return;
         let free = 0n;
         for (const i of d) free += r.capacity[i]! - used[k]![i]!;
         const name = resourceNameAt(r, d[0]!);
-        largest[name] = Math.max(largest[name] ?? 0, unitsToNumber(free, r.scale));
+        largest.set(name, Math.max(largest.get(name) ?? 0, unitsToNumber(free, r.scale)));
       });
     return {
       level,
       domains: domains.length,
       free: domains.filter((d) => d.every((i) => !busy[i])).length,
-      largestFree: largest,
+      largestFree: Object.fromEntries(largest),
     };
   });
 }

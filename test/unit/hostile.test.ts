@@ -16,6 +16,9 @@ import { answerCapacity, snapshot } from '../helpers.js';
 import { sharedPool } from '../setup.js';
 import { MAX_JSON_DEPTH, shapeIssue } from '../../models/json.js';
 import fc from 'fast-check';
+import { validateConverted } from '../../models/validate.js';
+import { outcomeJson } from '../../planning/answer.js';
+import type { PlanAnswer } from '../../planning/schemas.js';
 
 /** Unit-level regression tests for issue 12: the pool's lifecycle, admission, limits and exactness. */
 const workerFile = (name: string): URL => new URL(`../workers/${name}.js`, import.meta.url);
@@ -173,6 +176,47 @@ describe('admission to the solver threads', function () {
     } finally {
       await pool.close();
     }
+  });
+});
+
+describe("names that are Object.prototype's keys, counted in answers", function () {
+  this.timeout(60_000);
+  const names = ['constructor', 'toString', 'hasOwnProperty'];
+
+  it('the most free of a resource per topology level, the node types to buy, the kinds not read', async () => {
+    const nodes = names.map((r, i) => ({ name: `n${i}`, capacity: { [r]: 4 }, labels: { rack: `r${i}` } }));
+    const containers = [{ name: 'c', requests: { constructor: 1 }, gang: 'g', topology: { preferred: 'rack' } }];
+    const v = snapshot({ nodes, containers, options: { topology: { levels: ['rack'] } } });
+    const o = await solveModel(v.model, v.options, sharedPool());
+    const a = outcomeJson(v.model, o, v.notes) as PlanAnswer;
+    assert.deepEqual(a.topology!.fragmentation.plan[0]!.largestFree, {
+      constructor: 3,
+      toString: 4,
+      hasOwnProperty: 4,
+    });
+    const catalogue = names.map((type, k) => ({ type, capacity: { cpu: 1 + k }, price: 1 + k, max: 2 }));
+    const buy = await answerCapacity(
+      {
+        nodes: [],
+        containers: [{ name: 'x', requests: { cpu: 1 } }],
+        options: { timeLimitMs: 5_000 },
+        question: { buy: { catalogue } },
+      },
+      { pool: sharedPool(), limits: LIMITS },
+    );
+    assert.deepEqual(buy['buy'], { constructor: 1 });
+    const list = validateConverted({
+      kind: 'List',
+      items: [
+        { kind: 'Node', metadata: { name: 'n' }, status: { allocatable: { cpu: '1' } } },
+        { kind: 'constructor' },
+        { kind: 'constructor' },
+      ],
+    });
+    assert.ok(
+      list.ok && list.notes?.includes('objects of other kinds were not read: 2 constructor'),
+      JSON.stringify(list.ok ? list.notes : list.issues),
+    );
   });
 });
 
