@@ -1,3 +1,4 @@
+import { arr, rec, type Json } from './json.js';
 import { topologyCheck, topologyWeight } from './topology.js';
 
 /**
@@ -56,10 +57,6 @@ export function quantityMilli(q: unknown): bigint | undefined {
   return milli > CAP ? undefined : milli;
 }
 
-type Json = Record<string, unknown>;
-const arr = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : []);
-const rec = (v: unknown): Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 const has = (o: object, k: string): boolean => Object.hasOwn(o, k);
 
 interface Plan {

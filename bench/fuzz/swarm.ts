@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { arr, rec, type Json } from './json.js';
 
 /**
  * Docker Swarm bodies for the fuzzer, and the oracle that checks their answers with swarmkit's rules, sharing no
@@ -7,7 +8,6 @@ import fc from 'fast-check';
  * tasks staying, and Swarm's plan beside the answer never better than a proven optimum. Amounts reach
  * Number.MAX_SAFE_INTEGER, so exactness and the precision refusals are exercised too.
  */
-type Json = Record<string, unknown>;
 
 const BIG = Number.MAX_SAFE_INTEGER;
 const nano = fc.constantFrom(0, 5e8, 1e9, 3e9, 4e9, 2 ** 52, BIG);
@@ -115,9 +115,6 @@ export const swarmArb: fc.Arbitrary<Json> = fc
     })),
     options: { allowUnplaced: o.allowUnplaced, solver: o.solver, timeLimitMs: 3000 },
   }));
-
-const arr = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : []);
-const rec = (v: unknown): Json => (typeof v === 'object' && v !== null ? (v as Json) : {});
 
 interface Node {
   name: string;

@@ -1,3 +1,5 @@
+import { arr, rec, type Json } from './json.js';
+
 /**
  * The fuzzer's oracle for topology-aware groups (docs/topology.md), written from the documentation and sharing no
  * code with the service: the groups and their members (a container's own group, its topology.group or gang, and
@@ -6,10 +8,6 @@
  * the objective (each group's spans, weighted so that one domain fewer at a level outweighs all below it). Groups
  * whose members all run and stay ask nothing. Slices and keepFree are not generated, so not checked.
  */
-type Json = Record<string, unknown>;
-
-const rec = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
-const arr = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : []);
 
 const HOSTNAME = 'kubernetes.io/hostname';
 
