@@ -484,8 +484,7 @@ const sameLevels = (a: Levels, b: Levels): boolean => a.required === b.required 
 
 function sameTopology(a: ContainerTopology, b: ContainerTopology): boolean {
   return (
-    a.required === b.required &&
-    a.preferred === b.preferred &&
+    sameLevels(a, b) &&
     a.sliceSize === b.sliceSize &&
     a.sliceLevel === b.sliceLevel &&
     JSON.stringify(a.within ?? []) === JSON.stringify(b.within ?? [])
