@@ -112,6 +112,8 @@ export const TIME = {
      */
     mipPerLp: 8,
     mipBeforePatterns: 0.15,
+    /** For pack, emptying nodes (empty.ts) stops this long before the deadline, for the plan's verification. */
+    emptyReserveMs: 300,
     /** The pattern search runs only with this much left; of its time, full bins, generation and the dives. */
     minPatternMs: 500,
     patterns: { fullBins: 0.5, generate: 0.4, dive: 0.4, carefulDive: 0.6 },

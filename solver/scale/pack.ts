@@ -101,7 +101,7 @@ function placeRunning(model: AssignmentModel, agg: Aggregate, counts: ArrayLike<
 }
 
 /** Placing and taking back containers on the packing's state. */
-function movesOn(
+export function movesOn(
   agg: Aggregate,
   plan: Int32Array,
   onNode: number[][],
@@ -270,7 +270,7 @@ function fillNodes(
 /** The nodes one leftover tries (the exchanges' time is TIME.scale.exchangeMs). */
 const EXCHANGE_NODES = 64;
 
-interface Moves {
+export interface Moves {
   place(j: number, c: number, i: number): void;
   unplace(j: number, c: number, i: number): void;
   readonly onNode: readonly number[][];
@@ -327,16 +327,16 @@ function groupEntries(agg: Aggregate, counts: ArrayLike<number>): { c: number; c
   return out.map((list) => list.sort((a, b) => b.share - a.share || a.c - b.c));
 }
 
-function pairsByClass(agg: Aggregate): Aggregate['pairs'][number][][] {
+export function pairsByClass(agg: Aggregate): Aggregate['pairs'][number][][] {
   const out = agg.classes.map(() => [] as Aggregate['pairs'][number][]);
   for (const p of agg.pairs) out[p.c]!.push(p);
   return out;
 }
 
-type ZoneRule = ScaleRule & { readonly topology: Topology };
+export type ZoneRule = ScaleRule & { readonly topology: Topology };
 
 /** The rules with domains of several nodes that each class is in. */
-function zoneRulesByClass(agg: Aggregate): ZoneRule[][] {
+export function zoneRulesByClass(agg: Aggregate): ZoneRule[][] {
   const out = agg.classes.map(() => [] as ZoneRule[]);
   for (const r of agg.rules)
     if (r.topology && r.topology.zones.length > 0) for (const c of r.classes) out[c]!.push(r as ZoneRule);
@@ -381,7 +381,7 @@ function cheapestNode(model: AssignmentModel, agg: Aggregate, where: Where, c: n
  * anti-affinity among replicas (at most `limit` on a node), never both sides of an anti-affinity between two
  * sets on one.
  */
-class NodeRules implements SearchRules {
+export class NodeRules implements SearchRules {
   readonly partitionOf: Int32Array;
   /** Per class, its single-node rules: which nodes each holds on, and its counters per node. */
   private readonly checks: { limit: NodeLimit; solo: Uint8Array; state: Int32Array }[][];

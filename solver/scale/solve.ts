@@ -3,6 +3,7 @@ import { scaleKindOf } from '../../models/rules/registry.js';
 import { relaxed, type Engine, type Solution } from '../backends/engine.js';
 import { TIME } from '../strategy.js';
 import { aggregate, scalePath, type Aggregate } from './aggregate.js';
+import { emptyNodes } from './empty.js';
 import { foldPinned } from './fold.js';
 import { packMethods, packPlan } from './pack.js';
 import { patternSearch, patternsApply } from './patterns.js';
@@ -124,13 +125,13 @@ function solveAggregate(
   if (mip?.bound !== undefined) bound(safeBound(mip.bound + prog.offset), 'aggregate branch and bound');
   const start = best?.assignment ?? fallback?.();
   const columns =
-    patterns && start && deadline - Date.now() > TIME.scale.minPatternMs
+    (patterns && start && deadline - Date.now() > TIME.scale.minPatternMs
       ? patternPhase(engine, model, agg, prog, start, deadline - TIME.scale.packReserveFactor * packMs, {
           bound: (b, method) => bound(safeBound(b), method),
           plan: offer,
           lower,
         })
-      : '';
+      : '') + emptyPhase(model, agg, best?.assignment, deadline, offer);
   return {
     note:
       `the scale path: ${agg.groups.length} node groups × ${agg.classes.length} container classes, ` +
@@ -220,6 +221,21 @@ function patternPhase(
     // What was posted stands; the engine's validation errors are reported, not thrown.
     return `, the pattern search stopped: ${err instanceof Error ? err.message : String(err)}`;
   }
+}
+
+/** For pack, the best plan with nodes emptied (empty.ts) in the time left; what it did, for the note. */
+function emptyPhase(
+  model: AssignmentModel,
+  agg: Aggregate,
+  start: Int32Array | undefined,
+  deadline: number,
+  offer: (a: Int32Array) => number | undefined,
+): string {
+  const t = Date.now();
+  const out = start && emptyNodes(model, agg, start, deadline - TIME.scale.emptyReserveMs);
+  if (!out) return '';
+  const verified = offer(out.plan) !== undefined;
+  return `, ${out.emptied} nodes emptied${verified ? '' : ' (the plan did not verify)'} in ${Date.now() - t} ms`;
 }
 
 /**

@@ -6,8 +6,10 @@ import type { AssignmentModel } from '../../models/model.js';
 import { validateSnapshot } from '../../models/validate.js';
 import { ENGINES } from '../../solver/backends/index.js';
 import type { Engine } from '../../solver/backends/engine.js';
-import { aggregate } from '../../solver/scale/aggregate.js';
+import { aggregate, type Aggregate } from '../../solver/scale/aggregate.js';
+import { emptyNodes } from '../../solver/scale/empty.js';
 import { foldPinned } from '../../solver/scale/fold.js';
+import { greedyPlan } from '../../solver/greedy.js';
 import { patternLimits } from '../../solver/scale/patterns.js';
 import { scaleSolve } from '../../solver/scale/solve.js';
 import { solveModel } from '../../solver/solve.js';
@@ -360,6 +362,92 @@ describe('the scale path (node groups × container classes)', function () {
       o.notes.some((n) => /^the scale path does not hold required pod affinity.*no bound from the aggregate/.test(n)),
       o.notes.join(' / '),
     );
+  });
+});
+
+describe('emptying nodes for pack (solver/scale/empty.ts)', function () {
+  const modelOf = (body: unknown): AssignmentModel => {
+    const v = validateSnapshot(body);
+    assert.ok(v.ok);
+    return v.model;
+  };
+  const aggregateOf = (model: AssignmentModel): Aggregate => {
+    const agg = aggregate(model);
+    assert.ok(!('outOfReach' in agg));
+    return agg;
+  };
+
+  it('moves containers onto nodes in use, least loaded node first, until none can be emptied', () => {
+    const model = modelOf({
+      nodes: [0, 1, 2].map((i) => ({ name: `n${i}`, capacity: { cpu: 4 } })),
+      containers: [0, 1, 2].map((j) => ({ name: `c${j}`, requests: { cpu: 1 } })),
+      options: { objective: 'pack' },
+    });
+    const out = emptyNodes(model, aggregateOf(model), Int32Array.from([0, 1, 2]), Infinity);
+    assert.deepEqual(out && { plan: [...out.plan], emptied: out.emptied }, { plan: [2, 2, 2], emptied: 2 });
+  });
+
+  it('makes room by a trade within a group where nothing fits as the nodes are', () => {
+    // n0 is full on cpu (6 + 4) with pod slots left; n1 is full on slots (2 + 1 + 1 + 1) with cpu left; the 1 on n2
+    // fits neither until the 6 on n0 and the 2 on n1 trade places.
+    const model = modelOf({
+      nodes: [0, 1, 2].map((i) => ({ name: `n${i}`, capacity: { cpu: 10, pods: 4 } })),
+      containers: [6, 4, 2, 1, 1, 1, 1].map((cpu, j) => ({ name: `c${j}`, requests: { cpu } })),
+      options: { objective: 'pack' },
+    });
+    const start = Int32Array.from([0, 0, 1, 1, 1, 1, 2]);
+    const out = emptyNodes(model, aggregateOf(model), start, Infinity);
+    assert.deepEqual(out && [...out.plan], [1, 0, 0, 1, 1, 1, 0]);
+    assert.equal(verifyPlan(model, out!.plan, true).objective, 2);
+  });
+
+  it('every plan it gives verifies and saves on the spread start, with zone and hostname rules (fast-check)', () => {
+    let emptied = 0;
+    const rule = fc.constantFrom(
+      {},
+      { antiAffinity: [{ selector: { matchLabels: { app: 'a' } }, topologyKey: 'kubernetes.io/hostname' }] },
+      { spread: [{ maxSkew: 1, topologyKey: 'zone', selector: { matchLabels: { app: 'a' } } }] },
+      { preferredAffinity: [{ weight: 10, term: { selector: { matchLabels: { app: 'a' } }, topologyKey: 'zone' } }] },
+    );
+    const container = fc.record({ cpu: fc.integer({ min: 1, max: 3 }), app: fc.constantFrom('a', 'b'), rule });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 6 }),
+        fc.integer({ min: 3, max: 6 }),
+        fc.array(container, { minLength: 2, maxLength: 10 }),
+        (n, pods, list) => {
+          const body = (objective: string): unknown => ({
+            nodes: Array.from({ length: n }, (_, i) => ({
+              name: `n${i}`,
+              capacity: { cpu: 6, pods },
+              labels: { zone: i % 2 === 0 ? 'x' : 'y' },
+            })),
+            containers: list.map(({ cpu, app, rule }, j) => ({
+              name: `c${j}`,
+              requests: { cpu },
+              labels: { app },
+              ...rule,
+            })),
+            options: { objective },
+          });
+          const model = modelOf(body('pack'));
+          const agg = aggregate(model);
+          if ('outOfReach' in agg) return;
+          // The greedy under the cost objective spreads: a start with nodes to empty.
+          const start = greedyPlan(modelOf(body('cost')));
+          const before = verifyPlan(model, start, true);
+          if (!before.valid) return;
+          const out = emptyNodes(model, agg, start, Infinity);
+          if (!out) return;
+          emptied++;
+          const after = verifyPlan(model, out.plan, true);
+          assert.ok(after.valid, after.violations.join('; '));
+          assert.ok(after.objective < before.objective, `${after.objective} not below ${before.objective}`);
+        },
+      ),
+      { numRuns: 300, seed: 2727 },
+    );
+    assert.ok(emptied >= 100, `nodes were emptied on only ${emptied} snapshots`);
   });
 });
 

@@ -1,0 +1,300 @@
+import { int64Doubles, preferenceWeightOf, type AssignmentModel } from '../../models/model.js';
+import { NodeSearch } from '../node-search.js';
+import type { Aggregate } from './aggregate.js';
+import { movesOn, NodeRules, pairsByClass, zoneRulesByClass, type Moves, type ZoneRule } from './pack.js';
+
+/**
+ * For `pack`: a plan improved by emptying nodes. The nodes in use are taken least loaded first; each one's
+ * containers move, largest first, onto other nodes already in use, first fit in the group where the move costs
+ * least, and the node is left empty when all of them found room and what they add to the objective is less
+ * than its price. Moves stay within the groups whose domains are the node's for every zone rule of the class
+ * (so the rows on domain counts hold as they did) and are checked against the rules between single nodes;
+ * containers that run now, or stay pinned, are not moved, nor are their nodes emptied. The caller verifies.
+ * Returns the improved plan, or undefined when no node was emptied.
+ */
+export function emptyNodes(
+  model: AssignmentModel,
+  agg: Aggregate,
+  start: Int32Array,
+  until: number,
+): { plan: Int32Array; emptied: number } | undefined {
+  const w = model.objective;
+  if (!w || w.pack <= 0 || w.balance > 0) return undefined;
+  const state = stateOf(model, agg, start, until);
+  const { moves, plan } = state;
+  const candidates = lightestFirst(model, agg, state);
+  const stuck = new Set<number>();
+  let emptied = 0;
+  for (const i of candidates) {
+    if (Date.now() >= until) break;
+    if (moves.onNode[i]!.length === 0) continue;
+    const moved = emptyOne(model, agg, state, i, stuck);
+    if (moved) emptied++;
+  }
+  return emptied > 0 ? { plan, emptied } : undefined;
+}
+
+interface State {
+  readonly plan: Int32Array;
+  readonly moves: Moves;
+  readonly byClass: readonly (readonly Aggregate['pairs'][number][])[];
+  readonly zones: readonly (readonly ZoneRule[])[];
+  /** Per node: whether something on it may not move (runs now, or pinned). */
+  readonly fixed: Uint8Array;
+  /** Per group: the least any class it may hold requests, per resource. */
+  readonly least: readonly Float64Array[];
+  /** When the search stops (epoch ms), checked between exchanges too. */
+  readonly until: number;
+}
+
+/** The plan's packing state; nodes not in use are closed (no room), so moves only go where a node is paid for. */
+function stateOf(model: AssignmentModel, agg: Aggregate, start: Int32Array, until: number): State {
+  const remaining = model.resources.map((r) => int64Doubles(r.capacity));
+  const rules = new NodeRules(model, agg);
+  const search = new NodeSearch(remaining, rules, model.nodes.length);
+  const plan = new Int32Array(model.items.length).fill(-1);
+  const onNode: number[][] = model.nodes.map(() => []);
+  const moves = movesOn(agg, plan, onNode, remaining, rules, search);
+  const fixed = new Uint8Array(model.nodes.length);
+  const current = model.rules?.current;
+  start.forEach((i, j) => {
+    if (i < 0) return;
+    const c = agg.classOf[j]!;
+    moves.place(j, c, i);
+    if (agg.classes[c]!.pinned || (current && current[j]! >= 0)) fixed[i] = 1;
+  });
+  for (let i = 0; i < model.nodes.length; i++) if (onNode[i]!.length === 0) close(moves, i);
+  const least = agg.groups.map(() => new Float64Array(model.resources.length).fill(Infinity));
+  for (const p of agg.pairs)
+    agg.classes[p.c]!.demand.forEach((x, k) => (least[p.g]![k] = Math.min(least[p.g]![k]!, x)));
+  return { plan, moves, byClass: pairsByClass(agg), zones: zoneRulesByClass(agg), fixed, least, until };
+}
+
+/** No room on node i (the search skips it). */
+function close(moves: Moves, i: number): void {
+  for (const r of moves.remaining) r[i] = -Infinity;
+  moves.search.take(i);
+}
+
+/** The nodes in use that may be emptied, least loaded first (the largest share of any resource), ties by index. */
+function lightestFirst(model: AssignmentModel, agg: Aggregate, state: State): number[] {
+  const load = new Float64Array(model.nodes.length);
+  const out: number[] = [];
+  model.nodes.forEach((_, i) => {
+    if (state.fixed[i] || state.moves.onNode[i]!.length === 0) return;
+    const cap = agg.groups[agg.groupOf[i]!]!.capacity;
+    load[i] = state.moves.remaining.reduce(
+      (most, r, k) => (cap[k]! > 0 ? Math.max(most, 1 - r[i]! / cap[k]!) : most),
+      0,
+    );
+    out.push(i);
+  });
+  return out.sort((a, b) => load[a]! - load[b]! || a - b);
+}
+
+/**
+ * Empties node i when every container on it finds room elsewhere at a cost below the node's price; else every
+ * move is taken back. `stuck`: classes that found no room before (nothing they could use has been freed since,
+ * as rooms only shrink while nodes close): a node of the same group holding one is not tried.
+ */
+function emptyOne(model: AssignmentModel, agg: Aggregate, state: State, i: number, stuck: Set<number>): boolean {
+  const { moves } = state;
+  const on = [...moves.onNode[i]!];
+  const g = agg.groupOf[i]!;
+  const key = (c: number): number => c * agg.groups.length + g;
+  if (on.some((j) => stuck.has(key(agg.classOf[j]!)))) return false;
+  const price = model.objective!.pack * agg.groups[g]!.price;
+  const saved = remainingOf(moves, i);
+  close(moves, i);
+  const done: { j: number; c: number }[] = [];
+  let added = 0;
+  const cap = agg.groups[g]!.capacity;
+  const share = (j: number): number =>
+    agg.classes[agg.classOf[j]!]!.demand.reduce((s, d, k) => (cap[k]! > 0 ? Math.max(s, d / cap[k]!) : s), 0);
+  for (const j of on.sort((a, b) => share(b) - share(a) || a - b)) {
+    const c = agg.classOf[j]!;
+    const to = target(model, agg, state, c, g);
+    if (!to || added + to.delta >= price) {
+      if (!to) stuck.add(key(c));
+      undo(moves, state.plan, i, saved, done);
+      return false;
+    }
+    moves.unplace(j, c, i);
+    moves.place(j, c, to.node);
+    done.push({ j, c });
+    added += to.delta;
+  }
+  return true;
+}
+
+/** Node i's room as it is now, per resource (to open it again). */
+const remainingOf = (moves: Moves, i: number): number[] => moves.remaining.map((r) => r[i]!);
+
+/** Every move back onto node i, and its room as it was. */
+function undo(
+  moves: Moves,
+  plan: Int32Array,
+  i: number,
+  saved: readonly number[],
+  done: readonly { j: number; c: number }[],
+): void {
+  for (const { j, c } of done) {
+    // Where it is now: an exchange may have moved it on from where it went.
+    moves.unplace(j, c, plan[j]!);
+    moves.place(j, c, i);
+  }
+  saved.forEach((x, k) => (moves.remaining[k]![i] = x));
+  moves.search.take(i);
+}
+
+/**
+ * The node in use for a container of class c from group `from`: first fit in the group where it adds least to
+ * the objective (its cost and preferences there less where it was), among those whose domains are `from`'s
+ * for the class's zone rules.
+ */
+function target(
+  model: AssignmentModel,
+  agg: Aggregate,
+  state: State,
+  c: number,
+  from: number,
+): { node: number; delta: number } | undefined {
+  const w = model.objective!;
+  const soft = preferenceWeightOf(model);
+  const rep = (g: number): number => agg.groups[g]!.nodes[0]!;
+  const same = (g: number): boolean =>
+    state.zones[c]!.every((r) => r.topology.domainOf[rep(g)] === r.topology.domainOf[rep(from)]);
+  // A container that requests nothing fits even a closed node: its node is not emptied.
+  if (agg.classes[c]!.demand.every((d) => d === 0)) return undefined;
+  const here = agg.pairAt(from, c);
+  const base = here >= 0 ? w.cost * agg.pairs[here]!.cost + soft * agg.pairs[here]!.prefer : 0;
+  let best: { node: number; delta: number } | undefined;
+  const usable: { g: number; delta: number }[] = [];
+  for (const p of state.byClass[c]!) {
+    const delta = w.cost * p.cost + soft * p.prefer - base;
+    if (!same(p.g)) continue;
+    usable.push({ g: p.g, delta });
+    if (best && delta >= best.delta) continue;
+    const node = state.moves.search.firstIn(p.g, c, agg.classes[c]!.demand);
+    if (node >= 0) best = { node, delta };
+  }
+  if (best) return best;
+  // No room as the nodes are: room made by an exchange within a group, cheapest group first.
+  for (const { g, delta } of usable.sort((a, b) => a.delta - b.delta || a.g - b.g)) {
+    const node = swapRoom(agg, state, c, g);
+    if (node >= 0) return { node, delta };
+  }
+  return undefined;
+}
+
+/** The nodes of a group the exchanges look at, on each side. */
+const SWAP_NODES = 16;
+
+/**
+ * Room for a container of class c on a node Y of group g, made by one exchange within g that costs nothing:
+ * a container p on Y and a container q on another node X trade places, so that Y holds c after. The Y are
+ * nodes in use where c lacks some resources; the X those with the most of those resources left. Returns Y, or
+ * −1 when no exchange among them does it.
+ */
+function swapRoom(agg: Aggregate, state: State, c: number, g: number): number {
+  const { remaining } = state.moves;
+  const d = agg.classes[c]!.demand;
+  const cap = agg.groups[g]!.capacity;
+  const open = agg.groups[g]!.nodes.filter((i) => remaining[0]![i] !== -Infinity && !state.fixed[i]);
+  const lacking = (i: number): number[] => [...d.keys()].filter((k) => remaining[k]![i]! < d[k]!);
+  const least = state.least[g]!;
+  // A trade can help only where some container on Y frees what c lacks, less the least any container takes.
+  const helps = (y: number, lack: readonly number[]): boolean =>
+    movable(agg, state, y).some((p) =>
+      lack.every((k) => agg.classes[agg.classOf[p]!]!.demand[k]! - least[k]! >= d[k]! - remaining[k]![y]!),
+    );
+  let tried = 0;
+  for (const y of open) {
+    const lack = lacking(y);
+    if (lack.length === 0 || !helps(y, lack)) continue;
+    if (++tried > SWAP_NODES || Date.now() >= state.until) break;
+    const surplus = (i: number): number =>
+      lack.reduce((s, k) => s + (cap[k]! > 0 ? remaining[k]![i]! / cap[k]! : 0), 0);
+    const xs = open.filter((i) => i !== y && surplus(i) > 0);
+    xs.sort((a, b) => surplus(b) - surplus(a) || a - b);
+    for (const x of xs.slice(0, SWAP_NODES)) if (trade(agg, state, c, x, y)) return y;
+  }
+  return -1;
+}
+
+/** The containers on node i by class, in the order they came. */
+function byClassOn(agg: Aggregate, state: State, i: number): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  for (const j of state.moves.onNode[i]!) {
+    const c = agg.classOf[j]!;
+    const list = out.get(c);
+    if (list) list.push(j);
+    else out.set(c, [j]);
+  }
+  return out;
+}
+
+/** One container of each class on node i (the first of it). */
+const movable = (agg: Aggregate, state: State, i: number): number[] =>
+  [...byClassOn(agg, state, i).values()].map((list) => list[0]!);
+
+/** The most containers of one class that a trade gives for one. */
+const TRADE_MOST = 16;
+
+/**
+ * A trade of one container p on y for m ≤ TRADE_MOST containers of one class on x, after which c fits on y, done
+ * when the rules allow it; whether one was done.
+ */
+function trade(agg: Aggregate, state: State, c: number, x: number, y: number): boolean {
+  const { remaining } = state.moves;
+  const dc = agg.classes[c]!.demand;
+  const K = dc.length;
+  const onX = byClassOn(agg, state, x);
+  for (const p of movable(agg, state, y)) {
+    const cp = agg.classOf[p]!;
+    const dp = agg.classes[cp]!.demand;
+    if (Date.now() >= state.until) return false;
+    for (const [cq, qs] of onX) {
+      if (cq === cp) continue;
+      const dq = agg.classes[cq]!.demand;
+      for (let m = 1; m <= Math.min(qs.length, TRADE_MOST); m++) {
+        let fits = true;
+        for (let k = 0; k < K && fits; k++)
+          fits = remaining[k]![y]! + dp[k]! - m * dq[k]! >= dc[k]! && remaining[k]![x]! - dp[k]! + m * dq[k]! >= 0;
+        if (fits && exchange(agg, state, c, p, qs.slice(0, m), x, y)) return true;
+      }
+    }
+  }
+  return false;
+}
+
+/** p (on y) goes to x and qs (on x) to y, kept when the rules allow every step and c on y after; whether kept. */
+function exchange(
+  agg: Aggregate,
+  state: State,
+  c: number,
+  p: number,
+  qs: readonly number[],
+  x: number,
+  y: number,
+): boolean {
+  const { moves } = state;
+  const cp = agg.classOf[p]!;
+  const cq = agg.classOf[qs[0]!]!;
+  moves.unplace(p, cp, y);
+  for (const q of qs) moves.unplace(q, cq, x);
+  let placed = 0;
+  let ok = moves.rules.allows(cp, x);
+  if (ok) moves.place(p, cp, x);
+  for (; ok && placed < qs.length; placed++) {
+    ok = moves.rules.allows(cq, y);
+    if (ok) moves.place(qs[placed]!, cq, y);
+    else break;
+  }
+  if (ok && moves.rules.allows(c, y)) return true;
+  for (let t = 0; t < placed; t++) moves.unplace(qs[t]!, cq, y);
+  if (state.plan[p] === x) moves.unplace(p, cp, x);
+  moves.place(p, cp, y);
+  for (const q of qs) moves.place(q, cq, x);
+  return false;
+}
