@@ -22,14 +22,15 @@ export function emptyNodes(
   if (!w || w.pack <= 0 || w.balance > 0) return undefined;
   const state = stateOf(model, agg, start, until);
   const { moves, plan } = state;
-  const candidates = lightestFirst(model, agg, state);
-  const stuck = new Set<number>();
   let emptied = 0;
-  for (const i of candidates) {
-    if (Date.now() >= until) break;
-    if (moves.onNode[i]!.length === 0) continue;
-    const moved = emptyOne(model, agg, state, i, stuck);
-    if (moved) emptied++;
+  // Trades within a group first (few nodes to look at), then across groups, from where the first pass ended.
+  for (const across of [false, true]) {
+    state.across = across;
+    const stuck = new Set<number>();
+    for (const i of lightestFirst(model, agg, state)) {
+      if (Date.now() >= until) break;
+      if (moves.onNode[i]!.length > 0 && emptyOne(model, agg, state, i, stuck)) emptied++;
+    }
   }
   return emptied > 0 ? { plan, emptied } : undefined;
 }
@@ -45,6 +46,10 @@ interface State {
   readonly least: readonly Float64Array[];
   /** When the search stops (epoch ms), checked between exchanges too. */
   readonly until: number;
+  /** Whether trades look at nodes of other groups (else only at the group where room is wanted). */
+  across: boolean;
+  /** What one container of class c adds to the objective on a node of group g; undefined where it may not go. */
+  readonly costAt: (g: number, c: number) => number | undefined;
 }
 
 /** The plan's packing state; nodes not in use are closed (no room), so moves only go where a node is paid for. */
@@ -67,7 +72,14 @@ function stateOf(model: AssignmentModel, agg: Aggregate, start: Int32Array, unti
   const least = agg.groups.map(() => new Float64Array(model.resources.length).fill(Infinity));
   for (const p of agg.pairs)
     agg.classes[p.c]!.demand.forEach((x, k) => (least[p.g]![k] = Math.min(least[p.g]![k]!, x)));
-  return { plan, moves, byClass: pairsByClass(agg), zones: zoneRulesByClass(agg), fixed, least, until };
+  const w = model.objective!;
+  const soft = preferenceWeightOf(model);
+  const costAt = (g: number, c: number): number | undefined => {
+    const v = agg.pairAt(g, c);
+    return v < 0 ? undefined : w.cost * agg.pairs[v]!.cost + soft * agg.pairs[v]!.prefer;
+  };
+  const byClass = pairsByClass(agg);
+  return { plan, moves, byClass, zones: zoneRulesByClass(agg), fixed, least, until, across: false, costAt };
 }
 
 /** No room on node i (the search skips it). */
@@ -187,39 +199,64 @@ function target(
   return undefined;
 }
 
-/** The nodes of a group the exchanges look at, on each side. */
+/** The nodes the exchanges look at, on each side. */
 const SWAP_NODES = 16;
 
 /**
- * Room for a container of class c on a node Y of group g, made by one exchange within g that costs nothing:
- * a container p on Y and a container q on another node X trade places, so that Y holds c after. The Y are
- * nodes in use where c lacks some resources; the X those with the most of those resources left. Returns Y, or
- * −1 when no exchange among them does it.
+ * Room for a container of class c on a node Y of group g, made by one exchange that costs nothing: containers
+ * on Y and on another node X trade places (one for up to TRADE_MOST of one class, either way), so that Y holds c
+ * after. The Y are nodes of g in use where c lacks some resources; the X, in any group, those with the most of
+ * those resources left. Returns Y, or −1 when no exchange among them does it.
  */
 function swapRoom(agg: Aggregate, state: State, c: number, g: number): number {
   const { remaining } = state.moves;
   const d = agg.classes[c]!.demand;
-  const cap = agg.groups[g]!.capacity;
-  const open = agg.groups[g]!.nodes.filter((i) => remaining[0]![i] !== -Infinity && !state.fixed[i]);
+  const open = (i: number): boolean => remaining[0]![i] !== -Infinity && !state.fixed[i];
   const lacking = (i: number): number[] => [...d.keys()].filter((k) => remaining[k]![i]! < d[k]!);
   const least = state.least[g]!;
-  // A trade can help only where some container on Y frees what c lacks, less the least any container takes.
+  // A trade can help only where what leaves Y frees what c lacks, less the least any container takes.
   const helps = (y: number, lack: readonly number[]): boolean =>
-    movable(agg, state, y).some((p) =>
-      lack.every((k) => agg.classes[agg.classOf[p]!]!.demand[k]! - least[k]! >= d[k]! - remaining[k]![y]!),
-    );
+    [...byClassOn(agg, state, y)].some(([a, list]) => {
+      const m = state.across ? Math.min(list.length, TRADE_MOST) : 1;
+      return lack.every((k) => m * agg.classes[a]!.demand[k]! - least[k]! >= d[k]! - remaining[k]![y]!);
+    });
   let tried = 0;
-  for (const y of open) {
+  for (const y of agg.groups[g]!.nodes) {
+    if (!open(y)) continue;
     const lack = lacking(y);
     if (lack.length === 0 || !helps(y, lack)) continue;
     if (++tried > SWAP_NODES || Date.now() >= state.until) break;
-    const surplus = (i: number): number =>
-      lack.reduce((s, k) => s + (cap[k]! > 0 ? remaining[k]![i]! / cap[k]! : 0), 0);
-    const xs = open.filter((i) => i !== y && surplus(i) > 0);
-    xs.sort((a, b) => surplus(b) - surplus(a) || a - b);
-    for (const x of xs.slice(0, SWAP_NODES)) if (trade(agg, state, c, x, y)) return y;
+    for (const x of richest(agg, state, { c, lack }, y, open)) if (trade(agg, state, c, x, y)) return y;
   }
   return -1;
+}
+
+/**
+ * The SWAP_NODES nodes (open, not y) with the most left of the resources c lacks, as shares of their capacity:
+ * in y's group, or (across) in the groups where c itself may go (the others seldom take what c's neighbours
+ * are: tainted GPU nodes).
+ */
+function richest(
+  agg: Aggregate,
+  state: State,
+  { c, lack: resources }: { c: number; lack: readonly number[] },
+  y: number,
+  open: (i: number) => boolean,
+): number[] {
+  const { remaining } = state.moves;
+  const best: { i: number; s: number }[] = [];
+  agg.groups.forEach((gr, g) => {
+    if (state.across ? state.costAt(g, c) === undefined : g !== agg.groupOf[y]) return;
+    for (const i of gr.nodes) {
+      if (i === y || !open(i)) continue;
+      const s = resources.reduce((t, k) => t + (gr.capacity[k]! > 0 ? remaining[k]![i]! / gr.capacity[k]! : 0), 0);
+      if (s <= 0 || (best.length === SWAP_NODES && s <= best[best.length - 1]!.s)) continue;
+      best.push({ i, s });
+      best.sort((a, b) => b.s - a.s || a.i - b.i);
+      if (best.length > SWAP_NODES) best.pop();
+    }
+  });
+  return best.map((b) => b.i);
 }
 
 /** The containers on node i by class, in the order they came. */
@@ -234,67 +271,88 @@ function byClassOn(agg: Aggregate, state: State, i: number): Map<number, number[
   return out;
 }
 
-/** One container of each class on node i (the first of it). */
-const movable = (agg: Aggregate, state: State, i: number): number[] =>
-  [...byClassOn(agg, state, i).values()].map((list) => list[0]!);
-
 /** The most containers of one class that a trade gives for one. */
 const TRADE_MOST = 16;
 
 /**
- * A trade of one container p on y for m ≤ TRADE_MOST containers of one class on x, after which c fits on y, done
- * when the rules allow it; whether one was done.
+ * A trade between y and x after which c fits on y: one container of a class on y for up to TRADE_MOST of one
+ * class on x, or up to TRADE_MOST of a class on y for one on x. Done when it costs nothing (each class may go in
+ * the other's group, with the same domains for its zone rules, at no more cost) and the rules allow it.
  */
 function trade(agg: Aggregate, state: State, c: number, x: number, y: number): boolean {
   const { remaining } = state.moves;
   const dc = agg.classes[c]!.demand;
   const K = dc.length;
   const onX = byClassOn(agg, state, x);
-  for (const p of movable(agg, state, y)) {
-    const cp = agg.classOf[p]!;
-    const dp = agg.classes[cp]!.demand;
+  const gx = agg.groupOf[x]!;
+  const gy = agg.groupOf[y]!;
+  for (const [a, fromY] of byClassOn(agg, state, y)) {
     if (Date.now() >= state.until) return false;
-    for (const [cq, qs] of onX) {
-      if (cq === cp) continue;
-      const dq = agg.classes[cq]!.demand;
-      for (let m = 1; m <= Math.min(qs.length, TRADE_MOST); m++) {
-        let fits = true;
-        for (let k = 0; k < K && fits; k++)
-          fits = remaining[k]![y]! + dp[k]! - m * dq[k]! >= dc[k]! && remaining[k]![x]! - dp[k]! + m * dq[k]! >= 0;
-        if (fits && exchange(agg, state, c, p, qs.slice(0, m), x, y)) return true;
-      }
+    const da = agg.classes[a]!.demand;
+    for (const [b, fromX] of onX) {
+      if (a === b || !neutral(agg, state, a, b, gx, gy)) continue;
+      const db = agg.classes[b]!.demand;
+      const most = Math.min(TRADE_MOST, Math.max(fromY.length, fromX.length));
+      for (let m = 1; m <= most; m++)
+        // Within a group, one from y for m from x; across groups, either way.
+        for (const [na, nb] of m === 1
+          ? [[1, 1]]
+          : state.across
+            ? [
+                [1, m],
+                [m, 1],
+              ]
+            : [[1, m]]) {
+          if (na! > fromY.length || nb! > fromX.length) continue;
+          let fits = true;
+          for (let k = 0; k < K && fits; k++) {
+            const shift = na! * da[k]! - nb! * db[k]!;
+            fits = remaining[k]![y]! + shift >= dc[k]! && remaining[k]![x]! - shift >= 0;
+          }
+          if (fits && exchange(agg, state, c, fromY.slice(0, na), fromX.slice(0, nb), x, y)) return true;
+        }
     }
   }
   return false;
 }
 
-/** p (on y) goes to x and qs (on x) to y, kept when the rules allow every step and c on y after; whether kept. */
+/** Whether a (from gy to gx) and b (from gx to gy) may trade groups at no cost and with their zone domains kept. */
+function neutral(agg: Aggregate, state: State, a: number, b: number, gx: number, gy: number): boolean {
+  if (gx === gy) return true;
+  const rep = (g: number): number => agg.groups[g]!.nodes[0]!;
+  const sameDomains = (cl: number): boolean =>
+    state.zones[cl]!.every((r) => r.topology.domainOf[rep(gx)] === r.topology.domainOf[rep(gy)]);
+  const cost = state.costAt;
+  const [ax, ay, bx, by] = [cost(gx, a), cost(gy, a), cost(gx, b), cost(gy, b)];
+  if (ax === undefined || ay === undefined || bx === undefined || by === undefined) return false;
+  return ax <= ay && by <= bx && sameDomains(a) && sameDomains(b);
+}
+
+/** as (on y) go to x and bs (on x) to y, kept when the rules allow every step and c on y after; whether kept. */
 function exchange(
   agg: Aggregate,
   state: State,
   c: number,
-  p: number,
-  qs: readonly number[],
+  as: readonly number[],
+  bs: readonly number[],
   x: number,
   y: number,
 ): boolean {
   const { moves } = state;
-  const cp = agg.classOf[p]!;
-  const cq = agg.classOf[qs[0]!]!;
-  moves.unplace(p, cp, y);
-  for (const q of qs) moves.unplace(q, cq, x);
-  let placed = 0;
-  let ok = moves.rules.allows(cp, x);
-  if (ok) moves.place(p, cp, x);
-  for (; ok && placed < qs.length; placed++) {
-    ok = moves.rules.allows(cq, y);
-    if (ok) moves.place(qs[placed]!, cq, y);
-    else break;
-  }
-  if (ok && moves.rules.allows(c, y)) return true;
-  for (let t = 0; t < placed; t++) moves.unplace(qs[t]!, cq, y);
-  if (state.plan[p] === x) moves.unplace(p, cp, x);
-  moves.place(p, cp, y);
-  for (const q of qs) moves.place(q, cq, x);
+  const a = agg.classOf[as[0]!]!;
+  const b = agg.classOf[bs[0]!]!;
+  for (const j of as) moves.unplace(j, a, y);
+  for (const j of bs) moves.unplace(j, b, x);
+  const done: [number, number, number][] = [];
+  const put = (j: number, cl: number, i: number): boolean => {
+    if (!moves.rules.allows(cl, i)) return false;
+    moves.place(j, cl, i);
+    done.push([j, cl, i]);
+    return true;
+  };
+  if (as.every((j) => put(j, a, x)) && bs.every((j) => put(j, b, y)) && moves.rules.allows(c, y)) return true;
+  for (const [j, cl, i] of done) moves.unplace(j, cl, i);
+  for (const j of as) moves.place(j, a, y);
+  for (const j of bs) moves.place(j, b, x);
   return false;
 }

@@ -401,7 +401,25 @@ describe('emptying nodes for pack (solver/scale/empty.ts)', function () {
     assert.equal(verifyPlan(model, out!.plan, true).objective, 2);
   });
 
-  it('every plan it gives verifies and saves on the spread start, with zone and hostname rules (fast-check)', () => {
+  it('trades several for one across groups: a node full on slots gives two for one from a node full on cpu', () => {
+    // a0 (4 slots) holds four 1s: cpu left, no slot; b0 (8 slots) holds 8 + 2: slots left, no cpu; a1 holds a 3,
+    // which fits neither, and the 8 fits nowhere (so b0 stays). Within a group no trade helps; across groups two
+    // 1s go from a0 to b0 for its 2, at no cost (pack alone), and the 3 fits on a0.
+    const model = modelOf({
+      nodes: [
+        { name: 'a0', capacity: { cpu: 10, pods: 4 } },
+        { name: 'a1', capacity: { cpu: 10, pods: 4 } },
+        { name: 'b0', capacity: { cpu: 10, pods: 8 } },
+      ],
+      containers: [1, 1, 1, 1, 8, 2, 3].map((cpu, j) => ({ name: `c${j}`, requests: { cpu } })),
+      options: { objective: 'pack' },
+    });
+    const out = emptyNodes(model, aggregateOf(model), Int32Array.from([0, 0, 0, 0, 2, 2, 1]), Infinity);
+    assert.deepEqual(out && { plan: [...out.plan], emptied: out.emptied }, { plan: [2, 2, 0, 0, 2, 0, 0], emptied: 1 });
+    assert.equal(verifyPlan(model, out!.plan, true).objective, 2);
+  });
+
+  it('every plan it gives verifies and saves on the spread start: two node types, rules, costs (fast-check)', () => {
     let emptied = 0;
     const rule = fc.constantFrom(
       {},
@@ -412,14 +430,15 @@ describe('emptying nodes for pack (solver/scale/empty.ts)', function () {
     const container = fc.record({ cpu: fc.integer({ min: 1, max: 3 }), app: fc.constantFrom('a', 'b'), rule });
     fc.assert(
       fc.property(
-        fc.integer({ min: 2, max: 6 }),
+        fc.array(fc.constantFrom(6, 8), { minLength: 2, maxLength: 6 }),
         fc.integer({ min: 3, max: 6 }),
         fc.array(container, { minLength: 2, maxLength: 10 }),
-        (n, pods, list) => {
-          const body = (objective: string): unknown => ({
-            nodes: Array.from({ length: n }, (_, i) => ({
+        fc.constantFrom<unknown>('pack', { cost: 1, pack: 1 }),
+        (cpus, pods, list, objective) => {
+          const body = (o: unknown): unknown => ({
+            nodes: cpus.map((cpu, i) => ({
               name: `n${i}`,
-              capacity: { cpu: 6, pods },
+              capacity: { cpu, pods: cpu === 6 ? pods : pods + 2 },
               labels: { zone: i % 2 === 0 ? 'x' : 'y' },
             })),
             containers: list.map(({ cpu, app, rule }, j) => ({
@@ -428,9 +447,9 @@ describe('emptying nodes for pack (solver/scale/empty.ts)', function () {
               labels: { app },
               ...rule,
             })),
-            options: { objective },
+            options: { objective: o },
           });
-          const model = modelOf(body('pack'));
+          const model = modelOf(body(objective));
           const agg = aggregate(model);
           if ('outOfReach' in agg) return;
           // The greedy under the cost objective spreads: a start with nodes to empty.
