@@ -4,6 +4,7 @@ import type { BackendName } from '../models/options.js';
 import type { BackendResult } from './backends/backend.js';
 import type { EngineName } from './backends/engine.js';
 import type { Verification } from './verify.js';
+import type { ScaleRole } from './scale/solve.js';
 
 /**
  * What the portfolio (main thread, solve.ts) and a solver worker thread (worker.ts) say to each other.
@@ -45,6 +46,8 @@ export interface SolveTask {
    */
   readonly relay?: MessagePort;
   readonly lnsAfterShare?: number;
+  /** At cluster scale, what this thread does (solver/scale/solve.ts ScaleRole; default the whole path). */
+  readonly scaleRole?: ScaleRole;
 }
 
 export interface ExplainTask {

@@ -5,16 +5,17 @@ import type { BackendName, SolveOptions } from '../models/options.js';
 import { objectivePrecision, type ObjectivePrecision } from '../models/precision.js';
 import { tighterBound } from './bounds.js';
 import { greedyPlan } from './greedy.js';
-import { atScale, scalePathWithoutAggregate } from './scale/aggregate.js';
+import { atScale, scaleMipApplies, scalePathWithoutAggregate } from './scale/aggregate.js';
 import { tinyCoefficientNotes } from './formulate.js';
 import { DeadlineError, type SolverPool, type Ticket } from './pool.js';
 import { unplacedReasons } from './reasons.js';
 import { prepareVerification, verifyPlan } from './verify.js';
 import type { PlanSummary, SolveOutcome } from './outcome.js';
 import type { SolveTask, WorkerMessage, WorkerResult } from './protocol.js';
+import type { ScaleRole } from './scale/solve.js';
 import type { Lease } from './threads.js';
 import { CAPABILITIES, ENGINE_LABELS } from './backends/capabilities.js';
-import { portfolio, TIME } from './strategy.js';
+import { engineFor, portfolio, TIME } from './strategy.js';
 
 /**
  * Solves one validated model under a wall-clock deadline and returns only verified plans.
@@ -260,7 +261,7 @@ interface Shared {
 }
 
 /** Starts one backend on a leased thread (the portfolio's partner with the relay from the lead). */
-function startRun(shared: Shared, backend: BackendName, lease: Lease, partner = false): Run {
+function startRun(shared: Shared, backend: BackendName, lease: Lease, partner = false, scaleRole?: ScaleRole): Run {
   const { model, options, pool } = shared;
   const relay = partner ? shared.relay : undefined;
   const channel = new MessageChannel();
@@ -277,6 +278,7 @@ function startRun(shared: Shared, backend: BackendName, lease: Lease, partner = 
     ...(pool.memoryBudgetBytes === undefined ? {} : { memoryBudgetBytes: pool.memoryBudgetBytes }),
     ...(shared.greedy ? { greedy: shared.greedy } : {}),
     ...withRelay,
+    ...(scaleRole ? { scaleRole } : {}),
   };
   const transfer = relay ? [channel.port2, relay.port2] : [channel.port2];
   const run: Run = {
@@ -304,10 +306,15 @@ function startRuns(
   signal: AbortSignal,
 ): { runs: Run[]; joining?: Promise<Run | undefined> } {
   const { options } = shared;
-  // At cluster scale both workers would solve the same aggregate program: one thread does it.
+  // At cluster scale both workers would solve the same aggregate program: one thread does it, and for pack a second
+  // one, where idle, runs the aggregate branch and bound alone (scale/aggregate.ts scaleMipApplies).
   const chosen = portfolio();
-  if (options.solver !== 'auto' || atScale(shared.model))
-    return { runs: [startRun(shared, options.solver === 'auto' ? chosen.lead : options.solver, lead)] };
+  if (options.solver !== 'auto') return { runs: [startRun(shared, options.solver, lead)] };
+  if (atScale(shared.model)) {
+    const runs = [startRun(shared, chosen.lead, lead)];
+    const second = scaleMipApplies(shared.model) ? ticket.partner() : undefined;
+    return { runs: second ? [...runs, startRun(shared, engineFor('scale'), second, false, 'mip')] : runs };
+  }
   const runs = [startRun(shared, chosen.lead, lead)];
   const partner = chosen.partner;
   if (!partner) return { runs };

@@ -112,6 +112,8 @@ export const TIME = {
      */
     mipPerLp: 8,
     mipBeforePatterns: 0.15,
+    /** The branch and bound alone (second thread, pack) leaves this for packing its last counts (most of both). */
+    mipAloneReserve: { minMs: 4000, share: 0.15 },
     /** For pack, emptying nodes (empty.ts) stops this long before the deadline, for the plan's verification. */
     emptyReserveMs: 300,
     /** The pattern search runs only with this much left; of its time, full bins, generation and the dives. */

@@ -212,6 +212,8 @@ function scaleTask(task: SolveTask, given: Int32Array | undefined): WorkerResult
   };
   if (given || task.solver === 'greedy' || !ready) seeded();
   if (task.solver === 'greedy' || !ready) return { result: greedyResult(seeded().assignment), solverMs: 0 };
+  // The branch and bound alone (a second thread) leaves the greedy to the lead.
+  const alone = task.scaleRole === 'mip';
   let bound: number | undefined;
   // The scale path needs an engine with LPs, duals and programs changed in place: the pinned one if it has them.
   const engine = engineFor('scale', task.solver);
@@ -224,7 +226,7 @@ function scaleTask(task: SolveTask, given: Int32Array | undefined): WorkerResult
         if (bound !== undefined && b <= bound) return;
         bound = b;
         post({ kind: 'bound', bound: b, method });
-        seeded();
+        if (!alone) seeded();
       },
       plan: (assignment) => {
         const v = verifyPlan(model, assignment, true);
@@ -234,23 +236,35 @@ function scaleTask(task: SolveTask, given: Int32Array | undefined): WorkerResult
         return v.objective;
       },
       size: (size) => post({ kind: 'model', size: { ...size, plain: plainSize(model) }, unplaceable: [] }),
+      ...stopHook(task),
     },
     () => {
       const { assignment, verification } = seeded();
       return verification.valid && verification.complete ? assignment : undefined;
     },
+    task.scaleRole,
   );
-  seeded();
-  // A pinned engine that cannot hold the scale path: the answer names the engine that ran, and says why.
-  const moved =
-    engine === task.solver
-      ? ''
-      : `${cannot(task.solver as EngineName, 'scale', 'the scale path')}: it ran on ${ENGINE_LABELS[engine]}; `;
+  if (!alone) seeded();
+  const moved = movedNote(engine, task.solver);
   const note = `${moved}${outcome.note}`;
+  const withBound = bound === undefined ? {} : { bound };
   const result: BackendResult = best
-    ? { status: 'feasible', ...best, ...(bound === undefined ? {} : { bound }), note }
-    : { status: 'unknown', ...(bound === undefined ? {} : { bound }), note };
+    ? { status: 'feasible', ...best, ...withBound, note }
+    : { status: 'unknown', ...withBound, note };
   return { result, solverMs: Date.now() - started, source: 'aggregate', ...(moved ? { engine } : {}) };
+}
+
+/** A pinned engine that cannot hold the scale path: the answer names the engine that ran, and says why. */
+const movedNote = (engine: EngineName, pinned: SolveTask['solver']): string =>
+  engine === pinned
+    ? ''
+    : `${cannot(pinned as EngineName, 'scale', 'the scale path')}: it ran on ${ENGINE_LABELS[engine]}; `;
+
+/** The check of the task's stop cell (set by the main thread when the race ends), where it has one. */
+function stopHook(task: SolveTask): { shouldStop?: () => boolean } {
+  if (!task.stop) return {};
+  const stop = new Int32Array(task.stop);
+  return { shouldStop: () => Atomics.load(stop, 0) !== 0 };
 }
 
 /** The plain 0-1 model's size, counted: one binary per pair that may be used, one row per container and capacity. */
@@ -419,11 +433,10 @@ function runBackend(
 ): { result: BackendResult; source?: PlanSource } {
   const { task, model } = run;
   const input = { model, ip: solved, timeLimitMs: budget, mipGap: task.mipGap };
-  const stop = task.stop ? new Int32Array(task.stop) : undefined;
   const hooks: SolveHooks = {
     onIncumbent: (assignment) => void run.offerPlan(assignment, task.solver),
     onBound: (bound) => run.offerBound(run.modelBound(bound), task.solver),
-    ...(stop ? { shouldStop: () => Atomics.load(stop, 0) !== 0 } : {}),
+    ...stopHook(task),
     ...(starts.heuristicValid && starts.heuristic ? { start: starts.heuristic } : {}),
   };
   if (task.relay && task.lnsAfterShare !== undefined && searchesApply(model))

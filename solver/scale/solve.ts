@@ -23,7 +23,15 @@ export interface ScaleHooks {
   plan(assignment: Int32Array): number | undefined;
   /** The size of the aggregate program, for the answer's `model`. */
   size(size: { variables: number; constraints: number; classes: number; nodeGroups: number }): void;
+  /** Polled by the branch and bound alone (`role: "mip"`): true asks it to stop. */
+  shouldStop?(): boolean;
 }
+
+/**
+ * What a thread does on the scale path: the whole path (`lead`), or, on a second thread for `pack`, the aggregate
+ * branch and bound alone (`mip`, see aggregate.ts scaleMipApplies).
+ */
+export type ScaleRole = 'lead' | 'mip';
 
 export interface ScaleOutcome {
   readonly note: string;
@@ -54,14 +62,17 @@ export function scaleSolve(
   deadline: number,
   hooks: ScaleHooks,
   fallback?: () => Int32Array | undefined,
+  role: ScaleRole = 'lead',
 ): ScaleOutcome {
+  const solve: typeof solveAggregate = role === 'mip' ? mipAlone : solveAggregate;
   const f = foldPinned(model);
-  if (!f) return solveAggregate(engine, model, deadline, hooks, fallback);
-  const outcome = solveAggregate(
+  if (!f) return solve(engine, model, deadline, hooks, fallback);
+  const outcome = solve(
     engine,
     f.model,
     deadline,
     {
+      ...(hooks.shouldStop ? { shouldStop: hooks.shouldStop } : {}),
       bound: (b, method) => hooks.bound(b + f.constant, method),
       plan: (assignment) => {
         const objective = hooks.plan(f.expand(assignment));
@@ -140,6 +151,39 @@ function solveAggregate(
       columns,
     proven: mip?.status === 'optimal',
   };
+}
+
+/**
+ * The aggregate branch and bound alone, for the time but a reserve for packing its last counts: its bounds posted
+ * as HiGHS proves them, its first and its last counts packed (every method), each plan offered.
+ */
+function mipAlone(engine: Engine, model: AssignmentModel, deadline: number, hooks: ScaleHooks): ScaleOutcome {
+  const agg = aggregate(model);
+  if ('outOfReach' in agg) return { note: `the scale path does not hold ${agg.outOfReach}`, proven: false };
+  const prog = scaleProgram(model, agg);
+  const pack = (x: ArrayLike<number>): void => {
+    for (const method of packMethods(model)) hooks.plan(packPlan(model, agg, x, method));
+  };
+  const left = deadline - Date.now();
+  const ms = left - Math.max(TIME.scale.mipAloneReserve.minMs, TIME.scale.mipAloneReserve.share * left);
+  if (ms < TIME.scale.minMipMs) return { note: 'the aggregate branch and bound alone: no time', proven: false };
+  let first = true;
+  const held = engine.hold(prog);
+  try {
+    const mip = held.solve(
+      { timeLimitMs: ms, mipGap: 1e-6 },
+      {
+        onSolution: (x) => (first ? ((first = false), pack(x)) : undefined),
+        onBound: (b) => hooks.bound(safeBound(b + prog.offset), 'aggregate branch and bound'),
+        ...(hooks.shouldStop ? { shouldStop: hooks.shouldStop } : {}),
+      },
+    );
+    if (mip.bound !== undefined) hooks.bound(safeBound(mip.bound + prog.offset), 'aggregate branch and bound');
+    if (mip.x && !hooks.shouldStop?.()) pack(mip.x);
+    return { note: `the aggregate branch and bound alone: ${mip.status}`, proven: mip.status === 'optimal' };
+  } finally {
+    held.dispose();
+  }
 }
 
 /**

@@ -11,8 +11,9 @@ import { emptyNodes } from '../../solver/scale/empty.js';
 import { foldPinned } from '../../solver/scale/fold.js';
 import { greedyPlan } from '../../solver/greedy.js';
 import { patternLimits } from '../../solver/scale/patterns.js';
-import { scaleSolve } from '../../solver/scale/solve.js';
+import { scaleSolve, type ScaleRole } from '../../solver/scale/solve.js';
 import { solveModel } from '../../solver/solve.js';
+import { SolverPool } from '../../solver/pool.js';
 import { verifyPlan } from '../../solver/verify.js';
 import { sharedPool } from '../setup.js';
 import { bruteForce, rng, snapshot } from '../helpers.js';
@@ -22,19 +23,27 @@ function runScale(
   engine: Engine,
   model: AssignmentModel,
   ms = 2000,
+  role: ScaleRole = 'lead',
 ): { bounds: number[]; methods: string[]; plans: number[]; note: string } {
   const bounds: number[] = [];
   const methods: string[] = [];
   const plans: number[] = [];
-  const { note } = scaleSolve(engine, model, Date.now() + ms, {
-    bound: (b, method) => void (bounds.push(b), methods.push(method)),
-    plan: (assignment) => {
-      const v = verifyPlan(model, assignment, true);
-      if (v.valid) plans.push(v.objective);
-      return v.valid ? v.objective : undefined;
+  const { note } = scaleSolve(
+    engine,
+    model,
+    Date.now() + ms,
+    {
+      bound: (b, method) => void (bounds.push(b), methods.push(method)),
+      plan: (assignment) => {
+        const v = verifyPlan(model, assignment, true);
+        if (v.valid) plans.push(v.objective);
+        return v.valid ? v.objective : undefined;
+      },
+      size: () => undefined,
     },
-    size: () => undefined,
-  });
+    undefined,
+    role,
+  );
   return { bounds, methods, plans, note };
 }
 
@@ -67,6 +76,27 @@ describe('the scale path (node groups × container classes)', function () {
       { numRuns: 400, seed: 1414 },
     );
     assert.ok(solved >= 200, `the scale path ran on only ${solved} of 400`);
+  });
+
+  it('the branch and bound alone (the second thread for pack): no bound above brute force, no plan below (fast-check)', () => {
+    let posted = 0;
+    fc.assert(
+      fc.property(snapshotArb, (body) => {
+        const b = body as { options?: Record<string, unknown> };
+        const v = validateSnapshot({ ...b, options: { ...b.options, objective: 'pack' } });
+        if (!v.ok || 'outOfReach' in aggregate(v.model)) return;
+        const optimum = bruteForce(v.model);
+        // A limit above the reserve for packing its last counts (TIME.scale.mipAloneReserve).
+        const { bounds, plans, note } = runScale(highs, v.model, 5000, 'mip');
+        assert.match(note, /^the aggregate branch and bound alone: /);
+        posted += bounds.length;
+        if (optimum === null) return assert.deepEqual(plans, []);
+        for (const x of bounds) assert.ok(x <= optimum + tolerance(optimum), `bound ${x} above the optimum ${optimum}`);
+        for (const p of plans) assert.ok(p >= optimum - tolerance(optimum), `plan ${p} below the optimum ${optimum}`);
+      }),
+      { numRuns: 100, seed: 2728 },
+    );
+    assert.ok(posted >= 50, `only ${posted} bounds posted`);
   });
 
   it('running containers (staying or not, read by rules or not) do not split node groups; every bound holds (fast-check)', () => {
@@ -362,6 +392,30 @@ describe('the scale path (node groups × container classes)', function () {
       o.notes.some((n) => /^the scale path does not hold required pod affinity.*no bound from the aggregate/.test(n)),
       o.notes.join(' / '),
     );
+  });
+});
+
+describe('pack at scale on an idle pool of two threads', function () {
+  this.timeout(120_000);
+
+  it('races the whole path and the aggregate branch and bound alone; the plan verifies above the bound', async () => {
+    const pool = new SolverPool({ threads: 2, maxQueue: 4 });
+    try {
+      await pool.ready();
+      const { model, options } = snapshot({ ...scaleSnapshot(60, 600, 3), options: { objective: 'pack' } });
+      const o = await solveModel(model, { ...options, timeLimitMs: 5000 }, pool);
+      assert.deepEqual(
+        o.backends.map((b) => b.name),
+        ['highs', 'highs'],
+      );
+      assert.match(o.backends[0]!.note ?? '', /^the scale path: /);
+      assert.match(o.backends[1]!.note ?? '', /^the aggregate branch and bound alone: /);
+      const v = verifyPlan(model, o.plan.assignment, true);
+      assert.ok(v.valid);
+      assert.ok(o.bound !== null && o.bound !== undefined && v.objective >= o.bound - tolerance(o.bound));
+    } finally {
+      await pool.close();
+    }
   });
 });
 
