@@ -19,7 +19,8 @@
  *   scale-seeds  5 000 × 150 000 on five seeds (1–5, or --seed N … N + 4), cost and pack, 30 s each: the worst
  *             gap of each (bench/scale-suite.ts)
  *   scale-live  live clusters at 5 000 × 150 000: the containers the greedy puts on 50% or 100% of the nodes
- *             running there (movable, or pinned), 2% of the nodes cordoned; 30 s each, with the answer's notes
+ *             running there (movable, or pinned), 2% of the nodes cordoned; default cost, and pack where they may
+ *             move; 30 s each, with the answer's notes
  *   scale     generated clusters of 1 000 × 10 000, 2 000 × 40 000 and 5 000 × 150 000 (default cost, and pack at
  *             the largest) through the real service: greedy, 30 s and 60 s, peak RSS, /healthz; native HiGHS
  *             (highspy) on the same aggregate program side by side (bench/scale-suite.ts)

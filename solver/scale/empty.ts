@@ -9,7 +9,8 @@ import { movesOn, NodeRules, pairsByClass, zoneRulesByClass, type Moves, type Zo
  * least, and the node is left empty when all of them found room and what they add to the objective is less
  * than its price. Moves stay within the groups whose domains are the node's for every zone rule of the class
  * (so the rows on domain counts hold as they did) and are checked against the rules between single nodes;
- * containers that run now, or stay pinned, are not moved, nor are their nodes emptied. The caller verifies.
+ * containers that stay pinned are not moved, nor are their nodes emptied, nor those that run now unless moves
+ * cost nothing (movesFree). The caller verifies.
  * Returns the improved plan, or undefined when no node was emptied.
  */
 export function emptyNodes(
@@ -61,7 +62,8 @@ function stateOf(model: AssignmentModel, agg: Aggregate, start: Int32Array, unti
   const onNode: number[][] = model.nodes.map(() => []);
   const moves = movesOn(agg, plan, onNode, remaining, rules, search);
   const fixed = new Uint8Array(model.nodes.length);
-  const current = model.rules?.current;
+  // Running containers move freely where moves cost nothing (no cost part) and no rule counts them.
+  const current = movesFree(model) ? undefined : model.rules?.current;
   start.forEach((i, j) => {
     if (i < 0) return;
     const c = agg.classOf[j]!;
@@ -81,6 +83,10 @@ function stateOf(model: AssignmentModel, agg: Aggregate, start: Int32Array, unti
   const byClass = pairsByClass(agg);
   return { plan, moves, byClass, zones: zoneRulesByClass(agg), fixed, least, until, across: false, costAt };
 }
+
+/** Whether moving a running container changes nothing but room: no cost part (moves are paid there), no move limit. */
+const movesFree = (model: AssignmentModel): boolean =>
+  model.objective?.cost === 0 && !(model.rules?.groups ?? []).some((r) => r.kind === 'moveLimit');
 
 /** No room on node i (the search skips it). */
 function close(moves: Moves, i: number): void {

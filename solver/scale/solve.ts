@@ -155,32 +155,50 @@ function solveAggregate(
 
 /**
  * The aggregate branch and bound alone, for the time but a reserve for packing its last counts: its bounds posted
- * as HiGHS proves them, its first and its last counts packed (every method), each plan offered.
+ * as HiGHS proves them, its last counts packed by most room (where the reserve is still there: a packing of 150 000
+ * containers cannot be stopped, and takes 1–3 s), the plan offered. Nothing is packed while HiGHS searches: its
+ * callback would hold it past its time limit.
  */
 function mipAlone(engine: Engine, model: AssignmentModel, deadline: number, hooks: ScaleHooks): ScaleOutcome {
   const agg = aggregate(model);
   if ('outOfReach' in agg) return { note: `the scale path does not hold ${agg.outOfReach}`, proven: false };
   const prog = scaleProgram(model, agg);
-  const pack = (x: ArrayLike<number>): void => {
-    for (const method of packMethods(model)) hooks.plan(packPlan(model, agg, x, method));
-  };
   const left = deadline - Date.now();
-  const ms = left - Math.max(TIME.scale.mipAloneReserve.minMs, TIME.scale.mipAloneReserve.share * left);
-  if (ms < TIME.scale.minMipMs) return { note: 'the aggregate branch and bound alone: no time', proven: false };
-  let first = true;
+  const reserve = Math.max(TIME.scale.mipAloneReserve.minMs, TIME.scale.mipAloneReserve.share * left);
+  // As the lead's (mipNeedsMs): HiGHS checks its time limit only between the steps of its root node.
+  const lpStart = Date.now();
+  const lp = lpAlone(engine, prog, left - reserve);
+  const ms = deadline - Date.now() - reserve;
+  const needs = mipNeedsMs(Date.now() - lpStart);
+  if (!lp || ms < needs) {
+    const why = `not run (${Math.round(ms)} ms left, ${Math.round(needs)} needed)`;
+    return { note: `the aggregate branch and bound alone: ${why}`, proven: false };
+  }
   const held = engine.hold(prog);
   try {
     const mip = held.solve(
       { timeLimitMs: ms, mipGap: 1e-6 },
       {
-        onSolution: (x) => (first ? ((first = false), pack(x)) : undefined),
         onBound: (b) => hooks.bound(safeBound(b + prog.offset), 'aggregate branch and bound'),
         ...(hooks.shouldStop ? { shouldStop: hooks.shouldStop } : {}),
       },
     );
     if (mip.bound !== undefined) hooks.bound(safeBound(mip.bound + prog.offset), 'aggregate branch and bound');
-    if (mip.x && !hooks.shouldStop?.()) pack(mip.x);
-    return { note: `the aggregate branch and bound alone: ${mip.status}`, proven: mip.status === 'optimal' };
+    const packed = mip.x && !hooks.shouldStop?.() && deadline - Date.now() >= reserve;
+    if (packed) hooks.plan(packPlan(model, agg, mip.x!, 'most-room'));
+    const status = `${mip.status}${mip.x && !packed ? ' (its counts not packed: no time left)' : ''}`;
+    return { note: `the aggregate branch and bound alone: ${status}`, proven: mip.status === 'optimal' };
+  } finally {
+    held.dispose();
+  }
+}
+
+/** Whether the aggregate's LP solves within `ms` (timed by the caller, to judge the branch and bound's time). */
+function lpAlone(engine: Engine, prog: ScaleProgram, ms: number): boolean {
+  if (ms <= 0) return false;
+  const held = engine.hold(relaxed(prog));
+  try {
+    return held.solve({ timeLimitMs: ms }).status === 'optimal';
   } finally {
     held.dispose();
   }

@@ -8,6 +8,7 @@ import { ENGINES } from '../../solver/backends/index.js';
 import type { Engine } from '../../solver/backends/engine.js';
 import { aggregate, type Aggregate } from '../../solver/scale/aggregate.js';
 import { emptyNodes } from '../../solver/scale/empty.js';
+import { moveLimitRule } from '../../models/rules/moveLimit.js';
 import { foldPinned } from '../../solver/scale/fold.js';
 import { greedyPlan } from '../../solver/greedy.js';
 import { patternLimits } from '../../solver/scale/patterns.js';
@@ -439,6 +440,25 @@ describe('emptying nodes for pack (solver/scale/empty.ts)', function () {
     });
     const out = emptyNodes(model, aggregateOf(model), Int32Array.from([0, 1, 2]), Infinity);
     assert.deepEqual(out && { plan: [...out.plan], emptied: out.emptied }, { plan: [2, 2, 2], emptied: 2 });
+  });
+
+  it('moves running containers only where moves cost nothing (pack alone, no move limit)', () => {
+    const body = (objective: unknown): AssignmentModel =>
+      modelOf({
+        nodes: [0, 1, 2].map((i) => ({ name: `n${i}`, capacity: { cpu: 4 } })),
+        containers: [0, 1, 2].map((j) => ({ name: `c${j}`, requests: { cpu: 1 }, current: `n${j}` })),
+        options: { objective },
+      });
+    const empty = (model: AssignmentModel): number[] | undefined => {
+      const out = emptyNodes(model, aggregateOf(model), Int32Array.from([0, 1, 2]), Infinity);
+      return out && [...out.plan];
+    };
+    const pack = body('pack');
+    assert.deepEqual(empty(pack), [2, 2, 2]);
+    // A move costs in the cost part, or counts against a limit (capacity questions): their nodes stay as they are.
+    assert.equal(empty(body({ cost: 1, pack: 1 })), undefined);
+    const limited = { ...pack, rules: { ...pack.rules!, groups: [moveLimitRule('at most 5 moves', [0, 1, 2], 5)] } };
+    assert.equal(empty(limited), undefined);
   });
 
   it('makes room by a trade within a group where nothing fits as the nodes are', () => {
