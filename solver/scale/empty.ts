@@ -112,8 +112,8 @@ function lightestFirst(model: AssignmentModel, agg: Aggregate, state: State): nu
 
 /**
  * Empties node i when every container on it finds room elsewhere at a cost below the node's price; else every
- * move is taken back. `stuck`: classes that found no room before (nothing they could use has been freed since,
- * as rooms only shrink while nodes close): a node of the same group holding one is not tried.
+ * move is taken back. `stuck`: classes that found no room before, even by a trade (rooms mostly shrink as nodes
+ * close, so such a class seldom finds room later in the pass): a node of the same group holding one is not tried.
  */
 function emptyOne(model: AssignmentModel, agg: Aggregate, state: State, i: number, stuck: Set<number>): boolean {
   const { moves } = state;
@@ -131,7 +131,7 @@ function emptyOne(model: AssignmentModel, agg: Aggregate, state: State, i: numbe
     agg.classes[agg.classOf[j]!]!.demand.reduce((s, d, k) => (cap[k]! > 0 ? Math.max(s, d / cap[k]!) : s), 0);
   for (const j of on.sort((a, b) => share(b) - share(a) || a - b)) {
     const c = agg.classOf[j]!;
-    const to = target(model, agg, state, c, g);
+    const to = target(agg, state, c, g);
     if (!to || added + to.delta >= price) {
       if (!to) stuck.add(key(c));
       undo(moves, state.plan, i, saved, done);
@@ -170,34 +170,22 @@ function undo(
  * the objective (its cost and preferences there less where it was), among those whose domains are `from`'s
  * for the class's zone rules.
  */
-function target(
-  model: AssignmentModel,
-  agg: Aggregate,
-  state: State,
-  c: number,
-  from: number,
-): { node: number; delta: number } | undefined {
-  const w = model.objective!;
-  const soft = preferenceWeightOf(model);
-  const rep = (g: number): number => agg.groups[g]!.nodes[0]!;
-  const same = (g: number): boolean =>
-    state.zones[c]!.every((r) => r.topology.domainOf[rep(g)] === r.topology.domainOf[rep(from)]);
+function target(agg: Aggregate, state: State, c: number, from: number): { node: number; delta: number } | undefined {
   // A container that requests nothing fits even a closed node: its node is not emptied.
   if (agg.classes[c]!.demand.every((d) => d === 0)) return undefined;
-  const here = agg.pairAt(from, c);
-  const base = here >= 0 ? w.cost * agg.pairs[here]!.cost + soft * agg.pairs[here]!.prefer : 0;
+  const base = state.costAt(from, c) ?? 0;
   let best: { node: number; delta: number } | undefined;
   const usable: { g: number; delta: number }[] = [];
   for (const p of state.byClass[c]!) {
-    const delta = w.cost * p.cost + soft * p.prefer - base;
-    if (!same(p.g)) continue;
+    if (!sameZones(agg, state, c, p.g, from)) continue;
+    const delta = state.costAt(p.g, c)! - base;
     usable.push({ g: p.g, delta });
     if (best && delta >= best.delta) continue;
     const node = state.moves.search.firstIn(p.g, c, agg.classes[c]!.demand);
     if (node >= 0) best = { node, delta };
   }
   if (best) return best;
-  // No room as the nodes are: room made by an exchange within a group, cheapest group first.
+  // No room as the nodes are: room made by a trade, cheapest group first.
   for (const { g, delta } of usable.sort((a, b) => a.delta - b.delta || a.g - b.g)) {
     const node = swapRoom(agg, state, c, g);
     if (node >= 0) return { node, delta };
@@ -322,16 +310,19 @@ function trade(agg: Aggregate, state: State, c: number, x: number, y: number): b
   return false;
 }
 
+/** Whether groups g and h are in the same domain of each zone rule of class c (its counts per domain stay). */
+function sameZones(agg: Aggregate, state: State, c: number, g: number, h: number): boolean {
+  const [x, y] = [agg.groups[g]!.nodes[0]!, agg.groups[h]!.nodes[0]!];
+  return state.zones[c]!.every((r) => r.topology.domainOf[x] === r.topology.domainOf[y]);
+}
+
 /** Whether a (from gy to gx) and b (from gx to gy) may trade groups at no cost and with their zone domains kept. */
 function neutral(agg: Aggregate, state: State, a: number, b: number, gx: number, gy: number): boolean {
   if (gx === gy) return true;
-  const rep = (g: number): number => agg.groups[g]!.nodes[0]!;
-  const sameDomains = (cl: number): boolean =>
-    state.zones[cl]!.every((r) => r.topology.domainOf[rep(gx)] === r.topology.domainOf[rep(gy)]);
   const cost = state.costAt;
   const [ax, ay, bx, by] = [cost(gx, a), cost(gy, a), cost(gx, b), cost(gy, b)];
   if (ax === undefined || ay === undefined || bx === undefined || by === undefined) return false;
-  return ax <= ay && by <= bx && sameDomains(a) && sameDomains(b);
+  return ax <= ay && by <= bx && sameZones(agg, state, a, gx, gy) && sameZones(agg, state, b, gx, gy);
 }
 
 /** as (on y) go to x and bs (on x) to y, kept when the rules allow every step and c on y after; whether kept. */
