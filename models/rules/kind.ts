@@ -33,6 +33,8 @@ export interface RuleKind<R extends GroupRule, S extends ScaleRuleBase = ScaleRu
   readonly preference?: PreferencePart<R>;
   /** A kind with a preference that has hard parts too (its check reports how they break): a change keeps those. */
   readonly hardToo?: boolean;
+  /** It counts the moves of running containers: a plan that moves one changes more than room. */
+  readonly countsMoves?: boolean;
   readonly greedy: GreedyPart<R>;
   readonly reason: ReasonPart<R>;
 }

@@ -23,6 +23,7 @@ const movedOf = (rule: MoveLimitRule, plan: ArrayLike<number>, current: Int32Arr
   rule.items.filter((j) => plan[j]! >= 0 && plan[j] !== current?.[j]).length;
 
 export const moveLimit: RuleKind<MoveLimitRule, MoveLimitScale> = {
+  countsMoves: true,
   roles: (rule) => [['s', rule.items]],
   constrained: (rule) => rule.items,
   counted: (rule) => rule.items,
