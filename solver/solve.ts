@@ -310,12 +310,11 @@ function startRuns(
   // one, where idle, runs the aggregate branch and bound alone (scale/aggregate.ts scaleMipApplies).
   const chosen = portfolio();
   if (options.solver !== 'auto') return { runs: [startRun(shared, options.solver, lead)] };
+  const runs = [startRun(shared, chosen.lead, lead)];
   if (atScale(shared.model)) {
-    const runs = [startRun(shared, chosen.lead, lead)];
     const second = scaleMipApplies(shared.model) ? ticket.partner() : undefined;
     return { runs: second ? [...runs, startRun(shared, engineFor('scale'), second, false, 'mip')] : runs };
   }
-  const runs = [startRun(shared, chosen.lead, lead)];
   const partner = chosen.partner;
   if (!partner) return { runs };
   const now = ticket.partner();

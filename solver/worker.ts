@@ -210,10 +210,10 @@ function scaleTask(task: SolveTask, given: Int32Array | undefined): WorkerResult
       best = { assignment: seed.assignment, objective: v.objective };
     return seed;
   };
-  if (given || task.solver === 'greedy' || !ready) seeded();
-  if (task.solver === 'greedy' || !ready) return { result: greedyResult(seeded().assignment), solverMs: 0 };
-  // The branch and bound alone (a second thread) leaves the greedy to the lead.
+  // The branch and bound alone (a second thread) leaves the greedy, and its verification, to the lead.
   const alone = task.scaleRole === 'mip';
+  if ((given && !alone) || task.solver === 'greedy' || !ready) seeded();
+  if (task.solver === 'greedy' || !ready) return { result: greedyResult(seeded().assignment), solverMs: 0 };
   let bound: number | undefined;
   // The scale path needs an engine with LPs, duals and programs changed in place: the pinned one if it has them.
   const engine = engineFor('scale', task.solver);

@@ -2,7 +2,7 @@ import { int64Doubles, preferenceWeightOf, type AssignmentModel } from '../../mo
 import { NodeSearch } from '../node-search.js';
 import { kindOf } from '../../models/rules/registry.js';
 import type { Aggregate } from './aggregate.js';
-import { movesOn, NodeRules, pairsByClass, zoneRulesByClass, type Moves, type ZoneRule } from './pack.js';
+import { largestShare, movesOn, NodeRules, pairsByClass, zoneRulesByClass, type Moves, type ZoneRule } from './pack.js';
 
 /**
  * For `pack`: a plan improved by emptying nodes. The nodes in use are taken least loaded first; each one's
@@ -42,7 +42,7 @@ interface State {
   readonly moves: Moves;
   readonly byClass: readonly (readonly Aggregate['pairs'][number][])[];
   readonly zones: readonly (readonly ZoneRule[])[];
-  /** Per node: whether something on it may not move (runs now, or pinned). */
+  /** Per node: whether something on it may not move (pinned, or running where moves are not free: movesFree). */
   readonly fixed: Uint8Array;
   /** Per group: the least any class it may hold requests, per resource. */
   readonly least: readonly Float64Array[];
@@ -95,6 +95,9 @@ function close(moves: Moves, i: number): void {
   moves.search.take(i);
 }
 
+/** Whether node i was closed (not in use, or being emptied). */
+const closed = (moves: Moves, i: number): boolean => moves.remaining[0]![i] === -Infinity;
+
 /** The nodes in use that may be emptied, least loaded first (the largest share of any resource), ties by index. */
 function lightestFirst(model: AssignmentModel, agg: Aggregate, state: State): number[] {
   const load = new Float64Array(model.nodes.length);
@@ -128,8 +131,7 @@ function emptyOne(model: AssignmentModel, agg: Aggregate, state: State, i: numbe
   const done: { j: number; c: number }[] = [];
   let added = 0;
   const cap = agg.groups[g]!.capacity;
-  const share = (j: number): number =>
-    agg.classes[agg.classOf[j]!]!.demand.reduce((s, d, k) => (cap[k]! > 0 ? Math.max(s, d / cap[k]!) : s), 0);
+  const share = (j: number): number => largestShare(agg.classes[agg.classOf[j]!]!.demand, cap);
   for (const j of on.sort((a, b) => share(b) - share(a) || a - b)) {
     const c = agg.classOf[j]!;
     const to = target(agg, state, c, g);
@@ -206,7 +208,7 @@ const SWAP_NODES = 16;
 function swapRoom(agg: Aggregate, state: State, c: number, g: number): number {
   const { remaining } = state.moves;
   const d = agg.classes[c]!.demand;
-  const open = (i: number): boolean => remaining[0]![i] !== -Infinity && !state.fixed[i];
+  const open = (i: number): boolean => !closed(state.moves, i) && !state.fixed[i];
   const lacking = (i: number): number[] => [...d.keys()].filter((k) => remaining[k]![i]! < d[k]!);
   const least = state.least[g]!;
   // A trade can help only where what leaves Y frees what c lacks, less the least any container takes.
@@ -289,19 +291,11 @@ function trade(agg: Aggregate, state: State, c: number, x: number, y: number): b
       const db = agg.classes[b]!.demand;
       const most = Math.min(TRADE_MOST, Math.max(fromY.length, fromX.length));
       for (let m = 1; m <= most; m++)
-        // Within a group, one from y for m from x; across groups, either way.
-        for (const [na, nb] of m === 1
-          ? [[1, 1]]
-          : state.across
-            ? [
-                [1, m],
-                [m, 1],
-              ]
-            : [[1, m]]) {
-          if (na! > fromY.length || nb! > fromX.length) continue;
+        for (const [na, nb] of tradeShapes(m, state.across)) {
+          if (na > fromY.length || nb > fromX.length) continue;
           let fits = true;
           for (let k = 0; k < K && fits; k++) {
-            const shift = na! * da[k]! - nb! * db[k]!;
+            const shift = na * da[k]! - nb * db[k]!;
             fits = remaining[k]![y]! + shift >= dc[k]! && remaining[k]![x]! - shift >= 0;
           }
           if (fits && exchange(agg, state, c, fromY.slice(0, na), fromX.slice(0, nb), x, y)) return true;
@@ -309,6 +303,17 @@ function trade(agg: Aggregate, state: State, c: number, x: number, y: number): b
     }
   }
   return false;
+}
+
+/** How many leave y and how many leave x in a trade of m: within a group one for m, across groups either way. */
+function tradeShapes(m: number, across: boolean): readonly (readonly [number, number])[] {
+  if (m === 1) return [[1, 1]];
+  return across
+    ? [
+        [1, m],
+        [m, 1],
+      ]
+    : [[1, m]];
 }
 
 /** Whether groups g and h are in the same domain of each zone rule of class c (its counts per domain stay). */

@@ -311,18 +311,17 @@ function makeRoom(agg: Aggregate, m: Moves, j: number, c: number, g: number): bo
   return false;
 }
 
+/** The largest share of a node's capacity that a demand takes over the resources (Infinity where it has none). */
+export const largestShare = (demand: Float64Array, cap: Float64Array): number =>
+  demand.reduce((s, d, k) => Math.max(s, cap[k]! > 0 ? d / cap[k]! : d > 0 ? Infinity : 0), 0);
+
 /** Per group, the classes it takes and how many, largest share of the group's node first (ties by class). */
 function groupEntries(agg: Aggregate, counts: ArrayLike<number>): { c: number; count: number }[][] {
   const out = agg.groups.map(() => [] as { c: number; count: number; share: number }[]);
   agg.pairs.forEach((p, v) => {
     const count = Math.round(counts[v] ?? 0);
     if (count <= 0) return;
-    const cap = agg.groups[p.g]!.capacity;
-    const share = agg.classes[p.c]!.demand.reduce(
-      (s, d, k) => Math.max(s, cap[k]! > 0 ? d / cap[k]! : d > 0 ? Infinity : 0),
-      0,
-    );
-    out[p.g]!.push({ c: p.c, count, share });
+    out[p.g]!.push({ c: p.c, count, share: largestShare(agg.classes[p.c]!.demand, agg.groups[p.g]!.capacity) });
   });
   return out.map((list) => list.sort((a, b) => b.share - a.share || a.c - b.c));
 }
