@@ -2,7 +2,8 @@ import { int64Doubles, preferenceWeightOf, type AssignmentModel } from '../../mo
 import { NodeSearch } from '../node-search.js';
 import { kindOf } from '../../models/rules/registry.js';
 import type { Aggregate } from './aggregate.js';
-import { largestShare, movesOn, NodeRules, pairsByClass, zoneRulesByClass, type Moves, type ZoneRule } from './pack.js';
+import { largestShare, movesOn, NodeRules, pairsByClass, zoneRulesByClass, type Moves } from './moves.js';
+import { leastByGroup, sameZones, swapRoom, type Trades } from './trade.js';
 
 /**
  * For `pack`: a plan improved by emptying nodes. The nodes in use are taken least loaded first; each one's
@@ -28,6 +29,7 @@ export function emptyNodes(
   // Trades within a group first (few nodes to look at), then across groups, from where the first pass ended.
   for (const across of [false, true]) {
     state.across = across;
+    state.eitherWay = across;
     const stuck = new Set<number>();
     for (const i of lightestFirst(model, agg, state)) {
       if (Date.now() >= until) break;
@@ -37,21 +39,11 @@ export function emptyNodes(
   return emptied > 0 ? { plan, emptied } : undefined;
 }
 
-interface State {
+interface State extends Trades {
   readonly plan: Int32Array;
-  readonly moves: Moves;
   readonly byClass: readonly (readonly Aggregate['pairs'][number][])[];
-  readonly zones: readonly (readonly ZoneRule[])[];
   /** Per node: whether something on it may not move (pinned, or running where moves are not free: movesFree). */
   readonly fixed: Uint8Array;
-  /** Per group: the least any class it may hold requests, per resource. */
-  readonly least: readonly Float64Array[];
-  /** When the search stops (epoch ms), checked between exchanges too. */
-  readonly until: number;
-  /** Whether trades look at nodes of other groups (else only at the group where room is wanted). */
-  across: boolean;
-  /** What one container of class c adds to the objective on a node of group g; undefined where it may not go. */
-  readonly costAt: (g: number, c: number) => number | undefined;
 }
 
 /** The plan's packing state; nodes not in use are closed (no room), so moves only go where a node is paid for. */
@@ -72,9 +64,6 @@ function stateOf(model: AssignmentModel, agg: Aggregate, start: Int32Array, unti
     if (agg.classes[c]!.pinned || (current && current[j]! >= 0)) fixed[i] = 1;
   });
   for (let i = 0; i < model.nodes.length; i++) if (onNode[i]!.length === 0) close(moves, i);
-  const least = agg.groups.map(() => new Float64Array(model.resources.length).fill(Infinity));
-  for (const p of agg.pairs)
-    agg.classes[p.c]!.demand.forEach((x, k) => (least[p.g]![k] = Math.min(least[p.g]![k]!, x)));
   const w = model.objective!;
   const soft = preferenceWeightOf(model);
   const costAt = (g: number, c: number): number | undefined => {
@@ -82,7 +71,13 @@ function stateOf(model: AssignmentModel, agg: Aggregate, start: Int32Array, unti
     return v < 0 ? undefined : w.cost * agg.pairs[v]!.cost + soft * agg.pairs[v]!.prefer;
   };
   const byClass = pairsByClass(agg);
-  return { plan, moves, byClass, zones: zoneRulesByClass(agg), fixed, least, until, across: false, costAt };
+  return {
+    ...{ plan, moves, byClass, zones: zoneRulesByClass(agg), fixed, least: leastByGroup(model, agg), until, costAt },
+    across: false,
+    eitherWay: false,
+    open: (i) => !closed(moves, i) && !fixed[i],
+    movable: () => true,
+  };
 }
 
 /** Whether moving a running container changes nothing but room: no cost part (moves are paid there), no move limit. */
@@ -194,168 +189,4 @@ function target(agg: Aggregate, state: State, c: number, from: number): { node: 
     if (node >= 0) return { node, delta };
   }
   return undefined;
-}
-
-/** The nodes the exchanges look at, on each side. */
-const SWAP_NODES = 16;
-
-/**
- * Room for a container of class c on a node Y of group g, made by one exchange that costs nothing: containers
- * on Y and on another node X trade places (one for up to TRADE_MOST of one class, either way), so that Y holds c
- * after. The Y are nodes of g in use where c lacks some resources; the X, in any group, those with the most of
- * those resources left. Returns Y, or −1 when no exchange among them does it.
- */
-function swapRoom(agg: Aggregate, state: State, c: number, g: number): number {
-  const { remaining } = state.moves;
-  const d = agg.classes[c]!.demand;
-  const open = (i: number): boolean => !closed(state.moves, i) && !state.fixed[i];
-  const lacking = (i: number): number[] => [...d.keys()].filter((k) => remaining[k]![i]! < d[k]!);
-  const least = state.least[g]!;
-  // A trade can help only where what leaves Y frees what c lacks, less the least any container takes.
-  const helps = (y: number, lack: readonly number[]): boolean =>
-    [...byClassOn(agg, state, y)].some(([a, list]) => {
-      const m = state.across ? Math.min(list.length, TRADE_MOST) : 1;
-      return lack.every((k) => m * agg.classes[a]!.demand[k]! - least[k]! >= d[k]! - remaining[k]![y]!);
-    });
-  let tried = 0;
-  for (const y of agg.groups[g]!.nodes) {
-    if (!open(y)) continue;
-    const lack = lacking(y);
-    if (lack.length === 0 || !helps(y, lack)) continue;
-    if (++tried > SWAP_NODES || Date.now() >= state.until) break;
-    for (const x of richest(agg, state, { c, lack }, y, open)) if (trade(agg, state, c, x, y)) return y;
-  }
-  return -1;
-}
-
-/**
- * The SWAP_NODES nodes (open, not y) with the most left of the resources c lacks, as shares of their capacity:
- * in y's group, or (across) in the groups where c itself may go (the others seldom take what c's neighbours
- * are: tainted GPU nodes).
- */
-function richest(
-  agg: Aggregate,
-  state: State,
-  { c, lack: resources }: { c: number; lack: readonly number[] },
-  y: number,
-  open: (i: number) => boolean,
-): number[] {
-  const { remaining } = state.moves;
-  const best: { i: number; s: number }[] = [];
-  agg.groups.forEach((gr, g) => {
-    if (state.across ? state.costAt(g, c) === undefined : g !== agg.groupOf[y]) return;
-    for (const i of gr.nodes) {
-      if (i === y || !open(i)) continue;
-      const s = resources.reduce((t, k) => t + (gr.capacity[k]! > 0 ? remaining[k]![i]! / gr.capacity[k]! : 0), 0);
-      if (s <= 0 || (best.length === SWAP_NODES && s <= best[best.length - 1]!.s)) continue;
-      best.push({ i, s });
-      best.sort((a, b) => b.s - a.s || a.i - b.i);
-      if (best.length > SWAP_NODES) best.pop();
-    }
-  });
-  return best.map((b) => b.i);
-}
-
-/** The containers on node i by class, in the order they came. */
-function byClassOn(agg: Aggregate, state: State, i: number): Map<number, number[]> {
-  const out = new Map<number, number[]>();
-  for (const j of state.moves.onNode[i]!) {
-    const c = agg.classOf[j]!;
-    const list = out.get(c);
-    if (list) list.push(j);
-    else out.set(c, [j]);
-  }
-  return out;
-}
-
-/** The most containers of one class that a trade gives for one. */
-const TRADE_MOST = 16;
-
-/**
- * A trade between y and x after which c fits on y: one container of a class on y for up to TRADE_MOST of one
- * class on x, or up to TRADE_MOST of a class on y for one on x. Done when it costs nothing (each class may go in
- * the other's group, with the same domains for its zone rules, at no more cost) and the rules allow it.
- */
-function trade(agg: Aggregate, state: State, c: number, x: number, y: number): boolean {
-  const { remaining } = state.moves;
-  const dc = agg.classes[c]!.demand;
-  const K = dc.length;
-  const onX = byClassOn(agg, state, x);
-  const gx = agg.groupOf[x]!;
-  const gy = agg.groupOf[y]!;
-  for (const [a, fromY] of byClassOn(agg, state, y)) {
-    if (Date.now() >= state.until) return false;
-    const da = agg.classes[a]!.demand;
-    for (const [b, fromX] of onX) {
-      if (a === b || !neutral(agg, state, a, b, gx, gy)) continue;
-      const db = agg.classes[b]!.demand;
-      const most = Math.min(TRADE_MOST, Math.max(fromY.length, fromX.length));
-      for (let m = 1; m <= most; m++)
-        for (const [na, nb] of tradeShapes(m, state.across)) {
-          if (na > fromY.length || nb > fromX.length) continue;
-          let fits = true;
-          for (let k = 0; k < K && fits; k++) {
-            const shift = na * da[k]! - nb * db[k]!;
-            fits = remaining[k]![y]! + shift >= dc[k]! && remaining[k]![x]! - shift >= 0;
-          }
-          if (fits && exchange(agg, state, c, fromY.slice(0, na), fromX.slice(0, nb), x, y)) return true;
-        }
-    }
-  }
-  return false;
-}
-
-/** How many leave y and how many leave x in a trade of m: within a group one for m, across groups either way. */
-function tradeShapes(m: number, across: boolean): readonly (readonly [number, number])[] {
-  if (m === 1) return [[1, 1]];
-  return across
-    ? [
-        [1, m],
-        [m, 1],
-      ]
-    : [[1, m]];
-}
-
-/** Whether groups g and h are in the same domain of each zone rule of class c (its counts per domain stay). */
-function sameZones(agg: Aggregate, state: State, c: number, g: number, h: number): boolean {
-  const [x, y] = [agg.groups[g]!.nodes[0]!, agg.groups[h]!.nodes[0]!];
-  return state.zones[c]!.every((r) => r.topology.domainOf[x] === r.topology.domainOf[y]);
-}
-
-/** Whether a (from gy to gx) and b (from gx to gy) may trade groups at no cost and with their zone domains kept. */
-function neutral(agg: Aggregate, state: State, a: number, b: number, gx: number, gy: number): boolean {
-  if (gx === gy) return true;
-  const cost = state.costAt;
-  const [ax, ay, bx, by] = [cost(gx, a), cost(gy, a), cost(gx, b), cost(gy, b)];
-  if (ax === undefined || ay === undefined || bx === undefined || by === undefined) return false;
-  return ax <= ay && by <= bx && sameZones(agg, state, a, gx, gy) && sameZones(agg, state, b, gx, gy);
-}
-
-/** as (on y) go to x and bs (on x) to y, kept when the rules allow every step and c on y after; whether kept. */
-function exchange(
-  agg: Aggregate,
-  state: State,
-  c: number,
-  as: readonly number[],
-  bs: readonly number[],
-  x: number,
-  y: number,
-): boolean {
-  const { moves } = state;
-  const a = agg.classOf[as[0]!]!;
-  const b = agg.classOf[bs[0]!]!;
-  for (const j of as) moves.unplace(j, a, y);
-  for (const j of bs) moves.unplace(j, b, x);
-  const done: [number, number, number][] = [];
-  const put = (j: number, cl: number, i: number): boolean => {
-    if (!moves.rules.allows(cl, i)) return false;
-    moves.place(j, cl, i);
-    done.push([j, cl, i]);
-    return true;
-  };
-  if (as.every((j) => put(j, a, x)) && bs.every((j) => put(j, b, y)) && moves.rules.allows(c, y)) return true;
-  for (const [j, cl, i] of done) moves.unplace(j, cl, i);
-  for (const j of as) moves.place(j, a, y);
-  for (const j of bs) moves.place(j, b, x);
-  return false;
 }
