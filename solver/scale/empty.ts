@@ -3,7 +3,7 @@ import { NodeSearch } from '../node-search.js';
 import { kindOf } from '../../models/rules/registry.js';
 import type { Aggregate } from './aggregate.js';
 import { largestShare, movesOn, NodeRules, pairsByClass, zoneRulesByClass, type Moves } from './moves.js';
-import { leastByGroup, sameZones, swapRoom, type Trades } from './trade.js';
+import { leastByGroup, target, type Trades } from './trade.js';
 
 /**
  * For `pack`: a plan improved by emptying nodes. The nodes in use are taken least loaded first; each one's
@@ -41,7 +41,6 @@ export function emptyNodes(
 
 interface State extends Trades {
   readonly plan: Int32Array;
-  readonly byClass: readonly (readonly Aggregate['pairs'][number][])[];
   /** Per node: whether something on it may not move (pinned, or running where moves are not free: movesFree). */
   readonly fixed: Uint8Array;
 }
@@ -129,7 +128,7 @@ function emptyOne(model: AssignmentModel, agg: Aggregate, state: State, i: numbe
   const share = (j: number): number => largestShare(agg.classes[agg.classOf[j]!]!.demand, cap);
   for (const j of on.sort((a, b) => share(b) - share(a) || a - b)) {
     const c = agg.classOf[j]!;
-    const to = target(agg, state, c, g);
+    const to = target(agg, state, c, g, Infinity);
     if (!to || added + to.delta >= price) {
       if (!to) stuck.add(key(c));
       undo(moves, state.plan, i, saved, done);
@@ -161,32 +160,4 @@ function undo(
   }
   saved.forEach((x, k) => (moves.remaining[k]![i] = x));
   moves.search.take(i);
-}
-
-/**
- * The node in use for a container of class c from group `from`: first fit in the group where it adds least to
- * the objective (its cost and preferences there less where it was), among those whose domains are `from`'s
- * for the class's zone rules.
- */
-function target(agg: Aggregate, state: State, c: number, from: number): { node: number; delta: number } | undefined {
-  // A container that requests nothing fits even a closed node: its node is not emptied.
-  if (agg.classes[c]!.demand.every((d) => d === 0)) return undefined;
-  const base = state.costAt(from, c) ?? 0;
-  let best: { node: number; delta: number } | undefined;
-  const usable: { g: number; delta: number }[] = [];
-  for (const p of state.byClass[c]!) {
-    if (!sameZones(agg, state, c, p.g, from)) continue;
-    const delta = state.costAt(p.g, c)! - base;
-    usable.push({ g: p.g, delta });
-    if (best && delta >= best.delta) continue;
-    const node = state.moves.search.firstIn(p.g, c, agg.classes[c]!.demand);
-    if (node >= 0) best = { node, delta };
-  }
-  if (best) return best;
-  // No room as the nodes are: room made by a trade, cheapest group first.
-  for (const { g, delta } of usable.sort((a, b) => a.delta - b.delta || a.g - b.g)) {
-    const node = swapRoom(agg, state, c, g);
-    if (node >= 0) return { node, delta };
-  }
-  return undefined;
 }

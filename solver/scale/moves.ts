@@ -66,6 +66,17 @@ export function pairsByClass(agg: Aggregate): Aggregate['pairs'][number][][] {
 
 export type ZoneRule = ScaleRule & { readonly topology: Topology };
 
+/**
+ * Per class, whether a rule over single nodes (hostname) that no node check holds counts it: a preference between
+ * pods on one node, whose score a move changes, which the aggregate's pair costs do not show.
+ */
+export function unchecked(agg: Aggregate): Uint8Array {
+  const out = new Uint8Array(agg.classes.length);
+  for (const r of agg.rules)
+    if (r.topology && r.topology.solo.length > 0 && !scaleKindOf(r).node) for (const c of r.classes) out[c] = 1;
+  return out;
+}
+
 /** The rules with domains of several nodes that each class is in. */
 export function zoneRulesByClass(agg: Aggregate): ZoneRule[][] {
   const out = agg.classes.map(() => [] as ZoneRule[]);

@@ -11,6 +11,7 @@ import {
   type Moves,
   type ZoneRule,
 } from './moves.js';
+import { leastByGroup, sameZones, swapRoom, type Trades } from './trade.js';
 
 /**
  * From counts per (group, class) to a plan on named nodes: each group's containers, largest first, go
@@ -178,7 +179,12 @@ function reopen(
   }
 }
 
-/** Each leftover in its own group by an exchange if one makes room, else where it costs least. */
+/**
+ * Each leftover in its own group if an exchange (one container moved within the group) or a trade between two of
+ * its nodes makes room, else where it costs least. A class for which neither made room in a group is not tried
+ * there again. One that fits no node as they are gets a last chance (for TIME.scale.exchangeMs more in all): a
+ * container moves off a node to where it costs least, making room there.
+ */
 function placeLeftovers(
   model: AssignmentModel,
   agg: Aggregate,
@@ -187,12 +193,86 @@ function placeLeftovers(
   moves: Moves,
 ): void {
   // Exchanges within a bounded time: at scale a full group has hundreds of nodes of tens of containers each.
-  const until = Date.now() + TIME.scale.exchangeMs;
+  const trades = tradesWithin(model, agg, moves, Date.now() + TIME.scale.exchangeMs);
+  let lastChance: number | undefined;
+  const stuck = new Set<number>();
   for (const { j, c, g } of leftovers) {
-    if (g >= 0 && Date.now() < until && makeRoom(agg, moves, j, c, g)) continue;
+    const key = c * agg.groups.length + g;
+    if (g >= 0 && Date.now() < trades.until && !stuck.has(key)) {
+      if (makeRoom(agg, moves, j, c, g)) continue;
+      const y = swapRoom(agg, trades, c, g);
+      if (y >= 0) {
+        moves.place(j, c, y);
+        continue;
+      }
+      stuck.add(key);
+    }
     const i = cheapestNode(model, agg, where, c, g);
     if (i >= 0) moves.place(j, c, i);
+    else evict(model, agg, { where, moves, trades, until: (lastChance ??= Date.now() + TIME.scale.exchangeMs) }, j, g);
   }
+}
+
+/**
+ * Room for leftover j (from group `from`) on a node of a group its class may use (with `from`'s domains for its
+ * zone rules, cheapest first): a container that may move leaves the node for where it costs least (with its own
+ * group's domains), if that makes room. Whether j was placed.
+ */
+function evict(
+  model: AssignmentModel,
+  agg: Aggregate,
+  { where, moves, trades, until }: { where: Where; moves: Moves; trades: Trades; until: number },
+  j: number,
+  from: number,
+): boolean {
+  const c = agg.classOf[j]!;
+  const d = agg.classes[c]!.demand;
+  const groups = where.byClass[c]!.filter((p) => from < 0 || sameZones(agg, where, c, p.g, from));
+  for (const { g } of groups.sort((a, b) => trades.costAt(a.g, c)! - trades.costAt(b.g, c)! || a.g - b.g)) {
+    let tried = 0;
+    for (const y of agg.groups[g]!.nodes) {
+      if (!moves.rules.allows(c, y) || !trades.open(y)) continue;
+      if (++tried > EXCHANGE_NODES || Date.now() >= until) break;
+      for (const a of [...moves.onNode[y]!]) {
+        const ca = agg.classOf[a]!;
+        if (
+          ca === c ||
+          !trades.movable(a) ||
+          d.some((x, k) => x > moves.remaining[k]![y]! + agg.classes[ca]!.demand[k]!)
+        )
+          continue;
+        if (displace(moves, [j, c], [a, ca], y, () => cheapestNode(model, agg, where, ca, g))) return true;
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * Trades between two nodes of one group (so at no cost), either way, of containers that may move: not pinned, not
+ * running now (the aggregate counts a move within the group as none; the plan would pay it). For pack, only
+ * between nodes in use.
+ */
+function tradesWithin(model: AssignmentModel, agg: Aggregate, moves: Moves, until: number): Trades {
+  const w = model.objective ?? { cost: 1, pack: 0 };
+  const soft = preferenceWeightOf(model);
+  const current = model.rules?.current;
+  return {
+    moves,
+    byClass: pairsByClass(agg),
+    zones: zoneRulesByClass(agg),
+    least: leastByGroup(model, agg),
+    until,
+    across: false,
+    eitherWay: true,
+    costAt: (g, c) => {
+      const v = agg.pairAt(g, c);
+      return v < 0 ? undefined : w.cost * agg.pairs[v]!.cost + soft * agg.pairs[v]!.prefer;
+    },
+    open: w.pack > 0 ? (i) => moves.onNode[i]!.length > 0 : () => true,
+    movable: (j) => !agg.classes[agg.classOf[j]!]!.pinned && (current?.[j] ?? -1) < 0,
+    cursor: new Int32Array(agg.groups.length),
+  };
 }
 
 /**
@@ -243,6 +323,31 @@ function fillNodes(
 const EXCHANGE_NODES = 64;
 
 /**
+ * Container j (class c) takes the place of a (class ca) on node y, where the rules allow it there and `elsewhere`
+ * then finds a's class a node; else everything stays as it was. Whether it did.
+ */
+function displace(
+  moves: Moves,
+  [j, c]: readonly [number, number],
+  [a, ca]: readonly [number, number],
+  y: number,
+  elsewhere: () => number,
+): boolean {
+  moves.unplace(a, ca, y);
+  if (moves.rules.allows(c, y)) {
+    moves.place(j, c, y);
+    const to = elsewhere();
+    if (to >= 0) {
+      moves.place(a, ca, to);
+      return true;
+    }
+    moves.unplace(j, c, y);
+  }
+  moves.place(a, ca, y);
+  return false;
+}
+
+/**
  * A leftover of class c placed in its own group g after all, by one exchange: a container of another
  * class moves off a node of g to another node of g (same cost, same zones), making room for it there.
  */
@@ -258,17 +363,7 @@ function makeRoom(agg: Aggregate, m: Moves, j: number, c: number, g: number): bo
       const d2 = agg.classes[c2]!.demand;
       // Only a container that frees enough of every resource c lacks on i.
       if (d.some((x, k) => x - m.remaining[k]![i]! > d2[k]!)) continue;
-      m.unplace(j2, c2, i);
-      if (m.rules.allows(c, i)) {
-        m.place(j, c, i);
-        const to = m.search.firstIn(g, c2, d2);
-        if (to >= 0) {
-          m.place(j2, c2, to);
-          return true;
-        }
-        m.unplace(j, c, i);
-      }
-      m.place(j2, c2, i);
+      if (displace(m, [j, c], [j2, c2], i, () => m.search.firstIn(g, c2, d2))) return true;
     }
   }
   return false;
@@ -301,13 +396,10 @@ interface Where {
 function cheapestNode(model: AssignmentModel, agg: Aggregate, where: Where, c: number, from: number): number {
   const { search, remaining, spread } = where;
   const w = model.objective ?? { cost: 1, pack: 0 };
-  const rep = (g: number): number => agg.groups[g]!.nodes[0]!;
-  const sameDomains = (g: number): boolean =>
-    from < 0 || where.zones[c]!.every((r) => r.topology.domainOf[rep(g)] === r.topology.domainOf[rep(from)]);
   let best = -1;
   let bestCost = Infinity;
   for (const p of where.byClass[c]!) {
-    if (!sameDomains(p.g)) continue;
+    if (from >= 0 && !sameZones(agg, where, c, p.g, from)) continue;
     const cl = agg.classes[c]!;
     const i = spread ? search.findIn(p.g, c, cl.demand) : search.firstIn(p.g, c, cl.demand);
     if (i < 0) continue;

@@ -3,12 +3,13 @@ import { scaleKindOf } from '../../models/rules/registry.js';
 import { relaxed, type Engine, type Solution } from '../backends/engine.js';
 import { TIME } from '../strategy.js';
 import { aggregate, scalePath, type Aggregate } from './aggregate.js';
+import { costDescent } from './descent.js';
 import { emptyNodes } from './empty.js';
 import { foldPinned } from './fold.js';
 import { packMethods, packPlan } from './pack.js';
 import { patternSearch, patternsApply } from './patterns.js';
 import { scaleProgram, type ScaleProgram } from './program.js';
-import { feedbackTrials, slackTrials } from './slack.js';
+import { feedbackTrials, slackTrials, type Packed } from './slack.js';
 
 /**
  * The scale path: the model at the size of node groups × container classes. Its LP relaxation (HiGHS)
@@ -142,7 +143,7 @@ function solveAggregate(
           plan: offer,
           lower,
         })
-      : '') + emptyPhase(model, agg, best?.assignment, deadline, offer);
+      : '') + improvePhase(model, agg, best?.assignment, deadline, offer);
   return {
     note:
       `the scale path: ${agg.groups.length} node groups × ${agg.classes.length} container classes, ` +
@@ -232,16 +233,24 @@ function relaxation(
     const plan = use.pack(counts);
     const packMs = Date.now() - packStart;
     if (lp.status !== 'optimal' || !lp.rowDual) return { lp, lpMs, packMs, trials: 0 };
-    const packed = (x: Float64Array): { counts: Int32Array; plan: Int32Array } => {
+    const packed = (x: Float64Array): Packed => {
       const rounded = roundCounts(agg, x);
       const plan = packPlan(model, agg, rounded, 'most-room');
-      use.offer(plan);
-      return { counts: rounded, plan };
+      return { counts: rounded, plan, objective: use.offer(plan) ?? Infinity };
     };
     const until = Date.now() + TIME.scale.slack * (deadline - Date.now());
     let trials = slackTrials(held, prog, lp.x, lp.rowDual, until, packed);
-    const feedbackUntil = Date.now() + feedbackShare(deadline, lpMs, packMs) * (deadline - Date.now());
-    trials += feedbackTrials(held, prog, agg, { counts, plan }, feedbackUntil, packed);
+    // For pack, the patterns and the emptying of nodes follow.
+    // For pack, the patterns and the emptying of nodes follow.
+    const costOnly = (model.objective?.pack ?? 0) === 0;
+    const last = costOnly && !mipFollows(deadline, lpMs, packMs);
+    // Where nothing else follows, the moves to where containers cost less (improvePhase) keep their share.
+    const end = deadline - TIME.scale.endReserveMs - TIME.scale.descent * (deadline - Date.now());
+    const feedbackUntil = last ? end : Date.now() + feedbackMs(deadline, packMs);
+    trials += feedbackTrials(held, prog, agg, { counts, plan, objective: Infinity }, feedbackUntil, packed);
+    // Then, where nothing else follows (the branch and bound may have lost its time to them): more LPs with room.
+    if (last || (costOnly && leftMs(deadline, packMs) < mipNeedsMs(lpMs)))
+      trials += slackTrials(held, prog, lp.x, lp.rowDual, end, packed, true);
     return { lp, lpMs, packMs, trials };
   } finally {
     held.dispose();
@@ -249,14 +258,17 @@ function relaxation(
 }
 
 /**
- * The share of the time left that the LPs for stranded room take: TIME.scale.feedback where the aggregate branch
- * and bound would still have its time after them (solveAggregate), else all of it but the last packing's reserve.
+ * Whether the aggregate branch and bound would still have its time after the LPs for stranded room take their
+ * share (TIME.scale.feedback) of the time left (solveAggregate). Where it would not, those LPs and more with room
+ * take all the time but TIME.scale.endReserveMs: nothing comes after them (they pack their own counts, and start
+ * one only with the time of the longest so far left).
  */
-function feedbackShare(deadline: number, lpMs: number, packMs: number): number {
-  const left = leftMs(deadline, packMs);
-  if (left <= 0) return 0;
-  return (1 - TIME.scale.feedback) * left >= mipNeedsMs(lpMs) ? TIME.scale.feedback : left / (deadline - Date.now());
-}
+const mipFollows = (deadline: number, lpMs: number, packMs: number): boolean =>
+  (1 - TIME.scale.feedback) * leftMs(deadline, packMs) >= mipNeedsMs(lpMs);
+
+/** The time the LPs for stranded room take where something follows. */
+const feedbackMs = (deadline: number, packMs: number): number =>
+  Math.min(TIME.scale.feedback * (deadline - Date.now()), Math.max(0, leftMs(deadline, packMs)));
 
 /** The time left for searching, less the reserve for packing the last counts (TIME.scale.packReserveFactor). */
 const leftMs = (deadline: number, packMs: number): number =>
@@ -285,8 +297,11 @@ function patternPhase(
   }
 }
 
-/** For pack, the best plan with nodes emptied (empty.ts) in the time left; what it did, for the note. */
-function emptyPhase(
+/**
+ * The best plan improved in the time left: for pack with nodes emptied (empty.ts), for cost by moves where
+ * containers cost less (descent.ts); what it did, for the note.
+ */
+function improvePhase(
   model: AssignmentModel,
   agg: Aggregate,
   start: Int32Array | undefined,
@@ -294,10 +309,15 @@ function emptyPhase(
   offer: (a: Int32Array) => number | undefined,
 ): string {
   const t = Date.now();
-  const out = start && emptyNodes(model, agg, start, deadline - TIME.scale.emptyReserveMs);
-  if (!out) return '';
-  const verified = offer(out.plan) !== undefined;
-  return `, ${out.emptied} nodes emptied${verified ? '' : ' (the plan did not verify)'} in ${Date.now() - t} ms`;
+  const until = deadline - TIME.scale.endReserveMs;
+  const e = start && emptyNodes(model, agg, start, until);
+  const d = !e && start ? costDescent(model, agg, start, until) : undefined;
+  const done = e
+    ? { plan: e.plan, what: `${e.emptied} nodes emptied` }
+    : d && { plan: d.plan, what: `${d.moved} containers moved where they cost less` };
+  if (!done) return '';
+  const verified = offer(done.plan) !== undefined;
+  return `, ${done.what}${verified ? '' : ' (the plan did not verify)'} in ${Date.now() - t} ms`;
 }
 
 /**

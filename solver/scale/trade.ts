@@ -20,12 +20,19 @@ export interface Trades {
   across: boolean;
   /** Whether many may leave Y for one from X, as well as one from Y for many. */
   eitherWay: boolean;
+  /** Each class's usable (group, class) pairs. */
+  readonly byClass: readonly (readonly Aggregate['pairs'][number][])[];
   /** What one container of class c adds to the objective on a node of group g; undefined where it may not go. */
   costAt(g: number, c: number): number | undefined;
   /** Whether node i may take part in a trade. */
   open(i: number): boolean;
   /** Whether container j may move. */
   movable(j: number): boolean;
+  /**
+   * Per group, the node the next search for Y starts from (absent: the group's first): it stays on the Y of the last
+   * trade, which often has more to trade, and moves past the nodes that had none, so repeated searches try new ones.
+   */
+  readonly cursor?: Int32Array;
 }
 
 /** Per group: the least any class it may hold requests, per resource. */
@@ -34,6 +41,41 @@ export function leastByGroup(model: AssignmentModel, agg: Aggregate): Float64Arr
   for (const p of agg.pairs)
     agg.classes[p.c]!.demand.forEach((x, k) => (least[p.g]![k] = Math.min(least[p.g]![k]!, x)));
   return least;
+}
+
+/**
+ * The node for a container of class c from group `from`: first fit in the group where it adds least to the
+ * objective (its cost and preferences there less where it was, below `below`), among those whose domains are
+ * `from`'s for the class's zone rules; else room made by a trade, in those groups, least added first.
+ */
+export function target(
+  agg: Aggregate,
+  state: Trades,
+  c: number,
+  from: number,
+  below: number,
+): { node: number; delta: number } | undefined {
+  // A container that requests nothing fits even a closed node: its node is not emptied.
+  if (agg.classes[c]!.demand.every((d) => d === 0)) return undefined;
+  const base = state.costAt(from, c) ?? 0;
+  let best: { node: number; delta: number } | undefined;
+  const usable: { g: number; delta: number }[] = [];
+  for (const p of state.byClass[c]!) {
+    if (!sameZones(agg, state, c, p.g, from)) continue;
+    const delta = state.costAt(p.g, c)! - base;
+    if (delta >= below) continue;
+    usable.push({ g: p.g, delta });
+    if (best && delta >= best.delta) continue;
+    const node = state.moves.search.firstIn(p.g, c, agg.classes[c]!.demand);
+    if (node >= 0) best = { node, delta };
+  }
+  if (best) return best;
+  // No room as the nodes are: room made by a trade, cheapest group first.
+  for (const { g, delta } of usable.sort((a, b) => a.delta - b.delta || a.g - b.g)) {
+    const node = swapRoom(agg, state, c, g);
+    if (node >= 0) return { node, delta };
+  }
+  return undefined;
 }
 
 /** The nodes the exchanges look at, on each side. */
@@ -57,13 +99,19 @@ export function swapRoom(agg: Aggregate, state: Trades, c: number, g: number): n
       const m = state.eitherWay ? Math.min(list.length, TRADE_MOST) : 1;
       return lack.every((k) => m * agg.classes[a]!.demand[k]! - least[k]! >= d[k]! - remaining[k]![y]!);
     });
+  const nodes = agg.groups[g]!.nodes;
+  const from = state.cursor?.[g] ?? 0;
   let tried = 0;
-  for (const y of agg.groups[g]!.nodes) {
+  for (let t = 0; t < nodes.length; t++) {
+    const at = (from + t) % nodes.length;
+    const y = nodes[at]!;
     if (!open(y)) continue;
     const lack = lacking(y);
     if (lack.length === 0 || !helps(y, lack)) continue;
     if (++tried > SWAP_NODES || Date.now() >= state.until) break;
+    if (state.cursor) state.cursor[g] = at;
     for (const x of richest(agg, state, { c, lack }, y, open)) if (trade(agg, state, c, x, y)) return y;
+    if (state.cursor) state.cursor[g] = (at + 1) % nodes.length;
   }
   return -1;
 }
@@ -127,11 +175,15 @@ function trade(agg: Aggregate, state: Trades, c: number, x: number, y: number): 
   for (const [a, fromY] of byClassOn(agg, state, y)) {
     if (Date.now() >= state.until) return false;
     const da = agg.classes[a]!.demand;
+    // What a's leaving frees on y at most: one of them, or as many as may trade.
+    const most = state.eitherWay ? Math.min(fromY.length, TRADE_MOST) : 1;
+    if (dc.some((d, k) => most * da[k]! < d - remaining[k]![y]!)) continue;
     for (const [b, fromX] of onX) {
       if (a === b || !neutral(agg, state, a, b, gx, gy)) continue;
       const db = agg.classes[b]!.demand;
-      const most = Math.min(TRADE_MOST, Math.max(fromY.length, fromX.length));
-      for (let m = 1; m <= most; m++)
+      const [from, to] = tradeSizes(state, { da, db, dc }, x, y);
+      const largest = Math.min(TRADE_MOST, Math.max(fromY.length, fromX.length), to);
+      for (let m = Math.max(1, from); m <= largest; m++)
         for (const [na, nb] of tradeShapes(m, state.eitherWay)) {
           if (na > fromY.length || nb > fromX.length) continue;
           let fits = true;
@@ -144,6 +196,41 @@ function trade(agg: Aggregate, state: Trades, c: number, x: number, y: number): 
     }
   }
   return false;
+}
+
+/**
+ * The sizes m of trade (one a for m b, or m a for one b) outside of which none fits on y and x, widened by one for
+ * rounding (each is checked exactly): each resource's room bounds m·d_b (or m·d_a) on both sides.
+ */
+function tradeSizes(
+  state: Trades,
+  { da, db, dc }: { da: Float64Array; db: Float64Array; dc: Float64Array },
+  x: number,
+  y: number,
+): [number, number] {
+  const r = state.moves.remaining;
+  // One a for m b: da − r_x ≤ m·db ≤ r_y + da − dc; m a for one b: dc + db − r_y ≤ m·da ≤ r_x + db.
+  let [oneLo, oneHi, manyLo, manyHi] = [
+    -Infinity,
+    Infinity,
+    state.eitherWay ? -Infinity : 1,
+    state.eitherWay ? Infinity : 0,
+  ];
+  for (let k = 0; k < dc.length; k++) {
+    const [rx, ry] = [r[k]![x]!, r[k]![y]!];
+    [oneLo, oneHi] = narrow(oneLo, oneHi, db[k]!, da[k]! - rx, ry + da[k]! - dc[k]!);
+    if (state.eitherWay) [manyLo, manyHi] = narrow(manyLo, manyHi, da[k]!, dc[k]! + db[k]! - ry, rx + db[k]!);
+  }
+  return [
+    Math.min(Math.ceil(oneLo) - 1, Math.ceil(manyLo) - 1),
+    Math.max(Math.floor(oneHi) + 1, Math.floor(manyHi) + 1),
+  ];
+}
+
+/** [lo, hi] narrowed to the m with low ≤ m·d ≤ high (empty, as lo > hi, where none). */
+function narrow(lo: number, hi: number, d: number, low: number, high: number): [number, number] {
+  if (d > 0) return [Math.max(lo, low / d), Math.min(hi, high / d)];
+  return low > 0 || high < 0 ? [Infinity, -Infinity] : [lo, hi];
 }
 
 /** How many leave y and how many leave x in a trade of m: one for m, or either way. */

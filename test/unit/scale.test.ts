@@ -7,7 +7,9 @@ import { validateSnapshot } from '../../models/validate.js';
 import { ENGINES } from '../../solver/backends/index.js';
 import type { Engine } from '../../solver/backends/engine.js';
 import { aggregate, type Aggregate } from '../../solver/scale/aggregate.js';
+import { costDescent } from '../../solver/scale/descent.js';
 import { emptyNodes } from '../../solver/scale/empty.js';
+import { packPlan } from '../../solver/scale/pack.js';
 import { moveLimitRule } from '../../models/rules/moveLimit.js';
 import { foldPinned } from '../../solver/scale/fold.js';
 import { greedyPlan } from '../../solver/greedy.js';
@@ -420,18 +422,25 @@ describe('pack at scale on an idle pool of two threads', function () {
   });
 });
 
-describe('emptying nodes for pack (solver/scale/empty.ts)', function () {
-  const modelOf = (body: unknown): AssignmentModel => {
-    const v = validateSnapshot(body);
-    assert.ok(v.ok);
-    return v.model;
-  };
-  const aggregateOf = (model: AssignmentModel): Aggregate => {
-    const agg = aggregate(model);
-    assert.ok(!('outOfReach' in agg));
-    return agg;
-  };
+const modelOf = (body: unknown): AssignmentModel => {
+  const v = validateSnapshot(body);
+  assert.ok(v.ok);
+  return v.model;
+};
+const aggregateOf = (model: AssignmentModel): Aggregate => {
+  const agg = aggregate(model);
+  assert.ok(!('outOfReach' in agg));
+  return agg;
+};
+/** A container's rules in the random clusters: none, hostname anti-affinity, zone spread, a zone preference. */
+const ruleArb = fc.constantFrom(
+  {},
+  { antiAffinity: [{ selector: { matchLabels: { app: 'a' } }, topologyKey: 'kubernetes.io/hostname' }] },
+  { spread: [{ maxSkew: 1, topologyKey: 'zone', selector: { matchLabels: { app: 'a' } } }] },
+  { preferredAffinity: [{ weight: 10, term: { selector: { matchLabels: { app: 'a' } }, topologyKey: 'zone' } }] },
+);
 
+describe('emptying nodes for pack (solver/scale/empty.ts)', function () {
   it('moves containers onto nodes in use, least loaded node first, until none can be emptied', () => {
     const model = modelOf({
       nodes: [0, 1, 2].map((i) => ({ name: `n${i}`, capacity: { cpu: 4 } })),
@@ -495,13 +504,7 @@ describe('emptying nodes for pack (solver/scale/empty.ts)', function () {
 
   it('every plan it gives verifies and saves on the spread start: two node types, rules, costs (fast-check)', () => {
     let emptied = 0;
-    const rule = fc.constantFrom(
-      {},
-      { antiAffinity: [{ selector: { matchLabels: { app: 'a' } }, topologyKey: 'kubernetes.io/hostname' }] },
-      { spread: [{ maxSkew: 1, topologyKey: 'zone', selector: { matchLabels: { app: 'a' } } }] },
-      { preferredAffinity: [{ weight: 10, term: { selector: { matchLabels: { app: 'a' } }, topologyKey: 'zone' } }] },
-    );
-    const container = fc.record({ cpu: fc.integer({ min: 1, max: 3 }), app: fc.constantFrom('a', 'b'), rule });
+    const container = fc.record({ cpu: fc.integer({ min: 1, max: 3 }), app: fc.constantFrom('a', 'b'), rule: ruleArb });
     fc.assert(
       fc.property(
         fc.array(fc.constantFrom(6, 8), { minLength: 2, maxLength: 6 }),
@@ -563,5 +566,117 @@ describe('the LP export at cluster scale', function () {
     assert.match(text, /\\ x0: how many of the \d+ containers like app-\d+-\w+ go on the \d+ nodes like ip-/);
     assert.ok(text.includes('\nMinimize\n') && text.includes('\nSubject To\n') && text.endsWith('End\n'));
     assert.ok(text.length < 2_000_000, `${text.length} characters`);
+  });
+});
+
+describe('moves where containers cost less, and trades in the packing (descent.ts, pack.ts)', function () {
+  /** Two big nodes (20 cpu) and a small one (10): a container costs its share of the node's cpu. */
+  const holes = (extra: Record<string, unknown> = {}, options: Record<string, unknown> = {}): AssignmentModel =>
+    modelOf({
+      options,
+      nodes: [
+        { name: 'big1', capacity: { cpu: 20 } },
+        { name: 'big2', capacity: { cpu: 20 } },
+        { name: 'small', capacity: { cpu: 10 } },
+      ],
+      containers: [
+        ...[5, 5, 5, 4, 2, 2, 2, 2, 2, 2, 2, 2, 3].map((cpu, j) => ({ name: `c${j}`, requests: { cpu } })),
+        { name: 'last', requests: { cpu: 2 }, ...extra },
+      ],
+    });
+
+  it('moves a container to a cheaper group by a trade that joins two holes', () => {
+    // big1 holds 5 + 5 + 5 + 4 and big2 eight 2s and a 3: one cpu left on each, and the 2 on small fits neither.
+    // A 5 from big1 for two 2s from big2 leaves two on big1: the 2 moves there, at 0.1 instead of 0.2.
+    const model = holes();
+    const start = Int32Array.from([0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2]);
+    const out = costDescent(model, aggregateOf(model), start, Infinity);
+    assert.deepEqual(out && { plan: [...out.plan], moved: out.moved }, {
+      plan: [1, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 0],
+      moved: 1,
+    });
+    assert.equal(verifyPlan(model, start, true).objective.toFixed(6), '2.100000');
+    assert.equal(verifyPlan(model, out!.plan, true).objective.toFixed(6), '2.000000');
+  });
+
+  it('leaves containers that run now where they are, and plans for pack to the emptying', () => {
+    const start = Int32Array.from([0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2]);
+    const running = holes({ current: 'small' });
+    assert.equal(costDescent(running, aggregateOf(running), start, Infinity), undefined);
+    const pack = holes({}, { objective: 'pack' });
+    assert.equal(costDescent(pack, aggregateOf(pack), start, Infinity), undefined);
+  });
+
+  it('every plan it gives verifies and costs less: node types, zones, rules (fast-check)', () => {
+    let moved = 0;
+    const container = fc.record({ cpu: fc.integer({ min: 1, max: 4 }), app: fc.constantFrom('a', 'b'), rule: ruleArb });
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(6, 12), { minLength: 2, maxLength: 6 }),
+        fc.array(container, { minLength: 2, maxLength: 12 }),
+        (cpus, list) => {
+          const body = (objective: unknown): unknown => ({
+            nodes: cpus.map((cpu, i) => ({ name: `n${i}`, capacity: { cpu }, labels: { zone: i % 2 ? 'y' : 'x' } })),
+            containers: list.map(({ cpu, app, rule }, j) => ({
+              name: `c${j}`,
+              requests: { cpu },
+              labels: { app },
+              ...rule,
+            })),
+            options: { objective },
+          });
+          const model = modelOf(body('cost'));
+          const agg = aggregate(model);
+          if ('outOfReach' in agg) return;
+          // The greedy under pack fills nodes in order, small ones too: a start with containers to move.
+          const start = greedyPlan(modelOf(body('pack')));
+          const before = verifyPlan(model, start, true);
+          if (!before.valid) return;
+          const out = costDescent(model, agg, start, Infinity);
+          if (!out) return;
+          moved++;
+          const after = verifyPlan(model, out.plan, true);
+          assert.ok(after.valid, after.violations.join('; '));
+          assert.ok(after.objective < before.objective - 1e-9, `${after.objective} not below ${before.objective}`);
+        },
+      ),
+      { numRuns: 400, seed: 3131 },
+    );
+    assert.ok(moved >= 40, `containers moved on only ${moved} snapshots`);
+  });
+
+  it('the packing places a leftover in its group by a trade between two of its nodes', () => {
+    // First fit puts both 5s on n0 (full on cpu) and the 4 and two 1s on n1 (full on slots): the last 1 fits
+    // neither, and no single container can move off to make room. A 5 from n0 for a 1 from n1 does it.
+    const model = modelOf({
+      nodes: [0, 1].map((i) => ({ name: `n${i}`, capacity: { cpu: 10, pods: 3 } })),
+      containers: [5, 5, 4, 1, 1, 1].map((cpu, j) => ({ name: `c${j}`, requests: { cpu } })),
+    });
+    const agg = aggregateOf(model);
+    const counts = new Int32Array(agg.pairs.length);
+    agg.classOf.forEach((c) => counts[agg.pairAt(0, c)]!++);
+    const plan = packPlan(model, agg, counts, 'first-fit');
+    assert.deepEqual([...plan], [1, 0, 1, 0, 1, 0]);
+    assert.ok(verifyPlan(model, plan, true).valid);
+  });
+
+  it('the packing makes room for a leftover that fits nowhere by moving a container to where it costs least', () => {
+    // The counts put both on n (too many); y fits m on neither resource, x does: x moves there, y takes its place.
+    const model = modelOf({
+      nodes: [
+        { name: 'n', capacity: { cpu: 10, memory: 10 } },
+        { name: 'm', capacity: { cpu: 6, memory: 2 } },
+      ],
+      containers: [
+        { name: 'x', requests: { cpu: 6, memory: 1 } },
+        { name: 'y', requests: { cpu: 5, memory: 5 } },
+      ],
+    });
+    const agg = aggregateOf(model);
+    const counts = new Int32Array(agg.pairs.length);
+    agg.classOf.forEach((c) => counts[agg.pairAt(agg.groupOf[0]!, c)]!++);
+    const plan = packPlan(model, agg, counts, 'first-fit');
+    assert.deepEqual([...plan], [1, 0]);
+    assert.ok(verifyPlan(model, plan, true).valid);
   });
 });

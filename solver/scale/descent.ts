@@ -1,0 +1,122 @@
+import { int64Doubles, preferenceWeightOf, type AssignmentModel } from '../../models/model.js';
+import { NodeSearch } from '../node-search.js';
+import type { Aggregate } from './aggregate.js';
+import { movesOn, NodeRules, pairsByClass, unchecked, zoneRulesByClass } from './moves.js';
+import { leastByGroup, sameZones, target, type Trades } from './trade.js';
+
+/**
+ * For the cost objective: a plan improved by moving containers where they cost less. Containers are taken by what
+ * they could save (their cost where they are, less the least in a group they may use with the same domains for
+ * their zone rules), most first; each moves by first fit to a group where it costs less, or to a node of such a
+ * group where a trade between two of its nodes (which costs nothing) makes room. What the packing leaves is
+ * mostly such room split over two nodes: a 15 900m node holding an odd number of 250m containers and nothing
+ * of 50m keeps 50m free, which no container left elsewhere can use alone. Pinned containers and those running
+ * now stay (the aggregate does not see a move within a group, the plan would pay it), and so do those a preference
+ * between pods on one node counts (moves.ts unchecked). Moves are checked against the rules between single nodes;
+ * the caller verifies. Returns the plan, or undefined when nothing moved.
+ */
+export function costDescent(
+  model: AssignmentModel,
+  agg: Aggregate,
+  start: Int32Array,
+  until: number,
+): { plan: Int32Array; moved: number } | undefined {
+  const w = model.objective ?? { cost: 1, pack: 0, balance: 0 };
+  if (w.pack > 0 || w.balance > 0) return undefined;
+  const state = stateOf(model, agg, start, until);
+  let moved = 0;
+  // Passes until one moves nothing: the trades of a pass change which nodes the next one finds room on.
+  for (let pass = -1; pass !== 0 && Date.now() < until;) {
+    pass = descend(agg, state);
+    moved += pass;
+  }
+  return moved > 0 ? { plan: state.plan, moved } : undefined;
+}
+
+/** One pass over the containers that could save something, most first; how many moved. */
+function descend(agg: Aggregate, state: Trades & { plan: Int32Array }): number {
+  let moved = 0;
+  // A class that found no room from a group is not tried from there again in the pass.
+  const stuck = new Set<number>();
+  for (const j of bySaving(agg, state, state.plan)) {
+    if (Date.now() >= state.until) break;
+    const from = state.plan[j]!;
+    const c = agg.classOf[j]!;
+    const key = c * agg.groups.length + agg.groupOf[from]!;
+    if (stuck.has(key)) continue;
+    const to = target(agg, state, c, agg.groupOf[from]!, -MIN_SAVING);
+    if (!to) {
+      stuck.add(key);
+      continue;
+    }
+    state.moves.unplace(j, c, from);
+    state.moves.place(j, c, to.node);
+    moved++;
+  }
+  return moved;
+}
+
+/** A move saves at least this much (below it, rounding). */
+const MIN_SAVING = 1e-9;
+
+/** The plan's packing state, for trades within a group (either way) of containers that may move. */
+function stateOf(
+  model: AssignmentModel,
+  agg: Aggregate,
+  start: Int32Array,
+  until: number,
+): Trades & { plan: Int32Array } {
+  const remaining = model.resources.map((r) => int64Doubles(r.capacity));
+  const rules = new NodeRules(model, agg);
+  const search = new NodeSearch(remaining, rules, model.nodes.length);
+  const plan = new Int32Array(model.items.length).fill(-1);
+  const moves = movesOn(
+    agg,
+    plan,
+    model.nodes.map(() => []),
+    remaining,
+    rules,
+    search,
+  );
+  start.forEach((i, j) => {
+    if (i >= 0) moves.place(j, agg.classOf[j]!, i);
+  });
+  const weight = model.objective?.cost ?? 1;
+  const soft = preferenceWeightOf(model);
+  const current = model.rules?.current;
+  const held = unchecked(agg);
+  return {
+    ...{ plan, moves, byClass: pairsByClass(agg), zones: zoneRulesByClass(agg), least: leastByGroup(model, agg) },
+    until,
+    across: false,
+    eitherWay: true,
+    costAt: (g, c) => {
+      const v = agg.pairAt(g, c);
+      return v < 0 ? undefined : weight * agg.pairs[v]!.cost + soft * agg.pairs[v]!.prefer;
+    },
+    open: () => true,
+    movable: (j) => !agg.classes[agg.classOf[j]!]!.pinned && (current?.[j] ?? -1) < 0 && !held[agg.classOf[j]!],
+    cursor: new Int32Array(agg.groups.length),
+  };
+}
+
+/** The containers that may move and could save something, most first (ties by index). */
+function bySaving(agg: Aggregate, state: Trades, start: Int32Array): number[] {
+  const least = agg.classes.map(() => new Float64Array(agg.groups.length).fill(NaN));
+  const saving = new Float64Array(start.length);
+  const out: number[] = [];
+  start.forEach((i, j) => {
+    if (i < 0 || !state.movable(j)) return;
+    const c = agg.classOf[j]!;
+    const g = agg.groupOf[i]!;
+    if (Number.isNaN(least[c]![g]!)) {
+      let most = state.costAt(g, c) ?? Infinity;
+      for (const p of state.byClass[c]!)
+        if (sameZones(agg, state, c, p.g, g)) most = Math.min(most, state.costAt(p.g, c)!);
+      least[c]![g] = most;
+    }
+    saving[j] = (state.costAt(g, c) ?? 0) - least[c]![g]!;
+    if (saving[j]! > MIN_SAVING) out.push(j);
+  });
+  return out.sort((a, b) => saving[b]! - saving[a]! || a - b);
+}
