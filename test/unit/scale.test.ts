@@ -432,6 +432,23 @@ const aggregateOf = (model: AssignmentModel): Aggregate => {
   assert.ok(!('outOfReach' in agg));
   return agg;
 };
+/**
+ * Whether `improve` gave a plan for a start that verifies; where it did, its plan verifies and costs less (both
+ * asserted).
+ */
+function improves(
+  model: AssignmentModel,
+  start: Int32Array,
+  improve: (start: Int32Array) => { readonly plan: Int32Array } | undefined,
+): boolean {
+  const before = verifyPlan(model, start, true);
+  const out = before.valid ? improve(start) : undefined;
+  if (!out) return false;
+  const after = verifyPlan(model, out.plan, true);
+  assert.ok(after.valid, after.violations.join('; '));
+  assert.ok(after.objective < before.objective - 1e-9, `${after.objective} not below ${before.objective}`);
+  return true;
+}
 /** A container's rules in the random clusters: none, hostname anti-affinity, zone spread, a zone preference. */
 const ruleArb = fc.constantFrom(
   {},
@@ -531,14 +548,7 @@ describe('emptying nodes for pack (solver/scale/empty.ts)', function () {
           if ('outOfReach' in agg) return;
           // The greedy under the cost objective spreads: a start with nodes to empty.
           const start = greedyPlan(modelOf(body('cost')));
-          const before = verifyPlan(model, start, true);
-          if (!before.valid) return;
-          const out = emptyNodes(model, agg, start, Infinity);
-          if (!out) return;
-          emptied++;
-          const after = verifyPlan(model, out.plan, true);
-          assert.ok(after.valid, after.violations.join('; '));
-          assert.ok(after.objective < before.objective, `${after.objective} not below ${before.objective}`);
+          if (improves(model, start, (s) => emptyNodes(model, agg, s, Infinity))) emptied++;
         },
       ),
       { numRuns: 300, seed: 2727 },
@@ -630,14 +640,7 @@ describe('moves where containers cost less, and trades in the packing (descent.t
           if ('outOfReach' in agg) return;
           // The greedy under pack fills nodes in order, small ones too: a start with containers to move.
           const start = greedyPlan(modelOf(body('pack')));
-          const before = verifyPlan(model, start, true);
-          if (!before.valid) return;
-          const out = costDescent(model, agg, start, Infinity);
-          if (!out) return;
-          moved++;
-          const after = verifyPlan(model, out.plan, true);
-          assert.ok(after.valid, after.violations.join('; '));
-          assert.ok(after.objective < before.objective - 1e-9, `${after.objective} not below ${before.objective}`);
+          if (improves(model, start, (s) => costDescent(model, agg, s, Infinity))) moved++;
         },
       ),
       { numRuns: 400, seed: 3131 },
