@@ -1,5 +1,6 @@
 import { int64Doubles, preferenceWeightOf, type AssignmentModel } from '../../models/model.js';
 import { NodeSearch } from '../node-search.js';
+import { kindOf } from '../../models/rules/registry.js';
 import type { Aggregate } from './aggregate.js';
 import { movesOn, NodeRules, pairsByClass, unchecked, zoneRulesByClass } from './moves.js';
 import { leastByGroup, sameZones, target, type Trades } from './trade.js';
@@ -34,7 +35,7 @@ export function costDescent(
 }
 
 /** One pass over the containers that could save something, most first; how many moved. */
-function descend(agg: Aggregate, state: Trades & { plan: Int32Array }): number {
+function descend(agg: Aggregate, state: State): number {
   let moved = 0;
   // A class that found no room from a group is not tried from there again in the pass.
   const stuck = new Set<number>();
@@ -44,7 +45,9 @@ function descend(agg: Aggregate, state: Trades & { plan: Int32Array }): number {
     const c = agg.classOf[j]!;
     const key = c * agg.groups.length + agg.groupOf[from]!;
     if (stuck.has(key)) continue;
-    const to = target(agg, state, c, agg.groupOf[from]!, -MIN_SAVING);
+    // A running container goes to another group than its own (there, a node not its own would cost a move that the
+    // pair's cost does not count).
+    const to = target(agg, state, c, agg.groupOf[from]!, -MIN_SAVING, agg.classes[c]!.current);
     if (!to) {
       stuck.add(key);
       continue;
@@ -56,16 +59,17 @@ function descend(agg: Aggregate, state: Trades & { plan: Int32Array }): number {
   return moved;
 }
 
+/**
+ * The descent's state: trades move only containers that may move within a group (not running ones: the aggregate
+ * does not see such a move, the plan pays it); `leaves` says which containers may themselves move to another group.
+ */
+type State = Trades & { readonly plan: Int32Array; leaves(j: number): boolean };
+
 /** A move saves at least this much (below it, rounding). */
 const MIN_SAVING = 1e-9;
 
 /** The plan's packing state, for trades within a group (either way) of containers that may move. */
-function stateOf(
-  model: AssignmentModel,
-  agg: Aggregate,
-  start: Int32Array,
-  until: number,
-): Trades & { plan: Int32Array } {
+function stateOf(model: AssignmentModel, agg: Aggregate, start: Int32Array, until: number): State {
   const remaining = model.resources.map((r) => int64Doubles(r.capacity));
   const rules = new NodeRules(model, agg);
   const search = new NodeSearch(remaining, rules, model.nodes.length);
@@ -85,6 +89,9 @@ function stateOf(
   const soft = preferenceWeightOf(model);
   const current = model.rules?.current;
   const held = unchecked(agg);
+  // A running container may leave for another group (its pair there counts the move, as the plan does) unless a
+  // rule counts moves (a move limit).
+  const counted = (model.rules?.groups ?? []).some((r) => kindOf(r).countsMoves);
   return {
     ...{ plan, moves, byClass: pairsByClass(agg), zones: zoneRulesByClass(agg), least: leastByGroup(model, agg) },
     until,
@@ -96,23 +103,26 @@ function stateOf(
     },
     open: () => true,
     movable: (j) => !agg.classes[agg.classOf[j]!]!.pinned && (current?.[j] ?? -1) < 0 && !held[agg.classOf[j]!],
+    leaves: (j) =>
+      !agg.classes[agg.classOf[j]!]!.pinned && !held[agg.classOf[j]!] && ((current?.[j] ?? -1) < 0 || !counted),
     cursor: new Int32Array(agg.groups.length),
   };
 }
 
 /** The containers that may move and could save something, most first (ties by index). */
-function bySaving(agg: Aggregate, state: Trades, start: Int32Array): number[] {
+function bySaving(agg: Aggregate, state: State, start: Int32Array): number[] {
   const least = agg.classes.map(() => new Float64Array(agg.groups.length).fill(NaN));
   const saving = new Float64Array(start.length);
   const out: number[] = [];
   start.forEach((i, j) => {
-    if (i < 0 || !state.movable(j)) return;
+    if (i < 0 || !state.leaves(j)) return;
     const c = agg.classOf[j]!;
     const g = agg.groupOf[i]!;
     if (Number.isNaN(least[c]![g]!)) {
       let most = state.costAt(g, c) ?? Infinity;
       for (const p of state.byClass[c]!)
-        if (sameZones(agg, state, c, p.g, g)) most = Math.min(most, state.costAt(p.g, c)!);
+        if (p.g !== agg.classes[c]!.current && sameZones(agg, state, c, p.g, g))
+          most = Math.min(most, state.costAt(p.g, c)!);
       least[c]![g] = most;
     }
     saving[j] = (state.costAt(g, c) ?? 0) - least[c]![g]!;

@@ -46,7 +46,8 @@ export function leastByGroup(model: AssignmentModel, agg: Aggregate): Float64Arr
 /**
  * The node for a container of class c from group `from`: first fit in the group where it adds least to the
  * objective (its cost and preferences there less where it was, below `below`), among those whose domains are
- * `from`'s for the class's zone rules; else room made by a trade, in those groups, least added first.
+ * `from`'s for the class's zone rules (and not `avoid`); else room made by a trade, in those groups, least added
+ * first.
  */
 export function target(
   agg: Aggregate,
@@ -54,6 +55,7 @@ export function target(
   c: number,
   from: number,
   below: number,
+  avoid = -1,
 ): { node: number; delta: number } | undefined {
   // A container that requests nothing fits even a closed node: its node is not emptied.
   if (agg.classes[c]!.demand.every((d) => d === 0)) return undefined;
@@ -61,7 +63,7 @@ export function target(
   let best: { node: number; delta: number } | undefined;
   const usable: { g: number; delta: number }[] = [];
   for (const p of state.byClass[c]!) {
-    if (!sameZones(agg, state, c, p.g, from)) continue;
+    if (p.g === avoid || !sameZones(agg, state, c, p.g, from)) continue;
     const delta = state.costAt(p.g, c)! - base;
     if (delta >= below) continue;
     usable.push({ g: p.g, delta });

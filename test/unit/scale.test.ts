@@ -609,10 +609,18 @@ describe('moves where containers cost less, and trades in the packing (descent.t
     assert.equal(verifyPlan(model, out!.plan, true).objective.toFixed(6), '2.000000');
   });
 
-  it('leaves containers that run now where they are, and plans for pack to the emptying', () => {
+  it('moves a running container to another group only where the move pays and no rule counts moves', () => {
     const start = Int32Array.from([0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2]);
-    const running = holes({ current: 'small' });
-    assert.equal(costDescent(running, aggregateOf(running), start, Infinity), undefined);
+    // At 0.1 on big1 and a move of 0.05, against 0.2 where it runs: it moves, by the same trade.
+    const cheap = holes({ current: 'small', moveCost: 0.05 });
+    const out = costDescent(cheap, aggregateOf(cheap), start, Infinity);
+    assert.deepEqual(out && [...out.plan], [1, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 0]);
+    assert.equal(verifyPlan(cheap, out!.plan, true).objective.toFixed(6), '2.050000');
+    // A move of 1 costs more than it saves; a move limit counts it.
+    const dear = holes({ current: 'small' });
+    assert.equal(costDescent(dear, aggregateOf(dear), start, Infinity), undefined);
+    const limited = { ...cheap, rules: { ...cheap.rules!, groups: [moveLimitRule('at most 5 moves', [13], 5)] } };
+    assert.equal(costDescent(limited, aggregateOf(limited), start, Infinity), undefined);
     const pack = holes({}, { objective: 'pack' });
     assert.equal(costDescent(pack, aggregateOf(pack), start, Infinity), undefined);
   });
