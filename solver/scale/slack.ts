@@ -33,9 +33,9 @@ interface CapacityRow {
 
 /**
  * Runs the trials on the LP model `lp` (the aggregate's relaxation, solved: x and its row duals): each resource's
- * full rows shrunk in turn (cheapest rows first) by each factor (MORE_FACTORS where `more`), until `until` (a trial
- * starts only with the time of the longest one so far left: its packing cannot be stopped); each trial's counts
- * are given to `pack`. The model is left as it was.
+ * full rows shrunk in turn (cheapest rows first) by each factor (MORE_FACTORS where `more`), until `until` (where
+ * `more`, a trial starts only with the time of the longest one so far left: its packing cannot be stopped); each
+ * trial's counts are given to `pack`. The model is left as it was.
  */
 export function slackTrials(
   lp: HeldProgram,
@@ -60,7 +60,9 @@ export function slackTrials(
     : resources.flatMap((k) => FACTORS.map((f) => [k, f] as const));
   for (const [k, f] of order) {
     const t = Date.now();
-    if (t + longest >= until) return trials;
+    // The first trials run while `until` is not past, as they always did (pack's patterns and emptying follow, and
+    // with fewer trials live pack lost 0.42 → 0.70%); the later ones only with the longest one's time left.
+    if (t + (more ? longest : 0) >= until) return trials;
     const shrunk = full.filter((r) => r.resource === k);
     for (const r of shrunk) scale(lp, r, f);
     const solved = lp.solve({ timeLimitMs: until - Date.now() });
