@@ -11,10 +11,10 @@ import { leastByGroup, sameZones, target, type Trades } from './trade.js';
  * their zone rules), most first; each moves by first fit to a group where it costs less, or to a node of such a
  * group where a trade between two of its nodes (which costs nothing) makes room. What the packing leaves is
  * mostly such room split over two nodes: a 15 900m node holding an odd number of 250m containers and nothing
- * of 50m keeps 50m free, which no container left elsewhere can use alone. Pinned containers and those running
- * now stay (the aggregate does not see a move within a group, the plan would pay it), and so do those a preference
- * between pods on one node counts (moves.ts unchecked). Moves are checked against the rules between single nodes;
- * the caller verifies. Returns the plan, or undefined when nothing moved.
+ * of 50m keeps 50m free, which no container left elsewhere can use alone. Pinned containers stay, and so do those
+ * a preference between pods on one node counts (moves.ts unchecked); a running container moves only to another
+ * group than its own, and not where a rule counts moves (State.leaves). Moves are checked against the rules between
+ * single nodes; the caller verifies. Returns the plan, or undefined when nothing moved.
  */
 export function costDescent(
   model: AssignmentModel,
@@ -39,7 +39,7 @@ function descend(agg: Aggregate, state: State): number {
   let moved = 0;
   // A class that found no room from a group is not tried from there again in the pass.
   const stuck = new Set<number>();
-  for (const j of bySaving(agg, state, state.plan)) {
+  for (const j of bySaving(agg, state)) {
     if (Date.now() >= state.until) break;
     const from = state.plan[j]!;
     const c = agg.classOf[j]!;
@@ -110,7 +110,8 @@ function stateOf(model: AssignmentModel, agg: Aggregate, start: Int32Array, unti
 }
 
 /** The containers that may move and could save something, most first (ties by index). */
-function bySaving(agg: Aggregate, state: State, start: Int32Array): number[] {
+function bySaving(agg: Aggregate, state: State): number[] {
+  const start = state.plan;
   const least = agg.classes.map(() => new Float64Array(agg.groups.length).fill(NaN));
   const saving = new Float64Array(start.length);
   const out: number[] = [];

@@ -241,7 +241,6 @@ function relaxation(
     const until = Date.now() + TIME.scale.slack * (deadline - Date.now());
     let trials = slackTrials(held, prog, lp.x, lp.rowDual, until, packed);
     // For pack, the patterns and the emptying of nodes follow.
-    // For pack, the patterns and the emptying of nodes follow.
     const costOnly = (model.objective?.pack ?? 0) === 0;
     const last = costOnly && !mipFollows(deadline, lpMs, packMs);
     // Where nothing else follows, the moves to where containers cost less (improvePhase) keep their share.
