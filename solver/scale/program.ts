@@ -69,7 +69,7 @@ export function scaleProgram(model: AssignmentModel, agg: Aggregate): ScaleProgr
     b.row(`assign${c}`, 'assign', terms, cl.penalty === undefined ? 'eq' : 'le', cl.items.length);
   });
   const used = capacityRows(b, model, agg, byGroup, w);
-  roundingRows(b, model.resources, agg, byGroup, used);
+  roundingRows(b, model, agg, byGroup, used, w.cost);
   const port = ruleRowsPort(model, b, agg, byGroup, used);
   for (const [r, rule] of agg.rules.entries()) scaleKindOf(rule).rows(rule, port, r);
   return {
@@ -132,32 +132,53 @@ function capacityRows(
  * Σ_c ⌊d_ck/u⌋ a_c ≤ ⌊cap_k/u⌋ (floor is superadditive), so a group holds at most its nodes (used
  * nodes for pack) times that. Seven 2000m containers fit a 15900m node, not 7.95: without these rows
  * the counts fill groups in a way no packing onto nodes reaches.
+ *
+ * On a live cluster (cost objective), a node also keeps the room its running containers smaller than u take, less
+ * what leaves: ⌊(cap_k − S_k + Σ_leaving d_k)/u⌋ ≤ ⌊(cap_k − S_k)/u⌋ + (how many leave), each being smaller
+ * than u. The aggregate counts a move within a group as none, so a leave is a variable of its own, w_r per running
+ * class r (its move cost each), beside those moved out of the group (count_r − y_gr): the rows then see that 3 000m
+ * free on each of two nodes is no room for a 4 000m container unless something moves, and pays for it.
  */
 /** Rounding rows for request sizes of which at most this many fit a node, at most this many sizes per resource. */
 const ROUNDING_MAX_PER_NODE = 64;
 const ROUNDING_SIZES = 16;
 
-/** How many requests of size u the nodes hold on one resource: Σ_i ⌊cap_i/u⌋. */
-function nodesHold(resource: ResourceTable, nodes: readonly number[], u: number): number {
+/** How many requests of size u the nodes hold on one resource, each less the room its running `kept` take. */
+function nodesHold(resource: ResourceTable, nodes: readonly number[], u: number, kept?: Running): number {
   let out = 0;
-  for (const i of nodes) out += Math.floor(Number(resource.capacity[i]!) / u);
+  for (const i of nodes) {
+    let room = Number(resource.capacity[i]!);
+    for (const j of kept?.on.get(i) ?? []) {
+      const d = Number(resource.demand[j]!);
+      if (d < u) room -= d;
+    }
+    out += Math.floor(room / u);
+  }
   return out;
 }
 
 function roundingRows(
   b: Builder,
-  resources: readonly ResourceTable[],
+  model: AssignmentModel,
   agg: Aggregate,
   byGroup: readonly number[][],
   used: Int32Array,
+  weight: number,
 ): void {
+  const running = used.some((v) => v >= 0) ? undefined : runningOf(model, agg);
+  const leaves = new Map<number, number>();
+  const leave = (c: number, g: number): number => {
+    if (agg.groups[g]!.nodes.length === 1) return -1;
+    let v = leaves.get(c);
+    if (v === undefined) {
+      const j = agg.classes[c]!.items[0]!;
+      leaves.set(c, (v = b.variable(weight * (model.cost.moves?.cost[j] ?? 0), agg.classes[c]!.items.length)));
+    }
+    return v;
+  };
   agg.groups.forEach((gr, g) => {
     gr.capacity.forEach((cap, k) => {
-      // Rounding matters for large requests (few per node); the largest sizes only, so rows stay few.
-      const sizes = new Set<number>();
-      for (const v of byGroup[g]!) sizes.add(agg.classes[agg.pairs[v]!.c]!.demand[k]!);
-      const large = [...sizes].filter((u) => u > 0 && u <= cap && cap / u <= ROUNDING_MAX_PER_NODE);
-      for (const u of large.sort((a, b) => b - a).slice(0, ROUNDING_SIZES)) {
+      for (const u of roundingSizes(agg, byGroup[g]!, cap, k)) {
         const terms = new Map<number, number>();
         let slack = false;
         for (const v of byGroup[g]!) {
@@ -167,13 +188,74 @@ function roundingRows(
           if (d % u !== 0) slack = true;
         }
         const perNode = Math.floor(cap / u);
+        const kept = running?.[g];
+        const extra = kept ? leaveTerms(agg, kept, g, k, u, terms, leave) : 0;
         // The capacity row already says it (every node of the group alike).
-        if (!slack && perNode * u === cap && gr.total[k] === cap * gr.nodes.length) continue;
+        if (!slack && !kept && perNode * u === cap && gr.total[k] === cap * gr.nodes.length) continue;
         if (used[g]! >= 0) b.row(`round${g}_${k}_${u}`, 'cut', terms.set(used[g]!, -perNode), 'le', 0);
-        else b.row(`round${g}_${k}_${u}`, 'cut', terms, 'le', nodesHold(resources[k]!, gr.nodes, u));
+        else {
+          const hold = nodesHold(model.resources[k]!, gr.nodes, u, kept);
+          b.row(`round${g}_${k}_${u}`, 'cut', terms, 'le', hold + extra);
+        }
       }
     });
   });
+}
+
+/** The largest request sizes of resource k in a group of which few fit a node (rounding matters for those alone). */
+function roundingSizes(agg: Aggregate, vars: readonly number[], cap: number, k: number): number[] {
+  const sizes = new Set<number>();
+  for (const v of vars) sizes.add(agg.classes[agg.pairs[v]!.c]!.demand[k]!);
+  const large = [...sizes].filter((u) => u > 0 && u <= cap && cap / u <= ROUNDING_MAX_PER_NODE);
+  return large.sort((a, b) => b - a).slice(0, ROUNDING_SIZES);
+}
+
+/** The running containers of a group's nodes: on each node, and their classes (pinned ones never leave). */
+interface Running {
+  readonly on: ReadonlyMap<number, readonly number[]>;
+  readonly classes: readonly number[];
+}
+
+/** Per group, its running containers (undefined for a group that runs none). */
+function runningOf(model: AssignmentModel, agg: Aggregate): (Running | undefined)[] {
+  const out: { on: Map<number, number[]>; classes: Set<number> }[] = [];
+  model.rules?.current.forEach((i, j) => {
+    if (i < 0) return;
+    const g = agg.groupOf[i]!;
+    const r = (out[g] ??= { on: new Map(), classes: new Set() });
+    const list = r.on.get(i);
+    if (list) list.push(j);
+    else r.on.set(i, [j]);
+    r.classes.add(agg.classOf[j]!);
+  });
+  return agg.groups.map((_, g) => out[g] && { on: out[g]!.on, classes: [...out[g]!.classes] });
+}
+
+/**
+ * A rounding row's terms for the running containers of group g smaller than u on resource k that may leave their
+ * node: leaves = w_r + count_r − y_gr, moved to the left side (+y_gr, −w_r); returns Σ count_r for the right side.
+ */
+function leaveTerms(
+  agg: Aggregate,
+  kept: Running,
+  g: number,
+  k: number,
+  u: number,
+  terms: Map<number, number>,
+  leave: (c: number, g: number) => number,
+): number {
+  let extra = 0;
+  for (const c of kept.classes) {
+    const cl = agg.classes[c]!;
+    const d = cl.demand[k]!;
+    if (cl.pinned || d <= 0 || d >= u) continue;
+    extra += cl.items.length;
+    const v = agg.pairAt(g, c);
+    if (v >= 0) terms.set(v, 1);
+    const w = leave(c, g);
+    if (w >= 0) terms.set(w, -1);
+  }
+  return extra;
 }
 
 /** Σ y over the given groups and classes, as row terms. */

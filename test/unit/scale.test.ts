@@ -194,6 +194,32 @@ describe('the scale path (node groups × container classes)', function () {
     assert.ok(found >= 0.9 * feasible, `plans for ${found} of ${feasible} feasible snapshots`);
   });
 
+  it('on a live cluster, room split by running containers is no room for a large one unless a move pays for it', () => {
+    // big1 and big2 each run a 1-cpu container, so neither has 4 cpu free; other is empty. The 4-cpu container
+    // costs 1 on a big node, but one of them must move first (1.5): it goes on other, at 2.
+    const model = modelOf({
+      options: { moveCost: 1.5 },
+      nodes: ['big1', 'big2', 'other'].map((name) => ({ name, capacity: { cpu: 4 } })),
+      containers: [
+        { name: 'run1', requests: { cpu: 1 }, current: 'big1' },
+        { name: 'run2', requests: { cpu: 1 }, current: 'big2' },
+        { name: 'large', requests: { cpu: 4 } },
+      ],
+      costs: {
+        matrix: [
+          [0, 0, 1],
+          [0, 0, 1],
+          [0, 0, 2],
+        ],
+      },
+    });
+    assert.equal(bruteForce(model), 2);
+    const { bounds, methods, plans } = runScale(highs, model, 1000);
+    // Without the leaves in the rounding rows, the LP moved run2 to big1 for nothing (a move within the group): 1.
+    assert.equal(bounds[methods.indexOf('aggregate LP')]!.toFixed(6), '2.000000');
+    assert.equal(Math.min(...plans).toFixed(6), '2.000000');
+  });
+
   it('where running pods may be left out, a zone running both sides of an anti-affinity still takes a pending one', () => {
     const anti = [{ selector: { matchLabels: { app: 'db' } }, topologyKey: 'zone' }];
     const { model } = snapshot({
