@@ -1,4 +1,10 @@
-import { int64Doubles, preferenceWeightOf, type AssignmentModel } from '../../models/model.js';
+import {
+  costOf,
+  int64Doubles,
+  nodePreferenceAt,
+  preferenceWeightOf,
+  type AssignmentModel,
+} from '../../models/model.js';
 import { NodeSearch } from '../node-search.js';
 import { kindOf } from '../../models/rules/registry.js';
 import type { Aggregate } from './aggregate.js';
@@ -28,7 +34,7 @@ export function costDescent(
   let moved = 0;
   // Passes until one moves nothing: the trades of a pass change which nodes the next one finds room on.
   for (let pass = -1; pass !== 0 && Date.now() < until;) {
-    pass = descend(agg, state);
+    pass = homeward(model, agg, state) + descend(agg, state);
     moved += pass;
   }
   return moved > 0 ? { plan: state.plan, moved } : undefined;
@@ -56,6 +62,34 @@ function descend(agg: Aggregate, state: State): number {
     state.moves.place(j, c, to.node);
     moved++;
   }
+  return moved;
+}
+
+/**
+ * Running containers that the plan moved, back on the node they run on where it has their room, the rules between
+ * single nodes allow it, their zone domains stay (or the class has no zone rules) and it costs less: the move cost
+ * saved, less what the node they are on costs less (a move to a cheaper group may pay for itself). The aggregate
+ * prices a move within a group as none, so its counts may keep a class in its group and the packing still put some
+ * of them on other nodes there (the snapshot of 5 000 nodes all running, seed 42: 87 of 153 moves). How many moved.
+ */
+function homeward(model: AssignmentModel, agg: Aggregate, state: State): number {
+  const current = model.rules?.current;
+  if (!current) return 0;
+  const weight = model.objective?.cost ?? 1;
+  const soft = preferenceWeightOf(model);
+  const at = (i: number, j: number): number => weight * costOf(model, i, j) + soft * nodePreferenceAt(model, i, j);
+  let moved = 0;
+  state.plan.forEach((i, j) => {
+    const home = current[j] ?? -1;
+    if (home < 0 || i < 0 || i === home || !state.leaves(j) || Date.now() >= state.until) return;
+    const c = agg.classOf[j]!;
+    const [g, h] = [agg.groupOf[i]!, agg.groupOf[home]!];
+    if (agg.pairAt(h, c) < 0 || !sameZones(agg, state, c, g, h) || at(home, j) - at(i, j) > -MIN_SAVING) return;
+    state.moves.unplace(j, c, i);
+    const fits = state.moves.search.scoreAt(agg.classes[c]!.demand, home) >= 0 && state.moves.rules.allows(c, home);
+    state.moves.place(j, c, fits ? home : i);
+    if (fits) moved++;
+  });
   return moved;
 }
 

@@ -651,6 +651,28 @@ describe('moves where containers cost less, and trades in the packing (descent.t
     assert.equal(costDescent(pack, aggregateOf(pack), start, Infinity), undefined);
   });
 
+  it('moves a running container back to the node it runs on where the plan moved it for nothing', () => {
+    // Two nodes alike, where nothing costs but a move: a move within a group is none to the aggregate, and the plan
+    // has run on b, though a has its room. It goes back; new stays, as moving it saves nothing.
+    const model = modelOf({
+      nodes: ['a', 'b'].map((name) => ({ name, capacity: { cpu: 4 } })),
+      containers: [
+        { name: 'run', requests: { cpu: 1 }, current: 'a' },
+        { name: 'new', requests: { cpu: 2 } },
+      ],
+      costs: {
+        matrix: [
+          [0, 0],
+          [0, 0],
+        ],
+      },
+    });
+    const out = costDescent(model, aggregateOf(model), Int32Array.from([1, 0]), Infinity);
+    assert.deepEqual(out && { plan: [...out.plan], moved: out.moved }, { plan: [0, 0], moved: 1 });
+    assert.equal(verifyPlan(model, Int32Array.from([1, 0]), true).objective, 1);
+    assert.equal(verifyPlan(model, out!.plan, true).objective, 0);
+  });
+
   it('every plan it gives verifies and costs less: node types, zones, rules (fast-check)', () => {
     let moved = 0;
     const container = fc.record({ cpu: fc.integer({ min: 1, max: 4 }), app: fc.constantFrom('a', 'b'), rule: ruleArb });
