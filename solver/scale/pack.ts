@@ -180,10 +180,11 @@ function reopen(
 }
 
 /**
- * Each leftover in its own group if an exchange (one container moved within the group) or a trade between two of
- * its nodes makes room, else where it costs least. A class for which neither made room in a group is not tried
- * there again. One that fits no node as they are gets a last chance (for TIME.scale.exchangeMs more in all): a
- * container moves off a node to where it costs least, making room there. For pack, the exchange alone.
+ * Each leftover in its own group if an exchange (one container moved within the group; for cost, not a running
+ * one) or a trade between two of its nodes makes room, else where it costs least, else (cost) by an exchange that
+ * moves a running container. A class for which neither made room in a group is not tried there again. One that
+ * fits no node as they are gets a last chance (for TIME.scale.exchangeMs more in all): a container moves off a node
+ * to where it costs least, making room there. For pack, the exchange alone, of any container but a pinned one.
  */
 function placeLeftovers(
   model: AssignmentModel,
@@ -198,12 +199,15 @@ function placeLeftovers(
   // first (with every node running containers, the first packings of 150 000 took 1.2 s longer with them, and
   // the service's answer at 30 s had only the greedy's plan).
   const more = (model.objective?.pack ?? 0) === 0;
+  // For cost, a running container moves within its group to make room (paying its move) only where the leftover
+  // has no node elsewhere; for pack, as before, any container but a pinned one.
+  const notPinned = (a: number): boolean => !agg.classes[agg.classOf[a]!]!.pinned;
   let lastChance: number | undefined;
   const stuck = new Set<number>();
   for (const { j, c, g } of leftovers) {
     const key = c * agg.groups.length + g;
     if (g >= 0 && Date.now() < trades.until && !stuck.has(key)) {
-      if (makeRoom(agg, moves, j, c, g)) continue;
+      if (makeRoom(agg, moves, j, c, g, more ? trades.movable : notPinned)) continue;
       const y = more ? swapRoom(agg, trades, c, g) : -1;
       if (y >= 0) {
         moves.place(j, c, y);
@@ -213,7 +217,7 @@ function placeLeftovers(
     }
     const i = cheapestNode(model, agg, where, c, g);
     if (i >= 0) moves.place(j, c, i);
-    else if (more)
+    else if (more && !(g >= 0 && Date.now() < trades.until && makeRoom(agg, moves, j, c, g, notPinned)))
       evict(model, agg, { where, moves, trades, until: (lastChance ??= Date.now() + TIME.scale.exchangeMs) }, j, g);
   }
 }
@@ -353,10 +357,11 @@ function displace(
 }
 
 /**
- * A leftover of class c placed in its own group g after all, by one exchange: a container of another
- * class moves off a node of g to another node of g (same cost, same zones), making room for it there.
+ * A leftover of class c placed in its own group g after all, by one exchange: a container of another class that
+ * `movable` allows moves off a node of g to another node of g (same cost, same zones), making room for it there. A
+ * running one pays its move there (the aggregate counts a move within the group as none).
  */
-function makeRoom(agg: Aggregate, m: Moves, j: number, c: number, g: number): boolean {
+function makeRoom(agg: Aggregate, m: Moves, j: number, c: number, g: number, movable: (j: number) => boolean): boolean {
   const d = agg.classes[c]!.demand;
   let tried = 0;
   for (const i of agg.groups[g]!.nodes) {
@@ -364,7 +369,7 @@ function makeRoom(agg: Aggregate, m: Moves, j: number, c: number, g: number): bo
     if (++tried > EXCHANGE_NODES) return false;
     for (const j2 of [...m.onNode[i]!]) {
       const c2 = agg.classOf[j2]!;
-      if (c2 === c || agg.classes[c2]!.pinned) continue;
+      if (c2 === c || !movable(j2)) continue;
       const d2 = agg.classes[c2]!.demand;
       // Only a container that frees enough of every resource c lacks on i.
       if (d.some((x, k) => x - m.remaining[k]![i]! > d2[k]!)) continue;

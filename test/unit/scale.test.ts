@@ -673,6 +673,26 @@ describe('moves where containers cost less, and trades in the packing (descent.t
     assert.equal(verifyPlan(model, out!.plan, true).objective, 0);
   });
 
+  it('the packing makes room for a leftover by moving a container that is not running, where one can', () => {
+    // Most room puts q on b (all its memory); p fits neither node. Moving run (a) to b makes room on a, at a move;
+    // moving q to a makes room on b, for nothing: the packing takes the second.
+    const model = modelOf({
+      nodes: ['a', 'b'].map((name) => ({ name, capacity: { cpu: 4, memory: '4Gi' } })),
+      containers: [
+        { name: 'run', requests: { cpu: 2, memory: '1Gi' }, current: 'a' },
+        { name: 'q', requests: { cpu: 1, memory: '3Gi' } },
+        { name: 'p', requests: { cpu: 3, memory: '1536Mi' } },
+      ],
+      costs: { matrix: [[0, 0, 0], [0, 0, 0]] },
+    });
+    const agg = aggregateOf(model);
+    const counts = new Int32Array(agg.pairs.length);
+    for (let j = 0; j < 3; j++) counts[agg.pairAt(0, agg.classOf[j]!)] = 1;
+    const plan = packPlan(model, agg, counts, 'most-room');
+    assert.deepEqual([...plan], [0, 0, 1]);
+    assert.equal(verifyPlan(model, plan, true).objective, 0);
+  });
+
   it('every plan it gives verifies and costs less: node types, zones, rules (fast-check)', () => {
     let moved = 0;
     const container = fc.record({ cpu: fc.integer({ min: 1, max: 4 }), app: fc.constantFrom('a', 'b'), rule: ruleArb });
