@@ -98,6 +98,8 @@ export const TIME = {
   scale: {
     /** The aggregate LP (the first bound and the first counts) at most. */
     lp: 0.6,
+    /** The knapsacks per node group (lagrange.ts: a bound above the LP's, for cost), of the time after the LP. */
+    knapsacks: 0.1,
     /** The LPs with room (slack.ts), of the time after the first plan. */
     slack: 0.25,
     /** The LPs with room for what the packing stranded (slack.ts feedbackTrials), of the time after those. */

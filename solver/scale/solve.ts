@@ -6,6 +6,7 @@ import { aggregate, scalePath, type Aggregate } from './aggregate.js';
 import { costDescent } from './descent.js';
 import { emptyNodes } from './empty.js';
 import { foldPinned } from './fold.js';
+import { knapsackBound } from './lagrange.js';
 import { packMethods, packPlan } from './pack.js';
 import { patternSearch, patternsApply } from './patterns.js';
 import { scaleProgram, type ScaleProgram } from './program.js';
@@ -231,6 +232,16 @@ function relaxation(
     const lpMs = Date.now() - lpStart;
     if (!lp.x) return { lp, lpMs, packMs: 0, trials: 0 };
     if (lp.status === 'optimal') use.bound(safeBound(lp.objective! + prog.offset), 'aggregate LP');
+    if (lp.status === 'optimal' && lp.rowDual && costOnly(model)) {
+      const k = knapsackBound(
+        engine,
+        agg,
+        prog,
+        lp.rowDual,
+        Date.now() + TIME.scale.knapsacks * (deadline - Date.now()),
+      );
+      if (k !== undefined) use.bound(safeBound(k + prog.offset), 'knapsacks per node group');
+    }
     const packStart = Date.now();
     const counts = roundCounts(agg, lp.x);
     const plan = use.pack(counts);

@@ -194,6 +194,29 @@ describe('the scale path (node groups × container classes)', function () {
     assert.ok(found >= 0.9 * feasible, `plans for ${found} of ${feasible} feasible snapshots`);
   });
 
+  it('for cost, the knapsacks per node group lift the bound above the LP to the optimum where whole mixes do not fill a node', () => {
+    // The LP splits containers between the two nodes (each a group of its own); a node takes whole ones, and the
+    // best whole mix of each node, at the LP's prices, lifts the bound to the optimum.
+    const model = modelOf({
+      nodes: [
+        { name: 'big', capacity: { cpu: 5, memory: '6Gi' } },
+        { name: 'small', capacity: { cpu: 3, memory: '2Gi' } },
+      ],
+      containers: [
+        { name: 'c0', requests: { cpu: 2, memory: '3Gi' } },
+        { name: 'c1', requests: { cpu: 1, memory: '2Gi' } },
+        { name: 'c2', requests: { cpu: 3, memory: '2Gi' } },
+      ],
+    });
+    const optimum = bruteForce(model)!;
+    assert.equal(optimum.toFixed(6), '1.833333');
+    const { bounds, methods } = runScale(highs, model, 1000);
+    assert.equal(bounds[methods.indexOf('aggregate LP')]!.toFixed(6), '1.633333');
+    const knapsacks = bounds[methods.indexOf('knapsacks per node group')]!;
+    // Each node's knapsack is proven within HiGHS's absolute gap (1e-6), taken off.
+    assert.ok(knapsacks <= optimum && knapsacks > optimum - 1e-5, `${knapsacks} against ${optimum}`);
+  });
+
   it('on a live cluster, room split by running containers is no room for a large one unless a move pays for it', () => {
     // big1 and big2 each run a 1-cpu container, so neither has 4 cpu free; other is empty. The 4-cpu container
     // costs 1 on a big node, but one of them must move first (1.5): it goes on other, at 2.
@@ -683,7 +706,12 @@ describe('moves where containers cost less, and trades in the packing (descent.t
         { name: 'q', requests: { cpu: 1, memory: '3Gi' } },
         { name: 'p', requests: { cpu: 3, memory: '1536Mi' } },
       ],
-      costs: { matrix: [[0, 0, 0], [0, 0, 0]] },
+      costs: {
+        matrix: [
+          [0, 0, 0],
+          [0, 0, 0],
+        ],
+      },
     });
     const agg = aggregateOf(model);
     const counts = new Int32Array(agg.pairs.length);
