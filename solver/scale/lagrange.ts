@@ -34,7 +34,7 @@ export function knapsackBound(
     if (best === undefined) return undefined;
     bound += agg.groups[g]!.nodes.length * Math.min(0, best - MIP_ABS_GAP);
   }
-  return bound;
+  return Number.isFinite(bound) ? bound : undefined;
 }
 
 /** HiGHS proves a MIP optimal within this absolute gap (mip_abs_gap): its optimum may be this much lower. */
@@ -58,7 +58,8 @@ function relaxedPart(prog: ScaleProgram, dual: Float64Array): { value: number; r
     value += pi * row.rhs;
     row.vars.forEach((v, t) => (reduced[v] = reduced[v]! - row.coefs[t]! * pi));
   });
-  for (let v = prog.pairs; v < reduced.length; v++) value += Math.min(0, reduced[v]! * prog.varUpper[v]!);
+  // A column at no cost (or dearer) adds nothing, whatever its upper bound (0 · ∞ would be NaN).
+  for (let v = prog.pairs; v < reduced.length; v++) if (reduced[v]! < 0) value += reduced[v]! * prog.varUpper[v]!;
   return { value, reduced };
 }
 
