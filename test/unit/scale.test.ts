@@ -243,6 +243,30 @@ describe('the scale path (node groups × container classes)', function () {
     assert.equal(Math.min(...plans).toFixed(6), '2.000000');
   });
 
+  it('on a live cluster, a leave counts as room only as far as it can open it', () => {
+    // a and b each run two 1-cpu containers and have 2 cpu free: one leaving opens no 4 cpu, two from one node do
+    // (3 in moves). The 4-cpu container goes on o, at 2. Counting each leave as a whole size, the LP had 1.5.
+    const model = modelOf({
+      options: { moveCost: 1.5 },
+      nodes: ['a', 'b', 'o'].map((name) => ({ name, capacity: { cpu: 4 } })),
+      containers: [
+        ...['a', 'a', 'b', 'b'].map((current, j) => ({ name: `run${j}`, requests: { cpu: 1 }, current })),
+        { name: 'large', requests: { cpu: 4 } },
+      ],
+      costs: {
+        matrix: [
+          [0, 0, 0, 0, 0],
+          [0, 0, 0, 0, 0],
+          [0, 0, 0, 0, 2],
+        ],
+      },
+    });
+    assert.equal(bruteForce(model), 2);
+    const { bounds, methods, plans } = runScale(highs, model, 1000);
+    assert.equal(bounds[methods.indexOf('aggregate LP')]!.toFixed(6), '2.000000');
+    assert.equal(Math.min(...plans).toFixed(6), '2.000000');
+  });
+
   it('where running pods may be left out, a zone running both sides of an anti-affinity still takes a pending one', () => {
     const anti = [{ selector: { matchLabels: { app: 'db' } }, topologyKey: 'zone' }];
     const { model } = snapshot({
