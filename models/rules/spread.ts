@@ -228,7 +228,8 @@ function spreadRows(rule: SpreadRule, b: ProgramRows, g: number): void {
 
 /**
  * Rounding can leave a zone spread's counts more than maxSkew apart: units move from the fullest zone to the
- * emptiest.
+ * emptiest. A unit of a class in the group it runs on now moves last (that one would pay a move), and one goes to
+ * its class's own group first.
  */
 function repairCounts(rule: SpreadScale, agg: AggregateView, counts: Int32Array): void {
   const cs = new Set(rule.owners);
@@ -242,9 +243,12 @@ function repairCounts(rule: SpreadScale, agg: AggregateView, counts: Int32Array)
     const hi = totals.indexOf(Math.max(...totals));
     const lo = totals.indexOf(Math.min(...totals));
     if (totals[hi]! - totals[lo]! <= rule.maxSkew) break;
-    const from = pairsOf[hi]!.find((v) => counts[v]! > 0 && cs.has(agg.pairs[v]!.c));
+    const home = (v: number): boolean => agg.classes[agg.pairs[v]!.c]!.current === agg.pairs[v]!.g;
+    const movable = pairsOf[hi]!.filter((v) => counts[v]! > 0 && cs.has(agg.pairs[v]!.c));
+    const from = movable.find((v) => !home(v)) ?? movable[0];
     const c = from === undefined ? -1 : agg.pairs[from]!.c;
-    const to = pairsOf[lo]!.find((v) => agg.pairs[v]!.c === c);
+    const into = pairsOf[lo]!.filter((v) => agg.pairs[v]!.c === c);
+    const to = into.find(home) ?? into[0];
     if (from === undefined || to === undefined) break;
     counts[from]!--;
     counts[to]!++;

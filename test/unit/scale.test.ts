@@ -11,6 +11,7 @@ import { costDescent } from '../../solver/scale/descent.js';
 import { emptyNodes } from '../../solver/scale/empty.js';
 import { packPlan } from '../../solver/scale/pack.js';
 import { moveLimitRule } from '../../models/rules/moveLimit.js';
+import { scaleKindOf } from '../../models/rules/registry.js';
 import { foldPinned } from '../../solver/scale/fold.js';
 import { greedyPlan } from '../../solver/greedy.js';
 import { patternLimits } from '../../solver/scale/patterns.js';
@@ -265,6 +266,27 @@ describe('the scale path (node groups × container classes)', function () {
     const { bounds, methods, plans } = runScale(highs, model, 1000);
     assert.equal(bounds[methods.indexOf('aggregate LP')]!.toFixed(6), '2.000000');
     assert.equal(Math.min(...plans).toFixed(6), '2.000000');
+  });
+
+  it('the zone spread repair of rounded counts moves a pending container, not one that runs in its group now', () => {
+    const spread = [{ maxSkew: 1, topologyKey: 'zone', selector: { matchLabels: { app: 'web' } } }];
+    const model = modelOf({
+      nodes: ['a', 'a', 'b', 'b'].map((zone, i) => ({ name: `${zone}${i}`, capacity: { cpu: 4 }, labels: { zone } })),
+      containers: [
+        { name: 'run', labels: { app: 'web' }, spread, requests: { cpu: 1 }, current: 'a0' },
+        { name: 'new', labels: { app: 'web' }, spread, requests: { cpu: 2 } },
+      ],
+    });
+    const agg = aggregateOf(model);
+    const [run, fresh] = [agg.classOf[0]!, agg.classOf[1]!];
+    const [a, b] = [agg.groupOf[0]!, agg.groupOf[2]!];
+    // Both counted in zone a: two against none is more than maxSkew apart, and one unit moves to b.
+    const counts = new Int32Array(agg.pairs.length);
+    counts[agg.pairAt(a, run)] = 1;
+    counts[agg.pairAt(a, fresh)] = 1;
+    for (const r of agg.rules) scaleKindOf(r).repair?.(r, agg, counts);
+    const at = (g: number, c: number): number => counts[agg.pairAt(g, c)]!;
+    assert.deepEqual([at(a, run), at(b, run), at(a, fresh), at(b, fresh)], [1, 0, 0, 1]);
   });
 
   it('where running pods may be left out, a zone running both sides of an anti-affinity still takes a pending one', () => {
