@@ -238,12 +238,12 @@ function repairCounts(rule: SpreadScale, agg: AggregateView, counts: Int32Array)
   const inZone = (d: number): number[] =>
     zones[d]!.flatMap((g) => rule.items.map((c) => agg.pairAt(g, c))).filter((v) => v >= 0);
   const pairsOf = zones.map((_, d) => inZone(d));
+  const home = (v: number): boolean => agg.classes[agg.pairs[v]!.c]!.current === agg.pairs[v]!.g;
   for (let moves = 0; moves < 10_000; moves++) {
     const totals = pairsOf.map((vs) => vs.reduce((t, v) => t + counts[v]!, 0));
     const hi = totals.indexOf(Math.max(...totals));
     const lo = totals.indexOf(Math.min(...totals));
     if (totals[hi]! - totals[lo]! <= rule.maxSkew) break;
-    const home = (v: number): boolean => agg.classes[agg.pairs[v]!.c]!.current === agg.pairs[v]!.g;
     const movable = pairsOf[hi]!.filter((v) => counts[v]! > 0 && cs.has(agg.pairs[v]!.c));
     const from = movable.find((v) => !home(v)) ?? movable[0];
     const c = from === undefined ? -1 : agg.pairs[from]!.c;

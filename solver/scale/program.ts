@@ -135,7 +135,7 @@ function capacityRows(
  *
  * On a live cluster (cost objective), a node also keeps the room its running containers smaller than u take, less
  * what leaves: ⌊(cap_k − S_k + Σ_leaving d_k)/u⌋ ≤ ⌊(cap_k − S_k)/u⌋ + Σ_leaving min(1, (ρ + d_k)/u), each being
- * smaller than u and ρ the node's room modulo u (residuals). The aggregate counts a move within a group as none, so
+ * smaller than u and ρ the node's room modulo u (nodeRooms). The aggregate counts a move within a group as none, so
  * a leave is a variable of its own, w_r per running class r (its move cost each), beside those moved out of the
  * group (count_r − y_gr): the rows then see that 3 000m free on each of two nodes is no room for a 4 000m container
  * unless something moves, and pays for it.
@@ -144,18 +144,32 @@ function capacityRows(
 const ROUNDING_MAX_PER_NODE = 64;
 const ROUNDING_SIZES = 16;
 
-/** How many requests of size u the nodes hold on one resource, each less the room its running `kept` take. */
-function nodesHold(resource: ResourceTable, nodes: readonly number[], u: number, kept?: Running): number {
-  let out = 0;
+/**
+ * How many requests of size u the nodes hold on one resource, each less the room its running `kept` take (those
+ * smaller than u); and per running class, the most room any of its nodes has left over whole sizes u (ρ_r, for
+ * leaveTerms).
+ */
+function nodeRooms(
+  resource: ResourceTable,
+  agg: Aggregate,
+  nodes: readonly number[],
+  u: number,
+  kept?: Running,
+): { hold: number; rho: Map<number, number> } {
+  let hold = 0;
+  const rho = new Map<number, number>();
   for (const i of nodes) {
+    const list = kept?.on.get(i) ?? [];
     let room = Number(resource.capacity[i]!);
-    for (const j of kept?.on.get(i) ?? []) {
+    for (const j of list) {
       const d = Number(resource.demand[j]!);
       if (d < u) room -= d;
     }
-    out += Math.floor(room / u);
+    const whole = Math.floor(room / u);
+    hold += whole;
+    for (const j of list) rho.set(agg.classOf[j]!, Math.max(rho.get(agg.classOf[j]!) ?? 0, room - u * whole));
   }
-  return out;
+  return { hold, rho };
 }
 
 function roundingRows(
@@ -190,12 +204,12 @@ function roundingRows(
         }
         const perNode = Math.floor(cap / u);
         const kept = running?.[g];
-        const extra = kept ? leaveTerms(model, agg, kept, g, k, u, terms, leave) : 0;
         // The capacity row already says it (every node of the group alike).
         if (!slack && !kept && perNode * u === cap && gr.total[k] === cap * gr.nodes.length) continue;
         if (used[g]! >= 0) b.row(`round${g}_${k}_${u}`, 'cut', terms.set(used[g]!, -perNode), 'le', 0);
         else {
-          const hold = nodesHold(model.resources[k]!, gr.nodes, u, kept);
+          const { hold, rho } = nodeRooms(model.resources[k]!, agg, gr.nodes, u, kept);
+          const extra = kept ? leaveTerms(agg, kept, g, k, u, rho, terms, leave) : 0;
           b.row(`round${g}_${k}_${u}`, 'cut', terms, 'le', hold + extra);
         }
       }
@@ -235,19 +249,20 @@ function runningOf(model: AssignmentModel, agg: Aggregate): (Running | undefined
 /**
  * A rounding row's terms for the running containers of group g smaller than u on resource k that may leave their
  * node, each leave counting its credit min(1, (ρ_r + d_r)/u): leaves = w_r + count_r − y_gr, moved to the left side
- * (+credit·y_gr, −credit·w_r); returns Σ credit·count_r for the right side.
+ * (+credit·y_gr, −credit·w_r); returns Σ credit·count_r for the right side. Leaves on a node add ⌊(ρ + Σ d_j)/u⌋ ≤
+ * Σ_j min(1, (ρ + d_j)/u) sizes, with ρ its room modulo u (each d_j and ρ below u; ρ_r the most of the class's
+ * nodes, nodeRooms): a 1 000m container leaving a node with 2 250m free opens no 4 000m.
  */
 function leaveTerms(
-  model: AssignmentModel,
   agg: Aggregate,
   kept: Running,
   g: number,
   k: number,
   u: number,
+  rho: ReadonlyMap<number, number>,
   terms: Map<number, number>,
   leave: (c: number, g: number) => number,
 ): number {
-  const rho = residuals(model.resources[k]!, agg, kept, u);
   let extra = 0;
   for (const c of kept.classes) {
     const cl = agg.classes[c]!;
@@ -261,29 +276,6 @@ function leaveTerms(
     if (w >= 0) terms.set(w, -credit);
   }
   return extra;
-}
-
-/**
- * Per running class, the most room any of its nodes has left over whole sizes u (its room less its running
- * containers smaller than u, modulo u). Leaves on a node add ⌊(ρ + Σ d_j)/u⌋ ≤ Σ_j min(1, (ρ + d_j)/u) sizes, with ρ
- * its room modulo u (each d_j and ρ below u): a 1 000m container leaving a node with 2 250m free opens no 4 000m, so
- * a leave counts min(1, (ρ_r + d_r)/u) rather than 1.
- */
-function residuals(resource: ResourceTable, agg: Aggregate, kept: Running, u: number): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const [i, list] of kept.on) {
-    let room = Number(resource.capacity[i]!);
-    for (const j of list) {
-      const d = Number(resource.demand[j]!);
-      if (d < u) room -= d;
-    }
-    const rest = room - u * Math.floor(room / u);
-    for (const j of list) {
-      const c = agg.classOf[j]!;
-      out.set(c, Math.max(out.get(c) ?? 0, rest));
-    }
-  }
-  return out;
 }
 
 /** Σ y over the given groups and classes, as row terms. */
