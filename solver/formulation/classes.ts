@@ -86,6 +86,8 @@ function shapeKeys(model: AssignmentModel): string[] {
  * plan could leave some of a class out and break that mix: there each node running one is a group of its own.
  * Those that may move are classes by the group they run on (and their move cost): the aggregate counts a move
  * within that group as none, which only lowers its bound; the packing puts them back on their own node first.
+ * Where moves cost nothing and no rule counts them (movesFree), where a container runs changes nothing a plan is
+ * worth: it is one of its shape's class, as if it ran nowhere.
  */
 export function scaleClasses(model: AssignmentModel, pooled = false): { nodes: number[][]; items: number[][] } {
   if (!model.rules || model.rules.unplacedPenalty)
@@ -93,6 +95,7 @@ export function scaleClasses(model: AssignmentModel, pooled = false): { nodes: n
   const shapes = shapeKeys(model);
   const pin = model.rules.blocked.pinnedTo;
   const current = model.rules.current;
+  const free = movesFree(model);
   const nodes = nodeClasses(model, { pinnedShape: (j) => shapes[j]!, pooled });
   const groupOf = new Int32Array(model.nodes.length);
   nodes.forEach((members, g) => members.forEach((i) => (groupOf[i] = g)));
@@ -100,10 +103,14 @@ export function scaleClasses(model: AssignmentModel, pooled = false): { nodes: n
     const p = pin?.[j] ?? -1;
     if (p >= 0) return `${shapes[j]},pinned${groupOf[p]}`;
     const i = current[j]!;
-    return i < 0 ? shapes[j]! : `${shapes[j]},from${groupOf[i]},${moveKey(model.cost, j, (k) => groupOf[k]!)}`;
+    return i < 0 || free ? shapes[j]! : `${shapes[j]},from${groupOf[i]},${moveKey(model.cost, j, (k) => groupOf[k]!)}`;
   });
   return { nodes, items };
 }
+
+/** Whether moving a running container changes nothing but room: no cost part (moves are paid there), no move limit. */
+export const movesFree = (model: AssignmentModel): boolean =>
+  model.objective?.cost === 0 && !(model.rules?.groups ?? []).some((r) => kindOf(r).countsMoves);
 
 /** Each item's roles in the group rules ("rule:set"), so a class lies wholly inside or outside each rule's sets. */
 function ruleRoles(model: AssignmentModel): string[][] {

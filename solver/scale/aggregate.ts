@@ -8,7 +8,7 @@ import {
   type AssignmentModel,
   type Domains,
 } from '../../models/model.js';
-import { scaleClasses } from '../formulation/classes.js';
+import { movesFree, scaleClasses } from '../formulation/classes.js';
 import type { ScaleContext, Topology } from '../../models/rules/kind.js';
 import { kindOf, type ScaleRule } from '../../models/rules/registry.js';
 
@@ -149,7 +149,8 @@ export function aggregate(model: AssignmentModel): Aggregate | { readonly outOfR
   const groupOf = indexOf(nodeSets, model.nodes.length);
   const classOf = indexOf(itemSets, model.items.length);
   const groups = nodeSets.map((nodes) => groupAt(model, nodes));
-  const classes = itemSets.map((items) => classAt(model, items, groupOf));
+  const free = movesFree(model);
+  const classes = itemSets.map((items) => classAt(model, items, groupOf, free));
   const rules = scaleRules(model, groups, classOf);
   if ('outOfReach' in rules) return rules;
   const pairs = pairsOf(model, groups, classes);
@@ -195,14 +196,19 @@ function groupAt(model: AssignmentModel, nodes: readonly number[]): Group {
   return { nodes, capacity, total, price: model.objective?.price[nodes[0]!] ?? 1 };
 }
 
-function classAt(model: AssignmentModel, items: readonly number[], groupOf: Int32Array): Class {
+/**
+ * `free` (movesFree): where the containers that may move run does not count, as for those that run nowhere (their
+ * class is their shape's, scaleClasses).
+ */
+function classAt(model: AssignmentModel, items: readonly number[], groupOf: Int32Array, free: boolean): Class {
   const j = items[0]!;
   const penalty = model.rules?.unplacedPenalty?.[j];
-  const now = model.rules?.current[j] ?? -1;
+  const pinned = isPinned(model, j);
+  const now = free && !pinned ? -1 : (model.rules?.current[j] ?? -1);
   return {
     items,
     current: now >= 0 ? groupOf[now]! : -1,
-    pinned: isPinned(model, j),
+    pinned,
     demand: Float64Array.from(model.resources, (r) => Number(r.demand[j]!)),
     ...(penalty === undefined ? {} : { penalty }),
   };

@@ -1,6 +1,6 @@
 import { int64Doubles, preferenceWeightOf, type AssignmentModel } from '../../models/model.js';
 import { NodeSearch } from '../node-search.js';
-import { kindOf } from '../../models/rules/registry.js';
+import { movesFree } from '../formulation/classes.js';
 import type { Aggregate } from './aggregate.js';
 import { largestShare, movesOn, NodeRules, pairsByClass, zoneRulesByClass, type Moves } from './moves.js';
 import { leastByGroup, target, type Trades } from './trade.js';
@@ -78,10 +78,6 @@ function stateOf(model: AssignmentModel, agg: Aggregate, start: Int32Array, unti
     movable: () => true,
   };
 }
-
-/** Whether moving a running container changes nothing but room: no cost part (moves are paid there), no move limit. */
-const movesFree = (model: AssignmentModel): boolean =>
-  model.objective?.cost === 0 && !(model.rules?.groups ?? []).some((r) => kindOf(r).countsMoves);
 
 /** No room on node i (the search skips it). */
 function close(moves: Moves, i: number): void {

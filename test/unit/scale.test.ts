@@ -106,6 +106,7 @@ describe('the scale path (node groups × container classes)', function () {
   it('running containers (staying or not, read by rules or not) do not split node groups; every bound holds (fast-check)', () => {
     let merged = 0;
     let movers = 0;
+    let free = 0;
     let capped = 0;
     let held = 0;
     let feasible = 0;
@@ -173,6 +174,9 @@ describe('the scale path (node groups × container classes)', function () {
             cl.current >= 0 && agg.groups[cl.current]!.nodes.length > 1;
           if (agg.classes.some((cl) => cl.pinned && spans(cl))) merged++;
           if (agg.classes.some((cl) => !cl.pinned && spans(cl))) movers++;
+          // Where moves cost nothing (pack, balance), those that may move are of their shape's class (no group).
+          const runs = (cl: (typeof agg.classes)[number]): boolean => model.rules!.current[cl.items[0]!]! >= 0;
+          if (agg.classes.some((cl) => !cl.pinned && cl.current < 0 && runs(cl))) free++;
           if (agg.rules.some((r) => 'nodeCap' in r && r.nodeCap !== undefined)) capped++;
           const optimum = bruteForce(model);
           const { bounds, plans, note } = runScale(highs, model, 1000);
@@ -188,8 +192,8 @@ describe('the scale path (node groups × container classes)', function () {
       { numRuns: 800, seed: 2512 },
     );
     assert.ok(
-      held >= 80 && merged >= 15 && movers >= 40,
-      `held ${held}; classes over several nodes: pinned in ${merged}, movable in ${movers}`,
+      held >= 80 && merged >= 15 && movers >= 20 && free >= 40,
+      `held ${held}; classes over several nodes: pinned in ${merged}, movable in ${movers}; of no group in ${free}`,
     );
     assert.ok(capped >= 20, `hostname spread held by the aggregate in ${capped}`);
     assert.ok(found >= 0.9 * feasible, `plans for ${found} of ${feasible} feasible snapshots`);
@@ -561,6 +565,27 @@ describe('emptying nodes for pack (solver/scale/empty.ts)', function () {
     });
     const out = emptyNodes(model, aggregateOf(model), Int32Array.from([0, 1, 2]), Infinity);
     assert.deepEqual(out && { plan: [...out.plan], emptied: out.emptied }, { plan: [2, 2, 2], emptied: 2 });
+  });
+
+  it("where moves cost nothing, a running container is of its shape's class, as if it ran nowhere", () => {
+    const classes = (objective: unknown): { items: number[]; current: number }[] => {
+      const model = modelOf({
+        nodes: [0, 1, 2].map((i) => ({ name: `n${i}`, capacity: { cpu: i === 2 ? 8 : 4 } })),
+        containers: [
+          ...[0, 2].map((i) => ({ name: `run${i}`, requests: { cpu: 1 }, current: `n${i}` })),
+          { name: 'new', requests: { cpu: 1 } },
+        ],
+        options: { objective },
+      });
+      return aggregateOf(model).classes.map((cl) => ({ items: [...cl.items], current: cl.current }));
+    };
+    assert.deepEqual(classes('pack'), [{ items: [0, 1, 2], current: -1 }]);
+    // Where a move costs, each class runs on one group (n0's group 0, n2's group 1), the pending one on none.
+    assert.deepEqual(classes({ cost: 1, pack: 1 }), [
+      { items: [0], current: 0 },
+      { items: [1], current: 1 },
+      { items: [2], current: -1 },
+    ]);
   });
 
   it('moves running containers only where moves cost nothing (pack alone, no move limit)', () => {
