@@ -6,6 +6,7 @@ import { data, heuristicPlan, objective } from './heuristic.js';
 import { kueuePlan, type KueueBaseline } from './kueue.js';
 import { topologyBound } from './topology-bound.js';
 import { freeDomains, sparingPlans } from './defragment.js';
+import { gangLns } from './search/gang-lns.js';
 import { orderChanges } from './changes/order.js';
 import { consolidationFrontier } from './consolidate.js';
 import { keepFreeRuleOf } from '../models/rules/keepFree.js';
@@ -150,17 +151,7 @@ function solveTask(task: SolveTask): WorkerResult {
     if (task.solver === 'greedy') return { result: greedyResult(greedy), solverMs: 0 };
     const solved = CAPABILITIES[task.solver].ownCuts ? ip : rootCuts(run);
     const needed = estimateSolverBytes(solved);
-    if (needed > (task.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES)) {
-      return {
-        result: {
-          status: 'unknown',
-          note:
-            `the exact model needs about ${Math.round(needed / 2 ** 20)} MiB, more than the WebAssembly heap ` +
-            `allows within this solve's memory budget; answered with the heuristics and a Lagrangian bound`,
-        },
-        solverMs: 0,
-      };
-    }
+    if (needed > (task.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES)) return tooLarge(run, starts, needed);
     const budget = run.remaining() - TIME.reserveMs;
     if (budget <= 0) return { result: { status: 'unknown', note: 'no time left for the exact solver' }, solverMs: 0 };
     const outcome = runBackend(run, solved, budget, starts);
@@ -175,6 +166,34 @@ function solveTask(task: SolveTask): WorkerResult {
   } finally {
     port.close();
   }
+}
+
+/**
+ * The per-node program does not fit this solve's memory: the heuristics' plans stand, and where the model has
+ * topology-aware groups, the search over them (search/gang-lns.ts) improves the best start for the time left.
+ */
+function tooLarge(run: SolveRun, starts: Starts, needed: number): WorkerResult {
+  const { model, task } = run;
+  const start = starts.heuristicValid && topologyGroupsOf(model).length > 0 ? starts.heuristic : null;
+  let found = 0;
+  if (start && run.remaining() > 4 * TIME.reserveMs)
+    gangLns(model, start, {
+      deadline: task.deadline - TIME.reserveMs,
+      // Each racing thread its own neighbourhoods.
+      seed: ENGINE_LIST.findIndex((e) => e.name === task.solver) + 1,
+      ...stopHook(task),
+      onImprove: (plan) => void (run.offerPlan(plan, 'lns').valid && found++),
+    });
+  const searched = start ? `, the search over topology-aware groups (${found} better plans)` : '';
+  return {
+    result: {
+      status: 'unknown',
+      note:
+        `the exact model needs about ${Math.round(needed / 2 ** 20)} MiB, more than the WebAssembly heap ` +
+        `allows within this solve's memory budget; answered with the heuristics${searched} and a Lagrangian bound`,
+    },
+    solverMs: Date.now() - run.started,
+  };
 }
 
 /** The seed greedy plan, computed here and posted with its verification (the event loop need not redo it). */

@@ -1,4 +1,5 @@
-import { demandUnits, type AssignmentModel, senseSign } from '../../models/model.js';
+import { demandUnits, type AssignmentModel, type GroupRule, senseSign } from '../../models/model.js';
+import { kindOf } from '../../models/rules/registry.js';
 import { restrictItems } from '../../models/restrict.js';
 import { BACKENDS } from '../backends/index.js';
 import { engineFor, TIME } from '../strategy.js';
@@ -99,12 +100,19 @@ function neighbourhood(
   return free.sort((a, b) => a - b);
 }
 
-/** Solves the freed containers exactly (the sub-program engine) against the capacity the fixed ones leave. */
-function solveFreed(model: AssignmentModel, plan: Int32Array, free: number[], timeLimitMs: number) {
+/**
+ * Solves the freed containers exactly (the sub-program engine) against the capacity the fixed ones leave. Of the
+ * group rules, those whose every member is freed are kept (the others would be read on part of their members):
+ * where the freed set is closed under the rules (gang-lns.ts), those are every rule a freed container is in.
+ */
+export function solveFreed(model: AssignmentModel, plan: Int32Array, free: readonly number[], timeLimitMs: number) {
   const n = model.nodes.length;
   const m = model.items.length;
   const freed = new Set(free);
-  const sub = restrictItems(model, free);
+  const restricted = restrictItems(model, free);
+  const sub = restricted.rules
+    ? { ...restricted, rules: { ...restricted.rules, groups: wholly(model, freed, restricted.rules.groups) } }
+    : restricted;
   const resources = sub.resources.map((r, k) => {
     const full = model.resources[k]!;
     const used = new Array<bigint>(n).fill(0n);
@@ -117,4 +125,13 @@ function solveFreed(model: AssignmentModel, plan: Int32Array, free: number[], ti
     { model: subModel, ip: formulate(subModel, { symmetry: true }), timeLimitMs, mipGap: 0 },
     { start: Int32Array.from(free, (j) => plan[j]!) },
   );
+}
+
+/** The restricted rules (in the model's order) whose members, all of them, are freed. */
+function wholly(model: AssignmentModel, freed: ReadonlySet<number>, mapped: readonly GroupRule[]): GroupRule[] {
+  return mapped.filter((_, g) => {
+    const rule = model.rules!.groups[g]!;
+    const sets = kindOf(rule).roles(rule);
+    return sets.some(([, items]) => items.length > 0) && sets.every(([, items]) => items.every((j) => freed.has(j)));
+  });
 }
