@@ -46,6 +46,14 @@ function compileKeepFree(ctx: CompileContext): GroupRule[] {
   ];
 }
 
+/**
+ * The rule for some containers where the others stay where they are (`busy`: the nodes that hold one): the domains
+ * they keep in use cost the same whatever the rest does, so the rule over the rest leaves them out.
+ */
+export function keepFreeAround(rule: KeepFreeRule, busy: Uint8Array): KeepFreeRule {
+  return { ...rule, domains: rule.domains.filter((d) => !d.some((i) => busy[i] === 1)) };
+}
+
 /** The domains that hold a placed container. */
 function used(rule: KeepFreeRule, v: PlanView): number {
   const domainOf = v.domainOf(rule.domains);

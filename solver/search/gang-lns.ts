@@ -1,9 +1,10 @@
 import { domainIndex, senseSign, type AssignmentModel } from '../../models/model.js';
+import { keepFreeAround, keepFreeRuleOf, type KeepFreeRule } from '../../models/rules/keepFree.js';
 import { kindOf } from '../../models/rules/registry.js';
 import { topologyGroupsOf } from '../../models/rules/topologyGroup.js';
 import { TIME } from '../strategy.js';
 import { verifyPlan } from '../verify.js';
-import { solveFreed } from './lns.js';
+import { solveFreed, type AroundFixed } from './lns.js';
 import { seededRandom, type SearchOptions } from './options.js';
 
 /**
@@ -13,9 +14,11 @@ import { seededRandom, type SearchOptions } from './options.js';
  * capacity everything else leaves (the sub-program engine, over every node: a group may move to another block).
  * The freed set is closed under the rules (all but those over hundreds of containers), so the sub-program holds
  * every rule its containers are in, whole. A sub-plan is taken when the whole plan, checked by the verifier, is
- * worth no less. The search stops at the deadline, or after a round of turns (one per group) that freed whole
- * blocks, solved each to the optimum and found nothing better. On the `ai` suite at 1 024 nodes, from the
- * Kueue-style plan, it takes the gap to the cover bound from 0.77% to 0.48% in 20 s (in-process).
+ * worth no less. With keepFree, every other step frees instead the containers of one domain of its level, least
+ * used first, so that the sub-program may leave it free. The search stops at the deadline, or after a round that
+ * freed whole blocks (or domains), solved each to the optimum and found nothing better. On the `ai` suite at
+ * 1 024 nodes, from the Kueue-style plan, it takes the gap to the cover bound from 0.77% to 0.48% in 20 s
+ * (in-process).
  */
 export function gangLns(
   model: AssignmentModel,
@@ -27,25 +30,37 @@ export function gangLns(
   const groups = topologyGroupsOf(model).map((g) => g.items);
   const top = model.topology?.domains[0];
   const blockOf = top ? domainIndex(top, model.nodes.length) : new Int32Array(model.nodes.length).fill(0);
+  const free = keepFreeRuleOf(model);
   const rand = seededRandom(options.seed ?? 12345);
   let plan = start.slice();
   let best = sign * verifyPlan(model, plan, true).objective;
   const going = (step: number): boolean =>
     step < (options.steps ?? Infinity) && Date.now() < options.deadline - 20 && !options.shouldStop?.();
-  // Whether every step of this round (a turn per group) freed all the groups of its block, solved them to the
-  // optimum and found nothing better: then no later round can (its neighbourhoods are the same), and it stops.
+  // A round: a turn per group (and, with keepFree, one emptying a domain between two). Where every step of a round
+  // freed whole blocks (or one domain's containers), solved them to the optimum and found nothing better, no later
+  // round can (its neighbourhoods are the same): the search stops.
+  const round = free ? 2 * groups.length : groups.length;
   let settled = true;
   for (let step = 0; groups.length > 0 && going(step); step++) {
-    if (step > 0 && step % groups.length === 0) {
+    if (step > 0 && step % round === 0) {
       if (settled) break;
       settled = true;
     }
-    const hood = neighbourhood(groups, step % groups.length, plan, blockOf, reach, rand);
+    const hood =
+      free && step % 2 === 1
+        ? emptying(model, free, plan, step >> 1, reach)
+        : neighbourhood(groups, (free ? step >> 1 : step) % groups.length, plan, blockOf, reach, rand);
     const timeLimitMs = Math.min(options.stepMs ?? TIME.lnsStepMs, options.deadline - Date.now() - 10);
     if (timeLimitMs <= 0) break;
     if (!hood.free || !hood.all) settled = false;
     if (!hood.free) continue;
-    const result = solveFreed(model, plan, hood.free, timeLimitMs);
+    const result = solveFreed(
+      model,
+      plan,
+      hood.free,
+      timeLimitMs,
+      aroundFixed(model.nodes.length, free, plan, hood.free),
+    );
     if (result.status !== 'optimal') settled = false;
     if (!result.assignment || result.assignment.includes(-1)) continue;
     const next = plan.slice();
@@ -94,9 +109,36 @@ function neighbourhood(
 }
 
 /**
- * The closure of a set of containers under the rules' members (ascending), or undefined past MOST_FREED. A rule
- * with more members than that (keepFree's, over every container) is left out: the sub-program does not hold it,
- * and the verifier, on the whole plan, is what keeps it.
+ * With keepFree: the containers of the `k`-th least used domain of its level (by containers, then index) that holds
+ * no pinned container, and every container their rules reach. The sub-program's keepFree leaves out the domains
+ * the others keep in use (aroundFixed), so it empties this one where the rest of the plan takes its containers.
+ */
+function emptying(
+  model: AssignmentModel,
+  rule: KeepFreeRule,
+  plan: Int32Array,
+  k: number,
+  reach: (seed: readonly number[]) => number[] | undefined,
+): { free: number[] | undefined; all: boolean } {
+  const domainOf = domainIndex(rule.domains, model.nodes.length);
+  const on: number[][] = rule.domains.map(() => []);
+  const pinned = new Uint8Array(rule.domains.length);
+  plan.forEach((i, j) => {
+    const d = i < 0 ? -1 : domainOf[i]!;
+    if (d < 0) return;
+    on[d]!.push(j);
+    if ((model.rules?.blocked.pinnedTo?.[j] ?? -1) >= 0) pinned[d] = 1;
+  });
+  const candidates = on.flatMap((items, d) => (items.length > 0 && !pinned[d] ? [d] : []));
+  candidates.sort((a, b) => on[a]!.length - on[b]!.length || a - b);
+  if (candidates.length === 0) return { free: undefined, all: true };
+  return { free: reach(on[candidates[k % candidates.length]!]!), all: true };
+}
+
+/**
+ * The closure of a set of containers under the rules' members (ascending), or undefined past MOST_FREED. Left
+ * out: keepFree's rule (over every container), which the sub-program holds around the fixed ones (aroundFixed),
+ * and any rule with more members than MOST_FREED, which it does not hold: the verifier, on the whole plan, does.
  */
 function reachOf(model: AssignmentModel): (seed: readonly number[]) => number[] | undefined {
   const members = (model.rules?.groups ?? []).map((rule) => [
@@ -107,7 +149,10 @@ function reachOf(model: AssignmentModel): (seed: readonly number[]) => number[] 
     ),
   ]);
   const rulesOf: number[][] = model.items.map(() => []);
-  members.forEach((items, g) => items.length <= MOST_FREED && items.forEach((j) => rulesOf[j]!.push(g)));
+  const free = keepFreeRuleOf(model);
+  members.forEach((items, g) => {
+    if (items.length <= MOST_FREED && model.rules!.groups[g] !== free) items.forEach((j) => rulesOf[j]!.push(g));
+  });
   return (seed) => {
     const set = new Set(seed);
     const queue = [...seed];
@@ -122,4 +167,17 @@ function reachOf(model: AssignmentModel): (seed: readonly number[]) => number[] 
     }
     return [...set].sort((a, b) => a - b);
   };
+}
+
+/** keepFree over the freed containers, the domains that the others keep in use left out (keepFreeAround). */
+function aroundFixed(
+  n: number,
+  rule: KeepFreeRule | undefined,
+  plan: Int32Array,
+  free: readonly number[],
+): AroundFixed {
+  const busy = new Uint8Array(n);
+  const freed = new Set(free);
+  plan.forEach((i, j) => i >= 0 && !freed.has(j) && (busy[i] = 1));
+  return (r, mapped) => (r === rule ? keepFreeAround(mapped as KeepFreeRule, busy) : undefined);
 }

@@ -101,17 +101,30 @@ function neighbourhood(
 }
 
 /**
- * Solves the freed containers exactly (the sub-program engine) against the capacity the fixed ones leave. Of the
- * group rules, those whose every member is freed are kept (the others would be read on part of their members):
- * where the freed set is closed under the rules (gang-lns.ts), those are every rule a freed container is in.
+ * A rule that is not wholly freed, as the sub-program may hold it exactly with the fixed containers where they are
+ * (`rule` the model's, `mapped` restricted to the freed ones); undefined: left out.
  */
-export function solveFreed(model: AssignmentModel, plan: Int32Array, free: readonly number[], timeLimitMs: number) {
+export type AroundFixed = (rule: GroupRule, mapped: GroupRule) => GroupRule | undefined;
+
+/**
+ * Solves the freed containers exactly (the sub-program engine) against the capacity the fixed ones leave. Of the
+ * group rules, those whose every member is freed are kept (the others would be read on part of their members),
+ * and those `around` gives: where the freed set is closed under the rules (gang-lns.ts), those are every rule a
+ * freed container is in.
+ */
+export function solveFreed(
+  model: AssignmentModel,
+  plan: Int32Array,
+  free: readonly number[],
+  timeLimitMs: number,
+  around?: AroundFixed,
+) {
   const n = model.nodes.length;
   const m = model.items.length;
   const freed = new Set(free);
   const restricted = restrictItems(model, free);
   const sub = restricted.rules
-    ? { ...restricted, rules: { ...restricted.rules, groups: wholly(model, freed, restricted.rules.groups) } }
+    ? { ...restricted, rules: { ...restricted.rules, groups: kept(model, freed, restricted.rules.groups, around) } }
     : restricted;
   const resources = sub.resources.map((r, k) => {
     const full = model.resources[k]!;
@@ -127,11 +140,19 @@ export function solveFreed(model: AssignmentModel, plan: Int32Array, free: reado
   );
 }
 
-/** The restricted rules (in the model's order) whose members, all of them, are freed. */
-function wholly(model: AssignmentModel, freed: ReadonlySet<number>, mapped: readonly GroupRule[]): GroupRule[] {
-  return mapped.filter((_, g) => {
+/** The restricted rules (in the model's order) whose members, all of them, are freed, and those `around` gives. */
+function kept(
+  model: AssignmentModel,
+  freed: ReadonlySet<number>,
+  mapped: readonly GroupRule[],
+  around: AroundFixed | undefined,
+): GroupRule[] {
+  return mapped.flatMap((r, g) => {
     const rule = model.rules!.groups[g]!;
     const sets = kindOf(rule).roles(rule);
-    return sets.some(([, items]) => items.length > 0) && sets.every(([, items]) => items.every((j) => freed.has(j)));
+    if (sets.some(([, items]) => items.length > 0) && sets.every(([, items]) => items.every((j) => freed.has(j))))
+      return [r];
+    const held = around?.(rule, r);
+    return held ? [held] : [];
   });
 }

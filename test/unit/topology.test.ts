@@ -381,13 +381,14 @@ describe('topology: the search over groups where the per-node program is too lar
     fc.assert(
       fc.property(smallCase, (drawn) => {
         const { outer: _outer, ...rest } = drawn as SmallCase;
-        const c: SmallCase = { ...rest, keepFree: 'none', running: null, allowUnplaced: false };
+        const c: SmallCase = { ...rest, running: null, allowUnplaced: false };
         const { model } = snapshot(smallSnapshot(c));
         const k = kueuePlan(model);
         const start = k && verifyPlan(model, k.plan, true);
         if (!k || !start?.valid || !start.complete) return;
-        // One turn per group, each sub-program solved to the end (no step or overall limit cuts it short).
-        const far = { deadline: Date.now() + 600_000, stepMs: 600_000, steps: c.groups.length };
+        // A round (a turn per group, and with keepFree one emptying a rack after each), each sub-program solved to
+        // the end (no step or overall limit cuts it short).
+        const far = { deadline: Date.now() + 600_000, stepMs: 600_000, steps: 2 * c.groups.length };
         const plan = gangLns(model, k.plan, far);
         const v = verifyPlan(model, plan, true);
         assert.ok(v.valid && v.complete, v.violations.join('; '));
@@ -401,6 +402,31 @@ describe('topology: the search over groups where the per-node program is too lar
       { numRuns: 60, seed: 2727 },
     );
     assert.ok(whole >= 10 && better >= 3, `one group in ${whole} cases; better than the start in ${better}`);
+  });
+
+  it('with keepFree, empties a rack of containers no group turn frees (a plain one, where the group cannot go)', () => {
+    // Rack r0: two 4-GPU hosts, the gang on n0; rack r1: two 1-GPU hosts, the plain container on n2.
+    const nodes = [4, 4, 1, 1].map((gpu, i) => ({
+      name: `n${i}`,
+      capacity: { gpu },
+      labels: { block: 'b0', rack: `r${i >> 1}` },
+    }));
+    const gang = [0, 1].map((j) => ({
+      name: `g-${j}`,
+      gang: 'g',
+      requests: { gpu: 1 },
+      topology: { preferred: 'rack' },
+    }));
+    const containers = [...gang, { name: 'plain', requests: { gpu: 1 } }];
+    const body = { nodes, containers, options: { topology: { levels: LEVELS, keepFree: 'rack' } } };
+    const { model } = snapshot(body);
+    const start = Int32Array.from([0, 0, 2]);
+    const far = { deadline: Date.now() + 600_000, stepMs: 600_000 };
+    // The gang's turn alone: it cannot leave r0 whole, and the plain container is none of its rules'.
+    assert.deepEqual([...gangLns(model, start, { ...far, steps: 1 })], [0, 0, 2]);
+    const plan = gangLns(model, start, { ...far, steps: 2 });
+    assert.ok(plan[2]! < 2, `the plain container stays on rack r1 (node ${plan[2]})`);
+    assert.ok(verifyPlan(model, plan, true).objective < verifyPlan(model, start, true).objective);
   });
 
   it('answers with its plan where the exact model does not fit the memory budget: the optimum, beyond the starts', async () => {
