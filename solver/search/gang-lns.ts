@@ -80,6 +80,12 @@ export function gangLns(
 /** Most containers one step frees (a larger closure is passed over). */
 const MOST_FREED = 400;
 
+/**
+ * Most node × container pairs of one step's sub-program (as many as the per-node program takes on before the
+ * scale path): at 4 096 nodes a step frees at most 244 containers.
+ */
+const MOST_PAIRS = 1_000_000;
+
 /** Groups freed together: the one whose turn it is and up to this many more in its block. */
 const MORE_GROUPS = 2;
 
@@ -136,9 +142,10 @@ function emptying(
 }
 
 /**
- * The closure of a set of containers under the rules' members (ascending), or undefined past MOST_FREED. Left
- * out: keepFree's rule (over every container), which the sub-program holds around the fixed ones (aroundFixed),
- * and any rule with more members than MOST_FREED, which it does not hold: the verifier, on the whole plan, does.
+ * The closure of a set of containers under the rules' members (ascending), or undefined past MOST_FREED (or
+ * MOST_PAIRS over the nodes). Left out: keepFree's rule (over every container), which the sub-program holds around
+ * the fixed ones (aroundFixed), and any rule with more members than MOST_FREED, which it does not hold: the
+ * verifier, on the whole plan, does.
  */
 function reachOf(model: AssignmentModel): (seed: readonly number[]) => number[] | undefined {
   const members = (model.rules?.groups ?? []).map((rule) => [
@@ -150,6 +157,7 @@ function reachOf(model: AssignmentModel): (seed: readonly number[]) => number[] 
   ]);
   const rulesOf: number[][] = model.items.map(() => []);
   const free = keepFreeRuleOf(model);
+  const most = Math.min(MOST_FREED, Math.floor(MOST_PAIRS / Math.max(1, model.nodes.length)));
   members.forEach((items, g) => {
     if (items.length <= MOST_FREED && model.rules!.groups[g] !== free) items.forEach((j) => rulesOf[j]!.push(g));
   });
@@ -163,9 +171,9 @@ function reachOf(model: AssignmentModel): (seed: readonly number[]) => number[] 
           set.add(j);
           queue.push(j);
         }
-      if (set.size > MOST_FREED) return undefined;
+      if (set.size > most) return undefined;
     }
-    return [...set].sort((a, b) => a - b);
+    return set.size > most ? undefined : [...set].sort((a, b) => a - b);
   };
 }
 
