@@ -48,7 +48,7 @@ export function gangLns(
     }
     const hood =
       free && step % 2 === 1
-        ? emptying(model, free, plan, step >> 1, reach)
+        ? emptying(model, free, plan, { k: step >> 1, turns: groups.length }, reach)
         : neighbourhood(groups, (free ? step >> 1 : step) % groups.length, plan, blockOf, reach, rand);
     const timeLimitMs = Math.min(options.stepMs ?? TIME.lnsStepMs, options.deadline - Date.now() - 10);
     if (timeLimitMs <= 0) break;
@@ -66,8 +66,10 @@ export function gangLns(
     const next = plan.slice();
     hood.free.forEach((j, t) => (next[j] = result.assignment![t]!));
     const v = verifyPlan(model, next, true);
-    if (!v.valid || sign * v.objective > best + 1e-9) continue;
-    const better = sign * v.objective < best - 1e-9;
+    // Relative: the topology part reaches 1e11 and more, where sums in another order differ in the last bits.
+    const tolerance = 1e-9 * Math.max(1, Math.abs(best));
+    if (!v.valid || sign * v.objective > best + tolerance) continue;
+    const better = sign * v.objective < best - tolerance;
     plan = next;
     best = sign * v.objective;
     if (!better) continue;
@@ -116,14 +118,15 @@ function neighbourhood(
 
 /**
  * With keepFree: the containers of the `k`-th least used domain of its level (by containers, then index) that holds
- * no pinned container, and every container their rules reach. The sub-program's keepFree leaves out the domains
- * the others keep in use (aroundFixed), so it empties this one where the rest of the plan takes its containers.
+ * no pinned container, and every container their rules reach; `all`: a round's `turns` steps try every domain. The
+ * sub-program's keepFree leaves out the domains the others keep in use (aroundFixed), so it empties this one where
+ * the rest of the plan takes its containers.
  */
 function emptying(
   model: AssignmentModel,
   rule: KeepFreeRule,
   plan: Int32Array,
-  k: number,
+  { k, turns }: { k: number; turns: number },
   reach: (seed: readonly number[]) => number[] | undefined,
 ): { free: number[] | undefined; all: boolean } {
   const domainOf = domainIndex(rule.domains, model.nodes.length);
@@ -138,7 +141,8 @@ function emptying(
   const candidates = on.flatMap((items, d) => (items.length > 0 && !pinned[d] ? [d] : []));
   candidates.sort((a, b) => on[a]!.length - on[b]!.length || a - b);
   if (candidates.length === 0) return { free: undefined, all: true };
-  return { free: reach(on[candidates[k % candidates.length]!]!), all: true };
+  // A round's `turns` emptying steps try every candidate only where there are no more of them.
+  return { free: reach(on[candidates[k % candidates.length]!]!), all: candidates.length <= turns };
 }
 
 /**
