@@ -106,6 +106,13 @@ function neighbourhood(
  */
 export type AroundFixed = (rule: GroupRule, mapped: GroupRule) => GroupRule | undefined;
 
+/** What a sub-program may hold beyond the freed containers' own rules, and where they may go. */
+export interface FreedOptions {
+  readonly around?: AroundFixed;
+  /** The nodes they may go to (1), where not every node: the others have no room in the sub-program. */
+  readonly within?: Uint8Array;
+}
+
 /**
  * Solves the freed containers exactly (the sub-program engine) against the capacity the fixed ones leave. Of the
  * group rules, those whose every member is freed are kept (the others would be read on part of their members),
@@ -117,7 +124,7 @@ export function solveFreed(
   plan: Int32Array,
   free: readonly number[],
   timeLimitMs: number,
-  around?: AroundFixed,
+  { around, within }: FreedOptions = {},
 ) {
   const n = model.nodes.length;
   const m = model.items.length;
@@ -131,7 +138,7 @@ export function solveFreed(
     const used = new Array<bigint>(n).fill(0n);
     for (let j = 0; j < m; j++)
       if (!freed.has(j) && plan[j]! >= 0) used[plan[j]!]! += demandUnits(full, plan[j]!, j, m);
-    return { ...r, capacity: full.capacity.map((c, i) => c - used[i]!) };
+    return { ...r, capacity: full.capacity.map((c, i) => (within && !within[i] ? 0n : c - used[i]!)) };
   });
   const subModel: AssignmentModel = { ...sub, resources };
   return BACKENDS[engineFor('subprogram')].solve(

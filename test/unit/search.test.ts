@@ -5,7 +5,7 @@ import { loadEngines } from '../../solver/backends/index.js';
 import { chainSearch } from '../../solver/search/chains.js';
 import { greedyPlan } from '../../solver/greedy.js';
 import { heuristicPlan } from '../../solver/heuristic.js';
-import { lns } from '../../solver/search/lns.js';
+import { lns, solveFreed } from '../../solver/search/lns.js';
 import { solveModel } from '../../solver/solve.js';
 import { verifyPlan } from '../../solver/verify.js';
 import { bruteForcePlan, fixturePath, intsFrom, program, rng, snapshot, twoByTwo } from '../helpers.js';
@@ -139,6 +139,33 @@ describe('large-neighbourhood search and the portfolio', () => {
     const published = known.find((x) => x.file === 'gapd.txt' && x.index === 5 && x.sense === 'min')!.value;
     assert.ok(outcome.bound! <= published && outcome.objective! >= published);
     assert.ok(outcome.gap! > 0);
+  });
+});
+
+describe('the sub-programs of the large-neighbourhood searches (solveFreed)', () => {
+  it('puts the freed containers only on the nodes within, at the least cost there', async () => {
+    await loadEngines();
+    // Three nodes, costs 3, 2, 1 for either container; container 0 stays on node 0, container 1 is freed.
+    const { model } = program({
+      cost: [
+        [3, 3],
+        [2, 2],
+        [1, 1],
+      ],
+      demand: {
+        load: [
+          [1, 1],
+          [1, 1],
+          [1, 1],
+        ],
+      },
+      capacity: { load: [2, 2, 2] },
+    });
+    const plan = Int32Array.from([0, 0]);
+    const anywhere = solveFreed(model, plan, [1], 10_000);
+    assert.deepEqual([...anywhere.assignment!], [2]);
+    const within = solveFreed(model, plan, [1], 10_000, { within: Uint8Array.from([1, 1, 0]) });
+    assert.deepEqual([...within.assignment!], [1]);
   });
 });
 
