@@ -385,7 +385,9 @@ function topologyStart(model: AssignmentModel, k: KueueBaseline, until: number):
   const tree = model.topology!;
   const domains = free?.domains ?? (tree.labels.length > 1 ? tree.domains[tree.labels.length - 2] : undefined);
   const admitted = k.groups.filter((g) => g.admitted).length;
-  const plans = [k.plan, ...(domains ? sparingPlans(model, domains, admitted, until) : [])];
+  // With keepFree, half of the time for the family and the rest for emptying its plans (in the family's order).
+  const familyUntil = free ? Date.now() + (until - Date.now()) / 2 : until;
+  const plans = [k.plan, ...(domains ? sparingPlans(model, domains, admitted, familyUntil) : [])];
   let best = { plan: k.plan, objective: verifyPlan(model, k.plan, true).objective };
   for (const p of plans) {
     const emptied = free ? freeDomains(model, p, free, until) : p;
