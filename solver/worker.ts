@@ -184,7 +184,8 @@ function tooLarge(run: SolveRun, starts: Starts, needed: number): WorkerResult {
       ...stopHook(task),
       onImprove: (plan) => void (run.offerPlan(plan, 'lns').valid && found++),
     });
-  const searched = start ? `, the search over topology-aware groups (${found} better plans)` : '';
+  const plans = `${found} better plan${found === 1 ? '' : 's'}`;
+  const searched = start ? `, the search over topology-aware groups (${plans})` : '';
   return {
     result: {
       status: 'unknown',

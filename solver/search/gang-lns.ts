@@ -54,13 +54,13 @@ export function gangLns(
     if (timeLimitMs <= 0) break;
     if (!hood.free || !hood.all) settled = false;
     if (!hood.free) continue;
+    // Over a few blocks, one of them drawn at random, the next round's step differs: it does not settle the round.
+    const within = model.nodes.length * hood.free.length > WITHIN_BLOCKS_FROM;
     const result = solveFreed(model, plan, hood.free, timeLimitMs, {
       around: aroundFixed(model.nodes.length, free, plan, hood.free),
-      ...(model.nodes.length * hood.free.length > WITHIN_BLOCKS_FROM
-        ? { within: blocksOf(plan, hood.free, blockOf, rand) }
-        : {}),
+      ...(within ? { within: blocksOf(plan, hood.free, blockOf, rand) } : {}),
     });
-    if (result.status !== 'optimal') settled = false;
+    if (result.status !== 'optimal' || within) settled = false;
     if (!result.assignment || result.assignment.includes(-1)) continue;
     const next = plan.slice();
     hood.free.forEach((j, t) => (next[j] = result.assignment![t]!));
