@@ -12,7 +12,7 @@ import { ProgramBuilder } from './formulation/builder.js';
 import { classesOf, classWeight, containerClasses, nodeClasses } from './formulation/classes.js';
 import { objectiveRows } from './formulation/objective.js';
 import { itemsOf, kindOf } from '../models/rules/registry.js';
-import type { IntegerProgram } from './ip.js';
+import { rowScale, type IntegerProgram } from './ip.js';
 
 export interface FormulationOptions {
   /**
@@ -146,7 +146,7 @@ export function tinyCoefficientNotes(model: AssignmentModel): string[] {
     let most = 0;
     for (const c of r.capacity) if (Number(c) > most) most = Number(c);
     // The row of the largest capacity scales the smallest demand the least.
-    if (!(most > 0 && least * 2 ** -Math.floor(Math.log2(most)) < TINY_COEFFICIENT)) return [];
+    if (!(most > 0 && least * rowScale(most) < TINY_COEFFICIENT)) return [];
     return [
       `some ${r.name} demands are below ${TINY_COEFFICIENT} of a node's ${r.name} capacity, under the solvers' ` +
         'tolerances: the integer program leaves them out of its capacity rows (a relaxation, so its bounds hold), ' +
@@ -172,7 +172,7 @@ function capacityRows(b: ProgramBuilder): number {
         continue;
       const r = model.resources[row.k]!;
       const rhs = unitsToNumber(row.capacity, r.scale);
-      const s = rhs > 0 ? 2 ** -Math.floor(Math.log2(rhs)) : 1;
+      const s = rowScale(rhs);
       // Coefficients below the solvers' tolerances (the row's rhs is in [1, 2)) are left out: GLPK proved a wrong
       // optimum with 2.5e-13 in a row. The program is then a relaxation: its bounds hold, and plans are verified.
       const kept = row.terms.flatMap(([v, d]): [number, number][] => {

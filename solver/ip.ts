@@ -121,3 +121,9 @@ export function valuesFromAssignment(ip: IntegerProgram, assignment: ArrayLike<n
   }
   return x;
 }
+
+/**
+ * The factor a capacity row is scaled by: a power of two near 1/rhs, so that its right-hand side is in [1, 2) and
+ * scaling is exact in floating point (memory in milli-bytes is 10^15); 1 for a zero right-hand side.
+ */
+export const rowScale = (rhs: number): number => (rhs > 0 ? 2 ** -Math.floor(Math.log2(rhs)) : 1);

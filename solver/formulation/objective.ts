@@ -1,5 +1,6 @@
 import { demandUnits, unitsToNumber, type ResourceTable } from '../../models/model.js';
 import type { ProgramBuilder, Terms } from './builder.js';
+import { rowScale } from '../ip.js';
 
 /**
  * The rows of the balance and pack objectives:
@@ -53,8 +54,8 @@ function packRows(b: ProgramBuilder, weight: number, price: readonly number[]): 
       const terms = demandTerms(b, r, i);
       if (terms.length === 0) return;
       const cap = unitsToNumber(r.capacity[i] ?? 0n, r.scale);
-      // Scaled by a power of two near 1/R_ik: exact in floating point, and keeps coefficients O(1).
-      const s = cap > 0 ? 2 ** -Math.floor(Math.log2(cap)) : 1;
+      // Scaled as a capacity row: exact in floating point, and keeps coefficients O(1).
+      const s = rowScale(cap);
       b.row(`link_${k}_${i}`, 'pack', 'le', 0, [
         ...terms.map(([v, c]): [number, number] => [v, c * s]),
         [used, -cap * s],

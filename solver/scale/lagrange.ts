@@ -1,5 +1,5 @@
 import type { Engine } from '../backends/engine.js';
-import type { Row } from '../ip.js';
+import { rowScale, type Row } from '../ip.js';
 import type { LinearProgram } from '../lpformat.js';
 import type { Aggregate } from './aggregate.js';
 import type { ScaleProgram } from './program.js';
@@ -77,8 +77,8 @@ function bestMix(engine: Engine, agg: Aggregate, g: number, reduced: Float64Arra
   const demand = (v: number): Float64Array => agg.classes[agg.pairs[v]!.c]!.demand;
   const rows: Row[] = [];
   gr.capacity.forEach((cap, k) => {
-    // Scaled by a power of two near 1/cap, as the aggregate's rows (exact in floating point).
-    const s = cap > 0 ? 2 ** -Math.floor(Math.log2(cap)) : 1;
+    // Scaled as the aggregate's rows.
+    const s = rowScale(cap);
     const terms = items.flatMap((v, t) => (demand(v)[k]! > 0 ? [[t, demand(v)[k]! * s] as const] : []));
     if (terms.length === 0) return;
     const [vars, coefs] = [Int32Array.from(terms, ([t]) => t), Float64Array.from(terms, ([, a]) => a)];

@@ -1,5 +1,5 @@
 import { preferenceWeightOf, type AssignmentModel, type ResourceTable } from '../../models/model.js';
-import type { Row } from '../ip.js';
+import { rowScale, type Row } from '../ip.js';
 import type { LinearProgram } from '../lpformat.js';
 import type { AggregateRows } from '../../models/rules/kind.js';
 import { scaleKindOf } from '../../models/rules/registry.js';
@@ -99,8 +99,7 @@ function capacityRows(
     const size = gr.nodes.length;
     if (w.pack > 0) used[g] = b.variable(w.pack * gr.price, size);
     gr.capacity.forEach((cap, k) => {
-      // Scaled by a power of two near 1/cap (exact in floating point): memory in milli-bytes is 10^15.
-      const s = cap > 0 ? 2 ** -Math.floor(Math.log2(cap)) : 1;
+      const s = rowScale(cap);
       const terms = new Map<number, number>();
       let most = 0;
       for (const v of byGroup[g]!) {
