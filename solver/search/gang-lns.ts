@@ -1,10 +1,10 @@
 import { domainIndex, senseSign, type AssignmentModel } from '../../models/model.js';
 import { keepFreeAround, keepFreeRuleOf, type KeepFreeRule } from '../../models/rules/keepFree.js';
-import { kindOf } from '../../models/rules/registry.js';
+import { itemsOf } from '../../models/rules/registry.js';
 import { topologyGroupsOf } from '../../models/rules/topologyGroup.js';
 import { TIME } from '../strategy.js';
 import { verifyPlan } from '../verify.js';
-import { solveFreed, type AroundFixed } from './lns.js';
+import { freedPlan, solveFreed, type AroundFixed } from './lns.js';
 import { seededRandom, type SearchOptions } from './options.js';
 
 /**
@@ -32,7 +32,7 @@ export function gangLns(
   const blockOf = top ? domainIndex(top, model.nodes.length) : new Int32Array(model.nodes.length).fill(0);
   const free = keepFreeRuleOf(model);
   const rand = seededRandom(options.seed ?? 12345);
-  let plan = start.slice();
+  let plan: Int32Array = start.slice();
   let best = sign * verifyPlan(model, plan, true).objective;
   const going = (step: number): boolean =>
     step < (options.steps ?? Infinity) && Date.now() < options.deadline - 20 && !options.shouldStop?.();
@@ -61,19 +61,15 @@ export function gangLns(
       ...(within ? { within: blocksOf(plan, hood.free, blockOf, rand) } : {}),
     });
     if (result.status !== 'optimal' || within) settled = false;
-    if (!result.assignment || result.assignment.includes(-1)) continue;
-    const next = plan.slice();
-    hood.free.forEach((j, t) => (next[j] = result.assignment![t]!));
-    const v = verifyPlan(model, next, true);
     // Relative: the topology part reaches 1e11 and more, where sums in another order differ in the last bits.
     const tolerance = 1e-9 * Math.max(1, Math.abs(best));
-    if (!v.valid || sign * v.objective > best + tolerance) continue;
-    const better = sign * v.objective < best - tolerance;
-    plan = next;
-    best = sign * v.objective;
+    const taken = freedPlan(model, plan, hood.free, result.assignment, best + tolerance);
+    if (!taken) continue;
+    const better = taken.value < best - tolerance;
+    ({ plan, value: best } = taken);
     if (!better) continue;
     settled = false;
-    options.onImprove?.(plan.slice(), v.objective);
+    options.onImprove?.(plan.slice(), taken.objective);
   }
   return plan;
 }
@@ -151,13 +147,7 @@ function emptying(
  * verifier, on the whole plan, does.
  */
 function reachOf(model: AssignmentModel): (seed: readonly number[]) => number[] | undefined {
-  const members = (model.rules?.groups ?? []).map((rule) => [
-    ...new Set(
-      kindOf(rule)
-        .roles(rule)
-        .flatMap(([, s]) => s),
-    ),
-  ]);
+  const members = (model.rules?.groups ?? []).map((rule) => [...new Set(itemsOf(rule))]);
   const rulesOf: number[][] = model.items.map(() => []);
   const free = keepFreeRuleOf(model);
   const most = Math.min(MOST_FREED, Math.floor(MOST_PAIRS / Math.max(1, model.nodes.length)));

@@ -1,5 +1,5 @@
 import { demandUnits, type AssignmentModel, type GroupRule, senseSign } from '../../models/model.js';
-import { kindOf } from '../../models/rules/registry.js';
+import { itemsOf } from '../../models/rules/registry.js';
 import { restrictItems } from '../../models/restrict.js';
 import { BACKENDS } from '../backends/index.js';
 import { engineFor, TIME } from '../strategy.js';
@@ -35,7 +35,7 @@ export function lns(model: AssignmentModel, start: Int32Array, options: LnsOptio
   const sign = senseSign(model.sense);
   const size = Math.min(m, options.size ?? 60);
   const shuffled = shuffler(seededRandom(options.seed ?? 12345));
-  let plan = start.slice();
+  let plan: Int32Array = start.slice();
   let best = sign * verifyPlan(model, plan, true).objective;
   for (let step = 0; Date.now() < options.deadline - 20; step++) {
     const other = options.poll?.();
@@ -51,15 +51,11 @@ export function lns(model: AssignmentModel, start: Int32Array, options: LnsOptio
     const timeLimitMs = Math.min(options.stepMs ?? TIME.lnsStepMs, options.deadline - Date.now() - 10);
     if (timeLimitMs <= 0) break;
     const result = solveFreed(model, plan, free, timeLimitMs);
-    if (!result.assignment || result.assignment.includes(-1)) continue;
-    const next = plan.slice();
-    free.forEach((j, t) => (next[j] = result.assignment![t]!));
-    const v = verifyPlan(model, next, true);
-    if (!v.valid || sign * v.objective > best + 1e-9) continue;
-    const better = sign * v.objective < best - 1e-9;
-    plan = next;
-    best = sign * v.objective;
-    if (better) options.onImprove?.(plan.slice(), v.objective);
+    const taken = freedPlan(model, plan, free, result.assignment, best + 1e-9);
+    if (!taken) continue;
+    const better = taken.value < best - 1e-9;
+    ({ plan, value: best } = taken);
+    if (better) options.onImprove?.(plan.slice(), taken.objective);
     // Every container was free and the sub-problem was solved to optimality: nothing is left to improve.
     if (free.length === m && result.status === 'optimal') break;
   }
@@ -147,6 +143,26 @@ export function solveFreed(
   );
 }
 
+/**
+ * The plan with the freed containers where the sub-program put them (`assignment`, in `free`'s order), its
+ * objective and its value in the minimising sign; undefined unless it places every one, verifies and its value is
+ * at most `most`.
+ */
+export function freedPlan(
+  model: AssignmentModel,
+  plan: Int32Array,
+  free: readonly number[],
+  assignment: Int32Array | undefined,
+  most: number,
+): { plan: Int32Array; objective: number; value: number } | undefined {
+  if (!assignment || assignment.includes(-1)) return undefined;
+  const next = plan.slice();
+  free.forEach((j, t) => (next[j] = assignment[t]!));
+  const v = verifyPlan(model, next, true);
+  const value = senseSign(model.sense) * v.objective;
+  return v.valid && value <= most ? { plan: next, objective: v.objective, value } : undefined;
+}
+
 /** The restricted rules (in the model's order) whose members, all of them, are freed, and those `around` gives. */
 function kept(
   model: AssignmentModel,
@@ -156,9 +172,8 @@ function kept(
 ): GroupRule[] {
   return mapped.flatMap((r, g) => {
     const rule = model.rules!.groups[g]!;
-    const sets = kindOf(rule).roles(rule);
-    if (sets.some(([, items]) => items.length > 0) && sets.every(([, items]) => items.every((j) => freed.has(j))))
-      return [r];
+    const items = itemsOf(rule);
+    if (items.length > 0 && items.every((j) => freed.has(j))) return [r];
     const held = around?.(rule, r);
     return held ? [held] : [];
   });
