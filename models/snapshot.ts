@@ -235,6 +235,13 @@ export const TopologyLevelsSchema = z.strictObject({
   keepFree: z.string().min(1, 'must not be empty').optional(),
   /** Where keepFree comes: before the groups' spans (`first`, the default), or right after them (`afterSpans`). */
   keepFreeOrder: z.enum(KEEP_FREE_ORDERS).optional(),
+  /** Instead of an order: what each domain of keepFree's level in use costs, in hosts spanned (docs/topology.md). */
+  keepFreeWeight: z
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(1e9, 'must be at most 1000000000')
+    .optional(),
 });
 
 export const SnapshotOptionsSchema = SolveOptionsSchema.extend({
@@ -272,7 +279,14 @@ type ParsedSnapshot = {
   costs?: z.infer<typeof CostsSchema> | undefined;
   options?:
     | {
-        topology?: { levels: string[]; keepFree?: string | undefined; keepFreeOrder?: string | undefined } | undefined;
+        topology?:
+          | {
+              levels: string[];
+              keepFree?: string | undefined;
+              keepFreeOrder?: string | undefined;
+              keepFreeWeight?: number | undefined;
+            }
+          | undefined;
         changes?: boolean | undefined;
         temporaryNodes?: string[] | undefined;
         surge?: number | undefined;
@@ -365,6 +379,31 @@ function perNodeLimits(s: ParsedSnapshot, ctx: z.RefinementCtx): void {
   );
 }
 
+/** keepFreeOrder and keepFreeWeight need keepFree, and exclude each other (both say where keepFree comes). */
+function keepFreeChecks(s: ParsedSnapshot, ctx: z.RefinementCtx): void {
+  const t = s.options?.topology;
+  const path = (field: string) => ['options', 'topology', field];
+  const given = t?.keepFree !== undefined;
+  if (!given && t?.keepFreeOrder !== undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: path('keepFreeOrder'),
+      message: 'orders keepFree, which is not given: name the level to keep free in options.topology.keepFree',
+    });
+  if (!given && t?.keepFreeWeight !== undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: path('keepFreeWeight'),
+      message: 'weighs keepFree, which is not given: name the level to keep free in options.topology.keepFree',
+    });
+  if (given && t?.keepFreeOrder !== undefined && t.keepFreeWeight !== undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: path('keepFreeWeight'),
+      message: 'says where keepFree comes, as options.topology.keepFreeOrder does: give one of the two',
+    });
+}
+
 /** The levels distinct; each container's topology names known levels, in an order that can hold, alike per group. */
 function topologyChecks(s: ParsedSnapshot, ctx: z.RefinementCtx): void {
   const levels = s.options?.topology?.levels;
@@ -375,12 +414,7 @@ function topologyChecks(s: ParsedSnapshot, ctx: z.RefinementCtx): void {
       path: ['options', 'topology', 'keepFree'],
       message: `"${keepFree}" is not one of options.topology.levels (${levels.join(', ')})`,
     });
-  if (keepFree === undefined && s.options?.topology?.keepFreeOrder !== undefined)
-    ctx.addIssue({
-      code: 'custom',
-      path: ['options', 'topology', 'keepFreeOrder'],
-      message: 'orders keepFree, which is not given: name the level to keep free in options.topology.keepFree',
-    });
+  keepFreeChecks(s, ctx);
   levels?.forEach((l, k) => {
     const first = levels.indexOf(l);
     if (first < k)

@@ -1,4 +1,4 @@
-import { domainIndex, topologyWeightOf, type AssignmentModel, type GroupRule } from '../model.js';
+import { domainIndex, topologyWeightOf, type AssignmentModel, type GroupRule, type TopologyTree } from '../model.js';
 import type { CompileContext } from './context.js';
 import {
   withCoef,
@@ -16,8 +16,9 @@ import { spanRange, varsByDomain } from './topologyGroup.js';
  * group's spans can add up to: the plan leaves the most domains of that level free first, then packs the groups,
  * then (the rest of the objective, below the topology part) moves the fewest containers. With keepFreeOrder
  * `afterSpans` the weight is 1 and the spans' weights are scaled above it (topologyGroup.ts keepFreeAfterSpans):
- * the groups are packed first, then the most domains are left free. Running containers that stay keep their
- * domain in use.
+ * the groups are packed first, then the most domains are left free. With keepFreeWeight the weight is as given, in
+ * the units of the spans' weights (one host more spanned costs 1): a domain left free is traded against spans.
+ * Running containers that stay keep their domain in use.
  */
 export type KeepFreeRule = Extract<GroupRule, { kind: 'keepFree' }>;
 
@@ -41,9 +42,15 @@ function compileKeepFree(ctx: CompileContext): GroupRule[] {
       name: `domains of ${label} in use`,
       items,
       domains: tree.domains[level]!,
-      weight: ctx.s.options?.topology?.keepFreeOrder === 'afterSpans' ? 1 : spanRange(ctx, tree) + 1,
+      weight: weightOf(ctx, tree),
     },
   ];
+}
+
+/** keepFreeWeight as given; else 1 after the spans (scaled above it), or more than the spans can add up to. */
+function weightOf(ctx: CompileContext, tree: TopologyTree): number {
+  const t = ctx.s.options?.topology;
+  return t?.keepFreeWeight ?? (t?.keepFreeOrder === 'afterSpans' ? 1 : spanRange(ctx, tree) + 1);
 }
 
 /**

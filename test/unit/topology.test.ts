@@ -243,6 +243,26 @@ describe('topology: validation', () => {
         message: 'orders keepFree, which is not given: name the level to keep free in options.topology.keepFree',
       },
     ]);
+    const weight = (topology: Record<string, unknown>) =>
+      validateSnapshot({ nodes: [node], containers: [], options: { topology: { levels: ['rack'], ...topology } } });
+    const unweighed = weight({ keepFreeWeight: 4 });
+    assert.deepEqual(!unweighed.ok && unweighed.issues, [
+      {
+        path: 'options.topology.keepFreeWeight',
+        message: 'weighs keepFree, which is not given: name the level to keep free in options.topology.keepFree',
+      },
+    ]);
+    const both = weight({ keepFree: 'rack', keepFreeOrder: 'first', keepFreeWeight: 4 });
+    assert.deepEqual(!both.ok && both.issues, [
+      {
+        path: 'options.topology.keepFreeWeight',
+        message: 'says where keepFree comes, as options.topology.keepFreeOrder does: give one of the two',
+      },
+    ]);
+    const half = weight({ keepFree: 'rack', keepFreeWeight: 0.5 });
+    assert.deepEqual(!half.ok && half.issues, [
+      { path: 'options.topology.keepFreeWeight', message: 'must be a whole number' },
+    ]);
     const v = validateSnapshot({ nodes: [node], containers: [pod('a', { required: 'rack' })] });
     assert.deepEqual(!v.ok && v.issues, [
       { path: 'containers[0].topology', message: 'needs options.topology.levels, the levels it names' },
@@ -253,7 +273,8 @@ describe('topology: validation', () => {
 /** A random small cluster with one or two groups, every topology option in play. */
 const smallCase = fc.record({
   hosts: fc.integer({ min: 1, max: 2 }),
-  keepFree: fc.constantFrom('none', 'first', 'afterSpans'),
+  // A number: keepFreeWeight, traded against the spans.
+  keepFree: fc.oneof(fc.constantFrom('none', 'first', 'afterSpans'), fc.integer({ min: 1, max: 6 })),
   outer: fc.constantFrom(undefined, 'block', 'rack'),
   allowUnplaced: fc.boolean(),
   running: fc.option(
@@ -279,7 +300,7 @@ const smallCase = fc.record({
 
 interface SmallCase {
   hosts: number;
-  keepFree: 'none' | 'first' | 'afterSpans';
+  keepFree: 'none' | 'first' | 'afterSpans' | number;
   /** Every group within one enclosing group `job`, required within this level. */
   outer?: string;
   allowUnplaced: boolean;
@@ -337,6 +358,7 @@ function smallSnapshot(c: SmallCase) {
         levels: LEVELS,
         ...(c.keepFree !== 'none' ? { keepFree: 'rack' } : {}),
         ...(c.keepFree === 'afterSpans' ? { keepFreeOrder: 'afterSpans' } : {}),
+        ...(typeof c.keepFree === 'number' ? { keepFreeWeight: c.keepFree } : {}),
       },
       allowUnplaced: c.allowUnplaced,
       timeLimitMs: 20_000,
@@ -548,7 +570,7 @@ describe('topology: the range of the topology part (fast-check, every plan)', fu
           const part = v.parts.topology ?? 0;
           assert.ok(part <= steps * topologyWeightOf(model) + 1e-9, `topology part ${part} > range ${steps}`);
           // keepFree first: the groups' spans alone stay below one domain's weight.
-          if (free && free.weight > 1) assert.ok(part - free.weight * inUse(plan) < free.weight);
+          if (free && c.keepFree === 'first') assert.ok(part - free.weight * inUse(plan) < free.weight);
         });
       }),
       { numRuns: 60, seed: 2712 },
@@ -1148,6 +1170,42 @@ describe('topology: where keepFree comes (options.topology.keepFreeOrder)', func
     assert.ok(['h0', 'h1'].includes(after.hosts[0]!) && after.hosts[0] === after.hosts[1], after.hosts.join());
     const none = await solve({});
     assert.equal(none.hosts[0], none.hosts[1]);
+  });
+});
+
+describe('topology: a free domain traded against spans (options.topology.keepFreeWeight)', function () {
+  this.timeout(60_000);
+  // rack r0: h0 with 8 GPUs free; rack r1: h1–h4, 2 GPUs free each beside a pinned pod. A gang of four 2-GPU pods
+  // on h0 spans 1 rack (weight 4, with four members) and 1 host: 5, and 2 racks in use; on h1–h4, 4 + 4 = 8 with
+  // 1 rack in use (r0 free). So r0 stays free where a rack in use weighs more than 3.
+  const nodes = [8, 8, 8, 8, 8].map((gpu, i) => ({
+    name: `h${i}`,
+    capacity: { gpu },
+    labels: { rack: i === 0 ? 'r0' : 'r1', 'kubernetes.io/hostname': `h${i}` },
+  }));
+  const busy = [1, 2, 3, 4].map((i) => ({ name: `busy-${i}`, requests: { gpu: 6 }, current: `h${i}`, pinned: true }));
+  const gang = [0, 1, 2, 3].map((k) => ({
+    name: `g-${k}`,
+    gang: 'g',
+    requests: { gpu: 2 },
+    topology: { preferred: 'rack' },
+  }));
+  const solve = async (keepFreeWeight: number) => {
+    const topology = { levels: ['rack', 'kubernetes.io/hostname'], keepFree: 'rack', keepFreeWeight };
+    const v = snapshot({ nodes, containers: [...busy, ...gang], options: { topology } });
+    const o = await solveModel(v.model, v.options, sharedPool());
+    const hosts = [...new Set(gang.map((_, k) => v.model.nodes[o.plan.assignment[busy.length + k]!]!))].sort();
+    return { status: o.status, hosts, objective: o.objective };
+  };
+
+  it('weight 3: the gang on one host, both racks in use (5 + 2 × 3 = 11, against 8 + 3)', async () => {
+    const r = await solve(3);
+    assert.deepEqual([r.status, r.hosts], ['optimal', ['h0']]);
+  });
+
+  it('weight 4: on h1–h4, and r0 stays free (8 + 4 = 12, against 5 + 2 × 4 = 13)', async () => {
+    const r = await solve(4);
+    assert.deepEqual([r.status, r.hosts], ['optimal', ['h1', 'h2', 'h3', 'h4']]);
   });
 });
 
