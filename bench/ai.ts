@@ -18,8 +18,14 @@ const [BLOCK, RACK] = AI_LEVELS;
 const RACK_NODES = 16;
 const BLOCK_RACKS = 8;
 
-/** Where options.topology.keepFree (racks) comes, or none. */
-export type AiKeepFree = 'none' | 'first' | 'afterSpans';
+/**
+ * Where options.topology.keepFree (racks) comes, or none; a number: options.topology.keepFreeWeight, what a rack in
+ * use costs in hosts spanned (a rack spanned by a gang of k 8-GPU pods costs k).
+ */
+export type AiKeepFree = 'none' | 'first' | 'afterSpans' | number;
+
+/** The keepFreeWeights of the suite: from a rack's hosts (16) to twice that, where keepFree comes first here. */
+export const AI_WEIGHTS = [16, 24, 28, 32] as const;
 
 export function aiSnapshot(
   nodeCount: number,
@@ -51,6 +57,7 @@ export function aiSnapshot(
     levels: [...AI_LEVELS],
     ...(keepFree !== 'none' ? { keepFree: RACK } : {}),
     ...(keepFree === 'afterSpans' ? { keepFreeOrder: keepFree } : {}),
+    ...(typeof keepFree === 'number' ? { keepFreeWeight: keepFree } : {}),
   };
   return { nodes, containers, options: { topology, allowUnplaced: true, timeLimitMs } };
 }
@@ -112,9 +119,13 @@ interface Side {
   readonly gpus: number;
   readonly blocks: number;
   readonly racks: number;
+  /** The racks spanned by the gangs that the request's seed greedy places (like for like with its own). */
+  readonly greedyGangRacks: number;
   readonly gangs: number;
   readonly freeRacks: number;
 }
+
+type Which = 'plan' | 'greedy' | 'kueue';
 
 type Answer = {
   status: string;
@@ -123,27 +134,38 @@ type Answer = {
   assignments: { container: string }[];
   greedy: { assignments: { container: string }[] };
   topology: {
-    groups: Record<'plan' | 'greedy' | 'kueue', { placed: number; spans: Record<string, number> }>[];
-    fragmentation: Record<'plan' | 'greedy' | 'kueue', { level: string; free: number }[]>;
+    groups: Record<Which, { placed: number; spans: Record<string, number> }>[];
+    fragmentation: Record<Which, { level: string; free: number }[]>;
     kueue: { assignments: { container: string }[]; objective: number | null; gapToBound: number | null };
   };
   timings: { totalMs: number };
 };
 
-function side(a: Answer, which: 'plan' | 'greedy' | 'kueue', gpusOf: ReadonlyMap<string, number>): Side {
+function side(a: Answer, which: Which, gpusOf: ReadonlyMap<string, number>): Side {
   const list =
     which === 'plan' ? a.assignments : which === 'greedy' ? a.greedy.assignments : a.topology.kueue.assignments;
   const placed = a.topology.groups.filter((g) => g[which].placed > 0);
+  const racks = (gs: typeof placed) => gs.reduce((t, g) => t + g[which].spans[RACK]!, 0);
   return {
     gpus: list.reduce((t, x) => t + (gpusOf.get(x.container) ?? 0), 0),
     blocks: placed.reduce((t, g) => t + g[which].spans[BLOCK]!, 0),
-    racks: placed.reduce((t, g) => t + g[which].spans[RACK]!, 0),
+    racks: racks(placed),
+    greedyGangRacks: racks(placed.filter((g) => g.greedy.placed > 0)),
     gangs: placed.length,
     freeRacks: a.topology.fragmentation[which].find((f) => f.level === RACK)!.free,
   };
 }
 
-/** The table's rows for one answer: the seed greedy's and the Kueue-style plan's (once per size), and the answer's. */
+/** The name of a request's objective in the table. */
+function objectiveName(keepFree: AiKeepFree): string {
+  if (typeof keepFree === 'number') return `keepFree rack, weight ${keepFree}`;
+  return { none: 'compact', first: 'keepFree rack', afterSpans: 'keepFree rack after spans' }[keepFree];
+}
+
+/**
+ * The table's rows for one answer: the seed greedy's and the Kueue-style plan's (once per size; the seed greedy's
+ * again with keepFree, which it heeds), and the answer's.
+ */
 function rowsOf(
   n: number,
   body: SnapshotInput,
@@ -153,17 +175,19 @@ function rowsOf(
   const pending = body.containers.filter((c) => c.current === undefined);
   const gpusOf = new Map(pending.map((c) => [c.name, Number(c.requests!['nvidia.com/gpu'])]));
   const asked = [...gpusOf.values()].reduce((t, g) => t + g, 0);
-  const objective = { none: 'compact', first: 'keepFree rack', afterSpans: 'keepFree rack after spans' }[keepFree];
+  const objective = objectiveName(keepFree);
   if (r.status !== 200) return [`| ${n} | ${pending.length} | ${asked} | ${objective}: HTTP ${r.status} |`];
   const a = r.json as unknown as Answer;
-  return (keepFree !== 'none' ? (['plan'] as const) : (['greedy', 'kueue', 'plan'] as const)).map((which) => {
+  const sides: readonly Which[] =
+    keepFree === 'none' ? ['greedy', 'kueue', 'plan'] : keepFree === 'first' ? ['greedy', 'plan'] : ['plan'];
+  return sides.map((which) => {
     const s = side(a, which, gpusOf);
     const value = which === 'plan' ? a.objective : which === 'kueue' ? a.topology.kueue.objective : null;
     const gap = which === 'plan' ? a.gap : which === 'kueue' ? a.topology.kueue.gapToBound : null;
-    const name =
-      which === 'plan' ? `answer, ${objective} (${a.status})` : which === 'kueue' ? 'Kueue-style' : 'seed greedy';
-    const cells = [n, pending.length, asked, name, s.gpus, s.gangs, s.blocks, s.racks, s.freeRacks]
-      .concat([value ?? '–', gap === null ? '–' : gap < 0.0001 ? '<0.01%' : `${(100 * gap).toFixed(2)}%`])
+    const greedy = keepFree === 'none' ? 'seed greedy' : 'seed greedy, keepFree rack';
+    const name = which === 'plan' ? `answer, ${objective} (${a.status})` : which === 'kueue' ? 'Kueue-style' : greedy;
+    const cells = [n, pending.length, asked, name, s.gpus, s.gangs, s.blocks, s.racks, s.greedyGangRacks]
+      .concat([s.freeRacks, value ?? '–', gap === null ? '–' : gap < 0.0001 ? '<0.01%' : `${(100 * gap).toFixed(2)}%`])
       .concat([which === 'plan' ? a.timings.totalMs : '']);
     return `| ${cells.join(' | ')} |`;
   });
@@ -172,10 +196,11 @@ function rowsOf(
 /**
  * The `ai` suite of npm run bench: aiSnapshot at 256, 1 024 and 4 096 nodes posted to /v1/plan of the real
  * service (30 s each), one at a time, with the default objective (the gangs compact, first), with keepFree (racks
- * free, first) and with keepFree after the spans (compact, then racks free). For the seed greedy, the Kueue-style
- * baseline and the answers: the GPUs they place (running ones excluded), the training gangs they place and the
- * blocks and racks those span (sums over the gangs), the racks left free of any pod, the objective (of that
- * request) and the gap to its proven bound.
+ * free, first), with keepFree after the spans (compact, then racks free), and with each of AI_WEIGHTS as
+ * keepFreeWeight (free racks traded against spans). For the seed greedy, the Kueue-style baseline and the answers:
+ * the GPUs they place (running ones excluded), the training gangs they place and the blocks and racks those span
+ * (sums over the gangs, and over those the seed greedy places), the racks left free of any pod, the objective (of
+ * that request) and the gap to its proven bound.
  */
 export async function aiSuite(seed: number, timeLimitMs = 30_000, sizes = [256, 1024, 4096]): Promise<string> {
   const { postJson, startServer } = await import('./server.js');
@@ -188,6 +213,7 @@ export async function aiSuite(seed: number, timeLimitMs = 30_000, sizes = [256, 
     'gangs placed',
     'blocks spanned',
     'racks spanned',
+    "racks spanned by the seed greedy's gangs",
     'free racks',
     'objective',
     'gap to bound',
@@ -197,7 +223,7 @@ export async function aiSuite(seed: number, timeLimitMs = 30_000, sizes = [256, 
   const server = await startServer();
   try {
     for (const n of sizes)
-      for (const keepFree of ['none', 'first', 'afterSpans'] as const) {
+      for (const keepFree of ['none', 'first', 'afterSpans', ...AI_WEIGHTS] as const) {
         const body = aiSnapshot(n, seed, timeLimitMs, keepFree);
         const r = await postJson(`${server.url}/v1/plan`, JSON.stringify(body));
         lines.push(...rowsOf(n, body, keepFree, r));
