@@ -65,10 +65,32 @@ export function formulate(model: AssignmentModel, options: FormulationOptions = 
   };
 }
 
+/**
+ * How many copies of a class fit on empty node i: min over requested resources of ⌊R_ik / r_ck⌋, at most its
+ * members; 0 where the node is blocked to it.
+ */
+function copiesOnEmpty(model: AssignmentModel, i: number, members: readonly number[]): bigint {
+  const j = members[0]!;
+  if (isBlocked(model, i, j)) return 0n;
+  let copies = BigInt(members.length);
+  for (const r of model.resources) {
+    const d = demandUnits(r, i, j, model.items.length);
+    if (d > 0n && (r.capacity[i] ?? 0n) / d < copies) copies = (r.capacity[i] ?? 0n) / d;
+  }
+  return copies;
+}
+
+/** The placement variables formulate would make (class × node pairs where a copy fits), without making them. */
+export function placementPairs(model: AssignmentModel, classes: readonly (readonly number[])[]): number {
+  let pairs = 0;
+  for (const members of classes)
+    for (let i = 0; i < model.nodes.length; i++) if (copiesOnEmpty(model, i, members) > 0n) pairs++;
+  return pairs;
+}
+
 /** The placement variables y_ic, class by class; the number of binaries the plain 0-1 model would have. */
 function placementVariables(b: ProgramBuilder): number {
   const { model } = b;
-  const m = model.items.length;
   const penalty = model.rules?.unplacedPenalty;
   const sign = senseSign(model.sense);
   const soft = preferenceWeightOf(model);
@@ -76,13 +98,7 @@ function placementVariables(b: ProgramBuilder): number {
   b.classes.forEach((members, c) => {
     const j = members[0]!;
     for (let i = 0; i < model.nodes.length; i++) {
-      if (isBlocked(model, i, j)) continue;
-      // How many copies of the class fit on empty node i: min over requested resources of ⌊R_ik / r_ck⌋.
-      let copies = BigInt(members.length);
-      for (const r of model.resources) {
-        const d = demandUnits(r, i, j, m);
-        if (d > 0n && (r.capacity[i] ?? 0n) / d < copies) copies = (r.capacity[i] ?? 0n) / d;
-      }
+      const copies = copiesOnEmpty(model, i, members);
       if (copies === 0n) continue;
       plainVariables += members.length;
       // Placing a container earns back its unplaced penalty (the penalties of all are in the offset); its node
