@@ -260,6 +260,8 @@ export type GroupRule =
       readonly items: readonly number[];
       readonly domains: Domains;
       readonly weight: number;
+      /** The weight is options.topology.keepFreeWeight, as given (not derived from the spans). */
+      readonly given?: true;
     }
   | { readonly kind: 'moveLimit'; readonly name: string; readonly items: readonly number[]; readonly limit: number }
   | {

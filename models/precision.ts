@@ -2,6 +2,7 @@ import { preferenceWeightOf, topologyWeightOf, type AssignmentModel } from './mo
 import { forEachCost } from './pairs.js';
 import { preferenceRange } from './preferences.js';
 import { kindOf } from './rules/registry.js';
+import { keepFreeRuleOf } from './rules/keepFree.js';
 
 /**
  * How exactly objectives can be told apart. Costs are doubles and the solvers work in doubles, so an
@@ -23,6 +24,8 @@ export interface ObjectivePrecision {
   readonly penalties: number;
   /** The most the topology part can be, in its steps of 1 (its level weights are integers). */
   readonly topologySteps?: number;
+  /** options.topology.keepFreeWeight and the domains of keepFree's level, where the weight was given. */
+  readonly keepFreeGiven?: { readonly weight: number; readonly domains: number };
 }
 
 export const MAX_DECIMALS = 9;
@@ -85,7 +88,11 @@ export function objectivePrecision(model: AssignmentModel): ObjectivePrecision {
       see(w.pack * price);
     }
   }
-  const steps = range.topology > 0 ? { topologySteps: range.topology } : {};
+  const free = keepFreeRuleOf(model);
+  const steps = {
+    ...(range.topology > 0 ? { topologySteps: range.topology } : {}),
+    ...(free?.given ? { keepFreeGiven: { weight: free.weight, domains: free.domains.length } } : {}),
+  };
   return decimals === undefined
     ? { scale, penalties, ...steps }
     : { scale, penalties, resolution: 10 ** -decimals, ...steps };
@@ -110,6 +117,17 @@ export function precisionIssues(p: ObjectivePrecision): { path: string; message:
       },
     ];
   }
+  const given = p.keepFreeGiven;
+  if (given && given.weight * given.domains > MAX_SCALE_OVER_RESOLUTION)
+    return [
+      {
+        path: 'options.topology.keepFreeWeight',
+        message:
+          `each of the ${given.domains} domains of keepFree's level in use costs ${given.weight}: past ` +
+          `${MAX_SCALE_OVER_RESOLUTION.toExponential(0)} steps, solvers in double precision cannot prove which plan ` +
+          `is best; use a keepFreeWeight of at most ${Math.floor(MAX_SCALE_OVER_RESOLUTION / given.domains)}`,
+      },
+    ];
   if ((p.topologySteps ?? 0) > MAX_SCALE_OVER_RESOLUTION)
     return [
       {

@@ -43,6 +43,7 @@ function compileKeepFree(ctx: CompileContext): GroupRule[] {
       items,
       domains: tree.domains[level]!,
       weight: weightOf(ctx, tree),
+      ...(ctx.s.options?.topology?.keepFreeWeight !== undefined ? { given: true as const } : {}),
     },
   ];
 }

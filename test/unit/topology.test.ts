@@ -1242,4 +1242,22 @@ describe('topology: precision', () => {
       },
     ]);
   });
+
+  it('names keepFreeWeight where its weight over the domains alone passes what solvers tell apart', () => {
+    const nodes = [0, 1, 2].map((i) => ({ name: `n${i}`, capacity: { gpu: 1 }, labels: { rack: `r${i}` } }));
+    const body = (keepFreeWeight: number) => ({
+      nodes,
+      containers: [{ name: 'a', requests: { gpu: 1 } }],
+      options: { topology: { levels: ['rack'], keepFree: 'rack', keepFreeWeight } },
+    });
+    assert.deepEqual(precisionIssues(objectivePrecision(snapshot(body(333_333_333)).model)), []);
+    assert.deepEqual(precisionIssues(objectivePrecision(snapshot(body(333_333_334)).model)), [
+      {
+        path: 'options.topology.keepFreeWeight',
+        message:
+          "each of the 3 domains of keepFree's level in use costs 333333334: past 1e+9 steps, solvers in double " +
+          'precision cannot prove which plan is best; use a keepFreeWeight of at most 333333333',
+      },
+    ]);
+  });
 });
