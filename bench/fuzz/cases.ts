@@ -173,9 +173,17 @@ const topologyArb = (m: number) =>
     within: fc.constantFrom(undefined, 'zone', 'tier'),
     pick: fc.array(fc.integer({ min: -1, max: 1 }), { minLength: m, maxLength: m }),
     weight: fc.constantFrom(0, 0.5, 1),
+    // keepFree over the tiers, traded against the spans at this weight.
+    keepFree: fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }),
   });
 
-type TopologyDraw = { groups: Record<string, string>[]; within: string | undefined; pick: number[]; weight: number };
+type TopologyDraw = {
+  groups: Record<string, string>[];
+  within: string | undefined;
+  pick: number[];
+  weight: number;
+  keepFree: number | undefined;
+};
 
 /** The snapshot with the drawn groups: options.topology, each picked container's topology, the topology weight. */
 function withTopology<
@@ -190,7 +198,9 @@ function withTopology<
     // the cluster for them.
     return { ...(c as object), nodeSelector: undefined, topology: { group: `g${g}`, ...t.groups[g], ...within } };
   });
-  const options = { ...s.options, topology: { levels: ['zone', 'tier'] }, objective: { cost: 1, topology: t.weight } };
+  const keepFree = t.keepFree === undefined ? {} : { keepFree: 'tier', keepFreeWeight: t.keepFree };
+  const topology = { levels: ['zone', 'tier'], ...keepFree };
+  const options = { ...s.options, topology, objective: { cost: 1, topology: t.weight } };
   // Every node but the last, schedulable and untainted, in two zones of two tiers (a group goes only on nodes with
   // both labels); the last as drawn.
   const labels = (i: number) => ({ zone: ['a', 'b'][i & 1]!, tier: ['web', 'db'][(i >> 1) & 1]! });

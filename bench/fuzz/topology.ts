@@ -5,8 +5,9 @@ import { arr, rec, type Json } from './json.js';
  * code with the service: the groups and their members (a container's own group, its topology.group or gang, and
  * every group its topology.within names), the hard rules (a member that does not run and stay goes only on nodes
  * with every level's label; a required level holds every placed member in one domain), and the topology part of
- * the objective (each group's spans, weighted so that one domain fewer at a level outweighs all below it). Groups
- * whose members all run and stay ask nothing. Slices and keepFree are not generated, so not checked.
+ * the objective (each group's spans, weighted so that one domain fewer at a level outweighs all below it, and with
+ * keepFreeWeight w, w for each domain of keepFree's level that holds any container). Groups whose members all run
+ * and stay ask nothing. Slices and keepFree's orders are not generated, so not checked.
  */
 
 const HOSTNAME = 'kubernetes.io/hostname';
@@ -73,7 +74,21 @@ export function topologyCheck(body: Json, at: readonly (string | null)[]): { pro
     const w = weights(count.map((c) => Math.min(g.members.length, c)));
     part += spans.reduce((t, s, l) => t + w[l]! * s, 0);
   }
-  return { problems, part };
+  return { problems, part: part + keepFreePart(body, levels, nodes, at) };
+}
+
+/** keepFreeWeight times the domains of keepFree's level that hold a placed container (any), or 0. */
+function keepFreePart(
+  body: Json,
+  levels: readonly string[],
+  nodes: ReadonlyMap<string, (string | undefined)[]>,
+  at: readonly (string | null)[],
+): number {
+  const t = rec(rec(body['options'])['topology']);
+  const l = levels.indexOf(String(t['keepFree']));
+  if (l < 0 || typeof t['keepFreeWeight'] !== 'number') return 0;
+  const used = new Set(at.flatMap((node) => (node === null ? [] : [nodes.get(node)?.[l]])).filter((d) => d));
+  return t['keepFreeWeight'] * used.size;
 }
 
 /** w_L = 1 at the lowest level; above, w_l = 1 + Σ over lower levels l' of w_l' (most_l' − 1). */
