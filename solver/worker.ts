@@ -53,6 +53,9 @@ import { totalDemandReasons } from './reasons.js';
  * synchronously, and the thread may be terminated at any moment once ready.
  */
 
+/** Bytes an exact solve of `nnz` nonzeros needs (the calibration below, shared by both estimates). */
+const solverBytes = (nnz: number): number => 64 * 2 ** 20 + 5_000 * nnz;
+
 /**
  * Rough memory an exact WebAssembly solve of this program needs (bytes). Calibrated on HiGHS, which
  * reached 1.5 GiB on a plain 100 × 1000 placement model (about 300 000 nonzeros): some 5 kB per nonzero.
@@ -60,7 +63,7 @@ import { totalDemandReasons } from './reasons.js';
 export function estimateSolverBytes(ip: IntegerProgram): number {
   let nnz = 0;
   for (const row of ip.rows) nnz += row.vars.length;
-  return 64 * 2 ** 20 + 5_000 * nnz;
+  return solverBytes(nnz);
 }
 
 /**
@@ -68,7 +71,7 @@ export function estimateSolverBytes(ip: IntegerProgram): number {
  * variable is in its assignment row (placementPairs).
  */
 function leastSolverBytes(model: AssignmentModel): number {
-  return 64 * 2 ** 20 + 5_000 * placementPairs(model, containerClasses(model));
+  return solverBytes(placementPairs(model, containerClasses(model)));
 }
 
 /** WebAssembly heaps are capped at 2 GiB; leave room for the module itself and fragmentation. */
