@@ -382,26 +382,14 @@ function perNodeLimits(s: ParsedSnapshot, ctx: z.RefinementCtx): void {
 /** keepFreeOrder and keepFreeWeight need keepFree, and exclude each other (both say where keepFree comes). */
 function keepFreeChecks(s: ParsedSnapshot, ctx: z.RefinementCtx): void {
   const t = s.options?.topology;
-  const path = (field: string) => ['options', 'topology', field];
-  const given = t?.keepFree !== undefined;
-  if (!given && t?.keepFreeOrder !== undefined)
-    ctx.addIssue({
-      code: 'custom',
-      path: path('keepFreeOrder'),
-      message: 'orders keepFree, which is not given: name the level to keep free in options.topology.keepFree',
-    });
-  if (!given && t?.keepFreeWeight !== undefined)
-    ctx.addIssue({
-      code: 'custom',
-      path: path('keepFreeWeight'),
-      message: 'weighs keepFree, which is not given: name the level to keep free in options.topology.keepFree',
-    });
-  if (given && t?.keepFreeOrder !== undefined && t.keepFreeWeight !== undefined)
-    ctx.addIssue({
-      code: 'custom',
-      path: path('keepFreeWeight'),
-      message: 'says where keepFree comes, as options.topology.keepFreeOrder does: give one of the two',
-    });
+  const issue = (field: string, message: string) =>
+    ctx.addIssue({ code: 'custom', path: ['options', 'topology', field], message });
+  const unset = ': name the level to keep free in options.topology.keepFree';
+  if (t?.keepFree === undefined) {
+    if (t?.keepFreeOrder !== undefined) issue('keepFreeOrder', `orders keepFree, which is not given${unset}`);
+    if (t?.keepFreeWeight !== undefined) issue('keepFreeWeight', `weighs keepFree, which is not given${unset}`);
+  } else if (t.keepFreeOrder !== undefined && t.keepFreeWeight !== undefined)
+    issue('keepFreeWeight', 'says where keepFree comes, as options.topology.keepFreeOrder does: give one of the two');
 }
 
 /** The levels distinct; each container's topology names known levels, in an order that can hold, alike per group. */
